@@ -1,0 +1,21 @@
+//! Firebreak's domain core: the rules responders and regulators rely on, as pure
+//! functions over plain types.
+//!
+//! It knows the AI system inventory, the incident record and its lifecycle table,
+//! the ordering of incident timestamps, the timeline's hash chain and signed
+//! checkpoints, roles and metrics. It does no I/O: no database, no clock, no
+//! network. Callers pass the current time in and persist what comes out, which is
+//! why the same rules serve the server, the CLI and offline verification.
+
+pub mod auth;
+pub mod canonical;
+pub mod checkpoint;
+pub mod error;
+pub mod incident;
+pub mod metrics;
+pub mod system;
+pub mod timeline;
+pub mod verify;
+
+pub use error::{DomainError, FieldError};
+pub use jiff::Timestamp;

@@ -1,0 +1,213 @@
+//! Governance metrics as pure queries over incident timestamps (D12). Drills and
+//! tests never count. Each metric reports mean, median and p90 over the incidents
+//! that have both of its moments set, and how many those were.
+
+use crate::incident::{Incident, IncidentKind, Severity, TimeField};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    #[default]
+    All,
+    Severity,
+    System,
+    Month,
+    Week,
+}
+
+impl std::str::FromStr for GroupBy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        serde_json::from_value(serde_json::Value::String(s.to_string()))
+            .map_err(|_| format!("unknown grouping `{s}`, expected all, severity, system, month or week"))
+    }
+}
+
+/// One metric: the span from one moment to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricDefinition {
+    pub name: &'static str,
+    pub from: TimeField,
+    pub to: TimeField,
+}
+
+pub const METRICS: [MetricDefinition; 5] = [
+    MetricDefinition { name: "time_to_detect", from: TimeField::ImpactStartedAt, to: TimeField::DetectedAt },
+    MetricDefinition { name: "time_to_acknowledge", from: TimeField::DetectedAt, to: TimeField::AcknowledgedAt },
+    MetricDefinition { name: "time_to_contain", from: TimeField::DetectedAt, to: TimeField::ContainedAt },
+    MetricDefinition { name: "time_to_remediate", from: TimeField::DetectedAt, to: TimeField::EradicatedAt },
+    MetricDefinition { name: "time_to_recover", from: TimeField::ImpactStartedAt, to: TimeField::RecoveredAt },
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct DurationStats {
+    /// Incidents with both moments set.
+    pub count: usize,
+    pub mean_seconds: Option<f64>,
+    pub median_seconds: Option<f64>,
+    pub p90_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct MetricsGroup {
+    pub group: String,
+    pub incidents: usize,
+    /// Keyed by metric name, e.g. `time_to_detect` (MTTD).
+    pub metrics: BTreeMap<String, DurationStats>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct MetricsReport {
+    pub group_by: GroupBy,
+    pub groups: Vec<MetricsGroup>,
+}
+
+/// Which incidents count: real ones detected within `[from, to)`.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsFilter {
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub severity: Option<Severity>,
+    pub system: Option<String>,
+}
+
+pub fn compute(incidents: &[Incident], filter: &MetricsFilter, group_by: GroupBy) -> MetricsReport {
+    let mut groups: BTreeMap<String, Vec<&Incident>> = BTreeMap::new();
+    for incident in incidents.iter().filter(|i| counts(i, filter)) {
+        for key in group_keys(incident, group_by) {
+            groups.entry(key).or_default().push(incident);
+        }
+    }
+    let groups = groups
+        .into_iter()
+        .map(|(group, members)| MetricsGroup {
+            group,
+            incidents: members.len(),
+            metrics: METRICS
+                .iter()
+                .map(|m| (m.name.to_string(), stats(&members, m)))
+                .collect(),
+        })
+        .collect();
+    MetricsReport { group_by, groups }
+}
+
+fn counts(incident: &Incident, filter: &MetricsFilter) -> bool {
+    if incident.kind != IncidentKind::Real {
+        return false;
+    }
+    let detected = incident.times.detected_at;
+    let in_window = filter.from.is_none_or(|from| detected.is_some_and(|d| d >= from))
+        && filter.to.is_none_or(|to| detected.is_some_and(|d| d < to));
+    in_window
+        && filter.severity.is_none_or(|s| incident.severity == s)
+        && filter.system.as_ref().is_none_or(|s| incident.systems.contains(s))
+}
+
+fn group_keys(incident: &Incident, group_by: GroupBy) -> Vec<String> {
+    let detected = incident.times.detected_at.map(|t| t.to_zoned(jiff::tz::TimeZone::UTC));
+    match group_by {
+        GroupBy::All => vec!["all".into()],
+        GroupBy::Severity => vec![incident.severity.as_str().into()],
+        GroupBy::System => incident.systems.clone(),
+        GroupBy::Month => vec![detected.map_or("undated".into(), |z| format!("{:04}-{:02}", z.year(), z.month()))],
+        GroupBy::Week => vec![detected.map_or("undated".into(), |z| {
+            let week = z.date().iso_week_date();
+            format!("{:04}-W{:02}", week.year(), week.week())
+        })],
+    }
+}
+
+fn stats(incidents: &[&Incident], metric: &MetricDefinition) -> DurationStats {
+    let mut seconds: Vec<f64> = incidents
+        .iter()
+        .filter_map(|i| {
+            let from = i.times.get(metric.from)?;
+            let to = i.times.get(metric.to)?;
+            Some(to.duration_since(from).as_secs_f64())
+        })
+        .collect();
+    seconds.sort_by(f64::total_cmp);
+    let mean = (!seconds.is_empty()).then(|| seconds.iter().sum::<f64>() / seconds.len() as f64);
+    DurationStats {
+        count: seconds.len(),
+        mean_seconds: mean,
+        median_seconds: quantile(&seconds, 0.5),
+        p90_seconds: quantile(&seconds, 0.9),
+    }
+}
+
+/// Linear interpolation between closest ranks, numpy's default, on sorted data.
+fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    let position = q * last as f64;
+    let below = position.floor() as usize;
+    let above = position.ceil() as usize;
+    Some(sorted[below] + (sorted[above] - sorted[below]) * (position - below as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incident::{IncidentKind, Status, Timestamps};
+
+    fn incident(kind: IncidentKind, severity: Severity, hours_to_detect: i64) -> Incident {
+        let start: Timestamp = "2026-03-02T00:00:00Z".parse().unwrap();
+        Incident {
+            number: 1,
+            title: "t".into(),
+            summary: String::new(),
+            kind,
+            status: Status::Triage,
+            severity,
+            severity_rationale: String::new(),
+            systems: vec!["scoring".into()],
+            model_versions: vec![],
+            harms: vec![],
+            people_affected: None,
+            tags: vec![],
+            times: Timestamps {
+                impact_started_at: Some(start),
+                detected_at: Some(start + jiff::SignedDuration::from_hours(hours_to_detect)),
+                ..Timestamps::default()
+            },
+            roles: vec![],
+            merged_into: None,
+        }
+    }
+
+    #[test]
+    fn drills_do_not_count_and_quantiles_interpolate() {
+        let incidents = [
+            incident(IncidentKind::Real, Severity::Sev1, 1),
+            incident(IncidentKind::Real, Severity::Sev2, 2),
+            incident(IncidentKind::Real, Severity::Sev2, 3),
+            incident(IncidentKind::Real, Severity::Sev2, 10),
+            incident(IncidentKind::Drill, Severity::Sev1, 100),
+        ];
+        let report = compute(&incidents, &MetricsFilter::default(), GroupBy::All);
+        let ttd = &report.groups[0].metrics["time_to_detect"];
+        assert_eq!(report.groups[0].incidents, 4);
+        assert_eq!(ttd.mean_seconds, Some(4.0 * 3600.0));
+        assert_eq!(ttd.median_seconds, Some(2.5 * 3600.0));
+        assert!((ttd.p90_seconds.unwrap() - 7.9 * 3600.0).abs() < 1e-6);
+        assert_eq!(report.groups[0].metrics["time_to_contain"].count, 0);
+    }
+
+    #[test]
+    fn grouping_by_severity_and_week() {
+        let incidents = [
+            incident(IncidentKind::Real, Severity::Sev1, 1),
+            incident(IncidentKind::Real, Severity::Sev2, 2),
+        ];
+        let by_severity = compute(&incidents, &MetricsFilter::default(), GroupBy::Severity);
+        let names: Vec<_> = by_severity.groups.iter().map(|g| g.group.as_str()).collect();
+        assert_eq!(names, ["sev1", "sev2"]);
+        let by_week = compute(&incidents, &MetricsFilter::default(), GroupBy::Week);
+        assert_eq!(by_week.groups[0].group, "2026-W10");
+    }
+}
