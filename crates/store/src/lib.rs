@@ -1,0 +1,156 @@
+//! Firebreak's storage: the [`Store`] trait every backend implements, and the
+//! embedded SQLite backend.
+//!
+//! The trait speaks only domain types, so callers never see SQL and a second
+//! backend (PostgreSQL) can follow with the same conformance tests. A store
+//! applies the domain's operations inside one transaction: it reads the record,
+//! lets `firebreak-core` decide the change, then writes the new record and seals
+//! the change's events onto the stream's hash chain before committing. A write
+//! that returns `Ok` is on disk.
+
+mod sqlite;
+
+use firebreak_core::auth::{Role, Scope};
+use firebreak_core::checkpoint::{Checkpoint, CheckpointSigner};
+use firebreak_core::incident::{Change, DeclareIncident, Incident, IncidentKind, Severity, Status};
+use firebreak_core::system::{AiSystem, SystemDetails, SystemPatch};
+use firebreak_core::timeline::Event;
+use firebreak_core::verify::Ledger;
+use firebreak_core::{DomainError, Timestamp};
+use serde::{Deserialize, Serialize};
+
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0} already exists")]
+    AlreadyExists(String),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("database error: {0}")]
+    Backend(String),
+    #[error("stored data cannot be read: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub name: String,
+    pub role: Role,
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// A personal access token as stored: its secret only as a SHA-256 hash (D15).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    /// Public identifier, shown in listings and used to revoke.
+    pub id: String,
+    pub user: String,
+    #[serde(skip)]
+    pub secret_hash: String,
+    pub scope: Scope,
+    pub description: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl TokenRecord {
+    pub fn is_usable(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub user: String,
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+}
+
+/// Filters for listing incidents; all given filters must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncidentFilter {
+    pub statuses: Vec<Status>,
+    pub severities: Vec<Severity>,
+    pub system: Option<String>,
+    pub kind: Option<IncidentKind>,
+    /// Case-insensitive substring of title or summary.
+    pub text: Option<String>,
+}
+
+/// Newest first; `after` is the cursor a previous page returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub after: Option<u64>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `after` to get the next page; `None` on the last page.
+    pub next_cursor: Option<u64>,
+}
+
+/// A domain operation on one incident, given the record and the inventory.
+pub type IncidentOperation<'a> = &'a mut dyn FnMut(&Incident, &[AiSystem]) -> Result<Change, DomainError>;
+
+pub trait Store: Send + Sync {
+    fn user_count(&self) -> StoreResult<u64>;
+    fn create_user(&self, user: &User) -> StoreResult<()>;
+    fn find_user(&self, name: &str) -> StoreResult<Option<User>>;
+    fn list_users(&self) -> StoreResult<Vec<User>>;
+    fn set_password(&self, name: &str, password_hash: &str) -> StoreResult<()>;
+
+    fn create_token(&self, token: &TokenRecord) -> StoreResult<()>;
+    /// The token with this secret hash and its user, usable or not.
+    fn find_token(&self, secret_hash: &str) -> StoreResult<Option<(TokenRecord, User)>>;
+    fn list_tokens(&self, user: Option<&str>) -> StoreResult<Vec<TokenRecord>>;
+    fn revoke_token(&self, id: &str, now: Timestamp) -> StoreResult<TokenRecord>;
+
+    fn create_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    fn find_session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<(SessionRecord, User)>>;
+    fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+
+    fn list_systems(&self) -> StoreResult<Vec<AiSystem>>;
+    fn get_system(&self, slug: &str) -> StoreResult<AiSystem>;
+    fn register_system(&self, slug: &str, details: SystemDetails, actor: &str, now: Timestamp) -> StoreResult<AiSystem>;
+    fn update_system(&self, slug: &str, patch: SystemPatch, actor: &str, now: Timestamp) -> StoreResult<AiSystem>;
+
+    fn declare_incident(&self, input: DeclareIncident, actor: &str, now: Timestamp) -> StoreResult<Incident>;
+    /// Runs `operation` on the incident in one transaction and keeps its result.
+    fn change_incident(&self, number: u64, operation: IncidentOperation<'_>, now: Timestamp) -> StoreResult<Incident>;
+    fn get_incident(&self, number: u64) -> StoreResult<Incident>;
+    fn list_incidents(&self, filter: &IncidentFilter, page: PageRequest) -> StoreResult<Page<Incident>>;
+    fn all_incidents(&self) -> StoreResult<Vec<Incident>>;
+
+    /// The events of one stream, e.g. `INC-3` or `system:scoring`, in order.
+    fn events(&self, stream: &str) -> StoreResult<Vec<Event>>;
+
+    /// Signs and stores a checkpoint over all chain heads, unless nothing has
+    /// changed since the last one and `force` is false.
+    fn write_checkpoint(
+        &self,
+        signer: &CheckpointSigner,
+        reason: &str,
+        force: bool,
+        now: Timestamp,
+    ) -> StoreResult<Option<Checkpoint>>;
+    fn checkpoints(&self) -> StoreResult<Vec<Checkpoint>>;
+
+    /// Everything verification needs, read in one consistent snapshot.
+    fn ledger(&self) -> StoreResult<Ledger>;
+}
+
+/// The stream name of an inventory entry's audit chain.
+pub fn system_stream(slug: &str) -> String {
+    format!("system:{slug}")
+}

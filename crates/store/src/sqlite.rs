@@ -1,0 +1,712 @@
+//! The embedded SQLite backend: one file in WAL mode with `synchronous=FULL`,
+//! so a committed write survives a crash or power loss. Writes go through one
+//! connection (SQLite has one writer anyway); reads use a small pool.
+
+use crate::{
+    IncidentFilter, IncidentOperation, Page, PageRequest, SessionRecord, Store, StoreError, StoreResult,
+    TokenRecord, User, system_stream,
+};
+use firebreak_core::canonical::canonical_json;
+use firebreak_core::checkpoint::{ChainHead, Checkpoint, CheckpointBody, CheckpointSigner};
+use firebreak_core::incident::{self, DeclareIncident, Incident, public_id};
+use firebreak_core::system::{self, AiSystem, SystemDetails, SystemPatch};
+use firebreak_core::timeline::{Event, EventDraft, EventKind, sha256_hex, state_hash};
+use firebreak_core::verify::Ledger;
+use firebreak_core::{DomainError, Timestamp};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/0001_init.sql")];
+const ORG: i64 = 1;
+const READ_POOL_SIZE: usize = 4;
+
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Backend(error.to_string())
+    }
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn parse_time(text: &str) -> StoreResult<Timestamp> {
+    text.parse().map_err(|e| corrupt(format!("timestamp `{text}`: {e}")))
+}
+
+fn parse_optional_time(text: Option<String>) -> StoreResult<Option<Timestamp>> {
+    text.as_deref().map(parse_time).transpose()
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|e| corrupt(format!("{what}: {e}")))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("domain records serialize to JSON")
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its schema
+    /// up to date.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let mut writer = Self::connect(path)?;
+        migrate(&mut writer)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Opens an existing database without changing its schema, for offline
+    /// verification of a data directory.
+    pub fn open_existing(path: &Path) -> StoreResult<Self> {
+        if !path.is_file() {
+            return Err(StoreError::NotFound(format!("database {}", path.display())));
+        }
+        let writer = Self::connect(path)?;
+        let version: i64 = writer.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version == 0 {
+            return Err(corrupt(format!("{} is not a Firebreak database", path.display())));
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn connect(path: &Path) -> StoreResult<Connection> {
+        let connection = Connection::open(path)?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        connection.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(connection)
+    }
+
+    fn write<T>(&self, work: impl FnOnce(&Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
+        let mut connection = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let transaction = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let result = work(&transaction)?;
+        transaction.commit()?;
+        Ok(result)
+    }
+
+    fn read<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let connection = match pooled {
+            Some(connection) => connection,
+            None => Self::connect(&self.path)?,
+        };
+        let result = work(&connection);
+        let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if readers.len() < READ_POOL_SIZE {
+            readers.push(connection);
+        }
+        result
+    }
+}
+
+fn migrate(connection: &mut Connection) -> StoreResult<()> {
+    let applied: usize = connection.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    if applied > MIGRATIONS.len() {
+        return Err(corrupt(format!(
+            "the database has schema version {applied}, newer than this Firebreak ({}); upgrade Firebreak",
+            MIGRATIONS.len()
+        )));
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(migration)?;
+        transaction.pragma_update(None, "user_version", (index + 1) as i64)?;
+        transaction.commit()?;
+    }
+    Ok(())
+}
+
+fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, Option<String>, String)> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+}
+
+fn build_user((name, role, password_hash, created_at): (String, String, Option<String>, String)) -> StoreResult<User> {
+    Ok(User {
+        name,
+        role: role.parse().map_err(corrupt)?,
+        password_hash,
+        created_at: parse_time(&created_at)?,
+    })
+}
+
+const TOKEN_COLUMNS: &str = "t.id, t.user_name, t.secret_hash, t.scope, t.description, t.created_at, t.expires_at, t.revoked_at";
+
+type TokenRow = (String, String, String, String, String, String, Option<String>, Option<String>);
+
+fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?))
+}
+
+fn build_token(row: TokenRow) -> StoreResult<TokenRecord> {
+    let (id, user, secret_hash, scope, description, created_at, expires_at, revoked_at) = row;
+    Ok(TokenRecord {
+        id,
+        user,
+        secret_hash,
+        scope: scope.parse().map_err(corrupt)?,
+        description,
+        created_at: parse_time(&created_at)?,
+        expires_at: parse_optional_time(expires_at)?,
+        revoked_at: parse_optional_time(revoked_at)?,
+    })
+}
+
+fn load_systems(connection: &Connection) -> StoreResult<Vec<AiSystem>> {
+    let mut statement = connection.prepare("SELECT record FROM systems WHERE org_id = ?1 ORDER BY slug")?;
+    let rows = statement.query_map([ORG], |row| row.get::<_, String>(0))?;
+    rows.map(|text| from_json(&text?, "system record")).collect()
+}
+
+fn load_incident(connection: &Connection, number: u64) -> StoreResult<Incident> {
+    let text: Option<String> = connection
+        .query_row(
+            "SELECT record FROM incidents WHERE org_id = ?1 AND number = ?2",
+            params![ORG, number as i64],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let text = text.ok_or_else(|| StoreError::NotFound(format!("incident {}", public_id(number))))?;
+    from_json(&text, "incident record")
+}
+
+/// Seals `drafts` onto the end of `stream` and inserts them.
+fn append_events(
+    transaction: &Transaction<'_>,
+    stream: &str,
+    drafts: Vec<EventDraft>,
+    state: &str,
+    now: Timestamp,
+) -> StoreResult<Vec<Event>> {
+    let mut head: Option<(u64, String)> = transaction
+        .query_row(
+            "SELECT seq, hash FROM events WHERE org_id = ?1 AND stream = ?2 ORDER BY seq DESC LIMIT 1",
+            params![ORG, stream],
+            |row| Ok((row.get::<_, i64>(0)? as u64, row.get(1)?)),
+        )
+        .optional()?;
+    let mut sealed = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        let previous = head.as_ref().map(|(seq, hash)| (*seq, hash.as_str()));
+        let event = Event::seal(stream, previous, draft, now, state.to_string());
+        transaction.execute(
+            "INSERT INTO events (org_id, stream, seq, kind, occurred_at, recorded_at, actor, body, state_hash, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                ORG,
+                event.stream,
+                event.seq as i64,
+                event.kind.as_str(),
+                event.occurred_at.to_string(),
+                event.recorded_at.to_string(),
+                event.actor,
+                to_json(&event.body),
+                event.state_hash,
+                event.prev_hash,
+                event.hash,
+            ],
+        )?;
+        head = Some((event.seq, event.hash.clone()));
+        sealed.push(event);
+    }
+    Ok(sealed)
+}
+
+fn save_incident(transaction: &Transaction<'_>, incident: &Incident) -> StoreResult<()> {
+    transaction.execute(
+        "INSERT INTO incidents (org_id, number, record) VALUES (?1, ?2, ?3)
+         ON CONFLICT (org_id, number) DO UPDATE SET record = excluded.record",
+        params![ORG, incident.number as i64, to_json(incident)],
+    )?;
+    Ok(())
+}
+
+fn save_system(transaction: &Transaction<'_>, system: &AiSystem) -> StoreResult<()> {
+    transaction.execute(
+        "INSERT INTO systems (org_id, slug, record) VALUES (?1, ?2, ?3)
+         ON CONFLICT (org_id, slug) DO UPDATE SET record = excluded.record",
+        params![ORG, system.slug, to_json(system)],
+    )?;
+    Ok(())
+}
+
+fn dependency_graph(systems: &[AiSystem], except: &str) -> BTreeMap<String, Vec<String>> {
+    systems
+        .iter()
+        .filter(|s| s.slug != except)
+        .map(|s| (s.slug.clone(), s.details.depends_on.clone()))
+        .collect()
+}
+
+fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 10]> {
+    Ok([
+        row.get(0)?,
+        row.get::<_, i64>(1)?.to_string(),
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+        row.get(8)?,
+        row.get(9)?,
+    ])
+}
+
+fn build_event(fields: [String; 10]) -> StoreResult<Event> {
+    let [stream, seq, kind, occurred_at, recorded_at, actor, body, state_hash, prev_hash, hash] = fields;
+    Ok(Event {
+        seq: seq.parse().map_err(corrupt)?,
+        kind: kind.parse::<EventKind>().map_err(corrupt)?,
+        occurred_at: parse_time(&occurred_at)?,
+        recorded_at: parse_time(&recorded_at)?,
+        actor,
+        body: from_json(&body, "event body")?,
+        state_hash,
+        prev_hash,
+        hash,
+        stream,
+    })
+}
+
+const EVENT_COLUMNS: &str = "stream, seq, kind, occurred_at, recorded_at, actor, body, state_hash, prev_hash, hash";
+
+fn load_checkpoints(connection: &Connection) -> StoreResult<Vec<Checkpoint>> {
+    let mut statement =
+        connection.prepare("SELECT body, public_key, signature FROM checkpoints WHERE org_id = ?1 ORDER BY number")?;
+    let rows = statement.query_map([ORG], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?)))?;
+    rows.map(|row| {
+        let (body, public_key, signature) = row?;
+        Ok(Checkpoint {
+            body: from_json::<CheckpointBody>(&body, "checkpoint")?,
+            public_key,
+            signature,
+        })
+    })
+    .collect()
+}
+
+fn chain_heads(connection: &Connection) -> StoreResult<Vec<ChainHead>> {
+    let mut statement = connection.prepare(
+        "SELECT stream, seq, hash FROM events e
+         WHERE org_id = ?1 AND seq = (SELECT max(seq) FROM events WHERE org_id = e.org_id AND stream = e.stream)
+         ORDER BY stream",
+    )?;
+    let rows = statement.query_map([ORG], |row| {
+        Ok(ChainHead { stream: row.get(0)?, seq: row.get::<_, i64>(1)? as u64, hash: row.get(2)? })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The state hash of a stored record's raw text, so that a record edited behind
+/// Firebreak's back is caught even when it still parses.
+fn raw_state_hash(text: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) => sha256_hex(canonical_json(&value).as_bytes()),
+        Err(_) => "unreadable record".to_string(),
+    }
+}
+
+impl Store for SqliteStore {
+    fn user_count(&self) -> StoreResult<u64> {
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM users WHERE org_id = ?1", [ORG], |r| r.get::<_, i64>(0))? as u64))
+    }
+
+    fn create_user(&self, user: &User) -> StoreResult<()> {
+        self.write(|t| {
+            let exists: bool = t.query_row(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE org_id = ?1 AND name = ?2)",
+                params![ORG, user.name],
+                |r| r.get(0),
+            )?;
+            if exists {
+                return Err(StoreError::AlreadyExists(format!("user {}", user.name)));
+            }
+            t.execute(
+                "INSERT INTO users (org_id, name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![ORG, user.name, user.role.as_str(), user.password_hash, user.created_at.to_string()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn find_user(&self, name: &str) -> StoreResult<Option<User>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT name, role, password_hash, created_at FROM users WHERE org_id = ?1 AND name = ?2",
+                params![ORG, name],
+                user_from_row,
+            )
+            .optional()?
+            .map(build_user)
+            .transpose()
+        })
+    }
+
+    fn list_users(&self) -> StoreResult<Vec<User>> {
+        self.read(|c| {
+            let mut statement =
+                c.prepare("SELECT name, role, password_hash, created_at FROM users WHERE org_id = ?1 ORDER BY name")?;
+            let rows = statement.query_map([ORG], user_from_row)?;
+            rows.map(|row| build_user(row?)).collect()
+        })
+    }
+
+    fn set_password(&self, name: &str, password_hash: &str) -> StoreResult<()> {
+        self.write(|t| {
+            let changed = t.execute(
+                "UPDATE users SET password_hash = ?3 WHERE org_id = ?1 AND name = ?2",
+                params![ORG, name, password_hash],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(format!("user {name}")));
+            }
+            Ok(())
+        })
+    }
+
+    fn create_token(&self, token: &TokenRecord) -> StoreResult<()> {
+        self.write(|t| {
+            t.execute(
+                "INSERT INTO tokens (org_id, id, user_name, secret_hash, scope, description, created_at, expires_at, revoked_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL)",
+                params![
+                    ORG,
+                    token.id,
+                    token.user,
+                    token.secret_hash,
+                    token.scope.as_str(),
+                    token.description,
+                    token.created_at.to_string(),
+                    token.expires_at.map(|e| e.to_string()),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn find_token(&self, secret_hash: &str) -> StoreResult<Option<(TokenRecord, User)>> {
+        self.read(|c| {
+            let sql = format!(
+                "SELECT {TOKEN_COLUMNS}, u.name, u.role, u.password_hash, u.created_at
+                 FROM tokens t JOIN users u ON u.org_id = t.org_id AND u.name = t.user_name
+                 WHERE t.org_id = ?1 AND t.secret_hash = ?2"
+            );
+            let found = c
+                .query_row(&sql, params![ORG, secret_hash], |row| {
+                    Ok((
+                        token_from_row(row)?,
+                        (row.get(8)?, row.get(9)?, row.get(10)?, row.get(11)?),
+                    ))
+                })
+                .optional()?;
+            found
+                .map(|(token, user)| Ok((build_token(token)?, build_user(user)?)))
+                .transpose()
+        })
+    }
+
+    fn list_tokens(&self, user: Option<&str>) -> StoreResult<Vec<TokenRecord>> {
+        self.read(|c| {
+            let sql = format!(
+                "SELECT {TOKEN_COLUMNS} FROM tokens t WHERE t.org_id = ?1 AND (?2 IS NULL OR t.user_name = ?2)
+                 ORDER BY t.created_at, t.id"
+            );
+            let mut statement = c.prepare(&sql)?;
+            let rows = statement.query_map(params![ORG, user], token_from_row)?;
+            rows.map(|row| build_token(row?)).collect()
+        })
+    }
+
+    fn revoke_token(&self, id: &str, now: Timestamp) -> StoreResult<TokenRecord> {
+        self.write(|t| {
+            t.execute(
+                "UPDATE tokens SET revoked_at = coalesce(revoked_at, ?3) WHERE org_id = ?1 AND id = ?2",
+                params![ORG, id, now.to_string()],
+            )?;
+            let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens t WHERE t.org_id = ?1 AND t.id = ?2");
+            let row = t.query_row(&sql, params![ORG, id], token_from_row).optional()?;
+            build_token(row.ok_or_else(|| StoreError::NotFound(format!("token {id}")))?)
+        })
+    }
+
+    fn create_session(&self, session: &SessionRecord) -> StoreResult<()> {
+        self.write(|t| {
+            t.execute(
+                "INSERT INTO sessions (org_id, id_hash, user_name, csrf_token, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![ORG, session.id_hash, session.user, session.csrf_token, session.expires_at.to_string()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn find_session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<(SessionRecord, User)>> {
+        let found = self.read(|c| {
+            Ok(c.query_row(
+                "SELECT s.id_hash, s.user_name, s.csrf_token, s.expires_at, u.name, u.role, u.password_hash, u.created_at
+                 FROM sessions s JOIN users u ON u.org_id = s.org_id AND u.name = s.user_name
+                 WHERE s.org_id = ?1 AND s.id_hash = ?2",
+                params![ORG, id_hash],
+                |row| {
+                    Ok((
+                        (row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?),
+                        (row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?),
+                    ))
+                },
+            )
+            .optional()?)
+        })?;
+        let Some(((id_hash, user, csrf_token, expires_at), user_row)) = found else {
+            return Ok(None);
+        };
+        let session = SessionRecord { id_hash, user, csrf_token, expires_at: parse_time(&expires_at)? };
+        if session.expires_at <= now {
+            return Ok(None);
+        }
+        Ok(Some((session, build_user(user_row)?)))
+    }
+
+    fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        self.write(|t| {
+            t.execute("DELETE FROM sessions WHERE org_id = ?1 AND id_hash = ?2", params![ORG, id_hash])?;
+            Ok(())
+        })
+    }
+
+    fn list_systems(&self) -> StoreResult<Vec<AiSystem>> {
+        self.read(load_systems)
+    }
+
+    fn get_system(&self, slug: &str) -> StoreResult<AiSystem> {
+        self.read(|c| {
+            let text: Option<String> = c
+                .query_row(
+                    "SELECT record FROM systems WHERE org_id = ?1 AND slug = ?2",
+                    params![ORG, slug],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            from_json(&text.ok_or_else(|| StoreError::NotFound(format!("system {slug}")))?, "system record")
+        })
+    }
+
+    fn register_system(&self, slug: &str, details: SystemDetails, actor: &str, now: Timestamp) -> StoreResult<AiSystem> {
+        self.write(|t| {
+            let systems = load_systems(t)?;
+            if systems.iter().any(|s| s.slug == slug) {
+                return Err(StoreError::AlreadyExists(format!("system {slug}")));
+            }
+            system::validate_system(slug, &details, &dependency_graph(&systems, slug))?;
+            let system = AiSystem { slug: slug.to_string(), details };
+            save_system(t, &system)?;
+            let draft = EventDraft {
+                kind: EventKind::SystemRegistered,
+                occurred_at: now,
+                actor: actor.to_string(),
+                body: json!({ "system": system }),
+            };
+            append_events(t, &system_stream(slug), vec![draft], &state_hash(&system), now)?;
+            Ok(system)
+        })
+    }
+
+    fn update_system(&self, slug: &str, patch: SystemPatch, actor: &str, now: Timestamp) -> StoreResult<AiSystem> {
+        self.write(|t| {
+            let systems = load_systems(t)?;
+            let current = systems
+                .iter()
+                .find(|s| s.slug == slug)
+                .ok_or_else(|| StoreError::NotFound(format!("system {slug}")))?;
+            let details = patch.apply(&current.details);
+            if details == current.details {
+                return Err(DomainError::field("patch", "changes nothing").into());
+            }
+            system::validate_system(slug, &details, &dependency_graph(&systems, slug))?;
+            let updated = AiSystem { slug: slug.to_string(), details };
+            save_system(t, &updated)?;
+            let draft = EventDraft {
+                kind: EventKind::SystemUpdated,
+                occurred_at: now,
+                actor: actor.to_string(),
+                body: json!({ "from": current.details, "to": updated.details }),
+            };
+            append_events(t, &system_stream(slug), vec![draft], &state_hash(&updated), now)?;
+            Ok(updated)
+        })
+    }
+
+    fn declare_incident(&self, input: DeclareIncident, actor: &str, now: Timestamp) -> StoreResult<Incident> {
+        self.write(|t| {
+            let systems = load_systems(t)?;
+            let number: i64 = t.query_row(
+                "SELECT coalesce(max(number), 0) + 1 FROM incidents WHERE org_id = ?1",
+                [ORG],
+                |r| r.get(0),
+            )?;
+            let change = incident::declare(input, number as u64, actor, &systems, now)?;
+            save_incident(t, &change.incident)?;
+            append_events(t, &change.incident.public_id(), change.events, &state_hash(&change.incident), now)?;
+            Ok(change.incident)
+        })
+    }
+
+    fn change_incident(&self, number: u64, operation: IncidentOperation<'_>, now: Timestamp) -> StoreResult<Incident> {
+        self.write(|t| {
+            let current = load_incident(t, number)?;
+            let systems = load_systems(t)?;
+            let change = operation(&current, &systems)?;
+            save_incident(t, &change.incident)?;
+            append_events(t, &change.incident.public_id(), change.events, &state_hash(&change.incident), now)?;
+            Ok(change.incident)
+        })
+    }
+
+    fn get_incident(&self, number: u64) -> StoreResult<Incident> {
+        self.read(|c| load_incident(c, number))
+    }
+
+    fn list_incidents(&self, filter: &IncidentFilter, page: PageRequest) -> StoreResult<Page<Incident>> {
+        let mut sql = String::from("SELECT record FROM incidents WHERE org_id = ?");
+        let mut values: Vec<SqlValue> = vec![SqlValue::Integer(ORG)];
+        let mut any_of = |sql: &mut String, path: &str, options: Vec<String>| {
+            if !options.is_empty() {
+                let marks = vec!["?"; options.len()].join(", ");
+                sql.push_str(&format!(" AND json_extract(record, '{path}') IN ({marks})"));
+                values.extend(options.into_iter().map(SqlValue::Text));
+            }
+        };
+        any_of(&mut sql, "$.status", filter.statuses.iter().map(|s| s.as_str().to_string()).collect());
+        any_of(&mut sql, "$.severity", filter.severities.iter().map(|s| s.as_str().to_string()).collect());
+        if let Some(kind) = filter.kind {
+            any_of(&mut sql, "$.kind", vec![serde_json::to_value(kind).unwrap().as_str().unwrap_or_default().to_string()]);
+        }
+        if let Some(system) = &filter.system {
+            sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(record, '$.systems') WHERE value = ?)");
+            values.push(SqlValue::Text(system.clone()));
+        }
+        if let Some(text) = filter.text.as_ref().filter(|t| !t.trim().is_empty()) {
+            sql.push_str(
+                " AND instr(lower(json_extract(record, '$.title') || ' ' || json_extract(record, '$.summary')), lower(?)) > 0",
+            );
+            values.push(SqlValue::Text(text.trim().to_string()));
+        }
+        if let Some(after) = page.after {
+            sql.push_str(" AND number < ?");
+            values.push(SqlValue::Integer(after as i64));
+        }
+        sql.push_str(" ORDER BY number DESC LIMIT ?");
+        values.push(SqlValue::Integer(page.limit as i64 + 1));
+        let mut items: Vec<Incident> = self.read(|c| {
+            let mut statement = c.prepare(&sql)?;
+            let rows = statement.query_map(rusqlite::params_from_iter(values), |row| row.get::<_, String>(0))?;
+            rows.map(|text| from_json(&text?, "incident record")).collect()
+        })?;
+        let next_cursor = if items.len() > page.limit {
+            items.truncate(page.limit);
+            items.last().map(|i| i.number)
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    fn all_incidents(&self) -> StoreResult<Vec<Incident>> {
+        self.read(|c| {
+            let mut statement = c.prepare("SELECT record FROM incidents WHERE org_id = ?1 ORDER BY number")?;
+            let rows = statement.query_map([ORG], |row| row.get::<_, String>(0))?;
+            rows.map(|text| from_json(&text?, "incident record")).collect()
+        })
+    }
+
+    fn events(&self, stream: &str) -> StoreResult<Vec<Event>> {
+        self.read(|c| {
+            let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE org_id = ?1 AND stream = ?2 ORDER BY seq");
+            let mut statement = c.prepare(&sql)?;
+            let rows = statement.query_map(params![ORG, stream], event_from_row)?;
+            rows.map(|row| build_event(row?)).collect()
+        })
+    }
+
+    fn write_checkpoint(
+        &self,
+        signer: &CheckpointSigner,
+        reason: &str,
+        force: bool,
+        now: Timestamp,
+    ) -> StoreResult<Option<Checkpoint>> {
+        self.write(|t| {
+            let heads = chain_heads(t)?;
+            let previous = load_checkpoints(t)?.pop();
+            if !force && previous.as_ref().is_some_and(|p| p.body.heads == heads) {
+                return Ok(None);
+            }
+            let checkpoint = signer.sign(previous.as_ref(), heads, reason, now);
+            t.execute(
+                "INSERT INTO checkpoints (org_id, number, body, public_key, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    ORG,
+                    checkpoint.body.number as i64,
+                    to_json(&checkpoint.body),
+                    checkpoint.public_key,
+                    checkpoint.signature
+                ],
+            )?;
+            Ok(Some(checkpoint))
+        })
+    }
+
+    fn checkpoints(&self) -> StoreResult<Vec<Checkpoint>> {
+        self.read(load_checkpoints)
+    }
+
+    fn ledger(&self) -> StoreResult<Ledger> {
+        // One transaction, so that the events, records and checkpoints are read
+        // as of the same moment even while the server keeps writing.
+        self.read(|c| {
+            c.execute_batch("BEGIN")?;
+            let result = (|| {
+                let mut ledger = Ledger::default();
+                let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE org_id = ?1 ORDER BY stream, seq");
+                let mut statement = c.prepare(&sql)?;
+                for row in statement.query_map([ORG], event_from_row)? {
+                    let event = build_event(row?)?;
+                    ledger.streams.entry(event.stream.clone()).or_default().push(event);
+                }
+                let mut records = c.prepare(
+                    "SELECT 'INC-' || number, record FROM incidents WHERE org_id = ?1
+                     UNION ALL SELECT 'system:' || slug, record FROM systems WHERE org_id = ?1",
+                )?;
+                for row in records.query_map([ORG], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+                    let (stream, text) = row?;
+                    ledger.records.insert(stream, raw_state_hash(&text));
+                }
+                ledger.checkpoints = load_checkpoints(c)?;
+                Ok(ledger)
+            })();
+            c.execute_batch("COMMIT")?;
+            result
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

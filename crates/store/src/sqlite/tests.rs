@@ -1,0 +1,157 @@
+use super::*;
+use crate::{IncidentFilter, PageRequest};
+use firebreak_core::incident::{Severity, Status, TransitionRequest};
+use firebreak_core::verify::verify;
+
+fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("firebreak.db")).unwrap();
+    (dir, store)
+}
+
+fn details(name: &str, depends_on: &[&str]) -> SystemDetails {
+    serde_json::from_value(json!({
+        "name": name,
+        "model_versions": [{"version": "v1", "known_good": true}],
+        "depends_on": depends_on,
+    }))
+    .unwrap()
+}
+
+fn declare_input(title: &str) -> DeclareIncident {
+    serde_json::from_value(json!({
+        "title": title,
+        "severity": "sev2",
+        "severity_rationale": "r",
+        "systems": ["scoring"],
+        "detected_at": "2026-03-01T09:00:00Z",
+    }))
+    .unwrap()
+}
+
+fn with_incidents(n: usize) -> (tempfile::TempDir, SqliteStore) {
+    let (dir, store) = store();
+    store.register_system("scoring", details("Scoring", &[]), "admin", at("2026-03-01T08:00:00Z")).unwrap();
+    for i in 0..n {
+        store.declare_incident(declare_input(&format!("incident {i}")), "alice", at("2026-03-01T10:00:00Z")).unwrap();
+    }
+    (dir, store)
+}
+
+#[test]
+fn a_refused_change_writes_nothing() {
+    let (_dir, store) = with_incidents(1);
+    let before = store.events("INC-1").unwrap().len();
+    let err = store
+        .change_incident(
+            1,
+            &mut |incident, _| {
+                incident.transition(
+                    TransitionRequest { to: Status::Closed, reason: None, occurred_at: None, merged_into: None },
+                    "bob",
+                    at("2026-03-01T11:00:00Z"),
+                )
+            },
+            at("2026-03-01T11:00:00Z"),
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Domain(DomainError::Conflict { .. })));
+    assert_eq!(store.events("INC-1").unwrap().len(), before);
+    assert_eq!(store.get_incident(1).unwrap().status, Status::Triage);
+}
+
+#[test]
+fn changes_append_chained_events_and_verify() {
+    let (_dir, store) = with_incidents(1);
+    let now = at("2026-03-01T11:00:00Z");
+    store
+        .change_incident(
+            1,
+            &mut |incident, _| {
+                incident.transition(
+                    TransitionRequest { to: Status::Contained, reason: None, occurred_at: None, merged_into: None },
+                    "bob",
+                    now,
+                )
+            },
+            now,
+        )
+        .unwrap();
+    let events = store.events("INC-1").unwrap();
+    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    let signer = CheckpointSigner::from_secret([3; 32]);
+    store.write_checkpoint(&signer, "test", false, now).unwrap().unwrap();
+    assert!(store.write_checkpoint(&signer, "test", false, now).unwrap().is_none(), "nothing changed");
+    let report = verify(&store.ledger().unwrap(), Some(&signer.fingerprint()));
+    assert!(report.is_intact(), "{:?}", report.problems);
+    assert_eq!(report.streams, 2);
+}
+
+#[test]
+fn a_dependency_cycle_is_refused_and_nothing_changes() {
+    let (_dir, store) = store();
+    let now = at("2026-03-01T08:00:00Z");
+    store.register_system("db", details("DB", &[]), "admin", now).unwrap();
+    store.register_system("scoring", details("Scoring", &["db"]), "admin", now).unwrap();
+    let patch = SystemPatch { depends_on: Some(vec!["scoring".into()]), ..SystemPatch::default() };
+    let err = store.update_system("db", patch, "admin", now).unwrap_err();
+    assert_eq!(err.to_string(), "depends_on: dependency cycle: db -> scoring -> db");
+    assert!(store.get_system("db").unwrap().details.depends_on.is_empty());
+    assert_eq!(store.events("system:db").unwrap().len(), 1);
+}
+
+#[test]
+fn listing_filters_and_paginates_newest_first() {
+    let (_dir, store) = with_incidents(5);
+    let first = store.list_incidents(&IncidentFilter::default(), PageRequest { after: None, limit: 2 }).unwrap();
+    assert_eq!(first.items.iter().map(|i| i.number).collect::<Vec<_>>(), [5, 4]);
+    let second = store
+        .list_incidents(&IncidentFilter::default(), PageRequest { after: first.next_cursor, limit: 2 })
+        .unwrap();
+    assert_eq!(second.items.iter().map(|i| i.number).collect::<Vec<_>>(), [3, 2]);
+    let text = IncidentFilter { text: Some("INCIDENT 3".into()), ..IncidentFilter::default() };
+    let found = store.list_incidents(&text, PageRequest { after: None, limit: 10 }).unwrap();
+    assert_eq!(found.items.len(), 1);
+    let none = IncidentFilter { severities: vec![Severity::Sev1], system: Some("scoring".into()), ..IncidentFilter::default() };
+    assert!(store.list_incidents(&none, PageRequest { after: None, limit: 10 }).unwrap().items.is_empty());
+    let by_system = IncidentFilter { system: Some("scoring".into()), ..IncidentFilter::default() };
+    assert_eq!(store.list_incidents(&by_system, PageRequest { after: None, limit: 10 }).unwrap().items.len(), 5);
+}
+
+#[test]
+fn data_survives_reopening() {
+    let (dir, store) = with_incidents(2);
+    drop(store);
+    let reopened = SqliteStore::open(&dir.path().join("firebreak.db")).unwrap();
+    assert_eq!(reopened.all_incidents().unwrap().len(), 2);
+    assert!(SqliteStore::open_existing(&dir.path().join("missing.db")).is_err());
+}
+
+#[test]
+fn tokens_and_users_round_trip() {
+    let (_dir, store) = store();
+    let now = at("2026-03-01T08:00:00Z");
+    let user = User { name: "alice".into(), role: firebreak_core::auth::Role::Responder, password_hash: None, created_at: now };
+    store.create_user(&user).unwrap();
+    assert!(matches!(store.create_user(&user), Err(StoreError::AlreadyExists(_))));
+    let token = TokenRecord {
+        id: "tok1".into(),
+        user: "alice".into(),
+        secret_hash: "h".into(),
+        scope: firebreak_core::auth::Scope::Read,
+        description: "ci".into(),
+        created_at: now,
+        expires_at: None,
+        revoked_at: None,
+    };
+    store.create_token(&token).unwrap();
+    let (found, owner) = store.find_token("h").unwrap().unwrap();
+    assert_eq!((found.id.as_str(), owner.name.as_str()), ("tok1", "alice"));
+    let revoked = store.revoke_token("tok1", now).unwrap();
+    assert!(!revoked.is_usable(now));
+    assert!(matches!(store.revoke_token("nope", now), Err(StoreError::NotFound(_))));
+}
