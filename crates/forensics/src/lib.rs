@@ -1,0 +1,34 @@
+//! Prediction-log forensics for AI incidents: given the log of a model's decisions (Parquet or
+//! CSV), answer what changed in the data, for whom the decisions became unfair, when a series
+//! shifted, and what exactly went into one contested decision.
+//!
+//! Numbers follow named peers so a reviewer can recompute them: drift as Evidently 0.7.23 and
+//! SciPy 1.17, fairness as Fairlearn 0.15 and Aequitas' disparity formulas, calibration with
+//! scikit-learn's uniform bins. Kernels are our own, single pass over Arrow data, parallel over
+//! columns, and work from mergeable per-column summaries ([`summary`]) so that the engine that
+//! produces those summaries can be swapped for a distributed one.
+//!
+//! Left out: rendering (Markdown, HTML and SVG live in the report crate, which draws these plain
+//! serde types), storage of results, and anything that needs a DataFrame engine.
+
+pub mod cohort;
+pub mod decision;
+pub mod drift;
+mod error;
+pub mod fairness;
+pub mod load;
+pub mod profile;
+pub mod stats;
+pub mod summary;
+pub mod table;
+pub mod timeseries;
+
+pub use cohort::Cohort;
+pub use decision::{DecisionRecord, find_decision};
+pub use drift::{ColumnDrift, DriftMethod, DriftOptions, DriftReport, Preset, drift};
+pub use error::ForensicsError;
+pub use fairness::{FairnessOptions, FairnessReport, fairness};
+pub use load::{LogMapping, ReadOptions, TimeWindow, read_log, read_split};
+pub use profile::{ProfileReport, profile};
+pub use table::{Column, ColumnValues, Table};
+pub use timeseries::{Granularity, TimeseriesOptions, TimeseriesReport, timeseries};

@@ -1,0 +1,473 @@
+//! Reading prediction logs: Parquet (column projection, row-group pruning on timestamp
+//! statistics) and CSV (streamed, types inferred), optionally split into time windows.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::file::statistics::Statistics;
+
+use crate::ForensicsError;
+use crate::table::{Table, TableBuilder};
+
+const BATCH_ROWS: usize = 64 * 1024;
+/// Rows of a CSV file read to infer column types before streaming the rest.
+const CSV_INFERENCE_ROWS: usize = 100_000;
+
+/// Which columns of a log play which role. Features are every other column unless listed.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LogMapping {
+    pub timestamp: Option<String>,
+    pub prediction: Option<String>,
+    pub score: Option<String>,
+    pub label: Option<String>,
+    pub protected: Vec<String>,
+    pub decision_id: Option<String>,
+    pub model_version: Option<String>,
+    pub features: Option<Vec<String>>,
+}
+
+impl LogMapping {
+    /// The feature columns of `table`: the listed ones, or every column without a role.
+    pub fn feature_columns(&self, table: &Table) -> Vec<String> {
+        if let Some(features) = &self.features {
+            return features.clone();
+        }
+        let roles: Vec<&String> = [
+            &self.timestamp,
+            &self.prediction,
+            &self.score,
+            &self.label,
+            &self.decision_id,
+            &self.model_version,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(&self.protected)
+        .collect();
+        table
+            .column_names()
+            .filter(|name| !roles.iter().any(|role| role.as_str() == *name))
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// A half-open UTC interval `[start, end)`; a missing bound is open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TimeWindow {
+    /// Nanoseconds since the epoch.
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+}
+
+impl TimeWindow {
+    /// Parses `A..B` where each side is empty, an RFC 3339 instant, or a civil date or date-time
+    /// taken as UTC (`2024-01-01`, `2024-01-01T06:00:00`).
+    pub fn parse(text: &str) -> Result<Self, ForensicsError> {
+        let bad = |message: String| ForensicsError::BadWindow {
+            window: text.to_string(),
+            message,
+        };
+        let (start, end) = text
+            .split_once("..")
+            .ok_or_else(|| bad("expected START..END, either side may be empty".to_string()))?;
+        let bound = |side: &str| -> Result<Option<i64>, ForensicsError> {
+            let side = side.trim();
+            if side.is_empty() {
+                return Ok(None);
+            }
+            parse_instant(side).map(Some).map_err(bad)
+        };
+        let window = Self {
+            start: bound(start)?,
+            end: bound(end)?,
+        };
+        if let (Some(start), Some(end)) = (window.start, window.end)
+            && start >= end
+        {
+            return Err(bad("start is not before end".to_string()));
+        }
+        Ok(window)
+    }
+
+    pub fn contains(&self, nanos: i64) -> bool {
+        self.start.is_none_or(|start| nanos >= start) && self.end.is_none_or(|end| nanos < end)
+    }
+
+    /// Whether any instant in `[minimum, maximum]` falls in the window.
+    fn overlaps(&self, minimum: i64, maximum: i64) -> bool {
+        self.start.is_none_or(|start| maximum >= start) && self.end.is_none_or(|end| minimum < end)
+    }
+}
+
+/// Nanoseconds since the epoch of an RFC 3339 instant or a civil date/date-time read as UTC.
+pub(crate) fn parse_instant(text: &str) -> Result<i64, String> {
+    let nanos = if let Ok(timestamp) = text.parse::<jiff::Timestamp>() {
+        timestamp.as_nanosecond()
+    } else if let Ok(datetime) = text.parse::<jiff::civil::DateTime>() {
+        datetime
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map_err(|error| error.to_string())?
+            .timestamp()
+            .as_nanosecond()
+    } else if let Ok(date) = text.parse::<jiff::civil::Date>() {
+        date.to_zoned(jiff::tz::TimeZone::UTC)
+            .map_err(|error| error.to_string())?
+            .timestamp()
+            .as_nanosecond()
+    } else {
+        return Err(format!("`{text}` is not a date, date-time or RFC 3339 instant"));
+    };
+    i64::try_from(nanos).map_err(|_| format!("`{text}` is out of range"))
+}
+
+/// Which part of a file to read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadOptions {
+    /// Columns to read, in file order; `None` reads all.
+    pub columns: Option<Vec<String>>,
+    /// Keep only rows whose timestamp column falls in the window.
+    pub window: Option<(String, TimeWindow)>,
+}
+
+/// Reads a `.parquet` or `.csv` log, by extension.
+pub fn read_log(path: &Path, options: &ReadOptions) -> Result<Table, ForensicsError> {
+    let windows: Vec<TimeWindow> = options.window.iter().map(|(_, window)| *window).collect();
+    let timestamp = options.window.as_ref().map(|(column, _)| column.as_str());
+    let mut tables = read_windows(path, options.columns.as_deref(), timestamp, &windows)?;
+    Ok(tables.pop().expect("one table per window, or one for the whole file"))
+}
+
+/// Reads one file once and splits it into a reference and a current table by time windows.
+pub fn read_split(
+    path: &Path,
+    columns: Option<&[String]>,
+    timestamp_column: &str,
+    reference: TimeWindow,
+    current: TimeWindow,
+) -> Result<(Table, Table), ForensicsError> {
+    let mut tables = read_windows(path, columns, Some(timestamp_column), &[reference, current])?;
+    let current_table = tables.pop().expect("two windows");
+    let reference_table = tables.pop().expect("two windows");
+    Ok((reference_table, current_table))
+}
+
+fn read_windows(
+    path: &Path,
+    columns: Option<&[String]>,
+    timestamp_column: Option<&str>,
+    windows: &[TimeWindow],
+) -> Result<Vec<Table>, ForensicsError> {
+    let is_csv = path
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"));
+    let file = File::open(path).map_err(|source| ForensicsError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let display = path.display().to_string();
+    let (schema, batches): (Arc<Schema>, Box<dyn Iterator<Item = Result<RecordBatch, ForensicsError>>>) = if is_csv {
+        csv_batches(path, file, columns, timestamp_column)?
+    } else {
+        parquet_batches(path, file, columns, timestamp_column, windows)?
+    };
+    let timestamp_index = match timestamp_column {
+        Some(name) => Some(
+            schema
+                .index_of(name)
+                .map_err(|_| ForensicsError::missing_column(&display, name))?,
+        ),
+        None => None,
+    };
+    let sources: Vec<String> = if windows.is_empty() {
+        vec![display.clone()]
+    } else {
+        windows.iter().map(|window| format!("{display} [{}]", window_label(window))).collect()
+    };
+    let mut builders = sources
+        .into_iter()
+        .map(|source| TableBuilder::new(source, &schema))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut rows_seen = 0usize;
+    for batch in batches {
+        let batch = batch?;
+        rows_seen += batch.num_rows();
+        match timestamp_index {
+            Some(index) if !windows.is_empty() => {
+                let stamps = timestamps_of(&batch, index, &display, timestamp_column.unwrap_or_default())?;
+                for (window, builder) in windows.iter().zip(&mut builders) {
+                    let rows: Vec<u32> = stamps
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, stamp)| stamp.is_some_and(|stamp| window.contains(stamp)))
+                        .map(|(row, _)| row as u32)
+                        .collect();
+                    if !rows.is_empty() {
+                        builder.push_rows(&batch, &rows)?;
+                    }
+                }
+            }
+            _ => builders[0].push(&batch)?,
+        }
+    }
+    if rows_seen == 0 && !is_csv {
+        let total = parquet_row_count(path)?;
+        if total == 0 {
+            return Err(ForensicsError::EmptyInput { path: path.to_path_buf() });
+        }
+    } else if rows_seen == 0 {
+        return Err(ForensicsError::EmptyInput { path: path.to_path_buf() });
+    }
+    Ok(builders.into_iter().map(TableBuilder::finish).collect())
+}
+
+fn window_label(window: &TimeWindow) -> String {
+    let side = |bound: Option<i64>| bound.map(crate::table::format_timestamp).unwrap_or_default();
+    format!("{}..{}", side(window.start), side(window.end))
+}
+
+/// Timestamps of one batch column as UTC nanoseconds.
+fn timestamps_of(batch: &RecordBatch, index: usize, source: &str, column: &str) -> Result<Vec<Option<i64>>, ForensicsError> {
+    let array = batch.column(index);
+    let wrong = |found: &DataType| ForensicsError::WrongType {
+        source_name: source.to_string(),
+        column: column.to_string(),
+        found: found.to_string(),
+        expected: "a timestamp".to_string(),
+    };
+    let nanos = match array.data_type() {
+        DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => {
+            let unzoned = match array.data_type() {
+                DataType::Timestamp(unit, _) => arrow_cast::cast(array, &DataType::Timestamp(*unit, None)),
+                _ => Ok(Arc::clone(array)),
+            }
+            .map_err(|_| wrong(array.data_type()))?;
+            let nanos = arrow_cast::cast(&unzoned, &DataType::Timestamp(TimeUnit::Nanosecond, None))
+                .map_err(|_| wrong(array.data_type()))?;
+            arrow_cast::cast(&nanos, &DataType::Int64).map_err(|_| wrong(array.data_type()))?
+        }
+        other => return Err(wrong(other)),
+    };
+    let nanos = nanos.as_primitive::<Int64Type>();
+    Ok((0..nanos.len())
+        .map(|row| (!nanos.is_null(row)).then(|| nanos.value(row)))
+        .collect())
+}
+
+type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ForensicsError>>>;
+
+fn corrupt(path: &Path, error: impl std::fmt::Display) -> ForensicsError {
+    ForensicsError::CorruptParquet {
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    }
+}
+
+fn parquet_row_count(path: &Path) -> Result<i64, ForensicsError> {
+    let file = File::open(path).map_err(|source| ForensicsError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|error| corrupt(path, error))?;
+    Ok(builder.metadata().file_metadata().num_rows())
+}
+
+fn parquet_batches(
+    path: &Path,
+    file: File,
+    columns: Option<&[String]>,
+    timestamp_column: Option<&str>,
+    windows: &[TimeWindow],
+) -> Result<(Arc<Schema>, Batches), ForensicsError> {
+    let display = path.display().to_string();
+    let plain = ParquetRecordBatchReaderBuilder::try_new(file.try_clone().map_err(|source| ForensicsError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?)
+    .map_err(|error| corrupt(path, error))?;
+    // Ask for text as dictionaries: Parquet already stores it so, and decoding keys is far cheaper
+    // than materialising every string.
+    let dictionary_schema = Arc::new(Schema::new(
+        plain
+            .schema()
+            .fields()
+            .iter()
+            .map(|field| match field.data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Arc::new(Field::new(
+                    field.name(),
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                    field.is_nullable(),
+                )),
+                _ => Arc::clone(field),
+            })
+            .collect::<Vec<_>>(),
+    ));
+    let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, ArrowReaderOptions::new().with_schema(dictionary_schema))
+        .or_else(|_| Ok::<_, parquet::errors::ParquetError>(plain))
+        .map_err(|error| corrupt(path, error))?;
+    let schema = Arc::clone(builder.schema());
+    let mut wanted: Vec<usize> = match columns {
+        Some(columns) => columns
+            .iter()
+            .map(|name| schema.index_of(name).map_err(|_| ForensicsError::missing_column(&display, name)))
+            .collect::<Result<_, _>>()?,
+        None => (0..schema.fields().len()).collect(),
+    };
+    if let Some(name) = timestamp_column {
+        let index = schema.index_of(name).map_err(|_| ForensicsError::missing_column(&display, name))?;
+        if !wanted.contains(&index) {
+            wanted.push(index);
+        }
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    let metadata = Arc::clone(builder.metadata());
+    let row_groups = match timestamp_column {
+        Some(name) if !windows.is_empty() => {
+            prune_row_groups(&metadata, &schema, name, windows).unwrap_or_else(|| (0..metadata.num_row_groups()).collect())
+        }
+        _ => (0..metadata.num_row_groups()).collect(),
+    };
+    let mask = ProjectionMask::roots(metadata.file_metadata().schema_descr(), wanted.iter().copied());
+    let projected = Arc::new(schema.project(&wanted).map_err(|error| corrupt(path, error))?);
+    let reader = builder
+        .with_projection(mask)
+        .with_row_groups(row_groups)
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|error| corrupt(path, error))?;
+    let owned_path = path.to_path_buf();
+    let batches = reader.map(move |batch| batch.map_err(|error| corrupt(&owned_path, error)));
+    Ok((projected, Box::new(batches)))
+}
+
+/// Row groups whose timestamp statistics overlap a window; `None` when statistics are unusable.
+fn prune_row_groups(
+    metadata: &parquet::file::metadata::ParquetMetaData,
+    schema: &Schema,
+    timestamp_column: &str,
+    windows: &[TimeWindow],
+) -> Option<Vec<usize>> {
+    let DataType::Timestamp(unit, _) = schema.field_with_name(timestamp_column).ok()?.data_type() else {
+        return None;
+    };
+    let per_nano = match unit {
+        TimeUnit::Second => 1_000_000_000,
+        TimeUnit::Millisecond => 1_000_000,
+        TimeUnit::Microsecond => 1_000,
+        TimeUnit::Nanosecond => 1,
+    };
+    let leaf = metadata
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .position(|column| column.path().parts() == [timestamp_column])?;
+    let mut kept = Vec::new();
+    for (index, group) in metadata.row_groups().iter().enumerate() {
+        let Some(Statistics::Int64(statistics)) = group.column(leaf).statistics() else {
+            return None;
+        };
+        let (Some(&minimum), Some(&maximum)) = (statistics.min_opt(), statistics.max_opt()) else {
+            return None;
+        };
+        let (minimum, maximum) = (minimum.saturating_mul(per_nano), maximum.saturating_mul(per_nano));
+        if windows.iter().any(|window| window.overlaps(minimum, maximum)) {
+            kept.push(index);
+        }
+    }
+    Some(kept)
+}
+
+fn csv_error(path: &Path, error: impl std::fmt::Display) -> ForensicsError {
+    let message = error.to_string();
+    // arrow-csv names the line inside its message ("... for line 5, ..."); lift it out.
+    let line = message
+        .split("line ")
+        .nth(1)
+        .and_then(|rest| rest.split(|character: char| !character.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse().ok());
+    ForensicsError::BadCsv {
+        path: path.to_path_buf(),
+        line,
+        message,
+    }
+}
+
+fn csv_batches(
+    path: &Path,
+    mut file: File,
+    columns: Option<&[String]>,
+    timestamp_column: Option<&str>,
+) -> Result<(Arc<Schema>, Batches), ForensicsError> {
+    use std::io::Seek;
+    let display = path.display().to_string();
+    let format = arrow_csv::reader::Format::default().with_header(true);
+    let (schema, _) = format
+        .infer_schema(&mut file, Some(CSV_INFERENCE_ROWS))
+        .map_err(|error| csv_error(path, error))?;
+    if schema.fields().is_empty() {
+        return Err(ForensicsError::EmptyInput { path: path.to_path_buf() });
+    }
+    file.rewind().map_err(|source| ForensicsError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let schema = Arc::new(schema);
+    let mut wanted: Vec<usize> = match columns {
+        Some(columns) => columns
+            .iter()
+            .map(|name| schema.index_of(name).map_err(|_| ForensicsError::missing_column(&display, name)))
+            .collect::<Result<_, _>>()?,
+        None => (0..schema.fields().len()).collect(),
+    };
+    if let Some(name) = timestamp_column {
+        let index = schema.index_of(name).map_err(|_| ForensicsError::missing_column(&display, name))?;
+        if !wanted.contains(&index) {
+            wanted.push(index);
+        }
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    let projected = Arc::new(schema.project(&wanted).map_err(|error| csv_error(path, error))?);
+    let reader = arrow_csv::ReaderBuilder::new(Arc::clone(&schema))
+        .with_format(format)
+        .with_batch_size(BATCH_ROWS)
+        .with_projection(wanted)
+        .build(file)
+        .map_err(|error| csv_error(path, error))?;
+    let owned_path = path.to_path_buf();
+    let batches = reader.map(move |batch| batch.map_err(|error| csv_error(&owned_path, error)));
+    Ok((projected, Box::new(batches)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_parse_dates_and_instants() {
+        let window = TimeWindow::parse("2024-01-01..2024-01-31T12:00:00Z").unwrap();
+        assert_eq!(window.start, Some(1_704_067_200_000_000_000));
+        assert!(window.contains(1_704_067_200_000_000_000));
+        assert!(!window.contains(window.end.unwrap()));
+        assert!(TimeWindow::parse("..").unwrap().contains(0));
+    }
+
+    #[test]
+    fn bad_windows_are_refused() {
+        assert!(matches!(TimeWindow::parse("2024-01-01"), Err(ForensicsError::BadWindow { .. })));
+        assert!(matches!(
+            TimeWindow::parse("2024-02-01..2024-01-01"),
+            Err(ForensicsError::BadWindow { .. })
+        ));
+        assert!(matches!(TimeWindow::parse("yesterday.."), Err(ForensicsError::BadWindow { .. })));
+    }
+}
