@@ -147,6 +147,44 @@ impl Event {
     }
 }
 
+impl Event {
+    /// One line a person reads on the timeline, e.g. "status triage → contained".
+    pub fn describe(&self) -> String {
+        let b = &self.body;
+        let text = |v: &Value| match v {
+            Value::Null => "(none)".to_string(),
+            Value::String(s) => s.clone(),
+            Value::Array(items) if items.is_empty() => "(none)".to_string(),
+            Value::Array(items) => items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect::<Vec<_>>().join(", "),
+            other => other.to_string(),
+        };
+        let with_reason = |line: String| match b["reason"].as_str().filter(|r| !r.is_empty()) {
+            Some(reason) => format!("{line} ({reason})"),
+            None => line,
+        };
+        match self.kind {
+            EventKind::Declared => format!(
+                "declared {} \"{}\" on {}",
+                text(&b["incident"]["severity"]).to_uppercase(),
+                text(&b["incident"]["title"]),
+                text(&b["incident"]["systems"])
+            ),
+            EventKind::StatusChanged => with_reason(format!("status {} → {}", text(&b["from"]), text(&b["to"]))),
+            EventKind::FieldChanged => format!("{}: {} → {}", text(&b["field"]), text(&b["from"]), text(&b["to"])),
+            EventKind::TimeChanged => with_reason(format!("{}: {} → {}", text(&b["field"]), text(&b["from"]), text(&b["to"]))),
+            EventKind::RoleChanged => format!("{}: {} → {}", text(&b["role"]), text(&b["from"]), text(&b["to"])),
+            EventKind::SystemRegistered => format!("registered system {}", text(&b["system"]["slug"])),
+            EventKind::SystemUpdated => "updated the system's record".to_string(),
+            EventKind::Note
+            | EventKind::Decision
+            | EventKind::ActionTaken
+            | EventKind::Communication
+            | EventKind::Finding
+            | EventKind::EvidenceRef => text(&b["text"]),
+        }
+    }
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
@@ -184,6 +222,18 @@ mod tests {
         assert_eq!(second.seq, 2);
         assert_eq!(second.prev_hash, first.hash);
         assert_eq!(second.compute_hash(), second.hash);
+    }
+
+    #[test]
+    fn events_describe_themselves() {
+        let at: Timestamp = "2026-01-01T00:00:01Z".parse().unwrap();
+        let mut status = Event::seal("INC-1", None, draft("a"), at, "s".into());
+        status.kind = EventKind::StatusChanged;
+        status.body = json!({"from": "triage", "to": "contained", "reason": null});
+        assert_eq!(status.describe(), "status triage → contained");
+        status.kind = EventKind::RoleChanged;
+        status.body = json!({"role": "commander", "from": ["alice"], "to": "bob"});
+        assert_eq!(status.describe(), "commander: alice → bob");
     }
 
     #[test]

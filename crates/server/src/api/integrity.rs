@@ -1,0 +1,72 @@
+//! Metrics, checkpoints and verification over the API.
+
+use crate::auth::{Commander, Viewer};
+use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use firebreak_core::Timestamp;
+use firebreak_core::checkpoint::Checkpoint;
+use firebreak_core::incident::Severity;
+use firebreak_core::metrics::{self, GroupBy, MetricsFilter, MetricsReport};
+use firebreak_core::verify::{VerifyReport, verify};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MetricsQuery {
+    /// all (default), severity, system, month or week.
+    pub group_by: Option<GroupBy>,
+    /// Only incidents detected at or after this moment.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub from: Option<Timestamp>,
+    /// Only incidents detected before this moment.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub to: Option<Timestamp>,
+    pub severity: Option<Severity>,
+    pub system: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/metrics", tag = "metrics", params(MetricsQuery),
+    responses((status = 200, body = MetricsReport), (status = 400, body = Problem)))]
+pub async fn metrics(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<MetricsQuery>,
+) -> Result<ApiJson<MetricsReport>, ApiError> {
+    Ok(ApiJson(compute_metrics(&state, query).await?))
+}
+
+pub async fn compute_metrics(state: &AppState, query: MetricsQuery) -> Result<MetricsReport, ApiError> {
+    let incidents = state.run(|store| store.all_incidents()).await?;
+    let filter = MetricsFilter { from: query.from, to: query.to, severity: query.severity, system: query.system };
+    Ok(metrics::compute(&incidents, &filter, query.group_by.unwrap_or_default()))
+}
+
+#[utoipa::path(get, path = "/api/v1/checkpoints", tag = "integrity", responses((status = 200, body = Vec<Checkpoint>)))]
+pub async fn list_checkpoints(_caller: Viewer, State(state): State<AppState>) -> Result<ApiJson<Vec<Checkpoint>>, ApiError> {
+    Ok(ApiJson(state.run(|store| store.checkpoints()).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/checkpoints", tag = "integrity",
+    responses((status = 201, body = Checkpoint)))]
+pub async fn create_checkpoint(
+    Commander(caller): Commander,
+    State(state): State<AppState>,
+) -> Result<(StatusCode, ApiJson<Checkpoint>), ApiError> {
+    let reason = format!("on demand by {}", caller.name());
+    state.checkpoint(reason, true).await?;
+    let mut all = state.run(|store| store.checkpoints()).await?;
+    let latest = all.pop().ok_or_else(|| ApiError::Internal("checkpoint vanished".into()))?;
+    Ok((StatusCode::CREATED, ApiJson(latest)))
+}
+
+/// Verification by the server itself, pinned to its own key. For an audit that
+/// does not trust the server, run `firebreak verify --data-dir` on the files.
+#[utoipa::path(get, path = "/api/v1/verify", tag = "integrity", responses((status = 200, body = VerifyReport)))]
+pub async fn verify_now(_caller: Viewer, State(state): State<AppState>) -> Result<ApiJson<VerifyReport>, ApiError> {
+    let fingerprint = state.signer.fingerprint();
+    let ledger = state.run(|store| store.ledger()).await?;
+    Ok(ApiJson(verify(&ledger, Some(&fingerprint))))
+}

@@ -1,0 +1,218 @@
+//! Users and personal access tokens. A token's secret is shown once, at
+//! creation, and stored only as its hash.
+
+use crate::auth::{Admin, Caller, TOKEN_PREFIX, Viewer, hash_password, random_secret, secret_hash, validate_password};
+use crate::error::{ApiError, ApiJson, Problem};
+use crate::state::{AppState, now};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use firebreak_core::Timestamp;
+use firebreak_core::auth::{Role, Scope, validate_username};
+use firebreak_store::{TokenRecord, User};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub name: String,
+    pub role: Role,
+    pub has_password: bool,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+impl From<User> for UserView {
+    fn from(user: User) -> Self {
+        UserView { has_password: user.password_hash.is_some(), name: user.name, role: user.role, created_at: user.created_at }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub name: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = Problem)))]
+pub async fn me(Viewer(caller): Viewer) -> ApiJson<Me> {
+    ApiJson(Me { name: caller.user.name, role: caller.user.role, scope: caller.scope })
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "auth", responses((status = 200, body = Vec<UserView>)))]
+pub async fn list(_admin: Admin, State(state): State<AppState>) -> Result<ApiJson<Vec<UserView>>, ApiError> {
+    let users = state.run(|store| store.list_users()).await?;
+    Ok(ApiJson(users.into_iter().map(UserView::from).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub name: String,
+    pub role: Role,
+    /// At least 12 characters; without one the user signs in with tokens only.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "auth", request_body = NewUser,
+    responses((status = 201, body = UserView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create(
+    _admin: Admin,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NewUser>,
+) -> Result<(StatusCode, ApiJson<UserView>), ApiError> {
+    validate_username(&input.name).map_err(|e| ApiError::invalid("name", e))?;
+    let password_hash = match &input.password {
+        Some(password) => {
+            validate_password(password)?;
+            Some(hash_password(password)?)
+        }
+        None => None,
+    };
+    let user = User { name: input.name, role: input.role, password_hash, created_at: now() };
+    let created = user.clone();
+    state.run(move |store| store.create_user(&user)).await?;
+    Ok((StatusCode::CREATED, ApiJson(created.into())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub password: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/users/{name}/password", tag = "auth", request_body = PasswordChange,
+    params(("name" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_password(
+    Viewer(caller): Viewer,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ApiJson(change): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    if caller.name() != name && caller.user.role < Role::Admin {
+        return Err(ApiError::Forbidden("only admins may set another user's password".into()));
+    }
+    validate_password(&change.password)?;
+    let hash = hash_password(&change.password)?;
+    state.run(move |store| store.set_password(&name, &hash)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: String,
+    pub user: String,
+    pub scope: Scope,
+    pub description: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl From<TokenRecord> for TokenView {
+    fn from(t: TokenRecord) -> Self {
+        TokenView {
+            id: t.id,
+            user: t.user,
+            scope: t.scope,
+            description: t.description,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedToken {
+    #[serde(flatten)]
+    pub token: TokenView,
+    /// The secret: shown this once, never again.
+    pub secret: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    pub description: String,
+    #[serde(default = "write_scope")]
+    pub scope: Scope,
+    /// Days until it expires; absent for a token valid until revoked.
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
+}
+
+fn write_scope() -> Scope {
+    Scope::Write
+}
+
+/// Creates a token for `user`; used by the API and by first start.
+pub fn new_token(user: &str, description: &str, scope: Scope, expires_at: Option<Timestamp>) -> (TokenRecord, String) {
+    let secret = format!("{TOKEN_PREFIX}{}", random_secret());
+    let id = format!("tok_{}", &secret_hash(&secret)[..12]);
+    let record = TokenRecord {
+        id,
+        user: user.to_string(),
+        secret_hash: secret_hash(&secret),
+        scope,
+        description: description.to_string(),
+        created_at: now(),
+        expires_at,
+        revoked_at: None,
+    };
+    (record, secret)
+}
+
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = NewToken,
+    responses((status = 201, body = CreatedToken), (status = 422, body = Problem)))]
+pub async fn create_token(
+    Viewer(caller): Viewer,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NewToken>,
+) -> Result<(StatusCode, ApiJson<CreatedToken>), ApiError> {
+    if input.description.trim().is_empty() {
+        return Err(ApiError::invalid("description", "say what the token is for"));
+    }
+    let expires_at = match input.expires_in_days {
+        None => None,
+        Some(0) => return Err(ApiError::invalid("expires_in_days", "must be at least 1")),
+        Some(days) => Some(now() + jiff::SignedDuration::from_hours(24 * i64::from(days))),
+    };
+    let (record, secret) = new_token(caller.name(), input.description.trim(), input.scope, expires_at);
+    let stored = record.clone();
+    state.run(move |store| store.create_token(&stored)).await?;
+    Ok((StatusCode::CREATED, ApiJson(CreatedToken { token: record.into(), secret })))
+}
+
+fn may_manage(caller: &Caller, token: &TokenRecord) -> bool {
+    caller.user.role == Role::Admin || token.user == caller.user.name
+}
+
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", responses((status = 200, body = Vec<TokenView>)))]
+pub async fn list_tokens(Viewer(caller): Viewer, State(state): State<AppState>) -> Result<ApiJson<Vec<TokenView>>, ApiError> {
+    let only = (caller.user.role != Role::Admin).then(|| caller.name().to_string());
+    let tokens = state.run(move |store| store.list_tokens(only.as_deref())).await?;
+    Ok(ApiJson(tokens.into_iter().map(TokenView::from).collect()))
+}
+
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", params(("id" = String, Path)),
+    responses((status = 200, body = TokenView), (status = 404, body = Problem)))]
+pub async fn revoke_token(
+    Viewer(caller): Viewer,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<ApiJson<TokenView>, ApiError> {
+    let lookup = id.clone();
+    let visible = state
+        .run(move |store| Ok(store.list_tokens(None)?.into_iter().find(|t| t.id == lookup)))
+        .await?
+        .filter(|t| may_manage(&caller, t))
+        .ok_or_else(|| ApiError::NotFound(format!("token {id} not found")))?;
+    let revoked = state.run(move |store| store.revoke_token(&visible.id, now())).await?;
+    Ok(ApiJson(revoked.into()))
+}

@@ -1,0 +1,172 @@
+//! One error type for every handler, answered as RFC 9457 problem+json (D17).
+//! Store and domain errors map to HTTP statuses here and nowhere else.
+
+use axum::Json;
+use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use firebreak_core::{DomainError, FieldError};
+use firebreak_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    BadRequest { message: String, field: Option<String> },
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    Conflict { message: String, allowed: Vec<String> },
+    #[error("{}", DomainError::Invalid(.0.clone()))]
+    Invalid(Vec<FieldError>),
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// The problem+json body. `errors` names each field that broke a rule.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// For 409 on a transition: the transitions that are allowed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<String>,
+}
+
+impl ApiError {
+    pub fn bad_request(field: Option<&str>, message: impl Into<String>) -> Self {
+        ApiError::BadRequest { message: message.into(), field: field.map(str::to_string) }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status();
+        let (errors, allowed) = match self {
+            ApiError::Invalid(errors) => (errors.clone(), vec![]),
+            ApiError::BadRequest { message, field: Some(field) } => (vec![FieldError::new(field, message)], vec![]),
+            ApiError::Conflict { allowed, .. } => (vec![], allowed.clone()),
+            _ => (vec![], vec![]),
+        };
+        Problem {
+            problem_type: "about:blank".into(),
+            title: status.canonical_reason().unwrap_or("Error").into(),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            errors,
+            allowed,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(detail) = &self {
+            // The detail may hold paths or SQL; it goes to the log, not the client.
+            tracing::error!(%detail, "internal error");
+        }
+        let mut response = (self.status(), Json(self.problem())).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, "application/problem+json".parse().expect("static header"));
+        if matches!(self, ApiError::Unauthorized) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, "Bearer realm=\"firebreak\"".parse().expect("static header"));
+        }
+        response
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Invalid(errors) => ApiError::Invalid(errors),
+            DomainError::Conflict { message, allowed } => ApiError::Conflict { message, allowed },
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
+            StoreError::AlreadyExists(what) => ApiError::Conflict { message: format!("{what} already exists"), allowed: vec![] },
+            StoreError::Domain(domain) => domain.into(),
+            StoreError::Backend(_) | StoreError::Corrupt(_) => ApiError::Internal(error.to_string()),
+        }
+    }
+}
+
+/// Splits serde's "path: message" so the problem names the field.
+fn field_of(detail: &str) -> (Option<String>, String) {
+    match detail.split_once(": ") {
+        Some((path, rest)) if !path.contains(' ') && path != "." => (Some(path.to_string()), rest.to_string()),
+        _ => (None, detail.to_string()),
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let detail = rejection.body_text();
+        let detail = detail
+            .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+            .unwrap_or(&detail);
+        let (field, message) = field_of(detail);
+        ApiError::BadRequest { message: match &field {
+            Some(f) => format!("{f}: {message}"),
+            None => message,
+        }, field }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::bad_request(None, rejection.body_text())
+    }
+}
+
+impl From<FormRejection> for ApiError {
+    fn from(rejection: FormRejection) -> Self {
+        ApiError::bad_request(None, rejection.body_text())
+    }
+}
+
+/// `Json` whose rejections answer problem+json naming the field.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
+    }
+}
+
+/// `Query` whose rejections answer problem+json.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);

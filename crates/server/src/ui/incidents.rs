@@ -1,0 +1,299 @@
+//! Incident pages: the list with filters, the declare form, and the incident
+//! page with its status, roles, timestamps, timeline and allowed actions.
+
+use super::{CsrfForm, PageResult, csrf_field, format_time, page};
+use crate::api::incidents::{
+    AssignRequest, EntryRequest, IncidentView, ListQuery, apply_assignment, apply_transition, incident_number,
+    write_entry,
+};
+use crate::auth::{Responder, Viewer};
+use crate::error::{ApiError, ApiQuery};
+use crate::state::{AppState, now};
+use axum::extract::{Path, State};
+use axum::response::Redirect;
+use firebreak_core::incident::{
+    CommandRole, DeclareIncident, DeclaredBy, HarmCategory, IncidentKind, Severity, Status, TransitionRequest,
+};
+use firebreak_core::timeline::{Event, EventKind};
+use maud::{Markup, html};
+
+fn severity_badge(severity: Severity) -> Markup {
+    html! { span class={ "badge " (severity.as_str()) } { (severity.label()) } }
+}
+
+pub async fn list(
+    Viewer(caller): Viewer,
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> PageResult {
+    let (filter, page_request) = query.filter()?;
+    let found = state.run(move |store| store.list_incidents(&filter, page_request)).await?;
+    let selected = |current: &Option<String>, value: &str| current.as_deref() == Some(value);
+    Ok(page(
+        &caller,
+        "Incidents",
+        html! {
+            h1 { "Incidents" }
+            form method="get" action="/" aria-label="Filter incidents" {
+                label style="display:inline" { "Status "
+                    select name="status" {
+                        option value="" { "any" }
+                        @for s in Status::ALL { option value=(s.as_str()) selected[selected(&query.status, s.as_str())] { (s.as_str()) } }
+                    }
+                }
+                " "
+                label style="display:inline" { "Severity "
+                    select name="severity" {
+                        option value="" { "any" }
+                        @for s in Severity::ALL { option value=(s.as_str()) selected[selected(&query.severity, s.as_str())] { (s.label()) } }
+                    }
+                }
+                " "
+                label style="display:inline" { "System " input type="text" name="system" value=(query.system.clone().unwrap_or_default()) style="min-width:8rem"; }
+                " "
+                label style="display:inline" { "Text " input type="text" name="q" value=(query.q.clone().unwrap_or_default()) style="min-width:10rem"; }
+                " "
+                button type="submit" { "Filter" }
+            }
+            p { a href="/incidents/new" { "Declare an incident" } }
+            table {
+                thead { tr { th { "Id" } th { "Title" } th { "Severity" } th { "Status" } th { "Kind" } th { "Systems" } th { "Declared" } } }
+                tbody {
+                    @for incident in &found.items {
+                        tr {
+                            td { a href={ "/incidents/" (incident.public_id()) } { (incident.public_id()) } }
+                            td { (incident.title) }
+                            td { (severity_badge(incident.severity)) }
+                            td { span.badge { (incident.status) } }
+                            td { (format!("{:?}", incident.kind).to_lowercase()) }
+                            td { (incident.systems.join(", ")) }
+                            td { (format_time(incident.times.declared_at)) }
+                        }
+                    }
+                }
+            }
+            @if found.items.is_empty() { p { "No incidents match." } }
+            @if let Some(cursor) = found.next_cursor {
+                p { a href={ "/?cursor=" (cursor) } { "Older incidents →" } }
+            }
+        },
+    ))
+}
+
+pub async fn declare_form(Responder(caller): Responder, State(state): State<AppState>) -> PageResult {
+    let systems = state.run(|store| store.list_systems()).await?;
+    Ok(page(
+        &caller,
+        "Declare an incident",
+        html! {
+            h1 { "Declare an incident" }
+            @if systems.is_empty() {
+                p class="error" { "Register an AI system in the " a href="/systems/new" { "inventory" } " first." }
+            }
+            form method="post" action="/incidents" {
+                (csrf_field(&caller))
+                label { "Title " input type="text" name="title" required; }
+                label { "Summary " textarea name="summary" rows="3" {} }
+                label { "Kind "
+                    select name="kind" { option value="real" { "real" } option value="drill" { "drill" } option value="test" { "test" } }
+                }
+                label { "Severity "
+                    select name="severity" required { @for s in Severity::ALL { option value=(s.as_str()) { (s.label()) } } }
+                }
+                label { "Why this severity " textarea name="severity_rationale" rows="2" required {} }
+                fieldset {
+                    legend { "Affected systems" }
+                    @for s in &systems { label { input type="checkbox" name="systems" value=(s.slug); " " (s.details.name) " (" (s.slug) ")" } }
+                }
+                fieldset {
+                    legend { "Harm" }
+                    @for h in HarmCategory::ALL { label { input type="checkbox" name="harms" value=(h.as_str()); " " (h.as_str().replace('_', " ")) } }
+                }
+                label { "People affected (estimate) " input type="text" name="people_affected" inputmode="numeric"; }
+                label { "Tags (comma-separated) " input type="text" name="tags"; }
+                label { "Impact started (RFC 3339, e.g. 2026-03-01T08:00:00Z) " input type="text" name="impact_started_at"; }
+                label { "Detected (default: now) " input type="text" name="detected_at"; }
+                button type="submit" { "Declare" }
+            }
+        },
+    ))
+}
+
+fn parse_field<T: std::str::FromStr>(form: &CsrfForm, name: &str, what: &str) -> Result<Option<T>, ApiError> {
+    form.get(name)
+        .map(|v| v.parse::<T>().map_err(|_| ApiError::bad_request(Some(name), format!("`{v}` is not {what}"))))
+        .transpose()
+}
+
+pub async fn declare(Responder(caller): Responder, State(state): State<AppState>, form: CsrfForm) -> Result<Redirect, ApiError> {
+    let severity = parse_field::<Severity>(&form, "severity", "a severity")?
+        .ok_or_else(|| ApiError::invalid("severity", "choose a severity"))?;
+    let kind = match form.get("kind") {
+        Some("drill") => IncidentKind::Drill,
+        Some("test") => IncidentKind::Test,
+        _ => IncidentKind::Real,
+    };
+    let harms = form
+        .all("harms")
+        .iter()
+        .map(|h| h.parse().map_err(|e: String| ApiError::bad_request(Some("harms"), e)))
+        .collect::<Result<Vec<HarmCategory>, _>>()?;
+    let input = DeclareIncident {
+        title: form.get("title").unwrap_or_default().to_string(),
+        summary: form.get("summary").unwrap_or_default().to_string(),
+        kind,
+        severity,
+        severity_rationale: form.get("severity_rationale").unwrap_or_default().to_string(),
+        systems: form.all("systems"),
+        model_versions: vec![],
+        harms,
+        people_affected: parse_field(&form, "people_affected", "a whole number")?,
+        tags: form.get("tags").map(|t| t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default(),
+        impact_started_at: parse_field(&form, "impact_started_at", "a timestamp with an offset")?,
+        detected_at: parse_field(&form, "detected_at", "a timestamp with an offset")?,
+        aware_at: None,
+        declared_by: DeclaredBy::Human,
+    };
+    let actor = caller.name().to_string();
+    let incident = state.run(move |store| store.declare_incident(input, &actor, now())).await?;
+    Ok(Redirect::to(&format!("/incidents/{}", incident.public_id())))
+}
+
+fn timeline_entry(event: &Event) -> Markup {
+    html! {
+        li {
+            strong { (format_time(Some(event.occurred_at))) } " · "
+            span.badge { (event.kind.as_str().replace('_', " ")) } " · "
+            (event.actor) ": " (event.describe()) " "
+            code.hash title={ "sha256 " (event.hash) } { "#" (event.seq) " " (&event.hash[..12]) }
+        }
+    }
+}
+
+pub async fn show(Viewer(caller): Viewer, State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+    let number = incident_number(&id)?;
+    let (incident, events, users) = state
+        .run(move |store| {
+            let incident = store.get_incident(number)?;
+            let events = store.events(&incident.public_id())?;
+            Ok((incident, events, store.list_users()?))
+        })
+        .await?;
+    let view = IncidentView::from(incident);
+    let incident = &view.incident;
+    let path = format!("/incidents/{}", view.id);
+    Ok(page(
+        &caller,
+        &view.id,
+        html! {
+            h1 { (view.id) ": " (incident.title) }
+            p {
+                (severity_badge(incident.severity)) " "
+                span.badge id="status" { "Status: " (incident.status) } " "
+                span.badge { (format!("{:?}", incident.kind).to_lowercase()) }
+            }
+            @if !incident.summary.is_empty() { p { (incident.summary) } }
+            p { strong { "Severity rationale: " } (incident.severity_rationale) }
+            p { strong { "Systems: " } (incident.systems.join(", "))
+                @if !incident.harms.is_empty() { " · " strong { "Harm: " } (incident.harms.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")) }
+                @if let Some(n) = incident.people_affected { " · " strong { "People affected: " } (n) }
+            }
+            section.actions aria-label="Lifecycle" {
+                h2 { "Move to" }
+                @if view.allowed_transitions.is_empty() { p { "This incident is final." } }
+                @for next in &view.allowed_transitions {
+                    form method="post" action={ (path) "/transition" } {
+                        (csrf_field(&caller))
+                        input type="hidden" name="to" value=(next.as_str());
+                        @if incident.status == Status::Closed || *next == Status::Declined {
+                            input type="text" name="reason" placeholder="reason" required style="min-width:10rem";
+                        }
+                        @if *next == Status::Merged {
+                            input type="text" name="merged_into" placeholder="INC-n" required style="min-width:6rem";
+                        }
+                        button type="submit" { (next.as_str()) }
+                    }
+                }
+            }
+            div.grid {
+                section {
+                    h2 { "Timestamps" }
+                    table { tbody {
+                        @for field in firebreak_core::incident::TimeField::ALL {
+                            tr { th { (field.as_str()) } td { (format_time(incident.times.get(field))) } }
+                        }
+                    } }
+                }
+                section {
+                    h2 { "Roles" }
+                    table { tbody {
+                        @for role in CommandRole::ALL {
+                            tr { th { (role.as_str().replace('_', " ")) }
+                                td { (incident.roles.iter().filter(|a| a.role == role).map(|a| a.user.as_str()).collect::<Vec<_>>().join(", ")) } }
+                        }
+                    } }
+                    form method="post" action={ (path) "/roles" } {
+                        (csrf_field(&caller))
+                        select name="role" aria-label="Role" { @for role in CommandRole::ALL { option value=(role.as_str()) { (role.as_str().replace('_', " ")) } } }
+                        " "
+                        select name="user" aria-label="User" { @for user in &users { option value=(user.name) { (user.name) } } }
+                        " "
+                        button type="submit" { "Assign" }
+                    }
+                }
+            }
+            section {
+                h2 { "Timeline" }
+                ol.timeline id="timeline" { @for event in &events { (timeline_entry(event)) } }
+                form method="post" action={ (path) "/entries" } {
+                    (csrf_field(&caller))
+                    select name="kind" aria-label="Entry kind" { @for kind in EventKind::ENTRIES { option value=(kind.as_str()) { (kind.as_str().replace('_', " ")) } } }
+                    " "
+                    input type="text" name="text" placeholder="What happened, what was decided…" required aria-label="Entry text";
+                    " "
+                    button type="submit" { "Add to timeline" }
+                }
+            }
+        },
+    ))
+}
+
+pub async fn transition(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: CsrfForm,
+) -> Result<Redirect, ApiError> {
+    let to = parse_field::<Status>(&form, "to", "a status")?.ok_or_else(|| ApiError::invalid("to", "choose a status"))?;
+    let merged_into = form
+        .get("merged_into")
+        .map(|m| firebreak_core::incident::parse_public_id(m).map_err(|e| ApiError::invalid("merged_into", e)))
+        .transpose()?;
+    let request = TransitionRequest { to, reason: form.get("reason").map(str::to_string), occurred_at: None, merged_into };
+    let incident = apply_transition(&state, &id, caller.name(), request).await?;
+    Ok(Redirect::to(&format!("/incidents/{}", incident.public_id())))
+}
+
+pub async fn add_entry(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: CsrfForm,
+) -> Result<Redirect, ApiError> {
+    let kind = parse_field::<EventKind>(&form, "kind", "an entry kind")?.unwrap_or(EventKind::Note);
+    let entry = EntryRequest { kind, text: form.get("text").unwrap_or_default().to_string(), occurred_at: None };
+    write_entry(&state, &id, caller.name(), entry).await?;
+    Ok(Redirect::to(&format!("/incidents/{}#timeline", id)))
+}
+
+pub async fn assign(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: CsrfForm,
+) -> Result<Redirect, ApiError> {
+    let role = parse_field::<CommandRole>(&form, "role", "an incident role")?.ok_or_else(|| ApiError::invalid("role", "choose a role"))?;
+    let request = AssignRequest { role, user: form.get("user").map(str::to_string), remove: false };
+    let incident = apply_assignment(&state, &id, caller.name(), request).await?;
+    Ok(Redirect::to(&format!("/incidents/{}", incident.public_id())))
+}

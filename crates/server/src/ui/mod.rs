@@ -1,0 +1,247 @@
+//! The server-rendered web UI. Pages read without JavaScript; every form posts
+//! a CSRF token bound to the browser session. Errors from the shared handlers
+//! (problem+json) are turned into HTML pages here, so the UI and the API answer
+//! the same rules with the same statuses.
+
+mod incidents;
+mod systems;
+
+use crate::auth::{Caller, SESSION_COOKIE, Viewer, password_matches, random_secret, secret_hash, session_cookie};
+use crate::error::ApiError;
+use crate::state::{AppState, now};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use firebreak_store::SessionRecord;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+const SESSION_HOURS: i64 = 12;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/", get(incidents::list))
+        .route("/incidents/new", get(incidents::declare_form))
+        .route("/incidents", post(incidents::declare))
+        .route("/incidents/{id}", get(incidents::show))
+        .route("/incidents/{id}/transition", post(incidents::transition))
+        .route("/incidents/{id}/entries", post(incidents::add_entry))
+        .route("/incidents/{id}/roles", post(incidents::assign))
+        .route("/systems", get(systems::list).post(systems::register))
+        .route("/systems/new", get(systems::register_form))
+        .route("/systems/{slug}", get(systems::show))
+        .route("/metrics", get(systems::metrics))
+        .layer(axum::middleware::map_response(problems_as_pages))
+}
+
+/// A page answer: HTML, or an error shown as a page.
+pub type PageResult = Result<Html<String>, ApiError>;
+
+async fn problems_as_pages(response: Response) -> Response {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !is_problem {
+        return response;
+    }
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap_or_default();
+    let problem: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let detail = problem["detail"].as_str().unwrap_or("something went wrong").to_string();
+    let page = if status == StatusCode::UNAUTHORIZED {
+        bare_page(
+            "Sign in",
+            html! {
+                h1 { "Sign in required" }
+                p { "Your session has ended or you have not signed in. " a href="/login" { "Sign in" } }
+            },
+        )
+    } else {
+        bare_page(
+            "Error",
+            html! {
+                h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("Error")) }
+                p role="alert" class="error" { (detail) }
+                @if let Some(fields) = problem["errors"].as_array() {
+                    ul { @for f in fields { li { code { (f["field"].as_str().unwrap_or("")) } ": " (f["message"].as_str().unwrap_or("")) } } }
+                }
+                p { a href="javascript:history.back()" { "Go back" } " · " a href="/" { "Incidents" } }
+            },
+        )
+    };
+    (status, page).into_response()
+}
+
+const STYLE: &str = r#"
+body{font-family:system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
+header{background:#1b1f24;color:#fff;padding:.6rem 1.2rem;display:flex;gap:1.2rem;align-items:center}
+header a{color:#fff;text-decoration:none}header .brand{font-weight:700;margin-right:1rem}
+header form{margin-left:auto}main{padding:1.2rem;max-width:72rem}
+table{border-collapse:collapse;width:100%;background:#fff}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #dde}
+.badge{display:inline-block;padding:.05rem .45rem;border-radius:.6rem;font-size:.85em;background:#e4e7eb}
+.sev1{background:#b42318;color:#fff}.sev2{background:#e8590c;color:#fff}.sev3{background:#f5c518}.sev4{background:#d0ebff}
+.error{color:#b42318;font-weight:600}fieldset{border:1px solid #ccd;margin:.6rem 0;background:#fff}
+label{display:block;margin:.3rem 0}input[type=text],input[type=password],textarea,select{font:inherit;padding:.25rem;min-width:18rem}
+.actions form{display:inline-block;margin-right:.4rem}button{font:inherit;padding:.25rem .7rem;cursor:pointer}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem}
+code.hash{font-size:.8em;color:#667}ol.timeline li{margin:.3rem 0}
+"#;
+
+fn bare_page(title: &str, body: Markup) -> Html<String> {
+    Html(
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (title) " · Firebreak" }
+                    style { (PreEscaped(STYLE)) }
+                }
+                body { main { (body) } }
+            }
+        }
+        .into_string(),
+    )
+}
+
+/// The signed-in layout with navigation and a sign-out form.
+pub fn page(caller: &Caller, title: &str, body: Markup) -> Html<String> {
+    Html(html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Firebreak" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    a.brand href="/" { "Firebreak" }
+                    nav {
+                        a href="/" { "Incidents" } " · "
+                        a href="/incidents/new" { "Declare" } " · "
+                        a href="/systems" { "Inventory" } " · "
+                        a href="/metrics" { "Metrics" }
+                    }
+                    form method="post" action="/logout" {
+                        (csrf_field(caller))
+                        span { (caller.user.name) " (" (caller.user.role) ") " }
+                        button type="submit" { "Sign out" }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+    .into_string())
+}
+
+pub fn csrf_field(caller: &Caller) -> Markup {
+    html! { input type="hidden" name="csrf_token" value=(caller.csrf_token.as_deref().unwrap_or_default()); }
+}
+
+/// A submitted form whose CSRF token matched the caller's session. Put it after
+/// a role extractor, which authenticates the caller first.
+pub struct CsrfForm(pub Vec<(String, String)>);
+
+impl CsrfForm {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
+    }
+}
+
+impl FromRequest<AppState> for CsrfForm {
+    type Rejection = ApiError;
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let expected = request.extensions().get::<Caller>().and_then(|c| c.csrf_token.clone());
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| ApiError::bad_request(None, e.body_text()))?;
+        let fields: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).map_err(|e| ApiError::bad_request(None, format!("unreadable form: {e}")))?;
+        let sent = fields.iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str());
+        match expected {
+            Some(expected) if sent == Some(expected.as_str()) => Ok(CsrfForm(fields)),
+            _ => Err(ApiError::Forbidden("the form's CSRF token is missing or stale; reload the page".into())),
+        }
+    }
+}
+
+async fn login_page() -> Html<String> {
+    login_form(None)
+}
+
+fn login_form(error: Option<&str>) -> Html<String> {
+    bare_page(
+        "Sign in",
+        html! {
+            h1 { "Firebreak" }
+            @if let Some(error) = error { p role="alert" class="error" { (error) } }
+            form method="post" action="/login" {
+                label { "User " input type="text" name="username" autocomplete="username" required autofocus; }
+                label { "Password " input type="password" name="password" autocomplete="current-password" required; }
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+async fn login(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|e| ApiError::bad_request(None, format!("unreadable form: {e}")))?;
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let (username, password) = (field("username"), field("password"));
+    let user = state.run(move |store| store.find_user(&username)).await?;
+    let verified = user.filter(|u| u.password_hash.as_deref().is_some_and(|h| password_matches(&password, h)));
+    let Some(user) = verified else {
+        return Ok((StatusCode::UNAUTHORIZED, login_form(Some("Wrong user name or password"))).into_response());
+    };
+    let secret = random_secret();
+    let session = SessionRecord {
+        id_hash: secret_hash(&secret),
+        user: user.name,
+        csrf_token: random_secret(),
+        expires_at: now() + jiff::SignedDuration::from_hours(SESSION_HOURS),
+    };
+    state.run(move |store| store.create_session(&session)).await?;
+    let cookie = format!(
+        "{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        SESSION_HOURS * 3600
+    );
+    let mut response = Redirect::to("/").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?);
+    Ok(response)
+}
+
+async fn logout(Viewer(caller): Viewer, State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let session = session_cookie(request.headers()).map(secret_hash);
+    let mut request = request;
+    request.extensions_mut().insert(caller);
+    CsrfForm::from_request(request, &state).await?;
+    if let Some(id_hash) = session {
+        state.run(move |store| store.delete_session(&id_hash)).await?;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("firebreak_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    Ok(response)
+}
+
+pub fn format_time(at: Option<firebreak_core::Timestamp>) -> String {
+    at.map_or_else(|| "—".to_string(), |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+}

@@ -1,0 +1,188 @@
+//! Inventory pages and the metrics page.
+
+use super::{CsrfForm, PageResult, csrf_field, format_time, page};
+use crate::api::integrity::{MetricsQuery, compute_metrics};
+use crate::api::systems::{RegisterSystem, register_system, system_view};
+use crate::auth::{Responder, Viewer};
+use crate::error::{ApiError, ApiQuery};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::response::Redirect;
+use firebreak_core::metrics::METRICS;
+use firebreak_core::system::{ModelVersion, SystemDetails};
+use firebreak_store::system_stream;
+use maud::html;
+use serde_json::json;
+
+pub async fn list(Viewer(caller): Viewer, State(state): State<AppState>) -> PageResult {
+    let systems = state.run(|store| store.list_systems()).await?;
+    Ok(page(
+        &caller,
+        "Inventory",
+        html! {
+            h1 { "AI system inventory" }
+            p { a href="/systems/new" { "Register a system" } }
+            table {
+                thead { tr { th { "Slug" } th { "Name" } th { "Owner" } th { "EU AI Act" } th { "Impact" } th { "Lifecycle" } th { "Depends on" } } }
+                tbody {
+                    @for s in &systems {
+                        tr {
+                            td { a href={ "/systems/" (s.slug) } { (s.slug) } }
+                            td { (s.details.name) }
+                            td { (s.details.owner_team) " " (s.details.owner_person) }
+                            td { (json!(s.details.eu_risk_category).as_str().unwrap_or_default()) }
+                            td { (json!(s.details.internal_impact).as_str().unwrap_or_default()) }
+                            td { (json!(s.details.lifecycle).as_str().unwrap_or_default()) }
+                            td { (s.details.depends_on.join(", ")) }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+pub async fn register_form(Responder(caller): Responder, State(state): State<AppState>) -> PageResult {
+    let systems = state.run(|store| store.list_systems()).await?;
+    let select = |name: &str, options: &[&str]| {
+        html! { select name=(name) { @for o in options { option value=(o) { (o) } } } }
+    };
+    Ok(page(
+        &caller,
+        "Register a system",
+        html! {
+            h1 { "Register a system" }
+            form method="post" action="/systems" {
+                (csrf_field(&caller))
+                label { "Slug " input type="text" name="slug" required pattern="[a-z0-9][a-z0-9-]*" placeholder="credit-scoring"; }
+                label { "Name " input type="text" name="name" required; }
+                label { "Description " textarea name="description" rows="2" {} }
+                label { "Business purpose " textarea name="business_purpose" rows="2" {} }
+                label { "Owner team " input type="text" name="owner_team"; }
+                label { "Owner person " input type="text" name="owner_person"; }
+                label { "Data sources (one per line) " textarea name="data_sources" rows="2" {} }
+                label { "Model versions (one per line; add \" known-good\" after a version) " textarea name="model_versions" rows="3" {} }
+                label { "EU AI Act category " (select("eu_risk_category", &["high", "limited", "minimal", "prohibited"])) }
+                label { "Internal impact " (select("internal_impact", &["high", "medium", "low"])) }
+                label { "Lifecycle " (select("lifecycle", &["production", "development", "deprecated", "retired"])) }
+                label { "Our role " (select("org_role", &["deployer", "provider", "both"])) }
+                label { input type="checkbox" name="not_ai" value="yes"; " Not an AI system (a dependency such as a database)" }
+                fieldset {
+                    legend { "Depends on" }
+                    @for s in &systems { label { input type="checkbox" name="depends_on" value=(s.slug); " " (s.slug) } }
+                }
+                button type="submit" { "Register" }
+            }
+        },
+    ))
+}
+
+fn lines(text: Option<&str>) -> Vec<String> {
+    text.unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+pub async fn register(Responder(caller): Responder, State(state): State<AppState>, form: CsrfForm) -> Result<Redirect, ApiError> {
+    let model_versions = lines(form.get("model_versions"))
+        .into_iter()
+        .map(|line| match line.strip_suffix("known-good") {
+            Some(version) => ModelVersion { version: version.trim().to_string(), known_good: true, notes: None },
+            None => ModelVersion { version: line, known_good: false, notes: None },
+        })
+        .collect::<Vec<_>>();
+    let enum_field = |name: &str| json!(form.get(name).unwrap_or_default());
+    let details: SystemDetails = serde_json::from_value(json!({
+        "name": form.get("name").unwrap_or_default(),
+        "description": form.get("description").unwrap_or_default(),
+        "business_purpose": form.get("business_purpose").unwrap_or_default(),
+        "owner_team": form.get("owner_team").unwrap_or_default(),
+        "owner_person": form.get("owner_person").unwrap_or_default(),
+        "data_sources": lines(form.get("data_sources")),
+        "model_versions": model_versions,
+        "eu_risk_category": enum_field("eu_risk_category"),
+        "internal_impact": enum_field("internal_impact"),
+        "lifecycle": enum_field("lifecycle"),
+        "org_role": enum_field("org_role"),
+        "is_ai": form.get("not_ai").is_none(),
+        "depends_on": form.all("depends_on"),
+    }))
+    .map_err(|e| ApiError::bad_request(None, e.to_string()))?;
+    let slug = form.get("slug").unwrap_or_default().to_string();
+    let system = register_system(&state, caller.name(), RegisterSystem { slug, details }).await?;
+    Ok(Redirect::to(&format!("/systems/{}", system.slug)))
+}
+
+pub async fn show(Viewer(caller): Viewer, State(state): State<AppState>, Path(slug): Path<String>) -> PageResult {
+    let view = system_view(&state, slug.clone()).await?;
+    let events = state.run(move |store| store.events(&system_stream(&slug))).await?;
+    let d = &view.system.details;
+    Ok(page(
+        &caller,
+        &d.name,
+        html! {
+            h1 { (d.name) " " small { "(" (view.system.slug) ")" } }
+            @if !d.description.is_empty() { p { (d.description) } }
+            table { tbody {
+                tr { th { "Business purpose" } td { (d.business_purpose) } }
+                tr { th { "Owner" } td { (d.owner_team) " " (d.owner_person) } }
+                tr { th { "EU AI Act category" } td { (json!(d.eu_risk_category).as_str().unwrap_or_default()) } }
+                tr { th { "Internal impact" } td { (json!(d.internal_impact).as_str().unwrap_or_default()) } }
+                tr { th { "Our role" } td { (json!(d.org_role).as_str().unwrap_or_default()) } }
+                tr { th { "Data sources" } td { (d.data_sources.join(", ")) } }
+                tr { th { "Model versions" } td { (d.model_versions.iter().map(|m| if m.known_good { format!("{} (known good)", m.version) } else { m.version.clone() }).collect::<Vec<_>>().join(", ")) } }
+                tr { th { "Depends on" } td { (d.depends_on.join(", ")) } }
+                tr { th { "Blast radius (dependents)" } td { (view.dependents.join(", ")) } }
+            } }
+            h2 { "Audit trail" }
+            ol.timeline { @for e in &events { li { (format_time(Some(e.recorded_at))) " · " (e.actor) ": " (e.describe()) } } }
+        },
+    ))
+}
+
+fn human_duration(seconds: Option<f64>) -> String {
+    let Some(s) = seconds else { return "—".into() };
+    if s < 3600.0 {
+        format!("{:.0} min", s / 60.0)
+    } else if s < 172_800.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else {
+        format!("{:.1} d", s / 86_400.0)
+    }
+}
+
+pub async fn metrics(Viewer(caller): Viewer, State(state): State<AppState>, ApiQuery(query): ApiQuery<MetricsQuery>) -> PageResult {
+    let group_by = query.group_by.unwrap_or_default();
+    let report = compute_metrics(&state, query).await?;
+    Ok(page(
+        &caller,
+        "Metrics",
+        html! {
+            h1 { "Response metrics" }
+            p { "Real incidents only; drills and tests are left out. Each cell: mean / median / p90 (n)." }
+            form method="get" action="/metrics" {
+                label style="display:inline" { "Group by "
+                    select name="group_by" {
+                        @for g in ["all", "severity", "system", "month", "week"] {
+                            option value=(g) selected[json!(group_by).as_str() == Some(g)] { (g) }
+                        }
+                    }
+                }
+                " " button type="submit" { "Show" }
+            }
+            table {
+                thead { tr { th { "Group" } th { "Incidents" } @for m in METRICS { th { (m.name.replace('_', " ")) } } } }
+                tbody {
+                    @for g in &report.groups {
+                        tr {
+                            td { (g.group) } td { (g.incidents) }
+                            @for m in METRICS {
+                                @let s = &g.metrics[m.name];
+                                td { (human_duration(s.mean_seconds)) " / " (human_duration(s.median_seconds)) " / " (human_duration(s.p90_seconds)) " (" (s.count) ")" }
+                            }
+                        }
+                    }
+                }
+            }
+            @if report.groups.is_empty() { p { "No real incidents yet." } }
+        },
+    ))
+}
