@@ -1,0 +1,79 @@
+//! The one error type of the crate, in the words of the methods it serves.
+
+use std::fmt;
+
+/// Where in an input text something was found: file (or source name), line
+/// and column, both counted from 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub source_name: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.source_name, self.line, self.column)
+    }
+}
+
+/// Shows ` at FILE:LINE:COLUMN` when the location is known.
+pub struct At<'a>(pub &'a Option<Location>);
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(location) => write!(f, " at {location}"),
+            None => Ok(()),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum RcaError {
+    #[error("{location}: {message}")]
+    MefSyntax { location: Location, message: String },
+
+    #[error("{referrer} refers to undefined {kind} `{name}`{}", At(location))]
+    UndefinedReference {
+        referrer: String,
+        kind: &'static str,
+        name: String,
+        location: Option<Location>,
+    },
+
+    #[error("{kind} `{name}` is defined twice{}", At(location))]
+    DuplicateDefinition {
+        kind: &'static str,
+        name: String,
+        location: Option<Location>,
+    },
+
+    #[error("cyclic definition: {}", path.join(" -> "))]
+    CyclicDefinition { path: Vec<String> },
+
+    #[error("basic event `{name}` has no probability")]
+    MissingProbability { name: String },
+
+    #[error("basic event `{name}` has probability {value}, outside [0, 1]")]
+    ProbabilityOutOfRange { name: String, value: f64 },
+
+    #[error("{name} gives an invalid value: {reason}")]
+    InvalidExpression { name: String, reason: String },
+
+    #[error("the model defines no gate that could be a top event")]
+    NoTopEvent,
+
+    #[error("no gate named `{0}` in the model")]
+    UnknownTopEvent(String),
+
+    #[error("{field} must be between 1 and 10, got {value}")]
+    RatingOutOfRange { field: &'static str, value: i64 },
+
+    #[error("CSV row {row}, column {column}: {message}")]
+    Csv {
+        row: usize,
+        column: usize,
+        message: String,
+    },
+}

@@ -1,0 +1,527 @@
+//! Resolves the names of a [`Model`] into a graph of Boolean nodes ready for
+//! analysis: references are looked up through the MEF scoping rules, cycles
+//! and undefined names are refused with the path that shows them, and each
+//! basic event's expression is evaluated to a probability at the mission time.
+
+use std::collections::HashMap;
+
+use crate::error::RcaError;
+use crate::fta::model::{
+    BasicEvent, Container, Definitions, EventKind, EventRef, Expression, Formula, Function, Gate,
+    HouseEvent, Model, Parameter, Role,
+};
+
+/// Index of a node in [`CompiledModel::nodes`].
+pub type NodeId = usize;
+
+/// A Boolean node. Variables index [`CompiledModel::basic_events`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Variable(usize),
+    Constant(bool),
+    And(Vec<NodeId>),
+    Or(Vec<NodeId>),
+    AtLeast(u32, Vec<NodeId>),
+    Not(NodeId),
+    Xor(Vec<NodeId>),
+    Nand(Vec<NodeId>),
+    Nor(Vec<NodeId>),
+}
+
+/// A basic event as analysis sees it: its reference name and probability.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledBasicEvent {
+    pub name: String,
+    /// `None` when the model gives no expression.
+    pub probability: Option<f64>,
+}
+
+/// The resolved model: every gate as a node, and the gates no other gate uses,
+/// which are the candidate top events.
+#[derive(Debug, Clone)]
+pub struct CompiledModel {
+    pub nodes: Vec<Node>,
+    pub basic_events: Vec<CompiledBasicEvent>,
+    pub gates: Vec<(String, NodeId)>,
+    pub top_events: Vec<String>,
+}
+
+impl CompiledModel {
+    pub fn gate_node(&self, name: &str) -> Option<NodeId> {
+        self.gates.iter().find(|(gate, _)| gate == name).map(|(_, node)| *node)
+    }
+}
+
+/// What the evaluation of expressions depends on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EvaluationSettings {
+    /// Hours; SCRAM's default is one year, 8760 h.
+    pub mission_time: f64,
+}
+
+impl Default for EvaluationSettings {
+    fn default() -> Self {
+        EvaluationSettings {
+            mission_time: 8760.0,
+        }
+    }
+}
+
+/// Resolves and evaluates `model`.
+pub fn compile(model: &Model, settings: EvaluationSettings) -> Result<CompiledModel, RcaError> {
+    let tables = Tables::collect(model)?;
+    let mut compiler = Compiler {
+        tables: &tables,
+        settings,
+        nodes: Vec::new(),
+        gate_nodes: HashMap::new(),
+        gate_stack: Vec::new(),
+        basic_event_variables: HashMap::new(),
+        basic_events: Vec::new(),
+        parameter_values: HashMap::new(),
+        parameter_stack: Vec::new(),
+        referenced_gates: Vec::new(),
+    };
+    let mut gates = Vec::new();
+    for key in &tables.gate_order {
+        let node = compiler.gate(key)?;
+        gates.push((key.clone(), node));
+    }
+    let top_events = tables
+        .gate_order
+        .iter()
+        .filter(|key| !compiler.referenced_gates.contains(key))
+        .cloned()
+        .collect();
+    Ok(CompiledModel {
+        nodes: compiler.nodes,
+        basic_events: compiler.basic_events,
+        gates,
+        top_events,
+    })
+}
+
+/// A definition found while collecting: which kind, its scope path, and
+/// where in the model it lives.
+#[derive(Clone, Copy)]
+struct Definition<'m> {
+    element: Element<'m>,
+    scope: usize,
+}
+
+#[derive(Clone, Copy)]
+enum Element<'m> {
+    Gate(&'m Gate),
+    BasicEvent(&'m BasicEvent),
+    HouseEvent(&'m HouseEvent),
+}
+
+impl Element<'_> {
+    fn kind(self) -> EventKind {
+        match self {
+            Element::Gate(_) => EventKind::Gate,
+            Element::BasicEvent(_) => EventKind::BasicEvent,
+            Element::HouseEvent(_) => EventKind::HouseEvent,
+        }
+    }
+}
+
+/// Name tables. Public names are global; private ones are keyed by the full
+/// path of their container, `tree.component.name`.
+struct Tables<'m> {
+    scopes: Vec<Vec<String>>,
+    events: HashMap<String, Definition<'m>>,
+    parameters: HashMap<String, (&'m Parameter, usize)>,
+    gate_order: Vec<String>,
+}
+
+impl<'m> Tables<'m> {
+    fn collect(model: &'m Model) -> Result<Tables<'m>, RcaError> {
+        let mut tables = Tables {
+            scopes: vec![Vec::new()],
+            events: HashMap::new(),
+            parameters: HashMap::new(),
+            gate_order: Vec::new(),
+        };
+        tables.add_definitions(&model.model_data, 0, Role::Public)?;
+        for tree in &model.fault_trees {
+            tables.add_container(tree, &[], Role::Public)?;
+        }
+        Ok(tables)
+    }
+
+    fn add_container(
+        &mut self,
+        container: &'m Container,
+        parent_path: &[String],
+        parent_role: Role,
+    ) -> Result<(), RcaError> {
+        let mut path = parent_path.to_vec();
+        path.push(container.name.clone());
+        let role = container.role.unwrap_or(parent_role);
+        self.scopes.push(path.clone());
+        let scope = self.scopes.len() - 1;
+        self.add_definitions(&container.definitions, scope, role)?;
+        for component in &container.components {
+            self.add_container(component, &path, role)?;
+        }
+        Ok(())
+    }
+
+    fn key(&self, scope: usize, name: &str, role: Role) -> String {
+        match role {
+            Role::Public => name.to_string(),
+            Role::Private => format!("{}.{name}", self.scopes[scope].join(".")),
+        }
+    }
+
+    fn add_definitions(
+        &mut self,
+        definitions: &'m Definitions,
+        scope: usize,
+        role: Role,
+    ) -> Result<(), RcaError> {
+        let elements = definitions
+            .gates
+            .iter()
+            .map(|gate| (Element::Gate(gate), &gate.name, gate.role))
+            .chain(
+                definitions
+                    .basic_events
+                    .iter()
+                    .map(|event| (Element::BasicEvent(event), &event.name, event.role)),
+            )
+            .chain(
+                definitions
+                    .house_events
+                    .iter()
+                    .map(|event| (Element::HouseEvent(event), &event.name, event.role)),
+            );
+        for (element, name, own_role) in elements {
+            let key = self.key(scope, name, own_role.unwrap_or(role));
+            if self.events.contains_key(&key) {
+                return Err(RcaError::DuplicateDefinition {
+                    kind: "event",
+                    name: key,
+                    location: None,
+                });
+            }
+            if let Element::Gate(_) = element {
+                self.gate_order.push(key.clone());
+            }
+            self.events.insert(key, Definition { element, scope });
+        }
+        for parameter in &definitions.parameters {
+            let key = self.key(scope, &parameter.name, parameter.role.unwrap_or(role));
+            if self.parameters.insert(key.clone(), (parameter, scope)).is_some() {
+                return Err(RcaError::DuplicateDefinition {
+                    kind: "parameter",
+                    name: key,
+                    location: None,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Candidate keys for `name` seen from `scope`: innermost private scope
+    /// first, the public name last.
+    fn candidates(&self, scope: usize, name: &str) -> Vec<String> {
+        let path = &self.scopes[scope];
+        let mut keys: Vec<String> = (1..=path.len())
+            .rev()
+            .map(|depth| format!("{}.{name}", path[..depth].join(".")))
+            .collect();
+        keys.push(name.to_string());
+        keys
+    }
+
+    fn find_event(&self, scope: usize, reference: &EventRef) -> Option<(String, Definition<'m>)> {
+        self.candidates(scope, &reference.name)
+            .into_iter()
+            .find_map(|key| {
+                let definition = *self.events.get(&key)?;
+                let kind_matches = reference.kind.is_none_or(|kind| kind == definition.element.kind());
+                kind_matches.then_some((key, definition))
+            })
+    }
+
+    fn find_parameter(&self, scope: usize, name: &str) -> Option<(String, &'m Parameter, usize)> {
+        self.candidates(scope, name).into_iter().find_map(|key| {
+            let (parameter, parameter_scope) = *self.parameters.get(&key)?;
+            Some((key, parameter, parameter_scope))
+        })
+    }
+}
+
+struct Compiler<'t, 'm> {
+    tables: &'t Tables<'m>,
+    settings: EvaluationSettings,
+    nodes: Vec<Node>,
+    gate_nodes: HashMap<String, NodeId>,
+    gate_stack: Vec<String>,
+    basic_event_variables: HashMap<String, NodeId>,
+    basic_events: Vec<CompiledBasicEvent>,
+    parameter_values: HashMap<String, f64>,
+    parameter_stack: Vec<String>,
+    referenced_gates: Vec<String>,
+}
+
+impl Compiler<'_, '_> {
+    fn push(&mut self, node: Node) -> NodeId {
+        self.nodes.push(node);
+        self.nodes.len() - 1
+    }
+
+    fn gate(&mut self, key: &str) -> Result<NodeId, RcaError> {
+        if let Some(&node) = self.gate_nodes.get(key) {
+            return Ok(node);
+        }
+        if let Some(start) = self.gate_stack.iter().position(|gate| gate == key) {
+            let mut path = self.gate_stack[start..].to_vec();
+            path.push(key.to_string());
+            return Err(RcaError::CyclicDefinition { path });
+        }
+        let definition = self.tables.events[key];
+        let Element::Gate(gate) = definition.element else {
+            unreachable!("gate keys come from the gate table")
+        };
+        self.gate_stack.push(key.to_string());
+        let node = self.formula(&gate.formula, definition.scope, key)?;
+        self.gate_stack.pop();
+        self.gate_nodes.insert(key.to_string(), node);
+        Ok(node)
+    }
+
+    fn formula(&mut self, formula: &Formula, scope: usize, referrer: &str) -> Result<NodeId, RcaError> {
+        let all = |compiler: &mut Self, args: &[Formula]| -> Result<Vec<NodeId>, RcaError> {
+            args.iter()
+                .map(|arg| compiler.formula(arg, scope, referrer))
+                .collect()
+        };
+        let node = match formula {
+            Formula::Event(reference) => return self.event(reference, scope, referrer),
+            Formula::Constant(value) => Node::Constant(*value),
+            Formula::And(args) => Node::And(all(self, args)?),
+            Formula::Or(args) => Node::Or(all(self, args)?),
+            Formula::AtLeast { min, args } => Node::AtLeast(*min, all(self, args)?),
+            Formula::Not(arg) => Node::Not(self.formula(arg, scope, referrer)?),
+            Formula::Xor(args) => Node::Xor(all(self, args)?),
+            Formula::Nand(args) => Node::Nand(all(self, args)?),
+            Formula::Nor(args) => Node::Nor(all(self, args)?),
+            Formula::Inhibit { input, condition } => {
+                let input = self.formula(input, scope, referrer)?;
+                let condition = self.formula(condition, scope, referrer)?;
+                Node::And(vec![input, condition])
+            }
+        };
+        Ok(self.push(node))
+    }
+
+    fn event(&mut self, reference: &EventRef, scope: usize, referrer: &str) -> Result<NodeId, RcaError> {
+        let Some((key, definition)) = self.tables.find_event(scope, reference) else {
+            return Err(RcaError::UndefinedReference {
+                referrer: format!("gate `{referrer}`"),
+                kind: reference.kind.map_or("event", EventKind::mef_tag),
+                name: reference.name.clone(),
+                location: None,
+            });
+        };
+        match definition.element {
+            Element::Gate(_) => {
+                if !self.referenced_gates.contains(&key) {
+                    self.referenced_gates.push(key.clone());
+                }
+                self.gate(&key)
+            }
+            Element::HouseEvent(house) => Ok(self.push(Node::Constant(house.state))),
+            Element::BasicEvent(event) => {
+                if let Some(&node) = self.basic_event_variables.get(&key) {
+                    return Ok(node);
+                }
+                let probability = match &event.expression {
+                    Some(expression) => {
+                        let value = self.evaluate(expression, definition.scope, &key)?;
+                        if !(0.0..=1.0).contains(&value) {
+                            return Err(RcaError::ProbabilityOutOfRange { name: key, value });
+                        }
+                        Some(value)
+                    }
+                    None => None,
+                };
+                self.basic_events.push(CompiledBasicEvent {
+                    name: key.clone(),
+                    probability,
+                });
+                let node = self.push(Node::Variable(self.basic_events.len() - 1));
+                self.basic_event_variables.insert(key, node);
+                Ok(node)
+            }
+        }
+    }
+
+    fn evaluate(&mut self, expression: &Expression, scope: usize, owner: &str) -> Result<f64, RcaError> {
+        Ok(match expression {
+            Expression::Float(value) => *value,
+            Expression::Int(value) => *value as f64,
+            Expression::Bool(value) => f64::from(u8::from(*value)),
+            Expression::MissionTime => self.settings.mission_time,
+            Expression::Parameter(name) => self.parameter(name, scope, owner)?,
+            Expression::Apply { function, args } => {
+                let values = args
+                    .iter()
+                    .map(|arg| self.evaluate(arg, scope, owner))
+                    .collect::<Result<Vec<_>, _>>()?;
+                apply(*function, &values).map_err(|reason| RcaError::InvalidExpression {
+                    name: owner.to_string(),
+                    reason,
+                })?
+            }
+        })
+    }
+
+    fn parameter(&mut self, name: &str, scope: usize, owner: &str) -> Result<f64, RcaError> {
+        let Some((key, parameter, parameter_scope)) = self.tables.find_parameter(scope, name) else {
+            return Err(RcaError::UndefinedReference {
+                referrer: format!("`{owner}`"),
+                kind: "parameter",
+                name: name.to_string(),
+                location: None,
+            });
+        };
+        if let Some(&value) = self.parameter_values.get(&key) {
+            return Ok(value);
+        }
+        if let Some(start) = self.parameter_stack.iter().position(|p| *p == key) {
+            let mut path = self.parameter_stack[start..].to_vec();
+            path.push(key);
+            return Err(RcaError::CyclicDefinition { path });
+        }
+        self.parameter_stack.push(key.clone());
+        let value = self.evaluate(&parameter.expression, parameter_scope, &key)?;
+        self.parameter_stack.pop();
+        self.parameter_values.insert(key, value);
+        Ok(value)
+    }
+}
+
+/// `1 - exp(-λ t)`: the probability that a Poisson process with rate λ
+/// has produced a failure by time t.
+fn exponential_failure(lambda: f64, time: f64) -> f64 {
+    1.0 - (-lambda * time).exp()
+}
+
+/// Evaluates a MEF function the way SCRAM 0.16 does for point estimates.
+fn apply(function: Function, args: &[f64]) -> Result<f64, String> {
+    let first = args[0];
+    Ok(match function {
+        Function::Exponential => exponential_failure(first, args[1]),
+        Function::Glm => {
+            let (gamma, lambda, mu, time) = (args[0], args[1], args[2], args[3]);
+            let rate = lambda + mu;
+            if rate <= 0.0 {
+                return Err("GLM needs a positive failure plus repair rate".into());
+            }
+            (lambda - (lambda - gamma * rate) * (-rate * time).exp()) / rate
+        }
+        Function::PeriodicTest if args.len() == 4 => {
+            periodic_test_instant_repair(args[0], args[1], args[2], args[3])?
+        }
+        Function::PeriodicTest => {
+            periodic_test_instant_test(args[0], args[1], args[2], args[3], args[4])?
+        }
+        Function::Weibull => {
+            let (alpha, beta, shift, time) = (args[0], args[1], args[2], args[3]);
+            if time <= shift {
+                0.0
+            } else {
+                1.0 - (-((time - shift) / alpha).powf(beta)).exp()
+            }
+        }
+        Function::Add => args.iter().sum(),
+        Function::Sub => args[1..].iter().fold(first, |acc, value| acc - value),
+        Function::Mul => args.iter().product(),
+        Function::Div => args[1..].iter().fold(first, |acc, value| acc / value),
+        Function::Neg => -first,
+        Function::NormalDeviate => first,
+        Function::LognormalDeviate if args.len() == 3 => first,
+        // With (μ, σ) of the underlying normal distribution the mean is
+        // exp(μ + σ²/2).
+        Function::LognormalDeviate => (first + args[1] * args[1] / 2.0).exp(),
+        Function::UniformDeviate => (first + args[1]) / 2.0,
+    })
+}
+
+/// Unavailability of a component tested every τ hours after a first test at
+/// θ, repaired instantly when found failed.
+fn periodic_test_instant_repair(lambda: f64, tau: f64, theta: f64, time: f64) -> Result<f64, String> {
+    if tau <= 0.0 {
+        return Err("the time between tests must be positive".into());
+    }
+    if time <= theta {
+        return Ok(exponential_failure(lambda, time));
+    }
+    let since_first_test = time - theta;
+    let since_last_test = since_first_test - (since_first_test / tau).trunc() * tau;
+    // At the instant of a test SCRAM counts the whole period, not zero.
+    let exposure = if since_last_test != 0.0 { since_last_test } else { tau };
+    Ok(exponential_failure(lambda, exposure))
+}
+
+/// The same with a repair of rate μ after a failure is found.
+fn periodic_test_instant_test(lambda: f64, mu: f64, tau: f64, theta: f64, time: f64) -> Result<f64, String> {
+    if tau <= 0.0 {
+        return Err("the time between tests must be positive".into());
+    }
+    if time <= theta {
+        return Ok(exponential_failure(lambda, time));
+    }
+    // Probability of being failed after repair and refailure within t.
+    let repaired_then_failed = |p_lambda: f64, p_mu: f64, t: f64| {
+        if lambda == mu {
+            p_lambda - (1.0 - p_lambda) * lambda * t
+        } else {
+            (lambda * p_mu - mu * p_lambda) / (lambda - mu)
+        }
+    };
+    let carry = |p_lambda: f64, p_mu: f64, t: f64| {
+        1.0 - p_mu + repaired_then_failed(p_lambda, p_mu, t) - p_lambda
+    };
+    let mut probability = exponential_failure(lambda, theta);
+    let delta = time - theta;
+    let periods = (delta / tau).trunc();
+    let fraction = carry(exponential_failure(lambda, tau), exponential_failure(mu, tau), tau);
+    let compound = fraction.powf(periods);
+    probability = probability * compound
+        + exponential_failure(lambda, tau) * (compound - 1.0) / (fraction - 1.0);
+    let remainder = delta - periods * tau;
+    let p_lambda = exponential_failure(lambda, remainder);
+    let p_mu = exponential_failure(mu, remainder);
+    Ok(probability * carry(p_lambda, p_mu, remainder) + p_lambda)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(function: Function, args: &[f64], expected: f64) {
+        let value = apply(function, args).unwrap();
+        assert!(
+            (value - expected).abs() <= 1e-12 * expected.abs().max(1.0),
+            "{function:?}{args:?} = {value}, expected {expected}"
+        );
+    }
+
+    #[test]
+    fn functions_match_their_closed_forms() {
+        check(Function::Exponential, &[1e-3, 1000.0], 1.0 - (-1.0f64).exp());
+        check(Function::Glm, &[0.0, 1e-6, 0.1, 8760.0], 1e-6 / 0.100001 * (1.0 - (-0.100001f64 * 8760.0).exp()));
+        check(Function::PeriodicTest, &[7e-7, 720.0, 0.0, 8760.0], exponential_failure(7e-7, 8760.0 - 12.0 * 720.0));
+        check(Function::PeriodicTest, &[7e-7, 720.0, 0.0, 1440.0], exponential_failure(7e-7, 720.0));
+        check(Function::Sub, &[1.0, 0.25, 0.25], 0.5);
+        check(Function::Mul, &[2.0, 3.0, 4.0], 24.0);
+        check(Function::LognormalDeviate, &[2e-5, 3.0, 0.95], 2e-5);
+        check(Function::UniformDeviate, &[0.2, 0.4], 0.3);
+        check(Function::Weibull, &[100.0, 1.0, 0.0, 100.0], 1.0 - (-1.0f64).exp());
+    }
+}

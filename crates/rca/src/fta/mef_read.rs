@@ -1,0 +1,563 @@
+//! Reads Open-PSA MEF XML into a [`Model`]. Several files may make one model
+//! (SCRAM's examples keep the tree and its basic events apart). Every error
+//! names the source, line and column; undefined references and cycles are
+//! found by resolving the model right after reading it.
+
+use std::collections::HashMap;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use crate::error::{Location, RcaError};
+use crate::fta::compile::{compile, EvaluationSettings};
+use crate::fta::model::{
+    BasicEvent, Container, Definitions, EventKind, EventRef, Expression, Formula, Function, Gate,
+    HouseEvent, Model, Parameter, Role,
+};
+
+/// One MEF text and the name its errors should carry (usually the path).
+#[derive(Debug, Clone, Copy)]
+pub struct MefSource<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+}
+
+/// Reads and validates a model made of one or more MEF texts.
+pub fn read_mef(sources: &[MefSource<'_>]) -> Result<Model, RcaError> {
+    let mut model = Model::default();
+    let mut locations = HashMap::new();
+    for source in sources {
+        let root = parse_xml(source)?;
+        let reader = ElementReader { source_name: source.name };
+        reader.model(&root, &mut model, &mut locations)?;
+    }
+    match compile(&model, EvaluationSettings::default()) {
+        Ok(_) => Ok(model),
+        Err(error) => Err(locate(error, &locations)),
+    }
+}
+
+/// Adds the location of the offending definition, which the resolver does
+/// not know because the model keeps no positions.
+fn locate(error: RcaError, locations: &HashMap<String, Location>) -> RcaError {
+    let find = |name: &str| {
+        locations
+            .get(name)
+            .or_else(|| name.rsplit('.').next().and_then(|short| locations.get(short)))
+            .cloned()
+    };
+    match error {
+        RcaError::UndefinedReference {
+            referrer,
+            kind,
+            name,
+            location: None,
+        } => {
+            let owner = referrer.trim_start_matches("gate ").trim_matches('`');
+            RcaError::UndefinedReference {
+                location: find(owner),
+                referrer,
+                kind,
+                name,
+            }
+        }
+        RcaError::DuplicateDefinition {
+            kind,
+            name,
+            location: None,
+        } => RcaError::DuplicateDefinition {
+            location: find(&name),
+            kind,
+            name,
+        },
+        other => other,
+    }
+}
+
+/// A parsed XML element with the position of its start tag.
+#[derive(Debug)]
+struct XmlElement {
+    tag: String,
+    attributes: Vec<(String, String)>,
+    children: Vec<XmlElement>,
+    text: String,
+    line: usize,
+    column: usize,
+}
+
+impl XmlElement {
+    fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Turns byte offsets into 1-based line and column numbers.
+struct LineIndex {
+    line_starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(offset, _)| offset + 1));
+        LineIndex { line_starts }
+    }
+
+    fn position(&self, text: &str, offset: usize) -> (usize, usize) {
+        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let start = self.line_starts[line];
+        let end = offset.min(text.len());
+        let column = text.get(start..end).map_or(end - start, |s| s.chars().count()) + 1;
+        (line + 1, column)
+    }
+}
+
+fn parse_xml(source: &MefSource<'_>) -> Result<XmlElement, RcaError> {
+    let index = LineIndex::new(source.text);
+    let location_at = |offset: usize| {
+        let (line, column) = index.position(source.text, offset);
+        Location {
+            source_name: source.name.to_string(),
+            line,
+            column,
+        }
+    };
+    let syntax = |offset: usize, message: String| RcaError::MefSyntax {
+        location: location_at(offset),
+        message,
+    };
+    let mut reader = Reader::from_str(source.text);
+    reader.config_mut().trim_text(true);
+    let mut stack: Vec<XmlElement> = Vec::new();
+    let mut root = None;
+    loop {
+        let offset = reader.buffer_position() as usize;
+        let event = reader
+            .read_event()
+            .map_err(|error| syntax(reader.error_position() as usize, error.to_string()))?;
+        // The start of a tag is the `<` after any whitespace that was trimmed.
+        let tag_offset = source.text[offset..]
+            .find('<')
+            .map_or(offset, |distance| offset + distance);
+        match event {
+            Event::Start(start) | Event::Empty(start) if root.is_some() => {
+                let _ = start;
+                return Err(syntax(tag_offset, "content after the root element".into()));
+            }
+            Event::Start(start) => {
+                let (line, column) = index.position(source.text, tag_offset);
+                stack.push(element_from(&start, line, column).map_err(|m| syntax(tag_offset, m))?);
+            }
+            Event::Empty(start) => {
+                let (line, column) = index.position(source.text, tag_offset);
+                let element = element_from(&start, line, column).map_err(|m| syntax(tag_offset, m))?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(element),
+                    None => root = Some(element),
+                }
+            }
+            Event::End(_) => {
+                let element = stack.pop().expect("quick-xml checks that end tags match");
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(element),
+                    None => root = Some(element),
+                }
+            }
+            Event::Text(text) => {
+                let text = text
+                    .unescape()
+                    .map_err(|error| syntax(offset, error.to_string()))?;
+                if let Some(element) = stack.last_mut() {
+                    element.text.push_str(&text);
+                }
+            }
+            Event::CData(data) => {
+                if let Some(element) = stack.last_mut() {
+                    element.text.push_str(&String::from_utf8_lossy(&data));
+                }
+            }
+            Event::Eof => break,
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+        }
+    }
+    if let Some(open) = stack.last() {
+        return Err(RcaError::MefSyntax {
+            location: Location {
+                source_name: source.name.to_string(),
+                line: open.line,
+                column: open.column,
+            },
+            message: format!("element <{}> is not closed", open.tag),
+        });
+    }
+    root.ok_or_else(|| syntax(source.text.len(), "no root element".into()))
+}
+
+fn element_from(start: &BytesStart<'_>, line: usize, column: usize) -> Result<XmlElement, String> {
+    let tag = String::from_utf8_lossy(start.name().as_ref()).into_owned();
+    let mut attributes = Vec::new();
+    for attribute in start.attributes() {
+        let attribute = attribute.map_err(|error| error.to_string())?;
+        let key = String::from_utf8_lossy(attribute.key.as_ref()).into_owned();
+        let value = attribute
+            .unescape_value()
+            .map_err(|error| error.to_string())?
+            .into_owned();
+        attributes.push((key, value));
+    }
+    Ok(XmlElement {
+        tag,
+        attributes,
+        children: Vec::new(),
+        text: String::new(),
+        line,
+        column,
+    })
+}
+
+/// Converts the XML tree into model types, with errors at element positions.
+struct ElementReader<'s> {
+    source_name: &'s str,
+}
+
+impl ElementReader<'_> {
+    fn error(&self, element: &XmlElement, message: impl Into<String>) -> RcaError {
+        RcaError::MefSyntax {
+            location: self.location(element),
+            message: message.into(),
+        }
+    }
+
+    fn location(&self, element: &XmlElement) -> Location {
+        Location {
+            source_name: self.source_name.to_string(),
+            line: element.line,
+            column: element.column,
+        }
+    }
+
+    fn required<'e>(&self, element: &'e XmlElement, attribute: &str) -> Result<&'e str, RcaError> {
+        element.attribute(attribute).ok_or_else(|| {
+            self.error(
+                element,
+                format!("<{}> needs the attribute `{attribute}`", element.tag),
+            )
+        })
+    }
+
+    fn model(
+        &self,
+        root: &XmlElement,
+        model: &mut Model,
+        locations: &mut HashMap<String, Location>,
+    ) -> Result<(), RcaError> {
+        if root.tag != "opsa-mef" {
+            return Err(self.error(root, format!("expected <opsa-mef>, found <{}>", root.tag)));
+        }
+        if model.name.is_none() {
+            model.name = root.attribute("name").map(str::to_string);
+        }
+        for child in &root.children {
+            match child.tag.as_str() {
+                "define-fault-tree" => {
+                    let tree = self.container(child, locations)?;
+                    model.fault_trees.push(tree);
+                }
+                "model-data" => {
+                    for definition in &child.children {
+                        self.definition(definition, &mut model.model_data, locations)?;
+                    }
+                }
+                "label" | "attributes" => {}
+                other => {
+                    return Err(self.error(child, format!("unsupported MEF element <{other}>")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn role(&self, element: &XmlElement) -> Result<Option<Role>, RcaError> {
+        match element.attribute("role") {
+            None => Ok(None),
+            Some("public") => Ok(Some(Role::Public)),
+            Some("private") => Ok(Some(Role::Private)),
+            Some(other) => Err(self.error(element, format!("role must be public or private, not `{other}`"))),
+        }
+    }
+
+    fn label(element: &XmlElement) -> Option<String> {
+        element
+            .children
+            .iter()
+            .find(|child| child.tag == "label")
+            .map(|label| label.text.trim().to_string())
+    }
+
+    fn container(
+        &self,
+        element: &XmlElement,
+        locations: &mut HashMap<String, Location>,
+    ) -> Result<Container, RcaError> {
+        let mut container = Container {
+            name: self.required(element, "name")?.to_string(),
+            label: Self::label(element),
+            role: self.role(element)?,
+            ..Container::default()
+        };
+        for child in &element.children {
+            match child.tag.as_str() {
+                "define-component" => {
+                    let component = self.container(child, locations)?;
+                    container.components.push(component);
+                }
+                "label" | "attributes" => {}
+                _ => self.definition(child, &mut container.definitions, locations)?,
+            }
+        }
+        Ok(container)
+    }
+
+    fn definition(
+        &self,
+        element: &XmlElement,
+        definitions: &mut Definitions,
+        locations: &mut HashMap<String, Location>,
+    ) -> Result<(), RcaError> {
+        let name = self.required(element, "name")?.to_string();
+        locations.entry(name.clone()).or_insert_with(|| self.location(element));
+        let label = Self::label(element);
+        let role = self.role(element)?;
+        let body: Vec<&XmlElement> = element
+            .children
+            .iter()
+            .filter(|child| child.tag != "label" && child.tag != "attributes")
+            .collect();
+        match element.tag.as_str() {
+            "define-gate" => {
+                let [formula] = body.as_slice() else {
+                    return Err(self.error(element, format!("gate `{name}` needs exactly one formula")));
+                };
+                let mut formula = self.formula(formula)?;
+                if has_flavor(element, "inhibit") {
+                    formula = match formula {
+                        Formula::And(mut args) if args.len() == 2 => {
+                            let condition = args.pop().expect("two arguments");
+                            let input = args.pop().expect("two arguments");
+                            Formula::Inhibit {
+                                input: Box::new(input),
+                                condition: Box::new(condition),
+                            }
+                        }
+                        _ => {
+                            return Err(self.error(
+                                element,
+                                "an inhibit gate needs an `and` of an input and a condition",
+                            ));
+                        }
+                    };
+                }
+                definitions.gates.push(Gate {
+                    name,
+                    label,
+                    role,
+                    formula,
+                });
+            }
+            "define-basic-event" => {
+                let expression = match body.as_slice() {
+                    [] => None,
+                    [expression] => Some(self.expression(expression)?),
+                    _ => return Err(self.error(element, "a basic event has at most one expression")),
+                };
+                definitions.basic_events.push(BasicEvent {
+                    name,
+                    label,
+                    role,
+                    expression,
+                });
+            }
+            "define-house-event" => {
+                let state = match body.as_slice() {
+                    [] => false,
+                    [constant] if constant.tag == "constant" => {
+                        self.boolean(constant, self.required(constant, "value")?)?
+                    }
+                    _ => {
+                        return Err(self.error(element, "a house event takes one <constant value=\"true|false\"/>"));
+                    }
+                };
+                definitions.house_events.push(HouseEvent {
+                    name,
+                    label,
+                    role,
+                    state,
+                });
+            }
+            "define-parameter" => {
+                let [expression] = body.as_slice() else {
+                    return Err(self.error(element, format!("parameter `{name}` needs exactly one expression")));
+                };
+                definitions.parameters.push(Parameter {
+                    name,
+                    label,
+                    role,
+                    unit: element.attribute("unit").map(str::to_string),
+                    expression: self.expression(expression)?,
+                });
+            }
+            "define-CCF-group" => {
+                return Err(self.error(element, "common-cause failure groups are not supported yet"));
+            }
+            other => return Err(self.error(element, format!("unsupported MEF element <{other}>"))),
+        }
+        Ok(())
+    }
+
+    fn boolean(&self, element: &XmlElement, value: &str) -> Result<bool, RcaError> {
+        match value {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            other => Err(self.error(element, format!("expected true or false, found `{other}`"))),
+        }
+    }
+
+    fn formula(&self, element: &XmlElement) -> Result<Formula, RcaError> {
+        let args = || -> Result<Vec<Formula>, RcaError> {
+            element.children.iter().map(|child| self.formula(child)).collect()
+        };
+        let at_least_two = |args: Vec<Formula>| {
+            if args.len() < 2 {
+                Err(self.error(element, format!("<{}> needs at least two arguments", element.tag)))
+            } else {
+                Ok(args)
+            }
+        };
+        let reference = |kind| -> Result<Formula, RcaError> {
+            Ok(Formula::Event(EventRef {
+                kind,
+                name: self.required(element, "name")?.to_string(),
+            }))
+        };
+        Ok(match element.tag.as_str() {
+            "event" => reference(None)?,
+            "gate" => reference(Some(EventKind::Gate))?,
+            "basic-event" => reference(Some(EventKind::BasicEvent))?,
+            "house-event" => reference(Some(EventKind::HouseEvent))?,
+            "constant" => Formula::Constant(self.boolean(element, self.required(element, "value")?)?),
+            "and" => Formula::And(at_least_two(args()?)?),
+            "or" => Formula::Or(at_least_two(args()?)?),
+            "xor" => Formula::Xor(at_least_two(args()?)?),
+            "nand" => Formula::Nand(at_least_two(args()?)?),
+            "nor" => Formula::Nor(at_least_two(args()?)?),
+            "not" => match args()?.as_slice() {
+                [arg] => Formula::Not(Box::new(arg.clone())),
+                _ => return Err(self.error(element, "<not> takes exactly one argument")),
+            },
+            "atleast" => {
+                let min = self.required(element, "min")?;
+                let min: u32 = min
+                    .parse()
+                    .map_err(|_| self.error(element, format!("`min` must be a whole number, not `{min}`")))?;
+                let args = args()?;
+                if min < 1 || min as usize >= args.len() {
+                    return Err(self.error(
+                        element,
+                        format!("atleast needs 1 <= min < number of arguments ({}), got {min}", args.len()),
+                    ));
+                }
+                Formula::AtLeast { min, args }
+            }
+            other => return Err(self.error(element, format!("unsupported formula <{other}>"))),
+        })
+    }
+
+    fn expression(&self, element: &XmlElement) -> Result<Expression, RcaError> {
+        let number = |attribute: &str| -> Result<&str, RcaError> { self.required(element, attribute) };
+        Ok(match element.tag.as_str() {
+            "float" => {
+                let value = number("value")?;
+                Expression::Float(
+                    value
+                        .trim()
+                        .parse()
+                        .map_err(|_| self.error(element, format!("`{value}` is not a number")))?,
+                )
+            }
+            "int" => {
+                let value = number("value")?;
+                Expression::Int(
+                    value
+                        .trim()
+                        .parse()
+                        .map_err(|_| self.error(element, format!("`{value}` is not a whole number")))?,
+                )
+            }
+            "bool" => Expression::Bool(self.boolean(element, number("value")?)?),
+            "parameter" => Expression::Parameter(number("name")?.to_string()),
+            "system-mission-time" => Expression::MissionTime,
+            tag => {
+                let Some(function) = Function::from_mef_tag(tag) else {
+                    return Err(self.error(element, format!("unsupported expression <{tag}>")));
+                };
+                let args = element
+                    .children
+                    .iter()
+                    .map(|child| self.expression(child))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if !function.accepts_arity(args.len()) {
+                    return Err(self.error(
+                        element,
+                        format!("<{tag}> does not take {} arguments", args.len()),
+                    ));
+                }
+                Expression::Apply { function, args }
+            }
+        })
+    }
+}
+
+fn has_flavor(element: &XmlElement, flavor: &str) -> bool {
+    element
+        .children
+        .iter()
+        .filter(|child| child.tag == "attributes")
+        .flat_map(|attributes| &attributes.children)
+        .any(|attribute| attribute.attribute("name") == Some("flavor") && attribute.attribute("value") == Some(flavor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, expected_error: &str) {
+        let error = read_mef(&[MefSource { name: "m.xml", text }]).unwrap_err();
+        assert_eq!(error.to_string(), expected_error);
+    }
+
+    const HEAD: &str = "<?xml version=\"1.0\"?>\n<opsa-mef>\n<define-fault-tree name=\"ft\">\n";
+
+    #[test]
+    fn errors_name_where_and_what() {
+        check(
+            &format!("{HEAD}<define-gate name=\"top\"><and><event name=\"a\"/></and>"),
+            "m.xml:4:25: <and> needs at least two arguments",
+        );
+        check(
+            &format!("{HEAD}<define-gate name=\"top\">\n  <or><basic-event name=\"a\"/><basic-event name=\"b\"/></or>\n</define-gate>\n<define-basic-event name=\"a\"/>\n</define-fault-tree></opsa-mef>"),
+            "gate `top` refers to undefined basic-event `b` at m.xml:4:1",
+        );
+        check(
+            &format!("{HEAD}<define-gate name=\"top\"><or><gate name=\"g\"/><basic-event name=\"a\"/></or></define-gate>\n<define-gate name=\"g\"><and><gate name=\"top\"/><basic-event name=\"a\"/></and></define-gate><define-basic-event name=\"a\"/></define-fault-tree></opsa-mef>"),
+            "cyclic definition: top -> g -> top",
+        );
+        check(&format!("{HEAD}<define-gate name=\"top\">\n <or>"), "m.xml:5:2: element <or> is not closed");
+        check(
+            &format!("{HEAD}<define-gate name=\"top\"><or></and></define-gate>"),
+            "m.xml:4:27: ill-formed document: expected `</or>`, but `</and>` was found",
+        );
+    }
+}

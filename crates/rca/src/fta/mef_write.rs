@@ -1,0 +1,202 @@
+//! Writes a [`Model`] as Open-PSA MEF XML that [`crate::fta::read_mef`]
+//! reads back to the same model, and SCRAM reads as well.
+
+use std::fmt::Write;
+
+use crate::fta::model::{
+    Container, Definitions, Expression, Formula, Model, Role,
+};
+
+/// The model as one MEF document.
+pub fn write_mef(model: &Model) -> String {
+    let mut out = Writer::default();
+    out.line(0, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    match &model.name {
+        Some(name) => out.line(0, &format!("<opsa-mef name=\"{}\">", escape(name))),
+        None => out.line(0, "<opsa-mef>"),
+    }
+    for tree in &model.fault_trees {
+        out.container(1, "define-fault-tree", tree);
+    }
+    if model.model_data != Definitions::default() {
+        out.line(1, "<model-data>");
+        out.definitions(2, &model.model_data);
+        out.line(1, "</model-data>");
+    }
+    out.line(0, "</opsa-mef>");
+    out.text
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn role_attribute(role: Option<Role>) -> &'static str {
+    match role {
+        None => "",
+        Some(Role::Public) => " role=\"public\"",
+        Some(Role::Private) => " role=\"private\"",
+    }
+}
+
+/// Shortest text that reads back as the same `f64` (Rust's `Display`).
+fn number(value: f64) -> String {
+    format!("{value}")
+}
+
+#[derive(Default)]
+struct Writer {
+    text: String,
+}
+
+impl Writer {
+    fn line(&mut self, depth: usize, content: &str) {
+        for _ in 0..depth {
+            self.text.push_str("  ");
+        }
+        self.text.push_str(content);
+        self.text.push('\n');
+    }
+
+    fn label(&mut self, depth: usize, label: &Option<String>) {
+        if let Some(label) = label {
+            self.line(depth, &format!("<label>{}</label>", escape(label)));
+        }
+    }
+
+    fn container(&mut self, depth: usize, tag: &str, container: &Container) {
+        self.line(
+            depth,
+            &format!(
+                "<{tag} name=\"{}\"{}>",
+                escape(&container.name),
+                role_attribute(container.role)
+            ),
+        );
+        self.label(depth + 1, &container.label);
+        self.definitions(depth + 1, &container.definitions);
+        for component in &container.components {
+            self.container(depth + 1, "define-component", component);
+        }
+        self.line(depth, &format!("</{tag}>"));
+    }
+
+    fn definitions(&mut self, depth: usize, definitions: &Definitions) {
+        for gate in &definitions.gates {
+            self.line(
+                depth,
+                &format!("<define-gate name=\"{}\"{}>", escape(&gate.name), role_attribute(gate.role)),
+            );
+            self.label(depth + 1, &gate.label);
+            if let Formula::Inhibit { .. } = gate.formula {
+                self.line(
+                    depth + 1,
+                    "<attributes><attribute name=\"flavor\" value=\"inhibit\"/></attributes>",
+                );
+            }
+            self.formula(depth + 1, &gate.formula);
+            self.line(depth, "</define-gate>");
+        }
+        for event in &definitions.basic_events {
+            let open = format!(
+                "define-basic-event name=\"{}\"{}",
+                escape(&event.name),
+                role_attribute(event.role)
+            );
+            if event.label.is_none() && event.expression.is_none() {
+                self.line(depth, &format!("<{open}/>"));
+                continue;
+            }
+            self.line(depth, &format!("<{open}>"));
+            self.label(depth + 1, &event.label);
+            if let Some(expression) = &event.expression {
+                self.expression(depth + 1, expression);
+            }
+            self.line(depth, "</define-basic-event>");
+        }
+        for event in &definitions.house_events {
+            self.line(
+                depth,
+                &format!(
+                    "<define-house-event name=\"{}\"{}>",
+                    escape(&event.name),
+                    role_attribute(event.role)
+                ),
+            );
+            self.label(depth + 1, &event.label);
+            self.line(depth + 1, &format!("<constant value=\"{}\"/>", event.state));
+            self.line(depth, "</define-house-event>");
+        }
+        for parameter in &definitions.parameters {
+            let mut open = format!(
+                "<define-parameter name=\"{}\"{}",
+                escape(&parameter.name),
+                role_attribute(parameter.role)
+            );
+            if let Some(unit) = &parameter.unit {
+                let _ = write!(open, " unit=\"{}\"", escape(unit));
+            }
+            open.push('>');
+            self.line(depth, &open);
+            self.label(depth + 1, &parameter.label);
+            self.expression(depth + 1, &parameter.expression);
+            self.line(depth, "</define-parameter>");
+        }
+    }
+
+    fn formula(&mut self, depth: usize, formula: &Formula) {
+        let (tag, args): (String, &[Formula]) = match formula {
+            Formula::Event(reference) => {
+                let tag = reference.kind.map_or("event", |kind| kind.mef_tag());
+                self.line(depth, &format!("<{tag} name=\"{}\"/>", escape(&reference.name)));
+                return;
+            }
+            Formula::Constant(value) => {
+                self.line(depth, &format!("<constant value=\"{value}\"/>"));
+                return;
+            }
+            Formula::Not(arg) => ("not".into(), std::slice::from_ref(arg.as_ref())),
+            Formula::Inhibit { input, condition } => {
+                self.line(depth, "<and>");
+                self.formula(depth + 1, input);
+                self.formula(depth + 1, condition);
+                self.line(depth, "</and>");
+                return;
+            }
+            Formula::And(args) => ("and".into(), args),
+            Formula::Or(args) => ("or".into(), args),
+            Formula::Xor(args) => ("xor".into(), args),
+            Formula::Nand(args) => ("nand".into(), args),
+            Formula::Nor(args) => ("nor".into(), args),
+            Formula::AtLeast { min, args } => (format!("atleast min=\"{min}\""), args),
+        };
+        self.line(depth, &format!("<{tag}>"));
+        for arg in args {
+            self.formula(depth + 1, arg);
+        }
+        let name = tag.split(' ').next().unwrap_or(&tag).to_string();
+        self.line(depth, &format!("</{name}>"));
+    }
+
+    fn expression(&mut self, depth: usize, expression: &Expression) {
+        match expression {
+            Expression::Float(value) => self.line(depth, &format!("<float value=\"{}\"/>", number(*value))),
+            Expression::Int(value) => self.line(depth, &format!("<int value=\"{value}\"/>")),
+            Expression::Bool(value) => self.line(depth, &format!("<bool value=\"{value}\"/>")),
+            Expression::Parameter(name) => {
+                self.line(depth, &format!("<parameter name=\"{}\"/>", escape(name)))
+            }
+            Expression::MissionTime => self.line(depth, "<system-mission-time/>"),
+            Expression::Apply { function, args } => {
+                self.line(depth, &format!("<{}>", function.mef_tag()));
+                for arg in args {
+                    self.expression(depth + 1, arg);
+                }
+                self.line(depth, &format!("</{}>", function.mef_tag()));
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Fault Tree Analysis: the MEF model, its import and export, and the
+//! analysis of a top event through a binary decision diagram.
+
+mod analysis;
+mod bdd;
+pub mod compile;
+mod cut_sets;
+mod hash;
+mod mef_read;
+mod mef_write;
+pub mod model;
+
+pub use analysis::{
+    analyze, AnalysisSettings, CutSet, Importance, TopEventAnalysis, TopEventProbability,
+};
+pub use mef_read::{read_mef, MefSource};
+pub use mef_write::write_mef;
+pub use model::Model;

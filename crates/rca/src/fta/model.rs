@@ -1,0 +1,224 @@
+//! The fault-tree model as the Open-PSA Model Exchange Format describes it:
+//! fault trees with nested components, gates whose formulas reference events
+//! by name, basic events with probability expressions, house events and
+//! parameters. References stay names here; [`crate::fta::compile`] resolves
+//! them, so a model read from a file can be written back unchanged.
+
+use serde::{Deserialize, Serialize};
+
+/// A whole MEF model: what one or more input files define together.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Model {
+    pub name: Option<String>,
+    pub fault_trees: Vec<Container>,
+    /// Definitions outside any fault tree (`<model-data>`); always public.
+    pub model_data: Definitions,
+}
+
+/// A fault tree or one of its components: a named scope of definitions.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Container {
+    pub name: String,
+    pub label: Option<String>,
+    /// `None` inherits the role of the enclosing container (public at the top).
+    pub role: Option<Role>,
+    pub definitions: Definitions,
+    pub components: Vec<Container>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Definitions {
+    pub gates: Vec<Gate>,
+    pub basic_events: Vec<BasicEvent>,
+    pub house_events: Vec<HouseEvent>,
+    pub parameters: Vec<Parameter>,
+}
+
+/// Private elements are named by their container's path from outside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Public,
+    Private,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gate {
+    pub name: String,
+    pub label: Option<String>,
+    pub role: Option<Role>,
+    pub formula: Formula,
+}
+
+/// The Boolean formula of a gate. Nested formulas are anonymous gates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "op", content = "args")]
+pub enum Formula {
+    Event(EventRef),
+    Constant(bool),
+    And(Vec<Formula>),
+    Or(Vec<Formula>),
+    /// True when at least `min` of the arguments are (k-of-n voting).
+    AtLeast {
+        min: u32,
+        args: Vec<Formula>,
+    },
+    Not(Box<Formula>),
+    /// True when an odd number of arguments are (MEF `xor`).
+    Xor(Vec<Formula>),
+    Nand(Vec<Formula>),
+    Nor(Vec<Formula>),
+    /// An AND of an input and the condition that lets it through. MEF has no
+    /// inhibit connective; it is written as `and` with the gate attribute
+    /// `flavor="inhibit"`, the convention SCRAM and OpenFTA use.
+    Inhibit {
+        input: Box<Formula>,
+        condition: Box<Formula>,
+    },
+}
+
+/// A reference to a gate, basic event or house event by name. `kind` is
+/// `None` for MEF's untyped `<event name="…"/>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRef {
+    pub kind: Option<EventKind>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Gate,
+    BasicEvent,
+    HouseEvent,
+}
+
+impl EventKind {
+    pub fn mef_tag(self) -> &'static str {
+        match self {
+            EventKind::Gate => "gate",
+            EventKind::BasicEvent => "basic-event",
+            EventKind::HouseEvent => "house-event",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BasicEvent {
+    pub name: String,
+    pub label: Option<String>,
+    pub role: Option<Role>,
+    /// The probability; `None` when the model leaves it undefined, which
+    /// qualitative analysis accepts and quantitative analysis refuses.
+    pub expression: Option<Expression>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HouseEvent {
+    pub name: String,
+    pub label: Option<String>,
+    pub role: Option<Role>,
+    pub state: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Parameter {
+    pub name: String,
+    pub label: Option<String>,
+    pub role: Option<Role>,
+    pub unit: Option<String>,
+    pub expression: Expression,
+}
+
+/// A numeric MEF expression. Random deviates contribute their mean, as in
+/// SCRAM's point-estimate analysis; sampling them is uncertainty analysis,
+/// which this crate leaves out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expression {
+    Float(f64),
+    Int(i64),
+    Bool(bool),
+    Parameter(String),
+    MissionTime,
+    Apply {
+        function: Function,
+        args: Vec<Expression>,
+    },
+}
+
+/// Built-in MEF functions this crate evaluates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Function {
+    /// `1 - exp(-λ t)` with arguments (λ, t).
+    Exponential,
+    /// Gamma-lambda-mu model with arguments (γ, λ, μ, t).
+    Glm,
+    /// Periodically tested component: (λ, τ, θ, t) with instant repair or
+    /// (λ, μ, τ, θ, t) with instant test.
+    PeriodicTest,
+    Weibull,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Neg,
+    /// Point value is the first argument (the mean).
+    NormalDeviate,
+    /// Point value is the first argument (the mean).
+    LognormalDeviate,
+    /// Point value is the midpoint of (min, max).
+    UniformDeviate,
+}
+
+impl Function {
+    pub const ALL: [Function; 12] = [
+        Function::Exponential,
+        Function::Glm,
+        Function::PeriodicTest,
+        Function::Weibull,
+        Function::Add,
+        Function::Sub,
+        Function::Mul,
+        Function::Div,
+        Function::Neg,
+        Function::NormalDeviate,
+        Function::LognormalDeviate,
+        Function::UniformDeviate,
+    ];
+
+    pub fn mef_tag(self) -> &'static str {
+        match self {
+            Function::Exponential => "exponential",
+            Function::Glm => "GLM",
+            Function::PeriodicTest => "periodic-test",
+            Function::Weibull => "Weibull",
+            Function::Add => "add",
+            Function::Sub => "sub",
+            Function::Mul => "mul",
+            Function::Div => "div",
+            Function::Neg => "neg",
+            Function::NormalDeviate => "normal-deviate",
+            Function::LognormalDeviate => "lognormal-deviate",
+            Function::UniformDeviate => "uniform-deviate",
+        }
+    }
+
+    pub fn from_mef_tag(tag: &str) -> Option<Function> {
+        Function::ALL.into_iter().find(|f| f.mef_tag() == tag)
+    }
+
+    /// The argument counts MEF allows for this function.
+    pub fn accepts_arity(self, count: usize) -> bool {
+        match self {
+            Function::Exponential => count == 2,
+            Function::Glm | Function::Weibull => count == 4,
+            Function::PeriodicTest => count == 4 || count == 5,
+            Function::Add | Function::Sub | Function::Mul | Function::Div => count >= 2,
+            Function::Neg => count == 1,
+            Function::NormalDeviate | Function::UniformDeviate => count == 2,
+            Function::LognormalDeviate => count == 2 || count == 3,
+        }
+    }
+}
