@@ -309,7 +309,13 @@ fn builder_kind(data_type: &DataType) -> Option<BuilderKind> {
         origin,
     };
     Some(match data_type {
-        DataType::Float16 | DataType::Float32 | DataType::Float64 | DataType::Decimal128(..) | DataType::Decimal256(..) => {
+        // A column with no values at all (CSV inference gives Null) is numbers, all missing.
+        DataType::Null
+        | DataType::Float16
+        | DataType::Float32
+        | DataType::Float64
+        | DataType::Decimal128(..)
+        | DataType::Decimal256(..) => {
             numeric(NumericOrigin::Float)
         }
         DataType::Int8
