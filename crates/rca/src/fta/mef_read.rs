@@ -543,7 +543,7 @@ mod tests {
     #[test]
     fn errors_name_where_and_what() {
         check(
-            &format!("{HEAD}<define-gate name=\"top\"><and><event name=\"a\"/></and>"),
+            &format!("{HEAD}<define-gate name=\"top\"><and><event name=\"a\"/></and></define-gate></define-fault-tree></opsa-mef>"),
             "m.xml:4:25: <and> needs at least two arguments",
         );
         check(
@@ -557,7 +557,7 @@ mod tests {
         check(&format!("{HEAD}<define-gate name=\"top\">\n <or>"), "m.xml:5:2: element <or> is not closed");
         check(
             &format!("{HEAD}<define-gate name=\"top\"><or></and></define-gate>"),
-            "m.xml:4:27: ill-formed document: expected `</or>`, but `</and>` was found",
+            "m.xml:4:29: ill-formed document: expected `</or>`, but `</and>` was found",
         );
     }
 }
