@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs Firebreak (crates/rca/examples/fta_bench) and SCRAM on the same MEF
+# models in the same run, and prints wall time and peak memory of each and
+# the ratio SCRAM / Firebreak (above 1: Firebreak is faster or smaller).
+# Both compute minimal cut sets, exact probability and importance measures,
+# and both write all of them out (SCRAM its XML report, Firebreak JSON).
+# Not a timed test: run it by hand, on an otherwise idle machine.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+input=${SCRAM_INPUT:-/usr/share/scram/input}
+runs=${RUNS:-3}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target-rca}
+command -v scram >/dev/null || { echo "scram is not installed (apt-get install scram)" >&2; exit 1; }
+
+cargo build --quiet --release -p firebreak-rca --example fta_bench
+firebreak="$CARGO_TARGET_DIR/release/examples/fta_bench"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Best wall time of $runs runs, and the peak RSS of that run: "SECONDS KB".
+measure() {
+  local best="" best_rss=""
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
+      cat "$work/stderr" >&2; return 1; }
+    read -r seconds rss < "$work/time"
+    if [ -z "$best" ] || awk "BEGIN{exit !($seconds < $best)}"; then best=$seconds; best_rss=$rss; fi
+  done
+  echo "$best $best_rss"
+}
+
+printf '| %-24s | %10s | %10s | %7s | %12s | %12s | %7s |\n' model "firebreak s" "scram s" "time x" "firebreak KB" "scram KB" "mem x"
+printf '|%s|\n' "--------------------------|------------|------------|---------|--------------|--------------|---------"
+grep -v '^#' "$here/cases.txt" | while IFS='|' read -r name flags files; do
+  name=$(echo $name); flags=$(echo $flags); files=$(echo $files)
+  [ -n "$name" ] || continue
+  case "$flags" in *--mocus*|*--rare-event*|*--mcub*) continue;; esac
+  paths=(); for file in $files; do paths+=("$input/$file"); done
+  ours_flags=()
+  case "$flags" in
+    *--limit-order*) ours_flags+=(--limit-order "${flags##*--limit-order }");;
+    *--mission-time*) ours_flags+=(--mission-time "${flags##*--mission-time }");;
+  esac
+  read -r ours_s ours_kb <<< "$(measure "$firebreak" --json "${ours_flags[@]}" "${paths[@]}")"
+  # shellcheck disable=SC2086
+  read -r scram_s scram_kb <<< "$(measure scram --probability true --importance true $flags "${paths[@]}" -o "$work/report.xml")"
+  printf '| %-24s | %10s | %10s | %7s | %12s | %12s | %7s |\n' "$name" "$ours_s" "$scram_s" \
+    "$(awk "BEGIN{printf \"%.1f\", $scram_s / ($ours_s > 0.005 ? $ours_s : 0.005)}")" \
+    "$ours_kb" "$scram_kb" "$(awk "BEGIN{printf \"%.1f\", $scram_kb / $ours_kb}")"
+done
+echo "(time x and mem x: SCRAM / Firebreak; times below 5 ms count as 5 ms)"
