@@ -1,0 +1,353 @@
+//! The command-line synopsis (D24), as clap types.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "firebreak", version, about = "AI incident response: inventory, incidents, timeline, metrics")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Firebreak server (embedded SQLite in the data directory).
+    Serve(ServeArgs),
+    /// Save the server URL and a token for later commands.
+    Login(LoginArgs),
+    /// Manage users (admin).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage your personal access tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The AI system inventory.
+    #[command(subcommand)]
+    System(SystemCommand),
+    /// Declare and run incidents.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
+    /// Response metrics: time to detect, acknowledge, contain, remediate, recover.
+    Metrics(MetricsArgs),
+    /// Sign a checkpoint over all timeline chains now (commander).
+    Checkpoint(JsonFlag),
+    /// Recompute every hash chain and checkpoint signature of a data directory, offline.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DataDir {
+    /// Where the database, the signing key and the admin token live.
+    #[arg(long, env = "FIREBREAK_DATA_DIR", default_value = "./firebreak-data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "FIREBREAK_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub data_dir: DataDir,
+    /// The ed25519 key that signs checkpoints (default: <data-dir>/signing-key, made on first start).
+    #[arg(long)]
+    pub signing_key: Option<PathBuf>,
+    /// Seconds between periodic checkpoints of open incidents.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub checkpoint_interval: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The server, e.g. http://127.0.0.1:8080.
+    #[arg(long, env = "FIREBREAK_URL")]
+    pub url: String,
+    /// A personal access token; read from standard input when absent.
+    #[arg(long, env = "FIREBREAK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password, if any, is read from standard input.
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+        /// Read a password from standard input (otherwise the user signs in with tokens only).
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a password, read from standard input.
+    Passwd { name: String },
+    List(JsonFlag),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; its secret is printed once.
+    Create {
+        #[arg(long)]
+        description: String,
+        /// read or write.
+        #[arg(long, default_value = "write")]
+        scope: String,
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
+    List(JsonFlag),
+    Revoke {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct SystemFields {
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    #[arg(long)]
+    pub purpose: Option<String>,
+    #[arg(long)]
+    pub owner_team: Option<String>,
+    #[arg(long)]
+    pub owner_person: Option<String>,
+    /// Repeat for each data source.
+    #[arg(long = "data-source")]
+    pub data_sources: Vec<String>,
+    /// VERSION or VERSION:known-good; repeat for each.
+    #[arg(long = "model-version")]
+    pub model_versions: Vec<String>,
+    /// prohibited, high, limited or minimal.
+    #[arg(long)]
+    pub eu_risk: Option<String>,
+    /// high, medium or low.
+    #[arg(long)]
+    pub impact: Option<String>,
+    /// Repeat for each system this one depends on.
+    #[arg(long = "depends-on")]
+    pub depends_on: Vec<String>,
+    /// development, production, deprecated or retired.
+    #[arg(long)]
+    pub lifecycle: Option<String>,
+    /// provider, deployer or both.
+    #[arg(long)]
+    pub org_role: Option<String>,
+    /// Mark a non-AI node of the dependency graph, e.g. a database.
+    #[arg(long)]
+    pub not_ai: bool,
+    /// TITLE=URL, e.g. "model card=https://…"; repeat for each.
+    #[arg(long = "doc")]
+    pub documentation: Vec<String>,
+    #[arg(long)]
+    pub eu_database_id: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SystemCommand {
+    Register {
+        slug: String,
+        #[command(flatten)]
+        fields: SystemFields,
+        #[arg(long)]
+        json: bool,
+    },
+    List(JsonFlag),
+    Show {
+        slug: String,
+        #[arg(long)]
+        json: bool,
+    },
+    Update {
+        slug: String,
+        #[command(flatten)]
+        fields: SystemFields,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    Declare {
+        #[arg(long)]
+        title: String,
+        /// sev1 (critical), sev2 (major), sev3 (minor) or sev4 (low).
+        #[arg(long)]
+        severity: String,
+        /// Why this severity.
+        #[arg(long)]
+        rationale: Option<String>,
+        /// An affected system's slug; repeat for each.
+        #[arg(long = "system", required = true)]
+        systems: Vec<String>,
+        #[arg(long)]
+        summary: Option<String>,
+        /// real, drill or test.
+        #[arg(long, default_value = "real")]
+        kind: String,
+        /// A harm category; repeat for each.
+        #[arg(long = "harm")]
+        harms: Vec<String>,
+        #[arg(long = "model-version")]
+        model_versions: Vec<String>,
+        #[arg(long)]
+        people_affected: Option<u64>,
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        #[arg(long)]
+        impact_started: Option<String>,
+        #[arg(long)]
+        detected: Option<String>,
+        #[arg(long)]
+        aware: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        /// Statuses, comma-separated.
+        #[arg(long)]
+        status: Option<String>,
+        /// Severities, comma-separated.
+        #[arg(long)]
+        severity: Option<String>,
+        #[arg(long)]
+        system: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+        /// Text in the title or summary.
+        #[arg(long)]
+        text: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        id: String,
+        /// Also print the timeline.
+        #[arg(long)]
+        timeline: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move along the lifecycle, e.g. `transition INC-3 contained`.
+    Transition {
+        id: String,
+        status: String,
+        #[arg(long)]
+        reason: Option<String>,
+        /// When it happened, if earlier (RFC 3339 with offset).
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        merged_into: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a timeline entry.
+    Note {
+        id: String,
+        text: String,
+        /// note, decision, action_taken, communication, finding or evidence_ref.
+        #[arg(long, default_value = "note")]
+        kind: String,
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give an incident-command role to a user (a handover for single-holder roles).
+    Assign {
+        id: String,
+        /// commander, communications_lead, scribe, ml_lead, legal_liaison, participant or observer.
+        role: String,
+        /// The user; omit with --clear.
+        user: Option<String>,
+        /// Take the role away from everyone.
+        #[arg(long, conflicts_with = "remove")]
+        clear: bool,
+        /// Remove this participant or observer.
+        #[arg(long)]
+        remove: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Edit a timestamp; VALUE is RFC 3339 with offset, or `none` to clear.
+    SetTime {
+        id: String,
+        field: String,
+        value: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Edit descriptive fields.
+    Set {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        summary: Option<String>,
+        #[arg(long)]
+        severity: Option<String>,
+        #[arg(long)]
+        rationale: Option<String>,
+        #[arg(long = "harm")]
+        harms: Vec<String>,
+        #[arg(long)]
+        people_affected: Option<u64>,
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// all, severity, system, month or week.
+    #[arg(long, default_value = "all")]
+    pub group_by: String,
+    #[arg(long)]
+    pub from: Option<String>,
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long)]
+    pub severity: Option<String>,
+    #[arg(long)]
+    pub system: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub data_dir: DataDir,
+    /// Pin the signer to this public key file (hex), obtained elsewhere.
+    #[arg(long, conflicts_with = "fingerprint")]
+    pub public_key: Option<PathBuf>,
+    /// Pin the signer to this key fingerprint (SHA-256 of the public key, hex).
+    #[arg(long)]
+    pub fingerprint: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}

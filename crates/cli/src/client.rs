@@ -1,0 +1,121 @@
+//! The API client behind every command but `serve` and `verify`. It finds the
+//! server and token in FIREBREAK_URL / FIREBREAK_TOKEN or in the file that
+//! `firebreak login` writes, and turns problem+json answers into messages.
+
+use crate::InputError;
+use anyhow::{Context, Result, anyhow};
+use reqwest::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::PathBuf;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Config {
+    pub url: String,
+    pub token: String,
+}
+
+pub fn config_path() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("FIREBREAK_CONFIG") {
+        return Ok(PathBuf::from(path));
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .context("neither XDG_CONFIG_HOME nor HOME is set; set FIREBREAK_CONFIG")?;
+    Ok(base.join("firebreak").join("config.json"))
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Client {
+    pub fn new(url: &str, token: &str) -> Result<Self> {
+        let base = url.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(InputError(format!("`{url}` is not an http(s) URL")).into());
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("firebreak-cli/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .context("cannot set up the HTTP client")?;
+        Ok(Client { http, base, token: token.trim().to_string() })
+    }
+
+    /// From the environment, else from the login file.
+    pub fn from_environment() -> Result<Self> {
+        let url = std::env::var("FIREBREAK_URL").ok();
+        let token = std::env::var("FIREBREAK_TOKEN").ok();
+        if let (Some(url), Some(token)) = (&url, &token) {
+            return Client::new(url, token);
+        }
+        let path = config_path()?;
+        let text = std::fs::read_to_string(&path).map_err(|_| {
+            InputError(format!(
+                "no server configured: set FIREBREAK_URL and FIREBREAK_TOKEN, or run `firebreak login` (looked for {})",
+                path.display()
+            ))
+        })?;
+        let config: Config =
+            serde_json::from_str(&text).with_context(|| format!("{} is not a Firebreak login file", path.display()))?;
+        Client::new(url.as_deref().unwrap_or(&config.url), token.as_deref().unwrap_or(&config.token))
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Value> {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Result<Value> {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value> {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.http.request(method.clone(), &url).bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("cannot reach Firebreak at {}", self.base))?;
+        let status = response.status();
+        let text = response.text().await.context("the server's answer broke off")?;
+        if status.is_success() {
+            return if text.is_empty() { Ok(Value::Null) } else { serde_json::from_str(&text).context("the server's answer is not JSON") };
+        }
+        let problem: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let message = problem["detail"].as_str().map_or_else(|| format!("{status} from {method} {path}"), str::to_string);
+        match status {
+            StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND | StatusCode::CONFLICT | StatusCode::UNPROCESSABLE_ENTITY => {
+                Err(InputError(message).into())
+            }
+            StatusCode::UNAUTHORIZED => Err(anyhow!("{message}\nhint: the token is missing, expired or revoked; run `firebreak login`")),
+            _ => Err(anyhow!(message)),
+        }
+    }
+}
+
+/// Checks a timestamp flag locally so the message names the flag.
+pub fn timestamp_flag(flag: &str, value: &Option<String>) -> Result<Option<String>> {
+    match value {
+        None => Ok(None),
+        Some(text) => text
+            .parse::<jiff::Timestamp>()
+            .map(|t| Some(t.to_string()))
+            .map_err(|e| InputError(format!("--{flag} `{text}` is not a timestamp with an offset (e.g. 2026-03-01T09:00:00Z): {e}")).into()),
+    }
+}
+
+/// Percent-encodes a path segment or query value.
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,125 @@
+//! `firebreak login`, `user …` and `token …`.
+
+use super::read_secret_line;
+use crate::cli::{LoginArgs, TokenCommand, UserCommand};
+use crate::client::{Client, Config, config_path, encode};
+use crate::output::{self, text};
+use anyhow::{Context, Result};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::io::Write;
+
+pub async fn login(args: LoginArgs) -> Result<()> {
+    let token = match args.token {
+        Some(token) => token,
+        None => read_secret_line("token")?,
+    };
+    let client = Client::new(&args.url, &token)?;
+    let me = client.get("/api/v1/me").await?;
+    let path = config_path()?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let config = serde_json::to_string_pretty(&Config { url: args.url.clone(), token })?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(&path)
+        .and_then(|mut f| f.write_all(config.as_bytes()))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!("logged in to {} as {} ({}); saved to {}", args.url, text(&me["name"]), text(&me["role"]), path.display());
+    Ok(())
+}
+
+fn user_rows(users: &Value) -> Vec<Vec<String>> {
+    users
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|u| vec![text(&u["name"]), text(&u["role"]), text(&u["has_password"]), text(&u["created_at"])])
+        .collect()
+}
+
+pub async fn user(command: UserCommand) -> Result<()> {
+    let client = Client::from_environment()?;
+    match command {
+        UserCommand::Add { name, role, password_stdin, json } => {
+            let password = if password_stdin { Some(read_secret_line("password")?) } else { None };
+            let created = client.post("/api/v1/users", json!({ "name": name, "role": role, "password": password })).await?;
+            if json {
+                output::json(&created);
+            } else {
+                println!("created user {} ({})", text(&created["name"]), text(&created["role"]));
+            }
+        }
+        UserCommand::Passwd { name } => {
+            let password = read_secret_line("password")?;
+            client
+                .send(Method::PUT, &format!("/api/v1/users/{}/password", encode(&name)), Some(json!({ "password": password })))
+                .await?;
+            println!("password set for {name}");
+        }
+        UserCommand::List(flag) => {
+            let users = client.get("/api/v1/users").await?;
+            if flag.json {
+                output::json(&users);
+            } else {
+                output::table(&["NAME", "ROLE", "PASSWORD", "CREATED"], &user_rows(&users));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn token_row(t: &Value) -> Vec<String> {
+    vec![
+        text(&t["id"]),
+        text(&t["user"]),
+        text(&t["scope"]),
+        text(&t["description"]),
+        text(&t["expires_at"]),
+        text(&t["revoked_at"]),
+    ]
+}
+
+const TOKEN_HEADERS: [&str; 6] = ["ID", "USER", "SCOPE", "DESCRIPTION", "EXPIRES", "REVOKED"];
+
+pub async fn token(command: TokenCommand) -> Result<()> {
+    let client = Client::from_environment()?;
+    match command {
+        TokenCommand::Create { description, scope, expires_in_days, json } => {
+            let created = client
+                .post(
+                    "/api/v1/tokens",
+                    json!({ "description": description, "scope": scope, "expires_in_days": expires_in_days }),
+                )
+                .await?;
+            if json {
+                output::json(&created);
+            } else {
+                println!("created token {} ({})", text(&created["id"]), text(&created["scope"]));
+                println!("secret (shown once): {}", text(&created["secret"]));
+            }
+        }
+        TokenCommand::List(flag) => {
+            let tokens = client.get("/api/v1/tokens").await?;
+            if flag.json {
+                output::json(&tokens);
+            } else {
+                let rows: Vec<_> = tokens.as_array().into_iter().flatten().map(token_row).collect();
+                output::table(&TOKEN_HEADERS, &rows);
+            }
+        }
+        TokenCommand::Revoke { id, json } => {
+            let revoked = client.send(Method::DELETE, &format!("/api/v1/tokens/{}", encode(&id)), None).await?;
+            if json {
+                output::json(&revoked);
+            } else {
+                println!("revoked token {}", text(&revoked["id"]));
+            }
+        }
+    }
+    Ok(())
+}

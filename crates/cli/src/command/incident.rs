@@ -1,0 +1,207 @@
+//! `firebreak incident declare|list|show|transition|note|assign|set-time|set`.
+
+use super::parse_flag;
+use crate::InputError;
+use crate::cli::IncidentCommand;
+use crate::client::{Client, encode, timestamp_flag};
+use crate::output::{self, text};
+use anyhow::Result;
+use firebreak_core::incident::{TimeField, parse_public_id, public_id};
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+
+/// Accepts `INC-3` or `3` and gives the canonical id, or exits 2.
+fn incident_id(id: &str) -> Result<String> {
+    Ok(public_id(parse_public_id(id).map_err(InputError)?))
+}
+
+fn print_incident(incident: &Value) {
+    let times = &incident["times"];
+    let mut pairs = vec![
+        ("id", text(&incident["id"])),
+        ("title", text(&incident["title"])),
+        ("status", text(&incident["status"])),
+        ("severity", text(&incident["severity"])),
+        ("rationale", text(&incident["severity_rationale"])),
+        ("kind", text(&incident["kind"])),
+        ("systems", text(&incident["systems"])),
+        ("harms", text(&incident["harms"])),
+        ("people affected", text(&incident["people_affected"])),
+        ("tags", text(&incident["tags"])),
+    ];
+    let roles: Vec<String> = incident["roles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| format!("{}={}", text(&r["role"]), text(&r["user"])))
+        .collect();
+    pairs.push(("roles", if roles.is_empty() { "-".into() } else { roles.join(", ") }));
+    for field in TimeField::ALL {
+        pairs.push((field.as_str(), text(&times[field.as_str()])));
+    }
+    pairs.push(("allowed next", text(&incident["allowed_transitions"])));
+    output::fields(&pairs);
+}
+
+fn print_timeline(events: &Value) {
+    let rows: Vec<_> = events
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let event: Option<firebreak_core::timeline::Event> = serde_json::from_value(e.clone()).ok();
+            vec![
+                text(&e["seq"]),
+                text(&e["occurred_at"]),
+                text(&e["actor"]),
+                text(&e["kind"]),
+                event.map_or_else(|| "-".into(), |e| e.describe()),
+            ]
+        })
+        .collect();
+    output::table(&["SEQ", "OCCURRED", "ACTOR", "KIND", "WHAT"], &rows);
+}
+
+fn done(json: bool, value: &Value, message: impl FnOnce() -> String) {
+    if json { output::json(value) } else { println!("{}", message()) }
+}
+
+pub async fn run(command: IncidentCommand) -> Result<()> {
+    let client = Client::from_environment()?;
+    match command {
+        IncidentCommand::Declare {
+            title, severity, rationale, systems, summary, kind, harms, model_versions, people_affected, tags,
+            impact_started, detected, aware, json,
+        } => {
+            let body = json!({
+                "title": title,
+                "severity": severity,
+                "severity_rationale": rationale.unwrap_or_default(),
+                "systems": systems,
+                "summary": summary.unwrap_or_default(),
+                "kind": kind,
+                "harms": harms,
+                "model_versions": model_versions,
+                "people_affected": people_affected,
+                "tags": tags,
+                "impact_started_at": timestamp_flag("impact-started", &impact_started)?,
+                "detected_at": timestamp_flag("detected", &detected)?,
+                "aware_at": timestamp_flag("aware", &aware)?,
+            });
+            let incident = client.post("/api/v1/incidents", body).await?;
+            done(json, &incident, || format!("declared {}: {}", text(&incident["id"]), text(&incident["title"])));
+        }
+        IncidentCommand::List { status, severity, system, kind, text: search, limit, json } => {
+            let mut query = vec![format!("limit={limit}")];
+            for (key, value) in [("status", status), ("severity", severity), ("system", system), ("kind", kind), ("q", search)] {
+                if let Some(value) = value {
+                    query.push(format!("{key}={}", encode(&value)));
+                }
+            }
+            let page = client.get(&format!("/api/v1/incidents?{}", query.join("&"))).await?;
+            if json {
+                output::json(&page);
+            } else {
+                let rows: Vec<_> = page["items"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|i| {
+                        vec![
+                            text(&i["id"]),
+                            text(&i["severity"]),
+                            text(&i["status"]),
+                            text(&i["kind"]),
+                            text(&i["systems"]),
+                            text(&i["title"]),
+                        ]
+                    })
+                    .collect();
+                output::table(&["ID", "SEVERITY", "STATUS", "KIND", "SYSTEMS", "TITLE"], &rows);
+                if let Some(cursor) = page["next_cursor"].as_str() {
+                    eprintln!("(more: older than INC-{cursor}; raise --limit)");
+                }
+            }
+        }
+        IncidentCommand::Show { id, timeline, json } => {
+            let id = incident_id(&id)?;
+            let mut incident = client.get(&format!("/api/v1/incidents/{id}")).await?;
+            let events = if timeline { Some(client.get(&format!("/api/v1/incidents/{id}/timeline")).await?) } else { None };
+            if json {
+                if let (Some(events), Some(map)) = (events, incident.as_object_mut()) {
+                    map.insert("timeline".into(), events);
+                }
+                output::json(&incident);
+            } else {
+                print_incident(&incident);
+                if let Some(events) = events {
+                    println!();
+                    print_timeline(&events);
+                }
+            }
+        }
+        IncidentCommand::Transition { id, status, reason, at, merged_into, json } => {
+            let id = incident_id(&id)?;
+            let merged_into = merged_into.map(|m| parse_public_id(&m).map_err(InputError)).transpose()?;
+            let body = json!({ "to": status, "reason": reason, "occurred_at": timestamp_flag("at", &at)?, "merged_into": merged_into });
+            let incident = client.post(&format!("/api/v1/incidents/{id}/transitions"), body).await?;
+            done(json, &incident, || format!("{id} is now {}", text(&incident["status"])));
+        }
+        IncidentCommand::Note { id, text: entry, kind, at, json } => {
+            let id = incident_id(&id)?;
+            let body = json!({ "kind": kind, "text": entry, "occurred_at": timestamp_flag("at", &at)? });
+            let event = client.post(&format!("/api/v1/incidents/{id}/entries"), body).await?;
+            done(json, &event, || format!("added {} #{} to {id}", text(&event["kind"]), text(&event["seq"])));
+        }
+        IncidentCommand::Assign { id, role, user, clear, remove, json } => {
+            let id = incident_id(&id)?;
+            if user.is_none() && !clear {
+                return Err(InputError("name a user, or pass --clear to take the role away".into()).into());
+            }
+            let body = json!({ "role": role, "user": if clear { None } else { user.clone() }, "remove": remove });
+            let incident = client.post(&format!("/api/v1/incidents/{id}/roles"), body).await?;
+            done(json, &incident, || match (clear, remove) {
+                (true, _) => format!("{id}: nobody holds {role} now"),
+                (_, true) => format!("{id}: {} is no longer {role}", user.unwrap_or_default()),
+                _ => format!("{id}: {} is {role}", user.unwrap_or_default()),
+            });
+        }
+        IncidentCommand::SetTime { id, field, value, reason, json } => {
+            let id = incident_id(&id)?;
+            let field: TimeField = parse_flag("field", &field)?;
+            let value = if value == "none" { None } else { timestamp_flag(field.as_str(), &Some(value))? };
+            let incident = client
+                .send(
+                    Method::PUT,
+                    &format!("/api/v1/incidents/{id}/times/{}", field.as_str()),
+                    Some(json!({ "value": value, "reason": reason })),
+                )
+                .await?;
+            done(json, &incident, || format!("{id}: {} = {}", field.as_str(), text(&incident["times"][field.as_str()])));
+        }
+        IncidentCommand::Set { id, title, summary, severity, rationale, harms, people_affected, tags, json } => {
+            let id = incident_id(&id)?;
+            let mut patch = Map::new();
+            let pairs = [
+                ("title", title.map(Value::from)),
+                ("summary", summary.map(Value::from)),
+                ("severity", severity.map(Value::from)),
+                ("severity_rationale", rationale.map(Value::from)),
+                ("harms", (!harms.is_empty()).then(|| json!(harms))),
+                ("people_affected", people_affected.map(Value::from)),
+                ("tags", (!tags.is_empty()).then(|| json!(tags))),
+            ];
+            for (key, value) in pairs {
+                if let Some(value) = value {
+                    patch.insert(key.into(), value);
+                }
+            }
+            if patch.is_empty() {
+                return Err(InputError("nothing to change: give at least one field flag".into()).into());
+            }
+            let incident = client.send(Method::PATCH, &format!("/api/v1/incidents/{id}"), Some(Value::Object(patch))).await?;
+            done(json, &incident, || format!("updated {id}"));
+        }
+    }
+    Ok(())
+}

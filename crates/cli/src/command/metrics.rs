@@ -1,0 +1,74 @@
+//! `firebreak metrics` and `firebreak checkpoint`.
+
+use crate::cli::MetricsArgs;
+use crate::client::{Client, encode, timestamp_flag};
+use crate::output::{self, text};
+use anyhow::Result;
+use firebreak_core::metrics::{GroupBy, METRICS};
+use serde_json::{Value, json};
+
+fn duration(seconds: &Value) -> String {
+    let Some(s) = seconds.as_f64() else { return "-".into() };
+    if s < 3600.0 {
+        format!("{:.0}m", s / 60.0)
+    } else if s < 172_800.0 {
+        format!("{:.1}h", s / 3600.0)
+    } else {
+        format!("{:.1}d", s / 86_400.0)
+    }
+}
+
+pub async fn run(args: MetricsArgs) -> Result<()> {
+    let group_by: GroupBy = super::parse_flag("group-by", &args.group_by)?;
+    let mut query = vec![format!("group_by={}", json!(group_by).as_str().unwrap_or("all"))];
+    for (key, value) in [
+        ("from", timestamp_flag("from", &args.from)?),
+        ("to", timestamp_flag("to", &args.to)?),
+        ("severity", args.severity),
+        ("system", args.system),
+    ] {
+        if let Some(value) = value {
+            query.push(format!("{key}={}", encode(&value)));
+        }
+    }
+    let client = Client::from_environment()?;
+    let report = client.get(&format!("/api/v1/metrics?{}", query.join("&"))).await?;
+    if args.json {
+        output::json(&report);
+        return Ok(());
+    }
+    let mut headers = vec!["GROUP", "N"];
+    headers.extend(METRICS.iter().map(|m| m.name));
+    let rows: Vec<Vec<String>> = report["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| {
+            let mut row = vec![text(&g["group"]), text(&g["incidents"])];
+            row.extend(METRICS.iter().map(|m| {
+                let s = &g["metrics"][m.name];
+                format!("{}/{}/{}", duration(&s["mean_seconds"]), duration(&s["median_seconds"]), duration(&s["p90_seconds"]))
+            }));
+            row
+        })
+        .collect();
+    output::table(&headers, &rows);
+    println!("(mean/median/p90; real incidents only)");
+    Ok(())
+}
+
+pub async fn checkpoint(json: bool) -> Result<()> {
+    let client = Client::from_environment()?;
+    let checkpoint = client.post("/api/v1/checkpoints", json!({})).await?;
+    if json {
+        output::json(&checkpoint);
+    } else {
+        println!(
+            "checkpoint #{} over {} chains, signed by {}",
+            text(&checkpoint["body"]["number"]),
+            checkpoint["body"]["heads"].as_array().map_or(0, Vec::len),
+            text(&checkpoint["body"]["signer"])
+        );
+    }
+    Ok(())
+}

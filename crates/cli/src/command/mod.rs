@@ -1,0 +1,49 @@
+//! One module per subcommand; `run` dispatches and owns the async runtime.
+
+mod account;
+mod incident;
+mod metrics;
+mod serve;
+mod system;
+mod verify;
+
+use crate::InputError;
+use crate::cli::{Cli, Command};
+use anyhow::{Context, Result};
+use std::process::ExitCode;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Verify(args) => verify::run(args),
+            Command::Login(args) => account::login(args).await.map(|()| ExitCode::SUCCESS),
+            Command::User(command) => account::user(command).await.map(|()| ExitCode::SUCCESS),
+            Command::Token(command) => account::token(command).await.map(|()| ExitCode::SUCCESS),
+            Command::System(command) => system::run(command).await.map(|()| ExitCode::SUCCESS),
+            Command::Incident(command) => incident::run(command).await.map(|()| ExitCode::SUCCESS),
+            Command::Metrics(args) => metrics::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Checkpoint(flag) => metrics::checkpoint(flag.json).await.map(|()| ExitCode::SUCCESS),
+        }
+    })
+}
+
+/// Parses a flag's value with the domain's own parser, naming the flag.
+pub fn parse_flag<T: std::str::FromStr<Err = String>>(flag: &str, value: &str) -> Result<T> {
+    value.parse().map_err(|e: String| InputError(format!("--{flag}: {e}")).into())
+}
+
+/// Reads one line from standard input (passwords, tokens) without echoing it to logs.
+pub fn read_secret_line(what: &str) -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).with_context(|| format!("cannot read the {what} from standard input"))?;
+    let secret = line.trim_end_matches(['\r', '\n']).to_string();
+    if secret.is_empty() {
+        return Err(InputError(format!("no {what} on standard input")).into());
+    }
+    Ok(secret)
+}
