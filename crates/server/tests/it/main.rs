@@ -1,0 +1,7 @@
+//! Route-level tests through the real router and a real SQLite file, without a
+//! socket: authorization of every route, error answers, the OpenAPI document.
+
+mod errors;
+mod openapi;
+mod routes;
+mod support;
