@@ -6,7 +6,7 @@
 
 use std::process::ExitCode;
 
-use firebreak_rca::fta::{analyze, read_mef, AnalysisSettings, MefSource};
+use firebreak_rca::fta::{AnalysisSettings, MefSource, analyze, read_mef};
 
 fn main() -> ExitCode {
     match run() {
@@ -27,10 +27,14 @@ fn run() -> Result<(), String> {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
             "--limit-order" => {
-                settings.limit_order = value("--limit-order")?.parse().map_err(|e| format!("--limit-order: {e}"))?
+                settings.limit_order = value("--limit-order")?
+                    .parse()
+                    .map_err(|e| format!("--limit-order: {e}"))?
             }
             "--mission-time" => {
-                settings.mission_time = value("--mission-time")?.parse().map_err(|e| format!("--mission-time: {e}"))?
+                settings.mission_time = value("--mission-time")?
+                    .parse()
+                    .map_err(|e| format!("--mission-time: {e}"))?
             }
             "--json" => json = true,
             _ => paths.push(arg),

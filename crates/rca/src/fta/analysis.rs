@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::RcaError;
 use crate::fta::bdd::{Bdd, FALSE, TRUE};
-use crate::fta::compile::{compile, CompiledModel, EvaluationSettings};
+use crate::fta::compile::{CompiledModel, EvaluationSettings, compile};
 use crate::fta::cut_sets::minimal_cut_sets;
 use crate::fta::model::Model;
 
@@ -50,10 +50,20 @@ pub struct TopEventAnalysis {
 impl TopEventAnalysis {
     /// How many minimal cut sets have 1, 2, … events (index 0 is order 1).
     pub fn order_distribution(&self) -> Vec<usize> {
-        let highest = self.minimal_cut_sets.iter().map(|set| set.events.len()).max().unwrap_or(0);
+        let highest = self
+            .minimal_cut_sets
+            .iter()
+            .map(|set| set.events.len())
+            .max()
+            .unwrap_or(0);
         let mut counts = vec![0; highest];
         for set in &self.minimal_cut_sets {
-            if let Some(count) = set.events.len().checked_sub(1).map(|index| &mut counts[index]) {
+            if let Some(count) = set
+                .events
+                .len()
+                .checked_sub(1)
+                .map(|index| &mut counts[index])
+            {
                 *count += 1;
             }
         }
@@ -134,7 +144,9 @@ fn analyze_top_event(
     top_event: &str,
     settings: &AnalysisSettings,
 ) -> Result<TopEventAnalysis, RcaError> {
-    let root_node = compiled.gate_node(top_event).expect("checked by the caller");
+    let root_node = compiled
+        .gate_node(top_event)
+        .expect("checked by the caller");
     let (bdd, root) = Bdd::build(&compiled.nodes, root_node, compiled.basic_events.len());
     let name_of_level = |level: u32| {
         compiled.basic_events[bdd.variable_of_level[level as usize]]
@@ -146,11 +158,12 @@ fn analyze_top_event(
         let mut probabilities = vec![0.0; compiled.basic_events.len()];
         for &variable in &bdd.variable_of_level {
             let event = &compiled.basic_events[variable];
-            probabilities[variable] = event
-                .probability
-                .ok_or_else(|| RcaError::MissingProbability {
-                    name: event.name.clone(),
-                })?;
+            probabilities[variable] =
+                event
+                    .probability
+                    .ok_or_else(|| RcaError::MissingProbability {
+                        name: event.name.clone(),
+                    })?;
         }
         Some(probabilities)
     } else {
@@ -170,12 +183,23 @@ fn analyze_top_event(
                     .map(|&level| p[bdd.variable_of_level[level as usize]])
                     .product()
             });
-            let mut events: Vec<String> = levels.iter().map(|&level| name_of_level(level).to_string()).collect();
+            let mut events: Vec<String> = levels
+                .iter()
+                .map(|&level| name_of_level(level).to_string())
+                .collect();
             events.sort_unstable();
-            CutSet { events, probability }
+            CutSet {
+                events,
+                probability,
+            }
         })
         .collect();
-    minimal_cut_sets.sort_by(|a, b| a.events.len().cmp(&b.events.len()).then_with(|| a.events.cmp(&b.events)));
+    minimal_cut_sets.sort_by(|a, b| {
+        a.events
+            .len()
+            .cmp(&b.events.len())
+            .then_with(|| a.events.cmp(&b.events))
+    });
 
     let mut probability = None;
     let mut importance = Vec::new();

@@ -48,7 +48,10 @@ pub struct CompiledModel {
 
 impl CompiledModel {
     pub fn gate_node(&self, name: &str) -> Option<NodeId> {
-        self.gates.iter().find(|(gate, _)| gate == name).map(|(_, node)| *node)
+        self.gates
+            .iter()
+            .find(|(gate, _)| gate == name)
+            .map(|(_, node)| *node)
     }
 }
 
@@ -213,7 +216,11 @@ impl<'m> Tables<'m> {
         }
         for parameter in &definitions.parameters {
             let key = self.key(scope, &parameter.name, parameter.role.unwrap_or(role));
-            if self.parameters.insert(key.clone(), (parameter, scope)).is_some() {
+            if self
+                .parameters
+                .insert(key.clone(), (parameter, scope))
+                .is_some()
+            {
                 return Err(RcaError::DuplicateDefinition {
                     kind: "parameter",
                     name: key,
@@ -241,7 +248,9 @@ impl<'m> Tables<'m> {
             .into_iter()
             .find_map(|key| {
                 let definition = *self.events.get(&key)?;
-                let kind_matches = reference.kind.is_none_or(|kind| kind == definition.element.kind());
+                let kind_matches = reference
+                    .kind
+                    .is_none_or(|kind| kind == definition.element.kind());
                 kind_matches.then_some((key, definition))
             })
     }
@@ -293,7 +302,12 @@ impl Compiler<'_, '_> {
         Ok(node)
     }
 
-    fn formula(&mut self, formula: &Formula, scope: usize, referrer: &str) -> Result<NodeId, RcaError> {
+    fn formula(
+        &mut self,
+        formula: &Formula,
+        scope: usize,
+        referrer: &str,
+    ) -> Result<NodeId, RcaError> {
         let all = |compiler: &mut Self, args: &[Formula]| -> Result<Vec<NodeId>, RcaError> {
             args.iter()
                 .map(|arg| compiler.formula(arg, scope, referrer))
@@ -318,7 +332,12 @@ impl Compiler<'_, '_> {
         Ok(self.push(node))
     }
 
-    fn event(&mut self, reference: &EventRef, scope: usize, referrer: &str) -> Result<NodeId, RcaError> {
+    fn event(
+        &mut self,
+        reference: &EventRef,
+        scope: usize,
+        referrer: &str,
+    ) -> Result<NodeId, RcaError> {
         let Some((key, definition)) = self.tables.find_event(scope, reference) else {
             return Err(RcaError::UndefinedReference {
                 referrer: format!("gate `{referrer}`"),
@@ -360,7 +379,12 @@ impl Compiler<'_, '_> {
         }
     }
 
-    fn evaluate(&mut self, expression: &Expression, scope: usize, owner: &str) -> Result<f64, RcaError> {
+    fn evaluate(
+        &mut self,
+        expression: &Expression,
+        scope: usize,
+        owner: &str,
+    ) -> Result<f64, RcaError> {
         Ok(match expression {
             Expression::Float(value) => *value,
             Expression::Int(value) => *value as f64,
@@ -381,7 +405,8 @@ impl Compiler<'_, '_> {
     }
 
     fn parameter(&mut self, name: &str, scope: usize, owner: &str) -> Result<f64, RcaError> {
-        let Some((key, parameter, parameter_scope)) = self.tables.find_parameter(scope, name) else {
+        let Some((key, parameter, parameter_scope)) = self.tables.find_parameter(scope, name)
+        else {
             return Err(RcaError::UndefinedReference {
                 referrer: format!("`{owner}`"),
                 kind: "parameter",
@@ -454,7 +479,12 @@ fn apply(function: Function, args: &[f64]) -> Result<f64, String> {
 
 /// Unavailability of a component tested every τ hours after a first test at
 /// θ, repaired instantly when found failed.
-fn periodic_test_instant_repair(lambda: f64, tau: f64, theta: f64, time: f64) -> Result<f64, String> {
+fn periodic_test_instant_repair(
+    lambda: f64,
+    tau: f64,
+    theta: f64,
+    time: f64,
+) -> Result<f64, String> {
     if tau <= 0.0 {
         return Err("the time between tests must be positive".into());
     }
@@ -464,12 +494,22 @@ fn periodic_test_instant_repair(lambda: f64, tau: f64, theta: f64, time: f64) ->
     let since_first_test = time - theta;
     let since_last_test = since_first_test - (since_first_test / tau).trunc() * tau;
     // At the instant of a test SCRAM counts the whole period, not zero.
-    let exposure = if since_last_test != 0.0 { since_last_test } else { tau };
+    let exposure = if since_last_test != 0.0 {
+        since_last_test
+    } else {
+        tau
+    };
     Ok(exponential_failure(lambda, exposure))
 }
 
 /// The same with a repair of rate μ after a failure is found.
-fn periodic_test_instant_test(lambda: f64, mu: f64, tau: f64, theta: f64, time: f64) -> Result<f64, String> {
+fn periodic_test_instant_test(
+    lambda: f64,
+    mu: f64,
+    tau: f64,
+    theta: f64,
+    time: f64,
+) -> Result<f64, String> {
     if tau <= 0.0 {
         return Err("the time between tests must be positive".into());
     }
@@ -490,7 +530,11 @@ fn periodic_test_instant_test(lambda: f64, mu: f64, tau: f64, theta: f64, time: 
     let mut probability = exponential_failure(lambda, theta);
     let delta = time - theta;
     let periods = (delta / tau).trunc();
-    let fraction = carry(exponential_failure(lambda, tau), exponential_failure(mu, tau), tau);
+    let fraction = carry(
+        exponential_failure(lambda, tau),
+        exponential_failure(mu, tau),
+        tau,
+    );
     let compound = fraction.powf(periods);
     probability = probability * compound
         + exponential_failure(lambda, tau) * (compound - 1.0) / (fraction - 1.0);
@@ -514,14 +558,34 @@ mod tests {
 
     #[test]
     fn functions_match_their_closed_forms() {
-        check(Function::Exponential, &[1e-3, 1000.0], 1.0 - (-1.0f64).exp());
-        check(Function::Glm, &[0.0, 1e-6, 0.1, 8760.0], 1e-6 / 0.100001 * (1.0 - (-0.100001f64 * 8760.0).exp()));
-        check(Function::PeriodicTest, &[7e-7, 720.0, 0.0, 8760.0], exponential_failure(7e-7, 8760.0 - 12.0 * 720.0));
-        check(Function::PeriodicTest, &[7e-7, 720.0, 0.0, 1440.0], exponential_failure(7e-7, 720.0));
+        check(
+            Function::Exponential,
+            &[1e-3, 1000.0],
+            1.0 - (-1.0f64).exp(),
+        );
+        check(
+            Function::Glm,
+            &[0.0, 1e-6, 0.1, 8760.0],
+            1e-6 / 0.100001 * (1.0 - (-0.100001f64 * 8760.0).exp()),
+        );
+        check(
+            Function::PeriodicTest,
+            &[7e-7, 720.0, 0.0, 8760.0],
+            exponential_failure(7e-7, 8760.0 - 12.0 * 720.0),
+        );
+        check(
+            Function::PeriodicTest,
+            &[7e-7, 720.0, 0.0, 1440.0],
+            exponential_failure(7e-7, 720.0),
+        );
         check(Function::Sub, &[1.0, 0.25, 0.25], 0.5);
         check(Function::Mul, &[2.0, 3.0, 4.0], 24.0);
         check(Function::LognormalDeviate, &[2e-5, 3.0, 0.95], 2e-5);
         check(Function::UniformDeviate, &[0.2, 0.4], 0.3);
-        check(Function::Weibull, &[100.0, 1.0, 0.0, 100.0], 1.0 - (-1.0f64).exp());
+        check(
+            Function::Weibull,
+            &[100.0, 1.0, 0.0, 100.0],
+            1.0 - (-1.0f64).exp(),
+        );
     }
 }

@@ -5,11 +5,11 @@
 
 use std::collections::HashMap;
 
-use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
 
 use crate::error::{Location, RcaError};
-use crate::fta::compile::{compile, EvaluationSettings};
+use crate::fta::compile::{EvaluationSettings, compile};
 use crate::fta::model::{
     BasicEvent, Container, Definitions, EventKind, EventRef, Expression, Formula, Function, Gate,
     HouseEvent, Model, Parameter, Role,
@@ -28,7 +28,9 @@ pub fn read_mef(sources: &[MefSource<'_>]) -> Result<Model, RcaError> {
     let mut locations = HashMap::new();
     for source in sources {
         let root = parse_xml(source)?;
-        let reader = ElementReader { source_name: source.name };
+        let reader = ElementReader {
+            source_name: source.name,
+        };
         reader.model(&root, &mut model, &mut locations)?;
     }
     match compile(&model, EvaluationSettings::default()) {
@@ -43,7 +45,11 @@ fn locate(error: RcaError, locations: &HashMap<String, Location>) -> RcaError {
     let find = |name: &str| {
         locations
             .get(name)
-            .or_else(|| name.rsplit('.').next().and_then(|short| locations.get(short)))
+            .or_else(|| {
+                name.rsplit('.')
+                    .next()
+                    .and_then(|short| locations.get(short))
+            })
             .cloned()
     };
     match error {
@@ -110,7 +116,10 @@ impl LineIndex {
         let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
         let start = self.line_starts[line];
         let end = offset.min(text.len());
-        let column = text.get(start..end).map_or(end - start, |s| s.chars().count()) + 1;
+        let column = text
+            .get(start..end)
+            .map_or(end - start, |s| s.chars().count())
+            + 1;
         (line + 1, column)
     }
 }
@@ -153,7 +162,8 @@ fn parse_xml(source: &MefSource<'_>) -> Result<XmlElement, RcaError> {
             }
             Event::Empty(start) => {
                 let (line, column) = index.position(source.text, tag_offset);
-                let element = element_from(&start, line, column).map_err(|m| syntax(tag_offset, m))?;
+                let element =
+                    element_from(&start, line, column).map_err(|m| syntax(tag_offset, m))?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
                     None => root = Some(element),
@@ -285,7 +295,10 @@ impl ElementReader<'_> {
             None => Ok(None),
             Some("public") => Ok(Some(Role::Public)),
             Some("private") => Ok(Some(Role::Private)),
-            Some(other) => Err(self.error(element, format!("role must be public or private, not `{other}`"))),
+            Some(other) => Err(self.error(
+                element,
+                format!("role must be public or private, not `{other}`"),
+            )),
         }
     }
 
@@ -328,7 +341,9 @@ impl ElementReader<'_> {
         locations: &mut HashMap<String, Location>,
     ) -> Result<(), RcaError> {
         let name = self.required(element, "name")?.to_string();
-        locations.entry(name.clone()).or_insert_with(|| self.location(element));
+        locations
+            .entry(name.clone())
+            .or_insert_with(|| self.location(element));
         let label = Self::label(element);
         let role = self.role(element)?;
         let body: Vec<&XmlElement> = element
@@ -339,7 +354,9 @@ impl ElementReader<'_> {
         match element.tag.as_str() {
             "define-gate" => {
                 let [formula] = body.as_slice() else {
-                    return Err(self.error(element, format!("gate `{name}` needs exactly one formula")));
+                    return Err(
+                        self.error(element, format!("gate `{name}` needs exactly one formula"))
+                    );
                 };
                 let mut formula = self.formula(formula)?;
                 if has_flavor(element, "inhibit") {
@@ -371,7 +388,9 @@ impl ElementReader<'_> {
                 let expression = match body.as_slice() {
                     [] => None,
                     [expression] => Some(self.expression(expression)?),
-                    _ => return Err(self.error(element, "a basic event has at most one expression")),
+                    _ => {
+                        return Err(self.error(element, "a basic event has at most one expression"));
+                    }
                 };
                 definitions.basic_events.push(BasicEvent {
                     name,
@@ -387,7 +406,10 @@ impl ElementReader<'_> {
                         self.boolean(constant, self.required(constant, "value")?)?
                     }
                     _ => {
-                        return Err(self.error(element, "a house event takes one <constant value=\"true|false\"/>"));
+                        return Err(self.error(
+                            element,
+                            "a house event takes one <constant value=\"true|false\"/>",
+                        ));
                     }
                 };
                 definitions.house_events.push(HouseEvent {
@@ -399,7 +421,10 @@ impl ElementReader<'_> {
             }
             "define-parameter" => {
                 let [expression] = body.as_slice() else {
-                    return Err(self.error(element, format!("parameter `{name}` needs exactly one expression")));
+                    return Err(self.error(
+                        element,
+                        format!("parameter `{name}` needs exactly one expression"),
+                    ));
                 };
                 definitions.parameters.push(Parameter {
                     name,
@@ -410,7 +435,9 @@ impl ElementReader<'_> {
                 });
             }
             "define-CCF-group" => {
-                return Err(self.error(element, "common-cause failure groups are not supported yet"));
+                return Err(
+                    self.error(element, "common-cause failure groups are not supported yet")
+                );
             }
             other => return Err(self.error(element, format!("unsupported MEF element <{other}>"))),
         }
@@ -427,11 +454,18 @@ impl ElementReader<'_> {
 
     fn formula(&self, element: &XmlElement) -> Result<Formula, RcaError> {
         let args = || -> Result<Vec<Formula>, RcaError> {
-            element.children.iter().map(|child| self.formula(child)).collect()
+            element
+                .children
+                .iter()
+                .map(|child| self.formula(child))
+                .collect()
         };
         let at_least_two = |args: Vec<Formula>| {
             if args.len() < 2 {
-                Err(self.error(element, format!("<{}> needs at least two arguments", element.tag)))
+                Err(self.error(
+                    element,
+                    format!("<{}> needs at least two arguments", element.tag),
+                ))
             } else {
                 Ok(args)
             }
@@ -447,7 +481,9 @@ impl ElementReader<'_> {
             "gate" => reference(Some(EventKind::Gate))?,
             "basic-event" => reference(Some(EventKind::BasicEvent))?,
             "house-event" => reference(Some(EventKind::HouseEvent))?,
-            "constant" => Formula::Constant(self.boolean(element, self.required(element, "value")?)?),
+            "constant" => {
+                Formula::Constant(self.boolean(element, self.required(element, "value")?)?)
+            }
             "and" => Formula::And(at_least_two(args()?)?),
             "or" => Formula::Or(at_least_two(args()?)?),
             "xor" => Formula::Xor(at_least_two(args()?)?),
@@ -459,14 +495,20 @@ impl ElementReader<'_> {
             },
             "atleast" => {
                 let min = self.required(element, "min")?;
-                let min: u32 = min
-                    .parse()
-                    .map_err(|_| self.error(element, format!("`min` must be a whole number, not `{min}`")))?;
+                let min: u32 = min.parse().map_err(|_| {
+                    self.error(
+                        element,
+                        format!("`min` must be a whole number, not `{min}`"),
+                    )
+                })?;
                 let args = args()?;
                 if min < 1 || min as usize >= args.len() {
                     return Err(self.error(
                         element,
-                        format!("atleast needs 1 <= min < number of arguments ({}), got {min}", args.len()),
+                        format!(
+                            "atleast needs 1 <= min < number of arguments ({}), got {min}",
+                            args.len()
+                        ),
                     ));
                 }
                 Formula::AtLeast { min, args }
@@ -476,7 +518,8 @@ impl ElementReader<'_> {
     }
 
     fn expression(&self, element: &XmlElement) -> Result<Expression, RcaError> {
-        let number = |attribute: &str| -> Result<&str, RcaError> { self.required(element, attribute) };
+        let number =
+            |attribute: &str| -> Result<&str, RcaError> { self.required(element, attribute) };
         Ok(match element.tag.as_str() {
             "float" => {
                 let value = number("value")?;
@@ -490,10 +533,9 @@ impl ElementReader<'_> {
             "int" => {
                 let value = number("value")?;
                 Expression::Int(
-                    value
-                        .trim()
-                        .parse()
-                        .map_err(|_| self.error(element, format!("`{value}` is not a whole number")))?,
+                    value.trim().parse().map_err(|_| {
+                        self.error(element, format!("`{value}` is not a whole number"))
+                    })?,
                 )
             }
             "bool" => Expression::Bool(self.boolean(element, number("value")?)?),
@@ -526,7 +568,10 @@ fn has_flavor(element: &XmlElement, flavor: &str) -> bool {
         .iter()
         .filter(|child| child.tag == "attributes")
         .flat_map(|attributes| &attributes.children)
-        .any(|attribute| attribute.attribute("name") == Some("flavor") && attribute.attribute("value") == Some(flavor))
+        .any(|attribute| {
+            attribute.attribute("name") == Some("flavor")
+                && attribute.attribute("value") == Some(flavor)
+        })
 }
 
 #[cfg(test)]
@@ -534,7 +579,11 @@ mod tests {
     use super::*;
 
     fn check(text: &str, expected_error: &str) {
-        let error = read_mef(&[MefSource { name: "m.xml", text }]).unwrap_err();
+        let error = read_mef(&[MefSource {
+            name: "m.xml",
+            text,
+        }])
+        .unwrap_err();
         assert_eq!(error.to_string(), expected_error);
     }
 
@@ -543,18 +592,27 @@ mod tests {
     #[test]
     fn errors_name_where_and_what() {
         check(
-            &format!("{HEAD}<define-gate name=\"top\"><and><event name=\"a\"/></and></define-gate></define-fault-tree></opsa-mef>"),
+            &format!(
+                "{HEAD}<define-gate name=\"top\"><and><event name=\"a\"/></and></define-gate></define-fault-tree></opsa-mef>"
+            ),
             "m.xml:4:25: <and> needs at least two arguments",
         );
         check(
-            &format!("{HEAD}<define-gate name=\"top\">\n  <or><basic-event name=\"a\"/><basic-event name=\"b\"/></or>\n</define-gate>\n<define-basic-event name=\"a\"/>\n</define-fault-tree></opsa-mef>"),
+            &format!(
+                "{HEAD}<define-gate name=\"top\">\n  <or><basic-event name=\"a\"/><basic-event name=\"b\"/></or>\n</define-gate>\n<define-basic-event name=\"a\"/>\n</define-fault-tree></opsa-mef>"
+            ),
             "gate `top` refers to undefined basic-event `b` at m.xml:4:1",
         );
         check(
-            &format!("{HEAD}<define-gate name=\"top\"><or><gate name=\"g\"/><basic-event name=\"a\"/></or></define-gate>\n<define-gate name=\"g\"><and><gate name=\"top\"/><basic-event name=\"a\"/></and></define-gate><define-basic-event name=\"a\"/></define-fault-tree></opsa-mef>"),
+            &format!(
+                "{HEAD}<define-gate name=\"top\"><or><gate name=\"g\"/><basic-event name=\"a\"/></or></define-gate>\n<define-gate name=\"g\"><and><gate name=\"top\"/><basic-event name=\"a\"/></and></define-gate><define-basic-event name=\"a\"/></define-fault-tree></opsa-mef>"
+            ),
             "cyclic definition: top -> g -> top",
         );
-        check(&format!("{HEAD}<define-gate name=\"top\">\n <or>"), "m.xml:5:2: element <or> is not closed");
+        check(
+            &format!("{HEAD}<define-gate name=\"top\">\n <or>"),
+            "m.xml:5:2: element <or> is not closed",
+        );
         check(
             &format!("{HEAD}<define-gate name=\"top\"><or></and></define-gate>"),
             "m.xml:4:29: ill-formed document: expected `</or>`, but `</and>` was found",

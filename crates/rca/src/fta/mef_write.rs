@@ -3,9 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::fta::model::{
-    Container, Definitions, Expression, Formula, Model, Role,
-};
+use crate::fta::model::{Container, Definitions, Expression, Formula, Model, Role};
 
 /// The model as one MEF document.
 pub fn write_mef(model: &Model) -> String {
@@ -88,7 +86,11 @@ impl Writer {
         for gate in &definitions.gates {
             self.line(
                 depth,
-                &format!("<define-gate name=\"{}\"{}>", escape(&gate.name), role_attribute(gate.role)),
+                &format!(
+                    "<define-gate name=\"{}\"{}>",
+                    escape(&gate.name),
+                    role_attribute(gate.role)
+                ),
             );
             self.label(depth + 1, &gate.label);
             if let Formula::Inhibit { .. } = gate.formula {
@@ -151,7 +153,10 @@ impl Writer {
         let (tag, args): (String, &[Formula]) = match formula {
             Formula::Event(reference) => {
                 let tag = reference.kind.map_or("event", |kind| kind.mef_tag());
-                self.line(depth, &format!("<{tag} name=\"{}\"/>", escape(&reference.name)));
+                self.line(
+                    depth,
+                    &format!("<{tag} name=\"{}\"/>", escape(&reference.name)),
+                );
                 return;
             }
             Formula::Constant(value) => {
@@ -183,7 +188,9 @@ impl Writer {
 
     fn expression(&mut self, depth: usize, expression: &Expression) {
         match expression {
-            Expression::Float(value) => self.line(depth, &format!("<float value=\"{}\"/>", number(*value))),
+            Expression::Float(value) => {
+                self.line(depth, &format!("<float value=\"{}\"/>", number(*value)))
+            }
             Expression::Int(value) => self.line(depth, &format!("<int value=\"{value}\"/>")),
             Expression::Bool(value) => self.line(depth, &format!("<bool value=\"{value}\"/>")),
             Expression::Parameter(name) => {

@@ -11,8 +11,8 @@ mod mef_write;
 pub mod model;
 
 pub use analysis::{
-    analyze, AnalysisSettings, CutSet, Importance, TopEventAnalysis, TopEventProbability,
+    AnalysisSettings, CutSet, Importance, TopEventAnalysis, TopEventProbability, analyze,
 };
-pub use mef_read::{read_mef, MefSource};
+pub use mef_read::{MefSource, read_mef};
 pub use mef_write::write_mef;
 pub use model::Model;

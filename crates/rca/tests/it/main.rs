@@ -6,7 +6,7 @@ mod scram_parity;
 
 use std::path::PathBuf;
 
-use firebreak_rca::fta::{read_mef, MefSource, Model};
+use firebreak_rca::fta::{MefSource, Model, read_mef};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scram")
@@ -18,7 +18,8 @@ fn read_fixture_model(files: &[&str]) -> Model {
         .iter()
         .map(|file| {
             let path = fixtures().join("models").join(file);
-            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             (file.to_string(), text)
         })
         .collect();

@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use firebreak_rca::fta::compile::{compile, EvaluationSettings, Node};
-use firebreak_rca::fta::{analyze, AnalysisSettings, TopEventAnalysis};
+use firebreak_rca::fta::compile::{EvaluationSettings, Node, compile};
+use firebreak_rca::fta::{AnalysisSettings, TopEventAnalysis, analyze};
 use serde::Deserialize;
 
-use crate::{fixtures, read_fixture_model, scram_cases, ScramCase};
+use crate::{ScramCase, fixtures, read_fixture_model, scram_cases};
 
 #[derive(Deserialize)]
 struct ScramDigest {
@@ -49,7 +49,10 @@ fn settings_of(case: &ScramCase) -> Settings {
             other => panic!("{}: flag {other} not understood", case.name),
         }
     }
-    Settings { analysis, approximation }
+    Settings {
+        analysis,
+        approximation,
+    }
 }
 
 fn compare(case: &ScramCase) -> Vec<String> {
@@ -61,7 +64,8 @@ fn compare(case: &ScramCase) -> Vec<String> {
         &std::fs::read_to_string(reports.join(format!("{}.json", case.name))).unwrap(),
     )
     .unwrap();
-    let scram_products = std::fs::read_to_string(reports.join(format!("{}.products.txt", case.name))).unwrap();
+    let scram_products =
+        std::fs::read_to_string(reports.join(format!("{}.products.txt", case.name))).unwrap();
     let results = analyze(&model, Some(&digest.top_event), &settings.analysis).unwrap();
     let result: &TopEventAnalysis = &results[0];
     let mut problems = Vec::new();
@@ -72,36 +76,82 @@ fn compare(case: &ScramCase) -> Vec<String> {
     };
 
     // SCRAM counts the basic events that occur in the cut sets.
-    let in_cut_sets: std::collections::BTreeSet<&String> =
-        result.minimal_cut_sets.iter().flat_map(|set| &set.events).collect();
-    expect(in_cut_sets.len() == digest.basic_events, format!("basic events {} vs {}", in_cut_sets.len(), digest.basic_events));
-    expect(result.minimal_cut_sets.len() == digest.products, format!("products {} vs {}", result.minimal_cut_sets.len(), digest.products));
-    expect(result.order_distribution() == digest.distribution, format!("distribution {:?} vs {:?}", result.order_distribution(), digest.distribution));
-    let mut ours: Vec<String> = result.minimal_cut_sets.iter().map(|set| set.events.join(" ")).collect();
+    let in_cut_sets: std::collections::BTreeSet<&String> = result
+        .minimal_cut_sets
+        .iter()
+        .flat_map(|set| &set.events)
+        .collect();
+    expect(
+        in_cut_sets.len() == digest.basic_events,
+        format!(
+            "basic events {} vs {}",
+            in_cut_sets.len(),
+            digest.basic_events
+        ),
+    );
+    expect(
+        result.minimal_cut_sets.len() == digest.products,
+        format!(
+            "products {} vs {}",
+            result.minimal_cut_sets.len(),
+            digest.products
+        ),
+    );
+    expect(
+        result.order_distribution() == digest.distribution,
+        format!(
+            "distribution {:?} vs {:?}",
+            result.order_distribution(),
+            digest.distribution
+        ),
+    );
+    let mut ours: Vec<String> = result
+        .minimal_cut_sets
+        .iter()
+        .map(|set| set.events.join(" "))
+        .collect();
     ours.sort();
     let theirs: Vec<&str> = scram_products.lines().collect();
     expect(ours == theirs, "minimal cut sets differ".to_string());
 
     let probability = result.probability.expect("probability was asked");
     let expected_approximation = settings.approximation.unwrap_or("none");
-    expect(digest.approximation.as_deref() == Some(expected_approximation), format!("SCRAM used approximation {:?}", digest.approximation));
+    expect(
+        digest.approximation.as_deref() == Some(expected_approximation),
+        format!("SCRAM used approximation {:?}", digest.approximation),
+    );
     let ours = match settings.approximation {
         None => probability.exact,
         Some("rare-event") => probability.rare_event,
         Some(_) => probability.min_cut_upper_bound,
     };
-    expect(same_as_printed(ours, &digest.probability), format!("probability {ours:e} vs {}", digest.probability));
+    expect(
+        same_as_printed(ours, &digest.probability),
+        format!("probability {ours:e} vs {}", digest.probability),
+    );
 
     // Under an approximation SCRAM also derives importance from the cut sets;
     // we always derive it from the exact BDD, so only exact runs compare it.
     if settings.approximation.is_none() {
-        let names: Vec<&str> = result.importance.iter().map(|row| row.event.as_str()).collect();
+        let names: Vec<&str> = result
+            .importance
+            .iter()
+            .map(|row| row.event.as_str())
+            .collect();
         let scram_names: Vec<&str> = digest.importance.keys().map(String::as_str).collect();
-        expect(names == scram_names, format!("importance rows {names:?} vs {scram_names:?}"));
+        expect(
+            names == scram_names,
+            format!("importance rows {names:?} vs {scram_names:?}"),
+        );
         for row in &result.importance {
-            let Some(scram) = digest.importance.get(&row.event) else { continue };
+            let Some(scram) = digest.importance.get(&row.event) else {
+                continue;
+            };
             let field = |key: &str| scram[key].as_str();
-            expect(row.occurrence.to_string() == field("occurrence"), format!("{} occurrence", row.event));
+            expect(
+                row.occurrence.to_string() == field("occurrence"),
+                format!("{} occurrence", row.event),
+            );
             for (key, value) in [
                 ("probability", row.probability),
                 ("MIF", row.birnbaum),
@@ -109,13 +159,24 @@ fn compare(case: &ScramCase) -> Vec<String> {
                 ("DIF", row.fussell_vesely),
                 ("RAW", row.risk_achievement_worth),
             ] {
-                expect(same_as_printed(value, field(key)), format!("{} {key} {value:e} vs {}", row.event, field(key)));
+                expect(
+                    same_as_printed(value, field(key)),
+                    format!("{} {key} {value:e} vs {}", row.event, field(key)),
+                );
             }
             let rrw_ok = match row.risk_reduction_worth {
                 Some(value) => same_as_printed(value, field("RRW")),
                 None => field("RRW") == "0",
             };
-            expect(rrw_ok, format!("{} RRW {:?} vs {}", row.event, row.risk_reduction_worth, field("RRW")));
+            expect(
+                rrw_ok,
+                format!(
+                    "{} RRW {:?} vs {}",
+                    row.event,
+                    row.risk_reduction_worth,
+                    field("RRW")
+                ),
+            );
         }
     }
     problems
@@ -131,7 +192,11 @@ fn results_equal_scram_on_every_shipped_fault_tree() {
 
 /// Evaluates a compiled node for one assignment of the basic events.
 fn evaluate(nodes: &[Node], node: usize, state: u64) -> bool {
-    let all = |ids: &[usize]| ids.iter().map(|&id| evaluate(nodes, id, state)).collect::<Vec<_>>();
+    let all = |ids: &[usize]| {
+        ids.iter()
+            .map(|&id| evaluate(nodes, id, state))
+            .collect::<Vec<_>>()
+    };
     match &nodes[node] {
         Node::Variable(variable) => state >> variable & 1 == 1,
         Node::Constant(value) => *value,
@@ -154,14 +219,24 @@ fn exact_probability_equals_enumeration_of_all_states_to_1e_12() {
         if compiled.basic_events.len() > 16 {
             continue;
         }
-        let p: Vec<f64> = compiled.basic_events.iter().map(|e| e.probability.unwrap()).collect();
+        let p: Vec<f64> = compiled
+            .basic_events
+            .iter()
+            .map(|e| e.probability.unwrap())
+            .collect();
         for result in analyze(&model, None, &AnalysisSettings::default()).unwrap() {
             let root = compiled.gate_node(&result.top_event).unwrap();
             let enumerated: f64 = (0..1u64 << p.len())
                 .filter(|&state| evaluate(&compiled.nodes, root, state))
                 .map(|state| {
                     (0..p.len())
-                        .map(|i| if state >> i & 1 == 1 { p[i] } else { 1.0 - p[i] })
+                        .map(|i| {
+                            if state >> i & 1 == 1 {
+                                p[i]
+                            } else {
+                                1.0 - p[i]
+                            }
+                        })
                         .product::<f64>()
                 })
                 .sum();
