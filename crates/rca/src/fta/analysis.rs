@@ -264,3 +264,129 @@ fn importance_of(event: &str, occurrence: usize, p: f64, birnbaum: f64, total: f
         risk_reduction_worth,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fta::compile::Node;
+    use crate::fta::{MefSource, read_mef, write_mef};
+
+    /// A model with every gate type, a house event, a private component and
+    /// an inhibit gate; none of SCRAM's shipped models has them all.
+    const EVERY_GATE: &str = r#"<?xml version="1.0"?>
+<opsa-mef>
+  <define-fault-tree name="ft">
+    <define-gate name="top">
+      <or><gate name="voting"/><gate name="parity"/><gate name="guarded"/><gate name="c.inner"/></or>
+    </define-gate>
+    <define-gate name="voting">
+      <atleast min="2"><basic-event name="a"/><basic-event name="b"/><basic-event name="c"/></atleast>
+    </define-gate>
+    <define-gate name="parity">
+      <and><xor><basic-event name="a"/><basic-event name="d"/></xor><nand><basic-event name="b"/><house-event name="on"/></nand></and>
+    </define-gate>
+    <define-gate name="guarded">
+      <attributes><attribute name="flavor" value="inhibit"/></attributes>
+      <and><nor><basic-event name="c"/><basic-event name="d"/></nor><basic-event name="e"/></and>
+    </define-gate>
+    <define-component name="c" role="private">
+      <define-gate name="inner"><and><not><basic-event name="a"/></not><basic-event name="e"/><house-event name="on"/></and></define-gate>
+    </define-component>
+    <define-house-event name="on"><constant value="true"/></define-house-event>
+  </define-fault-tree>
+  <model-data>
+    <define-basic-event name="a"><float value="0.1"/></define-basic-event>
+    <define-basic-event name="b"><float value="0.2"/></define-basic-event>
+    <define-basic-event name="c"><exponential><float value="1e-4"/><system-mission-time/></exponential></define-basic-event>
+    <define-basic-event name="d"><float value="0.4"/></define-basic-event>
+    <define-basic-event name="e"><float value="0.5"/></define-basic-event>
+  </model-data>
+</opsa-mef>"#;
+
+    fn evaluate(nodes: &[Node], node: usize, state: u32) -> bool {
+        let count = |ids: &[usize]| ids.iter().filter(|&&id| evaluate(nodes, id, state)).count();
+        match &nodes[node] {
+            Node::Variable(variable) => state >> variable & 1 == 1,
+            Node::Constant(value) => *value,
+            Node::And(ids) => count(ids) == ids.len(),
+            Node::Or(ids) => count(ids) > 0,
+            Node::AtLeast(min, ids) => count(ids) >= *min as usize,
+            Node::Not(id) => !evaluate(nodes, *id, state),
+            Node::Xor(ids) => count(ids) % 2 == 1,
+            Node::Nand(ids) => count(ids) < ids.len(),
+            Node::Nor(ids) => count(ids) == 0,
+        }
+    }
+
+    #[test]
+    fn every_gate_type_matches_enumeration_and_survives_a_round_trip() {
+        let model = read_mef(&[MefSource {
+            name: "every-gate.xml",
+            text: EVERY_GATE,
+        }])
+        .unwrap();
+        let again = read_mef(&[MefSource {
+            name: "written.xml",
+            text: &write_mef(&model),
+        }])
+        .unwrap();
+        assert_eq!(again, model);
+
+        let compiled = compile(&model, EvaluationSettings::default()).unwrap();
+        assert_eq!(compiled.top_events, ["top"]);
+        let p: Vec<f64> = compiled
+            .basic_events
+            .iter()
+            .map(|e| e.probability.unwrap())
+            .collect();
+        let root = compiled.gate_node("top").unwrap();
+        let mut enumerated = 0.0;
+        let mut failure_states = Vec::new();
+        for state in 0..1u32 << p.len() {
+            if evaluate(&compiled.nodes, root, state) {
+                failure_states.push(state);
+                enumerated += (0..p.len())
+                    .map(|i| {
+                        if state >> i & 1 == 1 {
+                            p[i]
+                        } else {
+                            1.0 - p[i]
+                        }
+                    })
+                    .product::<f64>();
+            }
+        }
+        let result = &analyze(&model, None, &AnalysisSettings::default()).unwrap()[0];
+        let exact = result.probability.unwrap().exact;
+        assert!(
+            (exact - enumerated).abs() <= 1e-15,
+            "{exact} vs {enumerated}"
+        );
+
+        // Minimal cut sets are the minimal failure states, complements dropped.
+        let events = |state: u32| -> Vec<String> {
+            let mut names: Vec<String> = (0..p.len())
+                .filter(|i| state >> i & 1 == 1)
+                .map(|i| compiled.basic_events[i].name.clone())
+                .collect();
+            names.sort();
+            names
+        };
+        let mut minimal: Vec<Vec<String>> = failure_states
+            .iter()
+            .filter(|&&state| {
+                !failure_states
+                    .iter()
+                    .any(|&other| other != state && other & state == other)
+            })
+            .map(|&state| events(state))
+            .collect();
+        minimal.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+        let ours: Vec<Vec<String>> = result
+            .minimal_cut_sets
+            .iter()
+            .map(|set| set.events.clone())
+            .collect();
+        assert_eq!(ours, minimal);
+    }
+}

@@ -56,7 +56,9 @@ impl Bdd {
         };
         let mut built: Vec<Option<BddRef>> = vec![None; nodes.len()];
         let result = bdd.convert(nodes, root, &level_of_variable, &mut built);
+        // Analysis only reads the nodes; the tables would double peak memory.
         bdd.computed = NodeMap::default();
+        bdd.unique = NodeMap::default();
         (bdd, result)
     }
 

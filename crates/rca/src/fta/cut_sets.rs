@@ -36,6 +36,10 @@ pub fn minimal_cut_sets(bdd: &Bdd, root: BddRef, limit_order: usize) -> Vec<Vec<
         without: NodeMap::default(),
     };
     let family = zbdd.minimal(bdd, root, limit_order as u32);
+    // Enumeration needs only the nodes; free the tables before the sets grow.
+    zbdd.unique = NodeMap::default();
+    zbdd.converted = NodeMap::default();
+    zbdd.without = NodeMap::default();
     let mut sets = Vec::new();
     zbdd.collect(family, &mut Vec::new(), &mut sets);
     sets
