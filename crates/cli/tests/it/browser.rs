@@ -1,0 +1,169 @@
+//! A real headless Chromium, driven through chromedriver's WebDriver API: sign
+//! in, declare an incident, contain it, and see the change on its timeline.
+
+use crate::support::{Server, assert_success};
+use base64::Engine;
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Driver {
+    process: Child,
+    http: reqwest::blocking::Client,
+    session: String,
+    base: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send();
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn find(program: &str) -> PathBuf {
+    for dir in std::env::var("PATH").unwrap_or_default().split(':') {
+        let candidate = Path::new(dir).join(program);
+        if candidate.is_file() {
+            return candidate;
+        }
+    }
+    panic!("{program} is not installed: run .ci/run, or `apt-get install chromium chromium-driver`")
+}
+
+impl Driver {
+    fn start(profile: &Path) -> Driver {
+        let port = free_port();
+        let process = Command::new(find("chromedriver"))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+        let started = Instant::now();
+        while http.get(format!("{base}/status")).send().is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let capabilities = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": find("chromium"),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--window-size=1280,1000", format!("--user-data-dir={}", profile.display()),
+                ]
+            }
+        } } });
+        let created: Value = http.post(format!("{base}/session")).json(&capabilities).send().unwrap().json().unwrap();
+        let session = created["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {created}")).to_string();
+        Driver { process, http, session, base }
+    }
+
+    fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut request = self.http.request(method, url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().unwrap().json().unwrap();
+        assert!(answer["value"]["error"].is_null(), "WebDriver {path}: {answer}");
+        answer["value"].clone()
+    }
+
+    fn go(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })));
+    }
+
+    fn element(&self, css: &str) -> String {
+        let found = self.call(reqwest::Method::POST, "/element", Some(json!({ "using": "css selector", "value": css })));
+        found[ELEMENT].as_str().unwrap().to_string()
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css);
+        self.call(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({ "text": text })));
+    }
+
+    fn click(&self, css: &str) {
+        let id = self.element(css);
+        self.call(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({})));
+    }
+
+    fn text(&self, css: &str) -> String {
+        let id = self.element(css);
+        self.call(reqwest::Method::GET, &format!("/element/{id}/text"), None).as_str().unwrap().to_string()
+    }
+
+    fn current_url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", None).as_str().unwrap().to_string()
+    }
+
+    fn screenshot(&self, path: &Path) {
+        let png = self.call(reqwest::Method::GET, "/screenshot", None);
+        let bytes = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+}
+
+#[test]
+fn a_responder_declares_and_contains_an_incident_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"));
+    assert_success(
+        &server.cli(&["system", "register", "scoring", "--name", "Credit scoring"]),
+        &["system register"],
+    );
+    let added = server.cli_as(&server.token, &["user", "add", "alice", "--role", "responder", "--password-stdin"], Some("correct horse battery\n"));
+    assert_success(&added, &["user add alice"]);
+
+    let driver = Driver::start(&dir.path().join("chromium-profile"));
+    driver.go(&format!("{}/login", server.url));
+    driver.type_into("input[name=username]", "alice");
+    driver.type_into("input[name=password]", "correct horse battery");
+    driver.click("button[type=submit]");
+    assert!(driver.text("header").contains("alice"), "signed in");
+
+    driver.go(&format!("{}/incidents/new", server.url));
+    driver.type_into("input[name=title]", "Hiring screener down-ranks one university");
+    driver.click("select[name=severity] option[value=sev2]");
+    driver.type_into("textarea[name=severity_rationale]", "Candidates rejected unfairly");
+    driver.click("input[name=systems][value=scoring]");
+    driver.click("input[name=harms][value=discrimination_bias]");
+    driver.click("form[action='/incidents'] button[type=submit]");
+    assert!(driver.current_url().ends_with("/incidents/INC-1"), "landed on {}", driver.current_url());
+    assert!(driver.text("#status").contains("triage"));
+
+    driver.click("form[action='/incidents/INC-1/transition'] input[value=contained] + button");
+    assert!(driver.text("#status").contains("contained"), "status shows contained");
+    let timeline = driver.text("#timeline");
+    assert!(timeline.contains("status triage → contained"), "timeline: {timeline}");
+    assert!(timeline.contains("alice"), "the actor is recorded");
+
+    driver.type_into("input[name=text]", "Screener switched to human review");
+    driver.click("form[action='/incidents/INC-1/entries'] button");
+    assert!(driver.text("#timeline").contains("Screener switched to human review"));
+    driver.screenshot(&target_dir().join("browser-test.png"));
+
+    let incident = server.json(&["incident", "show", "INC-1"]);
+    assert_eq!(incident["status"], "contained");
+    assert!(incident["times"]["contained_at"].is_string());
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests through the built `firebreak` binary: a real server on
+//! loopback, a real SQLite file, and (in `browser`) a real headless Chromium.
+
+mod browser;
+mod durability;
+mod support;
+mod tamper;
+mod walk;

@@ -1,0 +1,123 @@
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_firebreak");
+
+/// A `firebreak serve` child process on a free loopback port.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub token: String,
+    pub data_dir: PathBuf,
+}
+
+impl Server {
+    pub fn start(data_dir: &Path) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--checkpoint-interval", "1", "--data-dir"])
+            .arg(data_dir)
+            .env("FIREBREAK_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("firebreak serve starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().expect("serve prints its address").unwrap();
+        let url = first.strip_prefix("Firebreak listening on ").expect("address line").to_string();
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let token = std::fs::read_to_string(data_dir.join("admin-token")).unwrap().trim().to_string();
+        Server { child, url, token, data_dir: data_dir.to_path_buf() }
+    }
+
+    /// Runs a client command against this server as admin.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        self.cli_as(&self.token, args, None)
+    }
+
+    pub fn cli_as(&self, token: &str, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut command = Command::new(BIN);
+        command
+            .args(args)
+            .env("FIREBREAK_URL", &self.url)
+            .env("FIREBREAK_TOKEN", token)
+            .env("FIREBREAK_CONFIG", self.data_dir.join("no-such-config.json"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        if let Some(input) = stdin {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs a command that must succeed and returns its JSON output.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut with_json = args.to_vec();
+        with_json.push("--json");
+        let output = self.cli(&with_json);
+        assert_success(&output, args);
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{args:?} printed no JSON: {e}"))
+    }
+
+    pub fn stop(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn assert_success(output: &Output, what: &[&str]) {
+    assert!(
+        output.status.success(),
+        "{what:?} failed ({}): {}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `firebreak verify --data-dir DIR` plus extra flags.
+pub fn verify(data_dir: &Path, extra: &[&str]) -> Output {
+    Command::new(BIN).arg("verify").arg("--data-dir").arg(data_dir).args(extra).output().unwrap()
+}
+
+/// Registers `scoring` and declares one incident on it; returns the server.
+pub fn server_with_incident(data_dir: &Path) -> Server {
+    let server = Server::start(data_dir);
+    assert_success(
+        &server.cli(&["system", "register", "scoring", "--name", "Credit scoring", "--model-version", "v1:known-good"]),
+        &["system register"],
+    );
+    let incident = server.json(&[
+        "incident", "declare", "--title", "Approval rate for group C fell", "--severity", "sev2",
+        "--rationale", "thousands of applicants", "--system", "scoring", "--harm", "discrimination_bias",
+        "--impact-started", "2026-03-01T08:00:00Z", "--detected", "2026-03-01T09:00:00Z",
+    ]);
+    assert_eq!(incident["id"], "INC-1");
+    server
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
