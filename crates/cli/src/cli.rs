@@ -5,7 +5,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "firebreak", version, about = "AI incident response: inventory, incidents, timeline, metrics")]
+#[command(
+    name = "firebreak",
+    version,
+    about = "AI incident response: inventory, incidents, timeline, metrics"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -90,7 +94,9 @@ pub enum UserCommand {
         json: bool,
     },
     /// Set a password, read from standard input.
-    Passwd { name: String },
+    Passwd {
+        name: String,
+    },
     List(JsonFlag),
 }
 

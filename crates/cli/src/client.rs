@@ -42,7 +42,11 @@ impl Client {
             .user_agent(concat!("firebreak-cli/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("cannot set up the HTTP client")?;
-        Ok(Client { http, base, token: token.trim().to_string() })
+        Ok(Client {
+            http,
+            base,
+            token: token.trim().to_string(),
+        })
     }
 
     /// From the environment, else from the login file.
@@ -59,9 +63,12 @@ impl Client {
                 path.display()
             ))
         })?;
-        let config: Config =
-            serde_json::from_str(&text).with_context(|| format!("{} is not a Firebreak login file", path.display()))?;
-        Client::new(url.as_deref().unwrap_or(&config.url), token.as_deref().unwrap_or(&config.token))
+        let config: Config = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a Firebreak login file", path.display()))?;
+        Client::new(
+            url.as_deref().unwrap_or(&config.url),
+            token.as_deref().unwrap_or(&config.token),
+        )
     }
 
     pub async fn get(&self, path: &str) -> Result<Value> {
@@ -74,7 +81,10 @@ impl Client {
 
     pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value> {
         let url = format!("{}{path}", self.base);
-        let mut request = self.http.request(method.clone(), &url).bearer_auth(&self.token);
+        let mut request = self
+            .http
+            .request(method.clone(), &url)
+            .bearer_auth(&self.token);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -83,17 +93,29 @@ impl Client {
             .await
             .with_context(|| format!("cannot reach Firebreak at {}", self.base))?;
         let status = response.status();
-        let text = response.text().await.context("the server's answer broke off")?;
+        let text = response
+            .text()
+            .await
+            .context("the server's answer broke off")?;
         if status.is_success() {
-            return if text.is_empty() { Ok(Value::Null) } else { serde_json::from_str(&text).context("the server's answer is not JSON") };
+            return if text.is_empty() {
+                Ok(Value::Null)
+            } else {
+                serde_json::from_str(&text).context("the server's answer is not JSON")
+            };
         }
         let problem: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let message = problem["detail"].as_str().map_or_else(|| format!("{status} from {method} {path}"), str::to_string);
+        let message = problem["detail"]
+            .as_str()
+            .map_or_else(|| format!("{status} from {method} {path}"), str::to_string);
         match status {
-            StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND | StatusCode::CONFLICT | StatusCode::UNPROCESSABLE_ENTITY => {
-                Err(InputError(message).into())
-            }
-            StatusCode::UNAUTHORIZED => Err(anyhow!("{message}\nhint: the token is missing, expired or revoked; run `firebreak login`")),
+            StatusCode::BAD_REQUEST
+            | StatusCode::NOT_FOUND
+            | StatusCode::CONFLICT
+            | StatusCode::UNPROCESSABLE_ENTITY => Err(InputError(message).into()),
+            StatusCode::UNAUTHORIZED => Err(anyhow!(
+                "{message}\nhint: the token is missing, expired or revoked; run `firebreak login`"
+            )),
             _ => Err(anyhow!(message)),
         }
     }
@@ -114,7 +136,9 @@ pub fn timestamp_flag(flag: &str, value: &Option<String>) -> Result<Option<Strin
 pub fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -24,11 +24,18 @@ fn main() -> ExitCode {
     match command::run(<cli::Cli as clap::Parser>::parse()) {
         Ok(code) => code,
         Err(error) => {
-            if error.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+            if error.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("error: {error:#}");
-            if error.downcast_ref::<InputError>().is_some() { ExitCode::from(2) } else { ExitCode::from(1) }
+            if error.downcast_ref::<InputError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
         }
     }
 }

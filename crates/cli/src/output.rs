@@ -3,7 +3,10 @@
 use serde_json::Value;
 
 pub fn json(value: &Value) {
-    println!("{}", serde_json::to_string_pretty(value).expect("JSON values print"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("JSON values print")
+    );
 }
 
 pub fn table(headers: &[&str], rows: &[Vec<String>]) {
@@ -14,7 +17,11 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) {
         }
     }
     let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         println!("{}", padded.join("  ").trim_end());
     };
     line(headers.to_vec());

@@ -7,7 +7,17 @@ use std::str::FromStr;
 
 /// Auth roles, ordered: each one can do everything the ones before it can.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -42,7 +52,9 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role `{s}`, expected one of viewer, responder, commander, admin"))
+            .ok_or_else(|| {
+                format!("unknown role `{s}`, expected one of viewer, responder, commander, admin")
+            })
     }
 }
 
@@ -104,7 +116,12 @@ mod tests {
     fn roles_are_floors_and_read_scope_blocks_writes() {
         assert!(permits(Role::Admin, Scope::Write, Role::Viewer, true));
         assert!(!permits(Role::Viewer, Scope::Write, Role::Responder, false));
-        assert!(permits(Role::Commander, Scope::Read, Role::Responder, false));
+        assert!(permits(
+            Role::Commander,
+            Scope::Read,
+            Role::Responder,
+            false
+        ));
         assert!(!permits(Role::Admin, Scope::Read, Role::Viewer, true));
     }
 

@@ -112,7 +112,7 @@ pub fn fingerprint(public_key: &[u8]) -> String {
 }
 
 pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
@@ -130,12 +130,16 @@ pub fn verify_signature(checkpoint: &Checkpoint) -> Result<(), String> {
     if fingerprint(&key_bytes) != checkpoint.body.signer {
         return Err("its public key does not match its signer fingerprint".into());
     }
-    let key = VerifyingKey::from_bytes(&key_bytes).map_err(|_| "its public key is not a valid ed25519 key")?;
+    let key = VerifyingKey::from_bytes(&key_bytes)
+        .map_err(|_| "its public key is not a valid ed25519 key")?;
     let signature: [u8; 64] = parse_hex(&checkpoint.signature)
         .and_then(|b| b.try_into().ok())
         .ok_or("its signature is not 64 bytes of hex")?;
-    key.verify(&checkpoint.body.signed_bytes(), &Signature::from_bytes(&signature))
-        .map_err(|_| "its signature does not match its content".to_string())
+    key.verify(
+        &checkpoint.body.signed_bytes(),
+        &Signature::from_bytes(&signature),
+    )
+    .map_err(|_| "its signature does not match its content".to_string())
 }
 
 #[cfg(test)]
@@ -147,7 +151,11 @@ mod tests {
     }
 
     fn heads() -> Vec<ChainHead> {
-        vec![ChainHead { stream: "INC-1".into(), seq: 3, hash: "ab".into() }]
+        vec![ChainHead {
+            stream: "INC-1".into(),
+            seq: 3,
+            hash: "ab".into(),
+        }]
     }
 
     #[test]

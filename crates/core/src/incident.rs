@@ -41,7 +41,12 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 4] = [Severity::Sev1, Severity::Sev2, Severity::Sev3, Severity::Sev4];
+    pub const ALL: [Severity; 4] = [
+        Severity::Sev1,
+        Severity::Sev2,
+        Severity::Sev3,
+        Severity::Sev4,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -62,7 +67,9 @@ impl Severity {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum HarmCategory {
     SafetyPhysical,
@@ -182,7 +189,11 @@ macro_rules! parse_by_name {
                     .find(|v| v.as_str() == s)
                     .ok_or_else(|| {
                         let names: Vec<_> = <$type>::ALL.iter().map(|v| v.as_str()).collect();
-                        format!(concat!("unknown ", $what, " `{}`, expected one of {}"), s, names.join(", "))
+                        format!(
+                            concat!("unknown ", $what, " `{}`, expected one of {}"),
+                            s,
+                            names.join(", ")
+                        )
                     })
             }
         }
@@ -243,7 +254,14 @@ impl TimeField {
 const ORDER_CHAINS: &[&[TimeField]] = {
     use TimeField::*;
     &[
-        &[ImpactStartedAt, DetectedAt, ContainedAt, EradicatedAt, RecoveredAt, ClosedAt],
+        &[
+            ImpactStartedAt,
+            DetectedAt,
+            ContainedAt,
+            EradicatedAt,
+            RecoveredAt,
+            ClosedAt,
+        ],
         &[DetectedAt, AcknowledgedAt, ClosedAt],
         &[DetectedAt, DeclaredAt, ClosedAt],
         &[ImpactStartedAt, AwareAt],
@@ -304,13 +322,17 @@ impl Timestamps {
 
     /// Refuses an order that runs backwards, naming `edited` when it is one of
     /// the pair (the field the person just touched), else the later field.
-    pub fn validate_order(&self, edited: Option<TimeField>, now: Timestamp) -> Result<(), DomainError> {
+    pub fn validate_order(
+        &self,
+        edited: Option<TimeField>,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
         let mut problems = Problems::default();
         for field in TimeField::ALL {
-            if let Some(at) = self.get(field) {
-                if at > now {
-                    problems.push(field.as_str(), format!("{at} is in the future"));
-                }
+            if let Some(at) = self.get(field)
+                && at > now
+            {
+                problems.push(field.as_str(), format!("{at} is in the future"));
             }
         }
         for chain in ORDER_CHAINS {
@@ -320,7 +342,11 @@ impl Timestamps {
                         continue;
                     };
                     if a > b {
-                        let named = if edited == Some(earlier) { earlier } else { later };
+                        let named = if edited == Some(earlier) {
+                            earlier
+                        } else {
+                            later
+                        };
                         problems.push(
                             named.as_str(),
                             format!(
@@ -509,7 +535,12 @@ fn validate_references(
         let known = inventory
             .iter()
             .filter(|s| systems.contains(&s.slug))
-            .any(|s| s.details.model_versions.iter().any(|m| &m.version == version));
+            .any(|s| {
+                s.details
+                    .model_versions
+                    .iter()
+                    .any(|m| &m.version == version)
+            });
         if !known {
             problems.push(
                 format!("model_versions[{i}]"),
@@ -535,7 +566,12 @@ pub fn declare(
     if input.declared_by == DeclaredBy::Human && input.severity_rationale.trim().is_empty() {
         problems.push("severity_rationale", "say why this severity was chosen");
     }
-    validate_references(&input.systems, &input.model_versions, inventory, &mut problems);
+    validate_references(
+        &input.systems,
+        &input.model_versions,
+        inventory,
+        &mut problems,
+    );
     problems.into_result()?;
 
     let detected_at = input.detected_at.unwrap_or(now);
@@ -638,16 +674,30 @@ impl Incident {
         }
         let reason = request.reason.filter(|r| !r.trim().is_empty());
         if from == Status::Closed && reason.is_none() {
-            return Err(DomainError::field("reason", "reopening a closed incident needs a reason"));
+            return Err(DomainError::field(
+                "reason",
+                "reopening a closed incident needs a reason",
+            ));
         }
         if to == Status::Declined && reason.is_none() {
-            return Err(DomainError::field("reason", "declining an incident needs a reason"));
+            return Err(DomainError::field(
+                "reason",
+                "declining an incident needs a reason",
+            ));
         }
         if to == Status::Merged {
             match request.merged_into {
-                None => return Err(DomainError::field("merged_into", "name the incident to merge into")),
+                None => {
+                    return Err(DomainError::field(
+                        "merged_into",
+                        "name the incident to merge into",
+                    ));
+                }
                 Some(n) if n == self.number => {
-                    return Err(DomainError::field("merged_into", "an incident cannot merge into itself"));
+                    return Err(DomainError::field(
+                        "merged_into",
+                        "an incident cannot merge into itself",
+                    ));
                 }
                 Some(_) => {}
             }
@@ -655,7 +705,11 @@ impl Incident {
         let at = request.occurred_at.unwrap_or(now);
         let mut next = self.clone();
         next.status = to;
-        next.merged_into = if to == Status::Merged { request.merged_into } else { None };
+        next.merged_into = if to == Status::Merged {
+            request.merged_into
+        } else {
+            None
+        };
         let mut events = vec![draft(
             EventKind::StatusChanged,
             at,
@@ -667,7 +721,14 @@ impl Incident {
             if slot.is_none() || overwrite {
                 let old = *slot;
                 *slot = Some(at);
-                events.push(time_event(field, old, Some(at), at, actor, "set by status change"));
+                events.push(time_event(
+                    field,
+                    old,
+                    Some(at),
+                    at,
+                    actor,
+                    "set by status change",
+                ));
             }
         };
         if from == Status::Triage {
@@ -682,10 +743,20 @@ impl Incident {
         }
         if from == Status::Closed {
             let old = next.times.closed_at.take();
-            events.push(time_event(TimeField::ClosedAt, old, None, at, actor, "cleared by reopening"));
+            events.push(time_event(
+                TimeField::ClosedAt,
+                old,
+                None,
+                at,
+                actor,
+                "cleared by reopening",
+            ));
         }
         next.times.validate_order(None, now)?;
-        Ok(Change { incident: next, events })
+        Ok(Change {
+            incident: next,
+            events,
+        })
     }
 
     pub fn set_time(
@@ -731,19 +802,34 @@ impl Incident {
         match &user {
             Some(name) if role.is_single() => {
                 if previous == [name.clone()] {
-                    return Err(DomainError::field("user", format!("{name} already holds {}", role.as_str())));
+                    return Err(DomainError::field(
+                        "user",
+                        format!("{name} already holds {}", role.as_str()),
+                    ));
                 }
                 next.roles.retain(|a| a.role != role);
-                next.roles.push(RoleAssignment { role, user: name.clone() });
+                next.roles.push(RoleAssignment {
+                    role,
+                    user: name.clone(),
+                });
             }
             Some(name) => {
                 if previous.contains(name) {
-                    return Err(DomainError::field("user", format!("{name} is already {}", role.as_str())));
+                    return Err(DomainError::field(
+                        "user",
+                        format!("{name} is already {}", role.as_str()),
+                    ));
                 }
-                next.roles.push(RoleAssignment { role, user: name.clone() });
+                next.roles.push(RoleAssignment {
+                    role,
+                    user: name.clone(),
+                });
             }
             None if previous.is_empty() => {
-                return Err(DomainError::field("role", format!("nobody holds {}", role.as_str())));
+                return Err(DomainError::field(
+                    "role",
+                    format!("nobody holds {}", role.as_str()),
+                ));
             }
             None => next.roles.retain(|a| a.role != role),
         }
@@ -753,7 +839,8 @@ impl Incident {
             actor,
             json!({ "role": role, "from": previous, "to": user }),
         )];
-        if role == CommandRole::Commander && user.is_some() && next.times.acknowledged_at.is_none() {
+        if role == CommandRole::Commander && user.is_some() && next.times.acknowledged_at.is_none()
+        {
             next.times.acknowledged_at = Some(now);
             events.push(time_event(
                 TimeField::AcknowledgedAt,
@@ -764,7 +851,10 @@ impl Incident {
                 "set when a commander took the incident",
             ));
         }
-        Ok(Change { incident: next, events })
+        Ok(Change {
+            incident: next,
+            events,
+        })
     }
 
     /// Removes one participant or observer (many-holder roles).
@@ -779,7 +869,10 @@ impl Incident {
         let before = next.roles.len();
         next.roles.retain(|a| !(a.role == role && a.user == user));
         if next.roles.len() == before {
-            return Err(DomainError::field("user", format!("{user} is not {}", role.as_str())));
+            return Err(DomainError::field(
+                "user",
+                format!("{user} is not {}", role.as_str()),
+            ));
         }
         Ok(Change {
             incident: next,
@@ -805,7 +898,10 @@ impl Incident {
         if !EventKind::ENTRIES.contains(&kind) {
             return Err(DomainError::field(
                 "kind",
-                format!("`{}` is recorded by Firebreak itself, not written by hand", kind.as_str()),
+                format!(
+                    "`{}` is recorded by Firebreak itself, not written by hand",
+                    kind.as_str()
+                ),
             ));
         }
         if text.trim().is_empty() {
@@ -813,7 +909,10 @@ impl Incident {
         }
         let at = occurred_at.unwrap_or(now);
         if at > now {
-            return Err(DomainError::field("occurred_at", format!("{at} is in the future")));
+            return Err(DomainError::field(
+                "occurred_at",
+                format!("{at} is in the future"),
+            ));
         }
         Ok(Change {
             incident: self.clone(),
@@ -830,18 +929,27 @@ impl Incident {
     ) -> Result<Change, DomainError> {
         let mut next = self.clone();
         let mut problems = Problems::default();
-        if let Some(title) = &patch.title {
-            if title.trim().is_empty() {
-                problems.push("title", "must not be empty");
-            }
+        if let Some(title) = &patch.title
+            && title.trim().is_empty()
+        {
+            problems.push("title", "must not be empty");
         }
         let severity_changes = patch.severity.is_some_and(|s| s != self.severity);
-        let rationale = patch.severity_rationale.clone().filter(|r| !r.trim().is_empty());
+        let rationale = patch
+            .severity_rationale
+            .clone()
+            .filter(|r| !r.trim().is_empty());
         if severity_changes && rationale.is_none() {
             problems.push("severity_rationale", "a new severity needs a rationale");
         }
-        let systems = patch.systems.clone().unwrap_or_else(|| self.systems.clone());
-        let versions = patch.model_versions.clone().unwrap_or_else(|| self.model_versions.clone());
+        let systems = patch
+            .systems
+            .clone()
+            .unwrap_or_else(|| self.systems.clone());
+        let versions = patch
+            .model_versions
+            .clone()
+            .unwrap_or_else(|| self.model_versions.clone());
         if patch.systems.is_some() || patch.model_versions.is_some() {
             validate_references(&systems, &versions, inventory, &mut problems);
         }
@@ -871,7 +979,11 @@ impl Incident {
             next.severity = v;
         }
         if let Some(v) = rationale {
-            record("severity_rationale", json!(next.severity_rationale), json!(v));
+            record(
+                "severity_rationale",
+                json!(next.severity_rationale),
+                json!(v),
+            );
             next.severity_rationale = v;
         }
         if patch.systems.is_some() {
@@ -879,7 +991,11 @@ impl Incident {
             next.systems = systems;
         }
         if patch.model_versions.is_some() {
-            record("model_versions", json!(next.model_versions), json!(versions));
+            record(
+                "model_versions",
+                json!(next.model_versions),
+                json!(versions),
+            );
             next.model_versions = versions;
         }
         if let Some(v) = patch.harms {
@@ -899,7 +1015,10 @@ impl Incident {
         if events.is_empty() {
             return Err(DomainError::field("patch", "changes nothing"));
         }
-        Ok(Change { incident: next, events })
+        Ok(Change {
+            incident: next,
+            events,
+        })
     }
 }
 

@@ -22,8 +22,9 @@ pub enum GroupBy {
 impl std::str::FromStr for GroupBy {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        serde_json::from_value(serde_json::Value::String(s.to_string()))
-            .map_err(|_| format!("unknown grouping `{s}`, expected all, severity, system, month or week"))
+        serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
+            format!("unknown grouping `{s}`, expected all, severity, system, month or week")
+        })
     }
 }
 
@@ -36,11 +37,31 @@ pub struct MetricDefinition {
 }
 
 pub const METRICS: [MetricDefinition; 5] = [
-    MetricDefinition { name: "time_to_detect", from: TimeField::ImpactStartedAt, to: TimeField::DetectedAt },
-    MetricDefinition { name: "time_to_acknowledge", from: TimeField::DetectedAt, to: TimeField::AcknowledgedAt },
-    MetricDefinition { name: "time_to_contain", from: TimeField::DetectedAt, to: TimeField::ContainedAt },
-    MetricDefinition { name: "time_to_remediate", from: TimeField::DetectedAt, to: TimeField::EradicatedAt },
-    MetricDefinition { name: "time_to_recover", from: TimeField::ImpactStartedAt, to: TimeField::RecoveredAt },
+    MetricDefinition {
+        name: "time_to_detect",
+        from: TimeField::ImpactStartedAt,
+        to: TimeField::DetectedAt,
+    },
+    MetricDefinition {
+        name: "time_to_acknowledge",
+        from: TimeField::DetectedAt,
+        to: TimeField::AcknowledgedAt,
+    },
+    MetricDefinition {
+        name: "time_to_contain",
+        from: TimeField::DetectedAt,
+        to: TimeField::ContainedAt,
+    },
+    MetricDefinition {
+        name: "time_to_remediate",
+        from: TimeField::DetectedAt,
+        to: TimeField::EradicatedAt,
+    },
+    MetricDefinition {
+        name: "time_to_recover",
+        from: TimeField::ImpactStartedAt,
+        to: TimeField::RecoveredAt,
+    },
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -101,20 +122,30 @@ fn counts(incident: &Incident, filter: &MetricsFilter) -> bool {
         return false;
     }
     let detected = incident.times.detected_at;
-    let in_window = filter.from.is_none_or(|from| detected.is_some_and(|d| d >= from))
+    let in_window = filter
+        .from
+        .is_none_or(|from| detected.is_some_and(|d| d >= from))
         && filter.to.is_none_or(|to| detected.is_some_and(|d| d < to));
     in_window
         && filter.severity.is_none_or(|s| incident.severity == s)
-        && filter.system.as_ref().is_none_or(|s| incident.systems.contains(s))
+        && filter
+            .system
+            .as_ref()
+            .is_none_or(|s| incident.systems.contains(s))
 }
 
 fn group_keys(incident: &Incident, group_by: GroupBy) -> Vec<String> {
-    let detected = incident.times.detected_at.map(|t| t.to_zoned(jiff::tz::TimeZone::UTC));
+    let detected = incident
+        .times
+        .detected_at
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC));
     match group_by {
         GroupBy::All => vec!["all".into()],
         GroupBy::Severity => vec![incident.severity.as_str().into()],
         GroupBy::System => incident.systems.clone(),
-        GroupBy::Month => vec![detected.map_or("undated".into(), |z| format!("{:04}-{:02}", z.year(), z.month()))],
+        GroupBy::Month => vec![detected.map_or("undated".into(), |z| {
+            format!("{:04}-{:02}", z.year(), z.month())
+        })],
         GroupBy::Week => vec![detected.map_or("undated".into(), |z| {
             let week = z.date().iso_week_date();
             format!("{:04}-W{:02}", week.year(), week.week())
@@ -205,7 +236,11 @@ mod tests {
             incident(IncidentKind::Real, Severity::Sev2, 2),
         ];
         let by_severity = compute(&incidents, &MetricsFilter::default(), GroupBy::Severity);
-        let names: Vec<_> = by_severity.groups.iter().map(|g| g.group.as_str()).collect();
+        let names: Vec<_> = by_severity
+            .groups
+            .iter()
+            .map(|g| g.group.as_str())
+            .collect();
         assert_eq!(names, ["sev1", "sev2"]);
         let by_week = compute(&incidents, &MetricsFilter::default(), GroupBy::Week);
         assert_eq!(by_week.groups[0].group, "2026-W10");

@@ -204,7 +204,10 @@ pub fn validate_system(
     }
     for (i, dependency) in details.depends_on.iter().enumerate() {
         if dependency == slug {
-            problems.push(format!("depends_on[{i}]"), "a system cannot depend on itself");
+            problems.push(
+                format!("depends_on[{i}]"),
+                "a system cannot depend on itself",
+            );
         } else if !graph.contains_key(dependency) {
             problems.push(
                 format!("depends_on[{i}]"),
@@ -311,8 +314,8 @@ mod tests {
 
     #[test]
     fn unknown_dependency_and_bad_slug_are_both_named() {
-        let err = validate_system("Bad Slug", &details("", &["nowhere"]), &BTreeMap::new())
-            .unwrap_err();
+        let err =
+            validate_system("Bad Slug", &details("", &["nowhere"]), &BTreeMap::new()).unwrap_err();
         let DomainError::Invalid(fields) = err else {
             panic!("expected field errors")
         };

@@ -63,7 +63,8 @@ impl EventKind {
 impl std::str::FromStr for EventKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        serde_json::from_value(Value::String(s.to_string())).map_err(|_| format!("unknown event kind `{s}`"))
+        serde_json::from_value(Value::String(s.to_string()))
+            .map_err(|_| format!("unknown event kind `{s}`"))
     }
 }
 
@@ -155,7 +156,11 @@ impl Event {
             Value::Null => "(none)".to_string(),
             Value::String(s) => s.clone(),
             Value::Array(items) if items.is_empty() => "(none)".to_string(),
-            Value::Array(items) => items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect::<Vec<_>>().join(", "),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(", "),
             other => other.to_string(),
         };
         let with_reason = |line: String| match b["reason"].as_str().filter(|r| !r.is_empty()) {
@@ -169,11 +174,30 @@ impl Event {
                 text(&b["incident"]["title"]),
                 text(&b["incident"]["systems"])
             ),
-            EventKind::StatusChanged => with_reason(format!("status {} → {}", text(&b["from"]), text(&b["to"]))),
-            EventKind::FieldChanged => format!("{}: {} → {}", text(&b["field"]), text(&b["from"]), text(&b["to"])),
-            EventKind::TimeChanged => with_reason(format!("{}: {} → {}", text(&b["field"]), text(&b["from"]), text(&b["to"]))),
-            EventKind::RoleChanged => format!("{}: {} → {}", text(&b["role"]), text(&b["from"]), text(&b["to"])),
-            EventKind::SystemRegistered => format!("registered system {}", text(&b["system"]["slug"])),
+            EventKind::StatusChanged => {
+                with_reason(format!("status {} → {}", text(&b["from"]), text(&b["to"])))
+            }
+            EventKind::FieldChanged => format!(
+                "{}: {} → {}",
+                text(&b["field"]),
+                text(&b["from"]),
+                text(&b["to"])
+            ),
+            EventKind::TimeChanged => with_reason(format!(
+                "{}: {} → {}",
+                text(&b["field"]),
+                text(&b["from"]),
+                text(&b["to"])
+            )),
+            EventKind::RoleChanged => format!(
+                "{}: {} → {}",
+                text(&b["role"]),
+                text(&b["from"]),
+                text(&b["to"])
+            ),
+            EventKind::SystemRegistered => {
+                format!("registered system {}", text(&b["system"]["slug"]))
+            }
             EventKind::SystemUpdated => "updated the system's record".to_string(),
             EventKind::Note
             | EventKind::Decision
@@ -216,7 +240,13 @@ mod tests {
     fn chain_links_each_event_to_the_previous_hash() {
         let at: Timestamp = "2026-01-01T00:00:01Z".parse().unwrap();
         let first = Event::seal("INC-1", None, draft("a"), at, "s".into());
-        let second = Event::seal("INC-1", Some((first.seq, &first.hash)), draft("b"), at, "s".into());
+        let second = Event::seal(
+            "INC-1",
+            Some((first.seq, &first.hash)),
+            draft("b"),
+            at,
+            "s".into(),
+        );
         assert_eq!(first.seq, 1);
         assert_eq!(first.prev_hash, GENESIS);
         assert_eq!(second.seq, 2);

@@ -67,7 +67,11 @@ pub fn verify(ledger: &Ledger, pinned_fingerprint: Option<&str>) -> VerifyReport
     }
     for stream in ledger.records.keys() {
         if !ledger.streams.contains_key(stream) {
-            problems.push(problem(stream, None, "a record exists without any timeline event"));
+            problems.push(problem(
+                stream,
+                None,
+                "a record exists without any timeline event",
+            ));
         }
     }
     let mut signers: Vec<String> = Vec::new();
@@ -82,14 +86,17 @@ pub fn verify(ledger: &Ledger, pinned_fingerprint: Option<&str>) -> VerifyReport
             previous = Some(checkpoint);
             continue;
         }
-        if let Some(pinned) = pinned_fingerprint {
-            if !checkpoint.body.signer.eq_ignore_ascii_case(pinned) {
-                problems.push(problem(
-                    &place,
-                    None,
-                    &format!("signed by {}, not by the pinned key {pinned}", checkpoint.body.signer),
-                ));
-            }
+        if let Some(pinned) = pinned_fingerprint
+            && !checkpoint.body.signer.eq_ignore_ascii_case(pinned)
+        {
+            problems.push(problem(
+                &place,
+                None,
+                &format!(
+                    "signed by {}, not by the pinned key {pinned}",
+                    checkpoint.body.signer
+                ),
+            ));
         }
         let expected_number = previous.map_or(1, |p| p.body.number + 1);
         let expected_prev = previous.map_or_else(|| GENESIS.to_string(), |p| p.body.hash());
@@ -97,11 +104,17 @@ pub fn verify(ledger: &Ledger, pinned_fingerprint: Option<&str>) -> VerifyReport
             problems.push(problem(
                 &place,
                 None,
-                &format!("does not follow checkpoint #{} (a checkpoint is missing or reordered)", expected_number - 1),
+                &format!(
+                    "does not follow checkpoint #{} (a checkpoint is missing or reordered)",
+                    expected_number - 1
+                ),
             ));
         }
         for head in &checkpoint.body.heads {
-            let events = ledger.streams.get(&head.stream).map_or(&[][..], Vec::as_slice);
+            let events = ledger
+                .streams
+                .get(&head.stream)
+                .map_or(&[][..], Vec::as_slice);
             match events.get((head.seq as usize).wrapping_sub(1)) {
                 None => problems.push(problem(
                     &head.stream,
@@ -138,17 +151,28 @@ fn first_broken_link(stream: &str, events: &[Event]) -> Option<IntegrityProblem>
     for (position, event) in events.iter().enumerate() {
         let expected_seq = position as u64 + 1;
         if event.stream != stream {
-            return Some(problem(stream, Some(event.seq), "the event names another stream"));
+            return Some(problem(
+                stream,
+                Some(event.seq),
+                "the event names another stream",
+            ));
         }
         if event.seq != expected_seq {
             return Some(problem(
                 stream,
                 Some(expected_seq),
-                &format!("expected event {expected_seq}, found event {} (an event is missing or out of order)", event.seq),
+                &format!(
+                    "expected event {expected_seq}, found event {} (an event is missing or out of order)",
+                    event.seq
+                ),
             ));
         }
         if event.hash != event.compute_hash() {
-            return Some(problem(stream, Some(event.seq), "the event's content does not match its hash (event altered)"));
+            return Some(problem(
+                stream,
+                Some(event.seq),
+                "the event's content does not match its hash (event altered)",
+            ));
         }
         if event.prev_hash != prev_hash {
             return Some(problem(
@@ -193,10 +217,18 @@ mod tests {
             events.push(event);
         }
         let mut ledger = Ledger::default();
-        ledger.records.insert("INC-1".into(), format!("state{}", notes - 1));
-        let head = ChainHead { stream: "INC-1".into(), seq: notes as u64, hash: events.last().unwrap().hash.clone() };
+        ledger
+            .records
+            .insert("INC-1".into(), format!("state{}", notes - 1));
+        let head = ChainHead {
+            stream: "INC-1".into(),
+            seq: notes as u64,
+            hash: events.last().unwrap().hash.clone(),
+        };
         ledger.streams.insert("INC-1".into(), events);
-        ledger.checkpoints.push(CheckpointSigner::from_secret([1; 32]).sign(None, vec![head], "t", at));
+        ledger
+            .checkpoints
+            .push(CheckpointSigner::from_secret([1; 32]).sign(None, vec![head], "t", at));
         ledger
     }
 
@@ -210,14 +242,20 @@ mod tests {
     fn an_intact_ledger_verifies() {
         let report = verify(&ledger(3), None);
         assert!(report.is_intact(), "{:?}", report.problems);
-        assert_eq!((report.streams, report.events, report.checkpoints), (1, 3, 1));
+        assert_eq!(
+            (report.streams, report.events, report.checkpoints),
+            (1, 3, 1)
+        );
     }
 
     #[test]
     fn an_edited_body_is_named() {
         let mut l = ledger(3);
         l.streams.get_mut("INC-1").unwrap()[1].body = json!({"text": "changed"});
-        assert_eq!(first_problem(&l), "INC-1 Some(2): the event's content does not match its hash (event altered)");
+        assert_eq!(
+            first_problem(&l),
+            "INC-1 Some(2): the event's content does not match its hash (event altered)"
+        );
     }
 
     #[test]
@@ -235,7 +273,10 @@ mod tests {
         let mut l = ledger(3);
         l.streams.get_mut("INC-1").unwrap().pop();
         l.records.insert("INC-1".into(), "state1".into());
-        assert_eq!(first_problem(&l), "INC-1 Some(3): checkpoint #1 saw 3 events, only 2 remain (events deleted)");
+        assert_eq!(
+            first_problem(&l),
+            "INC-1 Some(3): checkpoint #1 saw 3 events, only 2 remain (events deleted)"
+        );
     }
 
     #[test]

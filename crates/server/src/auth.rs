@@ -5,8 +5,8 @@
 
 use crate::error::ApiError;
 use crate::state::{AppState, now};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
@@ -57,12 +57,19 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
 }
 
 pub fn password_matches(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+    PasswordHash::new(stored).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
 }
 
 pub fn validate_password(password: &str) -> Result<(), ApiError> {
     if password.chars().count() < 12 {
-        return Err(ApiError::invalid("password", "must be at least 12 characters"));
+        return Err(ApiError::invalid(
+            "password",
+            "must be at least 12 characters",
+        ));
     }
     Ok(())
 }
@@ -91,22 +98,37 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiErro
         let hash = secret_hash(&secret);
         let found = state.run(move |store| store.find_token(&hash)).await?;
         return match found {
-            Some((token, user)) if token.is_usable(now()) => Ok(Caller { user, scope: token.scope, csrf_token: None }),
+            Some((token, user)) if token.is_usable(now()) => Ok(Caller {
+                user,
+                scope: token.scope,
+                csrf_token: None,
+            }),
             _ => Err(ApiError::Unauthorized),
         };
     }
     if let Some(session) = session_cookie(&parts.headers) {
         let hash = secret_hash(session);
-        let found = state.run(move |store| store.find_session(&hash, now())).await?;
+        let found = state
+            .run(move |store| store.find_session(&hash, now()))
+            .await?;
         if let Some((session, user)) = found {
-            let caller = Caller { user, scope: Scope::Write, csrf_token: Some(session.csrf_token) };
+            let caller = Caller {
+                user,
+                scope: Scope::Write,
+                csrf_token: Some(session.csrf_token),
+            };
             // Browser sessions on the JSON API must prove same origin for writes;
             // forms carry the token in a field, checked by `CsrfForm`.
             let is_api = parts.uri.path().starts_with("/api/");
             if is_api && is_mutating(&parts.method) {
-                let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+                let sent = parts
+                    .headers
+                    .get("x-csrf-token")
+                    .and_then(|v| v.to_str().ok());
                 if sent != caller.csrf_token.as_deref() {
-                    return Err(ApiError::Forbidden("missing or wrong X-CSRF-Token header".into()));
+                    return Err(ApiError::Forbidden(
+                        "missing or wrong X-CSRF-Token header".into(),
+                    ));
                 }
             }
             return Ok(caller);
@@ -128,12 +150,19 @@ async fn require(parts: &mut Parts, state: &AppState, floor: Role) -> Result<Cal
             caller
         }
     };
-    if permits(caller.user.role, caller.scope, floor, is_mutating(&parts.method)) {
+    if permits(
+        caller.user.role,
+        caller.scope,
+        floor,
+        is_mutating(&parts.method),
+    ) {
         Ok(caller)
     } else if caller.scope == Scope::Read && caller.user.role >= floor {
         Err(ApiError::Forbidden("this token is read-only".into()))
     } else {
-        Err(ApiError::Forbidden(format!("this needs the {floor} role or above")))
+        Err(ApiError::Forbidden(format!(
+            "this needs the {floor} role or above"
+        )))
     }
 }
 
@@ -144,7 +173,10 @@ macro_rules! role_extractor {
 
         impl FromRequestParts<AppState> for $name {
             type Rejection = ApiError;
-            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &AppState,
+            ) -> Result<Self, Self::Rejection> {
                 require(parts, state, $role).await.map($name)
             }
         }

@@ -12,7 +12,10 @@ use serde::Serialize;
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{message}")]
-    BadRequest { message: String, field: Option<String> },
+    BadRequest {
+        message: String,
+        field: Option<String>,
+    },
     #[error("authentication required")]
     Unauthorized,
     #[error("{0}")]
@@ -20,7 +23,10 @@ pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
     #[error("{message}")]
-    Conflict { message: String, allowed: Vec<String> },
+    Conflict {
+        message: String,
+        allowed: Vec<String>,
+    },
     #[error("{}", DomainError::Invalid(.0.clone()))]
     Invalid(Vec<FieldError>),
     #[error("internal error")]
@@ -44,7 +50,10 @@ pub struct Problem {
 
 impl ApiError {
     pub fn bad_request(field: Option<&str>, message: impl Into<String>) -> Self {
-        ApiError::BadRequest { message: message.into(), field: field.map(str::to_string) }
+        ApiError::BadRequest {
+            message: message.into(),
+            field: field.map(str::to_string),
+        }
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
@@ -67,7 +76,10 @@ impl ApiError {
         let status = self.status();
         let (errors, allowed) = match self {
             ApiError::Invalid(errors) => (errors.clone(), vec![]),
-            ApiError::BadRequest { message, field: Some(field) } => (vec![FieldError::new(field, message)], vec![]),
+            ApiError::BadRequest {
+                message,
+                field: Some(field),
+            } => (vec![FieldError::new(field, message)], vec![]),
             ApiError::Conflict { allowed, .. } => (vec![], allowed.clone()),
             _ => (vec![], vec![]),
         };
@@ -89,13 +101,15 @@ impl IntoResponse for ApiError {
             tracing::error!(%detail, "internal error");
         }
         let mut response = (self.status(), Json(self.problem())).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, "application/problem+json".parse().expect("static header"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            "application/problem+json".parse().expect("static header"),
+        );
         if matches!(self, ApiError::Unauthorized) {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, "Bearer realm=\"firebreak\"".parse().expect("static header"));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                "Bearer realm=\"firebreak\"".parse().expect("static header"),
+            );
         }
         response
     }
@@ -114,9 +128,14 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
-            StoreError::AlreadyExists(what) => ApiError::Conflict { message: format!("{what} already exists"), allowed: vec![] },
+            StoreError::AlreadyExists(what) => ApiError::Conflict {
+                message: format!("{what} already exists"),
+                allowed: vec![],
+            },
             StoreError::Domain(domain) => domain.into(),
-            StoreError::Backend(_) | StoreError::Corrupt(_) => ApiError::Internal(error.to_string()),
+            StoreError::Backend(_) | StoreError::Corrupt(_) => {
+                ApiError::Internal(error.to_string())
+            }
         }
     }
 }
@@ -124,7 +143,9 @@ impl From<StoreError> for ApiError {
 /// Splits serde's "path: message" so the problem names the field.
 fn field_of(detail: &str) -> (Option<String>, String) {
     match detail.split_once(": ") {
-        Some((path, rest)) if !path.contains(' ') && path != "." => (Some(path.to_string()), rest.to_string()),
+        Some((path, rest)) if !path.contains(' ') && path != "." => {
+            (Some(path.to_string()), rest.to_string())
+        }
         _ => (None, detail.to_string()),
     }
 }
@@ -136,10 +157,13 @@ impl From<JsonRejection> for ApiError {
             .strip_prefix("Failed to deserialize the JSON body into the target type: ")
             .unwrap_or(&detail);
         let (field, message) = field_of(detail);
-        ApiError::BadRequest { message: match &field {
-            Some(f) => format!("{f}: {message}"),
-            None => message,
-        }, field }
+        ApiError::BadRequest {
+            message: match &field {
+                Some(f) => format!("{f}: {message}"),
+                None => message,
+            },
+            field,
+        }
     }
 }
 

@@ -34,9 +34,15 @@ pub const ADMIN_TOKEN_FILE: &str = "admin-token";
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     #[error("cannot create the data directory {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot read or write {path}: {source}")]
-    File { path: PathBuf, source: std::io::Error },
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} is not a Firebreak signing key (expected 64 hex characters)")]
     BadKey { path: PathBuf },
     #[error("cannot open the database: {0}")]
@@ -54,16 +60,28 @@ pub struct Prepared {
 /// creates the signing key, and on an empty database creates the user `admin`
 /// with a token written to `<data-dir>/admin-token` (mode 0600).
 pub fn prepare(data_dir: &Path, signing_key: Option<&Path>) -> Result<Prepared, SetupError> {
-    std::fs::create_dir_all(data_dir).map_err(|source| SetupError::DataDir { path: data_dir.into(), source })?;
+    std::fs::create_dir_all(data_dir).map_err(|source| SetupError::DataDir {
+        path: data_dir.into(),
+        source,
+    })?;
     let key_path = signing_key.map_or_else(|| data_dir.join(SIGNING_KEY_FILE), Path::to_path_buf);
     let signer = load_or_create_key(&key_path)?;
     let public_path = data_dir.join(PUBLIC_KEY_FILE);
-    std::fs::write(&public_path, format!("{}\n", signer.public_key_hex()))
-        .map_err(|source| SetupError::File { path: public_path, source })?;
+    std::fs::write(&public_path, format!("{}\n", signer.public_key_hex())).map_err(|source| {
+        SetupError::File {
+            path: public_path,
+            source,
+        }
+    })?;
     let store = SqliteStore::open(&data_dir.join(DATABASE_FILE))?;
     let mut admin_token_file = None;
     if store.user_count()? == 0 {
-        store.create_user(&User { name: "admin".into(), role: Role::Admin, password_hash: None, created_at: now() })?;
+        store.create_user(&User {
+            name: "admin".into(),
+            role: Role::Admin,
+            password_hash: None,
+            created_at: now(),
+        })?;
         let (record, secret) = new_token("admin", "first admin token", Scope::Write, None);
         store.create_token(&record)?;
         let path = data_dir.join(ADMIN_TOKEN_FILE);
@@ -71,13 +89,19 @@ pub fn prepare(data_dir: &Path, signing_key: Option<&Path>) -> Result<Prepared, 
         admin_token_file = Some(path);
     }
     Ok(Prepared {
-        state: AppState { store: Arc::new(store), signer: Arc::new(signer) },
+        state: AppState {
+            store: Arc::new(store),
+            signer: Arc::new(signer),
+        },
         admin_token_file,
     })
 }
 
 fn write_private(path: &Path, contents: &str) -> Result<(), SetupError> {
-    let io = |source| SetupError::File { path: path.into(), source };
+    let io = |source| SetupError::File {
+        path: path.into(),
+        source,
+    };
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -97,12 +121,21 @@ fn load_or_create_key(path: &Path) -> Result<CheckpointSigner, SetupError> {
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             let mut secret = [0u8; 32];
-            getrandom::getrandom(&mut secret).map_err(|e| SetupError::File { path: path.into(), source: std::io::Error::other(e.to_string()) })?;
+            getrandom::getrandom(&mut secret).map_err(|e| SetupError::File {
+                path: path.into(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
             let signer = CheckpointSigner::from_secret(secret);
-            write_private(path, &format!("{}\n", firebreak_core::timeline::hex(&signer.secret())))?;
+            write_private(
+                path,
+                &format!("{}\n", firebreak_core::timeline::hex(&signer.secret())),
+            )?;
             Ok(signer)
         }
-        Err(source) => Err(SetupError::File { path: path.into(), source }),
+        Err(source) => Err(SetupError::File {
+            path: path.into(),
+            source,
+        }),
     }
 }
 
@@ -113,7 +146,9 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(ui::routes())
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(4 * 1024 * 1024))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            4 * 1024 * 1024,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -137,7 +172,9 @@ pub async fn serve(
             }
         }
     });
-    let result = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    let result = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
     ticker.abort();
     result
 }

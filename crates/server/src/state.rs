@@ -31,8 +31,12 @@ impl AppState {
     /// (D18), so that cutting off the newest events is caught.
     pub async fn checkpoint(&self, reason: String, force: bool) -> Result<(), ApiError> {
         let signer = self.signer.clone();
-        self.run(move |store| store.write_checkpoint(&signer, &reason, force, now()).map(|_| ()))
-            .await
+        self.run(move |store| {
+            store
+                .write_checkpoint(&signer, &reason, force, now())
+                .map(|_| ())
+        })
+        .await
     }
 }
 

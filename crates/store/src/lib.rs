@@ -101,7 +101,8 @@ pub struct Page<T> {
 }
 
 /// A domain operation on one incident, given the record and the inventory.
-pub type IncidentOperation<'a> = &'a mut dyn FnMut(&Incident, &[AiSystem]) -> Result<Change, DomainError>;
+pub type IncidentOperation<'a> =
+    &'a mut dyn FnMut(&Incident, &[AiSystem]) -> Result<Change, DomainError>;
 
 pub trait Store: Send + Sync {
     fn user_count(&self) -> StoreResult<u64>;
@@ -117,19 +118,49 @@ pub trait Store: Send + Sync {
     fn revoke_token(&self, id: &str, now: Timestamp) -> StoreResult<TokenRecord>;
 
     fn create_session(&self, session: &SessionRecord) -> StoreResult<()>;
-    fn find_session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<(SessionRecord, User)>>;
+    fn find_session(
+        &self,
+        id_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<(SessionRecord, User)>>;
     fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
 
     fn list_systems(&self) -> StoreResult<Vec<AiSystem>>;
     fn get_system(&self, slug: &str) -> StoreResult<AiSystem>;
-    fn register_system(&self, slug: &str, details: SystemDetails, actor: &str, now: Timestamp) -> StoreResult<AiSystem>;
-    fn update_system(&self, slug: &str, patch: SystemPatch, actor: &str, now: Timestamp) -> StoreResult<AiSystem>;
+    fn register_system(
+        &self,
+        slug: &str,
+        details: SystemDetails,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<AiSystem>;
+    fn update_system(
+        &self,
+        slug: &str,
+        patch: SystemPatch,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<AiSystem>;
 
-    fn declare_incident(&self, input: DeclareIncident, actor: &str, now: Timestamp) -> StoreResult<Incident>;
+    fn declare_incident(
+        &self,
+        input: DeclareIncident,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<Incident>;
     /// Runs `operation` on the incident in one transaction and keeps its result.
-    fn change_incident(&self, number: u64, operation: IncidentOperation<'_>, now: Timestamp) -> StoreResult<Incident>;
+    fn change_incident(
+        &self,
+        number: u64,
+        operation: IncidentOperation<'_>,
+        now: Timestamp,
+    ) -> StoreResult<Incident>;
     fn get_incident(&self, number: u64) -> StoreResult<Incident>;
-    fn list_incidents(&self, filter: &IncidentFilter, page: PageRequest) -> StoreResult<Page<Incident>>;
+    fn list_incidents(
+        &self,
+        filter: &IncidentFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Incident>>;
     fn all_incidents(&self) -> StoreResult<Vec<Incident>>;
 
     /// The events of one stream, e.g. `INC-3` or `system:scoring`, in order.

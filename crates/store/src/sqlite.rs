@@ -3,8 +3,8 @@
 //! connection (SQLite has one writer anyway); reads use a small pool.
 
 use crate::{
-    IncidentFilter, IncidentOperation, Page, PageRequest, SessionRecord, Store, StoreError, StoreResult,
-    TokenRecord, User, system_stream,
+    IncidentFilter, IncidentOperation, Page, PageRequest, SessionRecord, Store, StoreError,
+    StoreResult, TokenRecord, User, system_stream,
 };
 use firebreak_core::canonical::canonical_json;
 use firebreak_core::checkpoint::{ChainHead, Checkpoint, CheckpointBody, CheckpointSigner};
@@ -41,7 +41,8 @@ fn corrupt(what: impl std::fmt::Display) -> StoreError {
 }
 
 fn parse_time(text: &str) -> StoreResult<Timestamp> {
-    text.parse().map_err(|e| corrupt(format!("timestamp `{text}`: {e}")))
+    text.parse()
+        .map_err(|e| corrupt(format!("timestamp `{text}`: {e}")))
 }
 
 fn parse_optional_time(text: Option<String>) -> StoreResult<Option<Timestamp>> {
@@ -78,7 +79,10 @@ impl SqliteStore {
         let writer = Self::connect(path)?;
         let version: i64 = writer.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version == 0 {
-            return Err(corrupt(format!("{} is not a Firebreak database", path.display())));
+            return Err(corrupt(format!(
+                "{} is not a Firebreak database",
+                path.display()
+            )));
         }
         Ok(Self {
             path: path.to_path_buf(),
@@ -97,8 +101,12 @@ impl SqliteStore {
     }
 
     fn write<T>(&self, work: impl FnOnce(&Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
-        let mut connection = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let transaction = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut connection = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let transaction =
+            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let result = work(&transaction)?;
         transaction.commit()?;
         Ok(result)
@@ -120,7 +128,8 @@ impl SqliteStore {
 }
 
 fn migrate(connection: &mut Connection) -> StoreResult<()> {
-    let applied: usize = connection.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    let applied: usize =
+        connection.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
     if applied > MIGRATIONS.len() {
         return Err(corrupt(format!(
             "the database has schema version {applied}, newer than this Firebreak ({}); upgrade Firebreak",
@@ -136,11 +145,15 @@ fn migrate(connection: &mut Connection) -> StoreResult<()> {
     Ok(())
 }
 
-fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, Option<String>, String)> {
+fn user_from_row(
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(String, String, Option<String>, String)> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
 }
 
-fn build_user((name, role, password_hash, created_at): (String, String, Option<String>, String)) -> StoreResult<User> {
+fn build_user(
+    (name, role, password_hash, created_at): (String, String, Option<String>, String),
+) -> StoreResult<User> {
     Ok(User {
         name,
         role: role.parse().map_err(corrupt)?,
@@ -151,10 +164,28 @@ fn build_user((name, role, password_hash, created_at): (String, String, Option<S
 
 const TOKEN_COLUMNS: &str = "t.id, t.user_name, t.secret_hash, t.scope, t.description, t.created_at, t.expires_at, t.revoked_at";
 
-type TokenRow = (String, String, String, String, String, String, Option<String>, Option<String>);
+type TokenRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?))
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+    ))
 }
 
 fn build_token(row: TokenRow) -> StoreResult<TokenRecord> {
@@ -172,9 +203,11 @@ fn build_token(row: TokenRow) -> StoreResult<TokenRecord> {
 }
 
 fn load_systems(connection: &Connection) -> StoreResult<Vec<AiSystem>> {
-    let mut statement = connection.prepare("SELECT record FROM systems WHERE org_id = ?1 ORDER BY slug")?;
+    let mut statement =
+        connection.prepare("SELECT record FROM systems WHERE org_id = ?1 ORDER BY slug")?;
     let rows = statement.query_map([ORG], |row| row.get::<_, String>(0))?;
-    rows.map(|text| from_json(&text?, "system record")).collect()
+    rows.map(|text| from_json(&text?, "system record"))
+        .collect()
 }
 
 fn load_incident(connection: &Connection, number: u64) -> StoreResult<Incident> {
@@ -185,7 +218,8 @@ fn load_incident(connection: &Connection, number: u64) -> StoreResult<Incident> 
             |row| row.get(0),
         )
         .optional()?;
-    let text = text.ok_or_else(|| StoreError::NotFound(format!("incident {}", public_id(number))))?;
+    let text =
+        text.ok_or_else(|| StoreError::NotFound(format!("incident {}", public_id(number))))?;
     from_json(&text, "incident record")
 }
 
@@ -273,7 +307,18 @@ fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 10]> {
 }
 
 fn build_event(fields: [String; 10]) -> StoreResult<Event> {
-    let [stream, seq, kind, occurred_at, recorded_at, actor, body, state_hash, prev_hash, hash] = fields;
+    let [
+        stream,
+        seq,
+        kind,
+        occurred_at,
+        recorded_at,
+        actor,
+        body,
+        state_hash,
+        prev_hash,
+        hash,
+    ] = fields;
     Ok(Event {
         seq: seq.parse().map_err(corrupt)?,
         kind: kind.parse::<EventKind>().map_err(corrupt)?,
@@ -288,12 +333,16 @@ fn build_event(fields: [String; 10]) -> StoreResult<Event> {
     })
 }
 
-const EVENT_COLUMNS: &str = "stream, seq, kind, occurred_at, recorded_at, actor, body, state_hash, prev_hash, hash";
+const EVENT_COLUMNS: &str =
+    "stream, seq, kind, occurred_at, recorded_at, actor, body, state_hash, prev_hash, hash";
 
 fn load_checkpoints(connection: &Connection) -> StoreResult<Vec<Checkpoint>> {
-    let mut statement =
-        connection.prepare("SELECT body, public_key, signature FROM checkpoints WHERE org_id = ?1 ORDER BY number")?;
-    let rows = statement.query_map([ORG], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?)))?;
+    let mut statement = connection.prepare(
+        "SELECT body, public_key, signature FROM checkpoints WHERE org_id = ?1 ORDER BY number",
+    )?;
+    let rows = statement.query_map([ORG], |row| {
+        Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?))
+    })?;
     rows.map(|row| {
         let (body, public_key, signature) = row?;
         Ok(Checkpoint {
@@ -312,7 +361,11 @@ fn chain_heads(connection: &Connection) -> StoreResult<Vec<ChainHead>> {
          ORDER BY stream",
     )?;
     let rows = statement.query_map([ORG], |row| {
-        Ok(ChainHead { stream: row.get(0)?, seq: row.get::<_, i64>(1)? as u64, hash: row.get(2)? })
+        Ok(ChainHead {
+            stream: row.get(0)?,
+            seq: row.get::<_, i64>(1)? as u64,
+            hash: row.get(2)?,
+        })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -328,7 +381,13 @@ fn raw_state_hash(text: &str) -> String {
 
 impl Store for SqliteStore {
     fn user_count(&self) -> StoreResult<u64> {
-        self.read(|c| Ok(c.query_row("SELECT count(*) FROM users WHERE org_id = ?1", [ORG], |r| r.get::<_, i64>(0))? as u64))
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT count(*) FROM users WHERE org_id = ?1", [ORG], |r| {
+                    r.get::<_, i64>(0)
+                })? as u64,
+            )
+        })
     }
 
     fn create_user(&self, user: &User) -> StoreResult<()> {
@@ -459,7 +518,11 @@ impl Store for SqliteStore {
         })
     }
 
-    fn find_session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<(SessionRecord, User)>> {
+    fn find_session(
+        &self,
+        id_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<(SessionRecord, User)>> {
         let found = self.read(|c| {
             Ok(c.query_row(
                 "SELECT s.id_hash, s.user_name, s.csrf_token, s.expires_at, u.name, u.role, u.password_hash, u.created_at
@@ -478,7 +541,12 @@ impl Store for SqliteStore {
         let Some(((id_hash, user, csrf_token, expires_at), user_row)) = found else {
             return Ok(None);
         };
-        let session = SessionRecord { id_hash, user, csrf_token, expires_at: parse_time(&expires_at)? };
+        let session = SessionRecord {
+            id_hash,
+            user,
+            csrf_token,
+            expires_at: parse_time(&expires_at)?,
+        };
         if session.expires_at <= now {
             return Ok(None);
         }
@@ -487,7 +555,10 @@ impl Store for SqliteStore {
 
     fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
         self.write(|t| {
-            t.execute("DELETE FROM sessions WHERE org_id = ?1 AND id_hash = ?2", params![ORG, id_hash])?;
+            t.execute(
+                "DELETE FROM sessions WHERE org_id = ?1 AND id_hash = ?2",
+                params![ORG, id_hash],
+            )?;
             Ok(())
         })
     }
@@ -505,18 +576,30 @@ impl Store for SqliteStore {
                     |row| row.get(0),
                 )
                 .optional()?;
-            from_json(&text.ok_or_else(|| StoreError::NotFound(format!("system {slug}")))?, "system record")
+            from_json(
+                &text.ok_or_else(|| StoreError::NotFound(format!("system {slug}")))?,
+                "system record",
+            )
         })
     }
 
-    fn register_system(&self, slug: &str, details: SystemDetails, actor: &str, now: Timestamp) -> StoreResult<AiSystem> {
+    fn register_system(
+        &self,
+        slug: &str,
+        details: SystemDetails,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<AiSystem> {
         self.write(|t| {
             let systems = load_systems(t)?;
             if systems.iter().any(|s| s.slug == slug) {
                 return Err(StoreError::AlreadyExists(format!("system {slug}")));
             }
             system::validate_system(slug, &details, &dependency_graph(&systems, slug))?;
-            let system = AiSystem { slug: slug.to_string(), details };
+            let system = AiSystem {
+                slug: slug.to_string(),
+                details,
+            };
             save_system(t, &system)?;
             let draft = EventDraft {
                 kind: EventKind::SystemRegistered,
@@ -524,12 +607,24 @@ impl Store for SqliteStore {
                 actor: actor.to_string(),
                 body: json!({ "system": system }),
             };
-            append_events(t, &system_stream(slug), vec![draft], &state_hash(&system), now)?;
+            append_events(
+                t,
+                &system_stream(slug),
+                vec![draft],
+                &state_hash(&system),
+                now,
+            )?;
             Ok(system)
         })
     }
 
-    fn update_system(&self, slug: &str, patch: SystemPatch, actor: &str, now: Timestamp) -> StoreResult<AiSystem> {
+    fn update_system(
+        &self,
+        slug: &str,
+        patch: SystemPatch,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<AiSystem> {
         self.write(|t| {
             let systems = load_systems(t)?;
             let current = systems
@@ -541,7 +636,10 @@ impl Store for SqliteStore {
                 return Err(DomainError::field("patch", "changes nothing").into());
             }
             system::validate_system(slug, &details, &dependency_graph(&systems, slug))?;
-            let updated = AiSystem { slug: slug.to_string(), details };
+            let updated = AiSystem {
+                slug: slug.to_string(),
+                details,
+            };
             save_system(t, &updated)?;
             let draft = EventDraft {
                 kind: EventKind::SystemUpdated,
@@ -549,12 +647,23 @@ impl Store for SqliteStore {
                 actor: actor.to_string(),
                 body: json!({ "from": current.details, "to": updated.details }),
             };
-            append_events(t, &system_stream(slug), vec![draft], &state_hash(&updated), now)?;
+            append_events(
+                t,
+                &system_stream(slug),
+                vec![draft],
+                &state_hash(&updated),
+                now,
+            )?;
             Ok(updated)
         })
     }
 
-    fn declare_incident(&self, input: DeclareIncident, actor: &str, now: Timestamp) -> StoreResult<Incident> {
+    fn declare_incident(
+        &self,
+        input: DeclareIncident,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<Incident> {
         self.write(|t| {
             let systems = load_systems(t)?;
             let number: i64 = t.query_row(
@@ -564,18 +673,35 @@ impl Store for SqliteStore {
             )?;
             let change = incident::declare(input, number as u64, actor, &systems, now)?;
             save_incident(t, &change.incident)?;
-            append_events(t, &change.incident.public_id(), change.events, &state_hash(&change.incident), now)?;
+            append_events(
+                t,
+                &change.incident.public_id(),
+                change.events,
+                &state_hash(&change.incident),
+                now,
+            )?;
             Ok(change.incident)
         })
     }
 
-    fn change_incident(&self, number: u64, operation: IncidentOperation<'_>, now: Timestamp) -> StoreResult<Incident> {
+    fn change_incident(
+        &self,
+        number: u64,
+        operation: IncidentOperation<'_>,
+        now: Timestamp,
+    ) -> StoreResult<Incident> {
         self.write(|t| {
             let current = load_incident(t, number)?;
             let systems = load_systems(t)?;
             let change = operation(&current, &systems)?;
             save_incident(t, &change.incident)?;
-            append_events(t, &change.incident.public_id(), change.events, &state_hash(&change.incident), now)?;
+            append_events(
+                t,
+                &change.incident.public_id(),
+                change.events,
+                &state_hash(&change.incident),
+                now,
+            )?;
             Ok(change.incident)
         })
     }
@@ -584,7 +710,11 @@ impl Store for SqliteStore {
         self.read(|c| load_incident(c, number))
     }
 
-    fn list_incidents(&self, filter: &IncidentFilter, page: PageRequest) -> StoreResult<Page<Incident>> {
+    fn list_incidents(
+        &self,
+        filter: &IncidentFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Incident>> {
         let mut sql = String::from("SELECT record FROM incidents WHERE org_id = ?");
         let mut values: Vec<SqlValue> = vec![SqlValue::Integer(ORG)];
         let mut any_of = |sql: &mut String, path: &str, options: Vec<String>| {
@@ -594,13 +724,41 @@ impl Store for SqliteStore {
                 values.extend(options.into_iter().map(SqlValue::Text));
             }
         };
-        any_of(&mut sql, "$.status", filter.statuses.iter().map(|s| s.as_str().to_string()).collect());
-        any_of(&mut sql, "$.severity", filter.severities.iter().map(|s| s.as_str().to_string()).collect());
+        any_of(
+            &mut sql,
+            "$.status",
+            filter
+                .statuses
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
+        );
+        any_of(
+            &mut sql,
+            "$.severity",
+            filter
+                .severities
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
+        );
         if let Some(kind) = filter.kind {
-            any_of(&mut sql, "$.kind", vec![serde_json::to_value(kind).unwrap().as_str().unwrap_or_default().to_string()]);
+            any_of(
+                &mut sql,
+                "$.kind",
+                vec![
+                    serde_json::to_value(kind)
+                        .unwrap()
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                ],
+            );
         }
         if let Some(system) = &filter.system {
-            sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(record, '$.systems') WHERE value = ?)");
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM json_each(record, '$.systems') WHERE value = ?)",
+            );
             values.push(SqlValue::Text(system.clone()));
         }
         if let Some(text) = filter.text.as_ref().filter(|t| !t.trim().is_empty()) {
@@ -617,8 +775,11 @@ impl Store for SqliteStore {
         values.push(SqlValue::Integer(page.limit as i64 + 1));
         let mut items: Vec<Incident> = self.read(|c| {
             let mut statement = c.prepare(&sql)?;
-            let rows = statement.query_map(rusqlite::params_from_iter(values), |row| row.get::<_, String>(0))?;
-            rows.map(|text| from_json(&text?, "incident record")).collect()
+            let rows = statement.query_map(rusqlite::params_from_iter(values), |row| {
+                row.get::<_, String>(0)
+            })?;
+            rows.map(|text| from_json(&text?, "incident record"))
+                .collect()
         })?;
         let next_cursor = if items.len() > page.limit {
             items.truncate(page.limit);
@@ -631,15 +792,19 @@ impl Store for SqliteStore {
 
     fn all_incidents(&self) -> StoreResult<Vec<Incident>> {
         self.read(|c| {
-            let mut statement = c.prepare("SELECT record FROM incidents WHERE org_id = ?1 ORDER BY number")?;
+            let mut statement =
+                c.prepare("SELECT record FROM incidents WHERE org_id = ?1 ORDER BY number")?;
             let rows = statement.query_map([ORG], |row| row.get::<_, String>(0))?;
-            rows.map(|text| from_json(&text?, "incident record")).collect()
+            rows.map(|text| from_json(&text?, "incident record"))
+                .collect()
         })
     }
 
     fn events(&self, stream: &str) -> StoreResult<Vec<Event>> {
         self.read(|c| {
-            let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE org_id = ?1 AND stream = ?2 ORDER BY seq");
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE org_id = ?1 AND stream = ?2 ORDER BY seq"
+            );
             let mut statement = c.prepare(&sql)?;
             let rows = statement.query_map(params![ORG, stream], event_from_row)?;
             rows.map(|row| build_event(row?)).collect()
@@ -685,17 +850,25 @@ impl Store for SqliteStore {
             c.execute_batch("BEGIN")?;
             let result = (|| {
                 let mut ledger = Ledger::default();
-                let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE org_id = ?1 ORDER BY stream, seq");
+                let sql = format!(
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE org_id = ?1 ORDER BY stream, seq"
+                );
                 let mut statement = c.prepare(&sql)?;
                 for row in statement.query_map([ORG], event_from_row)? {
                     let event = build_event(row?)?;
-                    ledger.streams.entry(event.stream.clone()).or_default().push(event);
+                    ledger
+                        .streams
+                        .entry(event.stream.clone())
+                        .or_default()
+                        .push(event);
                 }
                 let mut records = c.prepare(
                     "SELECT 'INC-' || number, record FROM incidents WHERE org_id = ?1
                      UNION ALL SELECT 'system:' || slug, record FROM systems WHERE org_id = ?1",
                 )?;
-                for row in records.query_map([ORG], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+                for row in records.query_map([ORG], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })? {
                     let (stream, text) = row?;
                     ledger.records.insert(stream, raw_state_hash(&text));
                 }

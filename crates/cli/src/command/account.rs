@@ -20,7 +20,10 @@ pub async fn login(args: LoginArgs) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let config = serde_json::to_string_pretty(&Config { url: args.url.clone(), token })?;
+    let config = serde_json::to_string_pretty(&Config {
+        url: args.url.clone(),
+        token,
+    })?;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -29,7 +32,13 @@ pub async fn login(args: LoginArgs) -> Result<()> {
         .open(&path)
         .and_then(|mut f| f.write_all(config.as_bytes()))
         .with_context(|| format!("cannot write {}", path.display()))?;
-    println!("logged in to {} as {} ({}); saved to {}", args.url, text(&me["name"]), text(&me["role"]), path.display());
+    println!(
+        "logged in to {} as {} ({}); saved to {}",
+        args.url,
+        text(&me["name"]),
+        text(&me["role"]),
+        path.display()
+    );
     Ok(())
 }
 
@@ -38,26 +47,55 @@ fn user_rows(users: &Value) -> Vec<Vec<String>> {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|u| vec![text(&u["name"]), text(&u["role"]), text(&u["has_password"]), text(&u["created_at"])])
+        .map(|u| {
+            vec![
+                text(&u["name"]),
+                text(&u["role"]),
+                text(&u["has_password"]),
+                text(&u["created_at"]),
+            ]
+        })
         .collect()
 }
 
 pub async fn user(command: UserCommand) -> Result<()> {
     let client = Client::from_environment()?;
     match command {
-        UserCommand::Add { name, role, password_stdin, json } => {
-            let password = if password_stdin { Some(read_secret_line("password")?) } else { None };
-            let created = client.post("/api/v1/users", json!({ "name": name, "role": role, "password": password })).await?;
+        UserCommand::Add {
+            name,
+            role,
+            password_stdin,
+            json,
+        } => {
+            let password = if password_stdin {
+                Some(read_secret_line("password")?)
+            } else {
+                None
+            };
+            let created = client
+                .post(
+                    "/api/v1/users",
+                    json!({ "name": name, "role": role, "password": password }),
+                )
+                .await?;
             if json {
                 output::json(&created);
             } else {
-                println!("created user {} ({})", text(&created["name"]), text(&created["role"]));
+                println!(
+                    "created user {} ({})",
+                    text(&created["name"]),
+                    text(&created["role"])
+                );
             }
         }
         UserCommand::Passwd { name } => {
             let password = read_secret_line("password")?;
             client
-                .send(Method::PUT, &format!("/api/v1/users/{}/password", encode(&name)), Some(json!({ "password": password })))
+                .send(
+                    Method::PUT,
+                    &format!("/api/v1/users/{}/password", encode(&name)),
+                    Some(json!({ "password": password })),
+                )
                 .await?;
             println!("password set for {name}");
         }
@@ -89,7 +127,12 @@ const TOKEN_HEADERS: [&str; 6] = ["ID", "USER", "SCOPE", "DESCRIPTION", "EXPIRES
 pub async fn token(command: TokenCommand) -> Result<()> {
     let client = Client::from_environment()?;
     match command {
-        TokenCommand::Create { description, scope, expires_in_days, json } => {
+        TokenCommand::Create {
+            description,
+            scope,
+            expires_in_days,
+            json,
+        } => {
             let created = client
                 .post(
                     "/api/v1/tokens",
@@ -99,7 +142,11 @@ pub async fn token(command: TokenCommand) -> Result<()> {
             if json {
                 output::json(&created);
             } else {
-                println!("created token {} ({})", text(&created["id"]), text(&created["scope"]));
+                println!(
+                    "created token {} ({})",
+                    text(&created["id"]),
+                    text(&created["scope"])
+                );
                 println!("secret (shown once): {}", text(&created["secret"]));
             }
         }
@@ -108,12 +155,23 @@ pub async fn token(command: TokenCommand) -> Result<()> {
             if flag.json {
                 output::json(&tokens);
             } else {
-                let rows: Vec<_> = tokens.as_array().into_iter().flatten().map(token_row).collect();
+                let rows: Vec<_> = tokens
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(token_row)
+                    .collect();
                 output::table(&TOKEN_HEADERS, &rows);
             }
         }
         TokenCommand::Revoke { id, json } => {
-            let revoked = client.send(Method::DELETE, &format!("/api/v1/tokens/{}", encode(&id)), None).await?;
+            let revoked = client
+                .send(
+                    Method::DELETE,
+                    &format!("/api/v1/tokens/{}", encode(&id)),
+                    None,
+                )
+                .await?;
             if json {
                 output::json(&revoked);
             } else {

@@ -35,7 +35,14 @@ fn print_incident(incident: &Value) {
         .flatten()
         .map(|r| format!("{}={}", text(&r["role"]), text(&r["user"])))
         .collect();
-    pairs.push(("roles", if roles.is_empty() { "-".into() } else { roles.join(", ") }));
+    pairs.push((
+        "roles",
+        if roles.is_empty() {
+            "-".into()
+        } else {
+            roles.join(", ")
+        },
+    ));
     for field in TimeField::ALL {
         pairs.push((field.as_str(), text(&times[field.as_str()])));
     }
@@ -49,7 +56,8 @@ fn print_timeline(events: &Value) {
         .into_iter()
         .flatten()
         .map(|e| {
-            let event: Option<firebreak_core::timeline::Event> = serde_json::from_value(e.clone()).ok();
+            let event: Option<firebreak_core::timeline::Event> =
+                serde_json::from_value(e.clone()).ok();
             vec![
                 text(&e["seq"]),
                 text(&e["occurred_at"]),
@@ -63,15 +71,31 @@ fn print_timeline(events: &Value) {
 }
 
 fn done(json: bool, value: &Value, message: impl FnOnce() -> String) {
-    if json { output::json(value) } else { println!("{}", message()) }
+    if json {
+        output::json(value)
+    } else {
+        println!("{}", message())
+    }
 }
 
 pub async fn run(command: IncidentCommand) -> Result<()> {
     let client = Client::from_environment()?;
     match command {
         IncidentCommand::Declare {
-            title, severity, rationale, systems, summary, kind, harms, model_versions, people_affected, tags,
-            impact_started, detected, aware, json,
+            title,
+            severity,
+            rationale,
+            systems,
+            summary,
+            kind,
+            harms,
+            model_versions,
+            people_affected,
+            tags,
+            impact_started,
+            detected,
+            aware,
+            json,
         } => {
             let body = json!({
                 "title": title,
@@ -89,16 +113,38 @@ pub async fn run(command: IncidentCommand) -> Result<()> {
                 "aware_at": timestamp_flag("aware", &aware)?,
             });
             let incident = client.post("/api/v1/incidents", body).await?;
-            done(json, &incident, || format!("declared {}: {}", text(&incident["id"]), text(&incident["title"])));
+            done(json, &incident, || {
+                format!(
+                    "declared {}: {}",
+                    text(&incident["id"]),
+                    text(&incident["title"])
+                )
+            });
         }
-        IncidentCommand::List { status, severity, system, kind, text: search, limit, json } => {
+        IncidentCommand::List {
+            status,
+            severity,
+            system,
+            kind,
+            text: search,
+            limit,
+            json,
+        } => {
             let mut query = vec![format!("limit={limit}")];
-            for (key, value) in [("status", status), ("severity", severity), ("system", system), ("kind", kind), ("q", search)] {
+            for (key, value) in [
+                ("status", status),
+                ("severity", severity),
+                ("system", system),
+                ("kind", kind),
+                ("q", search),
+            ] {
                 if let Some(value) = value {
                     query.push(format!("{key}={}", encode(&value)));
                 }
             }
-            let page = client.get(&format!("/api/v1/incidents?{}", query.join("&"))).await?;
+            let page = client
+                .get(&format!("/api/v1/incidents?{}", query.join("&")))
+                .await?;
             if json {
                 output::json(&page);
             } else {
@@ -117,7 +163,10 @@ pub async fn run(command: IncidentCommand) -> Result<()> {
                         ]
                     })
                     .collect();
-                output::table(&["ID", "SEVERITY", "STATUS", "KIND", "SYSTEMS", "TITLE"], &rows);
+                output::table(
+                    &["ID", "SEVERITY", "STATUS", "KIND", "SYSTEMS", "TITLE"],
+                    &rows,
+                );
                 if let Some(cursor) = page["next_cursor"].as_str() {
                     eprintln!("(more: older than INC-{cursor}; raise --limit)");
                 }
@@ -126,7 +175,15 @@ pub async fn run(command: IncidentCommand) -> Result<()> {
         IncidentCommand::Show { id, timeline, json } => {
             let id = incident_id(&id)?;
             let mut incident = client.get(&format!("/api/v1/incidents/{id}")).await?;
-            let events = if timeline { Some(client.get(&format!("/api/v1/incidents/{id}/timeline")).await?) } else { None };
+            let events = if timeline {
+                Some(
+                    client
+                        .get(&format!("/api/v1/incidents/{id}/timeline"))
+                        .await?,
+                )
+            } else {
+                None
+            };
             if json {
                 if let (Some(events), Some(map)) = (events, incident.as_object_mut()) {
                     map.insert("timeline".into(), events);
@@ -140,36 +197,86 @@ pub async fn run(command: IncidentCommand) -> Result<()> {
                 }
             }
         }
-        IncidentCommand::Transition { id, status, reason, at, merged_into, json } => {
+        IncidentCommand::Transition {
+            id,
+            status,
+            reason,
+            at,
+            merged_into,
+            json,
+        } => {
             let id = incident_id(&id)?;
-            let merged_into = merged_into.map(|m| parse_public_id(&m).map_err(InputError)).transpose()?;
+            let merged_into = merged_into
+                .map(|m| parse_public_id(&m).map_err(InputError))
+                .transpose()?;
             let body = json!({ "to": status, "reason": reason, "occurred_at": timestamp_flag("at", &at)?, "merged_into": merged_into });
-            let incident = client.post(&format!("/api/v1/incidents/{id}/transitions"), body).await?;
-            done(json, &incident, || format!("{id} is now {}", text(&incident["status"])));
+            let incident = client
+                .post(&format!("/api/v1/incidents/{id}/transitions"), body)
+                .await?;
+            done(json, &incident, || {
+                format!("{id} is now {}", text(&incident["status"]))
+            });
         }
-        IncidentCommand::Note { id, text: entry, kind, at, json } => {
+        IncidentCommand::Note {
+            id,
+            text: entry,
+            kind,
+            at,
+            json,
+        } => {
             let id = incident_id(&id)?;
-            let body = json!({ "kind": kind, "text": entry, "occurred_at": timestamp_flag("at", &at)? });
-            let event = client.post(&format!("/api/v1/incidents/{id}/entries"), body).await?;
-            done(json, &event, || format!("added {} #{} to {id}", text(&event["kind"]), text(&event["seq"])));
+            let body =
+                json!({ "kind": kind, "text": entry, "occurred_at": timestamp_flag("at", &at)? });
+            let event = client
+                .post(&format!("/api/v1/incidents/{id}/entries"), body)
+                .await?;
+            done(json, &event, || {
+                format!(
+                    "added {} #{} to {id}",
+                    text(&event["kind"]),
+                    text(&event["seq"])
+                )
+            });
         }
-        IncidentCommand::Assign { id, role, user, clear, remove, json } => {
+        IncidentCommand::Assign {
+            id,
+            role,
+            user,
+            clear,
+            remove,
+            json,
+        } => {
             let id = incident_id(&id)?;
             if user.is_none() && !clear {
-                return Err(InputError("name a user, or pass --clear to take the role away".into()).into());
+                return Err(InputError(
+                    "name a user, or pass --clear to take the role away".into(),
+                )
+                .into());
             }
             let body = json!({ "role": role, "user": if clear { None } else { user.clone() }, "remove": remove });
-            let incident = client.post(&format!("/api/v1/incidents/{id}/roles"), body).await?;
+            let incident = client
+                .post(&format!("/api/v1/incidents/{id}/roles"), body)
+                .await?;
             done(json, &incident, || match (clear, remove) {
                 (true, _) => format!("{id}: nobody holds {role} now"),
                 (_, true) => format!("{id}: {} is no longer {role}", user.unwrap_or_default()),
                 _ => format!("{id}: {} is {role}", user.unwrap_or_default()),
             });
         }
-        IncidentCommand::SetTime { id, field, value, reason, json } => {
+        IncidentCommand::SetTime {
+            id,
+            field,
+            value,
+            reason,
+            json,
+        } => {
             let id = incident_id(&id)?;
             let field: TimeField = parse_flag("field", &field)?;
-            let value = if value == "none" { None } else { timestamp_flag(field.as_str(), &Some(value))? };
+            let value = if value == "none" {
+                None
+            } else {
+                timestamp_flag(field.as_str(), &Some(value))?
+            };
             let incident = client
                 .send(
                     Method::PUT,
@@ -177,9 +284,25 @@ pub async fn run(command: IncidentCommand) -> Result<()> {
                     Some(json!({ "value": value, "reason": reason })),
                 )
                 .await?;
-            done(json, &incident, || format!("{id}: {} = {}", field.as_str(), text(&incident["times"][field.as_str()])));
+            done(json, &incident, || {
+                format!(
+                    "{id}: {} = {}",
+                    field.as_str(),
+                    text(&incident["times"][field.as_str()])
+                )
+            });
         }
-        IncidentCommand::Set { id, title, summary, severity, rationale, harms, people_affected, tags, json } => {
+        IncidentCommand::Set {
+            id,
+            title,
+            summary,
+            severity,
+            rationale,
+            harms,
+            people_affected,
+            tags,
+            json,
+        } => {
             let id = incident_id(&id)?;
             let mut patch = Map::new();
             let pairs = [
@@ -197,9 +320,17 @@ pub async fn run(command: IncidentCommand) -> Result<()> {
                 }
             }
             if patch.is_empty() {
-                return Err(InputError("nothing to change: give at least one field flag".into()).into());
+                return Err(
+                    InputError("nothing to change: give at least one field flag".into()).into(),
+                );
             }
-            let incident = client.send(Method::PATCH, &format!("/api/v1/incidents/{id}"), Some(Value::Object(patch))).await?;
+            let incident = client
+                .send(
+                    Method::PATCH,
+                    &format!("/api/v1/incidents/{id}"),
+                    Some(Value::Object(patch)),
+                )
+                .await?;
             done(json, &incident, || format!("updated {id}"));
         }
     }

@@ -8,7 +8,9 @@ use firebreak_core::metrics::{GroupBy, METRICS};
 use serde_json::{Value, json};
 
 fn duration(seconds: &Value) -> String {
-    let Some(s) = seconds.as_f64() else { return "-".into() };
+    let Some(s) = seconds.as_f64() else {
+        return "-".into();
+    };
     if s < 3600.0 {
         format!("{:.0}m", s / 60.0)
     } else if s < 172_800.0 {
@@ -20,7 +22,10 @@ fn duration(seconds: &Value) -> String {
 
 pub async fn run(args: MetricsArgs) -> Result<()> {
     let group_by: GroupBy = super::parse_flag("group-by", &args.group_by)?;
-    let mut query = vec![format!("group_by={}", json!(group_by).as_str().unwrap_or("all"))];
+    let mut query = vec![format!(
+        "group_by={}",
+        json!(group_by).as_str().unwrap_or("all")
+    )];
     for (key, value) in [
         ("from", timestamp_flag("from", &args.from)?),
         ("to", timestamp_flag("to", &args.to)?),
@@ -32,7 +37,9 @@ pub async fn run(args: MetricsArgs) -> Result<()> {
         }
     }
     let client = Client::from_environment()?;
-    let report = client.get(&format!("/api/v1/metrics?{}", query.join("&"))).await?;
+    let report = client
+        .get(&format!("/api/v1/metrics?{}", query.join("&")))
+        .await?;
     if args.json {
         output::json(&report);
         return Ok(());
@@ -47,7 +54,12 @@ pub async fn run(args: MetricsArgs) -> Result<()> {
             let mut row = vec![text(&g["group"]), text(&g["incidents"])];
             row.extend(METRICS.iter().map(|m| {
                 let s = &g["metrics"][m.name];
-                format!("{}/{}/{}", duration(&s["mean_seconds"]), duration(&s["median_seconds"]), duration(&s["p90_seconds"]))
+                format!(
+                    "{}/{}/{}",
+                    duration(&s["mean_seconds"]),
+                    duration(&s["median_seconds"]),
+                    duration(&s["p90_seconds"])
+                )
             }));
             row
         })

@@ -27,20 +27,26 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::System(command) => system::run(command).await.map(|()| ExitCode::SUCCESS),
             Command::Incident(command) => incident::run(command).await.map(|()| ExitCode::SUCCESS),
             Command::Metrics(args) => metrics::run(args).await.map(|()| ExitCode::SUCCESS),
-            Command::Checkpoint(flag) => metrics::checkpoint(flag.json).await.map(|()| ExitCode::SUCCESS),
+            Command::Checkpoint(flag) => metrics::checkpoint(flag.json)
+                .await
+                .map(|()| ExitCode::SUCCESS),
         }
     })
 }
 
 /// Parses a flag's value with the domain's own parser, naming the flag.
 pub fn parse_flag<T: std::str::FromStr<Err = String>>(flag: &str, value: &str) -> Result<T> {
-    value.parse().map_err(|e: String| InputError(format!("--{flag}: {e}")).into())
+    value
+        .parse()
+        .map_err(|e: String| InputError(format!("--{flag}: {e}")).into())
 }
 
 /// Reads one line from standard input (passwords, tokens) without echoing it to logs.
 pub fn read_secret_line(what: &str) -> Result<String> {
     let mut line = String::new();
-    std::io::stdin().read_line(&mut line).with_context(|| format!("cannot read the {what} from standard input"))?;
+    std::io::stdin()
+        .read_line(&mut line)
+        .with_context(|| format!("cannot read the {what} from standard input"))?;
     let secret = line.trim_end_matches(['\r', '\n']).to_string();
     if secret.is_empty() {
         return Err(InputError(format!("no {what} on standard input")).into());

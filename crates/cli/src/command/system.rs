@@ -43,7 +43,9 @@ fn fields_json(fields: SystemFields) -> Result<Map<String, Value>> {
             })
             .collect();
         if let Some(bad) = versions.iter().find_map(|v| v["error"].as_str()) {
-            return Err(InputError(format!("--model-version: `:{bad}` should be `:known-good`")).into());
+            return Err(
+                InputError(format!("--model-version: `:{bad}` should be `:known-good`")).into(),
+            );
         }
         put("model_versions", Some(json!(versions)));
     }
@@ -66,7 +68,11 @@ fn print_system(system: &Value) {
         .into_iter()
         .flatten()
         .map(|m| {
-            let good = if m["known_good"].as_bool() == Some(true) { " (known good)" } else { "" };
+            let good = if m["known_good"].as_bool() == Some(true) {
+                " (known good)"
+            } else {
+                ""
+            };
             format!("{}{good}", text(&m["version"]))
         })
         .collect();
@@ -74,7 +80,14 @@ fn print_system(system: &Value) {
         ("slug", text(&system["slug"])),
         ("name", text(&system["name"])),
         ("purpose", text(&system["business_purpose"])),
-        ("owner", format!("{} {}", text(&system["owner_team"]), text(&system["owner_person"]))),
+        (
+            "owner",
+            format!(
+                "{} {}",
+                text(&system["owner_team"]),
+                text(&system["owner_person"])
+            ),
+        ),
         ("eu ai act", text(&system["eu_risk_category"])),
         ("impact", text(&system["internal_impact"])),
         ("lifecycle", text(&system["lifecycle"])),
@@ -94,7 +107,11 @@ pub async fn run(command: SystemCommand) -> Result<()> {
             let mut body = fields_json(fields)?;
             body.insert("slug".into(), json!(slug));
             let system = client.post("/api/v1/systems", Value::Object(body)).await?;
-            if json { output::json(&system) } else { println!("registered {}", text(&system["slug"])) }
+            if json {
+                output::json(&system)
+            } else {
+                println!("registered {}", text(&system["slug"]))
+            }
         }
         SystemCommand::List(flag) => {
             let systems = client.get("/api/v1/systems").await?;
@@ -116,22 +133,48 @@ pub async fn run(command: SystemCommand) -> Result<()> {
                         ]
                     })
                     .collect();
-                output::table(&["SLUG", "NAME", "EU AI ACT", "IMPACT", "LIFECYCLE", "DEPENDS ON"], &rows);
+                output::table(
+                    &[
+                        "SLUG",
+                        "NAME",
+                        "EU AI ACT",
+                        "IMPACT",
+                        "LIFECYCLE",
+                        "DEPENDS ON",
+                    ],
+                    &rows,
+                );
             }
         }
         SystemCommand::Show { slug, json } => {
-            let system = client.get(&format!("/api/v1/systems/{}", encode(&slug))).await?;
-            if json { output::json(&system) } else { print_system(&system) }
+            let system = client
+                .get(&format!("/api/v1/systems/{}", encode(&slug)))
+                .await?;
+            if json {
+                output::json(&system)
+            } else {
+                print_system(&system)
+            }
         }
         SystemCommand::Update { slug, fields, json } => {
             let body = fields_json(fields)?;
             if body.is_empty() {
-                return Err(InputError("nothing to update: give at least one field flag".into()).into());
+                return Err(
+                    InputError("nothing to update: give at least one field flag".into()).into(),
+                );
             }
             let system = client
-                .send(Method::PATCH, &format!("/api/v1/systems/{}", encode(&slug)), Some(Value::Object(body)))
+                .send(
+                    Method::PATCH,
+                    &format!("/api/v1/systems/{}", encode(&slug)),
+                    Some(Value::Object(body)),
+                )
                 .await?;
-            if json { output::json(&system) } else { println!("updated {}", text(&system["slug"])) }
+            if json {
+                output::json(&system)
+            } else {
+                println!("updated {}", text(&system["slug"]))
+            }
         }
     }
     Ok(())

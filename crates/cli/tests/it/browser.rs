@@ -20,14 +20,21 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send();
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send();
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn find(program: &str) -> PathBuf {
@@ -50,10 +57,16 @@ impl Driver {
             .spawn()
             .unwrap();
         let base = format!("http://127.0.0.1:{port}");
-        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
         let started = Instant::now();
         while http.get(format!("{base}/status")).send().is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         let capabilities = json!({ "capabilities": { "alwaysMatch": {
@@ -67,9 +80,23 @@ impl Driver {
                 ]
             }
         } } });
-        let created: Value = http.post(format!("{base}/session")).json(&capabilities).send().unwrap().json().unwrap();
-        let session = created["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {created}")).to_string();
-        Driver { process, http, session, base }
+        let created: Value = http
+            .post(format!("{base}/session"))
+            .json(&capabilities)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {created}"))
+            .to_string();
+        Driver {
+            process,
+            http,
+            session,
+            base,
+        }
     }
 
     fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -79,7 +106,10 @@ impl Driver {
             request = request.json(&body);
         }
         let answer: Value = request.send().unwrap().json().unwrap();
-        assert!(answer["value"]["error"].is_null(), "WebDriver {path}: {answer}");
+        assert!(
+            answer["value"]["error"].is_null(),
+            "WebDriver {path}: {answer}"
+        );
         answer["value"].clone()
     }
 
@@ -88,32 +118,52 @@ impl Driver {
     }
 
     fn element(&self, css: &str) -> String {
-        let found = self.call(reqwest::Method::POST, "/element", Some(json!({ "using": "css selector", "value": css })));
+        let found = self.call(
+            reqwest::Method::POST,
+            "/element",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
         found[ELEMENT].as_str().unwrap().to_string()
     }
 
     fn type_into(&self, css: &str, text: &str) {
         let id = self.element(css);
-        self.call(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({ "text": text })));
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        );
     }
 
     fn click(&self, css: &str) {
         let id = self.element(css);
-        self.call(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({})));
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/click"),
+            Some(json!({})),
+        );
     }
 
     fn text(&self, css: &str) -> String {
         let id = self.element(css);
-        self.call(reqwest::Method::GET, &format!("/element/{id}/text"), None).as_str().unwrap().to_string()
+        self.call(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     fn current_url(&self) -> String {
-        self.call(reqwest::Method::GET, "/url", None).as_str().unwrap().to_string()
+        self.call(reqwest::Method::GET, "/url", None)
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     fn screenshot(&self, path: &Path) {
         let png = self.call(reqwest::Method::GET, "/screenshot", None);
-        let bytes = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap()).unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap();
         std::fs::write(path, bytes).unwrap();
     }
 }
@@ -132,7 +182,18 @@ fn a_responder_declares_and_contains_an_incident_in_the_browser() {
         &server.cli(&["system", "register", "scoring", "--name", "Credit scoring"]),
         &["system register"],
     );
-    let added = server.cli_as(&server.token, &["user", "add", "alice", "--role", "responder", "--password-stdin"], Some("correct horse battery\n"));
+    let added = server.cli_as(
+        &server.token,
+        &[
+            "user",
+            "add",
+            "alice",
+            "--role",
+            "responder",
+            "--password-stdin",
+        ],
+        Some("correct horse battery\n"),
+    );
     assert_success(&added, &["user add alice"]);
 
     let driver = Driver::start(&dir.path().join("chromium-profile"));
@@ -143,24 +204,44 @@ fn a_responder_declares_and_contains_an_incident_in_the_browser() {
     assert!(driver.text("header").contains("alice"), "signed in");
 
     driver.go(&format!("{}/incidents/new", server.url));
-    driver.type_into("input[name=title]", "Hiring screener down-ranks one university");
+    driver.type_into(
+        "input[name=title]",
+        "Hiring screener down-ranks one university",
+    );
     driver.click("select[name=severity] option[value=sev2]");
-    driver.type_into("textarea[name=severity_rationale]", "Candidates rejected unfairly");
+    driver.type_into(
+        "textarea[name=severity_rationale]",
+        "Candidates rejected unfairly",
+    );
     driver.click("input[name=systems][value=scoring]");
     driver.click("input[name=harms][value=discrimination_bias]");
     driver.click("form[action='/incidents'] button[type=submit]");
-    assert!(driver.current_url().ends_with("/incidents/INC-1"), "landed on {}", driver.current_url());
+    assert!(
+        driver.current_url().ends_with("/incidents/INC-1"),
+        "landed on {}",
+        driver.current_url()
+    );
     assert!(driver.text("#status").contains("triage"));
 
     driver.click("form[action='/incidents/INC-1/transition'] input[value=contained] + button");
-    assert!(driver.text("#status").contains("contained"), "status shows contained");
+    assert!(
+        driver.text("#status").contains("contained"),
+        "status shows contained"
+    );
     let timeline = driver.text("#timeline");
-    assert!(timeline.contains("status triage → contained"), "timeline: {timeline}");
+    assert!(
+        timeline.contains("status triage → contained"),
+        "timeline: {timeline}"
+    );
     assert!(timeline.contains("alice"), "the actor is recorded");
 
     driver.type_into("input[name=text]", "Screener switched to human review");
     driver.click("form[action='/incidents/INC-1/entries'] button");
-    assert!(driver.text("#timeline").contains("Screener switched to human review"));
+    assert!(
+        driver
+            .text("#timeline")
+            .contains("Screener switched to human review")
+    );
     driver.screenshot(&target_dir().join("browser-test.png"));
 
     let incident = server.json(&["incident", "show", "INC-1"]);

@@ -18,7 +18,11 @@ fn acknowledged_appends_survive_sigkill() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let writers: Vec<_> = (0..WRITERS)
         .map(|writer| {
-            let (url, token, acknowledged) = (server.url.clone(), server.token.clone(), acknowledged.clone());
+            let (url, token, acknowledged) = (
+                server.url.clone(),
+                server.token.clone(),
+                acknowledged.clone(),
+            );
             runtime.spawn(async move {
                 let client = reqwest::Client::new();
                 let started = Instant::now();
@@ -60,9 +64,18 @@ fn acknowledged_appends_survive_sigkill() {
     let mut statement = connection
         .prepare("SELECT json_extract(body, '$.text') FROM events WHERE stream = 'INC-1' AND kind = 'note'")
         .unwrap();
-    let stored: BTreeSet<String> = statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
+    let stored: BTreeSet<String> = statement
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
     let lost: Vec<_> = acknowledged.difference(&stored).collect();
-    assert!(lost.is_empty(), "{} acknowledged appends lost, e.g. {:?}", lost.len(), lost.first());
+    assert!(
+        lost.is_empty(),
+        "{} acknowledged appends lost, e.g. {:?}",
+        lost.len(),
+        lost.first()
+    );
     drop(statement);
     drop(connection);
     assert_success(&verify(&data, &[]), &["verify after SIGKILL"]);

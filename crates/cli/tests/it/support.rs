@@ -16,7 +16,14 @@ pub struct Server {
 impl Server {
     pub fn start(data_dir: &Path) -> Server {
         let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0", "--checkpoint-interval", "1", "--data-dir"])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--checkpoint-interval",
+                "1",
+                "--data-dir",
+            ])
             .arg(data_dir)
             .env("FIREBREAK_LOG", "warn")
             .stdout(Stdio::piped())
@@ -26,11 +33,22 @@ impl Server {
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
         let first = lines.next().expect("serve prints its address").unwrap();
-        let url = first.strip_prefix("Firebreak listening on ").expect("address line").to_string();
+        let url = first
+            .strip_prefix("Firebreak listening on ")
+            .expect("address line")
+            .to_string();
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        let token = std::fs::read_to_string(data_dir.join("admin-token")).unwrap().trim().to_string();
-        Server { child, url, token, data_dir: data_dir.to_path_buf() }
+        let token = std::fs::read_to_string(data_dir.join("admin-token"))
+            .unwrap()
+            .trim()
+            .to_string();
+        Server {
+            child,
+            url,
+            token,
+            data_dir: data_dir.to_path_buf(),
+        }
     }
 
     /// Runs a client command against this server as admin.
@@ -44,14 +62,22 @@ impl Server {
             .args(args)
             .env("FIREBREAK_URL", &self.url)
             .env("FIREBREAK_TOKEN", token)
-            .env("FIREBREAK_CONFIG", self.data_dir.join("no-such-config.json"))
+            .env(
+                "FIREBREAK_CONFIG",
+                self.data_dir.join("no-such-config.json"),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = command.spawn().unwrap();
         if let Some(input) = stdin {
             use std::io::Write;
-            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
         }
         drop(child.stdin.take());
         child.wait_with_output().unwrap()
@@ -63,7 +89,8 @@ impl Server {
         with_json.push("--json");
         let output = self.cli(&with_json);
         assert_success(&output, args);
-        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{args:?} printed no JSON: {e}"))
+        serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{args:?} printed no JSON: {e}"))
     }
 
     pub fn stop(mut self) {
@@ -95,20 +122,47 @@ pub fn stderr(output: &Output) -> String {
 
 /// `firebreak verify --data-dir DIR` plus extra flags.
 pub fn verify(data_dir: &Path, extra: &[&str]) -> Output {
-    Command::new(BIN).arg("verify").arg("--data-dir").arg(data_dir).args(extra).output().unwrap()
+    Command::new(BIN)
+        .arg("verify")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(extra)
+        .output()
+        .unwrap()
 }
 
 /// Registers `scoring` and declares one incident on it; returns the server.
 pub fn server_with_incident(data_dir: &Path) -> Server {
     let server = Server::start(data_dir);
     assert_success(
-        &server.cli(&["system", "register", "scoring", "--name", "Credit scoring", "--model-version", "v1:known-good"]),
+        &server.cli(&[
+            "system",
+            "register",
+            "scoring",
+            "--name",
+            "Credit scoring",
+            "--model-version",
+            "v1:known-good",
+        ]),
         &["system register"],
     );
     let incident = server.json(&[
-        "incident", "declare", "--title", "Approval rate for group C fell", "--severity", "sev2",
-        "--rationale", "thousands of applicants", "--system", "scoring", "--harm", "discrimination_bias",
-        "--impact-started", "2026-03-01T08:00:00Z", "--detected", "2026-03-01T09:00:00Z",
+        "incident",
+        "declare",
+        "--title",
+        "Approval rate for group C fell",
+        "--severity",
+        "sev2",
+        "--rationale",
+        "thousands of applicants",
+        "--system",
+        "scoring",
+        "--harm",
+        "discrimination_bias",
+        "--impact-started",
+        "2026-03-01T08:00:00Z",
+        "--detected",
+        "2026-03-01T09:00:00Z",
     ]);
     assert_eq!(incident["id"], "INC-1");
     server

@@ -15,7 +15,18 @@ fn prepared() -> (tempfile::TempDir, PathBuf) {
         server.json(&["incident", "note", "INC-1", text]);
     }
     server.json(&["incident", "transition", "INC-1", "contained"]);
-    server.json(&["incident", "declare", "--title", "Chatbot advice", "--severity", "sev3", "--rationale", "r", "--system", "scoring"]);
+    server.json(&[
+        "incident",
+        "declare",
+        "--title",
+        "Chatbot advice",
+        "--severity",
+        "sev3",
+        "--rationale",
+        "r",
+        "--system",
+        "scoring",
+    ]);
     server.json(&["incident", "note", "INC-2", "kept open"]);
     server.json(&["incident", "note", "INC-2", "newest note"]);
     assert_success(&server.cli(&["checkpoint"]), &["checkpoint"]);
@@ -37,7 +48,10 @@ fn check(data: &Path, name: &str, sql: &str, expected: &str) {
     let output = tampered(data, name, sql);
     assert_eq!(output.status.code(), Some(1), "{name}: verify should fail");
     let message = stderr(&output);
-    assert!(message.contains(expected), "{name}: expected {expected:?} in {message:?}");
+    assert!(
+        message.contains(expected),
+        "{name}: expected {expected:?} in {message:?}"
+    );
 }
 
 #[test]
@@ -103,7 +117,11 @@ fn a_pinned_key_refuses_checkpoints_signed_by_another() {
     let wrong = "00".repeat(32);
     let output = verify(&data, &["--fingerprint", &wrong]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("not by the pinned key"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not by the pinned key"),
+        "{}",
+        stderr(&output)
+    );
     let bad_flag = verify(&data, &["--fingerprint", "xyz"]);
     assert_eq!(bad_flag.status.code(), Some(2));
     let missing = verify(&data.join("nowhere"), &[]);

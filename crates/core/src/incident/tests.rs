@@ -31,14 +31,27 @@ fn declare_input() -> DeclareIncident {
 }
 
 fn declared() -> Incident {
-    declare(declare_input(), 1, "alice", &inventory(), at("2026-03-01T10:00:00Z"))
-        .unwrap()
-        .incident
+    declare(
+        declare_input(),
+        1,
+        "alice",
+        &inventory(),
+        at("2026-03-01T10:00:00Z"),
+    )
+    .unwrap()
+    .incident
 }
 
 #[test]
 fn declaring_sets_triage_and_default_times() {
-    let change = declare(declare_input(), 7, "alice", &inventory(), at("2026-03-01T10:00:00Z")).unwrap();
+    let change = declare(
+        declare_input(),
+        7,
+        "alice",
+        &inventory(),
+        at("2026-03-01T10:00:00Z"),
+    )
+    .unwrap();
     let incident = change.incident;
     assert_eq!(incident.public_id(), "INC-7");
     assert_eq!(incident.status, Status::Triage);
@@ -55,9 +68,19 @@ fn declaring_names_every_missing_piece() {
     input.severity_rationale = String::new();
     input.systems = vec!["nowhere".into()];
     let err = declare(input, 1, "alice", &inventory(), at("2026-03-01T10:00:00Z")).unwrap_err();
-    let DomainError::Invalid(fields) = err else { panic!() };
+    let DomainError::Invalid(fields) = err else {
+        panic!()
+    };
     let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
-    assert_eq!(names, ["title", "severity_rationale", "systems[0]", "model_versions[0]"]);
+    assert_eq!(
+        names,
+        [
+            "title",
+            "severity_rationale",
+            "systems[0]",
+            "model_versions[0]"
+        ]
+    );
 }
 
 #[test]
@@ -65,7 +88,16 @@ fn alert_declarations_need_no_human_rationale() {
     let mut input = declare_input();
     input.severity_rationale = String::new();
     input.declared_by = DeclaredBy::Alert;
-    assert!(declare(input, 1, "alertmanager", &inventory(), at("2026-03-01T10:00:00Z")).is_ok());
+    assert!(
+        declare(
+            input,
+            1,
+            "alertmanager",
+            &inventory(),
+            at("2026-03-01T10:00:00Z")
+        )
+        .is_ok()
+    );
 }
 
 #[test]
@@ -73,7 +105,12 @@ fn invalid_transition_lists_the_allowed_ones() {
     let incident = declared();
     let err = incident
         .transition(
-            TransitionRequest { to: Status::Closed, reason: None, occurred_at: None, merged_into: None },
+            TransitionRequest {
+                to: Status::Closed,
+                reason: None,
+                occurred_at: None,
+                merged_into: None,
+            },
             "bob",
             at("2026-03-01T11:00:00Z"),
         )
@@ -90,7 +127,12 @@ fn invalid_transition_lists_the_allowed_ones() {
 fn go(incident: &Incident, to: Status, when: &str) -> Incident {
     incident
         .transition(
-            TransitionRequest { to, reason: Some("because".into()), occurred_at: None, merged_into: None },
+            TransitionRequest {
+                to,
+                reason: Some("because".into()),
+                occurred_at: None,
+                merged_into: None,
+            },
             "bob",
             at(when),
         )
@@ -133,12 +175,20 @@ fn reopening_needs_a_reason_and_clears_closed_at() {
     incident.times.closed_at = Some(at("2026-03-02T00:00:00Z"));
     let err = incident
         .transition(
-            TransitionRequest { to: Status::Investigating, reason: None, occurred_at: None, merged_into: None },
+            TransitionRequest {
+                to: Status::Investigating,
+                reason: None,
+                occurred_at: None,
+                merged_into: None,
+            },
             "bob",
             at("2026-03-03T00:00:00Z"),
         )
         .unwrap_err();
-    assert_eq!(err.to_string(), "reason: reopening a closed incident needs a reason");
+    assert_eq!(
+        err.to_string(),
+        "reason: reopening a closed incident needs a reason"
+    );
     let reopened = go(&incident, Status::Investigating, "2026-03-03T00:00:00Z");
     assert_eq!(reopened.times.closed_at, None);
 }
@@ -149,7 +199,12 @@ fn terminal_statuses_allow_nothing() {
     incident.status = Status::Declined;
     let err = incident
         .transition(
-            TransitionRequest { to: Status::Triage, reason: None, occurred_at: None, merged_into: None },
+            TransitionRequest {
+                to: Status::Triage,
+                reason: None,
+                occurred_at: None,
+                merged_into: None,
+            },
             "bob",
             at("2026-03-03T00:00:00Z"),
         )
@@ -159,7 +214,13 @@ fn terminal_statuses_allow_nothing() {
 
 fn check_time_edit(field: TimeField, value: &str, expected_error: Option<&str>) {
     let incident = go(&declared(), Status::Contained, "2026-03-01T12:00:00Z");
-    let result = incident.set_time(field, Some(at(value)), None, "bob", at("2026-03-10T00:00:00Z"));
+    let result = incident.set_time(
+        field,
+        Some(at(value)),
+        None,
+        "bob",
+        at("2026-03-10T00:00:00Z"),
+    );
     match expected_error {
         None => assert!(result.is_ok(), "{field:?} = {value}: {result:?}"),
         Some(expected) => assert_eq!(result.unwrap_err().to_string(), expected),
@@ -172,12 +233,16 @@ fn timestamp_edits_keep_the_order() {
     check_time_edit(
         TimeField::ContainedAt,
         "2026-03-01T08:30:00Z",
-        Some("contained_at: contained_at (2026-03-01T08:30:00Z) must not be before detected_at (2026-03-01T09:00:00Z)"),
+        Some(
+            "contained_at: contained_at (2026-03-01T08:30:00Z) must not be before detected_at (2026-03-01T09:00:00Z)",
+        ),
     );
     check_time_edit(
         TimeField::DetectedAt,
         "2026-03-01T13:00:00Z",
-        Some("detected_at: contained_at (2026-03-01T12:00:00Z) must not be before detected_at (2026-03-01T13:00:00Z); detected_at: acknowledged_at (2026-03-01T12:00:00Z) must not be before detected_at (2026-03-01T13:00:00Z); detected_at: declared_at (2026-03-01T10:00:00Z) must not be before detected_at (2026-03-01T13:00:00Z)"),
+        Some(
+            "detected_at: contained_at (2026-03-01T12:00:00Z) must not be before detected_at (2026-03-01T13:00:00Z); detected_at: acknowledged_at (2026-03-01T12:00:00Z) must not be before detected_at (2026-03-01T13:00:00Z); detected_at: declared_at (2026-03-01T10:00:00Z) must not be before detected_at (2026-03-01T13:00:00Z)",
+        ),
     );
     check_time_edit(
         TimeField::RecoveredAt,
@@ -190,7 +255,13 @@ fn timestamp_edits_keep_the_order() {
 fn a_time_edit_keeps_the_old_value_in_its_event() {
     let incident = declared();
     let change = incident
-        .set_time(TimeField::AwareAt, Some(at("2026-03-01T09:30:00Z")), Some("email found".into()), "bob", at("2026-03-02T00:00:00Z"))
+        .set_time(
+            TimeField::AwareAt,
+            Some(at("2026-03-01T09:30:00Z")),
+            Some("email found".into()),
+            "bob",
+            at("2026-03-02T00:00:00Z"),
+        )
         .unwrap();
     assert_eq!(change.events[0].body["from"], json!("2026-03-01T09:00:00Z"));
     assert_eq!(change.events[0].body["to"], json!("2026-03-01T09:30:00Z"));
@@ -199,10 +270,15 @@ fn a_time_edit_keeps_the_old_value_in_its_event() {
 #[test]
 fn commander_handover_replaces_and_acknowledges() {
     let now = at("2026-03-01T10:30:00Z");
-    let first = declared().assign(CommandRole::Commander, Some("alice".into()), "alice", now).unwrap();
+    let first = declared()
+        .assign(CommandRole::Commander, Some("alice".into()), "alice", now)
+        .unwrap();
     assert_eq!(first.incident.times.acknowledged_at, Some(now));
     assert_eq!(first.events.len(), 2);
-    let handed = first.incident.assign(CommandRole::Commander, Some("bob".into()), "alice", now).unwrap();
+    let handed = first
+        .incident
+        .assign(CommandRole::Commander, Some("bob".into()), "alice", now)
+        .unwrap();
     assert_eq!(handed.incident.holder(CommandRole::Commander), Some("bob"));
     assert_eq!(handed.events[0].body["from"], json!(["alice"]));
     let participants = handed
@@ -218,9 +294,17 @@ fn commander_handover_replaces_and_acknowledges() {
 
 #[test]
 fn severity_change_needs_a_rationale() {
-    let patch = IncidentPatch { severity: Some(Severity::Sev1), ..IncidentPatch::default() };
-    let err = declared().edit(patch, "bob", &inventory(), at("2026-03-02T00:00:00Z")).unwrap_err();
-    assert_eq!(err.to_string(), "severity_rationale: a new severity needs a rationale");
+    let patch = IncidentPatch {
+        severity: Some(Severity::Sev1),
+        ..IncidentPatch::default()
+    };
+    let err = declared()
+        .edit(patch, "bob", &inventory(), at("2026-03-02T00:00:00Z"))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "severity_rationale: a new severity needs a rationale"
+    );
 }
 
 #[test]

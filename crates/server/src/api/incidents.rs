@@ -8,8 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use firebreak_core::Timestamp;
 use firebreak_core::incident::{
-    CommandRole, DeclareIncident, Incident, IncidentKind, IncidentPatch, Severity, Status, TimeField,
-    TransitionRequest, parse_public_id,
+    CommandRole, DeclareIncident, Incident, IncidentKind, IncidentPatch, Severity, Status,
+    TimeField, TransitionRequest, parse_public_id,
 };
 use firebreak_core::timeline::{Event, EventKind};
 use firebreak_store::{IncidentFilter, PageRequest};
@@ -61,12 +61,18 @@ pub struct ListQuery {
     pub limit: Option<usize>,
 }
 
-fn parse_list<T: std::str::FromStr<Err = String>>(field: &str, text: &Option<String>) -> Result<Vec<T>, ApiError> {
+fn parse_list<T: std::str::FromStr<Err = String>>(
+    field: &str,
+    text: &Option<String>,
+) -> Result<Vec<T>, ApiError> {
     text.iter()
         .flat_map(|t| t.split(','))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .map(|t| t.parse().map_err(|e: String| ApiError::bad_request(Some(field), e)))
+        .map(|t| {
+            t.parse()
+                .map_err(|e: String| ApiError::bad_request(Some(field), e))
+        })
         .collect()
 }
 
@@ -81,11 +87,16 @@ impl ListQuery {
         };
         let after = match &self.cursor {
             None => None,
-            Some(c) => Some(c.parse::<u64>().map_err(|_| ApiError::bad_request(Some("cursor"), "not a cursor from a previous page"))?),
+            Some(c) => Some(c.parse::<u64>().map_err(|_| {
+                ApiError::bad_request(Some("cursor"), "not a cursor from a previous page")
+            })?),
         };
         let limit = self.limit.unwrap_or(50);
         if !(1..=200).contains(&limit) {
-            return Err(ApiError::bad_request(Some("limit"), "must be between 1 and 200"));
+            return Err(ApiError::bad_request(
+                Some("limit"),
+                "must be between 1 and 200",
+            ));
         }
         Ok((filter, PageRequest { after, limit }))
     }
@@ -103,7 +114,9 @@ pub async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<ApiJson<IncidentPage>, ApiError> {
     let (filter, page) = query.filter()?;
-    let found = state.run(move |store| store.list_incidents(&filter, page)).await?;
+    let found = state
+        .run(move |store| store.list_incidents(&filter, page))
+        .await?;
     Ok(ApiJson(IncidentPage {
         items: found.items.into_iter().map(IncidentView::from).collect(),
         next_cursor: found.next_cursor.map(|c| c.to_string()),
@@ -118,7 +131,9 @@ pub async fn declare(
     ApiJson(input): ApiJson<DeclareIncident>,
 ) -> Result<(StatusCode, ApiJson<IncidentView>), ApiError> {
     let actor = caller.name().to_string();
-    let incident = state.run(move |store| store.declare_incident(input, &actor, now())).await?;
+    let incident = state
+        .run(move |store| store.declare_incident(input, &actor, now()))
+        .await?;
     Ok((StatusCode::CREATED, ApiJson(incident.into())))
 }
 
@@ -149,7 +164,11 @@ pub async fn edit(
     let incident = state
         .run(move |store| {
             let at = now();
-            store.change_incident(number, &mut |i, inventory| i.edit(patch.clone(), &actor, inventory, at), at)
+            store.change_incident(
+                number,
+                &mut |i, inventory| i.edit(patch.clone(), &actor, inventory, at),
+                at,
+            )
         })
         .await?;
     Ok(ApiJson(incident.into()))
@@ -177,18 +196,33 @@ pub async fn apply_transition(
 ) -> Result<Incident, ApiError> {
     let number = incident_number(id)?;
     if let Some(target) = request.merged_into {
-        state.run(move |store| store.get_incident(target)).await.map_err(|_| {
-            ApiError::invalid("merged_into", format!("incident INC-{target} does not exist"))
-        })?;
+        state
+            .run(move |store| store.get_incident(target))
+            .await
+            .map_err(|_| {
+                ApiError::invalid(
+                    "merged_into",
+                    format!("incident INC-{target} does not exist"),
+                )
+            })?;
     }
     let actor = actor.to_string();
     let incident = state
         .run(move |store| {
             let at = now();
-            store.change_incident(number, &mut |i, _| i.transition(request.clone(), &actor, at), at)
+            store.change_incident(
+                number,
+                &mut |i, _| i.transition(request.clone(), &actor, at),
+                at,
+            )
         })
         .await?;
-    state.checkpoint(format!("{} is now {}", incident.public_id(), incident.status), true).await?;
+    state
+        .checkpoint(
+            format!("{} is now {}", incident.public_id(), incident.status),
+            true,
+        )
+        .await?;
     Ok(incident)
 }
 
@@ -223,7 +257,12 @@ pub async fn add_entry(
 }
 
 /// Shared by the API and the web UI; returns the sealed event.
-pub async fn write_entry(state: &AppState, id: &str, actor: &str, entry: EntryRequest) -> Result<Event, ApiError> {
+pub async fn write_entry(
+    state: &AppState,
+    id: &str,
+    actor: &str,
+    entry: EntryRequest,
+) -> Result<Event, ApiError> {
     let number = incident_number(id)?;
     let actor = actor.to_string();
     state
@@ -260,7 +299,11 @@ pub async fn assign(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<AssignRequest>,
 ) -> Result<ApiJson<IncidentView>, ApiError> {
-    Ok(ApiJson(apply_assignment(&state, &id, caller.name(), request).await?.into()))
+    Ok(ApiJson(
+        apply_assignment(&state, &id, caller.name(), request)
+            .await?
+            .into(),
+    ))
 }
 
 pub async fn apply_assignment(
@@ -273,7 +316,10 @@ pub async fn apply_assignment(
     if let Some(user) = request.user.clone() {
         let known = state.run(move |store| store.find_user(&user)).await?;
         if known.is_none() {
-            return Err(ApiError::invalid("user", format!("unknown user `{}`", request.user.unwrap_or_default())));
+            return Err(ApiError::invalid(
+                "user",
+                format!("unknown user `{}`", request.user.unwrap_or_default()),
+            ));
         }
     }
     let actor = actor.to_string();

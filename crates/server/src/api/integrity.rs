@@ -38,14 +38,29 @@ pub async fn metrics(
     Ok(ApiJson(compute_metrics(&state, query).await?))
 }
 
-pub async fn compute_metrics(state: &AppState, query: MetricsQuery) -> Result<MetricsReport, ApiError> {
+pub async fn compute_metrics(
+    state: &AppState,
+    query: MetricsQuery,
+) -> Result<MetricsReport, ApiError> {
     let incidents = state.run(|store| store.all_incidents()).await?;
-    let filter = MetricsFilter { from: query.from, to: query.to, severity: query.severity, system: query.system };
-    Ok(metrics::compute(&incidents, &filter, query.group_by.unwrap_or_default()))
+    let filter = MetricsFilter {
+        from: query.from,
+        to: query.to,
+        severity: query.severity,
+        system: query.system,
+    };
+    Ok(metrics::compute(
+        &incidents,
+        &filter,
+        query.group_by.unwrap_or_default(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/checkpoints", tag = "integrity", responses((status = 200, body = Vec<Checkpoint>)))]
-pub async fn list_checkpoints(_caller: Viewer, State(state): State<AppState>) -> Result<ApiJson<Vec<Checkpoint>>, ApiError> {
+pub async fn list_checkpoints(
+    _caller: Viewer,
+    State(state): State<AppState>,
+) -> Result<ApiJson<Vec<Checkpoint>>, ApiError> {
     Ok(ApiJson(state.run(|store| store.checkpoints()).await?))
 }
 
@@ -58,14 +73,19 @@ pub async fn create_checkpoint(
     let reason = format!("on demand by {}", caller.name());
     state.checkpoint(reason, true).await?;
     let mut all = state.run(|store| store.checkpoints()).await?;
-    let latest = all.pop().ok_or_else(|| ApiError::Internal("checkpoint vanished".into()))?;
+    let latest = all
+        .pop()
+        .ok_or_else(|| ApiError::Internal("checkpoint vanished".into()))?;
     Ok((StatusCode::CREATED, ApiJson(latest)))
 }
 
 /// Verification by the server itself, pinned to its own key. For an audit that
 /// does not trust the server, run `firebreak verify --data-dir` on the files.
 #[utoipa::path(get, path = "/api/v1/verify", tag = "integrity", responses((status = 200, body = VerifyReport)))]
-pub async fn verify_now(_caller: Viewer, State(state): State<AppState>) -> Result<ApiJson<VerifyReport>, ApiError> {
+pub async fn verify_now(
+    _caller: Viewer,
+    State(state): State<AppState>,
+) -> Result<ApiJson<VerifyReport>, ApiError> {
     let fingerprint = state.signer.fingerprint();
     let ledger = state.run(|store| store.ledger()).await?;
     Ok(ApiJson(verify(&ledger, Some(&fingerprint))))

@@ -55,19 +55,43 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/me", get(users::me))
         .route("/api/v1/users", get(users::list).post(users::create))
         .route("/api/v1/users/{name}/password", put(users::set_password))
-        .route("/api/v1/tokens", get(users::list_tokens).post(users::create_token))
+        .route(
+            "/api/v1/tokens",
+            get(users::list_tokens).post(users::create_token),
+        )
         .route("/api/v1/tokens/{id}", delete(users::revoke_token))
-        .route("/api/v1/systems", get(systems::list).post(systems::register))
-        .route("/api/v1/systems/{slug}", get(systems::show).patch(systems::update))
+        .route(
+            "/api/v1/systems",
+            get(systems::list).post(systems::register),
+        )
+        .route(
+            "/api/v1/systems/{slug}",
+            get(systems::show).patch(systems::update),
+        )
         .route("/api/v1/systems/{slug}/events", get(systems::events))
-        .route("/api/v1/incidents", get(incidents::list).post(incidents::declare))
-        .route("/api/v1/incidents/{id}", get(incidents::show).patch(incidents::edit))
-        .route("/api/v1/incidents/{id}/transitions", post(incidents::transition))
+        .route(
+            "/api/v1/incidents",
+            get(incidents::list).post(incidents::declare),
+        )
+        .route(
+            "/api/v1/incidents/{id}",
+            get(incidents::show).patch(incidents::edit),
+        )
+        .route(
+            "/api/v1/incidents/{id}/transitions",
+            post(incidents::transition),
+        )
         .route("/api/v1/incidents/{id}/entries", post(incidents::add_entry))
         .route("/api/v1/incidents/{id}/roles", post(incidents::assign))
-        .route("/api/v1/incidents/{id}/times/{field}", put(incidents::set_time))
+        .route(
+            "/api/v1/incidents/{id}/times/{field}",
+            put(incidents::set_time),
+        )
         .route("/api/v1/incidents/{id}/timeline", get(incidents::timeline))
         .route("/api/v1/metrics", get(integrity::metrics))
-        .route("/api/v1/checkpoints", get(integrity::list_checkpoints).post(integrity::create_checkpoint))
+        .route(
+            "/api/v1/checkpoints",
+            get(integrity::list_checkpoints).post(integrity::create_checkpoint),
+        )
         .route("/api/v1/verify", get(integrity::verify_now))
 }

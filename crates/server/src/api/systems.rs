@@ -28,7 +28,10 @@ pub struct SystemView {
 }
 
 #[utoipa::path(get, path = "/api/v1/systems", tag = "inventory", responses((status = 200, body = Vec<AiSystem>)))]
-pub async fn list(_caller: Viewer, State(state): State<AppState>) -> Result<ApiJson<Vec<AiSystem>>, ApiError> {
+pub async fn list(
+    _caller: Viewer,
+    State(state): State<AppState>,
+) -> Result<ApiJson<Vec<AiSystem>>, ApiError> {
     Ok(ApiJson(state.run(|store| store.list_systems()).await?))
 }
 
@@ -43,7 +46,11 @@ pub async fn register(
     Ok((StatusCode::CREATED, ApiJson(system)))
 }
 
-pub async fn register_system(state: &AppState, actor: &str, input: RegisterSystem) -> Result<AiSystem, ApiError> {
+pub async fn register_system(
+    state: &AppState,
+    actor: &str,
+    input: RegisterSystem,
+) -> Result<AiSystem, ApiError> {
     let actor = actor.to_string();
     state
         .run(move |store| store.register_system(&input.slug, input.details, &actor, now()))
@@ -65,8 +72,14 @@ pub async fn system_view(state: &AppState, slug: String) -> Result<SystemView, A
         .run(move |store| {
             let systems = store.list_systems()?;
             let system = store.get_system(&slug)?;
-            let graph = systems.iter().map(|s| (s.slug.clone(), s.details.depends_on.clone())).collect();
-            Ok(SystemView { dependents: dependents(&slug, &graph), system })
+            let graph = systems
+                .iter()
+                .map(|s| (s.slug.clone(), s.details.depends_on.clone()))
+                .collect();
+            Ok(SystemView {
+                dependents: dependents(&slug, &graph),
+                system,
+            })
         })
         .await
 }
@@ -81,7 +94,11 @@ pub async fn update(
     ApiJson(patch): ApiJson<SystemPatch>,
 ) -> Result<ApiJson<AiSystem>, ApiError> {
     let actor = caller.name().to_string();
-    Ok(ApiJson(state.run(move |store| store.update_system(&slug, patch, &actor, now())).await?))
+    Ok(ApiJson(
+        state
+            .run(move |store| store.update_system(&slug, patch, &actor, now()))
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/systems/{slug}/events", tag = "inventory", params(("slug" = String, Path)),

@@ -1,7 +1,10 @@
 //! Users and personal access tokens. A token's secret is shown once, at
 //! creation, and stored only as its hash.
 
-use crate::auth::{Admin, Caller, TOKEN_PREFIX, Viewer, hash_password, random_secret, secret_hash, validate_password};
+use crate::auth::{
+    Admin, Caller, TOKEN_PREFIX, Viewer, hash_password, random_secret, secret_hash,
+    validate_password,
+};
 use crate::error::{ApiError, ApiJson, Problem};
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
@@ -23,7 +26,12 @@ pub struct UserView {
 
 impl From<User> for UserView {
     fn from(user: User) -> Self {
-        UserView { has_password: user.password_hash.is_some(), name: user.name, role: user.role, created_at: user.created_at }
+        UserView {
+            has_password: user.password_hash.is_some(),
+            name: user.name,
+            role: user.role,
+            created_at: user.created_at,
+        }
     }
 }
 
@@ -36,11 +44,18 @@ pub struct Me {
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = Problem)))]
 pub async fn me(Viewer(caller): Viewer) -> ApiJson<Me> {
-    ApiJson(Me { name: caller.user.name, role: caller.user.role, scope: caller.scope })
+    ApiJson(Me {
+        name: caller.user.name,
+        role: caller.user.role,
+        scope: caller.scope,
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "auth", responses((status = 200, body = Vec<UserView>)))]
-pub async fn list(_admin: Admin, State(state): State<AppState>) -> Result<ApiJson<Vec<UserView>>, ApiError> {
+pub async fn list(
+    _admin: Admin,
+    State(state): State<AppState>,
+) -> Result<ApiJson<Vec<UserView>>, ApiError> {
     let users = state.run(|store| store.list_users()).await?;
     Ok(ApiJson(users.into_iter().map(UserView::from).collect()))
 }
@@ -70,7 +85,12 @@ pub async fn create(
         }
         None => None,
     };
-    let user = User { name: input.name, role: input.role, password_hash, created_at: now() };
+    let user = User {
+        name: input.name,
+        role: input.role,
+        password_hash,
+        created_at: now(),
+    };
     let created = user.clone();
     state.run(move |store| store.create_user(&user)).await?;
     Ok((StatusCode::CREATED, ApiJson(created.into())))
@@ -92,11 +112,15 @@ pub async fn set_password(
     ApiJson(change): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
     if caller.name() != name && caller.user.role < Role::Admin {
-        return Err(ApiError::Forbidden("only admins may set another user's password".into()));
+        return Err(ApiError::Forbidden(
+            "only admins may set another user's password".into(),
+        ));
     }
     validate_password(&change.password)?;
     let hash = hash_password(&change.password)?;
-    state.run(move |store| store.set_password(&name, &hash)).await?;
+    state
+        .run(move |store| store.set_password(&name, &hash))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -152,7 +176,12 @@ fn write_scope() -> Scope {
 }
 
 /// Creates a token for `user`; used by the API and by first start.
-pub fn new_token(user: &str, description: &str, scope: Scope, expires_at: Option<Timestamp>) -> (TokenRecord, String) {
+pub fn new_token(
+    user: &str,
+    description: &str,
+    scope: Scope,
+    expires_at: Option<Timestamp>,
+) -> (TokenRecord, String) {
     let secret = format!("{TOKEN_PREFIX}{}", random_secret());
     let id = format!("tok_{}", &secret_hash(&secret)[..12]);
     let record = TokenRecord {
@@ -176,17 +205,31 @@ pub async fn create_token(
     ApiJson(input): ApiJson<NewToken>,
 ) -> Result<(StatusCode, ApiJson<CreatedToken>), ApiError> {
     if input.description.trim().is_empty() {
-        return Err(ApiError::invalid("description", "say what the token is for"));
+        return Err(ApiError::invalid(
+            "description",
+            "say what the token is for",
+        ));
     }
     let expires_at = match input.expires_in_days {
         None => None,
         Some(0) => return Err(ApiError::invalid("expires_in_days", "must be at least 1")),
         Some(days) => Some(now() + jiff::SignedDuration::from_hours(24 * i64::from(days))),
     };
-    let (record, secret) = new_token(caller.name(), input.description.trim(), input.scope, expires_at);
+    let (record, secret) = new_token(
+        caller.name(),
+        input.description.trim(),
+        input.scope,
+        expires_at,
+    );
     let stored = record.clone();
     state.run(move |store| store.create_token(&stored)).await?;
-    Ok((StatusCode::CREATED, ApiJson(CreatedToken { token: record.into(), secret })))
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(CreatedToken {
+            token: record.into(),
+            secret,
+        }),
+    ))
 }
 
 fn may_manage(caller: &Caller, token: &TokenRecord) -> bool {
@@ -194,9 +237,14 @@ fn may_manage(caller: &Caller, token: &TokenRecord) -> bool {
 }
 
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", responses((status = 200, body = Vec<TokenView>)))]
-pub async fn list_tokens(Viewer(caller): Viewer, State(state): State<AppState>) -> Result<ApiJson<Vec<TokenView>>, ApiError> {
+pub async fn list_tokens(
+    Viewer(caller): Viewer,
+    State(state): State<AppState>,
+) -> Result<ApiJson<Vec<TokenView>>, ApiError> {
     let only = (caller.user.role != Role::Admin).then(|| caller.name().to_string());
-    let tokens = state.run(move |store| store.list_tokens(only.as_deref())).await?;
+    let tokens = state
+        .run(move |store| store.list_tokens(only.as_deref()))
+        .await?;
     Ok(ApiJson(tokens.into_iter().map(TokenView::from).collect()))
 }
 
@@ -209,10 +257,17 @@ pub async fn revoke_token(
 ) -> Result<ApiJson<TokenView>, ApiError> {
     let lookup = id.clone();
     let visible = state
-        .run(move |store| Ok(store.list_tokens(None)?.into_iter().find(|t| t.id == lookup)))
+        .run(move |store| {
+            Ok(store
+                .list_tokens(None)?
+                .into_iter()
+                .find(|t| t.id == lookup))
+        })
         .await?
         .filter(|t| may_manage(&caller, t))
         .ok_or_else(|| ApiError::NotFound(format!("token {id} not found")))?;
-    let revoked = state.run(move |store| store.revoke_token(&visible.id, now())).await?;
+    let revoked = state
+        .run(move |store| store.revoke_token(&visible.id, now()))
+        .await?;
     Ok(ApiJson(revoked.into()))
 }

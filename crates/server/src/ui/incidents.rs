@@ -3,8 +3,8 @@
 
 use super::{CsrfForm, PageResult, csrf_field, format_time, page};
 use crate::api::incidents::{
-    AssignRequest, EntryRequest, IncidentView, ListQuery, apply_assignment, apply_transition, incident_number,
-    write_entry,
+    AssignRequest, EntryRequest, IncidentView, ListQuery, apply_assignment, apply_transition,
+    incident_number, write_entry,
 };
 use crate::auth::{Responder, Viewer};
 use crate::error::{ApiError, ApiQuery};
@@ -12,7 +12,8 @@ use crate::state::{AppState, now};
 use axum::extract::{Path, State};
 use axum::response::Redirect;
 use firebreak_core::incident::{
-    CommandRole, DeclareIncident, DeclaredBy, HarmCategory, IncidentKind, Severity, Status, TransitionRequest,
+    CommandRole, DeclareIncident, DeclaredBy, HarmCategory, IncidentKind, Severity, Status,
+    TransitionRequest,
 };
 use firebreak_core::timeline::{Event, EventKind};
 use maud::{Markup, html};
@@ -27,7 +28,9 @@ pub async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> PageResult {
     let (filter, page_request) = query.filter()?;
-    let found = state.run(move |store| store.list_incidents(&filter, page_request)).await?;
+    let found = state
+        .run(move |store| store.list_incidents(&filter, page_request))
+        .await?;
     let selected = |current: &Option<String>, value: &str| current.as_deref() == Some(value);
     Ok(page(
         &caller,
@@ -80,7 +83,10 @@ pub async fn list(
     ))
 }
 
-pub async fn declare_form(Responder(caller): Responder, State(state): State<AppState>) -> PageResult {
+pub async fn declare_form(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+) -> PageResult {
     let systems = state.run(|store| store.list_systems()).await?;
     Ok(page(
         &caller,
@@ -119,13 +125,24 @@ pub async fn declare_form(Responder(caller): Responder, State(state): State<AppS
     ))
 }
 
-fn parse_field<T: std::str::FromStr>(form: &CsrfForm, name: &str, what: &str) -> Result<Option<T>, ApiError> {
+fn parse_field<T: std::str::FromStr>(
+    form: &CsrfForm,
+    name: &str,
+    what: &str,
+) -> Result<Option<T>, ApiError> {
     form.get(name)
-        .map(|v| v.parse::<T>().map_err(|_| ApiError::bad_request(Some(name), format!("`{v}` is not {what}"))))
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|_| ApiError::bad_request(Some(name), format!("`{v}` is not {what}")))
+        })
         .transpose()
 }
 
-pub async fn declare(Responder(caller): Responder, State(state): State<AppState>, form: CsrfForm) -> Result<Redirect, ApiError> {
+pub async fn declare(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    form: CsrfForm,
+) -> Result<Redirect, ApiError> {
     let severity = parse_field::<Severity>(&form, "severity", "a severity")?
         .ok_or_else(|| ApiError::invalid("severity", "choose a severity"))?;
     let kind = match form.get("kind") {
@@ -136,27 +153,46 @@ pub async fn declare(Responder(caller): Responder, State(state): State<AppState>
     let harms = form
         .all("harms")
         .iter()
-        .map(|h| h.parse().map_err(|e: String| ApiError::bad_request(Some("harms"), e)))
+        .map(|h| {
+            h.parse()
+                .map_err(|e: String| ApiError::bad_request(Some("harms"), e))
+        })
         .collect::<Result<Vec<HarmCategory>, _>>()?;
     let input = DeclareIncident {
         title: form.get("title").unwrap_or_default().to_string(),
         summary: form.get("summary").unwrap_or_default().to_string(),
         kind,
         severity,
-        severity_rationale: form.get("severity_rationale").unwrap_or_default().to_string(),
+        severity_rationale: form
+            .get("severity_rationale")
+            .unwrap_or_default()
+            .to_string(),
         systems: form.all("systems"),
         model_versions: vec![],
         harms,
         people_affected: parse_field(&form, "people_affected", "a whole number")?,
-        tags: form.get("tags").map(|t| t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default(),
+        tags: form
+            .get("tags")
+            .map(|t| {
+                t.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
         impact_started_at: parse_field(&form, "impact_started_at", "a timestamp with an offset")?,
         detected_at: parse_field(&form, "detected_at", "a timestamp with an offset")?,
         aware_at: None,
         declared_by: DeclaredBy::Human,
     };
     let actor = caller.name().to_string();
-    let incident = state.run(move |store| store.declare_incident(input, &actor, now())).await?;
-    Ok(Redirect::to(&format!("/incidents/{}", incident.public_id())))
+    let incident = state
+        .run(move |store| store.declare_incident(input, &actor, now()))
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/incidents/{}",
+        incident.public_id()
+    )))
 }
 
 fn timeline_entry(event: &Event) -> Markup {
@@ -170,7 +206,11 @@ fn timeline_entry(event: &Event) -> Markup {
     }
 }
 
-pub async fn show(Viewer(caller): Viewer, State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+pub async fn show(
+    Viewer(caller): Viewer,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> PageResult {
     let number = incident_number(&id)?;
     let (incident, events, users) = state
         .run(move |store| {
@@ -264,14 +304,26 @@ pub async fn transition(
     Path(id): Path<String>,
     form: CsrfForm,
 ) -> Result<Redirect, ApiError> {
-    let to = parse_field::<Status>(&form, "to", "a status")?.ok_or_else(|| ApiError::invalid("to", "choose a status"))?;
+    let to = parse_field::<Status>(&form, "to", "a status")?
+        .ok_or_else(|| ApiError::invalid("to", "choose a status"))?;
     let merged_into = form
         .get("merged_into")
-        .map(|m| firebreak_core::incident::parse_public_id(m).map_err(|e| ApiError::invalid("merged_into", e)))
+        .map(|m| {
+            firebreak_core::incident::parse_public_id(m)
+                .map_err(|e| ApiError::invalid("merged_into", e))
+        })
         .transpose()?;
-    let request = TransitionRequest { to, reason: form.get("reason").map(str::to_string), occurred_at: None, merged_into };
+    let request = TransitionRequest {
+        to,
+        reason: form.get("reason").map(str::to_string),
+        occurred_at: None,
+        merged_into,
+    };
     let incident = apply_transition(&state, &id, caller.name(), request).await?;
-    Ok(Redirect::to(&format!("/incidents/{}", incident.public_id())))
+    Ok(Redirect::to(&format!(
+        "/incidents/{}",
+        incident.public_id()
+    )))
 }
 
 pub async fn add_entry(
@@ -281,7 +333,11 @@ pub async fn add_entry(
     form: CsrfForm,
 ) -> Result<Redirect, ApiError> {
     let kind = parse_field::<EventKind>(&form, "kind", "an entry kind")?.unwrap_or(EventKind::Note);
-    let entry = EntryRequest { kind, text: form.get("text").unwrap_or_default().to_string(), occurred_at: None };
+    let entry = EntryRequest {
+        kind,
+        text: form.get("text").unwrap_or_default().to_string(),
+        occurred_at: None,
+    };
     write_entry(&state, &id, caller.name(), entry).await?;
     Ok(Redirect::to(&format!("/incidents/{}#timeline", id)))
 }
@@ -292,8 +348,16 @@ pub async fn assign(
     Path(id): Path<String>,
     form: CsrfForm,
 ) -> Result<Redirect, ApiError> {
-    let role = parse_field::<CommandRole>(&form, "role", "an incident role")?.ok_or_else(|| ApiError::invalid("role", "choose a role"))?;
-    let request = AssignRequest { role, user: form.get("user").map(str::to_string), remove: false };
+    let role = parse_field::<CommandRole>(&form, "role", "an incident role")?
+        .ok_or_else(|| ApiError::invalid("role", "choose a role"))?;
+    let request = AssignRequest {
+        role,
+        user: form.get("user").map(str::to_string),
+        remove: false,
+    };
     let incident = apply_assignment(&state, &id, caller.name(), request).await?;
-    Ok(Redirect::to(&format!("/incidents/{}", incident.public_id())))
+    Ok(Redirect::to(&format!(
+        "/incidents/{}",
+        incident.public_id()
+    )))
 }

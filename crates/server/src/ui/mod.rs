@@ -6,7 +6,9 @@
 mod incidents;
 mod systems;
 
-use crate::auth::{Caller, SESSION_COOKIE, Viewer, password_matches, random_secret, secret_hash, session_cookie};
+use crate::auth::{
+    Caller, SESSION_COOKIE, Viewer, password_matches, random_secret, secret_hash, session_cookie,
+};
 use crate::error::ApiError;
 use crate::state::{AppState, now};
 use axum::Router;
@@ -50,9 +52,14 @@ async fn problems_as_pages(response: Response) -> Response {
         return response;
     }
     let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap_or_default();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
     let problem: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    let detail = problem["detail"].as_str().unwrap_or("something went wrong").to_string();
+    let detail = problem["detail"]
+        .as_str()
+        .unwrap_or("something went wrong")
+        .to_string();
     let page = if status == StatusCode::UNAUTHORIZED {
         bare_page(
             "Sign in",
@@ -112,35 +119,37 @@ fn bare_page(title: &str, body: Markup) -> Html<String> {
 
 /// The signed-in layout with navigation and a sign-out form.
 pub fn page(caller: &Caller, title: &str, body: Markup) -> Html<String> {
-    Html(html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · Firebreak" }
-                style { (PreEscaped(STYLE)) }
-            }
-            body {
-                header {
-                    a.brand href="/" { "Firebreak" }
-                    nav {
-                        a href="/" { "Incidents" } " · "
-                        a href="/incidents/new" { "Declare" } " · "
-                        a href="/systems" { "Inventory" } " · "
-                        a href="/metrics" { "Metrics" }
-                    }
-                    form method="post" action="/logout" {
-                        (csrf_field(caller))
-                        span { (caller.user.name) " (" (caller.user.role) ") " }
-                        button type="submit" { "Sign out" }
-                    }
+    Html(
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (title) " · Firebreak" }
+                    style { (PreEscaped(STYLE)) }
                 }
-                main { (body) }
+                body {
+                    header {
+                        a.brand href="/" { "Firebreak" }
+                        nav {
+                            a href="/" { "Incidents" } " · "
+                            a href="/incidents/new" { "Declare" } " · "
+                            a href="/systems" { "Inventory" } " · "
+                            a href="/metrics" { "Metrics" }
+                        }
+                        form method="post" action="/logout" {
+                            (csrf_field(caller))
+                            span { (caller.user.name) " (" (caller.user.role) ") " }
+                            button type="submit" { "Sign out" }
+                        }
+                    }
+                    main { (body) }
+                }
             }
         }
-    }
-    .into_string())
+        .into_string(),
+    )
 }
 
 pub fn csrf_field(caller: &Caller) -> Markup {
@@ -153,27 +162,44 @@ pub struct CsrfForm(pub Vec<(String, String)>);
 
 impl CsrfForm {
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
     }
 
     pub fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect()
     }
 }
 
 impl FromRequest<AppState> for CsrfForm {
     type Rejection = ApiError;
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let expected = request.extensions().get::<Caller>().and_then(|c| c.csrf_token.clone());
+        let expected = request
+            .extensions()
+            .get::<Caller>()
+            .and_then(|c| c.csrf_token.clone());
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|e| ApiError::bad_request(None, e.body_text()))?;
-        let fields: Vec<(String, String)> =
-            serde_urlencoded::from_bytes(&bytes).map_err(|e| ApiError::bad_request(None, format!("unreadable form: {e}")))?;
-        let sent = fields.iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str());
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| ApiError::bad_request(None, format!("unreadable form: {e}")))?;
+        let sent = fields
+            .iter()
+            .find(|(k, _)| k == "csrf_token")
+            .map(|(_, v)| v.as_str());
         match expected {
             Some(expected) if sent == Some(expected.as_str()) => Ok(CsrfForm(fields)),
-            _ => Err(ApiError::Forbidden("the form's CSRF token is missing or stale; reload the page".into())),
+            _ => Err(ApiError::Forbidden(
+                "the form's CSRF token is missing or stale; reload the page".into(),
+            )),
         }
     }
 }
@@ -198,14 +224,28 @@ fn login_form(error: Option<&str>) -> Html<String> {
 }
 
 async fn login(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
-    let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).map_err(|e| ApiError::bad_request(None, format!("unreadable form: {e}")))?;
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| ApiError::bad_request(None, format!("unreadable form: {e}")))?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     let (username, password) = (field("username"), field("password"));
     let user = state.run(move |store| store.find_user(&username)).await?;
-    let verified = user.filter(|u| u.password_hash.as_deref().is_some_and(|h| password_matches(&password, h)));
+    let verified = user.filter(|u| {
+        u.password_hash
+            .as_deref()
+            .is_some_and(|h| password_matches(&password, h))
+    });
     let Some(user) = verified else {
-        return Ok((StatusCode::UNAUTHORIZED, login_form(Some("Wrong user name or password"))).into_response());
+        return Ok((
+            StatusCode::UNAUTHORIZED,
+            login_form(Some("Wrong user name or password")),
+        )
+            .into_response());
     };
     let secret = random_secret();
     let session = SessionRecord {
@@ -214,34 +254,48 @@ async fn login(State(state): State<AppState>, body: Bytes) -> Result<Response, A
         csrf_token: random_secret(),
         expires_at: now() + jiff::SignedDuration::from_hours(SESSION_HOURS),
     };
-    state.run(move |store| store.create_session(&session)).await?;
+    state
+        .run(move |store| store.create_session(&session))
+        .await?;
     let cookie = format!(
         "{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
         SESSION_HOURS * 3600
     );
     let mut response = Redirect::to("/").into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?);
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
     Ok(response)
 }
 
-async fn logout(Viewer(caller): Viewer, State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+async fn logout(
+    Viewer(caller): Viewer,
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Response, ApiError> {
     let session = session_cookie(request.headers()).map(secret_hash);
     let mut request = request;
     request.extensions_mut().insert(caller);
     CsrfForm::from_request(request, &state).await?;
     if let Some(id_hash) = session {
-        state.run(move |store| store.delete_session(&id_hash)).await?;
+        state
+            .run(move |store| store.delete_session(&id_hash))
+            .await?;
     }
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static("firebreak_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+        HeaderValue::from_static(
+            "firebreak_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+        ),
     );
     Ok(response)
 }
 
 pub fn format_time(at: Option<firebreak_core::Timestamp>) -> String {
-    at.map_or_else(|| "—".to_string(), |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+    at.map_or_else(
+        || "—".to_string(),
+        |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    )
 }

@@ -42,7 +42,10 @@ pub async fn list(Viewer(caller): Viewer, State(state): State<AppState>) -> Page
     ))
 }
 
-pub async fn register_form(Responder(caller): Responder, State(state): State<AppState>) -> PageResult {
+pub async fn register_form(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+) -> PageResult {
     let systems = state.run(|store| store.list_systems()).await?;
     let select = |name: &str, options: &[&str]| {
         html! { select name=(name) { @for o in options { option value=(o) { (o) } } } }
@@ -78,15 +81,32 @@ pub async fn register_form(Responder(caller): Responder, State(state): State<App
 }
 
 fn lines(text: Option<&str>) -> Vec<String> {
-    text.unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+    text.unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
-pub async fn register(Responder(caller): Responder, State(state): State<AppState>, form: CsrfForm) -> Result<Redirect, ApiError> {
+pub async fn register(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    form: CsrfForm,
+) -> Result<Redirect, ApiError> {
     let model_versions = lines(form.get("model_versions"))
         .into_iter()
         .map(|line| match line.strip_suffix("known-good") {
-            Some(version) => ModelVersion { version: version.trim().to_string(), known_good: true, notes: None },
-            None => ModelVersion { version: line, known_good: false, notes: None },
+            Some(version) => ModelVersion {
+                version: version.trim().to_string(),
+                known_good: true,
+                notes: None,
+            },
+            None => ModelVersion {
+                version: line,
+                known_good: false,
+                notes: None,
+            },
         })
         .collect::<Vec<_>>();
     let enum_field = |name: &str| json!(form.get(name).unwrap_or_default());
@@ -111,9 +131,15 @@ pub async fn register(Responder(caller): Responder, State(state): State<AppState
     Ok(Redirect::to(&format!("/systems/{}", system.slug)))
 }
 
-pub async fn show(Viewer(caller): Viewer, State(state): State<AppState>, Path(slug): Path<String>) -> PageResult {
+pub async fn show(
+    Viewer(caller): Viewer,
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> PageResult {
     let view = system_view(&state, slug.clone()).await?;
-    let events = state.run(move |store| store.events(&system_stream(&slug))).await?;
+    let events = state
+        .run(move |store| store.events(&system_stream(&slug)))
+        .await?;
     let d = &view.system.details;
     Ok(page(
         &caller,
@@ -139,7 +165,9 @@ pub async fn show(Viewer(caller): Viewer, State(state): State<AppState>, Path(sl
 }
 
 fn human_duration(seconds: Option<f64>) -> String {
-    let Some(s) = seconds else { return "—".into() };
+    let Some(s) = seconds else {
+        return "—".into();
+    };
     if s < 3600.0 {
         format!("{:.0} min", s / 60.0)
     } else if s < 172_800.0 {
@@ -149,7 +177,11 @@ fn human_duration(seconds: Option<f64>) -> String {
     }
 }
 
-pub async fn metrics(Viewer(caller): Viewer, State(state): State<AppState>, ApiQuery(query): ApiQuery<MetricsQuery>) -> PageResult {
+pub async fn metrics(
+    Viewer(caller): Viewer,
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<MetricsQuery>,
+) -> PageResult {
     let group_by = query.group_by.unwrap_or_default();
     let report = compute_metrics(&state, query).await?;
     Ok(page(

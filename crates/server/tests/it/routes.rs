@@ -27,11 +27,31 @@ const API: &[(&str, &str, Option<Role>)] = &[
     ("POST", "/api/v1/incidents", Some(Role::Responder)),
     ("GET", "/api/v1/incidents/INC-1", Some(Role::Viewer)),
     ("PATCH", "/api/v1/incidents/INC-1", Some(Role::Responder)),
-    ("POST", "/api/v1/incidents/INC-1/transitions", Some(Role::Responder)),
-    ("POST", "/api/v1/incidents/INC-1/entries", Some(Role::Responder)),
-    ("POST", "/api/v1/incidents/INC-1/roles", Some(Role::Responder)),
-    ("PUT", "/api/v1/incidents/INC-1/times/aware_at", Some(Role::Responder)),
-    ("GET", "/api/v1/incidents/INC-1/timeline", Some(Role::Viewer)),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/transitions",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/entries",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/roles",
+        Some(Role::Responder),
+    ),
+    (
+        "PUT",
+        "/api/v1/incidents/INC-1/times/aware_at",
+        Some(Role::Responder),
+    ),
+    (
+        "GET",
+        "/api/v1/incidents/INC-1/timeline",
+        Some(Role::Viewer),
+    ),
     ("GET", "/api/v1/metrics", Some(Role::Viewer)),
     ("GET", "/api/v1/checkpoints", Some(Role::Viewer)),
     ("POST", "/api/v1/checkpoints", Some(Role::Commander)),
@@ -57,10 +77,21 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ("GET", "/metrics", Some(Role::Viewer)),
 ];
 
-fn request(method: &str, path: &str, role: Option<Role>, body: &str) -> axum::http::request::Builder {
+fn request(
+    method: &str,
+    path: &str,
+    role: Option<Role>,
+    body: &str,
+) -> axum::http::request::Builder {
     let name = role.map_or("nobody", Role::as_str);
-    let builder = Request::builder().method(method).uri(path.replace("{self}", name));
-    if method == "GET" { builder } else { builder.header(header::CONTENT_TYPE, body) }
+    let builder = Request::builder()
+        .method(method)
+        .uri(path.replace("{self}", name));
+    if method == "GET" {
+        builder
+    } else {
+        builder.header(header::CONTENT_TYPE, body)
+    }
 }
 
 /// Who may pass: the role is at or above the floor and, for a change, the
@@ -76,7 +107,11 @@ fn check(method: &str, path: &str, credential: &str, allowed: bool, status: Stat
             "{method} {path} as {credential}: expected access, got {status}"
         );
     } else {
-        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path} as {credential}");
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{method} {path} as {credential}"
+        );
     }
 }
 
@@ -84,10 +119,16 @@ fn check(method: &str, path: &str, credential: &str, allowed: bool, status: Stat
 async fn every_api_route_enforces_its_role_floor_and_token_scope() {
     let server = TestServer::with_incident().await;
     for &(method, path, floor) in API {
-        let anonymous = request(method, path, None, "application/json").body(Body::from("{}")).unwrap();
+        let anonymous = request(method, path, None, "application/json")
+            .body(Body::from("{}"))
+            .unwrap();
         let status = server.call(anonymous).await.status;
         if floor.is_some() {
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} without credentials");
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} without credentials"
+            );
         } else {
             assert_eq!(status, StatusCode::OK, "{method} {path} is public");
         }
@@ -100,7 +141,13 @@ async fn every_api_route_enforces_its_role_floor_and_token_scope() {
                     .unwrap();
                 let status = server.call(call).await.status;
                 let credential = format!("{role} with a {} token", scope.as_str());
-                check(method, path, &credential, expect(floor, role, scope, method), status);
+                check(
+                    method,
+                    path,
+                    &credential,
+                    expect(floor, role, scope, method),
+                    status,
+                );
             }
         }
     }
@@ -111,10 +158,16 @@ async fn every_page_enforces_its_role_floor_and_csrf() {
     let server = TestServer::with_incident().await;
     for &(method, path, floor) in PAGES {
         let form = "application/x-www-form-urlencoded";
-        let anonymous = request(method, path, None, form).body(Body::empty()).unwrap();
+        let anonymous = request(method, path, None, form)
+            .body(Body::empty())
+            .unwrap();
         let status = server.call(anonymous).await.status;
         if floor.is_some() {
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} without a session");
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} without a session"
+            );
         } else {
             assert_ne!(status, StatusCode::FORBIDDEN, "{method} {path} is public");
             continue;
@@ -126,14 +179,24 @@ async fn every_page_enforces_its_role_floor_and_csrf() {
                 .body(Body::from(format!("csrf_token={csrf}")))
                 .unwrap();
             let status = server.call(call).await.status;
-            check(method, path, &format!("{role} in a browser"), expect(floor, role, Scope::Write, method), status);
+            check(
+                method,
+                path,
+                &format!("{role} in a browser"),
+                expect(floor, role, Scope::Write, method),
+                status,
+            );
             if method == "POST" && floor.is_some() {
                 let (cookie, _) = server.session(role);
                 let forged = request(method, path, Some(role), form)
                     .header(header::COOKIE, &cookie)
                     .body(Body::from("csrf_token=forged"))
                     .unwrap();
-                assert_eq!(server.call(forged).await.status, StatusCode::FORBIDDEN, "{method} {path} with a forged CSRF token");
+                assert_eq!(
+                    server.call(forged).await.status,
+                    StatusCode::FORBIDDEN,
+                    "{method} {path} with a forged CSRF token"
+                );
             }
         }
     }
@@ -162,13 +225,19 @@ async fn browser_sessions_need_the_csrf_header_for_api_writes() {
 
 #[test]
 fn the_table_covers_every_documented_api_route() {
-    let documented: BTreeSet<String> = serde_json::to_value(<firebreak_server::api::ApiDoc as utoipa::OpenApi>::openapi())
-        .unwrap()["paths"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .flat_map(|(path, item)| item.as_object().unwrap().keys().map(move |m| format!("{} {path}", m.to_uppercase())))
-        .collect();
+    let documented: BTreeSet<String> =
+        serde_json::to_value(<firebreak_server::api::ApiDoc as utoipa::OpenApi>::openapi())
+            .unwrap()["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, item)| {
+                item.as_object()
+                    .unwrap()
+                    .keys()
+                    .map(move |m| format!("{} {path}", m.to_uppercase()))
+            })
+            .collect();
     let normalise = |path: &str| {
         path.replace("INC-1", "{id}")
             .replace("scoring", "{slug}")

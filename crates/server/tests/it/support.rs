@@ -27,16 +27,29 @@ impl TestServer {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let prepared = firebreak_server::prepare(dir.path(), None).unwrap();
-        let admin_token = std::fs::read_to_string(prepared.admin_token_file.unwrap()).unwrap().trim().to_string();
+        let admin_token = std::fs::read_to_string(prepared.admin_token_file.unwrap())
+            .unwrap()
+            .trim()
+            .to_string();
         let app = firebreak_server::router(prepared.state.clone());
-        TestServer { _dir: dir, state: prepared.state, app, admin_token }
+        TestServer {
+            _dir: dir,
+            state: prepared.state,
+            app,
+            admin_token,
+        }
     }
 
     /// A user with this role (created once) and a fresh token of this scope.
     pub fn token(&self, role: Role, scope: Scope) -> String {
         let name = role.as_str();
         if self.state.store.find_user(name).unwrap().is_none() {
-            let user = User { name: name.into(), role, password_hash: None, created_at: Timestamp::now() };
+            let user = User {
+                name: name.into(),
+                role,
+                password_hash: None,
+                created_at: Timestamp::now(),
+            };
             self.state.store.create_user(&user).unwrap();
         }
         let (record, secret) = new_token(name, "test", scope, None);
@@ -67,20 +80,32 @@ impl TestServer {
             .get(header::CONTENT_TYPE)
             .map(|v| v.to_str().unwrap().to_string())
             .unwrap_or_default();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-        Response { status, content_type, body }
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        Response {
+            status,
+            content_type,
+            body,
+        }
     }
 
     pub async fn api(&self, method: Method, path: &str, body: Option<&str>) -> Response {
-        let mut builder = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {}", self.admin_token));
+        let mut builder = Request::builder().method(method).uri(path).header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", self.admin_token),
+        );
         if body.is_some() {
             builder = builder.header(header::CONTENT_TYPE, "application/json");
         }
-        self.call(builder.body(Body::from(body.unwrap_or_default().to_string())).unwrap()).await
+        self.call(
+            builder
+                .body(Body::from(body.unwrap_or_default().to_string()))
+                .unwrap(),
+        )
+        .await
     }
 
     pub async fn api_json(&self, method: Method, path: &str, body: Value) -> Response {
@@ -91,17 +116,31 @@ impl TestServer {
     pub async fn with_incident() -> Self {
         let server = TestServer::new();
         let db = json!({"slug": "db", "name": "Feature DB", "is_ai": false});
-        assert_eq!(server.api_json(Method::POST, "/api/v1/systems", db).await.status, StatusCode::CREATED);
+        assert_eq!(
+            server
+                .api_json(Method::POST, "/api/v1/systems", db)
+                .await
+                .status,
+            StatusCode::CREATED
+        );
         let scoring = json!({
             "slug": "scoring", "name": "Credit scoring", "depends_on": ["db"],
             "model_versions": [{"version": "v1", "known_good": true}, {"version": "v2"}]
         });
-        assert_eq!(server.api_json(Method::POST, "/api/v1/systems", scoring).await.status, StatusCode::CREATED);
+        assert_eq!(
+            server
+                .api_json(Method::POST, "/api/v1/systems", scoring)
+                .await
+                .status,
+            StatusCode::CREATED
+        );
         let incident = json!({
             "title": "Approvals for group C fell", "severity": "sev2", "severity_rationale": "thousands affected",
             "systems": ["scoring"], "detected_at": "2026-03-01T09:00:00Z", "impact_started_at": "2026-03-01T08:00:00Z"
         });
-        let declared = server.api_json(Method::POST, "/api/v1/incidents", incident).await;
+        let declared = server
+            .api_json(Method::POST, "/api/v1/incidents", incident)
+            .await;
         assert_eq!(declared.status, StatusCode::CREATED, "{:?}", declared.body);
         server
     }
@@ -109,6 +148,11 @@ impl TestServer {
     /// Everything integrity depends on, to show a refused request wrote nothing.
     pub fn fingerprint_of_store(&self) -> String {
         let ledger = self.state.store.ledger().unwrap();
-        format!("{:?}|{:?}|{}", ledger.streams, ledger.records, self.state.store.user_count().unwrap())
+        format!(
+            "{:?}|{:?}|{}",
+            ledger.streams,
+            ledger.records,
+            self.state.store.user_count().unwrap()
+        )
     }
 }

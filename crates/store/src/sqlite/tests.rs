@@ -35,9 +35,22 @@ fn declare_input(title: &str) -> DeclareIncident {
 
 fn with_incidents(n: usize) -> (tempfile::TempDir, SqliteStore) {
     let (dir, store) = store();
-    store.register_system("scoring", details("Scoring", &[]), "admin", at("2026-03-01T08:00:00Z")).unwrap();
+    store
+        .register_system(
+            "scoring",
+            details("Scoring", &[]),
+            "admin",
+            at("2026-03-01T08:00:00Z"),
+        )
+        .unwrap();
     for i in 0..n {
-        store.declare_incident(declare_input(&format!("incident {i}")), "alice", at("2026-03-01T10:00:00Z")).unwrap();
+        store
+            .declare_incident(
+                declare_input(&format!("incident {i}")),
+                "alice",
+                at("2026-03-01T10:00:00Z"),
+            )
+            .unwrap();
     }
     (dir, store)
 }
@@ -51,7 +64,12 @@ fn a_refused_change_writes_nothing() {
             1,
             &mut |incident, _| {
                 incident.transition(
-                    TransitionRequest { to: Status::Closed, reason: None, occurred_at: None, merged_into: None },
+                    TransitionRequest {
+                        to: Status::Closed,
+                        reason: None,
+                        occurred_at: None,
+                        merged_into: None,
+                    },
                     "bob",
                     at("2026-03-01T11:00:00Z"),
                 )
@@ -59,7 +77,10 @@ fn a_refused_change_writes_nothing() {
             at("2026-03-01T11:00:00Z"),
         )
         .unwrap_err();
-    assert!(matches!(err, StoreError::Domain(DomainError::Conflict { .. })));
+    assert!(matches!(
+        err,
+        StoreError::Domain(DomainError::Conflict { .. })
+    ));
     assert_eq!(store.events("INC-1").unwrap().len(), before);
     assert_eq!(store.get_incident(1).unwrap().status, Status::Triage);
 }
@@ -73,7 +94,12 @@ fn changes_append_chained_events_and_verify() {
             1,
             &mut |incident, _| {
                 incident.transition(
-                    TransitionRequest { to: Status::Contained, reason: None, occurred_at: None, merged_into: None },
+                    TransitionRequest {
+                        to: Status::Contained,
+                        reason: None,
+                        occurred_at: None,
+                        merged_into: None,
+                    },
                     "bob",
                     now,
                 )
@@ -82,10 +108,22 @@ fn changes_append_chained_events_and_verify() {
         )
         .unwrap();
     let events = store.events("INC-1").unwrap();
-    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
     let signer = CheckpointSigner::from_secret([3; 32]);
-    store.write_checkpoint(&signer, "test", false, now).unwrap().unwrap();
-    assert!(store.write_checkpoint(&signer, "test", false, now).unwrap().is_none(), "nothing changed");
+    store
+        .write_checkpoint(&signer, "test", false, now)
+        .unwrap()
+        .unwrap();
+    assert!(
+        store
+            .write_checkpoint(&signer, "test", false, now)
+            .unwrap()
+            .is_none(),
+        "nothing changed"
+    );
     let report = verify(&store.ledger().unwrap(), Some(&signer.fingerprint()));
     assert!(report.is_intact(), "{:?}", report.problems);
     assert_eq!(report.streams, 2);
@@ -95,31 +133,111 @@ fn changes_append_chained_events_and_verify() {
 fn a_dependency_cycle_is_refused_and_nothing_changes() {
     let (_dir, store) = store();
     let now = at("2026-03-01T08:00:00Z");
-    store.register_system("db", details("DB", &[]), "admin", now).unwrap();
-    store.register_system("scoring", details("Scoring", &["db"]), "admin", now).unwrap();
-    let patch = SystemPatch { depends_on: Some(vec!["scoring".into()]), ..SystemPatch::default() };
+    store
+        .register_system("db", details("DB", &[]), "admin", now)
+        .unwrap();
+    store
+        .register_system("scoring", details("Scoring", &["db"]), "admin", now)
+        .unwrap();
+    let patch = SystemPatch {
+        depends_on: Some(vec!["scoring".into()]),
+        ..SystemPatch::default()
+    };
     let err = store.update_system("db", patch, "admin", now).unwrap_err();
-    assert_eq!(err.to_string(), "depends_on: dependency cycle: db -> scoring -> db");
-    assert!(store.get_system("db").unwrap().details.depends_on.is_empty());
+    assert_eq!(
+        err.to_string(),
+        "depends_on: dependency cycle: db -> scoring -> db"
+    );
+    assert!(
+        store
+            .get_system("db")
+            .unwrap()
+            .details
+            .depends_on
+            .is_empty()
+    );
     assert_eq!(store.events("system:db").unwrap().len(), 1);
 }
 
 #[test]
 fn listing_filters_and_paginates_newest_first() {
     let (_dir, store) = with_incidents(5);
-    let first = store.list_incidents(&IncidentFilter::default(), PageRequest { after: None, limit: 2 }).unwrap();
-    assert_eq!(first.items.iter().map(|i| i.number).collect::<Vec<_>>(), [5, 4]);
-    let second = store
-        .list_incidents(&IncidentFilter::default(), PageRequest { after: first.next_cursor, limit: 2 })
+    let first = store
+        .list_incidents(
+            &IncidentFilter::default(),
+            PageRequest {
+                after: None,
+                limit: 2,
+            },
+        )
         .unwrap();
-    assert_eq!(second.items.iter().map(|i| i.number).collect::<Vec<_>>(), [3, 2]);
-    let text = IncidentFilter { text: Some("INCIDENT 3".into()), ..IncidentFilter::default() };
-    let found = store.list_incidents(&text, PageRequest { after: None, limit: 10 }).unwrap();
+    assert_eq!(
+        first.items.iter().map(|i| i.number).collect::<Vec<_>>(),
+        [5, 4]
+    );
+    let second = store
+        .list_incidents(
+            &IncidentFilter::default(),
+            PageRequest {
+                after: first.next_cursor,
+                limit: 2,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        second.items.iter().map(|i| i.number).collect::<Vec<_>>(),
+        [3, 2]
+    );
+    let text = IncidentFilter {
+        text: Some("INCIDENT 3".into()),
+        ..IncidentFilter::default()
+    };
+    let found = store
+        .list_incidents(
+            &text,
+            PageRequest {
+                after: None,
+                limit: 10,
+            },
+        )
+        .unwrap();
     assert_eq!(found.items.len(), 1);
-    let none = IncidentFilter { severities: vec![Severity::Sev1], system: Some("scoring".into()), ..IncidentFilter::default() };
-    assert!(store.list_incidents(&none, PageRequest { after: None, limit: 10 }).unwrap().items.is_empty());
-    let by_system = IncidentFilter { system: Some("scoring".into()), ..IncidentFilter::default() };
-    assert_eq!(store.list_incidents(&by_system, PageRequest { after: None, limit: 10 }).unwrap().items.len(), 5);
+    let none = IncidentFilter {
+        severities: vec![Severity::Sev1],
+        system: Some("scoring".into()),
+        ..IncidentFilter::default()
+    };
+    assert!(
+        store
+            .list_incidents(
+                &none,
+                PageRequest {
+                    after: None,
+                    limit: 10
+                }
+            )
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let by_system = IncidentFilter {
+        system: Some("scoring".into()),
+        ..IncidentFilter::default()
+    };
+    assert_eq!(
+        store
+            .list_incidents(
+                &by_system,
+                PageRequest {
+                    after: None,
+                    limit: 10
+                }
+            )
+            .unwrap()
+            .items
+            .len(),
+        5
+    );
 }
 
 #[test]
@@ -135,9 +253,17 @@ fn data_survives_reopening() {
 fn tokens_and_users_round_trip() {
     let (_dir, store) = store();
     let now = at("2026-03-01T08:00:00Z");
-    let user = User { name: "alice".into(), role: firebreak_core::auth::Role::Responder, password_hash: None, created_at: now };
+    let user = User {
+        name: "alice".into(),
+        role: firebreak_core::auth::Role::Responder,
+        password_hash: None,
+        created_at: now,
+    };
     store.create_user(&user).unwrap();
-    assert!(matches!(store.create_user(&user), Err(StoreError::AlreadyExists(_))));
+    assert!(matches!(
+        store.create_user(&user),
+        Err(StoreError::AlreadyExists(_))
+    ));
     let token = TokenRecord {
         id: "tok1".into(),
         user: "alice".into(),
@@ -153,5 +279,8 @@ fn tokens_and_users_round_trip() {
     assert_eq!((found.id.as_str(), owner.name.as_str()), ("tok1", "alice"));
     let revoked = store.revoke_token("tok1", now).unwrap();
     assert!(!revoked.is_usable(now));
-    assert!(matches!(store.revoke_token("nope", now), Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.revoke_token("nope", now),
+        Err(StoreError::NotFound(_))
+    ));
 }
