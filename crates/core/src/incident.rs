@@ -363,6 +363,17 @@ impl Timestamps {
     }
 }
 
+/// Whether the incident must be reported to a regulator (D8). The applicability
+/// questionnaire sets it; until then containment treats `unknown` as `yes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Reportable {
+    #[default]
+    Unknown,
+    Yes,
+    No,
+}
+
 /// Incident Command System roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -430,6 +441,8 @@ pub struct Incident {
     pub roles: Vec<RoleAssignment>,
     /// The incident this one was merged into, when `status` is `merged`.
     pub merged_into: Option<u64>,
+    #[serde(default)]
+    pub reportable: Reportable,
 }
 
 /// The public id, `INC-<n>` (D4).
@@ -508,6 +521,7 @@ pub struct IncidentPatch {
     pub harms: Option<Vec<HarmCategory>>,
     pub people_affected: Option<u64>,
     pub tags: Option<Vec<String>>,
+    pub reportable: Option<Reportable>,
 }
 
 /// The result of a domain operation: the new record and why it changed.
@@ -599,6 +613,7 @@ pub fn declare(
         times,
         roles: vec![],
         merged_into: None,
+        reportable: Reportable::Unknown,
     };
     let body = json!({ "incident": incident, "declared_by": input.declared_by });
     Ok(Change {
@@ -885,6 +900,15 @@ impl Incident {
         })
     }
 
+    /// An event Firebreak itself records on the incident (an alert linked, a
+    /// webhook attempt), leaving the record as it is.
+    pub fn record_event(&self, kind: EventKind, body: Value, actor: &str, at: Timestamp) -> Change {
+        Change {
+            incident: self.clone(),
+            events: vec![draft(kind, at, actor, body)],
+        }
+    }
+
     /// A free-text timeline entry: note, decision, action taken, communication,
     /// finding or evidence reference.
     pub fn add_entry(
@@ -1011,6 +1035,10 @@ impl Incident {
             let v = dedup(v);
             record("tags", json!(next.tags), json!(v));
             next.tags = v;
+        }
+        if let Some(v) = patch.reportable {
+            record("reportable", json!(next.reportable), json!(v));
+            next.reportable = v;
         }
         if events.is_empty() {
             return Err(DomainError::field("patch", "changes nothing"));

@@ -7,9 +7,11 @@
 //! network. Callers pass the current time in and persist what comes out, which is
 //! why the same rules serve the server, the CLI and offline verification.
 
+pub mod alert;
 pub mod auth;
 pub mod canonical;
 pub mod checkpoint;
+pub mod control;
 pub mod error;
 pub mod incident;
 pub mod metrics;

@@ -208,6 +208,7 @@ mod tests {
             },
             roles: vec![],
             merged_into: None,
+            reportable: crate::incident::Reportable::Unknown,
         }
     }
 

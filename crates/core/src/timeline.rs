@@ -28,6 +28,11 @@ pub enum EventKind {
     EvidenceRef,
     SystemRegistered,
     SystemUpdated,
+    ContainmentAction,
+    ControlChanged,
+    AlertLinked,
+    AlertResolved,
+    HookAttempt,
 }
 
 impl EventKind {
@@ -46,6 +51,11 @@ impl EventKind {
             EventKind::EvidenceRef => "evidence_ref",
             EventKind::SystemRegistered => "system_registered",
             EventKind::SystemUpdated => "system_updated",
+            EventKind::ContainmentAction => "containment_action",
+            EventKind::ControlChanged => "control_changed",
+            EventKind::AlertLinked => "alert_linked",
+            EventKind::AlertResolved => "alert_resolved",
+            EventKind::HookAttempt => "hook_attempt",
         }
     }
 
@@ -199,6 +209,40 @@ impl Event {
                 format!("registered system {}", text(&b["system"]["slug"]))
             }
             EventKind::SystemUpdated => "updated the system's record".to_string(),
+            EventKind::ContainmentAction | EventKind::ControlChanged => {
+                let (before, after) = (&b["before"], &b["after"]);
+                let mode = |state: &Value| match state["mode"].as_str() {
+                    Some("fallback") => format!("fallback {}", text(&state["fallback"])),
+                    Some("pinned_version") => format!("pinned to {}", text(&state["version"])),
+                    Some(other) => other.to_string(),
+                    None => "(none)".to_string(),
+                };
+                format!(
+                    "{} {}: {} → {} ({})",
+                    text(&after["system"]),
+                    text(&after["namespace"]),
+                    mode(before),
+                    mode(after),
+                    text(&after["reason"])
+                )
+            }
+            EventKind::AlertLinked => format!(
+                "alert {} from {}: {}",
+                text(&b["alert_id"]),
+                text(&b["source"]),
+                text(&b["summary"])
+            ),
+            EventKind::AlertResolved => format!(
+                "alert {} resolved: {}",
+                text(&b["alert_id"]),
+                text(&b["summary"])
+            ),
+            EventKind::HookAttempt => format!(
+                "webhook {} attempt {}: {}",
+                text(&b["url"]),
+                text(&b["attempt"]),
+                text(&b["result"])
+            ),
             EventKind::Note
             | EventKind::Decision
             | EventKind::ActionTaken
