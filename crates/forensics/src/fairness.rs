@@ -8,8 +8,6 @@
 //! is the largest unless named. ECE (decision D22): 10 equal-width bins on [0, 1] as
 //! scikit-learn's `calibration_curve(strategy="uniform")`, weighted by bin size.
 
-use std::collections::BTreeMap;
-
 use crate::table::{ColumnValues, NULL_CODE, NumericOrigin, Table};
 use crate::ForensicsError;
 
@@ -103,16 +101,41 @@ pub fn fairness(table: &Table, options: &FairnessOptions) -> Result<FairnessRepo
         Some(name) => Some(score_column(table, name)?),
         None => None,
     };
-    let group_keys = group_keys(table, &options.group_columns)?;
+    let (group_of_row, group_names) = group_index(table, &options.group_columns)?;
 
-    let mut rows_by_group: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (row, key) in group_keys.into_iter().enumerate() {
-        rows_by_group.entry(key).or_default().push(row);
+    // One pass over the rows fills every group's confusion cells; rows are gathered per group
+    // only when a score needs them (AUC and ECE).
+    let mut cells = vec![[0u64; 4]; group_names.len()];
+    for (row, &group) in group_of_row.iter().enumerate() {
+        cells[group as usize][usize::from(labels[row]) * 2 + usize::from(predictions[row])] += 1;
     }
-    let all_rows: Vec<usize> = (0..table.row_count).collect();
-    let measure = |group: &str, rows: &[usize]| group_metrics(group, rows, &labels, &predictions, scores.as_deref());
-    let overall = measure("overall", &all_rows);
-    let groups: Vec<GroupMetrics> = rows_by_group.iter().map(|(group, rows)| measure(group, rows)).collect();
+    let mut rows_of_group: Vec<Vec<usize>> = vec![Vec::new(); if scores.is_some() { group_names.len() } else { 0 }];
+    if scores.is_some() {
+        for (row, &group) in group_of_row.iter().enumerate() {
+            rows_of_group[group as usize].push(row);
+        }
+    }
+    let mut order: Vec<usize> = (0..group_names.len()).filter(|&group| cells[group].iter().sum::<u64>() > 0).collect();
+    order.sort_by(|&a, &b| group_names[a].cmp(&group_names[b]));
+    let score_pairs = |rows: &[usize]| -> Option<Vec<(f64, bool)>> {
+        scores.as_ref().map(|scores| rows.iter().map(|&row| (scores[row], labels[row])).collect())
+    };
+    let all_rows: Vec<usize> = if scores.is_some() { (0..table.row_count).collect() } else { Vec::new() };
+    let total_cells = cells.iter().fold([0u64; 4], |mut total, group| {
+        for (sum, cell) in total.iter_mut().zip(group) {
+            *sum += cell;
+        }
+        total
+    });
+    let overall = group_metrics("overall", total_cells, score_pairs(&all_rows));
+    let groups: Vec<GroupMetrics> = order
+        .iter()
+        .map(|&group| {
+            let pairs = rows_of_group.get(group).and_then(|rows| score_pairs(rows));
+            group_metrics(&group_names[group], cells[group], pairs)
+        })
+        .collect();
+    let group_exists = |name: &str| groups.iter().any(|group| group.group == name);
 
     let spread = |rate: fn(&GroupMetrics) -> f64| {
         let minimum = groups.iter().map(rate).fold(f64::INFINITY, f64::min);
@@ -133,7 +156,7 @@ pub fn fairness(table: &Table, options: &FairnessOptions) -> Result<FairnessRepo
 
     let reference_group = match &options.reference_group {
         Some(name) => {
-            if !rows_by_group.contains_key(name) {
+            if !group_exists(name) {
                 return Err(ForensicsError::InvalidOptions(format!(
                     "reference group `{name}` does not occur in {}",
                     options.group_columns.join(" × ")
@@ -223,47 +246,68 @@ fn score_column(table: &Table, name: &str) -> Result<Vec<f64>, ForensicsError> {
     }
 }
 
-fn group_keys(table: &Table, columns: &[String]) -> Result<Vec<String>, ForensicsError> {
-    let mut keys = vec![String::new(); table.row_count];
-    for (position, name) in columns.iter().enumerate() {
+/// Each row's group as an index into the returned names; two attributes combine into
+/// `a|b` names. Text columns reuse their dictionary codes, so no per-row strings are built.
+fn group_index(table: &Table, columns: &[String]) -> Result<(Vec<u32>, Vec<String>), ForensicsError> {
+    let mut indices = vec![0u32; table.row_count];
+    let mut names = vec![String::new()];
+    for name in columns {
         let values = &table.column(name)?.values;
-        for (row, key) in keys.iter_mut().enumerate() {
-            if position > 0 {
-                key.push('|');
+        let (local, local_names) = attribute_codes(values);
+        let width = local_names.len() as u32;
+        let mut combined_names = Vec::with_capacity(names.len() * local_names.len());
+        for prefix in &names {
+            for value in &local_names {
+                combined_names.push(if prefix.is_empty() { value.clone() } else { format!("{prefix}|{value}") });
             }
-            let text = match values {
-                ColumnValues::Categorical { codes, dictionary } => match codes[row] {
-                    NULL_CODE => MISSING_GROUP.to_string(),
-                    code => dictionary[code as usize].clone(),
-                },
-                other => match other.json_value(row) {
-                    serde_json::Value::Null => MISSING_GROUP.to_string(),
-                    serde_json::Value::String(text) => text,
-                    value => value.to_string(),
-                },
-            };
-            key.push_str(&text);
+        }
+        for (index, code) in indices.iter_mut().zip(local) {
+            *index = *index * width + code;
+        }
+        names = combined_names;
+    }
+    Ok((indices, names))
+}
+
+fn attribute_codes(values: &ColumnValues) -> (Vec<u32>, Vec<String>) {
+    match values {
+        ColumnValues::Categorical { codes, dictionary } => {
+            let missing = dictionary.len() as u32;
+            let mut names = dictionary.clone();
+            names.push(MISSING_GROUP.to_string());
+            (codes.iter().map(|&code| if code == NULL_CODE { missing } else { code }).collect(), names)
+        }
+        other => {
+            let mut lookup: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+            let mut names = Vec::new();
+            let codes = (0..other.len())
+                .map(|row| {
+                    let text = match other.json_value(row) {
+                        serde_json::Value::Null => MISSING_GROUP.to_string(),
+                        serde_json::Value::String(text) => text,
+                        value => value.to_string(),
+                    };
+                    *lookup.entry(text.clone()).or_insert_with(|| {
+                        names.push(text);
+                        (names.len() - 1) as u32
+                    })
+                })
+                .collect();
+            (codes, names)
         }
     }
-    Ok(keys)
 }
 
 fn ratio(numerator: u64, denominator: u64) -> f64 {
     if denominator == 0 { 0.0 } else { numerator as f64 / denominator as f64 }
 }
 
-fn group_metrics(group: &str, rows: &[usize], labels: &[bool], predictions: &[bool], scores: Option<&[f64]>) -> GroupMetrics {
-    let mut cells = [0u64; 4];
-    for &row in rows {
-        cells[usize::from(labels[row]) * 2 + usize::from(predictions[row])] += 1;
-    }
+/// Metrics from confusion cells indexed `label * 2 + prediction`, and (score, label) pairs.
+fn group_metrics(group: &str, cells: [u64; 4], score_pairs: Option<Vec<(f64, bool)>>) -> GroupMetrics {
     let [true_negatives, false_positives, false_negatives, true_positives] = cells;
-    let count = rows.len() as u64;
-    let (auc, expected_calibration_error) = match scores {
-        Some(scores) => {
-            let pairs: Vec<(f64, bool)> = rows.iter().map(|&row| (scores[row], labels[row])).collect();
-            (roc_auc(&pairs), Some(expected_calibration_error(&pairs)))
-        }
+    let count = cells.iter().sum();
+    let (auc, expected_calibration_error) = match score_pairs {
+        Some(pairs) => (roc_auc(&pairs), Some(expected_calibration_error(&pairs))),
         None => (None, None),
     };
     GroupMetrics {

@@ -465,9 +465,57 @@ pub fn quantile_sorted(sorted: &[f64], probability: f64) -> f64 {
     sorted[lower] + (sorted[upper] - sorted[lower]) * fraction
 }
 
-/// Sorts finite values ascending.
+/// Sorts values ascending in IEEE total order (−0.0 before 0.0, which compare equal anyway).
+/// Large inputs use an LSD radix sort on the bit patterns: several times faster than a
+/// comparison sort on the half-million-value columns a drift check sorts.
 pub fn sort_values(values: &mut [f64]) {
-    values.sort_unstable_by(f64::total_cmp);
+    const RADIX_THRESHOLD: usize = 4096;
+    if values.len() < RADIX_THRESHOLD {
+        values.sort_unstable_by(f64::total_cmp);
+        return;
+    }
+    // Map each float to an unsigned key with the same order: flip all bits of negatives, only
+    // the sign bit of positives.
+    let to_key = |value: f64| {
+        let bits = value.to_bits();
+        if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
+    };
+    let from_key = |key: u64| {
+        let bits = if key >> 63 == 1 { key & !(1 << 63) } else { !key };
+        f64::from_bits(bits)
+    };
+    let mut keys: Vec<u64> = values.iter().map(|&value| to_key(value)).collect();
+    let mut scratch = vec![0u64; keys.len()];
+    const DIGIT_BITS: u32 = 11;
+    const BUCKETS: usize = 1 << DIGIT_BITS;
+    let mut shift = 0;
+    while shift < 64 {
+        let mut counts = vec![0usize; BUCKETS];
+        for &key in &keys {
+            counts[((key >> shift) as usize) & (BUCKETS - 1)] += 1;
+        }
+        // A digit shared by every key leaves the order unchanged: skip the pass.
+        if counts.iter().any(|&count| count == keys.len()) {
+            shift += DIGIT_BITS;
+            continue;
+        }
+        let mut offset = 0;
+        for count in counts.iter_mut() {
+            let start = offset;
+            offset += *count;
+            *count = start;
+        }
+        for &key in &keys {
+            let bucket = ((key >> shift) as usize) & (BUCKETS - 1);
+            scratch[counts[bucket]] = key;
+            counts[bucket] += 1;
+        }
+        std::mem::swap(&mut keys, &mut scratch);
+        shift += DIGIT_BITS;
+    }
+    for (value, key) in values.iter_mut().zip(keys) {
+        *value = from_key(key);
+    }
 }
 
 #[cfg(test)]
@@ -519,6 +567,23 @@ mod tests {
         close(wasserstein_sorted(&[0.0, 1.0, 3.0], &[5.0, 6.0, 8.0]), 5.0, 1e-15);
         // scipy.stats.wasserstein_distance([0, 1, 1, 4], [1, 2]) == 1.0
         close(wasserstein_sorted(&[0.0, 1.0, 1.0, 4.0], &[1.0, 2.0]), 1.0, 1e-15);
+    }
+
+    #[test]
+    fn radix_sort_orders_like_total_cmp() {
+        let mut state = 99u64;
+        let mut values: Vec<f64> = (0..10_000)
+            .map(|index| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let magnitude = (state >> 11) as f64 / (1u64 << 40) as f64;
+                if index % 3 == 0 { -magnitude } else { magnitude }
+            })
+            .collect();
+        values.extend([0.0, -0.0, f64::MAX, f64::MIN, 1e-310, -1e-310]);
+        let mut expected = values.clone();
+        expected.sort_unstable_by(f64::total_cmp);
+        sort_values(&mut values);
+        assert_eq!(values.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), expected.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
     }
 
     #[test]
