@@ -80,7 +80,7 @@ pub enum ControlMode {
     /// Use a named fallback instead of the model, e.g. `rules-v3`.
     Fallback { fallback: String },
     /// Serve this known-good model version.
-    PinnedVersion { version: String },
+    PinnedVersion { model_version: String },
 }
 
 impl ControlMode {
@@ -199,34 +199,7 @@ pub fn contain(
     if request.reason.trim().is_empty() {
         return Err(DomainError::field("reason", "say why"));
     }
-    match &request.mode {
-        ControlMode::Fallback { fallback } if fallback.trim().is_empty() => {
-            return Err(DomainError::field("fallback", "name the fallback"));
-        }
-        ControlMode::PinnedVersion { version } => {
-            let known = system
-                .details
-                .model_versions
-                .iter()
-                .find(|m| &m.version == version);
-            match known {
-                None => {
-                    return Err(DomainError::field(
-                        "version",
-                        format!("`{version}` is not a model version of {}", system.slug),
-                    ));
-                }
-                Some(m) if !m.known_good => {
-                    return Err(DomainError::field(
-                        "version",
-                        format!("`{version}` is not marked known-good"),
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-        _ => {}
-    }
+    validate_mode(system, &request.mode)?;
     if current.mode == request.mode {
         return Err(DomainError::field(
             "mode",
@@ -285,6 +258,68 @@ pub fn contain(
         },
         after,
     ))
+}
+
+/// A change made outside any incident (`firebreak control set`), e.g. restoring
+/// a system after the incident closed. It needs a reason and obeys the same
+/// rule for pinned versions.
+pub fn change_directly(
+    system: &AiSystem,
+    current: &ControlState,
+    mode: ControlMode,
+    reason: &str,
+    actor: &str,
+    now: Timestamp,
+) -> Result<ControlState, DomainError> {
+    if reason.trim().is_empty() {
+        return Err(DomainError::field("reason", "say why"));
+    }
+    validate_mode(system, &mode)?;
+    if current.mode == mode {
+        return Err(DomainError::field(
+            "mode",
+            format!("{} is already {}", system.slug, mode.name()),
+        ));
+    }
+    Ok(ControlState {
+        system: system.slug.clone(),
+        namespace: current.namespace,
+        mode,
+        reason: reason.trim().to_string(),
+        incident: None,
+        changed_by: actor.to_string(),
+        changed_at: Some(now),
+        version: current.version + 1,
+    })
+}
+
+fn validate_mode(system: &AiSystem, mode: &ControlMode) -> Result<(), DomainError> {
+    match mode {
+        ControlMode::Fallback { fallback } if fallback.trim().is_empty() => {
+            Err(DomainError::field("fallback", "name the fallback"))
+        }
+        ControlMode::PinnedVersion {
+            model_version: version,
+        } => {
+            match system
+                .details
+                .model_versions
+                .iter()
+                .find(|m| &m.version == version)
+            {
+                None => Err(DomainError::field(
+                    "version",
+                    format!("`{version}` is not a model version of {}", system.slug),
+                )),
+                Some(m) if !m.known_good => Err(DomainError::field(
+                    "version",
+                    format!("`{version}` is not marked known-good"),
+                )),
+                Some(_) => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
 }
 
 fn time_set(field: TimeField, at: Timestamp, actor: &str) -> EventDraft {

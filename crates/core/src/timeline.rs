@@ -213,7 +213,9 @@ impl Event {
                 let (before, after) = (&b["before"], &b["after"]);
                 let mode = |state: &Value| match state["mode"].as_str() {
                     Some("fallback") => format!("fallback {}", text(&state["fallback"])),
-                    Some("pinned_version") => format!("pinned to {}", text(&state["version"])),
+                    Some("pinned_version") => {
+                        format!("pinned to {}", text(&state["model_version"]))
+                    }
                     Some(other) => other.to_string(),
                     None => "(none)".to_string(),
                 };

@@ -10,8 +10,10 @@
 
 mod sqlite;
 
+use firebreak_core::alert::{Alert, IncomingAlert, RoutingRule};
 use firebreak_core::auth::{Role, Scope};
 use firebreak_core::checkpoint::{Checkpoint, CheckpointSigner};
+use firebreak_core::control::{ContainmentRequest, ControlMode, ControlState, Namespace};
 use firebreak_core::incident::{Change, DeclareIncident, Incident, IncidentKind, Severity, Status};
 use firebreak_core::system::{AiSystem, SystemDetails, SystemPatch};
 use firebreak_core::timeline::Event;
@@ -100,6 +102,41 @@ pub struct Page<T> {
     pub next_cursor: Option<u64>,
 }
 
+/// A source of alerts, authenticated by its key (stored as a SHA-256 hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Integration {
+    pub id: String,
+    pub name: String,
+    pub source: firebreak_core::alert::AlertSource,
+    #[serde(skip)]
+    pub key_hash: String,
+    pub rules: Vec<RoutingRule>,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// An outbound webhook called when a system's control state changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlHook {
+    pub id: String,
+    pub system: String,
+    pub url: String,
+    /// The HMAC-SHA256 key the receiver checks signatures with.
+    #[serde(skip)]
+    pub secret: String,
+    pub created_at: Timestamp,
+}
+
+/// What ingesting one alert did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestOutcome {
+    /// `None` when the alert was ignored (acknowledge or resolve without an
+    /// open alert, as PagerDuty does).
+    pub alert: Option<Alert>,
+    /// The incident it declared, if it declared one.
+    pub declared: Option<Incident>,
+}
+
 /// A domain operation on one incident, given the record and the inventory.
 pub type IncidentOperation<'a> =
     &'a mut dyn FnMut(&Incident, &[AiSystem]) -> Result<Change, DomainError>;
@@ -179,6 +216,49 @@ pub trait Store: Send + Sync {
 
     /// Everything verification needs, read in one consistent snapshot.
     fn ledger(&self) -> StoreResult<Ledger>;
+
+    /// The control state of a registered system (normal until first changed).
+    fn control_state(&self, namespace: Namespace, system: &str) -> StoreResult<ControlState>;
+    fn control_states(&self, namespace: Namespace) -> StoreResult<Vec<ControlState>>;
+    /// A containment action on an incident: the incident's events and the new
+    /// control state, committed together.
+    fn contain(
+        &self,
+        number: u64,
+        request: &ContainmentRequest,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<(Incident, ControlState)>;
+    /// A change outside any incident (`firebreak control set`).
+    fn set_control(
+        &self,
+        namespace: Namespace,
+        system: &str,
+        mode: ControlMode,
+        reason: &str,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<ControlState>;
+
+    fn add_control_hook(&self, hook: &ControlHook) -> StoreResult<()>;
+    fn control_hooks(&self, system: Option<&str>) -> StoreResult<Vec<ControlHook>>;
+    fn delete_control_hook(&self, id: &str) -> StoreResult<()>;
+
+    fn create_integration(&self, integration: &Integration) -> StoreResult<()>;
+    fn integrations(&self) -> StoreResult<Vec<Integration>>;
+    /// The usable integration with this key hash.
+    fn find_integration(&self, key_hash: &str) -> StoreResult<Option<Integration>>;
+    fn revoke_integration(&self, id: &str, now: Timestamp) -> StoreResult<Integration>;
+    /// Records an alert, deduplicated, and routes it: declare or attach to an
+    /// incident per the integration's rules, all in one transaction.
+    fn ingest_alert(
+        &self,
+        integration: &Integration,
+        alert: IncomingAlert,
+        now: Timestamp,
+    ) -> StoreResult<IngestOutcome>;
+    /// Newest first; only open ones when `open_only`.
+    fn alerts(&self, open_only: bool, limit: usize) -> StoreResult<Vec<Alert>>;
 }
 
 /// The stream name of an inventory entry's audit chain.

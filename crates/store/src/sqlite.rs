@@ -2,12 +2,16 @@
 //! so a committed write survives a crash or power loss. Writes go through one
 //! connection (SQLite has one writer anyway); reads use a small pool.
 
+mod alerts;
+
 use crate::{
-    IncidentFilter, IncidentOperation, Page, PageRequest, SessionRecord, Store, StoreError,
-    StoreResult, TokenRecord, User, system_stream,
+    ControlHook, IncidentFilter, IncidentOperation, IngestOutcome, Integration, Page, PageRequest,
+    SessionRecord, Store, StoreError, StoreResult, TokenRecord, User, system_stream,
 };
+use firebreak_core::alert::{Alert, IncomingAlert};
 use firebreak_core::canonical::canonical_json;
 use firebreak_core::checkpoint::{ChainHead, Checkpoint, CheckpointBody, CheckpointSigner};
+use firebreak_core::control::{self, ContainmentRequest, ControlMode, ControlState, Namespace};
 use firebreak_core::incident::{self, DeclareIncident, Incident, public_id};
 use firebreak_core::system::{self, AiSystem, SystemDetails, SystemPatch};
 use firebreak_core::timeline::{Event, EventDraft, EventKind, sha256_hex, state_hash};
@@ -20,7 +24,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/sqlite/0001_init.sql"),
+    include_str!("../migrations/sqlite/0002_containment_and_alerts.sql"),
+];
 const ORG: i64 = 1;
 const READ_POOL_SIZE: usize = 4;
 
@@ -380,6 +387,143 @@ fn raw_state_hash(text: &str) -> String {
 }
 
 impl Store for SqliteStore {
+    fn control_state(&self, namespace: Namespace, system: &str) -> StoreResult<ControlState> {
+        self.read(|c| {
+            find_system(&load_systems(c)?, system)?;
+            load_control_state(c, namespace, system)
+        })
+    }
+
+    fn control_states(&self, namespace: Namespace) -> StoreResult<Vec<ControlState>> {
+        self.read(|c| {
+            load_systems(c)?
+                .iter()
+                .map(|s| load_control_state(c, namespace, &s.slug))
+                .collect()
+        })
+    }
+
+    fn contain(
+        &self,
+        number: u64,
+        request: &ContainmentRequest,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<(Incident, ControlState)> {
+        self.write(|t| {
+            let incident = load_incident(t, number)?;
+            let system = find_system(&load_systems(t)?, &request.system).map_err(|_| {
+                DomainError::field("system", format!("unknown system `{}`", request.system))
+            })?;
+            let namespace = Namespace::for_incident(incident.kind);
+            let before = load_control_state(t, namespace, &system.slug)?;
+            let (change, after) =
+                control::contain(&incident, request, &system, &before, actor, now)?;
+            save_incident(t, &change.incident)?;
+            append_events(
+                t,
+                &change.incident.public_id(),
+                change.events,
+                &state_hash(&change.incident),
+                now,
+            )?;
+            save_control_state(t, &before, &after, actor, now)?;
+            Ok((change.incident, after))
+        })
+    }
+
+    fn set_control(
+        &self,
+        namespace: Namespace,
+        system: &str,
+        mode: ControlMode,
+        reason: &str,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<ControlState> {
+        self.write(|t| {
+            let system = find_system(&load_systems(t)?, system)?;
+            let before = load_control_state(t, namespace, &system.slug)?;
+            let after = control::change_directly(&system, &before, mode, reason, actor, now)?;
+            save_control_state(t, &before, &after, actor, now)?;
+            Ok(after)
+        })
+    }
+
+    fn add_control_hook(&self, hook: &ControlHook) -> StoreResult<()> {
+        self.write(|t| {
+            find_system(&load_systems(t)?, &hook.system)?;
+            t.execute(
+                "INSERT INTO control_hooks (org_id, id, system, url, secret, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![ORG, hook.id, hook.system, hook.url, hook.secret, hook.created_at.to_string()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn control_hooks(&self, system: Option<&str>) -> StoreResult<Vec<ControlHook>> {
+        self.read(|c| alerts::control_hooks(c, system))
+    }
+
+    fn delete_control_hook(&self, id: &str) -> StoreResult<()> {
+        self.write(|t| {
+            let deleted = t.execute(
+                "DELETE FROM control_hooks WHERE org_id = ?1 AND id = ?2",
+                params![ORG, id],
+            )?;
+            if deleted == 0 {
+                return Err(StoreError::NotFound(format!("hook {id}")));
+            }
+            Ok(())
+        })
+    }
+
+    fn create_integration(&self, integration: &Integration) -> StoreResult<()> {
+        self.write(|t| {
+            let slugs: Vec<String> = load_systems(t)?.into_iter().map(|s| s.slug).collect();
+            firebreak_core::alert::validate_rules(&integration.rules, &slugs)?;
+            alerts::insert_integration(t, integration)
+        })
+    }
+
+    fn integrations(&self) -> StoreResult<Vec<Integration>> {
+        self.read(|c| alerts::integrations(c, None))
+    }
+
+    fn find_integration(&self, key_hash: &str) -> StoreResult<Option<Integration>> {
+        self.read(|c| {
+            Ok(alerts::integrations(c, Some(key_hash))?
+                .into_iter()
+                .find(|i| i.revoked_at.is_none()))
+        })
+    }
+
+    fn revoke_integration(&self, id: &str, now: Timestamp) -> StoreResult<Integration> {
+        self.write(|t| {
+            t.execute(
+                "UPDATE integrations SET revoked_at = coalesce(revoked_at, ?3) WHERE org_id = ?1 AND id = ?2",
+                params![ORG, id, now.to_string()],
+            )?;
+            alerts::integrations(t, None)?
+                .into_iter()
+                .find(|i| i.id == id)
+                .ok_or_else(|| StoreError::NotFound(format!("integration {id}")))
+        })
+    }
+
+    fn ingest_alert(
+        &self,
+        integration: &Integration,
+        alert: IncomingAlert,
+        now: Timestamp,
+    ) -> StoreResult<IngestOutcome> {
+        self.write(|t| alerts::ingest(t, integration, alert, now))
+    }
+
+    fn alerts(&self, open_only: bool, limit: usize) -> StoreResult<Vec<Alert>> {
+        self.read(|c| alerts::list(c, open_only, limit))
+    }
+
     fn user_count(&self) -> StoreResult<u64> {
         self.read(|c| {
             Ok(
@@ -864,7 +1008,8 @@ impl Store for SqliteStore {
                 }
                 let mut records = c.prepare(
                     "SELECT 'INC-' || number, record FROM incidents WHERE org_id = ?1
-                     UNION ALL SELECT 'system:' || slug, record FROM systems WHERE org_id = ?1",
+                     UNION ALL SELECT 'system:' || slug, record FROM systems WHERE org_id = ?1
+                     UNION ALL SELECT 'control:' || namespace || ':' || system, record FROM control_states WHERE org_id = ?1",
                 )?;
                 for row in records.query_map([ORG], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
@@ -879,6 +1024,56 @@ impl Store for SqliteStore {
             result
         })
     }
+}
+
+fn load_control_state(
+    connection: &Connection,
+    namespace: Namespace,
+    system: &str,
+) -> StoreResult<ControlState> {
+    let text: Option<String> = connection
+        .query_row(
+            "SELECT record FROM control_states WHERE org_id = ?1 AND namespace = ?2 AND system = ?3",
+            params![ORG, namespace.as_str(), system],
+            |row| row.get(0),
+        )
+        .optional()?;
+    match text {
+        Some(text) => from_json(&text, "control state"),
+        None => Ok(ControlState::initial(system, namespace)),
+    }
+}
+
+/// Saves a new control state and seals it onto its own chain.
+fn save_control_state(
+    transaction: &Transaction<'_>,
+    before: &ControlState,
+    after: &ControlState,
+    actor: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
+    transaction.execute(
+        "INSERT INTO control_states (org_id, namespace, system, record) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (org_id, namespace, system) DO UPDATE SET record = excluded.record",
+        params![ORG, after.namespace.as_str(), after.system, to_json(after)],
+    )?;
+    let draft = control::control_event(before, after, actor, now);
+    append_events(
+        transaction,
+        &control::control_stream(after.namespace, &after.system),
+        vec![draft],
+        &state_hash(after),
+        now,
+    )?;
+    Ok(())
+}
+
+fn find_system(systems: &[AiSystem], slug: &str) -> StoreResult<AiSystem> {
+    systems
+        .iter()
+        .find(|s| s.slug == slug)
+        .cloned()
+        .ok_or_else(|| StoreError::NotFound(format!("system {slug}")))
 }
 
 #[cfg(test)]

@@ -68,7 +68,7 @@ fn containment_rules() {
         &real,
         request(
             ControlMode::PinnedVersion {
-                version: "v1".into(),
+                model_version: "v1".into(),
             },
             None,
         ),
@@ -81,7 +81,7 @@ fn containment_rules() {
         &real,
         request(
             ControlMode::PinnedVersion {
-                version: "v1".into(),
+                model_version: "v1".into(),
             },
             Some(preserved.clone()),
         ),
@@ -91,7 +91,7 @@ fn containment_rules() {
         &real,
         request(
             ControlMode::PinnedVersion {
-                version: "v2".into(),
+                model_version: "v2".into(),
             },
             Some(preserved.clone()),
         ),
@@ -101,7 +101,7 @@ fn containment_rules() {
         &real,
         request(
             ControlMode::PinnedVersion {
-                version: "v9".into(),
+                model_version: "v9".into(),
             },
             Some(preserved),
         ),
@@ -135,7 +135,7 @@ fn a_non_reportable_incident_may_roll_back_without_an_evidence_record() {
         &real,
         request(
             ControlMode::PinnedVersion {
-                version: "v1".into(),
+                model_version: "v1".into(),
             },
             None,
         ),

@@ -284,3 +284,172 @@ fn tokens_and_users_round_trip() {
         Err(StoreError::NotFound(_))
     ));
 }
+
+mod containment_and_alerts {
+    use super::*;
+    use firebreak_core::alert::{
+        AlertSource, AlertStatus, MatchOp, Matcher, RouteAction, RoutingRule,
+    };
+    use firebreak_core::control::EvidenceDecision;
+    use std::collections::BTreeMap;
+
+    fn integration(store: &SqliteStore, action: RouteAction) -> Integration {
+        let integration = Integration {
+            id: "int_1".into(),
+            name: "prometheus".into(),
+            source: AlertSource::Pagerduty,
+            key_hash: "hash".into(),
+            rules: vec![RoutingRule {
+                matchers: vec![Matcher {
+                    label: "model".into(),
+                    op: MatchOp::Regex,
+                    value: "scor.*".into(),
+                }],
+                system: "scoring".into(),
+                severity: None,
+                action,
+            }],
+            created_at: at("2026-03-01T08:00:00Z"),
+            revoked_at: None,
+        };
+        store.create_integration(&integration).unwrap();
+        integration
+    }
+
+    fn alert(key: &str, status: AlertStatus) -> IncomingAlert {
+        IncomingAlert {
+            source: AlertSource::Pagerduty,
+            dedup_key: key.into(),
+            status,
+            summary: "Approval rate drift".into(),
+            severity: firebreak_core::incident::Severity::Sev2,
+            labels: BTreeMap::from([("model".to_string(), "scoring-v2".to_string())]),
+            annotations: BTreeMap::new(),
+            starts_at: None,
+            ends_at: None,
+            generator_url: None,
+        }
+    }
+
+    #[test]
+    fn alerts_deduplicate_declare_once_and_resolve_on_the_timeline() {
+        let (_dir, store) = store();
+        store
+            .register_system(
+                "scoring",
+                details("Scoring", &[]),
+                "admin",
+                at("2026-03-01T08:00:00Z"),
+            )
+            .unwrap();
+        let integration = integration(&store, RouteAction::Declare);
+        let now = at("2026-03-01T09:00:00Z");
+        let first = store
+            .ingest_alert(&integration, alert("k1", AlertStatus::Firing), now)
+            .unwrap();
+        assert_eq!(first.declared.as_ref().unwrap().public_id(), "INC-1");
+        let repeat = store
+            .ingest_alert(&integration, alert("k1", AlertStatus::Firing), now)
+            .unwrap();
+        assert!(repeat.declared.is_none());
+        assert_eq!(repeat.alert.unwrap().occurrences, 2);
+        let other = store
+            .ingest_alert(&integration, alert("k2", AlertStatus::Firing), now)
+            .unwrap();
+        assert!(other.declared.is_none(), "attaches to the open incident");
+        assert_eq!(other.alert.unwrap().incident.as_deref(), Some("INC-1"));
+        store
+            .ingest_alert(&integration, alert("k1", AlertStatus::Resolved), now)
+            .unwrap();
+        let kinds: Vec<_> = store
+            .events("INC-1")
+            .unwrap()
+            .iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                EventKind::Declared,
+                EventKind::AlertLinked,
+                EventKind::AlertLinked,
+                EventKind::AlertResolved
+            ]
+        );
+        let ignored = store
+            .ingest_alert(&integration, alert("k1", AlertStatus::Resolved), now)
+            .unwrap();
+        assert!(
+            ignored.alert.is_none(),
+            "resolve without an open alert is ignored"
+        );
+        let reopened = store
+            .ingest_alert(&integration, alert("k1", AlertStatus::Firing), now)
+            .unwrap();
+        assert_ne!(
+            reopened.alert.unwrap().id,
+            first.alert.unwrap().id,
+            "a trigger after resolve opens a new alert"
+        );
+        assert!(verify(&store.ledger().unwrap(), None).is_intact());
+    }
+
+    #[test]
+    fn containment_changes_the_incident_and_the_control_state_together() {
+        let (_dir, store) = with_incidents(1);
+        let now = at("2026-03-01T11:00:00Z");
+        let request = ContainmentRequest {
+            system: "scoring".into(),
+            mode: ControlMode::PinnedVersion {
+                model_version: "v1".into(),
+            },
+            reason: "roll back".into(),
+            evidence: None,
+        };
+        let refused = store.contain(1, &request, "bob", now).unwrap_err();
+        assert!(refused.to_string().contains("evidence"), "{refused}");
+        assert_eq!(
+            store
+                .control_state(Namespace::Production, "scoring")
+                .unwrap()
+                .version,
+            0,
+            "nothing written"
+        );
+        let request = ContainmentRequest {
+            evidence: Some(EvidenceDecision::Preserved {
+                reference: "snapshot-1".into(),
+            }),
+            ..request
+        };
+        let (incident, state) = store.contain(1, &request, "bob", now).unwrap();
+        assert_eq!(incident.status.as_str(), "contained");
+        assert_eq!(state.version, 1);
+        assert_eq!(
+            store
+                .control_state(Namespace::Production, "scoring")
+                .unwrap(),
+            state
+        );
+        assert_eq!(
+            store
+                .control_state(Namespace::Drill, "scoring")
+                .unwrap()
+                .version,
+            0
+        );
+        let restored = store
+            .set_control(
+                Namespace::Production,
+                "scoring",
+                ControlMode::Normal,
+                "fixed",
+                "bob",
+                now,
+            )
+            .unwrap();
+        assert_eq!(restored.version, 2);
+        let report = verify(&store.ledger().unwrap(), None);
+        assert!(report.is_intact(), "{:?}", report.problems);
+    }
+}

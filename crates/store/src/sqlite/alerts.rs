@@ -1,0 +1,319 @@
+//! Alert ingest and its supporting tables: integrations, control hooks.
+//! Deduplication and routing happen inside the caller's transaction, so an
+//! alert and the incident it declares are committed together or not at all.
+
+use super::{
+    ORG, append_events, from_json, load_incident, load_systems, parse_optional_time, parse_time,
+    save_incident, to_json,
+};
+use crate::{ControlHook, IngestOutcome, Integration, StoreError, StoreResult};
+use firebreak_core::Timestamp;
+use firebreak_core::alert::{Alert, AlertSource, AlertStatus, IncomingAlert, RouteAction, route};
+use firebreak_core::incident::{self, DeclareIncident, DeclaredBy, Incident, IncidentKind};
+use firebreak_core::timeline::{EventKind, state_hash};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::json;
+
+pub(super) fn control_hooks(
+    connection: &Connection,
+    system: Option<&str>,
+) -> StoreResult<Vec<ControlHook>> {
+    let mut statement = connection.prepare(
+        "SELECT id, system, url, secret, created_at FROM control_hooks
+         WHERE org_id = ?1 AND (?2 IS NULL OR system = ?2) ORDER BY created_at, id",
+    )?;
+    let rows = statement.query_map(params![ORG, system], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, system, url, secret, created_at) = row?;
+        Ok(ControlHook {
+            id,
+            system,
+            url,
+            secret,
+            created_at: parse_time(&created_at)?,
+        })
+    })
+    .collect()
+}
+
+pub(super) fn insert_integration(
+    transaction: &Transaction<'_>,
+    integration: &Integration,
+) -> StoreResult<()> {
+    transaction.execute(
+        "INSERT INTO integrations (org_id, id, name, source, key_hash, rules, created_at, revoked_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)",
+        params![
+            ORG,
+            integration.id,
+            integration.name,
+            integration.source.as_str(),
+            integration.key_hash,
+            to_json(&integration.rules),
+            integration.created_at.to_string(),
+        ],
+    )?;
+    Ok(())
+}
+
+pub(super) fn integrations(
+    connection: &Connection,
+    key_hash: Option<&str>,
+) -> StoreResult<Vec<Integration>> {
+    let mut statement = connection.prepare(
+        "SELECT id, name, source, key_hash, rules, created_at, revoked_at FROM integrations
+         WHERE org_id = ?1 AND (?2 IS NULL OR key_hash = ?2) ORDER BY created_at, id",
+    )?;
+    let rows = statement.query_map(params![ORG, key_hash], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, Option<String>>(6)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, name, source, key_hash, rules, created_at, revoked_at) = row?;
+        Ok(Integration {
+            id,
+            name,
+            source: source.parse().map_err(StoreError::Corrupt)?,
+            key_hash,
+            rules: from_json(&rules, "routing rules")?,
+            created_at: parse_time(&created_at)?,
+            revoked_at: parse_optional_time(revoked_at)?,
+        })
+    })
+    .collect()
+}
+
+pub(super) fn list(
+    connection: &Connection,
+    open_only: bool,
+    limit: usize,
+) -> StoreResult<Vec<Alert>> {
+    let mut statement = connection.prepare(
+        "SELECT record FROM alerts WHERE org_id = ?1 AND (?2 = 0 OR status != 'resolved') ORDER BY id DESC LIMIT ?3",
+    )?;
+    let rows = statement.query_map(params![ORG, open_only, limit as i64], |r| {
+        r.get::<_, String>(0)
+    })?;
+    rows.map(|text| from_json(&text?, "alert")).collect()
+}
+
+fn save_alert(transaction: &Transaction<'_>, alert: &Alert) -> StoreResult<()> {
+    let status = serde_json::to_value(alert.alert.status).expect("statuses serialize");
+    transaction.execute(
+        "INSERT INTO alerts (org_id, id, integration, dedup_key, status, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (org_id, id) DO UPDATE SET status = excluded.status, record = excluded.record",
+        params![
+            ORG,
+            alert.id as i64,
+            alert.integration,
+            alert.alert.dedup_key,
+            status.as_str().unwrap_or_default(),
+            to_json(alert)
+        ],
+    )?;
+    Ok(())
+}
+
+/// The alert this one repeats. Alertmanager names an alert by fingerprint and
+/// start, whatever its status; PagerDuty and generic sources reuse a dedup key
+/// once the alert is resolved, so only open alerts count there.
+fn find_existing(
+    transaction: &Transaction<'_>,
+    integration: &Integration,
+    incoming: &IncomingAlert,
+) -> StoreResult<Option<Alert>> {
+    let open_only = incoming.source != AlertSource::Alertmanager;
+    let text: Option<String> = transaction
+        .query_row(
+            "SELECT record FROM alerts WHERE org_id = ?1 AND integration = ?2 AND dedup_key = ?3
+             AND (?4 = 0 OR status != 'resolved') ORDER BY id DESC LIMIT 1",
+            params![ORG, integration.id, incoming.dedup_key, open_only],
+            |r| r.get(0),
+        )
+        .optional()?;
+    text.map(|t| from_json(&t, "alert")).transpose()
+}
+
+fn link_event(
+    incident: &Incident,
+    alert: &Alert,
+    kind: EventKind,
+    now: Timestamp,
+) -> incident::Change {
+    let body = json!({
+        "alert_id": alert.id,
+        "source": alert.alert.source,
+        "summary": alert.alert.summary,
+        "dedup_key": alert.alert.dedup_key,
+        "labels": alert.alert.labels,
+        "generator_url": alert.alert.generator_url,
+    });
+    incident.record_event(
+        kind,
+        body,
+        &format!("integration:{}", alert.integration),
+        now,
+    )
+}
+
+fn append_to_incident(
+    transaction: &Transaction<'_>,
+    change: incident::Change,
+    now: Timestamp,
+) -> StoreResult<()> {
+    save_incident(transaction, &change.incident)?;
+    append_events(
+        transaction,
+        &change.incident.public_id(),
+        change.events,
+        &state_hash(&change.incident),
+        now,
+    )?;
+    Ok(())
+}
+
+/// The newest open real incident on `system`.
+fn open_incident_on(transaction: &Transaction<'_>, system: &str) -> StoreResult<Option<Incident>> {
+    let number: Option<i64> = transaction
+        .query_row(
+            "SELECT number FROM incidents WHERE org_id = ?1
+             AND json_extract(record, '$.status') NOT IN ('closed', 'declined', 'merged')
+             AND json_extract(record, '$.kind') = 'real'
+             AND EXISTS (SELECT 1 FROM json_each(record, '$.systems') WHERE value = ?2)
+             ORDER BY number DESC LIMIT 1",
+            params![ORG, system],
+            |r| r.get(0),
+        )
+        .optional()?;
+    number
+        .map(|n| load_incident(transaction, n as u64))
+        .transpose()
+}
+
+pub(super) fn ingest(
+    transaction: &Transaction<'_>,
+    integration: &Integration,
+    incoming: IncomingAlert,
+    now: Timestamp,
+) -> StoreResult<IngestOutcome> {
+    if let Some(mut existing) = find_existing(transaction, integration, &incoming)? {
+        let was_open = existing.alert.status.is_open();
+        existing.occurrences += 1;
+        existing.last_seen = now;
+        existing.alert.status = incoming.status;
+        existing.alert.ends_at = incoming.ends_at.or(existing.alert.ends_at);
+        existing.alert.annotations.extend(incoming.annotations);
+        save_alert(transaction, &existing)?;
+        if was_open
+            && incoming.status == AlertStatus::Resolved
+            && let Some(number) = existing
+                .incident
+                .as_deref()
+                .and_then(|id| incident::parse_public_id(id).ok())
+        {
+            let linked = load_incident(transaction, number)?;
+            append_to_incident(
+                transaction,
+                link_event(&linked, &existing, EventKind::AlertResolved, now),
+                now,
+            )?;
+        }
+        return Ok(IngestOutcome {
+            alert: Some(existing),
+            declared: None,
+        });
+    }
+    if incoming.status != AlertStatus::Firing && incoming.source != AlertSource::Alertmanager {
+        return Ok(IngestOutcome {
+            alert: None,
+            declared: None,
+        });
+    }
+    let id: i64 = transaction.query_row(
+        "SELECT coalesce(max(id), 0) + 1 FROM alerts WHERE org_id = ?1",
+        [ORG],
+        |r| r.get(0),
+    )?;
+    let rule = route(&integration.rules, &incoming.labels).cloned();
+    let mut alert = Alert {
+        id: id as u64,
+        integration: integration.id.clone(),
+        system: rule.as_ref().map(|r| r.system.clone()),
+        incident: None,
+        occurrences: 1,
+        first_seen: now,
+        last_seen: now,
+        alert: incoming,
+    };
+    let mut declared = None;
+    if let Some(rule) = rule
+        .filter(|r| r.action != RouteAction::Record && alert.alert.status == AlertStatus::Firing)
+    {
+        let target = match open_incident_on(transaction, &rule.system)? {
+            Some(open) => Some(open),
+            None if rule.action == RouteAction::Declare => {
+                let systems = load_systems(transaction)?;
+                let number: i64 = transaction.query_row(
+                    "SELECT coalesce(max(number), 0) + 1 FROM incidents WHERE org_id = ?1",
+                    [ORG],
+                    |r| r.get(0),
+                )?;
+                let input = DeclareIncident {
+                    title: alert.alert.summary.clone(),
+                    summary: alert
+                        .alert
+                        .annotations
+                        .get("description")
+                        .cloned()
+                        .unwrap_or_default(),
+                    kind: IncidentKind::Real,
+                    severity: rule.severity.unwrap_or(alert.alert.severity),
+                    severity_rationale: format!("from alert: {}", alert.alert.summary),
+                    systems: vec![rule.system.clone()],
+                    model_versions: vec![],
+                    harms: vec![],
+                    people_affected: None,
+                    tags: vec![format!("alert:{}", alert.alert.source.as_str())],
+                    impact_started_at: alert.alert.starts_at.filter(|s| *s <= now),
+                    detected_at: Some(now),
+                    aware_at: None,
+                    declared_by: DeclaredBy::Alert,
+                };
+                let actor = format!("integration:{}", integration.id);
+                let change = incident::declare(input, number as u64, &actor, &systems, now)?;
+                append_to_incident(transaction, change.clone(), now)?;
+                declared = Some(change.incident.clone());
+                Some(change.incident)
+            }
+            None => None,
+        };
+        if let Some(target) = target {
+            alert.incident = Some(target.public_id());
+            append_to_incident(
+                transaction,
+                link_event(&target, &alert, EventKind::AlertLinked, now),
+                now,
+            )?;
+        }
+    }
+    save_alert(transaction, &alert)?;
+    Ok(IngestOutcome {
+        alert: Some(alert),
+        declared,
+    })
+}
