@@ -110,7 +110,13 @@ impl Cohort {
     }
 }
 
-fn compare(table: &Table, column: &str, operator: Operator, value: &str, quoted: bool) -> Result<Vec<bool>, ForensicsError> {
+fn compare(
+    table: &Table,
+    column: &str,
+    operator: Operator,
+    value: &str,
+    quoted: bool,
+) -> Result<Vec<bool>, ForensicsError> {
     let values = &table.column(column)?.values;
     let bad_value = |expected: &str| ForensicsError::BadValue {
         source_name: table.source.clone(),
@@ -119,7 +125,11 @@ fn compare(table: &Table, column: &str, operator: Operator, value: &str, quoted:
         message: format!("cohort value `{value}` is not {expected}"),
     };
     Ok(match values {
-        ColumnValues::Numeric { values: numbers, nulls, .. } => {
+        ColumnValues::Numeric {
+            values: numbers,
+            nulls,
+            ..
+        } => {
             let target = match value {
                 "true" if !quoted => 1.0,
                 "false" if !quoted => 0.0,
@@ -131,7 +141,9 @@ fn compare(table: &Table, column: &str, operator: Operator, value: &str, quoted:
                 .enumerate()
                 .map(|(row, number)| {
                     !nulls.as_ref().is_some_and(|nulls| nulls[row])
-                        && number.partial_cmp(&target).is_some_and(|ordering| operator.holds(ordering))
+                        && number
+                            .partial_cmp(&target)
+                            .is_some_and(|ordering| operator.holds(ordering))
                 })
                 .collect()
         }
@@ -147,10 +159,13 @@ fn compare(table: &Table, column: &str, operator: Operator, value: &str, quoted:
                 .collect()
         }
         ColumnValues::Timestamp { nanos } => {
-            let target = crate::load::parse_instant(value).map_err(|_| bad_value("a date or instant"))?;
+            let target =
+                crate::load::parse_instant(value).map_err(|_| bad_value("a date or instant"))?;
             nanos
                 .iter()
-                .map(|&stamp| stamp != crate::table::NULL_TIMESTAMP && operator.holds(stamp.cmp(&target)))
+                .map(|&stamp| {
+                    stamp != crate::table::NULL_TIMESTAMP && operator.holds(stamp.cmp(&target))
+                })
                 .collect()
         }
     })
@@ -197,7 +212,10 @@ fn tokenize(expression: &str) -> Result<Vec<(usize, Token)>, ForensicsError> {
                     .iter()
                     .position(|(_, candidate)| *candidate == character)
                     .ok_or_else(|| error(offset, "unterminated quoted value"))?;
-                let text: String = characters[index + 1..index + 1 + closing].iter().map(|(_, c)| c).collect();
+                let text: String = characters[index + 1..index + 1 + closing]
+                    .iter()
+                    .map(|(_, c)| c)
+                    .collect();
                 tokens.push((offset, Token::Quoted(text)));
                 index += closing + 2;
             }
@@ -206,7 +224,10 @@ fn tokenize(expression: &str) -> Result<Vec<(usize, Token)>, ForensicsError> {
                     .iter()
                     .take_while(|(_, c)| !c.is_whitespace() && !"()=!<>'\"".contains(*c))
                     .count();
-                let word: String = characters[index..index + length].iter().map(|(_, c)| c).collect();
+                let word: String = characters[index..index + length]
+                    .iter()
+                    .map(|(_, c)| c)
+                    .collect();
                 tokens.push((offset, Token::Word(word)));
                 index += length;
             }
@@ -273,15 +294,28 @@ impl Parser<'_> {
                 self.position += 1;
                 let operator = match self.tokens.get(self.position) {
                     Some((_, Token::Operator(operator))) => *operator,
-                    Some((offset, _)) => return Err(self.error(*offset, "expected an operator (==, !=, <, <=, >, >=)")),
-                    None => return Err(self.error(self.end_offset(), "expected an operator after the column name")),
+                    Some((offset, _)) => {
+                        return Err(
+                            self.error(*offset, "expected an operator (==, !=, <, <=, >, >=)")
+                        );
+                    }
+                    None => {
+                        return Err(self.error(
+                            self.end_offset(),
+                            "expected an operator after the column name",
+                        ));
+                    }
                 };
                 self.position += 1;
                 let (value, quoted) = match self.tokens.get(self.position) {
                     Some((_, Token::Word(value))) => (value.clone(), false),
                     Some((_, Token::Quoted(value))) => (value.clone(), true),
                     Some((offset, _)) => return Err(self.error(*offset, "expected a value")),
-                    None => return Err(self.error(self.end_offset(), "expected a value after the operator")),
+                    None => {
+                        return Err(
+                            self.error(self.end_offset(), "expected a value after the operator")
+                        );
+                    }
                 };
                 self.position += 1;
                 Ok(Cohort::Compare {
@@ -336,17 +370,29 @@ mod tests {
         check("age >= 30", &[false, true, false, true]);
         check("group == 'A'", &[true, false, true, false]);
         check("group = A and age < 30", &[true, false, false, false]);
-        check("group == B or group == A and age > 100", &[false, true, false, false]);
-        check("(group == B or group == A) and age > 30", &[false, true, false, false]);
+        check(
+            "group == B or group == A and age > 100",
+            &[false, true, false, false],
+        );
+        check(
+            "(group == B or group == A) and age > 30",
+            &[false, true, false, false],
+        );
         check("group != A", &[false, true, false, false]);
     }
 
     #[test]
     fn errors_name_the_position() {
         let error = Cohort::parse("age >").unwrap_err();
-        assert!(matches!(error, ForensicsError::BadFilter { position: 5, .. }), "{error}");
+        assert!(
+            matches!(error, ForensicsError::BadFilter { position: 5, .. }),
+            "{error}"
+        );
         let error = Cohort::parse("age 30").unwrap_err();
-        assert!(matches!(error, ForensicsError::BadFilter { position: 4, .. }), "{error}");
+        assert!(
+            matches!(error, ForensicsError::BadFilter { position: 4, .. }),
+            "{error}"
+        );
         assert!(Cohort::parse("(age > 3").is_err());
         assert!(Cohort::parse("name == 'open").is_err());
         assert!(Cohort::parse("").is_err());
@@ -355,8 +401,14 @@ mod tests {
     #[test]
     fn unknown_columns_and_bad_values_are_errors() {
         let cohort = Cohort::parse("height > 3").unwrap();
-        assert!(matches!(cohort.matches(&table()), Err(ForensicsError::MissingColumn { .. })));
+        assert!(matches!(
+            cohort.matches(&table()),
+            Err(ForensicsError::MissingColumn { .. })
+        ));
         let cohort = Cohort::parse("age > old").unwrap();
-        assert!(matches!(cohort.matches(&table()), Err(ForensicsError::BadValue { .. })));
+        assert!(matches!(
+            cohort.matches(&table()),
+            Err(ForensicsError::BadValue { .. })
+        ));
     }
 }

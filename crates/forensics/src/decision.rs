@@ -32,21 +32,27 @@ pub struct DecisionRecord {
 
 /// Finds the row whose `id_column` equals `decision_id` (compared as text, or as a number for
 /// numeric id columns). `Ok(None)` when no row has it.
-pub fn find_decision(path: &Path, id_column: &str, decision_id: &str) -> Result<Option<DecisionRecord>, ForensicsError> {
+pub fn find_decision(
+    path: &Path,
+    id_column: &str,
+    decision_id: &str,
+) -> Result<Option<DecisionRecord>, ForensicsError> {
     let is_csv = path
         .extension()
         .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"));
     if is_csv {
         let table = crate::read_log(path, &ReadOptions::default())?;
-        return Ok(find_in(&table, id_column, decision_id).map(|row| DecisionRecord {
-            schema_version: DECISION_SCHEMA_VERSION,
-            decision_id: decision_id.to_string(),
-            source: table.source.clone(),
-            row,
-            row_groups_read: 0,
-            row_groups_total: 0,
-            values: row_values(&table, row),
-        }));
+        return Ok(
+            find_in(&table, id_column, decision_id).map(|row| DecisionRecord {
+                schema_version: DECISION_SCHEMA_VERSION,
+                decision_id: decision_id.to_string(),
+                source: table.source.clone(),
+                row,
+                row_groups_read: 0,
+                row_groups_total: 0,
+                values: row_values(&table, row),
+            }),
+        );
     }
     let open = || {
         File::open(path).map_err(|source| ForensicsError::Open {
@@ -79,24 +85,34 @@ pub fn find_decision(path: &Path, id_column: &str, decision_id: &str) -> Result<
         let group_rows = metadata.row_group(group).num_rows() as usize;
         let possible = leaf.is_none_or(|leaf| {
             match metadata.row_group(group).column(leaf).statistics() {
-                Some(Statistics::Int64(statistics)) => match (numeric_id, statistics.min_opt(), statistics.max_opt()) {
-                    (Some(id), Some(&minimum), Some(&maximum)) => (minimum..=maximum).contains(&id),
-                    (None, Some(_), Some(_)) => false,
-                    _ => true,
-                },
-                Some(Statistics::Int32(statistics)) => match (numeric_id, statistics.min_opt(), statistics.max_opt()) {
-                    (Some(id), Some(&minimum), Some(&maximum)) => (i64::from(minimum)..=i64::from(maximum)).contains(&id),
-                    (None, Some(_), Some(_)) => false,
-                    _ => true,
-                },
-                // Byte-array statistics may be truncated prefixes, so they bound but never match exactly.
-                Some(Statistics::ByteArray(statistics)) => match (statistics.min_bytes_opt(), statistics.max_bytes_opt()) {
-                    (Some(minimum), Some(maximum)) if statistics.max_is_exact() => {
-                        minimum <= decision_id.as_bytes() && decision_id.as_bytes() <= maximum
+                Some(Statistics::Int64(statistics)) => {
+                    match (numeric_id, statistics.min_opt(), statistics.max_opt()) {
+                        (Some(id), Some(&minimum), Some(&maximum)) => {
+                            (minimum..=maximum).contains(&id)
+                        }
+                        (None, Some(_), Some(_)) => false,
+                        _ => true,
                     }
-                    (Some(minimum), Some(_)) => minimum <= decision_id.as_bytes(),
-                    _ => true,
-                },
+                }
+                Some(Statistics::Int32(statistics)) => {
+                    match (numeric_id, statistics.min_opt(), statistics.max_opt()) {
+                        (Some(id), Some(&minimum), Some(&maximum)) => {
+                            (i64::from(minimum)..=i64::from(maximum)).contains(&id)
+                        }
+                        (None, Some(_), Some(_)) => false,
+                        _ => true,
+                    }
+                }
+                // Byte-array statistics may be truncated prefixes, so they bound but never match exactly.
+                Some(Statistics::ByteArray(statistics)) => {
+                    match (statistics.min_bytes_opt(), statistics.max_bytes_opt()) {
+                        (Some(minimum), Some(maximum)) if statistics.max_is_exact() => {
+                            minimum <= decision_id.as_bytes() && decision_id.as_bytes() <= maximum
+                        }
+                        (Some(minimum), Some(_)) => minimum <= decision_id.as_bytes(),
+                        _ => true,
+                    }
+                }
                 _ => true,
             }
         });
@@ -107,7 +123,8 @@ pub fn find_decision(path: &Path, id_column: &str, decision_id: &str) -> Result<
                 .with_row_groups(vec![group])
                 .build()
                 .map_err(corrupt)?;
-            let mut table = TableBuilder::new(format!("{display} row group {group}"), &reader.schema())?;
+            let mut table =
+                TableBuilder::new(format!("{display} row group {group}"), &reader.schema())?;
             for batch in reader {
                 table.push(&batch.map_err(|error| ForensicsError::CorruptParquet {
                     path: path.to_path_buf(),
@@ -137,7 +154,9 @@ fn find_in(table: &crate::Table, id_column: &str, decision_id: &str) -> Option<u
     match &column.values {
         ColumnValues::Categorical { codes, dictionary } => {
             let code = dictionary.iter().position(|entry| entry == decision_id)? as u32;
-            codes.iter().position(|&candidate| candidate == code && candidate != NULL_CODE)
+            codes
+                .iter()
+                .position(|&candidate| candidate == code && candidate != NULL_CODE)
         }
         ColumnValues::Numeric { values, .. } => {
             let id = decision_id.parse::<f64>().ok()?;

@@ -42,7 +42,10 @@ impl DriftMethod {
     /// The threshold a method uses unless one is given: Evidently's defaults.
     pub fn default_threshold(self) -> f64 {
         match self {
-            Self::KolmogorovSmirnov | Self::ChiSquare | Self::ChiSquareContingency | Self::ZTest => 0.05,
+            Self::KolmogorovSmirnov
+            | Self::ChiSquare
+            | Self::ChiSquareContingency
+            | Self::ZTest => 0.05,
             _ => 0.1,
         }
     }
@@ -173,7 +176,10 @@ impl DriftReport {
     ) -> Self {
         // Evidently counts every column it was asked about; skipped ones cannot drift.
         let tested_columns = columns.len();
-        let drifted_columns = columns.iter().filter(|column| column.drift_detected).count();
+        let drifted_columns = columns
+            .iter()
+            .filter(|column| column.drift_detected)
+            .count();
         let share_of_drifted_columns = if tested_columns == 0 {
             0.0
         } else {
@@ -195,7 +201,11 @@ impl DriftReport {
 }
 
 /// Compares `current` with `reference`, column by column, in parallel over columns.
-pub fn drift(reference: &Table, current: &Table, options: &DriftOptions) -> Result<DriftReport, ForensicsError> {
+pub fn drift(
+    reference: &Table,
+    current: &Table,
+    options: &DriftOptions,
+) -> Result<DriftReport, ForensicsError> {
     let names: Vec<String> = match &options.columns {
         Some(columns) => columns.clone(),
         None => current
@@ -213,18 +223,32 @@ pub fn drift(reference: &Table, current: &Table, options: &DriftOptions) -> Resu
         let same_storage = matches!(
             (&reference_column.values, &current_column.values),
             (ColumnValues::Numeric { .. }, ColumnValues::Numeric { .. })
-                | (ColumnValues::Categorical { .. }, ColumnValues::Categorical { .. })
-                | (ColumnValues::Timestamp { .. }, ColumnValues::Timestamp { .. })
+                | (
+                    ColumnValues::Categorical { .. },
+                    ColumnValues::Categorical { .. }
+                )
+                | (
+                    ColumnValues::Timestamp { .. },
+                    ColumnValues::Timestamp { .. }
+                )
         );
         if !same_storage {
             return Err(ForensicsError::WrongType {
                 source_name: current.source.clone(),
                 column: name.clone(),
                 found: current_column.values.kind_name().to_string(),
-                expected: format!("{} as in {}", reference_column.values.kind_name(), reference.source),
+                expected: format!(
+                    "{} as in {}",
+                    reference_column.values.kind_name(),
+                    reference.source
+                ),
             });
         }
-        pairs.push((name.as_str(), &reference_column.values, &current_column.values));
+        pairs.push((
+            name.as_str(),
+            &reference_column.values,
+            &current_column.values,
+        ));
     }
     let results = parallel_map(&pairs, |(name, reference_values, current_values)| {
         let reference_summary = ColumnSummary::of(reference_values);
@@ -242,7 +266,9 @@ pub fn drift(reference: &Table, current: &Table, options: &DriftOptions) -> Resu
 
 /// Runs `work` over `items` on all cores, keeping the order of `items`.
 pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(items.len().max(1));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
     let collected = std::sync::Mutex::new(&mut results);
@@ -253,7 +279,9 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R
                     let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(item) = items.get(index) else { break };
                     let result = work(item);
-                    collected.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[index] = Some(result);
+                    collected
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)[index] = Some(result);
                 }
             });
         }
@@ -290,7 +318,11 @@ pub fn evidently_column_kind(current: &ColumnSummary) -> ColumnKind {
 }
 
 /// The method Evidently 0.7.23 picks by default (`_get_default_stattest`).
-pub fn evidently_default_method(kind: ColumnKind, reference_values: u64, distinct_values: usize) -> Option<DriftMethod> {
+pub fn evidently_default_method(
+    kind: ColumnKind,
+    reference_values: u64,
+    distinct_values: usize,
+) -> Option<DriftMethod> {
     match kind {
         ColumnKind::Numerical if reference_values <= 1000 => Some(if distinct_values > 5 {
             DriftMethod::KolmogorovSmirnov
@@ -315,7 +347,12 @@ pub fn evidently_default_method(kind: ColumnKind, reference_values: u64, distinc
 }
 
 /// Drift of one column from the summaries of its reference and current rows.
-pub fn column_drift(name: &str, reference: &ColumnSummary, current: &ColumnSummary, preset: &Preset) -> ColumnDrift {
+pub fn column_drift(
+    name: &str,
+    reference: &ColumnSummary,
+    current: &ColumnSummary,
+    preset: &Preset,
+) -> ColumnDrift {
     let kind = match preset {
         Preset::Evidently => evidently_column_kind(current),
         Preset::Custom { .. } => match current {
@@ -349,7 +386,8 @@ pub fn column_drift(name: &str, reference: &ColumnSummary, current: &ColumnSumma
     };
     let method = match (preset, kind) {
         (_, ColumnKind::Text) => {
-            result.skipped = Some("text column: Evidently's text-content drift is not reproduced".to_string());
+            result.skipped =
+                Some("text column: Evidently's text-content drift is not reproduced".to_string());
             return result;
         }
         (_, ColumnKind::Datetime) => {
@@ -357,7 +395,8 @@ pub fn column_drift(name: &str, reference: &ColumnSummary, current: &ColumnSumma
             return result;
         }
         (Preset::Evidently, kind) => {
-            evidently_default_method(kind, sample.reference_len(), sample.distinct_union()).expect("tested kinds")
+            evidently_default_method(kind, sample.reference_len(), sample.distinct_union())
+                .expect("tested kinds")
         }
         (Preset::Custom { numerical, .. }, ColumnKind::Numerical) => *numerical,
         (Preset::Custom { categorical, .. }, _) => *categorical,
@@ -372,11 +411,21 @@ pub fn column_drift(name: &str, reference: &ColumnSummary, current: &ColumnSumma
     };
     result.handling = handling_note(method, &sample);
     if sample.reference_len() == 0 || sample.current_len() == 0 {
-        let side = if sample.reference_len() == 0 { "reference" } else { "current" };
-        result.skipped = Some(format!("no {side} values left after dropping missing, NaN and inf"));
+        let side = if sample.reference_len() == 0 {
+            "reference"
+        } else {
+            "current"
+        };
+        result.skipped = Some(format!(
+            "no {side} values left after dropping missing, NaN and inf"
+        ));
         return result;
     }
-    if matches!(method, DriftMethod::Wasserstein | DriftMethod::KolmogorovSmirnov) && !sample.is_numeric() {
+    if matches!(
+        method,
+        DriftMethod::Wasserstein | DriftMethod::KolmogorovSmirnov
+    ) && !sample.is_numeric()
+    {
         result.skipped = Some("method needs numbers, column holds text".to_string());
         return result;
     }
@@ -405,7 +454,9 @@ fn dropped(summary: &ColumnSummary) -> DroppedValues {
 
 fn handling_note(method: DriftMethod, sample: &Sample) -> String {
     let unseen = match method {
-        DriftMethod::Wasserstein | DriftMethod::KolmogorovSmirnov => "values compared on the real line",
+        DriftMethod::Wasserstein | DriftMethod::KolmogorovSmirnov => {
+            "values compared on the real line"
+        }
         DriftMethod::Psi | DriftMethod::KlDivergence => {
             "empty bins and unseen categories get a share of min(nonzero share)/1e6 (or 1e-4) as in Evidently"
         }
@@ -418,18 +469,22 @@ fn handling_note(method: DriftMethod, sample: &Sample) -> String {
         (
             DriftMethod::JensenShannon { .. } | DriftMethod::Psi | DriftMethod::KlDivergence,
             Sample::Numeric { reference, .. },
-        ) if stats::distinct_sorted(reference) > 20 => "; binned with NumPy's Sturges edges over both samples",
-        (DriftMethod::Hellinger, Sample::Numeric { .. }) => "; binned with Sturges edges over the distinct values",
+        ) if stats::distinct_sorted(reference) > 20 => {
+            "; binned with NumPy's Sturges edges over both samples"
+        }
+        (DriftMethod::Hellinger, Sample::Numeric { .. }) => {
+            "; binned with Sturges edges over the distinct values"
+        }
         _ => "",
     };
     format!("missing, NaN and ±inf dropped from both samples before testing; {unseen}{binning}")
 }
 
 /// The non-missing values of one column on both sides, ready for any method.
-enum Sample {
+enum Sample<'a> {
     Numeric {
-        reference: Vec<f64>,
-        current: Vec<f64>,
+        reference: &'a [f64],
+        current: &'a [f64],
         unseen: Vec<String>,
     },
     Categorical {
@@ -445,33 +500,42 @@ struct Counts {
     current: Vec<u64>,
 }
 
-impl Sample {
-    fn new(reference: &ColumnSummary, current: &ColumnSummary) -> Self {
+impl<'a> Sample<'a> {
+    fn new(reference: &'a ColumnSummary, current: &'a ColumnSummary) -> Self {
         match (reference, current) {
-            (ColumnSummary::Numeric { summary: reference, .. }, ColumnSummary::Numeric { summary: current, .. }) => {
-                Self::numeric(reference, current)
-            }
+            (
+                ColumnSummary::Numeric {
+                    summary: reference, ..
+                },
+                ColumnSummary::Numeric {
+                    summary: current, ..
+                },
+            ) => Self::numeric(reference, current),
             (ColumnSummary::Categorical(reference), ColumnSummary::Categorical(current)) => {
                 Self::categorical(reference, current)
             }
             _ => Self::Numeric {
-                reference: Vec::new(),
-                current: Vec::new(),
+                reference: &[],
+                current: &[],
                 unseen: Vec::new(),
             },
         }
     }
 
-    fn numeric(reference: &NumericSummary, current: &NumericSummary) -> Self {
+    fn numeric(reference: &'a NumericSummary, current: &'a NumericSummary) -> Self {
         Self::Numeric {
-            reference: reference.sorted_finite.clone(),
-            current: current.sorted_finite.clone(),
+            reference: &reference.sorted_finite,
+            current: &current.sorted_finite,
             unseen: Vec::new(),
         }
     }
 
     fn categorical(reference: &CategoricalSummary, current: &CategoricalSummary) -> Self {
-        let keys: BTreeSet<&String> = reference.counts.keys().chain(current.counts.keys()).collect();
+        let keys: BTreeSet<&String> = reference
+            .counts
+            .keys()
+            .chain(current.counts.keys())
+            .collect();
         let keys: Vec<String> = keys.into_iter().cloned().collect();
         let unseen = keys
             .iter()
@@ -479,8 +543,14 @@ impl Sample {
             .cloned()
             .collect();
         Self::Categorical {
-            reference: keys.iter().map(|key| reference.counts.get(key).copied().unwrap_or(0)).collect(),
-            current: keys.iter().map(|key| current.counts.get(key).copied().unwrap_or(0)).collect(),
+            reference: keys
+                .iter()
+                .map(|key| reference.counts.get(key).copied().unwrap_or(0))
+                .collect(),
+            current: keys
+                .iter()
+                .map(|key| current.counts.get(key).copied().unwrap_or(0))
+                .collect(),
             keys,
             unseen,
         }
@@ -506,7 +576,9 @@ impl Sample {
 
     fn distinct_union(&self) -> usize {
         match self {
-            Self::Numeric { reference, current, .. } => stats::distinct_union_sorted(reference, current),
+            Self::Numeric {
+                reference, current, ..
+            } => stats::distinct_union_sorted(reference, current),
             Self::Categorical { keys, .. } => keys.len(),
         }
     }
@@ -520,7 +592,9 @@ impl Sample {
     /// Counts per distinct value over the union of both samples, keys ascending.
     fn counts(&self) -> Counts {
         match self {
-            Self::Numeric { reference, current, .. } => {
+            Self::Numeric {
+                reference, current, ..
+            } => {
                 let reference_runs = stats::value_counts_sorted(reference);
                 let current_runs = stats::value_counts_sorted(current);
                 let (mut i, mut j) = (0, 0);
@@ -578,18 +652,25 @@ fn run_method(method: DriftMethod, kind: ColumnKind, sample: &Sample) -> Outcome
     };
     match method {
         DriftMethod::Wasserstein => {
-            let Sample::Numeric { reference, current, .. } = sample else {
+            let Sample::Numeric {
+                reference, current, ..
+            } = sample
+            else {
                 unreachable!("checked by the caller")
             };
             let (_, reference_std) = stats::mean_and_std(reference);
             distance(stats::wasserstein_sorted(reference, current) / reference_std.max(0.001))
         }
         DriftMethod::KolmogorovSmirnov => {
-            let Sample::Numeric { reference, current, .. } = sample else {
+            let Sample::Numeric {
+                reference, current, ..
+            } = sample
+            else {
                 unreachable!("checked by the caller")
             };
             let statistic = stats::ks_statistic_sorted(reference, current);
-            let (p_value, _) = stats::ks_two_sample_pvalue(statistic, reference.len(), current.len());
+            let (p_value, _) =
+                stats::ks_two_sample_pvalue(statistic, reference.len(), current.len());
             Outcome {
                 score: p_value,
                 test_statistic: Some(statistic),
@@ -675,13 +756,16 @@ fn run_method(method: DriftMethod, kind: ColumnKind, sample: &Sample) -> Outcome
 /// distinct values. With `fill_zeros`, empty shares become min(nonzero)/1e6 (or 1e-4).
 fn binned_shares(sample: &Sample, kind: ColumnKind, fill_zeros: bool) -> (Vec<f64>, Vec<f64>) {
     let (reference_counts, current_counts) = match sample {
-        Sample::Numeric { reference, current, .. }
-            if kind == ColumnKind::Numerical && stats::distinct_sorted(reference) > 20 =>
-        {
+        Sample::Numeric {
+            reference, current, ..
+        } if kind == ColumnKind::Numerical && stats::distinct_sorted(reference) > 20 => {
             let minimum = reference[0].min(current[0]);
             let maximum = reference[reference.len() - 1].max(current[current.len() - 1]);
             let edges = stats::sturges_edges(minimum, maximum, reference.len() + current.len());
-            (stats::histogram_counts(reference, &edges), stats::histogram_counts(current, &edges))
+            (
+                stats::histogram_counts(reference, &edges),
+                stats::histogram_counts(current, &edges),
+            )
         }
         _ => {
             let counts = sample.counts();
@@ -690,8 +774,14 @@ fn binned_shares(sample: &Sample, kind: ColumnKind, fill_zeros: bool) -> (Vec<f6
     };
     let reference_len = sample.reference_len() as f64;
     let current_len = sample.current_len() as f64;
-    let mut reference: Vec<f64> = reference_counts.iter().map(|&count| count as f64 / reference_len).collect();
-    let mut current: Vec<f64> = current_counts.iter().map(|&count| count as f64 / current_len).collect();
+    let mut reference: Vec<f64> = reference_counts
+        .iter()
+        .map(|&count| count as f64 / reference_len)
+        .collect();
+    let mut current: Vec<f64> = current_counts
+        .iter()
+        .map(|&count| count as f64 / current_len)
+        .collect();
     if fill_zeros {
         fill_empty_shares(&mut reference);
         fill_empty_shares(&mut current);
@@ -705,7 +795,11 @@ fn fill_empty_shares(shares: &mut [f64]) {
         .copied()
         .filter(|&share| share != 0.0)
         .fold(f64::INFINITY, f64::min);
-    let filler = if smallest <= 0.0001 { smallest / 1e6 } else { 0.0001 };
+    let filler = if smallest <= 0.0001 {
+        smallest / 1e6
+    } else {
+        0.0001
+    };
     for share in shares.iter_mut().filter(|share| **share == 0.0) {
         *share = filler;
     }
@@ -730,8 +824,16 @@ fn normalized(shares: &[f64]) -> Vec<f64> {
 fn jensen_shannon(p: &[f64], q: &[f64], base: Option<f64>) -> f64 {
     let (p, q) = (normalized(p), normalized(q));
     let middle: Vec<f64> = p.iter().zip(&q).map(|(a, b)| (a + b) / 2.0).collect();
-    let left: Vec<f64> = p.iter().zip(&middle).map(|(&a, &m)| relative_entropy_term(a, m)).collect();
-    let right: Vec<f64> = q.iter().zip(&middle).map(|(&b, &m)| relative_entropy_term(b, m)).collect();
+    let left: Vec<f64> = p
+        .iter()
+        .zip(&middle)
+        .map(|(&a, &m)| relative_entropy_term(a, m))
+        .collect();
+    let right: Vec<f64> = q
+        .iter()
+        .zip(&middle)
+        .map(|(&b, &m)| relative_entropy_term(b, m))
+        .collect();
     let mut divergence = stats::pairwise_sum(&left) + stats::pairwise_sum(&right);
     if let Some(base) = base {
         divergence /= base.ln();
@@ -742,14 +844,20 @@ fn jensen_shannon(p: &[f64], q: &[f64], base: Option<f64>) -> f64 {
 /// `scipy.stats.entropy(p, q)`: KL divergence after normalising both.
 fn relative_entropy(p: &[f64], q: &[f64]) -> f64 {
     let (p, q) = (normalized(p), normalized(q));
-    let terms: Vec<f64> = p.iter().zip(&q).map(|(&a, &b)| relative_entropy_term(a, b)).collect();
+    let terms: Vec<f64> = p
+        .iter()
+        .zip(&q)
+        .map(|(&a, &b)| relative_entropy_term(a, b))
+        .collect();
     stats::pairwise_sum(&terms)
 }
 
 /// Evidently's Hellinger distance: category shares, or Sturges-binned densities for numbers.
 fn hellinger(sample: &Sample, kind: ColumnKind) -> f64 {
     let affinity = match sample {
-        Sample::Numeric { reference, current, .. } if kind == ColumnKind::Numerical => {
+        Sample::Numeric {
+            reference, current, ..
+        } if kind == ColumnKind::Numerical => {
             let mut distinct: Vec<f64> = stats::value_counts_sorted(reference)
                 .into_iter()
                 .chain(stats::value_counts_sorted(current))
@@ -757,14 +865,17 @@ fn hellinger(sample: &Sample, kind: ColumnKind) -> f64 {
                 .collect();
             stats::sort_values(&mut distinct);
             distinct.dedup();
-            let edges = stats::sturges_edges(distinct[0], distinct[distinct.len() - 1], distinct.len());
+            let edges =
+                stats::sturges_edges(distinct[0], distinct[distinct.len() - 1], distinct.len());
             let density = |values: &[f64]| -> Vec<f64> {
                 let counts = stats::histogram_counts(values, &edges);
                 let total: u64 = counts.iter().sum();
                 counts
                     .iter()
                     .enumerate()
-                    .map(|(bin, &count)| count as f64 / (edges[bin + 1] - edges[bin]) / total as f64)
+                    .map(|(bin, &count)| {
+                        count as f64 / (edges[bin + 1] - edges[bin]) / total as f64
+                    })
                     .collect()
             };
             let (reference_density, current_density) = (density(reference), density(current));
@@ -813,7 +924,8 @@ fn chi2_contingency(reference: &[u64], current: &[u64]) -> (f64, f64) {
             let expected = row_total * column_total / total;
             let mut difference = observed - expected;
             if degrees == 1 {
-                difference = difference.signum() * (difference.abs() - 0.5).max(0.0).min(difference.abs());
+                difference =
+                    difference.signum() * (difference.abs() - 0.5).max(0.0).min(difference.abs());
             }
             statistic += difference * difference / expected;
         }
@@ -844,7 +956,12 @@ mod tests {
     fn small_references_use_ks_as_evidently() {
         let reference: Vec<f64> = (0..100).map(f64::from).collect();
         let current: Vec<f64> = (0..100).map(|value| f64::from(value) + 30.0).collect();
-        let result = column_drift("x", &numeric(&reference), &numeric(&current), &Preset::Evidently);
+        let result = column_drift(
+            "x",
+            &numeric(&reference),
+            &numeric(&current),
+            &Preset::Evidently,
+        );
         assert_eq!(result.method, Some(DriftMethod::KolmogorovSmirnov));
         assert!((result.test_statistic.unwrap() - 0.3).abs() < 1e-12);
         assert!(result.drift_detected);
@@ -870,7 +987,12 @@ mod tests {
 
     #[test]
     fn empty_side_is_skipped_not_a_panic() {
-        let result = column_drift("x", &numeric(&[1.0, 2.0]), &numeric(&[f64::NAN]), &Preset::Evidently);
+        let result = column_drift(
+            "x",
+            &numeric(&[1.0, 2.0]),
+            &numeric(&[f64::NAN]),
+            &Preset::Evidently,
+        );
         assert!(result.skipped.is_some());
         assert!(!result.drift_detected);
     }

@@ -30,7 +30,9 @@ pub enum ForensicsError {
         found: String,
         expected: String,
     },
-    #[error("{source_name}: column `{column}` row {row}: value {value} is not a binary 0/1 outcome")]
+    #[error(
+        "{source_name}: column `{column}` row {row}: value {value} is not a binary 0/1 outcome"
+    )]
     NotBinary {
         source_name: String,
         column: String,

@@ -8,8 +8,8 @@
 //! is the largest unless named. ECE (decision D22): 10 equal-width bins on [0, 1] as
 //! scikit-learn's `calibration_curve(strategy="uniform")`, weighted by bin size.
 
-use crate::table::{ColumnValues, NULL_CODE, NumericOrigin, Table};
 use crate::ForensicsError;
+use crate::table::{ColumnValues, NULL_CODE, NumericOrigin, Table};
 
 pub const FAIRNESS_SCHEMA_VERSION: u32 = 1;
 /// Aequitas' default fairness band is [τ, 1/τ] with τ = 0.8.
@@ -89,7 +89,10 @@ pub struct FairnessReport {
 }
 
 /// Fairness of the decisions in `table` across the groups of one or two protected attributes.
-pub fn fairness(table: &Table, options: &FairnessOptions) -> Result<FairnessReport, ForensicsError> {
+pub fn fairness(
+    table: &Table,
+    options: &FairnessOptions,
+) -> Result<FairnessReport, ForensicsError> {
     if options.group_columns.is_empty() || options.group_columns.len() > 2 {
         return Err(ForensicsError::InvalidOptions(
             "fairness takes one protected attribute, or two for their intersection".to_string(),
@@ -109,18 +112,33 @@ pub fn fairness(table: &Table, options: &FairnessOptions) -> Result<FairnessRepo
     for (row, &group) in group_of_row.iter().enumerate() {
         cells[group as usize][usize::from(labels[row]) * 2 + usize::from(predictions[row])] += 1;
     }
-    let mut rows_of_group: Vec<Vec<usize>> = vec![Vec::new(); if scores.is_some() { group_names.len() } else { 0 }];
+    let mut rows_of_group: Vec<Vec<usize>> = vec![
+        Vec::new();
+        if scores.is_some() {
+            group_names.len()
+        } else {
+            0
+        }
+    ];
     if scores.is_some() {
         for (row, &group) in group_of_row.iter().enumerate() {
             rows_of_group[group as usize].push(row);
         }
     }
-    let mut order: Vec<usize> = (0..group_names.len()).filter(|&group| cells[group].iter().sum::<u64>() > 0).collect();
+    let mut order: Vec<usize> = (0..group_names.len())
+        .filter(|&group| cells[group].iter().sum::<u64>() > 0)
+        .collect();
     order.sort_by(|&a, &b| group_names[a].cmp(&group_names[b]));
     let score_pairs = |rows: &[usize]| -> Option<Vec<(f64, bool)>> {
-        scores.as_ref().map(|scores| rows.iter().map(|&row| (scores[row], labels[row])).collect())
+        scores
+            .as_ref()
+            .map(|scores| rows.iter().map(|&row| (scores[row], labels[row])).collect())
     };
-    let all_rows: Vec<usize> = if scores.is_some() { (0..table.row_count).collect() } else { Vec::new() };
+    let all_rows: Vec<usize> = if scores.is_some() {
+        (0..table.row_count).collect()
+    } else {
+        Vec::new()
+    };
     let total_cells = cells.iter().fold([0u64; 4], |mut total, group| {
         for (sum, cell) in total.iter_mut().zip(group) {
             *sum += cell;
@@ -206,7 +224,11 @@ fn binary_column(table: &Table, name: &str) -> Result<Vec<bool>, ForensicsError>
                         source_name: table.source.clone(),
                         column: name.to_string(),
                         row,
-                        value: if missing { "null".to_string() } else { value.to_string() },
+                        value: if missing {
+                            "null".to_string()
+                        } else {
+                            value.to_string()
+                        },
                     }),
                 }
             })
@@ -248,7 +270,10 @@ fn score_column(table: &Table, name: &str) -> Result<Vec<f64>, ForensicsError> {
 
 /// Each row's group as an index into the returned names; two attributes combine into
 /// `a|b` names. Text columns reuse their dictionary codes, so no per-row strings are built.
-fn group_index(table: &Table, columns: &[String]) -> Result<(Vec<u32>, Vec<String>), ForensicsError> {
+fn group_index(
+    table: &Table,
+    columns: &[String],
+) -> Result<(Vec<u32>, Vec<String>), ForensicsError> {
     let mut indices = vec![0u32; table.row_count];
     let mut names = vec![String::new()];
     for name in columns {
@@ -258,7 +283,11 @@ fn group_index(table: &Table, columns: &[String]) -> Result<(Vec<u32>, Vec<Strin
         let mut combined_names = Vec::with_capacity(names.len() * local_names.len());
         for prefix in &names {
             for value in &local_names {
-                combined_names.push(if prefix.is_empty() { value.clone() } else { format!("{prefix}|{value}") });
+                combined_names.push(if prefix.is_empty() {
+                    value.clone()
+                } else {
+                    format!("{prefix}|{value}")
+                });
             }
         }
         for (index, code) in indices.iter_mut().zip(local) {
@@ -275,10 +304,17 @@ fn attribute_codes(values: &ColumnValues) -> (Vec<u32>, Vec<String>) {
             let missing = dictionary.len() as u32;
             let mut names = dictionary.clone();
             names.push(MISSING_GROUP.to_string());
-            (codes.iter().map(|&code| if code == NULL_CODE { missing } else { code }).collect(), names)
+            (
+                codes
+                    .iter()
+                    .map(|&code| if code == NULL_CODE { missing } else { code })
+                    .collect(),
+                names,
+            )
         }
         other => {
-            let mut lookup: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+            let mut lookup: std::collections::HashMap<String, u32> =
+                std::collections::HashMap::new();
             let mut names = Vec::new();
             let codes = (0..other.len())
                 .map(|row| {
@@ -299,12 +335,25 @@ fn attribute_codes(values: &ColumnValues) -> (Vec<u32>, Vec<String>) {
 }
 
 fn ratio(numerator: u64, denominator: u64) -> f64 {
-    if denominator == 0 { 0.0 } else { numerator as f64 / denominator as f64 }
+    if denominator == 0 {
+        0.0
+    } else {
+        numerator as f64 / denominator as f64
+    }
 }
 
 /// Metrics from confusion cells indexed `label * 2 + prediction`, and (score, label) pairs.
-fn group_metrics(group: &str, cells: [u64; 4], score_pairs: Option<Vec<(f64, bool)>>) -> GroupMetrics {
-    let [true_negatives, false_positives, false_negatives, true_positives] = cells;
+fn group_metrics(
+    group: &str,
+    cells: [u64; 4],
+    score_pairs: Option<Vec<(f64, bool)>>,
+) -> GroupMetrics {
+    let [
+        true_negatives,
+        false_positives,
+        false_negatives,
+        true_positives,
+    ] = cells;
     let count = cells.iter().sum();
     let (auc, expected_calibration_error) = match score_pairs {
         Some(pairs) => (roc_auc(&pairs), Some(expected_calibration_error(&pairs))),
@@ -346,7 +395,11 @@ fn roc_auc(pairs: &[(f64, bool)]) -> Option<f64> {
             end += 1;
         }
         let average_rank = (start + 1 + end) as f64 / 2.0;
-        positive_rank_sum += average_rank * sorted[start..end].iter().filter(|(_, label)| *label).count() as f64;
+        positive_rank_sum += average_rank
+            * sorted[start..end]
+                .iter()
+                .filter(|(_, label)| *label)
+                .count() as f64;
         start = end;
     }
     Some((positive_rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives))
@@ -377,11 +430,23 @@ fn expected_calibration_error(pairs: &[(f64, bool)]) -> f64 {
 }
 
 fn aequitas_disparities(groups: &[GroupMetrics], reference_group: &str) -> Vec<Disparity> {
-    let all_predicted_positive: u64 = groups.iter().map(|group| group.true_positives + group.false_positives).sum();
+    let all_predicted_positive: u64 = groups
+        .iter()
+        .map(|group| group.true_positives + group.false_positives)
+        .sum();
     let metrics = |group: &GroupMetrics| -> [(&'static str, f64); 10] {
-        let (tp, fp, tn, fn_) = (group.true_positives, group.false_positives, group.true_negatives, group.false_negatives);
+        let (tp, fp, tn, fn_) = (
+            group.true_positives,
+            group.false_positives,
+            group.true_negatives,
+            group.false_negatives,
+        );
         let undefined_if_empty = |numerator: u64, denominator: u64| {
-            if denominator == 0 { f64::NAN } else { numerator as f64 / denominator as f64 }
+            if denominator == 0 {
+                f64::NAN
+            } else {
+                numerator as f64 / denominator as f64
+            }
         };
         [
             ("ppr", undefined_if_empty(tp + fp, all_predicted_positive)),
@@ -414,7 +479,8 @@ fn aequitas_disparities(groups: &[GroupMetrics], reference_group: &str) -> Vec<D
                         value,
                         reference_value,
                         disparity,
-                        fair: (DISPARITY_TOLERANCE..=1.0 / DISPARITY_TOLERANCE).contains(&disparity),
+                        fair: (DISPARITY_TOLERANCE..=1.0 / DISPARITY_TOLERANCE)
+                            .contains(&disparity),
                     }
                 })
                 .collect::<Vec<_>>()

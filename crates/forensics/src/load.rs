@@ -123,7 +123,9 @@ pub(crate) fn parse_instant(text: &str) -> Result<i64, String> {
             .timestamp()
             .as_nanosecond()
     } else {
-        return Err(format!("`{text}` is not a date, date-time or RFC 3339 instant"));
+        return Err(format!(
+            "`{text}` is not a date, date-time or RFC 3339 instant"
+        ));
     };
     i64::try_from(nanos).map_err(|_| format!("`{text}` is out of range"))
 }
@@ -142,7 +144,9 @@ pub fn read_log(path: &Path, options: &ReadOptions) -> Result<Table, ForensicsEr
     let windows: Vec<TimeWindow> = options.window.iter().map(|(_, window)| *window).collect();
     let timestamp = options.window.as_ref().map(|(column, _)| column.as_str());
     let mut tables = read_windows(path, options.columns.as_deref(), timestamp, &windows)?;
-    Ok(tables.pop().expect("one table per window, or one for the whole file"))
+    Ok(tables
+        .pop()
+        .expect("one table per window, or one for the whole file"))
 }
 
 /// Reads one file once and splits it into a reference and a current table by time windows.
@@ -173,7 +177,10 @@ fn read_windows(
         source,
     })?;
     let display = path.display().to_string();
-    let (schema, batches): (Arc<Schema>, Box<dyn Iterator<Item = Result<RecordBatch, ForensicsError>>>) = if is_csv {
+    let (schema, batches): (
+        Arc<Schema>,
+        Box<dyn Iterator<Item = Result<RecordBatch, ForensicsError>>>,
+    ) = if is_csv {
         csv_batches(path, file, columns, timestamp_column)?
     } else {
         parquet_batches(path, file, columns, timestamp_column, windows)?
@@ -189,7 +196,10 @@ fn read_windows(
     let sources: Vec<String> = if windows.is_empty() {
         vec![display.clone()]
     } else {
-        windows.iter().map(|window| format!("{display} [{}]", window_label(window))).collect()
+        windows
+            .iter()
+            .map(|window| format!("{display} [{}]", window_label(window)))
+            .collect()
     };
     let mut builders = sources
         .into_iter()
@@ -201,7 +211,12 @@ fn read_windows(
         rows_seen += batch.num_rows();
         match timestamp_index {
             Some(index) if !windows.is_empty() => {
-                let stamps = timestamps_of(&batch, index, &display, timestamp_column.unwrap_or_default())?;
+                let stamps = timestamps_of(
+                    &batch,
+                    index,
+                    &display,
+                    timestamp_column.unwrap_or_default(),
+                )?;
                 for (window, builder) in windows.iter().zip(&mut builders) {
                     let rows: Vec<u32> = stamps
                         .iter()
@@ -220,21 +235,34 @@ fn read_windows(
     if rows_seen == 0 && !is_csv {
         let total = parquet_row_count(path)?;
         if total == 0 {
-            return Err(ForensicsError::EmptyInput { path: path.to_path_buf() });
+            return Err(ForensicsError::EmptyInput {
+                path: path.to_path_buf(),
+            });
         }
     } else if rows_seen == 0 {
-        return Err(ForensicsError::EmptyInput { path: path.to_path_buf() });
+        return Err(ForensicsError::EmptyInput {
+            path: path.to_path_buf(),
+        });
     }
     Ok(builders.into_iter().map(TableBuilder::finish).collect())
 }
 
 fn window_label(window: &TimeWindow) -> String {
-    let side = |bound: Option<i64>| bound.map(crate::table::format_timestamp).unwrap_or_default();
+    let side = |bound: Option<i64>| {
+        bound
+            .map(crate::table::format_timestamp)
+            .unwrap_or_default()
+    };
     format!("{}..{}", side(window.start), side(window.end))
 }
 
 /// Timestamps of one batch column as UTC nanoseconds.
-fn timestamps_of(batch: &RecordBatch, index: usize, source: &str, column: &str) -> Result<Vec<Option<i64>>, ForensicsError> {
+fn timestamps_of(
+    batch: &RecordBatch,
+    index: usize,
+    source: &str,
+    column: &str,
+) -> Result<Vec<Option<i64>>, ForensicsError> {
     let array = batch.column(index);
     let wrong = |found: &DataType| ForensicsError::WrongType {
         source_name: source.to_string(),
@@ -245,12 +273,15 @@ fn timestamps_of(batch: &RecordBatch, index: usize, source: &str, column: &str) 
     let nanos = match array.data_type() {
         DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => {
             let unzoned = match array.data_type() {
-                DataType::Timestamp(unit, _) => arrow_cast::cast(array, &DataType::Timestamp(*unit, None)),
+                DataType::Timestamp(unit, _) => {
+                    arrow_cast::cast(array, &DataType::Timestamp(*unit, None))
+                }
                 _ => Ok(Arc::clone(array)),
             }
             .map_err(|_| wrong(array.data_type()))?;
-            let nanos = arrow_cast::cast(&unzoned, &DataType::Timestamp(TimeUnit::Nanosecond, None))
-                .map_err(|_| wrong(array.data_type()))?;
+            let nanos =
+                arrow_cast::cast(&unzoned, &DataType::Timestamp(TimeUnit::Nanosecond, None))
+                    .map_err(|_| wrong(array.data_type()))?;
             arrow_cast::cast(&nanos, &DataType::Int64).map_err(|_| wrong(array.data_type()))?
         }
         other => return Err(wrong(other)),
@@ -275,7 +306,8 @@ fn parquet_row_count(path: &Path) -> Result<i64, ForensicsError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|error| corrupt(path, error))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|error| corrupt(path, error))?;
     Ok(builder.metadata().file_metadata().num_rows())
 }
 
@@ -287,9 +319,11 @@ fn parquet_batches(
     windows: &[TimeWindow],
 ) -> Result<(Arc<Schema>, Batches), ForensicsError> {
     let display = path.display().to_string();
-    let plain = ParquetRecordBatchReaderBuilder::try_new(file.try_clone().map_err(|source| ForensicsError::Open {
-        path: path.to_path_buf(),
-        source,
+    let plain = ParquetRecordBatchReaderBuilder::try_new(file.try_clone().map_err(|source| {
+        ForensicsError::Open {
+            path: path.to_path_buf(),
+            source,
+        }
     })?)
     .map_err(|error| corrupt(path, error))?;
     // Ask for text as dictionaries: Parquet already stores it so, and decoding keys is far cheaper
@@ -309,19 +343,28 @@ fn parquet_batches(
             })
             .collect::<Vec<_>>(),
     ));
-    let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, ArrowReaderOptions::new().with_schema(dictionary_schema))
-        .or_else(|_| Ok::<_, parquet::errors::ParquetError>(plain))
-        .map_err(|error| corrupt(path, error))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(
+        file,
+        ArrowReaderOptions::new().with_schema(dictionary_schema),
+    )
+    .or_else(|_| Ok::<_, parquet::errors::ParquetError>(plain))
+    .map_err(|error| corrupt(path, error))?;
     let schema = Arc::clone(builder.schema());
     let mut wanted: Vec<usize> = match columns {
         Some(columns) => columns
             .iter()
-            .map(|name| schema.index_of(name).map_err(|_| ForensicsError::missing_column(&display, name)))
+            .map(|name| {
+                schema
+                    .index_of(name)
+                    .map_err(|_| ForensicsError::missing_column(&display, name))
+            })
             .collect::<Result<_, _>>()?,
         None => (0..schema.fields().len()).collect(),
     };
     if let Some(name) = timestamp_column {
-        let index = schema.index_of(name).map_err(|_| ForensicsError::missing_column(&display, name))?;
+        let index = schema
+            .index_of(name)
+            .map_err(|_| ForensicsError::missing_column(&display, name))?;
         if !wanted.contains(&index) {
             wanted.push(index);
         }
@@ -330,13 +373,19 @@ fn parquet_batches(
     wanted.dedup();
     let metadata = Arc::clone(builder.metadata());
     let row_groups = match timestamp_column {
-        Some(name) if !windows.is_empty() => {
-            prune_row_groups(&metadata, &schema, name, windows).unwrap_or_else(|| (0..metadata.num_row_groups()).collect())
-        }
+        Some(name) if !windows.is_empty() => prune_row_groups(&metadata, &schema, name, windows)
+            .unwrap_or_else(|| (0..metadata.num_row_groups()).collect()),
         _ => (0..metadata.num_row_groups()).collect(),
     };
-    let mask = ProjectionMask::roots(metadata.file_metadata().schema_descr(), wanted.iter().copied());
-    let projected = Arc::new(schema.project(&wanted).map_err(|error| corrupt(path, error))?);
+    let mask = ProjectionMask::roots(
+        metadata.file_metadata().schema_descr(),
+        wanted.iter().copied(),
+    );
+    let projected = Arc::new(
+        schema
+            .project(&wanted)
+            .map_err(|error| corrupt(path, error))?,
+    );
     let reader = builder
         .with_projection(mask)
         .with_row_groups(row_groups)
@@ -355,7 +404,8 @@ fn prune_row_groups(
     timestamp_column: &str,
     windows: &[TimeWindow],
 ) -> Option<Vec<usize>> {
-    let DataType::Timestamp(unit, _) = schema.field_with_name(timestamp_column).ok()?.data_type() else {
+    let DataType::Timestamp(unit, _) = schema.field_with_name(timestamp_column).ok()?.data_type()
+    else {
         return None;
     };
     let per_nano = match unit {
@@ -378,8 +428,14 @@ fn prune_row_groups(
         let (Some(&minimum), Some(&maximum)) = (statistics.min_opt(), statistics.max_opt()) else {
             return None;
         };
-        let (minimum, maximum) = (minimum.saturating_mul(per_nano), maximum.saturating_mul(per_nano));
-        if windows.iter().any(|window| window.overlaps(minimum, maximum)) {
+        let (minimum, maximum) = (
+            minimum.saturating_mul(per_nano),
+            maximum.saturating_mul(per_nano),
+        );
+        if windows
+            .iter()
+            .any(|window| window.overlaps(minimum, maximum))
+        {
             kept.push(index);
         }
     }
@@ -392,7 +448,10 @@ fn csv_error(path: &Path, error: impl std::fmt::Display) -> ForensicsError {
     let line = message
         .split("line ")
         .nth(1)
-        .and_then(|rest| rest.split(|character: char| !character.is_ascii_digit()).next())
+        .and_then(|rest| {
+            rest.split(|character: char| !character.is_ascii_digit())
+                .next()
+        })
         .and_then(|digits| digits.parse().ok());
     ForensicsError::BadCsv {
         path: path.to_path_buf(),
@@ -414,7 +473,9 @@ fn csv_batches(
         .infer_schema(&mut file, Some(CSV_INFERENCE_ROWS))
         .map_err(|error| csv_error(path, error))?;
     if schema.fields().is_empty() {
-        return Err(ForensicsError::EmptyInput { path: path.to_path_buf() });
+        return Err(ForensicsError::EmptyInput {
+            path: path.to_path_buf(),
+        });
     }
     file.rewind().map_err(|source| ForensicsError::Open {
         path: path.to_path_buf(),
@@ -424,19 +485,29 @@ fn csv_batches(
     let mut wanted: Vec<usize> = match columns {
         Some(columns) => columns
             .iter()
-            .map(|name| schema.index_of(name).map_err(|_| ForensicsError::missing_column(&display, name)))
+            .map(|name| {
+                schema
+                    .index_of(name)
+                    .map_err(|_| ForensicsError::missing_column(&display, name))
+            })
             .collect::<Result<_, _>>()?,
         None => (0..schema.fields().len()).collect(),
     };
     if let Some(name) = timestamp_column {
-        let index = schema.index_of(name).map_err(|_| ForensicsError::missing_column(&display, name))?;
+        let index = schema
+            .index_of(name)
+            .map_err(|_| ForensicsError::missing_column(&display, name))?;
         if !wanted.contains(&index) {
             wanted.push(index);
         }
     }
     wanted.sort_unstable();
     wanted.dedup();
-    let projected = Arc::new(schema.project(&wanted).map_err(|error| csv_error(path, error))?);
+    let projected = Arc::new(
+        schema
+            .project(&wanted)
+            .map_err(|error| csv_error(path, error))?,
+    );
     let reader = arrow_csv::ReaderBuilder::new(Arc::clone(&schema))
         .with_format(format)
         .with_batch_size(BATCH_ROWS)
@@ -463,11 +534,17 @@ mod tests {
 
     #[test]
     fn bad_windows_are_refused() {
-        assert!(matches!(TimeWindow::parse("2024-01-01"), Err(ForensicsError::BadWindow { .. })));
+        assert!(matches!(
+            TimeWindow::parse("2024-01-01"),
+            Err(ForensicsError::BadWindow { .. })
+        ));
         assert!(matches!(
             TimeWindow::parse("2024-02-01..2024-01-01"),
             Err(ForensicsError::BadWindow { .. })
         ));
-        assert!(matches!(TimeWindow::parse("yesterday.."), Err(ForensicsError::BadWindow { .. })));
+        assert!(matches!(
+            TimeWindow::parse("yesterday.."),
+            Err(ForensicsError::BadWindow { .. })
+        ));
     }
 }

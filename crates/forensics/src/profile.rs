@@ -78,7 +78,11 @@ pub fn profile(current: &Table, reference: Option<&Table>) -> ProfileReport {
     }
 }
 
-fn column_profile(name: &str, values: &ColumnValues, reference: Option<&ColumnSummary>) -> ColumnProfile {
+fn column_profile(
+    name: &str,
+    values: &ColumnValues,
+    reference: Option<&ColumnSummary>,
+) -> ColumnProfile {
     let mut profile = ColumnProfile {
         column: name.to_string(),
         kind: values.kind_name().to_string(),
@@ -116,11 +120,20 @@ fn column_profile(name: &str, values: &ColumnValues, reference: Option<&ColumnSu
                     .map(|&probability| (probability, stats::quantile_sorted(sorted, probability)))
                     .collect();
             }
-            if let Some(ColumnSummary::Numeric { summary: reference, .. }) = reference
-                && let (Some(&low), Some(&high)) = (reference.sorted_finite.first(), reference.sorted_finite.last())
+            if let Some(ColumnSummary::Numeric {
+                summary: reference, ..
+            }) = reference
+                && let (Some(&low), Some(&high)) = (
+                    reference.sorted_finite.first(),
+                    reference.sorted_finite.last(),
+                )
             {
-                profile.out_of_reference_range =
-                    Some(sorted.iter().filter(|&&value| value < low || value > high).count() as u64);
+                profile.out_of_reference_range = Some(
+                    sorted
+                        .iter()
+                        .filter(|&&value| value < low || value > high)
+                        .count() as u64,
+                );
             }
         }
         ColumnSummary::Categorical(summary) => {
@@ -133,12 +146,20 @@ fn column_profile(name: &str, values: &ColumnValues, reference: Option<&ColumnSu
                     .filter(|(category, _)| !reference.counts.contains_key(*category))
                     .collect();
                 profile.new_category_rows = Some(new.iter().map(|(_, count)| **count).sum());
-                profile.new_categories = new.into_iter().take(50).map(|(category, _)| category.clone()).collect();
+                profile.new_categories = new
+                    .into_iter()
+                    .take(50)
+                    .map(|(category, _)| category.clone())
+                    .collect();
             }
         }
         ColumnSummary::Timestamp => {
             if let ColumnValues::Timestamp { nanos } = values {
-                let present: Vec<i64> = nanos.iter().copied().filter(|&stamp| stamp != crate::table::NULL_TIMESTAMP).collect();
+                let present: Vec<i64> = nanos
+                    .iter()
+                    .copied()
+                    .filter(|&stamp| stamp != crate::table::NULL_TIMESTAMP)
+                    .collect();
                 profile.missing = (nanos.len() - present.len()) as u64;
                 profile.minimum = present.iter().min().map(|&stamp| stamp as f64);
                 profile.maximum = present.iter().max().map(|&stamp| stamp as f64);
@@ -153,11 +174,13 @@ fn schema_diff(reference: &Table, current: &Table) -> SchemaDiff {
     for column in &reference.columns {
         match current.column(&column.name) {
             Err(_) => diff.only_in_reference.push(column.name.clone()),
-            Ok(other) if other.values.kind_name() != column.values.kind_name() => diff.type_changed.push(TypeChange {
-                column: column.name.clone(),
-                reference: column.values.kind_name().to_string(),
-                current: other.values.kind_name().to_string(),
-            }),
+            Ok(other) if other.values.kind_name() != column.values.kind_name() => {
+                diff.type_changed.push(TypeChange {
+                    column: column.name.clone(),
+                    reference: column.values.kind_name().to_string(),
+                    current: other.values.kind_name().to_string(),
+                })
+            }
             Ok(_) => {}
         }
     }

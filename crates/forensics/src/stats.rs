@@ -80,7 +80,10 @@ pub fn mean_and_std(values: &[f64]) -> (f64, f64) {
     }
     let count = values.len() as f64;
     let mean = pairwise_sum(values) / count;
-    let squares: Vec<f64> = values.iter().map(|value| (value - mean) * (value - mean)).collect();
+    let squares: Vec<f64> = values
+        .iter()
+        .map(|value| (value - mean) * (value - mean))
+        .collect();
     (mean, (pairwise_sum(&squares) / count).sqrt())
 }
 
@@ -170,16 +173,26 @@ pub fn ks_statistic_sorted(reference: &[f64], current: &[f64]) -> f64 {
 /// Two-sided p-value of the two-sample KS statistic, following `ks_2samp(method="auto")`: exact
 /// lattice-path counting when both samples have at most 10,000 values, otherwise the
 /// one-sample Kolmogorov distribution at n = round(n1·n2 / (n1 + n2)).
-pub fn ks_two_sample_pvalue(statistic: f64, reference_len: usize, current_len: usize) -> (f64, KsMode) {
+pub fn ks_two_sample_pvalue(
+    statistic: f64,
+    reference_len: usize,
+    current_len: usize,
+) -> (f64, KsMode) {
     const MAX_EXACT: usize = 10_000;
     if reference_len.max(current_len) <= MAX_EXACT
         && let Some(probability) = ks_exact_pvalue(statistic, reference_len, current_len)
     {
         return (probability.clamp(0.0, 1.0), KsMode::Exact);
     }
-    let (larger, smaller) = (reference_len.max(current_len) as f64, reference_len.min(current_len) as f64);
+    let (larger, smaller) = (
+        reference_len.max(current_len) as f64,
+        reference_len.min(current_len) as f64,
+    );
     let effective = (larger * smaller / (larger + smaller)).round_ties_even();
-    (kolmogorov_sf(effective, statistic).clamp(0.0, 1.0), KsMode::Asymptotic)
+    (
+        kolmogorov_sf(effective, statistic).clamp(0.0, 1.0),
+        KsMode::Asymptotic,
+    )
 }
 
 /// How a KS p-value was computed.
@@ -235,7 +248,11 @@ fn probability_outside_square(n: usize, h: usize) -> f64 {
 /// Share of lattice paths from (0,0) to (m,n) that leave the band |x/m − y/n| < h/lcm, computed
 /// directly as one minus the inside share (Hodges' inside method in Viehmann's stable form).
 fn probability_outside_band(first_len: usize, second_len: usize, divisor: usize, h: usize) -> f64 {
-    let (m, n) = if first_len < second_len { (second_len, first_len) } else { (first_len, second_len) };
+    let (m, n) = if first_len < second_len {
+        (second_len, first_len)
+    } else {
+        (first_len, second_len)
+    };
     let (mg, ng) = (m / divisor, n / divisor);
     let (m, n, mg, ng, h) = (m as i64, n as i64, mg as i64, ng as i64, h as i64);
     let ceil_div = |a: i64, b: i64| (a as f64 / b as f64).ceil() as i64;
@@ -258,7 +275,8 @@ fn probability_outside_band(first_len: usize, second_len: usize, divisor: usize,
         let mut value = if min_j == 0 { 0.0 } else { 1.0 };
         for offset in 0..(max_j - min_j) {
             let j = offset + min_j;
-            value = (column[(offset + min_j - last_min_j) as usize] * i as f64 + value * j as f64) / (i + j) as f64;
+            value = (column[(offset + min_j - last_min_j) as usize] * i as f64 + value * j as f64)
+                / (i + j) as f64;
             column[offset as usize] = value;
         }
         current_len = max_j - min_j;
@@ -358,16 +376,26 @@ fn pelz_good_sf(n: f64, x: f64) -> f64 {
 
 /// Edges of `np.histogram_bin_edges(values, bins="sturges")` for values with the given range and count.
 pub fn sturges_edges(minimum: f64, maximum: f64, count: usize) -> Vec<f64> {
-    let (first, last) = if minimum == maximum { (minimum - 0.5, maximum + 0.5) } else { (minimum, maximum) };
+    let (first, last) = if minimum == maximum {
+        (minimum - 0.5, maximum + 0.5)
+    } else {
+        (minimum, maximum)
+    };
     let width = (maximum - minimum) / ((count as f64).log2() + 1.0);
-    let bins = if width > 0.0 { ((last - first) / width).ceil() as usize } else { 1 };
+    let bins = if width > 0.0 {
+        ((last - first) / width).ceil() as usize
+    } else {
+        1
+    };
     linspace(first, last, bins + 1)
 }
 
 /// `np.linspace(start, stop, count)` with its rounding: `start + i·step`, last value exactly `stop`.
 pub fn linspace(start: f64, stop: f64, count: usize) -> Vec<f64> {
     let step = (stop - start) / (count - 1) as f64;
-    let mut edges: Vec<f64> = (0..count).map(|index| index as f64 * step + start).collect();
+    let mut edges: Vec<f64> = (0..count)
+        .map(|index| index as f64 * step + start)
+        .collect();
     if let Some(last) = edges.last_mut() {
         *last = stop;
     }
@@ -478,27 +506,38 @@ pub fn sort_values(values: &mut [f64]) {
     // the sign bit of positives.
     let to_key = |value: f64| {
         let bits = value.to_bits();
-        if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
+        if bits >> 63 == 1 {
+            !bits
+        } else {
+            bits | (1 << 63)
+        }
     };
     let from_key = |key: u64| {
-        let bits = if key >> 63 == 1 { key & !(1 << 63) } else { !key };
+        let bits = if key >> 63 == 1 {
+            key & !(1 << 63)
+        } else {
+            !key
+        };
         f64::from_bits(bits)
     };
     let mut keys: Vec<u64> = values.iter().map(|&value| to_key(value)).collect();
     let mut scratch = vec![0u64; keys.len()];
     const DIGIT_BITS: u32 = 11;
     const BUCKETS: usize = 1 << DIGIT_BITS;
-    let mut shift = 0;
-    while shift < 64 {
-        let mut counts = vec![0usize; BUCKETS];
-        for &key in &keys {
-            counts[((key >> shift) as usize) & (BUCKETS - 1)] += 1;
+    const DIGITS: usize = 64usize.div_ceil(DIGIT_BITS as usize);
+    // All digit histograms in one read of the keys, then one scatter per informative digit.
+    let mut histograms = vec![[0usize; BUCKETS]; DIGITS];
+    for &key in &keys {
+        for (digit, histogram) in histograms.iter_mut().enumerate() {
+            histogram[((key >> (digit as u32 * DIGIT_BITS)) as usize) & (BUCKETS - 1)] += 1;
         }
+    }
+    for (digit, counts) in histograms.iter_mut().enumerate() {
         // A digit shared by every key leaves the order unchanged: skip the pass.
-        if counts.iter().any(|&count| count == keys.len()) {
-            shift += DIGIT_BITS;
+        if counts.contains(&keys.len()) {
             continue;
         }
+        let shift = digit as u32 * DIGIT_BITS;
         let mut offset = 0;
         for count in counts.iter_mut() {
             let start = offset;
@@ -511,7 +550,6 @@ pub fn sort_values(values: &mut [f64]) {
             counts[bucket] += 1;
         }
         std::mem::swap(&mut keys, &mut scratch);
-        shift += DIGIT_BITS;
     }
     for (value, key) in values.iter_mut().zip(keys) {
         *value = from_key(key);
@@ -564,9 +602,17 @@ mod tests {
     #[test]
     fn wasserstein_matches_scipy() {
         // scipy.stats.wasserstein_distance([0, 1, 3], [5, 6, 8]) == 5.0
-        close(wasserstein_sorted(&[0.0, 1.0, 3.0], &[5.0, 6.0, 8.0]), 5.0, 1e-15);
+        close(
+            wasserstein_sorted(&[0.0, 1.0, 3.0], &[5.0, 6.0, 8.0]),
+            5.0,
+            1e-15,
+        );
         // scipy.stats.wasserstein_distance([0, 1, 1, 4], [1, 2]) == 1.0
-        close(wasserstein_sorted(&[0.0, 1.0, 1.0, 4.0], &[1.0, 2.0]), 1.0, 1e-15);
+        close(
+            wasserstein_sorted(&[0.0, 1.0, 1.0, 4.0], &[1.0, 2.0]),
+            1.0,
+            1e-15,
+        );
     }
 
     #[test]
@@ -574,16 +620,25 @@ mod tests {
         let mut state = 99u64;
         let mut values: Vec<f64> = (0..10_000)
             .map(|index| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let magnitude = (state >> 11) as f64 / (1u64 << 40) as f64;
-                if index % 3 == 0 { -magnitude } else { magnitude }
+                if index % 3 == 0 {
+                    -magnitude
+                } else {
+                    magnitude
+                }
             })
             .collect();
         values.extend([0.0, -0.0, f64::MAX, f64::MIN, 1e-310, -1e-310]);
         let mut expected = values.clone();
         expected.sort_unstable_by(f64::total_cmp);
         sort_values(&mut values);
-        assert_eq!(values.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), expected.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+        assert_eq!(
+            values.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            expected.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -120,7 +120,11 @@ impl CategoricalSummary {
 impl ColumnSummary {
     pub fn of(values: &ColumnValues) -> Self {
         match values {
-            ColumnValues::Numeric { values, nulls, origin } => Self::Numeric {
+            ColumnValues::Numeric {
+                values,
+                nulls,
+                origin,
+            } => Self::Numeric {
                 origin: *origin,
                 summary: NumericSummary::from_values(values, nulls.as_deref()),
             },
@@ -134,7 +138,9 @@ impl ColumnSummary {
     /// Combines the summary of other rows of the same column into this one.
     pub fn merge(&mut self, other: &Self) {
         match (self, other) {
-            (Self::Numeric { summary, .. }, Self::Numeric { summary: other, .. }) => summary.merge(other),
+            (Self::Numeric { summary, .. }, Self::Numeric { summary: other, .. }) => {
+                summary.merge(other)
+            }
             (Self::Categorical(summary), Self::Categorical(other)) => summary.merge(other),
             _ => {}
         }
@@ -147,13 +153,24 @@ mod tests {
 
     #[test]
     fn merged_chunks_equal_the_whole() {
-        let values = [3.0, f64::NAN, 1.0, f64::INFINITY, 2.0, -1.0, f64::NEG_INFINITY];
+        let values = [
+            3.0,
+            f64::NAN,
+            1.0,
+            f64::INFINITY,
+            2.0,
+            -1.0,
+            f64::NEG_INFINITY,
+        ];
         let whole = NumericSummary::from_values(&values, None);
         let mut first = NumericSummary::from_values(&values[..3], None);
         first.merge(&NumericSummary::from_values(&values[3..], None));
         assert_eq!(first, whole);
         assert_eq!(whole.sorted_finite, vec![-1.0, 1.0, 2.0, 3.0]);
-        assert_eq!((whole.nan, whole.positive_infinity, whole.negative_infinity), (1, 1, 1));
+        assert_eq!(
+            (whole.nan, whole.positive_infinity, whole.negative_infinity),
+            (1, 1, 1)
+        );
     }
 
     #[test]

@@ -122,8 +122,10 @@ impl ColumnValues {
                     NumericOrigin::Integer if value.fract() == 0.0 && value.abs() < 9.0e15 => {
                         serde_json::Value::from(value as i64)
                     }
-                    _ => serde_json::Number::from_f64(value)
-                        .map_or_else(|| serde_json::Value::String(value.to_string()), serde_json::Value::Number),
+                    _ => serde_json::Number::from_f64(value).map_or_else(
+                        || serde_json::Value::String(value.to_string()),
+                        serde_json::Value::Number,
+                    ),
                 }
             }
             Self::Categorical { codes, dictionary } => {
@@ -215,17 +217,21 @@ enum BuilderKind {
 }
 
 impl TableBuilder {
-    pub(crate) fn new(source: String, schema: &arrow_schema::Schema) -> Result<Self, ForensicsError> {
+    pub(crate) fn new(
+        source: String,
+        schema: &arrow_schema::Schema,
+    ) -> Result<Self, ForensicsError> {
         let columns = schema
             .fields()
             .iter()
             .map(|field| {
-                let kind = builder_kind(field.data_type()).ok_or_else(|| ForensicsError::WrongType {
-                    source_name: source.clone(),
-                    column: field.name().clone(),
-                    found: field.data_type().to_string(),
-                    expected: "a number, boolean, text or timestamp".to_string(),
-                })?;
+                let kind =
+                    builder_kind(field.data_type()).ok_or_else(|| ForensicsError::WrongType {
+                        source_name: source.clone(),
+                        column: field.name().clone(),
+                        found: field.data_type().to_string(),
+                        expected: "a number, boolean, text or timestamp".to_string(),
+                    })?;
                 Ok(ColumnBuilder {
                     name: field.name().clone(),
                     kind,
@@ -248,7 +254,11 @@ impl TableBuilder {
     }
 
     /// Appends the listed rows of a batch only (rows of a time window).
-    pub(crate) fn push_rows(&mut self, batch: &RecordBatch, rows: &[u32]) -> Result<(), ForensicsError> {
+    pub(crate) fn push_rows(
+        &mut self,
+        batch: &RecordBatch,
+        rows: &[u32],
+    ) -> Result<(), ForensicsError> {
         if rows.len() == batch.num_rows() {
             return self.push(batch);
         }
@@ -286,9 +296,9 @@ impl TableBuilder {
                             nulls: any_null.then_some(nulls),
                             origin,
                         },
-                        BuilderKind::Categorical { codes, dictionary, .. } => {
-                            ColumnValues::Categorical { codes, dictionary }
-                        }
+                        BuilderKind::Categorical {
+                            codes, dictionary, ..
+                        } => ColumnValues::Categorical { codes, dictionary },
                         BuilderKind::Timestamp { nanos } => ColumnValues::Timestamp { nanos },
                     },
                 })
@@ -297,7 +307,10 @@ impl TableBuilder {
     }
 }
 
-fn arrow_select_take(array: &ArrayRef, indices: &arrow_array::UInt32Array) -> Result<ArrayRef, arrow_schema::ArrowError> {
+fn arrow_select_take(
+    array: &ArrayRef,
+    indices: &arrow_array::UInt32Array,
+) -> Result<ArrayRef, arrow_schema::ArrowError> {
     arrow_select::take::take(array.as_ref(), indices, None)
 }
 
@@ -315,9 +328,7 @@ fn builder_kind(data_type: &DataType) -> Option<BuilderKind> {
         | DataType::Float32
         | DataType::Float64
         | DataType::Decimal128(..)
-        | DataType::Decimal256(..) => {
-            numeric(NumericOrigin::Float)
-        }
+        | DataType::Decimal256(..) => numeric(NumericOrigin::Float),
         DataType::Int8
         | DataType::Int16
         | DataType::Int32
@@ -328,10 +339,17 @@ fn builder_kind(data_type: &DataType) -> Option<BuilderKind> {
         | DataType::UInt64 => numeric(NumericOrigin::Integer),
         DataType::Boolean => numeric(NumericOrigin::Boolean),
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => categorical_builder(),
-        DataType::Dictionary(_, value) if matches!(value.as_ref(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => {
+        DataType::Dictionary(_, value)
+            if matches!(
+                value.as_ref(),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            ) =>
+        {
             categorical_builder()
         }
-        DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => BuilderKind::Timestamp { nanos: Vec::new() },
+        DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => {
+            BuilderKind::Timestamp { nanos: Vec::new() }
+        }
         _ => return None,
     })
 }
@@ -405,17 +423,31 @@ impl ColumnBuilder {
                     let texts = arrow_cast::cast(&values, &DataType::Utf8).map_err(cast_error)?;
                     let texts = texts.as_string::<i32>();
                     let mapped: Vec<u32> = (0..texts.len())
-                        .map(|index| if texts.is_null(index) { NULL_CODE } else { intern(texts.value(index)) })
+                        .map(|index| {
+                            if texts.is_null(index) {
+                                NULL_CODE
+                            } else {
+                                intern(texts.value(index))
+                            }
+                        })
                         .collect();
                     codes.extend(keys.iter().enumerate().map(|(row, &key)| {
-                        if key_array.is_null(row) || values.is_null(key) { NULL_CODE } else { mapped[key] }
+                        if key_array.is_null(row) || values.is_null(key) {
+                            NULL_CODE
+                        } else {
+                            mapped[key]
+                        }
                     }));
                 } else {
                     let texts = arrow_cast::cast(array, &DataType::Utf8).map_err(cast_error)?;
                     let texts = texts.as_string::<i32>();
                     codes.reserve(texts.len());
                     for index in 0..texts.len() {
-                        codes.push(if texts.is_null(index) { NULL_CODE } else { intern(texts.value(index)) });
+                        codes.push(if texts.is_null(index) {
+                            NULL_CODE
+                        } else {
+                            intern(texts.value(index))
+                        });
                     }
                 }
             }
@@ -424,16 +456,23 @@ impl ColumnBuilder {
                 let stamps = match array.data_type() {
                     DataType::Timestamp(..) => {
                         // Reinterpret the zone away: stored instants are UTC whatever zone is attached.
-                        let unzoned = arrow_cast::cast(array, &DataType::Timestamp(timestamp_unit(array.data_type()), None))
-                            .map_err(cast_error)?;
+                        let unzoned = arrow_cast::cast(
+                            array,
+                            &DataType::Timestamp(timestamp_unit(array.data_type()), None),
+                        )
+                        .map_err(cast_error)?;
                         arrow_cast::cast(&unzoned, &target).map_err(cast_error)?
                     }
                     _ => arrow_cast::cast(array, &target).map_err(cast_error)?,
                 };
                 let stamps = stamps.as_primitive::<arrow_array::types::TimestampNanosecondType>();
-                nanos.extend(
-                    (0..stamps.len()).map(|index| if stamps.is_null(index) { NULL_TIMESTAMP } else { stamps.value(index) }),
-                );
+                nanos.extend((0..stamps.len()).map(|index| {
+                    if stamps.is_null(index) {
+                        NULL_TIMESTAMP
+                    } else {
+                        stamps.value(index)
+                    }
+                }));
             }
         }
         Ok(())
@@ -446,4 +485,3 @@ fn timestamp_unit(data_type: &DataType) -> TimeUnit {
         _ => TimeUnit::Nanosecond,
     }
 }
-

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::table::{ColumnValues, NULL_CODE, NULL_TIMESTAMP, Table, format_timestamp};
 use crate::ForensicsError;
+use crate::table::{ColumnValues, NULL_CODE, NULL_TIMESTAMP, Table, format_timestamp};
 
 pub const TIMESERIES_SCHEMA_VERSION: u32 = 1;
 const NANOS_PER_HOUR: i64 = 3_600_000_000_000;
@@ -88,7 +88,10 @@ struct Accumulator {
     by_group: BTreeMap<String, (u64, u64)>,
 }
 
-fn numbers<'a>(table: &'a Table, name: &Option<String>) -> Result<Option<&'a [f64]>, ForensicsError> {
+fn numbers<'a>(
+    table: &'a Table,
+    name: &Option<String>,
+) -> Result<Option<&'a [f64]>, ForensicsError> {
     let Some(name) = name else { return Ok(None) };
     match &table.column(name)?.values {
         ColumnValues::Numeric { values, .. } => Ok(Some(values)),
@@ -102,12 +105,19 @@ fn numbers<'a>(table: &'a Table, name: &Option<String>) -> Result<Option<&'a [f6
 }
 
 /// Buckets `table` by time and looks for shifts in every series.
-pub fn timeseries(table: &Table, options: &TimeseriesOptions) -> Result<TimeseriesReport, ForensicsError> {
+pub fn timeseries(
+    table: &Table,
+    options: &TimeseriesOptions,
+) -> Result<TimeseriesReport, ForensicsError> {
     let ColumnValues::Timestamp { nanos } = &table.column(&options.timestamp)?.values else {
         return Err(ForensicsError::WrongType {
             source_name: table.source.clone(),
             column: options.timestamp.clone(),
-            found: table.column(&options.timestamp)?.values.kind_name().to_string(),
+            found: table
+                .column(&options.timestamp)?
+                .values
+                .kind_name()
+                .to_string(),
             expected: "a timestamp".to_string(),
         });
     };
@@ -133,30 +143,47 @@ pub fn timeseries(table: &Table, options: &TimeseriesOptions) -> Result<Timeseri
         if stamp == NULL_TIMESTAMP {
             continue;
         }
-        let bucket = buckets.entry(options.granularity.bucket_start(stamp)).or_default();
+        let bucket = buckets
+            .entry(options.granularity.bucket_start(stamp))
+            .or_default();
         bucket.rows += 1;
-        let prediction = predictions.map(|values| values[row]).filter(|value| !value.is_nan());
+        let prediction = predictions
+            .map(|values| values[row])
+            .filter(|value| !value.is_nan());
         if let Some(prediction) = prediction {
             bucket.predicted += 1;
             bucket.selected += u64::from(prediction == 1.0);
             if let Some((codes, dictionary)) = groups
                 && codes[row] != NULL_CODE
             {
-                let entry = bucket.by_group.entry(dictionary[codes[row] as usize].clone()).or_default();
+                let entry = bucket
+                    .by_group
+                    .entry(dictionary[codes[row] as usize].clone())
+                    .or_default();
                 entry.0 += 1;
                 entry.1 += u64::from(prediction == 1.0);
             }
         }
-        if let (Some(prediction), Some(label)) = (prediction, labels.map(|values| values[row]).filter(|value| !value.is_nan())) {
+        if let (Some(prediction), Some(label)) = (
+            prediction,
+            labels
+                .map(|values| values[row])
+                .filter(|value| !value.is_nan()),
+        ) {
             bucket.labelled += 1;
             bucket.correct += u64::from(prediction == label);
         }
-        if let Some(score) = scores.map(|values| values[row]).filter(|value| value.is_finite()) {
+        if let Some(score) = scores
+            .map(|values| values[row])
+            .filter(|value| value.is_finite())
+        {
             bucket.scored += 1;
             bucket.score_sum += score;
         }
     }
-    let share = |numerator: u64, denominator: u64| (denominator > 0).then(|| numerator as f64 / denominator as f64);
+    let share = |numerator: u64, denominator: u64| {
+        (denominator > 0).then(|| numerator as f64 / denominator as f64)
+    };
     let starts: Vec<i64> = buckets.keys().copied().collect();
     let buckets: Vec<Bucket> = buckets
         .into_iter()
@@ -175,17 +202,37 @@ pub fn timeseries(table: &Table, options: &TimeseriesOptions) -> Result<Timeseri
         .collect();
 
     let mut series: Vec<(String, Vec<Option<f64>>)> = vec![
-        ("rows".to_string(), buckets.iter().map(|bucket| Some(bucket.rows as f64)).collect()),
-        ("accuracy".to_string(), buckets.iter().map(|bucket| bucket.accuracy).collect()),
-        ("selection_rate".to_string(), buckets.iter().map(|bucket| bucket.selection_rate).collect()),
-        ("score_mean".to_string(), buckets.iter().map(|bucket| bucket.score_mean).collect()),
+        (
+            "rows".to_string(),
+            buckets
+                .iter()
+                .map(|bucket| Some(bucket.rows as f64))
+                .collect(),
+        ),
+        (
+            "accuracy".to_string(),
+            buckets.iter().map(|bucket| bucket.accuracy).collect(),
+        ),
+        (
+            "selection_rate".to_string(),
+            buckets.iter().map(|bucket| bucket.selection_rate).collect(),
+        ),
+        (
+            "score_mean".to_string(),
+            buckets.iter().map(|bucket| bucket.score_mean).collect(),
+        ),
     ];
-    let group_names: std::collections::BTreeSet<&String> =
-        buckets.iter().flat_map(|bucket| bucket.selection_rate_by_group.keys()).collect();
+    let group_names: std::collections::BTreeSet<&String> = buckets
+        .iter()
+        .flat_map(|bucket| bucket.selection_rate_by_group.keys())
+        .collect();
     for group in group_names {
         series.push((
             format!("selection_rate[{group}]"),
-            buckets.iter().map(|bucket| bucket.selection_rate_by_group.get(group).copied()).collect(),
+            buckets
+                .iter()
+                .map(|bucket| bucket.selection_rate_by_group.get(group).copied())
+                .collect(),
         ));
     }
     let mut change_points = Vec::new();
@@ -200,7 +247,10 @@ pub fn timeseries(table: &Table, options: &TimeseriesOptions) -> Result<Timeseri
         let cuts = pelt_mean_shifts(&observations);
         let mut previous = 0;
         for (position, &cut) in cuts.iter().enumerate() {
-            let next = cuts.get(position + 1).copied().unwrap_or(observations.len());
+            let next = cuts
+                .get(position + 1)
+                .copied()
+                .unwrap_or(observations.len());
             let mean = |slice: &[f64]| slice.iter().sum::<f64>() / slice.len() as f64;
             let bucket_index = present[cut].0;
             change_points.push(ChangePoint {
@@ -218,9 +268,10 @@ pub fn timeseries(table: &Table, options: &TimeseriesOptions) -> Result<Timeseri
         granularity: options.granularity,
         buckets,
         change_points,
-        detector: "PELT, Gaussian mean-shift cost, penalty 2·σ²·ln(n) with σ from the median absolute \
+        detector:
+            "PELT, Gaussian mean-shift cost, penalty 2·σ²·ln(n) with σ from the median absolute \
                    first difference, segments of at least 2 buckets"
-            .to_string(),
+                .to_string(),
     })
 }
 
@@ -231,10 +282,14 @@ pub fn pelt_mean_shifts(values: &[f64]) -> Vec<usize> {
     if n < 2 * MIN_SEGMENT {
         return Vec::new();
     }
-    let mut differences: Vec<f64> = values.windows(2).map(|pair| (pair[1] - pair[0]).abs()).collect();
+    let mut differences: Vec<f64> = values
+        .windows(2)
+        .map(|pair| (pair[1] - pair[0]).abs())
+        .collect();
     differences.sort_unstable_by(f64::total_cmp);
-    let sigma = crate::stats::quantile_sorted(&differences, 0.5) / (0.6745 * std::f64::consts::SQRT_2);
-    if !(sigma > 0.0) {
+    let sigma =
+        crate::stats::quantile_sorted(&differences, 0.5) / (0.6745 * std::f64::consts::SQRT_2);
+    if sigma.is_nan() || sigma <= 0.0 {
         return Vec::new();
     }
     let penalty = 2.0 * sigma * sigma * (n as f64).ln();
@@ -267,7 +322,9 @@ pub fn pelt_mean_shifts(values: &[f64]) -> Vec<usize> {
         }
         best[end] = best_here;
         last_cut[end] = best_start;
-        candidates.retain(|&start| end - start < MIN_SEGMENT || best[start] + cost(start, end) <= best_here);
+        candidates.retain(|&start| {
+            end - start < MIN_SEGMENT || best[start] + cost(start, end) <= best_here
+        });
         if end + MIN_SEGMENT <= n + MIN_SEGMENT {
             candidates.push(end + 1 - MIN_SEGMENT);
         }
@@ -293,7 +350,9 @@ mod tests {
 
     #[test]
     fn pelt_finds_a_level_shift() {
-        let mut values: Vec<f64> = (0..30).map(|index| 1.0 + 0.01 * f64::from(index % 3)).collect();
+        let mut values: Vec<f64> = (0..30)
+            .map(|index| 1.0 + 0.01 * f64::from(index % 3))
+            .collect();
         values.extend((0..30).map(|index| 2.0 + 0.01 * f64::from(index % 3)));
         assert_eq!(pelt_mean_shifts(&values), vec![30]);
     }
@@ -303,7 +362,9 @@ mod tests {
         let mut state = 12345u64;
         let values: Vec<f64> = (0..60)
             .map(|_| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 (state >> 11) as f64 / (1u64 << 53) as f64
             })
             .collect();
@@ -314,6 +375,9 @@ mod tests {
     fn weeks_start_on_monday() {
         // 2024-01-03 (Wednesday) falls in the week of Monday 2024-01-01.
         let wednesday = 1_704_240_000_000_000_000;
-        assert_eq!(format_timestamp(Granularity::Week.bucket_start(wednesday)), "2024-01-01T00:00:00Z");
+        assert_eq!(
+            format_timestamp(Granularity::Week.bucket_start(wednesday)),
+            "2024-01-01T00:00:00Z"
+        );
     }
 }

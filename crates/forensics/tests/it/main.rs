@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use firebreak_forensics::{ReadOptions, Table, read_log};
 
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 pub fn expected() -> serde_json::Value {
@@ -33,11 +35,19 @@ pub fn halves(name: &str) -> (Table, Table) {
 /// Relative comparison; `None` on the peer side (NaN/inf in its JSON) must meet a non-finite value.
 pub fn assert_close(what: &str, actual: f64, expected: &serde_json::Value, relative: f64) {
     match expected.as_f64() {
-        None => assert!(!actual.is_finite(), "{what}: peer has no finite value, we have {actual}"),
+        None => assert!(
+            !actual.is_finite(),
+            "{what}: peer has no finite value, we have {actual}"
+        ),
         Some(expected) => {
             let scale = expected.abs().max(1e-300);
-            let ok = actual == expected || ((actual - expected) / scale).abs() <= relative || (actual - expected).abs() <= 1e-15;
-            assert!(ok, "{what}: {actual} vs peer {expected} (relative tolerance {relative})");
+            let ok = actual == expected
+                || ((actual - expected) / scale).abs() <= relative
+                || (actual - expected).abs() <= 1e-15;
+            assert!(
+                ok,
+                "{what}: {actual} vs peer {expected} (relative tolerance {relative})"
+            );
         }
     }
 }

@@ -21,7 +21,10 @@ fn evidently_method(display_name: &str) -> DriftMethod {
 
 fn tolerance(method: DriftMethod) -> f64 {
     match method {
-        DriftMethod::JensenShannon { .. } | DriftMethod::Psi | DriftMethod::KlDivergence | DriftMethod::Hellinger => BINNED,
+        DriftMethod::JensenShannon { .. }
+        | DriftMethod::Psi
+        | DriftMethod::KlDivergence
+        | DriftMethod::Hellinger => BINNED,
         _ => EXACT,
     }
 }
@@ -36,17 +39,45 @@ fn check_evidently_preset(log: &str) {
     };
     let report = drift(&reference, &current, &options).expect("drift runs");
     let peer_columns = expected["columns"].as_object().expect("columns");
-    assert_eq!(report.columns.len(), peer_columns.len(), "{log}: same columns tested");
+    assert_eq!(
+        report.columns.len(),
+        peer_columns.len(),
+        "{log}: same columns tested"
+    );
     for column in &report.columns {
         let peer = &peer_columns[&column.column];
         let method = evidently_method(peer["method"].as_str().expect("method"));
-        assert_eq!(column.method, Some(method), "{log}.{}: method", column.column);
-        assert_eq!(column.threshold, peer["threshold"].as_f64().expect("threshold"), "{log}.{}", column.column);
+        assert_eq!(
+            column.method,
+            Some(method),
+            "{log}.{}: method",
+            column.column
+        );
+        assert_eq!(
+            column.threshold,
+            peer["threshold"].as_f64().expect("threshold"),
+            "{log}.{}",
+            column.column
+        );
         let what = format!("{log}.{} {method:?}", column.column);
-        assert_close(&what, column.score.expect("score"), &peer["value"], tolerance(method));
+        assert_close(
+            &what,
+            column.score.expect("score"),
+            &peer["value"],
+            tolerance(method),
+        );
     }
-    assert_eq!(report.drifted_columns as f64, expected["drifted"]["count"].as_f64().expect("count"), "{log}");
-    assert_close(&format!("{log} share"), report.share_of_drifted_columns, &expected["drifted"]["share"], EXACT);
+    assert_eq!(
+        report.drifted_columns as f64,
+        expected["drifted"]["count"].as_f64().expect("count"),
+        "{log}"
+    );
+    assert_close(
+        &format!("{log} share"),
+        report.share_of_drifted_columns,
+        &expected["drifted"]["share"],
+        EXACT,
+    );
 }
 
 #[test]
@@ -73,7 +104,12 @@ fn custom(method: DriftMethod) -> Preset {
     }
 }
 
-fn column_score(reference: &firebreak_forensics::Table, current: &firebreak_forensics::Table, column: &str, method: DriftMethod) -> (Option<f64>, Option<f64>) {
+fn column_score(
+    reference: &firebreak_forensics::Table,
+    current: &firebreak_forensics::Table,
+    column: &str,
+    method: DriftMethod,
+) -> (Option<f64>, Option<f64>) {
     let reference = ColumnSummary::of(&reference.column(column).expect("column").values);
     let current = ColumnSummary::of(&current.column(column).expect("column").values);
     let result = column_drift(column, &reference, &current, &custom(method));
@@ -100,7 +136,12 @@ fn every_evidently_method_matches_its_stattest() {
                 };
                 let (score, _) = column_score(&reference, &current, column, method);
                 let score = score.unwrap_or(f64::NAN);
-                assert_close(&format!("{log}.{column} {name}"), score, value, tolerance(method));
+                assert_close(
+                    &format!("{log}.{column} {name}"),
+                    score,
+                    value,
+                    tolerance(method),
+                );
             }
         }
     }
@@ -112,27 +153,68 @@ fn scipy_tests_match() {
     for (log, peers) in expected["scipy"].as_object().expect("logs") {
         let (reference, current) = halves(&format!("{log}.parquet"));
         for (column, peer) in peers["ks_2samp"].as_object().expect("ks") {
-            let (p_value, statistic) = column_score(&reference, &current, column, DriftMethod::KolmogorovSmirnov);
-            assert_close(&format!("{log}.{column} KS D"), statistic.expect("D"), &peer["statistic"], EXACT);
-            assert_close(&format!("{log}.{column} KS p"), p_value.expect("p"), &peer["pvalue"], EXACT);
+            let (p_value, statistic) =
+                column_score(&reference, &current, column, DriftMethod::KolmogorovSmirnov);
+            assert_close(
+                &format!("{log}.{column} KS D"),
+                statistic.expect("D"),
+                &peer["statistic"],
+                EXACT,
+            );
+            assert_close(
+                &format!("{log}.{column} KS p"),
+                p_value.expect("p"),
+                &peer["pvalue"],
+                EXACT,
+            );
         }
         for (column, peer) in peers["chi2_contingency"].as_object().expect("chi2") {
-            let (p_value, statistic) = column_score(&reference, &current, column, DriftMethod::ChiSquareContingency);
-            assert_close(&format!("{log}.{column} chi2"), statistic.expect("chi2"), &peer["statistic"], EXACT);
-            assert_close(&format!("{log}.{column} chi2 p"), p_value.expect("p"), &peer["pvalue"], EXACT);
+            let (p_value, statistic) = column_score(
+                &reference,
+                &current,
+                column,
+                DriftMethod::ChiSquareContingency,
+            );
+            assert_close(
+                &format!("{log}.{column} chi2"),
+                statistic.expect("chi2"),
+                &peer["statistic"],
+                EXACT,
+            );
+            assert_close(
+                &format!("{log}.{column} chi2 p"),
+                p_value.expect("p"),
+                &peer["pvalue"],
+                EXACT,
+            );
         }
         for (column, peer) in peers["jensenshannon_base2"].as_object().expect("js2") {
-            let (distance, _) = column_score(&reference, &current, column, DriftMethod::JensenShannon { base: Some(2.0) });
-            assert_close(&format!("{log}.{column} JS base 2"), distance.expect("JS"), peer, EXACT);
+            let (distance, _) = column_score(
+                &reference,
+                &current,
+                column,
+                DriftMethod::JensenShannon { base: Some(2.0) },
+            );
+            assert_close(
+                &format!("{log}.{column} JS base 2"),
+                distance.expect("JS"),
+                peer,
+                EXACT,
+            );
         }
     }
 }
 
 fn check_fairness(case: &str, group_columns: &[&str]) {
     let expected = &expected()["fairness"][case];
-    let table = firebreak_forensics::read_log(&crate::fixture("log_20k.parquet"), &Default::default()).expect("log");
+    let table =
+        firebreak_forensics::read_log(&crate::fixture("log_20k.parquet"), &Default::default())
+            .expect("log");
     let options = FairnessOptions {
-        group_columns: group_columns.iter().map(|column| column.to_string()).collect(),
+        group_columns: group_columns
+            .iter()
+            .map(|column| column.to_string())
+            .collect(),
         label: "y_true".to_string(),
         prediction: "y_pred".to_string(),
         score: Some("y_pred_proba".to_string()),
@@ -145,28 +227,102 @@ fn check_fairness(case: &str, group_columns: &[&str]) {
         let peer = &peer_groups[&group.group];
         let what = |metric: &str| format!("{case}[{}].{metric}", group.group);
         assert_close(&what("count"), group.count as f64, &peer["count"], EXACT);
-        assert_close(&what("base_rate"), group.base_rate, &peer["base_rate"], EXACT);
-        assert_close(&what("selection_rate"), group.selection_rate, &peer["selection_rate"], EXACT);
-        assert_close(&what("tpr"), group.true_positive_rate, &peer["true_positive_rate"], EXACT);
-        assert_close(&what("fpr"), group.false_positive_rate, &peer["false_positive_rate"], EXACT);
-        assert_close(&what("fnr"), group.false_negative_rate, &peer["false_negative_rate"], EXACT);
-        assert_close(&what("precision"), group.precision, &peer["precision"], EXACT);
+        assert_close(
+            &what("base_rate"),
+            group.base_rate,
+            &peer["base_rate"],
+            EXACT,
+        );
+        assert_close(
+            &what("selection_rate"),
+            group.selection_rate,
+            &peer["selection_rate"],
+            EXACT,
+        );
+        assert_close(
+            &what("tpr"),
+            group.true_positive_rate,
+            &peer["true_positive_rate"],
+            EXACT,
+        );
+        assert_close(
+            &what("fpr"),
+            group.false_positive_rate,
+            &peer["false_positive_rate"],
+            EXACT,
+        );
+        assert_close(
+            &what("fnr"),
+            group.false_negative_rate,
+            &peer["false_negative_rate"],
+            EXACT,
+        );
+        assert_close(
+            &what("precision"),
+            group.precision,
+            &peer["precision"],
+            EXACT,
+        );
         assert_close(&what("accuracy"), group.accuracy, &peer["accuracy"], EXACT);
         assert_close(&what("auc"), group.auc.expect("auc"), &peer["auc"], EXACT);
-        assert_close(&what("ece"), group.expected_calibration_error.expect("ece"), &peer["expected_calibration_error"], EXACT);
+        assert_close(
+            &what("ece"),
+            group.expected_calibration_error.expect("ece"),
+            &peer["expected_calibration_error"],
+            EXACT,
+        );
     }
     let gaps = &expected["gaps"];
-    assert_close("dp difference", report.gaps.demographic_parity_difference, &gaps["demographic_parity_difference"], EXACT);
-    assert_close("dp ratio", report.gaps.demographic_parity_ratio, &gaps["demographic_parity_ratio"], EXACT);
-    assert_close("eo difference", report.gaps.equalized_odds_difference, &gaps["equalized_odds_difference"], EXACT);
-    assert_close("eo ratio", report.gaps.equalized_odds_ratio, &gaps["equalized_odds_ratio"], EXACT);
-    assert_close("eop difference", report.gaps.equal_opportunity_difference, &gaps["equal_opportunity_difference"], EXACT);
-    assert_close("eop ratio", report.gaps.equal_opportunity_ratio, &gaps["equal_opportunity_ratio"], EXACT);
+    assert_close(
+        "dp difference",
+        report.gaps.demographic_parity_difference,
+        &gaps["demographic_parity_difference"],
+        EXACT,
+    );
+    assert_close(
+        "dp ratio",
+        report.gaps.demographic_parity_ratio,
+        &gaps["demographic_parity_ratio"],
+        EXACT,
+    );
+    assert_close(
+        "eo difference",
+        report.gaps.equalized_odds_difference,
+        &gaps["equalized_odds_difference"],
+        EXACT,
+    );
+    assert_close(
+        "eo ratio",
+        report.gaps.equalized_odds_ratio,
+        &gaps["equalized_odds_ratio"],
+        EXACT,
+    );
+    assert_close(
+        "eop difference",
+        report.gaps.equal_opportunity_difference,
+        &gaps["equal_opportunity_difference"],
+        EXACT,
+    );
+    assert_close(
+        "eop ratio",
+        report.gaps.equal_opportunity_ratio,
+        &gaps["equal_opportunity_ratio"],
+        EXACT,
+    );
     let aequitas = &expected["aequitas"];
-    assert_eq!(report.reference_group, aequitas["reference_group"].as_str().expect("reference"), "{case}");
+    assert_eq!(
+        report.reference_group,
+        aequitas["reference_group"].as_str().expect("reference"),
+        "{case}"
+    );
     for disparity in &report.disparities {
         let peer = &aequitas["disparities"][&disparity.group][&disparity.metric];
-        assert_close(&format!("{case}[{}] {} disparity", disparity.group, disparity.metric), disparity.disparity, peer, EXACT);
+        assert_close(
+            &format!("{case}[{}] {} disparity", disparity.group, disparity.metric),
+            disparity.disparity,
+            peer,
+            EXACT,
+        );
     }
 }
 
@@ -189,9 +345,17 @@ fn all_nan_column_is_reported_not_tested() {
     };
     let report = drift(&reference, &current, &options).expect("drift runs");
     let column = &report.columns[0];
-    assert!(column.skipped.as_deref().is_some_and(|reason| reason.contains("no reference values")));
+    assert!(
+        column
+            .skipped
+            .as_deref()
+            .is_some_and(|reason| reason.contains("no reference values"))
+    );
     // pyarrow stores pandas' NaN as a missing cell; either way all 1,200 are dropped.
-    assert_eq!(column.reference_dropped.nan + column.reference_dropped.missing, 1200);
+    assert_eq!(
+        column.reference_dropped.nan + column.reference_dropped.missing,
+        1200
+    );
     assert!(!report.dataset_drift);
 }
 
@@ -201,7 +365,8 @@ fn empty_current_window_gives_skipped_columns() {
     let path = crate::fixture("edge_small.parquet");
     let reference = TimeWindow::parse("2024-01-01..2024-01-01T02:00:00").expect("window");
     let current = TimeWindow::parse("2030-01-01..").expect("window");
-    let (reference, current) = read_split(&path, None, "timestamp", reference, current).expect("split");
+    let (reference, current) =
+        read_split(&path, None, "timestamp", reference, current).expect("split");
     assert_eq!(reference.row_count, 120);
     assert_eq!(current.row_count, 0);
     let report = drift(&reference, &current, &DriftOptions::default()).expect("drift runs");
@@ -223,5 +388,8 @@ fn time_windows_split_like_row_halves() {
     .expect("split");
     assert_eq!((reference.row_count, current.row_count), (10_000, 10_000));
     let (first_half, _) = halves("log_20k.parquet");
-    assert_eq!(reference.column("num_0").unwrap(), first_half.column("num_0").unwrap());
+    assert_eq!(
+        reference.column("num_0").unwrap(),
+        first_half.column("num_0").unwrap()
+    );
 }
