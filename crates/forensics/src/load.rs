@@ -270,6 +270,13 @@ fn timestamps_of(
         found: found.to_string(),
         expected: "a timestamp".to_string(),
     };
+    if let DataType::Timestamp(TimeUnit::Nanosecond, _) = array.data_type() {
+        // The common case (pandas writes nanoseconds): read the values without casting.
+        let stamps = array.as_primitive::<arrow_array::types::TimestampNanosecondType>();
+        return Ok((0..stamps.len())
+            .map(|row| (!stamps.is_null(row)).then(|| stamps.value(row)))
+            .collect());
+    }
     let nanos = match array.data_type() {
         DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => {
             let unzoned = match array.data_type() {

@@ -39,10 +39,10 @@ pub enum ColumnSummary {
 impl NumericSummary {
     pub fn from_values(values: &[f64], nulls: Option<&[bool]>) -> Self {
         let mut summary = Self::default();
-        let mut finite = Vec::with_capacity(values.len());
+        let mut finite_keys = Vec::with_capacity(values.len());
         for (row, &value) in values.iter().enumerate() {
             if value.is_finite() {
-                finite.push(value);
+                finite_keys.push(stats::order_key(value));
             } else if nulls.is_some_and(|nulls| nulls[row]) {
                 summary.missing += 1;
             } else if value.is_nan() {
@@ -53,8 +53,7 @@ impl NumericSummary {
                 summary.negative_infinity += 1;
             }
         }
-        stats::sort_values(&mut finite);
-        summary.sorted_finite = finite;
+        summary.sorted_finite = stats::sorted_from_keys(finite_keys);
         summary
     }
 
