@@ -194,6 +194,25 @@ def aequitas(df, keys):
     return {"reference_group": reference, "disparities": clean(disparities)}
 
 
+def nannyml_univariate(ref, ana, columns):
+    import nannyml as nml
+
+    calc = nml.UnivariateDriftCalculator(column_names=columns, timestamp_column_name="timestamp")
+    calc.fit(ref)
+    rdf = calc.calculate(ana).to_df()
+    out = {}
+    for column in columns:
+        block = rdf[column]["jensen_shannon"]
+        out[column] = clean({
+            "values": block["value"].tolist(),
+            "periods": rdf[("chunk", "chunk", "period")].tolist(),
+            "upper_threshold": block["upper_threshold"].iloc[0],
+            "lower_threshold": block["lower_threshold"].iloc[0],
+            "alerts": [bool(a) for a in block["alert"].tolist()],
+        })
+    return out
+
+
 def edge_cases(rows):
     rng = np.random.default_rng(7)
     half = rows // 2
@@ -247,6 +266,9 @@ def main():
     eref, ecur = halves(edges["edge_large"])
     expected["evidently_methods"]["edge_large"] = evidently_methods(
         eref, ecur, {"ties": "num", "with_inf": "num", "unseen": "cat", "constant": "num"})
+
+    nml_columns = num[:10] + cat[:5] + ["group", "y_pred_proba", "y_pred"]
+    expected["nannyml"] = {"log_20k": nannyml_univariate(ref, cur, nml_columns)}
 
     expected["fairness"] = {
         "group": fairness(logs["log_20k"], ["group"]),

@@ -821,7 +821,7 @@ fn normalized(shares: &[f64]) -> Vec<f64> {
 }
 
 /// `scipy.spatial.distance.jensenshannon(p, q, base)`.
-fn jensen_shannon(p: &[f64], q: &[f64], base: Option<f64>) -> f64 {
+pub(crate) fn jensen_shannon(p: &[f64], q: &[f64], base: Option<f64>) -> f64 {
     let (p, q) = (normalized(p), normalized(q));
     let middle: Vec<f64> = p.iter().zip(&q).map(|(a, b)| (a + b) / 2.0).collect();
     let left: Vec<f64> = p

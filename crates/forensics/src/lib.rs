@@ -17,6 +17,7 @@ pub mod drift;
 mod error;
 pub mod fairness;
 pub mod load;
+pub mod nannyml;
 pub mod profile;
 pub mod stats;
 pub mod summary;
@@ -29,6 +30,7 @@ pub use drift::{ColumnDrift, DriftMethod, DriftOptions, DriftReport, Preset, dri
 pub use error::ForensicsError;
 pub use fairness::{FairnessOptions, FairnessReport, fairness};
 pub use load::{LogMapping, ReadOptions, TimeWindow, read_log, read_split};
+pub use nannyml::{NannyMlOptions, NannyMlReport, nannyml_drift};
 pub use profile::{ProfileReport, profile};
 pub use table::{Column, ColumnValues, Table};
 pub use timeseries::{Granularity, TimeseriesOptions, TimeseriesReport, timeseries};

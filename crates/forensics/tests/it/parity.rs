@@ -393,3 +393,55 @@ fn time_windows_split_like_row_halves() {
         first_half.column("num_0").unwrap()
     );
 }
+
+#[test]
+fn nannyml_univariate_defaults_match() {
+    use firebreak_forensics::nannyml::{NannyMlOptions, Period, nannyml_drift};
+    let expected = expected();
+    let peer = expected["nannyml"]["log_20k"].as_object().expect("columns");
+    let (reference, analysis) = halves("log_20k.parquet");
+    let options = NannyMlOptions {
+        columns: Some(peer.keys().cloned().collect()),
+        ..NannyMlOptions::default()
+    };
+    let report = nannyml_drift(&reference, &analysis, &options).expect("nannyml preset runs");
+    for column in &report.columns {
+        let peer = &peer[&column.column];
+        let what = |detail: &str| format!("nannyml {}.{detail}", column.column);
+        assert_close(
+            &what("upper"),
+            column.upper_threshold.expect("upper"),
+            &peer["upper_threshold"],
+            BINNED,
+        );
+        assert!(
+            peer["lower_threshold"].is_null(),
+            "{}: NannyML sets no lower threshold",
+            what("lower")
+        );
+        let values = peer["values"].as_array().expect("values");
+        let periods = peer["periods"].as_array().expect("periods");
+        let alerts = peer["alerts"].as_array().expect("alerts");
+        assert_eq!(column.chunks.len(), values.len(), "{}", what("chunks"));
+        for (index, chunk) in column.chunks.iter().enumerate() {
+            let period = if chunk.period == Period::Reference {
+                "reference"
+            } else {
+                "analysis"
+            };
+            assert_eq!(periods[index].as_str(), Some(period), "{}", what("period"));
+            assert_close(
+                &what(&format!("chunk {index}")),
+                chunk.value.expect("value"),
+                &values[index],
+                BINNED,
+            );
+            assert_eq!(
+                Some(chunk.alert),
+                alerts[index].as_bool(),
+                "{}",
+                what(&format!("alert {index}"))
+            );
+        }
+    }
+}
