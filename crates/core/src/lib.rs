@@ -15,6 +15,7 @@ pub mod control;
 pub mod error;
 pub mod incident;
 pub mod metrics;
+pub mod regulatory;
 pub mod system;
 pub mod timeline;
 pub mod verify;
