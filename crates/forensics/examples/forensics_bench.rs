@@ -7,13 +7,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use firebreak_forensics::drift::DriftReport;
 use firebreak_forensics::{
-    DriftOptions, FairnessOptions, ReadOptions, TimeWindow, fairness, read_log, read_split,
+    DriftOptions, FairnessOptions, LogSplit, ReadOptions, TimeWindow, drift_log, fairness, read_log,
 };
-
-/// Columns decoded per pass: bounds memory on large logs while keeping both cores busy.
-const COLUMNS_PER_PASS: usize = 3;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut arguments = std::env::args().skip(1);
@@ -27,84 +23,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let current_window = TimeWindow::parse(&format!("{split}.."))?;
     let started = Instant::now();
 
-    let columns: Vec<String> = if path.extension().is_some_and(|extension| extension == "csv") {
-        let header = std::io::BufRead::lines(std::io::BufReader::new(std::fs::File::open(&path)?))
-            .next()
-            .ok_or("empty CSV")??;
-        header.split(',').map(str::to_string).collect()
-    } else {
-        let reader = parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&path)?)?;
-        let metadata = parquet::file::reader::FileReader::metadata(&reader);
-        metadata
-            .file_metadata()
-            .schema_descr()
-            .columns()
-            .iter()
-            .map(|column| column.name().to_string())
-            .collect()
-    };
-    let features: Vec<String> = columns
-        .into_iter()
-        .filter(|name| name != "timestamp")
-        .collect();
-
     let drift_started = Instant::now();
-    let is_csv = path.extension().is_some_and(|extension| extension == "csv");
-    // CSV is parsed once (it cannot be projected cheaply); Parquet is read a few columns at a
-    // time by two workers, so decoding overlaps with the kernels and memory stays bounded.
-    let passes: Vec<&[String]> = if is_csv {
-        vec![&features[..]]
-    } else {
-        features.chunks(COLUMNS_PER_PASS).collect()
+    let split = LogSplit::TimeWindows {
+        path: path.clone(),
+        timestamp: "timestamp".to_string(),
+        reference: reference_window,
+        current: current_window,
     };
-    let next_pass = std::sync::atomic::AtomicUsize::new(0);
-    let outcomes = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..2 {
-            scope.spawn(|| {
-                loop {
-                    let index = next_pass.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(group) = passes.get(index) else {
-                        break;
-                    };
-                    let outcome = read_split(
-                        &path,
-                        Some(group),
-                        "timestamp",
-                        reference_window,
-                        current_window,
-                    )
-                    .and_then(|(reference, current)| {
-                        let options = DriftOptions {
-                            columns: Some(group.to_vec()),
-                            ..DriftOptions::default()
-                        };
-                        firebreak_forensics::drift(&reference, &current, &options)
-                    });
-                    outcomes
-                        .lock()
-                        .expect("no worker panics")
-                        .push((index, outcome));
-                }
-            });
-        }
-    });
-    let mut outcomes = outcomes.into_inner().expect("no worker panics");
-    outcomes.sort_by_key(|(index, _)| *index);
-    let mut results = Vec::new();
-    let (mut reference_rows, mut current_rows) = (0, 0);
-    for (_, outcome) in outcomes {
-        let report = outcome?;
-        (reference_rows, current_rows) = (report.reference_rows, report.current_rows);
-        results.extend(report.columns);
-    }
-    let report = DriftReport::from_columns(
-        DriftOptions::default().preset,
-        reference_rows,
-        current_rows,
-        results,
-        0.5,
-    );
+    let report = drift_log(&split, None, &DriftOptions::default())?;
     let drift_seconds = drift_started.elapsed().as_secs_f64();
 
     let fairness_load_started = Instant::now();

@@ -77,6 +77,27 @@ impl Cohort {
         Ok(cohort)
     }
 
+    /// The columns the expression reads, each once, in order of appearance.
+    pub fn columns(&self) -> Vec<String> {
+        let mut columns = Vec::new();
+        self.collect_columns(&mut columns);
+        columns
+    }
+
+    fn collect_columns(&self, columns: &mut Vec<String>) {
+        match self {
+            Self::Compare { column, .. } => {
+                if !columns.contains(column) {
+                    columns.push(column.clone());
+                }
+            }
+            Self::And(left, right) | Self::Or(left, right) => {
+                left.collect_columns(columns);
+                right.collect_columns(columns);
+            }
+        }
+    }
+
     /// Which rows of `table` belong to the cohort.
     pub fn matches(&self, table: &Table) -> Result<Vec<bool>, ForensicsError> {
         match self {

@@ -11,6 +11,7 @@
 //! Left out: rendering (Markdown, HTML and SVG live in the report crate, which draws these plain
 //! serde types), storage of results, and anything that needs a DataFrame engine.
 
+pub mod analyze;
 pub mod cohort;
 pub mod decision;
 pub mod drift;
@@ -24,12 +25,13 @@ pub mod summary;
 pub mod table;
 pub mod timeseries;
 
+pub use analyze::{LogSplit, drift_log, log_columns};
 pub use cohort::Cohort;
 pub use decision::{DecisionRecord, find_decision};
 pub use drift::{ColumnDrift, DriftMethod, DriftOptions, DriftReport, Preset, drift};
 pub use error::ForensicsError;
 pub use fairness::{FairnessOptions, FairnessReport, fairness};
-pub use load::{LogMapping, ReadOptions, TimeWindow, read_log, read_split};
+pub use load::{LogMapping, ReadOptions, TimeWindow, read_log, read_schema, read_split};
 pub use nannyml::{NannyMlOptions, NannyMlReport, nannyml_drift};
 pub use profile::{ProfileReport, profile};
 pub use table::{Column, ColumnValues, Table};

@@ -149,6 +149,27 @@ pub fn read_log(path: &Path, options: &ReadOptions) -> Result<Table, ForensicsEr
         .expect("one table per window, or one for the whole file"))
 }
 
+/// The Arrow schema of a log: Parquet from its footer, CSV inferred from its first rows.
+pub fn read_schema(path: &Path) -> Result<Arc<Schema>, ForensicsError> {
+    let mut file = File::open(path).map_err(|source| ForensicsError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if path
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"))
+    {
+        let (schema, _) = arrow_csv::reader::Format::default()
+            .with_header(true)
+            .infer_schema(&mut file, Some(CSV_INFERENCE_ROWS))
+            .map_err(|error| csv_error(path, error))?;
+        return Ok(Arc::new(schema));
+    }
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|error| corrupt(path, error))?;
+    Ok(Arc::clone(builder.schema()))
+}
+
 /// Reads one file once and splits it into a reference and a current table by time windows.
 pub fn read_split(
     path: &Path,
