@@ -5,6 +5,7 @@ mod analyze;
 mod errors;
 mod lookup;
 mod parity;
+mod quality;
 
 use std::path::PathBuf;
 
