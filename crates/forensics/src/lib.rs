@@ -3,10 +3,17 @@
 //! shifted, and what exactly went into one contested decision.
 //!
 //! Numbers follow named peers so a reviewer can recompute them: drift as Evidently 0.7.23 and
-//! SciPy 1.17, fairness as Fairlearn 0.15 and Aequitas' disparity formulas, calibration with
-//! scikit-learn's uniform bins. Kernels are our own, single pass over Arrow data, parallel over
-//! columns, and work from mergeable per-column summaries ([`summary`]) so that the engine that
-//! produces those summaries can be swapped for a distributed one.
+//! SciPy 1.17 ([`mod@drift`]) or NannyML 0.13 ([`mod@nannyml`]), fairness as Fairlearn 0.15 and
+//! Aequitas' disparity formulas, calibration with scikit-learn's uniform bins. The fixtures in
+//! `tests/fixtures` hold what those peers computed, so the agreement is tested without Python.
+//! Kernels are our own, single pass over Arrow data, parallel over columns, and work from
+//! mergeable per-column summaries ([`summary`]) so that the engine that produces those
+//! summaries can be swapped for a distributed one.
+//!
+//! Entry points: [`read_log`]/[`read_split`] and [`drift_log`] read files (Parquet projected and
+//! pruned, CSV streamed); [`fn@drift`], [`fn@fairness`], [`fn@profile`], [`fn@timeseries`] work on a loaded
+//! [`Table`]; [`find_decision`] looks one decision up; [`Cohort`] selects rows (decision D20).
+//! Every result is plain serde data whose JSON layout is described in `SCHEMA.md`.
 //!
 //! Left out: rendering (Markdown, HTML and SVG live in the report crate, which draws these plain
 //! serde types), storage of results, and anything that needs a DataFrame engine.
