@@ -14,7 +14,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 KIT="$ROOT/../shared/peer-bench"
 PY="$HERE/.venv/bin/python"
 DATA="$HERE/data"
-OUT="$HERE/results.jsonl"
+OUT="$DATA/results.jsonl"   # raw per-run output; the table it prints goes into RESULTS.md by hand
 export NML_DISABLE_USAGE_LOGGING=1 DO_NOT_TRACK=1 EVIDENTLY_DISABLE_TELEMETRY=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target-forensics}"
 SIZES=("${@:-1m}")
