@@ -267,6 +267,15 @@ def main():
     expected["evidently_methods"]["edge_large"] = evidently_methods(
         eref, ecur, {"ties": "num", "with_inf": "num", "unseen": "cat", "constant": "num"})
 
+    # ks_2samp's asymptotic mode (a sample over 10,000 values): all 20k rows vs the small log's second half.
+    from scipy import stats
+    expected["scipy_ks_asymptotic"] = {}
+    for column in num:
+        a = logs["log_20k"][column].dropna().to_numpy()
+        b = scur[column].dropna().to_numpy()
+        result = stats.ks_2samp(a, b)
+        expected["scipy_ks_asymptotic"][column] = clean({"statistic": result.statistic, "pvalue": result.pvalue})
+
     nml_columns = num[:10] + cat[:5] + ["group", "y_pred_proba", "y_pred"]
     expected["nannyml"] = {"log_20k": nannyml_univariate(ref, cur, nml_columns)}
 

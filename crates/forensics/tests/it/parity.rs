@@ -445,3 +445,35 @@ fn nannyml_univariate_defaults_match() {
         }
     }
 }
+
+#[test]
+fn scipy_ks_asymptotic_mode_matches() {
+    let expected = expected();
+    let whole =
+        firebreak_forensics::read_log(&crate::fixture("log_20k.parquet"), &Default::default())
+            .expect("log");
+    let (_, small_current) = halves("log_small.parquet");
+    for (column, peer) in expected["scipy_ks_asymptotic"]
+        .as_object()
+        .expect("columns")
+    {
+        let (p_value, statistic) = column_score(
+            &whole,
+            &small_current,
+            column,
+            DriftMethod::KolmogorovSmirnov,
+        );
+        assert_close(
+            &format!("{column} KS D"),
+            statistic.expect("D"),
+            &peer["statistic"],
+            EXACT,
+        );
+        assert_close(
+            &format!("{column} KS asymptotic p"),
+            p_value.expect("p"),
+            &peer["pvalue"],
+            1e-8,
+        );
+    }
+}
