@@ -477,3 +477,47 @@ fn scipy_ks_asymptotic_mode_matches() {
         );
     }
 }
+
+/// The kit log written as CSV (shortest round-trip floats, as pandas writes) and read back with
+/// type inference gives the same Evidently-preset results as the Parquet file.
+#[test]
+fn evidently_preset_on_csv_input() {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let file = std::fs::File::open(crate::fixture("log_small.parquet")).expect("fixture");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("parquet")
+        .build()
+        .expect("reader");
+    let csv = tempfile::Builder::new()
+        .suffix(".csv")
+        .tempfile()
+        .expect("temp file");
+    {
+        let mut writer = arrow_csv::WriterBuilder::new()
+            .with_header(true)
+            .build(csv.reopen().expect("reopen"));
+        for batch in reader {
+            writer.write(&batch.expect("batch")).expect("write");
+        }
+    }
+    let table = firebreak_forensics::read_log(csv.path(), &Default::default()).expect("csv");
+    let half = table.row_count / 2;
+    let reference = table.take(&(0..half).collect::<Vec<_>>(), "csv reference".to_string());
+    let current = table.take(
+        &(half..table.row_count).collect::<Vec<_>>(),
+        "csv current".to_string(),
+    );
+    let report = drift(&reference, &current, &DriftOptions::default()).expect("drift");
+    let expected = &expected()["evidently_preset"]["log_small"];
+    for column in &report.columns {
+        let peer = &expected["columns"][&column.column];
+        let method = evidently_method(peer["method"].as_str().expect("method"));
+        assert_eq!(column.method, Some(method), "csv {}", column.column);
+        assert_close(
+            &format!("csv {}", column.column),
+            column.score.expect("score"),
+            &peer["value"],
+            tolerance(method),
+        );
+    }
+}
