@@ -433,6 +433,9 @@ pub fn column_drift(
     result.score = Some(outcome.score);
     result.test_statistic = outcome.test_statistic;
     result.p_value = method.is_test().then_some(outcome.score);
+    if let Some(note) = outcome.p_value_note {
+        result.handling = format!("{}; {note}", result.handling);
+    }
     result.drift_detected = method.drifted(outcome.score, result.threshold);
     result
 }
@@ -643,12 +646,15 @@ impl<'a> Sample<'a> {
 struct Outcome {
     score: f64,
     test_statistic: Option<f64>,
+    /// How the p-value was obtained, where methods differ (KS: exact or asymptotic).
+    p_value_note: Option<&'static str>,
 }
 
 fn run_method(method: DriftMethod, kind: ColumnKind, sample: &Sample) -> Outcome {
     let distance = |score| Outcome {
         score,
         test_statistic: None,
+        p_value_note: None,
     };
     match method {
         DriftMethod::Wasserstein => {
@@ -669,11 +675,19 @@ fn run_method(method: DriftMethod, kind: ColumnKind, sample: &Sample) -> Outcome
                 unreachable!("checked by the caller")
             };
             let statistic = stats::ks_statistic_sorted(reference, current);
-            let (p_value, _) =
+            let (p_value, mode) =
                 stats::ks_two_sample_pvalue(statistic, reference.len(), current.len());
             Outcome {
                 score: p_value,
                 test_statistic: Some(statistic),
+                p_value_note: Some(match mode {
+                    stats::KsMode::Exact => {
+                        "p-value exact (lattice paths), as ks_2samp for samples of at most 10,000"
+                    }
+                    stats::KsMode::Asymptotic => {
+                        "p-value asymptotic (Kolmogorov distribution at n = n1·n2/(n1+n2)), as ks_2samp above 10,000"
+                    }
+                }),
             }
         }
         DriftMethod::JensenShannon { base } => {
@@ -715,6 +729,7 @@ fn run_method(method: DriftMethod, kind: ColumnKind, sample: &Sample) -> Outcome
             Outcome {
                 score: stats::chi2_sf(statistic, (terms.len() - 1) as f64),
                 test_statistic: Some(statistic),
+                p_value_note: None,
             }
         }
         DriftMethod::ChiSquareContingency => {
@@ -723,6 +738,7 @@ fn run_method(method: DriftMethod, kind: ColumnKind, sample: &Sample) -> Outcome
             Outcome {
                 score: p_value,
                 test_statistic: Some(statistic),
+                p_value_note: None,
             }
         }
         DriftMethod::ZTest => {
@@ -735,6 +751,7 @@ fn run_method(method: DriftMethod, kind: ColumnKind, sample: &Sample) -> Outcome
                 return Outcome {
                     score: 1.0,
                     test_statistic: None,
+                    p_value_note: None,
                 };
             }
             let n1 = counts.reference.iter().sum::<u64>() as f64;
@@ -746,6 +763,7 @@ fn run_method(method: DriftMethod, kind: ColumnKind, sample: &Sample) -> Outcome
             Outcome {
                 score: 2.0 * (1.0 - stats::normal_cdf(z.abs())),
                 test_statistic: Some(z),
+                p_value_note: None,
             }
         }
     }

@@ -27,7 +27,7 @@ pub mod fairness;
 pub mod load;
 pub mod nannyml;
 pub mod profile;
-pub mod stats;
+mod stats;
 pub mod summary;
 pub mod table;
 pub mod timeseries;
