@@ -33,6 +33,15 @@ pub enum Command {
     /// Declare and run incidents.
     #[command(subcommand)]
     Incident(IncidentCommand),
+    /// Kill switches and fallbacks: the control state serving code reads.
+    #[command(subcommand)]
+    Control(ControlCommand),
+    /// Alert sources (Alertmanager, PagerDuty, generic JSON) and their routing rules (admin).
+    #[command(subcommand)]
+    Integration(IntegrationCommand),
+    /// Alerts received from integrations.
+    #[command(subcommand)]
+    Alert(AlertCommand),
     /// Response metrics: time to detect, acknowledge, contain, remediate, recover.
     Metrics(MetricsArgs),
     /// Sign a checkpoint over all timeline chains now (commander).
@@ -305,6 +314,32 @@ pub enum IncidentCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Contain: disable the system, route it to human review, switch to a
+    /// fallback, roll back to a known-good version, or restore it.
+    Contain {
+        id: String,
+        #[arg(long)]
+        system: String,
+        /// disable, human-review, fallback, rollback or restore.
+        #[arg(long)]
+        action: String,
+        /// The fallback's name, with --action fallback.
+        #[arg(long)]
+        fallback: Option<String>,
+        /// The known-good version, with --action rollback.
+        #[arg(long)]
+        version: Option<String>,
+        #[arg(long)]
+        reason: String,
+        /// Evidence was preserved first; where it is.
+        #[arg(long, conflicts_with = "evidence_not_preserved")]
+        evidence_preserved: Option<String>,
+        /// The explicit decision not to preserve evidence first, with its reason.
+        #[arg(long)]
+        evidence_not_preserved: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Edit descriptive fields.
     Set {
         id: String,
@@ -322,6 +357,100 @@ pub enum IncidentCommand {
         people_affected: Option<u64>,
         #[arg(long = "tag")]
         tags: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ControlCommand {
+    /// Every system's control state.
+    List {
+        /// production or drill.
+        #[arg(long, default_value = "production")]
+        namespace: String,
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        system: String,
+        #[arg(long, default_value = "production")]
+        namespace: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a system's control state outside an incident.
+    Set {
+        system: String,
+        /// normal, disabled, human-review, fallback or pinned-version.
+        mode: String,
+        #[arg(long)]
+        fallback: Option<String>,
+        #[arg(long)]
+        version: Option<String>,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "production")]
+        namespace: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Webhooks called when a system's control state changes (admin).
+    #[command(subcommand)]
+    Hook(HookCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Add a webhook; its signing secret is printed once.
+    Add {
+        system: String,
+        url: String,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        system: String,
+        #[arg(long)]
+        json: bool,
+    },
+    Remove {
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IntegrationCommand {
+    /// Create an integration; its key is printed once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// alertmanager, pagerduty or generic.
+        #[arg(long)]
+        source: String,
+        /// A JSON file with the routing rules (a list) and, for generic sources,
+        /// `{"rules": [...], "mapping": {...}}`.
+        #[arg(long)]
+        rules_file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    List(JsonFlag),
+    Revoke {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertCommand {
+    List {
+        /// Only alerts not yet resolved.
+        #[arg(long)]
+        open: bool,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
         #[arg(long)]
         json: bool,
     },

@@ -66,6 +66,8 @@ pub enum Scope {
     Read,
     /// Everything the user's role allows.
     Write,
+    /// Only the control-state read endpoints: what serving code holds.
+    ControlRead,
 }
 
 impl Scope {
@@ -73,6 +75,7 @@ impl Scope {
         match self {
             Scope::Read => "read",
             Scope::Write => "write",
+            Scope::ControlRead => "control_read",
         }
     }
 }
@@ -83,15 +86,23 @@ impl FromStr for Scope {
         match s {
             "read" => Ok(Scope::Read),
             "write" => Ok(Scope::Write),
-            _ => Err(format!("unknown scope `{s}`, expected read or write")),
+            "control_read" => Ok(Scope::ControlRead),
+            _ => Err(format!(
+                "unknown scope `{s}`, expected read, write or control_read"
+            )),
         }
     }
 }
 
 /// Whether a caller with `role` and `scope` may use a route that needs `floor`.
-/// `mutating` routes are closed to read-scoped tokens.
+/// `mutating` routes are closed to read-scoped tokens; control-read tokens open
+/// no ordinary route: only the control-read endpoints accept them.
 pub fn permits(role: Role, scope: Scope, floor: Role, mutating: bool) -> bool {
-    role >= floor && !(mutating && scope == Scope::Read)
+    match scope {
+        Scope::Write => role >= floor,
+        Scope::Read => role >= floor && !mutating,
+        Scope::ControlRead => false,
+    }
 }
 
 /// User names appear in timelines and role assignments, so they are kept plain.
@@ -123,6 +134,12 @@ mod tests {
             false
         ));
         assert!(!permits(Role::Admin, Scope::Read, Role::Viewer, true));
+        assert!(!permits(
+            Role::Admin,
+            Scope::ControlRead,
+            Role::Viewer,
+            false
+        ));
     }
 
     #[test]

@@ -141,7 +141,6 @@ pub enum EvidenceDecision {
 
 /// A containment action on an incident.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct ContainmentRequest {
     pub system: String,
     /// The mode to set: `normal` is the explicit restore.

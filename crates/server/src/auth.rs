@@ -184,6 +184,24 @@ macro_rules! role_extractor {
 }
 
 role_extractor!(Viewer, Role::Viewer, "Any signed-in user.");
+
+/// Any authenticated caller, including tokens scoped to control reads only:
+/// what serving code uses to read kill switches.
+pub struct ControlReader(pub Caller);
+
+impl FromRequestParts<AppState> for ControlReader {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = authenticate(parts, state).await?;
+        if is_mutating(&parts.method) {
+            return Err(ApiError::Forbidden("control reads are read-only".into()));
+        }
+        Ok(ControlReader(caller))
+    }
+}
 role_extractor!(Responder, Role::Responder, "Responders and above.");
 role_extractor!(Commander, Role::Commander, "Commanders and admins.");
 role_extractor!(Admin, Role::Admin, "Admins only.");

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+mod notify;
 pub mod state;
 mod ui;
 
@@ -89,10 +90,7 @@ pub fn prepare(data_dir: &Path, signing_key: Option<&Path>) -> Result<Prepared, 
         admin_token_file = Some(path);
     }
     Ok(Prepared {
-        state: AppState {
-            store: Arc::new(store),
-            signer: Arc::new(signer),
-        },
+        state: AppState::new(Arc::new(store), Arc::new(signer)),
         admin_token_file,
     })
 }

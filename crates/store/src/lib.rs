@@ -111,6 +111,8 @@ pub struct Integration {
     #[serde(skip)]
     pub key_hash: String,
     pub rules: Vec<RoutingRule>,
+    /// For generic sources: alert field → JSON pointer into the payload.
+    pub mapping: std::collections::BTreeMap<String, String>,
     pub created_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
 }

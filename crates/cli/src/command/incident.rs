@@ -292,6 +292,42 @@ pub async fn run(command: IncidentCommand) -> Result<()> {
                 )
             });
         }
+        IncidentCommand::Contain {
+            id,
+            system,
+            action,
+            fallback,
+            version,
+            reason,
+            evidence_preserved,
+            evidence_not_preserved,
+            json,
+        } => {
+            let id = incident_id(&id)?;
+            let mut body = super::control::mode_json(&action, fallback, version)?;
+            body.insert("system".into(), json!(system));
+            body.insert("reason".into(), json!(reason));
+            let evidence = match (evidence_preserved, evidence_not_preserved) {
+                (Some(reference), _) => json!({ "decision": "preserved", "reference": reference }),
+                (_, Some(reason)) => json!({ "decision": "not_preserved", "reason": reason }),
+                _ => Value::Null,
+            };
+            body.insert("evidence".into(), evidence);
+            let result = client
+                .post(
+                    &format!("/api/v1/incidents/{id}/containment"),
+                    Value::Object(body),
+                )
+                .await?;
+            done(json, &result, || {
+                format!(
+                    "{id}: {system} is now {} (control version {}); incident is {}",
+                    super::control::describe(&result["control"]),
+                    text(&result["control"]["version"]),
+                    text(&result["incident"]["status"])
+                )
+            });
+        }
         IncidentCommand::Set {
             id,
             title,

@@ -1,6 +1,8 @@
 //! One module per subcommand; `run` dispatches and owns the async runtime.
 
 mod account;
+mod alerts;
+mod control;
 mod incident;
 mod metrics;
 mod serve;
@@ -26,6 +28,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Token(command) => account::token(command).await.map(|()| ExitCode::SUCCESS),
             Command::System(command) => system::run(command).await.map(|()| ExitCode::SUCCESS),
             Command::Incident(command) => incident::run(command).await.map(|()| ExitCode::SUCCESS),
+            Command::Control(command) => control::run(command).await.map(|()| ExitCode::SUCCESS),
+            Command::Integration(command) => alerts::integration(command)
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Alert(command) => alerts::alert(command).await.map(|()| ExitCode::SUCCESS),
             Command::Metrics(args) => metrics::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Checkpoint(flag) => metrics::checkpoint(flag.json)
                 .await

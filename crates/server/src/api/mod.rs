@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1`, and its OpenAPI 3.1 document generated from
 //! the handlers' annotations.
 
+pub mod control;
 pub mod incidents;
+pub mod ingest;
 pub mod integrity;
 pub mod systems;
 pub mod users;
@@ -24,6 +26,10 @@ use utoipa::{Modify, OpenApi};
         incidents::list, incidents::declare, incidents::show, incidents::edit, incidents::transition,
         incidents::add_entry, incidents::assign, incidents::set_time, incidents::timeline,
         integrity::metrics, integrity::list_checkpoints, integrity::create_checkpoint, integrity::verify_now,
+        control::read, control::stream, control::list, control::set, control::contain,
+        control::list_hooks, control::add_hook, control::delete_hook,
+        ingest::create_integration, ingest::list_integrations, ingest::revoke_integration, ingest::list_alerts,
+        ingest::alertmanager, ingest::pagerduty, ingest::generic,
         openapi_document,
     ),
     components(schemas(Problem)),
@@ -40,6 +46,17 @@ impl Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "integration_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An integration key (fbi_…) from POST /api/v1/integrations",
+                    ))
+                    .build(),
+            ),
         );
     }
 }
@@ -94,4 +111,34 @@ pub fn routes() -> Router<AppState> {
             get(integrity::list_checkpoints).post(integrity::create_checkpoint),
         )
         .route("/api/v1/verify", get(integrity::verify_now))
+        .route("/api/v1/control", get(control::list))
+        .route(
+            "/api/v1/systems/{slug}/control",
+            get(control::read).put(control::set),
+        )
+        .route(
+            "/api/v1/systems/{slug}/control/stream",
+            get(control::stream),
+        )
+        .route(
+            "/api/v1/systems/{slug}/hooks",
+            get(control::list_hooks).post(control::add_hook),
+        )
+        .route("/api/v1/hooks/{id}", delete(control::delete_hook))
+        .route("/api/v1/incidents/{id}/containment", post(control::contain))
+        .route(
+            "/api/v1/integrations",
+            get(ingest::list_integrations).post(ingest::create_integration),
+        )
+        .route(
+            "/api/v1/integrations/{id}",
+            delete(ingest::revoke_integration),
+        )
+        .route("/api/v1/alerts", get(ingest::list_alerts))
+        .route("/api/v1/ingest/alertmanager", post(ingest::alertmanager))
+        .route(
+            "/api/v1/ingest/pagerduty/v2/enqueue",
+            post(ingest::pagerduty),
+        )
+        .route("/api/v1/ingest/generic", post(ingest::generic))
 }

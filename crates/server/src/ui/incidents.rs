@@ -2,6 +2,7 @@
 //! page with its status, roles, timestamps, timeline and allowed actions.
 
 use super::{CsrfForm, PageResult, csrf_field, format_time, page};
+use crate::api::control::apply_containment;
 use crate::api::incidents::{
     AssignRequest, EntryRequest, IncidentView, ListQuery, apply_assignment, apply_transition,
     incident_number, write_entry,
@@ -11,10 +12,14 @@ use crate::error::{ApiError, ApiQuery};
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
 use axum::response::Redirect;
+use firebreak_core::control::{
+    ContainmentRequest, ControlMode, ControlState, EvidenceDecision, Namespace,
+};
 use firebreak_core::incident::{
     CommandRole, DeclareIncident, DeclaredBy, HarmCategory, IncidentKind, Severity, Status,
     TransitionRequest,
 };
+use firebreak_core::system::AiSystem;
 use firebreak_core::timeline::{Event, EventKind};
 use maud::{Markup, html};
 
@@ -212,11 +217,19 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> PageResult {
     let number = incident_number(&id)?;
-    let (incident, events, users) = state
+    let (incident, events, users, controls) = state
         .run(move |store| {
             let incident = store.get_incident(number)?;
             let events = store.events(&incident.public_id())?;
-            Ok((incident, events, store.list_users()?))
+            let namespace = Namespace::for_incident(incident.kind);
+            let mut controls = Vec::new();
+            for slug in &incident.systems {
+                controls.push((
+                    store.get_system(slug)?,
+                    store.control_state(namespace, slug)?,
+                ));
+            }
+            Ok((incident, events, store.list_users()?, controls))
         })
         .await?;
     let view = IncidentView::from(incident);
@@ -255,6 +268,7 @@ pub async fn show(
                     }
                 }
             }
+            (containment_section(&caller, &path, &controls))
             div.grid {
                 section {
                     h2 { "Timestamps" }
@@ -296,6 +310,102 @@ pub async fn show(
             }
         },
     ))
+}
+
+fn control_summary(state: &ControlState) -> String {
+    match &state.mode {
+        ControlMode::Fallback { fallback } => format!("fallback {fallback}"),
+        ControlMode::PinnedVersion { model_version } => format!("pinned to {model_version}"),
+        other => other.name().replace('_', " "),
+    }
+}
+
+fn containment_section(
+    caller: &crate::auth::Caller,
+    path: &str,
+    controls: &[(AiSystem, ControlState)],
+) -> Markup {
+    html! {
+        section aria-label="Containment" {
+            h2 { "Containment" }
+            @for (system, control) in controls {
+                fieldset {
+                    legend { (system.slug) ": " strong.control-mode data-system=(system.slug) { (control_summary(control)) }
+                        " (" (control.namespace.as_str()) ", version " (control.version) ")" }
+                    form method="post" action={ (path) "/containment" } {
+                        (csrf_field(caller))
+                        input type="hidden" name="system" value=(system.slug);
+                        label style="display:inline" { "Action "
+                            select name="mode" {
+                                option value="disabled" { "disable (kill switch)" }
+                                option value="human_review" { "route to human review" }
+                                option value="fallback" { "fallback" }
+                                option value="pinned_version" { "roll back to a known-good version" }
+                                option value="normal" { "restore normal operation" }
+                            }
+                        }
+                        " "
+                        input type="text" name="fallback" placeholder="fallback name" aria-label="Fallback name" style="min-width:8rem";
+                        " "
+                        select name="model_version" aria-label="Known-good version" {
+                            option value="" { "version…" }
+                            @for m in system.details.model_versions.iter().filter(|m| m.known_good) { option value=(m.version) { (m.version) } }
+                        }
+                        label { "Reason " input type="text" name="reason" required; }
+                        label { "Evidence before altering the system "
+                            select name="evidence" {
+                                option value="" { "not recorded" }
+                                option value="preserved" { "preserved first (reference below)" }
+                                option value="not_preserved" { "decided not to preserve (reason below)" }
+                            }
+                            " " input type="text" name="evidence_note" placeholder="reference or reason" aria-label="Evidence reference or reason";
+                        }
+                        button type="submit" { "Apply" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn contain(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: CsrfForm,
+) -> Result<Redirect, ApiError> {
+    let mode = match form.get("mode") {
+        Some("disabled") => ControlMode::Disabled,
+        Some("human_review") => ControlMode::HumanReview,
+        Some("normal") => ControlMode::Normal,
+        Some("fallback") => ControlMode::Fallback {
+            fallback: form.get("fallback").unwrap_or_default().to_string(),
+        },
+        Some("pinned_version") => ControlMode::PinnedVersion {
+            model_version: form
+                .get("model_version")
+                .ok_or_else(|| ApiError::invalid("model_version", "choose a known-good version"))?
+                .to_string(),
+        },
+        _ => return Err(ApiError::invalid("mode", "choose an action")),
+    };
+    let note = form.get("evidence_note").unwrap_or_default().to_string();
+    let evidence = match form.get("evidence") {
+        Some("preserved") => Some(EvidenceDecision::Preserved { reference: note }),
+        Some("not_preserved") => Some(EvidenceDecision::NotPreserved { reason: note }),
+        _ => None,
+    };
+    let request = ContainmentRequest {
+        system: form.get("system").unwrap_or_default().to_string(),
+        mode,
+        reason: form.get("reason").unwrap_or_default().to_string(),
+        evidence,
+    };
+    let (incident, _) = apply_containment(&state, &id, caller.name(), request).await?;
+    Ok(Redirect::to(&format!(
+        "/incidents/{}",
+        incident.public_id()
+    )))
 }
 
 pub async fn transition(

@@ -33,6 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/transition", post(incidents::transition))
         .route("/incidents/{id}/entries", post(incidents::add_entry))
         .route("/incidents/{id}/roles", post(incidents::assign))
+        .route("/incidents/{id}/containment", post(incidents::contain))
+        .route("/alerts", get(systems::alerts))
         .route("/systems", get(systems::list).post(systems::register))
         .route("/systems/new", get(systems::register_form))
         .route("/systems/{slug}", get(systems::show))
@@ -136,6 +138,7 @@ pub fn page(caller: &Caller, title: &str, body: Markup) -> Html<String> {
                             a href="/" { "Incidents" } " · "
                             a href="/incidents/new" { "Declare" } " · "
                             a href="/systems" { "Inventory" } " · "
+                        a href="/alerts" { "Alerts" } " · "
                             a href="/metrics" { "Metrics" }
                         }
                         form method="post" action="/logout" {

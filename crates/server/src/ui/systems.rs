@@ -8,6 +8,7 @@ use crate::error::{ApiError, ApiQuery};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::Redirect;
+use firebreak_core::control::Namespace;
 use firebreak_core::metrics::METRICS;
 use firebreak_core::system::{ModelVersion, SystemDetails};
 use firebreak_store::system_stream;
@@ -137,8 +138,14 @@ pub async fn show(
     Path(slug): Path<String>,
 ) -> PageResult {
     let view = system_view(&state, slug.clone()).await?;
-    let events = state
-        .run(move |store| store.events(&system_stream(&slug)))
+    let (events, controls) = state
+        .run(move |store| {
+            let controls = [Namespace::Production, Namespace::Drill]
+                .into_iter()
+                .map(|n| store.control_state(n, &slug))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((store.events(&system_stream(&slug))?, controls))
+        })
         .await?;
     let d = &view.system.details;
     Ok(page(
@@ -158,8 +165,50 @@ pub async fn show(
                 tr { th { "Depends on" } td { (d.depends_on.join(", ")) } }
                 tr { th { "Blast radius (dependents)" } td { (view.dependents.join(", ")) } }
             } }
+            h2 { "Control state" }
+            table {
+                thead { tr { th { "Namespace" } th { "Mode" } th { "Reason" } th { "Incident" } th { "By" } th { "Version" } } }
+                tbody { @for c in &controls {
+                    tr {
+                        td { (c.namespace.as_str()) }
+                        td { (serde_json::to_value(&c.mode).ok().map(|v| v.to_string()).unwrap_or_default()) }
+                        td { (c.reason) }
+                        td { (c.incident.clone().unwrap_or_default()) }
+                        td { (c.changed_by) }
+                        td { (c.version) }
+                    }
+                } }
+            }
             h2 { "Audit trail" }
             ol.timeline { @for e in &events { li { (format_time(Some(e.recorded_at))) " · " (e.actor) ": " (e.describe()) } } }
+        },
+    ))
+}
+
+pub async fn alerts(Viewer(caller): Viewer, State(state): State<AppState>) -> PageResult {
+    let alerts = state.run(|store| store.alerts(false, 200)).await?;
+    Ok(page(
+        &caller,
+        "Alerts",
+        html! {
+            h1 { "Alerts" }
+            p { "The newest 200, from Alertmanager, PagerDuty and generic integrations." }
+            table {
+                thead { tr { th { "Id" } th { "Status" } th { "Source" } th { "Summary" } th { "System" } th { "Incident" } th { "Seen" } th { "Last" } } }
+                tbody { @for a in &alerts {
+                    tr {
+                        td { (a.id) }
+                        td { span.badge { (json!(a.alert.status).as_str().unwrap_or_default()) } }
+                        td { (a.alert.source.as_str()) }
+                        td { (a.alert.summary) }
+                        td { (a.system.clone().unwrap_or_default()) }
+                        td { @if let Some(id) = &a.incident { a href={ "/incidents/" (id) } { (id) } } }
+                        td { (a.occurrences) "×" }
+                        td { (format_time(Some(a.last_seen))) }
+                    }
+                } }
+            }
+            @if alerts.is_empty() { p { "No alerts yet." } }
         },
     ))
 }

@@ -56,7 +56,51 @@ const API: &[(&str, &str, Option<Role>)] = &[
     ("GET", "/api/v1/checkpoints", Some(Role::Viewer)),
     ("POST", "/api/v1/checkpoints", Some(Role::Commander)),
     ("GET", "/api/v1/verify", Some(Role::Viewer)),
+    ("GET", "/api/v1/control", Some(Role::Viewer)),
+    ("GET", "/api/v1/systems/scoring/control", CONTROL_READ),
+    (
+        "GET",
+        "/api/v1/systems/scoring/control/stream",
+        CONTROL_READ,
+    ),
+    (
+        "PUT",
+        "/api/v1/systems/scoring/control",
+        Some(Role::Responder),
+    ),
+    ("GET", "/api/v1/systems/scoring/hooks", Some(Role::Admin)),
+    ("POST", "/api/v1/systems/scoring/hooks", Some(Role::Admin)),
+    ("DELETE", "/api/v1/hooks/hook_unknown", Some(Role::Admin)),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/containment",
+        Some(Role::Responder),
+    ),
+    ("GET", "/api/v1/integrations", Some(Role::Admin)),
+    ("POST", "/api/v1/integrations", Some(Role::Admin)),
+    (
+        "DELETE",
+        "/api/v1/integrations/int_unknown",
+        Some(Role::Admin),
+    ),
+    ("GET", "/api/v1/alerts", Some(Role::Viewer)),
     ("GET", "/healthz", None),
+];
+
+/// Marks the control-read endpoints: open to every signed-in caller, including
+/// tokens scoped to control reads only.
+const CONTROL_READ: Option<Role> = Some(Role::Viewer);
+
+fn is_control_read(path: &str) -> bool {
+    path.starts_with("/api/v1/systems/")
+        && (path.ends_with("/control") || path.ends_with("/control/stream"))
+}
+
+/// Ingest routes authenticate by integration key, never by a user's token.
+const INGEST: &[(&str, &str)] = &[
+    ("/api/v1/ingest/alertmanager", "alertmanager"),
+    ("/api/v1/ingest/pagerduty/v2/enqueue", "pagerduty"),
+    ("/api/v1/ingest/generic", "generic"),
 ];
 
 const PAGES: &[(&str, &str, Option<Role>)] = &[
@@ -75,6 +119,12 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ("GET", "/systems/new", Some(Role::Responder)),
     ("GET", "/systems/scoring", Some(Role::Viewer)),
     ("GET", "/metrics", Some(Role::Viewer)),
+    (
+        "POST",
+        "/incidents/INC-1/containment",
+        Some(Role::Responder),
+    ),
+    ("GET", "/alerts", Some(Role::Viewer)),
 ];
 
 fn request(
@@ -95,9 +145,14 @@ fn request(
 }
 
 /// Who may pass: the role is at or above the floor and, for a change, the
-/// credential is not read-only.
-fn expect(floor: Option<Role>, role: Role, scope: Scope, method: &str) -> bool {
-    floor.is_none_or(|floor| role >= floor) && (method == "GET" || scope == Scope::Write)
+/// credential is not read-only; control-read tokens pass only control reads.
+fn expect(floor: Option<Role>, role: Role, scope: Scope, method: &str, path: &str) -> bool {
+    if floor.is_none() || (method == "GET" && is_control_read(path)) {
+        return true;
+    }
+    floor.is_none_or(|floor| role >= floor)
+        && (method == "GET" || scope == Scope::Write)
+        && scope != Scope::ControlRead
 }
 
 fn check(method: &str, path: &str, credential: &str, allowed: bool, status: StatusCode) {
@@ -133,7 +188,7 @@ async fn every_api_route_enforces_its_role_floor_and_token_scope() {
             assert_eq!(status, StatusCode::OK, "{method} {path} is public");
         }
         for role in Role::ALL {
-            for scope in [Scope::Read, Scope::Write] {
+            for scope in [Scope::Read, Scope::Write, Scope::ControlRead] {
                 let token = server.token(role, scope);
                 let call = request(method, path, Some(role), "application/json")
                     .header(header::AUTHORIZATION, format!("Bearer {token}"))
@@ -145,7 +200,7 @@ async fn every_api_route_enforces_its_role_floor_and_token_scope() {
                     method,
                     path,
                     &credential,
-                    expect(floor, role, scope, method),
+                    expect(floor, role, scope, method, path),
                     status,
                 );
             }
@@ -183,7 +238,7 @@ async fn every_page_enforces_its_role_floor_and_csrf() {
                 method,
                 path,
                 &format!("{role} in a browser"),
-                expect(floor, role, Scope::Write, method),
+                expect(floor, role, Scope::Write, method, path),
                 status,
             );
             if method == "POST" && floor.is_some() {
@@ -199,6 +254,70 @@ async fn every_page_enforces_its_role_floor_and_csrf() {
                 );
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn ingest_routes_take_integration_keys_only() {
+    let server = TestServer::with_incident().await;
+    for &(path, source) in INGEST {
+        let integration = server
+            .api_json(
+                Method::POST,
+                "/api/v1/integrations",
+                serde_json::json!({ "name": source, "source": source }),
+            )
+            .await;
+        let key = integration.body["key"].as_str().unwrap().to_string();
+        let user_token = server.token(Role::Admin, Scope::Write);
+        let pagerduty = |routing_key: &str| {
+            serde_json::json!({
+                "routing_key": routing_key, "event_action": "trigger",
+                "payload": { "summary": "s", "source": "x", "severity": "info" }
+            })
+        };
+        let (anonymous, as_user, as_integration) = if source == "pagerduty" {
+            let call = |key: &str| {
+                Request::builder()
+                    .method("POST")
+                    .uri(path)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(pagerduty(key).to_string()))
+                    .unwrap()
+            };
+            (call("unknown"), call(&user_token), call(&key))
+        } else {
+            let body = r#"{"version":"4","groupKey":"g","status":"firing","receiver":"r","alerts":[],"summary":"s"}"#;
+            let call = |auth: Option<&str>| {
+                let builder = Request::builder()
+                    .method("POST")
+                    .uri(path)
+                    .header(header::CONTENT_TYPE, "application/json");
+                let builder = match auth {
+                    Some(secret) => {
+                        builder.header(header::AUTHORIZATION, format!("Bearer {secret}"))
+                    }
+                    None => builder,
+                };
+                builder.body(Body::from(body)).unwrap()
+            };
+            (call(None), call(Some(&user_token)), call(Some(&key)))
+        };
+        assert_eq!(
+            server.call(anonymous).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{path} without a key"
+        );
+        assert_eq!(
+            server.call(as_user).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{path} with a user token"
+        );
+        let accepted = server.call(as_integration).await.status;
+        assert!(
+            accepted.is_success(),
+            "{path} with its integration key: {accepted}"
+        );
     }
 }
 
@@ -244,11 +363,14 @@ fn the_table_covers_every_documented_api_route() {
             .replace("tok_unknown", "{id}")
             .replace("{self}", "{name}")
             .replace("aware_at", "{field}")
+            .replace("hook_unknown", "{id}")
+            .replace("int_unknown", "{id}")
     };
     let tested: BTreeSet<String> = API
         .iter()
         .filter(|(_, path, _)| path.starts_with("/api"))
         .map(|(method, path, _)| format!("{method} {}", normalise(path)))
+        .chain(INGEST.iter().map(|(path, _)| format!("POST {path}")))
         .collect();
     assert_eq!(documented, tested);
 }

@@ -26,6 +26,8 @@ CREATE TABLE integrations (
     source     TEXT    NOT NULL,
     key_hash   TEXT    NOT NULL UNIQUE,
     rules      TEXT    NOT NULL,
+    -- Generic JSON sources: where each alert field is found (JSON pointers).
+    mapping    TEXT    NOT NULL,
     created_at TEXT    NOT NULL,
     revoked_at TEXT,
     PRIMARY KEY (org_id, id)

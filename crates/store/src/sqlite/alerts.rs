@@ -49,8 +49,8 @@ pub(super) fn insert_integration(
     integration: &Integration,
 ) -> StoreResult<()> {
     transaction.execute(
-        "INSERT INTO integrations (org_id, id, name, source, key_hash, rules, created_at, revoked_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)",
+        "INSERT INTO integrations (org_id, id, name, source, key_hash, rules, mapping, created_at, revoked_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL)",
         params![
             ORG,
             integration.id,
@@ -58,6 +58,7 @@ pub(super) fn insert_integration(
             integration.source.as_str(),
             integration.key_hash,
             to_json(&integration.rules),
+            to_json(&integration.mapping),
             integration.created_at.to_string(),
         ],
     )?;
@@ -69,7 +70,7 @@ pub(super) fn integrations(
     key_hash: Option<&str>,
 ) -> StoreResult<Vec<Integration>> {
     let mut statement = connection.prepare(
-        "SELECT id, name, source, key_hash, rules, created_at, revoked_at FROM integrations
+        "SELECT id, name, source, key_hash, rules, mapping, created_at, revoked_at FROM integrations
          WHERE org_id = ?1 AND (?2 IS NULL OR key_hash = ?2) ORDER BY created_at, id",
     )?;
     let rows = statement.query_map(params![ORG, key_hash], |r| {
@@ -80,17 +81,19 @@ pub(super) fn integrations(
             r.get::<_, String>(3)?,
             r.get::<_, String>(4)?,
             r.get::<_, String>(5)?,
-            r.get::<_, Option<String>>(6)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, Option<String>>(7)?,
         ))
     })?;
     rows.map(|row| {
-        let (id, name, source, key_hash, rules, created_at, revoked_at) = row?;
+        let (id, name, source, key_hash, rules, mapping, created_at, revoked_at) = row?;
         Ok(Integration {
             id,
             name,
             source: source.parse().map_err(StoreError::Corrupt)?,
             key_hash,
             rules: from_json(&rules, "routing rules")?,
+            mapping: from_json(&mapping, "field mapping")?,
             created_at: parse_time(&created_at)?,
             revoked_at: parse_optional_time(revoked_at)?,
         })

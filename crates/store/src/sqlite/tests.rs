@@ -309,6 +309,7 @@ mod containment_and_alerts {
                 severity: None,
                 action,
             }],
+            mapping: BTreeMap::new(),
             created_at: at("2026-03-01T08:00:00Z"),
             revoked_at: None,
         };

@@ -1,0 +1,135 @@
+//! `firebreak integration …` and `firebreak alert list`.
+
+use crate::InputError;
+use crate::cli::{AlertCommand, IntegrationCommand};
+use crate::client::{Client, encode};
+use crate::output::{self, text};
+use anyhow::{Context, Result};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn integration_row(i: &Value) -> Vec<String> {
+    vec![
+        text(&i["id"]),
+        text(&i["name"]),
+        text(&i["source"]),
+        i["rules"].as_array().map_or(0, Vec::len).to_string(),
+        text(&i["revoked_at"]),
+    ]
+}
+
+pub async fn integration(command: IntegrationCommand) -> Result<()> {
+    let client = Client::from_environment()?;
+    match command {
+        IntegrationCommand::Create {
+            name,
+            source,
+            rules_file,
+            json,
+        } => {
+            let (rules, mapping) = match rules_file {
+                None => (json!([]), json!({})),
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    let value: Value = serde_json::from_str(&text)
+                        .map_err(|e| InputError(format!("{}: not JSON: {e}", path.display())))?;
+                    match value {
+                        Value::Array(_) => (value, json!({})),
+                        Value::Object(ref o) => (
+                            o.get("rules").cloned().unwrap_or(json!([])),
+                            o.get("mapping").cloned().unwrap_or(json!({})),
+                        ),
+                        _ => {
+                            return Err(InputError(format!(
+                                "{}: expected a list of rules or {{\"rules\", \"mapping\"}}",
+                                path.display()
+                            ))
+                            .into());
+                        }
+                    }
+                }
+            };
+            let created = client
+                .post(
+                    "/api/v1/integrations",
+                    json!({ "name": name, "source": source, "rules": rules, "mapping": mapping }),
+                )
+                .await?;
+            if json {
+                output::json(&created);
+            } else {
+                println!(
+                    "created integration {} ({})",
+                    text(&created["id"]),
+                    text(&created["source"])
+                );
+                println!("key (shown once): {}", text(&created["key"]));
+            }
+        }
+        IntegrationCommand::List(flag) => {
+            let all = client.get("/api/v1/integrations").await?;
+            if flag.json {
+                output::json(&all);
+            } else {
+                let rows: Vec<_> = all
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(integration_row)
+                    .collect();
+                output::table(&["ID", "NAME", "SOURCE", "RULES", "REVOKED"], &rows);
+            }
+        }
+        IntegrationCommand::Revoke { id, json } => {
+            let revoked = client
+                .send(
+                    Method::DELETE,
+                    &format!("/api/v1/integrations/{}", encode(&id)),
+                    None,
+                )
+                .await?;
+            if json {
+                output::json(&revoked)
+            } else {
+                println!("revoked integration {}", text(&revoked["id"]))
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn alert(command: AlertCommand) -> Result<()> {
+    let AlertCommand::List { open, limit, json } = command;
+    let client = Client::from_environment()?;
+    let alerts = client
+        .get(&format!("/api/v1/alerts?open={open}&limit={limit}"))
+        .await?;
+    if json {
+        output::json(&alerts);
+    } else {
+        let rows: Vec<_> = alerts
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| {
+                vec![
+                    text(&a["id"]),
+                    text(&a["status"]),
+                    text(&a["source"]),
+                    text(&a["system"]),
+                    text(&a["incident"]),
+                    text(&a["occurrences"]),
+                    text(&a["summary"]),
+                ]
+            })
+            .collect();
+        output::table(
+            &[
+                "ID", "STATUS", "SOURCE", "SYSTEM", "INCIDENT", "SEEN", "SUMMARY",
+            ],
+            &rows,
+        );
+    }
+    Ok(())
+}
