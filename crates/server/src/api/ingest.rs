@@ -415,6 +415,23 @@ struct PagerdutyEvent {
     alert: IncomingAlert,
 }
 
+/// ISO 8601 as PagerDuty's examples write it, including offsets without a
+/// colon (`+0000`), which RFC 3339 parsers refuse.
+fn parse_iso8601(text: &str) -> Result<Timestamp, jiff::Error> {
+    text.parse::<Timestamp>().or_else(|error| {
+        let bytes = text.as_bytes();
+        let n = bytes.len();
+        let compact_offset = n > 5
+            && matches!(bytes[n - 5], b'+' | b'-')
+            && bytes[n - 4..].iter().all(u8::is_ascii_digit);
+        if compact_offset {
+            format!("{}:{}", &text[..n - 2], &text[n - 2..]).parse()
+        } else {
+            Err(error)
+        }
+    })
+}
+
 /// Checks an Events API v2 event with PagerDuty's rules, collecting every
 /// problem as PagerDuty does.
 fn pagerduty_event(value: &Value) -> Result<PagerdutyEvent, Vec<String>> {
@@ -466,7 +483,7 @@ fn pagerduty_event(value: &Value) -> Result<PagerdutyEvent, Vec<String>> {
             ),
         }
         if let Some(ts) = text(&payload["timestamp"]) {
-            match ts.parse::<Timestamp>() {
+            match parse_iso8601(&ts) {
                 Ok(t) => starts_at = Some(t),
                 Err(_) => errors.push("'payload.timestamp' is not an ISO 8601 time".to_string()),
             }

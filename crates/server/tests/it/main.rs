@@ -2,6 +2,7 @@
 //! socket: authorization of every route, error answers, the OpenAPI document.
 
 mod errors;
+mod ingest;
 mod openapi;
 mod routes;
 mod support;
