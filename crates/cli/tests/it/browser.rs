@@ -152,11 +152,21 @@ impl Driver {
             .to_string()
     }
 
-    fn current_url(&self) -> String {
-        self.call(reqwest::Method::GET, "/url", None)
-            .as_str()
-            .unwrap()
-            .to_string()
+    /// Waits for a form submission's page: `css` exists and holds `needle`.
+    fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let script = json!({ "script": "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;", "args": [css] });
+            let found = self.call(reqwest::Method::POST, "/execute/sync", Some(script));
+            if let Some(text) = found.as_str().filter(|t| t.contains(needle)) {
+                return text.to_string();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "`{css}` never showed {needle:?}; last: {found}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     fn screenshot(&self, path: &Path) {
@@ -201,7 +211,7 @@ fn a_responder_declares_and_contains_an_incident_in_the_browser() {
     driver.type_into("input[name=username]", "alice");
     driver.type_into("input[name=password]", "correct horse battery");
     driver.click("button[type=submit]");
-    assert!(driver.text("header").contains("alice"), "signed in");
+    driver.wait_for_text("header", "alice");
 
     driver.go(&format!("{}/incidents/new", server.url));
     driver.type_into(
@@ -216,18 +226,11 @@ fn a_responder_declares_and_contains_an_incident_in_the_browser() {
     driver.click("input[name=systems][value=scoring]");
     driver.click("input[name=harms][value=discrimination_bias]");
     driver.click("form[action='/incidents'] button[type=submit]");
-    assert!(
-        driver.current_url().ends_with("/incidents/INC-1"),
-        "landed on {}",
-        driver.current_url()
-    );
+    driver.wait_for_text("h1", "INC-1");
     assert!(driver.text("#status").contains("triage"));
 
     driver.click("form[action='/incidents/INC-1/transition'] input[value=contained] + button");
-    assert!(
-        driver.text("#status").contains("contained"),
-        "status shows contained"
-    );
+    driver.wait_for_text("#status", "contained");
     let timeline = driver.text("#timeline");
     assert!(
         timeline.contains("status triage → contained"),
@@ -237,10 +240,57 @@ fn a_responder_declares_and_contains_an_incident_in_the_browser() {
 
     driver.type_into("input[name=text]", "Screener switched to human review");
     driver.click("form[action='/incidents/INC-1/entries'] button");
-    assert!(
-        driver
-            .text("#timeline")
-            .contains("Screener switched to human review")
+    driver.wait_for_text("#timeline", "Screener switched to human review");
+
+    // Flip the kill switch from the browser; serving code polling with a
+    // control-read token sees it, and the timeline shows before and after.
+    let token = server.json(&[
+        "token",
+        "create",
+        "--description",
+        "serving",
+        "--scope",
+        "control_read",
+    ])["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let http = reqwest::blocking::Client::new();
+    let control_url = format!("{}/api/v1/systems/scoring/control", server.url);
+    let before = http.get(&control_url).bearer_auth(&token).send().unwrap();
+    let etag = before.headers()["etag"].to_str().unwrap().to_string();
+    let unchanged = http
+        .get(&control_url)
+        .bearer_auth(&token)
+        .header("if-none-match", &etag)
+        .send()
+        .unwrap();
+    assert_eq!(unchanged.status(), 304);
+    let containment = "form[action='/incidents/INC-1/containment']";
+    driver.click(&format!(
+        "{containment} select[name=mode] option[value=disabled]"
+    ));
+    driver.type_into(
+        &format!("{containment} input[name=reason]"),
+        "Stop screening until fixed",
+    );
+    driver.click(&format!("{containment} button[type=submit]"));
+    driver.wait_for_text(".control-mode", "disabled");
+    let after = http
+        .get(&control_url)
+        .bearer_auth(&token)
+        .header("if-none-match", &etag)
+        .send()
+        .unwrap();
+    assert_eq!(after.status(), 200, "a changed state answers in full");
+    let state: Value = after.json().unwrap();
+    assert_eq!(
+        (state["mode"].as_str(), state["incident"].as_str()),
+        (Some("disabled"), Some("INC-1"))
+    );
+    driver.wait_for_text(
+        "#timeline",
+        "scoring production: normal → disabled (Stop screening until fixed)",
     );
     driver.screenshot(&target_dir().join("browser-test.png"));
 

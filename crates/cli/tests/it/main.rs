@@ -1,7 +1,9 @@
 //! End-to-end tests through the built `firebreak` binary: a real server on
 //! loopback, a real SQLite file, and (in `browser`) a real headless Chromium.
 
+mod alertmanager;
 mod browser;
+mod containment;
 mod durability;
 mod support;
 mod tamper;

@@ -1,0 +1,227 @@
+//! Containment as serving code sees it: a real HTTP client following the
+//! control stream, and control hooks called on a local receiver that records
+//! what it got.
+
+use crate::support::{Server, assert_success, server_with_incident};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn control_read_token(server: &Server) -> String {
+    let created = server.json(&[
+        "token",
+        "create",
+        "--description",
+        "serving code",
+        "--scope",
+        "control_read",
+    ]);
+    created["secret"].as_str().unwrap().to_string()
+}
+
+/// Reads Server-Sent Events `data:` lines from a blocking response.
+struct EventReader {
+    lines: std::io::Lines<BufReader<reqwest::blocking::Response>>,
+}
+
+impl EventReader {
+    fn next_data(&mut self) -> serde_json::Value {
+        for line in self.lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(data) = line.strip_prefix("data: ") {
+                return serde_json::from_str(data).unwrap();
+            }
+        }
+        panic!("the event stream ended");
+    }
+}
+
+#[test]
+fn a_streaming_client_sees_a_containment_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_with_incident(&dir.path().join("data"));
+    let token = control_read_token(&server);
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!(
+            "{}/api/v1/systems/scoring/control/stream",
+            server.url
+        ))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut events = EventReader {
+        lines: BufReader::new(response).lines(),
+    };
+    assert_eq!(events.next_data()["mode"], "normal");
+
+    let contained = server.json(&[
+        "incident",
+        "contain",
+        "INC-1",
+        "--system",
+        "scoring",
+        "--action",
+        "human-review",
+        "--reason",
+        "bias against group C",
+    ]);
+    let acknowledged = Instant::now();
+    let change = events.next_data();
+    let latency = acknowledged.elapsed();
+    assert_eq!(change["mode"], "human_review");
+    assert_eq!(change["version"], 1);
+    assert_eq!(change["incident"], "INC-1");
+    assert_eq!(
+        contained["incident"]["status"], "contained",
+        "containment from triage contains (D5)"
+    );
+    assert!(
+        latency < Duration::from_millis(100),
+        "the change arrived {latency:?} after the write was acknowledged"
+    );
+
+    // A control-read token reads control states and nothing else.
+    let other = client
+        .get(format!("{}/api/v1/incidents", server.url))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(other.status(), 403);
+}
+
+struct Received {
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+/// A loopback HTTP receiver that answers 500 to the first request and 200 after.
+fn start_receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/flags", listener.local_addr().unwrap());
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let log = received.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut headers = Vec::new();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(": ") {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.parse().unwrap();
+                    }
+                    headers.push((name.to_ascii_lowercase(), value.to_string()));
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let mut log = log.lock().unwrap();
+            log.push(Received {
+                headers,
+                body: String::from_utf8(body).unwrap(),
+            });
+            let status = if log.len() == 1 {
+                "500 Internal Server Error"
+            } else {
+                "200 OK"
+            };
+            write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            )
+            .unwrap();
+        }
+    });
+    (url, received)
+}
+
+#[test]
+fn control_hooks_are_signed_retried_and_recorded_on_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_with_incident(&dir.path().join("data"));
+    let (url, received) = start_receiver();
+    let hook = server.json(&["control", "hook", "add", "scoring", &url]);
+    let secret = hook["secret"].as_str().unwrap().to_string();
+    assert_success(
+        &server.cli(&[
+            "incident",
+            "contain",
+            "INC-1",
+            "--system",
+            "scoring",
+            "--action",
+            "disable",
+            "--reason",
+            "harmful output",
+        ]),
+        &["contain"],
+    );
+    let started = Instant::now();
+    while received.lock().unwrap().len() < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the hook was not retried"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for request in received.lock().unwrap().iter() {
+        let header = |name: &str| {
+            request
+                .headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(format!("{}.{}", header("x-firebreak-timestamp"), request.body).as_bytes());
+        let expected: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            header("x-firebreak-signature"),
+            format!("sha256={expected}")
+        );
+        let body: serde_json::Value = serde_json::from_str(&request.body).unwrap();
+        assert_eq!(body["state"]["mode"], "disabled");
+    }
+    let started = Instant::now();
+    loop {
+        let shown = server.json(&["incident", "show", "INC-1", "--timeline"]);
+        let attempts: Vec<String> = shown["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "hook_attempt")
+            .map(|e| e["body"]["result"].as_str().unwrap().to_string())
+            .collect();
+        if attempts.len() == 2 {
+            assert!(attempts[0].contains("500"), "{attempts:?}");
+            assert!(attempts[1].starts_with("delivered"), "{attempts:?}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "attempts on the timeline: {attempts:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
