@@ -2,9 +2,11 @@
 
 mod account;
 mod alerts;
+mod analyze;
 mod control;
 mod incident;
 mod metrics;
+mod rca;
 mod serve;
 mod system;
 mod verify;
@@ -23,6 +25,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         match cli.command {
             Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Verify(args) => verify::run(args),
+            Command::Analyze(command) => analyze::run(command).map(|()| ExitCode::SUCCESS),
+            Command::Rca(command) => rca::run(command).map(|()| ExitCode::SUCCESS),
             Command::Login(args) => account::login(args).await.map(|()| ExitCode::SUCCESS),
             Command::User(command) => account::user(command).await.map(|()| ExitCode::SUCCESS),
             Command::Token(command) => account::token(command).await.map(|()| ExitCode::SUCCESS),

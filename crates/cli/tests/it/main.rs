@@ -2,6 +2,7 @@
 //! loopback, a real SQLite file, and (in `browser`) a real headless Chromium.
 
 mod alertmanager;
+mod analyze;
 mod browser;
 mod containment;
 mod durability;

@@ -1,0 +1,203 @@
+//! `firebreak rca`: root-cause analysis on local files, without a server. For now Fault Tree
+//! Analysis of Open-PSA MEF models (`rca fta analyze`), with SCRAM's results and definitions;
+//! the SVG comes from `firebreak-report`.
+
+use super::analyze::{
+    Progress, Text, emit, format_of, is_users_path_error, number, significant, to_json, write_file,
+};
+use crate::InputError;
+use crate::cli::{FtaAnalyzeArgs, FtaCommand, RcaCommand, ReportFormat};
+use anyhow::Result;
+use firebreak_rca::RcaError;
+use firebreak_rca::fta::compile::EvaluationSettings;
+use firebreak_rca::fta::{AnalysisSettings, MefSource, TopEventAnalysis, analyze, read_mef};
+use firebreak_report::{FaultTreeOptions, fault_tree_svg};
+
+pub fn run(command: RcaCommand) -> Result<()> {
+    match command {
+        RcaCommand::Fta(FtaCommand::Analyze(args)) => fta_analyze(args),
+    }
+}
+
+/// Every refusal of the RCA library is about the model the user gave.
+fn refused(error: RcaError) -> anyhow::Error {
+    InputError(error.to_string()).into()
+}
+
+fn fta_analyze(args: FtaAnalyzeArgs) -> Result<()> {
+    if !(args.mission_time.is_finite() && args.mission_time >= 0.0) {
+        return Err(InputError(format!(
+            "--mission-time: {} is not a number of hours",
+            args.mission_time
+        ))
+        .into());
+    }
+    let mut texts = Vec::with_capacity(args.models.len());
+    for path in &args.models {
+        let bytes = std::fs::read(path).map_err(|error| -> anyhow::Error {
+            let message = format!("cannot read {}: {error}", path.display());
+            if is_users_path_error(&error) {
+                InputError(message).into()
+            } else {
+                anyhow::Error::new(error).context(message)
+            }
+        })?;
+        let text = String::from_utf8(bytes).map_err(|error| {
+            InputError(format!(
+                "{} is not UTF-8 text (byte {}), so not an MEF file",
+                path.display(),
+                error.utf8_error().valid_up_to()
+            ))
+        })?;
+        texts.push((path.display().to_string(), text));
+    }
+    let sources: Vec<MefSource<'_>> = texts
+        .iter()
+        .map(|(name, text)| MefSource { name, text })
+        .collect();
+    let progress = Progress::start("fault tree analysis");
+    let model = read_mef(&sources).map_err(refused)?;
+    let settings = AnalysisSettings {
+        limit_order: usize::try_from(args.limit_order).unwrap_or(usize::MAX),
+        mission_time: args.mission_time,
+        ..AnalysisSettings::default()
+    };
+    let results = analyze(&model, args.top.as_deref(), &settings).map_err(refused)?;
+    if let Some(path) = &args.svg {
+        let [analysis] = results.as_slice() else {
+            let names: Vec<&str> = results.iter().map(|r| r.top_event.as_str()).collect();
+            return Err(InputError(format!(
+                "--svg draws one fault tree, and the model has {} top events ({})\nhint: choose one with --top",
+                names.len(),
+                names.join(", ")
+            ))
+            .into());
+        };
+        let options = FaultTreeOptions {
+            evaluation: EvaluationSettings {
+                mission_time: args.mission_time,
+            },
+            analysis: Some(analysis),
+            highlighted_cut_set: None,
+        };
+        let svg = fault_tree_svg(&model, &analysis.top_event, &options).map_err(refused)?;
+        write_file(path, &svg)?;
+    }
+    drop(progress);
+    let text = match format_of(&args.output) {
+        ReportFormat::Json => to_json(&results)?,
+        format => {
+            let mut out = Text::new(format == ReportFormat::Md);
+            for (index, result) in results.iter().enumerate() {
+                if index > 0 {
+                    out.blank();
+                }
+                analysis_text(&mut out, result, &args);
+            }
+            out.finish()
+        }
+    };
+    emit(&args.output, &text)
+}
+
+fn analysis_text(out: &mut Text, result: &TopEventAnalysis, args: &FtaAnalyzeArgs) {
+    out.heading(&format!("Fault tree: top event {}", result.top_event));
+    out.line(&format!(
+        "top event {}: {} basic events, mission time {} h",
+        result.top_event, result.basic_event_count, args.mission_time
+    ));
+    if let Some(probability) = &result.probability {
+        out.line(&format!(
+            "probability: exact {}, rare-event {}, min-cut upper bound {}",
+            significant(probability.exact, 6),
+            significant(probability.rare_event, 6),
+            significant(probability.min_cut_upper_bound, 6)
+        ));
+    }
+    let orders: Vec<String> = result
+        .order_distribution()
+        .iter()
+        .enumerate()
+        .filter(|(_, count)| **count > 0)
+        .map(|(index, count)| format!("order {}: {count}", index + 1))
+        .collect();
+    out.line(&format!(
+        "{} minimal cut sets ({}), order limit {}",
+        result.minimal_cut_sets.len(),
+        orders.join(", "),
+        args.limit_order
+    ));
+    out.blank();
+
+    let mut by_probability: Vec<&firebreak_rca::fta::CutSet> =
+        result.minimal_cut_sets.iter().collect();
+    by_probability.sort_by(|a, b| {
+        b.probability
+            .unwrap_or(0.0)
+            .total_cmp(&a.probability.unwrap_or(0.0))
+    });
+    let shown = by_probability.len().min(args.cut_sets);
+    if shown > 0 {
+        out.subheading(&format!(
+            "Most probable cut sets ({shown} of {})",
+            by_probability.len()
+        ));
+        let rows: Vec<Vec<String>> = by_probability[..shown]
+            .iter()
+            .enumerate()
+            .map(|(rank, set)| {
+                vec![
+                    (rank + 1).to_string(),
+                    set.probability
+                        .map_or_else(|| "-".into(), |p| significant(p, 6)),
+                    set.events.join(" · "),
+                ]
+            })
+            .collect();
+        out.table(&["rank", "probability", "events"], &rows);
+        out.blank();
+    }
+
+    if !result.importance.is_empty() {
+        out.subheading("Importance, by Fussell–Vesely (SCRAM's DIF)");
+        let mut importance: Vec<&firebreak_rca::fta::Importance> =
+            result.importance.iter().collect();
+        // Rounded to 1e-12 so that events equal but for float noise list by name.
+        let rounded = |value: f64| (value * 1e12).round();
+        importance.sort_by(|a, b| {
+            rounded(b.fussell_vesely)
+                .total_cmp(&rounded(a.fussell_vesely))
+                .then_with(|| a.event.cmp(&b.event))
+        });
+        let rows: Vec<Vec<String>> = importance
+            .iter()
+            .map(|event| {
+                vec![
+                    event.event.clone(),
+                    event.occurrence.to_string(),
+                    number(event.probability),
+                    number(event.birnbaum),
+                    number(event.criticality),
+                    number(event.fussell_vesely),
+                    number(event.risk_achievement_worth),
+                    event
+                        .risk_reduction_worth
+                        .map_or_else(|| "inf".into(), number),
+                ]
+            })
+            .collect();
+        out.table(
+            &[
+                "event",
+                "cut sets",
+                "probability",
+                "Birnbaum",
+                "criticality",
+                "Fussell-Vesely",
+                "RAW",
+                "RRW",
+            ],
+            &rows,
+        );
+    }
+}
