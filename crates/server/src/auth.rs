@@ -96,13 +96,23 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiErro
             .trim()
             .to_string();
         let hash = secret_hash(&secret);
-        let found = state.run(move |store| store.find_token(&hash)).await?;
+        if let Some(caller) = state.caches.token(&hash) {
+            return Ok(caller);
+        }
+        let lookup = hash.clone();
+        let found = state.run(move |store| store.find_token(&lookup)).await?;
         return match found {
-            Some((token, user)) if token.is_usable(now()) => Ok(Caller {
-                user,
-                scope: token.scope,
-                csrf_token: None,
-            }),
+            Some((token, user)) if token.is_usable(now()) => {
+                let caller = Caller {
+                    user,
+                    scope: token.scope,
+                    csrf_token: None,
+                };
+                state
+                    .caches
+                    .remember_token(hash, caller.clone(), token.expires_at);
+                Ok(caller)
+            }
             _ => Err(ApiError::Unauthorized),
         };
     }

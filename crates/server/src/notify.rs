@@ -28,6 +28,7 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 /// Announces a committed control change to stream readers and, in production
 /// only (D11), to the system's hooks in the background.
 pub fn control_changed(state: &AppState, change: ControlState) {
+    state.caches.remember_control(change.clone());
     // No stream reader listening is not an error.
     let _ = state.control_changes.send(change.clone());
     if change.namespace != Namespace::Production {

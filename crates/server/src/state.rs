@@ -2,13 +2,15 @@
 //! that carries control-state changes to streaming readers, and a way to run
 //! blocking store calls off the async workers.
 
+use crate::auth::Caller;
 use crate::error::ApiError;
 use firebreak_core::Timestamp;
 use firebreak_core::checkpoint::CheckpointSigner;
-use firebreak_core::control::ControlState;
+use firebreak_core::control::{ControlState, Namespace};
 use firebreak_store::{Store, StoreError};
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 
 #[derive(Clone)]
@@ -21,6 +23,64 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// The first retry delay of a failed hook call; it doubles each time.
     pub hook_backoff: Duration,
+    pub caches: Arc<Caches>,
+}
+
+/// How long a verified token is trusted without asking the store again.
+/// Revoking through this server forgets it at once.
+const TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// In-process caches for the hot read path serving code polls. This server
+/// makes every control change itself (one instance per SQLite store), so the
+/// control cache is updated on each change rather than expired.
+#[derive(Default)]
+pub struct Caches {
+    tokens: RwLock<HashMap<String, (Caller, Option<Timestamp>, Instant)>>,
+    controls: RwLock<HashMap<(Namespace, String), ControlState>>,
+}
+
+impl Caches {
+    pub fn token(&self, secret_hash: &str) -> Option<Caller> {
+        let tokens = self.tokens.read().unwrap_or_else(|p| p.into_inner());
+        let (caller, expires_at, cached_at) = tokens.get(secret_hash)?;
+        let fresh = cached_at.elapsed() < TOKEN_CACHE_TTL && expires_at.is_none_or(|e| e > now());
+        fresh.then(|| caller.clone())
+    }
+
+    pub fn remember_token(
+        &self,
+        secret_hash: String,
+        caller: Caller,
+        expires_at: Option<Timestamp>,
+    ) {
+        let mut tokens = self.tokens.write().unwrap_or_else(|p| p.into_inner());
+        tokens.retain(|_, (_, _, cached_at)| cached_at.elapsed() < TOKEN_CACHE_TTL);
+        tokens.insert(secret_hash, (caller, expires_at, Instant::now()));
+    }
+
+    pub fn forget_tokens(&self) {
+        self.tokens
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    pub fn control(&self, namespace: Namespace, system: &str) -> Option<ControlState> {
+        let controls = self.controls.read().unwrap_or_else(|p| p.into_inner());
+        controls.get(&(namespace, system.to_string())).cloned()
+    }
+
+    /// Keeps the newest version, whichever of a read and a change lands last.
+    pub fn remember_control(&self, state: ControlState) {
+        let mut controls = self.controls.write().unwrap_or_else(|p| p.into_inner());
+        let key = (state.namespace, state.system.clone());
+        if controls
+            .get(&key)
+            .is_none_or(|known| known.version <= state.version)
+        {
+            controls.insert(key, state);
+        }
+    }
 }
 
 impl AppState {
@@ -35,7 +95,24 @@ impl AppState {
                 .build()
                 .expect("the HTTP client builds with static settings"),
             hook_backoff: Duration::from_millis(500),
+            caches: Arc::new(Caches::default()),
         }
+    }
+
+    /// The control state serving code reads, from the cache when known.
+    pub async fn control_state(
+        &self,
+        namespace: Namespace,
+        system: String,
+    ) -> Result<ControlState, ApiError> {
+        if let Some(known) = self.caches.control(namespace, &system) {
+            return Ok(known);
+        }
+        let state = self
+            .run(move |store| store.control_state(namespace, &system))
+            .await?;
+        self.caches.remember_control(state.clone());
+        Ok(state)
     }
 
     /// Runs a store call on the blocking pool: SQLite commits wait for fsync.

@@ -44,9 +44,7 @@ pub async fn read(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = query.namespace.unwrap_or_default();
-    let current = state
-        .run(move |store| store.control_state(namespace, &slug))
-        .await?;
+    let current = state.control_state(namespace, slug).await?;
     let tag = etag(&current);
     let unchanged = headers
         .get(header::IF_NONE_MATCH)

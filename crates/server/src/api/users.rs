@@ -269,5 +269,6 @@ pub async fn revoke_token(
     let revoked = state
         .run(move |store| store.revoke_token(&visible.id, now()))
         .await?;
+    state.caches.forget_tokens();
     Ok(ApiJson(revoked.into()))
 }

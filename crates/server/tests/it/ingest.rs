@@ -11,18 +11,32 @@ async fn integration(server: &TestServer, source: &str, extra: Value) -> String 
         "name": source, "source": source,
         "rules": [{ "matchers": [{ "label": "component", "op": "=~", "value": "mysql|scoring" }], "system": "scoring", "action": "declare" }],
     });
-    body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-    let created = server.api_json(Method::POST, "/api/v1/integrations", body).await;
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    let created = server
+        .api_json(Method::POST, "/api/v1/integrations", body)
+        .await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
     created.body["key"].as_str().unwrap().to_string()
 }
 
-async fn post(server: &TestServer, path: &str, key: Option<&str>, body: &str) -> crate::support::Response {
-    let mut builder = Request::builder().method("POST").uri(path).header(header::CONTENT_TYPE, "application/json");
+async fn post(
+    server: &TestServer,
+    path: &str,
+    key: Option<&str>,
+    body: &str,
+) -> crate::support::Response {
+    let mut builder = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/json");
     if let Some(key) = key {
         builder = builder.header(header::AUTHORIZATION, format!("Bearer {key}"));
     }
-    server.call(builder.body(Body::from(body.to_string())).unwrap()).await
+    server
+        .call(builder.body(Body::from(body.to_string())).unwrap())
+        .await
 }
 
 /// The trigger example from PagerDuty's Events API v2 documentation.
@@ -53,35 +67,88 @@ async fn pagerduty_events_follow_pagerdutys_rules() {
     let server = TestServer::with_incident().await;
     // Close INC-1 so the first trigger declares a new incident.
     for to in ["contained", "recovered", "closed"] {
-        server.api_json(Method::POST, "/api/v1/incidents/INC-1/transitions", json!({ "to": to })).await;
+        server
+            .api_json(
+                Method::POST,
+                "/api/v1/incidents/INC-1/transitions",
+                json!({ "to": to }),
+            )
+            .await;
     }
     let key = integration(&server, "pagerduty", json!({})).await;
     let path = "/api/v1/ingest/pagerduty/v2/enqueue";
-    let ack_before = post(&server, path, None, &json!({ "routing_key": key, "dedup_key": "samplekeyhere", "event_action": "acknowledge" }).to_string()).await;
+    let ack_before = post(
+        &server,
+        path,
+        None,
+        &json!({ "routing_key": key, "dedup_key": "samplekeyhere", "event_action": "acknowledge" })
+            .to_string(),
+    )
+    .await;
     assert_eq!(ack_before.status, StatusCode::ACCEPTED);
-    assert!(server.api(Method::GET, "/api/v1/alerts", None).await.body.as_array().unwrap().is_empty(), "acknowledge without an open alert is ignored");
+    assert!(
+        server
+            .api(Method::GET, "/api/v1/alerts", None)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "acknowledge without an open alert is ignored"
+    );
 
     let triggered = post(&server, path, None, &documented_trigger(&key).to_string()).await;
-    assert_eq!(triggered.status, StatusCode::ACCEPTED, "{:?}", triggered.body);
-    assert_eq!(triggered.body, json!({ "status": "success", "message": "Event processed", "dedup_key": "samplekeyhere" }));
+    assert_eq!(
+        triggered.status,
+        StatusCode::ACCEPTED,
+        "{:?}",
+        triggered.body
+    );
+    assert_eq!(
+        triggered.body,
+        json!({ "status": "success", "message": "Event processed", "dedup_key": "samplekeyhere" })
+    );
     post(&server, path, None, &documented_trigger(&key).to_string()).await;
     let alerts = server.api(Method::GET, "/api/v1/alerts", None).await.body;
-    assert_eq!(alerts.as_array().unwrap().len(), 1, "the repeat is deduplicated");
+    assert_eq!(
+        alerts.as_array().unwrap().len(),
+        1,
+        "the repeat is deduplicated"
+    );
     assert_eq!(alerts[0]["occurrences"], 2);
     assert_eq!(alerts[0]["incident"], "INC-2");
     assert_eq!(alerts[0]["severity"], "sev1", "critical → SEV1 (D7)");
 
     for action in ["acknowledge", "resolve"] {
-        let answer = post(&server, path, None, &json!({ "routing_key": key, "dedup_key": "samplekeyhere", "event_action": action }).to_string()).await;
+        let answer = post(
+            &server,
+            path,
+            None,
+            &json!({ "routing_key": key, "dedup_key": "samplekeyhere", "event_action": action })
+                .to_string(),
+        )
+        .await;
         assert_eq!(answer.status, StatusCode::ACCEPTED);
     }
-    let timeline = server.api(Method::GET, "/api/v1/incidents/INC-2/timeline", None).await.body;
-    let kinds: Vec<&str> = timeline.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let timeline = server
+        .api(Method::GET, "/api/v1/incidents/INC-2/timeline", None)
+        .await
+        .body;
+    let kinds: Vec<&str> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["declared", "alert_linked", "alert_resolved"]);
 
     post(&server, path, None, &documented_trigger(&key).to_string()).await;
     let alerts = server.api(Method::GET, "/api/v1/alerts", None).await.body;
-    assert_eq!(alerts.as_array().unwrap().len(), 2, "a trigger after resolve opens a new alert");
+    assert_eq!(
+        alerts.as_array().unwrap().len(),
+        2,
+        "a trigger after resolve opens a new alert"
+    );
 }
 
 #[tokio::test]
@@ -93,17 +160,37 @@ async fn malformed_payloads_are_refused_naming_the_field_and_store_nothing() {
     let before = server.fingerprint_of_store();
 
     let mut no_summary = documented_trigger(&pagerduty_key);
-    no_summary["payload"].as_object_mut().unwrap().remove("summary");
+    no_summary["payload"]
+        .as_object_mut()
+        .unwrap()
+        .remove("summary");
     no_summary["payload"]["severity"] = json!("fatal");
-    let answer = post(&server, "/api/v1/ingest/pagerduty/v2/enqueue", None, &no_summary.to_string()).await;
+    let answer = post(
+        &server,
+        "/api/v1/ingest/pagerduty/v2/enqueue",
+        None,
+        &no_summary.to_string(),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert_eq!(answer.body["status"], "invalid event");
     let errors = answer.body["errors"].to_string();
-    assert!(errors.contains("payload.summary") && errors.contains("payload.severity"), "{errors}");
-    let not_json = post(&server, "/api/v1/ingest/pagerduty/v2/enqueue", None, "{oops").await;
+    assert!(
+        errors.contains("payload.summary") && errors.contains("payload.severity"),
+        "{errors}"
+    );
+    let not_json = post(
+        &server,
+        "/api/v1/ingest/pagerduty/v2/enqueue",
+        None,
+        "{oops",
+    )
+    .await;
     assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
 
-    let am = |alerts: Value| json!({ "version": "4", "groupKey": "{}:{}", "status": "firing", "receiver": "firebreak", "alerts": alerts }).to_string();
+    let am = |alerts: Value| {
+        json!({ "version": "4", "groupKey": "{}:{}", "status": "firing", "receiver": "firebreak", "alerts": alerts }).to_string()
+    };
     let cases = [
         (am(json!([{ "status": "firing", "labels": {}, "startsAt": "yesterday", "fingerprint": "f1" }])), "alerts[0].startsAt"),
         (am(json!([{ "status": "burning", "labels": {}, "startsAt": "2026-01-01T00:00:00Z", "fingerprint": "f1" }])), "alerts[0].status"),
@@ -112,15 +199,44 @@ async fn malformed_payloads_are_refused_naming_the_field_and_store_nothing() {
         (json!({ "version": "3", "groupKey": "g", "status": "firing", "receiver": "r", "alerts": [] }).to_string(), "version"),
     ];
     for (body, field) in cases {
-        let answer = post(&server, "/api/v1/ingest/alertmanager", Some(&alertmanager_key), &body).await;
+        let answer = post(
+            &server,
+            "/api/v1/ingest/alertmanager",
+            Some(&alertmanager_key),
+            &body,
+        )
+        .await;
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body}");
-        assert_eq!(answer.body["errors"][0]["field"], json!(field), "{}", answer.body);
+        assert_eq!(
+            answer.body["errors"][0]["field"],
+            json!(field),
+            "{}",
+            answer.body
+        );
     }
-    let generic = post(&server, "/api/v1/ingest/generic", Some(&generic_key), r#"[{"summary":"ok"},{"labels":{}}]"#).await;
+    let generic = post(
+        &server,
+        "/api/v1/ingest/generic",
+        Some(&generic_key),
+        r#"[{"summary":"ok"},{"labels":{}}]"#,
+    )
+    .await;
     assert_eq!(generic.status, StatusCode::BAD_REQUEST);
-    assert!(generic.body["detail"].as_str().unwrap().contains("item 1"), "{}", generic.body);
+    assert!(
+        generic.body["detail"].as_str().unwrap().contains("item 1"),
+        "{}",
+        generic.body
+    );
     assert_eq!(server.fingerprint_of_store(), before, "nothing stored");
-    assert!(server.api(Method::GET, "/api/v1/alerts", None).await.body.as_array().unwrap().is_empty());
+    assert!(
+        server
+            .api(Method::GET, "/api/v1/alerts", None)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -129,11 +245,27 @@ async fn generic_json_is_read_through_the_integration_mapping() {
     let mapping = json!({ "mapping": { "summary": "/check/title", "dedup_key": "/check/id", "status": "/state", "labels": "/tags", "severity": "/level" } });
     let key = integration(&server, "generic", mapping).await;
     let body = json!({ "check": { "title": "Scoring latency", "id": "chk-7" }, "state": "alert", "level": "error", "tags": { "component": "scoring" } });
-    let answer = post(&server, "/api/v1/ingest/generic", Some(&key), &body.to_string()).await;
+    let answer = post(
+        &server,
+        "/api/v1/ingest/generic",
+        Some(&key),
+        &body.to_string(),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
-    assert_eq!(answer.body["incidents"], json!(["INC-1"]), "attached to the open incident on scoring");
+    assert_eq!(
+        answer.body["incidents"],
+        json!(["INC-1"]),
+        "attached to the open incident on scoring"
+    );
     let resolved = json!({ "check": { "title": "Scoring latency", "id": "chk-7" }, "state": "ok", "tags": { "component": "scoring" } });
-    post(&server, "/api/v1/ingest/generic", Some(&key), &resolved.to_string()).await;
+    post(
+        &server,
+        "/api/v1/ingest/generic",
+        Some(&key),
+        &resolved.to_string(),
+    )
+    .await;
     let alerts = server.api(Method::GET, "/api/v1/alerts", None).await.body;
     assert_eq!(alerts[0]["status"], "resolved");
     assert_eq!(alerts[0]["severity"], "sev2");
