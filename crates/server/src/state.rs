@@ -33,9 +33,12 @@ const TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
 /// In-process caches for the hot read path serving code polls. This server
 /// makes every control change itself (one instance per SQLite store), so the
 /// control cache is updated on each change rather than expired.
+/// A verified caller, the token's expiry, and when it was verified.
+type CachedToken = (Caller, Option<Timestamp>, Instant);
+
 #[derive(Default)]
 pub struct Caches {
-    tokens: RwLock<HashMap<String, (Caller, Option<Timestamp>, Instant)>>,
+    tokens: RwLock<HashMap<String, CachedToken>>,
     controls: RwLock<HashMap<(Namespace, String), ControlState>>,
 }
 
