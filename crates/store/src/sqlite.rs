@@ -18,11 +18,11 @@ use firebreak_core::timeline::{Event, EventDraft, EventKind, sha256_hex, state_h
 use firebreak_core::verify::Ledger;
 use firebreak_core::{DomainError, Timestamp};
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_init.sql"),
@@ -33,8 +33,47 @@ const READ_POOL_SIZE: usize = 4;
 
 pub struct SqliteStore {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    writer: Mutex<Writer>,
+    batch_done: Condvar,
     readers: Mutex<Vec<Connection>>,
+}
+
+/// How long the writer that opens a batch waits for others to join it.
+const GROUP_COMMIT_WINDOW: std::time::Duration = std::time::Duration::from_micros(200);
+
+/// The one write connection and the state of its group commits.
+struct Writer {
+    connection: Connection,
+    /// The batch whose transaction is open, if any.
+    open_batch: Option<u64>,
+    next_batch: u64,
+    /// Every batch up to this one has finished, committed or failed.
+    committed_through: u64,
+    /// Recent batches that failed to commit, with the reason.
+    failed: Vec<(u64, String)>,
+}
+
+impl Writer {
+    fn new(connection: Connection) -> Self {
+        Writer {
+            connection,
+            open_batch: None,
+            next_batch: 0,
+            committed_through: 0,
+            failed: Vec::new(),
+        }
+    }
+
+    fn finish(&mut self, batch: u64, outcome: Result<(), String>) {
+        self.open_batch = None;
+        self.committed_through = batch;
+        if let Err(error) = outcome {
+            self.failed.push((batch, error));
+        }
+        // Waiters of older batches have long woken; keep the list short.
+        let keep_from = batch.saturating_sub(64);
+        self.failed.retain(|(b, _)| *b >= keep_from);
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -72,7 +111,8 @@ impl SqliteStore {
         migrate(&mut writer)?;
         Ok(Self {
             path: path.to_path_buf(),
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Writer::new(writer)),
+            batch_done: Condvar::new(),
             readers: Mutex::new(Vec::new()),
         })
     }
@@ -93,7 +133,8 @@ impl SqliteStore {
         }
         Ok(Self {
             path: path.to_path_buf(),
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Writer::new(writer)),
+            batch_done: Condvar::new(),
             readers: Mutex::new(Vec::new()),
         })
     }
@@ -107,16 +148,67 @@ impl SqliteStore {
         Ok(connection)
     }
 
-    fn write<T>(&self, work: impl FnOnce(&Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
-        let mut connection = self
-            .writer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let transaction =
-            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let result = work(&transaction)?;
-        transaction.commit()?;
-        Ok(result)
+    /// Runs `work` in a savepoint of the open write batch and returns once the
+    /// batch is committed (group commit): writers that arrive while a batch is
+    /// open share its one fsync, so concurrent appends stay durable without
+    /// paying a disk flush each. A failed `work` rolls back only its savepoint.
+    fn write<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let leads = writer.open_batch.is_none();
+        if leads {
+            writer.connection.execute_batch("BEGIN IMMEDIATE")?;
+            writer.next_batch += 1;
+            writer.open_batch = Some(writer.next_batch);
+        }
+        let batch = writer.open_batch.expect("a batch is open");
+        writer.connection.execute_batch("SAVEPOINT write")?;
+        let result = work(&writer.connection);
+        let closed = if result.is_ok() {
+            writer.connection.execute_batch("RELEASE write")
+        } else {
+            writer
+                .connection
+                .execute_batch("ROLLBACK TO write; RELEASE write")
+        };
+        if let Err(error) = closed {
+            // The batch can no longer be trusted: fail it for everyone in it.
+            let _ = writer.connection.execute_batch("ROLLBACK");
+            writer.finish(batch, Err(error.to_string()));
+            self.batch_done.notify_all();
+            return Err(error.into());
+        }
+        if leads {
+            // Let writers already waiting join the batch before the fsync.
+            drop(writer);
+            std::thread::sleep(GROUP_COMMIT_WINDOW);
+            writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let committed = writer
+                .connection
+                .execute_batch("COMMIT")
+                .map_err(|e| e.to_string());
+            if committed.is_err() {
+                let _ = writer.connection.execute_batch("ROLLBACK");
+            }
+            writer.finish(batch, committed);
+            self.batch_done.notify_all();
+        }
+        while writer.committed_through < batch {
+            writer = self
+                .batch_done
+                .wait(writer)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+        if let Some(error) = writer
+            .failed
+            .iter()
+            .find(|(b, _)| *b == batch)
+            .map(|(_, e)| e.clone())
+        {
+            return Err(StoreError::Backend(format!(
+                "the write batch did not commit: {error}"
+            )));
+        }
+        result
     }
 
     fn read<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
@@ -232,7 +324,7 @@ fn load_incident(connection: &Connection, number: u64) -> StoreResult<Incident> 
 
 /// Seals `drafts` onto the end of `stream` and inserts them.
 fn append_events(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     stream: &str,
     drafts: Vec<EventDraft>,
     state: &str,
@@ -272,7 +364,7 @@ fn append_events(
     Ok(sealed)
 }
 
-fn save_incident(transaction: &Transaction<'_>, incident: &Incident) -> StoreResult<()> {
+fn save_incident(transaction: &Connection, incident: &Incident) -> StoreResult<()> {
     transaction.execute(
         "INSERT INTO incidents (org_id, number, record) VALUES (?1, ?2, ?3)
          ON CONFLICT (org_id, number) DO UPDATE SET record = excluded.record",
@@ -281,7 +373,7 @@ fn save_incident(transaction: &Transaction<'_>, incident: &Incident) -> StoreRes
     Ok(())
 }
 
-fn save_system(transaction: &Transaction<'_>, system: &AiSystem) -> StoreResult<()> {
+fn save_system(transaction: &Connection, system: &AiSystem) -> StoreResult<()> {
     transaction.execute(
         "INSERT INTO systems (org_id, slug, record) VALUES (?1, ?2, ?3)
          ON CONFLICT (org_id, slug) DO UPDATE SET record = excluded.record",
@@ -1046,7 +1138,7 @@ fn load_control_state(
 
 /// Saves a new control state and seals it onto its own chain.
 fn save_control_state(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     before: &ControlState,
     after: &ControlState,
     actor: &str,

@@ -11,7 +11,7 @@ use firebreak_core::Timestamp;
 use firebreak_core::alert::{Alert, AlertSource, AlertStatus, IncomingAlert, RouteAction, route};
 use firebreak_core::incident::{self, DeclareIncident, DeclaredBy, Incident, IncidentKind};
 use firebreak_core::timeline::{EventKind, state_hash};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 pub(super) fn control_hooks(
@@ -45,7 +45,7 @@ pub(super) fn control_hooks(
 }
 
 pub(super) fn insert_integration(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     integration: &Integration,
 ) -> StoreResult<()> {
     transaction.execute(
@@ -115,7 +115,7 @@ pub(super) fn list(
     rows.map(|text| from_json(&text?, "alert")).collect()
 }
 
-fn save_alert(transaction: &Transaction<'_>, alert: &Alert) -> StoreResult<()> {
+fn save_alert(transaction: &Connection, alert: &Alert) -> StoreResult<()> {
     let status = serde_json::to_value(alert.alert.status).expect("statuses serialize");
     transaction.execute(
         "INSERT INTO alerts (org_id, id, integration, dedup_key, status, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -136,7 +136,7 @@ fn save_alert(transaction: &Transaction<'_>, alert: &Alert) -> StoreResult<()> {
 /// start, whatever its status; PagerDuty and generic sources reuse a dedup key
 /// once the alert is resolved, so only open alerts count there.
 fn find_existing(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     integration: &Integration,
     incoming: &IncomingAlert,
 ) -> StoreResult<Option<Alert>> {
@@ -175,7 +175,7 @@ fn link_event(
 }
 
 fn append_to_incident(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     change: incident::Change,
     now: Timestamp,
 ) -> StoreResult<()> {
@@ -191,7 +191,7 @@ fn append_to_incident(
 }
 
 /// The newest open real incident on `system`.
-fn open_incident_on(transaction: &Transaction<'_>, system: &str) -> StoreResult<Option<Incident>> {
+fn open_incident_on(transaction: &Connection, system: &str) -> StoreResult<Option<Incident>> {
     let number: Option<i64> = transaction
         .query_row(
             "SELECT number FROM incidents WHERE org_id = ?1
@@ -209,7 +209,7 @@ fn open_incident_on(transaction: &Transaction<'_>, system: &str) -> StoreResult<
 }
 
 pub(super) fn ingest(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     integration: &Integration,
     incoming: IncomingAlert,
     now: Timestamp,

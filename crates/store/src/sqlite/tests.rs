@@ -454,3 +454,59 @@ mod containment_and_alerts {
         assert!(report.is_intact(), "{:?}", report.problems);
     }
 }
+
+#[test]
+fn concurrent_writers_share_commits_and_a_refused_one_spoils_nothing() {
+    let (_dir, store) = with_incidents(1);
+    let store = std::sync::Arc::new(store);
+    let now = at("2026-03-01T11:00:00Z");
+    let threads: Vec<_> = (0..8)
+        .map(|writer| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for i in 0..25 {
+                    let text = format!("writer {writer} note {i}");
+                    store
+                        .change_incident(
+                            1,
+                            &mut |incident, _| {
+                                incident.add_entry(EventKind::Note, &text, None, "bob", now)
+                            },
+                            now,
+                        )
+                        .unwrap();
+                    // Interleave a refused change: it must not take the batch down.
+                    let refused = store.change_incident(
+                        1,
+                        &mut |incident, _| {
+                            incident.transition(
+                                TransitionRequest {
+                                    to: Status::Closed,
+                                    reason: None,
+                                    occurred_at: None,
+                                    merged_into: None,
+                                },
+                                "bob",
+                                now,
+                            )
+                        },
+                        now,
+                    );
+                    assert!(refused.is_err());
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    let events = store.events("INC-1").unwrap();
+    assert_eq!(events.len(), 1 + 8 * 25);
+    assert!(
+        events
+            .iter()
+            .enumerate()
+            .all(|(i, e)| e.seq == i as u64 + 1)
+    );
+    assert!(verify(&store.ledger().unwrap(), None).is_intact());
+}
