@@ -665,6 +665,54 @@ pub enum RcaCommand {
     /// Fault Tree Analysis on Open-PSA MEF files.
     #[command(subcommand)]
     Fta(FtaCommand),
+    /// Save a new version of an incident's artifact from a file: JSON in the
+    /// method's format, or for a fault tree an Open-PSA MEF XML file.
+    Put {
+        id: String,
+        /// five_whys, fishbone, fault_tree, swiss_cheese or cause_statement.
+        kind: String,
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// An incident's artifacts, or one of them.
+    Show {
+        id: String,
+        kind: Option<String>,
+        name: Option<String>,
+        /// Write the artifact's diagram to this file.
+        #[arg(long, value_name = "FILE", requires = "name")]
+        svg: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// FMEA worksheets of a system (D13).
+    #[command(subcommand)]
+    Fmea(FmeaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FmeaCommand {
+    /// Save a worksheet from a CSV file (by its .csv extension) or JSON `{"rows": [...]}`.
+    Put {
+        system: String,
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a worksheet sorted by action priority, or as CSV with --csv.
+    Show {
+        system: String,
+        name: String,
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

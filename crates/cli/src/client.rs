@@ -80,13 +80,56 @@ impl Client {
     }
 
     pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value> {
+        let body = body.map(|b| ("application/json", b.to_string()));
+        let text = self
+            .exchange(method, path, body, "application/json")
+            .await?;
+        if text.is_empty() {
+            Ok(Value::Null)
+        } else {
+            serde_json::from_str(&text).context("the server's answer is not JSON")
+        }
+    }
+
+    /// Sends a body of another media type, e.g. text/csv; expects JSON back.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &'static str,
+        body: String,
+    ) -> Result<Value> {
+        let text = self
+            .exchange(method, path, Some((content_type, body)), "application/json")
+            .await?;
+        serde_json::from_str(&text).context("the server's answer is not JSON")
+    }
+
+    /// A GET whose answer is not JSON, e.g. an SVG.
+    pub async fn get_text(&self, path: &str) -> Result<String> {
+        self.exchange(Method::GET, path, None, "*/*").await
+    }
+
+    pub async fn get_accepting(&self, path: &str, accept: &str) -> Result<String> {
+        self.exchange(Method::GET, path, None, accept).await
+    }
+
+    /// One request; the answer's text on success, else the problem as an error.
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(&str, String)>,
+        accept: &str,
+    ) -> Result<String> {
         let url = format!("{}{path}", self.base);
         let mut request = self
             .http
             .request(method.clone(), &url)
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.json(&body);
+            .bearer_auth(&self.token)
+            .header("accept", accept);
+        if let Some((content_type, body)) = body {
+            request = request.header("content-type", content_type).body(body);
         }
         let response = request
             .send()
@@ -98,11 +141,7 @@ impl Client {
             .await
             .context("the server's answer broke off")?;
         if status.is_success() {
-            return if text.is_empty() {
-                Ok(Value::Null)
-            } else {
-                serde_json::from_str(&text).context("the server's answer is not JSON")
-            };
+            return Ok(text);
         }
         let problem: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         let message = problem["detail"]

@@ -9,12 +9,14 @@
 
 pub mod alert;
 pub mod auth;
+pub mod blame;
 pub mod canonical;
 pub mod checkpoint;
 pub mod control;
 pub mod error;
 pub mod incident;
 pub mod metrics;
+pub mod rca;
 pub mod regulatory;
 pub mod system;
 pub mod timeline;

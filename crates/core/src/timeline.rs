@@ -33,6 +33,7 @@ pub enum EventKind {
     AlertLinked,
     AlertResolved,
     HookAttempt,
+    RcaUpdated,
 }
 
 impl EventKind {
@@ -56,6 +57,7 @@ impl EventKind {
             EventKind::AlertLinked => "alert_linked",
             EventKind::AlertResolved => "alert_resolved",
             EventKind::HookAttempt => "hook_attempt",
+            EventKind::RcaUpdated => "rca_updated",
         }
     }
 
@@ -239,6 +241,20 @@ impl Event {
                 text(&b["alert_id"]),
                 text(&b["summary"])
             ),
+            EventKind::RcaUpdated => {
+                let artifact = &b["artifact"];
+                let (kind, name, version) = if artifact.is_null() {
+                    (&b["kind"], &b["name"], &b["version"])
+                } else {
+                    (&artifact["kind"], &artifact["name"], &artifact["version"])
+                };
+                format!(
+                    "{} `{}` saved as version {}",
+                    text(kind).replace('_', " "),
+                    text(name),
+                    text(version)
+                )
+            }
             EventKind::HookAttempt => format!(
                 "webhook {} attempt {}: {}",
                 text(&b["url"]),

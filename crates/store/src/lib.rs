@@ -15,6 +15,7 @@ use firebreak_core::auth::{Role, Scope};
 use firebreak_core::checkpoint::{Checkpoint, CheckpointSigner};
 use firebreak_core::control::{ContainmentRequest, ControlMode, ControlState, Namespace};
 use firebreak_core::incident::{Change, DeclareIncident, Incident, IncidentKind, Severity, Status};
+use firebreak_core::rca::{Artifact, ArtifactKind};
 use firebreak_core::system::{AiSystem, SystemDetails, SystemPatch};
 use firebreak_core::timeline::Event;
 use firebreak_core::verify::Ledger;
@@ -261,6 +262,20 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<IngestOutcome>;
     /// Newest first; only open ones when `open_only`.
     fn alerts(&self, open_only: bool, limit: usize) -> StoreResult<Vec<Alert>>;
+
+    /// Saves a new version of an RCA artifact of `owner` (`INC-<n>` or
+    /// `system:<slug>`), sealed on its own chain and announced on the owner's.
+    fn save_artifact(
+        &self,
+        owner: &str,
+        kind: ArtifactKind,
+        name: &str,
+        body: serde_json::Value,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<Artifact>;
+    fn artifacts(&self, owner: &str) -> StoreResult<Vec<Artifact>>;
+    fn artifact(&self, owner: &str, kind: ArtifactKind, name: &str) -> StoreResult<Artifact>;
 }
 
 /// The stream name of an inventory entry's audit chain.

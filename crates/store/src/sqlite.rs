@@ -13,6 +13,7 @@ use firebreak_core::canonical::canonical_json;
 use firebreak_core::checkpoint::{ChainHead, Checkpoint, CheckpointBody, CheckpointSigner};
 use firebreak_core::control::{self, ContainmentRequest, ControlMode, ControlState, Namespace};
 use firebreak_core::incident::{self, DeclareIncident, Incident, public_id};
+use firebreak_core::rca::{self, Artifact, ArtifactKind};
 use firebreak_core::system::{self, AiSystem, SystemDetails, SystemPatch};
 use firebreak_core::timeline::{Event, EventDraft, EventKind, sha256_hex, state_hash};
 use firebreak_core::verify::Ledger;
@@ -27,6 +28,7 @@ use std::sync::{Condvar, Mutex};
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_init.sql"),
     include_str!("../migrations/sqlite/0002_containment_and_alerts.sql"),
+    include_str!("../migrations/sqlite/0003_rca_artifacts.sql"),
 ];
 const ORG: i64 = 1;
 const READ_POOL_SIZE: usize = 4;
@@ -478,7 +480,74 @@ fn raw_state_hash(text: &str) -> String {
     }
 }
 
+fn load_artifact(
+    connection: &Connection,
+    owner: &str,
+    kind: ArtifactKind,
+    name: &str,
+) -> StoreResult<Option<Artifact>> {
+    let text: Option<String> = connection
+        .query_row(
+            "SELECT record FROM rca_artifacts WHERE org_id = ?1 AND owner = ?2 AND kind = ?3 AND name = ?4",
+            params![ORG, owner, kind.as_str(), name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    text.map(|t| from_json(&t, "RCA artifact")).transpose()
+}
+
+/// The state hash of an owner's record, to seal an event that leaves it as is.
+fn owner_state(connection: &Connection, owner: &str) -> StoreResult<String> {
+    if let Some(slug) = owner.strip_prefix("system:") {
+        return Ok(state_hash(&find_system(&load_systems(connection)?, slug)?));
+    }
+    let number =
+        incident::parse_public_id(owner).map_err(|_| StoreError::NotFound(owner.to_string()))?;
+    Ok(state_hash(&load_incident(connection, number)?))
+}
+
 impl Store for SqliteStore {
+    fn save_artifact(
+        &self,
+        owner: &str,
+        kind: ArtifactKind,
+        name: &str,
+        body: serde_json::Value,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<Artifact> {
+        self.write(|t| {
+            let owner_hash = owner_state(t, owner)?;
+            let previous = load_artifact(t, owner, kind, name)?;
+            let (artifact, own, announced) = rca::save(previous.as_ref(), owner, kind, name, body, actor, now)?;
+            t.execute(
+                "INSERT INTO rca_artifacts (org_id, owner, kind, name, record) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (org_id, owner, kind, name) DO UPDATE SET record = excluded.record",
+                params![ORG, owner, kind.as_str(), name, to_json(&artifact)],
+            )?;
+            append_events(t, &rca::artifact_stream(owner, kind, name), vec![own], &state_hash(&artifact), now)?;
+            append_events(t, owner, vec![announced], &owner_hash, now)?;
+            Ok(artifact)
+        })
+    }
+
+    fn artifacts(&self, owner: &str) -> StoreResult<Vec<Artifact>> {
+        self.read(|c| {
+            let mut statement =
+                c.prepare("SELECT record FROM rca_artifacts WHERE org_id = ?1 AND owner = ?2 ORDER BY kind, name")?;
+            let rows = statement.query_map(params![ORG, owner], |r| r.get::<_, String>(0))?;
+            rows.map(|text| from_json(&text?, "RCA artifact")).collect()
+        })
+    }
+
+    fn artifact(&self, owner: &str, kind: ArtifactKind, name: &str) -> StoreResult<Artifact> {
+        self.read(|c| {
+            load_artifact(c, owner, kind, name)?.ok_or_else(|| {
+                StoreError::NotFound(format!("{} `{name}` of {owner}", kind.as_str()))
+            })
+        })
+    }
+
     fn control_state(&self, namespace: Namespace, system: &str) -> StoreResult<ControlState> {
         self.read(|c| {
             find_system(&load_systems(c)?, system)?;
@@ -1101,7 +1170,8 @@ impl Store for SqliteStore {
                 let mut records = c.prepare(
                     "SELECT 'INC-' || number, record FROM incidents WHERE org_id = ?1
                      UNION ALL SELECT 'system:' || slug, record FROM systems WHERE org_id = ?1
-                     UNION ALL SELECT 'control:' || namespace || ':' || system, record FROM control_states WHERE org_id = ?1",
+                     UNION ALL SELECT 'control:' || namespace || ':' || system, record FROM control_states WHERE org_id = ?1
+                     UNION ALL SELECT 'rca:' || owner || ':' || kind || ':' || name, record FROM rca_artifacts WHERE org_id = ?1",
                 )?;
                 for row in records.query_map([ORG], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))

@@ -3,6 +3,7 @@
 mod account;
 mod alerts;
 mod analyze;
+mod artifact;
 mod control;
 mod incident;
 mod metrics;
@@ -26,7 +27,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Verify(args) => verify::run(args),
             Command::Analyze(command) => analyze::run(command).map(|()| ExitCode::SUCCESS),
-            Command::Rca(command) => rca::run(command).map(|()| ExitCode::SUCCESS),
+            Command::Rca(command) => rca::run(command).await.map(|()| ExitCode::SUCCESS),
             Command::Login(args) => account::login(args).await.map(|()| ExitCode::SUCCESS),
             Command::User(command) => account::user(command).await.map(|()| ExitCode::SUCCESS),
             Command::Token(command) => account::token(command).await.map(|()| ExitCode::SUCCESS),

@@ -1,6 +1,7 @@
-//! `firebreak rca`: root-cause analysis on local files, without a server. For now Fault Tree
-//! Analysis of Open-PSA MEF models (`rca fta analyze`), with SCRAM's results and definitions;
-//! the SVG comes from `firebreak-report`.
+//! `firebreak rca`: Fault Tree Analysis of Open-PSA MEF models on local files,
+//! without a server (`rca fta analyze`), with SCRAM's results and definitions;
+//! the SVG comes from `firebreak-report`. The artifacts kept on incidents and
+//! systems are in `artifact.rs`.
 
 use super::analyze::{
     Progress, Text, emit, format_of, is_users_path_error, number, significant, to_json, write_file,
@@ -13,9 +14,24 @@ use firebreak_rca::fta::compile::EvaluationSettings;
 use firebreak_rca::fta::{AnalysisSettings, MefSource, TopEventAnalysis, analyze, read_mef};
 use firebreak_report::{FaultTreeOptions, fault_tree_svg};
 
-pub fn run(command: RcaCommand) -> Result<()> {
+pub async fn run(command: RcaCommand) -> Result<()> {
     match command {
         RcaCommand::Fta(FtaCommand::Analyze(args)) => fta_analyze(args),
+        RcaCommand::Put {
+            id,
+            kind,
+            name,
+            file,
+            json,
+        } => super::artifact::put(&id, &kind, &name, &file, json).await,
+        RcaCommand::Show {
+            id,
+            kind,
+            name,
+            svg,
+            json,
+        } => super::artifact::show(&id, kind, name, svg, json).await,
+        RcaCommand::Fmea(command) => super::artifact::fmea(command).await,
     }
 }
 

@@ -5,6 +5,7 @@ pub mod control;
 pub mod incidents;
 pub mod ingest;
 pub mod integrity;
+pub mod rca;
 pub mod systems;
 pub mod users;
 
@@ -30,6 +31,7 @@ use utoipa::{Modify, OpenApi};
         control::list_hooks, control::add_hook, control::delete_hook,
         ingest::create_integration, ingest::list_integrations, ingest::revoke_integration, ingest::list_alerts,
         ingest::alertmanager, ingest::pagerduty, ingest::generic,
+        rca::list, rca::put, rca::show, rca::svg, rca::put_fmea, rca::show_fmea,
         openapi_document,
     ),
     components(schemas(Problem)),
@@ -141,4 +143,17 @@ pub fn routes() -> Router<AppState> {
             post(ingest::pagerduty),
         )
         .route("/api/v1/ingest/generic", post(ingest::generic))
+        .route("/api/v1/incidents/{id}/rca", get(rca::list))
+        .route(
+            "/api/v1/incidents/{id}/rca/{kind}/{name}",
+            get(rca::show).put(rca::put),
+        )
+        .route(
+            "/api/v1/incidents/{id}/rca/{kind}/{name}/svg",
+            get(rca::svg),
+        )
+        .route(
+            "/api/v1/systems/{slug}/fmea/{name}",
+            get(rca::show_fmea).put(rca::put_fmea),
+        )
 }

@@ -19,9 +19,10 @@ use firebreak_core::incident::{
     CommandRole, DeclareIncident, DeclaredBy, HarmCategory, IncidentKind, Severity, Status,
     TransitionRequest,
 };
+use firebreak_core::rca::{Artifact, ArtifactKind};
 use firebreak_core::system::AiSystem;
 use firebreak_core::timeline::{Event, EventKind};
-use maud::{Markup, html};
+use maud::{Markup, PreEscaped, html};
 
 fn severity_badge(severity: Severity) -> Markup {
     html! { span class={ "badge " (severity.as_str()) } { (severity.label()) } }
@@ -217,7 +218,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> PageResult {
     let number = incident_number(&id)?;
-    let (incident, events, users, controls) = state
+    let (incident, events, users, controls, artifacts) = state
         .run(move |store| {
             let incident = store.get_incident(number)?;
             let events = store.events(&incident.public_id())?;
@@ -229,9 +230,21 @@ pub async fn show(
                     store.control_state(namespace, slug)?,
                 ));
             }
-            Ok((incident, events, store.list_users()?, controls))
+            let artifacts = store.artifacts(&incident.public_id())?;
+            Ok((incident, events, store.list_users()?, controls, artifacts))
         })
         .await?;
+    let drawn = tokio::task::spawn_blocking(move || {
+        artifacts
+            .into_iter()
+            .map(|a| {
+                let svg = crate::api::rca::diagram(&a).ok().flatten();
+                (a, svg)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
     let view = IncidentView::from(incident);
     let incident = &view.incident;
     let path = format!("/incidents/{}", view.id);
@@ -296,6 +309,7 @@ pub async fn show(
                     }
                 }
             }
+            (rca_section(&caller, &path, &drawn))
             section {
                 h2 { "Timeline" }
                 ol.timeline id="timeline" { @for event in &events { (timeline_entry(event)) } }
@@ -366,6 +380,68 @@ fn containment_section(
             }
         }
     }
+}
+
+fn rca_section(
+    caller: &crate::auth::Caller,
+    path: &str,
+    drawn: &[(Artifact, Option<String>)],
+) -> Markup {
+    html! {
+        section aria-label="Root-cause analysis" id="rca" {
+            h2 { "Root-cause analysis" }
+            @for (artifact, svg) in drawn {
+                figure.artifact data-kind=(artifact.kind.as_str()) {
+                    figcaption {
+                        strong { (artifact.kind.as_str().replace('_', " ")) " " (artifact.name) }
+                        " · version " (artifact.version) " by " (artifact.updated_by) " · "
+                        a href={ "/api/v1/incidents/" (artifact.owner) "/rca/" (artifact.kind.as_str()) "/" (artifact.name) } { "JSON" }
+                    }
+                    @if let Some(svg) = svg { div.diagram { (PreEscaped(svg)) } }
+                }
+            }
+            details {
+                summary { "Add or update an artifact" }
+                form method="post" action={ (path) "/rca" } {
+                    (csrf_field(caller))
+                    label style="display:inline" { "Kind "
+                        select name="kind" {
+                            @for kind in ArtifactKind::ALL.iter().filter(|k| !k.belongs_to_system()) {
+                                option value=(kind.as_str()) { (kind.as_str().replace('_', " ")) }
+                            }
+                        }
+                    }
+                    " "
+                    label style="display:inline" { "Name " input type="text" name="name" value="main" required style="min-width:8rem"; }
+                    label { "Content (JSON in the method's format; for a fault tree, Open-PSA MEF XML) "
+                        textarea name="body" rows="8" style="width:100%" required {} }
+                    button type="submit" { "Save a new version" }
+                }
+            }
+        }
+    }
+}
+
+pub async fn save_rca(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: CsrfForm,
+) -> Result<Redirect, ApiError> {
+    let kind = parse_field::<ArtifactKind>(&form, "kind", "an artifact kind")?
+        .filter(|k| !k.belongs_to_system())
+        .ok_or_else(|| ApiError::invalid("kind", "choose an incident artifact kind"))?;
+    let text = form.get("body").unwrap_or_default();
+    let body = if kind == ArtifactKind::FaultTree && text.starts_with('<') {
+        serde_json::json!({ "mef": text })
+    } else {
+        serde_json::from_str(text)
+            .map_err(|e| ApiError::bad_request(Some("body"), format!("not JSON: {e}")))?
+    };
+    let owner = firebreak_core::incident::public_id(incident_number(&id)?);
+    let name = form.get("name").unwrap_or("main").to_string();
+    crate::api::rca::save(&state, owner.clone(), kind, name, body, caller.name()).await?;
+    Ok(Redirect::to(&format!("/incidents/{owner}#rca")))
 }
 
 pub async fn contain(

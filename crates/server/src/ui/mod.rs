@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/entries", post(incidents::add_entry))
         .route("/incidents/{id}/roles", post(incidents::assign))
         .route("/incidents/{id}/containment", post(incidents::contain))
+        .route("/incidents/{id}/rca", post(incidents::save_rca))
         .route("/alerts", get(systems::alerts))
         .route("/systems", get(systems::list).post(systems::register))
         .route("/systems/new", get(systems::register_form))
@@ -98,7 +99,8 @@ table{border-collapse:collapse;width:100%;background:#fff}th,td{text-align:left;
 label{display:block;margin:.3rem 0}input[type=text],input[type=password],textarea,select{font:inherit;padding:.25rem;min-width:18rem}
 .actions form{display:inline-block;margin-right:.4rem}button{font:inherit;padding:.25rem .7rem;cursor:pointer}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem}
-code.hash{font-size:.8em;color:#667}ol.timeline li{margin:.3rem 0}
+code.hash{font-size:.8em;color:#667}figure.artifact{margin:.8rem 0;background:#fff;padding:.5rem;border:1px solid #dde}
+.diagram{overflow-x:auto}.diagram svg{max-width:100%;height:auto}ol.timeline li{margin:.3rem 0}
 "#;
 
 fn bare_page(title: &str, body: Markup) -> Html<String> {

@@ -4,5 +4,6 @@
 mod errors;
 mod ingest;
 mod openapi;
+mod rca;
 mod routes;
 mod support;

@@ -84,6 +84,32 @@ const API: &[(&str, &str, Option<Role>)] = &[
         Some(Role::Admin),
     ),
     ("GET", "/api/v1/alerts", Some(Role::Viewer)),
+    ("GET", "/api/v1/incidents/INC-1/rca", Some(Role::Viewer)),
+    (
+        "GET",
+        "/api/v1/incidents/INC-1/rca/fishbone/main",
+        Some(Role::Viewer),
+    ),
+    (
+        "PUT",
+        "/api/v1/incidents/INC-1/rca/fishbone/main",
+        Some(Role::Responder),
+    ),
+    (
+        "GET",
+        "/api/v1/incidents/INC-1/rca/fishbone/main/svg",
+        Some(Role::Viewer),
+    ),
+    (
+        "GET",
+        "/api/v1/systems/scoring/fmea/main",
+        Some(Role::Viewer),
+    ),
+    (
+        "PUT",
+        "/api/v1/systems/scoring/fmea/main",
+        Some(Role::Responder),
+    ),
     ("GET", "/healthz", None),
 ];
 
@@ -125,6 +151,7 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
         Some(Role::Responder),
     ),
     ("GET", "/alerts", Some(Role::Viewer)),
+    ("POST", "/incidents/INC-1/rca", Some(Role::Responder)),
 ];
 
 fn request(
@@ -365,6 +392,8 @@ fn the_table_covers_every_documented_api_route() {
             .replace("aware_at", "{field}")
             .replace("hook_unknown", "{id}")
             .replace("int_unknown", "{id}")
+            .replace("fishbone/main", "{kind}/{name}")
+            .replace("fmea/main", "fmea/{name}")
     };
     let tested: BTreeSet<String> = API
         .iter()

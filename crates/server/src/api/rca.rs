@@ -1,0 +1,380 @@
+//! Root-cause analysis artifacts on incidents (5 Whys, Fishbone, fault trees,
+//! Swiss Cheese, the cause statement) and FMEA worksheets on systems (D13):
+//! saved as versions, checked by `firebreak-rca`, drawn by `firebreak-report`.
+
+use crate::api::incidents::incident_number;
+use crate::auth::{Responder, Viewer};
+use crate::error::{ApiError, ApiJson, Problem};
+use crate::state::{AppState, now};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use firebreak_core::blame::default_blame_phrases;
+use firebreak_core::incident::public_id;
+use firebreak_core::rca::{Artifact, ArtifactKind};
+use firebreak_rca::cause_statement::CauseStatement;
+use firebreak_rca::fishbone::Fishbone;
+use firebreak_rca::fmea::{FmeaRow, fmea_from_csv, fmea_to_csv};
+use firebreak_rca::fta::{AnalysisSettings, MefSource, analyze, read_mef};
+use firebreak_rca::swiss_cheese::SwissCheese;
+use firebreak_rca::whys::{WhysAnalysis, check_whys};
+use firebreak_report::{
+    FaultTreeOptions, fault_tree_svg, fishbone_svg, swiss_cheese_svg, whys_svg,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+/// A fault tree artifact's body: the model as Open-PSA MEF XML, and how to
+/// analyse it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FaultTreeBody {
+    pub mef: String,
+    /// The top event; the model's only one when absent.
+    #[serde(default)]
+    pub top: Option<String>,
+    /// Largest cut set order to generate (default 8; SCRAM's default is 20).
+    #[serde(default)]
+    pub limit_order: Option<usize>,
+    /// Hours, for exponential failure rates (default 8760).
+    #[serde(default)]
+    pub mission_time: Option<f64>,
+}
+
+/// An FMEA worksheet's body.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FmeaBody {
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<FmeaRow>,
+}
+
+/// An artifact with what its method derives from it: check findings, the
+/// fault tree analysis, RPN and action priority.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArtifactView {
+    #[serde(flatten)]
+    pub artifact: Artifact,
+    #[schema(value_type = Object)]
+    pub derived: Value,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(body.clone()).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::invalid(
+            if path == "." { "body" } else { &path },
+            e.inner().to_string(),
+        )
+    })
+}
+
+const DEFAULT_LIMIT_ORDER: usize = 8;
+
+fn fault_tree(
+    body: &FaultTreeBody,
+) -> Result<
+    (
+        firebreak_rca::fta::Model,
+        Vec<firebreak_rca::fta::TopEventAnalysis>,
+    ),
+    ApiError,
+> {
+    let model = read_mef(&[MefSource {
+        name: "mef",
+        text: &body.mef,
+    }])
+    .map_err(|e| ApiError::invalid("mef", e.to_string()))?;
+    let settings = AnalysisSettings {
+        limit_order: body.limit_order.unwrap_or(DEFAULT_LIMIT_ORDER),
+        mission_time: body
+            .mission_time
+            .unwrap_or(AnalysisSettings::default().mission_time),
+        ..AnalysisSettings::default()
+    };
+    let results = analyze(&model, body.top.as_deref(), &settings)
+        .map_err(|e| ApiError::invalid("top", e.to_string()))?;
+    Ok((model, results))
+}
+
+/// Checks a body against its method and returns what the method derives.
+fn derive(kind: ArtifactKind, body: &Value) -> Result<Value, ApiError> {
+    let value =
+        |v: Result<Value, serde_json::Error>| v.map_err(|e| ApiError::Internal(e.to_string()));
+    match kind {
+        ArtifactKind::FiveWhys => {
+            let whys: WhysAnalysis = parse(body)?;
+            value(serde_json::to_value(
+                json!({ "findings": check_whys(&whys, &default_blame_phrases()) }),
+            ))
+        }
+        ArtifactKind::Fishbone => {
+            let fishbone: Fishbone = parse(body)?;
+            value(serde_json::to_value(json!({
+                "findings": fishbone.check(), "ranked_causes": fishbone.ranked_causes(), "root_causes": fishbone.root_causes()
+            })))
+        }
+        ArtifactKind::SwissCheese => {
+            let model: SwissCheese = parse(body)?;
+            value(serde_json::to_value(
+                json!({ "trajectory": model.trajectory() }),
+            ))
+        }
+        ArtifactKind::CauseStatement => {
+            let statement: CauseStatement = parse(body)?;
+            value(serde_json::to_value(
+                json!({ "findings": statement.check() }),
+            ))
+        }
+        ArtifactKind::FaultTree => {
+            let tree: FaultTreeBody = parse(body)?;
+            let (_, results) = fault_tree(&tree)?;
+            value(serde_json::to_value(json!({ "analysis": results })))
+        }
+        ArtifactKind::Fmea => {
+            let sheet: FmeaBody = parse(body)?;
+            let rows: Vec<Value> = sheet
+                .rows
+                .iter()
+                .map(|r| json!({ "rpn": r.risk_priority_number(), "action_priority": r.action_priority().letter().to_string() }))
+                .collect();
+            Ok(json!({ "rows": rows }))
+        }
+    }
+}
+
+/// The diagram of an artifact, when its method has one.
+pub fn diagram(artifact: &Artifact) -> Result<Option<String>, ApiError> {
+    let body = &artifact.body;
+    Ok(match artifact.kind {
+        ArtifactKind::FiveWhys => {
+            let whys: WhysAnalysis = parse(body)?;
+            Some(whys_svg(
+                &whys,
+                &check_whys(&whys, &default_blame_phrases()),
+            ))
+        }
+        ArtifactKind::Fishbone => Some(fishbone_svg(&parse(body)?)),
+        ArtifactKind::SwissCheese => Some(swiss_cheese_svg(&parse(body)?)),
+        ArtifactKind::FaultTree => {
+            let tree: FaultTreeBody = parse(body)?;
+            let (model, results) = fault_tree(&tree)?;
+            match results.first() {
+                Some(first) if results.len() == 1 => {
+                    let options = FaultTreeOptions {
+                        analysis: Some(first),
+                        ..FaultTreeOptions::default()
+                    };
+                    Some(
+                        fault_tree_svg(&model, &first.top_event, &options)
+                            .map_err(|e| ApiError::invalid("mef", e.to_string()))?,
+                    )
+                }
+                _ => None,
+            }
+        }
+        ArtifactKind::CauseStatement | ArtifactKind::Fmea => None,
+    })
+}
+
+pub async fn view(artifact: Artifact) -> Result<ArtifactView, ApiError> {
+    let derived = tokio::task::spawn_blocking({
+        let (kind, body) = (artifact.kind, artifact.body.clone());
+        move || derive(kind, &body)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(ArtifactView { artifact, derived })
+}
+
+fn kind_of(text: &str, on_system: bool) -> Result<ArtifactKind, ApiError> {
+    let kind: ArtifactKind = text.parse().map_err(ApiError::NotFound)?;
+    if kind.belongs_to_system() != on_system {
+        let place = if on_system {
+            "incidents"
+        } else {
+            "systems (FMEA worksheets belong to a system)"
+        };
+        return Err(ApiError::NotFound(format!(
+            "{} artifacts live on {place}",
+            kind.as_str()
+        )));
+    }
+    Ok(kind)
+}
+
+/// Checks and saves a new version; shared by the API and the web UI.
+pub async fn save(
+    state: &AppState,
+    owner: String,
+    kind: ArtifactKind,
+    name: String,
+    body: Value,
+    actor: &str,
+) -> Result<ArtifactView, ApiError> {
+    let checked = body.clone();
+    tokio::task::spawn_blocking(move || derive(kind, &checked))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let actor = actor.to_string();
+    let artifact = state
+        .run(move |store| store.save_artifact(&owner, kind, &name, body, &actor, now()))
+        .await?;
+    view(artifact).await
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/rca", tag = "rca", params(("id" = String, Path, description = "INC-<n>")),
+    responses((status = 200, body = Vec<ArtifactView>), (status = 404, body = Problem)))]
+pub async fn list(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<ApiJson<Vec<ArtifactView>>, ApiError> {
+    let owner = public_id(incident_number(&id)?);
+    let artifacts = state
+        .run(move |store| {
+            store.get_incident(
+                incident_number(&owner)
+                    .map_err(|_| firebreak_store::StoreError::NotFound(owner.clone()))?,
+            )?;
+            store.artifacts(&owner)
+        })
+        .await?;
+    let mut views = Vec::new();
+    for artifact in artifacts {
+        views.push(view(artifact).await?);
+    }
+    Ok(ApiJson(views))
+}
+
+#[utoipa::path(put, path = "/api/v1/incidents/{id}/rca/{kind}/{name}", tag = "rca",
+    params(("id" = String, Path, description = "INC-<n>"), ("kind" = ArtifactKind, Path), ("name" = String, Path)),
+    request_body(content = Object, description = "The method's data; for a fault tree a FaultTreeBody"),
+    responses((status = 200, body = ArtifactView), (status = 422, body = Problem)))]
+pub async fn put(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path((id, kind, name)): Path<(String, String, String)>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<ApiJson<ArtifactView>, ApiError> {
+    let owner = public_id(incident_number(&id)?);
+    let kind = kind_of(&kind, false)?;
+    Ok(ApiJson(
+        save(&state, owner, kind, name, body, caller.name()).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/rca/{kind}/{name}", tag = "rca",
+    params(("id" = String, Path, description = "INC-<n>"), ("kind" = ArtifactKind, Path), ("name" = String, Path)),
+    responses((status = 200, body = ArtifactView), (status = 404, body = Problem)))]
+pub async fn show(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    Path((id, kind, name)): Path<(String, String, String)>,
+) -> Result<ApiJson<ArtifactView>, ApiError> {
+    let owner = public_id(incident_number(&id)?);
+    let kind = kind_of(&kind, false)?;
+    let artifact = state
+        .run(move |store| store.artifact(&owner, kind, &name))
+        .await?;
+    Ok(ApiJson(view(artifact).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/rca/{kind}/{name}/svg", tag = "rca",
+    params(("id" = String, Path, description = "INC-<n>"), ("kind" = ArtifactKind, Path), ("name" = String, Path)),
+    responses((status = 200, description = "The diagram", content_type = "image/svg+xml"), (status = 404, body = Problem)))]
+pub async fn svg(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    Path((id, kind, name)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let owner = public_id(incident_number(&id)?);
+    let kind = kind_of(&kind, false)?;
+    let artifact = state
+        .run(move |store| store.artifact(&owner, kind, &name))
+        .await?;
+    let drawn = tokio::task::spawn_blocking(move || diagram(&artifact))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??
+        .ok_or_else(|| ApiError::NotFound(format!("{} has no diagram", kind.as_str())))?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("image/svg+xml"),
+        )],
+        drawn,
+    )
+        .into_response())
+}
+
+#[utoipa::path(put, path = "/api/v1/systems/{slug}/fmea/{name}", tag = "rca",
+    params(("slug" = String, Path), ("name" = String, Path)),
+    request_body(content = FmeaBody, description = "JSON rows, or the worksheet as text/csv"),
+    responses((status = 200, body = ArtifactView), (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_fmea(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path((slug, name)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<ApiJson<ArtifactView>, ApiError> {
+    let is_csv = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/csv"));
+    let body: Value = if is_csv {
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| ApiError::bad_request(None, "the CSV is not UTF-8"))?;
+        let rows = fmea_from_csv(text).map_err(|e| ApiError::invalid("csv", e.to_string()))?;
+        serde_json::to_value(FmeaBody { rows }).map_err(|e| ApiError::Internal(e.to_string()))?
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(None, format!("not JSON: {e}")))?
+    };
+    let lookup = slug.clone();
+    state.run(move |store| store.get_system(&lookup)).await?;
+    Ok(ApiJson(
+        save(
+            &state,
+            format!("system:{slug}"),
+            ArtifactKind::Fmea,
+            name,
+            body,
+            caller.name(),
+        )
+        .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/systems/{slug}/fmea/{name}", tag = "rca",
+    params(("slug" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = ArtifactView, description = "JSON, or CSV when the request accepts text/csv"), (status = 404, body = Problem)))]
+pub async fn show_fmea(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    Path((slug, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let owner = format!("system:{slug}");
+    let artifact = state
+        .run(move |store| store.artifact(&owner, ArtifactKind::Fmea, &name))
+        .await?;
+    let wants_csv = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/csv"));
+    if wants_csv {
+        let sheet: FmeaBody = parse(&artifact.body)?;
+        return Ok((
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            )],
+            fmea_to_csv(&sheet.rows),
+        )
+            .into_response());
+    }
+    Ok(ApiJson(view(artifact).await?).into_response())
+}
