@@ -8,10 +8,20 @@ import sys
 import xml.etree.ElementTree as ElementTree
 
 report, prefix = sys.argv[1], sys.argv[2]
+
+
+def event_name(event):
+    """A basic event's name; for a CCF event SCRAM's own name of it,
+    "[member member ...]", which the report spells out as its members."""
+    if event.tag == "ccf-event":
+        return "[" + " ".join(member.get("name") for member in event) + "]"
+    return event.get("name")
+
+
 root = ElementTree.parse(report).getroot()
 products_element = root.find("results/sum-of-products")
 products = sorted(
-    " ".join(sorted(event.get("name") for event in product))
+    " ".join(sorted(event_name(event) for event in product))
     for product in products_element.findall("product")
 )
 method = root.find("information/calculated-quantity[@name='Probability Analysis']")
@@ -19,7 +29,7 @@ importance = {}
 importance_element = root.find("results/importance")
 if importance_element is not None:
     for event in importance_element:
-        importance[event.get("name")] = {
+        importance[event_name(event)] = {
             key: event.get(key)
             for key in ("occurrence", "probability", "MIF", "CIF", "DIF", "RAW", "RRW")
         }

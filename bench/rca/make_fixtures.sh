@@ -7,10 +7,14 @@
 # probability, order distribution and importance table exactly as SCRAM
 # printed them, <case>.products.txt one minimal cut set per line.
 #
+# Models under bench/rca/models/ are Firebreak's own, for features the
+# shipped models exercise too little (CCF models other than beta-factor);
+# a file there takes precedence over SCRAM's input directory.
+#
 # Not covered, because Firebreak does not support them yet: event trees
 # (EventTrees/*, ThreeMotor/event_tree.xml, TwoTrain/event_tree.xml),
-# common-cause groups (TwoTrain/common_cause.xml, two_train_alignment.xml),
-# substitutions (TwoTrain/*substitutions.xml) and phases/alignments.
+# substitutions (TwoTrain/*substitutions.xml) and phases/alignments
+# (TwoTrain/two_train_alignment.xml, EventTrees/attack_alignment.xml).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,9 +33,11 @@ grep -v '^#' "$here/cases.txt" | while IFS='|' read -r name flags files; do
   [ -n "$name" ] || continue
   paths=()
   for file in $files; do
+    src="$input/$file"
+    [ -e "$here/models/$file" ] && src="$here/models/$file"
     mkdir -p "$out/models/$(dirname "$file")"
-    cp "$input/$file" "$out/models/$file"
-    paths+=("$input/$file")
+    cp "$src" "$out/models/$file"
+    paths+=("$src")
   done
   echo "scram $flags ${files}" >&2
   # shellcheck disable=SC2086

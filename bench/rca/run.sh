@@ -37,7 +37,11 @@ grep -v '^#' "$here/cases.txt" | while IFS='|' read -r name flags files; do
   name=$(echo $name); flags=$(echo $flags); files=$(echo $files)
   [ -n "$name" ] || continue
   case "$flags" in *--mocus*|*--rare-event*|*--mcub*) continue;; esac
-  paths=(); for file in $files; do paths+=("$input/$file"); done
+  paths=()
+  for file in $files; do
+    # Firebreak's own models (see make_fixtures.sh) come before SCRAM's.
+    if [ -e "$here/models/$file" ]; then paths+=("$here/models/$file"); else paths+=("$input/$file"); fi
+  done
   ours_flags=()
   case "$flags" in
     *--limit-order*) ours_flags+=(--limit-order "${flags##*--limit-order }");;

@@ -61,6 +61,9 @@ pub enum RcaError {
     #[error("{name} gives an invalid value: {reason}")]
     InvalidExpression { name: String, reason: String },
 
+    #[error("CCF group `{name}`: {reason}")]
+    InvalidCcfGroup { name: String, reason: String },
+
     #[error("the model defines no gate that could be a top event")]
     NoTopEvent,
 

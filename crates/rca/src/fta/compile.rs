@@ -2,13 +2,15 @@
 //! analysis: references are looked up through the MEF scoping rules, cycles
 //! and undefined names are refused with the path that shows them, and each
 //! basic event's expression is evaluated to a probability at the mission time.
+//! Common-cause failure groups are expanded as SCRAM does with `--ccf true`:
+//! each member becomes the OR of the CCF events that fail it.
 
 use std::collections::HashMap;
 
 use crate::error::RcaError;
 use crate::fta::model::{
-    BasicEvent, Container, Definitions, EventKind, EventRef, Expression, Formula, Function, Gate,
-    HouseEvent, Model, Parameter, Role,
+    BasicEvent, CcfGroup, CcfModel, Container, Definitions, EventKind, EventRef, Expression,
+    Formula, Function, Gate, HouseEvent, Model, Parameter, Role,
 };
 
 /// Index of a node in [`CompiledModel::nodes`].
@@ -81,6 +83,8 @@ pub fn compile(model: &Model, settings: EvaluationSettings) -> Result<CompiledMo
         gate_stack: Vec::new(),
         basic_event_variables: HashMap::new(),
         basic_events: Vec::new(),
+        ccf_probabilities: HashMap::new(),
+        ccf_event_variables: HashMap::new(),
         parameter_values: HashMap::new(),
         parameter_stack: Vec::new(),
         referenced_gates: Vec::new(),
@@ -117,13 +121,19 @@ enum Element<'m> {
     Gate(&'m Gate),
     BasicEvent(&'m BasicEvent),
     HouseEvent(&'m HouseEvent),
+    /// Member `member` of the CCF group at index `group` of
+    /// [`Tables::ccf_groups`].
+    CcfMember {
+        group: usize,
+        member: usize,
+    },
 }
 
 impl Element<'_> {
     fn kind(self) -> EventKind {
         match self {
             Element::Gate(_) => EventKind::Gate,
-            Element::BasicEvent(_) => EventKind::BasicEvent,
+            Element::BasicEvent(_) | Element::CcfMember { .. } => EventKind::BasicEvent,
             Element::HouseEvent(_) => EventKind::HouseEvent,
         }
     }
@@ -136,6 +146,8 @@ struct Tables<'m> {
     events: HashMap<String, Definition<'m>>,
     parameters: HashMap<String, (&'m Parameter, usize)>,
     gate_order: Vec<String>,
+    /// Each group with its key and scope.
+    ccf_groups: Vec<(String, &'m CcfGroup, usize)>,
 }
 
 impl<'m> Tables<'m> {
@@ -145,6 +157,7 @@ impl<'m> Tables<'m> {
             events: HashMap::new(),
             parameters: HashMap::new(),
             gate_order: Vec::new(),
+            ccf_groups: Vec::new(),
         };
         tables.add_definitions(&model.model_data, 0, Role::Public)?;
         for tree in &model.fault_trees {
@@ -200,7 +213,37 @@ impl<'m> Tables<'m> {
                     .iter()
                     .map(|event| (Element::HouseEvent(event), &event.name, event.role)),
             );
-        for (element, name, own_role) in elements {
+        let first_group = self.ccf_groups.len();
+        for group in &definitions.ccf_groups {
+            let key = self.key(scope, &group.name, group.role.unwrap_or(role));
+            if self
+                .ccf_groups
+                .iter()
+                .any(|(existing, ..)| *existing == key)
+            {
+                return Err(RcaError::DuplicateDefinition {
+                    kind: "CCF group",
+                    name: key,
+                    location: None,
+                });
+            }
+            self.ccf_groups.push((key, group, scope));
+        }
+        // Members take the role of their group.
+        let members = definitions
+            .ccf_groups
+            .iter()
+            .enumerate()
+            .flat_map(|(index, group)| {
+                group.members.iter().enumerate().map(move |(member, name)| {
+                    let element = Element::CcfMember {
+                        group: first_group + index,
+                        member,
+                    };
+                    (element, name, group.role)
+                })
+            });
+        for (element, name, own_role) in elements.chain(members) {
             let key = self.key(scope, name, own_role.unwrap_or(role));
             if self.events.contains_key(&key) {
                 return Err(RcaError::DuplicateDefinition {
@@ -271,6 +314,10 @@ struct Compiler<'t, 'm> {
     gate_stack: Vec<String>,
     basic_event_variables: HashMap<String, NodeId>,
     basic_events: Vec<CompiledBasicEvent>,
+    /// Per CCF group: the probability of a CCF event of each level.
+    ccf_probabilities: HashMap<usize, Vec<(usize, f64)>>,
+    /// Per CCF group and set of failed members (indices): its variable.
+    ccf_event_variables: HashMap<(usize, Vec<usize>), NodeId>,
     parameter_values: HashMap<String, f64>,
     parameter_stack: Vec<String>,
     referenced_gates: Vec<String>,
@@ -354,6 +401,14 @@ impl Compiler<'_, '_> {
                 self.gate(&key)
             }
             Element::HouseEvent(house) => Ok(self.push(Node::Constant(house.state))),
+            Element::CcfMember { group, member } => {
+                if let Some(&node) = self.basic_event_variables.get(&key) {
+                    return Ok(node);
+                }
+                let node = self.ccf_member(group, member)?;
+                self.basic_event_variables.insert(key, node);
+                Ok(node)
+            }
             Element::BasicEvent(event) => {
                 if let Some(&node) = self.basic_event_variables.get(&key) {
                     return Ok(node);
@@ -377,6 +432,150 @@ impl Compiler<'_, '_> {
                 Ok(node)
             }
         }
+    }
+
+    /// The OR of the CCF events of `group` that include `member`: every set
+    /// of members of each level that has a probability, as SCRAM builds them.
+    fn ccf_member(&mut self, group: usize, member: usize) -> Result<NodeId, RcaError> {
+        let levels = match self.ccf_probabilities.get(&group) {
+            Some(levels) => levels.clone(),
+            None => {
+                let levels = self.ccf_levels(group)?;
+                self.ccf_probabilities.insert(group, levels.clone());
+                levels
+            }
+        };
+        let tables = self.tables;
+        let (_, definition, _) = &tables.ccf_groups[group];
+        let size = definition.members.len();
+        let mut events = Vec::new();
+        for (level, probability) in levels {
+            for failed in combinations(size, level) {
+                if !failed.contains(&member) {
+                    continue;
+                }
+                let variable_key = (group, failed);
+                if let Some(&node) = self.ccf_event_variables.get(&variable_key) {
+                    events.push(node);
+                    continue;
+                }
+                let names: Vec<&str> = variable_key
+                    .1
+                    .iter()
+                    .map(|&index| definition.members[index].as_str())
+                    .collect();
+                // SCRAM's name of a CCF event, which its reports print.
+                self.basic_events.push(CompiledBasicEvent {
+                    name: format!("[{}]", names.join(" ")),
+                    probability: Some(probability),
+                });
+                let node = self.push(Node::Variable(self.basic_events.len() - 1));
+                self.ccf_event_variables.insert(variable_key, node);
+                events.push(node);
+            }
+        }
+        Ok(match events.as_slice() {
+            [single] => *single,
+            _ => self.push(Node::Or(events)),
+        })
+    }
+
+    /// The probability of one CCF event of each level, by SCRAM 0.16's
+    /// formulas for the group's model, after SCRAM's validation of the group.
+    fn ccf_levels(&mut self, group: usize) -> Result<Vec<(usize, f64)>, RcaError> {
+        let tables = self.tables;
+        let (key, definition, scope) = &tables.ccf_groups[group];
+        let scope = *scope;
+        let invalid = |reason: String| RcaError::InvalidCcfGroup {
+            name: key.clone(),
+            reason,
+        };
+        let size = definition.members.len();
+        if size < 2 {
+            return Err(invalid("a CCF group needs at least two members".into()));
+        }
+        let min_level = definition.model.min_level(size) as usize;
+        if definition.factors.is_empty() {
+            return Err(invalid("no factors".into()));
+        }
+        for (index, factor) in definition.factors.iter().enumerate() {
+            let level = factor.level as usize;
+            if level != min_level + index || level > size {
+                return Err(invalid(format!(
+                    "the {} model needs factors of consecutive levels from {min_level} to at most {size}, found level {level}",
+                    definition.model.mef_name()
+                )));
+            }
+        }
+        if definition.model == CcfModel::BetaFactor && definition.factors.len() != 1 {
+            return Err(invalid(
+                "the beta-factor model has exactly one factor".into(),
+            ));
+        }
+        let total = self.evaluate(&definition.distribution, scope, key)?;
+        if !(0.0..=1.0).contains(&total) {
+            return Err(invalid(format!("distribution {total} is outside [0, 1]")));
+        }
+        let mut factors = Vec::new();
+        for factor in &definition.factors {
+            let value = self.evaluate(&factor.expression, scope, key)?;
+            if !(0.0..=1.0).contains(&value) {
+                return Err(invalid(format!(
+                    "factor of level {} is {value}, outside [0, 1]",
+                    factor.level
+                )));
+            }
+            factors.push(value);
+        }
+        let max_level = definition.factors.last().expect("checked non-empty").level as usize;
+        Ok(match definition.model {
+            CcfModel::BetaFactor => {
+                let beta = factors[0];
+                vec![(1, (1.0 - beta) * total), (size, beta * total)]
+            }
+            // Q_k = ρ_2 … ρ_k (1 - ρ_{k+1}) Q / C(n-1, k-1), with no
+            // (1 - ρ) term at the highest level.
+            CcfModel::Mgl => (0..max_level)
+                .map(|i| {
+                    let mut probability = total / binomial(size - 1, i);
+                    probability *= factors[..i].iter().product::<f64>();
+                    if i + 1 < max_level {
+                        probability *= 1.0 - factors[i];
+                    }
+                    (i + 1, probability)
+                })
+                .collect(),
+            // Q_k = k α_k Q / (C(n-1, k-1) Σ_j j α_j).
+            CcfModel::AlphaFactor => {
+                let sum: f64 = factors
+                    .iter()
+                    .enumerate()
+                    .map(|(i, alpha)| (i + 1) as f64 * alpha)
+                    .sum();
+                factors
+                    .iter()
+                    .enumerate()
+                    .map(|(i, alpha)| {
+                        let level = i + 1;
+                        let probability =
+                            level as f64 / binomial(size - 1, i) * (alpha / sum) * total;
+                        (level, probability)
+                    })
+                    .collect()
+            }
+            CcfModel::PhiFactor => {
+                let sum: f64 = factors.iter().sum();
+                // SCRAM's tolerance for the phi factors summing to one.
+                if (sum - 1.0).abs() > 1e-4 {
+                    return Err(invalid(format!("the phi factors sum to {sum}, not 1")));
+                }
+                factors
+                    .iter()
+                    .enumerate()
+                    .map(|(i, phi)| (i + 1, phi * total))
+                    .collect()
+            }
+        })
     }
 
     fn evaluate(
@@ -427,6 +626,33 @@ impl Compiler<'_, '_> {
         self.parameter_stack.pop();
         self.parameter_values.insert(key, value);
         Ok(value)
+    }
+}
+
+/// The number of ways to choose `k` of `n`, as a float like SCRAM's.
+fn binomial(n: usize, k: usize) -> f64 {
+    (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
+}
+
+/// Every `k`-element subset of `0..n`, as ascending indices, in
+/// lexicographic order.
+fn combinations(n: usize, k: usize) -> Vec<Vec<usize>> {
+    let mut all = Vec::new();
+    let mut current: Vec<usize> = (0..k).collect();
+    if k > n {
+        return all;
+    }
+    loop {
+        all.push(current.clone());
+        // Advance the rightmost index that can still move right.
+        let Some(position) = (0..k).rev().find(|&i| current[i] < n - k + i) else {
+            return all;
+        };
+        current[position] += 1;
+        let start = current[position];
+        for (offset, index) in current[position..].iter_mut().enumerate() {
+            *index = start + offset;
+        }
     }
 }
 

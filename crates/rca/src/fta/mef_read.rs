@@ -11,8 +11,8 @@ use quick_xml::events::{BytesStart, Event};
 use crate::error::{Location, RcaError};
 use crate::fta::compile::{EvaluationSettings, compile};
 use crate::fta::model::{
-    BasicEvent, Container, Definitions, EventKind, EventRef, Expression, Formula, Function, Gate,
-    HouseEvent, Model, Parameter, Role,
+    BasicEvent, CcfFactor, CcfGroup, CcfModel, Container, Definitions, EventKind, EventRef,
+    Expression, Formula, Function, Gate, HouseEvent, Model, Parameter, Role,
 };
 
 /// One MEF text and the name its errors should carry (usually the path).
@@ -276,6 +276,9 @@ impl ElementReader<'_> {
                     let tree = self.container(child, locations)?;
                     model.fault_trees.push(tree);
                 }
+                // MEF defines CCF groups at the top level too; they are
+                // public, like the contents of <model-data>.
+                "define-CCF-group" => self.definition(child, &mut model.model_data, locations)?,
                 "model-data" => {
                     for definition in &child.children {
                         self.definition(definition, &mut model.model_data, locations)?;
@@ -435,13 +438,106 @@ impl ElementReader<'_> {
                 });
             }
             "define-CCF-group" => {
-                return Err(
-                    self.error(element, "common-cause failure groups are not supported yet")
-                );
+                let group = self.ccf_group(element, name, label, role, &body, locations)?;
+                definitions.ccf_groups.push(group);
             }
             other => return Err(self.error(element, format!("unsupported MEF element <{other}>"))),
         }
         Ok(())
+    }
+
+    fn ccf_group(
+        &self,
+        element: &XmlElement,
+        name: String,
+        label: Option<String>,
+        role: Option<Role>,
+        body: &[&XmlElement],
+        locations: &mut HashMap<String, Location>,
+    ) -> Result<CcfGroup, RcaError> {
+        let model_name = self.required(element, "model")?;
+        let model = CcfModel::from_mef_name(model_name).ok_or_else(|| {
+            self.error(
+                element,
+                format!("unknown CCF model `{model_name}`; expected beta-factor, MGL, alpha-factor or phi-factor"),
+            )
+        })?;
+        let mut members = Vec::new();
+        let mut distribution = None;
+        let mut factor_elements = Vec::new();
+        for child in body {
+            match child.tag.as_str() {
+                "members" => {
+                    for member in &child.children {
+                        if member.tag != "basic-event" {
+                            return Err(
+                                self.error(member, "CCF members are <basic-event> elements")
+                            );
+                        }
+                        let member_name = self.required(member, "name")?.to_string();
+                        locations
+                            .entry(member_name.clone())
+                            .or_insert_with(|| self.location(member));
+                        members.push(member_name);
+                    }
+                }
+                "distribution" => {
+                    let [expression] = child.children.as_slice() else {
+                        return Err(self.error(child, "<distribution> takes one expression"));
+                    };
+                    distribution = Some(self.expression(expression)?);
+                }
+                "factor" => factor_elements.push(*child),
+                "factors" => factor_elements.extend(&child.children),
+                other => {
+                    return Err(self.error(child, format!("unexpected <{other}> in a CCF group")));
+                }
+            }
+        }
+        let distribution = distribution.ok_or_else(|| {
+            self.error(
+                element,
+                format!("CCF group `{name}` needs a <distribution>"),
+            )
+        })?;
+        // As in SCRAM, a factor without a level follows the previous one, and
+        // the first defaults to the model's lowest level.
+        let mut factors: Vec<CcfFactor> = Vec::new();
+        for factor in factor_elements {
+            if factor.tag != "factor" {
+                return Err(self.error(factor, "<factors> holds <factor> elements"));
+            }
+            let level = match factor.attribute("level") {
+                Some(level) => level.trim().parse().map_err(|_| {
+                    self.error(
+                        factor,
+                        format!("`level` must be a whole number, not `{level}`"),
+                    )
+                })?,
+                None => factors
+                    .last()
+                    .map_or(model.min_level(members.len()), |previous| {
+                        previous.level + 1
+                    }),
+            };
+            let [expression] = factor.children.as_slice() else {
+                return Err(self.error(factor, "<factor> takes one expression"));
+            };
+            factors.push(CcfFactor {
+                level,
+                expression: self.expression(expression)?,
+            });
+        }
+        factors.sort_by_key(|factor| factor.level);
+        Ok(CcfGroup {
+            name,
+            label,
+            role,
+            model,
+            members,
+            distribution,
+            factors,
+        })
     }
 
     fn boolean(&self, element: &XmlElement, value: &str) -> Result<bool, RcaError> {

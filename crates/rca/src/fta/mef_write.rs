@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::fta::model::{Container, Definitions, Expression, Formula, Model, Role};
+use crate::fta::model::{CcfGroup, Container, Definitions, Expression, Formula, Model, Role};
 
 /// The model as one MEF document.
 pub fn write_mef(model: &Model) -> String {
@@ -16,11 +16,18 @@ pub fn write_mef(model: &Model) -> String {
     for tree in &model.fault_trees {
         out.container(1, "define-fault-tree", tree);
     }
-    if model.model_data != Definitions::default() {
+    // CCF groups go at the top level, where MEF puts them, not in
+    // <model-data>, which holds events and parameters only.
+    let model_data = Definitions {
+        ccf_groups: Vec::new(),
+        ..model.model_data.clone()
+    };
+    if model_data != Definitions::default() {
         out.line(1, "<model-data>");
-        out.definitions(2, &model.model_data);
+        out.definitions(2, &model_data);
         out.line(1, "</model-data>");
     }
+    out.ccf_groups(1, &model.model_data.ccf_groups);
     out.line(0, "</opsa-mef>");
     out.text
 }
@@ -132,6 +139,7 @@ impl Writer {
             self.line(depth + 1, &format!("<constant value=\"{}\"/>", event.state));
             self.line(depth, "</define-house-event>");
         }
+        self.ccf_groups(depth, &definitions.ccf_groups);
         for parameter in &definitions.parameters {
             let mut open = format!(
                 "<define-parameter name=\"{}\"{}",
@@ -146,6 +154,40 @@ impl Writer {
             self.label(depth + 1, &parameter.label);
             self.expression(depth + 1, &parameter.expression);
             self.line(depth, "</define-parameter>");
+        }
+    }
+
+    fn ccf_groups(&mut self, depth: usize, groups: &[CcfGroup]) {
+        for group in groups {
+            self.line(
+                depth,
+                &format!(
+                    "<define-CCF-group name=\"{}\" model=\"{}\"{}>",
+                    escape(&group.name),
+                    group.model.mef_name(),
+                    role_attribute(group.role)
+                ),
+            );
+            self.label(depth + 1, &group.label);
+            self.line(depth + 1, "<members>");
+            for member in &group.members {
+                self.line(
+                    depth + 2,
+                    &format!("<basic-event name=\"{}\"/>", escape(member)),
+                );
+            }
+            self.line(depth + 1, "</members>");
+            self.line(depth + 1, "<distribution>");
+            self.expression(depth + 2, &group.distribution);
+            self.line(depth + 1, "</distribution>");
+            self.line(depth + 1, "<factors>");
+            for factor in &group.factors {
+                self.line(depth + 2, &format!("<factor level=\"{}\">", factor.level));
+                self.expression(depth + 3, &factor.expression);
+                self.line(depth + 2, "</factor>");
+            }
+            self.line(depth + 1, "</factors>");
+            self.line(depth, "</define-CCF-group>");
         }
     }
 

@@ -32,6 +32,10 @@ pub struct Definitions {
     pub basic_events: Vec<BasicEvent>,
     pub house_events: Vec<HouseEvent>,
     pub parameters: Vec<Parameter>,
+    /// Common-cause failure groups; their members are basic events that
+    /// the group itself defines.
+    #[serde(default)]
+    pub ccf_groups: Vec<CcfGroup>,
 }
 
 /// Private elements are named by their container's path from outside it.
@@ -111,6 +115,72 @@ pub struct BasicEvent {
     /// The probability; `None` when the model leaves it undefined, which
     /// qualitative analysis accepts and quantitative analysis refuses.
     pub expression: Option<Expression>,
+}
+
+/// A MEF common-cause failure group (`define-CCF-group`). Analysis replaces
+/// each member by the OR of the CCF events that fail it, as SCRAM does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CcfGroup {
+    pub name: String,
+    pub label: Option<String>,
+    pub role: Option<Role>,
+    pub model: CcfModel,
+    /// Member basic event names, in the order the group lists them, which
+    /// is the order of members in the names of the CCF events.
+    pub members: Vec<String>,
+    /// The total failure probability of each member.
+    pub distribution: Expression,
+    /// Factors by ascending level.
+    pub factors: Vec<CcfFactor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CcfFactor {
+    pub level: u32,
+    pub expression: Expression,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CcfModel {
+    BetaFactor,
+    Mgl,
+    AlphaFactor,
+    PhiFactor,
+}
+
+impl CcfModel {
+    pub const ALL: [CcfModel; 4] = [
+        CcfModel::BetaFactor,
+        CcfModel::Mgl,
+        CcfModel::AlphaFactor,
+        CcfModel::PhiFactor,
+    ];
+
+    pub fn mef_name(self) -> &'static str {
+        match self {
+            CcfModel::BetaFactor => "beta-factor",
+            CcfModel::Mgl => "MGL",
+            CcfModel::AlphaFactor => "alpha-factor",
+            CcfModel::PhiFactor => "phi-factor",
+        }
+    }
+
+    pub fn from_mef_name(name: &str) -> Option<CcfModel> {
+        CcfModel::ALL
+            .into_iter()
+            .find(|model| model.mef_name() == name)
+    }
+
+    /// The level of the first factor: the beta factor is the failure of all
+    /// `members`, MGL starts at two failures, alpha and phi at one.
+    pub fn min_level(self, members: usize) -> u32 {
+        match self {
+            CcfModel::BetaFactor => members as u32,
+            CcfModel::Mgl => 2,
+            CcfModel::AlphaFactor | CcfModel::PhiFactor => 1,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -43,6 +43,9 @@ fn settings_of(case: &ScramCase) -> Settings {
             "--mission-time" => analysis.mission_time = flags.next().unwrap().parse().unwrap(),
             "--rare-event" => approximation = Some("rare-event"),
             "--mcub" => approximation = Some("mcub"),
+            // Firebreak always expands CCF groups, as SCRAM does with
+            // `--ccf true`; the fixtures are made that way.
+            "--ccf" => assert_eq!(flags.next().map(String::as_str), Some("true")),
             // MOCUS gives SCRAM the same minimal cut sets as its BDD, and
             // no BDD for the probability, which it then approximates.
             "--mocus" => approximation = approximation.or(Some("rare-event")),
