@@ -3,7 +3,10 @@
 # own ingest on the same machine, in the same run. Load comes from wrk, a second
 # process on loopback. Prints a table with ratios; asserts nothing.
 #
-#   bench/ingest/run.sh [SECONDS] [CONNECTIONS]
+#   bench/ingest/run.sh [SECONDS] [CONNECTIONS] [ALERT_CONNECTIONS]
+#
+# Durable alert ingest is bound by fsync latency divided by the writers
+# waiting on one group commit, so it is measured with more connections.
 #
 # Needs Debian's wrk and prometheus-alertmanager (apt-get install wrk
 # prometheus-alertmanager). Builds Firebreak in release mode.
@@ -11,11 +14,16 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-10}
 connections=${2:-32}
+alert_connections=${3:-256}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 
-cargo build --release -p firebreak >/dev/null
-bin=target/release/firebreak
+# FIREBREAK_BIN names an already built binary; otherwise build one.
+bin=${FIREBREAK_BIN:-}
+if [ -z "$bin" ]; then
+  cargo build --release -p firebreak >/dev/null
+  bin=target/release/firebreak
+fi
 port=$((20000 + RANDOM % 20000))
 $bin serve --listen 127.0.0.1:$port --data-dir "$work/data" >"$work/serve.log" 2>&1 &
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
@@ -26,6 +34,10 @@ reader=$($bin token create --description bench --scope control_read --json | pyt
 
 cat >"$work/alerts.lua" <<LUA
 counter = 0
+-- Each wrk thread gets its own seed, so dedup keys never repeat across threads.
+init = function(args)
+  math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)"), 16) % 1000003)
+end
 request = function()
   counter = counter + 1
   local body = '{"summary":"drift on feature ' .. counter .. '","dedup_key":"' .. math.random(1, 1e9) .. '-' .. counter .. '","labels":{"model":"scoring"}}'
@@ -34,6 +46,9 @@ end
 LUA
 cat >"$work/am.lua" <<'LUA'
 counter = 0
+init = function(args)
+  math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)"), 16) % 1000003)
+end
 request = function()
   counter = counter + 1
   local body = '[{"labels":{"alertname":"Drift","feature":"f' .. math.random(1, 1e9) .. '-' .. counter .. '"},"annotations":{"summary":"drift"}}]'
@@ -43,11 +58,13 @@ LUA
 
 # Prints requests/s, p50 and p99 latency (ms), and the non-2xx count.
 measure() {
-  wrk -t2 -c"$connections" -d"${seconds}s" --latency "$@" 2>&1 | python3 -c '
+  local c=$1
+  shift
+  wrk -t2 -c"$c" -d"${seconds}s" --latency "$@" 2>&1 | python3 -c '
 import re, sys
 text = sys.stdin.read()
 def ms(label):
-    m = re.search(r"^\s*" + label + r"%\s+([\d.]+)(us|ms|s)", text, re.M)
+    m = re.search(r"^\s*" + str(label) + r"%\s+([\d.]+)(us|ms|s)", text, re.M)
     if not m: return float("nan")
     return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
@@ -55,8 +72,8 @@ bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 print(f"{rps:.0f} {ms(50):.2f} {ms(99):.2f} {bad.group(1) if bad else 0}")'
 }
 
-read -r alerts_rps alerts_p50 alerts_p99 alerts_bad < <(measure -s "$work/alerts.lua" "http://127.0.0.1:$port")
-read -r reads_rps reads_p50 reads_p99 reads_bad < <(measure -H "Authorization: Bearer $reader" "http://127.0.0.1:$port/api/v1/systems/scoring/control")
+read -r alerts_rps alerts_p50 alerts_p99 alerts_bad < <(measure "$alert_connections" -s "$work/alerts.lua" "http://127.0.0.1:$port")
+read -r reads_rps reads_p50 reads_p99 reads_bad < <(measure "$connections" -H "Authorization: Bearer $reader" "http://127.0.0.1:$port/api/v1/systems/scoring/control")
 
 am_port=$((port + 1))
 cat >"$work/am.yml" <<YAML
@@ -68,11 +85,11 @@ YAML
 prometheus-alertmanager --config.file="$work/am.yml" --storage.path="$work/am" \
   --web.listen-address=127.0.0.1:$am_port --cluster.listen-address= >"$work/am.log" 2>&1 &
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$am_port/-/ready" >/dev/null && break; sleep 0.2; done
-read -r am_rps am_p50 am_p99 am_bad < <(measure -s "$work/am.lua" "http://127.0.0.1:$am_port")
+read -r am_rps am_p50 am_p99 am_bad < <(measure "$alert_connections" -s "$work/am.lua" "http://127.0.0.1:$am_port")
 
 stored=$(sqlite3 "$work/data/firebreak.db" 'select count(*) from alerts' 2>/dev/null || echo "?")
 echo
-echo "Ingest and control reads, ${seconds}s each, $connections connections, $(nproc) cores"
+echo "Ingest and control reads, ${seconds}s each, $(nproc) cores; alerts over $alert_connections connections, reads over $connections"
 printf '%-44s %10s %9s %9s %8s\n' "workload" "req/s" "p50 ms" "p99 ms" "non-2xx"
 printf '%-44s %10s %9s %9s %8s\n' "Firebreak alerts (durable, synchronous=FULL)" "$alerts_rps" "$alerts_p50" "$alerts_p99" "$alerts_bad"
 printf '%-44s %10s %9s %9s %8s\n' "Firebreak control reads" "$reads_rps" "$reads_p50" "$reads_p99" "$reads_bad"

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use firebreak_core::Timestamp;
 use firebreak_core::checkpoint::CheckpointSigner;
 use firebreak_core::control::{ControlState, Namespace};
-use firebreak_store::{Store, StoreError};
+use firebreak_store::{Integration, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -39,6 +39,7 @@ type CachedToken = (Caller, Option<Timestamp>, Instant);
 #[derive(Default)]
 pub struct Caches {
     tokens: RwLock<HashMap<String, CachedToken>>,
+    integrations: RwLock<HashMap<String, (Integration, Instant)>>,
     controls: RwLock<HashMap<(Namespace, String), ControlState>>,
 }
 
@@ -63,6 +64,27 @@ impl Caches {
 
     pub fn forget_tokens(&self) {
         self.tokens
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// A verified integration by key hash, trusted like a token for a few
+    /// seconds: alert sources send bursts.
+    pub fn integration(&self, key_hash: &str) -> Option<Integration> {
+        let integrations = self.integrations.read().unwrap_or_else(|p| p.into_inner());
+        let (integration, cached_at) = integrations.get(key_hash)?;
+        (cached_at.elapsed() < TOKEN_CACHE_TTL).then(|| integration.clone())
+    }
+
+    pub fn remember_integration(&self, key_hash: String, integration: Integration) {
+        let mut integrations = self.integrations.write().unwrap_or_else(|p| p.into_inner());
+        integrations.retain(|_, (_, cached_at)| cached_at.elapsed() < TOKEN_CACHE_TTL);
+        integrations.insert(key_hash, (integration, Instant::now()));
+    }
+
+    pub fn forget_integrations(&self) {
+        self.integrations
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .clear();

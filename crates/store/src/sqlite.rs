@@ -31,7 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0003_rca_artifacts.sql"),
 ];
 const ORG: i64 = 1;
-const READ_POOL_SIZE: usize = 4;
+const READ_POOL_SIZE: usize = 16;
 
 pub struct SqliteStore {
     path: PathBuf,

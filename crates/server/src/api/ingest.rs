@@ -151,12 +151,11 @@ pub async fn revoke_integration(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<ApiJson<IntegrationView>, ApiError> {
-    Ok(ApiJson(
-        state
-            .run(move |store| store.revoke_integration(&id, now()))
-            .await?
-            .into(),
-    ))
+    let revoked = state
+        .run(move |store| store.revoke_integration(&id, now()))
+        .await?;
+    state.caches.forget_integrations();
+    Ok(ApiJson(revoked.into()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -196,9 +195,19 @@ async fn integration_for(
     source: AlertSource,
 ) -> Result<Option<Integration>, ApiError> {
     let hash = secret_hash(key.trim());
-    let found = state
-        .run(move |store| store.find_integration(&hash))
-        .await?;
+    let found = match state.caches.integration(&hash) {
+        Some(known) => Some(known),
+        None => {
+            let lookup = hash.clone();
+            let found = state
+                .run(move |store| store.find_integration(&lookup))
+                .await?;
+            if let Some(integration) = &found {
+                state.caches.remember_integration(hash, integration.clone());
+            }
+            found
+        }
+    };
     Ok(found.filter(|i| i.source == source))
 }
 

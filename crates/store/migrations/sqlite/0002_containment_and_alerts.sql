@@ -42,4 +42,5 @@ CREATE TABLE alerts (
     record      TEXT    NOT NULL,
     PRIMARY KEY (org_id, id)
 );
-CREATE INDEX alerts_by_dedup_key ON alerts (org_id, integration, dedup_key);
+-- With id last, "the newest alert with this key" is one index seek.
+CREATE INDEX alerts_by_dedup_key ON alerts (org_id, integration, dedup_key, id);
