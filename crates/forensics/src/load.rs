@@ -378,27 +378,7 @@ fn parquet_batches(
     .or_else(|_| Ok::<_, parquet::errors::ParquetError>(plain))
     .map_err(|error| corrupt(path, error))?;
     let schema = Arc::clone(builder.schema());
-    let mut wanted: Vec<usize> = match columns {
-        Some(columns) => columns
-            .iter()
-            .map(|name| {
-                schema
-                    .index_of(name)
-                    .map_err(|_| ForensicsError::missing_column(&display, name))
-            })
-            .collect::<Result<_, _>>()?,
-        None => (0..schema.fields().len()).collect(),
-    };
-    if let Some(name) = timestamp_column {
-        let index = schema
-            .index_of(name)
-            .map_err(|_| ForensicsError::missing_column(&display, name))?;
-        if !wanted.contains(&index) {
-            wanted.push(index);
-        }
-    }
-    wanted.sort_unstable();
-    wanted.dedup();
+    let wanted = wanted_columns(&schema, &display, columns, timestamp_column)?;
     let metadata = Arc::clone(builder.metadata());
     let row_groups = match timestamp_column {
         Some(name) if !windows.is_empty() => prune_row_groups(&metadata, &schema, name, windows)
@@ -426,6 +406,34 @@ fn parquet_batches(
 }
 
 /// Row groups whose timestamp statistics overlap a window; `None` when statistics are unusable.
+/// The indexes of the requested columns (all when none are named) plus the
+/// timestamp column, sorted, each once; a missing one is named.
+fn wanted_columns(
+    schema: &Schema,
+    display: &str,
+    columns: Option<&[String]>,
+    timestamp_column: Option<&str>,
+) -> Result<Vec<usize>, ForensicsError> {
+    let index_of = |name: &str| {
+        schema
+            .index_of(name)
+            .map_err(|_| ForensicsError::missing_column(display, name))
+    };
+    let mut wanted: Vec<usize> = match columns {
+        Some(columns) => columns
+            .iter()
+            .map(|name| index_of(name))
+            .collect::<Result<_, _>>()?,
+        None => (0..schema.fields().len()).collect(),
+    };
+    if let Some(name) = timestamp_column {
+        wanted.push(index_of(name)?);
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    Ok(wanted)
+}
+
 fn prune_row_groups(
     metadata: &parquet::file::metadata::ParquetMetaData,
     schema: &Schema,
@@ -510,27 +518,7 @@ fn csv_batches(
         source,
     })?;
     let schema = Arc::new(schema);
-    let mut wanted: Vec<usize> = match columns {
-        Some(columns) => columns
-            .iter()
-            .map(|name| {
-                schema
-                    .index_of(name)
-                    .map_err(|_| ForensicsError::missing_column(&display, name))
-            })
-            .collect::<Result<_, _>>()?,
-        None => (0..schema.fields().len()).collect(),
-    };
-    if let Some(name) = timestamp_column {
-        let index = schema
-            .index_of(name)
-            .map_err(|_| ForensicsError::missing_column(&display, name))?;
-        if !wanted.contains(&index) {
-            wanted.push(index);
-        }
-    }
-    wanted.sort_unstable();
-    wanted.dedup();
+    let wanted = wanted_columns(&schema, &display, columns, timestamp_column)?;
     let projected = Arc::new(
         schema
             .project(&wanted)
