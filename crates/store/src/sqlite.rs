@@ -84,6 +84,14 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// An UPDATE or DELETE that matched no row names what was not found.
+fn touched(rows: usize, what: impl FnOnce() -> String) -> StoreResult<()> {
+    if rows == 0 {
+        return Err(StoreError::NotFound(what()));
+    }
+    Ok(())
+}
+
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
@@ -632,10 +640,7 @@ impl Store for SqliteStore {
                 "DELETE FROM control_hooks WHERE org_id = ?1 AND id = ?2",
                 params![ORG, id],
             )?;
-            if deleted == 0 {
-                return Err(StoreError::NotFound(format!("hook {id}")));
-            }
-            Ok(())
+            touched(deleted, || format!("hook {id}"))
         })
     }
 
@@ -741,10 +746,7 @@ impl Store for SqliteStore {
                 "UPDATE users SET password_hash = ?3 WHERE org_id = ?1 AND name = ?2",
                 params![ORG, name, password_hash],
             )?;
-            if changed == 0 {
-                return Err(StoreError::NotFound(format!("user {name}")));
-            }
-            Ok(())
+            touched(changed, || format!("user {name}"))
         })
     }
 
