@@ -54,6 +54,105 @@ pub enum Command {
     /// Root-cause analysis offline on files: fault trees (Open-PSA MEF).
     #[command(subcommand)]
     Rca(RcaCommand),
+    /// The evidence vault: artifacts with their chain of custody, and signed bundles.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Upload a file as evidence of an incident (streamed, any size).
+    Add {
+        /// INC-<n>
+        incident: String,
+        file: PathBuf,
+        /// What it is and why it was collected.
+        #[arg(long)]
+        description: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The evidence of an incident.
+    List {
+        /// INC-<n>
+        incident: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One item with its custody log.
+    Show {
+        /// EV-<n>
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download an item's content (a custody event records who viewed it).
+    Get {
+        /// EV-<n>
+        id: String,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Record that an item was handed to a named recipient.
+    Transfer {
+        /// EV-<n>
+        id: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put an item under legal hold, or release it with --off (commander).
+    Hold {
+        /// EV-<n>
+        id: String,
+        #[arg(long)]
+        off: bool,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Dispose of an item's content; refused under legal hold (commander).
+    Dispose {
+        /// EV-<n>
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a signed tar bundle of an incident's evidence, custody log and timeline.
+    Bundle {
+        /// INC-<n>
+        incident: String,
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Recorded as each item's export, e.g. "regulator inquiry 2026-114".
+        #[arg(long)]
+        purpose: String,
+    },
+    /// Check a bundle offline: signature, every file's hash, the timeline and custody chains.
+    Verify {
+        bundle: PathBuf,
+        #[command(flatten)]
+        pin: SignerPin,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// How to pin the signer to a key obtained elsewhere (D18).
+#[derive(Debug, Args)]
+pub struct SignerPin {
+    /// Pin the signer to this public key file (hex), obtained elsewhere.
+    #[arg(long, conflicts_with = "fingerprint")]
+    pub public_key: Option<PathBuf>,
+    /// Pin the signer to this key fingerprint (SHA-256 of the public key, hex).
+    #[arg(long)]
+    pub fingerprint: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -483,12 +582,8 @@ pub struct MetricsArgs {
 pub struct VerifyArgs {
     #[command(flatten)]
     pub data_dir: DataDir,
-    /// Pin the signer to this public key file (hex), obtained elsewhere.
-    #[arg(long, conflicts_with = "fingerprint")]
-    pub public_key: Option<PathBuf>,
-    /// Pin the signer to this key fingerprint (SHA-256 of the public key, hex).
-    #[arg(long)]
-    pub fingerprint: Option<String>,
+    #[command(flatten)]
+    pub pin: SignerPin,
     #[arg(long)]
     pub json: bool,
 }

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, anyhow};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Config {
@@ -122,27 +122,131 @@ impl Client {
         body: Option<(&str, String)>,
         accept: &str,
     ) -> Result<String> {
-        let url = format!("{}{path}", self.base);
-        let mut request = self
-            .http
-            .request(method.clone(), &url)
-            .bearer_auth(&self.token)
-            .header("accept", accept);
+        let mut request = self.request(method.clone(), path, accept);
         if let Some((content_type, body)) = body {
             request = request.header("content-type", content_type).body(body);
         }
+        self.answer(request, &method, path)
+            .await?
+            .text()
+            .await
+            .context("the server's answer broke off")
+    }
+
+    /// Uploads `file` as the `file` part of a multipart form, streamed from
+    /// disk, with `fields` as text parts; expects JSON back.
+    pub async fn upload(
+        &self,
+        path: &str,
+        file: &Path,
+        fields: &[(&str, String)],
+    ) -> Result<Value> {
+        let opened = tokio::fs::File::open(file)
+            .await
+            .map_err(|e| InputError(format!("cannot read {}: {e}", file.display())))?;
+        let size = opened
+            .metadata()
+            .await
+            .with_context(|| format!("cannot read {}", file.display()))?
+            .len();
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| InputError(format!("{} is not a file", file.display())))?;
+        let stream = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
+            opened,
+            256 * 1024,
+        ));
+        let mut form = reqwest::multipart::Form::new();
+        for (key, value) in fields {
+            form = form.text(key.to_string(), value.clone());
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::stream_with_length(stream, size)
+                .file_name(name)
+                .mime_str("application/octet-stream")?,
+        );
+        let request = self
+            .request(Method::POST, path, "application/json")
+            .multipart(form);
+        let text = self
+            .answer(request, &Method::POST, path)
+            .await?
+            .text()
+            .await
+            .context("the server's answer broke off")?;
+        serde_json::from_str(&text).context("the server's answer is not JSON")
+    }
+
+    /// Streams the answer to `out` (written beside it, then renamed, so a
+    /// broken download leaves no partial file); returns the bytes written.
+    pub async fn download(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        out: &Path,
+    ) -> Result<u64> {
+        use tokio::io::AsyncWriteExt;
+        let mut request = self.request(method.clone(), path, "*/*");
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let mut response = self.answer(request, &method, path).await?;
+        let partial = out.with_extension("partial");
+        let mut file = tokio::fs::File::create(&partial)
+            .await
+            .map_err(|e| InputError(format!("cannot write {}: {e}", partial.display())))?;
+        let mut written = 0;
+        let copied: Result<()> = async {
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .context("the server's answer broke off")?
+            {
+                file.write_all(&chunk).await?;
+                written += chunk.len() as u64;
+            }
+            file.sync_all().await?;
+            Ok(())
+        }
+        .await;
+        if let Err(error) = copied {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(error.context(format!("cannot write {}", out.display())));
+        }
+        tokio::fs::rename(&partial, out)
+            .await
+            .with_context(|| format!("cannot write {}", out.display()))?;
+        Ok(written)
+    }
+
+    fn request(&self, method: Method, path: &str, accept: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("accept", accept)
+    }
+
+    /// Sends `request`; the response on success, else the problem as an error.
+    async fn answer(
+        &self,
+        request: reqwest::RequestBuilder,
+        method: &Method,
+        path: &str,
+    ) -> Result<reqwest::Response> {
         let response = request
             .send()
             .await
             .with_context(|| format!("cannot reach Firebreak at {}", self.base))?;
         let status = response.status();
-        let text = response
-            .text()
-            .await
-            .context("the server's answer broke off")?;
         if status.is_success() {
-            return Ok(text);
+            return Ok(response);
         }
+        let text = response.text().await.unwrap_or_default();
         let problem: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         let message = problem["detail"]
             .as_str()

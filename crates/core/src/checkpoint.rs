@@ -104,6 +104,40 @@ impl CheckpointSigner {
             signature: hex(&signature.to_bytes()),
         }
     }
+
+    /// A detached signature (hex) over `bytes`, e.g. a bundle manifest.
+    /// `domain` keeps a signature made for one purpose from passing for another.
+    pub fn sign_detached(&self, domain: &str, bytes: &[u8]) -> String {
+        hex(&self.key.sign(&domain_separated(domain, bytes)).to_bytes())
+    }
+}
+
+fn domain_separated(domain: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut message = format!("{domain}\n").into_bytes();
+    message.extend_from_slice(bytes);
+    message
+}
+
+/// Checks a [`CheckpointSigner::sign_detached`] signature.
+pub fn verify_detached(
+    public_key_hex: &str,
+    domain: &str,
+    bytes: &[u8],
+    signature_hex: &str,
+) -> Result<(), String> {
+    let key_bytes: [u8; 32] = parse_hex(public_key_hex)
+        .and_then(|b| b.try_into().ok())
+        .ok_or("the public key is not 32 bytes of hex")?;
+    let key = VerifyingKey::from_bytes(&key_bytes)
+        .map_err(|_| "the public key is not a valid ed25519 key")?;
+    let signature: [u8; 64] = parse_hex(signature_hex.trim())
+        .and_then(|b| b.try_into().ok())
+        .ok_or("the signature is not 64 bytes of hex")?;
+    key.verify(
+        &domain_separated(domain, bytes),
+        &Signature::from_bytes(&signature),
+    )
+    .map_err(|_| "the signature does not match the content".to_string())
 }
 
 /// SHA-256 of the raw public key, hex: how a key is named and pinned.

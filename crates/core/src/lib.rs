@@ -10,10 +10,12 @@
 pub mod alert;
 pub mod auth;
 pub mod blame;
+pub mod bundle;
 pub mod canonical;
 pub mod checkpoint;
 pub mod control;
 pub mod error;
+pub mod evidence;
 pub mod incident;
 pub mod metrics;
 pub mod rca;

@@ -34,6 +34,8 @@ pub enum EventKind {
     AlertResolved,
     HookAttempt,
     RcaUpdated,
+    EvidenceCollected,
+    EvidenceCustody,
 }
 
 impl EventKind {
@@ -58,6 +60,8 @@ impl EventKind {
             EventKind::AlertResolved => "alert_resolved",
             EventKind::HookAttempt => "hook_attempt",
             EventKind::RcaUpdated => "rca_updated",
+            EventKind::EvidenceCollected => "evidence_collected",
+            EventKind::EvidenceCustody => "evidence_custody",
         }
     }
 
@@ -254,6 +258,49 @@ impl Event {
                     text(name),
                     text(version)
                 )
+            }
+            EventKind::EvidenceCollected => {
+                let item = if b["evidence"].is_object() {
+                    &b["evidence"]
+                } else {
+                    b
+                };
+                let id = if b["evidence"].is_object() {
+                    &item["id"]
+                } else {
+                    &b["evidence"]
+                };
+                format!(
+                    "collected evidence {} `{}` ({} bytes, sha256 {}): {}",
+                    text(id),
+                    text(&item["filename"]),
+                    text(&item["size"]),
+                    text(&item["sha256"]),
+                    text(&item["description"])
+                )
+            }
+            EventKind::EvidenceCustody => {
+                let step = &b["step"];
+                let id = if b["evidence"].is_object() {
+                    &b["evidence"]["id"]
+                } else {
+                    &b["evidence"]
+                };
+                let detail = ["recipient", "purpose", "reason"]
+                    .iter()
+                    .filter_map(|key| step[*key].as_str())
+                    .collect::<Vec<_>>()
+                    .join(": ");
+                let line = format!(
+                    "evidence {} {}",
+                    text(id),
+                    text(&step["action"]).replace('_', " ")
+                );
+                if detail.is_empty() {
+                    line
+                } else {
+                    format!("{line} ({detail})")
+                }
             }
             EventKind::HookAttempt => format!(
                 "webhook {} attempt {}: {}",

@@ -21,13 +21,15 @@ use axum::Router;
 use axum::routing::get;
 use firebreak_core::auth::{Role, Scope};
 use firebreak_core::checkpoint::{CheckpointSigner, parse_hex};
-use firebreak_store::{SqliteStore, Store, StoreError, User};
+use firebreak_store::{BlobStore, SqliteStore, Store, StoreError, User};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 pub const DATABASE_FILE: &str = "firebreak.db";
+/// The content-addressed blob store (D23).
+pub const BLOB_DIR: &str = "blobs";
 pub const SIGNING_KEY_FILE: &str = "signing-key";
 pub const PUBLIC_KEY_FILE: &str = "signing-key.pub";
 pub const ADMIN_TOKEN_FILE: &str = "admin-token";
@@ -89,8 +91,9 @@ pub fn prepare(data_dir: &Path, signing_key: Option<&Path>) -> Result<Prepared, 
         write_private(&path, &format!("{secret}\n"))?;
         admin_token_file = Some(path);
     }
+    let blobs = BlobStore::open(&data_dir.join(BLOB_DIR))?;
     Ok(Prepared {
-        state: AppState::new(Arc::new(store), Arc::new(signer)),
+        state: AppState::new(Arc::new(store), Arc::new(blobs), Arc::new(signer)),
         admin_token_file,
     })
 }
@@ -147,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             4 * 1024 * 1024,
         ))
+        .merge(api::evidence::upload_routes())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

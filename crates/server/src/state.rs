@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use firebreak_core::Timestamp;
 use firebreak_core::checkpoint::CheckpointSigner;
 use firebreak_core::control::{ControlState, Namespace};
-use firebreak_store::{Integration, Store, StoreError};
+use firebreak_store::{BlobStore, Integration, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -16,6 +16,8 @@ use tokio::sync::broadcast;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// Evidence content and uploaded logs, by SHA-256.
+    pub blobs: Arc<BlobStore>,
     pub signer: Arc<CheckpointSigner>,
     /// Every committed control-state change, for `…/control/stream` readers.
     pub control_changes: broadcast::Sender<ControlState>,
@@ -109,9 +111,14 @@ impl Caches {
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, signer: Arc<CheckpointSigner>) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Arc<BlobStore>,
+        signer: Arc<CheckpointSigner>,
+    ) -> Self {
         AppState {
             store,
+            blobs,
             signer,
             control_changes: broadcast::channel(1024).0,
             http: reqwest::Client::builder()

@@ -8,12 +8,14 @@
 //! the change's events onto the stream's hash chain before committing. A write
 //! that returns `Ok` is on disk.
 
+mod blob;
 mod sqlite;
 
 use firebreak_core::alert::{Alert, IncomingAlert, RoutingRule};
 use firebreak_core::auth::{Role, Scope};
 use firebreak_core::checkpoint::{Checkpoint, CheckpointSigner};
 use firebreak_core::control::{ContainmentRequest, ControlMode, ControlState, Namespace};
+use firebreak_core::evidence::{CustodyAction, Evidence, NewEvidence};
 use firebreak_core::incident::{Change, DeclareIncident, Incident, IncidentKind, Severity, Status};
 use firebreak_core::rca::{Artifact, ArtifactKind};
 use firebreak_core::system::{AiSystem, SystemDetails, SystemPatch};
@@ -22,6 +24,7 @@ use firebreak_core::verify::Ledger;
 use firebreak_core::{DomainError, Timestamp};
 use serde::{Deserialize, Serialize};
 
+pub use blob::{BlobRef, BlobStore, BlobWriter};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -262,6 +265,29 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<IngestOutcome>;
     /// Newest first; only open ones when `open_only`.
     fn alerts(&self, open_only: bool, limit: usize) -> StoreResult<Vec<Alert>>;
+
+    /// Records newly collected evidence (its content already in the blob
+    /// store) on `incident` as the next `EV-<n>`.
+    fn add_evidence(
+        &self,
+        incident: u64,
+        new: NewEvidence,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<Evidence>;
+    /// One step in an item's chain of custody.
+    fn evidence_custody(
+        &self,
+        id: &str,
+        action: CustodyAction,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<Evidence>;
+    fn evidence(&self, id: &str) -> StoreResult<Evidence>;
+    fn incident_evidence(&self, incident: u64) -> StoreResult<Vec<Evidence>>;
+    /// Whether an item not disposed of still holds this content, so that
+    /// disposal removes the bytes only when nothing else needs them.
+    fn content_in_use(&self, sha256: &str) -> StoreResult<bool>;
 
     /// Saves a new version of an RCA artifact of `owner` (`INC-<n>` or
     /// `system:<slug>`), sealed on its own chain and announced on the owner's.

@@ -3,6 +3,7 @@
 //! connection (SQLite has one writer anyway); reads use a small pool.
 
 mod alerts;
+mod evidence;
 
 use crate::{
     ControlHook, IncidentFilter, IncidentOperation, IngestOutcome, Integration, Page, PageRequest,
@@ -12,6 +13,7 @@ use firebreak_core::alert::{Alert, IncomingAlert};
 use firebreak_core::canonical::canonical_json;
 use firebreak_core::checkpoint::{ChainHead, Checkpoint, CheckpointBody, CheckpointSigner};
 use firebreak_core::control::{self, ContainmentRequest, ControlMode, ControlState, Namespace};
+use firebreak_core::evidence::{CustodyAction, Evidence, NewEvidence};
 use firebreak_core::incident::{self, DeclareIncident, Incident, public_id};
 use firebreak_core::rca::{self, Artifact, ArtifactKind};
 use firebreak_core::system::{self, AiSystem, SystemDetails, SystemPatch};
@@ -29,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_init.sql"),
     include_str!("../migrations/sqlite/0002_containment_and_alerts.sql"),
     include_str!("../migrations/sqlite/0003_rca_artifacts.sql"),
+    include_str!("../migrations/sqlite/0004_evidence.sql"),
 ];
 const ORG: i64 = 1;
 const READ_POOL_SIZE: usize = 16;
@@ -515,6 +518,38 @@ fn owner_state(connection: &Connection, owner: &str) -> StoreResult<String> {
 }
 
 impl Store for SqliteStore {
+    fn add_evidence(
+        &self,
+        incident: u64,
+        new: NewEvidence,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<Evidence> {
+        self.write(|t| evidence::add(t, incident, new, actor, now))
+    }
+
+    fn evidence_custody(
+        &self,
+        id: &str,
+        action: CustodyAction,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<Evidence> {
+        self.write(|t| evidence::custody(t, id, action, actor, now))
+    }
+
+    fn evidence(&self, id: &str) -> StoreResult<Evidence> {
+        self.read(|c| evidence::get(c, id))
+    }
+
+    fn incident_evidence(&self, incident: u64) -> StoreResult<Vec<Evidence>> {
+        self.read(|c| evidence::list(c, incident))
+    }
+
+    fn content_in_use(&self, sha256: &str) -> StoreResult<bool> {
+        self.read(|c| evidence::content_in_use(c, sha256))
+    }
+
     fn save_artifact(
         &self,
         owner: &str,
@@ -1173,7 +1208,8 @@ impl Store for SqliteStore {
                     "SELECT 'INC-' || number, record FROM incidents WHERE org_id = ?1
                      UNION ALL SELECT 'system:' || slug, record FROM systems WHERE org_id = ?1
                      UNION ALL SELECT 'control:' || namespace || ':' || system, record FROM control_states WHERE org_id = ?1
-                     UNION ALL SELECT 'rca:' || owner || ':' || kind || ':' || name, record FROM rca_artifacts WHERE org_id = ?1",
+                     UNION ALL SELECT 'rca:' || owner || ':' || kind || ':' || name, record FROM rca_artifacts WHERE org_id = ?1
+                     UNION ALL SELECT 'evidence:EV-' || number, record FROM evidence WHERE org_id = ?1",
                 )?;
                 for row in records.query_map([ORG], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))

@@ -5,6 +5,7 @@ mod alerts;
 mod analyze;
 mod artifact;
 mod control;
+mod evidence;
 mod incident;
 mod metrics;
 mod rca;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .map(|()| ExitCode::SUCCESS),
             Command::Alert(command) => alerts::alert(command).await.map(|()| ExitCode::SUCCESS),
             Command::Metrics(args) => metrics::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Evidence(command) => evidence::run(command).await,
             Command::Checkpoint(flag) => metrics::checkpoint(flag.json)
                 .await
                 .map(|()| ExitCode::SUCCESS),

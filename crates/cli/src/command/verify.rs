@@ -2,7 +2,7 @@
 //! data directory, without a server (D19).
 
 use crate::InputError;
-use crate::cli::VerifyArgs;
+use crate::cli::{SignerPin, VerifyArgs};
 use crate::output;
 use anyhow::{Context, Result};
 use firebreak_core::checkpoint::{fingerprint, parse_hex};
@@ -10,8 +10,9 @@ use firebreak_core::verify::verify;
 use firebreak_store::{SqliteStore, Store};
 use std::process::ExitCode;
 
-fn pinned_fingerprint(args: &VerifyArgs) -> Result<Option<String>> {
-    if let Some(hex) = &args.fingerprint {
+/// The fingerprint the signer is pinned to, if any.
+pub fn pinned_fingerprint(pin: &SignerPin) -> Result<Option<String>> {
+    if let Some(hex) = &pin.fingerprint {
         if parse_hex(hex).is_none_or(|b| b.len() != 32) {
             return Err(
                 InputError(format!("--fingerprint `{hex}` is not 64 hex characters")).into(),
@@ -19,7 +20,7 @@ fn pinned_fingerprint(args: &VerifyArgs) -> Result<Option<String>> {
         }
         return Ok(Some(hex.to_lowercase()));
     }
-    let Some(path) = &args.public_key else {
+    let Some(path) = &pin.public_key else {
         return Ok(None);
     };
     let text =
@@ -36,7 +37,7 @@ fn pinned_fingerprint(args: &VerifyArgs) -> Result<Option<String>> {
 }
 
 pub fn run(args: VerifyArgs) -> Result<ExitCode> {
-    let pinned = pinned_fingerprint(&args)?;
+    let pinned = pinned_fingerprint(&args.pin)?;
     let path = args.data_dir.data_dir.join(firebreak_server::DATABASE_FILE);
     let store = SqliteStore::open_existing(&path).map_err(|e| {
         InputError(format!(

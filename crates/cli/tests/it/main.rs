@@ -6,6 +6,7 @@ mod analyze;
 mod browser;
 mod containment;
 mod durability;
+mod evidence;
 mod rca_artifacts;
 mod support;
 mod tamper;

@@ -2,6 +2,7 @@
 //! the handlers' annotations.
 
 pub mod control;
+pub mod evidence;
 pub mod incidents;
 pub mod ingest;
 pub mod integrity;
@@ -32,6 +33,8 @@ use utoipa::{Modify, OpenApi};
         ingest::create_integration, ingest::list_integrations, ingest::revoke_integration, ingest::list_alerts,
         ingest::alertmanager, ingest::pagerduty, ingest::generic,
         rca::list, rca::put, rca::show, rca::svg, rca::put_fmea, rca::show_fmea,
+        evidence::upload, evidence::list, evidence::show, evidence::content, evidence::transfer,
+        evidence::legal_hold, evidence::dispose, evidence::bundle,
         openapi_document,
     ),
     components(schemas(Problem)),
@@ -155,5 +158,19 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/systems/{slug}/fmea/{name}",
             get(rca::show_fmea).put(rca::put_fmea),
+        )
+        .route(
+            "/api/v1/incidents/{id}/evidence/bundle",
+            post(evidence::bundle),
+        )
+        .route(
+            "/api/v1/evidence/{ev}",
+            get(evidence::show).delete(evidence::dispose),
+        )
+        .route("/api/v1/evidence/{ev}/content", get(evidence::content))
+        .route("/api/v1/evidence/{ev}/transfers", post(evidence::transfer))
+        .route(
+            "/api/v1/evidence/{ev}/legal-hold",
+            put(evidence::legal_hold),
         )
 }

@@ -87,6 +87,34 @@ const API: &[(&str, &str, Option<Role>)] = &[
     ("GET", "/api/v1/incidents/INC-1/rca", Some(Role::Viewer)),
     (
         "GET",
+        "/api/v1/incidents/INC-1/evidence",
+        Some(Role::Viewer),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/evidence",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/evidence/bundle",
+        Some(Role::Responder),
+    ),
+    ("GET", "/api/v1/evidence/EV-9", Some(Role::Viewer)),
+    ("DELETE", "/api/v1/evidence/EV-9", Some(Role::Commander)),
+    ("GET", "/api/v1/evidence/EV-9/content", Some(Role::Viewer)),
+    (
+        "POST",
+        "/api/v1/evidence/EV-9/transfers",
+        Some(Role::Responder),
+    ),
+    (
+        "PUT",
+        "/api/v1/evidence/EV-9/legal-hold",
+        Some(Role::Commander),
+    ),
+    (
+        "GET",
         "/api/v1/incidents/INC-1/rca/fishbone/main",
         Some(Role::Viewer),
     ),
@@ -394,6 +422,7 @@ fn the_table_covers_every_documented_api_route() {
             .replace("int_unknown", "{id}")
             .replace("fishbone/main", "{kind}/{name}")
             .replace("fmea/main", "fmea/{name}")
+            .replace("EV-9", "{ev}")
     };
     let tested: BTreeSet<String> = API
         .iter()

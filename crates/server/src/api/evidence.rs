@@ -1,0 +1,514 @@
+//! The evidence vault: artifacts uploaded to an incident (multipart, streamed
+//! into the content-addressed blob store), their chain of custody, and signed
+//! bundles streamed as tar archives that `firebreak evidence verify` checks
+//! offline.
+
+use crate::api::incidents::incident_number;
+use crate::auth::{Commander, Responder, Viewer};
+use crate::error::{ApiError, ApiJson, Problem};
+use crate::state::{AppState, now};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use firebreak_core::bundle::{
+    BundledArtifact, FORMAT, MANIFEST_PATH, Manifest, SIGNATURE_DOMAIN, SIGNATURE_PATH, Signer,
+    artifact_path,
+};
+use firebreak_core::evidence::{CustodyAction, Evidence, NewEvidence, evidence_stream};
+use firebreak_core::timeline::Event;
+use firebreak_store::BlobWriter;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use tokio::sync::mpsc;
+use utoipa::ToSchema;
+
+/// Uploads have no size limit of their own; the disk is the limit.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/incidents/{id}/evidence", post(upload).get(list))
+        .layer(DefaultBodyLimit::disable())
+}
+
+/// An item with its custody log (the events of its own chain).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceView {
+    #[serde(flatten)]
+    pub evidence: Evidence,
+    pub custody: Vec<Event>,
+}
+
+/// The multipart form of an upload.
+#[derive(ToSchema)]
+pub struct UploadForm {
+    /// What this is and why it was collected.
+    pub description: String,
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/evidence", tag = "evidence",
+    params(("id" = String, Path, description = "INC-<n>")),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = Evidence), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn upload(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    mut form: Multipart,
+) -> Result<(StatusCode, ApiJson<Evidence>), ApiError> {
+    let number = incident_number(&id)?;
+    let mut description = None;
+    let mut content: Option<(BlobWriter, String, String)> = None;
+    while let Some(mut field) = form
+        .next_field()
+        .await
+        .map_err(|e| ApiError::bad_request(None, format!("the multipart body is malformed: {e}")))?
+    {
+        match field.name() {
+            Some("description") => {
+                let text = field.text().await.map_err(|e| {
+                    ApiError::bad_request(Some("description"), format!("cannot be read: {e}"))
+                })?;
+                description = Some(text);
+            }
+            Some("file") => {
+                if content.is_some() {
+                    return Err(ApiError::invalid("file", "send one file per upload"));
+                }
+                let filename = field
+                    .file_name()
+                    .map(str::to_string)
+                    .ok_or_else(|| ApiError::invalid("file", "the part has no file name"))?;
+                let media_type = field
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_string();
+                let mut writer = state.blobs.writer()?;
+                while let Some(chunk) = field.chunk().await.map_err(|e| {
+                    ApiError::bad_request(Some("file"), format!("the upload broke off: {e}"))
+                })? {
+                    writer
+                        .write_all(&chunk)
+                        .map_err(|e| ApiError::Internal(format!("cannot write the upload: {e}")))?;
+                }
+                content = Some((writer, filename, media_type));
+            }
+            Some(other) => {
+                return Err(ApiError::invalid(
+                    other,
+                    "unknown part; send `file` and `description`",
+                ));
+            }
+            None => return Err(ApiError::invalid("body", "a part has no name")),
+        }
+    }
+    let (writer, filename, media_type) =
+        content.ok_or_else(|| ApiError::invalid("file", "is required"))?;
+    let description = description.ok_or_else(|| ApiError::invalid("description", "is required"))?;
+    // Durable before it is acknowledged: fsync and rename happen off the workers.
+    let stored = tokio::task::spawn_blocking(move || writer.finish())
+        .await
+        .map_err(|e| ApiError::Internal(format!("storing the upload failed: {e}")))??;
+    let actor = caller.name().to_string();
+    let item = state
+        .run(move |store| {
+            let new = NewEvidence {
+                sha256: stored.sha256,
+                size: stored.size,
+                filename,
+                media_type,
+                description,
+            };
+            store.add_evidence(number, new, &actor, now())
+        })
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(item)))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/evidence", tag = "evidence",
+    params(("id" = String, Path, description = "INC-<n>")),
+    responses((status = 200, body = Vec<Evidence>), (status = 404, body = Problem)))]
+pub async fn list(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<ApiJson<Vec<Evidence>>, ApiError> {
+    let number = incident_number(&id)?;
+    Ok(ApiJson(
+        state
+            .run(move |store| store.incident_evidence(number))
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/evidence/{ev}", tag = "evidence",
+    params(("ev" = String, Path, description = "EV-<n>")),
+    responses((status = 200, body = EvidenceView), (status = 404, body = Problem)))]
+pub async fn show(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    Path(ev): Path<String>,
+) -> Result<ApiJson<EvidenceView>, ApiError> {
+    let view = state
+        .run(move |store| {
+            let evidence = store.evidence(&ev)?;
+            let custody = store.events(&evidence_stream(&evidence.id))?;
+            Ok(EvidenceView { evidence, custody })
+        })
+        .await?;
+    Ok(ApiJson(view))
+}
+
+#[utoipa::path(get, path = "/api/v1/evidence/{ev}/content", tag = "evidence",
+    params(("ev" = String, Path, description = "EV-<n>")),
+    responses((status = 200, description = "The content, streamed; the access is a custody event", content_type = "application/octet-stream"),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn content(
+    Viewer(caller): Viewer,
+    State(state): State<AppState>,
+    Path(ev): Path<String>,
+) -> Result<Response, ApiError> {
+    let actor = caller.name().to_string();
+    let item = state
+        .run(move |store| store.evidence_custody(&ev, CustodyAction::Viewed, &actor, now()))
+        .await?;
+    if item.disposed_at.is_some() {
+        return Err(ApiError::Conflict {
+            message: format!("{} was disposed of; its content is gone", item.id),
+            allowed: Vec::new(),
+        });
+    }
+    let (file, size) = state.blobs.open_blob(&item.sha256)?;
+    let (sender, body) = byte_channel();
+    tokio::task::spawn_blocking(move || stream_file(file, &sender));
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&item.media_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(disposition) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}\"",
+        item.filename.replace('"', "")
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    headers.insert(
+        header::ETAG,
+        HeaderValue::from_str(&format!("\"sha256:{}\"", item.sha256))
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    pub recipient: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/evidence/{ev}/transfers", tag = "evidence", request_body = TransferRequest,
+    params(("ev" = String, Path, description = "EV-<n>")),
+    responses((status = 200, body = Evidence), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn transfer(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(ev): Path<String>,
+    ApiJson(request): ApiJson<TransferRequest>,
+) -> Result<ApiJson<Evidence>, ApiError> {
+    let step = CustodyAction::Transferred {
+        recipient: request.recipient,
+        note: request.note,
+    };
+    custody(&state, caller.name(), ev, step).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegalHoldRequest {
+    /// Whether the item is to be under legal hold.
+    pub on: bool,
+    pub reason: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/evidence/{ev}/legal-hold", tag = "evidence", request_body = LegalHoldRequest,
+    params(("ev" = String, Path, description = "EV-<n>")),
+    responses((status = 200, body = Evidence), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn legal_hold(
+    Commander(caller): Commander,
+    State(state): State<AppState>,
+    Path(ev): Path<String>,
+    ApiJson(request): ApiJson<LegalHoldRequest>,
+) -> Result<ApiJson<Evidence>, ApiError> {
+    let step = if request.on {
+        CustodyAction::LegalHoldOn {
+            reason: request.reason,
+        }
+    } else {
+        CustodyAction::LegalHoldOff {
+            reason: request.reason,
+        }
+    };
+    custody(&state, caller.name(), ev, step).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisposeRequest {
+    pub reason: String,
+}
+
+#[utoipa::path(delete, path = "/api/v1/evidence/{ev}", tag = "evidence", request_body = DisposeRequest,
+    params(("ev" = String, Path, description = "EV-<n>")),
+    responses((status = 200, body = Evidence, description = "Disposed of: the content is removed once nothing else holds it; the record and custody log stay"),
+        (status = 404, body = Problem), (status = 409, body = Problem, description = "Under legal hold")))]
+pub async fn dispose(
+    Commander(caller): Commander,
+    State(state): State<AppState>,
+    Path(ev): Path<String>,
+    ApiJson(request): ApiJson<DisposeRequest>,
+) -> Result<ApiJson<Evidence>, ApiError> {
+    let step = CustodyAction::Disposed {
+        reason: request.reason,
+    };
+    let ApiJson(item) = custody(&state, caller.name(), ev, step).await?;
+    let sha256 = item.sha256.clone();
+    if !state
+        .run(move |store| store.content_in_use(&sha256))
+        .await?
+    {
+        state.blobs.remove(&item.sha256)?;
+    }
+    Ok(ApiJson(item))
+}
+
+async fn custody(
+    state: &AppState,
+    actor: &str,
+    ev: String,
+    step: CustodyAction,
+) -> Result<ApiJson<Evidence>, ApiError> {
+    let actor = actor.to_string();
+    Ok(ApiJson(
+        state
+            .run(move |store| store.evidence_custody(&ev, step, &actor, now()))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BundleRequest {
+    /// Why the bundle is made, e.g. "response to the regulator's inquiry";
+    /// recorded as each item's export.
+    pub purpose: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/evidence/bundle", tag = "evidence", request_body = BundleRequest,
+    params(("id" = String, Path, description = "INC-<n>")),
+    responses((status = 200, description = "A tar archive: manifest.json, manifest.json.sig (ed25519, hex) and artifacts/…, streamed", content_type = "application/x-tar"),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn bundle(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<BundleRequest>,
+) -> Result<Response, ApiError> {
+    let number = incident_number(&id)?;
+    if request.purpose.trim().is_empty() {
+        return Err(ApiError::invalid("purpose", "say what the bundle is for"));
+    }
+    let actor = caller.name().to_string();
+    let purpose = request.purpose.trim().to_string();
+    let (exported_actor, exported_purpose) = (actor.clone(), purpose.clone());
+    state
+        .run(move |store| {
+            for item in store.incident_evidence(number)? {
+                if item.disposed_at.is_none() {
+                    let step = CustodyAction::Exported {
+                        purpose: exported_purpose.clone(),
+                    };
+                    store.evidence_custody(&item.id, step, &exported_actor, now())?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    // The newest events are vouched for by a checkpoint inside the bundle.
+    state
+        .checkpoint(format!("evidence bundle INC-{number}"), true)
+        .await?;
+    let manifest = state
+        .run(move |store| {
+            let incident = store.get_incident(number)?;
+            let timeline = store.events(&incident.public_id())?;
+            let mut artifacts = Vec::new();
+            let mut custody = BTreeMap::new();
+            for item in store.incident_evidence(number)? {
+                custody.insert(item.id.clone(), store.events(&evidence_stream(&item.id))?);
+                if item.disposed_at.is_none() {
+                    artifacts.push(BundledArtifact {
+                        path: artifact_path(&item),
+                        evidence: item,
+                    });
+                }
+            }
+            let checkpoint = store.checkpoints()?.pop();
+            Ok((incident, timeline, artifacts, custody, checkpoint))
+        })
+        .await?;
+    let (incident, timeline, artifacts, custody, checkpoint) = manifest;
+    let manifest = Manifest {
+        format: FORMAT.to_string(),
+        created_at: now(),
+        created_by: actor,
+        purpose,
+        signer: Signer {
+            public_key: state.signer.public_key_hex(),
+            fingerprint: state.signer.fingerprint(),
+        },
+        incident,
+        artifacts,
+        timeline,
+        custody,
+        checkpoint,
+    };
+    let manifest_bytes = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| ApiError::Internal(format!("the manifest does not serialize: {e}")))?;
+    let signature = state
+        .signer
+        .sign_detached(SIGNATURE_DOMAIN, &manifest_bytes);
+    let mut sources = Vec::new();
+    for artifact in &manifest.artifacts {
+        let (file, size) = state.blobs.open_blob(&artifact.evidence.sha256)?;
+        sources.push((artifact.path.clone(), file, size));
+    }
+    let (sender, body) = byte_channel();
+    tokio::task::spawn_blocking(move || {
+        write_bundle(&sender, &manifest_bytes, &signature, sources)
+    });
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-tar"),
+    );
+    if let Ok(disposition) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"INC-{number}-evidence.tar\""
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    Ok(response)
+}
+
+type Chunk = Result<Bytes, std::io::Error>;
+
+/// A response body fed from a blocking task, a few chunks at a time, so a
+/// file of several GiB streams with bounded memory.
+fn byte_channel() -> (mpsc::Sender<Chunk>, Body) {
+    let (sender, receiver) = mpsc::channel::<Chunk>(8);
+    (
+        sender,
+        Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver)),
+    )
+}
+
+const CHUNK: usize = 256 * 1024;
+
+/// Sends `reader` in chunks; the bytes sent, or None when the client went
+/// away or reading failed (the error then ends the body).
+fn send_all(sender: &mpsc::Sender<Chunk>, reader: &mut impl Read) -> Option<u64> {
+    let mut sent = 0;
+    loop {
+        let mut buffer = vec![0u8; CHUNK];
+        match reader.read(&mut buffer) {
+            Ok(0) => return Some(sent),
+            Ok(n) => {
+                buffer.truncate(n);
+                sender.blocking_send(Ok(Bytes::from(buffer))).ok()?;
+                sent += n as u64;
+            }
+            Err(error) => {
+                let _ = sender.blocking_send(Err(error));
+                return None;
+            }
+        }
+    }
+}
+
+fn stream_file(mut file: std::fs::File, sender: &mpsc::Sender<Chunk>) {
+    send_all(sender, &mut file);
+}
+
+/// Writes the archive: manifest, signature, then each artifact, as ustar
+/// members with their headers built here so content streams straight from
+/// the blob store.
+fn write_bundle(
+    sender: &mpsc::Sender<Chunk>,
+    manifest: &[u8],
+    signature: &str,
+    sources: Vec<(String, std::fs::File, u64)>,
+) {
+    let small = [
+        (MANIFEST_PATH, manifest),
+        (SIGNATURE_PATH, signature.as_bytes()),
+    ];
+    for (path, bytes) in small {
+        if !send_member(sender, path, bytes.len() as u64, &mut &bytes[..]) {
+            return;
+        }
+    }
+    for (path, mut file, size) in sources {
+        if !send_member(sender, &path, size, &mut file) {
+            return;
+        }
+    }
+    // Two zero blocks end a tar archive.
+    let _ = sender.blocking_send(Ok(Bytes::from(vec![0u8; 1024])));
+}
+
+fn send_member(
+    sender: &mpsc::Sender<Chunk>,
+    path: &str,
+    size: u64,
+    reader: &mut impl Read,
+) -> bool {
+    let mut header = tar::Header::new_gnu();
+    if let Err(error) = header.set_path(path) {
+        let _ = sender.blocking_send(Err(error));
+        return false;
+    }
+    header.set_size(size);
+    header.set_mode(0o444);
+    header.set_mtime(0);
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_cksum();
+    if sender
+        .blocking_send(Ok(Bytes::copy_from_slice(header.as_bytes())))
+        .is_err()
+    {
+        return false;
+    }
+    match send_all(sender, &mut reader.take(size)) {
+        Some(sent) if sent == size => {}
+        Some(sent) => {
+            let short = format!("{path}: the stored content has {sent} bytes, expected {size}");
+            let _ = sender.blocking_send(Err(std::io::Error::other(short)));
+            return false;
+        }
+        None => return false,
+    }
+    let padding = (512 - (size % 512) as usize) % 512;
+    padding == 0
+        || sender
+            .blocking_send(Ok(Bytes::from(vec![0u8; padding])))
+            .is_ok()
+}

@@ -1,0 +1,224 @@
+//! The content-addressed blob store (D1): evidence artifacts and uploaded
+//! prediction logs, stored under the data directory by their SHA-256.
+//!
+//! Content is streamed through a [`BlobWriter`] into a temporary file while it
+//! is hashed, fsynced, and only then renamed to `sha256/<ab>/<hex>`; so a blob
+//! at its address is always complete, a crash leaves at most a stray temporary
+//! file (swept on open), and a file of several GiB never sits in memory.
+
+use crate::{StoreError, StoreResult};
+use sha2::{Digest, Sha256};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The address and size of stored content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobRef {
+    pub sha256: String,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+impl BlobStore {
+    /// Opens (creating) the store at `root`, e.g. `<data-dir>/blobs`, and
+    /// removes temporary files a crash left behind.
+    pub fn open(root: &Path) -> StoreResult<BlobStore> {
+        let store = BlobStore {
+            root: root.to_path_buf(),
+        };
+        fs::create_dir_all(store.root.join("sha256")).map_err(|e| io_error(&store.root, e))?;
+        let tmp = store.tmp_dir();
+        fs::create_dir_all(&tmp).map_err(|e| io_error(&tmp, e))?;
+        for entry in fs::read_dir(&tmp).map_err(|e| io_error(&tmp, e))? {
+            let path = entry.map_err(|e| io_error(&tmp, e))?.path();
+            fs::remove_file(&path).map_err(|e| io_error(&path, e))?;
+        }
+        Ok(store)
+    }
+
+    /// A writer for new content; nothing is stored until [`BlobWriter::finish`].
+    pub fn writer(&self) -> StoreResult<BlobWriter> {
+        let mut random = [0u8; 16];
+        getrandom::getrandom(&mut random).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let name: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let path = self.tmp_dir().join(name);
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| io_error(&path, e))?;
+        Ok(BlobWriter {
+            file: Some(file),
+            path,
+            hasher: Sha256::new(),
+            size: 0,
+            store: self.clone(),
+        })
+    }
+
+    /// Streams `reader` into the store.
+    pub fn put(&self, reader: &mut impl Read) -> StoreResult<BlobRef> {
+        let mut writer = self.writer()?;
+        io::copy(reader, &mut writer).map_err(|e| io_error(&writer.path, e))?;
+        writer.finish()
+    }
+
+    /// The file holding `sha256`, and its size.
+    pub fn open_blob(&self, sha256: &str) -> StoreResult<(File, u64)> {
+        let path = self.path(sha256)?;
+        let file = File::open(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => StoreError::NotFound(format!("content {sha256}")),
+            _ => io_error(&path, e),
+        })?;
+        let size = file.metadata().map_err(|e| io_error(&path, e))?.len();
+        Ok((file, size))
+    }
+
+    pub fn contains(&self, sha256: &str) -> bool {
+        self.path(sha256).is_ok_and(|path| path.is_file())
+    }
+
+    /// Removes content; a missing blob is not an error.
+    pub fn remove(&self, sha256: &str) -> StoreResult<()> {
+        let path = self.path(sha256)?;
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_error(&path, e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Where `sha256` lives; refuses anything that is not a SHA-256 in hex,
+    /// so an address can never name a path outside the store.
+    pub fn path(&self, sha256: &str) -> StoreResult<PathBuf> {
+        if !firebreak_core::evidence::is_sha256_hex(sha256) {
+            return Err(StoreError::NotFound(format!(
+                "content `{sha256}` (addresses are 64 lowercase hex digits)"
+            )));
+        }
+        Ok(self.root.join("sha256").join(&sha256[..2]).join(sha256))
+    }
+
+    fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+}
+
+/// Content on its way into the store, hashed as it is written.
+pub struct BlobWriter {
+    file: Option<File>,
+    path: PathBuf,
+    hasher: Sha256,
+    size: u64,
+    store: BlobStore,
+}
+
+impl BlobWriter {
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Makes the content durable and moves it to its address. Content that is
+    /// already stored is kept as it is and the copy dropped.
+    pub fn finish(mut self) -> StoreResult<BlobRef> {
+        let file = self.file.take().expect("a writer is finished once");
+        file.sync_all().map_err(|e| io_error(&self.path, e))?;
+        drop(file);
+        let sha256: String = self
+            .hasher
+            .finalize_reset()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let target = self.store.path(&sha256)?;
+        if target.is_file() {
+            fs::remove_file(&self.path).map_err(|e| io_error(&self.path, e))?;
+        } else {
+            let dir = target.parent().expect("blob paths have a parent");
+            fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+            fs::rename(&self.path, &target).map_err(|e| io_error(&target, e))?;
+            let mut permissions = fs::metadata(&target)
+                .map_err(|e| io_error(&target, e))?
+                .permissions();
+            permissions.set_readonly(true);
+            fs::set_permissions(&target, permissions).map_err(|e| io_error(&target, e))?;
+            // The rename is durable only once the directory entry is.
+            File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| io_error(dir, e))?;
+        }
+        Ok(BlobRef {
+            sha256,
+            size: self.size,
+        })
+    }
+}
+
+impl Write for BlobWriter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let file = self.file.as_mut().expect("writes happen before finish");
+        let written = file.write(bytes)?;
+        self.hasher.update(&bytes[..written]);
+        self.size += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.as_mut().map_or(Ok(()), File::flush)
+    }
+}
+
+impl Drop for BlobWriter {
+    /// An abandoned upload leaves nothing behind.
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+fn io_error(path: &Path, error: io::Error) -> StoreError {
+    StoreError::Backend(format!("{}: {error}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_is_stored_once_under_its_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path()).unwrap();
+        let first = store.put(&mut &b"abc"[..]).unwrap();
+        assert_eq!(
+            first.sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(first.size, 3);
+        assert_eq!(store.put(&mut &b"abc"[..]).unwrap(), first);
+        let (mut file, size) = store.open_blob(&first.sha256).unwrap();
+        let mut text = String::new();
+        file.read_to_string(&mut text).unwrap();
+        assert_eq!((text.as_str(), size), ("abc", 3));
+        assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn abandoned_writes_leave_nothing_and_bad_addresses_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path()).unwrap();
+        let mut writer = store.writer().unwrap();
+        writer.write_all(b"partial").unwrap();
+        drop(writer);
+        assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+        assert!(matches!(
+            store.open_blob("../../etc/passwd"),
+            Err(StoreError::NotFound(_))
+        ));
+        assert!(!store.contains(&"0".repeat(64)));
+    }
+}

@@ -1,0 +1,128 @@
+//! The evidence vault's records. Collection and every custody step are
+//! committed with their events on the item's own chain and on the incident's.
+
+use super::{ORG, append_events, from_json, load_incident, to_json};
+use crate::{StoreError, StoreResult};
+use firebreak_core::Timestamp;
+use firebreak_core::evidence::{self, CustodyAction, Evidence, NewEvidence, evidence_stream};
+use firebreak_core::timeline::state_hash;
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub(super) fn add(
+    transaction: &Connection,
+    incident_number: u64,
+    new: NewEvidence,
+    actor: &str,
+    now: Timestamp,
+) -> StoreResult<Evidence> {
+    let incident = load_incident(transaction, incident_number)?;
+    let number: u64 = transaction.query_row(
+        "SELECT COALESCE(MAX(number), 0) + 1 FROM evidence WHERE org_id = ?1",
+        [ORG],
+        |r| r.get(0),
+    )?;
+    let id = format!("EV-{number}");
+    let (item, own, announced) = evidence::collect(&id, &incident.public_id(), new, actor, now)?;
+    transaction.execute(
+        "INSERT INTO evidence (org_id, number, incident, sha256, record) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![ORG, number, incident_number, item.sha256, to_json(&item)],
+    )?;
+    append_events(
+        transaction,
+        &evidence_stream(&id),
+        vec![own],
+        &state_hash(&item),
+        now,
+    )?;
+    append_events(
+        transaction,
+        &incident.public_id(),
+        vec![announced],
+        &state_hash(&incident),
+        now,
+    )?;
+    Ok(item)
+}
+
+pub(super) fn custody(
+    transaction: &Connection,
+    id: &str,
+    action: CustodyAction,
+    actor: &str,
+    now: Timestamp,
+) -> StoreResult<Evidence> {
+    let current = get(transaction, id)?;
+    let (next, own, announced) = evidence::custody(&current, action, actor, now)?;
+    transaction.execute(
+        "UPDATE evidence SET record = ?3 WHERE org_id = ?1 AND number = ?2",
+        params![ORG, number_of(id)?, to_json(&next)],
+    )?;
+    let incident = load_incident(transaction, incident_number(&next)?)?;
+    append_events(
+        transaction,
+        &evidence_stream(id),
+        vec![own],
+        &state_hash(&next),
+        now,
+    )?;
+    append_events(
+        transaction,
+        &incident.public_id(),
+        vec![announced],
+        &state_hash(&incident),
+        now,
+    )?;
+    Ok(next)
+}
+
+pub(super) fn get(connection: &Connection, id: &str) -> StoreResult<Evidence> {
+    let text: Option<String> = connection
+        .query_row(
+            "SELECT record FROM evidence WHERE org_id = ?1 AND number = ?2",
+            params![ORG, number_of(id)?],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match text {
+        Some(text) => from_json(&text, "evidence"),
+        None => Err(StoreError::NotFound(format!("evidence {id}"))),
+    }
+}
+
+pub(super) fn list(connection: &Connection, incident_number: u64) -> StoreResult<Vec<Evidence>> {
+    load_incident(connection, incident_number)?;
+    let mut statement = connection.prepare(
+        "SELECT record FROM evidence WHERE org_id = ?1 AND incident = ?2 ORDER BY number",
+    )?;
+    let rows = statement.query_map(params![ORG, incident_number], |r| r.get::<_, String>(0))?;
+    rows.map(|text| from_json(&text?, "evidence")).collect()
+}
+
+/// Whether any item not yet disposed of still holds this content.
+pub(super) fn content_in_use(connection: &Connection, sha256: &str) -> StoreResult<bool> {
+    let mut statement =
+        connection.prepare("SELECT record FROM evidence WHERE org_id = ?1 AND sha256 = ?2")?;
+    let rows = statement.query_map(params![ORG, sha256], |r| r.get::<_, String>(0))?;
+    for text in rows {
+        let item: Evidence = from_json(&text?, "evidence")?;
+        if item.disposed_at.is_none() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn number_of(id: &str) -> StoreResult<u64> {
+    id.strip_prefix("EV-")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| StoreError::NotFound(format!("evidence `{id}` (ids look like EV-12)")))
+}
+
+fn incident_number(item: &Evidence) -> StoreResult<u64> {
+    firebreak_core::incident::parse_public_id(&item.incident).map_err(|_| {
+        StoreError::Corrupt(format!(
+            "evidence {} names incident {}",
+            item.id, item.incident
+        ))
+    })
+}
