@@ -150,10 +150,7 @@ pub fn drift_log(
                 .collect()
         }
     };
-    let any_csv = split.paths().iter().any(|path| {
-        path.extension()
-            .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"))
-    });
+    let any_csv = split.paths().iter().any(|path| crate::load::is_csv(path));
     // CSV cannot be projected cheaply: parse it once. Parquet: a few columns per pass.
     let groups: Vec<&[String]> = if any_csv || columns.is_empty() {
         vec![&columns[..]]

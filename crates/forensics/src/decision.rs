@@ -37,10 +37,7 @@ pub fn find_decision(
     id_column: &str,
     decision_id: &str,
 ) -> Result<Option<DecisionRecord>, ForensicsError> {
-    let is_csv = path
-        .extension()
-        .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"));
-    if is_csv {
+    if crate::load::is_csv(path) {
         let table = crate::read_log(path, &ReadOptions::default())?;
         return Ok(
             find_in(&table, id_column, decision_id).map(|row| DecisionRecord {

@@ -139,7 +139,22 @@ pub struct ReadOptions {
     pub window: Option<(String, TimeWindow)>,
 }
 
-/// Reads a `.parquet` or `.csv` log, by extension.
+/// Whether a log is CSV rather than Parquet: by its extension, and for a
+/// file without one (content in the blob store) by Parquet's `PAR1` magic.
+pub fn is_csv(path: &Path) -> bool {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(extension) if extension.eq_ignore_ascii_case("csv") => true,
+        Some(extension) if extension.eq_ignore_ascii_case("parquet") => false,
+        _ => {
+            let mut magic = [0u8; 4];
+            let read = File::open(path)
+                .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut magic));
+            read.is_ok() && &magic != b"PAR1"
+        }
+    }
+}
+
+/// Reads a Parquet or CSV log (see [`is_csv`]).
 pub fn read_log(path: &Path, options: &ReadOptions) -> Result<Table, ForensicsError> {
     let windows: Vec<TimeWindow> = options.window.iter().map(|(_, window)| *window).collect();
     let timestamp = options.window.as_ref().map(|(column, _)| column.as_str());
@@ -155,10 +170,7 @@ pub fn read_schema(path: &Path) -> Result<Arc<Schema>, ForensicsError> {
         path: path.to_path_buf(),
         source,
     })?;
-    if path
-        .extension()
-        .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"))
-    {
+    if is_csv(path) {
         let (schema, _) = arrow_csv::reader::Format::default()
             .with_header(true)
             .infer_schema(&mut file, Some(CSV_INFERENCE_ROWS))
@@ -190,9 +202,7 @@ fn read_windows(
     timestamp_column: Option<&str>,
     windows: &[TimeWindow],
 ) -> Result<Vec<Table>, ForensicsError> {
-    let is_csv = path
-        .extension()
-        .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"));
+    let is_csv = is_csv(path);
     let file = File::open(path).map_err(|source| ForensicsError::Open {
         path: path.to_path_buf(),
         source,

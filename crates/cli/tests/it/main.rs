@@ -7,6 +7,7 @@ mod browser;
 mod containment;
 mod durability;
 mod evidence;
+mod findings;
 mod rca_artifacts;
 mod support;
 mod tamper;

@@ -3,6 +3,7 @@
 
 pub mod control;
 pub mod evidence;
+pub mod findings;
 pub mod incidents;
 pub mod ingest;
 pub mod integrity;
@@ -35,6 +36,7 @@ use utoipa::{Modify, OpenApi};
         rca::list, rca::put, rca::show, rca::svg, rca::put_fmea, rca::show_fmea,
         evidence::upload, evidence::list, evidence::show, evidence::content, evidence::transfer,
         evidence::legal_hold, evidence::dispose, evidence::bundle,
+        findings::run, findings::show,
         openapi_document,
     ),
     components(schemas(Problem)),
@@ -173,4 +175,6 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/evidence/{ev}/legal-hold",
             put(evidence::legal_hold),
         )
+        .route("/api/v1/incidents/{id}/findings", post(findings::run))
+        .route("/api/v1/incidents/{id}/findings/{seq}", get(findings::show))
 }

@@ -101,6 +101,16 @@ const API: &[(&str, &str, Option<Role>)] = &[
         Some(Role::Responder),
     ),
     ("GET", "/api/v1/evidence/EV-9", Some(Role::Viewer)),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/findings",
+        Some(Role::Responder),
+    ),
+    (
+        "GET",
+        "/api/v1/incidents/INC-1/findings/1",
+        Some(Role::Viewer),
+    ),
     ("DELETE", "/api/v1/evidence/EV-9", Some(Role::Commander)),
     ("GET", "/api/v1/evidence/EV-9/content", Some(Role::Viewer)),
     (
@@ -423,6 +433,7 @@ fn the_table_covers_every_documented_api_route() {
             .replace("fishbone/main", "{kind}/{name}")
             .replace("fmea/main", "fmea/{name}")
             .replace("EV-9", "{ev}")
+            .replace("findings/1", "findings/{seq}")
     };
     let tested: BTreeSet<String> = API
         .iter()

@@ -1,0 +1,535 @@
+//! One analysis described as data, and run: what `firebreak analyze` takes
+//! as flags and the API takes as JSON. Inputs are named by strings that the
+//! caller resolves to files (a path on the command line, an evidence id on
+//! the server), so both run the same code and get the same numbers.
+
+use crate::analyze::{LogSplit, drift_log};
+use crate::cohort::Cohort;
+use crate::decision::{DecisionRecord, find_decision};
+use crate::drift::{DriftOptions, DriftReport, Preset};
+use crate::error::ForensicsError;
+use crate::fairness::{FairnessOptions, FairnessReport, fairness};
+use crate::load::{ReadOptions, TimeWindow, read_log, read_split};
+use crate::nannyml::{NannyMlOptions, NannyMlReport, nannyml_drift};
+use crate::profile::{ProfileReport, profile};
+use crate::table::Table;
+use crate::timeseries::{Granularity, TimeseriesOptions, TimeseriesReport, timeseries};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "analysis", rename_all = "snake_case")]
+pub enum AnalysisRequest {
+    Drift(DriftRequest),
+    Fairness(FairnessRequest),
+    Profile(ProfileRequest),
+    Timeseries(TimeseriesRequest),
+    Decision(DecisionRequest),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftPreset {
+    #[default]
+    Evidently,
+    Nannyml,
+}
+
+/// Reference and current: two inputs, or one log split by time windows or
+/// by two cohorts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftRequest {
+    #[serde(default)]
+    pub log: Option<String>,
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub current: Option<String>,
+    /// `A..B`, dates or RFC 3339, a side may be empty.
+    #[serde(default)]
+    pub reference_window: Option<String>,
+    #[serde(default)]
+    pub current_window: Option<String>,
+    #[serde(default = "default_timestamp")]
+    pub timestamp: String,
+    #[serde(default)]
+    pub reference_where: Option<String>,
+    #[serde(default)]
+    pub current_where: Option<String>,
+    #[serde(default)]
+    pub preset: DriftPreset,
+    #[serde(default)]
+    pub columns: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// The cohort kept on both sides (D20).
+    #[serde(default, rename = "where")]
+    pub cohort: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FairnessRequest {
+    pub log: String,
+    /// One protected attribute, or two for their intersection.
+    pub group: Vec<String>,
+    pub label: String,
+    pub prediction: String,
+    #[serde(default)]
+    pub score: Option<String>,
+    #[serde(default)]
+    pub reference_group: Option<String>,
+    #[serde(default, rename = "where")]
+    pub cohort: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileRequest {
+    pub log: String,
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(default, rename = "where")]
+    pub cohort: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeseriesRequest {
+    pub log: String,
+    #[serde(default = "default_timestamp")]
+    pub timestamp: String,
+    #[serde(default = "default_bucket")]
+    pub bucket: Granularity,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub prediction: Option<String>,
+    #[serde(default)]
+    pub score: Option<String>,
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default, rename = "where")]
+    pub cohort: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    pub log: String,
+    pub id_column: String,
+    pub decision_id: String,
+}
+
+fn default_timestamp() -> String {
+    "timestamp".to_string()
+}
+
+fn default_bucket() -> Granularity {
+    Granularity::Day
+}
+
+/// What an analysis produced, typed for rendering and serialisable as the
+/// documented JSON (`SCHEMA.md`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum AnalysisResult {
+    Drift(DriftReport),
+    NannyMl(NannyMlReport),
+    Fairness(FairnessReport),
+    Profile(ProfileReport),
+    Timeseries(TimeseriesReport),
+    Decision(DecisionRecord),
+}
+
+impl AnalysisRequest {
+    pub fn name(&self) -> &'static str {
+        match self {
+            AnalysisRequest::Drift(_) => "drift",
+            AnalysisRequest::Fairness(_) => "fairness",
+            AnalysisRequest::Profile(_) => "profile",
+            AnalysisRequest::Timeseries(_) => "timeseries",
+            AnalysisRequest::Decision(_) => "decision",
+        }
+    }
+
+    /// The inputs the request names, in order, each once.
+    pub fn inputs(&self) -> Vec<&str> {
+        let named: Vec<Option<&String>> = match self {
+            AnalysisRequest::Drift(r) => {
+                vec![r.log.as_ref(), r.reference.as_ref(), r.current.as_ref()]
+            }
+            AnalysisRequest::Fairness(r) => vec![Some(&r.log)],
+            AnalysisRequest::Profile(r) => vec![Some(&r.log), r.reference.as_ref()],
+            AnalysisRequest::Timeseries(r) => vec![Some(&r.log)],
+            AnalysisRequest::Decision(r) => vec![Some(&r.log)],
+        };
+        let mut inputs: Vec<&str> = Vec::new();
+        for name in named.into_iter().flatten() {
+            if !inputs.contains(&name.as_str()) {
+                inputs.push(name);
+            }
+        }
+        inputs
+    }
+}
+
+/// Runs `request`, with `resolve` turning each named input into a file.
+/// A decision that is not in the log is `Ok(None)`.
+pub fn run(
+    request: &AnalysisRequest,
+    resolve: &dyn Fn(&str) -> Result<PathBuf, ForensicsError>,
+) -> Result<Option<AnalysisResult>, ForensicsError> {
+    Ok(Some(match request {
+        AnalysisRequest::Drift(r) => run_drift(r, resolve)?,
+        AnalysisRequest::Fairness(r) => {
+            let log = resolve(&r.log)?;
+            AnalysisResult::Fairness(run_fairness(r, &log)?)
+        }
+        AnalysisRequest::Profile(r) => {
+            let cohort = parse_cohort(r.cohort.as_deref())?;
+            let read = |path: &Path| -> Result<Table, ForensicsError> {
+                let table = read_log(path, &ReadOptions::default())?;
+                let table = match &cohort {
+                    Some(cohort) => cohort.select(&table)?,
+                    None => table,
+                };
+                refuse_empty_cohort(&table, r.cohort.as_deref())?;
+                Ok(table)
+            };
+            let current = read(&resolve(&r.log)?)?;
+            let reference = match &r.reference {
+                Some(name) => Some(read(&resolve(name)?)?),
+                None => None,
+            };
+            AnalysisResult::Profile(profile(&current, reference.as_ref()))
+        }
+        AnalysisRequest::Timeseries(r) => {
+            let log = resolve(&r.log)?;
+            AnalysisResult::Timeseries(run_timeseries(r, &log)?)
+        }
+        AnalysisRequest::Decision(r) => {
+            let log = resolve(&r.log)?;
+            match find_decision(&log, &r.id_column, &r.decision_id)? {
+                Some(record) => AnalysisResult::Decision(record),
+                None => return Ok(None),
+            }
+        }
+    }))
+}
+
+/// The split a drift request describes.
+pub fn drift_split(
+    r: &DriftRequest,
+    resolve: &dyn Fn(&str) -> Result<PathBuf, ForensicsError>,
+) -> Result<LogSplit, ForensicsError> {
+    let invalid = |message: &str| Err(ForensicsError::InvalidOptions(message.to_string()));
+    match (&r.log, &r.reference, &r.current) {
+        (None, Some(reference), Some(current)) => {
+            if r.reference_window.is_some() || r.reference_where.is_some() {
+                return invalid("two files are compared whole; windows and cohorts split one log");
+            }
+            Ok(LogSplit::Files {
+                reference: resolve(reference)?,
+                current: resolve(current)?,
+            })
+        }
+        (Some(log), None, None) => match (
+            &r.reference_window,
+            &r.current_window,
+            &r.reference_where,
+            &r.current_where,
+        ) {
+            (Some(reference), Some(current), None, None) => Ok(LogSplit::TimeWindows {
+                path: resolve(log)?,
+                timestamp: r.timestamp.clone(),
+                reference: TimeWindow::parse(reference)?,
+                current: TimeWindow::parse(current)?,
+            }),
+            (None, None, Some(reference), Some(current)) => Ok(LogSplit::Cohorts {
+                path: resolve(log)?,
+                reference: Cohort::parse(reference)?,
+                current: Cohort::parse(current)?,
+            }),
+            _ => invalid(
+                "one log needs both reference and current windows, or both reference and current cohorts",
+            ),
+        },
+        _ => invalid("give either a reference and a current input, or one log to split"),
+    }
+}
+
+fn run_drift(
+    r: &DriftRequest,
+    resolve: &dyn Fn(&str) -> Result<PathBuf, ForensicsError>,
+) -> Result<AnalysisResult, ForensicsError> {
+    let split = drift_split(r, resolve)?;
+    let cohort = parse_cohort(r.cohort.as_deref())?;
+    let columns = (!r.columns.is_empty()).then(|| r.columns.clone());
+    match r.preset {
+        DriftPreset::Evidently => {
+            let options = DriftOptions {
+                preset: Preset::Evidently,
+                columns,
+                exclude: r.exclude.clone(),
+                ..DriftOptions::default()
+            };
+            Ok(AnalysisResult::Drift(drift_log(
+                &split,
+                cohort.as_ref(),
+                &options,
+            )?))
+        }
+        DriftPreset::Nannyml => {
+            let (reference, analysis) = read_sides(&split, columns.as_deref(), cohort.as_ref())?;
+            let mut exclude = r.exclude.clone();
+            if let LogSplit::TimeWindows { timestamp, .. } = &split {
+                exclude.push(timestamp.clone());
+            }
+            let options = NannyMlOptions {
+                columns,
+                exclude,
+                ..NannyMlOptions::default()
+            };
+            Ok(AnalysisResult::NannyMl(nannyml_drift(
+                &reference, &analysis, &options,
+            )?))
+        }
+    }
+}
+
+/// Both sides of a split as whole tables (NannyML chunks need every row of a column at once).
+pub fn read_sides(
+    split: &LogSplit,
+    columns: Option<&[String]>,
+    cohort: Option<&Cohort>,
+) -> Result<(Table, Table), ForensicsError> {
+    let wanted: Option<Vec<String>> = columns.map(|columns| {
+        let mut wanted = columns.to_vec();
+        let mut extra: Vec<String> = cohort.map(Cohort::columns).unwrap_or_default();
+        if let LogSplit::Cohorts {
+            reference, current, ..
+        } = split
+        {
+            extra.extend(reference.columns());
+            extra.extend(current.columns());
+        }
+        for name in extra {
+            if !wanted.contains(&name) {
+                wanted.push(name);
+            }
+        }
+        wanted
+    });
+    let read = |path: &Path| {
+        read_log(
+            path,
+            &ReadOptions {
+                columns: wanted.clone(),
+                window: None,
+            },
+        )
+    };
+    let (reference, current) = match split {
+        LogSplit::Files { reference, current } => (read(reference)?, read(current)?),
+        LogSplit::TimeWindows {
+            path,
+            timestamp,
+            reference,
+            current,
+        } => read_split(path, wanted.as_deref(), timestamp, *reference, *current)?,
+        LogSplit::Cohorts {
+            path,
+            reference,
+            current,
+        } => {
+            let table = read(path)?;
+            (reference.select(&table)?, current.select(&table)?)
+        }
+    };
+    match cohort {
+        Some(cohort) => Ok((cohort.select(&reference)?, cohort.select(&current)?)),
+        None => Ok((reference, current)),
+    }
+}
+
+fn run_fairness(r: &FairnessRequest, log: &Path) -> Result<FairnessReport, ForensicsError> {
+    if r.group.is_empty() || r.group.len() > 2 {
+        return Err(ForensicsError::InvalidOptions(
+            "group takes one protected attribute, or two for their intersection".to_string(),
+        ));
+    }
+    let cohort = parse_cohort(r.cohort.as_deref())?;
+    let mut wanted: Vec<String> = r.group.clone();
+    wanted.push(r.label.clone());
+    wanted.push(r.prediction.clone());
+    wanted.extend(r.score.iter().cloned());
+    wanted.extend(cohort.iter().flat_map(Cohort::columns));
+    let table = read_cohort(log, wanted, cohort.as_ref())?;
+    refuse_empty_cohort(&table, r.cohort.as_deref())?;
+    let options = FairnessOptions {
+        group_columns: r.group.clone(),
+        label: r.label.clone(),
+        prediction: r.prediction.clone(),
+        score: r.score.clone(),
+        reference_group: r.reference_group.clone(),
+    };
+    fairness(&table, &options)
+}
+
+fn run_timeseries(r: &TimeseriesRequest, log: &Path) -> Result<TimeseriesReport, ForensicsError> {
+    let cohort = parse_cohort(r.cohort.as_deref())?;
+    let mut wanted = vec![r.timestamp.clone()];
+    wanted.extend(
+        [&r.label, &r.prediction, &r.score, &r.group]
+            .into_iter()
+            .flatten()
+            .cloned(),
+    );
+    wanted.extend(cohort.iter().flat_map(Cohort::columns));
+    let table = read_cohort(log, wanted, cohort.as_ref())?;
+    refuse_empty_cohort(&table, r.cohort.as_deref())?;
+    let options = TimeseriesOptions {
+        timestamp: r.timestamp.clone(),
+        granularity: r.bucket,
+        label: r.label.clone(),
+        prediction: r.prediction.clone(),
+        score: r.score.clone(),
+        group: r.group.clone(),
+    };
+    timeseries(&table, &options)
+}
+
+fn parse_cohort(text: Option<&str>) -> Result<Option<Cohort>, ForensicsError> {
+    text.map(Cohort::parse).transpose()
+}
+
+/// Reads the named columns (each once) and keeps the cohort's rows.
+fn read_cohort(
+    path: &Path,
+    columns: Vec<String>,
+    cohort: Option<&Cohort>,
+) -> Result<Table, ForensicsError> {
+    let mut unique: Vec<String> = Vec::with_capacity(columns.len());
+    for name in columns {
+        if !unique.contains(&name) {
+            unique.push(name);
+        }
+    }
+    let table = read_log(
+        path,
+        &ReadOptions {
+            columns: Some(unique),
+            window: None,
+        },
+    )?;
+    match cohort {
+        Some(cohort) => cohort.select(&table),
+        None => Ok(table),
+    }
+}
+
+/// A cohort that selects nothing is almost always a typo in `where`; refuse
+/// it rather than report rates of nobody.
+fn refuse_empty_cohort(table: &Table, cohort: Option<&str>) -> Result<(), ForensicsError> {
+    match cohort {
+        Some(expression) if table.row_count == 0 => Err(ForensicsError::InvalidOptions(format!(
+            "where `{expression}` selects no rows of {}",
+            table.source
+        ))),
+        _ => Ok(()),
+    }
+}
+
+impl AnalysisResult {
+    /// One line for the timeline: what the analysis found.
+    pub fn summary(&self) -> String {
+        match self {
+            AnalysisResult::Drift(report) => format!(
+                "drift (Evidently preset): {} of {} columns drifted{}; dataset drift {}",
+                report.drifted_columns,
+                report.tested_columns,
+                drifted_names(
+                    report
+                        .columns
+                        .iter()
+                        .filter(|c| c.drift_detected)
+                        .map(|c| c.column.as_str())
+                ),
+                if report.dataset_drift { "yes" } else { "no" }
+            ),
+            AnalysisResult::NannyMl(report) => {
+                let alerted: Vec<&str> = report
+                    .columns
+                    .iter()
+                    .filter(|c| c.analysis_alerts > 0)
+                    .map(|c| c.column.as_str())
+                    .collect();
+                format!(
+                    "drift (NannyML preset): {} of {} columns alerted{}",
+                    alerted.len(),
+                    report.columns.len(),
+                    drifted_names(alerted.into_iter())
+                )
+            }
+            AnalysisResult::Fairness(report) => {
+                let failing: Vec<String> = report
+                    .disparities
+                    .iter()
+                    .filter(|d| !d.fair)
+                    .map(|d| format!("{} {}", d.group, d.metric))
+                    .collect();
+                format!(
+                    "fairness by {} over {} rows: demographic parity ratio {:.3}, equalized odds ratio {:.3}; {} Aequitas disparities outside 0.8–1.25{}",
+                    report.group_columns.join(" × "),
+                    report.rows,
+                    report.gaps.demographic_parity_ratio,
+                    report.gaps.equalized_odds_ratio,
+                    failing.len(),
+                    drifted_names(failing.iter().map(String::as_str))
+                )
+            }
+            AnalysisResult::Profile(report) => {
+                let with_nulls = report.columns.iter().filter(|c| c.missing > 0).count();
+                format!(
+                    "data quality profile of {} rows, {} columns ({} with missing values){}",
+                    report.rows,
+                    report.columns.len(),
+                    with_nulls,
+                    if report.schema_diff.as_ref().is_some_and(|d| {
+                        !(d.only_in_reference.is_empty()
+                            && d.only_in_current.is_empty()
+                            && d.type_changed.is_empty())
+                    }) {
+                        "; the schema differs from the reference"
+                    } else {
+                        ""
+                    }
+                )
+            }
+            AnalysisResult::Timeseries(report) => format!(
+                "time series over {} buckets: {} change points{}",
+                report.buckets.len(),
+                report.change_points.len(),
+                drifted_names(report.change_points.iter().map(|c| c.bucket_start.as_str()))
+            ),
+            AnalysisResult::Decision(record) => format!(
+                "decision {}: {} logged values, row {} of {}",
+                record.decision_id,
+                record.values.len(),
+                record.row,
+                record.source
+            ),
+        }
+    }
+}
+
+fn drifted_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    match names.len() {
+        0 => String::new(),
+        n if n <= 5 => format!(" ({})", names.join(", ")),
+        n => format!(" ({}, … {} more)", names[..5].join(", "), n - 5),
+    }
+}

@@ -1,0 +1,212 @@
+//! Forensic findings: an analysis run by the server on prediction logs in the
+//! evidence vault, its result kept by SHA-256 in the blob store, and a
+//! finding on the incident's timeline naming the analysis, every input's
+//! SHA-256 and the result's.
+
+use crate::api::incidents::incident_number;
+use crate::auth::{Responder, Viewer};
+use crate::error::{ApiError, ApiJson, Problem};
+use crate::state::{AppState, now};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use firebreak_core::evidence::Evidence;
+use firebreak_core::incident::public_id as id_of;
+use firebreak_core::timeline::{Event, EventKind, sha256_hex};
+use firebreak_forensics::{AnalysisRequest, ForensicsError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::PathBuf;
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindingRequest {
+    /// The analysis as `firebreak analyze` takes it, with inputs named by
+    /// evidence id: `{"analysis": "fairness", "log": "EV-3", "group": ["sex"],
+    /// "label": "label", "prediction": "approved"}`. See `SCHEMA.md` of
+    /// firebreak-forensics for every analysis and option.
+    #[schema(value_type = Object)]
+    pub request: Value,
+    /// A heading for the timeline; the result's summary follows it.
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+/// A finding as the API returns it: the timeline event and the full result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FindingView {
+    pub event: Event,
+    #[schema(value_type = Object)]
+    pub result: Value,
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/findings", tag = "forensics", request_body = FindingRequest,
+    params(("id" = String, Path, description = "INC-<n>")),
+    responses((status = 201, body = FindingView), (status = 400, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem, description = "Bad request, an unknown or disposed input, or a log the analysis refuses (the message names input, column and row)")))]
+pub async fn run(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(finding): ApiJson<FindingRequest>,
+) -> Result<(StatusCode, ApiJson<FindingView>), ApiError> {
+    let number = incident_number(&id)?;
+    let request: AnalysisRequest =
+        serde_path_to_error::deserialize(finding.request).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." {
+                "request".to_string()
+            } else {
+                format!("request.{path}")
+            };
+            ApiError::invalid(&field, e.inner().to_string())
+        })?;
+    let inputs: Vec<String> = request.inputs().into_iter().map(str::to_string).collect();
+    let items = state
+        .run(move |store| {
+            inputs
+                .iter()
+                .map(|ev| store.evidence(ev))
+                .collect::<Result<Vec<Evidence>, _>>()
+        })
+        .await
+        .map_err(|error| match error {
+            ApiError::NotFound(message) => ApiError::invalid(
+                "request",
+                format!("{message}; upload the log as evidence first"),
+            ),
+            other => other,
+        })?;
+    let mut files: BTreeMap<String, (PathBuf, Evidence)> = BTreeMap::new();
+    for item in items {
+        if item.incident != id_of(number) {
+            return Err(ApiError::invalid(
+                "request",
+                format!(
+                    "{} is evidence of {}, not of {}",
+                    item.id,
+                    item.incident,
+                    id_of(number)
+                ),
+            ));
+        }
+        if item.disposed_at.is_some() {
+            return Err(ApiError::invalid(
+                "request",
+                format!("{} was disposed of", item.id),
+            ));
+        }
+        files.insert(item.id.clone(), (state.blobs.path(&item.sha256)?, item));
+    }
+    let resolved = files.clone();
+    let analysis = tokio::task::spawn_blocking(move || {
+        let resolve = |name: &str| -> Result<PathBuf, ForensicsError> {
+            resolved
+                .get(name)
+                .map(|(path, _)| path.clone())
+                .ok_or_else(|| ForensicsError::InvalidOptions(format!("unknown input `{name}`")))
+        };
+        firebreak_forensics::request::run(&request, &resolve).map(|result| (request, result))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("the analysis failed: {e}")))?;
+    // The message names the stored file; say which evidence that is instead.
+    let name_inputs = |message: String| {
+        files.values().fold(message, |text, (path, item)| {
+            text.replace(
+                &path.display().to_string(),
+                &format!("{} ({})", item.id, item.filename),
+            )
+        })
+    };
+    let (request, result) =
+        analysis.map_err(|e| ApiError::invalid("request", name_inputs(e.to_string())))?;
+    let result = result.ok_or_else(|| {
+        ApiError::invalid(
+            "request.decision_id",
+            "no row of the log has this decision id",
+        )
+    })?;
+    let summary = result.summary();
+    let result_json = serde_json::to_vec(&result)
+        .map_err(|e| ApiError::Internal(format!("the result does not serialise: {e}")))?;
+    let stored = state.blobs.put(&mut &result_json[..])?;
+    let text = match finding
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(title) => format!("{title}: {summary}"),
+        None => summary,
+    };
+    let body = json!({
+        "text": text,
+        "analysis": request.name(),
+        "request": request,
+        "inputs": files.values().map(|(_, item)| json!({
+            "evidence": item.id, "filename": item.filename, "sha256": item.sha256, "size": item.size,
+        })).collect::<Vec<_>>(),
+        "result_sha256": stored.sha256,
+        "result_size": stored.size,
+    });
+    let actor = caller.name().to_string();
+    let event = state
+        .run(move |store| {
+            let at = now();
+            let incident = store.change_incident(
+                number,
+                &mut |i, _| Ok(i.record_event(EventKind::Finding, body.clone(), &actor, at)),
+                at,
+            )?;
+            let mut events = store.events(&incident.public_id())?;
+            Ok(events.pop().expect("the finding was just appended"))
+        })
+        .await?;
+    let result: Value = serde_json::from_slice(&result_json)
+        .map_err(|e| ApiError::Internal(format!("the result does not parse: {e}")))?;
+    Ok((StatusCode::CREATED, ApiJson(FindingView { event, result })))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/findings/{seq}", tag = "forensics",
+    params(("id" = String, Path, description = "INC-<n>"), ("seq" = u64, Path, description = "The finding's position on the timeline")),
+    responses((status = 200, body = FindingView), (status = 404, body = Problem), (status = 409, body = Problem, description = "The stored result no longer matches its hash")))]
+pub async fn show(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    Path((id, seq)): Path<(String, u64)>,
+) -> Result<ApiJson<FindingView>, ApiError> {
+    let number = incident_number(&id)?;
+    let event = state
+        .run(move |store| {
+            let incident = store.get_incident(number)?;
+            Ok(store
+                .events(&incident.public_id())?
+                .into_iter()
+                .find(|e| e.seq == seq))
+        })
+        .await?
+        .filter(|e| e.kind == EventKind::Finding && e.body["result_sha256"].is_string())
+        .ok_or_else(|| ApiError::NotFound(format!("{id} has no analysis finding at {seq}")))?;
+    let sha256 = event.body["result_sha256"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let (mut file, _) = state.blobs.open_blob(&sha256)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| ApiError::Internal(format!("cannot read the result: {e}")))?;
+    if sha256_hex(&bytes) != sha256 {
+        return Err(ApiError::Conflict {
+            message: format!(
+                "the stored result of {id} finding {seq} no longer matches its SHA-256"
+            ),
+            allowed: Vec::new(),
+        });
+    }
+    let result: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::Internal(format!("the result does not parse: {e}")))?;
+    Ok(ApiJson(FindingView { event, result }))
+}
