@@ -11,6 +11,7 @@ pub mod alert;
 pub mod auth;
 pub mod blame;
 pub mod canonical;
+pub mod cause;
 pub mod checkpoint;
 pub mod control;
 pub mod error;
