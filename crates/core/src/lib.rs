@@ -16,6 +16,7 @@ pub mod checkpoint;
 pub mod control;
 pub mod error;
 pub mod incident;
+pub mod lint;
 pub mod metrics;
 pub mod rca;
 pub mod regulatory;
