@@ -7,6 +7,7 @@
 //! network. Callers pass the current time in and persist what comes out, which is
 //! why the same rules serve the server, the CLI and offline verification.
 
+pub mod action;
 pub mod alert;
 pub mod auth;
 pub mod blame;
