@@ -34,6 +34,8 @@ pub enum EventKind {
     AlertResolved,
     HookAttempt,
     RcaUpdated,
+    PostmortemStatusChanged,
+    PostmortemSignedOff,
 }
 
 impl EventKind {
@@ -58,6 +60,8 @@ impl EventKind {
             EventKind::AlertResolved => "alert_resolved",
             EventKind::HookAttempt => "hook_attempt",
             EventKind::RcaUpdated => "rca_updated",
+            EventKind::PostmortemStatusChanged => "postmortem_status_changed",
+            EventKind::PostmortemSignedOff => "postmortem_signed_off",
         }
     }
 
@@ -261,6 +265,23 @@ impl Event {
                 text(&b["attempt"]),
                 text(&b["result"])
             ),
+            EventKind::PostmortemStatusChanged => with_reason(format!(
+                "post-mortem {} → {}",
+                text(&b["from"]),
+                text(&b["to"])
+            )),
+            EventKind::PostmortemSignedOff => {
+                let line = format!(
+                    "post-mortem {} by {} as {}",
+                    text(&b["decision"]).replace('_', " "),
+                    text(&b["user"]),
+                    text(&b["role"])
+                );
+                match b["comment"].as_str().filter(|c| !c.is_empty()) {
+                    Some(comment) => format!("{line}: {comment}"),
+                    None => line,
+                }
+            }
             EventKind::Note
             | EventKind::Decision
             | EventKind::ActionTaken
