@@ -19,6 +19,7 @@ pub mod error;
 pub mod incident;
 pub mod lint;
 pub mod metrics;
+pub mod postmortem;
 pub mod rca;
 pub mod regulatory;
 pub mod system;
