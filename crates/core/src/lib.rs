@@ -3,7 +3,8 @@
 //!
 //! It knows the AI system inventory, the incident record and its lifecycle table,
 //! the ordering of incident timestamps, the timeline's hash chain and signed
-//! checkpoints, roles and metrics. It does no I/O: no database, no clock, no
+//! checkpoints, roles and metrics, and blameless post-mortems with their action
+//! items and language lint. It does no I/O: no database, no clock, no
 //! network. Callers pass the current time in and persist what comes out, which is
 //! why the same rules serve the server, the CLI and offline verification.
 
