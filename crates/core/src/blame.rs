@@ -1,8 +1,16 @@
 //! The blame lexicon (D1): phrases that put a cause on a person rather than
-//! on the system that let the person's action do harm. One list serves the
-//! 5-Whys check and the post-mortem lint; deployments may extend it.
+//! on the system that let the person's action do harm, phrases of hindsight
+//! bias and vague actions, and the one matcher every check uses. The 5-Whys
+//! check and the post-mortem lint both match through [`find_phrases`];
+//! deployments extend or replace the lists with [`crate::lint::LintConfig`].
+//!
+//! Matching works on words, not bytes: case-insensitive, whole words only, so
+//! "just" never matches inside "justice". Curly apostrophes count as straight
+//! ones, and a possessive `'s` is a word of its own, so the phrase "'s fault"
+//! matches "Bob's fault" and "operator mistake" does not match "operator's
+//! mistakes".
 
-/// Matched case-insensitively on word boundaries by the checks that use it.
+/// Phrases that blame a person.
 pub const DEFAULT_BLAME_PHRASES: &[&str] = &[
     "human error",
     "operator error",
@@ -16,10 +24,103 @@ pub const DEFAULT_BLAME_PHRASES: &[&str] = &[
     "should have noticed",
     "fault of",
     "'s fault",
+    "their fault",
+    "his fault",
+    "her fault",
+    "to blame",
     "did not pay attention",
     "didn't pay attention",
     "forgot to",
     "incompetent",
+    "sloppy",
+    "reckless",
+];
+
+/// Phrases that judge the past with knowledge nobody had at the time.
+pub const DEFAULT_HINDSIGHT_PHRASES: &[&str] = &[
+    "obviously",
+    "obvious",
+    "simply",
+    "just had to",
+    "just needed to",
+    "only had to",
+    "all they had to do",
+    "clearly should",
+    "should clearly",
+    "should have seen",
+    "should have caught",
+    "should have realized",
+    "should have realised",
+    "could easily have",
+    "easily avoided",
+    "easily preventable",
+    "no-brainer",
+    "of course",
+];
+
+/// Actions nobody can tell are done.
+pub const DEFAULT_VAGUE_ACTION_PHRASES: &[&str] = &[
+    "improve monitoring",
+    "better monitoring",
+    "more monitoring",
+    "be more careful",
+    "pay more attention",
+    "better communication",
+    "improve communication",
+    "communicate better",
+    "improve testing",
+    "better testing",
+    "more testing",
+    "improve documentation",
+    "better documentation",
+    "improve the process",
+    "improve processes",
+    "raise awareness",
+    "increase awareness",
+    "be more vigilant",
+    "try harder",
+    "double-check",
+    "investigate further",
+    "look into",
+];
+
+/// Words that, right after a person's name, make the person the cause:
+/// "alice deployed the bad config".
+pub const DEFAULT_PERSON_CAUSE_VERBS: &[&str] = &[
+    "caused",
+    "broke",
+    "forgot",
+    "missed",
+    "failed to",
+    "ignored",
+    "neglected",
+    "overlooked",
+    "deleted",
+    "deployed",
+    "pushed",
+    "introduced",
+    "misconfigured",
+    "skipped",
+    "did not",
+    "didn't",
+    "should have",
+    "made a mistake",
+    "made an error",
+    "was responsible",
+    "'s mistake",
+    "'s error",
+    "'s oversight",
+];
+
+/// Words that, right before a person's name, make the person the cause:
+/// "caused by alice".
+pub const DEFAULT_PERSON_CAUSE_MARKERS: &[&str] = &[
+    "caused by",
+    "due to",
+    "because of",
+    "blame",
+    "blamed",
+    "blame on",
 ];
 
 pub fn default_blame_phrases() -> Vec<String> {
@@ -27,4 +128,176 @@ pub fn default_blame_phrases() -> Vec<String> {
         .iter()
         .map(|p| p.to_string())
         .collect()
+}
+
+/// A word of a text: lowercased, with straight apostrophes, and where it sits
+/// in the original as char offsets `[start, end)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '\u{02bc}')
+}
+
+/// Splits `text` into words: runs of letters and digits, joined across an
+/// apostrophe between two of them ("didn't"); a trailing `'s` is split off as
+/// its own word.
+pub fn words(text: &str) -> Vec<Word> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut words = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_alphanumeric() {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_alphanumeric()
+                    || (is_apostrophe(chars[i])
+                        && i > start
+                        && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric())))
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i]
+                .iter()
+                .map(|&c| if is_apostrophe(c) { '\'' } else { c })
+                .collect::<String>()
+                .to_lowercase();
+            match word.strip_suffix("'s").filter(|stem| !stem.is_empty()) {
+                Some(stem) => {
+                    words.push(Word {
+                        text: stem.to_string(),
+                        start,
+                        end: i - 2,
+                    });
+                    words.push(Word {
+                        text: "'s".into(),
+                        start: i - 2,
+                        end: i,
+                    });
+                }
+                None => words.push(Word {
+                    text: word,
+                    start,
+                    end: i,
+                }),
+            }
+        } else if is_apostrophe(c)
+            && matches!(chars.get(i + 1), Some('s' | 'S'))
+            && !chars.get(i + 2).is_some_and(|n| n.is_alphanumeric())
+        {
+            // A possessive after a non-word, as in the phrase "'s fault".
+            words.push(Word {
+                text: "'s".into(),
+                start: i,
+                end: i + 2,
+            });
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    words
+}
+
+/// One occurrence of a lexicon phrase in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhraseMatch {
+    /// The phrase as the lexicon spells it.
+    pub phrase: String,
+    /// Char offsets `[start, end)` in the text.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Every occurrence of any of `phrases` in `text`, by position. Where phrases
+/// overlap, the longer one wins, so "should have known" is one finding, not
+/// also a "should have".
+pub fn find_phrases(text: &str, phrases: &[String]) -> Vec<PhraseMatch> {
+    let text_words = words(text);
+    let mut patterns: Vec<(&String, Vec<String>)> = phrases
+        .iter()
+        .map(|p| (p, words(p).into_iter().map(|w| w.text).collect::<Vec<_>>()))
+        .filter(|(_, w)| !w.is_empty())
+        .collect();
+    patterns.sort_by_key(|(_, w)| std::cmp::Reverse(w.len()));
+    let mut taken = vec![false; text_words.len()];
+    let mut found = Vec::new();
+    for (phrase, pattern) in &patterns {
+        for at in 0..text_words.len().saturating_sub(pattern.len() - 1) {
+            let window = &text_words[at..at + pattern.len()];
+            let equal = window.iter().zip(pattern).all(|(w, p)| &w.text == p);
+            if equal && !taken[at..at + pattern.len()].iter().any(|&t| t) {
+                taken[at..at + pattern.len()].fill(true);
+                found.push(PhraseMatch {
+                    phrase: phrase.to_string(),
+                    start: window[0].start,
+                    end: window[pattern.len() - 1].end,
+                });
+            }
+        }
+    }
+    found.sort_by_key(|m| m.start);
+    found
+}
+
+/// The first phrase of `phrases` (in lexicon order) that occurs in `text`.
+pub fn first_phrase<'a>(text: &str, phrases: &'a [String]) -> Option<&'a String> {
+    let found = find_phrases(text, phrases);
+    phrases
+        .iter()
+        .find(|phrase| found.iter().any(|m| &m.phrase == *phrase))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matched(text: &str, phrases: &[&str]) -> Vec<String> {
+        let phrases: Vec<String> = phrases.iter().map(|p| p.to_string()).collect();
+        let chars: Vec<char> = text.chars().collect();
+        find_phrases(text, &phrases)
+            .into_iter()
+            .map(|m| chars[m.start..m.end].iter().collect())
+            .collect()
+    }
+
+    #[test]
+    fn matches_whole_words_case_insensitively() {
+        assert_eq!(
+            matched("It was Human  Error.", &["human error"]),
+            ["Human  Error"]
+        );
+        assert!(matched("justice was simplyfied", &["just", "simply"]).is_empty());
+        assert!(matched("a careless-ness", &["carelessness"]).is_empty());
+        assert_eq!(
+            matched("a double-check", &["double check"]),
+            ["double-check"]
+        );
+    }
+
+    #[test]
+    fn possessives_and_curly_apostrophes() {
+        assert_eq!(matched("It was Bob’s fault", &["'s fault"]), ["’s fault"]);
+        assert_eq!(
+            matched("Bob didn’t pay attention", &["didn't pay attention"]),
+            ["didn’t pay attention"]
+        );
+        assert!(matched("The operator's mistakes", &["operator mistake"]).is_empty());
+        assert_eq!(matched("'careless'", &["careless"]), ["careless"]);
+    }
+
+    #[test]
+    fn longer_phrases_win_overlaps_and_offsets_count_chars() {
+        let phrases = ["should have".to_string(), "should have known".to_string()];
+        let found = find_phrases("Ünd we should have known", &phrases);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].phrase, "should have known");
+        assert_eq!((found[0].start, found[0].end), (7, 24));
+        assert_eq!(first_phrase("no match here", &phrases), None);
+    }
 }

@@ -3,21 +3,26 @@
 //!
 //! It knows the AI system inventory, the incident record and its lifecycle table,
 //! the ordering of incident timestamps, the timeline's hash chain and signed
-//! checkpoints, roles and metrics. It does no I/O: no database, no clock, no
+//! checkpoints, roles and metrics, and blameless post-mortems with their action
+//! items and language lint. It does no I/O: no database, no clock, no
 //! network. Callers pass the current time in and persist what comes out, which is
 //! why the same rules serve the server, the CLI and offline verification.
 
+pub mod action;
 pub mod alert;
 pub mod auth;
 pub mod blame;
 pub mod bundle;
 pub mod canonical;
+pub mod cause;
 pub mod checkpoint;
 pub mod control;
 pub mod error;
 pub mod evidence;
 pub mod incident;
+pub mod lint;
 pub mod metrics;
+pub mod postmortem;
 pub mod rca;
 pub mod regulatory;
 pub mod system;

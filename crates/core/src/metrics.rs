@@ -2,7 +2,7 @@
 //! tests never count. Each metric reports mean, median and p90 over the incidents
 //! that have both of its moments set, and how many those were.
 
-use crate::incident::{Incident, IncidentKind, Severity, TimeField};
+use crate::incident::{Incident, IncidentKind, Severity, TimeField, Timestamps};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -34,6 +34,24 @@ pub struct MetricDefinition {
     pub name: &'static str,
     pub from: TimeField,
     pub to: TimeField,
+}
+
+impl MetricDefinition {
+    /// The span for one incident, when both moments are set.
+    pub fn seconds(&self, times: &Timestamps) -> Option<f64> {
+        let from = times.get(self.from)?;
+        let to = times.get(self.to)?;
+        Some(to.duration_since(from).as_secs_f64())
+    }
+}
+
+/// Every metric one incident has both moments for, in whole seconds, keyed
+/// by metric name: the figures a post-mortem quotes.
+pub fn incident_durations(incident: &Incident) -> BTreeMap<String, i64> {
+    METRICS
+        .iter()
+        .filter_map(|m| Some((m.name.to_string(), m.seconds(&incident.times)? as i64)))
+        .collect()
 }
 
 pub const METRICS: [MetricDefinition; 5] = [
@@ -156,11 +174,7 @@ fn group_keys(incident: &Incident, group_by: GroupBy) -> Vec<String> {
 fn stats(incidents: &[&Incident], metric: &MetricDefinition) -> DurationStats {
     let mut seconds: Vec<f64> = incidents
         .iter()
-        .filter_map(|i| {
-            let from = i.times.get(metric.from)?;
-            let to = i.times.get(metric.to)?;
-            Some(to.duration_since(from).as_secs_f64())
-        })
+        .filter_map(|i| metric.seconds(&i.times))
         .collect();
     seconds.sort_by(f64::total_cmp);
     let mean = (!seconds.is_empty()).then(|| seconds.iter().sum::<f64>() / seconds.len() as f64);
@@ -184,7 +198,7 @@ fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::incident::{IncidentKind, Status, Timestamps};
+    use crate::incident::{IncidentKind, Status};
 
     fn incident(kind: IncidentKind, severity: Severity, hours_to_detect: i64) -> Incident {
         let start: Timestamp = "2026-03-02T00:00:00Z".parse().unwrap();
@@ -228,6 +242,11 @@ mod tests {
         assert_eq!(ttd.median_seconds, Some(2.5 * 3600.0));
         assert!((ttd.p90_seconds.unwrap() - 7.9 * 3600.0).abs() < 1e-6);
         assert_eq!(report.groups[0].metrics["time_to_contain"].count, 0);
+        let one = incident_durations(&incidents[1]);
+        assert_eq!(
+            one.into_iter().collect::<Vec<_>>(),
+            [("time_to_detect".to_string(), 7200)]
+        );
     }
 
     #[test]

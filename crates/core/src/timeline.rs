@@ -36,6 +36,8 @@ pub enum EventKind {
     RcaUpdated,
     EvidenceCollected,
     EvidenceCustody,
+    PostmortemStatusChanged,
+    PostmortemSignedOff,
 }
 
 impl EventKind {
@@ -62,6 +64,8 @@ impl EventKind {
             EventKind::RcaUpdated => "rca_updated",
             EventKind::EvidenceCollected => "evidence_collected",
             EventKind::EvidenceCustody => "evidence_custody",
+            EventKind::PostmortemStatusChanged => "postmortem_status_changed",
+            EventKind::PostmortemSignedOff => "postmortem_signed_off",
         }
     }
 
@@ -308,6 +312,23 @@ impl Event {
                 text(&b["attempt"]),
                 text(&b["result"])
             ),
+            EventKind::PostmortemStatusChanged => with_reason(format!(
+                "post-mortem {} → {}",
+                text(&b["from"]),
+                text(&b["to"])
+            )),
+            EventKind::PostmortemSignedOff => {
+                let line = format!(
+                    "post-mortem {} by {} as {}",
+                    text(&b["decision"]).replace('_', " "),
+                    text(&b["user"]),
+                    text(&b["role"])
+                );
+                match b["comment"].as_str().filter(|c| !c.is_empty()) {
+                    Some(comment) => format!("{line}: {comment}"),
+                    None => line,
+                }
+            }
             EventKind::Note
             | EventKind::Decision
             | EventKind::ActionTaken

@@ -2,6 +2,7 @@
 //! has several causes of its own, and the checks for its two named pitfalls —
 //! blaming a person, and stopping at the proximate cause.
 
+use firebreak_core::blame::{first_phrase, words};
 use serde::{Deserialize, Serialize};
 
 use crate::category::CauseCategory;
@@ -45,8 +46,8 @@ pub enum WhysFinding {
 pub const MINIMUM_CHAIN_DEPTH: usize = 3;
 
 /// Checks every chain. `blame_phrases` is the blame lexicon ("human error",
-/// "operator mistake", names of people…), which lives in `firebreak-core`;
-/// phrases match case-insensitively on word boundaries.
+/// "operator mistake", names of people…), matched by the one matcher in
+/// `firebreak_core::blame`: case-insensitively, on word boundaries.
 pub fn check_whys(analysis: &WhysAnalysis, blame_phrases: &[String]) -> Vec<WhysFinding> {
     let mut findings = Vec::new();
     let mut path = Vec::new();
@@ -73,10 +74,7 @@ fn check_chain<'a>(
     findings: &mut Vec<WhysFinding>,
 ) {
     if why.causes.is_empty() {
-        if let Some(matched) = blame_phrases
-            .iter()
-            .find(|phrase| contains_phrase(&why.statement, phrase))
-        {
+        if let Some(matched) = first_phrase(&why.statement, blame_phrases) {
             findings.push(WhysFinding::Blame {
                 chain: path.clone(),
                 matched: matched.clone(),
@@ -105,24 +103,12 @@ fn check_chain<'a>(
     earlier.pop();
 }
 
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
 fn normalize(text: &str) -> String {
-    words(text).join(" ")
-}
-
-fn contains_phrase(text: &str, phrase: &str) -> bool {
-    let text = words(text);
-    let phrase = words(phrase);
-    !phrase.is_empty()
-        && text
-            .windows(phrase.len())
-            .any(|window| window == phrase.as_slice())
+    words(text)
+        .into_iter()
+        .map(|word| word.text)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

@@ -1,0 +1,40 @@
+//! The one cause-category enum (D1) shared by every RCA method and the
+//! post-mortem, and the plain cause summary a post-mortem is drafted from.
+//! `firebreak-rca` re-exports the category, and the server converts the rca
+//! `CauseStatement` into a [`CauseSummary`], so core needs no rca types.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CauseCategory {
+    Data,
+    Model,
+    /// Software and hardware other than the model (the "technology").
+    Technology,
+    Process,
+    People,
+    Infrastructure,
+    /// Governance and the environment the system runs in.
+    Governance,
+    Custom(String),
+}
+
+/// One cause as the RCA found it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CauseEntry {
+    pub statement: String,
+    pub category: CauseCategory,
+}
+
+/// The incident's cause statement without its links into RCA artifacts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CauseSummary {
+    /// The event that directly triggered the incident.
+    pub proximate_cause: CauseEntry,
+    /// The conditions that, once fixed, prevent the class of incident.
+    pub root_causes: Vec<CauseEntry>,
+    /// Conditions that made it worse or more likely without causing it.
+    pub contributing_factors: Vec<CauseEntry>,
+}
