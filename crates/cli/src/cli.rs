@@ -57,6 +57,92 @@ pub enum Command {
     /// The evidence vault: artifacts with their chain of custody, and signed bundles.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Regulatory clocks across incidents (or of one), most urgent first.
+    Deadlines {
+        /// Only this incident (INC-<n>).
+        incident: Option<String>,
+        /// Include clocks stopped by a submitted report.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// An incident's applicability questionnaire and the regimes that follow.
+    #[command(subcommand)]
+    Regulatory(RegulatoryCommand),
+    /// Reports to regulators: draft from the incident, edit, submit, export.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegulatoryCommand {
+    /// The questionnaire, which regimes apply, and every clock.
+    Show {
+        /// INC-<n>
+        incident: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Answer the questionnaire from a JSON file: {"questionnaire": {...}, "triggers": {...}}.
+    Assess {
+        /// INC-<n>
+        incident: String,
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Draft a report from the incident's record.
+    Draft {
+        /// INC-<n>
+        incident: String,
+        /// A regime id (see `GET /api/v1/regimes`), or `generic`.
+        #[arg(long)]
+        regime: String,
+        /// The report type, e.g. initial, notification, adverse_event, inquiry_response.
+        #[arg(long = "type", value_name = "TYPE")]
+        report: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One report.
+    Show {
+        /// INC-<n>
+        incident: String,
+        /// R-<n>
+        report: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace a draft's sections from a JSON file: [{"heading": ..., "text": ...}].
+    Edit {
+        /// INC-<n>
+        incident: String,
+        /// R-<n>
+        report: String,
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record that the report went to its regulator (commander).
+    Submit {
+        /// INC-<n>
+        incident: String,
+        /// R-<n>
+        report: String,
+        #[arg(long)]
+        recipient: String,
+        #[arg(long)]
+        reference: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +268,17 @@ pub struct ServeArgs {
     /// Seconds between periodic checkpoints of open incidents.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     pub checkpoint_interval: u64,
+    /// Seconds between checks of the regulatory clocks for 50 %, 80 % and overdue.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub clock_interval: u64,
+    /// Send clock warnings to this URL (repeatable), signed with HMAC-SHA256
+    /// using the secret in <data-dir>/webhook-secret.
+    #[arg(long = "clock-webhook", value_name = "URL")]
+    pub clock_webhooks: Vec<String>,
+    /// JSON file with the regimes' time zones, holidays and applicability
+    /// dates (see `GET /api/v1/regimes` for the regime ids).
+    #[arg(long, value_name = "FILE", env = "FIREBREAK_REGULATORY_CONFIG")]
+    pub regulatory_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

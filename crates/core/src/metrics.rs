@@ -114,7 +114,18 @@ pub struct MetricsFilter {
     pub system: Option<String>,
 }
 
-pub fn compute(incidents: &[Incident], filter: &MetricsFilter, group_by: GroupBy) -> MetricsReport {
+/// The time-to-notify samples of one incident (D12): per regime, seconds
+/// from that regime's trigger to its first submitted report.
+pub type NotificationDelays = BTreeMap<u64, Vec<(String, f64)>>;
+
+pub const TIME_TO_NOTIFY: &str = "time_to_notify";
+
+pub fn compute(
+    incidents: &[Incident],
+    notifications: &NotificationDelays,
+    filter: &MetricsFilter,
+    group_by: GroupBy,
+) -> MetricsReport {
     let mut groups: BTreeMap<String, Vec<&Incident>> = BTreeMap::new();
     for incident in incidents.iter().filter(|i| counts(i, filter)) {
         for key in group_keys(incident, group_by) {
@@ -123,13 +134,39 @@ pub fn compute(incidents: &[Incident], filter: &MetricsFilter, group_by: GroupBy
     }
     let groups = groups
         .into_iter()
-        .map(|(group, members)| MetricsGroup {
-            group,
-            incidents: members.len(),
-            metrics: METRICS
+        .map(|(group, members)| {
+            let mut metrics: BTreeMap<String, DurationStats> = METRICS
                 .iter()
-                .map(|m| (m.name.to_string(), stats(&members, m)))
-                .collect(),
+                .map(|m| {
+                    (
+                        m.name.to_string(),
+                        stats_of(members.iter().filter_map(|i| m.seconds(&i.times)).collect()),
+                    )
+                })
+                .collect();
+            let delays: Vec<&(String, f64)> = members
+                .iter()
+                .flat_map(|i| notifications.get(&i.number).into_iter().flatten())
+                .collect();
+            metrics.insert(
+                TIME_TO_NOTIFY.to_string(),
+                stats_of(delays.iter().map(|(_, s)| *s).collect()),
+            );
+            let mut regimes: Vec<&str> = delays.iter().map(|(r, _)| r.as_str()).collect();
+            regimes.dedup();
+            for regime in regimes {
+                let samples = delays
+                    .iter()
+                    .filter(|(r, _)| r == regime)
+                    .map(|(_, s)| *s)
+                    .collect();
+                metrics.insert(format!("{TIME_TO_NOTIFY}.{regime}"), stats_of(samples));
+            }
+            MetricsGroup {
+                group,
+                incidents: members.len(),
+                metrics,
+            }
         })
         .collect();
     MetricsReport { group_by, groups }
@@ -171,11 +208,7 @@ fn group_keys(incident: &Incident, group_by: GroupBy) -> Vec<String> {
     }
 }
 
-fn stats(incidents: &[&Incident], metric: &MetricDefinition) -> DurationStats {
-    let mut seconds: Vec<f64> = incidents
-        .iter()
-        .filter_map(|i| metric.seconds(&i.times))
-        .collect();
+fn stats_of(mut seconds: Vec<f64>) -> DurationStats {
     seconds.sort_by(f64::total_cmp);
     let mean = (!seconds.is_empty()).then(|| seconds.iter().sum::<f64>() / seconds.len() as f64);
     DurationStats {
@@ -235,7 +268,12 @@ mod tests {
             incident(IncidentKind::Real, Severity::Sev2, 10),
             incident(IncidentKind::Drill, Severity::Sev1, 100),
         ];
-        let report = compute(&incidents, &MetricsFilter::default(), GroupBy::All);
+        let report = compute(
+            &incidents,
+            &NotificationDelays::new(),
+            &MetricsFilter::default(),
+            GroupBy::All,
+        );
         let ttd = &report.groups[0].metrics["time_to_detect"];
         assert_eq!(report.groups[0].incidents, 4);
         assert_eq!(ttd.mean_seconds, Some(4.0 * 3600.0));
@@ -255,14 +293,24 @@ mod tests {
             incident(IncidentKind::Real, Severity::Sev1, 1),
             incident(IncidentKind::Real, Severity::Sev2, 2),
         ];
-        let by_severity = compute(&incidents, &MetricsFilter::default(), GroupBy::Severity);
+        let by_severity = compute(
+            &incidents,
+            &NotificationDelays::new(),
+            &MetricsFilter::default(),
+            GroupBy::Severity,
+        );
         let names: Vec<_> = by_severity
             .groups
             .iter()
             .map(|g| g.group.as_str())
             .collect();
         assert_eq!(names, ["sev1", "sev2"]);
-        let by_week = compute(&incidents, &MetricsFilter::default(), GroupBy::Week);
+        let by_week = compute(
+            &incidents,
+            &NotificationDelays::new(),
+            &MetricsFilter::default(),
+            GroupBy::Week,
+        );
         assert_eq!(by_week.groups[0].group, "2026-W10");
     }
 }

@@ -15,10 +15,16 @@
 //! sending the notifications and storing submissions are the server's job.
 
 mod clock;
+mod record;
 
 pub use clock::{
     ClockLevel, ClockStatus, ClockTrigger, ClockTriggers, Crossing, Deadline, DeadlineChange,
     RegimeConfig, RegulatoryConfig, Submission, compute_deadlines, deadline_changes,
+};
+pub use record::{
+    Assessment, ExtraTriggers, GENERIC_REGIME, GENERIC_REPORTS, RecordChange, RegulatoryRecord,
+    RegulatoryReport, ReportSection, ReportStatus, SentWarning, assess_incident, draft_report,
+    due_warnings, edit_report, reassess, submit_report,
 };
 
 use crate::error::DomainError;

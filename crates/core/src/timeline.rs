@@ -38,6 +38,10 @@ pub enum EventKind {
     EvidenceCustody,
     PostmortemStatusChanged,
     PostmortemSignedOff,
+    RegulatoryAssessed,
+    ReportDrafted,
+    RegulatorNotified,
+    ClockWarning,
 }
 
 impl EventKind {
@@ -66,6 +70,10 @@ impl EventKind {
             EventKind::EvidenceCustody => "evidence_custody",
             EventKind::PostmortemStatusChanged => "postmortem_status_changed",
             EventKind::PostmortemSignedOff => "postmortem_signed_off",
+            EventKind::RegulatoryAssessed => "regulatory_assessed",
+            EventKind::ReportDrafted => "report_drafted",
+            EventKind::RegulatorNotified => "regulator_notified",
+            EventKind::ClockWarning => "clock_warning",
         }
     }
 
@@ -306,6 +314,38 @@ impl Event {
                     format!("{line} ({detail})")
                 }
             }
+            EventKind::RegulatoryAssessed => {
+                let regimes = text(&b["regimes"]);
+                let changes = b["changes"].as_array().map_or(0, Vec::len);
+                match b["reportable"].as_str() {
+                    Some(reportable) => format!(
+                        "regulatory assessment: reportable {reportable}; regimes {regimes}; {changes} deadlines changed"
+                    ),
+                    None => format!("deadlines recomputed: {changes} changed"),
+                }
+            }
+            EventKind::ReportDrafted => match b["edited"].as_bool() {
+                Some(true) => format!("report {} edited", text(&b["report"])),
+                _ => format!(
+                    "report {} drafted: {}",
+                    text(&b["report"]),
+                    text(&b["title"])
+                ),
+            },
+            EventKind::RegulatorNotified => format!(
+                "report {} ({} {}) submitted to {}",
+                text(&b["report"]),
+                text(&b["regime"]),
+                text(&b["type"]),
+                text(&b["recipient"])
+            ),
+            EventKind::ClockWarning => format!(
+                "clock {} {}: {} (due {})",
+                text(&b["regime"]),
+                text(&b["report"]),
+                text(&b["level"]).replace('_', " "),
+                text(&b["due_at"])
+            ),
             EventKind::HookAttempt => format!(
                 "webhook {} attempt {}: {}",
                 text(&b["url"]),

@@ -11,6 +11,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 mod notify;
+mod reports;
 pub mod state;
 mod ui;
 
@@ -33,6 +34,8 @@ pub const BLOB_DIR: &str = "blobs";
 pub const SIGNING_KEY_FILE: &str = "signing-key";
 pub const PUBLIC_KEY_FILE: &str = "signing-key.pub";
 pub const ADMIN_TOKEN_FILE: &str = "admin-token";
+/// The HMAC secret of clock webhooks, made on first use.
+pub const WEBHOOK_SECRET_FILE: &str = "webhook-secret";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
@@ -98,6 +101,26 @@ pub fn prepare(data_dir: &Path, signing_key: Option<&Path>) -> Result<Prepared, 
     })
 }
 
+/// The secret that signs clock webhooks: read from the data directory, or
+/// made (256 random bits, mode 0600) on first use.
+pub fn webhook_secret(data_dir: &Path) -> Result<String, SetupError> {
+    let path = data_dir.join(WEBHOOK_SECRET_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(text.trim().to_string()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = [0u8; 32];
+            getrandom::getrandom(&mut bytes).map_err(|e| SetupError::File {
+                path: path.clone(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            let secret = firebreak_core::timeline::hex(&bytes);
+            write_private(&path, &format!("{secret}\n"))?;
+            Ok(secret)
+        }
+        Err(source) => Err(SetupError::File { path, source }),
+    }
+}
+
 fn write_private(path: &Path, contents: &str) -> Result<(), SetupError> {
     let io = |source| SetupError::File {
         path: path.into(),
@@ -156,11 +179,13 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` resolves, writing a checkpoint every
-/// `checkpoint_interval` while chain heads move.
+/// `checkpoint_interval` while chain heads move and checking regulatory
+/// clocks every `clock_interval`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     checkpoint_interval: Duration,
+    clock_interval: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let ticker_state = state.clone();
@@ -174,9 +199,20 @@ pub async fn serve(
             }
         }
     });
+    let clock_state = state.clone();
+    let clocks = tokio::spawn(async move {
+        let mut interval = tokio::time::interval(clock_interval);
+        loop {
+            interval.tick().await;
+            if let Err(error) = api::regulatory::check_clocks(&clock_state).await {
+                tracing::error!(%error, "checking regulatory clocks failed");
+            }
+        }
+    });
     let result = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await;
     ticker.abort();
+    clocks.abort();
     result
 }

@@ -1,7 +1,6 @@
 //! The one outbound notifier (D1): webhooks signed with HMAC-SHA256, retried
 //! with exponential backoff, each attempt and its result recorded on the
-//! incident's timeline. Used for control hooks now; clock warnings and paging
-//! will use it too.
+//! incident's timeline. Used for control hooks and regulatory clock warnings.
 //!
 //! The signature header is `X-Firebreak-Signature: sha256=<hex>` over
 //! `<timestamp>.<body>`, with the Unix timestamp in `X-Firebreak-Timestamp`, so
@@ -51,21 +50,64 @@ pub fn control_changed(state: &AppState, change: ControlState) {
     });
 }
 
+/// One webhook call to make: where, signed with what, about which incident.
+struct Delivery {
+    hook: String,
+    url: String,
+    secret: String,
+    body: String,
+    /// The incident whose timeline records each attempt.
+    incident: Option<u64>,
+    /// What the attempt record says the call was about.
+    about: serde_json::Value,
+}
+
 async fn deliver(state: AppState, hook: ControlHook, change: ControlState) {
     let body = json!({ "event": "control_changed", "hook": hook.id, "state": change }).to_string();
+    let delivery = Delivery {
+        about: json!({ "system": change.system, "control_version": change.version }),
+        incident: change
+            .incident
+            .as_deref()
+            .and_then(|id| parse_public_id(id).ok()),
+        hook: hook.id,
+        url: hook.url,
+        secret: hook.secret,
+        body,
+    };
+    send(state, delivery).await;
+}
+
+/// Sends a clock warning to every clock webhook, as `clock_warning`.
+pub async fn clock_warning(state: AppState, incident: u64, warning: serde_json::Value) {
+    for (index, hook) in state.clock_hooks.iter().enumerate() {
+        let body = json!({ "event": "clock_warning", "warning": warning }).to_string();
+        let delivery = Delivery {
+            hook: format!("clock-webhook-{}", index + 1),
+            url: hook.url.clone(),
+            secret: hook.secret.clone(),
+            body,
+            incident: Some(incident),
+            about: json!({ "regime": warning["regime"], "report": warning["report"], "level": warning["level"] }),
+        };
+        tokio::spawn(send(state.clone(), delivery));
+    }
+}
+
+async fn send(state: AppState, delivery: Delivery) {
     let mut delay = state.hook_backoff;
     for attempt in 1..=MAX_ATTEMPTS {
         let timestamp = now().as_second();
         let sent = state
             .http
-            .post(&hook.url)
+            .post(&delivery.url)
             .header("content-type", "application/json")
             .header("x-firebreak-timestamp", timestamp.to_string())
             .header(
                 "x-firebreak-signature",
-                signature(&hook.secret, timestamp, &body),
+                signature(&delivery.secret, timestamp, &delivery.body),
             )
-            .body(body.clone())
+            .body(delivery.body.clone())
             .send()
             .await;
         let (delivered, result) = match sent {
@@ -78,7 +120,7 @@ async fn deliver(state: AppState, hook: ControlHook, change: ControlState) {
             ),
             Err(error) => (false, format!("failed: {error}")),
         };
-        record_attempt(&state, &hook, &change, attempt, &result).await;
+        record_attempt(&state, &delivery, attempt, &result).await;
         if delivered {
             return;
         }
@@ -87,28 +129,21 @@ async fn deliver(state: AppState, hook: ControlHook, change: ControlState) {
             delay *= 2;
         }
     }
-    tracing::warn!(hook = %hook.id, url = %hook.url, "control hook gave up after {MAX_ATTEMPTS} attempts");
+    tracing::warn!(hook = %delivery.hook, url = %delivery.url, "webhook gave up after {MAX_ATTEMPTS} attempts");
 }
 
-async fn record_attempt(
-    state: &AppState,
-    hook: &ControlHook,
-    change: &ControlState,
-    attempt: u32,
-    result: &str,
-) {
-    let Some(number) = change
-        .incident
-        .as_deref()
-        .and_then(|id| parse_public_id(id).ok())
-    else {
-        tracing::info!(hook = %hook.id, attempt, result, "control hook attempt");
+async fn record_attempt(state: &AppState, delivery: &Delivery, attempt: u32, result: &str) {
+    let Some(number) = delivery.incident else {
+        tracing::info!(hook = %delivery.hook, attempt, result, "webhook attempt");
         return;
     };
-    let body = json!({
-        "hook": hook.id, "url": hook.url, "system": change.system, "control_version": change.version,
+    let mut body = json!({
+        "hook": delivery.hook, "url": delivery.url,
         "attempt": attempt, "of": MAX_ATTEMPTS, "result": result,
     });
+    if let (Some(body), Some(about)) = (body.as_object_mut(), delivery.about.as_object()) {
+        body.extend(about.clone());
+    }
     let recorded = state
         .run(move |store| {
             let at = now();
@@ -122,7 +157,7 @@ async fn record_attempt(
         })
         .await;
     if let Err(error) = recorded {
-        tracing::error!(%error, "cannot record a hook attempt");
+        tracing::error!(%error, "cannot record a webhook attempt");
     }
 }
 

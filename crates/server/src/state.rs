@@ -7,17 +7,29 @@ use crate::error::ApiError;
 use firebreak_core::Timestamp;
 use firebreak_core::checkpoint::CheckpointSigner;
 use firebreak_core::control::{ControlState, Namespace};
+use firebreak_core::regulatory::RegulatoryConfig;
 use firebreak_store::{BlobStore, Integration, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 
+/// A webhook for clock warnings, signed like control hooks.
+#[derive(Debug, Clone)]
+pub struct ClockHook {
+    pub url: String,
+    pub secret: String,
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Evidence content and uploaded logs, by SHA-256.
     pub blobs: Arc<BlobStore>,
+    /// Time zones, holidays and applicability dates of the regimes.
+    pub regulatory: Arc<RegulatoryConfig>,
+    /// Where regulatory clock warnings go (`serve --clock-webhook`).
+    pub clock_hooks: Arc<Vec<ClockHook>>,
     pub signer: Arc<CheckpointSigner>,
     /// Every committed control-state change, for `…/control/stream` readers.
     pub control_changes: broadcast::Sender<ControlState>,
@@ -119,6 +131,8 @@ impl AppState {
         AppState {
             store,
             blobs,
+            regulatory: Arc::new(RegulatoryConfig::default()),
+            clock_hooks: Arc::new(Vec::new()),
             signer,
             control_changes: broadcast::channel(1024).0,
             http: reqwest::Client::builder()

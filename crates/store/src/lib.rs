@@ -19,7 +19,7 @@ use firebreak_core::evidence::{CustodyAction, Evidence, NewEvidence};
 use firebreak_core::incident::{Change, DeclareIncident, Incident, IncidentKind, Severity, Status};
 use firebreak_core::rca::{Artifact, ArtifactKind};
 use firebreak_core::system::{AiSystem, SystemDetails, SystemPatch};
-use firebreak_core::timeline::Event;
+use firebreak_core::timeline::{Event, EventDraft};
 use firebreak_core::verify::Ledger;
 use firebreak_core::{DomainError, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -147,6 +147,46 @@ pub struct IngestOutcome {
 pub type IncidentOperation<'a> =
     &'a mut dyn FnMut(&Incident, &[AiSystem]) -> Result<Change, DomainError>;
 
+/// A document that belongs to one incident and changes over its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocumentKind {
+    /// The regulatory record: questionnaire, clock triggers, decisions,
+    /// reports and submissions.
+    Regulatory,
+    Postmortem,
+}
+
+impl DocumentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::Regulatory => "regulatory",
+            DocumentKind::Postmortem => "postmortem",
+        }
+    }
+
+    /// The stream of the document's own chain, e.g. `regulatory:INC-4`.
+    pub fn stream(self, incident: &str) -> String {
+        format!("{}:{incident}", self.as_str())
+    }
+}
+
+/// What a change of an incident document produces: the new document, the
+/// event that seals it on its own chain (exactly one, so the chain's last
+/// state always matches the stored document), the events for the incident's
+/// timeline, and optionally a change of the incident record made in the same
+/// transaction.
+pub struct DocumentChange {
+    pub document: serde_json::Value,
+    pub own: EventDraft,
+    pub announced: Vec<EventDraft>,
+    pub incident: Option<Change>,
+}
+
+/// A domain operation on an incident document, given the incident and the
+/// current document (None before the first change).
+pub type DocumentOperation<'a> =
+    &'a mut dyn FnMut(&Incident, Option<&serde_json::Value>) -> Result<DocumentChange, DomainError>;
+
 pub trait Store: Send + Sync {
     fn user_count(&self) -> StoreResult<u64>;
     fn create_user(&self, user: &User) -> StoreResult<()>;
@@ -265,6 +305,18 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<IngestOutcome>;
     /// Newest first; only open ones when `open_only`.
     fn alerts(&self, open_only: bool, limit: usize) -> StoreResult<Vec<Alert>>;
+
+    /// Changes an incident document in one transaction with its events.
+    fn change_document(
+        &self,
+        number: u64,
+        kind: DocumentKind,
+        operation: DocumentOperation<'_>,
+        now: Timestamp,
+    ) -> StoreResult<(Incident, serde_json::Value)>;
+    fn document(&self, number: u64, kind: DocumentKind) -> StoreResult<Option<serde_json::Value>>;
+    /// Every incident's document of `kind`, with the incident.
+    fn documents(&self, kind: DocumentKind) -> StoreResult<Vec<(Incident, serde_json::Value)>>;
 
     /// Records newly collected evidence (its content already in the blob
     /// store) on `incident` as the next `EV-<n>`.

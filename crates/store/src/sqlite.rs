@@ -6,8 +6,9 @@ mod alerts;
 mod evidence;
 
 use crate::{
-    ControlHook, IncidentFilter, IncidentOperation, IngestOutcome, Integration, Page, PageRequest,
-    SessionRecord, Store, StoreError, StoreResult, TokenRecord, User, system_stream,
+    ControlHook, DocumentKind, DocumentOperation, IncidentFilter, IncidentOperation, IngestOutcome,
+    Integration, Page, PageRequest, SessionRecord, Store, StoreError, StoreResult, TokenRecord,
+    User, system_stream,
 };
 use firebreak_core::alert::{Alert, IncomingAlert};
 use firebreak_core::canonical::canonical_json;
@@ -32,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0002_containment_and_alerts.sql"),
     include_str!("../migrations/sqlite/0003_rca_artifacts.sql"),
     include_str!("../migrations/sqlite/0004_evidence.sql"),
+    include_str!("../migrations/sqlite/0005_incident_documents.sql"),
 ];
 const ORG: i64 = 1;
 const READ_POOL_SIZE: usize = 16;
@@ -491,6 +493,21 @@ fn raw_state_hash(text: &str) -> String {
     }
 }
 
+fn load_document(
+    connection: &Connection,
+    number: u64,
+    kind: DocumentKind,
+) -> StoreResult<Option<serde_json::Value>> {
+    let text: Option<String> = connection
+        .query_row(
+            "SELECT record FROM incident_documents WHERE org_id = ?1 AND kind = ?2 AND incident = ?3",
+            params![ORG, kind.as_str(), number],
+            |r| r.get(0),
+        )
+        .optional()?;
+    text.map(|t| from_json(&t, kind.as_str())).transpose()
+}
+
 fn load_artifact(
     connection: &Connection,
     owner: &str,
@@ -518,6 +535,67 @@ fn owner_state(connection: &Connection, owner: &str) -> StoreResult<String> {
 }
 
 impl Store for SqliteStore {
+    fn change_document(
+        &self,
+        number: u64,
+        kind: DocumentKind,
+        operation: DocumentOperation<'_>,
+        now: Timestamp,
+    ) -> StoreResult<(Incident, serde_json::Value)> {
+        self.write(|t| {
+            let incident = load_incident(t, number)?;
+            let current = load_document(t, number, kind)?;
+            let change = operation(&incident, current.as_ref())?;
+            let incident = match change.incident {
+                Some(incident_change) => {
+                    save_incident(t, &incident_change.incident)?;
+                    append_events(
+                        t,
+                        &incident.public_id(),
+                        incident_change.events,
+                        &state_hash(&incident_change.incident),
+                        now,
+                    )?;
+                    incident_change.incident
+                }
+                None => incident,
+            };
+            t.execute(
+                "INSERT INTO incident_documents (org_id, kind, incident, record) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (org_id, kind, incident) DO UPDATE SET record = excluded.record",
+                params![ORG, kind.as_str(), number, to_json(&change.document)],
+            )?;
+            let stream = kind.stream(&incident.public_id());
+            append_events(t, &stream, vec![change.own], &state_hash(&change.document), now)?;
+            append_events(t, &incident.public_id(), change.announced, &state_hash(&incident), now)?;
+            Ok((incident, change.document))
+        })
+    }
+
+    fn document(&self, number: u64, kind: DocumentKind) -> StoreResult<Option<serde_json::Value>> {
+        self.read(|c| {
+            load_incident(c, number)?;
+            load_document(c, number, kind)
+        })
+    }
+
+    fn documents(&self, kind: DocumentKind) -> StoreResult<Vec<(Incident, serde_json::Value)>> {
+        self.read(|c| {
+            let mut statement = c.prepare(
+                "SELECT incident, record FROM incident_documents WHERE org_id = ?1 AND kind = ?2 ORDER BY incident",
+            )?;
+            let rows = statement.query_map(params![ORG, kind.as_str()], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
+            })?;
+            let mut documents = Vec::new();
+            for row in rows {
+                let (number, text) = row?;
+                documents.push((load_incident(c, number)?, from_json(&text, kind.as_str())?));
+            }
+            Ok(documents)
+        })
+    }
+
     fn add_evidence(
         &self,
         incident: u64,
@@ -1209,7 +1287,8 @@ impl Store for SqliteStore {
                      UNION ALL SELECT 'system:' || slug, record FROM systems WHERE org_id = ?1
                      UNION ALL SELECT 'control:' || namespace || ':' || system, record FROM control_states WHERE org_id = ?1
                      UNION ALL SELECT 'rca:' || owner || ':' || kind || ':' || name, record FROM rca_artifacts WHERE org_id = ?1
-                     UNION ALL SELECT 'evidence:EV-' || number, record FROM evidence WHERE org_id = ?1",
+                     UNION ALL SELECT 'evidence:EV-' || number, record FROM evidence WHERE org_id = ?1
+                     UNION ALL SELECT kind || ':INC-' || incident, record FROM incident_documents WHERE org_id = ?1",
                 )?;
                 for row in records.query_map([ORG], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))

@@ -4,7 +4,7 @@ use crate::cli::MetricsArgs;
 use crate::client::{Client, encode, timestamp_flag};
 use crate::output::{self, text};
 use anyhow::Result;
-use firebreak_core::metrics::{GroupBy, METRICS};
+use firebreak_core::metrics::{GroupBy, METRICS, TIME_TO_NOTIFY};
 use serde_json::{Value, json};
 
 fn duration(seconds: &Value) -> String {
@@ -44,16 +44,21 @@ pub async fn run(args: MetricsArgs) -> Result<()> {
         output::json(&report);
         return Ok(());
     }
+    let names: Vec<&str> = METRICS
+        .iter()
+        .map(|m| m.name)
+        .chain([TIME_TO_NOTIFY])
+        .collect();
     let mut headers = vec!["GROUP", "N"];
-    headers.extend(METRICS.iter().map(|m| m.name));
+    headers.extend(names.iter().copied());
     let rows: Vec<Vec<String>> = report["groups"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|g| {
             let mut row = vec![text(&g["group"]), text(&g["incidents"])];
-            row.extend(METRICS.iter().map(|m| {
-                let s = &g["metrics"][m.name];
+            row.extend(names.iter().map(|name| {
+                let s = &g["metrics"][*name];
                 format!(
                     "{}/{}/{}",
                     duration(&s["mean_seconds"]),

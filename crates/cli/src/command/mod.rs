@@ -9,6 +9,7 @@ mod evidence;
 mod incident;
 mod metrics;
 mod rca;
+mod regulatory;
 mod serve;
 mod system;
 mod verify;
@@ -41,6 +42,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Alert(command) => alerts::alert(command).await.map(|()| ExitCode::SUCCESS),
             Command::Metrics(args) => metrics::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Evidence(command) => evidence::run(command).await,
+            Command::Deadlines {
+                incident,
+                all,
+                json,
+            } => regulatory::deadlines(incident, all, json)
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Regulatory(command) => {
+                regulatory::run(command).await.map(|()| ExitCode::SUCCESS)
+            }
+            Command::Report(command) => regulatory::report(command)
+                .await
+                .map(|()| ExitCode::SUCCESS),
             Command::Checkpoint(flag) => metrics::checkpoint(flag.json)
                 .await
                 .map(|()| ExitCode::SUCCESS),

@@ -1,8 +1,12 @@
 //! `firebreak serve`: opens the data directory and runs the server until
 //! interrupted.
 
+use crate::InputError;
 use crate::cli::ServeArgs;
 use anyhow::{Context, Result};
+use firebreak_core::regulatory::{RegimeTable, RegulatoryConfig};
+use firebreak_server::state::ClockHook;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub async fn run(args: ServeArgs) -> Result<()> {
@@ -14,8 +18,31 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let data_dir = &args.data_dir.data_dir;
-    let prepared = firebreak_server::prepare(data_dir, args.signing_key.as_deref())
+    let mut prepared = firebreak_server::prepare(data_dir, args.signing_key.as_deref())
         .with_context(|| format!("cannot start with data directory {}", data_dir.display()))?;
+    if let Some(path) = &args.regulatory_config {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))?;
+        let config: RegulatoryConfig = serde_json::from_str(&text)
+            .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+        config
+            .check(RegimeTable::builtin())
+            .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+        prepared.state.regulatory = Arc::new(config);
+    }
+    if !args.clock_webhooks.is_empty() {
+        let secret = firebreak_server::webhook_secret(data_dir)
+            .context("cannot read or create the webhook secret")?;
+        prepared.state.clock_hooks = Arc::new(
+            args.clock_webhooks
+                .iter()
+                .map(|url| ClockHook {
+                    url: url.clone(),
+                    secret: secret.clone(),
+                })
+                .collect(),
+        );
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -41,6 +68,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         listener,
         prepared.state,
         Duration::from_secs(args.checkpoint_interval),
+        Duration::from_secs(args.clock_interval),
         shutdown,
     )
     .await

@@ -2,12 +2,10 @@
 //! control stream, and control hooks called on a local receiver that records
 //! what it got.
 
-use crate::support::{Server, assert_success, server_with_incident};
+use crate::support::{Server, assert_success, server_with_incident, start_receiver};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
 fn control_read_token(server: &Server) -> String {
@@ -97,64 +95,11 @@ fn a_streaming_client_sees_a_containment_change() {
     assert_eq!(other.status(), 403);
 }
 
-struct Received {
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-/// A loopback HTTP receiver that answers 500 to the first request and 200 after.
-fn start_receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/flags", listener.local_addr().unwrap());
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let log = received.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut headers = Vec::new();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                let line = line.trim_end();
-                if line.is_empty() {
-                    break;
-                }
-                if let Some((name, value)) = line.split_once(": ") {
-                    if name.eq_ignore_ascii_case("content-length") {
-                        length = value.parse().unwrap();
-                    }
-                    headers.push((name.to_ascii_lowercase(), value.to_string()));
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            let mut log = log.lock().unwrap();
-            log.push(Received {
-                headers,
-                body: String::from_utf8(body).unwrap(),
-            });
-            let status = if log.len() == 1 {
-                "500 Internal Server Error"
-            } else {
-                "200 OK"
-            };
-            write!(
-                stream,
-                "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-            )
-            .unwrap();
-        }
-    });
-    (url, received)
-}
-
 #[test]
 fn control_hooks_are_signed_retried_and_recorded_on_the_timeline() {
     let dir = tempfile::tempdir().unwrap();
     let server = server_with_incident(&dir.path().join("data"));
-    let (url, received) = start_receiver();
+    let (url, received) = start_receiver(true);
     let hook = server.json(&["control", "hook", "add", "scoring", &url]);
     let secret = hook["secret"].as_str().unwrap().to_string();
     assert_success(
@@ -180,14 +125,7 @@ fn control_hooks_are_signed_retried_and_recorded_on_the_timeline() {
         std::thread::sleep(Duration::from_millis(50));
     }
     for request in received.lock().unwrap().iter() {
-        let header = |name: &str| {
-            request
-                .headers
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.clone())
-                .unwrap()
-        };
+        let header = |name: &str| request.header(name);
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(format!("{}.{}", header("x-firebreak-timestamp"), request.body).as_bytes());
         let expected: String = mac

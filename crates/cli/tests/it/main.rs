@@ -9,6 +9,7 @@ mod durability;
 mod evidence;
 mod findings;
 mod rca_artifacts;
+mod regulatory;
 mod support;
 mod tamper;
 mod walk;

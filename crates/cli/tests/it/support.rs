@@ -1,7 +1,9 @@
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_firebreak");
 
@@ -15,6 +17,11 @@ pub struct Server {
 
 impl Server {
     pub fn start(data_dir: &Path) -> Server {
+        Server::start_with(data_dir, &[])
+    }
+
+    /// Starts with extra `serve` flags.
+    pub fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(BIN)
             .args([
                 "serve",
@@ -25,6 +32,7 @@ impl Server {
                 "--data-dir",
             ])
             .arg(data_dir)
+            .args(extra)
             .env("FIREBREAK_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -133,7 +141,12 @@ pub fn verify(data_dir: &Path, extra: &[&str]) -> Output {
 
 /// Registers `scoring` and declares one incident on it; returns the server.
 pub fn server_with_incident(data_dir: &Path) -> Server {
-    let server = Server::start(data_dir);
+    server_with_incident_and(data_dir, &[])
+}
+
+/// As [`server_with_incident`], with extra `serve` flags.
+pub fn server_with_incident_and(data_dir: &Path, extra: &[&str]) -> Server {
+    let server = Server::start_with(data_dir, extra);
     assert_success(
         &server.cli(&[
             "system",
@@ -173,5 +186,69 @@ pub fn copy_dir(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+pub struct Received {
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// A loopback HTTP receiver that records what it gets and answers 200, or
+/// 500 to the first request when `fail_first`.
+pub fn start_receiver(fail_first: bool) -> (String, Arc<Mutex<Vec<Received>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/flags", listener.local_addr().unwrap());
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let log = received.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut headers = Vec::new();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(": ") {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.parse().unwrap();
+                    }
+                    headers.push((name.to_ascii_lowercase(), value.to_string()));
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let mut log = log.lock().unwrap();
+            log.push(Received {
+                headers,
+                body: String::from_utf8(body).unwrap(),
+            });
+            let status = if fail_first && log.len() == 1 {
+                "500 Internal Server Error"
+            } else {
+                "200 OK"
+            };
+            write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            )
+            .unwrap();
+        }
+    });
+    (url, received)
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
 }

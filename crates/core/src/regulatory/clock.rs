@@ -104,6 +104,11 @@ pub(super) struct ResolvedConfig {
 }
 
 impl RegulatoryConfig {
+    /// Refuses settings for unknown regimes and unknown time zones, naming them.
+    pub fn check(&self, table: &RegimeTable) -> Result<(), DomainError> {
+        self.resolve(table).map(|_| ())
+    }
+
     /// Every regime of the table with its time zone looked up, refusing
     /// settings for regimes the table does not have and unknown zone names.
     pub(super) fn resolve<'t>(

@@ -360,13 +360,17 @@ pub async fn set_time(
     let number = incident_number(&id)?;
     let field: TimeField = field.parse().map_err(|e: String| ApiError::NotFound(e))?;
     let actor = caller.name().to_string();
+    let config = state.regulatory.clone();
     let incident = state
         .run(move |store| {
-            let at = now();
-            store.change_incident(
+            crate::api::regulatory::set_time_with_clocks(
+                store,
                 number,
-                &mut |i, _| i.set_time(field, request.value, request.reason.clone(), &actor, at),
-                at,
+                field,
+                request.value,
+                request.reason.clone(),
+                &actor,
+                &config,
             )
         })
         .await?;

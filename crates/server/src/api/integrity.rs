@@ -9,7 +9,9 @@ use firebreak_core::Timestamp;
 use firebreak_core::checkpoint::Checkpoint;
 use firebreak_core::incident::Severity;
 use firebreak_core::metrics::{self, GroupBy, MetricsFilter, MetricsReport};
+use firebreak_core::regulatory::RegimeTable;
 use firebreak_core::verify::{VerifyReport, verify};
+use firebreak_store::DocumentKind;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -42,7 +44,22 @@ pub async fn compute_metrics(
     state: &AppState,
     query: MetricsQuery,
 ) -> Result<MetricsReport, ApiError> {
-    let incidents = state.run(|store| store.all_incidents()).await?;
+    let (incidents, records) = state
+        .run(|store| {
+            Ok((
+                store.all_incidents()?,
+                store.documents(DocumentKind::Regulatory)?,
+            ))
+        })
+        .await?;
+    let mut notifications = metrics::NotificationDelays::new();
+    for (incident, document) in records {
+        let record = crate::api::regulatory::record_of(Some(&document))?;
+        notifications.insert(
+            incident.number,
+            record.notification_delays(&incident, RegimeTable::builtin()),
+        );
+    }
     let filter = MetricsFilter {
         from: query.from,
         to: query.to,
@@ -51,6 +68,7 @@ pub async fn compute_metrics(
     };
     Ok(metrics::compute(
         &incidents,
+        &notifications,
         &filter,
         query.group_by.unwrap_or_default(),
     ))

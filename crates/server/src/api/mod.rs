@@ -8,6 +8,7 @@ pub mod incidents;
 pub mod ingest;
 pub mod integrity;
 pub mod rca;
+pub mod regulatory;
 pub mod systems;
 pub mod users;
 
@@ -37,6 +38,8 @@ use utoipa::{Modify, OpenApi};
         evidence::upload, evidence::list, evidence::show, evidence::content, evidence::transfer,
         evidence::legal_hold, evidence::dispose, evidence::bundle,
         findings::run, findings::show,
+        regulatory::regimes, regulatory::show, regulatory::assess, regulatory::board,
+        regulatory::draft, regulatory::show_report, regulatory::edit, regulatory::submit,
         openapi_document,
     ),
     components(schemas(Problem)),
@@ -174,6 +177,21 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/evidence/{ev}/legal-hold",
             put(evidence::legal_hold),
+        )
+        .route("/api/v1/regimes", get(regulatory::regimes))
+        .route(
+            "/api/v1/incidents/{id}/regulatory",
+            get(regulatory::show).put(regulatory::assess),
+        )
+        .route("/api/v1/deadlines", get(regulatory::board))
+        .route("/api/v1/incidents/{id}/reports", post(regulatory::draft))
+        .route(
+            "/api/v1/incidents/{id}/reports/{report}",
+            get(regulatory::show_report).put(regulatory::edit),
+        )
+        .route(
+            "/api/v1/incidents/{id}/reports/{report}/submission",
+            post(regulatory::submit),
         )
         .route("/api/v1/incidents/{id}/findings", post(findings::run))
         .route("/api/v1/incidents/{id}/findings/{seq}", get(findings::show))

@@ -111,6 +111,38 @@ const API: &[(&str, &str, Option<Role>)] = &[
         "/api/v1/incidents/INC-1/findings/1",
         Some(Role::Viewer),
     ),
+    ("GET", "/api/v1/regimes", Some(Role::Viewer)),
+    (
+        "GET",
+        "/api/v1/incidents/INC-1/regulatory",
+        Some(Role::Viewer),
+    ),
+    (
+        "PUT",
+        "/api/v1/incidents/INC-1/regulatory",
+        Some(Role::Responder),
+    ),
+    ("GET", "/api/v1/deadlines", Some(Role::Viewer)),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/reports",
+        Some(Role::Responder),
+    ),
+    (
+        "GET",
+        "/api/v1/incidents/INC-1/reports/R-9",
+        Some(Role::Viewer),
+    ),
+    (
+        "PUT",
+        "/api/v1/incidents/INC-1/reports/R-9",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/reports/R-9/submission",
+        Some(Role::Commander),
+    ),
     ("DELETE", "/api/v1/evidence/EV-9", Some(Role::Commander)),
     ("GET", "/api/v1/evidence/EV-9/content", Some(Role::Viewer)),
     (
@@ -434,6 +466,7 @@ fn the_table_covers_every_documented_api_route() {
             .replace("fmea/main", "fmea/{name}")
             .replace("EV-9", "{ev}")
             .replace("findings/1", "findings/{seq}")
+            .replace("R-9", "{report}")
     };
     let tested: BTreeSet<String> = API
         .iter()

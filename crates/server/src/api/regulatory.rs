@@ -1,0 +1,542 @@
+//! Regulatory clocks and reports: the applicability questionnaire of an
+//! incident, its deadlines, the clock board across incidents, reports drafted
+//! from the incident's record and their submission (`regulator_notified`).
+
+use crate::api::incidents::incident_number;
+use crate::auth::{Commander, Responder, Viewer};
+use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
+use crate::state::{AppState, now};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use firebreak_core::DomainError;
+use firebreak_core::incident::{Change, Incident, IncidentKind, TimeField};
+use firebreak_core::regulatory::{
+    Assessment, ClockStatus, ExtraTriggers, Questionnaire, RegimeTable, RegulatoryRecord,
+    RegulatoryReport, ReportSection, assess_incident, draft_report, due_warnings, edit_report,
+    reassess, submit_report,
+};
+use firebreak_core::timeline::{EventDraft, EventKind};
+use firebreak_store::{DocumentChange, DocumentKind, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
+
+/// An incident's regulatory record and what it means now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegulatoryView {
+    pub incident: String,
+    pub record: RegulatoryRecord,
+    pub assessment: Assessment,
+}
+
+pub fn record_of(document: Option<&Value>) -> Result<RegulatoryRecord, DomainError> {
+    match document {
+        None => Ok(RegulatoryRecord::default()),
+        Some(value) => serde_json::from_value(value.clone()).map_err(|e| {
+            DomainError::field("regulatory", format!("stored record unreadable: {e}"))
+        }),
+    }
+}
+
+fn to_document(record: &RegulatoryRecord) -> Value {
+    serde_json::to_value(record).expect("regulatory records serialize")
+}
+
+fn table() -> &'static RegimeTable {
+    RegimeTable::builtin()
+}
+
+fn view(
+    state: &AppState,
+    incident: &Incident,
+    record: RegulatoryRecord,
+) -> Result<RegulatoryView, ApiError> {
+    let assessment = record.assess(incident, table(), &state.regulatory, now())?;
+    Ok(RegulatoryView {
+        incident: incident.public_id(),
+        record,
+        assessment,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/regimes", tag = "regulatory",
+    responses((status = 200, body = RegimeTable, description = "The regimes as data, with their trigger questions and deadline rules")))]
+pub async fn regimes(_caller: Viewer) -> ApiJson<RegimeTable> {
+    ApiJson(table().clone())
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/regulatory", tag = "regulatory",
+    params(("id" = String, Path, description = "INC-<n>")),
+    responses((status = 200, body = RegulatoryView), (status = 404, body = Problem)))]
+pub async fn show(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<ApiJson<RegulatoryView>, ApiError> {
+    let number = incident_number(&id)?;
+    let (incident, document) = state
+        .run(move |store| {
+            Ok((
+                store.get_incident(number)?,
+                store.document(number, DocumentKind::Regulatory)?,
+            ))
+        })
+        .await?;
+    Ok(ApiJson(view(
+        &state,
+        &incident,
+        record_of(document.as_ref())?,
+    )?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessRequest {
+    pub questionnaire: Questionnaire,
+    #[serde(default)]
+    pub triggers: ExtraTriggers,
+}
+
+#[utoipa::path(put, path = "/api/v1/incidents/{id}/regulatory", tag = "regulatory", request_body = AssessRequest,
+    params(("id" = String, Path, description = "INC-<n>")),
+    responses((status = 200, body = RegulatoryView, description = "Answered; which regimes apply, the incident's `reportable` flag and every clock follow"),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn assess(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<AssessRequest>,
+) -> Result<ApiJson<RegulatoryView>, ApiError> {
+    let number = incident_number(&id)?;
+    let actor = caller.name().to_string();
+    let config = state.regulatory.clone();
+    let (incident, document) = state
+        .run(move |store| {
+            let at = now();
+            store.change_document(
+                number,
+                DocumentKind::Regulatory,
+                &mut |incident, document| {
+                    let current = record_of(document)?;
+                    let change = assess_incident(
+                        incident,
+                        &current,
+                        request.questionnaire.clone(),
+                        request.triggers,
+                        table(),
+                        &config,
+                        &actor,
+                        at,
+                    )?;
+                    Ok(DocumentChange {
+                        document: to_document(&change.record),
+                        own: change.own,
+                        announced: change.announced,
+                        incident: change.incident.map(|next| Change {
+                            incident: next,
+                            events: Vec::new(),
+                        }),
+                    })
+                },
+                at,
+            )
+        })
+        .await?;
+    Ok(ApiJson(view(
+        &state,
+        &incident,
+        record_of(Some(&document))?,
+    )?))
+}
+
+/// Sets an incident time; when `aware_at` moves and the incident has a
+/// regulatory record, its clocks are recomputed in the same transaction and
+/// the moved deadlines recorded as an event.
+pub fn set_time_with_clocks(
+    store: &dyn Store,
+    number: u64,
+    field: TimeField,
+    value: Option<firebreak_core::Timestamp>,
+    reason: Option<String>,
+    actor: &str,
+    config: &firebreak_core::regulatory::RegulatoryConfig,
+) -> Result<Incident, StoreError> {
+    let at = now();
+    let has_record = store.document(number, DocumentKind::Regulatory)?.is_some();
+    if field != TimeField::AwareAt || !has_record {
+        return store.change_incident(
+            number,
+            &mut |i, _| i.set_time(field, value, reason.clone(), actor, at),
+            at,
+        );
+    }
+    let (incident, _) = store.change_document(
+        number,
+        DocumentKind::Regulatory,
+        &mut |incident, document| {
+            let record = record_of(document)?;
+            let change = incident.set_time(field, value, reason.clone(), actor, at)?;
+            let changes =
+                reassess(&record, incident, &change.incident, table(), config)?.unwrap_or_default();
+            let body = json!({ "changes": changes, "because": "aware_at edited" });
+            let event = |body: Value| EventDraft {
+                kind: EventKind::RegulatoryAssessed,
+                occurred_at: at,
+                actor: actor.to_string(),
+                body,
+            };
+            Ok(DocumentChange {
+                document: to_document(&record),
+                own: event(body.clone()),
+                announced: vec![event(body)],
+                incident: Some(change),
+            })
+        },
+        at,
+    )?;
+    Ok(incident)
+}
+
+/// One clock on the board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardEntry {
+    pub incident: String,
+    pub title: String,
+    pub drill: bool,
+    #[serde(flatten)]
+    pub clock: ClockStatus,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BoardQuery {
+    /// Only this incident (`INC-<n>`).
+    pub incident: Option<String>,
+    /// Include clocks stopped by a submission.
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// Every running clock across incidents, most urgent first.
+pub async fn board_entries(
+    state: &AppState,
+    query: BoardQuery,
+) -> Result<Vec<BoardEntry>, ApiError> {
+    let only = query.incident.as_deref().map(incident_number).transpose()?;
+    let documents = state
+        .run(|store| store.documents(DocumentKind::Regulatory))
+        .await?;
+    let at = now();
+    let mut entries = Vec::new();
+    for (incident, document) in documents {
+        if only.is_some_and(|n| n != incident.number) {
+            continue;
+        }
+        let record = record_of(Some(&document))?;
+        let assessment = record.assess(&incident, table(), &state.regulatory, at)?;
+        for clock in assessment.clocks {
+            if query.all || clock.deadline.submitted_at.is_none() {
+                entries.push(BoardEntry {
+                    incident: incident.public_id(),
+                    title: incident.title.clone(),
+                    drill: incident.kind != IncidentKind::Real,
+                    clock,
+                });
+            }
+        }
+    }
+    entries.sort_by(|a, b| {
+        b.clock
+            .level
+            .cmp(&a.clock.level)
+            .then(a.clock.deadline.due_at.cmp(&b.clock.deadline.due_at))
+    });
+    Ok(entries)
+}
+
+#[utoipa::path(get, path = "/api/v1/deadlines", tag = "regulatory", params(BoardQuery),
+    responses((status = 200, body = Vec<BoardEntry>, description = "Running clocks, most urgent first: overdue, then 80 %, then 50 %, then on track, each by due moment")))]
+pub async fn board(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<BoardQuery>,
+) -> Result<ApiJson<Vec<BoardEntry>>, ApiError> {
+    Ok(ApiJson(board_entries(&state, query).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftReportRequest {
+    /// A regime id, e.g. `eu_ai_act_art73`.
+    pub regime: String,
+    /// A report type of the regime, e.g. `initial`.
+    pub report: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/reports", tag = "regulatory", request_body = DraftReportRequest,
+    params(("id" = String, Path, description = "INC-<n>")),
+    responses((status = 201, body = RegulatoryReport, description = "Drafted with every section the incident's record can fill"),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn draft(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<DraftReportRequest>,
+) -> Result<(StatusCode, ApiJson<RegulatoryReport>), ApiError> {
+    let number = incident_number(&id)?;
+    let actor = caller.name().to_string();
+    let context = crate::reports::gather(&state, number).await?;
+    let sections = crate::reports::sections(&context, &request.regime, &request.report);
+    let created = state
+        .run(move |store| {
+            let at = now();
+            let mut created = None;
+            store.change_document(
+                number,
+                DocumentKind::Regulatory,
+                &mut |_, document| {
+                    let current = record_of(document)?;
+                    let (record, report, event) = draft_report(
+                        &current,
+                        table(),
+                        &request.regime,
+                        &request.report,
+                        sections.clone(),
+                        &actor,
+                        at,
+                    )?;
+                    created = Some(report);
+                    Ok(DocumentChange {
+                        document: to_document(&record),
+                        own: event.clone(),
+                        announced: vec![event],
+                        incident: None,
+                    })
+                },
+                at,
+            )?;
+            Ok(created.expect("the draft was made"))
+        })
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(created)))
+}
+
+fn find_report(
+    record: &RegulatoryRecord,
+    id: &str,
+    report: &str,
+) -> Result<RegulatoryReport, ApiError> {
+    record
+        .reports
+        .iter()
+        .find(|r| r.id == report)
+        .cloned()
+        .ok_or_else(|| ApiError::NotFound(format!("{id} has no report {report}")))
+}
+
+/// A report and its incident, for export.
+pub async fn load_report(
+    state: &AppState,
+    id: &str,
+    report: &str,
+) -> Result<(Incident, RegulatoryReport), ApiError> {
+    let number = incident_number(id)?;
+    let (incident, document) = state
+        .run(move |store| {
+            Ok((
+                store.get_incident(number)?,
+                store.document(number, DocumentKind::Regulatory)?,
+            ))
+        })
+        .await?;
+    let record = record_of(document.as_ref())?;
+    Ok((incident, find_report(&record, id, report)?))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/reports/{report}", tag = "regulatory",
+    params(("id" = String, Path, description = "INC-<n>"), ("report" = String, Path, description = "R-<n>")),
+    responses((status = 200, body = RegulatoryReport), (status = 404, body = Problem)))]
+pub async fn show_report(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    Path((id, report)): Path<(String, String)>,
+) -> Result<ApiJson<RegulatoryReport>, ApiError> {
+    Ok(ApiJson(load_report(&state, &id, &report).await?.1))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditReportRequest {
+    pub sections: Vec<ReportSection>,
+}
+
+#[utoipa::path(put, path = "/api/v1/incidents/{id}/reports/{report}", tag = "regulatory", request_body = EditReportRequest,
+    params(("id" = String, Path, description = "INC-<n>"), ("report" = String, Path, description = "R-<n>")),
+    responses((status = 200, body = RegulatoryReport), (status = 404, body = Problem), (status = 409, body = Problem, description = "Already submitted")))]
+pub async fn edit(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path((id, report)): Path<(String, String)>,
+    ApiJson(request): ApiJson<EditReportRequest>,
+) -> Result<ApiJson<RegulatoryReport>, ApiError> {
+    let number = incident_number(&id)?;
+    let actor = caller.name().to_string();
+    let report_id = report.clone();
+    let document = change_record(&state, number, move |_, current| {
+        let (record, event) =
+            edit_report(current, &report_id, request.sections.clone(), &actor, now())?;
+        Ok((record, event))
+    })
+    .await?;
+    Ok(ApiJson(find_report(
+        &record_of(Some(&document))?,
+        &id,
+        &report,
+    )?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// The authority it went to, e.g. "BfDI" or "market surveillance authority DE".
+    pub recipient: String,
+    /// The reference the authority gave, if any.
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/reports/{report}/submission", tag = "regulatory", request_body = SubmitRequest,
+    params(("id" = String, Path, description = "INC-<n>"), ("report" = String, Path, description = "R-<n>")),
+    responses((status = 200, body = RegulatoryReport, description = "Recorded as `regulator_notified`; the report's clock stops"),
+        (status = 404, body = Problem), (status = 409, body = Problem, description = "Already submitted, or a drill"), (status = 422, body = Problem)))]
+pub async fn submit(
+    Commander(caller): Commander,
+    State(state): State<AppState>,
+    Path((id, report)): Path<(String, String)>,
+    ApiJson(request): ApiJson<SubmitRequest>,
+) -> Result<ApiJson<RegulatoryReport>, ApiError> {
+    let number = incident_number(&id)?;
+    let actor = caller.name().to_string();
+    let report_id = report.clone();
+    let document = change_record(&state, number, move |incident, current| {
+        submit_report(
+            incident,
+            current,
+            &report_id,
+            &request.recipient,
+            request.reference.clone(),
+            &actor,
+            now(),
+        )
+    })
+    .await?;
+    Ok(ApiJson(find_report(
+        &record_of(Some(&document))?,
+        &id,
+        &report,
+    )?))
+}
+
+/// Applies `operation` to the stored record; its event goes on both chains.
+async fn change_record(
+    state: &AppState,
+    number: u64,
+    operation: impl Fn(
+        &Incident,
+        &RegulatoryRecord,
+    ) -> Result<(RegulatoryRecord, EventDraft), DomainError>
+    + Send
+    + 'static,
+) -> Result<Value, ApiError> {
+    state
+        .run(move |store| {
+            let at = now();
+            let (_, document) = store.change_document(
+                number,
+                DocumentKind::Regulatory,
+                &mut |incident, document| {
+                    let (record, event) = operation(incident, &record_of(document)?)?;
+                    Ok(DocumentChange {
+                        document: to_document(&record),
+                        own: event.clone(),
+                        announced: vec![event],
+                        incident: None,
+                    })
+                },
+                at,
+            )?;
+            Ok(document)
+        })
+        .await
+}
+
+/// Finds clocks that crossed 50 %, 80 % or their due moment since they were
+/// last looked at, records each warning on the incident's timeline and, for
+/// real incidents, sends it to the clock webhooks. Drills warn only on their
+/// own timeline, which is what their participants watch (D11).
+pub async fn check_clocks(state: &AppState) -> Result<usize, ApiError> {
+    let documents = state
+        .run(|store| store.documents(DocumentKind::Regulatory))
+        .await?;
+    let at = now();
+    let mut sent = 0;
+    for (incident, document) in documents {
+        let record = record_of(Some(&document))?;
+        let assessment = record.assess(&incident, table(), &state.regulatory, at)?;
+        let (_, due) = due_warnings(&record, &assessment, at);
+        if due.is_empty() {
+            continue;
+        }
+        let number = incident.number;
+        let config = state.regulatory.clone();
+        let warnings = state
+            .run(move |store| {
+                let mut warnings = Vec::new();
+                store.change_document(
+                    number,
+                    DocumentKind::Regulatory,
+                    &mut |incident, document| {
+                        // Read again inside the transaction: another instance may have sent some.
+                        let current = record_of(document)?;
+                        let assessment = current.assess(incident, table(), &config, at)?;
+                        let (record, due) = due_warnings(&current, &assessment, at);
+                        warnings = due
+                            .iter()
+                            .map(|(clock, warning)| {
+                                json!({
+                                    "incident": incident.public_id(), "title": incident.title,
+                                    "regime": warning.regime, "report": warning.report,
+                                    "report_name": clock.deadline.report_name,
+                                    "level": warning.level, "crossed_at": warning.at,
+                                    "due_at": clock.deadline.due_at,
+                                    "elapsed_fraction": clock.elapsed_fraction,
+                                })
+                            })
+                            .collect();
+                        let event = |body: Value| EventDraft {
+                            kind: EventKind::ClockWarning,
+                            occurred_at: at,
+                            actor: "firebreak".to_string(),
+                            body,
+                        };
+                        Ok(DocumentChange {
+                            document: to_document(&record),
+                            own: event(json!({ "warnings": warnings })),
+                            announced: warnings.iter().cloned().map(event).collect(),
+                            incident: None,
+                        })
+                    },
+                    at,
+                )?;
+                Ok(warnings)
+            })
+            .await?;
+        if incident.kind == IncidentKind::Real {
+            for warning in &warnings {
+                crate::notify::clock_warning(state.clone(), number, warning.clone()).await;
+            }
+        }
+        sent += warnings.len();
+    }
+    Ok(sent)
+}
