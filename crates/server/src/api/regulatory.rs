@@ -46,7 +46,7 @@ fn table() -> &'static RegimeTable {
     RegimeTable::builtin()
 }
 
-fn view(
+pub fn view(
     state: &AppState,
     incident: &Incident,
     record: RegulatoryRecord,

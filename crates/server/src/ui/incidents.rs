@@ -218,7 +218,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> PageResult {
     let number = incident_number(&id)?;
-    let (incident, events, users, controls, artifacts) = state
+    let (incident, events, users, controls, extra) = state
         .run(move |store| {
             let incident = store.get_incident(number)?;
             let events = store.events(&incident.public_id())?;
@@ -231,9 +231,23 @@ pub async fn show(
                 ));
             }
             let artifacts = store.artifacts(&incident.public_id())?;
-            Ok((incident, events, store.list_users()?, controls, artifacts))
+            let evidence = store.incident_evidence(number)?;
+            let regulatory = crate::api::regulatory::record_of(
+                store
+                    .document(number, firebreak_store::DocumentKind::Regulatory)?
+                    .as_ref(),
+            )?;
+            Ok((
+                incident,
+                events,
+                store.list_users()?,
+                controls,
+                (artifacts, evidence, regulatory),
+            ))
         })
         .await?;
+    let (artifacts, evidence, regulatory) = extra;
+    let regulatory = crate::api::regulatory::view(&state, &incident, regulatory)?;
     let drawn = tokio::task::spawn_blocking(move || {
         artifacts
             .into_iter()
@@ -310,6 +324,8 @@ pub async fn show(
                 }
             }
             (rca_section(&caller, &path, &drawn))
+            (crate::ui::regulatory::section(&regulatory))
+            (crate::ui::regulatory::evidence_section(&evidence))
             section {
                 h2 { "Timeline" }
                 ol.timeline id="timeline" { @for event in &events { (timeline_entry(event)) } }

@@ -4,6 +4,7 @@
 //! the same rules with the same statuses.
 
 mod incidents;
+mod regulatory;
 mod systems;
 
 use crate::auth::{
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/systems/new", get(systems::register_form))
         .route("/systems/{slug}", get(systems::show))
         .route("/metrics", get(systems::metrics))
+        .route("/deadlines", get(regulatory::board))
         .layer(axum::middleware::map_response(problems_as_pages))
 }
 
@@ -141,7 +143,8 @@ pub fn page(caller: &Caller, title: &str, body: Markup) -> Html<String> {
                             a href="/incidents/new" { "Declare" } " · "
                             a href="/systems" { "Inventory" } " · "
                         a href="/alerts" { "Alerts" } " · "
-                            a href="/metrics" { "Metrics" }
+                            a href="/metrics" { "Metrics" } " · "
+                            a href="/deadlines" { "Deadlines" }
                         }
                         form method="post" action="/logout" {
                             (csrf_field(caller))

@@ -215,6 +215,7 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ("GET", "/systems/new", Some(Role::Responder)),
     ("GET", "/systems/scoring", Some(Role::Viewer)),
     ("GET", "/metrics", Some(Role::Viewer)),
+    ("GET", "/deadlines", Some(Role::Viewer)),
     (
         "POST",
         "/incidents/INC-1/containment",

@@ -1,0 +1,112 @@
+//! The clock board across incidents, and an incident's regulatory and
+//! evidence sections.
+
+use crate::api::regulatory::{BoardQuery, RegulatoryView, board_entries};
+use crate::auth::Viewer;
+use crate::error::ApiQuery;
+use crate::state::AppState;
+use crate::ui::{PageResult, page};
+use axum::extract::State;
+use firebreak_core::evidence::Evidence;
+use firebreak_core::regulatory::{ClockLevel, ClockStatus};
+use maud::{Markup, html};
+
+fn level_badge(level: ClockLevel) -> Markup {
+    let (class, text) = match level {
+        ClockLevel::OnTrack => ("sev4", "on track"),
+        ClockLevel::HalfElapsed => ("sev3", "50 % elapsed"),
+        ClockLevel::EightyPercentElapsed => ("sev2", "80 % elapsed"),
+        ClockLevel::Overdue => ("sev1", "overdue"),
+    };
+    html! { span class={ "badge " (class) } data-level=(format!("{level:?}")) { (text) } }
+}
+
+fn clock_cells(clock: &ClockStatus) -> Markup {
+    let deadline = &clock.deadline;
+    html! {
+        td { (deadline.regime) } td { (deadline.report_name) }
+        td { (deadline.due_at.strftime("%Y-%m-%d %H:%M UTC")) }
+        td { (format!("{:.0} %", clock.elapsed_fraction * 100.0)) }
+        td { (level_badge(clock.level)) }
+        td { @if let Some(at) = deadline.submitted_at { "submitted " (at.strftime("%Y-%m-%d %H:%M")) } @else { (format!("{:?}", deadline.applies).to_lowercase()) } }
+    }
+}
+
+pub async fn board(
+    Viewer(caller): Viewer,
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<BoardQuery>,
+) -> PageResult {
+    let entries = board_entries(&state, query).await?;
+    Ok(page(
+        &caller,
+        "Deadlines",
+        html! {
+            h1 { "Regulatory clocks" }
+            p { "Running clocks across incidents, most urgent first. Warnings go out at 50 %, 80 % and when overdue." }
+            table id="clocks" {
+                thead { tr { th { "Incident" } th { "Regime" } th { "Report" } th { "Due" } th { "Elapsed" } th { "Level" } th { "Applies" } } }
+                tbody {
+                    @for entry in &entries {
+                        tr {
+                            td { a href={ "/incidents/" (entry.incident) } { (entry.incident) } " " (entry.title) @if entry.drill { " (drill)" } }
+                            (clock_cells(&entry.clock))
+                        }
+                    }
+                }
+            }
+            @if entries.is_empty() { p { "No clock is running. Answer an incident's applicability questionnaire to start its clocks." } }
+        },
+    ))
+}
+
+/// The incident page's regulatory section.
+pub fn section(view: &RegulatoryView) -> Markup {
+    let applying: Vec<&str> = view
+        .assessment
+        .decisions
+        .iter()
+        .filter(|d| d.applies != firebreak_core::regulatory::Answer::No)
+        .map(|d| d.regime.as_str())
+        .collect();
+    html! {
+        section aria-label="Regulatory" id="regulatory" {
+            h2 { "Regulatory" }
+            p { strong { "Reportable: " } (format!("{:?}", view.assessment.reportable).to_lowercase())
+                @if !applying.is_empty() { " · " strong { "Regimes: " } (applying.join(", ")) } }
+            @if view.assessment.clocks.is_empty() {
+                p { "No clock runs yet: answer the applicability questionnaire (API or `firebreak regulatory assess`)." }
+            } @else {
+                table { thead { tr { th { "Regime" } th { "Report" } th { "Due" } th { "Elapsed" } th { "Level" } th { "Applies" } } }
+                    tbody { @for clock in &view.assessment.clocks { tr { (clock_cells(clock)) } } } }
+            }
+            @if !view.record.reports.is_empty() {
+                h3 { "Reports" }
+                ul { @for report in &view.record.reports {
+                    li { (report.id) " " (report.title) " — " (format!("{:?}", report.status).to_lowercase())
+                        @if let Some(to) = &report.recipient { " to " (to) } }
+                } }
+            }
+        }
+    }
+}
+
+/// The incident page's evidence section.
+pub fn evidence_section(items: &[Evidence]) -> Markup {
+    html! {
+        section aria-label="Evidence" id="evidence" {
+            h2 { "Evidence" }
+            @if items.is_empty() { p { "Nothing collected yet (`firebreak evidence add`)." } }
+            @else {
+                table { thead { tr { th { "Id" } th { "File" } th { "Bytes" } th { "SHA-256" } th { "Collected" } th { "State" } } }
+                    tbody { @for item in items { tr {
+                        td { (item.id) } td { a href={ "/api/v1/evidence/" (item.id) "/content" } { (item.filename) } " — " (item.description) }
+                        td { (item.size) } td { code { (&item.sha256[..16]) "…" } }
+                        td { (item.collected_by) " " (item.collected_at.strftime("%Y-%m-%d %H:%M")) }
+                        td { @if item.legal_hold { "legal hold " } @if item.disposed_at.is_some() { "disposed" } }
+                    } } }
+                }
+            }
+        }
+    }
+}
