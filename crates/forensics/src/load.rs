@@ -171,11 +171,7 @@ pub fn read_schema(path: &Path) -> Result<Arc<Schema>, ForensicsError> {
         source,
     })?;
     if is_csv(path) {
-        let (schema, _) = arrow_csv::reader::Format::default()
-            .with_header(true)
-            .infer_schema(&mut file, Some(CSV_INFERENCE_ROWS))
-            .map_err(|error| csv_error(path, error))?;
-        return Ok(Arc::new(schema));
+        return Ok(Arc::new(csv_schema(path, &mut file)?));
     }
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(|error| corrupt(path, error))?;
@@ -506,6 +502,74 @@ fn csv_error(path: &Path, error: impl std::fmt::Display) -> ForensicsError {
     }
 }
 
+/// The schema file beside a CSV log: `decisions.csv` → `decisions.csv.schema.json`.
+pub fn schema_file_of(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".schema.json");
+    name.into()
+}
+
+/// A CSV log's column types: inferred from its first rows, then replaced by
+/// the types its schema file gives, e.g. `{"columns": {"zip": "string",
+/// "score": "float", "approved": "int", "at": "timestamp", "ok": "bool"}}`.
+/// The file exists so that, say, ZIP codes stay text and a column whose
+/// first 100,000 rows are empty still gets its type.
+fn csv_schema(path: &Path, file: &mut File) -> Result<Schema, ForensicsError> {
+    let (inferred, _) = arrow_csv::reader::Format::default()
+        .with_header(true)
+        .infer_schema(&mut *file, Some(CSV_INFERENCE_ROWS))
+        .map_err(|error| csv_error(path, error))?;
+    let schema_path = schema_file_of(path);
+    let text = match std::fs::read_to_string(&schema_path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(inferred),
+        Err(source) => {
+            return Err(ForensicsError::Open {
+                path: schema_path,
+                source,
+            });
+        }
+    };
+    let bad = |message: String| {
+        ForensicsError::InvalidOptions(format!("{}: {message}", schema_path.display()))
+    };
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct SchemaFile {
+        columns: std::collections::BTreeMap<String, String>,
+    }
+    let given: SchemaFile = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    for name in given.columns.keys() {
+        if inferred.field_with_name(name).is_err() {
+            return Err(bad(format!("column `{name}` is not in {}", path.display())));
+        }
+    }
+    let fields: Result<Vec<Field>, ForensicsError> = inferred
+        .fields()
+        .iter()
+        .map(|field| {
+            let Some(kind) = given.columns.get(field.name()) else {
+                return Ok(field.as_ref().clone());
+            };
+            let data_type = match kind.as_str() {
+                "string" => DataType::Utf8,
+                "int" => DataType::Int64,
+                "float" => DataType::Float64,
+                "bool" => DataType::Boolean,
+                "timestamp" => DataType::Timestamp(TimeUnit::Nanosecond, Some("+00:00".into())),
+                other => {
+                    return Err(bad(format!(
+                        "column `{}`: unknown type `{other}`, expected string, int, float, bool or timestamp",
+                        field.name()
+                    )));
+                }
+            };
+            Ok(Field::new(field.name(), data_type, true))
+        })
+        .collect();
+    Ok(Schema::new(fields?))
+}
+
 fn csv_batches(
     path: &Path,
     mut file: File,
@@ -515,9 +579,7 @@ fn csv_batches(
     use std::io::Seek;
     let display = path.display().to_string();
     let format = arrow_csv::reader::Format::default().with_header(true);
-    let (schema, _) = format
-        .infer_schema(&mut file, Some(CSV_INFERENCE_ROWS))
-        .map_err(|error| csv_error(path, error))?;
+    let schema = csv_schema(path, &mut file)?;
     if schema.fields().is_empty() {
         return Err(ForensicsError::EmptyInput {
             path: path.to_path_buf(),
@@ -548,6 +610,7 @@ fn csv_batches(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::table::ColumnValues;
 
     #[test]
     fn windows_parse_dates_and_instants() {
@@ -572,5 +635,42 @@ mod tests {
             TimeWindow::parse("yesterday.."),
             Err(ForensicsError::BadWindow { .. })
         ));
+    }
+
+    #[test]
+    fn a_schema_file_gives_csv_column_types() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("decisions.csv");
+        std::fs::write(&log, "zip,score\n01234,1\n99999,2\n").unwrap();
+        let read = || read_log(&log, &ReadOptions::default());
+        let inferred = read().unwrap();
+        assert!(matches!(
+            inferred.column("zip").unwrap().values,
+            ColumnValues::Numeric { .. }
+        ));
+        std::fs::write(
+            schema_file_of(&log),
+            r#"{"columns": {"zip": "string", "score": "float"}}"#,
+        )
+        .unwrap();
+        let typed = read().unwrap();
+        let ColumnValues::Categorical { dictionary, .. } = &typed.column("zip").unwrap().values
+        else {
+            panic!("zip is text once the schema file says so");
+        };
+        assert!(dictionary.contains(&"01234".to_string()));
+        std::fs::write(schema_file_of(&log), r#"{"columns": {"zip": "postcode"}}"#).unwrap();
+        let error = read().unwrap_err().to_string();
+        assert!(
+            error.contains("decisions.csv.schema.json") && error.contains("postcode"),
+            "{error}"
+        );
+        std::fs::write(
+            schema_file_of(&log),
+            r#"{"columns": {"zipcode": "string"}}"#,
+        )
+        .unwrap();
+        let error = read().unwrap_err().to_string();
+        assert!(error.contains("zipcode"), "{error}");
     }
 }
