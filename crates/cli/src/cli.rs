@@ -692,8 +692,10 @@ pub enum ReportFormat {
     Table,
     /// The library's serde output, with its `schema_version`.
     Json,
-    /// A short Markdown summary.
+    /// Markdown: the tables, and the charts as fenced SVG blocks.
     Md,
+    /// One self-contained HTML page with the tables and charts.
+    Html,
 }
 
 #[derive(Debug, Args)]

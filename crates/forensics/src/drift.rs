@@ -148,7 +148,36 @@ pub struct ColumnDrift {
     /// How NaN, ±inf, missing and unseen values were treated, in words.
     pub handling: String,
     pub skipped: Option<String>,
+    /// Counts on both sides for charts; `None` for text and timestamp columns. Added to schema
+    /// version 1 without a bump, so older JSON without it still reads.
+    #[serde(default)]
+    pub distribution: Option<Distribution>,
 }
+
+/// How many values of each side fall into each bin or category, so a chart can put the two
+/// distributions side by side. Computed next to the test and changes none of its numbers.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Distribution {
+    /// Numerical columns: NumPy's Sturges edges over both samples (`edges.len()` = bins + 1).
+    Bins {
+        edges: Vec<f64>,
+        reference: Vec<u64>,
+        current: Vec<u64>,
+    },
+    /// Categorical columns: the most frequent categories over both sides, most frequent first,
+    /// and the rest summed as `other_*`.
+    Categories {
+        categories: Vec<String>,
+        reference: Vec<u64>,
+        current: Vec<u64>,
+        other_reference: u64,
+        other_current: u64,
+    },
+}
+
+/// Categories drawn one by one; more than this and a bar chart stops being readable.
+pub const DISTRIBUTION_CATEGORIES: usize = 30;
 
 /// Drift of every tested column and the dataset verdict.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -383,6 +412,7 @@ pub fn column_drift(
         unseen_categories: sample.unseen().iter().take(50).cloned().collect(),
         handling: String::new(),
         skipped: None,
+        distribution: None,
     };
     let method = match (preset, kind) {
         (_, ColumnKind::Text) => {
@@ -429,6 +459,7 @@ pub fn column_drift(
         result.skipped = Some("method needs numbers, column holds text".to_string());
         return result;
     }
+    result.distribution = Some(distribution(&sample, kind));
     let outcome = run_method(method, kind, &sample);
     result.score = Some(outcome.score);
     result.test_statistic = outcome.test_statistic;
@@ -438,6 +469,46 @@ pub fn column_drift(
     }
     result.drift_detected = method.drifted(outcome.score, result.threshold);
     result
+}
+
+fn distribution(sample: &Sample, kind: ColumnKind) -> Distribution {
+    if let Sample::Numeric {
+        reference, current, ..
+    } = sample
+        && kind == ColumnKind::Numerical
+    {
+        // Both sides are non-empty here: the caller skips a column with an empty side.
+        let minimum = reference[0].min(current[0]);
+        let maximum = reference[reference.len() - 1].max(current[current.len() - 1]);
+        let edges = stats::sturges_edges(minimum, maximum, reference.len() + current.len());
+        return Distribution::Bins {
+            reference: stats::histogram_counts(reference, &edges),
+            current: stats::histogram_counts(current, &edges),
+            edges,
+        };
+    }
+    let counts = sample.counts();
+    let keys: Vec<String> = match sample {
+        Sample::Categorical { keys, .. } => keys.clone(),
+        Sample::Numeric {
+            reference, current, ..
+        } => {
+            let mut values: Vec<f64> = reference.iter().chain(current.iter()).copied().collect();
+            stats::sort_values(&mut values);
+            values.dedup();
+            values.iter().map(|value| value.to_string()).collect()
+        }
+    };
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by_key(|&index| std::cmp::Reverse(counts.reference[index] + counts.current[index]));
+    let (shown, rest) = order.split_at(order.len().min(DISTRIBUTION_CATEGORIES));
+    Distribution::Categories {
+        categories: shown.iter().map(|&index| keys[index].clone()).collect(),
+        reference: shown.iter().map(|&index| counts.reference[index]).collect(),
+        current: shown.iter().map(|&index| counts.current[index]).collect(),
+        other_reference: rest.iter().map(|&index| counts.reference[index]).sum(),
+        other_current: rest.iter().map(|&index| counts.current[index]).sum(),
+    }
 }
 
 fn dropped(summary: &ColumnSummary) -> DroppedValues {

@@ -72,6 +72,7 @@ fn number_with(value: f64, decimals: usize) -> String {
 pub enum Anchor {
     Start,
     Middle,
+    End,
 }
 
 impl Anchor {
@@ -79,6 +80,7 @@ impl Anchor {
         match self {
             Anchor::Start => "start",
             Anchor::Middle => "middle",
+            Anchor::End => "end",
         }
     }
 }

@@ -1,7 +1,9 @@
 //! `firebreak analyze`: prediction-log forensics on local files, without a server. The numbers
-//! come from `firebreak-forensics`; this module turns flags into its options, prints tables,
-//! JSON (the library's serde output, see `crates/forensics/SCHEMA.md`) or a short Markdown
-//! summary, and reports refusals of the input as bad input (exit 2, D17).
+//! come from `firebreak-forensics` and the documents from `firebreak-report`; this module turns
+//! flags into options, prints JSON (the library's serde output, see
+//! `crates/forensics/SCHEMA.md`) or renders the report's document as aligned text, Markdown or
+//! a self-contained HTML page with charts, and reports refusals of the input as bad input
+//! (exit 2, D17).
 
 use crate::InputError;
 use crate::cli::{
@@ -9,16 +11,18 @@ use crate::cli::{
     ReportFormat, ReportOutput, TimeseriesArgs,
 };
 use anyhow::{Context, Result};
-use firebreak_forensics::drift::{ColumnKind, DriftMethod};
-use firebreak_forensics::nannyml::Period;
 use firebreak_forensics::timeseries::Granularity;
 use firebreak_forensics::{
-    Cohort, DriftOptions, DriftReport, FairnessOptions, FairnessReport, ForensicsError, LogSplit,
-    NannyMlOptions, NannyMlReport, Preset, ProfileReport, ReadOptions, Table, TimeWindow,
-    TimeseriesOptions, TimeseriesReport, drift_log, find_decision, log_columns, nannyml_drift,
-    read_log, read_split,
+    Cohort, DriftOptions, FairnessOptions, ForensicsError, LogSplit, NannyMlOptions, Preset,
+    ReadOptions, Table, TimeWindow, TimeseriesOptions, drift_log, find_decision, log_columns,
+    nannyml_drift, read_log, read_split,
 };
-use std::collections::BTreeMap;
+use firebreak_report::forensics::{
+    decision_document, drift_document, fairness_document, nannyml_document, profile_document,
+    timeseries_document,
+};
+pub(super) use firebreak_report::significant;
+use firebreak_report::{Document, to_html, to_markdown, to_text};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::mpsc;
@@ -139,7 +143,10 @@ fn drift(args: DriftArgs) -> Result<()> {
             warn_if_empty(report.reference_rows, report.current_rows);
             match format {
                 ReportFormat::Json => to_json(&report)?,
-                _ => drift_text(&report, &split, format == ReportFormat::Md),
+                format => {
+                    let (reference, current) = describe_split(&split);
+                    render(&drift_document(&report, &reference, &current), format)
+                }
             }
         }
         DriftPresetArg::Nannyml => {
@@ -160,7 +167,10 @@ fn drift(args: DriftArgs) -> Result<()> {
             drop(progress);
             match format {
                 ReportFormat::Json => to_json(&report)?,
-                _ => nannyml_text(&report, &split, format == ReportFormat::Md),
+                format => {
+                    let (reference, analysis) = describe_split(&split);
+                    render(&nannyml_document(&report, &reference, &analysis), format)
+                }
             }
         }
     };
@@ -270,177 +280,6 @@ fn window_text(window: &TimeWindow) -> String {
         .replace(", )", ", …)")
 }
 
-fn method_name(method: DriftMethod) -> String {
-    match method {
-        DriftMethod::Wasserstein => "wasserstein".into(),
-        DriftMethod::JensenShannon { base: None } => "jensen_shannon".into(),
-        DriftMethod::JensenShannon { base: Some(base) } => format!("jensen_shannon (base {base})"),
-        DriftMethod::Psi => "psi".into(),
-        DriftMethod::KlDivergence => "kl_divergence".into(),
-        DriftMethod::KolmogorovSmirnov => "kolmogorov_smirnov".into(),
-        DriftMethod::ChiSquare => "chi_square".into(),
-        DriftMethod::ChiSquareContingency => "chi_square_contingency".into(),
-        DriftMethod::ZTest => "z_test".into(),
-        DriftMethod::Hellinger => "hellinger".into(),
-    }
-}
-
-fn kind_name(kind: ColumnKind) -> &'static str {
-    match kind {
-        ColumnKind::Numerical => "numerical",
-        ColumnKind::Categorical => "categorical",
-        ColumnKind::Text => "text",
-        ColumnKind::Datetime => "datetime",
-    }
-}
-
-fn drift_text(report: &DriftReport, split: &LogSplit, markdown: bool) -> String {
-    let mut out = Text::new(markdown);
-    let (reference, current) = describe_split(split);
-    out.heading("Drift (Evidently preset)");
-    out.line(&format!(
-        "reference: {reference}, {} rows",
-        report.reference_rows
-    ));
-    out.line(&format!(
-        "current:   {current}, {} rows",
-        report.current_rows
-    ));
-    out.blank();
-    let rows: Vec<Vec<String>> = report
-        .columns
-        .iter()
-        .map(|column| {
-            let verdict = match &column.skipped {
-                Some(reason) => format!("skipped: {reason}"),
-                None if column.drift_detected => "DRIFT".into(),
-                None => "no drift".into(),
-            };
-            vec![
-                column.column.clone(),
-                kind_name(column.kind).into(),
-                column.method.map_or_else(|| "-".into(), method_name),
-                optional(column.score),
-                optional(column.test_statistic),
-                number(column.threshold),
-                optional(column.p_value),
-                verdict,
-            ]
-        })
-        .collect();
-    out.table(
-        &[
-            "column",
-            "kind",
-            "method",
-            "score",
-            "statistic",
-            "threshold",
-            "p-value",
-            "verdict",
-        ],
-        &rows,
-    );
-    let unseen: Vec<String> = report
-        .columns
-        .iter()
-        .filter(|column| column.unseen_category_count > 0)
-        .map(|column| {
-            format!(
-                "{} ({}: {})",
-                column.column,
-                column.unseen_category_count,
-                column.unseen_categories.join(", ")
-            )
-        })
-        .collect();
-    if !unseen.is_empty() {
-        out.blank();
-        out.line(&format!(
-            "categories unseen in the reference: {}",
-            unseen.join("; ")
-        ));
-    }
-    out.blank();
-    out.line(&format!(
-        "dataset: {} ({} of {} tested columns drifted, {:.1} %; dataset drift at {:.0} %)",
-        if report.dataset_drift {
-            "DRIFT"
-        } else {
-            "no drift"
-        },
-        report.drifted_columns,
-        report.tested_columns,
-        report.share_of_drifted_columns * 100.0,
-        report.drift_share * 100.0
-    ));
-    out.finish()
-}
-
-fn nannyml_text(report: &NannyMlReport, split: &LogSplit, markdown: bool) -> String {
-    let mut out = Text::new(markdown);
-    let (reference, current) = describe_split(split);
-    out.heading("Drift (NannyML preset)");
-    out.line(&format!("method: {}", report.method));
-    out.line(&format!("reference: {reference}"));
-    out.line(&format!("analysis:  {current}"));
-    out.blank();
-    let rows: Vec<Vec<String>> = report
-        .columns
-        .iter()
-        .map(|column| {
-            let analysis: Vec<f64> = column
-                .chunks
-                .iter()
-                .filter(|chunk| chunk.period == Period::Analysis)
-                .filter_map(|chunk| chunk.value)
-                .collect();
-            let chunks = column
-                .chunks
-                .iter()
-                .filter(|chunk| chunk.period == Period::Analysis)
-                .count();
-            let highest = analysis.iter().copied().fold(None, |top: Option<f64>, v| {
-                Some(top.map_or(v, |top| top.max(v)))
-            });
-            vec![
-                column.column.clone(),
-                column.kind.clone(),
-                optional(column.upper_threshold),
-                optional(highest),
-                format!("{} of {chunks}", column.analysis_alerts),
-                if column.analysis_alerts > 0 {
-                    "DRIFT".into()
-                } else {
-                    "no drift".into()
-                },
-            ]
-        })
-        .collect();
-    out.table(
-        &[
-            "column",
-            "kind",
-            "threshold",
-            "highest distance",
-            "chunks alerting",
-            "verdict",
-        ],
-        &rows,
-    );
-    let alerting = report
-        .columns
-        .iter()
-        .filter(|column| column.analysis_alerts > 0)
-        .count();
-    out.blank();
-    out.line(&format!(
-        "dataset: {alerting} of {} columns alert in at least one analysis chunk",
-        report.columns.len()
-    ));
-    out.finish()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Fairness
 
@@ -473,7 +312,15 @@ fn fairness(args: FairnessArgs) -> Result<()> {
     drop(progress);
     let text = match format_of(&args.output) {
         ReportFormat::Json => to_json(&report)?,
-        format => fairness_text(&report, &args, format == ReportFormat::Md),
+        format => {
+            let source = format!(
+                "{}: decisions `{}` against outcomes `{}`",
+                args.log.display(),
+                args.prediction,
+                args.label
+            );
+            render(&fairness_document(&report, &source), format)
+        }
     };
     emit(&args.output, &text)
 }
@@ -516,145 +363,6 @@ fn refuse_empty_cohort(table: &Table, path: &Path, cohort: Option<&str>) -> Resu
     }
 }
 
-fn fairness_text(report: &FairnessReport, args: &FairnessArgs, markdown: bool) -> String {
-    let mut out = Text::new(markdown);
-    out.heading("Fairness");
-    out.line(&format!(
-        "{}: decisions `{}` against outcomes `{}` by {}, {} rows",
-        args.log.display(),
-        args.prediction,
-        args.label,
-        report.group_columns.join(" × "),
-        report.rows
-    ));
-    out.blank();
-    let with_score = args.score.is_some();
-    let mut headers = vec![
-        "group",
-        "count",
-        "base rate",
-        "selection rate",
-        "TPR",
-        "FPR",
-        "FNR",
-        "precision",
-        "accuracy",
-    ];
-    if with_score {
-        headers.extend(["AUC", "ECE"]);
-    }
-    let rows: Vec<Vec<String>> = report
-        .groups
-        .iter()
-        .chain(std::iter::once(&report.overall))
-        .enumerate()
-        .map(|(index, group)| {
-            let mut row = vec![
-                if index == report.groups.len() {
-                    "(all)".to_string()
-                } else {
-                    group.group.clone()
-                },
-                group.count.to_string(),
-                number(group.base_rate),
-                number(group.selection_rate),
-                number(group.true_positive_rate),
-                number(group.false_positive_rate),
-                number(group.false_negative_rate),
-                number(group.precision),
-                number(group.accuracy),
-            ];
-            if with_score {
-                row.push(optional(group.auc));
-                row.push(optional(group.expected_calibration_error));
-            }
-            row
-        })
-        .collect();
-    out.table(&headers, &rows);
-    out.blank();
-    out.subheading("Gaps between groups (difference = max − min, ratio = min / max)");
-    let gaps = &report.gaps;
-    out.table(
-        &["metric", "difference", "ratio"],
-        &[
-            vec![
-                "demographic parity".into(),
-                number(gaps.demographic_parity_difference),
-                number(gaps.demographic_parity_ratio),
-            ],
-            vec![
-                "equalized odds".into(),
-                number(gaps.equalized_odds_difference),
-                number(gaps.equalized_odds_ratio),
-            ],
-            vec![
-                "equal opportunity".into(),
-                number(gaps.equal_opportunity_difference),
-                number(gaps.equal_opportunity_ratio),
-            ],
-        ],
-    );
-    out.blank();
-    out.subheading(&format!(
-        "Aequitas disparities against group {} (fair within 0.8–1.25; * marks a disparity outside)",
-        report.reference_group
-    ));
-    let mut metrics: Vec<&str> = Vec::new();
-    let mut by_group: BTreeMap<&str, BTreeMap<&str, String>> = BTreeMap::new();
-    let mut order: Vec<&str> = Vec::new();
-    for disparity in &report.disparities {
-        if !metrics.contains(&disparity.metric.as_str()) {
-            metrics.push(&disparity.metric);
-        }
-        if !order.contains(&disparity.group.as_str()) {
-            order.push(&disparity.group);
-        }
-        let mark = if disparity.fair { "" } else { "*" };
-        by_group.entry(&disparity.group).or_default().insert(
-            &disparity.metric,
-            format!("{}{mark}", number(disparity.disparity)),
-        );
-    }
-    let mut headers = vec!["group"];
-    headers.extend(&metrics);
-    let rows: Vec<Vec<String>> = order
-        .iter()
-        .map(|group| {
-            let cells = &by_group[group];
-            std::iter::once(group.to_string())
-                .chain(
-                    metrics
-                        .iter()
-                        .map(|metric| cells.get(metric).cloned().unwrap_or_else(|| "-".into())),
-                )
-                .collect()
-        })
-        .collect();
-    out.table(&headers, &rows);
-    out.blank();
-    let unfair: Vec<String> = report
-        .disparities
-        .iter()
-        .filter(|disparity| !disparity.fair)
-        .map(|disparity| format!("{} {}", disparity.group, disparity.metric))
-        .collect();
-    if unfair.is_empty() {
-        out.line(&format!(
-            "verdict: all {} disparities within 0.8–1.25",
-            report.disparities.len()
-        ));
-    } else {
-        out.line(&format!(
-            "verdict: UNFAIR, {} of {} disparities outside 0.8–1.25: {}",
-            unfair.len(),
-            report.disparities.len(),
-            abbreviated(&unfair, 10)
-        ));
-    }
-    out.finish()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Profile
 
@@ -676,101 +384,9 @@ fn profile(args: ProfileArgs) -> Result<()> {
     drop(progress);
     let text = match format_of(&args.output) {
         ReportFormat::Json => to_json(&report)?,
-        format => profile_text(&report, format == ReportFormat::Md),
+        format => render(&profile_document(&report), format),
     };
     emit(&args.output, &text)
-}
-
-fn profile_text(report: &ProfileReport, markdown: bool) -> String {
-    let mut out = Text::new(markdown);
-    out.heading("Data quality profile");
-    out.line(&format!("{}: {} rows", report.source, report.rows));
-    out.blank();
-    let value = |kind: &str, value: Option<f64>| match value {
-        // Timestamps come as nanoseconds since the epoch.
-        Some(nanos) if kind == "timestamp" => jiff::Timestamp::from_nanosecond(nanos as i128)
-            .map_or_else(|_| number(nanos), |at| at.to_string()),
-        other => optional(other),
-    };
-    let rows: Vec<Vec<String>> = report
-        .columns
-        .iter()
-        .map(|column| {
-            let median = column
-                .quantiles
-                .iter()
-                .find(|(probability, _)| *probability == 0.5)
-                .map(|(_, value)| *value);
-            let new_categories = match column.new_category_rows {
-                None => "-".to_string(),
-                Some(rows) if column.new_categories.is_empty() => rows.to_string(),
-                Some(rows) => format!("{rows} rows: {}", abbreviated(&column.new_categories, 5)),
-            };
-            vec![
-                column.column.clone(),
-                column.kind.clone(),
-                column.missing.to_string(),
-                column.nan.to_string(),
-                (column.positive_infinity + column.negative_infinity).to_string(),
-                column.distinct.to_string(),
-                value(&column.kind, column.minimum),
-                value(&column.kind, column.maximum),
-                optional(column.mean),
-                optional(column.std),
-                optional(median),
-                new_categories,
-                column
-                    .out_of_reference_range
-                    .map_or_else(|| "-".into(), |rows| rows.to_string()),
-            ]
-        })
-        .collect();
-    out.table(
-        &[
-            "column",
-            "kind",
-            "missing",
-            "NaN",
-            "inf",
-            "distinct",
-            "min",
-            "max",
-            "mean",
-            "std",
-            "median",
-            "new categories",
-            "out of ref. range",
-        ],
-        &rows,
-    );
-    if let Some(diff) = &report.schema_diff {
-        out.blank();
-        let mut parts = Vec::new();
-        if !diff.only_in_reference.is_empty() {
-            parts.push(format!(
-                "only in the reference: {}",
-                diff.only_in_reference.join(", ")
-            ));
-        }
-        if !diff.only_in_current.is_empty() {
-            parts.push(format!(
-                "only in the current file: {}",
-                diff.only_in_current.join(", ")
-            ));
-        }
-        for change in &diff.type_changed {
-            parts.push(format!(
-                "{} changed type from {} to {}",
-                change.column, change.reference, change.current
-            ));
-        }
-        if parts.is_empty() {
-            out.line("schema: same columns and types as the reference");
-        } else {
-            out.line(&format!("schema: {}", parts.join("; ")));
-        }
-    }
-    out.finish()
 }
 
 fn abbreviated(items: &[String], shown: usize) -> String {
@@ -818,83 +434,12 @@ fn timeseries(args: TimeseriesArgs) -> Result<()> {
     drop(progress);
     let text = match format_of(&args.output) {
         ReportFormat::Json => to_json(&report)?,
-        format => timeseries_text(&report, &args, format == ReportFormat::Md),
+        format => {
+            let source = format!("{} by `{}`", args.log.display(), args.timestamp);
+            render(&timeseries_document(&report, &source), format)
+        }
     };
     emit(&args.output, &text)
-}
-
-fn timeseries_text(report: &TimeseriesReport, args: &TimeseriesArgs, markdown: bool) -> String {
-    let mut out = Text::new(markdown);
-    out.heading("Time series");
-    out.line(&format!(
-        "{}: {} buckets by {} of `{}`",
-        args.log.display(),
-        report.buckets.len(),
-        match args.bucket {
-            BucketArg::Hour => "hour",
-            BucketArg::Day => "day",
-            BucketArg::Week => "week",
-        },
-        args.timestamp
-    ));
-    out.blank();
-    let mut groups: Vec<&String> = report
-        .buckets
-        .iter()
-        .flat_map(|bucket| bucket.selection_rate_by_group.keys())
-        .collect();
-    groups.sort();
-    groups.dedup();
-    let group_headers: Vec<String> = groups
-        .iter()
-        .map(|group| format!("selection rate [{group}]"))
-        .collect();
-    let mut headers = vec!["bucket", "rows", "accuracy", "selection rate", "score mean"];
-    headers.extend(group_headers.iter().map(String::as_str));
-    let rows: Vec<Vec<String>> = report
-        .buckets
-        .iter()
-        .map(|bucket| {
-            let mut row = vec![
-                bucket.start.clone(),
-                bucket.rows.to_string(),
-                optional(bucket.accuracy),
-                optional(bucket.selection_rate),
-                optional(bucket.score_mean),
-            ];
-            row.extend(groups.iter().map(|group| {
-                bucket
-                    .selection_rate_by_group
-                    .get(*group)
-                    .map_or_else(|| "-".into(), |rate| number(*rate))
-            }));
-            row
-        })
-        .collect();
-    out.table(&headers, &rows);
-    out.blank();
-    if report.change_points.is_empty() {
-        out.line(&format!("no change points ({})", report.detector));
-    } else {
-        out.subheading(&format!("Change points ({})", report.detector));
-        let rows: Vec<Vec<String>> = report
-            .change_points
-            .iter()
-            .map(|point| {
-                vec![
-                    point.series.clone(),
-                    point.bucket_start.clone(),
-                    number(point.mean_before),
-                    number(point.mean_after),
-                ]
-            })
-            .collect();
-        out.table(
-            &["series", "shifted at", "mean before", "mean after"],
-            &rows,
-        );
-    }
-    out.finish()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -913,27 +458,7 @@ fn decision(args: DecisionArgs) -> Result<()> {
         })?;
     let text = match format_of(&args.output) {
         ReportFormat::Json => to_json(&record)?,
-        format => {
-            let mut out = Text::new(format == ReportFormat::Md);
-            out.heading(&format!("Decision {}", record.decision_id));
-            let located = if record.row_groups_total > 0 {
-                format!(
-                    "{}, row {} (read {} of {} row groups)",
-                    record.source, record.row, record.row_groups_read, record.row_groups_total
-                )
-            } else {
-                format!("{}, row {}", record.source, record.row)
-            };
-            out.line(&located);
-            out.blank();
-            let rows: Vec<Vec<String>> = record
-                .values
-                .iter()
-                .map(|(column, value)| vec![column.clone(), crate::output::text(value)])
-                .collect();
-            out.table(&["column", "value"], &rows);
-            out.finish()
-        }
+        format => render(&decision_document(&record), format),
     };
     emit(&args.output, &text)
 }
@@ -966,6 +491,15 @@ fn refusal_in(path: &Path) -> impl Fn(ForensicsError) -> anyhow::Error + '_ {
             InputError(format!("{error}{hint}")).into()
         }
         _ => InputError(error.to_string()).into(),
+    }
+}
+
+/// A forensics document in the chosen format; JSON is the report itself and never gets here.
+fn render(document: &Document, format: ReportFormat) -> String {
+    match format {
+        ReportFormat::Md => to_markdown(document),
+        ReportFormat::Html => to_html(document),
+        ReportFormat::Table | ReportFormat::Json => to_text(document),
     }
 }
 
@@ -1025,40 +559,6 @@ pub(super) fn is_users_path_error(error: &std::io::Error) -> bool {
 /// A number with four significant digits, scientific below 1e-4 (as C's `%g`) or from 1e6.
 pub(super) fn number(value: f64) -> String {
     significant(value, 4)
-}
-
-pub(super) fn optional(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".into(), number)
-}
-
-pub(super) fn significant(value: f64, digits: usize) -> String {
-    if value.is_nan() {
-        return "NaN".into();
-    }
-    if value.is_infinite() {
-        return if value > 0.0 { "inf" } else { "-inf" }.into();
-    }
-    if value == 0.0 {
-        return "0".into();
-    }
-    let magnitude = value.abs().log10().floor() as i64;
-    if !(-4..6).contains(&magnitude) {
-        let text = format!("{value:.*e}", digits.saturating_sub(1));
-        return match text.split_once('e') {
-            Some((mantissa, exponent)) if mantissa.contains('.') => format!(
-                "{}e{exponent}",
-                mantissa.trim_end_matches('0').trim_end_matches('.')
-            ),
-            _ => text,
-        };
-    }
-    let decimals = (digits as i64 - 1 - magnitude).max(0) as usize;
-    let text = format!("{value:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
 }
 
 /// Text output: aligned plain tables, or Markdown with the same content.

@@ -102,6 +102,12 @@ fn fta_analyze(args: FtaAnalyzeArgs) -> Result<()> {
     drop(progress);
     let text = match format_of(&args.output) {
         ReportFormat::Json => to_json(&results)?,
+        ReportFormat::Html => {
+            return Err(InputError(
+                "fault-tree analysis prints table, md or json; draw the tree with --svg".into(),
+            )
+            .into());
+        }
         format => {
             let mut out = Text::new(format == ReportFormat::Md);
             for (index, result) in results.iter().enumerate() {

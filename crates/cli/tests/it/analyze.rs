@@ -230,6 +230,31 @@ fn drift_markdown_goes_to_the_output_file() {
 }
 
 #[test]
+fn drift_html_is_one_page_with_the_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.html");
+    let out_text = path_text(&out);
+    let path = forensics_fixture("log_small.parquet");
+    let mut args = vec!["analyze", "drift", path.as_str()];
+    args.extend(HALVES);
+    args.extend([
+        "--columns",
+        "num_0,cat_3",
+        "--format",
+        "html",
+        "-o",
+        out_text.as_str(),
+    ]);
+    assert_eq!(succeed(&args), "", "nothing on stdout with -o");
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("<td>num_0</td><td>numerical</td><td>kolmogorov_smirnov</td>"));
+    // A histogram for the number and bars for the categories, inlined: nothing to fetch.
+    assert_eq!(html.matches("<svg").count(), 2, "{html}");
+    assert!(!html.contains("src=\""), "{html}");
+}
+
+#[test]
 fn drift_between_two_files_and_by_cohort() {
     let reference = forensics_fixture("edge_small.parquet");
     let current = forensics_fixture("edge_large.parquet");

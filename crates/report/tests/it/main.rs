@@ -1,13 +1,16 @@
-//! Integration tests of firebreak-report, one binary: an SVG snapshot per
-//! diagram kind, each drawn from a fixture named after it.
+//! Integration tests of firebreak-report, one binary: an SVG snapshot per diagram and chart
+//! kind, the renderers on a small document, Markdown in, and the PDF.
 
+mod document;
 mod fault_tree;
 mod fishbone;
+mod forensics;
+mod pdf;
 mod swiss_cheese;
 mod whys;
 
-/// Snapshots pin the exact SVG; a quick structural check first gives a
-/// readable failure when a change breaks the document itself.
+/// Snapshots pin the exact SVG; a quick structural check first gives a readable failure when a
+/// change breaks the document itself.
 fn assert_svg_document(svg: &str) {
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(svg.contains("role=\"img\""));
