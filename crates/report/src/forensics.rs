@@ -705,7 +705,57 @@ pub fn profile_document(report: &ProfileReport) -> Document {
             section.paragraph(format!("schema: {}", parts.join("; ")));
         }
     }
+    if report.rows > 0 && !report.columns.is_empty() {
+        document.section(1, "Charts").figure(
+            profile_svg(report),
+            "Share of rows per column that are missing, NaN or infinite",
+        );
+    }
     document
+}
+
+/// Missing, NaN and infinite values per column as shares of the rows.
+pub fn profile_svg(report: &ProfileReport) -> String {
+    let columns: Vec<String> = report
+        .columns
+        .iter()
+        .map(|column| column.column.clone())
+        .collect();
+    let share = |pick: fn(&firebreak_forensics::profile::ColumnProfile) -> u64| {
+        report
+            .columns
+            .iter()
+            .map(|column| Some(pick(column) as f64 / column.rows.max(1) as f64))
+            .collect()
+    };
+    bars_svg(
+        "Missing and invalid values",
+        &format!(
+            "Share of the {} rows of each of {} columns that are missing, NaN or infinite.",
+            report.rows,
+            columns.len()
+        ),
+        &columns,
+        &[
+            Series {
+                name: "missing",
+                colour: PALETTE[0],
+                values: share(|column| column.missing),
+            },
+            Series {
+                name: "NaN",
+                colour: PALETTE[4],
+                values: share(|column| column.nan),
+            },
+            Series {
+                name: "infinite",
+                colour: PALETTE[2],
+                values: share(|column| column.positive_infinity + column.negative_infinity),
+            },
+        ],
+        None,
+        None,
+    )
 }
 
 fn granularity_name(granularity: Granularity) -> &'static str {
