@@ -189,3 +189,29 @@ fn profile_chart() {
     insta::assert_snapshot!("profile_missing_values", svg);
     assert_eq!(profile_document(&report).figures().count(), 1);
 }
+
+#[test]
+fn empty_and_degenerate_reports_still_render() {
+    let mut drift = drift_report();
+    drift.columns.clear();
+    let mut fairness = fairness_report();
+    fairness.groups.clear();
+    fairness.disparities.clear();
+    fairness.overall.selection_rate = f64::NAN;
+    let mut series = timeseries_report();
+    series.buckets.truncate(1);
+    series.change_points[0].bucket_index = 40;
+    let mut profile = profile_report();
+    profile.columns[0].rows = 0;
+    for document in [
+        drift_document(&drift, "", ""),
+        fairness_document(&fairness, ""),
+        timeseries_document(&series, ""),
+        profile_document(&profile),
+    ] {
+        let html = to_html(&document);
+        assert!(!html.contains("NaN\""), "{html}");
+        to_markdown(&document);
+        to_text(&document);
+    }
+}
