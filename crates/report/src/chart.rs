@@ -505,21 +505,22 @@ pub fn lines_svg(
             " stroke-width=\"1.5\" stroke-dasharray=\"4 3\"",
         );
         let label_width = AXIS_FONT.width(&marker.label);
-        let row = if x - label_width / 2.0 > row_ends[0] + 4.0 {
-            0
-        } else {
-            1
-        };
-        row_ends[row] = x + label_width / 2.0;
-        let y = plot_top - 8.0 - (1 - row) as f64 * 14.0;
-        text_at(
-            &mut body,
-            &marker.label,
-            x,
-            y,
-            Anchor::Middle,
-            svg::HIGHLIGHT,
-        );
+        // A label with no room in either row is left out; the line still marks the point.
+        let free = row_ends
+            .iter()
+            .position(|end| x - label_width / 2.0 > end + 4.0);
+        if let Some(row) = free {
+            row_ends[row] = x + label_width / 2.0;
+            let y = plot_top - 8.0 - (1 - row) as f64 * 14.0;
+            text_at(
+                &mut body,
+                &marker.label,
+                x,
+                y,
+                Anchor::Middle,
+                svg::HIGHLIGHT,
+            );
+        }
     }
     for series in series {
         let mut path = String::new();
@@ -599,6 +600,26 @@ mod tests {
         assert_eq!(ticks(-1e300, 1e300).len(), 5);
         assert_eq!(ticks(1e17, 1e17).len(), 2);
         assert_eq!(ticks(f64::NEG_INFINITY, f64::INFINITY).len(), 2);
+    }
+
+    #[test]
+    fn marker_labels_without_room_are_left_out() {
+        let labels: Vec<String> = (0..40).map(|day| format!("day {day}")).collect();
+        let markers: Vec<Marker> = (0..40)
+            .map(|index| Marker {
+                index,
+                label: format!("change {index}"),
+            })
+            .collect();
+        let series = [Series {
+            name: "rate",
+            colour: PALETTE[1],
+            values: vec![Some(0.5); 40],
+        }];
+        let svg = lines_svg("t", "d", &labels, &series, &markers);
+        let drawn = svg.matches(">change ").count();
+        assert!((2..40).contains(&drawn), "{drawn}");
+        assert_eq!(svg.matches("stroke-dasharray=\"4 3\"").count(), 40);
     }
 
     #[test]
