@@ -87,7 +87,11 @@ fn ticks(low: f64, high: f64) -> Vec<f64> {
         .unwrap_or(10.0 * power);
     let first = (low / step).floor();
     let last = (high / step).ceil().max(first + 1.0);
-    // The count is small and bounded: the step is a fifth of the span or more.
+    // The step is a fifth of the span or more, so there are about six ticks; only values
+    // beyond float precision (a span lost in rounding) could break that, and get two.
+    if step.is_nan() || step <= 0.0 || !(last - first).is_finite() || last - first > 12.0 {
+        return vec![low, high];
+    }
     (first as i64..=last as i64)
         .map(|index| index as f64 * step)
         .collect()
@@ -214,6 +218,7 @@ pub fn histogram_svg(
         .iter()
         .flat_map(|series| series.values.iter().flatten())
         .copied()
+        .filter(|value| value.is_finite())
         .fold(0.0, f64::max);
     let ticks = ticks(0.0, top);
     let ceiling = ticks.last().copied().unwrap_or(1.0);
@@ -296,6 +301,8 @@ pub fn bars_svg(
     if let Some(band) = &band {
         top = top.max(band.high);
     }
+    // A line at an undefined value (a rate of an empty group) is not drawn.
+    let reference = reference.filter(|reference| reference.value.is_finite());
     if let Some(reference) = &reference {
         top = top.max(reference.value);
     }
@@ -498,21 +505,22 @@ pub fn lines_svg(
             " stroke-width=\"1.5\" stroke-dasharray=\"4 3\"",
         );
         let label_width = AXIS_FONT.width(&marker.label);
-        let row = if x - label_width / 2.0 > row_ends[0] + 4.0 {
-            0
-        } else {
-            1
-        };
-        row_ends[row] = x + label_width / 2.0;
-        let y = plot_top - 8.0 - (1 - row) as f64 * 14.0;
-        text_at(
-            &mut body,
-            &marker.label,
-            x,
-            y,
-            Anchor::Middle,
-            svg::HIGHLIGHT,
-        );
+        // A label with no room in either row is left out; the line still marks the point.
+        let free = row_ends
+            .iter()
+            .position(|end| x - label_width / 2.0 > end + 4.0);
+        if let Some(row) = free {
+            row_ends[row] = x + label_width / 2.0;
+            let y = plot_top - 8.0 - (1 - row) as f64 * 14.0;
+            text_at(
+                &mut body,
+                &marker.label,
+                x,
+                y,
+                Anchor::Middle,
+                svg::HIGHLIGHT,
+            );
+        }
     }
     for series in series {
         let mut path = String::new();
@@ -588,6 +596,30 @@ mod tests {
         assert_eq!(labels(0.0, 0.0), ["0", "0.2", "0.4", "0.6", "0.8", "1"]);
         assert_eq!(labels(0.0, 1.25), ["0", "0.5", "1", "1.5"]);
         assert_eq!(labels(0.3, 0.86), ["0.2", "0.4", "0.6", "0.8", "1"]);
+        // A span lost to float precision still gives a short axis, not billions of ticks.
+        assert_eq!(ticks(-1e300, 1e300).len(), 5);
+        assert_eq!(ticks(1e17, 1e17).len(), 2);
+        assert_eq!(ticks(f64::NEG_INFINITY, f64::INFINITY).len(), 2);
+    }
+
+    #[test]
+    fn marker_labels_without_room_are_left_out() {
+        let labels: Vec<String> = (0..40).map(|day| format!("day {day}")).collect();
+        let markers: Vec<Marker> = (0..40)
+            .map(|index| Marker {
+                index,
+                label: format!("change {index}"),
+            })
+            .collect();
+        let series = [Series {
+            name: "rate",
+            colour: PALETTE[1],
+            values: vec![Some(0.5); 40],
+        }];
+        let svg = lines_svg("t", "d", &labels, &series, &markers);
+        let drawn = svg.matches(">change ").count();
+        assert!((2..40).contains(&drawn), "{drawn}");
+        assert_eq!(svg.matches("stroke-dasharray=\"4 3\"").count(), 40);
     }
 
     #[test]

@@ -336,16 +336,6 @@ pub fn nannyml_document(report: &NannyMlReport, reference: &str, analysis: &str)
                 values: vec![Some(threshold); column.chunks.len()],
             });
         }
-        let markers: Vec<Marker> = column
-            .chunks
-            .iter()
-            .enumerate()
-            .filter(|(_, chunk)| chunk.alert)
-            .map(|(index, _)| Marker {
-                index,
-                label: "alert".into(),
-            })
-            .collect();
         section.figure(
             lines_svg(
                 &format!("{}: distance per chunk", column.column),
@@ -355,11 +345,12 @@ pub fn nannyml_document(report: &NannyMlReport, reference: &str, analysis: &str)
                 ),
                 &labels,
                 &series,
-                &markers,
+                &[],
             ),
             format!(
-                "{}: distance per chunk (labels are first rows; \"ref\" marks reference chunks)",
-                column.column
+                "{}: distance per chunk against the alert threshold, {} analysis chunks alerting \
+                 (labels are first rows; \"ref\" marks reference chunks)",
+                column.column, column.analysis_alerts
             ),
         );
     }
@@ -705,7 +696,57 @@ pub fn profile_document(report: &ProfileReport) -> Document {
             section.paragraph(format!("schema: {}", parts.join("; ")));
         }
     }
+    if report.rows > 0 && !report.columns.is_empty() {
+        document.section(1, "Charts").figure(
+            profile_svg(report),
+            "Share of rows per column that are missing, NaN or infinite",
+        );
+    }
     document
+}
+
+/// Missing, NaN and infinite values per column as shares of the rows.
+pub fn profile_svg(report: &ProfileReport) -> String {
+    let columns: Vec<String> = report
+        .columns
+        .iter()
+        .map(|column| column.column.clone())
+        .collect();
+    let share = |pick: fn(&firebreak_forensics::profile::ColumnProfile) -> u64| {
+        report
+            .columns
+            .iter()
+            .map(|column| Some(pick(column) as f64 / column.rows.max(1) as f64))
+            .collect()
+    };
+    bars_svg(
+        "Missing and invalid values",
+        &format!(
+            "Share of the {} rows of each of {} columns that are missing, NaN or infinite.",
+            report.rows,
+            columns.len()
+        ),
+        &columns,
+        &[
+            Series {
+                name: "missing",
+                colour: PALETTE[0],
+                values: share(|column| column.missing),
+            },
+            Series {
+                name: "NaN",
+                colour: PALETTE[4],
+                values: share(|column| column.nan),
+            },
+            Series {
+                name: "infinite",
+                colour: PALETTE[2],
+                values: share(|column| column.positive_infinity + column.negative_infinity),
+            },
+        ],
+        None,
+        None,
+    )
 }
 
 fn granularity_name(granularity: Granularity) -> &'static str {
@@ -859,12 +900,19 @@ pub fn timeseries_svgs(report: &TimeseriesReport) -> Vec<(String, String)> {
             .iter()
             .filter(|point| keys.contains(&point.series))
             .collect();
-        let markers: Vec<Marker> = points
-            .iter()
-            .enumerate()
-            .map(|(index, point)| Marker {
-                index: point.bucket_index,
-                label: format!("{}", index + 1),
+        // Series often shift in the same bucket: one line, labelled with all their numbers.
+        let mut numbers: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for (index, point) in points.iter().enumerate() {
+            numbers
+                .entry(point.bucket_index)
+                .or_default()
+                .push((index + 1).to_string());
+        }
+        let markers: Vec<Marker> = numbers
+            .into_iter()
+            .map(|(index, numbers)| Marker {
+                index,
+                label: numbers.join(","),
             })
             .collect();
         let explained: Vec<String> = points

@@ -1,7 +1,7 @@
-use firebreak_forensics::{DriftReport, FairnessReport, TimeseriesReport};
+use firebreak_forensics::{DriftReport, FairnessReport, ProfileReport, TimeseriesReport};
 use firebreak_report::forensics::{
-    drift_distribution_svg, drift_document, fairness_document, fairness_svgs, timeseries_document,
-    timeseries_svgs,
+    drift_distribution_svg, drift_document, fairness_document, fairness_svgs, profile_document,
+    profile_svg, timeseries_document, timeseries_svgs,
 };
 use firebreak_report::{to_html, to_markdown, to_text};
 use serde_json::json;
@@ -161,4 +161,57 @@ fn documents_carry_tables_and_charts() {
         text.contains("selection_rate[B]  2024-01-19T00:00:00Z"),
         "{text}"
     );
+}
+
+fn profile_report() -> ProfileReport {
+    let column = |name: &str, missing: u64, nan: u64, inf: u64| {
+        json!({
+            "column": name, "kind": "float", "rows": 1000, "missing": missing, "nan": nan,
+            "positive_infinity": inf, "negative_infinity": 0, "distinct": 900,
+            "minimum": 0.0, "maximum": 1.0, "mean": 0.5, "std": 0.1,
+            "quantiles": [[0.5, 0.5]], "new_categories": [], "new_category_rows": null,
+            "out_of_reference_range": null
+        })
+    };
+    serde_json::from_value(json!({
+        "schema_version": 1, "source": "log.parquet", "rows": 1000,
+        "columns": [column("income", 120, 0, 0), column("score", 5, 40, 3), column("age", 0, 0, 0)],
+        "schema_diff": null
+    }))
+    .unwrap()
+}
+
+#[test]
+fn profile_chart() {
+    let report = profile_report();
+    let svg = profile_svg(&report);
+    assert_svg_document(&svg);
+    insta::assert_snapshot!("profile_missing_values", svg);
+    assert_eq!(profile_document(&report).figures().count(), 1);
+}
+
+#[test]
+fn empty_and_degenerate_reports_still_render() {
+    let mut drift = drift_report();
+    drift.columns.clear();
+    let mut fairness = fairness_report();
+    fairness.groups.clear();
+    fairness.disparities.clear();
+    fairness.overall.selection_rate = f64::NAN;
+    let mut series = timeseries_report();
+    series.buckets.truncate(1);
+    series.change_points[0].bucket_index = 40;
+    let mut profile = profile_report();
+    profile.columns[0].rows = 0;
+    for document in [
+        drift_document(&drift, "", ""),
+        fairness_document(&fairness, ""),
+        timeseries_document(&series, ""),
+        profile_document(&profile),
+    ] {
+        let html = to_html(&document);
+        assert!(!html.contains("NaN\""), "{html}");
+        to_markdown(&document);
+        to_text(&document);
+    }
 }
