@@ -75,6 +75,24 @@ pub enum Command {
     Report(ReportCommand),
 }
 
+/// The formats documents export to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DocumentFormat {
+    Md,
+    Html,
+    Pdf,
+}
+
+impl DocumentFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentFormat::Md => "md",
+            DocumentFormat::Html => "html",
+            DocumentFormat::Pdf => "pdf",
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RegulatoryCommand {
     /// The questionnaire, which regimes apply, and every clock.
@@ -129,6 +147,17 @@ pub enum ReportCommand {
         file: PathBuf,
         #[arg(long)]
         json: bool,
+    },
+    /// Write a report as Markdown, HTML or PDF.
+    Export {
+        /// INC-<n>
+        incident: String,
+        /// R-<n>
+        report: String,
+        #[arg(long, value_enum, default_value = "md")]
+        format: DocumentFormat,
+        #[arg(short, long)]
+        output: PathBuf,
     },
     /// Record that the report went to its regulator (commander).
     Submit {

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod export;
 mod notify;
 mod reports;
 pub mod state;

@@ -202,6 +202,24 @@ pub async fn report(command: ReportCommand) -> Result<()> {
             let path = format!("/api/v1/incidents/{id}/reports/{}", encode(&report));
             print_report(&client.send(Method::PUT, &path, Some(body)).await?, json);
         }
+        ReportCommand::Export {
+            incident,
+            report,
+            format,
+            output,
+        } => {
+            let id = incident_id(&incident)?;
+            let path = format!(
+                "/api/v1/incidents/{id}/reports/{}/export?format={}",
+                encode(&report),
+                format.as_str()
+            );
+            let bytes = client.download(Method::GET, &path, None, &output).await?;
+            eprintln!(
+                "{id} {report}: {bytes} bytes written to {}",
+                output.display()
+            );
+        }
         ReportCommand::Submit {
             incident,
             report,

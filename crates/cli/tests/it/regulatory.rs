@@ -203,6 +203,46 @@ fn questionnaire_clocks_warnings_and_submission() {
             .contains("Approval rate for group C fell"),
         "{nature}"
     );
+    let pdf = dir.path().join("notification.pdf");
+    assert_success(
+        &server.cli(&[
+            "report",
+            "export",
+            "INC-1",
+            "R-1",
+            "--format",
+            "pdf",
+            "-o",
+            pdf.to_str().unwrap(),
+        ]),
+        &["report export pdf"],
+    );
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("Nature of the personal data breach"),
+        "{text}"
+    );
+    assert!(text.contains("Approval rate for group C fell"), "{text}");
+    let html = dir.path().join("notification.html");
+    assert_success(
+        &server.cli(&[
+            "report",
+            "export",
+            "INC-1",
+            "R-1",
+            "--format",
+            "html",
+            "-o",
+            html.to_str().unwrap(),
+        ]),
+        &["report export html"],
+    );
+    assert!(std::fs::read_to_string(&html).unwrap().contains("<h2"));
     let submitted = server.json(&[
         "report",
         "submit",

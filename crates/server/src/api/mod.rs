@@ -39,7 +39,7 @@ use utoipa::{Modify, OpenApi};
         evidence::legal_hold, evidence::dispose, evidence::bundle,
         findings::run, findings::show,
         regulatory::regimes, regulatory::show, regulatory::assess, regulatory::board,
-        regulatory::draft, regulatory::show_report, regulatory::edit, regulatory::submit,
+        regulatory::draft, regulatory::show_report, regulatory::edit, regulatory::submit, regulatory::export,
         openapi_document,
     ),
     components(schemas(Problem)),
@@ -188,6 +188,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/incidents/{id}/reports/{report}",
             get(regulatory::show_report).put(regulatory::edit),
+        )
+        .route(
+            "/api/v1/incidents/{id}/reports/{report}/export",
+            get(regulatory::export),
         )
         .route(
             "/api/v1/incidents/{id}/reports/{report}/submission",

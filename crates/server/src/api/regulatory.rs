@@ -5,6 +5,7 @@
 use crate::api::incidents::incident_number;
 use crate::auth::{Commander, Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
+use crate::export::ExportQuery;
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -362,6 +363,49 @@ pub async fn show_report(
     Path((id, report)): Path<(String, String)>,
 ) -> Result<ApiJson<RegulatoryReport>, ApiError> {
     Ok(ApiJson(load_report(&state, &id, &report).await?.1))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/reports/{report}/export", tag = "regulatory",
+    params(("id" = String, Path, description = "INC-<n>"), ("report" = String, Path, description = "R-<n>"), ExportQuery),
+    responses((status = 200, description = "The report as Markdown, a self-contained HTML page or PDF"), (status = 404, body = Problem)))]
+pub async fn export(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    Path((id, report)): Path<(String, String)>,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let (incident, report) = load_report(&state, &id, &report).await?;
+    let mut markdown = format!("# {}\n\n", report.title);
+    for section in &report.sections {
+        markdown.push_str(&format!("## {}\n\n{}\n\n", section.heading, section.text));
+    }
+    let mut document = firebreak_report::from_markdown(&markdown, &Default::default())
+        .map_err(|e| ApiError::invalid("sections", e.to_string()))?;
+    document.subtitle = Some(format!("{}: {}", incident.public_id(), incident.title));
+    document.metadata = vec![
+        format!(
+            "Report {} — {}",
+            report.id,
+            format!("{:?}", report.status).to_lowercase()
+        ),
+        format!("Drafted by {} at {}", report.created_by, report.created_at),
+    ];
+    if let (Some(at), Some(to)) = (report.submitted_at, &report.recipient) {
+        document.metadata.push(format!(
+            "Submitted to {to} at {at}{}",
+            report
+                .reference
+                .as_deref()
+                .map(|r| format!(", reference {r}"))
+                .unwrap_or_default()
+        ));
+    }
+    crate::export::render(
+        document,
+        query.format,
+        &format!("{}-{}", incident.public_id(), report.id),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -143,6 +143,11 @@ const API: &[(&str, &str, Option<Role>)] = &[
         "/api/v1/incidents/INC-1/reports/R-9/submission",
         Some(Role::Commander),
     ),
+    (
+        "GET",
+        "/api/v1/incidents/INC-1/reports/R-9/export",
+        Some(Role::Viewer),
+    ),
     ("DELETE", "/api/v1/evidence/EV-9", Some(Role::Commander)),
     ("GET", "/api/v1/evidence/EV-9/content", Some(Role::Viewer)),
     (
