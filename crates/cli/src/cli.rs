@@ -57,6 +57,11 @@ pub enum Command {
     /// The evidence vault: artifacts with their chain of custody, and signed bundles.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Blameless post-mortems: draft, edit, lint, review, sign off, approve, publish, export.
+    #[command(subcommand)]
+    Postmortem(PostmortemCommand),
+    /// Action items of every post-mortem; `actions export` for Jira or GitHub.
+    Actions(ActionsArgs),
     /// Regulatory clocks across incidents (or of one), most urgent first.
     Deadlines {
         /// Only this incident (INC-<n>).
@@ -73,6 +78,119 @@ pub enum Command {
     /// Reports to regulators: draft from the incident, edit, submit, export.
     #[command(subcommand)]
     Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PostmortemCommand {
+    /// Draft the post-mortem from the incident's record.
+    Draft {
+        /// INC-<n>
+        incident: String,
+        /// default, google-sre, lightweight, or one of the deployment's templates.
+        #[arg(long, default_value = "default")]
+        template: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The post-mortem with its lint findings, SMART findings and approval blockers.
+    Show {
+        /// INC-<n>
+        incident: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace sections from a JSON file (fields as `show --json` prints under `postmortem`).
+    Edit {
+        /// INC-<n>
+        incident: String,
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The blameless-language lint and the SMART check; exits 1 while either finds something.
+    Lint {
+        /// INC-<n>
+        incident: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send the draft to review.
+    Review {
+        /// INC-<n>
+        incident: String,
+    },
+    /// Sign off as one of your incident-command roles (commander, ml_lead, legal_liaison).
+    SignOff {
+        /// INC-<n>
+        incident: String,
+        #[arg(long = "as", value_name = "ROLE")]
+        role: String,
+        /// Ask for changes instead of approving (needs --comment).
+        #[arg(long)]
+        request_changes: bool,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Approve (commander); --override passes open lint errors and SMART failures, recorded.
+    Approve {
+        /// INC-<n>
+        incident: String,
+        #[arg(long = "override", value_name = "REASON")]
+        override_reason: Option<String>,
+    },
+    /// Publish the approved post-mortem (commander).
+    Publish {
+        /// INC-<n>
+        incident: String,
+    },
+    /// Back to draft, with a reason.
+    Reopen {
+        /// INC-<n>
+        incident: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Write the post-mortem as Markdown, HTML or PDF.
+    Export {
+        /// INC-<n>
+        incident: String,
+        #[arg(long, value_enum, default_value = "md")]
+        format: DocumentFormat,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ActionsArgs {
+    #[command(subcommand)]
+    pub command: Option<ActionsCommand>,
+    /// Only pending items past their due date.
+    #[arg(long)]
+    pub overdue: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActionsCommand {
+    /// Every action item as CSV, or JSON Lines for Jira or GitHub issue import.
+    Export {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ActionsExportFormat,
+        #[arg(long)]
+        overdue: bool,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ActionsExportFormat {
+    Csv,
+    Jira,
+    Github,
 }
 
 /// The formats documents export to.
@@ -308,6 +426,10 @@ pub struct ServeArgs {
     /// dates (see `GET /api/v1/regimes` for the regime ids).
     #[arg(long, value_name = "FILE", env = "FIREBREAK_REGULATORY_CONFIG")]
     pub regulatory_config: Option<PathBuf>,
+    /// JSON file extending or replacing the blameless-language word lists
+    /// (blame, hindsight, vague_actions, person_cause_verbs, person_cause_markers).
+    #[arg(long, value_name = "FILE", env = "FIREBREAK_LINT_CONFIG")]
+    pub lint_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -504,6 +626,9 @@ pub enum IncidentCommand {
         at: Option<String>,
         #[arg(long)]
         merged_into: Option<String>,
+        /// Close a real SEV1/SEV2 incident without an approved post-mortem (admins, D6).
+        #[arg(long, value_name = "REASON")]
+        override_reason: Option<String>,
         #[arg(long)]
         json: bool,
     },

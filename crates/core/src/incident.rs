@@ -652,6 +652,10 @@ pub struct TransitionRequest {
     /// The surviving incident, required when merging.
     #[serde(default)]
     pub merged_into: Option<u64>,
+    /// Closes a real SEV1/SEV2 incident without an approved post-mortem
+    /// (admins only, D6); recorded on the timeline.
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 impl Incident {

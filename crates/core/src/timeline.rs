@@ -38,6 +38,7 @@ pub enum EventKind {
     EvidenceCustody,
     PostmortemStatusChanged,
     PostmortemSignedOff,
+    PostmortemUpdated,
     RegulatoryAssessed,
     ReportDrafted,
     RegulatorNotified,
@@ -70,6 +71,7 @@ impl EventKind {
             EventKind::EvidenceCustody => "evidence_custody",
             EventKind::PostmortemStatusChanged => "postmortem_status_changed",
             EventKind::PostmortemSignedOff => "postmortem_signed_off",
+            EventKind::PostmortemUpdated => "postmortem_updated",
             EventKind::RegulatoryAssessed => "regulatory_assessed",
             EventKind::ReportDrafted => "report_drafted",
             EventKind::RegulatorNotified => "regulator_notified",
@@ -357,6 +359,10 @@ impl Event {
                 text(&b["from"]),
                 text(&b["to"])
             )),
+            EventKind::PostmortemUpdated => match b["drafted_from"].as_str() {
+                Some(template) => format!("post-mortem drafted from the {template} template"),
+                None => format!("post-mortem edited: {}", text(&b["sections"])),
+            },
             EventKind::PostmortemSignedOff => {
                 let line = format!(
                     "post-mortem {} by {} as {}",

@@ -6,6 +6,9 @@ pub enum ReportError {
     /// `![caption](figure:NAME)` named a figure the caller did not supply.
     #[error("the Markdown refers to figure `{name}`, but no figure has that name (known: {known})")]
     UnknownFigure { name: String, known: String },
+    /// A document template does not parse or does not render.
+    #[error("template `{name}`: {message}")]
+    Template { name: String, message: String },
     /// The Markdown did not start with a heading to use as the document's title.
     #[error("the Markdown must start with a heading, the document's title")]
     MissingTitle,

@@ -32,6 +32,7 @@ mod markdown;
 #[cfg(feature = "pdf")]
 mod pdf;
 mod plain;
+pub mod postmortem;
 mod svg;
 mod swiss_cheese;
 mod text;

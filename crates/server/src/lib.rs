@@ -32,6 +32,8 @@ use std::time::Duration;
 pub const DATABASE_FILE: &str = "firebreak.db";
 /// The content-addressed blob store (D23).
 pub const BLOB_DIR: &str = "blobs";
+/// A deployment's own templates, e.g. `postmortem-default.md.j2`.
+pub const TEMPLATES_DIR: &str = "templates";
 pub const SIGNING_KEY_FILE: &str = "signing-key";
 pub const PUBLIC_KEY_FILE: &str = "signing-key.pub";
 pub const ADMIN_TOKEN_FILE: &str = "admin-token";
@@ -96,8 +98,10 @@ pub fn prepare(data_dir: &Path, signing_key: Option<&Path>) -> Result<Prepared, 
         admin_token_file = Some(path);
     }
     let blobs = BlobStore::open(&data_dir.join(BLOB_DIR))?;
+    let mut state = AppState::new(Arc::new(store), Arc::new(blobs), Arc::new(signer));
+    state.templates_dir = Some(data_dir.join(TEMPLATES_DIR));
     Ok(Prepared {
-        state: AppState::new(Arc::new(store), Arc::new(blobs), Arc::new(signer)),
+        state,
         admin_token_file,
     })
 }

@@ -7,9 +7,11 @@ use crate::error::ApiError;
 use firebreak_core::Timestamp;
 use firebreak_core::checkpoint::CheckpointSigner;
 use firebreak_core::control::{ControlState, Namespace};
+use firebreak_core::lint::LintConfig;
 use firebreak_core::regulatory::RegulatoryConfig;
 use firebreak_store::{BlobStore, Integration, Store, StoreError};
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
@@ -30,6 +32,11 @@ pub struct AppState {
     pub regulatory: Arc<RegulatoryConfig>,
     /// Where regulatory clock warnings go (`serve --clock-webhook`).
     pub clock_hooks: Arc<Vec<ClockHook>>,
+    /// The blameless-language word lists (`serve --lint-config`).
+    pub lint: Arc<LintConfig>,
+    /// Where a deployment's own document templates live
+    /// (`postmortem-<name>.md.j2`), overriding the built-in ones.
+    pub templates_dir: Option<PathBuf>,
     pub signer: Arc<CheckpointSigner>,
     /// Every committed control-state change, for `…/control/stream` readers.
     pub control_changes: broadcast::Sender<ControlState>,
@@ -133,6 +140,8 @@ impl AppState {
             blobs,
             regulatory: Arc::new(RegulatoryConfig::default()),
             clock_hooks: Arc::new(Vec::new()),
+            lint: Arc::new(LintConfig::default()),
+            templates_dir: None,
             signer,
             control_changes: broadcast::channel(1024).0,
             http: reqwest::Client::builder()
@@ -159,6 +168,43 @@ impl AppState {
             .await?;
         self.caches.remember_control(state.clone());
         Ok(state)
+    }
+
+    /// A post-mortem template's text: the deployment's file when it has one,
+    /// else the built-in template of that name.
+    pub fn template(&self, name: &str) -> Result<String, ApiError> {
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(ApiError::invalid(
+                "template",
+                "a template name is letters, digits, - and _",
+            ));
+        }
+        if let Some(dir) = &self.templates_dir {
+            let path = dir.join(format!("postmortem-{name}.md.j2"));
+            match std::fs::read_to_string(&path) {
+                Ok(text) => return Ok(text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(ApiError::Internal(format!(
+                        "cannot read {}: {e}",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        firebreak_report::postmortem::builtin_template(name)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                let known: Vec<&str> = firebreak_report::postmortem::TEMPLATES.iter().map(|(n, _)| *n).collect();
+                ApiError::invalid(
+                    "template",
+                    format!("no template `{name}`; built in: {}, or add postmortem-{name}.md.j2 to the templates directory", known.join(", ")),
+                )
+            })
     }
 
     /// Runs a store call on the blocking pool: SQLite commits wait for fsync.

@@ -203,13 +203,14 @@ pub async fn run(command: IncidentCommand) -> Result<()> {
             reason,
             at,
             merged_into,
+            override_reason,
             json,
         } => {
             let id = incident_id(&id)?;
             let merged_into = merged_into
                 .map(|m| parse_public_id(&m).map_err(InputError))
                 .transpose()?;
-            let body = json!({ "to": status, "reason": reason, "occurred_at": timestamp_flag("at", &at)?, "merged_into": merged_into });
+            let body = json!({ "to": status, "reason": reason, "occurred_at": timestamp_flag("at", &at)?, "merged_into": merged_into, "override_reason": override_reason });
             let incident = client
                 .post(&format!("/api/v1/incidents/{id}/transitions"), body)
                 .await?;

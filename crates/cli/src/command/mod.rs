@@ -8,6 +8,7 @@ mod control;
 mod evidence;
 mod incident;
 mod metrics;
+mod postmortem;
 mod rca;
 mod regulatory;
 mod serve;
@@ -42,6 +43,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Alert(command) => alerts::alert(command).await.map(|()| ExitCode::SUCCESS),
             Command::Metrics(args) => metrics::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Evidence(command) => evidence::run(command).await,
+            Command::Postmortem(command) => postmortem::run(command).await,
+            Command::Actions(args) => postmortem::actions(args).await.map(|()| ExitCode::SUCCESS),
             Command::Deadlines {
                 incident,
                 all,

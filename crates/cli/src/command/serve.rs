@@ -4,6 +4,7 @@
 use crate::InputError;
 use crate::cli::ServeArgs;
 use anyhow::{Context, Result};
+use firebreak_core::lint::LintConfig;
 use firebreak_core::regulatory::{RegimeTable, RegulatoryConfig};
 use firebreak_server::state::ClockHook;
 use std::sync::Arc;
@@ -29,6 +30,13 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             .check(RegimeTable::builtin())
             .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
         prepared.state.regulatory = Arc::new(config);
+    }
+    if let Some(path) = &args.lint_config {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))?;
+        let config: LintConfig = serde_json::from_str(&text)
+            .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+        prepared.state.lint = Arc::new(config);
     }
     if !args.clock_webhooks.is_empty() {
         let secret = firebreak_server::webhook_secret(data_dir)

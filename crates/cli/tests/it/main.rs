@@ -8,6 +8,7 @@ mod containment;
 mod durability;
 mod evidence;
 mod findings;
+mod postmortem;
 mod rca_artifacts;
 mod regulatory;
 mod support;

@@ -6,6 +6,7 @@ mod fault_tree;
 mod fishbone;
 mod forensics;
 mod pdf;
+mod postmortem;
 mod swiss_cheese;
 mod whys;
 

@@ -183,7 +183,7 @@ pub async fn transition(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<TransitionRequest>,
 ) -> Result<ApiJson<IncidentView>, ApiError> {
-    let incident = apply_transition(&state, &id, caller.name(), request).await?;
+    let incident = apply_transition(&state, &id, &caller, request).await?;
     Ok(ApiJson(incident.into()))
 }
 
@@ -191,10 +191,32 @@ pub async fn transition(
 pub async fn apply_transition(
     state: &AppState,
     id: &str,
-    actor: &str,
-    request: TransitionRequest,
+    caller: &crate::auth::Caller,
+    mut request: TransitionRequest,
 ) -> Result<Incident, ApiError> {
     let number = incident_number(id)?;
+    let actor = caller.name();
+    // The gate runs only where the lifecycle would allow closing, so a move
+    // the lifecycle refuses is reported as such.
+    let current = state.run(move |store| store.get_incident(number)).await?;
+    if request.to == Status::Closed && current.status.allowed_next().contains(&Status::Closed) {
+        let gate = crate::api::postmortems::close_gate(
+            state,
+            caller,
+            number,
+            request.override_reason.as_deref(),
+        )
+        .await?;
+        if let firebreak_core::postmortem::CloseGate::Overridden { reason } = gate {
+            let note = format!("closed without an approved post-mortem: {reason}");
+            request.reason = Some(
+                match request.reason.take().filter(|r| !r.trim().is_empty()) {
+                    Some(given) => format!("{given}; {note}"),
+                    None => note,
+                },
+            );
+        }
+    }
     if let Some(target) = request.merged_into {
         state
             .run(move |store| store.get_incident(target))

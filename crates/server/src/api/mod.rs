@@ -7,6 +7,7 @@ pub mod findings;
 pub mod incidents;
 pub mod ingest;
 pub mod integrity;
+pub mod postmortems;
 pub mod rca;
 pub mod regulatory;
 pub mod systems;
@@ -38,6 +39,8 @@ use utoipa::{Modify, OpenApi};
         evidence::upload, evidence::list, evidence::show, evidence::content, evidence::transfer,
         evidence::legal_hold, evidence::dispose, evidence::bundle,
         findings::run, findings::show,
+        postmortems::show, postmortems::create_draft, postmortems::edit, postmortems::transition,
+        postmortems::sign_off, postmortems::export, postmortems::actions, postmortems::export_actions,
         regulatory::regimes, regulatory::show, regulatory::assess, regulatory::board,
         regulatory::draft, regulatory::show_report, regulatory::edit, regulatory::submit, regulatory::export,
         openapi_document,
@@ -178,6 +181,28 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/evidence/{ev}/legal-hold",
             put(evidence::legal_hold),
         )
+        .route(
+            "/api/v1/incidents/{id}/postmortem",
+            get(postmortems::show).put(postmortems::edit),
+        )
+        .route(
+            "/api/v1/incidents/{id}/postmortem/draft",
+            post(postmortems::create_draft),
+        )
+        .route(
+            "/api/v1/incidents/{id}/postmortem/transitions",
+            post(postmortems::transition),
+        )
+        .route(
+            "/api/v1/incidents/{id}/postmortem/sign-offs",
+            post(postmortems::sign_off),
+        )
+        .route(
+            "/api/v1/incidents/{id}/postmortem/export",
+            get(postmortems::export),
+        )
+        .route("/api/v1/actions", get(postmortems::actions))
+        .route("/api/v1/actions/export", get(postmortems::export_actions))
         .route("/api/v1/regimes", get(regulatory::regimes))
         .route(
             "/api/v1/incidents/{id}/regulatory",

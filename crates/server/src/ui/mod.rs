@@ -36,6 +36,10 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/roles", post(incidents::assign))
         .route("/incidents/{id}/containment", post(incidents::contain))
         .route("/incidents/{id}/rca", post(incidents::save_rca))
+        .route(
+            "/incidents/{id}/postmortem/draft",
+            post(incidents::draft_postmortem),
+        )
         .route("/alerts", get(systems::alerts))
         .route("/systems", get(systems::list).post(systems::register))
         .route("/systems/new", get(systems::register_form))

@@ -111,6 +111,38 @@ const API: &[(&str, &str, Option<Role>)] = &[
         "/api/v1/incidents/INC-1/findings/1",
         Some(Role::Viewer),
     ),
+    (
+        "GET",
+        "/api/v1/incidents/INC-1/postmortem",
+        Some(Role::Viewer),
+    ),
+    (
+        "PUT",
+        "/api/v1/incidents/INC-1/postmortem",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/postmortem/draft",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/postmortem/transitions",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/postmortem/sign-offs",
+        Some(Role::Responder),
+    ),
+    (
+        "GET",
+        "/api/v1/incidents/INC-1/postmortem/export",
+        Some(Role::Viewer),
+    ),
+    ("GET", "/api/v1/actions", Some(Role::Viewer)),
+    ("GET", "/api/v1/actions/export", Some(Role::Viewer)),
     ("GET", "/api/v1/regimes", Some(Role::Viewer)),
     (
         "GET",
@@ -228,6 +260,11 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ),
     ("GET", "/alerts", Some(Role::Viewer)),
     ("POST", "/incidents/INC-1/rca", Some(Role::Responder)),
+    (
+        "POST",
+        "/incidents/INC-1/postmortem/draft",
+        Some(Role::Responder),
+    ),
 ];
 
 fn request(

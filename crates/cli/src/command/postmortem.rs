@@ -1,0 +1,234 @@
+//! `firebreak postmortem …` and `firebreak actions`: blameless post-mortems
+//! and their action items through the API.
+
+use crate::InputError;
+use crate::cli::{ActionsArgs, ActionsCommand, ActionsExportFormat, PostmortemCommand};
+use crate::client::{Client, encode};
+use crate::output::{self, text};
+use anyhow::Result;
+use firebreak_core::incident::{parse_public_id, public_id};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::process::ExitCode;
+
+fn incident_id(id: &str) -> Result<String> {
+    Ok(public_id(parse_public_id(id).map_err(InputError)?))
+}
+
+fn print_findings(view: &Value) -> usize {
+    let mut count = 0;
+    for finding in view["lint"].as_array().into_iter().flatten() {
+        count += 1;
+        println!(
+            "{} {}:{}:{} {} `{}`: {}\n    suggestion: {}",
+            text(&finding["severity"]).to_uppercase(),
+            text(&finding["field"]),
+            text(&finding["line"]),
+            text(&finding["column"]),
+            text(&finding["rule"]),
+            text(&finding["matched"]),
+            text(&finding["message"]),
+            text(&finding["suggestion"]),
+        );
+    }
+    for entry in view["smart"].as_array().into_iter().flatten() {
+        count += 1;
+        println!(
+            "SMART {}.{}: {}",
+            text(&entry["item"]),
+            text(&entry["field"]),
+            text(&entry["message"])
+        );
+    }
+    count
+}
+
+fn print_view(view: &Value, json: bool) {
+    if json {
+        output::json(view);
+        return;
+    }
+    let postmortem = &view["postmortem"];
+    println!(
+        "{}: post-mortem ({}), template {}, review round {}",
+        text(&view["incident"]),
+        text(&postmortem["status"]),
+        text(&postmortem["template"]),
+        text(&postmortem["review_round"])
+    );
+    let missing: Vec<String> = view["missing_sections"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(text)
+        .collect();
+    if !missing.is_empty() {
+        println!("to write: {}", missing.join(", "));
+    }
+    print_findings(view);
+    for blocker in view["blockers"].as_array().into_iter().flatten() {
+        println!(
+            "blocks approval: {}: {}",
+            text(&blocker["field"]),
+            text(&blocker["message"])
+        );
+    }
+}
+
+pub async fn run(command: PostmortemCommand) -> Result<ExitCode> {
+    let client = Client::from_environment()?;
+    let base = |incident: &str| -> Result<String> {
+        Ok(format!(
+            "/api/v1/incidents/{}/postmortem",
+            incident_id(incident)?
+        ))
+    };
+    let transition = |incident: &str, body: Value| -> Result<(String, Value)> {
+        Ok((format!("{}/transitions", base(incident)?), body))
+    };
+    match command {
+        PostmortemCommand::Draft {
+            incident,
+            template,
+            json,
+        } => {
+            let view = client
+                .post(
+                    &format!("{}/draft", base(&incident)?),
+                    json!({ "template": template }),
+                )
+                .await?;
+            print_view(&view, json);
+        }
+        PostmortemCommand::Show { incident, json } => {
+            print_view(&client.get(&base(&incident)?).await?, json);
+        }
+        PostmortemCommand::Edit {
+            incident,
+            file,
+            json,
+        } => {
+            let content = std::fs::read_to_string(&file)
+                .map_err(|e| InputError(format!("cannot read {}: {e}", file.display())))?;
+            let body: Value = serde_json::from_str(&content)
+                .map_err(|e| InputError(format!("{}: not JSON: {e}", file.display())))?;
+            let view = client
+                .send(Method::PUT, &base(&incident)?, Some(body))
+                .await?;
+            print_view(&view, json);
+        }
+        PostmortemCommand::Lint { incident, json } => {
+            let view = client.get(&base(&incident)?).await?;
+            let found = if json {
+                output::json(&json!({ "lint": view["lint"], "smart": view["smart"] }));
+                view["lint"].as_array().map_or(0, Vec::len)
+                    + view["smart"].as_array().map_or(0, Vec::len)
+            } else {
+                let found = print_findings(&view);
+                if found == 0 {
+                    println!("no findings: blameless and SMART");
+                }
+                found
+            };
+            return Ok(if found == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+        PostmortemCommand::Review { incident } => {
+            let (path, body) = transition(&incident, json!({ "to": "in_review" }))?;
+            print_view(&client.post(&path, body).await?, false);
+        }
+        PostmortemCommand::SignOff {
+            incident,
+            role,
+            request_changes,
+            comment,
+        } => {
+            let decision = if request_changes {
+                "request_changes"
+            } else {
+                "approve"
+            };
+            let body = json!({ "role": role, "decision": decision, "comment": comment });
+            let path = format!("{}/sign-offs", base(&incident)?);
+            print_view(&client.post(&path, body).await?, false);
+        }
+        PostmortemCommand::Approve {
+            incident,
+            override_reason,
+        } => {
+            let (path, body) = transition(
+                &incident,
+                json!({ "to": "approved", "override_reason": override_reason }),
+            )?;
+            print_view(&client.post(&path, body).await?, false);
+        }
+        PostmortemCommand::Publish { incident } => {
+            let (path, body) = transition(&incident, json!({ "to": "published" }))?;
+            print_view(&client.post(&path, body).await?, false);
+        }
+        PostmortemCommand::Reopen { incident, reason } => {
+            let (path, body) = transition(&incident, json!({ "to": "draft", "reason": reason }))?;
+            print_view(&client.post(&path, body).await?, false);
+        }
+        PostmortemCommand::Export {
+            incident,
+            format,
+            output,
+        } => {
+            let path = format!("{}/export?format={}", base(&incident)?, format.as_str());
+            let bytes = client.download(Method::GET, &path, None, &output).await?;
+            eprintln!("{incident}: {bytes} bytes written to {}", output.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn actions(args: ActionsArgs) -> Result<()> {
+    let client = Client::from_environment()?;
+    if let Some(ActionsCommand::Export {
+        format,
+        overdue,
+        output,
+    }) = args.command
+    {
+        let format = match format {
+            ActionsExportFormat::Csv => "csv",
+            ActionsExportFormat::Jira => "jira",
+            ActionsExportFormat::Github => "github",
+        };
+        let path = format!(
+            "/api/v1/actions/export?format={}&overdue={overdue}",
+            encode(format)
+        );
+        let bytes = client.download(Method::GET, &path, None, &output).await?;
+        eprintln!("{bytes} bytes written to {}", output.display());
+        return Ok(());
+    }
+    let items = client
+        .get(&format!("/api/v1/actions?overdue={}", args.overdue))
+        .await?;
+    if args.json {
+        output::json(&items);
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = items
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            vec![
+                text(&a["source"]),
+                text(&a["id"]),
+                text(&a["title"]),
+                text(&a["owner"]),
+                text(&a["due"]),
+                text(&a["status"]),
+            ]
+        })
+        .collect();
+    output::table(&["SOURCE", "ID", "ACTION", "OWNER", "DUE", "STATUS"], &rows);
+    Ok(())
+}

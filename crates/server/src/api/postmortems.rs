@@ -1,0 +1,724 @@
+//! Blameless post-mortems: drafted from the incident's record, edited,
+//! linted, reviewed and signed off by incident-command roles, approved
+//! through the gate (lint errors and SMART failures block unless overridden
+//! with a reason), published, exported; and their action items across
+//! incidents.
+
+use crate::api::incidents::incident_number;
+use crate::auth::{Caller, Responder, Viewer};
+use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
+use crate::export::ExportQuery;
+use crate::state::{AppState, now};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use firebreak_core::DomainError;
+use firebreak_core::action::{
+    SmartFinding, SourcedAction, export_csv, export_github_jsonl, export_jira_jsonl,
+};
+use firebreak_core::auth::Role;
+use firebreak_core::cause::{CauseEntry, CauseSummary};
+use firebreak_core::incident::Incident;
+use firebreak_core::lint::LintFinding;
+use firebreak_core::postmortem::{
+    Blocker, DraftInput, EvidenceRef, ForensicFinding, PostMortem, PostMortemStatus,
+    PostMortemTransition, SignOffRequest, draft, lint_postmortem,
+};
+use firebreak_core::rca::ArtifactKind;
+use firebreak_core::timeline::{Event, EventDraft, EventKind};
+use firebreak_rca::cause_statement::CauseStatement;
+use firebreak_store::{DocumentChange, DocumentKind, Store};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+
+/// A post-mortem with what its checks say now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostMortemView {
+    pub incident: String,
+    pub postmortem: PostMortem,
+    pub lint: Vec<LintFinding>,
+    /// SMART findings by action item path, e.g. `action_items[1]`.
+    pub smart: Vec<SmartEntry>,
+    /// Why approval would be refused now.
+    pub blockers: Vec<Blocker>,
+    /// Sections still to write.
+    pub missing_sections: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SmartEntry {
+    pub item: String,
+    #[serde(flatten)]
+    pub finding: SmartFinding,
+}
+
+fn postmortem_of(document: Option<&Value>) -> Result<Option<PostMortem>, DomainError> {
+    document
+        .map(|value| {
+            serde_json::from_value(value.clone()).map_err(|e| {
+                DomainError::field("postmortem", format!("stored post-mortem unreadable: {e}"))
+            })
+        })
+        .transpose()
+}
+
+fn to_document(postmortem: &PostMortem) -> Value {
+    serde_json::to_value(postmortem).expect("post-mortems serialize")
+}
+
+/// The names the lint treats as people: every user and role holder.
+fn people(
+    store: &dyn Store,
+    incident: &Incident,
+) -> Result<Vec<String>, firebreak_store::StoreError> {
+    let mut names: Vec<String> = store.list_users()?.into_iter().map(|u| u.name).collect();
+    for assignment in &incident.roles {
+        if !names.contains(&assignment.user) {
+            names.push(assignment.user.clone());
+        }
+    }
+    Ok(names)
+}
+
+fn view(
+    state: &AppState,
+    incident: &Incident,
+    postmortem: PostMortem,
+    people: &[String],
+) -> PostMortemView {
+    let lint = lint_postmortem(&postmortem, &state.lint, people);
+    let smart = postmortem
+        .smart_findings(&state.lint)
+        .into_iter()
+        .map(|(item, finding)| SmartEntry { item, finding })
+        .collect();
+    let blockers = postmortem.approval_blockers(&state.lint, people);
+    let missing_sections = postmortem
+        .missing_sections()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    PostMortemView {
+        incident: incident.public_id(),
+        postmortem,
+        lint,
+        smart,
+        blockers,
+        missing_sections,
+    }
+}
+
+/// The incident, its post-mortem if any, and the names the lint treats as people.
+async fn fetch(
+    state: &AppState,
+    number: u64,
+) -> Result<(Incident, Option<PostMortem>, Vec<String>), ApiError> {
+    let (incident, document, people) = state
+        .run(move |store| {
+            let incident = store.get_incident(number)?;
+            let people = people(store, &incident)?;
+            Ok((
+                incident,
+                store.document(number, DocumentKind::Postmortem)?,
+                people,
+            ))
+        })
+        .await?;
+    Ok((incident, postmortem_of(document.as_ref())?, people))
+}
+
+/// The incident's post-mortem with its checks, if it has one.
+pub async fn current_view(
+    state: &AppState,
+    number: u64,
+) -> Result<Option<PostMortemView>, ApiError> {
+    let (incident, postmortem, people) = fetch(state, number).await?;
+    Ok(postmortem.map(|p| view(state, &incident, p, &people)))
+}
+
+async fn load(
+    state: &AppState,
+    number: u64,
+) -> Result<(Incident, PostMortem, Vec<String>), ApiError> {
+    let (incident, postmortem, people) = fetch(state, number).await?;
+    let postmortem = postmortem.ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "{} has no post-mortem yet; draft one (POST …/postmortem/draft)",
+            incident.public_id()
+        ))
+    })?;
+    Ok((incident, postmortem, people))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/postmortem", tag = "postmortems",
+    params(("id" = String, Path, description = "INC-<n>")),
+    responses((status = 200, body = PostMortemView), (status = 404, body = Problem)))]
+pub async fn show(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<ApiJson<PostMortemView>, ApiError> {
+    let (incident, postmortem, people) = load(&state, incident_number(&id)?).await?;
+    Ok(ApiJson(view(&state, &incident, postmortem, &people)))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftRequest {
+    /// default, google-sre, lightweight, or a template file of the deployment.
+    #[serde(default)]
+    pub template: Option<String>,
+}
+
+/// What a draft is assembled from, read from the store.
+fn draft_input(
+    store: &dyn Store,
+    number: u64,
+    template: String,
+) -> Result<DraftInput, firebreak_store::StoreError> {
+    let incident = store.get_incident(number)?;
+    let events = store.events(&incident.public_id())?;
+    let artifacts = store.artifacts(&incident.public_id())?;
+    let causes = artifacts
+        .iter()
+        .find(|a| a.kind == ArtifactKind::CauseStatement)
+        .and_then(|a| serde_json::from_value::<CauseStatement>(a.body.clone()).ok())
+        .map(|statement| {
+            let entry = |c: &firebreak_rca::cause_statement::Cause| CauseEntry {
+                statement: c.statement.clone(),
+                category: c.category.clone(),
+            };
+            CauseSummary {
+                proximate_cause: entry(&statement.proximate_cause),
+                root_causes: statement.root_causes.iter().map(entry).collect(),
+                contributing_factors: statement.contributing_factors.iter().map(entry).collect(),
+            }
+        });
+    let findings = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Finding && e.body["analysis"].is_string())
+        .map(|e| ForensicFinding {
+            title: format!(
+                "{} (timeline #{})",
+                e.body["analysis"].as_str().unwrap_or_default(),
+                e.seq
+            ),
+            summary: e.body["text"].as_str().unwrap_or_default().to_string(),
+            input_sha256: e.body["inputs"][0]["sha256"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        })
+        .collect();
+    let mut evidence: Vec<EvidenceRef> = store
+        .incident_evidence(number)?
+        .into_iter()
+        .filter(|item| item.disposed_at.is_none())
+        .map(|item| EvidenceRef {
+            reference: item.id.clone(),
+            description: format!("{} — {}", item.filename, item.description),
+            sha256: Some(item.sha256),
+        })
+        .collect();
+    evidence.extend(artifacts.iter().map(|a| EvidenceRef {
+        reference: format!("{}/{}@{}", a.kind.as_str(), a.name, a.version),
+        description: format!("RCA artifact saved by {}", a.updated_by),
+        sha256: None,
+    }));
+    Ok(DraftInput {
+        incident,
+        events,
+        causes,
+        action_items: Vec::new(),
+        findings,
+        evidence,
+        template,
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/postmortem/draft", tag = "postmortems", request_body = DraftRequest,
+    params(("id" = String, Path, description = "INC-<n>")),
+    responses((status = 201, body = PostMortemView, description = "Every section the record can fill is filled; the rest are to do"),
+        (status = 404, body = Problem), (status = 409, body = Problem, description = "It already has one"), (status = 422, body = Problem)))]
+pub async fn create_draft(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<DraftRequest>,
+) -> Result<(StatusCode, ApiJson<PostMortemView>), ApiError> {
+    let template = request.template.unwrap_or_else(|| "default".to_string());
+    let view = draft_postmortem(&state, incident_number(&id)?, caller.name(), template).await?;
+    Ok((StatusCode::CREATED, ApiJson(view)))
+}
+
+/// Drafts the incident's post-mortem; shared by the API and the web UI.
+pub async fn draft_postmortem(
+    state: &AppState,
+    number: u64,
+    actor: &str,
+    template: String,
+) -> Result<PostMortemView, ApiError> {
+    state.template(&template)?;
+    let actor = actor.to_string();
+    let (incident, document, people) = state
+        .run(move |store| {
+            let input = draft_input(store, number, template.clone())?;
+            let at = now();
+            let (incident, document) = store.change_document(
+                number,
+                DocumentKind::Postmortem,
+                &mut |incident, current| {
+                    if current.is_some() {
+                        return Err(DomainError::Conflict {
+                            message: format!("{} already has a post-mortem; edit it", incident.public_id()),
+                            allowed: Vec::new(),
+                        });
+                    }
+                    let postmortem = draft(input.clone());
+                    let event = EventDraft {
+                        kind: EventKind::PostmortemUpdated,
+                        occurred_at: at,
+                        actor: actor.clone(),
+                        body: json!({ "drafted_from": template, "missing": postmortem.missing_sections() }),
+                    };
+                    Ok(DocumentChange {
+                        document: to_document(&postmortem),
+                        own: event.clone(),
+                        announced: vec![event],
+                        incident: None,
+                    })
+                },
+                at,
+            )?;
+            let people = people(store, &incident)?;
+            Ok((incident, document, people))
+        })
+        .await?;
+    let postmortem = postmortem_of(Some(&document))?.expect("just drafted");
+    Ok(view(state, &incident, postmortem, &people))
+}
+
+/// The fields people write; status, review and sign-offs move only through
+/// their own routes.
+const CONTROLLED: [&str; 5] = [
+    "incident",
+    "status",
+    "review_round",
+    "sign_offs",
+    "approval_override",
+];
+
+#[utoipa::path(put, path = "/api/v1/incidents/{id}/postmortem", tag = "postmortems",
+    request_body(content = Object, description = "The post-mortem as GET returns it (its `postmortem` member); status, review_round, sign_offs and approval_override are ignored"),
+    params(("id" = String, Path, description = "INC-<n>")),
+    responses((status = 200, body = PostMortemView), (status = 404, body = Problem), (status = 409, body = Problem, description = "Not a draft"), (status = 422, body = Problem)))]
+pub async fn edit(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<ApiJson<PostMortemView>, ApiError> {
+    let number = incident_number(&id)?;
+    let actor = caller.name().to_string();
+    let (incident, document, people) = state
+        .run(move |store| {
+            let at = now();
+            let (incident, document) = store.change_document(
+                number,
+                DocumentKind::Postmortem,
+                &mut |incident, current| {
+                    let current = postmortem_of(current)?.ok_or_else(|| {
+                        DomainError::field(
+                            "postmortem",
+                            format!("{} has no post-mortem yet; draft one", incident.public_id()),
+                        )
+                    })?;
+                    current.ensure_editable()?;
+                    let mut merged = to_document(&current);
+                    let Value::Object(fields) = &body else {
+                        return Err(DomainError::field("body", "must be a JSON object"));
+                    };
+                    let mut changed = Vec::new();
+                    for (key, value) in fields {
+                        if CONTROLLED.contains(&key.as_str()) {
+                            continue;
+                        }
+                        if merged.get(key).is_none() {
+                            return Err(DomainError::field(key, "unknown post-mortem field"));
+                        }
+                        if merged[key] != *value {
+                            changed.push(key.clone());
+                        }
+                        merged[key] = value.clone();
+                    }
+                    let next: PostMortem =
+                        serde_path_to_error::deserialize(merged).map_err(|e| {
+                            DomainError::field(e.path().to_string(), e.inner().to_string())
+                        })?;
+                    next.validate()?;
+                    let event = EventDraft {
+                        kind: EventKind::PostmortemUpdated,
+                        occurred_at: at,
+                        actor: actor.clone(),
+                        body: json!({ "sections": changed }),
+                    };
+                    Ok(DocumentChange {
+                        document: to_document(&next),
+                        own: event.clone(),
+                        announced: vec![event],
+                        incident: None,
+                    })
+                },
+                at,
+            )?;
+            let people = people(store, &incident)?;
+            Ok((incident, document, people))
+        })
+        .await?;
+    let postmortem = postmortem_of(Some(&document))?.expect("just saved");
+    Ok(ApiJson(view(&state, &incident, postmortem, &people)))
+}
+
+/// Runs a workflow step of the post-mortem, sealing its events.
+async fn step(
+    state: &AppState,
+    number: u64,
+    operation: impl Fn(
+        &Incident,
+        &PostMortem,
+        &[String],
+    ) -> Result<firebreak_core::postmortem::PostMortemChange, DomainError>
+    + Send
+    + 'static,
+) -> Result<PostMortemView, ApiError> {
+    let (incident, document, people) = state
+        .run(move |store| {
+            let at = now();
+            let mut people_seen = Vec::new();
+            let (incident, document) = store.change_document(
+                number,
+                DocumentKind::Postmortem,
+                &mut |incident, current| {
+                    let current = postmortem_of(current)?.ok_or_else(|| {
+                        DomainError::field(
+                            "postmortem",
+                            format!("{} has no post-mortem yet; draft one", incident.public_id()),
+                        )
+                    })?;
+                    let people = people(store, incident)
+                        .map_err(|e| DomainError::field("people", e.to_string()))?;
+                    let change = operation(incident, &current, &people)?;
+                    people_seen = people;
+                    let mut events = change.events.into_iter();
+                    let own = events.next().expect("every workflow step records an event");
+                    let mut announced = vec![own.clone()];
+                    announced.extend(events);
+                    Ok(DocumentChange {
+                        document: to_document(&change.postmortem),
+                        own,
+                        announced,
+                        incident: None,
+                    })
+                },
+                at,
+            )?;
+            Ok((incident, document, people_seen))
+        })
+        .await?;
+    let postmortem = postmortem_of(Some(&document))?.expect("just saved");
+    Ok(view(state, &incident, postmortem, &people))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/postmortem/transitions", tag = "postmortems", request_body = PostMortemTransition,
+    params(("id" = String, Path, description = "INC-<n>")),
+    responses((status = 200, body = PostMortemView),
+        (status = 403, body = Problem, description = "Approving and publishing need a commander"),
+        (status = 409, body = Problem, description = "Not allowed from the current status"),
+        (status = 422, body = Problem, description = "The approval gate: each open lint error, SMART failure or missing sign-off as a field error")))]
+pub async fn transition(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<PostMortemTransition>,
+) -> Result<ApiJson<PostMortemView>, ApiError> {
+    let number = incident_number(&id)?;
+    if matches!(
+        request.to,
+        PostMortemStatus::Approved | PostMortemStatus::Published
+    ) && caller.user.role < Role::Commander
+    {
+        return Err(ApiError::Forbidden(format!(
+            "only commanders and admins can move a post-mortem to {}",
+            request.to
+        )));
+    }
+    let (actor, role, config) = (
+        caller.name().to_string(),
+        caller.user.role,
+        state.lint.clone(),
+    );
+    let view = step(&state, number, move |_, current, people| {
+        current.transition(request.clone(), &actor, role, &config, people, now())
+    })
+    .await?;
+    Ok(ApiJson(view))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/postmortem/sign-offs", tag = "postmortems", request_body = SignOffRequest,
+    params(("id" = String, Path, description = "INC-<n>")),
+    responses((status = 200, body = PostMortemView), (status = 409, body = Problem, description = "Not in review"),
+        (status = 422, body = Problem, description = "The signer does not hold that role on the incident (D14)")))]
+pub async fn sign_off(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<SignOffRequest>,
+) -> Result<ApiJson<PostMortemView>, ApiError> {
+    let number = incident_number(&id)?;
+    let signer = caller.name().to_string();
+    let view = step(&state, number, move |incident, current, _| {
+        current.sign_off(request.clone(), &signer, &incident.roles, now())
+    })
+    .await?;
+    Ok(ApiJson(view))
+}
+
+/// The template context: the post-mortem, its incident, the pinned events
+/// resolved against the timeline, durations for people, action items with
+/// their priority, and the figures by name.
+fn template_context(
+    incident: &Incident,
+    postmortem: &PostMortem,
+    timeline: &[Event],
+    figures: &[(String, String, String)],
+) -> Value {
+    let pinned: Vec<Value> = postmortem
+        .timeline
+        .iter()
+        .map(|pin| {
+            let event = timeline.iter().find(|e| e.seq == pin.seq);
+            let text = match event {
+                Some(e) if e.hash == pin.hash => e.describe(),
+                Some(_) => "(the pinned event no longer matches its hash)".to_string(),
+                None => "(the pinned event is missing from the timeline)".to_string(),
+            };
+            json!({
+                "seq": pin.seq, "hash": pin.hash, "text": text.replace('|', "/"),
+                "at": event.map(|e| e.occurred_at.strftime("%Y-%m-%d %H:%M").to_string()),
+                "actor": event.map(|e| e.actor.clone()),
+            })
+        })
+        .collect();
+    let human = |seconds: i64| {
+        let (h, m) = (seconds / 3600, (seconds % 3600) / 60);
+        if h > 0 {
+            format!("{h} h {m} min")
+        } else {
+            format!("{m} min")
+        }
+    };
+    let mut durations: BTreeMap<String, String> = postmortem
+        .metrics
+        .iter()
+        .map(|(name, seconds)| (name.clone(), human(*seconds)))
+        .collect();
+    if let Some(seconds) = postmortem.impact.duration_seconds {
+        durations.insert("impact".into(), human(seconds));
+    }
+    let actions: Vec<Value> = postmortem
+        .action_items
+        .iter()
+        .map(|a| {
+            let mut value = serde_json::to_value(a).expect("action items serialize");
+            value["priority"] = json!(a.priority().as_str().to_uppercase());
+            value["addresses"] = json!(
+                a.addresses
+                    .as_ref()
+                    .map_or("(none)".to_string(), |l| l.describe())
+            );
+            value["kind"] = json!(a.kind.as_str());
+            value["status"] = json!(a.status.as_str());
+            value["title"] = json!(a.title.replace('|', "/"));
+            value
+        })
+        .collect();
+    json!({
+        "incident": {
+            "id": incident.public_id(), "title": incident.title, "severity": incident.severity.as_str(),
+            "kind": format!("{:?}", incident.kind).to_lowercase(), "status": incident.status.as_str(),
+        },
+        "pm": postmortem,
+        "timeline": pinned,
+        "durations": durations,
+        "actions": actions,
+        "figures": figures.iter().map(|(name, caption, _)| json!({"name": name, "caption": caption})).collect::<Vec<_>>(),
+    })
+}
+
+/// The post-mortem as a document, through its template.
+pub async fn document(
+    state: &AppState,
+    number: u64,
+) -> Result<(Incident, firebreak_report::Document), ApiError> {
+    let (incident, postmortem, _) = load(state, number).await?;
+    let (timeline, artifacts) = state
+        .run(move |store| {
+            let id = firebreak_core::incident::public_id(number);
+            Ok((store.events(&id)?, store.artifacts(&id)?))
+        })
+        .await?;
+    let template = state.template(&postmortem.template)?;
+    let figures: Vec<(String, String, String)> = artifacts
+        .iter()
+        .filter_map(|a| {
+            let svg = crate::api::rca::diagram(a).ok().flatten()?;
+            Some((
+                format!("{}-{}", a.kind.as_str(), a.name),
+                format!(
+                    "{} {} (version {})",
+                    a.kind.as_str().replace('_', " "),
+                    a.name,
+                    a.version
+                ),
+                svg,
+            ))
+        })
+        .collect();
+    let context = template_context(&incident, &postmortem, &timeline, &figures);
+    let markdown =
+        firebreak_report::postmortem::render_template(&postmortem.template, &template, &context)
+            .map_err(|e| ApiError::invalid("template", e.to_string()))?;
+    let svgs: BTreeMap<String, String> = figures
+        .into_iter()
+        .map(|(name, _, svg)| (name, svg))
+        .collect();
+    let document = firebreak_report::from_markdown(&markdown, &svgs)
+        .map_err(|e| ApiError::invalid("template", e.to_string()))?;
+    Ok((incident, document))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/postmortem/export", tag = "postmortems",
+    params(("id" = String, Path, description = "INC-<n>"), ExportQuery),
+    responses((status = 200, description = "Markdown, a self-contained HTML page or PDF, with the RCA diagrams"), (status = 404, body = Problem)))]
+pub async fn export(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let (incident, document) = document(&state, incident_number(&id)?).await?;
+    crate::export::render(
+        document,
+        query.format,
+        &format!("{}-postmortem", incident.public_id()),
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActionsQuery {
+    /// Only pending items past their due date.
+    #[serde(default)]
+    pub overdue: bool,
+}
+
+/// Every action item of every post-mortem, with its source.
+pub async fn all_actions(state: &AppState, overdue: bool) -> Result<Vec<SourcedAction>, ApiError> {
+    let documents = state
+        .run(|store| store.documents(DocumentKind::Postmortem))
+        .await?;
+    let today = now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let mut actions = Vec::new();
+    for (incident, document) in documents {
+        let Some(postmortem) = postmortem_of(Some(&document))? else {
+            continue;
+        };
+        for item in postmortem.action_items {
+            if !overdue || item.is_overdue(today) {
+                actions.push(SourcedAction {
+                    source: incident.public_id(),
+                    item,
+                });
+            }
+        }
+    }
+    actions.sort_by(|a, b| a.item.due.cmp(&b.item.due).then(a.source.cmp(&b.source)));
+    Ok(actions)
+}
+
+#[utoipa::path(get, path = "/api/v1/actions", tag = "postmortems", params(ActionsQuery),
+    responses((status = 200, body = Vec<SourcedAction>, description = "By due date")))]
+pub async fn actions(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ActionsQuery>,
+) -> Result<ApiJson<Vec<SourcedAction>>, ApiError> {
+    Ok(ApiJson(all_actions(&state, query.overdue).await?))
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionsFormat {
+    #[default]
+    Csv,
+    Jira,
+    Github,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActionsExportQuery {
+    /// csv (default), jira or github (JSON Lines shaped for their importers).
+    #[serde(default)]
+    pub format: ActionsFormat,
+    #[serde(default)]
+    pub overdue: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/actions/export", tag = "postmortems", params(ActionsExportQuery),
+    responses((status = 200, description = "CSV, or JSON Lines for Jira or GitHub issue import")))]
+pub async fn export_actions(
+    _caller: Viewer,
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ActionsExportQuery>,
+) -> Result<Response, ApiError> {
+    let actions = all_actions(&state, query.overdue).await?;
+    let (body, content_type) = match query.format {
+        ActionsFormat::Csv => (export_csv(&actions), "text/csv; charset=utf-8"),
+        ActionsFormat::Jira => (export_jira_jsonl(&actions), "application/x-ndjson"),
+        ActionsFormat::Github => (export_github_jsonl(&actions), "application/x-ndjson"),
+    };
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    Ok(response)
+}
+
+/// The D6 gate, run before an incident closes: the incident's post-mortem
+/// (if any) against the closer's role and override.
+pub async fn close_gate(
+    state: &AppState,
+    caller: &Caller,
+    number: u64,
+    override_reason: Option<&str>,
+) -> Result<firebreak_core::postmortem::CloseGate, ApiError> {
+    let (incident, document) = state
+        .run(move |store| {
+            Ok((
+                store.get_incident(number)?,
+                store.document(number, DocumentKind::Postmortem)?,
+            ))
+        })
+        .await?;
+    let postmortem = postmortem_of(document.as_ref())?;
+    Ok(firebreak_core::postmortem::close_gate(
+        &incident,
+        postmortem.as_ref(),
+        caller.user.role,
+        override_reason,
+    )?)
+}
