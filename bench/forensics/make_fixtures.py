@@ -7,9 +7,14 @@ data under crates/forensics/tests/fixtures/. The Rust tests read only those file
 
 Peers: Evidently 0.7.23 (DataDriftPreset defaults and its per-method stattest functions),
 SciPy (ks_2samp, chi2_contingency, jensenshannon base 2), Fairlearn 0.15 (MetricFrame and the
-parity/odds/opportunity summaries), scikit-learn (roc_auc_score, calibration bins). Aequitas is not
-installed (its pins clash with this venv); its disparities are computed here with the formulas of its
-documentation (group metric / reference-group metric, reference = largest group, fair in [0.8, 1.25]).
+parity/odds/opportunity summaries), scikit-learn (roc_auc_score, calibration bins), Aequitas 1.1
+(Group.get_crosstabs, Bias.get_disparity_major_group / get_disparity_predefined_groups,
+Fairness(tau=0.8).get_group_value_fairness). Aequitas 1.x moved its web app and CLI pins (Flask 0.12,
+altair 4.1, tabulate 0.8.2, xhtml2pdf 0.2.2 in 0.42) into extras, so it now shares this venv.
+Aequitas' edge cases (aequitas_edges.parquet) are built from confusion counts in AEQUITAS_EDGES.
+
+Evidently's categorical scores depend on Python's string-hash order (PYTHONHASHSEED) in their last
+bits, about 1e-13 relative, so a rerun rewrites those numbers by that much.
 
 Usage (from the repository root): bench/forensics/.venv/bin/python bench/forensics/make_fixtures.py
 """
@@ -31,9 +36,12 @@ OUT = ROOT / "crates" / "forensics" / "tests" / "fixtures"
 warnings.filterwarnings("ignore")
 os.environ.setdefault("EVIDENTLY_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("NML_DISABLE_USAGE_LOGGING", "1")
 
 
 def clean(value):
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
     if isinstance(value, (float, np.floating)):
         value = float(value)
         return None if not np.isfinite(value) else value
@@ -161,7 +169,7 @@ def fairness(df, group_columns):
         "equal_opportunity_difference": equal_opportunity_difference(y_true, y_pred, sensitive_features=sf),
         "equal_opportunity_ratio": equal_opportunity_ratio(y_true, y_pred, sensitive_features=sf),
     }
-    return {"groups": groups, "gaps": clean(gaps), "aequitas": aequitas(df, keys)}
+    return {"groups": groups, "gaps": clean(gaps), "aequitas": aequitas_audit(df, keys)}
 
 
 def ece(y, p):
@@ -175,23 +183,78 @@ def ece(y, p):
     return float(np.sum(totals[nz] / len(y) * np.abs(trues[nz] / totals[nz] - sums[nz] / totals[nz])))
 
 
-def aequitas(df, keys):
-    # Aequitas' Group/Bias formulas (documented in its README and paper), reference = largest group.
-    yt, yp = df["y_true"].to_numpy(), df["y_pred"].to_numpy()
-    total_pp = int(yp.sum())
-    metrics = {}
-    for name in sorted(keys.unique()):
-        m = (keys == name).to_numpy()
-        tp = int(((yt == 1) & (yp == 1) & m).sum()); fp = int(((yt == 0) & (yp == 1) & m).sum())
-        tn = int(((yt == 0) & (yp == 0) & m).sum()); fn = int(((yt == 1) & (yp == 0) & m).sum())
-        div = lambda a, b: a / b if b else float("nan")
-        metrics[name] = {"size": int(m.sum()), "ppr": div(tp + fp, total_pp), "pprev": div(tp + fp, int(m.sum())),
-                         "precision": div(tp, tp + fp), "fdr": div(fp, tp + fp), "for": div(fn, fn + tn),
-                         "fpr": div(fp, fp + tn), "fnr": div(fn, fn + tp), "tpr": div(tp, tp + fn),
-                         "tnr": div(tn, tn + fp), "npv": div(tn, tn + fn)}
-    reference = max(metrics, key=lambda g: (metrics[g]["size"], [-ord(ch) for ch in g]))
-    disparities = {g: {k: v / metrics[reference][k] for k, v in vals.items() if k != "size"} for g, vals in metrics.items()}
-    return {"reference_group": reference, "disparities": clean(disparities)}
+def aequitas_audit(df, groups, reference=None):
+    """The installed Aequitas on one protected attribute (`groups`: one value per row of `df`).
+
+    Aequitas audits each attribute column on its own and has no intersections, so two attributes
+    are passed as one column of `a|b` values, the names Firebreak gives their intersection. Rows
+    whose attribute is missing fall out of pandas' groupby (no group) but still count in k, the
+    total of predicted positives that ppr divides by."""
+    from aequitas.bias import Bias
+    from aequitas.fairness import Fairness
+    from aequitas.group import Group
+
+    frame = pd.DataFrame({"attribute": pd.Series(groups, dtype=object).to_numpy(),
+                          "score": df["y_pred"].astype(int).to_numpy(),
+                          "label_value": df["y_true"].astype(int).to_numpy()})
+    crosstab, _ = Group().get_crosstabs(frame, attr_cols=["attribute"], score_col="score", label_col="label_value")
+    bias = Bias()
+    if reference is None:
+        disparity = bias.get_disparity_major_group(crosstab, original_df=frame)
+    else:
+        disparity = bias.get_disparity_predefined_groups(crosstab, original_df=frame,
+                                                         ref_groups_dict={"attribute": reference})
+    fairness = Fairness(tau=0.8)
+    verdicts = fairness.get_group_value_fairness(disparity)
+    measure_of = {column.removesuffix("_disparity"): measure
+                  for measure, column in fairness.fair_measures_depend.items()}
+    metrics = list(Bias.all_group_metrics)
+    references = {verdicts[f"{metric}_ref_group_value"].iloc[0] for metric in metrics}
+    assert len(references) == 1, references
+    counts = ["group_size", "tp", "fp", "tn", "fn", "pp", "pn", "k", "total_entities", "prev", "accuracy"]
+    out = {"reference_group": references.pop(), "metrics": metrics, "tau": fairness.tau,
+           "groups": {}, "disparities": {}, "fair": {}}
+    for _, row in verdicts.iterrows():
+        group = row["attribute_value"]
+        out["groups"][group] = clean({column: row[column] for column in counts + metrics})
+        out["disparities"][group] = clean({metric: row[f"{metric}_disparity"] for metric in metrics})
+        # Aequitas' verdict is True, False or NaN (undefined disparity); NaN is written as null.
+        out["fair"][group] = {metric: None if pd.isna(row[measure_of[metric]]) else bool(row[measure_of[metric]])
+                              for metric in metrics}
+    return out
+
+
+# Aequitas edge cases as confusion counts (tp, fp, tn, fn) per group; None is a missing attribute.
+AEQUITAS_EDGES = {
+    # B has no actual positives (tpr, fnr undefined), C no predicted positives (precision, fdr undefined).
+    "no_positives": {"A": (30, 10, 40, 20), "B": (0, 5, 45, 0), "C": (0, 0, 20, 10)},
+    "single_group": {"A": (12, 8, 25, 5)},
+    # The reference R has fpr = fdr = 0: S divides by zero (Aequitas fills 10), T gives 0 / 0.
+    "zero_reference": {"R": (40, 0, 50, 10), "S": (10, 5, 20, 5), "T": (5, 0, 10, 5)},
+    # pprev disparities of exactly 0.8 (L) and 1.25 (H): both ends of the band are fair.
+    "band_edges": {"R": (6, 4, 6, 4), "L": (2, 2, 4, 2), "H": (3, 2, 2, 1)},
+    # X and Y tie for largest; Y's rows come first in the file.
+    "tied_largest": {"Y": (10, 15, 20, 5), "X": (20, 5, 15, 10), "Z": (5, 5, 5, 5)},
+    "missing_attribute": {"A": (20, 10, 25, 5), "B": (10, 10, 15, 5), None: (5, 10, 10, 5)},
+}
+
+
+def aequitas_edges():
+    """One small log holding every edge case, told apart by its `case` column."""
+    rng = np.random.default_rng(11)
+    frames = []
+    for case, groups in AEQUITAS_EDGES.items():
+        rows = []
+        for group, (tp, fp, tn, fn) in groups.items():
+            for (label, prediction), n in (((1, 1), tp), ((0, 1), fp), ((0, 0), tn), ((1, 0), fn)):
+                rows += [(group, label, prediction)] * n
+        order = np.arange(len(rows)) if case == "tied_largest" else rng.permutation(len(rows))
+        part = pd.DataFrame([rows[i] for i in order], columns=["attr", "y_true", "y_pred"])
+        part.insert(0, "case", case)
+        frames.append(part)
+    df = pd.concat(frames, ignore_index=True)
+    df["attr"] = df["attr"].astype(object)
+    return df
 
 
 def nannyml_univariate(ref, ana, columns):
@@ -283,8 +346,17 @@ def main():
         "group": fairness(logs["log_20k"], ["group"]),
         "group_x_cat_0": fairness(logs["log_20k"], ["group", "cat_0"]),
     }
+    aequitas_log = aequitas_edges()
+    write_parquet(aequitas_log, "aequitas_edges.parquet")
+    expected["aequitas"] = {"group_reference_C": {
+        "file": "log_20k.parquet", "case": None, "columns": ["group"], "reference_group": "C",
+        "peer": aequitas_audit(logs["log_20k"], logs["log_20k"]["group"], reference="C")}}
+    for case in AEQUITAS_EDGES:
+        part = aequitas_log[aequitas_log["case"] == case]
+        expected["aequitas"][case] = {"file": "aequitas_edges.parquet", "case": case, "columns": ["attr"],
+                                      "reference_group": None, "peer": aequitas_audit(part, part["attr"])}
     (OUT / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True))
-    pkgs = ["evidently", "nannyml", "fairlearn", "scipy", "numpy", "pandas", "pyarrow", "scikit-learn"]
+    pkgs = ["evidently", "nannyml", "fairlearn", "aequitas", "scipy", "numpy", "pandas", "pyarrow", "scikit-learn"]
     (OUT / "versions.txt").write_text("".join(f"{p}=={version(p)}\n" for p in pkgs) + f"python=={sys.version.split()[0]}\n")
     for f in sorted(OUT.iterdir()):
         print(f"{f.name}: {f.stat().st_size} bytes")

@@ -4,7 +4,8 @@
 # runs every tool as a fresh process under /usr/bin/time -v and prints wall seconds, peak RSS and
 # the ratio peer / Firebreak.
 # Setup (once): python3 -m venv bench/forensics/.venv &&
-#   bench/forensics/.venv/bin/pip install evidently==0.7.23 fairlearn==0.15.0 nannyml==0.13.1 pyarrow "pandas<3" scipy scikit-learn
+#   bench/forensics/.venv/bin/pip install evidently==0.7.23 fairlearn==0.15.0 nannyml==0.13.1 aequitas==1.1.0 pyarrow "pandas<3" scipy scikit-learn
+#   (the same venv runs make_fixtures.py; crates/forensics/tests/fixtures/versions.txt lists what it resolved to)
 # Usage (from anywhere): bench/forensics/run.sh [SIZE...]   sizes: 1m (default), 10m.
 #   Peers run at 1m; at 10m only Firebreak and the numpy floor run unless PEERS_AT_10M=1
 #   (Evidently needs minutes and many GiB there).

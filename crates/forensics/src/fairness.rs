@@ -3,10 +3,20 @@
 //! AUC and expected calibration error.
 //!
 //! Conventions (Fairlearn 0.15): difference = max − min over groups, ratio = min / max; a rate
-//! whose denominator is empty (TPR of a group without positives) is 0. Aequitas: disparity =
-//! group metric / reference-group metric, fair when 0.8 ≤ disparity ≤ 1.25; the reference group
-//! is the largest unless named. ECE (decision D22): 10 equal-width bins on [0, 1] as
-//! scikit-learn's `calibration_curve(strategy="uniform")`, weighted by bin size.
+//! whose denominator is empty (TPR of a group without positives) is 0. ECE (decision D22): 10
+//! equal-width bins on [0, 1] as scikit-learn's `calibration_curve(strategy="uniform")`, weighted
+//! by bin size.
+//!
+//! Aequitas (1.1, checked against the installed package): the ten metrics of
+//! `Bias.all_group_metrics` per group, a metric with an empty denominator undefined (NaN) rather
+//! than Fairlearn's 0; disparity = group metric / reference-group metric, where a positive metric
+//! over a reference of 0 gives [`DIVIDED_BY_ZERO_DISPARITY`] (Aequitas' `fill_divbyzero`) and 0 / 0
+//! stays undefined; fair when τ ≤ disparity ≤ 1/τ with τ = 0.8, both ends included. The
+//! reference group is the largest (ties to the first in sorted order, as `idxmax` over Aequitas'
+//! sorted crosstab) unless named. Two documented differences: Aequitas leaves the verdict of an
+//! undefined disparity undefined, Firebreak reports `fair: false` with a null disparity; and
+//! Aequitas drops rows whose attribute is missing from its groups (they still count in ppr's
+//! total of predicted positives), Firebreak keeps them as the group [`MISSING_GROUP`].
 
 use crate::ForensicsError;
 use crate::table::{ColumnValues, NULL_CODE, NumericOrigin, Table};
@@ -14,6 +24,9 @@ use crate::table::{ColumnValues, NULL_CODE, NumericOrigin, Table};
 pub const FAIRNESS_SCHEMA_VERSION: u32 = 1;
 /// Aequitas' default fairness band is [τ, 1/τ] with τ = 0.8.
 pub const DISPARITY_TOLERANCE: f64 = 0.8;
+/// Disparity of a positive metric against a reference group whose metric is 0: Aequitas replaces
+/// the infinite ratio with its `Bias(fill_divbyzero=...)` default, 10.
+pub const DIVIDED_BY_ZERO_DISPARITY: f64 = 10.0;
 /// Name given to rows whose protected attribute is missing.
 pub const MISSING_GROUP: &str = "(missing)";
 
@@ -70,8 +83,10 @@ pub struct Disparity {
     pub metric: String,
     pub value: f64,
     pub reference_value: f64,
+    /// `value / reference_value`; [`DIVIDED_BY_ZERO_DISPARITY`] when only the reference value is
+    /// 0, NaN (null in JSON) when either value is undefined or both are 0.
     pub disparity: f64,
-    /// Within [0.8, 1.25]; `false` also when the disparity is undefined.
+    /// Within [0.8, 1.25]; `false` also when the disparity is undefined (Aequitas: no verdict).
     pub fair: bool,
 }
 
@@ -203,7 +218,8 @@ pub fn fairness(
         reference_group,
         disparities,
         conventions: "Fairlearn 0.15 (difference = max - min, ratio = min / max, empty-denominator rates = 0); \
-                      Aequitas disparities vs the reference group, fair within [0.8, 1.25]; \
+                      Aequitas 1.1 disparities vs the reference group (x / 0 = 10, 0 / 0 undefined), \
+                      fair within [0.8, 1.25]; \
                       ECE over 10 uniform bins on [0, 1] weighted by bin size"
             .to_string(),
     })
@@ -472,7 +488,12 @@ fn aequitas_disparities(groups: &[GroupMetrics], reference_group: &str) -> Vec<D
                 .into_iter()
                 .zip(reference_metrics)
                 .map(|((metric, value), (_, reference_value))| {
-                    let disparity = value / reference_value;
+                    let ratio = value / reference_value;
+                    let disparity = if ratio == f64::INFINITY {
+                        DIVIDED_BY_ZERO_DISPARITY
+                    } else {
+                        ratio
+                    };
                     Disparity {
                         group: group.group.clone(),
                         metric: metric.to_string(),

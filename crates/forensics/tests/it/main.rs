@@ -1,6 +1,7 @@
 //! Parity with the peers (fixtures written by `bench/forensics/make_fixtures.py`) and refusals
 //! of bad input. Runs without Python: the peers' answers are committed JSON.
 
+mod aequitas;
 mod analyze;
 mod errors;
 mod lookup;
