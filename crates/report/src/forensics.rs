@@ -982,3 +982,42 @@ fn value_text(value: &serde_json::Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// The charts of one analysis result, each with its caption: what a
+/// finding keeps so documents can show it later without the data.
+pub fn result_figures(result: &firebreak_forensics::AnalysisResult) -> Vec<(String, String)> {
+    use firebreak_forensics::AnalysisResult;
+    match result {
+        AnalysisResult::Fairness(report) => {
+            let (ratios, rates) = fairness_svgs(report);
+            vec![
+                (
+                    "Selection-rate ratio per group, 0.8–1.25 band".to_string(),
+                    ratios,
+                ),
+                ("Selection rate, TPR and FPR per group".to_string(), rates),
+            ]
+        }
+        AnalysisResult::Drift(report) => report
+            .columns
+            .iter()
+            .filter(|column| column.drift_detected)
+            .filter_map(|column| {
+                let distribution = column.distribution.as_ref()?;
+                Some((
+                    format!("Reference vs current: {}", column.column),
+                    drift_distribution_svg(&column.column, distribution),
+                ))
+            })
+            .collect(),
+        AnalysisResult::Timeseries(report) => timeseries_svgs(report)
+            .into_iter()
+            .map(|(svg, caption)| (caption, svg))
+            .collect(),
+        AnalysisResult::Profile(report) => vec![(
+            "Missing, NaN and infinite values per column".to_string(),
+            profile_svg(report),
+        )],
+        AnalysisResult::NannyMl(_) | AnalysisResult::Decision(_) => Vec::new(),
+    }
+}

@@ -88,6 +88,31 @@ fn a_postmortem_is_drafted_gated_approved_and_exported() {
         stderr(&refused)
     );
 
+    // A fairness finding on vault evidence: its charts go into the export.
+    let log = dir.path().join("decisions.csv");
+    let mut csv = String::from("group,label,approved\n");
+    for i in 0..60 {
+        let group = ["A", "B", "C"][i % 3];
+        let approved = if group == "C" { 0 } else { i % 2 };
+        csv.push_str(&format!("{group},{},{approved}\n", i % 2));
+    }
+    std::fs::write(&log, csv).unwrap();
+    run(&[
+        "evidence",
+        "add",
+        "INC-1",
+        log.to_str().unwrap(),
+        "--description",
+        "decision log",
+    ]);
+    let finding = reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/incidents/INC-1/findings", server.url))
+        .bearer_auth(&server.token)
+        .json(&json!({"request": {"analysis": "fairness", "log": "EV-1", "group": ["group"], "label": "label", "prediction": "approved"}}))
+        .send()
+        .unwrap();
+    assert_eq!(finding.status().as_u16(), 201);
+
     let drafted = server.json(&["postmortem", "draft", "INC-1"]);
     let postmortem = &drafted["postmortem"];
     assert_eq!(postmortem["status"], "draft");
@@ -268,6 +293,10 @@ fn a_postmortem_is_drafted_gated_approved_and_exported() {
         "{page}"
     );
     assert!(page.contains("<svg"), "the 5 Whys are not drawn:\n{page}");
+    assert!(
+        page.contains("Selection-rate ratio per group"),
+        "the fairness finding is not drawn"
+    );
 
     // Action items across incidents, and their exports.
     let items: Value = server.json(&["actions"]);

@@ -130,6 +130,11 @@ pub async fn run(
         )
     })?;
     let summary = result.summary();
+    let mut figures = Vec::new();
+    for (caption, svg) in firebreak_report::forensics::result_figures(&result) {
+        let stored = state.blobs.put(&mut svg.as_bytes())?;
+        figures.push(json!({ "caption": caption, "sha256": stored.sha256 }));
+    }
     let result_json = serde_json::to_vec(&result)
         .map_err(|e| ApiError::Internal(format!("the result does not serialise: {e}")))?;
     let stored = state.blobs.put(&mut &result_json[..])?;
@@ -150,6 +155,7 @@ pub async fn run(
             "evidence": item.id, "filename": item.filename, "sha256": item.sha256, "size": item.size,
         })).collect::<Vec<_>>(),
         "result_sha256": stored.sha256,
+        "figures": figures,
         "result_size": stored.size,
     });
     let actor = caller.name().to_string();

@@ -325,6 +325,7 @@ pub async fn edit(
     let (incident, document, people) = state
         .run(move |store| {
             let at = now();
+            let events = store.events(&firebreak_core::incident::public_id(number))?;
             let (incident, document) = store.change_document(
                 number,
                 DocumentKind::Postmortem,
@@ -358,6 +359,23 @@ pub async fn edit(
                             DomainError::field(e.path().to_string(), e.inner().to_string())
                         })?;
                     next.validate()?;
+                    // A pin names a sealed event by place and hash; it cannot be made up.
+                    for (i, pin) in next.timeline.iter().enumerate() {
+                        if !events
+                            .iter()
+                            .any(|e| e.seq == pin.seq && e.hash == pin.hash)
+                        {
+                            return Err(DomainError::field(
+                                format!("timeline[{i}]"),
+                                format!(
+                                    "no event {} with hash {} on {}",
+                                    pin.seq,
+                                    pin.hash,
+                                    incident.public_id()
+                                ),
+                            ));
+                        }
+                    }
                     let event = EventDraft {
                         kind: EventKind::PostmortemUpdated,
                         occurred_at: at,
@@ -570,7 +588,7 @@ pub async fn document(
         })
         .await?;
     let template = state.template(&postmortem.template)?;
-    let figures: Vec<(String, String, String)> = artifacts
+    let mut figures: Vec<(String, String, String)> = artifacts
         .iter()
         .filter_map(|a| {
             let svg = crate::api::rca::diagram(a).ok().flatten()?;
@@ -586,6 +604,7 @@ pub async fn document(
             ))
         })
         .collect();
+    figures.extend(finding_figures(state, &timeline).await?);
     let context = template_context(&incident, &postmortem, &timeline, &figures);
     let markdown =
         firebreak_report::postmortem::render_template(&postmortem.template, &template, &context)
@@ -597,6 +616,52 @@ pub async fn document(
     let document = firebreak_report::from_markdown(&markdown, &svgs)
         .map_err(|e| ApiError::invalid("template", e.to_string()))?;
     Ok((incident, document))
+}
+
+/// The charts of the incident's forensic findings, kept as SVG blobs when
+/// each finding was made; each is checked against its SHA-256 on the way out.
+async fn finding_figures(
+    state: &AppState,
+    timeline: &[Event],
+) -> Result<Vec<(String, String, String)>, ApiError> {
+    let mut figures = Vec::new();
+    for event in timeline.iter().filter(|e| e.kind == EventKind::Finding) {
+        for (k, figure) in event.body["figures"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let (Some(caption), Some(sha256)) =
+                (figure["caption"].as_str(), figure["sha256"].as_str())
+            else {
+                continue;
+            };
+            let (mut file, _) = state.blobs.open_blob(sha256)?;
+            let mut svg = String::new();
+            std::io::Read::read_to_string(&mut file, &mut svg).map_err(|e| {
+                ApiError::Internal(format!(
+                    "cannot read a figure of finding {}: {e}",
+                    event.seq
+                ))
+            })?;
+            if firebreak_core::timeline::sha256_hex(svg.as_bytes()) != sha256 {
+                return Err(ApiError::Conflict {
+                    message: format!(
+                        "a figure of finding {} no longer matches its SHA-256",
+                        event.seq
+                    ),
+                    allowed: Vec::new(),
+                });
+            }
+            figures.push((
+                format!("finding-{}-{}", event.seq, k + 1),
+                format!("{caption} (finding #{})", event.seq),
+                svg,
+            ));
+        }
+    }
+    Ok(figures)
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/postmortem/export", tag = "postmortems",

@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/systems/{slug}", get(systems::show))
         .route("/metrics", get(systems::metrics))
         .route("/deadlines", get(regulatory::board))
+        .route("/actions", get(regulatory::actions))
         .layer(axum::middleware::map_response(problems_as_pages))
 }
 
@@ -148,7 +149,8 @@ pub fn page(caller: &Caller, title: &str, body: Markup) -> Html<String> {
                             a href="/systems" { "Inventory" } " · "
                         a href="/alerts" { "Alerts" } " · "
                             a href="/metrics" { "Metrics" } " · "
-                            a href="/deadlines" { "Deadlines" }
+                            a href="/deadlines" { "Deadlines" } " · "
+                            a href="/actions" { "Actions" }
                         }
                         form method="post" action="/logout" {
                             (csrf_field(caller))

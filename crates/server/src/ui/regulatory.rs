@@ -1,5 +1,5 @@
-//! The clock board across incidents, and an incident's regulatory and
-//! evidence sections.
+//! Pages across incidents — the clock board and the action items — and an
+//! incident's regulatory and evidence sections.
 
 use crate::api::regulatory::{BoardQuery, RegulatoryView, board_entries};
 use crate::auth::Viewer;
@@ -109,4 +109,47 @@ pub fn evidence_section(items: &[Evidence]) -> Markup {
             }
         }
     }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ActionsPageQuery {
+    #[serde(default)]
+    pub overdue: bool,
+}
+
+/// Action items of every post-mortem, overdue ones marked.
+pub async fn actions(
+    Viewer(caller): Viewer,
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ActionsPageQuery>,
+) -> PageResult {
+    let items = crate::api::postmortems::all_actions(&state, query.overdue).await?;
+    let today = crate::state::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    Ok(page(
+        &caller,
+        "Action items",
+        html! {
+            h1 { @if query.overdue { "Overdue action items" } @else { "Action items" } }
+            p { a href="/actions?overdue=true" { "overdue only" } " · " a href="/actions" { "all" } " · "
+                a href="/api/v1/actions/export?format=csv" { "CSV" } " · "
+                a href="/api/v1/actions/export?format=jira" { "Jira JSON Lines" } " · "
+                a href="/api/v1/actions/export?format=github" { "GitHub JSON Lines" } }
+            table id="actions" {
+                thead { tr { th { "Source" } th { "Id" } th { "Action" } th { "Owner" } th { "Due" } th { "Priority" } th { "Status" } } }
+                tbody {
+                    @for a in &items {
+                        tr {
+                            td { a href={ "/incidents/" (a.source) "#postmortem" } { (a.source) } }
+                            td { (a.item.id) } td { (a.item.title) }
+                            td { (a.item.owner.as_deref().unwrap_or("—")) }
+                            td { @match a.item.due { Some(due) => { (due) @if a.item.is_overdue(today) { " " span class="badge sev1" { "overdue" } } } None => { "—" } } }
+                            td { (a.item.priority().as_str().to_uppercase()) }
+                            td { (a.item.status.as_str().replace('_', " ")) }
+                        }
+                    }
+                }
+            }
+            @if items.is_empty() { p { "Nothing here." } }
+        },
+    ))
 }

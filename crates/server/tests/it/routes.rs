@@ -253,6 +253,7 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ("GET", "/systems/scoring", Some(Role::Viewer)),
     ("GET", "/metrics", Some(Role::Viewer)),
     ("GET", "/deadlines", Some(Role::Viewer)),
+    ("GET", "/actions", Some(Role::Viewer)),
     (
         "POST",
         "/incidents/INC-1/containment",
