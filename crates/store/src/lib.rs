@@ -182,6 +182,19 @@ pub struct DocumentChange {
     pub incident: Option<Change>,
 }
 
+impl DocumentChange {
+    /// A change recorded by one event, sealed on the document's chain and
+    /// announced on the incident's.
+    pub fn with_event(document: serde_json::Value, event: EventDraft) -> DocumentChange {
+        DocumentChange {
+            document,
+            own: event.clone(),
+            announced: vec![event],
+            incident: None,
+        }
+    }
+}
+
 /// A domain operation on an incident document, given the incident and the
 /// current document (None before the first change).
 pub type DocumentOperation<'a> =

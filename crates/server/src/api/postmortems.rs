@@ -64,6 +64,16 @@ fn postmortem_of(document: Option<&Value>) -> Result<Option<PostMortem>, DomainE
         .transpose()
 }
 
+/// The stored post-mortem an operation changes; refused before a draft.
+fn existing(incident: &Incident, document: Option<&Value>) -> Result<PostMortem, DomainError> {
+    postmortem_of(document)?.ok_or_else(|| {
+        DomainError::field(
+            "postmortem",
+            format!("{} has no post-mortem yet; draft one", incident.public_id()),
+        )
+    })
+}
+
 fn to_document(postmortem: &PostMortem) -> Value {
     serde_json::to_value(postmortem).expect("post-mortems serialize")
 }
@@ -283,12 +293,7 @@ pub async fn draft_postmortem(
                         actor: actor.clone(),
                         body: json!({ "drafted_from": template, "missing": postmortem.missing_sections() }),
                     };
-                    Ok(DocumentChange {
-                        document: to_document(&postmortem),
-                        own: event.clone(),
-                        announced: vec![event],
-                        incident: None,
-                    })
+                    Ok(DocumentChange::with_event(to_document(&postmortem), event))
                 },
                 at,
             )?;
@@ -330,12 +335,7 @@ pub async fn edit(
                 number,
                 DocumentKind::Postmortem,
                 &mut |incident, current| {
-                    let current = postmortem_of(current)?.ok_or_else(|| {
-                        DomainError::field(
-                            "postmortem",
-                            format!("{} has no post-mortem yet; draft one", incident.public_id()),
-                        )
-                    })?;
+                    let current = existing(incident, current)?;
                     current.ensure_editable()?;
                     let mut merged = to_document(&current);
                     let Value::Object(fields) = &body else {
@@ -382,12 +382,7 @@ pub async fn edit(
                         actor: actor.clone(),
                         body: json!({ "sections": changed }),
                     };
-                    Ok(DocumentChange {
-                        document: to_document(&next),
-                        own: event.clone(),
-                        announced: vec![event],
-                        incident: None,
-                    })
+                    Ok(DocumentChange::with_event(to_document(&next), event))
                 },
                 at,
             )?;
@@ -419,12 +414,7 @@ async fn step(
                 number,
                 DocumentKind::Postmortem,
                 &mut |incident, current| {
-                    let current = postmortem_of(current)?.ok_or_else(|| {
-                        DomainError::field(
-                            "postmortem",
-                            format!("{} has no post-mortem yet; draft one", incident.public_id()),
-                        )
-                    })?;
+                    let current = existing(incident, current)?;
                     let people = people(store, incident)
                         .map_err(|e| DomainError::field("people", e.to_string()))?;
                     let change = operation(incident, &current, &people)?;

@@ -307,12 +307,7 @@ pub async fn draft(
                         at,
                     )?;
                     created = Some(report);
-                    Ok(DocumentChange {
-                        document: to_document(&record),
-                        own: event.clone(),
-                        announced: vec![event],
-                        incident: None,
-                    })
+                    Ok(DocumentChange::with_event(to_document(&record), event))
                 },
                 at,
             )?;
@@ -500,12 +495,7 @@ async fn change_record(
                 DocumentKind::Regulatory,
                 &mut |incident, document| {
                     let (record, event) = operation(incident, &record_of(document)?)?;
-                    Ok(DocumentChange {
-                        document: to_document(&record),
-                        own: event.clone(),
-                        announced: vec![event],
-                        incident: None,
-                    })
+                    Ok(DocumentChange::with_event(to_document(&record), event))
                 },
                 at,
             )?;
