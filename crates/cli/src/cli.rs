@@ -739,6 +739,15 @@ pub struct ReportOutput {
     pub output: Option<PathBuf>,
 }
 
+/// Where an offline analysis is attached (D24).
+#[derive(Debug, Args)]
+pub struct AttachTo {
+    /// After the local analysis, upload its input files as evidence of this incident and attach
+    /// the result, recomputed by the server from the vault copies, as a finding on its timeline.
+    #[arg(long, value_name = "INC-n")]
+    pub incident: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum AnalyzeCommand {
     /// Per-column drift between a reference and a current sample: two files, or one log
@@ -793,6 +802,8 @@ pub struct DriftArgs {
     pub cohort: Option<String>,
     #[command(flatten)]
     pub output: ReportOutput,
+    #[command(flatten)]
+    pub attach: AttachTo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -824,6 +835,8 @@ pub struct FairnessArgs {
     pub cohort: Option<String>,
     #[command(flatten)]
     pub output: ReportOutput,
+    #[command(flatten)]
+    pub attach: AttachTo,
 }
 
 #[derive(Debug, Args)]
@@ -837,6 +850,8 @@ pub struct ProfileArgs {
     pub cohort: Option<String>,
     #[command(flatten)]
     pub output: ReportOutput,
+    #[command(flatten)]
+    pub attach: AttachTo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -869,6 +884,8 @@ pub struct TimeseriesArgs {
     pub cohort: Option<String>,
     #[command(flatten)]
     pub output: ReportOutput,
+    #[command(flatten)]
+    pub attach: AttachTo,
 }
 
 #[derive(Debug, Args)]
@@ -881,6 +898,8 @@ pub struct DecisionArgs {
     pub decision_id: String,
     #[command(flatten)]
     pub output: ReportOutput,
+    #[command(flatten)]
+    pub attach: AttachTo,
 }
 
 #[derive(Debug, Subcommand)]
