@@ -864,6 +864,15 @@ pub struct ReportOutput {
     pub output: Option<PathBuf>,
 }
 
+/// Where an offline analysis is attached (D24).
+#[derive(Debug, Args)]
+pub struct AttachTo {
+    /// After the local analysis, upload its input files as evidence of this incident and attach
+    /// the result, recomputed by the server from the vault copies, as a finding on its timeline.
+    #[arg(long, value_name = "INC-n")]
+    pub incident: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum AnalyzeCommand {
     /// Per-column drift between a reference and a current sample: two files, or one log
@@ -918,6 +927,8 @@ pub struct DriftArgs {
     pub cohort: Option<String>,
     #[command(flatten)]
     pub output: ReportOutput,
+    #[command(flatten)]
+    pub attach: AttachTo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -949,6 +960,8 @@ pub struct FairnessArgs {
     pub cohort: Option<String>,
     #[command(flatten)]
     pub output: ReportOutput,
+    #[command(flatten)]
+    pub attach: AttachTo,
 }
 
 #[derive(Debug, Args)]
@@ -962,6 +975,8 @@ pub struct ProfileArgs {
     pub cohort: Option<String>,
     #[command(flatten)]
     pub output: ReportOutput,
+    #[command(flatten)]
+    pub attach: AttachTo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -994,6 +1009,8 @@ pub struct TimeseriesArgs {
     pub cohort: Option<String>,
     #[command(flatten)]
     pub output: ReportOutput,
+    #[command(flatten)]
+    pub attach: AttachTo,
 }
 
 #[derive(Debug, Args)]
@@ -1006,6 +1023,8 @@ pub struct DecisionArgs {
     pub decision_id: String,
     #[command(flatten)]
     pub output: ReportOutput,
+    #[command(flatten)]
+    pub attach: AttachTo,
 }
 
 #[derive(Debug, Subcommand)]

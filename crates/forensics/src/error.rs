@@ -56,9 +56,93 @@ pub enum ForensicsError {
     BadWindow { window: String, message: String },
     #[error("{0}")]
     InvalidOptions(String),
+    /// A refusal of one field of an [`AnalysisRequest`](crate::AnalysisRequest), named as the
+    /// request names it (`reference_window`, `where`), so a caller can name its own spelling
+    /// (a flag, a JSON path).
+    #[error("{field}: {error}")]
+    Field {
+        field: &'static str,
+        error: Box<ForensicsError>,
+    },
+    /// A drift request whose inputs and splits do not describe a reference and a current side.
+    #[error("{}", .0.describe(&|field| format!("`{field}`")))]
+    BadSplit(SplitProblem),
+    /// A log that would be read differently from its content alone, as the evidence vault keeps
+    /// it (no file name, no file beside it).
+    #[error("{path} cannot be read the same way from its content alone: {reason}")]
+    NotSelfDescribing { path: PathBuf, reason: String },
+}
+
+/// What is wrong with the sides of a drift request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitProblem {
+    /// Two inputs together with windows or cohorts that split one log.
+    FilesWithSplit,
+    WindowsAndCohorts,
+    HalfWindows,
+    HalfCohorts,
+    /// One log and no way to split it.
+    LogAlone,
+    LogAndFiles,
+    ReferenceAlone,
+    CurrentAlone,
+    Nothing,
+}
+
+impl SplitProblem {
+    /// The problem in words, with `name` spelling each request field (`log`, `reference`,
+    /// `current`, `reference_window`, `current_window`, `reference_where`, `current_where`).
+    pub fn describe(&self, name: &dyn Fn(&'static str) -> String) -> String {
+        match self {
+            SplitProblem::FilesWithSplit => format!(
+                "two files are compared whole; windows and cohort splits take one {}",
+                name("log")
+            ),
+            SplitProblem::WindowsAndCohorts => {
+                format!(
+                    "split {} by time windows or by cohorts, not both",
+                    name("log")
+                )
+            }
+            SplitProblem::HalfWindows => format!(
+                "a time split needs both {} and {}",
+                name("reference_window"),
+                name("current_window")
+            ),
+            SplitProblem::HalfCohorts => format!(
+                "a cohort split needs both {} and {}",
+                name("reference_where"),
+                name("current_where")
+            ),
+            SplitProblem::LogAlone => {
+                format!("{} alone has no reference and current side", name("log"))
+            }
+            SplitProblem::LogAndFiles => format!(
+                "give either {} or {}/{}, not both",
+                name("log"),
+                name("reference"),
+                name("current")
+            ),
+            SplitProblem::ReferenceAlone => {
+                format!("{} needs {}", name("reference"), name("current"))
+            }
+            SplitProblem::CurrentAlone => {
+                format!("{} needs {}", name("current"), name("reference"))
+            }
+            SplitProblem::Nothing => "nothing to compare".to_string(),
+        }
+    }
 }
 
 impl ForensicsError {
+    /// Names the request field this refusal is about.
+    pub(crate) fn in_field(self, field: &'static str) -> Self {
+        Self::Field {
+            field,
+            error: Box::new(self),
+        }
+    }
+
     pub(crate) fn missing_column(source_name: &str, column: &str) -> Self {
         Self::MissingColumn {
             source_name: source_name.to_string(),

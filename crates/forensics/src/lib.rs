@@ -37,7 +37,7 @@ pub use analyze::{LogSplit, drift_log, log_columns};
 pub use cohort::Cohort;
 pub use decision::{DecisionRecord, find_decision};
 pub use drift::{ColumnDrift, Distribution, DriftMethod, DriftOptions, DriftReport, Preset, drift};
-pub use error::ForensicsError;
+pub use error::{ForensicsError, SplitProblem};
 pub use fairness::{FairnessOptions, FairnessReport, fairness};
 pub use load::{LogMapping, ReadOptions, TimeWindow, read_log, read_schema, read_split};
 pub use nannyml::{NannyMlOptions, NannyMlReport, nannyml_drift};

@@ -145,12 +145,42 @@ pub fn is_csv(path: &Path) -> bool {
     match path.extension().and_then(|e| e.to_str()) {
         Some(extension) if extension.eq_ignore_ascii_case("csv") => true,
         Some(extension) if extension.eq_ignore_ascii_case("parquet") => false,
-        _ => {
-            let mut magic = [0u8; 4];
-            let read = File::open(path)
-                .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut magic));
-            read.is_ok() && &magic != b"PAR1"
+        _ => parquet_magic(path) == Some(false),
+    }
+}
+
+/// Whether a file starts with Parquet's `PAR1` magic; `None` when it cannot be read that far.
+fn parquet_magic(path: &Path) -> Option<bool> {
+    let mut magic = [0u8; 4];
+    File::open(path)
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut magic))
+        .ok()
+        .map(|()| &magic == b"PAR1")
+}
+
+/// Refuses a log that would be read differently from its content alone, as the evidence vault
+/// keeps it: a CSV log with a schema file beside it, or a log whose extension says another
+/// format than its first bytes.
+pub fn check_self_describing(path: &Path) -> Result<(), ForensicsError> {
+    let refuse = |reason: String| {
+        Err(ForensicsError::NotSelfDescribing {
+            path: path.to_path_buf(),
+            reason,
+        })
+    };
+    let schema = schema_file_of(path);
+    if schema.exists() {
+        return refuse(format!(
+            "its column types come from {}, which does not travel with it",
+            schema.display()
+        ));
+    }
+    match (is_csv(path), parquet_magic(path) == Some(true)) {
+        (true, true) => refuse("its name says CSV but its content is Parquet".to_string()),
+        (false, false) => {
+            refuse("its name says Parquet but its content is not Parquet".to_string())
         }
+        _ => Ok(()),
     }
 }
 

@@ -7,10 +7,10 @@ use crate::analyze::{LogSplit, drift_log};
 use crate::cohort::Cohort;
 use crate::decision::{DecisionRecord, find_decision};
 use crate::drift::{DriftOptions, DriftReport, Preset};
-use crate::error::ForensicsError;
+use crate::error::{ForensicsError, SplitProblem};
 use crate::fairness::{FairnessOptions, FairnessReport, fairness};
 use crate::load::{ReadOptions, TimeWindow, read_log, read_split};
-use crate::nannyml::{NannyMlOptions, NannyMlReport, nannyml_drift};
+use crate::nannyml::{NannyMlOptions, NannyMlReport, Period, nannyml_drift};
 use crate::profile::{ProfileReport, profile};
 use crate::table::Table;
 use crate::timeseries::{Granularity, TimeseriesOptions, TimeseriesReport, timeseries};
@@ -173,6 +173,28 @@ impl AnalysisRequest {
         }
         inputs
     }
+
+    /// The same analysis with every input renamed, e.g. from the paths it was run on locally
+    /// to the evidence ids of their copies in the vault.
+    pub fn with_inputs(&self, rename: &dyn Fn(&str) -> String) -> AnalysisRequest {
+        let mut renamed = self.clone();
+        let names: Vec<&mut String> = match &mut renamed {
+            AnalysisRequest::Drift(r) => [&mut r.log, &mut r.reference, &mut r.current]
+                .into_iter()
+                .flatten()
+                .collect(),
+            AnalysisRequest::Fairness(r) => vec![&mut r.log],
+            AnalysisRequest::Profile(r) => std::iter::once(&mut r.log)
+                .chain(r.reference.as_mut())
+                .collect(),
+            AnalysisRequest::Timeseries(r) => vec![&mut r.log],
+            AnalysisRequest::Decision(r) => vec![&mut r.log],
+        };
+        for name in names {
+            *name = rename(name);
+        }
+        renamed
+    }
 }
 
 /// Runs `request`, with `resolve` turning each named input into a file.
@@ -195,7 +217,7 @@ pub fn run(
                     Some(cohort) => cohort.select(&table)?,
                     None => table,
                 };
-                refuse_empty_cohort(&table, r.cohort.as_deref())?;
+                refuse_empty_cohort(&table, path, r.cohort.as_deref())?;
                 Ok(table)
             };
             let current = read(&resolve(&r.log)?)?;
@@ -219,16 +241,20 @@ pub fn run(
     }))
 }
 
-/// The split a drift request describes.
+/// The split a drift request describes. Refusals name the request's fields: [`SplitProblem`]
+/// for inputs and splits that do not make two sides, [`ForensicsError::Field`] for a window or
+/// cohort that does not parse.
 pub fn drift_split(
     r: &DriftRequest,
     resolve: &dyn Fn(&str) -> Result<PathBuf, ForensicsError>,
 ) -> Result<LogSplit, ForensicsError> {
-    let invalid = |message: &str| Err(ForensicsError::InvalidOptions(message.to_string()));
+    let problem = |problem: SplitProblem| Err(ForensicsError::BadSplit(problem));
+    let windows = r.reference_window.is_some() || r.current_window.is_some();
+    let cohorts = r.reference_where.is_some() || r.current_where.is_some();
     match (&r.log, &r.reference, &r.current) {
         (None, Some(reference), Some(current)) => {
-            if r.reference_window.is_some() || r.reference_where.is_some() {
-                return invalid("two files are compared whole; windows and cohorts split one log");
+            if windows || cohorts {
+                return problem(SplitProblem::FilesWithSplit);
             }
             Ok(LogSplit::Files {
                 reference: resolve(reference)?,
@@ -244,19 +270,24 @@ pub fn drift_split(
             (Some(reference), Some(current), None, None) => Ok(LogSplit::TimeWindows {
                 path: resolve(log)?,
                 timestamp: r.timestamp.clone(),
-                reference: TimeWindow::parse(reference)?,
-                current: TimeWindow::parse(current)?,
+                reference: TimeWindow::parse(reference)
+                    .map_err(|e| e.in_field("reference_window"))?,
+                current: TimeWindow::parse(current).map_err(|e| e.in_field("current_window"))?,
             }),
             (None, None, Some(reference), Some(current)) => Ok(LogSplit::Cohorts {
                 path: resolve(log)?,
-                reference: Cohort::parse(reference)?,
-                current: Cohort::parse(current)?,
+                reference: Cohort::parse(reference).map_err(|e| e.in_field("reference_where"))?,
+                current: Cohort::parse(current).map_err(|e| e.in_field("current_where"))?,
             }),
-            _ => invalid(
-                "one log needs both reference and current windows, or both reference and current cohorts",
-            ),
+            _ if windows && cohorts => problem(SplitProblem::WindowsAndCohorts),
+            _ if windows => problem(SplitProblem::HalfWindows),
+            _ if cohorts => problem(SplitProblem::HalfCohorts),
+            _ => problem(SplitProblem::LogAlone),
         },
-        _ => invalid("give either a reference and a current input, or one log to split"),
+        (Some(_), _, _) => problem(SplitProblem::LogAndFiles),
+        (None, Some(_), None) => problem(SplitProblem::ReferenceAlone),
+        (None, None, Some(_)) => problem(SplitProblem::CurrentAlone),
+        (None, None, None) => problem(SplitProblem::Nothing),
     }
 }
 
@@ -357,8 +388,9 @@ pub fn read_sides(
 fn run_fairness(r: &FairnessRequest, log: &Path) -> Result<FairnessReport, ForensicsError> {
     if r.group.is_empty() || r.group.len() > 2 {
         return Err(ForensicsError::InvalidOptions(
-            "group takes one protected attribute, or two for their intersection".to_string(),
-        ));
+            "takes one protected attribute, or two for their intersection".to_string(),
+        )
+        .in_field("group"));
     }
     let cohort = parse_cohort(r.cohort.as_deref())?;
     let mut wanted: Vec<String> = r.group.clone();
@@ -367,7 +399,7 @@ fn run_fairness(r: &FairnessRequest, log: &Path) -> Result<FairnessReport, Foren
     wanted.extend(r.score.iter().cloned());
     wanted.extend(cohort.iter().flat_map(Cohort::columns));
     let table = read_cohort(log, wanted, cohort.as_ref())?;
-    refuse_empty_cohort(&table, r.cohort.as_deref())?;
+    refuse_empty_cohort(&table, log, r.cohort.as_deref())?;
     let options = FairnessOptions {
         group_columns: r.group.clone(),
         label: r.label.clone(),
@@ -389,7 +421,7 @@ fn run_timeseries(r: &TimeseriesRequest, log: &Path) -> Result<TimeseriesReport,
     );
     wanted.extend(cohort.iter().flat_map(Cohort::columns));
     let table = read_cohort(log, wanted, cohort.as_ref())?;
-    refuse_empty_cohort(&table, r.cohort.as_deref())?;
+    refuse_empty_cohort(&table, log, r.cohort.as_deref())?;
     let options = TimeseriesOptions {
         timestamp: r.timestamp.clone(),
         granularity: r.bucket,
@@ -402,7 +434,8 @@ fn run_timeseries(r: &TimeseriesRequest, log: &Path) -> Result<TimeseriesReport,
 }
 
 fn parse_cohort(text: Option<&str>) -> Result<Option<Cohort>, ForensicsError> {
-    text.map(Cohort::parse).transpose()
+    text.map(|text| Cohort::parse(text).map_err(|e| e.in_field("where")))
+        .transpose()
 }
 
 /// Reads the named columns (each once) and keeps the cohort's rows.
@@ -432,17 +465,43 @@ fn read_cohort(
 
 /// A cohort that selects nothing is almost always a typo in `where`; refuse
 /// it rather than report rates of nobody.
-fn refuse_empty_cohort(table: &Table, cohort: Option<&str>) -> Result<(), ForensicsError> {
+fn refuse_empty_cohort(
+    table: &Table,
+    path: &Path,
+    cohort: Option<&str>,
+) -> Result<(), ForensicsError> {
     match cohort {
         Some(expression) if table.row_count == 0 => Err(ForensicsError::InvalidOptions(format!(
-            "where `{expression}` selects no rows of {}",
-            table.source
-        ))),
+            "`{expression}` selects no rows of {}",
+            path.display()
+        ))
+        .in_field("where")),
         _ => Ok(()),
     }
 }
 
 impl AnalysisResult {
+    /// Rows on the reference and on the current side of a drift; `None` for other analyses, and
+    /// for a NannyML drift that tested no column (its rows are counted by chunk).
+    pub fn drift_rows(&self) -> Option<(usize, usize)> {
+        match self {
+            AnalysisResult::Drift(report) => Some((report.reference_rows, report.current_rows)),
+            AnalysisResult::NannyMl(report) => report.columns.first().map(|column| {
+                let rows = |period: Period| {
+                    column
+                        .chunks
+                        .iter()
+                        .filter(|chunk| chunk.period == period)
+                        .map(|chunk| chunk.end_row + 1)
+                        .max()
+                        .unwrap_or(0)
+                };
+                (rows(Period::Reference), rows(Period::Analysis))
+            }),
+            _ => None,
+        }
+    }
+
     /// One line for the timeline: what the analysis found.
     pub fn summary(&self) -> String {
         match self {

@@ -31,7 +31,8 @@ fn strings<const N: usize>(cells: [&str; N]) -> Vec<String> {
     cells.iter().map(|cell| cell.to_string()).collect()
 }
 
-fn abbreviated(items: &[String], shown: usize) -> String {
+/// The first `shown` items, comma-separated, and how many more there are.
+pub fn abbreviated(items: &[String], shown: usize) -> String {
     if items.len() <= shown {
         items.join(", ")
     } else {

@@ -1,249 +1,227 @@
-//! `firebreak analyze`: prediction-log forensics on local files, without a server. The numbers
-//! come from `firebreak-forensics` and the documents from `firebreak-report`; this module turns
-//! flags into options, prints JSON (the library's serde output, see
-//! `crates/forensics/SCHEMA.md`) or renders the report's document as aligned text, Markdown or
-//! a self-contained HTML page with charts, and reports refusals of the input as bad input
-//! (exit 2, D17).
+//! `firebreak analyze`: prediction-log forensics on local files, without a server. The flags
+//! become the same `AnalysisRequest` the API takes (paths as the input names), run by
+//! `firebreak_forensics::request::run`; this module prints the result as JSON (the library's
+//! serde output, see `crates/forensics/SCHEMA.md`) or renders the report's document as aligned
+//! text, Markdown or a self-contained HTML page with charts, and reports refusals of the input
+//! as bad input (exit 2, D17). With `--incident` the input files go to the evidence vault and
+//! the server recomputes the same request from the vault copies as a finding (D24).
 
 use crate::InputError;
-use crate::cli::{
-    AnalyzeCommand, BucketArg, DecisionArgs, DriftArgs, DriftPresetArg, FairnessArgs, ProfileArgs,
-    ReportFormat, ReportOutput, TimeseriesArgs,
-};
+use crate::cli::{AnalyzeCommand, BucketArg, DriftPresetArg, ReportFormat, ReportOutput};
+use crate::client::Client;
+use crate::output::text;
 use anyhow::{Context, Result};
-use firebreak_forensics::timeseries::Granularity;
-use firebreak_forensics::{
-    Cohort, DriftOptions, FairnessOptions, ForensicsError, LogSplit, NannyMlOptions, Preset,
-    ReadOptions, Table, TimeWindow, TimeseriesOptions, drift_log, find_decision, log_columns,
-    nannyml_drift, read_log, read_split,
+use firebreak_core::incident::{parse_public_id, public_id};
+use firebreak_forensics::load::check_self_describing;
+use firebreak_forensics::request::{
+    self, AnalysisRequest, AnalysisResult, DecisionRequest, DriftPreset, DriftRequest,
+    FairnessRequest, ProfileRequest, TimeseriesRequest,
 };
+use firebreak_forensics::timeseries::Granularity;
+use firebreak_forensics::{ForensicsError, LogSplit, TimeWindow, log_columns};
 use firebreak_report::forensics::{
-    decision_document, drift_document, fairness_document, nannyml_document, profile_document,
-    timeseries_document,
+    abbreviated, decision_document, drift_document, fairness_document, nannyml_document,
+    profile_document, timeseries_document,
 };
 pub(super) use firebreak_report::significant;
 use firebreak_report::{Document, to_html, to_markdown, to_text};
+use serde_json::{Value, json};
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-pub fn run(command: AnalyzeCommand) -> Result<()> {
-    match command {
-        AnalyzeCommand::Drift(args) => drift(args),
-        AnalyzeCommand::Fairness(args) => fairness(args),
-        AnalyzeCommand::Profile(args) => profile(args),
-        AnalyzeCommand::Timeseries(args) => timeseries(args),
-        AnalyzeCommand::Decision(args) => decision(args),
-    }
+/// An analysis as the flags describe it: what to run, where to print it, and the incident to
+/// attach it to.
+struct Analysis {
+    request: AnalysisRequest,
+    output: ReportOutput,
+    incident: Option<String>,
 }
 
-// ---------------------------------------------------------------------------------------------
-// Drift
+pub async fn run(command: AnalyzeCommand) -> Result<()> {
+    let Analysis {
+        request,
+        output,
+        incident,
+    } = analysis_of(command)?;
+    let incident = incident
+        .map(|id| parse_public_id(&id).map(public_id).map_err(InputError))
+        .transpose()?;
+    let progress = Progress::start(match &request {
+        AnalysisRequest::Timeseries(_) => "time series",
+        other => other.name(),
+    });
+    let result = request::run(&request, &by_path).map_err(|error| refusal(&request, error))?;
+    drop(progress);
+    let result = result.ok_or_else(|| match &request {
+        AnalysisRequest::Decision(r) => InputError(format!(
+            "{} has no row whose `{}` is `{}`",
+            r.log, r.id_column, r.decision_id
+        )),
+        other => InputError(format!("{} found nothing", other.name())),
+    })?;
+    if let Some((reference_rows, current_rows)) = result.drift_rows() {
+        warn_if_empty(reference_rows, current_rows);
+    }
+    let text = match format_of(&output) {
+        ReportFormat::Json => to_json(&result)?,
+        format => render(&document_of(&request, &result)?, format),
+    };
+    let Some(incident) = incident else {
+        return emit(&output, &text);
+    };
+    // Refuse before printing or uploading anything: the server must analyse what was analysed here.
+    for input in request.inputs() {
+        check_self_describing(Path::new(input)).map_err(|error| {
+            InputError(format!(
+                "--incident: {error}; analyse it without --incident, or convert it to Parquet"
+            ))
+        })?;
+    }
+    let client = Client::from_environment()?;
+    client
+        .get(&format!("/api/v1/incidents/{incident}"))
+        .await
+        .with_context(|| format!("--incident {incident}"))?;
+    emit(&output, &text)?;
+    attach(&client, &incident, &request, &result).await
+}
 
-/// The validated second step of the drift flags: which rows are reference and which current.
-fn drift_split(args: &DriftArgs) -> Result<LogSplit> {
-    let usage = |message: &str| -> anyhow::Error {
+/// The request and output the flags of one subcommand describe.
+fn analysis_of(command: AnalyzeCommand) -> Result<Analysis> {
+    let (request, output, attach) = match command {
+        AnalyzeCommand::Drift(args) => (
+            AnalysisRequest::Drift(DriftRequest {
+                log: optional_input(args.log.as_deref())?,
+                reference: optional_input(args.reference.as_deref())?,
+                current: optional_input(args.current.as_deref())?,
+                reference_window: args.reference_window,
+                current_window: args.current_window,
+                timestamp: args.timestamp,
+                reference_where: args.reference_where,
+                current_where: args.current_where,
+                preset: match args.preset {
+                    DriftPresetArg::Evidently => DriftPreset::Evidently,
+                    DriftPresetArg::Nannyml => DriftPreset::Nannyml,
+                },
+                columns: args.columns,
+                exclude: args.exclude,
+                cohort: args.cohort,
+            }),
+            args.output,
+            args.attach,
+        ),
+        AnalyzeCommand::Fairness(args) => (
+            AnalysisRequest::Fairness(FairnessRequest {
+                log: input_name(&args.log)?,
+                group: args.group,
+                label: args.label,
+                prediction: args.prediction,
+                score: args.score,
+                reference_group: args.reference_group,
+                cohort: args.cohort,
+            }),
+            args.output,
+            args.attach,
+        ),
+        AnalyzeCommand::Profile(args) => (
+            AnalysisRequest::Profile(ProfileRequest {
+                log: input_name(&args.log)?,
+                reference: optional_input(args.reference.as_deref())?,
+                cohort: args.cohort,
+            }),
+            args.output,
+            args.attach,
+        ),
+        AnalyzeCommand::Timeseries(args) => (
+            AnalysisRequest::Timeseries(TimeseriesRequest {
+                log: input_name(&args.log)?,
+                timestamp: args.timestamp,
+                bucket: match args.bucket {
+                    BucketArg::Hour => Granularity::Hour,
+                    BucketArg::Day => Granularity::Day,
+                    BucketArg::Week => Granularity::Week,
+                },
+                label: args.label,
+                prediction: args.prediction,
+                score: args.score,
+                group: args.group,
+                cohort: args.cohort,
+            }),
+            args.output,
+            args.attach,
+        ),
+        AnalyzeCommand::Decision(args) => (
+            AnalysisRequest::Decision(DecisionRequest {
+                log: input_name(&args.log)?,
+                id_column: args.id_column,
+                decision_id: args.decision_id,
+            }),
+            args.output,
+            args.attach,
+        ),
+    };
+    Ok(Analysis {
+        request,
+        output,
+        incident: attach.incident,
+    })
+}
+
+/// On the command line an input is named by its path.
+fn by_path(name: &str) -> Result<PathBuf, ForensicsError> {
+    Ok(PathBuf::from(name))
+}
+
+/// A path as the name of a request's input; requests travel as JSON, so it must be UTF-8.
+fn input_name(path: &Path) -> Result<String> {
+    path.to_str().map(str::to_string).ok_or_else(|| {
         InputError(format!(
-            "{message}\nhint: give --reference FILE --current FILE, or LOG with \
-             --reference-window A..B --current-window C..D, or LOG with \
-             --reference-where EXPR --current-where EXPR"
+            "{} is not a UTF-8 path; rename it to analyse it",
+            path.display()
         ))
         .into()
-    };
-    let windows = args.reference_window.is_some() || args.current_window.is_some();
-    let cohorts = args.reference_where.is_some() || args.current_where.is_some();
-    match (&args.log, &args.reference, &args.current) {
-        (None, Some(reference), Some(current)) => {
-            if windows || cohorts {
-                return Err(usage(
-                    "two files are compared whole; windows and cohort splits take one LOG",
-                ));
-            }
-            Ok(LogSplit::Files {
-                reference: reference.clone(),
-                current: current.clone(),
-            })
+    })
+}
+
+fn optional_input(path: Option<&Path>) -> Result<Option<String>> {
+    path.map(input_name).transpose()
+}
+
+/// The report's document for a result, with its inputs described as the flags named them.
+fn document_of(request: &AnalysisRequest, result: &AnalysisResult) -> Result<Document> {
+    Ok(match (request, result) {
+        (AnalysisRequest::Drift(r), AnalysisResult::Drift(report)) => {
+            let (reference, current) = describe_drift(r)?;
+            drift_document(report, &reference, &current)
         }
-        (Some(path), None, None) => match (
-            &args.reference_window,
-            &args.current_window,
-            &args.reference_where,
-            &args.current_where,
-        ) {
-            (Some(reference), Some(current), None, None) => Ok(LogSplit::TimeWindows {
-                path: path.clone(),
-                timestamp: args.timestamp.clone(),
-                reference: parse_window("reference-window", reference)?,
-                current: parse_window("current-window", current)?,
-            }),
-            (None, None, Some(reference), Some(current)) => Ok(LogSplit::Cohorts {
-                path: path.clone(),
-                reference: parse_cohort_flag("reference-where", reference)?,
-                current: parse_cohort_flag("current-where", current)?,
-            }),
-            _ if windows && cohorts => {
-                Err(usage("split LOG by time windows or by cohorts, not both"))
-            }
-            _ if windows => Err(usage(
-                "a time split needs both --reference-window and --current-window",
-            )),
-            _ if cohorts => Err(usage(
-                "a cohort split needs both --reference-where and --current-where",
-            )),
-            _ => Err(usage(&format!(
-                "{} alone has no reference and current side",
-                path.display()
-            ))),
-        },
-        (Some(_), _, _) => Err(usage("give either LOG or --reference/--current, not both")),
-        (None, Some(_), None) => Err(usage("--reference needs --current")),
-        (None, None, Some(_)) => Err(usage("--current needs --reference")),
-        (None, None, None) => Err(usage("nothing to compare")),
-    }
-}
-
-fn parse_window(flag: &str, text: &str) -> Result<TimeWindow> {
-    TimeWindow::parse(text).map_err(|error| InputError(format!("--{flag}: {error}")).into())
-}
-
-fn parse_cohort_flag(flag: &str, text: &str) -> Result<Cohort> {
-    Cohort::parse(text).map_err(|error| InputError(format!("--{flag}: {error}")).into())
-}
-
-fn parse_cohort(text: Option<&str>) -> Result<Option<Cohort>> {
-    text.map(|text| parse_cohort_flag("where", text))
-        .transpose()
-}
-
-fn split_path(split: &LogSplit) -> &Path {
-    match split {
-        LogSplit::Files { current, .. } => current,
-        LogSplit::TimeWindows { path, .. } | LogSplit::Cohorts { path, .. } => path,
-    }
-}
-
-fn drift(args: DriftArgs) -> Result<()> {
-    let split = drift_split(&args)?;
-    let cohort = parse_cohort(args.cohort.as_deref())?;
-    let columns = (!args.columns.is_empty()).then(|| args.columns.clone());
-    let refused = refusal_in(split_path(&split));
-    let format = format_of(&args.output);
-    let text = match args.preset {
-        DriftPresetArg::Evidently => {
-            let options = DriftOptions {
-                preset: Preset::Evidently,
-                columns,
-                exclude: args.exclude.clone(),
-                ..DriftOptions::default()
-            };
-            let progress = Progress::start("drift");
-            let report = drift_log(&split, cohort.as_ref(), &options).map_err(refused)?;
-            drop(progress);
-            warn_if_empty(report.reference_rows, report.current_rows);
-            match format {
-                ReportFormat::Json => to_json(&report)?,
-                format => {
-                    let (reference, current) = describe_split(&split);
-                    render(&drift_document(&report, &reference, &current), format)
-                }
-            }
+        (AnalysisRequest::Drift(r), AnalysisResult::NannyMl(report)) => {
+            let (reference, analysis) = describe_drift(r)?;
+            nannyml_document(report, &reference, &analysis)
         }
-        DriftPresetArg::Nannyml => {
-            let progress = Progress::start("drift");
-            let (reference, analysis) =
-                read_sides(&split, columns.as_deref(), cohort.as_ref()).map_err(&refused)?;
-            warn_if_empty(reference.row_count, analysis.row_count);
-            let mut exclude = args.exclude.clone();
-            if let LogSplit::TimeWindows { timestamp, .. } = &split {
-                exclude.push(timestamp.clone());
-            }
-            let options = NannyMlOptions {
-                columns,
-                exclude,
-                ..NannyMlOptions::default()
-            };
-            let report = nannyml_drift(&reference, &analysis, &options).map_err(refused)?;
-            drop(progress);
-            match format {
-                ReportFormat::Json => to_json(&report)?,
-                format => {
-                    let (reference, analysis) = describe_split(&split);
-                    render(&nannyml_document(&report, &reference, &analysis), format)
-                }
-            }
+        (AnalysisRequest::Fairness(r), AnalysisResult::Fairness(report)) => {
+            let source = format!(
+                "{}: decisions `{}` against outcomes `{}`",
+                r.log, r.prediction, r.label
+            );
+            fairness_document(report, &source)
         }
-    };
-    emit(&args.output, &text)
+        (AnalysisRequest::Timeseries(r), AnalysisResult::Timeseries(report)) => {
+            let source = format!("{} by `{}`", r.log, r.timestamp);
+            timeseries_document(report, &source)
+        }
+        (_, AnalysisResult::Profile(report)) => profile_document(report),
+        (_, AnalysisResult::Decision(record)) => decision_document(record),
+        (request, _) => anyhow::bail!("{} returned another analysis's result", request.name()),
+    })
 }
 
-/// An empty side is a legitimate answer (every column is reported as skipped), but usually a
-/// window or cohort that missed, so say so where a person will see it.
-fn warn_if_empty(reference_rows: usize, current_rows: usize) {
-    for (side, rows) in [("reference", reference_rows), ("current", current_rows)] {
-        if rows == 0 {
-            eprintln!("warning: the {side} side has no rows; check the window or cohort");
-        }
-    }
-}
-
-/// Both sides of a split as whole tables (NannyML chunks need every row of a column at once).
-fn read_sides(
-    split: &LogSplit,
-    columns: Option<&[String]>,
-    cohort: Option<&Cohort>,
-) -> Result<(Table, Table), ForensicsError> {
-    let wanted: Option<Vec<String>> = columns.map(|columns| {
-        let mut wanted = columns.to_vec();
-        let mut extra: Vec<String> = cohort.map(Cohort::columns).unwrap_or_default();
-        if let LogSplit::Cohorts {
-            reference, current, ..
-        } = split
-        {
-            extra.extend(reference.columns());
-            extra.extend(current.columns());
-        }
-        for name in extra {
-            if !wanted.contains(&name) {
-                wanted.push(name);
-            }
-        }
-        wanted
-    });
-    let read = |path: &Path| {
-        read_log(
-            path,
-            &ReadOptions {
-                columns: wanted.clone(),
-                window: None,
-            },
-        )
-    };
-    let (reference, current) = match split {
-        LogSplit::Files { reference, current } => (read(reference)?, read(current)?),
-        LogSplit::TimeWindows {
-            path,
-            timestamp,
-            reference,
-            current,
-        } => read_split(path, wanted.as_deref(), timestamp, *reference, *current)?,
-        LogSplit::Cohorts {
-            path,
-            reference,
-            current,
-        } => {
-            let table = read(path)?;
-            (reference.select(&table)?, current.select(&table)?)
-        }
-    };
-    match cohort {
-        Some(cohort) => Ok((cohort.select(&reference)?, cohort.select(&current)?)),
-        None => Ok((reference, current)),
-    }
-}
-
-fn describe_split(split: &LogSplit) -> (String, String) {
-    match split {
+/// The reference and current side of a drift, for the document's metadata.
+fn describe_drift(r: &DriftRequest) -> Result<(String, String)> {
+    let split =
+        request::drift_split(r, &by_path).context("the drift that just ran no longer splits")?;
+    Ok(match split {
         LogSplit::Files { reference, current } => (
             reference.display().to_string(),
             current.display().to_string(),
@@ -257,15 +235,19 @@ fn describe_split(split: &LogSplit) -> (String, String) {
             format!(
                 "{} {timestamp} in {}",
                 path.display(),
-                window_text(reference)
+                window_text(&reference)
             ),
-            format!("{} {timestamp} in {}", path.display(), window_text(current)),
+            format!(
+                "{} {timestamp} in {}",
+                path.display(),
+                window_text(&current)
+            ),
         ),
         LogSplit::Cohorts { path, .. } => (
             format!("{} (--reference-where)", path.display()),
             format!("{} (--current-where)", path.display()),
         ),
-    }
+    })
 }
 
 fn window_text(window: &TimeWindow) -> String {
@@ -280,217 +262,135 @@ fn window_text(window: &TimeWindow) -> String {
         .replace(", )", ", …)")
 }
 
-// ---------------------------------------------------------------------------------------------
-// Fairness
-
-fn fairness(args: FairnessArgs) -> Result<()> {
-    if args.group.is_empty() || args.group.len() > 2 {
-        return Err(InputError(
-            "--group takes one protected attribute, or two comma-separated for their intersection"
-                .into(),
-        )
-        .into());
-    }
-    let cohort = parse_cohort(args.cohort.as_deref())?;
-    let refused = refusal_in(&args.log);
-    let mut wanted: Vec<String> = args.group.clone();
-    wanted.push(args.label.clone());
-    wanted.push(args.prediction.clone());
-    wanted.extend(args.score.iter().cloned());
-    wanted.extend(cohort.iter().flat_map(Cohort::columns));
-    let progress = Progress::start("fairness");
-    let table = read_cohort(&args.log, wanted, cohort.as_ref()).map_err(&refused)?;
-    refuse_empty_cohort(&table, &args.log, args.cohort.as_deref())?;
-    let options = FairnessOptions {
-        group_columns: args.group.clone(),
-        label: args.label.clone(),
-        prediction: args.prediction.clone(),
-        score: args.score.clone(),
-        reference_group: args.reference_group.clone(),
-    };
-    let report = firebreak_forensics::fairness(&table, &options).map_err(refused)?;
-    drop(progress);
-    let text = match format_of(&args.output) {
-        ReportFormat::Json => to_json(&report)?,
-        format => {
-            let source = format!(
-                "{}: decisions `{}` against outcomes `{}`",
-                args.log.display(),
-                args.prediction,
-                args.label
-            );
-            render(&fairness_document(&report, &source), format)
-        }
-    };
-    emit(&args.output, &text)
-}
-
-/// Reads the named columns (each once) and keeps the cohort's rows.
-fn read_cohort(
-    path: &Path,
-    columns: Vec<String>,
-    cohort: Option<&Cohort>,
-) -> Result<Table, ForensicsError> {
-    let mut unique: Vec<String> = Vec::with_capacity(columns.len());
-    for name in columns {
-        if !unique.contains(&name) {
-            unique.push(name);
+/// An empty side is a legitimate answer (every column is reported as skipped), but usually a
+/// window or cohort that missed, so say so where a person will see it.
+fn warn_if_empty(reference_rows: usize, current_rows: usize) {
+    for (side, rows) in [("reference", reference_rows), ("current", current_rows)] {
+        if rows == 0 {
+            eprintln!("warning: the {side} side has no rows; check the window or cohort");
         }
     }
-    let table = read_log(
-        path,
-        &ReadOptions {
-            columns: Some(unique),
-            window: None,
-        },
-    )?;
-    match cohort {
-        Some(cohort) => cohort.select(&table),
-        None => Ok(table),
+}
+
+/// Uploads every input of `request` as evidence of `incident`, then has the server run the same
+/// request on the vault copies and attach the result as a finding; says where on stderr.
+async fn attach(
+    client: &Client,
+    incident: &str,
+    request: &AnalysisRequest,
+    local: &AnalysisResult,
+) -> Result<()> {
+    let mut uploaded: Vec<(&str, Value)> = Vec::new();
+    for input in request.inputs() {
+        let description = format!(
+            "prediction log analysed by firebreak analyze {}",
+            request.name()
+        );
+        let item = client
+            .upload(
+                &format!("/api/v1/incidents/{incident}/evidence"),
+                Path::new(input),
+                &[("description", description)],
+            )
+            .await
+            .with_context(|| format!("cannot upload {input} to {incident}"))?;
+        uploaded.push((input, item));
     }
-}
-
-/// A cohort that selects nothing is almost always a typo in `--where`; refuse it rather than
-/// print rates of nobody.
-fn refuse_empty_cohort(table: &Table, path: &Path, cohort: Option<&str>) -> Result<()> {
-    match cohort {
-        Some(expression) if table.row_count == 0 => Err(InputError(format!(
-            "--where `{expression}` selects no rows of {}",
-            path.display()
-        ))
-        .into()),
-        _ => Ok(()),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Profile
-
-fn profile(args: ProfileArgs) -> Result<()> {
-    let cohort = parse_cohort(args.cohort.as_deref())?;
-    let progress = Progress::start("profile");
-    let read = |path: &Path| -> Result<Table> {
-        let table = read_log(path, &ReadOptions::default()).map_err(refusal_in(path))?;
-        let table = match &cohort {
-            Some(cohort) => cohort.select(&table).map_err(refusal_in(path))?,
-            None => table,
-        };
-        refuse_empty_cohort(&table, path, args.cohort.as_deref())?;
-        Ok(table)
+    let evidence_id = |name: &str| -> String {
+        uploaded
+            .iter()
+            .find(|(input, _)| *input == name)
+            .and_then(|(_, item)| item["id"].as_str())
+            .unwrap_or(name)
+            .to_string()
     };
-    let current = read(&args.log)?;
-    let reference = args.reference.as_deref().map(read).transpose()?;
-    let report = firebreak_forensics::profile(&current, reference.as_ref());
-    drop(progress);
-    let text = match format_of(&args.output) {
-        ReportFormat::Json => to_json(&report)?,
-        format => render(&profile_document(&report), format),
-    };
-    emit(&args.output, &text)
-}
-
-fn abbreviated(items: &[String], shown: usize) -> String {
-    if items.len() <= shown {
-        items.join(", ")
-    } else {
-        format!(
-            "{}, … ({} more)",
-            items[..shown].join(", "),
-            items.len() - shown
+    let remote = request.with_inputs(&evidence_id);
+    let finding = client
+        .post(
+            &format!("/api/v1/incidents/{incident}/findings"),
+            json!({ "request": remote }),
         )
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Time series
-
-fn timeseries(args: TimeseriesArgs) -> Result<()> {
-    let cohort = parse_cohort(args.cohort.as_deref())?;
-    let refused = refusal_in(&args.log);
-    let mut wanted = vec![args.timestamp.clone()];
-    wanted.extend(
-        [&args.label, &args.prediction, &args.score, &args.group]
-            .into_iter()
-            .flatten()
-            .cloned(),
+        .await
+        .with_context(|| format!("cannot attach the finding to {incident}"))?;
+    let event = &finding["event"];
+    let summary = event["body"]["text"].as_str().unwrap_or_default();
+    let inputs: Vec<String> = uploaded
+        .iter()
+        .map(|(input, item)| format!("{input} as {}", text(&item["id"])))
+        .collect();
+    eprintln!(
+        "{incident}: finding #{} on the timeline ({}): {summary}",
+        text(&event["seq"]),
+        inputs.join(", ")
     );
-    wanted.extend(cohort.iter().flat_map(Cohort::columns));
-    let progress = Progress::start("time series");
-    let table = read_cohort(&args.log, wanted, cohort.as_ref()).map_err(&refused)?;
-    refuse_empty_cohort(&table, &args.log, args.cohort.as_deref())?;
-    let options = TimeseriesOptions {
-        timestamp: args.timestamp.clone(),
-        granularity: match args.bucket {
-            BucketArg::Hour => Granularity::Hour,
-            BucketArg::Day => Granularity::Day,
-            BucketArg::Week => Granularity::Week,
-        },
-        label: args.label.clone(),
-        prediction: args.prediction.clone(),
-        score: args.score.clone(),
-        group: args.group.clone(),
-    };
-    let report = firebreak_forensics::timeseries(&table, &options).map_err(refused)?;
-    drop(progress);
-    let text = match format_of(&args.output) {
-        ReportFormat::Json => to_json(&report)?,
-        format => {
-            let source = format!("{} by `{}`", args.log.display(), args.timestamp);
-            render(&timeseries_document(&report, &source), format)
-        }
-    };
-    emit(&args.output, &text)
-}
-
-// ---------------------------------------------------------------------------------------------
-// One decision
-
-fn decision(args: DecisionArgs) -> Result<()> {
-    let record = find_decision(&args.log, &args.id_column, &args.decision_id)
-        .map_err(refusal_in(&args.log))?
-        .ok_or_else(|| {
-            InputError(format!(
-                "{} has no row whose `{}` is `{}`",
-                args.log.display(),
-                args.id_column,
-                args.decision_id
-            ))
-        })?;
-    let text = match format_of(&args.output) {
-        ReportFormat::Json => to_json(&record)?,
-        format => render(&decision_document(&record), format),
-    };
-    emit(&args.output, &text)
+    // The server names an input as `EV-n (file)` where this run names it by its path.
+    let local_summary = uploaded
+        .iter()
+        .fold(local.summary(), |named, (input, item)| {
+            named.replace(
+                input,
+                &format!("{} ({})", text(&item["id"]), text(&item["filename"])),
+            )
+        });
+    if summary != local_summary {
+        eprintln!(
+            "warning: the server's result differs from the local one\n  server: {summary}\n  local:  {local_summary}"
+        );
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
 // Shared by the offline commands (`analyze`, `rca`)
 
-/// Turns a refusal of the library into bad input (exit 2), with the file's columns as a hint
-/// when a column is missing. Only a failure of the machine to open an existing file stays a
-/// runtime error (exit 1).
-fn refusal_in(path: &Path) -> impl Fn(ForensicsError) -> anyhow::Error + '_ {
-    move |error| match &error {
-        ForensicsError::Open { source, .. } if !is_users_path_error(source) => {
+/// A refusal of the library as bad input (exit 2), in the words of the flags: a request field
+/// is named as its flag, and a missing column gets the columns of the file it is missing from
+/// as a hint. Only a failure of the machine to open an existing file stays a runtime error
+/// (exit 1).
+fn refusal(request: &AnalysisRequest, error: ForensicsError) -> anyhow::Error {
+    let flag = |field: &str| format!("--{}", field.replace('_', "-"));
+    match error {
+        ForensicsError::Open { ref source, .. } if !is_users_path_error(source) => {
             anyhow::Error::new(error)
         }
-        // Only the file named in the message gets its columns listed (drift reads two).
-        ForensicsError::MissingColumn { source_name, .. }
-            if source_name.starts_with(&path.display().to_string()) =>
-        {
-            let hint = log_columns(path)
-                .map(|columns| {
+        ForensicsError::MissingColumn {
+            ref source_name, ..
+        } => {
+            let file = request
+                .inputs()
+                .into_iter()
+                .filter(|input| source_name.starts_with(input))
+                .max_by_key(|input| input.len());
+            let hint = file
+                .and_then(|file| Some((file, log_columns(Path::new(file)).ok()?)))
+                .map(|(file, columns)| {
                     let names: Vec<String> = columns.into_iter().map(|(name, _)| name).collect();
-                    format!(
-                        "\nhint: {} has the columns {}",
-                        path.display(),
-                        abbreviated(&names, 30)
-                    )
+                    format!("\nhint: {file} has the columns {}", abbreviated(&names, 30))
                 })
                 .unwrap_or_default();
             InputError(format!("{error}{hint}")).into()
         }
-        _ => InputError(error.to_string()).into(),
+        ForensicsError::Field { field, error } => {
+            InputError(format!("{}: {error}", flag(field))).into()
+        }
+        ForensicsError::BadSplit(problem) => {
+            let log = match request {
+                AnalysisRequest::Drift(r) => r.log.clone(),
+                _ => None,
+            };
+            let message = problem.describe(&|field| match (field, &log) {
+                ("log", Some(log)) => log.clone(),
+                ("log", None) => "LOG".to_string(),
+                (field, _) => flag(field),
+            });
+            InputError(format!(
+                "{message}\nhint: give --reference FILE --current FILE, or LOG with \
+                 --reference-window A..B --current-window C..D, or LOG with \
+                 --reference-where EXPR --current-where EXPR"
+            ))
+            .into()
+        }
+        error => InputError(error.to_string()).into(),
     }
 }
 

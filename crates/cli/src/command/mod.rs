@@ -29,7 +29,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         match cli.command {
             Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Verify(args) => verify::run(args),
-            Command::Analyze(command) => analyze::run(command).map(|()| ExitCode::SUCCESS),
+            Command::Analyze(command) => analyze::run(command).await.map(|()| ExitCode::SUCCESS),
             Command::Rca(command) => rca::run(command).await.map(|()| ExitCode::SUCCESS),
             Command::Login(args) => account::login(args).await.map(|()| ExitCode::SUCCESS),
             Command::User(command) => account::user(command).await.map(|()| ExitCode::SUCCESS),

@@ -2,7 +2,8 @@
 //! analysed by the server, and the result attached to the incident's timeline
 //! with the input's SHA-256.
 
-use crate::support::server_with_incident;
+use crate::support::{Server, assert_success, server_with_incident, stderr};
+use firebreak_core::timeline::sha256_hex;
 use serde_json::{Value, json};
 use std::fmt::Write;
 
@@ -116,4 +117,156 @@ fn an_analysis_of_vault_evidence_becomes_a_finding_with_its_input_hash() {
             .starts_with("request"),
         "{problem}"
     );
+}
+
+/// The finding events of INC-1's timeline, oldest first.
+fn findings(server: &Server) -> Vec<Value> {
+    let shown = server.json(&["incident", "show", "INC-1", "--timeline"]);
+    shown["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|event| event["kind"] == "finding")
+        .cloned()
+        .collect()
+}
+
+fn evidence_count(server: &Server) -> usize {
+    server
+        .json(&["evidence", "list", "INC-1"])
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn analyze_with_incident_attaches_the_result_recomputed_from_the_vault() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_with_incident(&dir.path().join("data"));
+    let log = dir.path().join("decisions.csv");
+    std::fs::write(&log, decision_log()).unwrap();
+    let log = log.to_str().unwrap().to_string();
+    let fairness = [
+        "analyze",
+        "fairness",
+        log.as_str(),
+        "--group",
+        "group",
+        "--label",
+        "label",
+        "--prediction",
+        "approved",
+    ];
+
+    let offline = server.cli(&fairness);
+    assert_success(&offline, &fairness);
+    let mut attached_args = fairness.to_vec();
+    attached_args.extend(["--incident", "INC-1"]);
+    let attached = server.cli(&attached_args);
+    assert_success(&attached, &attached_args);
+    // Standard output is the analysis, the same as without --incident.
+    assert_eq!(attached.stdout, offline.stdout);
+    let said = stderr(&attached);
+    assert!(
+        said.contains("INC-1: finding #") && said.contains("fairness by group over 400 rows"),
+        "{said}"
+    );
+    assert!(!said.contains("differs"), "{said}");
+
+    let events = findings(&server);
+    assert_eq!(events.len(), 1, "{events:?}");
+    let body = &events[0]["body"];
+    assert_eq!(body["analysis"], "fairness");
+    let log_sha256 = sha256_hex(&std::fs::read(&log).unwrap());
+    assert_eq!(body["inputs"][0]["sha256"], log_sha256.as_str());
+    assert_eq!(body["request"]["log"], body["inputs"][0]["evidence"]);
+    let evidence = server.json(&["evidence", "list", "INC-1"]);
+    let items = evidence.as_array().unwrap();
+    assert_eq!(items.len(), 1, "{evidence}");
+    assert_eq!(items[0]["filename"], "decisions.csv");
+    assert_eq!(items[0]["sha256"], log_sha256.as_str());
+    assert!(
+        items[0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("firebreak analyze fairness"),
+        "{evidence}"
+    );
+
+    // Two files: two inputs, both in the vault, both named by the finding.
+    let (reference, current) = (dir.path().join("march.csv"), dir.path().join("april.csv"));
+    let text = decision_log();
+    let half = text.lines().count() / 2;
+    let header = text.lines().next().unwrap();
+    let lines: Vec<&str> = text.lines().skip(1).collect();
+    std::fs::write(
+        &reference,
+        format!("{header}\n{}\n", lines[..half].join("\n")),
+    )
+    .unwrap();
+    std::fs::write(
+        &current,
+        format!("{header}\n{}\n", lines[half..].join("\n")),
+    )
+    .unwrap();
+    let drift = [
+        "analyze",
+        "drift",
+        "--reference",
+        reference.to_str().unwrap(),
+        "--current",
+        current.to_str().unwrap(),
+        "--columns",
+        "approved,score",
+        "--json",
+        "--incident",
+        "INC-1",
+    ];
+    let output = server.cli(&drift);
+    assert_success(&output, &drift);
+    let local: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(local["tested_columns"], 2, "{local}");
+    let events = findings(&server);
+    assert_eq!(events.len(), 2);
+    let inputs = events[1]["body"]["inputs"].as_array().unwrap();
+    let names: Vec<&str> = inputs
+        .iter()
+        .map(|input| input["filename"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{inputs:?}");
+    assert!(
+        names.contains(&"march.csv") && names.contains(&"april.csv"),
+        "{names:?}"
+    );
+    assert_eq!(evidence_count(&server), 3);
+
+    // An incident that does not exist: exit 2, named, nothing uploaded anywhere.
+    let mut missing = fairness.to_vec();
+    missing.extend(["--incident", "INC-99"]);
+    let output = server.cli(&missing);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("INC-99"), "{}", stderr(&output));
+    assert!(output.stdout.is_empty());
+    assert_eq!(evidence_count(&server), 3);
+    let http = reqwest::blocking::Client::new();
+    let next = http
+        .get(format!("{}/api/v1/evidence/EV-4", server.url))
+        .bearer_auth(&server.token)
+        .send()
+        .unwrap();
+    assert_eq!(next.status().as_u16(), 404);
+
+    // A CSV schema file cannot travel through the vault: refused, naming it.
+    let schema = format!("{log}.schema.json");
+    std::fs::write(&schema, r#"{"columns": {"group": "string"}}"#).unwrap();
+    let output = server.cli(&attached_args);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("decisions.csv.schema.json"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(output.stdout.is_empty());
+    assert_eq!(evidence_count(&server), 3);
+    assert_eq!(findings(&server).len(), 2);
 }

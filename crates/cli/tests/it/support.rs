@@ -181,6 +181,7 @@ pub fn server_with_incident_and(data_dir: &Path, extra: &[&str]) -> Server {
     server
 }
 
+/// Copies a data directory with its subdirectories (`blobs/`).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {

@@ -121,15 +121,19 @@ pub async fn run(
             )
         })
     };
-    let (request, result) =
-        analysis.map_err(|e| ApiError::invalid("request", name_inputs(e.to_string())))?;
+    let (request, result) = analysis.map_err(|e| match e {
+        ForensicsError::Field { field, error } => {
+            ApiError::invalid(&format!("request.{field}"), name_inputs(error.to_string()))
+        }
+        e => ApiError::invalid("request", name_inputs(e.to_string())),
+    })?;
     let result = result.ok_or_else(|| {
         ApiError::invalid(
             "request.decision_id",
             "no row of the log has this decision id",
         )
     })?;
-    let summary = result.summary();
+    let summary = name_inputs(result.summary());
     let mut figures = Vec::new();
     for (caption, svg) in firebreak_report::forensics::result_figures(&result) {
         let stored = state.blobs.put(&mut svg.as_bytes())?;
