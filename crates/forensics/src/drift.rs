@@ -490,14 +490,11 @@ fn distribution(sample: &Sample, kind: ColumnKind) -> Distribution {
     let counts = sample.counts();
     let keys: Vec<String> = match sample {
         Sample::Categorical { keys, .. } => keys.clone(),
-        Sample::Numeric {
-            reference, current, ..
-        } => {
-            let mut values: Vec<f64> = reference.iter().chain(current.iter()).copied().collect();
-            stats::sort_values(&mut values);
-            values.dedup();
-            values.iter().map(|value| value.to_string()).collect()
-        }
+        Sample::Numeric { .. } => counts
+            .values
+            .iter()
+            .map(|value| value.to_string())
+            .collect(),
     };
     let mut order: Vec<usize> = (0..keys.len()).collect();
     order.sort_by_key(|&index| std::cmp::Reverse(counts.reference[index] + counts.current[index]));
@@ -572,6 +569,9 @@ enum Sample<'a> {
 struct Counts {
     reference: Vec<u64>,
     current: Vec<u64>,
+    /// The distinct values the counts belong to, for numbers (the keys of
+    /// text categories are the sample's own).
+    values: Vec<f64>,
 }
 
 impl<'a> Sample<'a> {
@@ -673,25 +673,30 @@ impl<'a> Sample<'a> {
                 let current_runs = stats::value_counts_sorted(current);
                 let (mut i, mut j) = (0, 0);
                 let (mut reference_counts, mut current_counts) = (Vec::new(), Vec::new());
+                let mut values = Vec::new();
                 while i < reference_runs.len() || j < current_runs.len() {
                     match (reference_runs.get(i), current_runs.get(j)) {
                         (Some(&(a, count_a)), Some(&(b, count_b))) if a == b => {
+                            values.push(a);
                             reference_counts.push(count_a);
                             current_counts.push(count_b);
                             i += 1;
                             j += 1;
                         }
                         (Some(&(a, count_a)), Some(&(b, _))) if a < b => {
+                            values.push(a);
                             reference_counts.push(count_a);
                             current_counts.push(0);
                             i += 1;
                         }
-                        (Some(&(_, count_a)), None) => {
+                        (Some(&(a, count_a)), None) => {
+                            values.push(a);
                             reference_counts.push(count_a);
                             current_counts.push(0);
                             i += 1;
                         }
-                        (_, Some(&(_, count_b))) => {
+                        (_, Some(&(b, count_b))) => {
+                            values.push(b);
                             reference_counts.push(0);
                             current_counts.push(count_b);
                             j += 1;
@@ -702,6 +707,7 @@ impl<'a> Sample<'a> {
                 Counts {
                     reference: reference_counts,
                     current: current_counts,
+                    values,
                 }
             }
             Self::Categorical {
@@ -709,6 +715,7 @@ impl<'a> Sample<'a> {
             } => Counts {
                 reference: reference.clone(),
                 current: current.clone(),
+                values: Vec::new(),
             },
         }
     }
