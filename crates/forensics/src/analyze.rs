@@ -52,35 +52,35 @@ impl LogSplit {
         }
     }
 
-    /// Reads `columns` (plus what the split and cohort need) for both sides.
-    fn read(
+    /// Reads `columns` (plus what the split and cohort need; every column when
+    /// `None`) for both sides, keeping the cohort's rows.
+    pub(crate) fn read(
         &self,
-        columns: &[String],
+        columns: Option<&[String]>,
         cohort: Option<&Cohort>,
     ) -> Result<(Table, Table), ForensicsError> {
-        let mut wanted = columns.to_vec();
-        let mut add = |names: Vec<String>| {
-            for name in names {
+        let wanted: Option<Vec<String>> = columns.map(|columns| {
+            let mut wanted = columns.to_vec();
+            let mut extra: Vec<String> = cohort.map(Cohort::columns).unwrap_or_default();
+            if let Self::Cohorts {
+                reference, current, ..
+            } = self
+            {
+                extra.extend(reference.columns());
+                extra.extend(current.columns());
+            }
+            for name in extra {
                 if !wanted.contains(&name) {
                     wanted.push(name);
                 }
             }
-        };
-        if let Some(cohort) = cohort {
-            add(cohort.columns());
-        }
-        if let Self::Cohorts {
-            reference, current, ..
-        } = self
-        {
-            add(reference.columns());
-            add(current.columns());
-        }
+            wanted
+        });
         let read = |path: &Path| {
             read_log(
                 path,
                 &ReadOptions {
-                    columns: Some(wanted.clone()),
+                    columns: wanted.clone(),
                     window: None,
                 },
             )
@@ -92,7 +92,7 @@ impl LogSplit {
                 timestamp,
                 reference,
                 current,
-            } => read_split(path, Some(&wanted), timestamp, *reference, *current)?,
+            } => read_split(path, wanted.as_deref(), timestamp, *reference, *current)?,
             Self::Cohorts {
                 path,
                 reference,
@@ -160,7 +160,7 @@ pub fn drift_log(
     let outcomes = parallel_map(
         &groups,
         |group| -> Result<(usize, usize, Vec<ColumnDrift>), ForensicsError> {
-            let (reference, current) = split.read(group, cohort)?;
+            let (reference, current) = split.read(Some(group), cohort)?;
             let group_options = DriftOptions {
                 columns: Some(group.to_vec()),
                 ..options.clone()

@@ -9,7 +9,7 @@ use crate::decision::{DecisionRecord, find_decision};
 use crate::drift::{DriftOptions, DriftReport, Preset};
 use crate::error::{ForensicsError, SplitProblem};
 use crate::fairness::{FairnessOptions, FairnessReport, fairness};
-use crate::load::{ReadOptions, TimeWindow, read_log, read_split};
+use crate::load::{ReadOptions, TimeWindow, read_log};
 use crate::nannyml::{NannyMlOptions, NannyMlReport, Period, nannyml_drift};
 use crate::profile::{ProfileReport, profile};
 use crate::table::Table;
@@ -313,7 +313,8 @@ fn run_drift(
             )?))
         }
         DriftPreset::Nannyml => {
-            let (reference, analysis) = read_sides(&split, columns.as_deref(), cohort.as_ref())?;
+            // NannyML chunks need every row of a column at once: both sides whole.
+            let (reference, analysis) = split.read(columns.as_deref(), cohort.as_ref())?;
             let mut exclude = r.exclude.clone();
             if let LogSplit::TimeWindows { timestamp, .. } = &split {
                 exclude.push(timestamp.clone());
@@ -327,61 +328,6 @@ fn run_drift(
                 &reference, &analysis, &options,
             )?))
         }
-    }
-}
-
-/// Both sides of a split as whole tables (NannyML chunks need every row of a column at once).
-pub fn read_sides(
-    split: &LogSplit,
-    columns: Option<&[String]>,
-    cohort: Option<&Cohort>,
-) -> Result<(Table, Table), ForensicsError> {
-    let wanted: Option<Vec<String>> = columns.map(|columns| {
-        let mut wanted = columns.to_vec();
-        let mut extra: Vec<String> = cohort.map(Cohort::columns).unwrap_or_default();
-        if let LogSplit::Cohorts {
-            reference, current, ..
-        } = split
-        {
-            extra.extend(reference.columns());
-            extra.extend(current.columns());
-        }
-        for name in extra {
-            if !wanted.contains(&name) {
-                wanted.push(name);
-            }
-        }
-        wanted
-    });
-    let read = |path: &Path| {
-        read_log(
-            path,
-            &ReadOptions {
-                columns: wanted.clone(),
-                window: None,
-            },
-        )
-    };
-    let (reference, current) = match split {
-        LogSplit::Files { reference, current } => (read(reference)?, read(current)?),
-        LogSplit::TimeWindows {
-            path,
-            timestamp,
-            reference,
-            current,
-        } => read_split(path, wanted.as_deref(), timestamp, *reference, *current)?,
-        LogSplit::Cohorts {
-            path,
-            reference,
-            current,
-        } => {
-            let table = read(path)?;
-            (reference.select(&table)?, current.select(&table)?)
-        }
-    };
-    match cohort {
-        Some(cohort) => Ok((cohort.select(&reference)?, cohort.select(&current)?)),
-        None => Ok((reference, current)),
     }
 }
 
