@@ -74,6 +74,16 @@ fn section(heading: &str, text: String) -> ReportSection {
     }
 }
 
+/// A value as the API names it (`provider`, `discrimination_bias`,
+/// `{"custom": "vendor"}` for a custom category).
+pub fn wire_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
 fn time(value: Option<jiff::Timestamp>) -> String {
     value.map_or_else(|| "not recorded".to_string(), |t| t.to_string())
 }
@@ -108,8 +118,9 @@ fn systems_text(context: &ReportContext) -> String {
         );
         let _ = writeln!(
             out,
-            "  - Organisation's role: {:?}; EU AI Act risk category: {:?}",
-            d.org_role, d.eu_risk_category
+            "  - Organisation's role: {}; EU AI Act risk category: {}",
+            wire_name(&d.org_role),
+            wire_name(&d.eu_risk_category)
         );
         if let Some(id) = &d.eu_database_id {
             let _ = writeln!(out, "  - EU database registration: {id}");
@@ -147,15 +158,17 @@ fn causes_text(context: &ReportContext) -> String {
     for cause in &causes.root_causes {
         let _ = writeln!(
             out,
-            "- Root cause ({:?}): {}",
-            cause.category, cause.statement
+            "- Root cause ({}): {}",
+            wire_name(&cause.category),
+            cause.statement
         );
     }
     for cause in &causes.contributing_factors {
         let _ = writeln!(
             out,
-            "- Contributing factor ({:?}): {}",
-            cause.category, cause.statement
+            "- Contributing factor ({}): {}",
+            wire_name(&cause.category),
+            cause.statement
         );
     }
     out
@@ -210,10 +223,10 @@ fn custody_text(context: &ReportContext) -> String {
 
 fn impact_text(context: &ReportContext) -> String {
     let incident = &context.incident;
-    let harms: Vec<String> = incident.harms.iter().map(|h| format!("{h:?}")).collect();
+    let harms: Vec<String> = incident.harms.iter().map(wire_name).collect();
     let mut out = format!(
-        "Severity {:?}: {}\n\nHarm categories: {}\n",
-        incident.severity,
+        "Severity {}: {}\n\nHarm categories: {}\n",
+        incident.severity.as_str().to_uppercase(),
         incident.severity_rationale,
         if harms.is_empty() {
             "not recorded".to_string()

@@ -555,7 +555,7 @@ fn template_context(
     json!({
         "incident": {
             "id": incident.public_id(), "title": incident.title, "severity": incident.severity.as_str(),
-            "kind": format!("{:?}", incident.kind).to_lowercase(), "status": incident.status.as_str(),
+            "kind": crate::reports::wire_name(&incident.kind), "status": incident.status.as_str(),
         },
         "pm": postmortem,
         "timeline": pinned,

@@ -381,7 +381,7 @@ pub async fn export(
         format!(
             "Report {} — {}",
             report.id,
-            format!("{:?}", report.status).to_lowercase()
+            crate::reports::wire_name(&report.status)
         ),
         format!("Drafted by {} at {}", report.created_by, report.created_at),
     ];

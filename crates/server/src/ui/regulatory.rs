@@ -28,7 +28,7 @@ fn clock_cells(clock: &ClockStatus) -> Markup {
         td { (deadline.due_at.strftime("%Y-%m-%d %H:%M UTC")) }
         td { (format!("{:.0} %", clock.elapsed_fraction * 100.0)) }
         td { (level_badge(clock.level)) }
-        td { @if let Some(at) = deadline.submitted_at { "submitted " (at.strftime("%Y-%m-%d %H:%M")) } @else { (format!("{:?}", deadline.applies).to_lowercase()) } }
+        td { @if let Some(at) = deadline.submitted_at { "submitted " (at.strftime("%Y-%m-%d %H:%M")) } @else { (crate::reports::wire_name(&deadline.applies)) } }
     }
 }
 
@@ -72,7 +72,7 @@ pub fn section(view: &RegulatoryView) -> Markup {
     html! {
         section aria-label="Regulatory" id="regulatory" {
             h2 { "Regulatory" }
-            p { strong { "Reportable: " } (format!("{:?}", view.assessment.reportable).to_lowercase())
+            p { strong { "Reportable: " } (crate::reports::wire_name(&view.assessment.reportable))
                 @if !applying.is_empty() { " · " strong { "Regimes: " } (applying.join(", ")) } }
             @if view.assessment.clocks.is_empty() {
                 p { "No clock runs yet: answer the applicability questionnaire (API or `firebreak regulatory assess`)." }
@@ -83,7 +83,7 @@ pub fn section(view: &RegulatoryView) -> Markup {
             @if !view.record.reports.is_empty() {
                 h3 { "Reports" }
                 ul { @for report in &view.record.reports {
-                    li { (report.id) " " (report.title) " — " (format!("{:?}", report.status).to_lowercase())
+                    li { (report.id) " " (report.title) " — " (crate::reports::wire_name(&report.status))
                         @if let Some(to) = &report.recipient { " to " (to) } }
                 } }
             }
