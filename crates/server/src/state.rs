@@ -170,6 +170,22 @@ impl AppState {
         Ok(state)
     }
 
+    /// Content from the blob store, checked against its address: a file
+    /// changed on disk is refused (409) as `what`, not served.
+    pub fn read_blob(&self, sha256: &str, what: &str) -> Result<Vec<u8>, ApiError> {
+        let (mut file, _) = self.blobs.open_blob(sha256)?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes)
+            .map_err(|e| ApiError::Internal(format!("cannot read {what}: {e}")))?;
+        if firebreak_core::timeline::sha256_hex(&bytes) != sha256 {
+            return Err(ApiError::Conflict {
+                message: format!("{what} no longer matches its SHA-256"),
+                allowed: Vec::new(),
+            });
+        }
+        Ok(bytes)
+    }
+
     /// A post-mortem template's text: the deployment's file when it has one,
     /// else the built-in template of that name.
     pub fn template(&self, name: &str) -> Result<String, ApiError> {

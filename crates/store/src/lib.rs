@@ -164,6 +164,25 @@ impl DocumentKind {
         }
     }
 
+    /// A stored document as its domain type; None before the first change.
+    pub fn decode<T: serde::de::DeserializeOwned>(
+        self,
+        document: Option<&serde_json::Value>,
+    ) -> Result<Option<T>, DomainError> {
+        document
+            .map(|value| {
+                serde_json::from_value(value.clone()).map_err(|e| {
+                    DomainError::field(self.as_str(), format!("stored document unreadable: {e}"))
+                })
+            })
+            .transpose()
+    }
+
+    /// A domain record as the document to store.
+    pub fn encode<T: Serialize>(record: &T) -> serde_json::Value {
+        serde_json::to_value(record).expect("incident documents serialize to JSON")
+    }
+
     /// The stream of the document's own chain, e.g. `regulatory:INC-4`.
     pub fn stream(self, incident: &str) -> String {
         format!("{}:{incident}", self.as_str())

@@ -11,12 +11,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use firebreak_core::evidence::Evidence;
 use firebreak_core::incident::public_id as id_of;
-use firebreak_core::timeline::{Event, EventKind, sha256_hex};
+use firebreak_core::timeline::{Event, EventKind};
 use firebreak_forensics::{AnalysisRequest, ForensicsError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::PathBuf;
 use utoipa::ToSchema;
 
@@ -204,18 +203,7 @@ pub async fn show(
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let (mut file, _) = state.blobs.open_blob(&sha256)?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)
-        .map_err(|e| ApiError::Internal(format!("cannot read the result: {e}")))?;
-    if sha256_hex(&bytes) != sha256 {
-        return Err(ApiError::Conflict {
-            message: format!(
-                "the stored result of {id} finding {seq} no longer matches its SHA-256"
-            ),
-            allowed: Vec::new(),
-        });
-    }
+    let bytes = state.read_blob(&sha256, &format!("the stored result of {id} finding {seq}"))?;
     let result: Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::Internal(format!("the result does not parse: {e}")))?;
     Ok(ApiJson(FindingView { event, result }))

@@ -55,13 +55,7 @@ pub struct SmartEntry {
 }
 
 fn postmortem_of(document: Option<&Value>) -> Result<Option<PostMortem>, DomainError> {
-    document
-        .map(|value| {
-            serde_json::from_value(value.clone()).map_err(|e| {
-                DomainError::field("postmortem", format!("stored post-mortem unreadable: {e}"))
-            })
-        })
-        .transpose()
+    DocumentKind::Postmortem.decode(document)
 }
 
 /// The stored post-mortem an operation changes; refused before a draft.
@@ -72,10 +66,6 @@ fn existing(incident: &Incident, document: Option<&Value>) -> Result<PostMortem,
             format!("{} has no post-mortem yet; draft one", incident.public_id()),
         )
     })
-}
-
-fn to_document(postmortem: &PostMortem) -> Value {
-    serde_json::to_value(postmortem).expect("post-mortems serialize")
 }
 
 /// The names the lint treats as people: every user and role holder.
@@ -293,7 +283,7 @@ pub async fn draft_postmortem(
                         actor: actor.clone(),
                         body: json!({ "drafted_from": template, "missing": postmortem.missing_sections() }),
                     };
-                    Ok(DocumentChange::with_event(to_document(&postmortem), event))
+                    Ok(DocumentChange::with_event(DocumentKind::encode(&postmortem), event))
                 },
                 at,
             )?;
@@ -337,7 +327,7 @@ pub async fn edit(
                 &mut |incident, current| {
                     let current = existing(incident, current)?;
                     current.ensure_editable()?;
-                    let mut merged = to_document(&current);
+                    let mut merged = DocumentKind::encode(&current);
                     let Value::Object(fields) = &body else {
                         return Err(DomainError::field("body", "must be a JSON object"));
                     };
@@ -382,7 +372,10 @@ pub async fn edit(
                         actor: actor.clone(),
                         body: json!({ "sections": changed }),
                     };
-                    Ok(DocumentChange::with_event(to_document(&next), event))
+                    Ok(DocumentChange::with_event(
+                        DocumentKind::encode(&next),
+                        event,
+                    ))
                 },
                 at,
             )?;
@@ -424,7 +417,7 @@ async fn step(
                     let mut announced = vec![own.clone()];
                     announced.extend(events);
                     Ok(DocumentChange {
-                        document: to_document(&change.postmortem),
+                        document: DocumentKind::encode(&change.postmortem),
                         own,
                         announced,
                         incident: None,
@@ -627,23 +620,8 @@ async fn finding_figures(
             else {
                 continue;
             };
-            let (mut file, _) = state.blobs.open_blob(sha256)?;
-            let mut svg = String::new();
-            std::io::Read::read_to_string(&mut file, &mut svg).map_err(|e| {
-                ApiError::Internal(format!(
-                    "cannot read a figure of finding {}: {e}",
-                    event.seq
-                ))
-            })?;
-            if firebreak_core::timeline::sha256_hex(svg.as_bytes()) != sha256 {
-                return Err(ApiError::Conflict {
-                    message: format!(
-                        "a figure of finding {} no longer matches its SHA-256",
-                        event.seq
-                    ),
-                    allowed: Vec::new(),
-                });
-            }
+            let bytes = state.read_blob(sha256, &format!("a figure of finding {}", event.seq))?;
+            let svg = String::from_utf8_lossy(&bytes).into_owned();
             figures.push((
                 format!("finding-{}-{}", event.seq, k + 1),
                 format!("{caption} (finding #{})", event.seq),

@@ -31,16 +31,9 @@ pub struct RegulatoryView {
 }
 
 pub fn record_of(document: Option<&Value>) -> Result<RegulatoryRecord, DomainError> {
-    match document {
-        None => Ok(RegulatoryRecord::default()),
-        Some(value) => serde_json::from_value(value.clone()).map_err(|e| {
-            DomainError::field("regulatory", format!("stored record unreadable: {e}"))
-        }),
-    }
-}
-
-fn to_document(record: &RegulatoryRecord) -> Value {
-    serde_json::to_value(record).expect("regulatory records serialize")
+    Ok(DocumentKind::Regulatory
+        .decode(document)?
+        .unwrap_or_default())
 }
 
 fn table() -> &'static RegimeTable {
@@ -130,7 +123,7 @@ pub async fn assess(
                         at,
                     )?;
                     Ok(DocumentChange {
-                        document: to_document(&change.record),
+                        document: DocumentKind::encode(&change.record),
                         own: change.own,
                         announced: change.announced,
                         incident: change.incident.map(|next| Change {
@@ -187,7 +180,7 @@ pub fn set_time_with_clocks(
                 body,
             };
             Ok(DocumentChange {
-                document: to_document(&record),
+                document: DocumentKind::encode(&record),
                 own: event(body.clone()),
                 announced: vec![event(body)],
                 incident: Some(change),
@@ -307,7 +300,10 @@ pub async fn draft(
                         at,
                     )?;
                     created = Some(report);
-                    Ok(DocumentChange::with_event(to_document(&record), event))
+                    Ok(DocumentChange::with_event(
+                        DocumentKind::encode(&record),
+                        event,
+                    ))
                 },
                 at,
             )?;
@@ -495,7 +491,10 @@ async fn change_record(
                 DocumentKind::Regulatory,
                 &mut |incident, document| {
                     let (record, event) = operation(incident, &record_of(document)?)?;
-                    Ok(DocumentChange::with_event(to_document(&record), event))
+                    Ok(DocumentChange::with_event(
+                        DocumentKind::encode(&record),
+                        event,
+                    ))
                 },
                 at,
             )?;
@@ -554,7 +553,7 @@ pub async fn check_clocks(state: &AppState) -> Result<usize, ApiError> {
                             body,
                         };
                         Ok(DocumentChange {
-                            document: to_document(&record),
+                            document: DocumentKind::encode(&record),
                             own: event(json!({ "warnings": warnings })),
                             announced: warnings.iter().cloned().map(event).collect(),
                             incident: None,
