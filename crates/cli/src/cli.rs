@@ -1088,14 +1088,27 @@ pub enum FtaCommand {
     Analyze(FtaAnalyzeArgs),
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ApproximationArg {
+    RareEvent,
+    /// Min-cut upper bound.
+    Mcub,
+}
+
 #[derive(Debug, Args)]
 pub struct FtaAnalyzeArgs {
     /// MEF files that together make the model (e.g. the tree and its basic events).
     #[arg(required = true, value_name = "MODEL.xml")]
     pub models: Vec<PathBuf>,
-    /// The gate to analyse (default: every gate no other gate uses).
+    /// The gate or event-tree sequence to analyse (default: every sequence
+    /// of every initiating event, and every gate no other gate uses).
     #[arg(long, value_name = "EVENT")]
     pub top: Option<String>,
+    /// Report this approximation instead of the exact probability, as
+    /// SCRAM's --rare-event and --mcub do; substitutions with a source
+    /// (cut-set rewrites) need one.
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub approximation: Option<ApproximationArg>,
     /// Cut sets with more events than this are not generated.
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
     pub limit_order: u64,

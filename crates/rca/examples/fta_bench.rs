@@ -2,11 +2,11 @@
 //! top event: the benchmark's counterpart of `scram --probability true
 //! --importance true`.
 //!
-//! Usage: fta_bench [--limit-order N] [--mission-time H] [--json] FILE...
+//! Usage: fta_bench [--limit-order N] [--mission-time H] [--rare-event | --mcub] [--json] FILE...
 
 use std::process::ExitCode;
 
-use firebreak_rca::fta::{AnalysisSettings, MefSource, analyze, read_mef};
+use firebreak_rca::fta::{AnalysisSettings, Approximation, MefSource, analyze, read_mef};
 
 fn main() -> ExitCode {
     match run() {
@@ -36,6 +36,8 @@ fn run() -> Result<(), String> {
                     .parse()
                     .map_err(|e| format!("--mission-time: {e}"))?
             }
+            "--rare-event" => settings.approximation = Some(Approximation::RareEvent),
+            "--mcub" => settings.approximation = Some(Approximation::Mcub),
             "--json" => json = true,
             _ => paths.push(arg),
         }
@@ -57,9 +59,19 @@ fn run() -> Result<(), String> {
         return Ok(());
     }
     for result in &results {
-        let probability = result.probability.map_or(f64::NAN, |p| p.exact);
+        let probability = result
+            .probability
+            .and_then(|p| p.value(settings.approximation))
+            .unwrap_or(f64::NAN);
+        let initiating_event = result
+            .initiating_event
+            .as_ref()
+            .map_or(String::new(), |event| format!("{event} / "));
+        let phase = result.phase.as_ref().map_or(String::new(), |phase| {
+            format!(" [{} {}]", phase.alignment, phase.phase)
+        });
         println!(
-            "{}: {} minimal cut sets {:?}, P = {probability:e}, {} importance rows",
+            "{initiating_event}{}{phase}: {} minimal cut sets {:?}, P = {probability:e}, {} importance rows",
             result.top_event,
             result.minimal_cut_sets.len(),
             result.order_distribution(),

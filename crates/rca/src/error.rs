@@ -64,6 +64,21 @@ pub enum RcaError {
     #[error("CCF group `{name}`: {reason}")]
     InvalidCcfGroup { name: String, reason: String },
 
+    #[error("event tree `{name}`: {reason}")]
+    InvalidEventTree { name: String, reason: String },
+
+    #[error("substitution `{name}`: {reason}")]
+    InvalidSubstitution { name: String, reason: String },
+
+    #[error("alignment `{name}`: {reason}")]
+    InvalidAlignment { name: String, reason: String },
+
+    #[error(
+        "substitutions with a source ({}) rewrite minimal cut sets, which only approximate quantification uses; ask for the rare-event or min-cut upper bound approximation",
+        names.join(", ")
+    )]
+    RewritesNeedApproximation { names: Vec<String> },
+
     #[error("the model defines no gate that could be a top event")]
     NoTopEvent,
 

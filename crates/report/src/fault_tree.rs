@@ -123,12 +123,18 @@ impl FaultTreeDiagram {
             drawn_gates: HashMap::new(),
         };
         let top = builder.gate(top_event, top_gate, top_scope)?;
+        // Exact where it exists; after cut-set rewrites, the min-cut upper bound.
         if let Some(probability) = options
             .analysis
             .and_then(|analysis| analysis.probability.as_ref())
         {
-            builder.nodes[top].detail =
-                Some(format!("P(top) = {}", svg::probability(probability.exact)));
+            builder.nodes[top].detail = Some(match probability.exact {
+                Some(exact) => format!("P(top) = {}", svg::probability(exact)),
+                None => format!(
+                    "P(top) ≤ {}",
+                    svg::probability(probability.min_cut_upper_bound)
+                ),
+            });
         }
         Ok(FaultTreeDiagram {
             nodes: builder.nodes,

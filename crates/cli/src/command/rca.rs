@@ -7,11 +7,13 @@ use super::analyze::{
     Progress, Text, emit, format_of, is_users_path_error, number, significant, to_json, write_file,
 };
 use crate::InputError;
-use crate::cli::{FtaAnalyzeArgs, FtaCommand, RcaCommand, ReportFormat};
+use crate::cli::{ApproximationArg, FtaAnalyzeArgs, FtaCommand, RcaCommand, ReportFormat};
 use anyhow::Result;
 use firebreak_rca::RcaError;
 use firebreak_rca::fta::compile::EvaluationSettings;
-use firebreak_rca::fta::{AnalysisSettings, MefSource, TopEventAnalysis, analyze, read_mef};
+use firebreak_rca::fta::{
+    AnalysisSettings, Approximation, MefSource, TopEventAnalysis, analyze, read_mef,
+};
 use firebreak_report::{FaultTreeOptions, fault_tree_svg};
 
 pub async fn run(command: RcaCommand) -> Result<()> {
@@ -76,6 +78,10 @@ fn fta_analyze(args: FtaAnalyzeArgs) -> Result<()> {
     let settings = AnalysisSettings {
         limit_order: usize::try_from(args.limit_order).unwrap_or(usize::MAX),
         mission_time: args.mission_time,
+        approximation: args.approximation.map(|approximation| match approximation {
+            ApproximationArg::RareEvent => Approximation::RareEvent,
+            ApproximationArg::Mcub => Approximation::Mcub,
+        }),
         ..AnalysisSettings::default()
     };
     let results = analyze(&model, args.top.as_deref(), &settings).map_err(refused)?;
@@ -123,15 +129,43 @@ fn fta_analyze(args: FtaAnalyzeArgs) -> Result<()> {
 }
 
 fn analysis_text(out: &mut Text, result: &TopEventAnalysis, args: &FtaAnalyzeArgs) {
-    out.heading(&format!("Fault tree: top event {}", result.top_event));
+    let (what, name) = match &result.initiating_event {
+        Some(initiating_event) => (
+            "Event tree",
+            format!(
+                "initiating event {initiating_event}, sequence {}",
+                result.top_event
+            ),
+        ),
+        None => ("Fault tree", format!("top event {}", result.top_event)),
+    };
+    let phase = result.phase.as_ref().map_or(String::new(), |phase| {
+        format!(
+            " — alignment {}, phase {} ({} of the mission)",
+            phase.alignment, phase.phase, phase.time_fraction
+        )
+    });
+    out.heading(&format!("{what}: {name}{phase}"));
+    if result.expression_only {
+        if let Some(probability) = &result.probability {
+            out.line(&format!(
+                "frequency: {} (the product of the values collected along each path, summed)",
+                significant(probability.rare_event, 6)
+            ));
+        }
+        return;
+    }
     out.line(&format!(
-        "top event {}: {} basic events, mission time {} h",
-        result.top_event, result.basic_event_count, args.mission_time
+        "{name}: {} basic events, mission time {} h",
+        result.basic_event_count, args.mission_time
     ));
     if let Some(probability) = &result.probability {
+        let exact = probability.exact.map_or_else(
+            || "- (cut sets rewritten by substitutions)".to_string(),
+            |exact| significant(exact, 6),
+        );
         out.line(&format!(
-            "probability: exact {}, rare-event {}, min-cut upper bound {}",
-            significant(probability.exact, 6),
+            "probability: exact {exact}, rare-event {}, min-cut upper bound {}",
             significant(probability.rare_event, 6),
             significant(probability.min_cut_upper_bound, 6)
         ));

@@ -7,9 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::RcaError;
 use crate::fta::bdd::{Bdd, FALSE, TRUE};
-use crate::fta::compile::{CompiledModel, EvaluationSettings, compile};
+use crate::fta::compile::{
+    CompiledModel, CompiledSequence, CutSetRewrite, EvaluationSettings, Node, NodeId,
+    SequenceLogic, compile_in_phase,
+};
 use crate::fta::cut_sets::minimal_cut_sets;
-use crate::fta::model::Model;
+use crate::fta::model::{Alignment, Model, Phase};
 
 /// What to compute. The defaults are SCRAM's: product order limited to 20,
 /// mission time 8760 h.
@@ -21,6 +24,20 @@ pub struct AnalysisSettings {
     pub probability: bool,
     /// Importance measures; they need `probability`.
     pub importance: bool,
+    /// The quantity the results report, as SCRAM's `--rare-event` and
+    /// `--mcub` choose it; `None` is the exact probability. Every result
+    /// carries all three where they exist; substitutions with a source allow
+    /// only an approximation.
+    #[serde(default)]
+    pub approximation: Option<Approximation>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Approximation {
+    RareEvent,
+    /// Min-cut upper bound.
+    Mcub,
 }
 
 impl Default for AnalysisSettings {
@@ -30,14 +47,27 @@ impl Default for AnalysisSettings {
             mission_time: EvaluationSettings::default().mission_time,
             probability: true,
             importance: true,
+            approximation: None,
         }
     }
 }
 
-/// The results for one top event.
+/// The results for one top event, or one event-tree sequence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopEventAnalysis {
+    /// The gate, or the sequence when `initiating_event` is set.
     pub top_event: String,
+    /// For a sequence: the initiating event whose event tree reaches it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initiating_event: Option<String>,
+    /// The mission phase these results hold for, when the model has
+    /// alignments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<PhaseOf>,
+    /// A sequence whose paths collect expressions only: its probability is
+    /// their value, and it has no cut sets or importance.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expression_only: bool,
     /// Basic events the top event depends on.
     pub basic_event_count: usize,
     /// Sorted: by order, then by event names.
@@ -72,6 +102,13 @@ impl TopEventAnalysis {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseOf {
+    pub alignment: String,
+    pub phase: String,
+    pub time_fraction: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CutSet {
     /// Names of the basic events, sorted.
     pub events: Vec<String>,
@@ -81,12 +118,24 @@ pub struct CutSet {
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TopEventProbability {
-    /// Exact, from the BDD.
-    pub exact: f64,
+    /// Exact, from the BDD; `None` where substitutions with a source
+    /// rewrote the cut sets, which only the approximations follow.
+    pub exact: Option<f64>,
     /// Sum of the minimal cut sets' probabilities, capped at 1.
     pub rare_event: f64,
     /// Min-cut upper bound: 1 − ∏(1 − P(cut set)).
     pub min_cut_upper_bound: f64,
+}
+
+impl TopEventProbability {
+    /// The quantity `approximation` asks for.
+    pub fn value(&self, approximation: Option<Approximation>) -> Option<f64> {
+        match approximation {
+            None => self.exact,
+            Some(Approximation::RareEvent) => Some(self.rare_event),
+            Some(Approximation::Mcub) => Some(self.min_cut_upper_bound),
+        }
+    }
 }
 
 /// Importance of one basic event, as SCRAM defines and names them.
@@ -111,89 +160,203 @@ pub struct Importance {
     pub risk_reduction_worth: Option<f64>,
 }
 
-/// Analyses `top_event`, or every top event of the model (gates no other gate
-/// uses) when it is `None`.
+/// Analyses `top_event` (a gate or an event-tree sequence), or every
+/// sequence of every initiating event and every top event of the model (gates
+/// no other gate uses) when it is `None`; sequences first, as SCRAM reports
+/// them. With alignments, each phase of each is analysed in turn.
 pub fn analyze(
     model: &Model,
     top_event: Option<&str>,
     settings: &AnalysisSettings,
 ) -> Result<Vec<TopEventAnalysis>, RcaError> {
-    let compiled = compile(
-        model,
-        EvaluationSettings {
-            mission_time: settings.mission_time,
-        },
-    )?;
-    let tops: Vec<String> = match top_event {
-        Some(name) => {
-            compiled
-                .gate_node(name)
-                .ok_or_else(|| RcaError::UnknownTopEvent(name.to_string()))?;
-            vec![name.to_string()]
+    let mut contexts: Vec<Option<(&Alignment, &Phase)>> = Vec::new();
+    for alignment in &model.alignments {
+        check_alignment(alignment)?;
+        contexts.extend(
+            alignment
+                .phases
+                .iter()
+                .map(|phase| Some((alignment, phase))),
+        );
+    }
+    if contexts.is_empty() {
+        contexts.push(None);
+    }
+    let mut results = Vec::new();
+    for context in contexts {
+        let compiled = compile_in_phase(
+            model,
+            EvaluationSettings {
+                mission_time: settings.mission_time,
+            },
+            context.map(|(_, phase)| phase),
+        )?;
+        if !compiled.rewrites.is_empty() && settings.approximation.is_none() {
+            return Err(RcaError::RewritesNeedApproximation {
+                names: model
+                    .substitutions
+                    .iter()
+                    .filter(|substitution| !substitution.source.is_empty())
+                    .map(|substitution| substitution.name.clone())
+                    .collect(),
+            });
         }
-        None if compiled.top_events.is_empty() => return Err(RcaError::NoTopEvent),
-        None => compiled.top_events.clone(),
-    };
-    tops.iter()
-        .map(|top| analyze_top_event(&compiled, top, settings))
-        .collect()
+        let phase = context.map(|(alignment, phase)| PhaseOf {
+            alignment: alignment.name.clone(),
+            phase: phase.name.clone(),
+            time_fraction: phase.time_fraction,
+        });
+        let sequences: Vec<&CompiledSequence> = compiled
+            .sequences
+            .iter()
+            .filter(|sequence| top_event.is_none_or(|name| name == sequence.name))
+            .collect();
+        let gates: Vec<String> = match top_event {
+            Some(name) if compiled.gate_node(name).is_some() => vec![name.to_string()],
+            Some(name) if sequences.is_empty() => {
+                return Err(RcaError::UnknownTopEvent(name.to_string()));
+            }
+            Some(_) => Vec::new(),
+            None if compiled.top_events.is_empty() && sequences.is_empty() => {
+                return Err(RcaError::NoTopEvent);
+            }
+            None => compiled.top_events.clone(),
+        };
+        for sequence in sequences {
+            let mut result = match sequence.logic {
+                SequenceLogic::Formula(root) => {
+                    analyze_root(&compiled, root, &sequence.name, settings)?
+                }
+                SequenceLogic::Frequency(frequency) => TopEventAnalysis {
+                    top_event: sequence.name.clone(),
+                    initiating_event: None,
+                    phase: None,
+                    expression_only: true,
+                    basic_event_count: 0,
+                    minimal_cut_sets: Vec::new(),
+                    probability: settings.probability.then_some(TopEventProbability {
+                        exact: Some(frequency),
+                        rare_event: frequency,
+                        min_cut_upper_bound: frequency,
+                    }),
+                    importance: Vec::new(),
+                },
+            };
+            result.initiating_event = Some(sequence.initiating_event.clone());
+            result.phase = phase.clone();
+            results.push(result);
+        }
+        for gate in gates {
+            let root = compiled.gate_node(&gate).expect("a gate of the model");
+            let mut result = analyze_root(&compiled, root, &gate, settings)?;
+            result.phase = phase.clone();
+            results.push(result);
+        }
+    }
+    Ok(results)
 }
 
-fn analyze_top_event(
+/// SCRAM's checks of an alignment: each phase a share of the mission in
+/// (0, 1], the shares adding up to one (to 1e-4).
+fn check_alignment(alignment: &Alignment) -> Result<(), RcaError> {
+    let invalid = |reason: String| RcaError::InvalidAlignment {
+        name: alignment.name.clone(),
+        reason,
+    };
+    if alignment.phases.is_empty() {
+        return Err(invalid("it has no phases".into()));
+    }
+    for (index, phase) in alignment.phases.iter().enumerate() {
+        if !(phase.time_fraction > 0.0 && phase.time_fraction <= 1.0) {
+            return Err(invalid(format!(
+                "phase `{}` has time fraction {}, outside (0, 1]",
+                phase.name, phase.time_fraction
+            )));
+        }
+        if alignment.phases[..index]
+            .iter()
+            .any(|p| p.name == phase.name)
+        {
+            return Err(invalid(format!("phase `{}` is defined twice", phase.name)));
+        }
+    }
+    let sum: f64 = alignment
+        .phases
+        .iter()
+        .map(|phase| phase.time_fraction)
+        .sum();
+    if (sum - 1.0).abs() > 1e-4 {
+        return Err(invalid(format!(
+            "the time fractions add up to {sum}, not 1"
+        )));
+    }
+    Ok(())
+}
+
+fn analyze_root(
     compiled: &CompiledModel,
-    top_event: &str,
+    root_node: NodeId,
+    name: &str,
     settings: &AnalysisSettings,
 ) -> Result<TopEventAnalysis, RcaError> {
-    let root_node = compiled
-        .gate_node(top_event)
-        .expect("checked by the caller");
-    let (bdd, root) = Bdd::build(&compiled.nodes, root_node, compiled.basic_events.len());
-    let name_of_level = |level: u32| {
-        compiled.basic_events[bdd.variable_of_level[level as usize]]
-            .name
-            .as_str()
-    };
-
-    let variable_probability: Option<Vec<f64>> = if settings.probability {
-        let mut probabilities = vec![0.0; compiled.basic_events.len()];
-        for &variable in &bdd.variable_of_level {
-            let event = &compiled.basic_events[variable];
-            probabilities[variable] =
-                event
-                    .probability
-                    .ok_or_else(|| RcaError::MissingProbability {
-                        name: event.name.clone(),
-                    })?;
+    // Declarative substitutions constrain every root.
+    let extended;
+    let (nodes, root_node) = match compiled.constraint {
+        None => (compiled.nodes.as_slice(), root_node),
+        Some(constraint) => {
+            let mut nodes = compiled.nodes.clone();
+            nodes.push(Node::And(vec![root_node, constraint]));
+            extended = nodes;
+            (extended.as_slice(), extended.len() - 1)
         }
-        Some(probabilities)
-    } else {
-        None
     };
-
-    let mut occurrence = vec![0usize; compiled.basic_events.len()];
-    let mut minimal_cut_sets: Vec<CutSet> = minimal_cut_sets(&bdd, root, settings.limit_order)
+    let (bdd, root) = Bdd::build(nodes, root_node, compiled.basic_events.len());
+    let mut sets: Vec<Vec<usize>> = minimal_cut_sets(&bdd, root, settings.limit_order)
         .into_iter()
         .map(|levels| {
-            for &level in &levels {
-                occurrence[bdd.variable_of_level[level as usize]] += 1;
-            }
-            let probability = variable_probability.as_ref().map(|p| {
-                levels
-                    .iter()
-                    .map(|&level| p[bdd.variable_of_level[level as usize]])
-                    .product()
-            });
-            let mut events: Vec<String> = levels
+            levels
                 .iter()
-                .map(|&level| name_of_level(level).to_string())
-                .collect();
-            events.sort_unstable();
-            CutSet {
-                events,
-                probability,
-            }
+                .map(|&level| bdd.variable_of_level[level as usize])
+                .collect()
         })
         .collect();
+    if !compiled.rewrites.is_empty() {
+        sets = rewrite_cut_sets(sets, &compiled.rewrites, settings.limit_order);
+    }
+
+    let probability_of = |variable: usize| -> Result<f64, RcaError> {
+        let event = &compiled.basic_events[variable];
+        event
+            .probability
+            .ok_or_else(|| RcaError::MissingProbability {
+                name: event.name.clone(),
+            })
+    };
+    let mut occurrence = vec![0usize; compiled.basic_events.len()];
+    let mut minimal_cut_sets = Vec::with_capacity(sets.len());
+    for set in sets {
+        for &variable in &set {
+            occurrence[variable] += 1;
+        }
+        let probability = if settings.probability {
+            let mut product = 1.0;
+            for &variable in &set {
+                product *= probability_of(variable)?;
+            }
+            Some(product)
+        } else {
+            None
+        };
+        let mut events: Vec<String> = set
+            .iter()
+            .map(|&variable| compiled.basic_events[variable].name.clone())
+            .collect();
+        events.sort_unstable();
+        minimal_cut_sets.push(CutSet {
+            events,
+            probability,
+        });
+    }
     minimal_cut_sets.sort_by(|a, b| {
         a.events
             .len()
@@ -203,20 +366,27 @@ fn analyze_top_event(
 
     let mut probability = None;
     let mut importance = Vec::new();
-    if let Some(p) = &variable_probability {
-        let order = bdd.reachable(root);
-        let node_probability = bdd.node_probabilities(&order, p);
-        let exact = node_probability[root as usize];
+    if settings.probability {
+        let mut p = vec![0.0; compiled.basic_events.len()];
+        for &variable in &bdd.variable_of_level {
+            p[variable] = probability_of(variable)?;
+        }
         let cut_set_probabilities = minimal_cut_sets.iter().filter_map(|set| set.probability);
         let rare_event = cut_set_probabilities.clone().sum::<f64>().min(1.0);
         let min_cut_upper_bound = 1.0 - cut_set_probabilities.map(|q| 1.0 - q).product::<f64>();
+        // Rewritten cut sets no longer describe the diagram's function, so
+        // only the approximations from them hold.
+        let from_diagram = compiled.rewrites.is_empty();
+        let order = bdd.reachable(root);
+        let node_probability = bdd.node_probabilities(&order, &p);
+        let exact = node_probability[root as usize];
         probability = Some(TopEventProbability {
-            exact,
+            exact: from_diagram.then_some(exact),
             rare_event,
             min_cut_upper_bound,
         });
-        if settings.importance && root != FALSE && root != TRUE {
-            let birnbaum = bdd.birnbaum(root, &order, &node_probability, p);
+        if settings.importance && from_diagram && root != FALSE && root != TRUE {
+            let birnbaum = bdd.birnbaum(root, &order, &node_probability, &p);
             for &variable in &bdd.variable_of_level {
                 if occurrence[variable] == 0 {
                     continue;
@@ -233,12 +403,58 @@ fn analyze_top_event(
         }
     }
     Ok(TopEventAnalysis {
-        top_event: top_event.to_string(),
+        top_event: name.to_string(),
+        initiating_event: None,
+        phase: None,
+        expression_only: false,
         basic_event_count: bdd.variable_of_level.len(),
         minimal_cut_sets,
         probability,
         importance,
     })
+}
+
+/// SCRAM's `Zbdd::ApplySubstitutions`: each set loses the sources and gains
+/// the targets of every rewrite whose hypothesis it contains; sets over the
+/// order limit are dropped, and the family is minimised again.
+fn rewrite_cut_sets(
+    sets: Vec<Vec<usize>>,
+    rewrites: &[CutSetRewrite],
+    limit_order: usize,
+) -> Vec<Vec<usize>> {
+    let mut rewritten: Vec<Vec<usize>> = sets
+        .into_iter()
+        .filter_map(|set| {
+            let mut removed = Vec::new();
+            let mut added = Vec::new();
+            for rewrite in rewrites {
+                if rewrite.hypothesis.iter().all(|event| set.contains(event)) {
+                    removed.extend(&rewrite.source);
+                    added.extend(rewrite.target);
+                }
+            }
+            let mut set: Vec<usize> = set
+                .into_iter()
+                .filter(|event| !removed.contains(event))
+                .chain(added)
+                .collect();
+            set.sort_unstable();
+            set.dedup();
+            (set.len() <= limit_order).then_some(set)
+        })
+        .collect();
+    rewritten.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    rewritten.dedup();
+    let mut minimal: Vec<Vec<usize>> = Vec::with_capacity(rewritten.len());
+    for set in rewritten {
+        let subsumed = minimal
+            .iter()
+            .any(|kept| kept.iter().all(|event| set.binary_search(event).is_ok()));
+        if !subsumed {
+            minimal.push(set);
+        }
+    }
+    minimal
 }
 
 /// SCRAM's `ImportanceAnalysis::Analyze`, formula for formula.
@@ -268,7 +484,7 @@ fn importance_of(event: &str, occurrence: usize, p: f64, birnbaum: f64, total: f
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fta::compile::Node;
+    use crate::fta::compile::{Node, compile};
     use crate::fta::{MefSource, read_mef, write_mef};
 
     /// A model with every gate type, a house event, a private component and
@@ -357,7 +573,7 @@ mod tests {
             }
         }
         let result = &analyze(&model, None, &AnalysisSettings::default()).unwrap()[0];
-        let exact = result.probability.unwrap().exact;
+        let exact = result.probability.unwrap().exact.unwrap();
         assert!(
             (exact - enumerated).abs() <= 1e-15,
             "{exact} vs {enumerated}"

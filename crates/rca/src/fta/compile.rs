@@ -3,15 +3,23 @@
 //! and undefined names are refused with the path that shows them, and each
 //! basic event's expression is evaluated to a probability at the mission time.
 //! Common-cause failure groups are expanded as SCRAM does with `--ccf true`:
-//! each member becomes the OR of the CCF events that fail it.
+//! each member becomes the OR of the CCF events that fail it. Event-tree
+//! sequences become nodes too (`event_trees`), and substitutions a constraint
+//! or cut-set rewrites (`substitutions`).
 
-use std::collections::HashMap;
+mod event_trees;
+mod substitutions;
+
+use std::collections::{BTreeMap, HashMap};
 
 use crate::error::RcaError;
 use crate::fta::model::{
     BasicEvent, CcfGroup, CcfModel, Container, Definitions, EventKind, EventRef, Expression,
-    Formula, Function, Gate, HouseEvent, Model, Parameter, Role,
+    Formula, Function, Gate, HouseEvent, Model, Parameter, Phase, Role,
 };
+
+pub use event_trees::{CompiledSequence, SequenceLogic};
+pub use substitutions::CutSetRewrite;
 
 /// Index of a node in [`CompiledModel::nodes`].
 pub type NodeId = usize;
@@ -46,6 +54,14 @@ pub struct CompiledModel {
     pub basic_events: Vec<CompiledBasicEvent>,
     pub gates: Vec<(String, NodeId)>,
     pub top_events: Vec<String>,
+    /// The sequences of every initiating event's event tree, in the order
+    /// paths first reach them.
+    pub sequences: Vec<CompiledSequence>,
+    /// What the declarative substitutions demand; every analysed root is
+    /// ANDed with it. `None` without any.
+    pub constraint: Option<NodeId>,
+    /// The non-declarative substitutions, applied to minimal cut sets.
+    pub rewrites: Vec<CutSetRewrite>,
 }
 
 impl CompiledModel {
@@ -74,11 +90,26 @@ impl Default for EvaluationSettings {
 
 /// Resolves and evaluates `model`.
 pub fn compile(model: &Model, settings: EvaluationSettings) -> Result<CompiledModel, RcaError> {
+    compile_in_phase(model, settings, None)
+}
+
+/// Resolves and evaluates `model` during `phase` of a mission: the phase's
+/// share of the mission time, with the house events it sets.
+pub fn compile_in_phase(
+    model: &Model,
+    settings: EvaluationSettings,
+    phase: Option<&Phase>,
+) -> Result<CompiledModel, RcaError> {
     let tables = Tables::collect(model)?;
+    let settings = EvaluationSettings {
+        mission_time: settings.mission_time * phase.map_or(1.0, |phase| phase.time_fraction),
+    };
     let mut compiler = Compiler {
         tables: &tables,
         settings,
         nodes: Vec::new(),
+        override_sets: vec![BTreeMap::new()],
+        overrides: 0,
         gate_nodes: HashMap::new(),
         gate_stack: Vec::new(),
         basic_event_variables: HashMap::new(),
@@ -89,6 +120,14 @@ pub fn compile(model: &Model, settings: EvaluationSettings) -> Result<CompiledMo
         parameter_stack: Vec::new(),
         referenced_gates: Vec::new(),
     };
+    if let Some(phase) = phase {
+        let mut phase_overrides = BTreeMap::new();
+        for (name, state) in &phase.house_events {
+            let key = compiler.house_event_key(name, &format!("phase `{}`", phase.name))?;
+            phase_overrides.insert(key, *state);
+        }
+        compiler.override_sets[0] = phase_overrides;
+    }
     let mut gates = Vec::new();
     for key in &tables.gate_order {
         let node = compiler.gate(key)?;
@@ -100,11 +139,16 @@ pub fn compile(model: &Model, settings: EvaluationSettings) -> Result<CompiledMo
         .filter(|key| !compiler.referenced_gates.contains(key))
         .cloned()
         .collect();
+    let sequences = compiler.event_trees(model)?;
+    let (constraint, rewrites) = compiler.substitutions(model)?;
     Ok(CompiledModel {
         nodes: compiler.nodes,
         basic_events: compiler.basic_events,
         gates,
         top_events,
+        sequences,
+        constraint,
+        rewrites,
     })
 }
 
@@ -310,7 +354,13 @@ struct Compiler<'t, 'm> {
     tables: &'t Tables<'m>,
     settings: EvaluationSettings,
     nodes: Vec<Node>,
-    gate_nodes: HashMap<String, NodeId>,
+    /// House-event states that differ from the definitions, by event key:
+    /// the phase's at index 0, then those event-tree paths set.
+    override_sets: Vec<BTreeMap<String, bool>>,
+    /// Which of `override_sets` formulas are compiled under now.
+    overrides: usize,
+    /// Per gate and override set: its node.
+    gate_nodes: HashMap<(String, usize), NodeId>,
     gate_stack: Vec<String>,
     basic_event_variables: HashMap<String, NodeId>,
     basic_events: Vec<CompiledBasicEvent>,
@@ -330,7 +380,7 @@ impl Compiler<'_, '_> {
     }
 
     fn gate(&mut self, key: &str) -> Result<NodeId, RcaError> {
-        if let Some(&node) = self.gate_nodes.get(key) {
+        if let Some(&node) = self.gate_nodes.get(&(key.to_string(), self.overrides)) {
             return Ok(node);
         }
         if let Some(start) = self.gate_stack.iter().position(|gate| gate == key) {
@@ -343,10 +393,28 @@ impl Compiler<'_, '_> {
             unreachable!("gate keys come from the gate table")
         };
         self.gate_stack.push(key.to_string());
-        let node = self.formula(&gate.formula, definition.scope, key)?;
+        let node = self.formula(&gate.formula, definition.scope, &format!("gate `{key}`"))?;
         self.gate_stack.pop();
-        self.gate_nodes.insert(key.to_string(), node);
+        self.gate_nodes
+            .insert((key.to_string(), self.overrides), node);
         Ok(node)
+    }
+
+    /// The key of the house event `name` names from the top level.
+    fn house_event_key(&self, name: &str, referrer: &str) -> Result<String, RcaError> {
+        let reference = EventRef {
+            kind: Some(EventKind::HouseEvent),
+            name: name.to_string(),
+        };
+        self.tables
+            .find_event(0, &reference)
+            .map(|(key, _)| key)
+            .ok_or_else(|| RcaError::UndefinedReference {
+                referrer: referrer.to_string(),
+                kind: EventKind::HouseEvent.mef_tag(),
+                name: name.to_string(),
+                location: None,
+            })
     }
 
     fn formula(
@@ -387,7 +455,7 @@ impl Compiler<'_, '_> {
     ) -> Result<NodeId, RcaError> {
         let Some((key, definition)) = self.tables.find_event(scope, reference) else {
             return Err(RcaError::UndefinedReference {
-                referrer: format!("gate `{referrer}`"),
+                referrer: referrer.to_string(),
                 kind: reference.kind.map_or("event", EventKind::mef_tag),
                 name: reference.name.clone(),
                 location: None,
@@ -400,7 +468,13 @@ impl Compiler<'_, '_> {
                 }
                 self.gate(&key)
             }
-            Element::HouseEvent(house) => Ok(self.push(Node::Constant(house.state))),
+            Element::HouseEvent(house) => {
+                let state = self.override_sets[self.overrides]
+                    .get(&key)
+                    .copied()
+                    .unwrap_or(house.state);
+                Ok(self.push(Node::Constant(state)))
+            }
             Element::CcfMember { group, member } => {
                 if let Some(&node) = self.basic_event_variables.get(&key) {
                     return Ok(node);

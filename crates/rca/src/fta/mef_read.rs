@@ -11,9 +11,16 @@ use quick_xml::events::{BytesStart, Event};
 use crate::error::{Location, RcaError};
 use crate::fta::compile::{EvaluationSettings, compile};
 use crate::fta::model::{
-    BasicEvent, CcfFactor, CcfGroup, CcfModel, Container, Definitions, EventKind, EventRef,
-    Expression, Formula, Function, Gate, HouseEvent, Model, Parameter, Role,
+    Alignment, BasicEvent, Branch, BranchTarget, CcfFactor, CcfGroup, CcfModel, Container,
+    Definitions, EventKind, EventRef, EventTree, Expression, Fork, ForkPath, Formula, Function,
+    Gate, HouseEvent, InitiatingEvent, Instruction, Model, NamedBranch, NamedElement, Parameter,
+    Phase, Role, Rule, Sequence, Substitution, SubstitutionTarget,
 };
+
+/// The key under which the location of one reference of `referrer` is kept.
+pub(crate) fn reference_key(referrer: &str, kind: &str, name: &str) -> String {
+    format!("{referrer}: {kind} {name}")
+}
 
 /// One MEF text and the name its errors should carry (usually the path).
 #[derive(Debug, Clone, Copy)]
@@ -61,7 +68,11 @@ fn locate(error: RcaError, locations: &HashMap<String, Location>) -> RcaError {
         } => {
             let owner = referrer.trim_start_matches("gate ").trim_matches('`');
             RcaError::UndefinedReference {
-                location: find(owner),
+                location: locations
+                    .get(&reference_key(&referrer, kind, &name))
+                    .or_else(|| locations.get(&referrer))
+                    .cloned()
+                    .or_else(|| find(owner)),
                 referrer,
                 kind,
                 name,
@@ -284,6 +295,42 @@ impl ElementReader<'_> {
                         self.definition(definition, &mut model.model_data, locations)?;
                     }
                 }
+                "define-initiating-event" => {
+                    locations
+                        .entry(format!(
+                            "initiating event `{}`",
+                            self.required(child, "name")?
+                        ))
+                        .or_insert_with(|| self.location(child));
+                    model.initiating_events.push(InitiatingEvent {
+                        name: self.required(child, "name")?.to_string(),
+                        label: Self::label(child),
+                        event_tree: child.attribute("event-tree").map(str::to_string),
+                    });
+                }
+                "define-event-tree" => {
+                    let tree = self.event_tree(child, locations)?;
+                    model.event_trees.push(tree);
+                }
+                "define-rule" => {
+                    let name = self.required(child, "name")?.to_string();
+                    let referrer = format!("rule `{name}`");
+                    locations
+                        .entry(referrer.clone())
+                        .or_insert_with(|| self.location(child));
+                    let instructions =
+                        self.instructions(&Self::body(child), &referrer, locations)?;
+                    model.rules.push(Rule {
+                        name,
+                        label: Self::label(child),
+                        instructions,
+                    });
+                }
+                "define-substitution" => {
+                    let substitution = self.substitution(child, locations)?;
+                    model.substitutions.push(substitution);
+                }
+                "define-alignment" => model.alignments.push(self.alignment(child)?),
                 "label" | "attributes" => {}
                 other => {
                     return Err(self.error(child, format!("unsupported MEF element <{other}>")));
@@ -291,6 +338,337 @@ impl ElementReader<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The children that are not a label or attributes.
+    fn body(element: &XmlElement) -> Vec<&XmlElement> {
+        element
+            .children
+            .iter()
+            .filter(|child| child.tag != "label" && child.tag != "attributes")
+            .collect()
+    }
+
+    fn event_tree(
+        &self,
+        element: &XmlElement,
+        locations: &mut HashMap<String, Location>,
+    ) -> Result<EventTree, RcaError> {
+        let name = self.required(element, "name")?.to_string();
+        let referrer = format!("event tree `{name}`");
+        locations
+            .entry(referrer.clone())
+            .or_insert_with(|| self.location(element));
+        let mut functional_events = Vec::new();
+        let mut sequences = Vec::new();
+        let mut branches = Vec::new();
+        let mut initial_state = None;
+        for child in Self::body(element) {
+            match child.tag.as_str() {
+                "define-functional-event" => functional_events.push(NamedElement {
+                    name: self.required(child, "name")?.to_string(),
+                    label: Self::label(child),
+                }),
+                "define-sequence" => sequences.push(Sequence {
+                    name: self.required(child, "name")?.to_string(),
+                    label: Self::label(child),
+                    instructions: self.instructions(&Self::body(child), &referrer, locations)?,
+                }),
+                "define-branch" => branches.push(NamedBranch {
+                    name: self.required(child, "name")?.to_string(),
+                    label: Self::label(child),
+                    branch: self.branch(child, &referrer, locations)?,
+                }),
+                "initial-state" => {
+                    if initial_state.is_some() {
+                        return Err(self.error(child, "an event tree has one <initial-state>"));
+                    }
+                    initial_state = Some(self.branch(child, &referrer, locations)?);
+                }
+                other => {
+                    return Err(self.error(child, format!("unexpected <{other}> in an event tree")));
+                }
+            }
+        }
+        let initial_state = initial_state.ok_or_else(|| {
+            self.error(
+                element,
+                format!("event tree `{name}` needs an <initial-state>"),
+            )
+        })?;
+        Ok(EventTree {
+            name,
+            label: Self::label(element),
+            functional_events,
+            sequences,
+            branches,
+            initial_state,
+        })
+    }
+
+    /// Instructions followed by one target: a fork, a sequence or a branch.
+    fn branch(
+        &self,
+        element: &XmlElement,
+        referrer: &str,
+        locations: &mut HashMap<String, Location>,
+    ) -> Result<Branch, RcaError> {
+        let body = Self::body(element);
+        let Some((last, instructions)) = body.split_last() else {
+            return Err(self.error(
+                element,
+                format!("<{}> needs a fork, a sequence or a branch", element.tag),
+            ));
+        };
+        let target = match last.tag.as_str() {
+            "fork" => {
+                let mut paths = Vec::new();
+                for path in Self::body(last) {
+                    if path.tag != "path" {
+                        return Err(self.error(path, "a fork holds <path> elements"));
+                    }
+                    paths.push(ForkPath {
+                        state: self.required(path, "state")?.to_string(),
+                        branch: self.branch(path, referrer, locations)?,
+                    });
+                }
+                if paths.is_empty() {
+                    return Err(self.error(last, "a fork needs at least one <path>"));
+                }
+                let event = self.required(last, "functional-event")?;
+                self.record_reference(last, referrer, "functional event", event, locations);
+                BranchTarget::Fork(Fork {
+                    functional_event: event.to_string(),
+                    paths,
+                })
+            }
+            "sequence" => {
+                let name = self.required(last, "name")?;
+                self.record_reference(last, referrer, "sequence", name, locations);
+                BranchTarget::Sequence(name.to_string())
+            }
+            "branch" => {
+                let name = self.required(last, "name")?;
+                self.record_reference(last, referrer, "branch", name, locations);
+                BranchTarget::Branch(name.to_string())
+            }
+            other => {
+                return Err(self.error(
+                    last,
+                    format!(
+                        "<{}> must end in a fork, a sequence or a branch, not <{other}>",
+                        element.tag
+                    ),
+                ));
+            }
+        };
+        Ok(Branch {
+            instructions: self.instructions(instructions, referrer, locations)?,
+            target,
+        })
+    }
+
+    fn instructions(
+        &self,
+        elements: &[&XmlElement],
+        referrer: &str,
+        locations: &mut HashMap<String, Location>,
+    ) -> Result<Vec<Instruction>, RcaError> {
+        elements
+            .iter()
+            .map(|element| self.instruction(element, referrer, locations))
+            .collect()
+    }
+
+    fn instruction(
+        &self,
+        element: &XmlElement,
+        referrer: &str,
+        locations: &mut HashMap<String, Location>,
+    ) -> Result<Instruction, RcaError> {
+        let only_child = |what: &str| -> Result<&XmlElement, RcaError> {
+            match Self::body(element).as_slice() {
+                [child] => Ok(*child),
+                _ => Err(self.error(element, format!("<{}> takes one {what}", element.tag))),
+            }
+        };
+        Ok(match element.tag.as_str() {
+            "collect-formula" => {
+                let formula = only_child("formula")?;
+                self.record_references(formula, referrer, locations);
+                Instruction::CollectFormula(self.formula(formula)?)
+            }
+            "collect-expression" => {
+                Instruction::CollectExpression(self.expression(only_child("expression")?)?)
+            }
+            "set-house-event" => {
+                let constant = only_child("<constant value=\"true|false\"/>")?;
+                if constant.tag != "constant" {
+                    return Err(self.error(constant, "<set-house-event> takes a <constant>"));
+                }
+                Instruction::SetHouseEvent {
+                    name: self.required(element, "name")?.to_string(),
+                    state: self.boolean(constant, self.required(constant, "value")?)?,
+                }
+            }
+            "rule" => {
+                let name = self.required(element, "name")?;
+                self.record_reference(element, referrer, "rule", name, locations);
+                Instruction::Rule(name.to_string())
+            }
+            "event-tree" => {
+                let name = self.required(element, "name")?;
+                self.record_reference(element, referrer, "event tree", name, locations);
+                Instruction::EventTree(name.to_string())
+            }
+            "block" => {
+                Instruction::Block(self.instructions(&Self::body(element), referrer, locations)?)
+            }
+            other => {
+                return Err(self.error(element, format!("unsupported instruction <{other}>")));
+            }
+        })
+    }
+
+    /// Remembers where each event a collected formula names is written, so
+    /// that an undefined one is reported at its own line.
+    fn record_references(
+        &self,
+        element: &XmlElement,
+        referrer: &str,
+        locations: &mut HashMap<String, Location>,
+    ) {
+        let kind = match element.tag.as_str() {
+            "event" => Some("event"),
+            "gate" | "basic-event" | "house-event" => Some(element.tag.as_str()),
+            _ => None,
+        };
+        if let (Some(kind), Some(name)) = (kind, element.attribute("name")) {
+            self.record_reference(element, referrer, kind, name, locations);
+        }
+        for child in &element.children {
+            self.record_references(child, referrer, locations);
+        }
+    }
+
+    fn record_reference(
+        &self,
+        element: &XmlElement,
+        referrer: &str,
+        kind: &str,
+        name: &str,
+        locations: &mut HashMap<String, Location>,
+    ) {
+        locations
+            .entry(reference_key(referrer, kind, name))
+            .or_insert_with(|| self.location(element));
+    }
+
+    fn substitution(
+        &self,
+        element: &XmlElement,
+        locations: &mut HashMap<String, Location>,
+    ) -> Result<Substitution, RcaError> {
+        let name = self.required(element, "name")?.to_string();
+        locations
+            .entry(format!("substitution `{name}`"))
+            .or_insert_with(|| self.location(element));
+        let mut hypothesis = None;
+        let mut source = Vec::new();
+        let mut target = None;
+        for child in Self::body(element) {
+            let body = Self::body(child);
+            match child.tag.as_str() {
+                "hypothesis" => {
+                    let [formula] = body.as_slice() else {
+                        return Err(self.error(child, "<hypothesis> takes one formula"));
+                    };
+                    hypothesis = Some(self.formula(formula)?);
+                }
+                "source" => {
+                    for event in body {
+                        if event.tag != "basic-event" {
+                            return Err(self.error(event, "<source> lists <basic-event> elements"));
+                        }
+                        source.push(self.required(event, "name")?.to_string());
+                    }
+                }
+                "target" => {
+                    target = Some(match body.as_slice() {
+                        [event] if event.tag == "basic-event" => SubstitutionTarget::BasicEvent(
+                            self.required(event, "name")?.to_string(),
+                        ),
+                        [constant] if constant.tag == "constant" => SubstitutionTarget::Constant(
+                            self.boolean(constant, self.required(constant, "value")?)?,
+                        ),
+                        _ => {
+                            return Err(
+                                self.error(child, "<target> takes one <basic-event> or <constant>")
+                            );
+                        }
+                    });
+                }
+                other => {
+                    return Err(
+                        self.error(child, format!("unexpected <{other}> in a substitution"))
+                    );
+                }
+            }
+        }
+        Ok(Substitution {
+            hypothesis: hypothesis.ok_or_else(|| {
+                self.error(
+                    element,
+                    format!("substitution `{name}` needs a <hypothesis>"),
+                )
+            })?,
+            target: target.ok_or_else(|| {
+                self.error(element, format!("substitution `{name}` needs a <target>"))
+            })?,
+            label: Self::label(element),
+            declared_type: element.attribute("type").map(str::to_string),
+            name,
+            source,
+        })
+    }
+
+    fn alignment(&self, element: &XmlElement) -> Result<Alignment, RcaError> {
+        let mut phases = Vec::new();
+        for phase in Self::body(element) {
+            if phase.tag != "define-phase" {
+                return Err(self.error(phase, "an alignment holds <define-phase> elements"));
+            }
+            let fraction = self.required(phase, "time-fraction")?;
+            let time_fraction: f64 = fraction.trim().parse().map_err(|_| {
+                self.error(
+                    phase,
+                    format!("`time-fraction` must be a number, not `{fraction}`"),
+                )
+            })?;
+            let mut house_events = Vec::new();
+            for instruction in Self::body(phase) {
+                match self.instruction(instruction, "", &mut HashMap::new())? {
+                    Instruction::SetHouseEvent { name, state } => house_events.push((name, state)),
+                    _ => {
+                        return Err(self.error(
+                            instruction,
+                            "a phase only sets house events (<set-house-event>)",
+                        ));
+                    }
+                }
+            }
+            phases.push(Phase {
+                name: self.required(phase, "name")?.to_string(),
+                label: Self::label(phase),
+                time_fraction,
+                house_events,
+            });
+        }
+        Ok(Alignment {
+            name: self.required(element, "name")?.to_string(),
+            label: Self::label(element),
+            phases,
+        })
     }
 
     fn role(&self, element: &XmlElement) -> Result<Option<Role>, RcaError> {

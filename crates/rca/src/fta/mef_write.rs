@@ -3,7 +3,10 @@
 
 use std::fmt::Write;
 
-use crate::fta::model::{CcfGroup, Container, Definitions, Expression, Formula, Model, Role};
+use crate::fta::model::{
+    Alignment, Branch, BranchTarget, CcfGroup, Container, Definitions, EventTree, Expression,
+    Formula, Instruction, Model, Role, Substitution, SubstitutionTarget,
+};
 
 /// The model as one MEF document.
 pub fn write_mef(model: &Model) -> String {
@@ -13,8 +16,39 @@ pub fn write_mef(model: &Model) -> String {
         Some(name) => out.line(0, &format!("<opsa-mef name=\"{}\">", escape(name))),
         None => out.line(0, "<opsa-mef>"),
     }
+    for event in &model.initiating_events {
+        let tree = event.event_tree.as_ref().map_or(String::new(), |tree| {
+            format!(" event-tree=\"{}\"", escape(tree))
+        });
+        out.element(
+            1,
+            &format!(
+                "define-initiating-event name=\"{}\"{tree}",
+                escape(&event.name)
+            ),
+            &event.label,
+            |_| {},
+        );
+    }
+    for tree in &model.event_trees {
+        out.event_tree(1, tree);
+    }
+    for rule in &model.rules {
+        out.element(
+            1,
+            &format!("define-rule name=\"{}\"", escape(&rule.name)),
+            &rule.label,
+            |out| out.instructions(2, &rule.instructions),
+        );
+    }
+    for alignment in &model.alignments {
+        out.alignment(1, alignment);
+    }
     for tree in &model.fault_trees {
         out.container(1, "define-fault-tree", tree);
+    }
+    for substitution in &model.substitutions {
+        out.substitution(1, substitution);
     }
     // CCF groups go at the top level, where MEF puts them, not in
     // <model-data>, which holds events and parameters only.
@@ -155,6 +189,203 @@ impl Writer {
             self.expression(depth + 1, &parameter.expression);
             self.line(depth, "</define-parameter>");
         }
+    }
+
+    /// `<tag …>` with its label and what `body` writes, or `<tag …/>` when
+    /// there is neither.
+    fn element(
+        &mut self,
+        depth: usize,
+        start: &str,
+        label: &Option<String>,
+        body: impl FnOnce(&mut Writer),
+    ) {
+        let before = self.text.len();
+        self.line(depth, &format!("<{start}>"));
+        let opened = self.text.len();
+        self.label(depth + 1, label);
+        body(self);
+        if self.text.len() == opened {
+            self.text.truncate(before);
+            self.line(depth, &format!("<{start}/>"));
+        } else {
+            let tag = start.split(' ').next().unwrap_or(start);
+            self.line(depth, &format!("</{tag}>"));
+        }
+    }
+
+    fn event_tree(&mut self, depth: usize, tree: &EventTree) {
+        self.element(
+            depth,
+            &format!("define-event-tree name=\"{}\"", escape(&tree.name)),
+            &tree.label,
+            |out| {
+                for event in &tree.functional_events {
+                    out.element(
+                        depth + 1,
+                        &format!("define-functional-event name=\"{}\"", escape(&event.name)),
+                        &event.label,
+                        |_| {},
+                    );
+                }
+                for sequence in &tree.sequences {
+                    out.element(
+                        depth + 1,
+                        &format!("define-sequence name=\"{}\"", escape(&sequence.name)),
+                        &sequence.label,
+                        |out| out.instructions(depth + 2, &sequence.instructions),
+                    );
+                }
+                for named in &tree.branches {
+                    out.element(
+                        depth + 1,
+                        &format!("define-branch name=\"{}\"", escape(&named.name)),
+                        &named.label,
+                        |out| out.branch(depth + 2, &named.branch),
+                    );
+                }
+                out.line(depth + 1, "<initial-state>");
+                out.branch(depth + 2, &tree.initial_state);
+                out.line(depth + 1, "</initial-state>");
+            },
+        );
+    }
+
+    fn branch(&mut self, depth: usize, branch: &Branch) {
+        self.instructions(depth, &branch.instructions);
+        match &branch.target {
+            BranchTarget::Fork(fork) => {
+                self.line(
+                    depth,
+                    &format!(
+                        "<fork functional-event=\"{}\">",
+                        escape(&fork.functional_event)
+                    ),
+                );
+                for path in &fork.paths {
+                    self.line(
+                        depth + 1,
+                        &format!("<path state=\"{}\">", escape(&path.state)),
+                    );
+                    self.branch(depth + 2, &path.branch);
+                    self.line(depth + 1, "</path>");
+                }
+                self.line(depth, "</fork>");
+            }
+            BranchTarget::Sequence(name) => {
+                self.line(depth, &format!("<sequence name=\"{}\"/>", escape(name)))
+            }
+            BranchTarget::Branch(name) => {
+                self.line(depth, &format!("<branch name=\"{}\"/>", escape(name)))
+            }
+        }
+    }
+
+    fn instructions(&mut self, depth: usize, instructions: &[Instruction]) {
+        for instruction in instructions {
+            match instruction {
+                Instruction::CollectFormula(formula) => {
+                    self.line(depth, "<collect-formula>");
+                    self.formula(depth + 1, formula);
+                    self.line(depth, "</collect-formula>");
+                }
+                Instruction::CollectExpression(expression) => {
+                    self.line(depth, "<collect-expression>");
+                    self.expression(depth + 1, expression);
+                    self.line(depth, "</collect-expression>");
+                }
+                Instruction::SetHouseEvent { name, state } => {
+                    self.set_house_event(depth, name, *state)
+                }
+                Instruction::Rule(name) => {
+                    self.line(depth, &format!("<rule name=\"{}\"/>", escape(name)))
+                }
+                Instruction::EventTree(name) => {
+                    self.line(depth, &format!("<event-tree name=\"{}\"/>", escape(name)))
+                }
+                Instruction::Block(instructions) => {
+                    self.line(depth, "<block>");
+                    self.instructions(depth + 1, instructions);
+                    self.line(depth, "</block>");
+                }
+            }
+        }
+    }
+
+    fn set_house_event(&mut self, depth: usize, name: &str, state: bool) {
+        self.line(
+            depth,
+            &format!("<set-house-event name=\"{}\">", escape(name)),
+        );
+        self.line(depth + 1, &format!("<constant value=\"{state}\"/>"));
+        self.line(depth, "</set-house-event>");
+    }
+
+    fn alignment(&mut self, depth: usize, alignment: &Alignment) {
+        self.element(
+            depth,
+            &format!("define-alignment name=\"{}\"", escape(&alignment.name)),
+            &alignment.label,
+            |out| {
+                for phase in &alignment.phases {
+                    out.element(
+                        depth + 1,
+                        &format!(
+                            "define-phase name=\"{}\" time-fraction=\"{}\"",
+                            escape(&phase.name),
+                            number(phase.time_fraction)
+                        ),
+                        &phase.label,
+                        |out| {
+                            for (name, state) in &phase.house_events {
+                                out.set_house_event(depth + 2, name, *state);
+                            }
+                        },
+                    );
+                }
+            },
+        );
+    }
+
+    fn substitution(&mut self, depth: usize, substitution: &Substitution) {
+        let kind = substitution
+            .declared_type
+            .as_ref()
+            .map_or(String::new(), |kind| format!(" type=\"{}\"", escape(kind)));
+        self.element(
+            depth,
+            &format!(
+                "define-substitution name=\"{}\"{kind}",
+                escape(&substitution.name)
+            ),
+            &substitution.label,
+            |out| {
+                out.line(depth + 1, "<hypothesis>");
+                out.formula(depth + 2, &substitution.hypothesis);
+                out.line(depth + 1, "</hypothesis>");
+                if !substitution.source.is_empty() {
+                    out.line(depth + 1, "<source>");
+                    for event in &substitution.source {
+                        out.line(
+                            depth + 2,
+                            &format!("<basic-event name=\"{}\"/>", escape(event)),
+                        );
+                    }
+                    out.line(depth + 1, "</source>");
+                }
+                out.line(depth + 1, "<target>");
+                match &substitution.target {
+                    SubstitutionTarget::BasicEvent(event) => out.line(
+                        depth + 2,
+                        &format!("<basic-event name=\"{}\"/>", escape(event)),
+                    ),
+                    SubstitutionTarget::Constant(value) => {
+                        out.line(depth + 2, &format!("<constant value=\"{value}\"/>"))
+                    }
+                }
+                out.line(depth + 1, "</target>");
+            },
+        );
     }
 
     fn ccf_groups(&mut self, depth: usize, groups: &[CcfGroup]) {

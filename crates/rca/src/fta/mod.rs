@@ -11,7 +11,8 @@ mod mef_write;
 pub mod model;
 
 pub use analysis::{
-    AnalysisSettings, CutSet, Importance, TopEventAnalysis, TopEventProbability, analyze,
+    AnalysisSettings, Approximation, CutSet, Importance, PhaseOf, TopEventAnalysis,
+    TopEventProbability, analyze,
 };
 pub use mef_read::{MefSource, read_mef};
 pub use mef_write::write_mef;

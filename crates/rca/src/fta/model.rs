@@ -13,6 +13,165 @@ pub struct Model {
     pub fault_trees: Vec<Container>,
     /// Definitions outside any fault tree (`<model-data>`); always public.
     pub model_data: Definitions,
+    /// Event trees and what starts them: an initiating event names the tree
+    /// it triggers, whose sequences are analysed like top events.
+    #[serde(default)]
+    pub initiating_events: Vec<InitiatingEvent>,
+    #[serde(default)]
+    pub event_trees: Vec<EventTree>,
+    /// Named instruction lists that sequences and branches call (`<rule>`).
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+    /// Hypotheses that rewrite the failure combinations (`define-substitution`).
+    #[serde(default)]
+    pub substitutions: Vec<Substitution>,
+    /// Mission phases: each alignment splits the mission time among its
+    /// phases, and each phase may set house events.
+    #[serde(default)]
+    pub alignments: Vec<Alignment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InitiatingEvent {
+    pub name: String,
+    pub label: Option<String>,
+    /// The event tree it triggers; without one it is only declared.
+    pub event_tree: Option<String>,
+}
+
+/// An event tree: functional events forked on from an initial state, down to
+/// sequences. Paths collect formulas (failure logic of the functional events)
+/// or expressions (split fractions), never both in one tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventTree {
+    pub name: String,
+    pub label: Option<String>,
+    pub functional_events: Vec<NamedElement>,
+    pub sequences: Vec<Sequence>,
+    /// Named sub-trees that paths continue into (`define-branch`).
+    pub branches: Vec<NamedBranch>,
+    pub initial_state: Branch,
+}
+
+/// A name with an optional label: functional events have nothing else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedElement {
+    pub name: String,
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sequence {
+    pub name: String,
+    pub label: Option<String>,
+    /// Run when a path ends here, e.g. a link to another event tree.
+    pub instructions: Vec<Instruction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedBranch {
+    pub name: String,
+    pub label: Option<String>,
+    pub branch: Branch,
+}
+
+/// Instructions, then where the path goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Branch {
+    pub instructions: Vec<Instruction>,
+    pub target: BranchTarget,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BranchTarget {
+    Fork(Fork),
+    /// Ends the path in the named sequence.
+    Sequence(String),
+    /// Continues with the named branch of the same tree.
+    Branch(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fork {
+    pub functional_event: String,
+    pub paths: Vec<ForkPath>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForkPath {
+    /// The functional event's state on this path, e.g. success or failure.
+    pub state: String,
+    pub branch: Branch,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Instruction {
+    /// ANDs a formula into the path's logic.
+    CollectFormula(Formula),
+    /// Multiplies a value into the path's frequency.
+    CollectExpression(Expression),
+    /// Sets a house event for the formulas collected after it on the path.
+    SetHouseEvent {
+        name: String,
+        state: bool,
+    },
+    /// Runs the named rule's instructions.
+    Rule(String),
+    /// Continues the path into another event tree (a sequence's link).
+    EventTree(String),
+    Block(Vec<Instruction>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    pub name: String,
+    pub label: Option<String>,
+    pub instructions: Vec<Instruction>,
+}
+
+/// A MEF substitution. Without a source it is declarative: wherever the
+/// hypothesis holds, the target must hold too (`false`: the hypothesis is
+/// impossible). With a source it rewrites each minimal cut set that contains
+/// the hypothesis, replacing the source events by the target, which only
+/// approximate quantification can use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Substitution {
+    pub name: String,
+    pub label: Option<String>,
+    /// The `type` attribute as written (delete-terms, recovery-rule,
+    /// exchange-event); checked against the substitution's shape.
+    pub declared_type: Option<String>,
+    /// A basic event, or an AND, OR or at-least of basic events.
+    pub hypothesis: Formula,
+    pub source: Vec<String>,
+    pub target: SubstitutionTarget,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubstitutionTarget {
+    BasicEvent(String),
+    Constant(bool),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alignment {
+    pub name: String,
+    pub label: Option<String>,
+    pub phases: Vec<Phase>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Phase {
+    pub name: String,
+    pub label: Option<String>,
+    /// The share of the mission time spent in this phase; an alignment's
+    /// phases add up to one.
+    pub time_fraction: f64,
+    /// House events this phase sets, by name.
+    pub house_events: Vec<(String, bool)>,
 }
 
 /// A fault tree or one of its components: a named scope of definitions.

@@ -7,7 +7,10 @@ use crate::{read_fixture_model, scram_cases};
 
 #[test]
 fn every_shipped_model_survives_a_round_trip() {
-    for case in scram_cases() {
+    for case in scram_cases()
+        .into_iter()
+        .filter(|case| !case.refused_by_scram() && !case.files.is_empty())
+    {
         let files: Vec<&str> = case.files.iter().map(String::as_str).collect();
         let model = read_fixture_model(&files);
         let written = write_mef(&model);
