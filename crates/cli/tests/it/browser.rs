@@ -126,8 +126,15 @@ impl Driver {
         found[ELEMENT].as_str().unwrap().to_string()
     }
 
+    /// Replaces the field's value with `text`, as a user selecting it all
+    /// and typing would.
     fn type_into(&self, css: &str, text: &str) {
         let id = self.element(css);
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/clear"),
+            Some(json!({})),
+        );
         self.call(
             reqwest::Method::POST,
             &format!("/element/{id}/value"),
@@ -169,8 +176,19 @@ impl Driver {
         }
     }
 
-    fn screenshot(&self, path: &Path) {
-        let png = self.call(reqwest::Method::GET, "/screenshot", None);
+    /// Opens every `<details>`, so the forms inside can be filled.
+    fn open_all_details(&self) {
+        let script = json!({ "script": "document.querySelectorAll('details').forEach(d => d.open = true);", "args": [] });
+        self.call(reqwest::Method::POST, "/execute/sync", Some(script));
+    }
+
+    /// The page, or with `css` only that element, as PNG.
+    fn screenshot(&self, path: &Path, css: Option<&str>) {
+        let endpoint = match css {
+            Some(css) => format!("/element/{}/screenshot", self.element(css)),
+            None => "/screenshot".to_string(),
+        };
+        let png = self.call(reqwest::Method::GET, &endpoint, None);
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(png.as_str().unwrap())
             .unwrap();
@@ -292,7 +310,128 @@ fn a_responder_declares_and_contains_an_incident_in_the_browser() {
         "#timeline",
         "scoring production: normal → disabled (Stop screening until fixed)",
     );
-    driver.screenshot(&target_dir().join("browser-test.png"));
+
+    // Build a 5 Whys, a fishbone and a Swiss Cheese model with the plain
+    // forms, a step at a time; each step is a new version of the artifact.
+    let artifact = |kind: &str| -> Value {
+        http.get(format!(
+            "{}/api/v1/incidents/INC-1/rca/{kind}/main",
+            server.url
+        ))
+        .bearer_auth(&server.token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
+    };
+    let step = |form: &str, fields: &[(&str, &str)], kind: &str, version: u64| {
+        driver.go(&format!("{}/incidents/INC-1", server.url));
+        driver.open_all_details();
+        let form = format!("form[data-step={form}]");
+        for (field, value) in fields {
+            match field.strip_prefix("select:") {
+                Some(select) => driver.click(&format!(
+                    "{form} select[name={select}] option[value='{value}']"
+                )),
+                None => driver.type_into(&format!("{form} input[name={field}]"), value),
+            }
+        }
+        driver.click(&format!("{form} button[type=submit]"));
+        let started = Instant::now();
+        loop {
+            let saved = artifact(kind);
+            if saved["version"] == version {
+                return saved;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "{form} never saved version {version}: {saved}; page: {}",
+                driver.text("body")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    step(
+        "start-five-whys",
+        &[
+            ("symptom", "Graduates of one university rejected"),
+            ("statement", "Their scores dropped after the retrain"),
+            ("select:category", "model"),
+        ],
+        "five_whys",
+        1,
+    );
+    let whys = step(
+        "add-why",
+        &[
+            ("select:parent", "1"),
+            ("statement", "The new training data under-sampled them"),
+            ("select:category", "data"),
+            ("evidence", "EV-1"),
+        ],
+        "five_whys",
+        2,
+    );
+    assert_eq!(
+        whys["body"]["whys"][0]["causes"][0]["statement"],
+        "The new training data under-sampled them"
+    );
+    assert_eq!(
+        whys["body"]["whys"][0]["causes"][0]["evidence"],
+        json!(["EV-1"])
+    );
+    assert!(
+        whys["derived"]["findings"]
+            .to_string()
+            .contains("stopped_early"),
+        "two whys stop early: {}",
+        whys["derived"]
+    );
+    step(
+        "start-fishbone",
+        &[("effect", "Biased ranking")],
+        "fishbone",
+        1,
+    );
+    let fishbone = step(
+        "add-cause",
+        &[
+            ("select:parent", "0"),
+            ("statement", "Sampling changed in the pipeline"),
+            ("votes", "3"),
+        ],
+        "fishbone",
+        2,
+    );
+    assert_eq!(fishbone["body"]["categories"][0]["name"], "Data");
+    assert_eq!(fishbone["body"]["categories"][0]["causes"][0]["votes"], 3);
+    step(
+        "start-swiss-cheese",
+        &[("hazard", "Biased model reaches production")],
+        "swiss_cheese",
+        1,
+    );
+    let cheese = step(
+        "add-hole",
+        &[
+            ("select:layer", "new"),
+            ("new_layer", "Pre-deployment fairness review"),
+            ("description", "Review skipped for a retrain"),
+        ],
+        "swiss_cheese",
+        2,
+    );
+    assert_eq!(
+        cheese["body"]["layers"][0]["holes"][0]["on_trajectory"],
+        true
+    );
+    driver.go(&format!("{}/incidents/INC-1", server.url));
+    for kind in ["five_whys", "fishbone", "swiss_cheese"] {
+        driver.element(&format!("figure[data-kind={kind}] svg"));
+    }
+    driver.wait_for_text("#timeline", "swiss cheese `main` saved as version 2");
+    driver.screenshot(&target_dir().join("browser-rca.png"), Some("#rca"));
+    driver.screenshot(&target_dir().join("browser-test.png"), None);
 
     let incident = server.json(&["incident", "show", "INC-1"]);
     assert_eq!(incident["status"], "contained");

@@ -418,8 +418,9 @@ fn rca_section(
                     @if let Some(svg) = svg { div.diagram { (PreEscaped(svg)) } }
                 }
             }
+            (super::rca_steps::step_forms(caller, path, &drawn.iter().map(|(artifact, _)| artifact).collect::<Vec<_>>()))
             details {
-                summary { "Add or update an artifact" }
+                summary { "Add or replace any artifact as JSON (a fault tree as Open-PSA MEF XML)" }
                 form method="post" action={ (path) "/rca" } {
                     (csrf_field(caller))
                     label style="display:inline" { "Kind "

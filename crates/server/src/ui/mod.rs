@@ -4,6 +4,7 @@
 //! the same rules with the same statuses.
 
 mod incidents;
+mod rca_steps;
 mod regulatory;
 mod systems;
 
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/roles", post(incidents::assign))
         .route("/incidents/{id}/containment", post(incidents::contain))
         .route("/incidents/{id}/rca", post(incidents::save_rca))
+        .route("/incidents/{id}/rca/step", post(rca_steps::add_step))
         .route(
             "/incidents/{id}/postmortem/draft",
             post(incidents::draft_postmortem),
