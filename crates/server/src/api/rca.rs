@@ -13,10 +13,11 @@ use axum::response::{IntoResponse, Response};
 use firebreak_core::blame::default_blame_phrases;
 use firebreak_core::incident::public_id;
 use firebreak_core::rca::{Artifact, ArtifactKind};
+use firebreak_rca::RcaError;
 use firebreak_rca::cause_statement::CauseStatement;
 use firebreak_rca::fishbone::Fishbone;
 use firebreak_rca::fmea::{FmeaRow, fmea_from_csv, fmea_to_csv};
-use firebreak_rca::fta::{AnalysisSettings, MefSource, analyze, read_mef};
+use firebreak_rca::fta::{AnalysisSettings, Approximation, MefSource, analyze, read_mef};
 use firebreak_rca::swiss_cheese::SwissCheese;
 use firebreak_rca::whys::{WhysAnalysis, check_whys};
 use firebreak_report::{
@@ -41,6 +42,11 @@ pub struct FaultTreeBody {
     /// Hours, for exponential failure rates (default 8760).
     #[serde(default)]
     pub mission_time: Option<f64>,
+    /// `rare-event` or `mcub` to report an approximation instead of the
+    /// exact probability; substitutions with a source need one.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub approximation: Option<Approximation>,
 }
 
 /// An FMEA worksheet's body.
@@ -92,10 +98,17 @@ fn fault_tree(
         mission_time: body
             .mission_time
             .unwrap_or(AnalysisSettings::default().mission_time),
+        approximation: body.approximation,
         ..AnalysisSettings::default()
     };
-    let results = analyze(&model, body.top.as_deref(), &settings)
-        .map_err(|e| ApiError::invalid("top", e.to_string()))?;
+    let results = analyze(&model, body.top.as_deref(), &settings).map_err(|e| {
+        let field = match e {
+            RcaError::UnknownTopEvent(_) => "top",
+            RcaError::RewritesNeedApproximation { .. } => "approximation",
+            _ => "mef",
+        };
+        ApiError::invalid(field, e.to_string())
+    })?;
     Ok((model, results))
 }
 

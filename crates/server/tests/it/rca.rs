@@ -170,6 +170,70 @@ async fn bad_artifacts_are_refused_naming_the_place() {
     assert_eq!(server.fingerprint_of_store(), before, "nothing written");
 }
 
+/// One of SCRAM's shipped models, from the parity fixtures.
+fn scram_model(path: &str) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(root.join("../rca/tests/fixtures/scram/models").join(path)).unwrap()
+}
+
+#[tokio::test]
+async fn event_trees_and_substitutions_are_analysed_through_the_api() {
+    let server = TestServer::with_incident().await;
+    let tree = server
+        .api_json(
+            Method::PUT,
+            "/api/v1/incidents/INC-1/rca/fault_tree/event-tree",
+            json!({ "mef": scram_model("EventTrees/bcd.xml") }),
+        )
+        .await;
+    assert_eq!(tree.status, StatusCode::OK, "{}", tree.body);
+    let sequences: Vec<(&str, &str, f64)> = tree.body["derived"]["analysis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| {
+            (
+                result["initiating_event"].as_str().unwrap(),
+                result["top_event"].as_str().unwrap(),
+                result["probability"]["exact"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(sequences.len(), 2);
+    for (initiating_event, sequence, value) in sequences {
+        let expected = if sequence == "Failure" { 0.406 } else { 0.594 };
+        assert_eq!(initiating_event, "I");
+        assert!((value - expected).abs() < 1e-12, "{sequence}: {value}");
+    }
+
+    let rewrites = json!({ "mef": scram_model("TwoTrain/nondeclarative_substitutions.xml") });
+    let refused = server
+        .api_json(
+            Method::PUT,
+            "/api/v1/incidents/INC-1/rca/fault_tree/recovery",
+            rewrites.clone(),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.body["errors"][0]["field"], "approximation");
+    let mut approximated = rewrites;
+    approximated["approximation"] = json!("mcub");
+    let saved = server
+        .api_json(
+            Method::PUT,
+            "/api/v1/incidents/INC-1/rca/fault_tree/recovery",
+            approximated,
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let result = &saved.body["derived"]["analysis"][0];
+    assert!(result["probability"]["exact"].is_null());
+    let bound = result["probability"]["min_cut_upper_bound"]
+        .as_f64()
+        .unwrap();
+    assert!((bound - 0.908106).abs() < 5e-7, "SCRAM's MCUB: {bound}");
+}
+
 #[tokio::test]
 async fn fmea_worksheets_live_on_systems_and_speak_csv() {
     let server = TestServer::with_incident().await;
