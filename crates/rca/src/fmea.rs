@@ -1,9 +1,12 @@
 //! Failure Mode and Effects Analysis worksheets: rows rated for severity,
 //! occurrence and detection, their risk priority number and AIAG-VDA 2019
 //! action priority, a starting library of AI failure modes, and CSV import
-//! and export whose errors name the row and column.
+//! and export whose errors name the row and column. Recommended actions are
+//! core's one `ActionItem` (D1), so they are tracked with the post-mortems'.
 
-use serde::{Deserialize, Serialize};
+use firebreak_core::action::{ActionItem, ActionKind, ActionStatus, Level};
+use jiff::civil::Date;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::category::CauseCategory;
 use crate::error::RcaError;
@@ -118,12 +121,67 @@ pub fn action_priority(severity: Rating, occurrence: Rating, detection: Rating) 
     table[occurrence_band][detection_band]
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RecommendedAction {
-    pub description: String,
-    pub owner: String,
-    /// A calendar date, `YYYY-MM-DD`.
-    pub due: Option<String>,
+/// How worksheets saved before actions were `ActionItem`s wrote them.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredAction {
+    Item(ActionItem),
+    Legacy {
+        description: String,
+        owner: String,
+        due: Option<Date>,
+    },
+}
+
+/// Reads a row's actions in either form; a legacy action becomes an open
+/// preventive item with the id its position gives it.
+fn actions_of_any_age<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<ActionItem>, D::Error> {
+    let stored = Vec::<StoredAction>::deserialize(deserializer)?;
+    Ok(stored
+        .into_iter()
+        .enumerate()
+        .map(|(index, action)| match action {
+            StoredAction::Item(item) => item,
+            StoredAction::Legacy {
+                description,
+                owner,
+                due,
+            } => recommended_action(
+                format!("act-{}", index + 1),
+                description,
+                owner,
+                due,
+                Level::Medium,
+            ),
+        })
+        .collect())
+}
+
+/// A new recommended action: open and preventive, as FMEA actions lower a
+/// failure mode's occurrence or raise its detection before it happens.
+fn recommended_action(
+    id: String,
+    title: String,
+    owner: String,
+    due: Option<Date>,
+    impact: Level,
+) -> ActionItem {
+    ActionItem {
+        id,
+        title,
+        kind: ActionKind::Preventive,
+        owner: Some(owner).filter(|owner| !owner.trim().is_empty()),
+        due,
+        impact,
+        effort: Level::Medium,
+        addresses: None,
+        success_criterion: None,
+        status: ActionStatus::Open,
+        status_reason: None,
+        ticket_url: None,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -138,7 +196,10 @@ pub struct FmeaRow {
     pub severity: Rating,
     pub occurrence: Rating,
     pub detection: Rating,
-    pub actions: Vec<RecommendedAction>,
+    /// Each with an id unique in the worksheet; what they address is the
+    /// row, which `firebreak actions` names as a `CauseLink::FmeaRow`.
+    #[serde(deserialize_with = "actions_of_any_age")]
+    pub actions: Vec<ActionItem>,
 }
 
 impl FmeaRow {
@@ -149,6 +210,15 @@ impl FmeaRow {
 
     pub fn action_priority(&self) -> ActionPriority {
         action_priority(self.severity, self.occurrence, self.detection)
+    }
+
+    /// The impact of acting on this row: its action priority.
+    fn action_impact(&self) -> Level {
+        match self.action_priority() {
+            ActionPriority::High => Level::High,
+            ActionPriority::Medium => Level::Medium,
+            ActionPriority::Low => Level::Low,
+        }
     }
 }
 
@@ -257,8 +327,9 @@ pub fn ai_failure_mode_library() -> Vec<FailureModeTemplate> {
     ]
 }
 
-/// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 14] = [
+/// The CSV columns, in order; [`fmea_from_csv`] also takes a file without
+/// the last, optional ones.
+pub const CSV_COLUMNS: [&str; 16] = [
     "item",
     "failure_mode",
     "effect",
@@ -273,15 +344,24 @@ pub const CSV_COLUMNS: [&str; 14] = [
     "recommended_action",
     "action_owner",
     "action_due",
+    "action_id",
+    "action_status",
 ];
 
+/// Columns a file may leave out: ids are then given by position, and every
+/// action is open.
+const OPTIONAL_COLUMNS: [&str; 2] = ["action_id", "action_status"];
+
 /// Writes rows as CSV with a header. Several recommended actions share their
-/// row's cells, one per line, so a spreadsheet shows them together.
+/// row's cells, one per line, so a spreadsheet shows them together. The CSV
+/// keeps an action's title, owner, due date, id and status; reading it back
+/// makes the rest an FMEA action's defaults (preventive, impact from the
+/// row's action priority), so edit other fields in the JSON form.
 pub fn fmea_to_csv(rows: &[FmeaRow]) -> String {
     let mut out = CSV_COLUMNS.join(",");
     out.push_str("\r\n");
     for row in rows {
-        let joined = |field: fn(&RecommendedAction) -> String| {
+        let joined = |field: fn(&ActionItem) -> String| {
             row.actions.iter().map(field).collect::<Vec<_>>().join("\n")
         };
         let cells = [
@@ -296,9 +376,11 @@ pub fn fmea_to_csv(rows: &[FmeaRow]) -> String {
             row.detection.0.to_string(),
             row.risk_priority_number().to_string(),
             row.action_priority().letter().to_string(),
-            joined(|action| action.description.clone()),
-            joined(|action| action.owner.clone()),
-            joined(|action| action.due.clone().unwrap_or_default()),
+            joined(|action| action.title.clone()),
+            joined(|action| action.owner.clone().unwrap_or_default()),
+            joined(|action| action.due.map(|due| due.to_string()).unwrap_or_default()),
+            joined(|action| action.id.clone()),
+            joined(|action| action.status.as_str().to_string()),
         ];
         let quoted: Vec<String> = cells.iter().map(|cell| quote(cell)).collect();
         out.push_str(&quoted.join(","));
@@ -329,7 +411,8 @@ pub fn fmea_from_csv(text: &str) -> Result<Vec<FmeaRow>, RcaError> {
     let mut index = Vec::new();
     for (position, expected) in CSV_COLUMNS.iter().enumerate() {
         match header.iter().position(|name| name.trim() == *expected) {
-            Some(column) => index.push(column),
+            Some(column) => index.push(Some(column)),
+            None if OPTIONAL_COLUMNS.contains(expected) => index.push(None),
             None => {
                 return Err(RcaError::Csv {
                     row: 1,
@@ -346,13 +429,22 @@ pub fn fmea_from_csv(text: &str) -> Result<Vec<FmeaRow>, RcaError> {
         .collect()
 }
 
-fn row_from_record(record: &[String], index: &[usize], row: usize) -> Result<FmeaRow, RcaError> {
-    let cell = |name: &str| -> Result<&str, RcaError> {
+fn row_from_record(
+    record: &[String],
+    index: &[Option<usize>],
+    row: usize,
+) -> Result<FmeaRow, RcaError> {
+    let column_of = |name: &str| {
         let position = CSV_COLUMNS
             .iter()
             .position(|column| *column == name)
             .expect("known column");
-        let column = index[position];
+        index[position]
+    };
+    let cell = |name: &str| -> Result<&str, RcaError> {
+        let Some(column) = column_of(name) else {
+            return Ok("");
+        };
         record
             .get(column)
             .map(|value| value.trim())
@@ -363,11 +455,7 @@ fn row_from_record(record: &[String], index: &[usize], row: usize) -> Result<Fme
             })
     };
     let rating = |name: &'static str| -> Result<Rating, RcaError> {
-        let position = CSV_COLUMNS
-            .iter()
-            .position(|column| *column == name)
-            .expect("known column");
-        let column = index[position] + 1;
+        let column = column_of(name).expect("a required column") + 1;
         let text = cell(name)?;
         let value: i64 = text.parse().map_err(|_| RcaError::Csv {
             row,
@@ -386,29 +474,58 @@ fn row_from_record(record: &[String], index: &[usize], row: usize) -> Result<Fme
             .map(|line| line.trim().to_string())
             .collect())
     };
-    let descriptions = lines("recommended_action")?;
+    let titles = lines("recommended_action")?;
     let owners = lines("action_owner")?;
     let dues = lines("action_due")?;
-    let mut actions = Vec::new();
-    for (number, description) in descriptions.into_iter().enumerate() {
-        let due = dues.get(number).filter(|due| !due.is_empty()).cloned();
-        if let Some(due) = &due
-            && !is_calendar_date(due)
-        {
-            let column = index[CSV_COLUMNS.len() - 1] + 1;
-            return Err(RcaError::Csv {
-                row,
-                column,
-                message: format!("action_due must be a date YYYY-MM-DD, got `{due}`"),
-            });
+    let ids = lines("action_id")?;
+    let statuses = lines("action_status")?;
+    let invalid = |name: &str, message: String| RcaError::Csv {
+        row,
+        column: column_of(name).map_or(0, |column| column + 1),
+        message,
+    };
+    let mut actions: Vec<ActionItem> = Vec::new();
+    for (number, title) in titles.into_iter().enumerate() {
+        let due = match dues.get(number).filter(|due| !due.is_empty()) {
+            None => None,
+            Some(due) => Some(due.parse::<Date>().map_err(|_| {
+                invalid(
+                    "action_due",
+                    format!("action_due must be a date YYYY-MM-DD, got `{due}`"),
+                )
+            })?),
+        };
+        let id = ids
+            .get(number)
+            .filter(|id| !id.is_empty())
+            .cloned()
+            .unwrap_or_else(|| format!("act-{}.{}", row - 1, number + 1));
+        if actions.iter().any(|action| action.id == id) {
+            return Err(invalid(
+                "action_id",
+                format!("action id `{id}` is used twice"),
+            ));
         }
-        actions.push(RecommendedAction {
-            description,
-            owner: owners.get(number).cloned().unwrap_or_default(),
+        let mut action = recommended_action(
+            id,
+            title,
+            owners.get(number).cloned().unwrap_or_default(),
             due,
-        });
+            Level::Medium,
+        );
+        if let Some(status) = statuses.get(number).filter(|status| !status.is_empty()) {
+            action.status = serde_plain_status(status).ok_or_else(|| {
+                invalid(
+                    "action_status",
+                    format!(
+                        "action_status must be open, in_progress, done or wont_do, got `{status}`"
+                    ),
+                )
+            })?;
+        }
+        actions.push(action);
     }
-    Ok(FmeaRow {
+    let mut fmea_row = FmeaRow {
         item: cell("item")?.to_string(),
         failure_mode: cell("failure_mode")?.to_string(),
         effect: cell("effect")?.to_string(),
@@ -419,23 +536,24 @@ fn row_from_record(record: &[String], index: &[usize], row: usize) -> Result<Fme
         occurrence: rating("occurrence")?,
         detection: rating("detection")?,
         actions,
-    })
+    };
+    // A new action weighs as much as the row it answers.
+    let impact = fmea_row.action_impact();
+    for action in &mut fmea_row.actions {
+        action.impact = impact;
+    }
+    Ok(fmea_row)
 }
 
-fn is_calendar_date(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    let [year, month, day] = parts.as_slice() else {
-        return false;
-    };
-    let number = |part: &str, digits: usize| {
-        (part.len() == digits && part.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| part.parse::<u32>().ok())
-            .flatten()
-    };
-    matches!(
-        (number(year, 4), number(month, 2), number(day, 2)),
-        (Some(_), Some(1..=12), Some(1..=31))
-    )
+fn serde_plain_status(text: &str) -> Option<ActionStatus> {
+    [
+        ActionStatus::Open,
+        ActionStatus::InProgress,
+        ActionStatus::Done,
+        ActionStatus::WontDo,
+    ]
+    .into_iter()
+    .find(|status| status.as_str() == text)
 }
 
 /// RFC 4180 records: quoted fields may hold commas, quotes ("") and newlines.
@@ -589,15 +707,22 @@ mod tests {
             occurrence: rating(5),
             detection: rating(6),
             actions: vec![
-                RecommendedAction {
-                    description: "Daily drift test".into(),
-                    owner: "ml-platform".into(),
-                    due: Some("2026-01-15".into()),
-                },
-                RecommendedAction {
-                    description: "Range check at ingest".into(),
-                    owner: "data-eng".into(),
-                    due: None,
+                recommended_action(
+                    "act-1".into(),
+                    "Daily drift test".into(),
+                    "ml-platform".into(),
+                    Some(jiff::civil::date(2026, 1, 15)),
+                    Level::Medium,
+                ),
+                ActionItem {
+                    status: ActionStatus::InProgress,
+                    ..recommended_action(
+                        "act-2".into(),
+                        "Range check at ingest".into(),
+                        String::new(),
+                        None,
+                        Level::Medium,
+                    )
                 },
             ],
         }
@@ -611,12 +736,12 @@ mod tests {
         assert_eq!(rows[0].risk_priority_number(), 240);
 
         let header = CSV_COLUMNS.join(",");
-        let error = fmea_from_csv(&format!("{header}\nm,f,e,c,p,d,8,11,3,,,,,\n")).unwrap_err();
+        let error = fmea_from_csv(&format!("{header}\nm,f,e,c,p,d,8,11,3,,,,,,,\n")).unwrap_err();
         assert_eq!(
             error.to_string(),
             "CSV row 2, column 8: occurrence must be between 1 and 10, got 11"
         );
-        let error = fmea_from_csv(&format!("{header}\nm,f,e,c,p,d,8,x,3,,,,,\n")).unwrap_err();
+        let error = fmea_from_csv(&format!("{header}\nm,f,e,c,p,d,8,x,3,,,,,,,\n")).unwrap_err();
         assert_eq!(
             error.to_string(),
             "CSV row 2, column 8: occurrence must be a whole number from 1 to 10, got `x`"
@@ -631,12 +756,41 @@ mod tests {
             error.to_string(),
             "CSV row 2, column 1: a quoted field is not closed"
         );
-        let error =
-            fmea_from_csv(&format!("{header}\nm,f,e,c,p,d,8,2,3,,,a,o,15/01/2026\n")).unwrap_err();
+        let error = fmea_from_csv(&format!("{header}\nm,f,e,c,p,d,8,2,3,,,a,o,15/01/2026,,\n"))
+            .unwrap_err();
         assert_eq!(
             error.to_string(),
             "CSV row 2, column 14: action_due must be a date YYYY-MM-DD, got `15/01/2026`"
         );
+    }
+
+    #[test]
+    fn older_files_and_worksheets_still_read() {
+        let header = CSV_COLUMNS[..14].join(",");
+        let rows = fmea_from_csv(&format!(
+            "{header}\nm,f,e,c,p,d,8,2,3,,,\"Drift test\nRange check\",ml-platform,2026-01-15\n"
+        ))
+        .unwrap();
+        let actions = &rows[0].actions;
+        assert_eq!(
+            actions
+                .iter()
+                .map(|a| (a.id.as_str(), a.owner.as_deref(), a.status))
+                .collect::<Vec<_>>(),
+            [
+                ("act-1.1", Some("ml-platform"), ActionStatus::Open),
+                ("act-1.2", None, ActionStatus::Open)
+            ]
+        );
+        let saved: FmeaRow = serde_json::from_value(serde_json::json!({
+            "item": "m", "failure_mode": "f", "effect": "e", "cause": "c",
+            "prevention_controls": "p", "detection_controls": "d",
+            "severity": 8, "occurrence": 2, "detection": 3,
+            "actions": [{"description": "Drift test", "owner": "ml-platform", "due": "2026-01-15"}]
+        }))
+        .unwrap();
+        assert_eq!(saved.actions[0].title, "Drift test");
+        assert_eq!(saved.actions[0].due, Some(jiff::civil::date(2026, 1, 15)));
     }
 
     #[test]

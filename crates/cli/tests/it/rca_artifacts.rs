@@ -58,7 +58,9 @@ fn artifacts_are_saved_listed_and_drawn_from_the_cli() {
         &sheet,
         r#"{"rows": [{"item": "Scoring", "failure_mode": "Data drift", "effect": "Wrong denials", "cause": "Upstream change",
             "prevention_controls": "Schema contract", "detection_controls": "Drift monitor", "severity": 8, "occurrence": 5,
-            "detection": 7, "actions": []}]}"#,
+            "detection": 7, "actions": [{"id": "act-1", "title": "Add a daily drift test", "kind": "preventive",
+            "owner": "alice", "due": "2020-01-15", "impact": "high", "effort": "low", "addresses": null,
+            "success_criterion": "drift alert within 24 hours", "status": "open"}]}]}"#,
     )
     .unwrap();
     server.json(&[
@@ -84,6 +86,25 @@ fn artifacts_are_saved_listed_and_drawn_from_the_cli() {
         csv_file.to_str().unwrap(),
     ]);
     assert_eq!(imported["derived"]["rows"][0]["rpn"], 280);
+    assert_eq!(
+        imported["body"]["rows"][0]["actions"][0]["title"], "Add a daily drift test",
+        "the CSV carries the action"
+    );
+
+    // FMEA actions are the one action item (D1): overdue ones are listed
+    // with the post-mortems', naming the worksheet row they address.
+    let overdue = server.json(&["actions", "--overdue"]);
+    let from_main: Vec<&serde_json::Value> = overdue
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|item| item["addresses"]["worksheet"] == "main")
+        .collect();
+    assert_eq!(from_main.len(), 1, "{overdue}");
+    assert_eq!(from_main[0]["source"], "system:scoring");
+    assert_eq!(from_main[0]["addresses"]["kind"], "fmea_row");
+    assert_eq!(from_main[0]["addresses"]["row"], 0);
+    assert_eq!(from_main[0]["owner"], "alice");
 
     let bad = server.cli(&[
         "rca",

@@ -5,6 +5,7 @@
 //! incidents.
 
 use crate::api::incidents::incident_number;
+use crate::api::rca::FmeaBody;
 use crate::auth::{Caller, Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::export::ExportQuery;
@@ -14,7 +15,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use firebreak_core::DomainError;
 use firebreak_core::action::{
-    SmartFinding, SourcedAction, export_csv, export_github_jsonl, export_jira_jsonl,
+    CauseLink, SmartFinding, SourcedAction, export_csv, export_github_jsonl, export_jira_jsonl,
 };
 use firebreak_core::auth::Role;
 use firebreak_core::cause::{CauseEntry, CauseSummary};
@@ -658,7 +659,8 @@ pub struct ActionsQuery {
     pub overdue: bool,
 }
 
-/// Every action item of every post-mortem, with its source.
+/// Every action item of every post-mortem and of every FMEA worksheet (D1),
+/// with its source: `INC-n`, or `system:<slug>` for a worksheet's row.
 pub async fn all_actions(state: &AppState, overdue: bool) -> Result<Vec<SourcedAction>, ApiError> {
     let documents = state
         .run(|store| store.documents(DocumentKind::Postmortem))
@@ -675,6 +677,43 @@ pub async fn all_actions(state: &AppState, overdue: bool) -> Result<Vec<SourcedA
                     source: incident.public_id(),
                     item,
                 });
+            }
+        }
+    }
+    let worksheets = state
+        .run(|store| {
+            let mut worksheets = Vec::new();
+            for system in store.list_systems()? {
+                let artifacts = store.artifacts(&format!("system:{}", system.slug))?;
+                worksheets.extend(
+                    artifacts
+                        .into_iter()
+                        .filter(|artifact| artifact.kind == ArtifactKind::Fmea),
+                );
+            }
+            Ok(worksheets)
+        })
+        .await?;
+    for worksheet in worksheets {
+        let sheet: FmeaBody = serde_json::from_value(worksheet.body).map_err(|e| {
+            ApiError::Internal(format!(
+                "FMEA {} of {} is not a worksheet: {e}",
+                worksheet.name, worksheet.owner
+            ))
+        })?;
+        for (row, fmea_row) in sheet.rows.into_iter().enumerate() {
+            for mut item in fmea_row.actions {
+                if !overdue || item.is_overdue(today) {
+                    item.addresses = Some(CauseLink::FmeaRow {
+                        owner: worksheet.owner.clone(),
+                        worksheet: worksheet.name.clone(),
+                        row,
+                    });
+                    actions.push(SourcedAction {
+                        source: worksheet.owner.clone(),
+                        item,
+                    });
+                }
             }
         }
     }

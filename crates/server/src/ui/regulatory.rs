@@ -139,7 +139,10 @@ pub async fn actions(
                 tbody {
                     @for a in &items {
                         tr {
-                            td { a href={ "/incidents/" (a.source) "#postmortem" } { (a.source) } }
+                            td { @match a.source.strip_prefix("system:") {
+                                Some(slug) => { a href={ "/systems/" (slug) } { (a.source) } }
+                                None => { a href={ "/incidents/" (a.source) "#postmortem" } { (a.source) } }
+                            } }
                             td { (a.item.id) } td { (a.item.title) }
                             td { (a.item.owner.as_deref().unwrap_or("—")) }
                             td { @match a.item.due { Some(due) => { (due) @if a.item.is_overdue(today) { " " span class="badge sev1" { "overdue" } } } None => { "—" } } }
