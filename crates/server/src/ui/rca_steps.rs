@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::response::Redirect;
 use firebreak_core::rca::{Artifact, ArtifactKind};
 use firebreak_rca::category::CauseCategory;
-use firebreak_rca::fishbone::{Fishbone, FishboneCategory, FishboneCause, FishbonePreset};
+use firebreak_rca::fishbone::{Fishbone, FishboneCause, FishbonePreset};
 use firebreak_rca::swiss_cheese::{DefenceLayer, Hole, HoleKind, SwissCheese};
 use firebreak_rca::whys::{Why, WhysAnalysis};
 use firebreak_store::StoreError;
@@ -381,18 +381,7 @@ fn start(kind: ArtifactKind, form: &CsrfForm) -> Result<Value, ApiError> {
                     ));
                 }
             };
-            to_value(Fishbone {
-                effect: required(form, "effect")?.to_string(),
-                categories: preset
-                    .categories()
-                    .into_iter()
-                    .map(|(name, category)| FishboneCategory {
-                        name: name.to_string(),
-                        category,
-                        causes: Vec::new(),
-                    })
-                    .collect(),
-            })
+            to_value(Fishbone::new(required(form, "effect")?, preset))
         }
         ArtifactKind::SwissCheese => to_value(SwissCheese {
             hazard: required(form, "hazard")?.to_string(),
@@ -417,6 +406,19 @@ fn why(form: &CsrfForm) -> Result<Why, ApiError> {
     })
 }
 
+/// The list of children at `path` in a tree of lists, or `None` when the
+/// path leaves the tree.
+fn descend<'t, T>(
+    mut level: &'t mut Vec<T>,
+    path: &[usize],
+    children: fn(&mut T) -> &mut Vec<T>,
+) -> Option<&'t mut Vec<T>> {
+    for &index in path {
+        level = children(level.get_mut(index)?);
+    }
+    Some(level)
+}
+
 fn add(kind: ArtifactKind, body: Value, form: &CsrfForm) -> Result<Value, ApiError> {
     let missing = |field: &str| ApiError::invalid(field, "no such position in the analysis");
     match kind {
@@ -427,14 +429,9 @@ fn add(kind: ArtifactKind, body: Value, form: &CsrfForm) -> Result<Value, ApiErr
                 None => whys.whys.push(new),
                 Some(parent) => {
                     let path = parse_path(parent, "parent")?;
-                    let mut level = &mut whys.whys;
-                    for index in path {
-                        level = &mut level
-                            .get_mut(index)
-                            .ok_or_else(|| missing("parent"))?
-                            .causes;
-                    }
-                    level.push(new);
+                    descend(&mut whys.whys, &path, |why| &mut why.causes)
+                        .ok_or_else(|| missing("parent"))?
+                        .push(new);
                 }
             }
             to_value(whys)
@@ -461,18 +458,13 @@ fn add(kind: ArtifactKind, body: Value, form: &CsrfForm) -> Result<Value, ApiErr
                 chosen_as_root_cause: form.get("root_cause").is_some(),
                 sub_causes: Vec::new(),
             };
-            let mut level = &mut fishbone
+            let bone = fishbone
                 .categories
                 .get_mut(bone)
+                .ok_or_else(|| missing("parent"))?;
+            descend(&mut bone.causes, &path, |cause| &mut cause.sub_causes)
                 .ok_or_else(|| missing("parent"))?
-                .causes;
-            for index in path {
-                level = &mut level
-                    .get_mut(index)
-                    .ok_or_else(|| missing("parent"))?
-                    .sub_causes;
-            }
-            level.push(cause);
+                .push(cause);
             to_value(fishbone)
         }
         ArtifactKind::SwissCheese => {
