@@ -425,7 +425,8 @@ pub fn column_drift(
             return result;
         }
         (Preset::Evidently, kind) => {
-            evidently_default_method(kind, sample.reference_len(), sample.distinct_union())
+            // Its choice only asks whether there are more than 5 distinct values.
+            evidently_default_method(kind, sample.reference_len(), sample.distinct_union(6))
                 .expect("tested kinds")
         }
         (Preset::Custom { numerical, .. }, ColumnKind::Numerical) => *numerical,
@@ -482,8 +483,8 @@ fn distribution(sample: &Sample, kind: ColumnKind) -> Distribution {
         let maximum = reference[reference.len() - 1].max(current[current.len() - 1]);
         let edges = stats::sturges_edges(minimum, maximum, reference.len() + current.len());
         return Distribution::Bins {
-            reference: stats::histogram_counts(reference, &edges),
-            current: stats::histogram_counts(current, &edges),
+            reference: stats::histogram_counts_sorted(reference, &edges),
+            current: stats::histogram_counts_sorted(current, &edges),
             edges,
         };
     }
@@ -648,11 +649,12 @@ impl<'a> Sample<'a> {
         }
     }
 
-    fn distinct_union(&self) -> usize {
+    /// Distinct values over both sides; numbers are counted up to `limit` only.
+    fn distinct_union(&self, limit: usize) -> usize {
         match self {
             Self::Numeric {
                 reference, current, ..
-            } => stats::distinct_union_sorted(reference, current),
+            } => stats::distinct_union_sorted(reference, current, limit),
             Self::Categorical { keys, .. } => keys.len(),
         }
     }
@@ -859,8 +861,8 @@ fn binned_shares(sample: &Sample, kind: ColumnKind, fill_zeros: bool) -> (Vec<f6
             let maximum = reference[reference.len() - 1].max(current[current.len() - 1]);
             let edges = stats::sturges_edges(minimum, maximum, reference.len() + current.len());
             (
-                stats::histogram_counts(reference, &edges),
-                stats::histogram_counts(current, &edges),
+                stats::histogram_counts_sorted(reference, &edges),
+                stats::histogram_counts_sorted(current, &edges),
             )
         }
         _ => {
@@ -964,7 +966,7 @@ fn hellinger(sample: &Sample, kind: ColumnKind) -> f64 {
             let edges =
                 stats::sturges_edges(distinct[0], distinct[distinct.len() - 1], distinct.len());
             let density = |values: &[f64]| -> Vec<f64> {
-                let counts = stats::histogram_counts(values, &edges);
+                let counts = stats::histogram_counts_sorted(values, &edges);
                 let total: u64 = counts.iter().sum();
                 counts
                     .iter()
