@@ -253,16 +253,38 @@ impl TableBuilder {
         Ok(())
     }
 
-    /// Appends the listed rows of a batch only (rows of a time window).
-    pub(crate) fn push_rows(
+    /// Makes room for `rows` more rows in every column.
+    pub(crate) fn reserve(&mut self, rows: usize) {
+        for column in &mut self.columns {
+            match &mut column.kind {
+                BuilderKind::Numeric { values, .. } => values.reserve(rows),
+                BuilderKind::Categorical { codes, .. } => codes.reserve(rows),
+                BuilderKind::Timestamp { nanos } => nanos.reserve(rows),
+            }
+        }
+    }
+
+    /// Appends the rows of a batch marked in `inside` (rows of a time window). Time-ordered
+    /// logs mark one run per batch, which is appended as a slice without gathering rows.
+    pub(crate) fn push_selected(
         &mut self,
         batch: &RecordBatch,
-        rows: &[u32],
+        inside: &[bool],
     ) -> Result<(), ForensicsError> {
-        if rows.len() == batch.num_rows() {
-            return self.push(batch);
+        let (Some(first), Some(last)) = (
+            inside.iter().position(|&inside| inside),
+            inside.iter().rposition(|&inside| inside),
+        ) else {
+            return Ok(());
+        };
+        if inside[first..=last].iter().all(|&inside| inside) {
+            return self.push(&batch.slice(first, last + 1 - first));
         }
-        let indices = arrow_array::UInt32Array::from(rows.to_vec());
+        let rows: Vec<u32> = (first..=last)
+            .filter(|&row| inside[row])
+            .map(|row| row as u32)
+            .collect();
+        let indices = arrow_array::UInt32Array::from(rows);
         let taken = batch
             .columns()
             .iter()
@@ -272,7 +294,7 @@ impl TableBuilder {
         for (builder, array) in self.columns.iter_mut().zip(&taken) {
             builder.push(array, &self.source)?;
         }
-        self.row_count += rows.len();
+        self.row_count += indices.len();
         Ok(())
     }
 
