@@ -181,7 +181,7 @@ pub fn drift_log(
                 columns: Some(group.to_vec()),
                 ..options.clone()
             };
-            let report = crate::drift::drift(&reference, &current, &group_options)?;
+            let report = crate::drift::drift_owned(reference, current, &group_options)?;
             Ok((report.reference_rows, report.current_rows, report.columns))
         },
     );
