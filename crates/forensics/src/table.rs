@@ -453,13 +453,16 @@ impl ColumnBuilder {
                             }
                         })
                         .collect();
-                    codes.extend(keys.iter().enumerate().map(|(row, &key)| {
-                        if key_array.is_null(row) || values.is_null(key) {
-                            NULL_CODE
-                        } else {
-                            mapped[key]
-                        }
-                    }));
+                    // A missing dictionary value is already NULL_CODE in `mapped`; only missing
+                    // keys need the validity bits, read as a buffer rather than row by row.
+                    match key_array.nulls().filter(|nulls| nulls.null_count() > 0) {
+                        None => codes.extend(keys.iter().map(|&key| mapped[key])),
+                        Some(nulls) => codes.extend(
+                            keys.iter()
+                                .zip(nulls.iter())
+                                .map(|(&key, valid)| if valid { mapped[key] } else { NULL_CODE }),
+                        ),
+                    }
                 } else {
                     let texts = arrow_cast::cast(array, &DataType::Utf8).map_err(cast_error)?;
                     let texts = texts.as_string::<i32>();
