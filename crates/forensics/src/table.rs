@@ -271,16 +271,19 @@ impl TableBuilder {
         batch: &RecordBatch,
         inside: &[bool],
     ) -> Result<(), ForensicsError> {
-        let (Some(first), Some(last)) = (
-            inside.iter().position(|&inside| inside),
-            inside.iter().rposition(|&inside| inside),
-        ) else {
+        // Counting vectorises, so batches wholly inside or outside cost one quick pass.
+        let selected = inside.iter().filter(|&&inside| inside).count();
+        if selected == 0 {
             return Ok(());
-        };
-        if inside[first..=last].iter().all(|&inside| inside) {
-            return self.push(&batch.slice(first, last + 1 - first));
         }
-        let rows: Vec<u32> = (first..=last)
+        if selected == inside.len() {
+            return self.push(batch);
+        }
+        let first = inside.iter().position(|&inside| inside).unwrap_or(0);
+        if inside[first..first + selected].iter().all(|&inside| inside) {
+            return self.push(&batch.slice(first, selected));
+        }
+        let rows: Vec<u32> = (first..inside.len())
             .filter(|&row| inside[row])
             .map(|row| row as u32)
             .collect();
