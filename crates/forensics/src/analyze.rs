@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use arrow_schema::DataType;
 
 use crate::drift::{ColumnDrift, DriftOptions, DriftReport, parallel_map};
-use crate::load::{ReadOptions, TimeWindow, read_log, read_split};
+use crate::load::{
+    ReadOptions, TimeWindow, WindowRows, read_known_split, read_log, read_split, window_rows,
+};
 use crate::{Cohort, ForensicsError, Table};
 
 /// Parquet columns decoded per pass.
@@ -58,6 +60,7 @@ impl LogSplit {
         &self,
         columns: Option<&[String]>,
         cohort: Option<&Cohort>,
+        known: Option<&WindowRows>,
     ) -> Result<(Table, Table), ForensicsError> {
         let wanted: Option<Vec<String>> = columns.map(|columns| {
             let mut wanted = columns.to_vec();
@@ -92,7 +95,10 @@ impl LogSplit {
                 timestamp,
                 reference,
                 current,
-            } => read_split(path, wanted.as_deref(), timestamp, *reference, *current)?,
+            } => match known {
+                Some(known) => read_known_split(path, wanted.as_deref(), known)?,
+                None => read_split(path, wanted.as_deref(), timestamp, *reference, *current)?,
+            },
             Self::Cohorts {
                 path,
                 reference,
@@ -151,6 +157,16 @@ pub fn drift_log(
         }
     };
     let any_csv = split.paths().iter().any(|path| crate::load::is_csv(path));
+    // Parquet time windows: decode the timestamps once, not in every pass.
+    let known = match split {
+        LogSplit::TimeWindows {
+            path,
+            timestamp,
+            reference,
+            current,
+        } if !any_csv => Some(window_rows(path, timestamp, *reference, *current)?),
+        _ => None,
+    };
     // CSV cannot be projected cheaply: parse it once. Parquet: a few columns per pass.
     let groups: Vec<&[String]> = if any_csv || columns.is_empty() {
         vec![&columns[..]]
@@ -160,12 +176,12 @@ pub fn drift_log(
     let outcomes = parallel_map(
         &groups,
         |group| -> Result<(usize, usize, Vec<ColumnDrift>), ForensicsError> {
-            let (reference, current) = split.read(Some(group), cohort)?;
+            let (reference, current) = split.read(Some(group), cohort, known.as_ref())?;
             let group_options = DriftOptions {
                 columns: Some(group.to_vec()),
                 ..options.clone()
             };
-            let report = crate::drift::drift(&reference, &current, &group_options)?;
+            let report = crate::drift::drift_owned(reference, current, &group_options)?;
             Ok((report.reference_rows, report.current_rows, report.columns))
         },
     );

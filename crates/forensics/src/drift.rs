@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use crate::summary::{CategoricalSummary, ColumnSummary, NumericSummary};
-use crate::table::{ColumnValues, NumericOrigin, Table};
+use crate::table::{Column, ColumnValues, NumericOrigin, Table};
 use crate::{ForensicsError, stats};
 
 /// Version of the JSON layout of [`DriftReport`]; bumped on any incompatible change.
@@ -235,6 +235,84 @@ pub fn drift(
     current: &Table,
     options: &DriftOptions,
 ) -> Result<DriftReport, ForensicsError> {
+    let names = tested_columns(reference, current, options)?;
+    let results = parallel_map(&names, |name| {
+        let summary = |table: &Table| {
+            let column = table.column(name).expect("checked by tested_columns");
+            ColumnSummary::of(&column.values)
+        };
+        column_drift(
+            name,
+            &summary(reference),
+            &summary(current),
+            &options.preset,
+        )
+    });
+    Ok(DriftReport::from_columns(
+        options.preset.clone(),
+        reference.row_count,
+        current.row_count,
+        results,
+        options.drift_share,
+    ))
+}
+
+/// [`drift`] of tables not needed afterwards: each column's values become its summary in
+/// place, which spares a copy of every column and the page faults of allocating it.
+pub(crate) fn drift_owned(
+    reference: Table,
+    current: Table,
+    options: &DriftOptions,
+) -> Result<DriftReport, ForensicsError> {
+    let names = tested_columns(&reference, &current, options)?;
+    let (reference_rows, current_rows) = (reference.row_count, current.row_count);
+    let (mut reference, mut current) = (reference.columns, current.columns);
+    let pairs: Vec<(String, ColumnValues, ColumnValues)> = names
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            // A column asked for twice is copied for all but its last use.
+            let last_use = !names[index + 1..].contains(name);
+            let take = |columns: &mut Vec<Column>| {
+                let column = columns
+                    .iter_mut()
+                    .find(|column| &column.name == name)
+                    .expect("checked by tested_columns");
+                if last_use {
+                    std::mem::replace(
+                        &mut column.values,
+                        ColumnValues::Timestamp { nanos: Vec::new() },
+                    )
+                } else {
+                    column.values.clone()
+                }
+            };
+            (name.clone(), take(&mut reference), take(&mut current))
+        })
+        .collect();
+    let results = parallel_map(pairs, |(name, reference_values, current_values)| {
+        column_drift(
+            &name,
+            &ColumnSummary::from_owned(reference_values),
+            &ColumnSummary::from_owned(current_values),
+            &options.preset,
+        )
+    });
+    Ok(DriftReport::from_columns(
+        options.preset.clone(),
+        reference_rows,
+        current_rows,
+        results,
+        options.drift_share,
+    ))
+}
+
+/// The columns `options` asks to test, each present on both sides with the same storage.
+fn tested_columns(
+    reference: &Table,
+    current: &Table,
+    options: &DriftOptions,
+) -> Result<Vec<String>, ForensicsError> {
     let names: Vec<String> = match &options.columns {
         Some(columns) => columns.clone(),
         None => current
@@ -245,7 +323,6 @@ pub fn drift(
             .filter(|name| !options.exclude.contains(name))
             .collect(),
     };
-    let mut pairs = Vec::with_capacity(names.len());
     for name in &names {
         let reference_column = reference.column(name)?;
         let current_column = current.column(name)?;
@@ -273,40 +350,37 @@ pub fn drift(
                 ),
             });
         }
-        pairs.push((
-            name.as_str(),
-            &reference_column.values,
-            &current_column.values,
-        ));
     }
-    let results = parallel_map(&pairs, |(name, reference_values, current_values)| {
-        let reference_summary = ColumnSummary::of(reference_values);
-        let current_summary = ColumnSummary::of(current_values);
-        column_drift(name, &reference_summary, &current_summary, &options.preset)
-    });
-    Ok(DriftReport::from_columns(
-        options.preset.clone(),
-        reference.row_count,
-        current.row_count,
-        results,
-        options.drift_share,
-    ))
+    Ok(names)
 }
 
 /// Runs `work` over `items` on all cores, keeping the order of `items`.
-pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn parallel_map<T: Send, R: Send>(
+    items: impl IntoIterator<Item = T>,
+    work: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    // Each item is taken out of its slot by the one thread that claims its index.
+    let slots: Vec<std::sync::Mutex<Option<T>>> = items
+        .into_iter()
+        .map(|item| std::sync::Mutex::new(Some(item)))
+        .collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
-        .min(items.len().max(1));
+        .min(slots.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    let mut results: Vec<Option<R>> = (0..slots.len()).map(|_| None).collect();
     let collected = std::sync::Mutex::new(&mut results);
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
                 loop {
                     let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(item) = items.get(index) else { break };
+                    let Some(slot) = slots.get(index) else { break };
+                    let item = slot
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .take()
+                        .expect("each index is claimed once");
                     let result = work(item);
                     collected
                         .lock()
@@ -425,7 +499,8 @@ pub fn column_drift(
             return result;
         }
         (Preset::Evidently, kind) => {
-            evidently_default_method(kind, sample.reference_len(), sample.distinct_union())
+            // Its choice only asks whether there are more than 5 distinct values.
+            evidently_default_method(kind, sample.reference_len(), sample.distinct_union(6))
                 .expect("tested kinds")
         }
         (Preset::Custom { numerical, .. }, ColumnKind::Numerical) => *numerical,
@@ -482,8 +557,8 @@ fn distribution(sample: &Sample, kind: ColumnKind) -> Distribution {
         let maximum = reference[reference.len() - 1].max(current[current.len() - 1]);
         let edges = stats::sturges_edges(minimum, maximum, reference.len() + current.len());
         return Distribution::Bins {
-            reference: stats::histogram_counts(reference, &edges),
-            current: stats::histogram_counts(current, &edges),
+            reference: stats::histogram_counts_sorted(reference, &edges),
+            current: stats::histogram_counts_sorted(current, &edges),
             edges,
         };
     }
@@ -648,11 +723,12 @@ impl<'a> Sample<'a> {
         }
     }
 
-    fn distinct_union(&self) -> usize {
+    /// Distinct values over both sides; numbers are counted up to `limit` only.
+    fn distinct_union(&self, limit: usize) -> usize {
         match self {
             Self::Numeric {
                 reference, current, ..
-            } => stats::distinct_union_sorted(reference, current),
+            } => stats::distinct_union_sorted(reference, current, limit),
             Self::Categorical { keys, .. } => keys.len(),
         }
     }
@@ -859,8 +935,8 @@ fn binned_shares(sample: &Sample, kind: ColumnKind, fill_zeros: bool) -> (Vec<f6
             let maximum = reference[reference.len() - 1].max(current[current.len() - 1]);
             let edges = stats::sturges_edges(minimum, maximum, reference.len() + current.len());
             (
-                stats::histogram_counts(reference, &edges),
-                stats::histogram_counts(current, &edges),
+                stats::histogram_counts_sorted(reference, &edges),
+                stats::histogram_counts_sorted(current, &edges),
             )
         }
         _ => {
@@ -964,7 +1040,7 @@ fn hellinger(sample: &Sample, kind: ColumnKind) -> f64 {
             let edges =
                 stats::sturges_edges(distinct[0], distinct[distinct.len() - 1], distinct.len());
             let density = |values: &[f64]| -> Vec<f64> {
-                let counts = stats::histogram_counts(values, &edges);
+                let counts = stats::histogram_counts_sorted(values, &edges);
                 let total: u64 = counts.iter().sum();
                 counts
                     .iter()

@@ -186,9 +186,14 @@ pub fn check_self_describing(path: &Path) -> Result<(), ForensicsError> {
 
 /// Reads a Parquet or CSV log (see [`is_csv`]).
 pub fn read_log(path: &Path, options: &ReadOptions) -> Result<Table, ForensicsError> {
-    let windows: Vec<TimeWindow> = options.window.iter().map(|(_, window)| *window).collect();
-    let timestamp = options.window.as_ref().map(|(column, _)| column.as_str());
-    let mut tables = read_windows(path, options.columns.as_deref(), timestamp, &windows)?;
+    let rows = match &options.window {
+        Some((column, window)) => Rows::ByTimestamp {
+            column,
+            windows: std::slice::from_ref(window),
+        },
+        None => Rows::All,
+    };
+    let mut tables = read_windows(path, options.columns.as_deref(), &rows)?;
     Ok(tables
         .pop()
         .expect("one table per window, or one for the whole file"))
@@ -216,33 +221,135 @@ pub fn read_split(
     reference: TimeWindow,
     current: TimeWindow,
 ) -> Result<(Table, Table), ForensicsError> {
-    let mut tables = read_windows(path, columns, Some(timestamp_column), &[reference, current])?;
+    let rows = Rows::ByTimestamp {
+        column: timestamp_column,
+        windows: &[reference, current],
+    };
+    two_tables(read_windows(path, columns, &rows)?)
+}
+
+/// Which rows of a Parquet log fall in each of two time windows, decided once from the
+/// timestamp column so that passes over other columns ([`read_known_split`]) need not decode it
+/// again.
+#[derive(Debug)]
+pub(crate) struct WindowRows {
+    windows: [TimeWindow; 2],
+    /// The row groups whose timestamp statistics overlap a window.
+    row_groups: Vec<usize>,
+    /// Per window, whether each row of `row_groups` (in file order) falls in it.
+    inside: [Vec<bool>; 2],
+}
+
+/// Reads the timestamp column of a Parquet log and decides which rows fall in which window.
+pub(crate) fn window_rows(
+    path: &Path,
+    timestamp_column: &str,
+    reference: TimeWindow,
+    current: TimeWindow,
+) -> Result<WindowRows, ForensicsError> {
+    let windows = [reference, current];
+    let read = parquet_batches(
+        path,
+        open(path)?,
+        Some(&[]),
+        &Rows::ByTimestamp {
+            column: timestamp_column,
+            windows: &windows,
+        },
+    )?;
+    let display = path.display().to_string();
+    let mut inside = [Vec::with_capacity(read.rows), Vec::with_capacity(read.rows)];
+    for batch in read.batches {
+        let stamps = timestamps_of(&batch?, 0, &display, timestamp_column)?;
+        for (window, inside) in windows.iter().zip(&mut inside) {
+            inside.extend(
+                stamps
+                    .iter()
+                    .map(|stamp| stamp.is_some_and(|stamp| window.contains(stamp))),
+            );
+        }
+    }
+    if inside[0].is_empty() && parquet_row_count(path)? == 0 {
+        return Err(ForensicsError::EmptyInput {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(WindowRows {
+        windows,
+        row_groups: read.row_groups,
+        inside,
+    })
+}
+
+/// [`read_split`] of a Parquet log whose window rows are already known: the timestamp column is
+/// not read, and each table is sized for its rows up front.
+pub(crate) fn read_known_split(
+    path: &Path,
+    columns: Option<&[String]>,
+    known: &WindowRows,
+) -> Result<(Table, Table), ForensicsError> {
+    two_tables(read_windows(path, columns, &Rows::Known(known))?)
+}
+
+fn two_tables(mut tables: Vec<Table>) -> Result<(Table, Table), ForensicsError> {
     let current_table = tables.pop().expect("two windows");
     let reference_table = tables.pop().expect("two windows");
     Ok((reference_table, current_table))
 }
 
+/// How the rows read are dealt out to the tables returned.
+enum Rows<'a> {
+    /// Every row to one table.
+    All,
+    /// Each row to the table of every window its timestamp falls in.
+    ByTimestamp {
+        column: &'a str,
+        windows: &'a [TimeWindow],
+    },
+    /// As [`window_rows`] decided, to the tables of both windows.
+    Known(&'a WindowRows),
+}
+
+impl Rows<'_> {
+    fn timestamp_column(&self) -> Option<&str> {
+        match self {
+            Self::ByTimestamp { column, .. } => Some(column),
+            Self::All | Self::Known(_) => None,
+        }
+    }
+
+    fn windows(&self) -> &[TimeWindow] {
+        match self {
+            Self::All => &[],
+            Self::ByTimestamp { windows, .. } => windows,
+            Self::Known(known) => &known.windows,
+        }
+    }
+}
+
+fn open(path: &Path) -> Result<File, ForensicsError> {
+    File::open(path).map_err(|source| ForensicsError::Open {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 fn read_windows(
     path: &Path,
     columns: Option<&[String]>,
-    timestamp_column: Option<&str>,
-    windows: &[TimeWindow],
+    rows: &Rows,
 ) -> Result<Vec<Table>, ForensicsError> {
     let is_csv = is_csv(path);
-    let file = File::open(path).map_err(|source| ForensicsError::Open {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let file = open(path)?;
     let display = path.display().to_string();
-    let (schema, batches): (
-        Arc<Schema>,
-        Box<dyn Iterator<Item = Result<RecordBatch, ForensicsError>>>,
-    ) = if is_csv {
-        csv_batches(path, file, columns, timestamp_column)?
+    let (schema, batches, parquet_rows) = if is_csv {
+        let (schema, batches) = csv_batches(path, file, columns, rows.timestamp_column())?;
+        (schema, batches, None)
     } else {
-        parquet_batches(path, file, columns, timestamp_column, windows)?
+        let read = parquet_batches(path, file, columns, rows)?;
+        (read.schema, read.batches, Some(read.rows))
     };
-    let timestamp_index = match timestamp_column {
+    let timestamp_index = match rows.timestamp_column() {
         Some(name) => Some(
             schema
                 .index_of(name)
@@ -250,10 +357,10 @@ fn read_windows(
         ),
         None => None,
     };
-    let sources: Vec<String> = if windows.is_empty() {
+    let sources: Vec<String> = if rows.windows().is_empty() {
         vec![display.clone()]
     } else {
-        windows
+        rows.windows()
             .iter()
             .map(|window| format!("{display} [{}]", window_label(window)))
             .collect()
@@ -262,28 +369,36 @@ fn read_windows(
         .into_iter()
         .map(|source| TableBuilder::new(source, &schema))
         .collect::<Result<Vec<_>, _>>()?;
+    // Columns sized once instead of grown batch by batch: no reallocation copies, and the
+    // pages are touched once.
+    match (rows, parquet_rows) {
+        (Rows::All, Some(count)) => builders[0].reserve(count),
+        (Rows::Known(known), _) => {
+            for (builder, inside) in builders.iter_mut().zip(&known.inside) {
+                builder.reserve(inside.iter().filter(|&&inside| inside).count());
+            }
+        }
+        _ => {}
+    }
     let mut rows_seen = 0usize;
     for batch in batches {
         let batch = batch?;
+        let first_row = rows_seen;
         rows_seen += batch.num_rows();
-        match timestamp_index {
-            Some(index) if !windows.is_empty() => {
-                let stamps = timestamps_of(
-                    &batch,
-                    index,
-                    &display,
-                    timestamp_column.unwrap_or_default(),
-                )?;
+        match (rows, timestamp_index) {
+            (Rows::ByTimestamp { column, windows }, Some(index)) => {
+                let stamps = timestamps_of(&batch, index, &display, column)?;
                 for (window, builder) in windows.iter().zip(&mut builders) {
-                    let rows: Vec<u32> = stamps
+                    let inside: Vec<bool> = stamps
                         .iter()
-                        .enumerate()
-                        .filter(|(_, stamp)| stamp.is_some_and(|stamp| window.contains(stamp)))
-                        .map(|(row, _)| row as u32)
+                        .map(|stamp| stamp.is_some_and(|stamp| window.contains(stamp)))
                         .collect();
-                    if !rows.is_empty() {
-                        builder.push_rows(&batch, &rows)?;
-                    }
+                    builder.push_selected(&batch, &inside)?;
+                }
+            }
+            (Rows::Known(known), _) => {
+                for (inside, builder) in known.inside.iter().zip(&mut builders) {
+                    builder.push_selected(&batch, &inside[first_row..rows_seen])?;
                 }
             }
             _ => builders[0].push(&batch)?,
@@ -375,13 +490,21 @@ fn parquet_row_count(path: &Path) -> Result<i64, ForensicsError> {
     Ok(builder.metadata().file_metadata().num_rows())
 }
 
+/// Batches of a Parquet read, with the row groups read and how many rows they hold.
+struct ParquetRead {
+    schema: Arc<Schema>,
+    batches: Batches,
+    row_groups: Vec<usize>,
+    rows: usize,
+}
+
 fn parquet_batches(
     path: &Path,
     file: File,
     columns: Option<&[String]>,
-    timestamp_column: Option<&str>,
-    windows: &[TimeWindow],
-) -> Result<(Arc<Schema>, Batches), ForensicsError> {
+    rows: &Rows,
+) -> Result<ParquetRead, ForensicsError> {
+    let timestamp_column = rows.timestamp_column();
     let display = path.display().to_string();
     let plain = ParquetRecordBatchReaderBuilder::try_new(file.try_clone().map_err(|source| {
         ForensicsError::Open {
@@ -416,11 +539,18 @@ fn parquet_batches(
     let schema = Arc::clone(builder.schema());
     let wanted = wanted_columns(&schema, &display, columns, timestamp_column)?;
     let metadata = Arc::clone(builder.metadata());
-    let row_groups = match timestamp_column {
-        Some(name) if !windows.is_empty() => prune_row_groups(&metadata, &schema, name, windows)
-            .unwrap_or_else(|| (0..metadata.num_row_groups()).collect()),
-        _ => (0..metadata.num_row_groups()).collect(),
+    let row_groups = match rows {
+        Rows::ByTimestamp { column, windows } => {
+            prune_row_groups(&metadata, &schema, column, windows)
+                .unwrap_or_else(|| (0..metadata.num_row_groups()).collect())
+        }
+        Rows::Known(known) => known.row_groups.clone(),
+        Rows::All => (0..metadata.num_row_groups()).collect(),
     };
+    let row_count = row_groups
+        .iter()
+        .map(|&index| usize::try_from(metadata.row_group(index).num_rows()).unwrap_or(0))
+        .sum();
     let mask = ProjectionMask::roots(
         metadata.file_metadata().schema_descr(),
         wanted.iter().copied(),
@@ -432,13 +562,18 @@ fn parquet_batches(
     );
     let reader = builder
         .with_projection(mask)
-        .with_row_groups(row_groups)
+        .with_row_groups(row_groups.clone())
         .with_batch_size(BATCH_ROWS)
         .build()
         .map_err(|error| corrupt(path, error))?;
     let owned_path = path.to_path_buf();
     let batches = reader.map(move |batch| batch.map_err(|error| corrupt(&owned_path, error)));
-    Ok((projected, Box::new(batches)))
+    Ok(ParquetRead {
+        schema: projected,
+        batches: Box::new(batches),
+        row_groups,
+        rows: row_count,
+    })
 }
 
 /// Row groups whose timestamp statistics overlap a window; `None` when statistics are unusable.

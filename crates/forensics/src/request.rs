@@ -314,7 +314,7 @@ fn run_drift(
         }
         DriftPreset::Nannyml => {
             // NannyML chunks need every row of a column at once: both sides whole.
-            let (reference, analysis) = split.read(columns.as_deref(), cohort.as_ref())?;
+            let (reference, analysis) = split.read(columns.as_deref(), cohort.as_ref(), None)?;
             let mut exclude = r.exclude.clone();
             if let LogSplit::TimeWindows { timestamp, .. } = &split {
                 exclude.push(timestamp.clone());

@@ -38,21 +38,33 @@ pub enum ColumnSummary {
 
 impl NumericSummary {
     pub fn from_values(values: &[f64], nulls: Option<&[bool]>) -> Self {
+        Self::from_owned(values.to_vec(), nulls)
+    }
+
+    /// [`from_values`](Self::from_values) taking the values over: the sorted finite values
+    /// reuse their memory instead of a fresh allocation.
+    pub fn from_owned(values: Vec<f64>, nulls: Option<&[bool]>) -> Self {
         let mut summary = Self::default();
-        let mut finite_keys = Vec::with_capacity(values.len());
-        for (row, &value) in values.iter().enumerate() {
-            if value.is_finite() {
-                finite_keys.push(stats::order_key(value));
-            } else if nulls.is_some_and(|nulls| nulls[row]) {
-                summary.missing += 1;
-            } else if value.is_nan() {
-                summary.nan += 1;
-            } else if value > 0.0 {
-                summary.positive_infinity += 1;
-            } else {
-                summary.negative_infinity += 1;
-            }
-        }
+        // Collected in place: each order key overwrites the value it comes from.
+        let finite_keys: Vec<u64> = values
+            .into_iter()
+            .enumerate()
+            .filter_map(|(row, value)| {
+                if value.is_finite() {
+                    return Some(stats::order_key(value));
+                }
+                if nulls.is_some_and(|nulls| nulls[row]) {
+                    summary.missing += 1;
+                } else if value.is_nan() {
+                    summary.nan += 1;
+                } else if value > 0.0 {
+                    summary.positive_infinity += 1;
+                } else {
+                    summary.negative_infinity += 1;
+                }
+                None
+            })
+            .collect();
         summary.sorted_finite = stats::sorted_from_keys(finite_keys);
         summary
     }
@@ -117,6 +129,7 @@ impl CategoricalSummary {
 }
 
 impl ColumnSummary {
+    /// The summary of a column owned elsewhere.
     pub fn of(values: &ColumnValues) -> Self {
         match values {
             ColumnValues::Numeric {
@@ -131,6 +144,21 @@ impl ColumnSummary {
                 Self::Categorical(CategoricalSummary::from_codes(codes, dictionary))
             }
             ColumnValues::Timestamp { .. } => Self::Timestamp,
+        }
+    }
+
+    /// The summary of a column no longer needed: numbers are sorted in the column's own memory.
+    pub fn from_owned(values: ColumnValues) -> Self {
+        match values {
+            ColumnValues::Numeric {
+                values,
+                nulls,
+                origin,
+            } => Self::Numeric {
+                origin,
+                summary: NumericSummary::from_owned(values, nulls.as_deref()),
+            },
+            other => Self::of(&other),
         }
     }
 

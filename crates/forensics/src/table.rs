@@ -253,16 +253,41 @@ impl TableBuilder {
         Ok(())
     }
 
-    /// Appends the listed rows of a batch only (rows of a time window).
-    pub(crate) fn push_rows(
+    /// Makes room for `rows` more rows in every column.
+    pub(crate) fn reserve(&mut self, rows: usize) {
+        for column in &mut self.columns {
+            match &mut column.kind {
+                BuilderKind::Numeric { values, .. } => values.reserve(rows),
+                BuilderKind::Categorical { codes, .. } => codes.reserve(rows),
+                BuilderKind::Timestamp { nanos } => nanos.reserve(rows),
+            }
+        }
+    }
+
+    /// Appends the rows of a batch marked in `inside` (rows of a time window). Time-ordered
+    /// logs mark one run per batch, which is appended as a slice without gathering rows.
+    pub(crate) fn push_selected(
         &mut self,
         batch: &RecordBatch,
-        rows: &[u32],
+        inside: &[bool],
     ) -> Result<(), ForensicsError> {
-        if rows.len() == batch.num_rows() {
+        // Counting vectorises, so batches wholly inside or outside cost one quick pass.
+        let selected = inside.iter().filter(|&&inside| inside).count();
+        if selected == 0 {
+            return Ok(());
+        }
+        if selected == inside.len() {
             return self.push(batch);
         }
-        let indices = arrow_array::UInt32Array::from(rows.to_vec());
+        let first = inside.iter().position(|&inside| inside).unwrap_or(0);
+        if inside[first..first + selected].iter().all(|&inside| inside) {
+            return self.push(&batch.slice(first, selected));
+        }
+        let rows: Vec<u32> = (first..inside.len())
+            .filter(|&row| inside[row])
+            .map(|row| row as u32)
+            .collect();
+        let indices = arrow_array::UInt32Array::from(rows);
         let taken = batch
             .columns()
             .iter()
@@ -272,7 +297,7 @@ impl TableBuilder {
         for (builder, array) in self.columns.iter_mut().zip(&taken) {
             builder.push(array, &self.source)?;
         }
-        self.row_count += rows.len();
+        self.row_count += indices.len();
         Ok(())
     }
 
@@ -431,13 +456,16 @@ impl ColumnBuilder {
                             }
                         })
                         .collect();
-                    codes.extend(keys.iter().enumerate().map(|(row, &key)| {
-                        if key_array.is_null(row) || values.is_null(key) {
-                            NULL_CODE
-                        } else {
-                            mapped[key]
-                        }
-                    }));
+                    // A missing dictionary value is already NULL_CODE in `mapped`; only missing
+                    // keys need the validity bits, read as a buffer rather than row by row.
+                    match key_array.nulls().filter(|nulls| nulls.null_count() > 0) {
+                        None => codes.extend(keys.iter().map(|&key| mapped[key])),
+                        Some(nulls) => codes.extend(
+                            keys.iter()
+                                .zip(nulls.iter())
+                                .map(|(&key, valid)| if valid { mapped[key] } else { NULL_CODE }),
+                        ),
+                    }
                 } else {
                     let texts = arrow_cast::cast(array, &DataType::Utf8).map_err(cast_error)?;
                     let texts = texts.as_string::<i32>();
