@@ -82,7 +82,7 @@ pub enum RcaError {
     #[error("the model defines no gate that could be a top event")]
     NoTopEvent,
 
-    #[error("no gate named `{0}` in the model")]
+    #[error("no gate or event-tree sequence named `{0}` in the model")]
     UnknownTopEvent(String),
 
     #[error("{field} must be between 1 and 10, got {value}")]

@@ -155,9 +155,11 @@ fn analysis_text(out: &mut Text, result: &TopEventAnalysis, args: &FtaAnalyzeArg
         }
         return;
     }
+    let mission_time = args.mission_time * result.phase.as_ref().map_or(1.0, |p| p.time_fraction);
     out.line(&format!(
         "{name}: {} basic events, mission time {} h",
-        result.basic_event_count, args.mission_time
+        result.basic_event_count,
+        significant(mission_time, 6)
     ));
     if let Some(probability) = &result.probability {
         let exact = probability.exact.map_or_else(
