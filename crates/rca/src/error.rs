@@ -79,7 +79,9 @@ pub enum RcaError {
     )]
     RewritesNeedApproximation { names: Vec<String> },
 
-    #[error("the model has nothing to analyse: no gate that could be a top event, and no initiating event with an event tree")]
+    #[error(
+        "the model has nothing to analyse: no gate that could be a top event, and no initiating event with an event tree"
+    )]
     NoTopEvent,
 
     #[error("no gate or event-tree sequence named `{0}` in the model")]
