@@ -8,8 +8,8 @@
 //!   terminal) and, with the `pdf` feature, `to_pdf` through Typst with its bundled fonts.
 //!   [`from_markdown`] reads Markdown (post-mortem templates) into the same tree, with
 //!   `![caption](figure:NAME)` figures and `TODO:` markers.
-//! - **Diagrams.** Fault trees with the standard gate symbols, Fishbone (Ishikawa), 5-Whys
-//!   chains and the Swiss Cheese model, from `firebreak-rca`'s data.
+//! - **Diagrams.** Fault trees with the standard gate symbols, event trees, Fishbone
+//!   (Ishikawa), 5-Whys chains and the Swiss Cheese model, from `firebreak-rca`'s data.
 //! - **Forensics.** [`forensics`] draws drift histograms and category bars, fairness gaps with
 //!   their threshold band, and time series with change points, and builds one [`Document`]
 //!   per analysis of `firebreak-forensics`.
@@ -22,6 +22,7 @@
 mod chart;
 mod document;
 mod error;
+mod event_tree;
 mod fault_tree;
 mod fishbone;
 pub mod forensics;
@@ -41,6 +42,7 @@ mod whys;
 pub use chart::significant;
 pub use document::{Block, Document, Inline, Section};
 pub use error::ReportError;
+pub use event_tree::event_tree_svg;
 pub use fault_tree::{FaultTreeOptions, fault_tree_svg};
 pub use fishbone::fishbone_svg;
 pub use from_markdown::from_markdown;

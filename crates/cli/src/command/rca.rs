@@ -13,8 +13,9 @@ use firebreak_rca::RcaError;
 use firebreak_rca::fta::compile::EvaluationSettings;
 use firebreak_rca::fta::{
     AnalysisSettings, Approximation, MefSource, TopEventAnalysis, analyze, read_mef,
+    sequence_values,
 };
-use firebreak_report::{FaultTreeOptions, fault_tree_svg};
+use firebreak_report::{FaultTreeOptions, event_tree_svg, fault_tree_svg};
 
 pub async fn run(command: RcaCommand) -> Result<()> {
     match command {
@@ -86,23 +87,33 @@ fn fta_analyze(args: FtaAnalyzeArgs) -> Result<()> {
     };
     let results = analyze(&model, args.top.as_deref(), &settings).map_err(refused)?;
     if let Some(path) = &args.svg {
-        let [analysis] = results.as_slice() else {
-            let names: Vec<&str> = results.iter().map(|r| r.top_event.as_str()).collect();
-            return Err(InputError(format!(
-                "--svg draws one fault tree, and the model has {} top events ({})\nhint: choose one with --top",
-                names.len(),
-                names.join(", ")
-            ))
-            .into());
+        let svg = match results.as_slice() {
+            [analysis] if analysis.initiating_event.is_none() => {
+                let options = FaultTreeOptions {
+                    evaluation: EvaluationSettings {
+                        mission_time: args.mission_time,
+                    },
+                    analysis: Some(analysis),
+                    highlighted_cut_set: None,
+                };
+                fault_tree_svg(&model, &analysis.top_event, &options).map_err(refused)?
+            }
+            // A model that is one event tree is drawn as that tree.
+            _ if args.top.is_none() && model.sole_initiating_event().is_some() => {
+                let initiating_event = model.sole_initiating_event().expect("checked");
+                let values = sequence_values(&results, initiating_event, settings.approximation);
+                event_tree_svg(&model, initiating_event, &values).map_err(refused)?
+            }
+            _ => {
+                let names: Vec<&str> = results.iter().map(|r| r.top_event.as_str()).collect();
+                return Err(InputError(format!(
+                    "--svg draws one fault tree or one event tree, and the model has {} results ({})\nhint: choose a gate with --top",
+                    names.len(),
+                    names.join(", ")
+                ))
+                .into());
+            }
         };
-        let options = FaultTreeOptions {
-            evaluation: EvaluationSettings {
-                mission_time: args.mission_time,
-            },
-            analysis: Some(analysis),
-            highlighted_cut_set: None,
-        };
-        let svg = fault_tree_svg(&model, &analysis.top_event, &options).map_err(refused)?;
         write_file(path, &svg)?;
     }
     drop(progress);

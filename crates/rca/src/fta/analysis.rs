@@ -256,6 +256,28 @@ pub fn analyze(
     Ok(results)
 }
 
+/// Each sequence of `initiating_event` with the value `approximation` asks
+/// for (the first phase's, when the model has phases), as a drawing labels
+/// them.
+pub fn sequence_values<'r>(
+    results: &'r [TopEventAnalysis],
+    initiating_event: &str,
+    approximation: Option<Approximation>,
+) -> Vec<(&'r str, f64)> {
+    let mut values: Vec<(&str, f64)> = Vec::new();
+    for result in results {
+        if result.initiating_event.as_deref() != Some(initiating_event)
+            || values.iter().any(|(name, _)| *name == result.top_event)
+        {
+            continue;
+        }
+        if let Some(value) = result.probability.and_then(|p| p.value(approximation)) {
+            values.push((&result.top_event, value));
+        }
+    }
+    values
+}
+
 /// SCRAM's checks of an alignment: each phase a share of the mission in
 /// (0, 1], the shares adding up to one (to 1e-4).
 fn check_alignment(alignment: &Alignment) -> Result<(), RcaError> {

@@ -12,7 +12,7 @@ pub mod model;
 
 pub use analysis::{
     AnalysisSettings, Approximation, CutSet, Importance, PhaseOf, TopEventAnalysis,
-    TopEventProbability, analyze,
+    TopEventProbability, analyze, sequence_values,
 };
 pub use mef_read::{MefSource, read_mef};
 pub use mef_write::write_mef;

@@ -31,6 +31,21 @@ pub struct Model {
     pub alignments: Vec<Alignment>,
 }
 
+impl Model {
+    /// The initiating event that starts an event tree, when the model has
+    /// exactly one: such a model reads as that one tree.
+    pub fn sole_initiating_event(&self) -> Option<&str> {
+        let mut started = self
+            .initiating_events
+            .iter()
+            .filter(|event| event.event_tree.is_some());
+        match (started.next(), started.next()) {
+            (Some(only), None) => Some(only.name.as_str()),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InitiatingEvent {
     pub name: String,

@@ -2,6 +2,7 @@
 //! kind, the renderers on a small document, Markdown in, and the PDF.
 
 mod document;
+mod event_tree;
 mod fault_tree;
 mod fishbone;
 mod forensics;

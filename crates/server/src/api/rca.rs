@@ -17,11 +17,13 @@ use firebreak_rca::RcaError;
 use firebreak_rca::cause_statement::CauseStatement;
 use firebreak_rca::fishbone::Fishbone;
 use firebreak_rca::fmea::{FmeaRow, fmea_from_csv, fmea_to_csv};
-use firebreak_rca::fta::{AnalysisSettings, Approximation, MefSource, analyze, read_mef};
+use firebreak_rca::fta::{
+    AnalysisSettings, Approximation, MefSource, analyze, read_mef, sequence_values,
+};
 use firebreak_rca::swiss_cheese::SwissCheese;
 use firebreak_rca::whys::{WhysAnalysis, check_whys};
 use firebreak_report::{
-    FaultTreeOptions, fault_tree_svg, fishbone_svg, swiss_cheese_svg, whys_svg,
+    FaultTreeOptions, event_tree_svg, fault_tree_svg, fishbone_svg, swiss_cheese_svg, whys_svg,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -174,19 +176,27 @@ pub fn diagram(artifact: &Artifact) -> Result<Option<String>, ApiError> {
         ArtifactKind::FaultTree => {
             let tree: FaultTreeBody = parse(body)?;
             let (model, results) = fault_tree(&tree)?;
-            match results.first() {
-                Some(first) if results.len() == 1 => {
+            let drawn = match results.as_slice() {
+                [only] if only.initiating_event.is_none() => {
                     let options = FaultTreeOptions {
-                        analysis: Some(first),
+                        analysis: Some(only),
                         ..FaultTreeOptions::default()
                     };
-                    Some(
-                        fault_tree_svg(&model, &first.top_event, &options)
-                            .map_err(|e| ApiError::invalid("mef", e.to_string()))?,
-                    )
+                    Some(fault_tree_svg(&model, &only.top_event, &options))
                 }
-                _ => None,
-            }
+                // A model that is one event tree is drawn as that tree.
+                _ => match model.sole_initiating_event() {
+                    Some(initiating_event) => {
+                        let values =
+                            sequence_values(&results, initiating_event, tree.approximation);
+                        Some(event_tree_svg(&model, initiating_event, &values))
+                    }
+                    None => None,
+                },
+            };
+            drawn
+                .transpose()
+                .map_err(|e| ApiError::invalid("mef", e.to_string()))?
         }
         ArtifactKind::CauseStatement | ArtifactKind::Fmea => None,
     })

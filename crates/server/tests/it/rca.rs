@@ -205,6 +205,20 @@ async fn event_trees_and_substitutions_are_analysed_through_the_api() {
         assert_eq!(initiating_event, "I");
         assert!((value - expected).abs() < 1e-12, "{sequence}: {value}");
     }
+    // A model that is one event tree is drawn as that tree.
+    let drawn = server
+        .api(
+            Method::GET,
+            "/api/v1/incidents/INC-1/rca/fault_tree/event-tree/svg",
+            None,
+        )
+        .await;
+    assert_eq!(drawn.content_type, "image/svg+xml");
+    let svg = drawn.body.as_str().unwrap();
+    assert!(
+        svg.contains("<title id=\"title\">Event tree EventTree of initiating event I</title>"),
+        "{svg}"
+    );
 
     let rewrites = json!({ "mef": scram_model("TwoTrain/nondeclarative_substitutions.xml") });
     let refused = server
