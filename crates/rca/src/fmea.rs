@@ -161,7 +161,7 @@ fn actions_of_any_age<'de, D: Deserializer<'de>>(
 
 /// A new recommended action: open and preventive, as FMEA actions lower a
 /// failure mode's occurrence or raise its detection before it happens.
-fn recommended_action(
+pub fn recommended_action(
     id: String,
     title: String,
     owner: String,
@@ -213,7 +213,7 @@ impl FmeaRow {
     }
 
     /// The impact of acting on this row: its action priority.
-    fn action_impact(&self) -> Level {
+    pub fn action_impact(&self) -> Level {
         match self.action_priority() {
             ActionPriority::High => Level::High,
             ActionPriority::Medium => Level::Medium,
@@ -224,12 +224,15 @@ impl FmeaRow {
 
 /// Orders rows for review: action priority first, then RPN, then severity.
 pub fn sort_by_priority(rows: &mut [FmeaRow]) {
-    rows.sort_by(|a, b| {
-        b.action_priority()
-            .cmp(&a.action_priority())
-            .then_with(|| b.risk_priority_number().cmp(&a.risk_priority_number()))
-            .then_with(|| b.severity.cmp(&a.severity))
-    });
+    rows.sort_by(review_order);
+}
+
+/// The order of [`sort_by_priority`]: the row to review first is less.
+pub fn review_order(a: &FmeaRow, b: &FmeaRow) -> std::cmp::Ordering {
+    b.action_priority()
+        .cmp(&a.action_priority())
+        .then_with(|| b.risk_priority_number().cmp(&a.risk_priority_number()))
+        .then_with(|| b.severity.cmp(&a.severity))
 }
 
 /// A failure mode known to hit AI systems, to start a worksheet from.

@@ -425,6 +425,111 @@ fn a_responder_declares_and_contains_an_incident_in_the_browser() {
         cheese["body"]["layers"][0]["holes"][0]["on_trajectory"],
         true
     );
+    // An FMEA worksheet on the system: a failure mode from the AI library,
+    // one written out, and a recommended action on the first.
+    let worksheet = || -> Value {
+        http.get(format!("{}/api/v1/systems/scoring/fmea/main", server.url))
+            .bearer_auth(&server.token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    let fmea_step = |form: &str, fields: &[(&str, &str)], version: u64| {
+        driver.go(&format!("{}/systems/scoring", server.url));
+        driver.open_all_details();
+        let form = format!("form[data-step={form}]");
+        for (field, value) in fields {
+            match field.strip_prefix("select:") {
+                Some(select) => driver.click(&format!(
+                    "{form} select[name={select}] option[value='{value}']"
+                )),
+                None => driver.type_into(&format!("{form} input[name={field}]"), value),
+            }
+        }
+        driver.click(&format!("{form} button[type=submit]"));
+        let started = Instant::now();
+        loop {
+            let saved = worksheet();
+            if saved["version"] == version {
+                return saved;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "{form} never saved version {version}: {saved}; page: {}",
+                driver.text("body")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let from_library = fmea_step(
+        "add-row",
+        &[
+            ("select:template", "Data drift"),
+            ("item", "Screening model"),
+            ("severity", "8"),
+            ("occurrence", "5"),
+            ("detection", "7"),
+        ],
+        1,
+    );
+    assert_eq!(
+        from_library["body"]["rows"][0]["cause"],
+        "Input distribution moves away from the training data"
+    );
+    fmea_step(
+        "add-row",
+        &[
+            ("item", "Screening UI"),
+            ("failure_mode", "Stale scores shown"),
+            ("effect", "Reviewers act on old data"),
+            ("cause", "Cache not invalidated"),
+            ("severity", "3"),
+            ("occurrence", "2"),
+            ("detection", "2"),
+        ],
+        2,
+    );
+    let with_action = fmea_step(
+        "add-action",
+        &[
+            ("select:row", "1"),
+            ("title", "Daily drift test on the top features"),
+            ("owner", "alice"),
+            ("success_criterion", "drift alert within 24 hours"),
+        ],
+        3,
+    );
+    let action = &with_action["body"]["rows"][0]["actions"][0];
+    assert_eq!(
+        (action["id"].as_str(), action["owner"].as_str()),
+        (Some("act-1"), Some("alice"))
+    );
+    assert_eq!(with_action["derived"]["rows"][0]["action_priority"], "H");
+    driver.go(&format!("{}/systems/scoring", server.url));
+    driver.screenshot(&target_dir().join("browser-fmea.png"), Some("#fmea"));
+    // Highest priority first; the filter hides the low one.
+    driver.go(&format!("{}/systems/scoring?priority=H", server.url));
+    let table = driver.text("table.fmea");
+    assert!(
+        table.contains("Data drift") && !table.contains("Stale scores shown"),
+        "{table}"
+    );
+    let csv = http
+        .get(format!(
+            "{}/api/v1/systems/scoring/fmea/main?format=csv",
+            server.url
+        ))
+        .bearer_auth(&server.token)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        csv.contains("Daily drift test on the top features"),
+        "{csv}"
+    );
+
     driver.go(&format!("{}/incidents/INC-1", server.url));
     for kind in ["five_whys", "fishbone", "swiss_cheese"] {
         driver.element(&format!("figure[data-kind={kind}] svg"));

@@ -4,7 +4,7 @@
 
 use crate::api::incidents::incident_number;
 use crate::auth::{Responder, Viewer};
-use crate::error::{ApiError, ApiJson, Problem};
+use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -371,23 +371,34 @@ pub async fn put_fmea(
     ))
 }
 
+/// How a worksheet is answered when the client cannot set `Accept` (a link).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FmeaShowQuery {
+    /// `csv` for the worksheet as CSV.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
 #[utoipa::path(get, path = "/api/v1/systems/{slug}/fmea/{name}", tag = "rca",
-    params(("slug" = String, Path), ("name" = String, Path)),
-    responses((status = 200, body = ArtifactView, description = "JSON, or CSV when the request accepts text/csv"), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), ("name" = String, Path), FmeaShowQuery),
+    responses((status = 200, body = ArtifactView, description = "JSON, or CSV when the request accepts text/csv or asks format=csv"), (status = 404, body = Problem)))]
 pub async fn show_fmea(
     _caller: Viewer,
     State(state): State<AppState>,
     Path((slug, name)): Path<(String, String)>,
+    ApiQuery(query): ApiQuery<FmeaShowQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let owner = format!("system:{slug}");
     let artifact = state
         .run(move |store| store.artifact(&owner, ArtifactKind::Fmea, &name))
         .await?;
-    let wants_csv = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/csv"));
+    let wants_csv = query.format.as_deref() == Some("csv")
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/csv"));
     if wants_csv {
         let sheet: FmeaBody = parse(&artifact.body)?;
         return Ok((

@@ -3,6 +3,7 @@
 //! (problem+json) are turned into HTML pages here, so the UI and the API answer
 //! the same rules with the same statuses.
 
+mod fmea;
 mod incidents;
 mod rca_steps;
 mod regulatory;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/systems", get(systems::list).post(systems::register))
         .route("/systems/new", get(systems::register_form))
         .route("/systems/{slug}", get(systems::show))
+        .route("/systems/{slug}/fmea", post(fmea::change))
         .route("/metrics", get(systems::metrics))
         .route("/deadlines", get(regulatory::board))
         .route("/actions", get(regulatory::actions))

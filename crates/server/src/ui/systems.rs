@@ -136,8 +136,10 @@ pub async fn show(
     Viewer(caller): Viewer,
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    ApiQuery(filter): ApiQuery<super::fmea::FmeaFilter>,
 ) -> PageResult {
     let view = system_view(&state, slug.clone()).await?;
+    let worksheets = super::fmea::worksheets(&state, &slug).await?;
     let (events, controls) = state
         .run(move |store| {
             let controls = [Namespace::Production, Namespace::Drill]
@@ -179,6 +181,7 @@ pub async fn show(
                     }
                 } }
             }
+            (super::fmea::section(&caller, &view.system.slug, &worksheets, &filter))
             h2 { "Audit trail" }
             ol.timeline { @for e in &events { li { (format_time(Some(e.recorded_at))) " · " (e.actor) ": " (e.describe()) } } }
         },

@@ -261,6 +261,8 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ),
     ("GET", "/alerts", Some(Role::Viewer)),
     ("POST", "/incidents/INC-1/rca", Some(Role::Responder)),
+    ("POST", "/incidents/INC-1/rca/step", Some(Role::Responder)),
+    ("POST", "/systems/scoring/fmea", Some(Role::Responder)),
     (
         "POST",
         "/incidents/INC-1/postmortem/draft",
