@@ -176,6 +176,43 @@ impl Driver {
         }
     }
 
+    /// Opens `url`, fills `form`'s fields (`select:NAME` picks an option),
+    /// submits it, and waits until `saved` answers `version`.
+    fn submit_step(
+        &self,
+        url: &str,
+        form: &str,
+        fields: &[(&str, &str)],
+        version: u64,
+        saved: impl Fn() -> Value,
+    ) -> Value {
+        self.go(url);
+        self.open_all_details();
+        let form = format!("form[data-step={form}]");
+        for (field, value) in fields {
+            match field.strip_prefix("select:") {
+                Some(select) => self.click(&format!(
+                    "{form} select[name={select}] option[value='{value}']"
+                )),
+                None => self.type_into(&format!("{form} input[name={field}]"), value),
+            }
+        }
+        self.click(&format!("{form} button[type=submit]"));
+        let started = Instant::now();
+        loop {
+            let answer = saved();
+            if answer["version"] == version {
+                return answer;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "{form} never saved version {version}: {answer}; page: {}",
+                self.text("body")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Opens every `<details>`, so the forms inside can be filled.
     fn open_all_details(&self) {
         let script = json!({ "script": "document.querySelectorAll('details').forEach(d => d.open = true);", "args": [] });
@@ -324,32 +361,9 @@ fn a_responder_declares_and_contains_an_incident_in_the_browser() {
         .json()
         .unwrap()
     };
+    let incident_page = format!("{}/incidents/INC-1", server.url);
     let step = |form: &str, fields: &[(&str, &str)], kind: &str, version: u64| {
-        driver.go(&format!("{}/incidents/INC-1", server.url));
-        driver.open_all_details();
-        let form = format!("form[data-step={form}]");
-        for (field, value) in fields {
-            match field.strip_prefix("select:") {
-                Some(select) => driver.click(&format!(
-                    "{form} select[name={select}] option[value='{value}']"
-                )),
-                None => driver.type_into(&format!("{form} input[name={field}]"), value),
-            }
-        }
-        driver.click(&format!("{form} button[type=submit]"));
-        let started = Instant::now();
-        loop {
-            let saved = artifact(kind);
-            if saved["version"] == version {
-                return saved;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(15),
-                "{form} never saved version {version}: {saved}; page: {}",
-                driver.text("body")
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        driver.submit_step(&incident_page, form, fields, version, || artifact(kind))
     };
     step(
         "start-five-whys",
@@ -435,32 +449,9 @@ fn a_responder_declares_and_contains_an_incident_in_the_browser() {
             .json()
             .unwrap()
     };
+    let system_page = format!("{}/systems/scoring", server.url);
     let fmea_step = |form: &str, fields: &[(&str, &str)], version: u64| {
-        driver.go(&format!("{}/systems/scoring", server.url));
-        driver.open_all_details();
-        let form = format!("form[data-step={form}]");
-        for (field, value) in fields {
-            match field.strip_prefix("select:") {
-                Some(select) => driver.click(&format!(
-                    "{form} select[name={select}] option[value='{value}']"
-                )),
-                None => driver.type_into(&format!("{form} input[name={field}]"), value),
-            }
-        }
-        driver.click(&format!("{form} button[type=submit]"));
-        let started = Instant::now();
-        loop {
-            let saved = worksheet();
-            if saved["version"] == version {
-                return saved;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(15),
-                "{form} never saved version {version}: {saved}; page: {}",
-                driver.text("body")
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        driver.submit_step(&system_page, form, fields, version, worksheet)
     };
     let from_library = fmea_step(
         "add-row",

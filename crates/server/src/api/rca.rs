@@ -25,6 +25,7 @@ use firebreak_rca::whys::{WhysAnalysis, check_whys};
 use firebreak_report::{
     FaultTreeOptions, event_tree_svg, fault_tree_svg, fishbone_svg, swiss_cheese_svg, whys_svg,
 };
+use firebreak_store::StoreError;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -226,6 +227,22 @@ fn kind_of(text: &str, on_system: bool) -> Result<ArtifactKind, ApiError> {
         )));
     }
     Ok(kind)
+}
+
+/// The newest version of an artifact, or `None` when there is none yet.
+pub async fn latest(
+    state: &AppState,
+    owner: String,
+    kind: ArtifactKind,
+    name: String,
+) -> Result<Option<Artifact>, ApiError> {
+    state
+        .run(move |store| match store.artifact(&owner, kind, &name) {
+            Ok(artifact) => Ok(Some(artifact)),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(error) => Err(error),
+        })
+        .await
 }
 
 /// Checks and saves a new version; shared by the API and the web UI.

@@ -12,7 +12,6 @@ use firebreak_rca::fmea::{
     ActionPriority, FmeaRow, Rating, ai_failure_mode_library, fmea_from_csv, recommended_action,
     review_order,
 };
-use firebreak_store::StoreError;
 use maud::{Markup, html};
 
 use super::{CsrfForm, csrf_field};
@@ -175,13 +174,8 @@ fn worksheet(
     }
 }
 
-fn required<'f>(form: &'f CsrfForm, field: &str) -> Result<&'f str, ApiError> {
-    form.get(field)
-        .ok_or_else(|| ApiError::invalid(field, "is required"))
-}
-
 fn rating(form: &CsrfForm, field: &'static str) -> Result<Rating, ApiError> {
-    let text = required(form, field)?;
+    let text = form.required(field)?;
     let value: i64 = text
         .parse()
         .map_err(|_| ApiError::invalid(field, format!("`{text}` is not a whole number")))?;
@@ -196,20 +190,10 @@ pub async fn change(
 ) -> Result<Redirect, ApiError> {
     let lookup = slug.clone();
     state.run(move |store| store.get_system(&lookup)).await?;
-    let name = required(&form, "name")?.to_string();
+    let name = form.required("name")?.to_string();
     let owner = format!("system:{slug}");
-    let current = {
-        let (owner, name) = (owner.clone(), name.clone());
-        state
-            .run(
-                move |store| match store.artifact(&owner, ArtifactKind::Fmea, &name) {
-                    Ok(artifact) => Ok(Some(artifact)),
-                    Err(StoreError::NotFound(_)) => Ok(None),
-                    Err(error) => Err(error),
-                },
-            )
-            .await?
-    };
+    let current =
+        crate::api::rca::latest(&state, owner.clone(), ArtifactKind::Fmea, name.clone()).await?;
     let mut rows: Vec<FmeaRow> = match &current {
         Some(artifact) => {
             serde_json::from_value::<FmeaBody>(artifact.body.clone())
@@ -223,9 +207,9 @@ pub async fn change(
         }
         None => Vec::new(),
     };
-    match required(&form, "step")? {
+    match form.required("step")? {
         "import" => {
-            rows = fmea_from_csv(required(&form, "csv")?)
+            rows = fmea_from_csv(form.required("csv")?)
                 .map_err(|e| ApiError::invalid("csv", e.to_string()))?;
         }
         "add_row" => rows.push(new_row(&form)?),
@@ -235,16 +219,7 @@ pub async fn change(
                     "no FMEA worksheet `{name}` on {slug}"
                 )));
             };
-            let version = required(&form, "version")?;
-            if version != current.version.to_string() {
-                return Err(ApiError::Conflict {
-                    message: format!(
-                        "worksheet `{name}` is at version {} now, not {version}: reload the page and add the action again",
-                        current.version
-                    ),
-                    allowed: Vec::new(),
-                });
-            }
+            form.check_extends(current)?;
             add_action(&mut rows, &form)?;
         }
         other => {
@@ -286,7 +261,7 @@ fn new_row(form: &CsrfForm) -> Result<FmeaRow, ApiError> {
         }
     };
     Ok(FmeaRow {
-        item: required(form, "item")?.to_string(),
+        item: form.required("item")?.to_string(),
         failure_mode: field("failure_mode", template.as_ref().map(|t| t.failure_mode))?,
         effect: field("effect", template.as_ref().map(|t| t.typical_effect))?,
         cause: field("cause", template.as_ref().map(|t| t.typical_cause))?,
@@ -303,7 +278,7 @@ fn new_row(form: &CsrfForm) -> Result<FmeaRow, ApiError> {
 }
 
 fn add_action(rows: &mut [FmeaRow], form: &CsrfForm) -> Result<(), ApiError> {
-    let row_text = required(form, "row")?;
+    let row_text = form.required("row")?;
     let index = row_text
         .parse::<usize>()
         .ok()
@@ -330,7 +305,7 @@ fn add_action(rows: &mut [FmeaRow], form: &CsrfForm) -> Result<(), ApiError> {
     let row = &mut rows[index];
     let mut action = recommended_action(
         id,
-        required(form, "title")?.to_string(),
+        form.required("title")?.to_string(),
         form.get("owner").unwrap_or_default().to_string(),
         due,
         row.action_impact(),

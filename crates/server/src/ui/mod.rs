@@ -20,6 +20,7 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use firebreak_core::rca::Artifact;
 use firebreak_store::SessionRecord;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
@@ -185,6 +186,30 @@ impl CsrfForm {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim())
             .filter(|v| !v.is_empty())
+    }
+
+    /// The field's value, or a 422 naming it.
+    pub fn required(&self, name: &str) -> Result<&str, ApiError> {
+        self.get(name)
+            .ok_or_else(|| ApiError::invalid(name, "is required"))
+    }
+
+    /// Refuses a change made on a page older than `current`: the form's
+    /// `version` field says which version it extends.
+    pub fn check_extends(&self, current: &Artifact) -> Result<(), ApiError> {
+        let version = self.required("version")?;
+        if version == current.version.to_string() {
+            return Ok(());
+        }
+        Err(ApiError::Conflict {
+            message: format!(
+                "{} `{}` is at version {} now, not {version}: reload the page and make the change again",
+                current.kind.as_str().replace('_', " "),
+                current.name,
+                current.version
+            ),
+            allowed: Vec::new(),
+        })
     }
 
     pub fn all(&self, name: &str) -> Vec<String> {

@@ -11,7 +11,6 @@ use firebreak_rca::category::CauseCategory;
 use firebreak_rca::fishbone::{Fishbone, FishboneCause, FishbonePreset};
 use firebreak_rca::swiss_cheese::{DefenceLayer, Hole, HoleKind, SwissCheese};
 use firebreak_rca::whys::{Why, WhysAnalysis};
-use firebreak_store::StoreError;
 use maud::{Markup, html};
 use serde_json::Value;
 
@@ -258,11 +257,6 @@ fn add_hole_form(
     }
 }
 
-fn required<'f>(form: &'f CsrfForm, field: &str) -> Result<&'f str, ApiError> {
-    form.get(field)
-        .ok_or_else(|| ApiError::invalid(field, "is required"))
-}
-
 fn ids(form: &CsrfForm, field: &str) -> Vec<String> {
     form.get(field)
         .map(|text| {
@@ -276,7 +270,7 @@ fn ids(form: &CsrfForm, field: &str) -> Vec<String> {
 }
 
 fn category(form: &CsrfForm) -> Result<CauseCategory, ApiError> {
-    let name = required(form, "category")?;
+    let name = form.required("category")?;
     serde_json::from_value(Value::String(name.to_string()))
         .map_err(|_| ApiError::invalid("category", format!("`{name}` is not a cause category")))
 }
@@ -301,20 +295,11 @@ pub async fn add_step(
     form: CsrfForm,
 ) -> Result<Redirect, ApiError> {
     let owner = firebreak_core::incident::public_id(incident_number(&id)?);
-    let kind: ArtifactKind = serde_json::from_value(Value::String(required(&form, "kind")?.into()))
+    let kind: ArtifactKind = serde_json::from_value(Value::String(form.required("kind")?.into()))
         .map_err(|_| ApiError::invalid("kind", "not an artifact kind"))?;
-    let name = required(&form, "name")?.to_string();
-    let starting = required(&form, "step")? == "start";
-    let current = {
-        let (owner, name) = (owner.clone(), name.clone());
-        state
-            .run(move |store| match store.artifact(&owner, kind, &name) {
-                Ok(artifact) => Ok(Some(artifact)),
-                Err(StoreError::NotFound(_)) => Ok(None),
-                Err(error) => Err(error),
-            })
-            .await?
-    };
+    let name = form.required("name")?.to_string();
+    let starting = form.required("step")? == "start";
+    let current = crate::api::rca::latest(&state, owner.clone(), kind, name.clone()).await?;
     let body = match (starting, current) {
         (true, Some(_)) => {
             return Err(ApiError::Conflict {
@@ -333,17 +318,7 @@ pub async fn add_step(
             )));
         }
         (false, Some(current)) => {
-            let version = required(&form, "version")?;
-            if version != current.version.to_string() {
-                return Err(ApiError::Conflict {
-                    message: format!(
-                        "{} `{name}` is at version {} now, not {version}: reload the page and add the step again",
-                        kind.as_str(),
-                        current.version
-                    ),
-                    allowed: Vec::new(),
-                });
-            }
+            form.check_extends(&current)?;
             add(kind, current.body, &form)?
         }
     };
@@ -367,7 +342,7 @@ fn from_body<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, ApiError>
 fn start(kind: ArtifactKind, form: &CsrfForm) -> Result<Value, ApiError> {
     match kind {
         ArtifactKind::FiveWhys => to_value(WhysAnalysis {
-            symptom: required(form, "symptom")?.to_string(),
+            symptom: form.required("symptom")?.to_string(),
             whys: vec![why(form)?],
         }),
         ArtifactKind::Fishbone => {
@@ -381,10 +356,10 @@ fn start(kind: ArtifactKind, form: &CsrfForm) -> Result<Value, ApiError> {
                     ));
                 }
             };
-            to_value(Fishbone::new(required(form, "effect")?, preset))
+            to_value(Fishbone::new(form.required("effect")?, preset))
         }
         ArtifactKind::SwissCheese => to_value(SwissCheese {
-            hazard: required(form, "hazard")?.to_string(),
+            hazard: form.required("hazard")?.to_string(),
             layers: Vec::new(),
         }),
         other => Err(ApiError::invalid(
@@ -399,7 +374,7 @@ fn start(kind: ArtifactKind, form: &CsrfForm) -> Result<Value, ApiError> {
 
 fn why(form: &CsrfForm) -> Result<Why, ApiError> {
     Ok(Why {
-        statement: required(form, "statement")?.to_string(),
+        statement: form.required("statement")?.to_string(),
         category: category(form)?,
         evidence: ids(form, "evidence"),
         causes: Vec::new(),
@@ -438,7 +413,7 @@ fn add(kind: ArtifactKind, body: Value, form: &CsrfForm) -> Result<Value, ApiErr
         }
         ArtifactKind::Fishbone => {
             let mut fishbone: Fishbone = from_body(body)?;
-            let parent = required(form, "parent")?;
+            let parent = form.required("parent")?;
             let (bone, path) = match parent.split_once(':') {
                 Some((bone, path)) => (bone, parse_path(path, "parent")?),
                 None => (parent, Vec::new()),
@@ -451,7 +426,7 @@ fn add(kind: ArtifactKind, body: Value, form: &CsrfForm) -> Result<Value, ApiErr
                 })?,
             };
             let cause = FishboneCause {
-                statement: required(form, "statement")?.to_string(),
+                statement: form.required("statement")?.to_string(),
                 evidence: ids(form, "evidence"),
                 votes,
                 likelihood: None,
@@ -469,7 +444,7 @@ fn add(kind: ArtifactKind, body: Value, form: &CsrfForm) -> Result<Value, ApiErr
         }
         ArtifactKind::SwissCheese => {
             let mut model: SwissCheese = from_body(body)?;
-            let kind = match required(form, "hole_kind")? {
+            let kind = match form.required("hole_kind")? {
                 "latent_condition" => HoleKind::LatentCondition,
                 "active_failure" => HoleKind::ActiveFailure,
                 other => {
@@ -480,15 +455,15 @@ fn add(kind: ArtifactKind, body: Value, form: &CsrfForm) -> Result<Value, ApiErr
                 }
             };
             let hole = Hole {
-                description: required(form, "description")?.to_string(),
+                description: form.required("description")?.to_string(),
                 kind,
                 findings: ids(form, "findings"),
                 on_trajectory: form.get("on_trajectory").is_some(),
             };
-            let layer = match required(form, "layer")? {
+            let layer = match form.required("layer")? {
                 "new" => {
                     model.layers.push(DefenceLayer {
-                        name: required(form, "new_layer")?.to_string(),
+                        name: form.required("new_layer")?.to_string(),
                         holes: Vec::new(),
                     });
                     model.layers.len() - 1
