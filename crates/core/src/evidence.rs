@@ -128,15 +128,15 @@ pub fn collect(
         legal_hold: false,
         disposed_at: None,
     };
-    let own = draft(
-        EventKind::EvidenceCollected,
+    let own = EventDraft::by(
         actor,
+        EventKind::EvidenceCollected,
         now,
         json!({ "evidence": evidence }),
     );
-    let announced = draft(
-        EventKind::EvidenceCollected,
+    let announced = EventDraft::by(
         actor,
+        EventKind::EvidenceCollected,
         now,
         json!({
             "evidence": evidence.id,
@@ -194,15 +194,15 @@ pub fn custody(
             next.disposed_at = Some(now);
         }
     }
-    let own = draft(
-        EventKind::EvidenceCustody,
+    let own = EventDraft::by(
         actor,
+        EventKind::EvidenceCustody,
         now,
         json!({ "step": action, "evidence": next }),
     );
-    let announced = draft(
-        EventKind::EvidenceCustody,
+    let announced = EventDraft::by(
         actor,
+        EventKind::EvidenceCustody,
         now,
         json!({ "evidence": current.id, "sha256": current.sha256, "step": action }),
     );
@@ -227,15 +227,6 @@ fn conflict(message: String) -> DomainError {
     DomainError::Conflict {
         message,
         allowed: Vec::new(),
-    }
-}
-
-fn draft(kind: EventKind, actor: &str, now: Timestamp, body: serde_json::Value) -> EventDraft {
-    EventDraft {
-        kind,
-        occurred_at: now,
-        actor: actor.to_string(),
-        body,
     }
 }
 

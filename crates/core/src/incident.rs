@@ -617,7 +617,7 @@ pub fn declare(
     };
     let body = json!({ "incident": incident, "declared_by": input.declared_by });
     Ok(Change {
-        events: vec![draft(EventKind::Declared, now, actor, body)],
+        events: vec![EventDraft::by(actor, EventKind::Declared, now, body)],
         incident,
     })
 }
@@ -626,15 +626,6 @@ fn dedup<T: Ord>(mut items: Vec<T>) -> Vec<T> {
     items.sort();
     items.dedup();
     items
-}
-
-fn draft(kind: EventKind, occurred_at: Timestamp, actor: &str, body: Value) -> EventDraft {
-    EventDraft {
-        kind,
-        occurred_at,
-        actor: actor.to_string(),
-        body,
-    }
 }
 
 /// A request to move an incident along its lifecycle.
@@ -729,10 +720,10 @@ impl Incident {
         } else {
             None
         };
-        let mut events = vec![draft(
+        let mut events = vec![EventDraft::by(
+            actor,
             EventKind::StatusChanged,
             at,
-            actor,
             json!({ "from": from, "to": to, "reason": reason, "merged_into": next.merged_into }),
         )];
         let mut stamp = |field: TimeField, overwrite: bool| {
@@ -852,10 +843,10 @@ impl Incident {
             }
             None => next.roles.retain(|a| a.role != role),
         }
-        let mut events = vec![draft(
+        let mut events = vec![EventDraft::by(
+            actor,
             EventKind::RoleChanged,
             now,
-            actor,
             json!({ "role": role, "from": previous, "to": user }),
         )];
         if role == CommandRole::Commander && user.is_some() && next.times.acknowledged_at.is_none()
@@ -895,10 +886,10 @@ impl Incident {
         }
         Ok(Change {
             incident: next,
-            events: vec![draft(
+            events: vec![EventDraft::by(
+                actor,
                 EventKind::RoleChanged,
                 now,
-                actor,
                 json!({ "role": role, "from": [user], "to": null }),
             )],
         })
@@ -909,7 +900,7 @@ impl Incident {
     pub fn record_event(&self, kind: EventKind, body: Value, actor: &str, at: Timestamp) -> Change {
         Change {
             incident: self.clone(),
-            events: vec![draft(kind, at, actor, body)],
+            events: vec![EventDraft::by(actor, kind, at, body)],
         }
     }
 
@@ -944,7 +935,7 @@ impl Incident {
         }
         Ok(Change {
             incident: self.clone(),
-            events: vec![draft(kind, at, actor, json!({ "text": text }))],
+            events: vec![EventDraft::by(actor, kind, at, json!({ "text": text }))],
         })
     }
 
@@ -986,10 +977,10 @@ impl Incident {
         let mut events = Vec::new();
         let mut record = |field: &str, old: Value, new: Value| {
             if old != new {
-                events.push(draft(
+                events.push(EventDraft::by(
+                    actor,
                     EventKind::FieldChanged,
                     now,
-                    actor,
                     json!({ "field": field, "from": old, "to": new }),
                 ));
             }
@@ -1062,10 +1053,10 @@ fn time_event(
     actor: &str,
     reason: &str,
 ) -> EventDraft {
-    draft(
+    EventDraft::by(
+        actor,
         EventKind::TimeChanged,
         at,
-        actor,
         json!({ "field": field, "from": old, "to": new, "reason": reason }),
     )
 }

@@ -107,6 +107,18 @@ pub struct EventDraft {
     pub body: Value,
 }
 
+impl EventDraft {
+    /// What `actor` did at `occurred_at`.
+    pub fn by(actor: &str, kind: EventKind, occurred_at: Timestamp, body: Value) -> EventDraft {
+        EventDraft {
+            kind,
+            occurred_at,
+            actor: actor.to_string(),
+            body,
+        }
+    }
+}
+
 /// A sealed event as stored and returned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Event {

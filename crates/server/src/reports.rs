@@ -155,21 +155,19 @@ fn causes_text(context: &ReportContext) -> String {
         return String::new();
     };
     let mut out = format!("Proximate cause: {}\n", causes.proximate_cause.statement);
-    for cause in &causes.root_causes {
-        let _ = writeln!(
-            out,
-            "- Root cause ({}): {}",
-            wire_name(&cause.category),
-            cause.statement
-        );
-    }
-    for cause in &causes.contributing_factors {
-        let _ = writeln!(
-            out,
-            "- Contributing factor ({}): {}",
-            wire_name(&cause.category),
-            cause.statement
-        );
+    let listed = [
+        ("Root cause", &causes.root_causes),
+        ("Contributing factor", &causes.contributing_factors),
+    ];
+    for (role, entries) in listed {
+        for cause in entries {
+            let _ = writeln!(
+                out,
+                "- {role} ({}): {}",
+                wire_name(&cause.category),
+                cause.statement
+            );
+        }
     }
     out
 }

@@ -43,22 +43,22 @@ fn evidence_row(e: &Value) -> Vec<String> {
     ]
 }
 
+/// The columns of `evidence_row`.
+const EVIDENCE_COLUMNS: [&str; 7] = [
+    "ID",
+    "FILE",
+    "BYTES",
+    "SHA-256",
+    "BY",
+    "STATE",
+    "DESCRIPTION",
+];
+
 fn print_item(item: &Value, json: bool) {
     if json {
         output::json(item);
     } else {
-        output::table(
-            &[
-                "ID",
-                "FILE",
-                "BYTES",
-                "SHA-256",
-                "BY",
-                "STATE",
-                "DESCRIPTION",
-            ],
-            &[evidence_row(item)],
-        );
+        output::table(&EVIDENCE_COLUMNS, &[evidence_row(item)]);
     }
 }
 
@@ -96,18 +96,7 @@ pub async fn run(command: EvidenceCommand) -> Result<ExitCode> {
                     .flatten()
                     .map(evidence_row)
                     .collect();
-                output::table(
-                    &[
-                        "ID",
-                        "FILE",
-                        "BYTES",
-                        "SHA-256",
-                        "BY",
-                        "STATE",
-                        "DESCRIPTION",
-                    ],
-                    &rows,
-                );
+                output::table(&EVIDENCE_COLUMNS, &rows);
             }
         }
         EvidenceCommand::Show { id, json } => {

@@ -224,15 +224,6 @@ pub struct RecordChange {
     pub incident: Option<Incident>,
 }
 
-fn draft(kind: EventKind, actor: &str, now: Timestamp, body: serde_json::Value) -> EventDraft {
-    EventDraft {
-        kind,
-        occurred_at: now,
-        actor: actor.to_string(),
-        body,
-    }
-}
-
 /// Answers (or re-answers) the questionnaire and sets the extra triggers.
 #[allow(clippy::too_many_arguments)]
 pub fn assess_incident(
@@ -270,15 +261,20 @@ pub fn assess_incident(
         "regimes": applies,
         "changes": deadline_changes(&before, &after),
     });
-    let own = draft(EventKind::RegulatoryAssessed, actor, now, body.clone());
-    let mut announced = vec![draft(EventKind::RegulatoryAssessed, actor, now, body)];
+    let own = EventDraft::by(actor, EventKind::RegulatoryAssessed, now, body.clone());
+    let mut announced = vec![EventDraft::by(
+        actor,
+        EventKind::RegulatoryAssessed,
+        now,
+        body,
+    )];
     let mut changed = None;
     if incident.reportable != assessment.reportable {
         let mut next = incident.clone();
         next.reportable = assessment.reportable;
-        announced.push(draft(
-            EventKind::FieldChanged,
+        announced.push(EventDraft::by(
             actor,
+            EventKind::FieldChanged,
             now,
             json!({"field": "reportable", "from": incident.reportable, "to": next.reportable}),
         ));
@@ -382,9 +378,9 @@ pub fn draft_report(
     };
     let mut record = current.clone();
     record.reports.push(created.clone());
-    let event = draft(
-        EventKind::ReportDrafted,
+    let event = EventDraft::by(
         actor,
+        EventKind::ReportDrafted,
         now,
         json!({"report": created.id, "regime": regime, "type": report, "title": created.title}),
     );
@@ -419,9 +415,9 @@ pub fn edit_report(
         });
     }
     report.sections = sections;
-    let event = draft(
-        EventKind::ReportDrafted,
+    let event = EventDraft::by(
         actor,
+        EventKind::ReportDrafted,
         now,
         json!({"report": id, "edited": true}),
     );
@@ -467,9 +463,9 @@ pub fn submit_report(
     report.submitted_by = Some(actor.to_string());
     report.recipient = Some(recipient.trim().to_string());
     report.reference = reference.filter(|r| !r.trim().is_empty());
-    let event = draft(
-        EventKind::RegulatorNotified,
+    let event = EventDraft::by(
         actor,
+        EventKind::RegulatorNotified,
         now,
         json!({
             "report": id, "regime": report.regime, "type": report.report,

@@ -5,7 +5,8 @@ use super::{ORG, append_events, from_json, load_incident, to_json};
 use crate::{StoreError, StoreResult};
 use firebreak_core::Timestamp;
 use firebreak_core::evidence::{self, CustodyAction, Evidence, NewEvidence, evidence_stream};
-use firebreak_core::timeline::state_hash;
+use firebreak_core::incident::Incident;
+use firebreak_core::timeline::{EventDraft, state_hash};
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub(super) fn add(
@@ -27,20 +28,7 @@ pub(super) fn add(
         "INSERT INTO evidence (org_id, number, incident, sha256, record) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![ORG, number, incident_number, item.sha256, to_json(&item)],
     )?;
-    append_events(
-        transaction,
-        &evidence_stream(&id),
-        vec![own],
-        &state_hash(&item),
-        now,
-    )?;
-    append_events(
-        transaction,
-        &incident.public_id(),
-        vec![announced],
-        &state_hash(&incident),
-        now,
-    )?;
+    record_step(transaction, &item, &incident, own, announced, now)?;
     Ok(item)
 }
 
@@ -58,21 +46,34 @@ pub(super) fn custody(
         params![ORG, number_of(id)?, to_json(&next)],
     )?;
     let incident = load_incident(transaction, incident_number(&next)?)?;
+    record_step(transaction, &next, &incident, own, announced, now)?;
+    Ok(next)
+}
+
+/// Seals a step on the item's own chain and announces it on the incident's.
+fn record_step(
+    transaction: &Connection,
+    item: &Evidence,
+    incident: &Incident,
+    own: EventDraft,
+    announced: EventDraft,
+    now: Timestamp,
+) -> StoreResult<()> {
     append_events(
         transaction,
-        &evidence_stream(id),
+        &evidence_stream(&item.id),
         vec![own],
-        &state_hash(&next),
+        &state_hash(item),
         now,
     )?;
     append_events(
         transaction,
         &incident.public_id(),
         vec![announced],
-        &state_hash(&incident),
+        &state_hash(incident),
         now,
     )?;
-    Ok(next)
+    Ok(())
 }
 
 pub(super) fn get(connection: &Connection, id: &str) -> StoreResult<Evidence> {
