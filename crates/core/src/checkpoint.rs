@@ -43,7 +43,7 @@ pub struct LogHead {
 pub struct KeyRotation {
     /// The ed25519 public key (hex) that signed the checkpoints before.
     pub previous_public_key: String,
-    /// Its signature (hex) over [`rotation_message`] of the new fingerprint.
+    /// Its signature (hex) over the rotation message naming the new fingerprint.
     pub endorsement: String,
 }
 

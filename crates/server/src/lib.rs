@@ -13,8 +13,11 @@ pub mod error;
 pub mod export;
 mod notify;
 mod reports;
+mod scheduler;
+pub mod signing;
 pub mod state;
 mod ui;
+pub mod witness;
 
 use crate::api::users::new_token;
 use crate::error::ApiError;
@@ -22,12 +25,13 @@ use crate::state::{AppState, now};
 use axum::Router;
 use axum::routing::get;
 use firebreak_core::auth::{Role, Scope};
-use firebreak_core::checkpoint::{CheckpointSigner, parse_hex};
-use firebreak_store::{BlobStore, SqliteStore, Store, StoreError, User};
+use firebreak_core::checkpoint::CheckpointSigner;
+use firebreak_store::{BlobStore, CheckpointRequest, SqliteStore, Store, StoreError, User};
+pub use scheduler::Schedule;
+pub use signing::KeySource;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 pub const DATABASE_FILE: &str = "firebreak.db";
 /// The content-addressed blob store (D23).
@@ -52,10 +56,35 @@ pub enum SetupError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path} is not a Firebreak signing key (expected 64 hex characters)")]
-    BadKey { path: PathBuf },
+    #[error("{place} is not a Firebreak signing key (expected 64 hex characters)")]
+    BadKey { place: String },
+    #[error("the signing command `{command}` failed: {why}")]
+    SigningCommand { command: String, why: String },
+    #[error(
+        "the newest checkpoint was signed by {newest}, but this server's key is {key}\nhint: to rotate keys, start with --previous-signing-key naming the old key, which endorses the new one"
+    )]
+    SignerChanged { newest: String, key: String },
+    #[error("--previous-signing-key is {given}, but the newest checkpoint was signed by {newest}")]
+    PreviousKeyMismatch { given: String, newest: String },
+    #[error("witness `{target}`: {why}")]
+    Witness { target: String, why: String },
+    #[error("cannot sign: {0}")]
+    Sign(#[from] firebreak_core::checkpoint::SignError),
     #[error("cannot open the database: {0}")]
     Store(#[from] StoreError),
+}
+
+/// How a server starts: where its signing key is, the key it takes over
+/// from, and where copies of its checkpoints go.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// Default: `<data-dir>/signing-key`, made on first start.
+    pub signing_key: Option<KeySource>,
+    /// The key that signed the newest checkpoint, when `signing_key` replaces
+    /// it: it endorses the new key in a rotation checkpoint.
+    pub previous_signing_key: Option<KeySource>,
+    /// Witness targets: `file:PATH` or an `http(s)://` URL.
+    pub witnesses: Vec<String>,
 }
 
 /// What a server needs before it can listen.
@@ -63,18 +92,30 @@ pub struct Prepared {
     pub state: AppState,
     /// Where the first admin token was written, on a fresh data directory.
     pub admin_token_file: Option<PathBuf>,
+    /// The signing key is a file inside the data directory it vouches for.
+    pub key_inside_data_dir: bool,
+    /// Whether this start rotated the signing key.
+    pub rotated_from: Option<String>,
 }
 
 /// Opens `data_dir` (creating it and its database on first start), loads or
 /// creates the signing key, and on an empty database creates the user `admin`
-/// with a token written to `<data-dir>/admin-token` (mode 0600).
-pub fn prepare(data_dir: &Path, signing_key: Option<&Path>) -> Result<Prepared, SetupError> {
-    std::fs::create_dir_all(data_dir).map_err(|source| SetupError::DataDir {
-        path: data_dir.into(),
-        source,
-    })?;
-    let key_path = signing_key.map_or_else(|| data_dir.join(SIGNING_KEY_FILE), Path::to_path_buf);
-    let signer = load_or_create_key(&key_path)?;
+/// with a token written to `<data-dir>/admin-token` (mode 0600). A key other
+/// than the one that signed the newest checkpoint is refused unless the old
+/// key is given to endorse it.
+pub fn prepare(data_dir: &Path, options: &StartOptions) -> Result<Prepared, SetupError> {
+    create_private_dir(data_dir)?;
+    for target in &options.witnesses {
+        witness::WitnessTarget::parse(target).map_err(|why| SetupError::Witness {
+            target: target.clone(),
+            why,
+        })?;
+    }
+    let source = options
+        .signing_key
+        .clone()
+        .unwrap_or_else(|| KeySource::File(data_dir.join(SIGNING_KEY_FILE)));
+    let signer = source.load()?;
     let public_path = data_dir.join(PUBLIC_KEY_FILE);
     std::fs::write(&public_path, format!("{}\n", signer.public_key_hex())).map_err(|source| {
         SetupError::File {
@@ -83,26 +124,92 @@ pub fn prepare(data_dir: &Path, signing_key: Option<&Path>) -> Result<Prepared, 
         }
     })?;
     let store = SqliteStore::open(&data_dir.join(DATABASE_FILE))?;
+    let rotated_from = rotate_if_needed(&store, &signer, options)?;
     let mut admin_token_file = None;
     if store.user_count()? == 0 {
-        store.create_user(&User {
-            name: "admin".into(),
-            role: Role::Admin,
-            password_hash: None,
-            created_at: now(),
-        })?;
+        store.create_user(
+            &User {
+                name: "admin".into(),
+                role: Role::Admin,
+                password_hash: None,
+                created_at: now(),
+            },
+            "firebreak",
+        )?;
         let (record, secret) = new_token("admin", "first admin token", Scope::Write, None);
-        store.create_token(&record)?;
+        store.create_token(&record, "firebreak")?;
         let path = data_dir.join(ADMIN_TOKEN_FILE);
         write_private(&path, &format!("{secret}\n"))?;
         admin_token_file = Some(path);
     }
+    // Whatever was recorded before this start (the first admin, or events a
+    // crash left unsigned) is signed before anything else happens.
+    let request = CheckpointRequest {
+        reason: "start",
+        force: false,
+        witnesses: &options.witnesses,
+        rotation: None,
+    };
+    store.write_checkpoint(&signer, request, now())?;
     let blobs = BlobStore::open(&data_dir.join(BLOB_DIR))?;
     let mut state = AppState::new(Arc::new(store), Arc::new(blobs), Arc::new(signer));
     state.templates_dir = Some(data_dir.join(TEMPLATES_DIR));
+    state.witnesses = Arc::new(options.witnesses.clone());
     Ok(Prepared {
         state,
         admin_token_file,
+        key_inside_data_dir: source.is_inside(data_dir),
+        rotated_from,
+    })
+}
+
+/// When the newest checkpoint was signed by another key, writes a checkpoint
+/// in which the previous key endorses this one; answers the old fingerprint.
+fn rotate_if_needed(
+    store: &SqliteStore,
+    signer: &CheckpointSigner,
+    options: &StartOptions,
+) -> Result<Option<String>, SetupError> {
+    let Some(newest) = store.checkpoints()?.pop() else {
+        return Ok(None);
+    };
+    let newest_signer = newest.body.signer;
+    if newest_signer == signer.fingerprint() {
+        return Ok(None);
+    }
+    let Some(previous) = &options.previous_signing_key else {
+        return Err(SetupError::SignerChanged {
+            newest: newest_signer,
+            key: signer.fingerprint(),
+        });
+    };
+    let previous = previous.load()?;
+    if previous.fingerprint() != newest_signer {
+        return Err(SetupError::PreviousKeyMismatch {
+            given: previous.fingerprint(),
+            newest: newest_signer,
+        });
+    }
+    let rotation = previous.endorse(&signer.fingerprint())?;
+    let request = CheckpointRequest {
+        reason: "key rotation",
+        force: true,
+        witnesses: &options.witnesses,
+        rotation: Some(&rotation),
+    };
+    store.write_checkpoint(signer, request, now())?;
+    Ok(Some(newest_signer))
+}
+
+/// Creates `path` (and its parents) readable by this user only.
+fn create_private_dir(path: &Path) -> Result<(), SetupError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path).map_err(|source| SetupError::DataDir {
+        path: path.into(),
+        source,
     })
 }
 
@@ -126,7 +233,7 @@ pub fn webhook_secret(data_dir: &Path) -> Result<String, SetupError> {
     }
 }
 
-fn write_private(path: &Path, contents: &str) -> Result<(), SetupError> {
+pub(crate) fn write_private(path: &Path, contents: &str) -> Result<(), SetupError> {
     let io = |source| SetupError::File {
         path: path.into(),
         source,
@@ -138,34 +245,6 @@ fn write_private(path: &Path, contents: &str) -> Result<(), SetupError> {
     let mut file = options.open(path).map_err(io)?;
     file.write_all(contents.as_bytes()).map_err(io)?;
     file.sync_all().map_err(io)
-}
-
-fn load_or_create_key(path: &Path) -> Result<CheckpointSigner, SetupError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let secret: [u8; 32] = parse_hex(text.trim())
-                .and_then(|bytes| bytes.try_into().ok())
-                .ok_or_else(|| SetupError::BadKey { path: path.into() })?;
-            Ok(CheckpointSigner::from_secret(secret))
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            let mut secret = [0u8; 32];
-            getrandom::getrandom(&mut secret).map_err(|e| SetupError::File {
-                path: path.into(),
-                source: std::io::Error::other(e.to_string()),
-            })?;
-            let signer = CheckpointSigner::from_secret(secret);
-            write_private(
-                path,
-                &format!("{}\n", firebreak_core::timeline::hex(&signer.secret())),
-            )?;
-            Ok(signer)
-        }
-        Err(source) => Err(SetupError::File {
-            path: path.into(),
-            source,
-        }),
-    }
 }
 
 /// The whole route table.
@@ -183,41 +262,23 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, writing a checkpoint every
-/// `checkpoint_interval` while chain heads move and checking regulatory
-/// clocks every `clock_interval`.
+/// Serves until `shutdown` resolves, with the periodic work of `schedule`
+/// on the one scheduler; on the way out it signs a last checkpoint, so a
+/// clean stop leaves nothing unsigned, and delivers its witness copies.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
-    checkpoint_interval: Duration,
-    clock_interval: Duration,
+    schedule: Schedule,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let ticker_state = state.clone();
-    let ticker = tokio::spawn(async move {
-        let mut interval = tokio::time::interval(checkpoint_interval);
-        interval.tick().await;
-        loop {
-            interval.tick().await;
-            if let Err(error) = ticker_state.checkpoint("periodic".into(), false).await {
-                tracing::error!(%error, "periodic checkpoint failed");
-            }
-        }
-    });
-    let clock_state = state.clone();
-    let clocks = tokio::spawn(async move {
-        let mut interval = tokio::time::interval(clock_interval);
-        loop {
-            interval.tick().await;
-            if let Err(error) = api::regulatory::check_clocks(&clock_state).await {
-                tracing::error!(%error, "checking regulatory clocks failed");
-            }
-        }
-    });
-    let result = axum::serve(listener, router(state))
+    let scheduler = tokio::spawn(scheduler::run(state.clone(), schedule));
+    let result = axum::serve(listener, router(state.clone()))
         .with_graceful_shutdown(shutdown)
         .await;
-    ticker.abort();
-    clocks.abort();
+    scheduler.abort();
+    if let Err(error) = state.checkpoint("shutdown".into(), false).await {
+        tracing::error!(%error, "the checkpoint at shutdown failed");
+    }
+    witness::deliver_due(&state).await;
     result
 }

@@ -25,7 +25,7 @@ use firebreak_core::verify::Ledger;
 use firebreak_core::{DomainError, Timestamp};
 use serde::{Deserialize, Serialize};
 
-pub use blob::{BlobRef, BlobStore, BlobWriter};
+pub use blob::{BlobRef, BlobStore, BlobWriter, VerifiedRead, is_damage};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -421,6 +421,8 @@ pub trait Store: Send + Sync {
     /// Whether an item not disposed of still holds this content, so that
     /// disposal removes the bytes only when nothing else needs them.
     fn content_in_use(&self, sha256: &str) -> StoreResult<bool>;
+    /// The SHA-256 of every item's content not disposed of, each once.
+    fn live_content(&self) -> StoreResult<Vec<String>>;
 
     /// Saves a new version of an RCA artifact of `owner` (`INC-<n>` or
     /// `system:<slug>`), sealed on its own chain and announced on the owner's.

@@ -564,6 +564,17 @@ impl Store for SqliteStore {
         self.read(|c| evidence::content_in_use(c, sha256))
     }
 
+    fn live_content(&self) -> StoreResult<Vec<String>> {
+        self.read(|c| {
+            let mut statement = c.prepare(
+                "SELECT DISTINCT json_extract(record, '$.sha256') FROM evidence
+                 WHERE org_id = ?1 AND json_extract(record, '$.disposed_at') IS NULL ORDER BY 1",
+            )?;
+            let rows = statement.query_map([ORG], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
     fn save_artifact(
         &self,
         owner: &str,

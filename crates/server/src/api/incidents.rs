@@ -164,11 +164,13 @@ pub async fn edit(
     let incident = state
         .run(move |store| {
             let at = now();
-            store.change_incident(
-                number,
-                &mut |i, inventory| i.edit(patch.clone(), &actor, inventory, at),
-                at,
-            )
+            store
+                .change_incident(
+                    number,
+                    &mut |i, inventory| i.edit(patch.clone(), &actor, inventory, at),
+                    at,
+                )
+                .map(|(incident, _)| incident)
         })
         .await?;
     Ok(ApiJson(incident.into()))
@@ -232,11 +234,13 @@ pub async fn apply_transition(
     let incident = state
         .run(move |store| {
             let at = now();
-            store.change_incident(
-                number,
-                &mut |i, _| i.transition(request.clone(), &actor, at),
-                at,
-            )
+            store
+                .change_incident(
+                    number,
+                    &mut |i, _| i.transition(request.clone(), &actor, at),
+                    at,
+                )
+                .map(|(incident, _)| incident)
         })
         .await?;
     state
@@ -290,13 +294,12 @@ pub async fn write_entry(
     state
         .run(move |store| {
             let at = now();
-            let incident = store.change_incident(
+            let (_, mut events) = store.change_incident(
                 number,
                 &mut |i, _| i.add_entry(entry.kind, &entry.text, entry.occurred_at, &actor, at),
                 at,
             )?;
-            let mut events = store.events(&incident.public_id())?;
-            Ok(events.pop().expect("the entry was just appended"))
+            Ok(events.remove(0))
         })
         .await
 }
@@ -348,14 +351,16 @@ pub async fn apply_assignment(
     state
         .run(move |store| {
             let at = now();
-            store.change_incident(
-                number,
-                &mut |i, _| match (&request.user, request.remove) {
-                    (Some(user), true) => i.unassign_user(request.role, user, &actor, at),
-                    _ => i.assign(request.role, request.user.clone(), &actor, at),
-                },
-                at,
-            )
+            store
+                .change_incident(
+                    number,
+                    &mut |i, _| match (&request.user, request.remove) {
+                        (Some(user), true) => i.unassign_user(request.role, user, &actor, at),
+                        _ => i.assign(request.role, request.user.clone(), &actor, at),
+                    },
+                    at,
+                )
+                .map(|(incident, _)| incident)
         })
         .await
 }

@@ -88,7 +88,7 @@ const MAPPABLE: [&str; 8] = [
 #[utoipa::path(post, path = "/api/v1/integrations", tag = "alerts", request_body = NewIntegration,
     responses((status = 201, body = CreatedIntegration), (status = 422, body = Problem)))]
 pub async fn create_integration(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiJson(input): ApiJson<NewIntegration>,
 ) -> Result<(StatusCode, ApiJson<CreatedIntegration>), ApiError> {
@@ -121,8 +121,9 @@ pub async fn create_integration(
         revoked_at: None,
     };
     let stored = integration.clone();
+    let actor = admin.name().to_string();
     state
-        .run(move |store| store.create_integration(&stored))
+        .run(move |store| store.create_integration(&stored, &actor))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -147,12 +148,13 @@ pub async fn list_integrations(
 #[utoipa::path(delete, path = "/api/v1/integrations/{id}", tag = "alerts", params(("id" = String, Path)),
     responses((status = 200, body = IntegrationView), (status = 404, body = Problem)))]
 pub async fn revoke_integration(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<ApiJson<IntegrationView>, ApiError> {
+    let actor = admin.name().to_string();
     let revoked = state
-        .run(move |store| store.revoke_integration(&id, now()))
+        .run(move |store| store.revoke_integration(&id, &actor, now()))
         .await?;
     state.caches.forget_integrations();
     Ok(ApiJson(revoked.into()))

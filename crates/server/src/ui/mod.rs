@@ -298,7 +298,7 @@ async fn login(State(state): State<AppState>, body: Bytes) -> Result<Response, A
         expires_at: now() + jiff::SignedDuration::from_hours(SESSION_HOURS),
     };
     state
-        .run(move |store| store.create_session(&session))
+        .run(move |store| store.create_session(&session, now()))
         .await?;
     let cookie = format!(
         "{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
@@ -323,7 +323,7 @@ async fn logout(
     CsrfForm::from_request(request, &state).await?;
     if let Some(id_hash) = session {
         state
-            .run(move |store| store.delete_session(&id_hash))
+            .run(move |store| store.delete_session(&id_hash, now()))
             .await?;
     }
     let mut response = Redirect::to("/login").into_response();

@@ -26,7 +26,7 @@ pub struct Response {
 impl TestServer {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let prepared = firebreak_server::prepare(dir.path(), None).unwrap();
+        let prepared = firebreak_server::prepare(dir.path(), &Default::default()).unwrap();
         let admin_token = std::fs::read_to_string(prepared.admin_token_file.unwrap())
             .unwrap()
             .trim()
@@ -50,10 +50,10 @@ impl TestServer {
                 password_hash: None,
                 created_at: Timestamp::now(),
             };
-            self.state.store.create_user(&user).unwrap();
+            self.state.store.create_user(&user, "admin").unwrap();
         }
         let (record, secret) = new_token(name, "test", scope, None);
-        self.state.store.create_token(&record).unwrap();
+        self.state.store.create_token(&record, "admin").unwrap();
         secret
     }
 
@@ -68,7 +68,10 @@ impl TestServer {
             csrf_token: csrf.clone(),
             expires_at: Timestamp::now() + jiff::SignedDuration::from_hours(1),
         };
-        self.state.store.create_session(&session).unwrap();
+        self.state
+            .store
+            .create_session(&session, firebreak_core::Timestamp::now())
+            .unwrap();
         (format!("firebreak_session={secret}"), csrf)
     }
 
