@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use firebreak_core::Timestamp;
 use firebreak_core::incident::{
     CommandRole, DeclareIncident, Incident, IncidentKind, IncidentPatch, Severity, Status,
@@ -404,20 +405,58 @@ pub async fn set_time(
     Ok(ApiJson(incident.into()))
 }
 
+/// The most events one timeline page holds.
+pub const TIMELINE_PAGE_MAX: usize = 1000;
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineQuery {
+    /// Only events after this position in the incident's stream.
+    pub after: Option<u64>,
+    /// At most this many events (default and maximum 1000).
+    pub limit: Option<usize>,
+}
+
+/// A page of the timeline in order; when the page is full, a `Link` header
+/// (`rel="next"`) names the next one.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/timeline", tag = "timeline",
-    params(("id" = String, Path, description = "INC-<n>")),
-    responses((status = 200, body = Vec<Event>), (status = 404, body = Problem)))]
+    params(("id" = String, Path, description = "INC-<n>"), TimelineQuery),
+    responses((status = 200, body = Vec<Event>), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn timeline(
     _caller: Viewer,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<ApiJson<Vec<Event>>, ApiError> {
+    ApiQuery(query): ApiQuery<TimelineQuery>,
+) -> Result<Response, ApiError> {
     let number = incident_number(&id)?;
+    let limit = query.limit.unwrap_or(TIMELINE_PAGE_MAX);
+    if !(1..=TIMELINE_PAGE_MAX).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("a page holds 1 to {TIMELINE_PAGE_MAX} events"),
+        ));
+    }
+    let after = query.after;
     let events = state
         .run(move |store| {
             let incident = store.get_incident(number)?;
-            store.events(&incident.public_id())
+            store.events_page(&incident.public_id(), after, limit)
         })
         .await?;
-    Ok(ApiJson(events))
+    let next = (events.len() == limit)
+        .then(|| events.last().map(|e| e.seq))
+        .flatten();
+    let mut response = ApiJson(events).into_response();
+    if let Some(seq) = next {
+        let link = format!(
+            "</api/v1/incidents/{}/timeline?after={seq}&limit={limit}>; rel=\"next\"",
+            firebreak_core::incident::public_id(number)
+        );
+        if let Ok(value) = axum::http::HeaderValue::from_str(&link) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::LINK, value);
+        }
+    }
+    Ok(response)
 }

@@ -7,3 +7,4 @@ mod openapi;
 mod rca;
 mod routes;
 mod support;
+mod timeline;

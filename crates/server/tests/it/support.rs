@@ -20,6 +20,8 @@ pub struct TestServer {
 pub struct Response {
     pub status: StatusCode,
     pub content_type: String,
+    /// The `Link` header, when the answer has one.
+    pub link: Option<String>,
     pub body: Value,
 }
 
@@ -83,11 +85,16 @@ impl TestServer {
             .get(header::CONTENT_TYPE)
             .map(|v| v.to_str().unwrap().to_string())
             .unwrap_or_default();
+        let link = response
+            .headers()
+            .get(header::LINK)
+            .map(|v| v.to_str().unwrap().to_string());
         if content_type.starts_with("text/event-stream") {
             // An event stream never ends; its status and type are enough here.
             return Response {
                 status,
                 content_type,
+                link,
                 body: Value::Null,
             };
         }
@@ -99,6 +106,7 @@ impl TestServer {
         Response {
             status,
             content_type,
+            link,
             body,
         }
     }
