@@ -26,7 +26,10 @@ fn note(store: &SqliteStore, text: &str) -> Duration {
             now,
         )
         .expect("a note is appended");
-    assert_eq!(events[0].body["text"], text, "each writer gets its own event");
+    assert_eq!(
+        events[0].body["text"], text,
+        "each writer gets its own event"
+    );
     started.elapsed()
 }
 
@@ -89,11 +92,7 @@ fn main() {
         let started = Instant::now();
         length = store.events("INC-1").expect("events").len();
         let reread = started.elapsed().as_secs_f64() * 1000.0;
-        let started = Instant::now();
-        store
-            .write_checkpoint(&signer, request(), Timestamp::now())
-            .expect("checkpoint");
-        let checkpoint = started.elapsed().as_secs_f64() * 1000.0;
+        let checkpoint = median_checkpoint_ms(&store, &signer);
         let started = Instant::now();
         let report = verify(&store.ledger().expect("ledger"), Anchors::default());
         assert!(report.is_intact(), "{:?}", report.problems);
@@ -104,6 +103,23 @@ fn main() {
             percentile(&latencies, 0.99),
         );
     }
+}
+
+/// A checkpoint after a few new events, as the scheduler writes them: the
+/// median of five, so one WAL flush does not decide the figure.
+fn median_checkpoint_ms(store: &Arc<SqliteStore>, signer: &CheckpointSigner) -> f64 {
+    let mut times: Vec<f64> = (0..5)
+        .map(|round| {
+            appends(store, 1, &format!("round {round}"));
+            let started = Instant::now();
+            store
+                .write_checkpoint(signer, request(), Timestamp::now())
+                .expect("checkpoint");
+            started.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[2]
 }
 
 fn request() -> CheckpointRequest<'static> {

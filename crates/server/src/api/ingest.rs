@@ -537,9 +537,12 @@ fn pagerduty_event(value: &Value) -> Result<PagerdutyEvent, Vec<String>> {
 
 #[utoipa::path(post, path = "/api/v1/ingest/pagerduty/v2/enqueue", tag = "alerts",
     request_body(content = Object, description = "A PagerDuty Events API v2 event; `routing_key` is the integration key"),
-    responses((status = 202, description = "`{status, message, dedup_key}` as PagerDuty answers"),
-        (status = 400, description = "`{status: \"invalid event\", message, errors}`"),
-        (status = 401, description = "Unknown routing key")))]
+    security(()),
+    responses((status = 202, body = Object, description = "`{status, message, dedup_key}` as PagerDuty answers"),
+        (status = 400, body = Object, description = "`{status: \"invalid event\", message, errors}`"),
+        (status = 401, body = Object, description = "Unknown routing key"),
+        (status = 413, body = Object, description = "The event is larger than PagerDuty accepts"),
+        (status = 429, body = Object, description = "Too many events; see Retry-After")))]
 pub async fn pagerduty(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let Ok(value) = serde_json::from_slice::<Value>(&body) else {
         return Ok(pagerduty_invalid(vec!["the body is not valid JSON".into()]));
