@@ -12,6 +12,7 @@ pub mod auth;
 pub mod error;
 pub mod export;
 mod notify;
+mod plain_errors;
 mod reports;
 mod scheduler;
 pub mod signing;
@@ -258,6 +259,7 @@ pub fn router(state: AppState) -> Router {
             4 * 1024 * 1024,
         ))
         .merge(api::evidence::upload_routes())
+        .layer(axum::middleware::from_fn(plain_errors::as_problems))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -437,6 +437,12 @@ pub async fn timeline(
         ));
     }
     let after = query.after;
+    if after.is_some_and(|seq| i64::try_from(seq).is_err()) {
+        return Err(ApiError::invalid(
+            "after",
+            "an event position is at most 9223372036854775807",
+        ));
+    }
     let events = state
         .run(move |store| {
             let incident = store.get_incident(number)?;

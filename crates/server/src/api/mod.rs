@@ -19,6 +19,7 @@ use crate::error::{ApiJson, Problem};
 use crate::state::AppState;
 use axum::Router;
 use axum::routing::{delete, get, post, put};
+pub use openapi::PROBLEM_JSON;
 use openapi::ProblemResponses;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};

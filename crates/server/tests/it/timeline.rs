@@ -90,6 +90,14 @@ async fn the_timeline_is_read_a_page_at_a_time() {
         "{}",
         too_many.body
     );
+    let beyond = server
+        .api(
+            Method::GET,
+            "/api/v1/incidents/INC-1/timeline?after=9223372036854775808",
+            None,
+        )
+        .await;
+    assert_eq!(beyond.status, StatusCode::UNPROCESSABLE_ENTITY);
     let not_a_number = server
         .api(
             Method::GET,
