@@ -983,6 +983,15 @@ impl Store for SqliteStore {
         })
     }
 
+    fn delete_user_sessions(&self, user: &str, except_id_hash: Option<&str>) -> StoreResult<usize> {
+        self.write(|t| {
+            Ok(t.execute(
+                "DELETE FROM sessions WHERE org_id = ?1 AND user_name = ?2 AND id_hash IS NOT ?3",
+                params![ORG, user, except_id_hash],
+            )?)
+        })
+    }
+
     fn list_systems(&self) -> StoreResult<Vec<AiSystem>> {
         self.read(load_systems)
     }
