@@ -430,6 +430,22 @@ pub struct ServeArgs {
     /// (blame, hindsight, vague_actions, person_cause_verbs, person_cause_markers).
     #[arg(long, value_name = "FILE", env = "FIREBREAK_LINT_CONFIG")]
     pub lint_config: Option<PathBuf>,
+    /// Most connections open at once; at the cap a new one displaces the
+    /// longest-idle connection that has no request in flight.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Seconds a client has to send a request's headers, counted from when the
+    /// server starts waiting; also how long a kept-alive connection may idle.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// The URL browsers reach this server at. With https://, e.g. behind a
+    /// TLS-terminating reverse proxy, cookies are marked Secure.
+    #[arg(long, value_name = "URL", env = "FIREBREAK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Take the client address for sign-in rate limits from the last
+    /// X-Forwarded-For entry; only behind a reverse proxy that sets it.
+    #[arg(long)]
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Args)]
@@ -455,9 +471,14 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Set a password, read from standard input.
+    /// Set a password, read from standard input. Changing your own needs the
+    /// current one: with --current, standard input holds it on the first line
+    /// and the new password on the second. Other browser sessions of the user end.
     Passwd {
         name: String,
+        /// Read the current password first (needed for your own password).
+        #[arg(long)]
+        current: bool,
     },
     List(JsonFlag),
 }

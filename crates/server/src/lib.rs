@@ -11,9 +11,14 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod export;
+mod hardening;
+pub mod limits;
+pub mod listener;
 mod notify;
+pub mod passwords;
 mod reports;
 pub mod state;
+pub mod throttle;
 mod ui;
 
 use crate::api::users::new_token;
@@ -69,20 +74,17 @@ pub struct Prepared {
 /// creates the signing key, and on an empty database creates the user `admin`
 /// with a token written to `<data-dir>/admin-token` (mode 0600).
 pub fn prepare(data_dir: &Path, signing_key: Option<&Path>) -> Result<Prepared, SetupError> {
-    std::fs::create_dir_all(data_dir).map_err(|source| SetupError::DataDir {
+    create_private_dir(data_dir).map_err(|source| SetupError::DataDir {
         path: data_dir.into(),
         source,
     })?;
     let key_path = signing_key.map_or_else(|| data_dir.join(SIGNING_KEY_FILE), Path::to_path_buf);
     let signer = load_or_create_key(&key_path)?;
     let public_path = data_dir.join(PUBLIC_KEY_FILE);
-    std::fs::write(&public_path, format!("{}\n", signer.public_key_hex())).map_err(|source| {
-        SetupError::File {
-            path: public_path,
-            source,
-        }
-    })?;
-    let store = SqliteStore::open(&data_dir.join(DATABASE_FILE))?;
+    write_private(&public_path, &format!("{}\n", signer.public_key_hex()))?;
+    let database = data_dir.join(DATABASE_FILE);
+    create_private_file(&database)?;
+    let store = SqliteStore::open(&database)?;
     let mut admin_token_file = None;
     if store.user_count()? == 0 {
         store.create_user(&User {
@@ -123,6 +125,36 @@ pub fn webhook_secret(data_dir: &Path) -> Result<String, SetupError> {
             Ok(secret)
         }
         Err(source) => Err(SetupError::File { path, source }),
+    }
+}
+
+/// Creates the data directory (and missing parents) as 0700, and narrows an
+/// existing one to 0700: it holds keys, tokens and evidence.
+fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)?;
+    #[cfg(unix)]
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    Ok(())
+}
+
+/// Creates an empty 0600 file unless one exists; SQLite then gives its WAL
+/// and shared-memory files the same mode.
+fn create_private_file(path: &Path) -> Result<(), SetupError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(SetupError::File {
+            path: path.into(),
+            source,
+        }),
     }
 }
 
@@ -175,15 +207,23 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(ui::routes())
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        // Extractors buffer up to the same limit the layer enforces on raw bodies.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            limits::BODY_LIMIT_BYTES,
+        ))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            4 * 1024 * 1024,
+            limits::BODY_LIMIT_BYTES,
         ))
         .merge(api::evidence::upload_routes())
+        .layer(axum::middleware::map_response(
+            hardening::too_large_as_problem,
+        ))
+        .layer(axum::middleware::map_response(hardening::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, writing a checkpoint every
+/// Serves until `shutdown` resolves within `state.connection_limits`, writing a checkpoint every
 /// `checkpoint_interval` while chain heads move and checking regulatory
 /// clocks every `clock_interval`.
 pub async fn serve(
@@ -214,9 +254,8 @@ pub async fn serve(
             }
         }
     });
-    let result = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let limits = state.connection_limits;
+    let result = listener::run(listener, router(state), limits, shutdown).await;
     ticker.abort();
     clocks.abort();
     result

@@ -70,10 +70,7 @@ pub async fn upload(
     {
         match field.name() {
             Some("description") => {
-                let text = field.text().await.map_err(|e| {
-                    ApiError::bad_request(Some("description"), format!("cannot be read: {e}"))
-                })?;
-                description = Some(text);
+                description = Some(crate::limits::read_text_part(&mut field, "description").await?);
             }
             Some("file") => {
                 if content.is_some() {
@@ -83,6 +80,7 @@ pub async fn upload(
                     .file_name()
                     .map(str::to_string)
                     .ok_or_else(|| ApiError::invalid("file", "the part has no file name"))?;
+                crate::limits::check_text("filename", &filename)?;
                 let media_type = field
                     .content_type()
                     .unwrap_or("application/octet-stream")

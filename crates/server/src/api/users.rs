@@ -2,13 +2,13 @@
 //! creation, and stored only as its hash.
 
 use crate::auth::{
-    Admin, Caller, TOKEN_PREFIX, Viewer, hash_password, random_secret, secret_hash,
-    validate_password,
+    Admin, Caller, TOKEN_PREFIX, Viewer, random_secret, secret_hash, session_cookie,
 };
 use crate::error::{ApiError, ApiJson, Problem};
+use crate::passwords::validate_password;
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use firebreak_core::Timestamp;
 use firebreak_core::auth::{Role, Scope, validate_username};
 use firebreak_store::{TokenRecord, User};
@@ -81,7 +81,7 @@ pub async fn create(
     let password_hash = match &input.password {
         Some(password) => {
             validate_password(password)?;
-            Some(hash_password(password)?)
+            Some(state.passwords.hash(password.clone()).await?)
         }
         None => None,
     };
@@ -100,27 +100,58 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub password: String,
+    /// The password being replaced: needed to change your own, unless you
+    /// have none yet. Admins setting another user's password leave it out.
+    #[serde(default)]
+    pub current_password: Option<String>,
 }
 
 #[utoipa::path(put, path = "/api/v1/users/{name}/password", tag = "auth", request_body = PasswordChange,
     params(("name" = String, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 204, description = "Set; the user's other browser sessions are ended"),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem, description = "Too short, or the current password is missing or wrong"),
+        (status = 429, body = Problem)))]
 pub async fn set_password(
     Viewer(caller): Viewer,
     State(state): State<AppState>,
     Path(name): Path<String>,
+    headers: HeaderMap,
     ApiJson(change): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    if caller.name() != name && caller.user.role < Role::Admin {
+    let own = caller.name() == name;
+    if !own && caller.user.role < Role::Admin {
         return Err(ApiError::Forbidden(
             "only admins may set another user's password".into(),
         ));
     }
     validate_password(&change.password)?;
-    let hash = hash_password(&change.password)?;
+    if own {
+        let current = caller.user.password_hash.clone();
+        if current.is_some() {
+            let sent = change.current_password.clone().ok_or_else(|| {
+                ApiError::invalid(
+                    "current_password",
+                    "is required to change your own password",
+                )
+            })?;
+            if !state.passwords.verify(sent, current).await? {
+                return Err(ApiError::invalid("current_password", "is wrong"));
+            }
+        }
+    }
+    let hash = state.passwords.hash(change.password).await?;
+    // The session making the change (if any) stays; every other one ends,
+    // so whoever knew the old password is signed out.
+    let keep = own
+        .then(|| session_cookie(&headers).map(secret_hash))
+        .flatten();
     state
-        .run(move |store| store.set_password(&name, &hash))
+        .run(move |store| {
+            store.set_password(&name, &hash)?;
+            store.delete_user_sessions(&name, keep.as_deref())
+        })
         .await?;
+    state.caches.forget_tokens();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -213,7 +244,12 @@ pub async fn create_token(
     let expires_at = match input.expires_in_days {
         None => None,
         Some(0) => return Err(ApiError::invalid("expires_in_days", "must be at least 1")),
-        Some(days) => Some(now() + jiff::SignedDuration::from_hours(24 * i64::from(days))),
+        Some(days) => Some(
+            jiff::SignedDuration::from_hours(24)
+                .checked_mul(i32::try_from(days).unwrap_or(i32::MAX))
+                .and_then(|span| now().checked_add(span).ok())
+                .ok_or_else(|| ApiError::invalid("expires_in_days", "is too far in the future"))?,
+        ),
     };
     let (record, secret) = new_token(
         caller.name(),

@@ -1,8 +1,11 @@
 //! Route-level tests through the real router and a real SQLite file, without a
 //! socket: authorization of every route, error answers, the OpenAPI document.
 
+mod abuse;
 mod errors;
+mod hardening;
 mod ingest;
+mod login;
 mod openapi;
 mod rca;
 mod routes;
