@@ -1,6 +1,7 @@
 //! End-to-end tests through the built `firebreak` binary: a real server on
 //! loopback, a real SQLite file, and (in `browser`) a real headless Chromium.
 
+mod abuse;
 mod alertmanager;
 mod analyze;
 mod browser;
