@@ -9,6 +9,7 @@ mod containment;
 mod durability;
 mod evidence;
 mod findings;
+mod pages;
 mod postmortem;
 mod rca_artifacts;
 mod regulatory;

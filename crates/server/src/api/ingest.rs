@@ -5,12 +5,13 @@
 //! A payload is checked whole before anything is stored, so a malformed one
 //! stores nothing. PagerDuty's endpoint answers in PagerDuty's own format.
 
+use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Admin, Viewer, random_secret, secret_hash};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use firebreak_core::Timestamp;
 use firebreak_core::alert::{
@@ -133,15 +134,15 @@ pub async fn create_integration(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/integrations", tag = "alerts", responses((status = 200, body = Vec<IntegrationView>)))]
+#[utoipa::path(get, path = "/api/v1/integrations", tag = "alerts", params(PageQuery), responses((status = 200, body = Vec<IntegrationView>), (status = 400, body = Problem)))]
 pub async fn list_integrations(
     _admin: Admin,
     State(state): State<AppState>,
-) -> Result<ApiJson<Vec<IntegrationView>>, ApiError> {
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<IntegrationView>, ApiError> {
     let all = state.run(|store| store.integrations()).await?;
-    Ok(ApiJson(
-        all.into_iter().map(IntegrationView::from).collect(),
-    ))
+    page.page(all.into_iter().map(IntegrationView::from).collect(), &uri)
 }
 
 #[utoipa::path(delete, path = "/api/v1/integrations/{id}", tag = "alerts", params(("id" = String, Path)),

@@ -7,6 +7,7 @@ pub mod findings;
 pub mod incidents;
 pub mod ingest;
 pub mod integrity;
+pub mod page;
 pub mod postmortems;
 pub mod rca;
 pub mod regulatory;

@@ -1,14 +1,15 @@
 //! Users and personal access tokens. A token's secret is shown once, at
 //! creation, and stored only as its hash.
 
+use crate::api::page::{PageQuery, Paged};
 use crate::auth::{
     Admin, Caller, TOKEN_PREFIX, Viewer, random_secret, secret_hash, session_cookie,
 };
-use crate::error::{ApiError, ApiJson, Problem};
+use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::passwords::validate_password;
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use firebreak_core::Timestamp;
 use firebreak_core::auth::{Role, Scope, validate_username};
 use firebreak_store::{TokenRecord, User};
@@ -51,13 +52,15 @@ pub async fn me(Viewer(caller): Viewer) -> ApiJson<Me> {
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "auth", responses((status = 200, body = Vec<UserView>)))]
+#[utoipa::path(get, path = "/api/v1/users", tag = "auth", params(PageQuery), responses((status = 200, body = Vec<UserView>), (status = 400, body = Problem)))]
 pub async fn list(
     _admin: Admin,
     State(state): State<AppState>,
-) -> Result<ApiJson<Vec<UserView>>, ApiError> {
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<UserView>, ApiError> {
     let users = state.run(|store| store.list_users()).await?;
-    Ok(ApiJson(users.into_iter().map(UserView::from).collect()))
+    page.page(users.into_iter().map(UserView::from).collect(), &uri)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -272,16 +275,18 @@ fn may_manage(caller: &Caller, token: &TokenRecord) -> bool {
     caller.user.role == Role::Admin || token.user == caller.user.name
 }
 
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", responses((status = 200, body = Vec<TokenView>)))]
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", params(PageQuery), responses((status = 200, body = Vec<TokenView>), (status = 400, body = Problem)))]
 pub async fn list_tokens(
     Viewer(caller): Viewer,
     State(state): State<AppState>,
-) -> Result<ApiJson<Vec<TokenView>>, ApiError> {
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<TokenView>, ApiError> {
     let only = (caller.user.role != Role::Admin).then(|| caller.name().to_string());
     let tokens = state
         .run(move |store| store.list_tokens(only.as_deref()))
         .await?;
-    Ok(ApiJson(tokens.into_iter().map(TokenView::from).collect()))
+    page.page(tokens.into_iter().map(TokenView::from).collect(), &uri)
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", params(("id" = String, Path)),

@@ -7,6 +7,7 @@ mod hardening;
 mod ingest;
 mod login;
 mod openapi;
+mod pages;
 mod rca;
 mod routes;
 mod support;
