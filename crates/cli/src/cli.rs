@@ -402,6 +402,9 @@ pub struct DataDir {
     pub data_dir: PathBuf,
 }
 
+/// The longest periodic interval `serve` accepts: a year.
+const MAX_INTERVAL_SECONDS: u64 = 365 * 24 * 3600;
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
@@ -413,10 +416,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub signing_key: Option<PathBuf>,
     /// Seconds between periodic checkpoints of open incidents.
-    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    /// At most a year: a timer further out overflows the clock.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=MAX_INTERVAL_SECONDS))]
     pub checkpoint_interval: u64,
     /// Seconds between checks of the regulatory clocks for 50 %, 80 % and overdue.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_INTERVAL_SECONDS))]
     pub clock_interval: u64,
     /// Send clock warnings to this URL (repeatable), signed with HMAC-SHA256
     /// using the secret in <data-dir>/webhook-secret.

@@ -294,3 +294,41 @@ fn add_user(server: &Server, dir: &std::path::Path, name: &str) {
         .unwrap();
     assert_success(&child.wait_with_output().unwrap(), &["user add"]);
 }
+
+/// Durations and counts from the command line are refused as bad input
+/// (exit 2), never a panic: a token lifetime past the calendar's end, serve
+/// intervals that would overflow a timer.
+#[test]
+fn overflowing_durations_are_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = crate::support::server_with_incident(dir.path());
+    let token = server.cli(&[
+        "token",
+        "create",
+        "--description",
+        "forever",
+        "--expires-in-days",
+        "4294967295",
+    ]);
+    assert_eq!(
+        token.status.code(),
+        Some(2),
+        "{}",
+        crate::support::stderr(&token)
+    );
+    assert!(crate::support::stderr(&token).contains("expires_in_days"));
+    server.stop();
+    for flag in [
+        "--checkpoint-interval",
+        "--clock-interval",
+        "--header-timeout",
+    ] {
+        let serve = std::process::Command::new(crate::support::BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path().join("never"))
+            .args([flag, "18446744073709551615"])
+            .output()
+            .unwrap();
+        assert_eq!(serve.status.code(), Some(2), "{flag}");
+    }
+}

@@ -275,3 +275,55 @@ async fn an_admin_resets_another_users_password_without_the_old_one() {
         .unwrap();
     assert_eq!(server.call(request).await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_when_the_proxy_is_trusted() {
+    let mut server = with_user("alice").await;
+    let per_address = |trust: bool| {
+        move |state: &mut firebreak_server::state::AppState| {
+            state.login_limits = Arc::new(LoginLimits::new(
+                RateLimit {
+                    burst: 100,
+                    refill: Duration::from_secs(1),
+                },
+                RateLimit {
+                    burst: 1,
+                    refill: Duration::from_secs(60),
+                },
+            ));
+            state.web.trust_forwarded_for = trust;
+        }
+    };
+    let (cookie, token) = login_form(&server).await;
+    let from = |address: &str| {
+        let mut request = sign_in(Some(&cookie), &token, "alice", "wrong password!!");
+        request.headers_mut().insert(
+            "x-forwarded-for",
+            format!("203.0.113.9, {address}").parse().unwrap(),
+        );
+        request
+    };
+    server.configure(per_address(true));
+    assert_eq!(
+        server.raw(from("198.51.100.1")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server.raw(from("198.51.100.2")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server.raw(from("198.51.100.1")).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    server.configure(per_address(false));
+    assert_eq!(
+        server.raw(from("198.51.100.3")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server.raw(from("198.51.100.4")).await.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "untrusted, the header is ignored: both come from the same peer"
+    );
+}
