@@ -392,10 +392,11 @@ pub async fn alertmanager(
     Ok(ApiJson(summarize(&outcomes)))
 }
 
-/// Parses a body with the field path in the error, like `ApiJson`.
+/// Parses a body with the field path in the error, and holds its strings to
+/// their lengths, like `ApiJson`.
 fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let deserializer = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+    let parsed = serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
         let field = (path != ".").then_some(path);
         ApiError::BadRequest {
@@ -405,7 +406,11 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
             },
             field,
         }
-    })
+    })?;
+    let raw: Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::bad_request(None, e.to_string()))?;
+    crate::limits::check_json_texts(&raw)?;
+    Ok(parsed)
 }
 
 /// PagerDuty's answers: 202 with the dedup key, or 400 `invalid event`.
@@ -543,6 +548,13 @@ pub async fn pagerduty(State(state): State<AppState>, body: Bytes) -> Result<Res
     let Ok(value) = serde_json::from_slice::<Value>(&body) else {
         return Ok(pagerduty_invalid(vec!["the body is not valid JSON".into()]));
     };
+    if let Err(ApiError::Invalid(errors)) = crate::limits::check_json_texts(&value) {
+        let messages = errors
+            .iter()
+            .map(|e| format!("'{}' {}", e.field, e.message))
+            .collect();
+        return Ok(pagerduty_invalid(messages));
+    }
     let event = match pagerduty_event(&value) {
         Ok(event) => event,
         Err(errors) => return Ok(pagerduty_invalid(errors)),
