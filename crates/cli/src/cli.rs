@@ -402,6 +402,9 @@ pub struct DataDir {
     pub data_dir: PathBuf,
 }
 
+/// The longest periodic interval `serve` accepts: a year.
+const MAX_INTERVAL_SECONDS: u64 = 365 * 24 * 3600;
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
@@ -438,13 +441,15 @@ pub struct ServeArgs {
     )]
     pub witnesses: Vec<String>,
     /// Seconds between checkpoints while anything is being recorded.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    /// At most a year: a timer further out overflows the clock.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=MAX_INTERVAL_SECONDS))]
     pub checkpoint_interval: u64,
-    /// Seconds between re-hashings of all evidence content (0: never).
-    #[arg(long, default_value_t = 86_400)]
+    /// Seconds between re-hashings of all evidence content (0: never; at
+    /// most a year).
+    #[arg(long, default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(0..=MAX_INTERVAL_SECONDS))]
     pub scrub_interval: u64,
     /// Seconds between checks of the regulatory clocks for 50 %, 80 % and overdue.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_INTERVAL_SECONDS))]
     pub clock_interval: u64,
     /// Send clock warnings to this URL (repeatable), signed with HMAC-SHA256
     /// using the secret in <data-dir>/webhook-secret.
@@ -458,6 +463,22 @@ pub struct ServeArgs {
     /// (blame, hindsight, vague_actions, person_cause_verbs, person_cause_markers).
     #[arg(long, value_name = "FILE", env = "FIREBREAK_LINT_CONFIG")]
     pub lint_config: Option<PathBuf>,
+    /// Most connections open at once; at the cap a new one displaces the
+    /// longest-idle connection that has no request in flight.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Seconds a client has to send a request's headers, counted from when the
+    /// server starts waiting; also how long a kept-alive connection may idle.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// The URL browsers reach this server at. With https://, e.g. behind a
+    /// TLS-terminating reverse proxy, cookies are marked Secure.
+    #[arg(long, value_name = "URL", env = "FIREBREAK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Take the client address for sign-in rate limits from the last
+    /// X-Forwarded-For entry; only behind a reverse proxy that sets it.
+    #[arg(long)]
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Args)]
@@ -483,9 +504,14 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Set a password, read from standard input.
+    /// Set a password, read from standard input. Changing your own needs the
+    /// current one: with --current, standard input holds it on the first line
+    /// and the new password on the second. Other browser sessions of the user end.
     Passwd {
         name: String,
+        /// Read the current password first (needed for your own password).
+        #[arg(long)]
+        current: bool,
     },
     List(JsonFlag),
 }

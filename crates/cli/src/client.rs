@@ -71,8 +71,36 @@ impl Client {
         )
     }
 
+    /// A GET; a list answered in pages (a `Link: <…>; rel="next"` header) is
+    /// read to its end and returned as one array.
     pub async fn get(&self, path: &str) -> Result<Value> {
-        self.send(Method::GET, path, None).await
+        let mut items: Vec<Value> = Vec::new();
+        let mut next = path.to_string();
+        loop {
+            let request = self.request(Method::GET, &next, "application/json");
+            let response = self.answer(request, &Method::GET, &next).await?;
+            let following = next_page(response.headers());
+            let text = response
+                .text()
+                .await
+                .context("the server's answer broke off")?;
+            let value: Value = if text.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).context("the server's answer is not JSON")?
+            };
+            match (value, following) {
+                (Value::Array(page), Some(following)) => {
+                    items.extend(page);
+                    next = following;
+                }
+                (Value::Array(page), None) => {
+                    items.extend(page);
+                    return Ok(Value::Array(items));
+                }
+                (other, _) => return Ok(other),
+            }
+        }
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Result<Value> {
@@ -285,4 +313,20 @@ pub fn encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The path of the next page from a `Link` header (`<path>; rel="next"`).
+fn next_page(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get_all(reqwest::header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find(|link| link.contains("rel=\"next\""))
+        .and_then(|link| {
+            let start = link.find('<')? + 1;
+            let end = link.find('>')?;
+            link.get(start..end).map(str::to_string)
+        })
+        .filter(|path| path.starts_with('/'))
 }

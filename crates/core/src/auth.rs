@@ -105,10 +105,12 @@ pub fn permits(role: Role, scope: Scope, floor: Role, mutating: bool) -> bool {
     }
 }
 
+pub const USERNAME_MAX_CHARS: usize = 64;
+
 /// User names appear in timelines and role assignments, so they are kept plain.
 pub fn validate_username(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
-        && name.len() <= 64
+        && name.len() <= USERNAME_MAX_CHARS
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));

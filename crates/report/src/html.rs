@@ -133,7 +133,7 @@ fn inline_html(inlines: &[Inline]) -> String {
 
 /// Keeps links to the web, mail and in-page anchors; anything else (`javascript:`, `data:`)
 /// could run or smuggle content, so it becomes an inert anchor.
-fn safe_url(url: &str) -> String {
+pub(crate) fn safe_url(url: &str) -> String {
     let lower = url.trim().to_ascii_lowercase();
     let scheme_free = !lower
         .split(['/', '?', '#'])

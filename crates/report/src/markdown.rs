@@ -91,10 +91,12 @@ fn inline_markdown(inlines: &[Inline], paragraph_start: bool) -> String {
             Inline::Strong(text) => out.push_str(&format!("**{}**", escape_inline(text))),
             Inline::Emphasis(text) => out.push_str(&format!("*{}*", escape_inline(text))),
             Inline::Code(text) => out.push_str(&code_span(text)),
+            // Only web, mail and relative links: a `javascript:` link from user
+            // text would run in whatever renders the Markdown.
             Inline::Link { text, url } => out.push_str(&format!(
                 "[{}](<{}>)",
                 escape_inline(text),
-                url.replace(['<', '>', '\n'], "")
+                crate::html::safe_url(url).replace(['<', '>', '\n'], "")
             )),
         }
     }
@@ -191,6 +193,36 @@ fn escape_block_start(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_html_and_script_links_stay_text() {
+        use crate::document::{Document, Section};
+        let document = Document {
+            title: "<script>alert(1)</script>".into(),
+            sections: vec![Section {
+                level: 1,
+                heading: String::new(),
+                blocks: vec![Block::Paragraph(vec![
+                    Inline::Text("a <img src=x onerror=alert(1)> & more".into()),
+                    Inline::Link {
+                        text: "click".into(),
+                        url: "javascript:alert(1)".into(),
+                    },
+                ])],
+            }],
+            ..Document::default()
+        };
+        let markdown = to_markdown(&document);
+        assert!(
+            markdown.starts_with("# \\<script\\>alert(1)\\</script\\>"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("a \\<img src=x onerror=alert(1)\\> \\& more"),
+            "{markdown}"
+        );
+        assert!(!markdown.contains("javascript:"), "{markdown}");
+    }
 
     #[test]
     fn markup_characters_are_escaped_but_identifiers_stay_readable() {

@@ -5,8 +5,6 @@
 
 use crate::error::ApiError;
 use crate::state::{AppState, now};
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
@@ -46,43 +44,20 @@ pub fn secret_hash(secret: &str) -> String {
     sha256_hex(secret.as_bytes())
 }
 
-pub fn hash_password(password: &str) -> Result<String, ApiError> {
-    let mut salt = [0u8; 16];
-    getrandom::getrandom(&mut salt).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-pub fn password_matches(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|hash| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok()
-    })
-}
-
-pub fn validate_password(password: &str) -> Result<(), ApiError> {
-    if password.chars().count() < 12 {
-        return Err(ApiError::invalid(
-            "password",
-            "must be at least 12 characters",
-        ));
-    }
-    Ok(())
-}
-
 /// The browser session secret from the request's cookies.
 pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<&str> {
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// The value of the cookie `name` from the request's cookies.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == SESSION_COOKIE)
+        .find(|(key, _)| *key == name)
         .map(|(_, value)| value)
 }
 

@@ -2,12 +2,15 @@
 //! Store and domain errors map to HTTP statuses here and nowhere else.
 
 use axum::Json;
-use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
-use axum::http::{StatusCode, header};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, FormRejection, JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use firebreak_core::{DomainError, FieldError};
 use firebreak_store::StoreError;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -29,6 +32,14 @@ pub enum ApiError {
     },
     #[error("{}", DomainError::Invalid(.0.clone()))]
     Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// Answered with `Retry-After` in whole seconds.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after: std::time::Duration,
+    },
     #[error("internal error")]
     Internal(String),
 }
@@ -68,6 +79,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -105,6 +118,12 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             "application/problem+json".parse().expect("static header"),
         );
+        if let ApiError::TooManyRequests { retry_after, .. } = &self {
+            let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, seconds.max(1).into());
+        }
         if matches!(self, ApiError::Unauthorized) {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -150,8 +169,19 @@ fn field_of(detail: &str) -> (Option<String>, String) {
     }
 }
 
+/// The answer to a body over the route's limit.
+pub fn body_too_large() -> ApiError {
+    ApiError::PayloadTooLarge(format!(
+        "the request body is larger than the limit of {} bytes",
+        crate::limits::BODY_LIMIT_BYTES
+    ))
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return body_too_large();
+        }
         let detail = rejection.body_text();
         let detail = detail
             .strip_prefix("Failed to deserialize the JSON body into the target type: ")
@@ -175,14 +205,62 @@ impl From<QueryRejection> for ApiError {
 
 impl From<FormRejection> for ApiError {
     fn from(rejection: FormRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return body_too_large();
+        }
         ApiError::bad_request(None, rejection.body_text())
     }
 }
 
-/// `Json` whose rejections answer problem+json naming the field.
-#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return body_too_large();
+        }
+        ApiError::bad_request(None, rejection.body_text())
+    }
+}
+
+/// `Json` whose rejections answer problem+json naming the field, and whose
+/// every string is held to its length limit (422 naming the field).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        if !is_json(request.headers()) {
+            return Err(ApiError::bad_request(
+                None,
+                "Expected request with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(request, state).await?;
+        let Json(value) = Json::<T>::from_bytes(&bytes)?;
+        // It parsed as T, so it is JSON; the second parse sees every string.
+        let raw: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::bad_request(None, e.to_string()))?;
+        crate::limits::check_json_texts(&raw)?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// `application/json` or any `application/…+json`, as `axum::Json` accepts.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    essence.split_once('/').is_some_and(|(kind, subtype)| {
+        kind.eq_ignore_ascii_case("application")
+            && (subtype.eq_ignore_ascii_case("json")
+                || subtype.to_ascii_lowercase().ends_with("+json"))
+    })
+}
 
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {

@@ -11,12 +11,17 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod export;
+mod hardening;
+pub mod limits;
+pub mod listener;
 mod notify;
+pub mod passwords;
 mod plain_errors;
 mod reports;
 mod scheduler;
 pub mod signing;
 pub mod state;
+pub mod throttle;
 mod ui;
 pub mod witness;
 
@@ -124,7 +129,9 @@ pub fn prepare(data_dir: &Path, options: &StartOptions) -> Result<Prepared, Setu
             source,
         }
     })?;
-    let store = SqliteStore::open(&data_dir.join(DATABASE_FILE))?;
+    let database = data_dir.join(DATABASE_FILE);
+    create_private_file(&database)?;
+    let store = SqliteStore::open(&database)?;
     let rotated_from = rotate_if_needed(&store, &signer, options)?;
     let mut admin_token_file = None;
     if store.user_count()? == 0 {
@@ -202,16 +209,22 @@ fn rotate_if_needed(
     Ok(Some(newest_signer))
 }
 
-/// Creates `path` (and its parents) readable by this user only.
+/// Creates the data directory (and missing parents) as 0700, and narrows an
+/// existing one to 0700: it holds keys, tokens and evidence.
 fn create_private_dir(path: &Path) -> Result<(), SetupError> {
+    let failed = |source| SetupError::DataDir {
+        path: path.into(),
+        source,
+    };
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(path).map_err(|source| SetupError::DataDir {
-        path: path.into(),
-        source,
-    })
+    builder.create(path).map_err(failed)?;
+    #[cfg(unix)]
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .map_err(failed)?;
+    Ok(())
 }
 
 /// The secret that signs clock webhooks: read from the data directory, or
@@ -231,6 +244,23 @@ pub fn webhook_secret(data_dir: &Path) -> Result<String, SetupError> {
             Ok(secret)
         }
         Err(source) => Err(SetupError::File { path, source }),
+    }
+}
+
+/// Creates an empty 0600 file unless one exists; SQLite then gives its WAL
+/// and shared-memory files the same mode.
+fn create_private_file(path: &Path) -> Result<(), SetupError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(SetupError::File {
+            path: path.into(),
+            source,
+        }),
     }
 }
 
@@ -255,18 +285,27 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(ui::routes())
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        // Extractors buffer up to the same limit the layer enforces on raw bodies.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            limits::BODY_LIMIT_BYTES,
+        ))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            4 * 1024 * 1024,
+            limits::BODY_LIMIT_BYTES,
         ))
         .merge(api::evidence::upload_routes())
         .layer(axum::middleware::from_fn(plain_errors::as_problems))
+        .layer(axum::middleware::map_response(
+            hardening::too_large_as_problem,
+        ))
+        .layer(axum::middleware::map_response(hardening::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, with the periodic work of `schedule`
-/// on the one scheduler; on the way out it signs a last checkpoint, so a
-/// clean stop leaves nothing unsigned, and delivers its witness copies.
+/// Serves until `shutdown` resolves, within `state.connection_limits`, with
+/// the periodic work of `schedule` on the one scheduler; on the way out it
+/// signs a last checkpoint, so a clean stop leaves nothing unsigned, and
+/// delivers its witness copies.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -274,9 +313,8 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let scheduler = tokio::spawn(scheduler::run(state.clone(), schedule));
-    let result = axum::serve(listener, router(state.clone()))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let limits = state.connection_limits;
+    let result = listener::run(listener, router(state.clone()), limits, shutdown).await;
     scheduler.abort();
     if let Err(error) = state.checkpoint("shutdown".into(), false).await {
         tracing::error!(%error, "the checkpoint at shutdown failed");

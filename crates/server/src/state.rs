@@ -4,6 +4,9 @@
 
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::listener::ConnectionLimits;
+use crate::passwords::Passwords;
+use crate::throttle::LoginLimits;
 use firebreak_core::Timestamp;
 use firebreak_core::checkpoint::CheckpointSigner;
 use firebreak_core::control::{ControlState, Namespace};
@@ -47,6 +50,32 @@ pub struct AppState {
     /// The first retry delay of a failed hook call; it doubles each time.
     pub hook_backoff: Duration,
     pub caches: Arc<Caches>,
+    /// Header-read timeout and connection cap of the listener (`serve` flags).
+    pub connection_limits: ConnectionLimits,
+    /// The argon2 gate: hashing on the blocking pool, a few at a time.
+    pub passwords: Arc<Passwords>,
+    pub login_limits: Arc<LoginLimits>,
+    pub web: WebSettings,
+}
+
+/// How the server is reached by browsers (`serve --public-url`,
+/// `--trust-forwarded-for`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WebSettings {
+    /// Cookies carry `Secure`: the server is reached over HTTPS, directly or
+    /// through a TLS-terminating reverse proxy.
+    pub secure_cookies: bool,
+    /// Take the client address from the last `X-Forwarded-For` entry (only
+    /// behind a reverse proxy that sets it).
+    pub trust_forwarded_for: bool,
+}
+
+impl WebSettings {
+    /// The attributes every cookie of ours carries.
+    pub fn cookie_attributes(&self, path: &str) -> String {
+        let secure = if self.secure_cookies { "; Secure" } else { "" };
+        format!("HttpOnly; SameSite=Strict; Path={path}{secure}")
+    }
 }
 
 /// How long a verified token is trusted without asking the store again.
@@ -154,6 +183,10 @@ impl AppState {
                 .expect("the HTTP client builds with static settings"),
             hook_backoff: Duration::from_millis(500),
             caches: Arc::new(Caches::default()),
+            connection_limits: ConnectionLimits::default(),
+            passwords: Arc::new(Passwords::for_this_machine()),
+            login_limits: Arc::new(LoginLimits::default()),
+            web: WebSettings::default(),
         }
     }
 

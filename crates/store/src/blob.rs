@@ -25,6 +25,16 @@ pub struct BlobStore {
     root: PathBuf,
 }
 
+/// Creates `path` and its missing parents readable by the owner only (0700):
+/// evidence may hold personal data.
+fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
+}
+
 impl BlobStore {
     /// Opens (creating) the store at `root`, e.g. `<data-dir>/blobs`, and
     /// removes temporary files a crash left behind.
@@ -32,9 +42,9 @@ impl BlobStore {
         let store = BlobStore {
             root: root.to_path_buf(),
         };
-        fs::create_dir_all(store.root.join("sha256")).map_err(|e| io_error(&store.root, e))?;
+        create_private_dir(&store.root.join("sha256")).map_err(|e| io_error(&store.root, e))?;
         let tmp = store.tmp_dir();
-        fs::create_dir_all(&tmp).map_err(|e| io_error(&tmp, e))?;
+        create_private_dir(&tmp).map_err(|e| io_error(&tmp, e))?;
         for entry in fs::read_dir(&tmp).map_err(|e| io_error(&tmp, e))? {
             let path = entry.map_err(|e| io_error(&tmp, e))?.path();
             fs::remove_file(&path).map_err(|e| io_error(&path, e))?;
@@ -56,11 +66,11 @@ impl BlobStore {
         getrandom::getrandom(&mut random).map_err(|e| StoreError::Backend(e.to_string()))?;
         let name: String = random.iter().map(|b| format!("{b:02x}")).collect();
         let path = self.tmp_dir().join(name);
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| io_error(&path, e))?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&path).map_err(|e| io_error(&path, e))?;
         Ok(BlobWriter {
             file: Some(file),
             path,
@@ -236,7 +246,7 @@ impl BlobWriter {
             fs::remove_file(&self.path).map_err(|e| io_error(&self.path, e))?;
         } else {
             let dir = target.parent().expect("blob paths have a parent");
-            fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+            create_private_dir(dir).map_err(|e| io_error(dir, e))?;
             fs::rename(&self.path, &target).map_err(|e| io_error(&target, e))?;
             let mut permissions = fs::metadata(&target)
                 .map_err(|e| io_error(&target, e))?

@@ -249,6 +249,16 @@ pub trait Store: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<Option<(SessionRecord, User)>>;
     fn delete_session(&self, id_hash: &str, now: Timestamp) -> StoreResult<()>;
+    /// Ends every session of `user` but the one hashed `except_id_hash`
+    /// (after a password change), each sealed on its chain by `actor`;
+    /// returns how many ended.
+    fn delete_user_sessions(
+        &self,
+        user: &str,
+        except_id_hash: Option<&str>,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<usize>;
 
     fn list_systems(&self) -> StoreResult<Vec<AiSystem>>;
     fn get_system(&self, slug: &str) -> StoreResult<AiSystem>;

@@ -967,6 +967,36 @@ impl Store for SqliteStore {
         })
     }
 
+    fn delete_user_sessions(
+        &self,
+        user: &str,
+        except_id_hash: Option<&str>,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<usize> {
+        self.write(|t| {
+            let ended: Vec<String> = {
+                let mut statement = t.prepare(
+                    "DELETE FROM sessions WHERE org_id = ?1 AND user_name = ?2 AND id_hash IS NOT ?3
+                     RETURNING id_hash",
+                )?;
+                statement
+                    .query_map(params![ORG, user, except_id_hash], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?
+            };
+            for id_hash in &ended {
+                SESSIONS.seal(
+                    t,
+                    session_key(id_hash),
+                    "ended by a password change",
+                    actor,
+                    now,
+                )?;
+            }
+            Ok(ended.len())
+        })
+    }
+
     fn list_systems(&self) -> StoreResult<Vec<AiSystem>> {
         self.read(load_systems)
     }

@@ -88,13 +88,18 @@ pub async fn user(command: UserCommand) -> Result<()> {
                 );
             }
         }
-        UserCommand::Passwd { name } => {
+        UserCommand::Passwd { name, current } => {
+            let current_password = if current {
+                Some(read_secret_line("current password")?)
+            } else {
+                None
+            };
             let password = read_secret_line("password")?;
             client
                 .send(
                     Method::PUT,
                     &format!("/api/v1/users/{}/password", encode(&name)),
-                    Some(json!({ "password": password })),
+                    Some(json!({ "password": password, "current_password": current_password })),
                 )
                 .await?;
             println!("password set for {name}");

@@ -6,7 +6,8 @@ use crate::cli::ServeArgs;
 use anyhow::{Context, Result};
 use firebreak_core::lint::LintConfig;
 use firebreak_core::regulatory::{RegimeTable, RegulatoryConfig};
-use firebreak_server::state::ClockHook;
+use firebreak_server::listener::ConnectionLimits;
+use firebreak_server::state::{ClockHook, WebSettings};
 use firebreak_server::{KeySource, Schedule, StartOptions};
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,6 +54,14 @@ pub async fn run(args: ServeArgs) -> Result<()> {
                 .collect(),
         );
     }
+    prepared.state.connection_limits = ConnectionLimits {
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        header_read_timeout: Duration::from_secs(args.header_timeout),
+    };
+    prepared.state.web = WebSettings {
+        secure_cookies: secure_cookies(args.public_url.as_deref())?,
+        trust_forwarded_for: args.trust_forwarded_for,
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -137,5 +146,23 @@ async fn stop_requested() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Whether browsers reach the server over HTTPS, from `--public-url`.
+fn secure_cookies(public_url: Option<&str>) -> Result<bool> {
+    let Some(url) = public_url else {
+        return Ok(false);
+    };
+    let scheme = url
+        .split_once("://")
+        .map(|(scheme, _)| scheme.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("https") => Ok(true),
+        Some("http") => Ok(false),
+        _ => Err(InputError(format!(
+            "--public-url {url}: expected an http:// or https:// URL"
+        ))
+        .into()),
     }
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests through the built `firebreak` binary: a real server on
 //! loopback, a real SQLite file, and (in `browser`) a real headless Chromium.
 
+mod abuse;
 mod alertmanager;
 mod analyze;
 mod browser;
@@ -8,6 +9,7 @@ mod containment;
 mod durability;
 mod evidence;
 mod findings;
+mod pages;
 mod postmortem;
 mod rca_artifacts;
 mod regulatory;

@@ -212,14 +212,17 @@ fn forge_append(connection: &Connection, stream: &str, draft: EventDraft) {
         .unwrap();
 }
 
+/// An event row as read back: seq, kind, occurred, recorded, actor, body, state.
+type StoredEvent = (i64, String, String, String, String, String, String);
+
 /// Rewrites a note of INC-1, re-seals the whole chain after it, drops every
 /// checkpoint and signs a fresh one with `key`: a full rewrite by someone who
 /// holds the signing key.
 fn rewrite_and_resign(copy: &Path, connection: &Connection, key: &Path) {
-    let events: Vec<(i64, String, String, String, String, String, String, String)> = {
+    let events: Vec<StoredEvent> = {
         let mut statement = connection
             .prepare(
-                "SELECT seq, kind, occurred_at, recorded_at, actor, body, state_hash, hash FROM events
+                "SELECT seq, kind, occurred_at, recorded_at, actor, body, state_hash FROM events
                  WHERE stream = 'INC-1' ORDER BY seq",
             )
             .unwrap();
@@ -233,7 +236,6 @@ fn rewrite_and_resign(copy: &Path, connection: &Connection, key: &Path) {
                     r.get(4)?,
                     r.get(5)?,
                     r.get(6)?,
-                    r.get(7)?,
                 ))
             })
             .unwrap()
@@ -241,7 +243,7 @@ fn rewrite_and_resign(copy: &Path, connection: &Connection, key: &Path) {
             .unwrap()
     };
     let mut previous: Option<(u64, String)> = None;
-    for (seq, kind, occurred_at, recorded_at, actor, body, state, _) in events {
+    for (seq, kind, occurred_at, recorded_at, actor, body, state) in events {
         let mut body: serde_json::Value = serde_json::from_str(&body).unwrap();
         if seq == 3 {
             body = json!({ "text": "nothing unusual was seen" });

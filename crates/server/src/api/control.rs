@@ -2,12 +2,13 @@
 //! containment actions on incidents, direct changes, and the outbound hooks.
 
 use crate::api::incidents::{IncidentView, incident_number};
+use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Admin, ControlReader, Responder, Viewer, random_secret};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::notify;
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use firebreak_core::Timestamp;
@@ -120,19 +121,20 @@ pub async fn stream(
     Ok(Sse::new(ReceiverStream::new(receiver)).keep_alive(KeepAlive::default()))
 }
 
-#[utoipa::path(get, path = "/api/v1/control", tag = "containment", params(NamespaceQuery),
-    responses((status = 200, body = Vec<ControlState>)))]
+#[utoipa::path(get, path = "/api/v1/control", tag = "containment", params(NamespaceQuery, PageQuery),
+    responses((status = 200, body = Vec<ControlState>), (status = 400, body = Problem)))]
 pub async fn list(
     _caller: Viewer,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<NamespaceQuery>,
-) -> Result<ApiJson<Vec<ControlState>>, ApiError> {
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<ControlState>, ApiError> {
     let namespace = query.namespace.unwrap_or_default();
-    Ok(ApiJson(
-        state
-            .run(move |store| store.control_states(namespace))
-            .await?,
-    ))
+    let states = state
+        .run(move |store| store.control_states(namespace))
+        .await?;
+    page.page(states, &uri)
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -254,17 +256,19 @@ pub struct NewHook {
     pub url: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/systems/{slug}/hooks", tag = "containment", params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<HookView>)))]
+#[utoipa::path(get, path = "/api/v1/systems/{slug}/hooks", tag = "containment", params(("slug" = String, Path), PageQuery),
+    responses((status = 200, body = Vec<HookView>), (status = 400, body = Problem)))]
 pub async fn list_hooks(
     _admin: Admin,
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<ApiJson<Vec<HookView>>, ApiError> {
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<HookView>, ApiError> {
     let hooks = state
         .run(move |store| store.control_hooks(Some(&slug)))
         .await?;
-    Ok(ApiJson(hooks.into_iter().map(HookView::from).collect()))
+    page.page(hooks.into_iter().map(HookView::from).collect(), &uri)
 }
 
 #[utoipa::path(post, path = "/api/v1/systems/{slug}/hooks", tag = "containment", params(("slug" = String, Path)),

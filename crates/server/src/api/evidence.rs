@@ -4,13 +4,14 @@
 //! offline.
 
 use crate::api::incidents::incident_number;
+use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Commander, Responder, Viewer};
-use crate::error::{ApiError, ApiJson, Problem};
+use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use firebreak_core::bundle::{
@@ -71,10 +72,7 @@ pub async fn upload(
     {
         match field.name() {
             Some("description") => {
-                let text = field.text().await.map_err(|e| {
-                    ApiError::bad_request(Some("description"), format!("cannot be read: {e}"))
-                })?;
-                description = Some(text);
+                description = Some(crate::limits::read_text_part(&mut field, "description").await?);
             }
             Some("file") => {
                 if content.is_some() {
@@ -84,6 +82,7 @@ pub async fn upload(
                     .file_name()
                     .map(str::to_string)
                     .ok_or_else(|| ApiError::invalid("file", "the part has no file name"))?;
+                crate::limits::check_text("filename", &filename)?;
                 let media_type = field
                     .content_type()
                     .unwrap_or("application/octet-stream")
@@ -132,18 +131,20 @@ pub async fn upload(
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/evidence", tag = "evidence",
     params(("id" = String, Path, description = "INC-<n>")),
-    responses((status = 200, body = Vec<Evidence>), (status = 404, body = Problem)))]
+    params(PageQuery),
+    responses((status = 200, body = Vec<Evidence>), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn list(
     _caller: Viewer,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<ApiJson<Vec<Evidence>>, ApiError> {
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<Evidence>, ApiError> {
     let number = incident_number(&id)?;
-    Ok(ApiJson(
-        state
-            .run(move |store| store.incident_evidence(number))
-            .await?,
-    ))
+    let items = state
+        .run(move |store| store.incident_evidence(number))
+        .await?;
+    page.page(items, &uri)
 }
 
 #[utoipa::path(get, path = "/api/v1/evidence/{ev}", tag = "evidence",

@@ -5,12 +5,13 @@
 //! A payload is checked whole before anything is stored, so a malformed one
 //! stores nothing. PagerDuty's endpoint answers in PagerDuty's own format.
 
+use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Admin, Viewer, random_secret, secret_hash};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use firebreak_core::Timestamp;
 use firebreak_core::alert::{
@@ -134,15 +135,15 @@ pub async fn create_integration(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/integrations", tag = "alerts", responses((status = 200, body = Vec<IntegrationView>)))]
+#[utoipa::path(get, path = "/api/v1/integrations", tag = "alerts", params(PageQuery), responses((status = 200, body = Vec<IntegrationView>), (status = 400, body = Problem)))]
 pub async fn list_integrations(
     _admin: Admin,
     State(state): State<AppState>,
-) -> Result<ApiJson<Vec<IntegrationView>>, ApiError> {
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<IntegrationView>, ApiError> {
     let all = state.run(|store| store.integrations()).await?;
-    Ok(ApiJson(
-        all.into_iter().map(IntegrationView::from).collect(),
-    ))
+    page.page(all.into_iter().map(IntegrationView::from).collect(), &uri)
 }
 
 #[utoipa::path(delete, path = "/api/v1/integrations/{id}", tag = "alerts", params(("id" = String, Path)),
@@ -393,10 +394,11 @@ pub async fn alertmanager(
     Ok(ApiJson(summarize(&outcomes)))
 }
 
-/// Parses a body with the field path in the error, like `ApiJson`.
+/// Parses a body with the field path in the error, and holds its strings to
+/// their lengths, like `ApiJson`.
 fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let deserializer = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+    let parsed = serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
         let field = (path != ".").then_some(path);
         ApiError::BadRequest {
@@ -406,7 +408,11 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
             },
             field,
         }
-    })
+    })?;
+    let raw: Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::bad_request(None, e.to_string()))?;
+    crate::limits::check_json_texts(&raw)?;
+    Ok(parsed)
 }
 
 /// PagerDuty's answers: 202 with the dedup key, or 400 `invalid event`.
@@ -547,6 +553,13 @@ pub async fn pagerduty(State(state): State<AppState>, body: Bytes) -> Result<Res
     let Ok(value) = serde_json::from_slice::<Value>(&body) else {
         return Ok(pagerduty_invalid(vec!["the body is not valid JSON".into()]));
     };
+    if let Err(ApiError::Invalid(errors)) = crate::limits::check_json_texts(&value) {
+        let messages = errors
+            .iter()
+            .map(|e| format!("'{}' {}", e.field, e.message))
+            .collect();
+        return Ok(pagerduty_invalid(messages));
+    }
     let event = match pagerduty_event(&value) {
         Ok(event) => event,
         Err(errors) => return Ok(pagerduty_invalid(errors)),

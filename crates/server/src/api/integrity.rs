@@ -1,10 +1,11 @@
 //! Metrics, checkpoints and verification over the API.
 
+use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Commander, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use firebreak_core::Timestamp;
 use firebreak_core::checkpoint::Checkpoint;
 use firebreak_core::incident::Severity;
@@ -74,12 +75,14 @@ pub async fn compute_metrics(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/checkpoints", tag = "integrity", responses((status = 200, body = Vec<Checkpoint>)))]
+#[utoipa::path(get, path = "/api/v1/checkpoints", tag = "integrity", params(PageQuery), responses((status = 200, body = Vec<Checkpoint>), (status = 400, body = Problem)))]
 pub async fn list_checkpoints(
     _caller: Viewer,
     State(state): State<AppState>,
-) -> Result<ApiJson<Vec<Checkpoint>>, ApiError> {
-    Ok(ApiJson(state.run(|store| store.checkpoints()).await?))
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<Checkpoint>, ApiError> {
+    page.page(state.run(|store| store.checkpoints()).await?, &uri)
 }
 
 #[utoipa::path(post, path = "/api/v1/checkpoints", tag = "integrity",

@@ -8,6 +8,7 @@ pub mod incidents;
 pub mod ingest;
 pub mod integrity;
 mod openapi;
+pub mod page;
 pub mod postmortems;
 pub mod rca;
 pub mod regulatory;

@@ -5,6 +5,7 @@
 //! incidents.
 
 use crate::api::incidents::incident_number;
+use crate::api::page::{PageQuery, Paged};
 use crate::api::rca::FmeaBody;
 use crate::auth::{Caller, Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
@@ -721,14 +722,16 @@ pub async fn all_actions(state: &AppState, overdue: bool) -> Result<Vec<SourcedA
     Ok(actions)
 }
 
-#[utoipa::path(get, path = "/api/v1/actions", tag = "postmortems", params(ActionsQuery),
-    responses((status = 200, body = Vec<SourcedAction>, description = "By due date")))]
+#[utoipa::path(get, path = "/api/v1/actions", tag = "postmortems", params(ActionsQuery, PageQuery),
+    responses((status = 200, body = Vec<SourcedAction>, description = "By due date"), (status = 400, body = Problem)))]
 pub async fn actions(
     _caller: Viewer,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ActionsQuery>,
-) -> Result<ApiJson<Vec<SourcedAction>>, ApiError> {
-    Ok(ApiJson(all_actions(&state, query.overdue).await?))
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: axum::http::Uri,
+) -> Result<Paged<SourcedAction>, ApiError> {
+    page.page(all_actions(&state, query.overdue).await?, &uri)
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]

@@ -3,12 +3,13 @@
 //! saved as versions, checked by `firebreak-rca`, drawn by `firebreak-report`.
 
 use crate::api::incidents::incident_number;
+use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use firebreak_core::blame::default_blame_phrases;
 use firebreak_core::incident::public_id;
@@ -265,13 +266,15 @@ pub async fn save(
     view(artifact).await
 }
 
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/rca", tag = "rca", params(("id" = String, Path, description = "INC-<n>")),
-    responses((status = 200, body = Vec<ArtifactView>), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/rca", tag = "rca", params(("id" = String, Path, description = "INC-<n>"), PageQuery),
+    responses((status = 200, body = Vec<ArtifactView>), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn list(
     _caller: Viewer,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<ApiJson<Vec<ArtifactView>>, ApiError> {
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<ArtifactView>, ApiError> {
     let owner = public_id(incident_number(&id)?);
     let artifacts = state
         .run(move |store| {
@@ -282,11 +285,13 @@ pub async fn list(
             store.artifacts(&owner)
         })
         .await?;
+    // Only the page's artifacts are drawn.
+    let (artifacts, next) = page.page(artifacts, &uri)?.into_parts();
     let mut views = Vec::new();
     for artifact in artifacts {
         views.push(view(artifact).await?);
     }
-    Ok(ApiJson(views))
+    Ok(Paged::from_parts(views, next))
 }
 
 #[utoipa::path(put, path = "/api/v1/incidents/{id}/rca/{kind}/{name}", tag = "rca",

@@ -3,6 +3,7 @@
 //! from the incident's record and their submission (`regulator_notified`).
 
 use crate::api::incidents::incident_number;
+use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Commander, Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::export::ExportQuery;
@@ -250,14 +251,17 @@ pub async fn board_entries(
     Ok(entries)
 }
 
-#[utoipa::path(get, path = "/api/v1/deadlines", tag = "regulatory", params(BoardQuery),
-    responses((status = 200, body = Vec<BoardEntry>, description = "Running clocks, most urgent first: overdue, then 80 %, then 50 %, then on track, each by due moment")))]
+#[utoipa::path(get, path = "/api/v1/deadlines", tag = "regulatory", params(BoardQuery, PageQuery),
+    responses((status = 200, body = Vec<BoardEntry>, description = "Running clocks, most urgent first: overdue, then 80 %, then 50 %, then on track, each by due moment"),
+        (status = 400, body = Problem)))]
 pub async fn board(
     _caller: Viewer,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<BoardQuery>,
-) -> Result<ApiJson<Vec<BoardEntry>>, ApiError> {
-    Ok(ApiJson(board_entries(&state, query).await?))
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: axum::http::Uri,
+) -> Result<Paged<BoardEntry>, ApiError> {
+    page.page(board_entries(&state, query).await?, &uri)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,11 +1,12 @@
 //! The AI system inventory. Every change is sealed onto the system's own audit
 //! chain (`system:<slug>`).
 
+use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Responder, Viewer};
-use crate::error::{ApiError, ApiJson, Problem};
+use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use firebreak_core::system::{AiSystem, SystemDetails, SystemPatch, dependents};
 use firebreak_core::timeline::Event;
 use firebreak_store::system_stream;
@@ -27,12 +28,14 @@ pub struct SystemView {
     pub dependents: Vec<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/systems", tag = "inventory", responses((status = 200, body = Vec<AiSystem>)))]
+#[utoipa::path(get, path = "/api/v1/systems", tag = "inventory", params(PageQuery), responses((status = 200, body = Vec<AiSystem>), (status = 400, body = Problem)))]
 pub async fn list(
     _caller: Viewer,
     State(state): State<AppState>,
-) -> Result<ApiJson<Vec<AiSystem>>, ApiError> {
-    Ok(ApiJson(state.run(|store| store.list_systems()).await?))
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<AiSystem>, ApiError> {
+    page.page(state.run(|store| store.list_systems()).await?, &uri)
 }
 
 #[utoipa::path(post, path = "/api/v1/systems", tag = "inventory", request_body = RegisterSystem,

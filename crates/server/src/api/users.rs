@@ -1,14 +1,15 @@
 //! Users and personal access tokens. A token's secret is shown once, at
 //! creation, and stored only as its hash.
 
+use crate::api::page::{PageQuery, Paged};
 use crate::auth::{
-    Admin, Caller, TOKEN_PREFIX, Viewer, hash_password, random_secret, secret_hash,
-    validate_password,
+    Admin, Caller, TOKEN_PREFIX, Viewer, random_secret, secret_hash, session_cookie,
 };
-use crate::error::{ApiError, ApiJson, Problem};
+use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
+use crate::passwords::validate_password;
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use firebreak_core::Timestamp;
 use firebreak_core::auth::{Role, Scope, validate_username};
 use firebreak_store::{TokenRecord, User};
@@ -51,13 +52,15 @@ pub async fn me(Viewer(caller): Viewer) -> ApiJson<Me> {
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "auth", responses((status = 200, body = Vec<UserView>)))]
+#[utoipa::path(get, path = "/api/v1/users", tag = "auth", params(PageQuery), responses((status = 200, body = Vec<UserView>), (status = 400, body = Problem)))]
 pub async fn list(
     _admin: Admin,
     State(state): State<AppState>,
-) -> Result<ApiJson<Vec<UserView>>, ApiError> {
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<UserView>, ApiError> {
     let users = state.run(|store| store.list_users()).await?;
-    Ok(ApiJson(users.into_iter().map(UserView::from).collect()))
+    page.page(users.into_iter().map(UserView::from).collect(), &uri)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -81,7 +84,7 @@ pub async fn create(
     let password_hash = match &input.password {
         Some(password) => {
             validate_password(password)?;
-            Some(hash_password(password)?)
+            Some(state.passwords.hash(password.clone()).await?)
         }
         None => None,
     };
@@ -103,28 +106,59 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub password: String,
+    /// The password being replaced: needed to change your own, unless you
+    /// have none yet. Admins setting another user's password leave it out.
+    #[serde(default)]
+    pub current_password: Option<String>,
 }
 
 #[utoipa::path(put, path = "/api/v1/users/{name}/password", tag = "auth", request_body = PasswordChange,
     params(("name" = String, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 204, description = "Set; the user's other browser sessions are ended"),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem, description = "Too short, or the current password is missing or wrong"),
+        (status = 429, body = Problem)))]
 pub async fn set_password(
     Viewer(caller): Viewer,
     State(state): State<AppState>,
     Path(name): Path<String>,
+    headers: HeaderMap,
     ApiJson(change): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    if caller.name() != name && caller.user.role < Role::Admin {
+    let own = caller.name() == name;
+    if !own && caller.user.role < Role::Admin {
         return Err(ApiError::Forbidden(
             "only admins may set another user's password".into(),
         ));
     }
     validate_password(&change.password)?;
-    let hash = hash_password(&change.password)?;
+    if own {
+        let current = caller.user.password_hash.clone();
+        if current.is_some() {
+            let sent = change.current_password.clone().ok_or_else(|| {
+                ApiError::invalid(
+                    "current_password",
+                    "is required to change your own password",
+                )
+            })?;
+            if !state.passwords.verify(sent, current).await? {
+                return Err(ApiError::invalid("current_password", "is wrong"));
+            }
+        }
+    }
+    let hash = state.passwords.hash(change.password).await?;
+    // The session making the change (if any) stays; every other one ends,
+    // so whoever knew the old password is signed out.
+    let keep = own
+        .then(|| session_cookie(&headers).map(secret_hash))
+        .flatten();
     let actor = caller.name().to_string();
     state
-        .run(move |store| store.set_password(&name, &hash, &actor, now()))
+        .run(move |store| {
+            store.set_password(&name, &hash, &actor, now())?;
+            store.delete_user_sessions(&name, keep.as_deref(), &actor, now())
+        })
         .await?;
+    state.caches.forget_tokens();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -217,7 +251,12 @@ pub async fn create_token(
     let expires_at = match input.expires_in_days {
         None => None,
         Some(0) => return Err(ApiError::invalid("expires_in_days", "must be at least 1")),
-        Some(days) => Some(now() + jiff::SignedDuration::from_hours(24 * i64::from(days))),
+        Some(days) => Some(
+            jiff::SignedDuration::from_hours(24)
+                .checked_mul(i32::try_from(days).unwrap_or(i32::MAX))
+                .and_then(|span| now().checked_add(span).ok())
+                .ok_or_else(|| ApiError::invalid("expires_in_days", "is too far in the future"))?,
+        ),
     };
     let (record, secret) = new_token(
         caller.name(),
@@ -243,16 +282,18 @@ fn may_manage(caller: &Caller, token: &TokenRecord) -> bool {
     caller.user.role == Role::Admin || token.user == caller.user.name
 }
 
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", responses((status = 200, body = Vec<TokenView>)))]
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", params(PageQuery), responses((status = 200, body = Vec<TokenView>), (status = 400, body = Problem)))]
 pub async fn list_tokens(
     Viewer(caller): Viewer,
     State(state): State<AppState>,
-) -> Result<ApiJson<Vec<TokenView>>, ApiError> {
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<TokenView>, ApiError> {
     let only = (caller.user.role != Role::Admin).then(|| caller.name().to_string());
     let tokens = state
         .run(move |store| store.list_tokens(only.as_deref()))
         .await?;
-    Ok(ApiJson(tokens.into_iter().map(TokenView::from).collect()))
+    page.page(tokens.into_iter().map(TokenView::from).collect(), &uri)
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", params(("id" = String, Path)),

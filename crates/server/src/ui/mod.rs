@@ -5,31 +5,27 @@
 
 mod fmea;
 mod incidents;
+mod login;
 mod rca_steps;
 mod regulatory;
 mod systems;
 
-use crate::auth::{
-    Caller, SESSION_COOKIE, Viewer, password_matches, random_secret, secret_hash, session_cookie,
-};
+use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use firebreak_core::rca::Artifact;
-use firebreak_store::SessionRecord;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-
-const SESSION_HOURS: i64 = 12;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
+        .route("/login", get(login::page).post(login::sign_in))
+        .route("/logout", post(login::sign_out))
         .route("/", get(incidents::list))
         .route("/incidents/new", get(incidents::declare_form))
         .route("/incidents", post(incidents::declare))
@@ -92,7 +88,7 @@ async fn problems_as_pages(response: Response) -> Response {
                 @if let Some(fields) = problem["errors"].as_array() {
                     ul { @for f in fields { li { code { (f["field"].as_str().unwrap_or("")) } ": " (f["message"].as_str().unwrap_or("")) } } }
                 }
-                p { a href="javascript:history.back()" { "Go back" } " · " a href="/" { "Incidents" } }
+                p { a href="/" { "Incidents" } }
             },
         )
     };
@@ -115,7 +111,7 @@ code.hash{font-size:.8em;color:#667}figure.artifact{margin:.8rem 0;background:#f
 .diagram{overflow-x:auto}.diagram svg{max-width:100%;height:auto}ol.timeline li{margin:.3rem 0}
 "#;
 
-fn bare_page(title: &str, body: Markup) -> Html<String> {
+pub(crate) fn bare_page(title: &str, body: Markup) -> Html<String> {
     Html(
         html! {
             (DOCTYPE)
@@ -229,11 +225,12 @@ impl FromRequest<AppState> for CsrfForm {
             .extensions()
             .get::<Caller>()
             .and_then(|c| c.csrf_token.clone());
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|e| ApiError::bad_request(None, e.body_text()))?;
+        let bytes = Bytes::from_request(request, state).await?;
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
             .map_err(|e| ApiError::bad_request(None, format!("unreadable form: {e}")))?;
+        for (name, value) in &fields {
+            crate::limits::check_text(name, value)?;
+        }
         let sent = fields
             .iter()
             .find(|(k, _)| k == "csrf_token")
@@ -245,95 +242,6 @@ impl FromRequest<AppState> for CsrfForm {
             )),
         }
     }
-}
-
-async fn login_page() -> Html<String> {
-    login_form(None)
-}
-
-fn login_form(error: Option<&str>) -> Html<String> {
-    bare_page(
-        "Sign in",
-        html! {
-            h1 { "Firebreak" }
-            @if let Some(error) = error { p role="alert" class="error" { (error) } }
-            form method="post" action="/login" {
-                label { "User " input type="text" name="username" autocomplete="username" required autofocus; }
-                label { "Password " input type="password" name="password" autocomplete="current-password" required; }
-                button type="submit" { "Sign in" }
-            }
-        },
-    )
-}
-
-async fn login(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|e| ApiError::bad_request(None, format!("unreadable form: {e}")))?;
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let (username, password) = (field("username"), field("password"));
-    let user = state.run(move |store| store.find_user(&username)).await?;
-    let verified = user.filter(|u| {
-        u.password_hash
-            .as_deref()
-            .is_some_and(|h| password_matches(&password, h))
-    });
-    let Some(user) = verified else {
-        return Ok((
-            StatusCode::UNAUTHORIZED,
-            login_form(Some("Wrong user name or password")),
-        )
-            .into_response());
-    };
-    let secret = random_secret();
-    let session = SessionRecord {
-        id_hash: secret_hash(&secret),
-        user: user.name,
-        csrf_token: random_secret(),
-        expires_at: now() + jiff::SignedDuration::from_hours(SESSION_HOURS),
-    };
-    state
-        .run(move |store| store.create_session(&session, now()))
-        .await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-        SESSION_HOURS * 3600
-    );
-    let mut response = Redirect::to("/").into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?,
-    );
-    Ok(response)
-}
-
-async fn logout(
-    Viewer(caller): Viewer,
-    State(state): State<AppState>,
-    request: Request,
-) -> Result<Response, ApiError> {
-    let session = session_cookie(request.headers()).map(secret_hash);
-    let mut request = request;
-    request.extensions_mut().insert(caller);
-    CsrfForm::from_request(request, &state).await?;
-    if let Some(id_hash) = session {
-        state
-            .run(move |store| store.delete_session(&id_hash, now()))
-            .await?;
-    }
-    let mut response = Redirect::to("/login").into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static(
-            "firebreak_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
-        ),
-    );
-    Ok(response)
 }
 
 pub fn format_time(at: Option<firebreak_core::Timestamp>) -> String {

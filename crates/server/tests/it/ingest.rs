@@ -271,3 +271,46 @@ async fn generic_json_is_read_through_the_integration_mapping() {
     assert_eq!(alerts[0]["status"], "resolved");
     assert_eq!(alerts[0]["severity"], "sev2");
 }
+
+#[tokio::test]
+async fn alert_text_is_held_to_the_length_limits_and_stores_nothing() {
+    let server = TestServer::with_incident().await;
+    let long = "x".repeat(firebreak_server::limits::TEXT_CHARS + 1);
+    let pagerduty_key = integration(&server, "pagerduty", json!({})).await;
+    let generic_key = integration(&server, "generic", json!({})).await;
+    let before = server.fingerprint_of_store();
+    let mut event = documented_trigger(&pagerduty_key);
+    event["payload"]["summary"] = json!(long);
+    let answer = post(
+        &server,
+        "/api/v1/ingest/pagerduty/v2/enqueue",
+        None,
+        &event.to_string(),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.body["status"], "invalid event");
+    assert!(
+        answer.body["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("payload.summary")
+    );
+    let alert =
+        json!({"title": "disk full", "labels": {"component": "mysql"}, "description": long});
+    let answer = post(
+        &server,
+        "/api/v1/ingest/generic",
+        Some(&generic_key),
+        &alert.to_string(),
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        answer.body
+    );
+    assert_eq!(answer.body["errors"][0]["field"], "description");
+    assert_eq!(server.fingerprint_of_store(), before);
+}

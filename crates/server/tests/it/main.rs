@@ -1,9 +1,13 @@
 //! Route-level tests through the real router and a real SQLite file, without a
 //! socket: authorization of every route, error answers, the OpenAPI document.
 
+mod abuse;
 mod errors;
+mod hardening;
 mod ingest;
+mod login;
 mod openapi;
+mod pages;
 mod rca;
 mod routes;
 mod support;

@@ -42,6 +42,17 @@ impl TestServer {
         }
     }
 
+    /// Changes the server's settings and rebuilds the router over them.
+    pub fn configure(&mut self, change: impl FnOnce(&mut AppState)) {
+        change(&mut self.state);
+        self.app = firebreak_server::router(self.state.clone());
+    }
+
+    /// A raw answer, headers included (for pages and headers).
+    pub async fn raw(&self, request: Request<Body>) -> axum::response::Response {
+        self.app.clone().oneshot(request).await.unwrap()
+    }
+
     /// A user with this role (created once) and a fresh token of this scope.
     pub fn token(&self, role: Role, scope: Scope) -> String {
         let name = role.as_str();
