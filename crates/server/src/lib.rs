@@ -21,6 +21,7 @@ mod reports;
 mod scheduler;
 pub mod signing;
 pub mod state;
+mod strict_json;
 pub mod throttle;
 mod ui;
 pub mod witness;
@@ -123,12 +124,7 @@ pub fn prepare(data_dir: &Path, options: &StartOptions) -> Result<Prepared, Setu
         .unwrap_or_else(|| KeySource::File(data_dir.join(SIGNING_KEY_FILE)));
     let signer = source.load()?;
     let public_path = data_dir.join(PUBLIC_KEY_FILE);
-    std::fs::write(&public_path, format!("{}\n", signer.public_key_hex())).map_err(|source| {
-        SetupError::File {
-            path: public_path,
-            source,
-        }
-    })?;
+    write_private(&public_path, &format!("{}\n", signer.public_key_hex()))?;
     let database = data_dir.join(DATABASE_FILE);
     create_private_file(&database)?;
     let store = SqliteStore::open(&database)?;
