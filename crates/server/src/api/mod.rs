@@ -21,7 +21,7 @@ use crate::state::AppState;
 use axum::Router;
 use axum::routing::{delete, get, post, put};
 pub use openapi::PROBLEM_JSON;
-use openapi::ProblemResponses;
+use openapi::{ProblemResponses, UniqueOperationIds};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -56,7 +56,7 @@ use utoipa::{Modify, OpenApi};
         firebreak_core::regulatory::Question,
         firebreak_core::incident::TimeField,
     )),
-    modifiers(&BearerAuth, &ProblemResponses),
+    modifiers(&BearerAuth, &ProblemResponses, &UniqueOperationIds),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;

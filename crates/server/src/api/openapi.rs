@@ -71,6 +71,64 @@ fn truthful(operation: &mut Operation) {
         });
 }
 
+/// Makes every `operationId` unique, as OpenAPI requires: utoipa names an
+/// operation after its handler, and several modules have a `list` or `show`.
+/// A name used more than once is prefixed with the operation's tag, and, if
+/// that is not enough, suffixed with its method and path.
+pub struct UniqueOperationIds;
+
+fn operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+    [
+        ("get", &mut item.get),
+        ("put", &mut item.put),
+        ("post", &mut item.post),
+        ("delete", &mut item.delete),
+        ("patch", &mut item.patch),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| operation.as_mut().map(|o| (method, o)))
+}
+
+impl Modify for UniqueOperationIds {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let mut uses: std::collections::BTreeMap<String, usize> = Default::default();
+        for item in openapi.paths.paths.values_mut() {
+            for (_, operation) in operations(item) {
+                *uses
+                    .entry(operation.operation_id.clone().unwrap_or_default())
+                    .or_default() += 1;
+            }
+        }
+        let mut taken = std::collections::BTreeSet::new();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for (method, operation) in operations(item) {
+                let id = operation.operation_id.clone().unwrap_or_default();
+                if uses.get(&id).copied().unwrap_or(0) <= 1 {
+                    taken.insert(id);
+                    continue;
+                }
+                let tag = operation
+                    .tags
+                    .as_ref()
+                    .and_then(|tags| tags.first())
+                    .map_or("api", String::as_str);
+                let mut unique = format!("{tag}_{id}");
+                if taken.contains(&unique) {
+                    let place: String = path
+                        .chars()
+                        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                        .collect();
+                    unique = format!("{unique}_{method}{place}");
+                }
+                taken.insert(unique.clone());
+                operation.operation_id = Some(unique);
+            }
+        }
+    }
+}
+
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
@@ -80,14 +138,7 @@ impl Modify for ProblemResponses {
             {
                 continue;
             }
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
+            for (_, operation) in operations(item) {
                 truthful(operation);
             }
         }

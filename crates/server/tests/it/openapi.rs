@@ -37,8 +37,11 @@ fn every_reference_resolves_and_every_error_is_problem_json() {
             "{target} is referenced but not defined"
         );
     }
+    let mut ids = std::collections::BTreeSet::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap();
+            assert!(ids.insert(id.to_string()), "operationId {id} is used twice");
             let responses = operation["responses"].as_object().unwrap();
             if path.starts_with("/api/v1/ingest/pagerduty/") {
                 continue;
