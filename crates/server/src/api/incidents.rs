@@ -1,12 +1,12 @@
 //! Incidents: declare, list, read, edit, move through the lifecycle, assign
 //! incident-command roles, set timestamps, and write the timeline.
 
+use crate::api::page::{MAX_PAGE_LIMIT, Paged, checked_limit};
 use crate::auth::{Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use firebreak_core::Timestamp;
 use firebreak_core::incident::{
     CommandRole, DeclareIncident, Incident, IncidentKind, IncidentPatch, Severity, Status,
@@ -405,15 +405,12 @@ pub async fn set_time(
     Ok(ApiJson(incident.into()))
 }
 
-/// The most events one timeline page holds.
-pub const TIMELINE_PAGE_MAX: usize = 1000;
-
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
     /// Only events after this position in the incident's stream.
     pub after: Option<u64>,
-    /// At most this many events (default and maximum 1000).
+    /// At most this many events (1 to 1000, default 1000).
     pub limit: Option<usize>,
 }
 
@@ -427,15 +424,9 @@ pub async fn timeline(
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiQuery(query): ApiQuery<TimelineQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Paged<Event>, ApiError> {
     let number = incident_number(&id)?;
-    let limit = query.limit.unwrap_or(TIMELINE_PAGE_MAX);
-    if !(1..=TIMELINE_PAGE_MAX).contains(&limit) {
-        return Err(ApiError::invalid(
-            "limit",
-            format!("a page holds 1 to {TIMELINE_PAGE_MAX} events"),
-        ));
-    }
+    let limit = checked_limit(query.limit, MAX_PAGE_LIMIT)?;
     let after = query.after;
     if after.is_some_and(|seq| i64::try_from(seq).is_err()) {
         return Err(ApiError::invalid(
@@ -451,18 +442,12 @@ pub async fn timeline(
         .await?;
     let next = (events.len() == limit)
         .then(|| events.last().map(|e| e.seq))
-        .flatten();
-    let mut response = ApiJson(events).into_response();
-    if let Some(seq) = next {
-        let link = format!(
-            "</api/v1/incidents/{}/timeline?after={seq}&limit={limit}>; rel=\"next\"",
-            firebreak_core::incident::public_id(number)
-        );
-        if let Ok(value) = axum::http::HeaderValue::from_str(&link) {
-            response
-                .headers_mut()
-                .insert(axum::http::header::LINK, value);
-        }
-    }
-    Ok(response)
+        .flatten()
+        .map(|seq| {
+            format!(
+                "/api/v1/incidents/{}/timeline?after={seq}&limit={limit}",
+                firebreak_core::incident::public_id(number)
+            )
+        });
+    Ok(Paged::from_parts(events, next))
 }

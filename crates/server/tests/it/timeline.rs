@@ -84,7 +84,7 @@ async fn the_timeline_is_read_a_page_at_a_time() {
             None,
         )
         .await;
-    assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(too_many.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         too_many.body["errors"][0]["field"], "limit",
         "{}",
