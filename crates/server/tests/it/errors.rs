@@ -251,3 +251,37 @@ async fn rejections_of_unwrapped_extractors_are_problems_too() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_struct_is_read_only_from_a_json_object() {
+    let server = TestServer::with_incident().await;
+    for (body, field) in [
+        (r#"{"questionnaire": [null, null]}"#, "questionnaire"),
+        (r#"{"questionnaire": {}, "triggers": null}"#, "triggers"),
+        (
+            r#"{"questionnaire": {}, "triggers": [null, null, null]}"#,
+            "triggers",
+        ),
+    ] {
+        let before = server.fingerprint_of_store();
+        let response = server
+            .api(
+                Method::PUT,
+                "/api/v1/incidents/INC-1/regulatory",
+                Some(body),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {}",
+            response.body
+        );
+        assert_eq!(response.body["errors"][0]["field"], field, "{body}");
+        assert_eq!(
+            server.fingerprint_of_store(),
+            before,
+            "{body} wrote something"
+        );
+    }
+}
