@@ -248,10 +248,8 @@ fn analysis_text(out: &mut Text, result: &TopEventAnalysis, args: &FtaAnalyzeArg
                     number(event.birnbaum),
                     number(event.criticality),
                     number(event.fussell_vesely),
-                    number(event.risk_achievement_worth),
-                    event
-                        .risk_reduction_worth
-                        .map_or_else(|| "inf".into(), number),
+                    worth(event.risk_achievement_worth),
+                    worth(event.risk_reduction_worth),
                 ]
             })
             .collect();
@@ -268,5 +266,14 @@ fn analysis_text(out: &mut Text, result: &TopEventAnalysis, args: &FtaAnalyzeArg
             ],
             &rows,
         );
+    }
+}
+
+/// A risk worth, which is +∞ where the event is in every failure.
+fn worth(value: f64) -> String {
+    if value.is_infinite() {
+        "inf".into()
+    } else {
+        number(value)
     }
 }

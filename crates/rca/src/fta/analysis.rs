@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::RcaError;
-use crate::fta::bdd::{Bdd, FALSE, TRUE};
+use crate::fta::bdd::{Bdd, FALSE, Sensitivity, TRUE};
 use crate::fta::compile::{
     CompiledModel, CompiledSequence, CutSetRewrite, EvaluationSettings, Node, NodeId,
     SequenceLogic, compile_in_phase,
@@ -145,19 +145,24 @@ pub struct Importance {
     /// Number of minimal cut sets the event occurs in.
     pub occurrence: usize,
     pub probability: f64,
-    /// Birnbaum (SCRAM's MIF): P(top | event) − P(top | not event).
+    /// Birnbaum (SCRAM's MIF): ∂P(top)/∂p = P(top | event) − P(top | not
+    /// event), computed without cancellation (see `Bdd::sensitivities`).
     pub birnbaum: f64,
-    /// Criticality (CIF): p · Birnbaum / P(top).
+    /// Criticality (CIF): p · Birnbaum / P(top); 0 when P(top) is 0.
     pub criticality: f64,
     /// Fussell–Vesely as SCRAM computes it, the diagnosis importance (DIF):
-    /// P(event | top) = p · RAW.
+    /// P(event | top) = p · P(top | event) / P(top); 0 when P(top) is 0.
     pub fussell_vesely: f64,
-    /// Risk achievement worth: P(top | event) / P(top).
+    /// Risk achievement worth: P(top | event) / P(top). +∞ when only P(top)
+    /// is 0, 1 when both are; JSON writes +∞ as the string `"inf"`.
+    #[serde(with = "worth_serde")]
     pub risk_achievement_worth: f64,
-    /// Risk reduction worth: P(top) / P(top | not event); `None` where the
-    /// event is in every failure, so removing it removes the risk (SCRAM
-    /// prints 0 there).
-    pub risk_reduction_worth: Option<f64>,
+    /// Risk reduction worth: P(top) / P(top | not event). +∞ where the event
+    /// is in every failure, so that removing it removes the risk (SCRAM
+    /// prints rounding residue or 0 there); JSON writes it as the string
+    /// `"inf"`.
+    #[serde(with = "worth_serde")]
+    pub risk_reduction_worth: f64,
 }
 
 /// Analyses `top_event` (a gate or an event-tree sequence), or every
@@ -408,7 +413,7 @@ fn analyze_root(
             min_cut_upper_bound,
         });
         if settings.importance && from_diagram && root != FALSE && root != TRUE {
-            let birnbaum = bdd.birnbaum(root, &order, &node_probability, &p);
+            let sensitivities = bdd.sensitivities(root, &order, &node_probability, &p);
             for &variable in &bdd.variable_of_level {
                 if occurrence[variable] == 0 {
                     continue;
@@ -417,7 +422,7 @@ fn analyze_root(
                     &compiled.basic_events[variable].name,
                     occurrence[variable],
                     p[variable],
-                    birnbaum[variable],
+                    sensitivities[variable],
                     exact,
                 ));
             }
@@ -479,17 +484,24 @@ fn rewrite_cut_sets(
     minimal
 }
 
-/// SCRAM's `ImportanceAnalysis::Analyze`, formula for formula.
-fn importance_of(event: &str, occurrence: usize, p: f64, birnbaum: f64, total: f64) -> Importance {
-    let (criticality, risk_achievement_worth, risk_reduction_worth) = if total != 0.0 {
-        let reduced = total - p * birnbaum;
-        (
-            p * birnbaum / total,
-            1.0 + (1.0 - p) * birnbaum / total,
-            (reduced != 0.0).then(|| total / reduced),
-        )
+/// The importance measures of one event from what the diagram says about
+/// it. SCRAM's definitions, but not its formulas: SCRAM derives RAW and RRW
+/// from the Birnbaum importance by subtraction (RRW = P / (P − p·MIF)), which
+/// leaves rounding residue (±1e15, even negative values) where P(top | ¬x) is
+/// 0. Here both conditionals come from the diagram directly, and a worth
+/// whose denominator is exactly 0 is +∞.
+pub(crate) fn importance_of(
+    event: &str,
+    occurrence: usize,
+    p: f64,
+    sensitivity: Sensitivity,
+    total: f64,
+) -> Importance {
+    let Sensitivity { birnbaum, on, off } = sensitivity;
+    let (criticality, fussell_vesely) = if total > 0.0 {
+        (p * birnbaum / total, p * on / total)
     } else {
-        (0.0, 0.0, None)
+        (0.0, 0.0)
     };
     Importance {
         event: event.to_string(),
@@ -497,9 +509,52 @@ fn importance_of(event: &str, occurrence: usize, p: f64, birnbaum: f64, total: f
         probability: p,
         birnbaum,
         criticality,
-        fussell_vesely: p * risk_achievement_worth,
-        risk_achievement_worth,
-        risk_reduction_worth,
+        fussell_vesely,
+        risk_achievement_worth: worth(on, total),
+        risk_reduction_worth: worth(total, off),
+    }
+}
+
+/// `numerator / denominator` for probabilities: +∞ when only the
+/// denominator is 0, and 1 (no change) when both are.
+fn worth(numerator: f64, denominator: f64) -> f64 {
+    if denominator > 0.0 {
+        numerator / denominator
+    } else if numerator > 0.0 {
+        f64::INFINITY
+    } else {
+        1.0
+    }
+}
+
+/// Serde for a risk worth: a JSON number, or the string `"inf"` for +∞,
+/// which JSON numbers cannot express.
+mod worth_serde {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        if *value == f64::INFINITY {
+            serializer.serialize_str("inf")
+        } else {
+            serializer.serialize_f64(*value)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Worth {
+            Number(f64),
+            Text(String),
+        }
+        match Worth::deserialize(deserializer)? {
+            Worth::Number(value) => Ok(value),
+            Worth::Text(text) if text == "inf" => Ok(f64::INFINITY),
+            Worth::Text(text) => Err(D::Error::custom(format!(
+                "a risk worth is a number or \"inf\", not \"{text}\""
+            ))),
+        }
     }
 }
 

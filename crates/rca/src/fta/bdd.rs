@@ -1,6 +1,7 @@
 //! A reduced ordered binary decision diagram of a fault tree's top event,
-//! and the exact quantities read from it: the top-event probability and the
-//! Birnbaum importance of every variable. Nodes are numbered so that children
+//! and the exact quantities read from it: the top-event probability, and per
+//! variable the Birnbaum importance and the probability of the top event with
+//! the variable failed and with it working. Nodes are numbered so that children
 //! always come before parents, which lets every pass run as a loop.
 
 use crate::fta::compile::{Node, NodeId};
@@ -244,30 +245,201 @@ impl Bdd {
         probability
     }
 
-    /// Birnbaum importance ∂P(top)/∂p(v) = P(top | v) − P(top | ¬v) of every
-    /// variable, in one top-down pass: the chance of reaching each node times
-    /// the difference its variable makes there.
-    pub fn birnbaum(
+    /// What each variable does to the probability of `root`: the Birnbaum
+    /// importance ∂P(top)/∂p(x), and P(top | x) and P(top | ¬x) for the risk
+    /// worths, indexed by basic event (variables off the diagram get zero
+    /// Birnbaum and both conditionals equal to P(top)).
+    ///
+    /// # Method
+    ///
+    /// No quantity is formed as the difference of two separately rounded
+    /// totals. With reach(v) the probability of a path from the root to v:
+    ///
+    /// - Birnbaum(x) = Σ reach(v)·(P(high(v)) − P(low(v))) over the nodes v
+    ///   of x. The differences are not taken from the node probabilities:
+    ///   `difference(a, b)` = P(a) − P(b) recurses through the two diagrams
+    ///   together, q·difference(a₁, b₁) + (1 − q)·difference(a₀, b₀) at the
+    ///   upper variable (probability q), down to equal nodes (0) or
+    ///   different terminals (±1). It is the probability of a ∧ ¬b minus that
+    ///   of b ∧ ¬a, computed on the diagram.
+    /// - P(top | x) and P(top | ¬x) are sums over the paths to `true`: those
+    ///   through a node v of x contribute reach(v)·P(high(v)), respectively
+    ///   reach(v)·P(low(v)), and those that skip x's level contribute to both.
+    ///   The skipping mass is collected per level by adding reach(u)·q·P(w)
+    ///   of every edge u → w to the levels strictly between them, in a
+    ///   segment tree, so it too is a sum of non-negative terms.
+    ///
+    /// # Error bound
+    ///
+    /// For a coherent function (AND, OR, at-least gates) high(v) ⊇ low(v), so
+    /// every cofactor pair of a difference is ordered too and every term of
+    /// every sum above is a product of non-negative numbers. Each level of
+    /// the diagram then adds at most three roundings (q·a, (1 − q)·b, the
+    /// sum) and each addition of a sum one more, so every result has a
+    /// relative error of at most γₘ = m·u/(1 − m·u), u = 2⁻⁵³, with m about
+    /// 3·(number of levels) plus the largest number of parents a node has:
+    /// below 1e-13 for a few hundred events, and in practice far below that
+    /// (the exactness test in `fta::exactness` measures it against rational
+    /// arithmetic). For a non-coherent function the difference recursion may
+    /// meet terms of both signs; the error is then bounded relative to
+    /// P(f₁ ∧ ¬f₀) + P(f₀ ∧ ¬f₁) instead of to the Birnbaum value itself.
+    pub fn sensitivities(
         &self,
         root: BddRef,
         order: &[BddRef],
         node_probability: &[f64],
         variable_probability: &[f64],
-    ) -> Vec<f64> {
-        let mut importance = vec![0.0; variable_probability.len()];
+    ) -> Vec<Sensitivity> {
+        let levels = self.variable_of_level.len();
+        let level_of = |node: BddRef| -> usize {
+            if node <= TRUE {
+                levels
+            } else {
+                self.nodes[node as usize].level as usize
+            }
+        };
         let mut reach = vec![0.0; self.nodes.len()];
         reach[root as usize] = 1.0;
+        let mut skipping = LevelSums::new(levels);
+        skipping.add(0, level_of(root), node_probability[root as usize]);
+        let mut through = vec![(0.0, 0.0, 0.0); levels];
+        let mut differences = Differences {
+            bdd: self,
+            variable_probability,
+            memo: NodeMap::default(),
+        };
         for &node in order.iter().rev().filter(|&&node| node > TRUE) {
             let BddNode { level, low, high } = self.nodes[node as usize];
-            let variable = self.variable_of_level[level as usize];
-            let p = variable_probability[variable];
+            let p = variable_probability[self.variable_of_level[level as usize]];
             let here = reach[node as usize];
             reach[high as usize] += here * p;
             reach[low as usize] += here * (1.0 - p);
-            importance[variable] +=
-                here * (node_probability[high as usize] - node_probability[low as usize]);
+            let below = level as usize + 1;
+            skipping.add(
+                below,
+                level_of(high),
+                here * p * node_probability[high as usize],
+            );
+            skipping.add(
+                below,
+                level_of(low),
+                here * (1.0 - p) * node_probability[low as usize],
+            );
+            let (birnbaum, on, off) = &mut through[level as usize];
+            *birnbaum += here * differences.of(high, low);
+            *on += here * node_probability[high as usize];
+            *off += here * node_probability[low as usize];
         }
-        importance
+        let total = node_probability[root as usize];
+        let mut sensitivities = vec![
+            Sensitivity {
+                birnbaum: 0.0,
+                on: total,
+                off: total,
+            };
+            variable_probability.len()
+        ];
+        for (level, &(birnbaum, on, off)) in through.iter().enumerate() {
+            let skipped = skipping.at(level);
+            sensitivities[self.variable_of_level[level]] = Sensitivity {
+                birnbaum,
+                on: skipped + on,
+                off: skipped + off,
+            };
+        }
+        sensitivities
+    }
+}
+
+/// What one variable does to the top event's probability.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sensitivity {
+    /// ∂P(top)/∂p = P(top | x) − P(top | ¬x).
+    pub birnbaum: f64,
+    /// P(top | x): the variable always failed.
+    pub on: f64,
+    /// P(top | ¬x): the variable never failed.
+    pub off: f64,
+}
+
+/// P(a) − P(b) for pairs of nodes, by recursion through both diagrams.
+struct Differences<'b> {
+    bdd: &'b Bdd,
+    variable_probability: &'b [f64],
+    memo: NodeMap<(BddRef, BddRef), f64>,
+}
+
+impl Differences<'_> {
+    fn of(&mut self, a: BddRef, b: BddRef) -> f64 {
+        if a == b {
+            return 0.0;
+        }
+        if a <= TRUE && b <= TRUE {
+            return if a == TRUE { 1.0 } else { -1.0 };
+        }
+        if let Some(&difference) = self.memo.get(&(a, b)) {
+            return difference;
+        }
+        let (node_a, node_b) = (self.bdd.nodes[a as usize], self.bdd.nodes[b as usize]);
+        let level = node_a.level.min(node_b.level);
+        let cofactors = |node: BddNode, of: BddRef| {
+            if node.level == level {
+                (node.low, node.high)
+            } else {
+                (of, of)
+            }
+        };
+        let (a_low, a_high) = cofactors(node_a, a);
+        let (b_low, b_high) = cofactors(node_b, b);
+        let q = self.variable_probability[self.bdd.variable_of_level[level as usize]];
+        let difference = q * self.of(a_high, b_high) + (1.0 - q) * self.of(a_low, b_low);
+        self.memo.insert((a, b), difference);
+        difference
+    }
+}
+
+/// Sums over ranges of levels of non-negative amounts: `add` puts an amount
+/// on every level of a range, `at` reads one level's total. A segment tree,
+/// so that no total is ever formed by subtraction.
+struct LevelSums {
+    leaves: usize,
+    tree: Vec<f64>,
+}
+
+impl LevelSums {
+    fn new(levels: usize) -> LevelSums {
+        let leaves = levels.max(1).next_power_of_two();
+        LevelSums {
+            leaves,
+            tree: vec![0.0; 2 * leaves],
+        }
+    }
+
+    /// Adds `amount` to the levels `start..end`.
+    fn add(&mut self, start: usize, end: usize, amount: f64) {
+        let (mut start, mut end) = (start + self.leaves, end + self.leaves);
+        while start < end {
+            if start & 1 == 1 {
+                self.tree[start] += amount;
+                start += 1;
+            }
+            if end & 1 == 1 {
+                end -= 1;
+                self.tree[end] += amount;
+            }
+            start >>= 1;
+            end >>= 1;
+        }
+    }
+
+    fn at(&self, level: usize) -> f64 {
+        let mut index = level + self.leaves;
+        let mut total = 0.0;
+        while index > 0 {
+            total += self.tree[index];
+            index >>= 1;
+        }
+        total
     }
 }
 

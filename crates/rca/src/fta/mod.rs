@@ -5,6 +5,8 @@ mod analysis;
 mod bdd;
 pub mod compile;
 mod cut_sets;
+#[cfg(test)]
+mod exactness;
 mod hash;
 mod mef_read;
 mod mef_write;
