@@ -256,11 +256,14 @@ impl Bdd {
     /// totals. With reach(v) the probability of a path from the root to v:
     ///
     /// - Birnbaum(x) = Σ reach(v)·(P(high(v)) − P(low(v))) over the nodes v
-    ///   of x. The differences are not taken from the node probabilities:
-    ///   `difference(a, b)` = P(a) − P(b) recurses through the two diagrams
+    ///   of x. The differences are not taken from the float node
+    ///   probabilities: `difference(a, b)` = P(a) − P(b) is taken from
+    ///   double-double node probabilities (106 bits) where their rounding
+    ///   error, bounded by the path length below each node, is under 2⁻⁴⁷
+    ///   of the difference; otherwise it recurses through the two diagrams
     ///   together, q·difference(a₁, b₁) + (1 − q)·difference(a₀, b₀) at the
-    ///   upper variable (probability q), down to equal nodes (0) or
-    ///   different terminals (±1). It is the probability of a ∧ ¬b minus that
+    ///   upper variable (probability q), down to such pairs, equal nodes (0)
+    ///   or different terminals (±1): the probability of a ∧ ¬b minus that
     ///   of b ∧ ¬a, computed on the diagram.
     /// - P(top | x) and P(top | ¬x) are sums over the paths to `true`: those
     ///   through a node v of x contribute reach(v)·P(high(v)), respectively
@@ -275,10 +278,13 @@ impl Bdd {
     /// every cofactor pair of a difference is ordered too and every term of
     /// every sum above is a product of non-negative numbers. Each level of
     /// the diagram then adds at most three roundings (q·a, (1 − q)·b, the
-    /// sum) and each addition of a sum one more, so every result has a
-    /// relative error of at most γₘ = m·u/(1 − m·u), u = 2⁻⁵³, with m about
-    /// 3·(number of levels) plus the largest number of parents a node has:
-    /// below 1e-13 for a few hundred events, and in practice far below that
+    /// sum) and each addition of a sum one more, and each difference starts
+    /// with a relative error of at most 2⁻⁴⁷, so every result has a relative
+    /// error of at most 2⁻⁴⁷ + γₘ, γₘ = m·u/(1 − m·u), u = 2⁻⁵³, with m
+    /// about 3·(number of levels) plus the largest number of parents a node
+    /// has: below 1e-13 for a few hundred events (for probabilities above
+    /// about 1e-290, where Dekker's product stays exact), and in practice far
+    /// below that
     /// (the exactness test in `fta::exactness` measures it against rational
     /// arithmetic). For a non-coherent function the difference recursion may
     /// meet terms of both signs; the error is then bounded relative to
@@ -303,11 +309,7 @@ impl Bdd {
         let mut skipping = LevelSums::new(levels);
         skipping.add(0, level_of(root), node_probability[root as usize]);
         let mut through = vec![(0.0, 0.0, 0.0); levels];
-        let mut differences = Differences {
-            bdd: self,
-            variable_probability,
-            memo: NodeMap::default(),
-        };
+        let mut differences = Differences::new(self, order, variable_probability);
         for &node in order.iter().rev().filter(|&&node| node > TRUE) {
             let BddNode { level, low, high } = self.nodes[node as usize];
             let p = variable_probability[self.variable_of_level[level as usize]];
@@ -362,20 +364,58 @@ pub struct Sensitivity {
     pub off: f64,
 }
 
-/// P(a) − P(b) for pairs of nodes, by recursion through both diagrams.
+/// P(a) − P(b) for pairs of nodes. Node probabilities are held in
+/// double-double arithmetic (about 106 bits), which leaves the difference of
+/// two nearly equal ones accurate unless they agree to some 14 digits; only
+/// then does the difference recurse through both diagrams, one level at a
+/// time, to pairs whose difference is accurate, or to terminals.
 struct Differences<'b> {
     bdd: &'b Bdd,
     variable_probability: &'b [f64],
+    /// Per node: its probability and the length of the longest path below
+    /// it, which bounds the rounding error of that probability.
+    double: Vec<(DoubleDouble, u32)>,
     memo: NodeMap<(BddRef, BddRef), f64>,
 }
 
-impl Differences<'_> {
+/// A relative error a difference may carry: 2⁻⁴⁷ ≈ 7e-15.
+const DIFFERENCE_TOLERANCE: f64 = 1.0 / (1u64 << 47) as f64;
+/// A bound on the relative rounding error one level of double-double
+/// evaluation adds (two products and a sum of non-negative numbers, a few
+/// units of 2⁻¹⁰⁶ each).
+const LEVEL_ERROR: f64 = 16.0 / (1u128 << 106) as f64;
+
+impl<'b> Differences<'b> {
+    fn new(bdd: &'b Bdd, order: &[BddRef], variable_probability: &'b [f64]) -> Differences<'b> {
+        let mut double = vec![(DoubleDouble::default(), 0); bdd.nodes.len()];
+        double[TRUE as usize].0 = DoubleDouble::from(1.0);
+        for &node in order.iter().filter(|&&node| node > TRUE) {
+            let BddNode { level, low, high } = bdd.nodes[node as usize];
+            let p = variable_probability[bdd.variable_of_level[level as usize]];
+            let (high, high_length) = double[high as usize];
+            let (low, low_length) = double[low as usize];
+            let probability = DoubleDouble::from(p)
+                .mul(high)
+                .add(DoubleDouble::one_minus(p).mul(low));
+            double[node as usize] = (probability, 1 + high_length.max(low_length));
+        }
+        Differences {
+            bdd,
+            variable_probability,
+            double,
+            memo: NodeMap::default(),
+        }
+    }
+
     fn of(&mut self, a: BddRef, b: BddRef) -> f64 {
         if a == b {
             return 0.0;
         }
-        if a <= TRUE && b <= TRUE {
-            return if a == TRUE { 1.0 } else { -1.0 };
+        let ((p_a, length_a), (p_b, length_b)) = (self.double[a as usize], self.double[b as usize]);
+        let difference = p_a.add(p_b.negated());
+        let error = LEVEL_ERROR * (f64::from(length_a) * p_a.hi + f64::from(length_b) * p_b.hi);
+        if error <= DIFFERENCE_TOLERANCE * difference.hi.abs() {
+            return difference.hi + difference.lo;
         }
         if let Some(&difference) = self.memo.get(&(a, b)) {
             return difference;
@@ -396,6 +436,75 @@ impl Differences<'_> {
         self.memo.insert((a, b), difference);
         difference
     }
+}
+
+/// An unevaluated sum hi + lo of two floats, |lo| ≤ ulp(hi)/2: about 106
+/// bits of precision, by the error-free transformations of Dekker and Knuth.
+#[derive(Debug, Clone, Copy, Default)]
+struct DoubleDouble {
+    hi: f64,
+    lo: f64,
+}
+
+impl From<f64> for DoubleDouble {
+    fn from(value: f64) -> DoubleDouble {
+        DoubleDouble { hi: value, lo: 0.0 }
+    }
+}
+
+impl DoubleDouble {
+    /// 1 − p, exactly.
+    fn one_minus(p: f64) -> DoubleDouble {
+        let (hi, lo) = two_sum(1.0, -p);
+        DoubleDouble { hi, lo }
+    }
+
+    fn negated(self) -> DoubleDouble {
+        DoubleDouble {
+            hi: -self.hi,
+            lo: -self.lo,
+        }
+    }
+
+    fn add(self, other: DoubleDouble) -> DoubleDouble {
+        let (sum, error) = two_sum(self.hi, other.hi);
+        let (hi, lo) = fast_two_sum(sum, error + self.lo + other.lo);
+        DoubleDouble { hi, lo }
+    }
+
+    fn mul(self, other: DoubleDouble) -> DoubleDouble {
+        let (product, error) = two_product(self.hi, other.hi);
+        let (hi, lo) = fast_two_sum(product, error + self.hi * other.lo + self.lo * other.hi);
+        DoubleDouble { hi, lo }
+    }
+}
+
+/// a + b = s + e exactly (Knuth).
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let sum = a + b;
+    let b_virtual = sum - a;
+    let error = (a - (sum - b_virtual)) + (b - b_virtual);
+    (sum, error)
+}
+
+/// a + b = s + e exactly, for |a| ≥ |b| (Dekker).
+fn fast_two_sum(a: f64, b: f64) -> (f64, f64) {
+    let sum = a + b;
+    (sum, b - (sum - a))
+}
+
+/// a · b = p + e exactly (Dekker's product with Veltkamp's splitting), for
+/// products far from the float range's ends, as probabilities are.
+fn two_product(a: f64, b: f64) -> (f64, f64) {
+    let split = |x: f64| {
+        let scaled = 134_217_729.0 * x;
+        let high = scaled - (scaled - x);
+        (high, x - high)
+    };
+    let product = a * b;
+    let ((a_high, a_low), (b_high, b_low)) = (split(a), split(b));
+    let error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low;
+    (product, error)
 }
 
 /// Sums over ranges of levels of non-negative amounts: `add` puts an amount

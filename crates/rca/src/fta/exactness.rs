@@ -389,9 +389,11 @@ fn probability_and_importance_equal_exact_arithmetic() {
 }
 
 #[test]
-fn branches_equal_to_fifteen_digits_lose_no_digits() {
+fn branches_equal_to_many_digits_lose_no_digits() {
     // (b ∧ c) ∨ a with b first in the order: b's branches are c ∨ a and a,
-    // whose probabilities agree to 13 digits, as in the tree.
+    // whose probabilities agree to 13 digits, as in the tree, and
+    // then to 30, beyond double-double precision, where the difference
+    // recurses through the diagram.
     let nodes = vec![
         Node::Variable(0),
         Node::Variable(1),
@@ -399,16 +401,18 @@ fn branches_equal_to_fifteen_digits_lose_no_digits() {
         Node::And(vec![1, 2]),
         Node::Or(vec![3, 0]),
     ];
-    let p = [0.214_361_214_821_26, 0.3, 1e-13];
-    let (bdd, root) = Bdd::build(&nodes, 4, 3);
-    assert_eq!(bdd.variable_of_level, [1, 2, 0]);
-    let order = bdd.reachable(root);
-    let node_probability = bdd.node_probabilities(&order, &p);
-    let sensitivities = bdd.sensitivities(root, &order, &node_probability, &p);
-    let exact_p: Vec<Dyadic> = p.iter().map(|&q| Dyadic::of(q)).collect();
-    // ∂P/∂p(b) = p(c)·(1 − p(a)).
-    let expected = exact_p[2].mul(&Dyadic::integer(1).sub(&exact_p[0]));
-    let birnbaum = sensitivities[1].birnbaum;
-    let error = relative_error(birnbaum, &expected, &Dyadic::integer(1));
-    assert!(error <= 1e-15, "{birnbaum:e}: relative error {error:e}");
+    for p_c in [1e-13, 1e-30] {
+        let p = [0.214_361_214_821_26, 0.3, p_c];
+        let (bdd, root) = Bdd::build(&nodes, 4, 3);
+        assert_eq!(bdd.variable_of_level, [1, 2, 0]);
+        let order = bdd.reachable(root);
+        let node_probability = bdd.node_probabilities(&order, &p);
+        let sensitivities = bdd.sensitivities(root, &order, &node_probability, &p);
+        let exact_p: Vec<Dyadic> = p.iter().map(|&q| Dyadic::of(q)).collect();
+        // ∂P/∂p(b) = p(c)·(1 − p(a)).
+        let expected = exact_p[2].mul(&Dyadic::integer(1).sub(&exact_p[0]));
+        let birnbaum = sensitivities[1].birnbaum;
+        let error = relative_error(birnbaum, &expected, &Dyadic::integer(1));
+        assert!(error <= 1e-15, "{birnbaum:e}: relative error {error:e}");
+    }
 }
