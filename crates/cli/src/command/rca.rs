@@ -38,9 +38,13 @@ pub async fn run(command: RcaCommand) -> Result<()> {
     }
 }
 
-/// Every refusal of the RCA library is about the model the user gave.
+/// Every refusal of the RCA library is about the model the user gave, but
+/// for running out of the memory budget, a runtime failure.
 fn refused(error: RcaError) -> anyhow::Error {
-    InputError(error.to_string()).into()
+    match error {
+        RcaError::MemoryBudgetExceeded { .. } => anyhow::Error::new(error),
+        _ => InputError(error.to_string()).into(),
+    }
 }
 
 fn fta_analyze(args: FtaAnalyzeArgs) -> Result<()> {
@@ -83,6 +87,7 @@ fn fta_analyze(args: FtaAnalyzeArgs) -> Result<()> {
             ApproximationArg::RareEvent => Approximation::RareEvent,
             ApproximationArg::Mcub => Approximation::Mcub,
         }),
+        memory_budget: args.memory_budget.map(|mebibytes| mebibytes << 20),
         ..AnalysisSettings::default()
     };
     let results = analyze(&model, args.top.as_deref(), &settings).map_err(refused)?;

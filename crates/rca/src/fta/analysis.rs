@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::RcaError;
 use crate::fta::bdd::{Bdd, FALSE, Sensitivity, TRUE};
+use crate::fta::budget::{Exhausted, default_memory_budget};
 use crate::fta::compile::{
     CompiledModel, CompiledSequence, CutSetRewrite, EvaluationSettings, Node, NodeId,
     SequenceLogic, compile_in_phase,
 };
-use crate::fta::cut_sets::minimal_cut_sets;
+use crate::fta::cut_sets::{CUT_SET_BYTES, minimal_cut_sets};
 use crate::fta::model::{Alignment, Model, Phase};
 
 /// What to compute. The defaults are SCRAM's: product order limited to 20,
@@ -30,6 +31,12 @@ pub struct AnalysisSettings {
     /// only an approximation.
     #[serde(default)]
     pub approximation: Option<Approximation>,
+    /// Bytes the analysis may hold in decision diagrams and cut sets; past
+    /// it the analysis stops with [`RcaError::MemoryBudgetExceeded`].
+    /// `None` is a quarter of the machine's memory
+    /// ([`default_memory_budget`](crate::fta::budget::default_memory_budget)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_budget: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +55,7 @@ impl Default for AnalysisSettings {
             probability: true,
             importance: true,
             approximation: None,
+            memory_budget: None,
         }
     }
 }
@@ -187,6 +195,16 @@ pub fn analyze(
     if contexts.is_empty() {
         contexts.push(None);
     }
+    let total_budget = settings.memory_budget.unwrap_or_else(default_memory_budget);
+    let mut retained = 0;
+    let budget = |retained: u64| MemoryBudget {
+        model: model
+            .name
+            .as_ref()
+            .map_or_else(|| "the model".to_string(), |name| format!("model `{name}`")),
+        total: total_budget,
+        available: total_budget.saturating_sub(retained),
+    };
     let mut results = Vec::new();
     for context in contexts {
         let compiled = compile_in_phase(
@@ -230,7 +248,7 @@ pub fn analyze(
         for sequence in sequences {
             let mut result = match sequence.logic {
                 SequenceLogic::Formula(root) => {
-                    analyze_root(&compiled, root, &sequence.name, settings)?
+                    analyze_root(&compiled, root, &sequence.name, settings, &budget(retained))?
                 }
                 SequenceLogic::Frequency(frequency) => TopEventAnalysis {
                     top_event: sequence.name.clone(),
@@ -249,12 +267,14 @@ pub fn analyze(
             };
             result.initiating_event = Some(sequence.initiating_event.clone());
             result.phase = phase.clone();
+            retained += result_bytes(&result);
             results.push(result);
         }
         for gate in gates {
             let root = compiled.gate_node(&gate).expect("a gate of the model");
-            let mut result = analyze_root(&compiled, root, &gate, settings)?;
+            let mut result = analyze_root(&compiled, root, &gate, settings, &budget(retained))?;
             result.phase = phase.clone();
+            retained += result_bytes(&result);
             results.push(result);
         }
     }
@@ -320,11 +340,48 @@ fn check_alignment(alignment: &Alignment) -> Result<(), RcaError> {
     Ok(())
 }
 
+/// What one top event's analysis may use, and whose it is.
+struct MemoryBudget {
+    model: String,
+    /// The whole analysis's budget, in bytes.
+    total: u64,
+    /// What the results so far leave of it.
+    available: u64,
+}
+
+impl MemoryBudget {
+    fn exceeded(&self, top_event: &str, exhausted: Exhausted) -> RcaError {
+        RcaError::MemoryBudgetExceeded {
+            model: self.model.clone(),
+            top_event: top_event.to_string(),
+            budget: self.total,
+            phase: exhausted.phase,
+        }
+    }
+}
+
+/// Bytes per BDD node that quantification allocates: node probabilities in
+/// float and double-double, the path length and the reach of each node.
+const QUANTIFICATION_BYTES_PER_NODE: u64 = 8 + 24 + 8;
+
+/// Bytes a result holds, roughly: its cut sets and importance rows.
+fn result_bytes(result: &TopEventAnalysis) -> u64 {
+    let strings =
+        |names: &[String]| -> u64 { names.iter().map(|name| 24 + name.len() as u64).sum() };
+    let sets: u64 = result
+        .minimal_cut_sets
+        .iter()
+        .map(|set| CUT_SET_BYTES + strings(&set.events))
+        .sum();
+    sets + result.importance.len() as u64 * (size_of::<Importance>() as u64 + 32)
+}
+
 fn analyze_root(
     compiled: &CompiledModel,
     root_node: NodeId,
     name: &str,
     settings: &AnalysisSettings,
+    budget: &MemoryBudget,
 ) -> Result<TopEventAnalysis, RcaError> {
     // Declarative substitutions constrain every root.
     let extended;
@@ -337,16 +394,39 @@ fn analyze_root(
             (extended.as_slice(), extended.len() - 1)
         }
     };
-    let (bdd, root) = Bdd::build(nodes, root_node, compiled.basic_events.len());
-    let mut sets: Vec<Vec<usize>> = minimal_cut_sets(&bdd, root, settings.limit_order)
-        .into_iter()
-        .map(|levels| {
-            levels
-                .iter()
-                .map(|&level| bdd.variable_of_level[level as usize])
-                .collect()
-        })
+    let exceeded = |exhausted| budget.exceeded(name, exhausted);
+    let (bdd, root) = Bdd::build(
+        nodes,
+        root_node,
+        compiled.basic_events.len(),
+        budget.available,
+    )
+    .map_err(exceeded)?;
+    // A set's events as levels, variables and names.
+    let cost_of_level: Vec<u64> = bdd
+        .variable_of_level
+        .iter()
+        .map(|&variable| 4 + 8 + 24 + compiled.basic_events[variable].name.len() as u64)
         .collect();
+    let quantification = if settings.probability {
+        bdd.nodes.len() as u64 * QUANTIFICATION_BYTES_PER_NODE
+    } else {
+        0
+    };
+    let available = budget
+        .available
+        .saturating_sub(bdd.bytes() + quantification);
+    let mut sets: Vec<Vec<usize>> =
+        minimal_cut_sets(&bdd, root, settings.limit_order, available, &cost_of_level)
+            .map_err(exceeded)?
+            .into_iter()
+            .map(|levels| {
+                levels
+                    .iter()
+                    .map(|&level| bdd.variable_of_level[level as usize])
+                    .collect()
+            })
+            .collect();
     if !compiled.rewrites.is_empty() {
         sets = rewrite_cut_sets(sets, &compiled.rewrites, settings.limit_order);
     }
@@ -609,6 +689,34 @@ mod tests {
             Node::Nand(ids) => count(ids) < ids.len(),
             Node::Nor(ids) => count(ids) == 0,
         }
+    }
+
+    #[test]
+    fn an_infinite_worth_is_the_string_inf_in_json() {
+        let row = Importance {
+            event: "pump".into(),
+            occurrence: 3,
+            probability: 0.1,
+            birnbaum: 0.5,
+            criticality: 1.0,
+            fussell_vesely: 1.0,
+            risk_achievement_worth: 10.0,
+            risk_reduction_worth: f64::INFINITY,
+        };
+        let json = serde_json::to_value(&row).unwrap();
+        assert_eq!(json["risk_reduction_worth"], "inf");
+        assert_eq!(json["risk_achievement_worth"], 10.0);
+        assert_eq!(serde_json::from_value::<Importance>(json).unwrap(), row);
+        let mut wrong = serde_json::to_value(&row).unwrap();
+        wrong["risk_reduction_worth"] = "infinite".into();
+        assert!(serde_json::from_value::<Importance>(wrong).is_err());
+    }
+
+    #[test]
+    fn worths_of_zero_probabilities() {
+        assert_eq!(worth(0.5, 0.25), 2.0);
+        assert_eq!(worth(0.5, 0.0), f64::INFINITY);
+        assert_eq!(worth(0.0, 0.0), 1.0);
     }
 
     #[test]

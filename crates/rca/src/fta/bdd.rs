@@ -4,6 +4,7 @@
 //! the variable failed and with it working. Nodes are numbered so that children
 //! always come before parents, which lets every pass run as a loop.
 
+use crate::fta::budget::{CHECK_EVERY, Exhausted, table_bytes, vec_bytes};
 use crate::fta::compile::{Node, NodeId};
 use crate::fta::hash::NodeMap;
 
@@ -32,13 +33,24 @@ pub struct Bdd {
     pub variable_of_level: Vec<usize>,
     unique: NodeMap<(u32, BddRef, BddRef), BddRef>,
     computed: NodeMap<(Operation, BddRef, BddRef), BddRef>,
+    /// Bytes the diagram and its tables may take while it is built.
+    budget: u64,
+    /// Set when they would take more: every operation then returns at once.
+    exhausted: bool,
 }
 
 impl Bdd {
     /// Builds the diagram of `root`, ordering variables depth-first, left to
     /// right, as they are first met from the top: events that sit together in
     /// the tree stay together in the order, which keeps the diagram small.
-    pub fn build(nodes: &[Node], root: NodeId, variable_count: usize) -> (Bdd, BddRef) {
+    /// Stops when the diagram and its tables would take more than `budget`
+    /// bytes.
+    pub fn build(
+        nodes: &[Node],
+        root: NodeId,
+        variable_count: usize,
+        budget: u64,
+    ) -> Result<(Bdd, BddRef), Exhausted> {
         let variable_of_level = depth_first_variables(nodes, root, variable_count);
         let mut level_of_variable = vec![u32::MAX; variable_count];
         for (level, &variable) in variable_of_level.iter().enumerate() {
@@ -54,13 +66,33 @@ impl Bdd {
             variable_of_level,
             unique: NodeMap::default(),
             computed: NodeMap::default(),
+            budget,
+            exhausted: false,
         };
         let mut built: Vec<Option<BddRef>> = vec![None; nodes.len()];
         let result = bdd.convert(nodes, root, &level_of_variable, &mut built);
+        bdd.check_budget();
         // Analysis only reads the nodes; the tables would double peak memory.
         bdd.computed = NodeMap::default();
         bdd.unique = NodeMap::default();
-        (bdd, result)
+        if bdd.exhausted {
+            return Err(Exhausted {
+                phase: "building the BDD",
+            });
+        }
+        bdd.nodes.shrink_to_fit();
+        Ok((bdd, result))
+    }
+
+    /// Bytes the nodes and tables take now.
+    pub fn bytes(&self) -> u64 {
+        vec_bytes(&self.nodes) + table_bytes(&self.unique) + table_bytes(&self.computed)
+    }
+
+    fn check_budget(&mut self) {
+        if self.bytes() > self.budget {
+            self.exhausted = true;
+        }
     }
 
     fn convert(
@@ -141,14 +173,18 @@ impl Bdd {
     }
 
     fn make(&mut self, level: u32, low: BddRef, high: BddRef) -> BddRef {
-        if low == high {
+        if low == high || self.exhausted {
             return low;
         }
         let next = self.nodes.len() as BddRef;
-        *self.unique.entry((level, low, high)).or_insert_with(|| {
+        let node = *self.unique.entry((level, low, high)).or_insert_with(|| {
             self.nodes.push(BddNode { level, low, high });
             next
-        })
+        });
+        if self.nodes.len().is_multiple_of(CHECK_EVERY) {
+            self.check_budget();
+        }
+        node
     }
 
     fn apply(&mut self, operation: Operation, f: BddRef, g: BddRef) -> BddRef {
@@ -187,6 +223,9 @@ impl Bdd {
                 }
             }
         }
+        if self.exhausted {
+            return FALSE;
+        }
         let key = (operation, f.min(g), f.max(g));
         if let Some(&result) = self.computed.get(&key) {
             return result;
@@ -207,6 +246,9 @@ impl Bdd {
         let high = self.apply(operation, f_high, g_high);
         let result = self.make(level, low, high);
         self.computed.insert(key, result);
+        if self.computed.len().is_multiple_of(CHECK_EVERY) {
+            self.check_budget();
+        }
         result
     }
 

@@ -238,7 +238,7 @@ fn check_tree(
     let (events, bdd, root) = loop {
         let events = 2 + random.below(max_events - 1);
         let (nodes, root_node) = random_tree(random, events);
-        let (bdd, root) = Bdd::build(&nodes, root_node, events);
+        let (bdd, root) = Bdd::build(&nodes, root_node, events, u64::MAX).expect("no budget");
         if bdd.reachable(root).len() <= max_nodes {
             break (events, bdd, root);
         }
@@ -403,7 +403,7 @@ fn branches_equal_to_many_digits_lose_no_digits() {
     ];
     for p_c in [1e-13, 1e-30] {
         let p = [0.214_361_214_821_26, 0.3, p_c];
-        let (bdd, root) = Bdd::build(&nodes, 4, 3);
+        let (bdd, root) = Bdd::build(&nodes, 4, 3, u64::MAX).expect("no budget");
         assert_eq!(bdd.variable_of_level, [1, 2, 0]);
         let order = bdd.reachable(root);
         let node_probability = bdd.node_probabilities(&order, &p);

@@ -3,6 +3,7 @@
 
 mod analysis;
 mod bdd;
+pub mod budget;
 pub mod compile;
 mod cut_sets;
 #[cfg(test)]
