@@ -4,7 +4,7 @@
 //! the variable failed and with it working. Nodes are numbered so that children
 //! always come before parents, which lets every pass run as a loop.
 
-use crate::fta::budget::{CHECK_EVERY, Exhausted, table_bytes, vec_bytes};
+use crate::fta::budget::{CHECK_EVERY, Exhausted, vec_bytes};
 use crate::fta::compile::{Node, NodeId};
 use crate::fta::hash::NodeMap;
 
@@ -12,7 +12,7 @@ pub type BddRef = u32;
 pub const FALSE: BddRef = 0;
 pub const TRUE: BddRef = 1;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BddNode {
     /// Position of the variable in the order; terminals sit below all.
     pub level: u32,
@@ -20,7 +20,7 @@ pub struct BddNode {
     pub high: BddRef,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Operation {
     And,
     Or,
@@ -31,8 +31,8 @@ pub struct Bdd {
     pub nodes: Vec<BddNode>,
     /// The basic-event index of each level.
     pub variable_of_level: Vec<usize>,
-    unique: NodeMap<(u32, BddRef, BddRef), BddRef>,
-    computed: NodeMap<(Operation, BddRef, BddRef), BddRef>,
+    unique: UniqueTable,
+    computed: ComputedCache,
     /// Bytes the diagram and its tables may take while it is built.
     budget: u64,
     /// Set when they would take more: every operation then returns at once.
@@ -64,8 +64,8 @@ impl Bdd {
         let mut bdd = Bdd {
             nodes: vec![terminal, terminal],
             variable_of_level,
-            unique: NodeMap::default(),
-            computed: NodeMap::default(),
+            unique: UniqueTable::default(),
+            computed: ComputedCache::default(),
             budget,
             exhausted: false,
         };
@@ -73,8 +73,8 @@ impl Bdd {
         let result = bdd.convert(nodes, root, &level_of_variable, &mut built);
         bdd.check_budget();
         // Analysis only reads the nodes; the tables would double peak memory.
-        bdd.computed = NodeMap::default();
-        bdd.unique = NodeMap::default();
+        bdd.computed = ComputedCache::default();
+        bdd.unique = UniqueTable::default();
         if bdd.exhausted {
             return Err(Exhausted {
                 phase: "building the BDD",
@@ -86,7 +86,7 @@ impl Bdd {
 
     /// Bytes the nodes and tables take now.
     pub fn bytes(&self) -> u64 {
-        vec_bytes(&self.nodes) + table_bytes(&self.unique) + table_bytes(&self.computed)
+        vec_bytes(&self.nodes) + vec_bytes(&self.unique.slots) + vec_bytes(&self.computed.entries)
     }
 
     fn check_budget(&mut self) {
@@ -176,12 +176,11 @@ impl Bdd {
         if low == high || self.exhausted {
             return low;
         }
-        let next = self.nodes.len() as BddRef;
-        let node = *self.unique.entry((level, low, high)).or_insert_with(|| {
-            self.nodes.push(BddNode { level, low, high });
-            next
-        });
+        let node = self
+            .unique
+            .find_or_add(&mut self.nodes, BddNode { level, low, high });
         if self.nodes.len().is_multiple_of(CHECK_EVERY) {
+            self.computed.fit(self.nodes.len());
             self.check_budget();
         }
         node
@@ -227,7 +226,7 @@ impl Bdd {
             return FALSE;
         }
         let key = (operation, f.min(g), f.max(g));
-        if let Some(&result) = self.computed.get(&key) {
+        if let Some(result) = self.computed.get(key) {
             return result;
         }
         let (node_f, node_g) = (self.nodes[f as usize], self.nodes[g as usize]);
@@ -246,9 +245,6 @@ impl Bdd {
         let high = self.apply(operation, f_high, g_high);
         let result = self.make(level, low, high);
         self.computed.insert(key, result);
-        if self.computed.len().is_multiple_of(CHECK_EVERY) {
-            self.check_budget();
-        }
         result
     }
 
@@ -591,6 +587,128 @@ impl LevelSums {
             index >>= 1;
         }
         total
+    }
+}
+
+/// The unique table: an open-addressing set of node indices, hashed by the
+/// node they stand for, four bytes a slot (a map from (level, low, high) to
+/// the index would take seventeen). Slot 0 is free: terminals are never
+/// stored.
+#[derive(Default)]
+struct UniqueTable {
+    slots: Vec<BddRef>,
+    len: usize,
+}
+
+impl UniqueTable {
+    /// The index of `node` in `nodes`, added there if it is new.
+    fn find_or_add(&mut self, nodes: &mut Vec<BddNode>, node: BddNode) -> BddRef {
+        // At most three quarters full.
+        if 4 * (self.len + 1) > 3 * self.slots.len() {
+            self.grow(nodes);
+        }
+        let mask = self.slots.len() - 1;
+        let mut slot = node_hash(node) as usize & mask;
+        loop {
+            match self.slots[slot] {
+                0 => {
+                    let index = nodes.len() as BddRef;
+                    nodes.push(node);
+                    self.slots[slot] = index;
+                    self.len += 1;
+                    return index;
+                }
+                index if nodes[index as usize] == node => return index,
+                _ => slot = (slot + 1) & mask,
+            }
+        }
+    }
+
+    fn grow(&mut self, nodes: &[BddNode]) {
+        let size = (2 * self.slots.len()).max(1 << 10);
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        let mask = size - 1;
+        for index in old.into_iter().filter(|&index| index != 0) {
+            let mut slot = node_hash(nodes[index as usize]) as usize & mask;
+            while self.slots[slot] != 0 {
+                slot = (slot + 1) & mask;
+            }
+            self.slots[slot] = index;
+        }
+    }
+}
+
+fn node_hash(node: BddNode) -> u64 {
+    let hash = u64::from(node.level).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ^ u64::from(node.low).wrapping_mul(0xc2b2_ae3d_27d4_eb4f)
+        ^ u64::from(node.high).wrapping_mul(0x1656_67b1_9e37_79f9);
+    hash ^ hash >> 31
+}
+
+/// The computed table: a lossy cache of operation results, one entry per
+/// slot, a new result overwriting what sat in its slot (as CUDD and BuDDy
+/// do). Its size follows the diagram's, between a quarter and a half of the
+/// node count, so that it never holds more than the diagram itself.
+#[derive(Default)]
+struct ComputedCache {
+    entries: Vec<CacheEntry>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct CacheEntry {
+    /// 0 for an empty slot, else 1 + the operation.
+    operation: u8,
+    f: BddRef,
+    g: BddRef,
+    result: BddRef,
+}
+
+impl ComputedCache {
+    const SMALLEST: usize = 1 << 12;
+
+    fn tag(operation: Operation) -> u8 {
+        match operation {
+            Operation::And => 1,
+            Operation::Or => 2,
+            Operation::Xor => 3,
+        }
+    }
+
+    fn slot(&self, (operation, f, g): (Operation, BddRef, BddRef)) -> usize {
+        let hash = u64::from(f).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ^ u64::from(g).wrapping_mul(0xc2b2_ae3d_27d4_eb4f)
+            ^ u64::from(Self::tag(operation));
+        (hash ^ hash >> 29) as usize & (self.entries.len() - 1)
+    }
+
+    fn get(&self, key: (Operation, BddRef, BddRef)) -> Option<BddRef> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let entry = self.entries[self.slot(key)];
+        (entry.operation == Self::tag(key.0) && entry.f == key.1 && entry.g == key.2)
+            .then_some(entry.result)
+    }
+
+    fn insert(&mut self, key: (Operation, BddRef, BddRef), result: BddRef) {
+        if self.entries.is_empty() {
+            self.entries = vec![CacheEntry::default(); Self::SMALLEST];
+        }
+        let slot = self.slot(key);
+        self.entries[slot] = CacheEntry {
+            operation: Self::tag(key.0),
+            f: key.1,
+            g: key.2,
+            result,
+        };
+    }
+
+    /// Doubles the cache (emptied) once the diagram has four times its
+    /// entries.
+    fn fit(&mut self, nodes: usize) {
+        if nodes >= 4 * self.entries.len().max(Self::SMALLEST) {
+            self.entries = vec![CacheEntry::default(); 2 * self.entries.len().max(Self::SMALLEST)];
+        }
     }
 }
 
