@@ -291,6 +291,11 @@ def edge_cases(rows):
         "few_ints": rng.integers(0, 3, rows),
         "y_true": rng.integers(0, 2, rows),
         "y_pred": rng.integers(0, 2, rows),
+        # Yes/no columns: pandas keeps a clean one as bool (Evidently: categorical) and holds one with
+        # gaps as objects, which Evidently 0.7.23 types as unknown and leaves out of its preset.
+        "flag": rng.random(rows) < np.where(cur, 0.6, 0.3),
+        "flag_with_gaps": pd.Series(np.where(rng.random(rows) < 0.1, None,
+                                             rng.random(rows) < np.where(cur, 0.6, 0.3)), dtype=object),
     })
     return df
 

@@ -1197,6 +1197,11 @@ pub struct FtaAnalyzeArgs {
     /// Hours; basic events with a failure rate are evaluated at this time.
     #[arg(long, value_name = "H", default_value_t = 8760.0)]
     pub mission_time: f64,
+    /// MiB the analysis may hold in decision diagrams and cut sets; past it
+    /// the analysis stops with an error (default: a quarter of the
+    /// machine's memory).
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1 << 40))]
+    pub memory_budget: Option<u64>,
     /// How many cut sets the table lists, most probable first.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub cut_sets: usize,

@@ -114,6 +114,9 @@ pub enum ColumnKind {
     Categorical,
     Text,
     Datetime,
+    /// Evidently's `ColumnType.Unknown`: a column its preset leaves out,
+    /// neither tested nor counted.
+    Untyped,
 }
 
 /// Values removed from one side before testing.
@@ -203,8 +206,12 @@ impl DriftReport {
         columns: Vec<ColumnDrift>,
         drift_share: f64,
     ) -> Self {
-        // Evidently counts every column it was asked about; skipped ones cannot drift.
-        let tested_columns = columns.len();
+        // Evidently counts every column its preset asks about, skipped ones too (they cannot
+        // drift); untyped columns it never asks about.
+        let tested_columns = columns
+            .iter()
+            .filter(|column| column.kind != ColumnKind::Untyped)
+            .count();
         let drifted_columns = columns
             .iter()
             .filter(|column| column.drift_detected)
@@ -392,12 +399,16 @@ pub(crate) fn parallel_map<T: Send, R: Send>(
     results.into_iter().flatten().collect()
 }
 
-/// The kind Evidently 0.7.23 infers for a column from the current data (`infer_column_type`).
+/// The kind Evidently 0.7.23 infers for a column from the current data (`infer_column_type` on
+/// the pandas dtype the column loads as); SCHEMA.md lists the rules.
 pub fn evidently_column_kind(current: &ColumnSummary) -> ColumnKind {
     const INTEGER_CARDINALITY_LIMIT: usize = 10;
     match current {
         ColumnSummary::Numeric { origin, summary } => match origin {
             NumericOrigin::Float => ColumnKind::Numerical,
+            // pandas holds a yes/no column with missing cells as `object`, whose first value is
+            // not a string, which Evidently types as unknown.
+            NumericOrigin::Boolean if summary.missing > 0 => ColumnKind::Untyped,
             NumericOrigin::Boolean => ColumnKind::Categorical,
             // pandas turns an integer column with missing cells into float64.
             NumericOrigin::Integer if summary.missing > 0 => ColumnKind::Numerical,
@@ -409,6 +420,8 @@ pub fn evidently_column_kind(current: &ColumnSummary) -> ColumnKind {
                 }
             }
         },
+        // An all-missing string column is `object` with nothing to look at: unknown.
+        ColumnSummary::Categorical(summary) if summary.present() == 0 => ColumnKind::Untyped,
         ColumnSummary::Categorical(summary) => {
             if summary.counts.len() as f64 > summary.present() as f64 * 0.5 {
                 ColumnKind::Text
@@ -445,7 +458,7 @@ pub fn evidently_default_method(
             DriftMethod::ZTest
         }),
         ColumnKind::Categorical => Some(DriftMethod::JensenShannon { base: None }),
-        ColumnKind::Text | ColumnKind::Datetime => None,
+        ColumnKind::Text | ColumnKind::Datetime | ColumnKind::Untyped => None,
     }
 }
 
@@ -496,6 +509,13 @@ pub fn column_drift(
         }
         (_, ColumnKind::Datetime) => {
             result.skipped = Some("timestamp column".to_string());
+            return result;
+        }
+        (_, ColumnKind::Untyped) => {
+            result.skipped = Some(
+                "yes/no column with missing values: Evidently 0.7.23 leaves it untyped and its preset neither tests nor counts it"
+                    .to_string(),
+            );
             return result;
         }
         (Preset::Evidently, kind) => {

@@ -4,6 +4,7 @@
 //!
 //! Usage: fta_bench [--limit-order N] [--mission-time H] [--rare-event | --mcub] [--json] FILE...
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use firebreak_rca::fta::{AnalysisSettings, Approximation, MefSource, analyze, read_mef};
@@ -54,8 +55,11 @@ fn run() -> Result<(), String> {
     let model = read_mef(&sources).map_err(|e| e.to_string())?;
     let results = analyze(&model, None, &settings).map_err(|e| e.to_string())?;
     if json {
-        let text = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
-        println!("{text}");
+        // Streamed, as SCRAM streams its report, so that the text is never
+        // held in memory next to the results.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut out, &results).map_err(|e| e.to_string())?;
+        writeln!(out).map_err(|e| e.to_string())?;
         return Ok(());
     }
     for result in &results {

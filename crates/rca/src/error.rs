@@ -80,6 +80,19 @@ pub enum RcaError {
     RewritesNeedApproximation { names: Vec<String> },
 
     #[error(
+        "analysing `{top_event}` of {model} needs more memory than its budget of {} MiB (reached while {phase}); give a larger budget (--memory-budget) or a lower product order limit",
+        budget >> 20
+    )]
+    MemoryBudgetExceeded {
+        /// The model's name, or "the model" when it has none.
+        model: String,
+        top_event: String,
+        /// Bytes.
+        budget: u64,
+        phase: &'static str,
+    },
+
+    #[error(
         "the model has nothing to analyse: no gate that could be a top event, and no initiating event with an event tree"
     )]
     NoTopEvent,

@@ -66,6 +66,7 @@ fn kind_name(kind: ColumnKind) -> &'static str {
         ColumnKind::Categorical => "categorical",
         ColumnKind::Text => "text",
         ColumnKind::Datetime => "datetime",
+        ColumnKind::Untyped => "untyped",
     }
 }
 

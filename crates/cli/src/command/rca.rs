@@ -38,9 +38,13 @@ pub async fn run(command: RcaCommand) -> Result<()> {
     }
 }
 
-/// Every refusal of the RCA library is about the model the user gave.
+/// Every refusal of the RCA library is about the model the user gave, but
+/// for running out of the memory budget, a runtime failure.
 fn refused(error: RcaError) -> anyhow::Error {
-    InputError(error.to_string()).into()
+    match error {
+        RcaError::MemoryBudgetExceeded { .. } => anyhow::Error::new(error),
+        _ => InputError(error.to_string()).into(),
+    }
 }
 
 fn fta_analyze(args: FtaAnalyzeArgs) -> Result<()> {
@@ -83,6 +87,7 @@ fn fta_analyze(args: FtaAnalyzeArgs) -> Result<()> {
             ApproximationArg::RareEvent => Approximation::RareEvent,
             ApproximationArg::Mcub => Approximation::Mcub,
         }),
+        memory_budget: args.memory_budget.map(|mebibytes| mebibytes << 20),
         ..AnalysisSettings::default()
     };
     let results = analyze(&model, args.top.as_deref(), &settings).map_err(refused)?;
@@ -248,10 +253,8 @@ fn analysis_text(out: &mut Text, result: &TopEventAnalysis, args: &FtaAnalyzeArg
                     number(event.birnbaum),
                     number(event.criticality),
                     number(event.fussell_vesely),
-                    number(event.risk_achievement_worth),
-                    event
-                        .risk_reduction_worth
-                        .map_or_else(|| "inf".into(), number),
+                    worth(event.risk_achievement_worth),
+                    worth(event.risk_reduction_worth),
                 ]
             })
             .collect();
@@ -268,5 +271,14 @@ fn analysis_text(out: &mut Text, result: &TopEventAnalysis, args: &FtaAnalyzeArg
             ],
             &rows,
         );
+    }
+}
+
+/// A risk worth, which is +∞ where the event is in every failure.
+fn worth(value: f64) -> String {
+    if value.is_infinite() {
+        "inf".into()
+    } else {
+        number(value)
     }
 }

@@ -589,6 +589,27 @@ fn fault_tree_results_equal_scram() {
 }
 
 #[test]
+fn fault_tree_analysis_stops_at_its_memory_budget() {
+    let model = scram_model("Baobab/baobab1.xml");
+    let events = scram_model("Baobab/baobab1-basic-events.xml");
+    let output = firebreak(&[
+        "rca",
+        "fta",
+        "analyze",
+        &model,
+        &events,
+        "--memory-budget",
+        "1",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // A runtime failure, not bad input, and no kill.
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    for needle in ["`r1`", "1 MiB", "--memory-budget"] {
+        assert!(stderr.contains(needle), "`{needle}` not in {stderr}");
+    }
+}
+
+#[test]
 fn fault_tree_svg_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let svg = path_text(&dir.path().join("tree.svg"));

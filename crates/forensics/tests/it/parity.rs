@@ -1,4 +1,4 @@
-use firebreak_forensics::drift::{DriftMethod, Preset, column_drift};
+use firebreak_forensics::drift::{ColumnKind, DriftMethod, Preset, column_drift};
 use firebreak_forensics::summary::ColumnSummary;
 use firebreak_forensics::{DriftOptions, FairnessOptions, drift, fairness};
 
@@ -40,11 +40,20 @@ fn check_evidently_preset(log: &str) {
     let report = drift(&reference, &current, &options).expect("drift runs");
     let peer_columns = expected["columns"].as_object().expect("columns");
     assert_eq!(
-        report.columns.len(),
+        report.tested_columns,
         peer_columns.len(),
         "{log}: same columns tested"
     );
     for column in &report.columns {
+        // A column Evidently types as unknown (a yes/no column with gaps) is not in its preset.
+        if column.kind == ColumnKind::Untyped {
+            assert!(
+                !peer_columns.contains_key(&column.column) && column.skipped.is_some(),
+                "{log}.{}: untyped, so neither tested nor counted",
+                column.column
+            );
+            continue;
+        }
         let peer = &peer_columns[&column.column];
         let method = evidently_method(peer["method"].as_str().expect("method"));
         assert_eq!(
@@ -94,6 +103,23 @@ fn evidently_preset_on_generated_log_with_small_reference() {
 fn evidently_preset_on_edge_cases() {
     check_evidently_preset("edge_large");
     check_evidently_preset("edge_small");
+}
+
+#[test]
+fn yes_no_columns_are_typed_as_evidently_types_them() {
+    let (reference, current) = halves("edge_large.parquet");
+    let report = drift(&reference, &current, &DriftOptions::default()).expect("drift runs");
+    let kind = |name: &str| {
+        report
+            .columns
+            .iter()
+            .find(|column| column.column == name)
+            .map(|column| column.kind)
+    };
+    assert_eq!(kind("flag"), Some(ColumnKind::Categorical));
+    assert_eq!(kind("flag_with_gaps"), Some(ColumnKind::Untyped));
+    let peer = &expected()["evidently_preset"]["edge_large"]["columns"];
+    assert!(peer.get("flag").is_some() && peer.get("flag_with_gaps").is_none());
 }
 
 fn custom(method: DriftMethod) -> Preset {

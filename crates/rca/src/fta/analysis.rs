@@ -6,12 +6,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::RcaError;
-use crate::fta::bdd::{Bdd, FALSE, TRUE};
+use crate::fta::bdd::{Bdd, FALSE, Sensitivity, TRUE};
+use crate::fta::budget::{Exhausted, default_memory_budget};
 use crate::fta::compile::{
     CompiledModel, CompiledSequence, CutSetRewrite, EvaluationSettings, Node, NodeId,
     SequenceLogic, compile_in_phase,
 };
-use crate::fta::cut_sets::minimal_cut_sets;
+use crate::fta::cut_sets::{CUT_SET_BYTES, minimal_cut_sets};
 use crate::fta::model::{Alignment, Model, Phase};
 
 /// What to compute. The defaults are SCRAM's: product order limited to 20,
@@ -30,6 +31,12 @@ pub struct AnalysisSettings {
     /// only an approximation.
     #[serde(default)]
     pub approximation: Option<Approximation>,
+    /// Bytes the analysis may hold in decision diagrams and cut sets; past
+    /// it the analysis stops with [`RcaError::MemoryBudgetExceeded`].
+    /// `None` is a quarter of the machine's memory
+    /// ([`default_memory_budget`](crate::fta::budget::default_memory_budget)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_budget: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +55,7 @@ impl Default for AnalysisSettings {
             probability: true,
             importance: true,
             approximation: None,
+            memory_budget: None,
         }
     }
 }
@@ -145,19 +153,24 @@ pub struct Importance {
     /// Number of minimal cut sets the event occurs in.
     pub occurrence: usize,
     pub probability: f64,
-    /// Birnbaum (SCRAM's MIF): P(top | event) − P(top | not event).
+    /// Birnbaum (SCRAM's MIF): ∂P(top)/∂p = P(top | event) − P(top | not
+    /// event), computed without cancellation (see `Bdd::sensitivities`).
     pub birnbaum: f64,
-    /// Criticality (CIF): p · Birnbaum / P(top).
+    /// Criticality (CIF): p · Birnbaum / P(top); 0 when P(top) is 0.
     pub criticality: f64,
     /// Fussell–Vesely as SCRAM computes it, the diagnosis importance (DIF):
-    /// P(event | top) = p · RAW.
+    /// P(event | top) = p · P(top | event) / P(top); 0 when P(top) is 0.
     pub fussell_vesely: f64,
-    /// Risk achievement worth: P(top | event) / P(top).
+    /// Risk achievement worth: P(top | event) / P(top). +∞ when only P(top)
+    /// is 0, 1 when both are; JSON writes +∞ as the string `"inf"`.
+    #[serde(with = "worth_serde")]
     pub risk_achievement_worth: f64,
-    /// Risk reduction worth: P(top) / P(top | not event); `None` where the
-    /// event is in every failure, so removing it removes the risk (SCRAM
-    /// prints 0 there).
-    pub risk_reduction_worth: Option<f64>,
+    /// Risk reduction worth: P(top) / P(top | not event). +∞ where the event
+    /// is in every failure, so that removing it removes the risk (SCRAM
+    /// prints rounding residue or 0 there); JSON writes it as the string
+    /// `"inf"`.
+    #[serde(with = "worth_serde")]
+    pub risk_reduction_worth: f64,
 }
 
 /// Analyses `top_event` (a gate or an event-tree sequence), or every
@@ -182,6 +195,16 @@ pub fn analyze(
     if contexts.is_empty() {
         contexts.push(None);
     }
+    let total_budget = settings.memory_budget.unwrap_or_else(default_memory_budget);
+    let mut retained = 0;
+    let budget = |retained: u64| MemoryBudget {
+        model: model
+            .name
+            .as_ref()
+            .map_or_else(|| "the model".to_string(), |name| format!("model `{name}`")),
+        total: total_budget,
+        available: total_budget.saturating_sub(retained),
+    };
     let mut results = Vec::new();
     for context in contexts {
         let compiled = compile_in_phase(
@@ -225,7 +248,7 @@ pub fn analyze(
         for sequence in sequences {
             let mut result = match sequence.logic {
                 SequenceLogic::Formula(root) => {
-                    analyze_root(&compiled, root, &sequence.name, settings)?
+                    analyze_root(&compiled, root, &sequence.name, settings, &budget(retained))?
                 }
                 SequenceLogic::Frequency(frequency) => TopEventAnalysis {
                     top_event: sequence.name.clone(),
@@ -244,12 +267,14 @@ pub fn analyze(
             };
             result.initiating_event = Some(sequence.initiating_event.clone());
             result.phase = phase.clone();
+            retained += result_bytes(&result);
             results.push(result);
         }
         for gate in gates {
             let root = compiled.gate_node(&gate).expect("a gate of the model");
-            let mut result = analyze_root(&compiled, root, &gate, settings)?;
+            let mut result = analyze_root(&compiled, root, &gate, settings, &budget(retained))?;
             result.phase = phase.clone();
+            retained += result_bytes(&result);
             results.push(result);
         }
     }
@@ -315,11 +340,48 @@ fn check_alignment(alignment: &Alignment) -> Result<(), RcaError> {
     Ok(())
 }
 
+/// What one top event's analysis may use, and whose it is.
+struct MemoryBudget {
+    model: String,
+    /// The whole analysis's budget, in bytes.
+    total: u64,
+    /// What the results so far leave of it.
+    available: u64,
+}
+
+impl MemoryBudget {
+    fn exceeded(&self, top_event: &str, exhausted: Exhausted) -> RcaError {
+        RcaError::MemoryBudgetExceeded {
+            model: self.model.clone(),
+            top_event: top_event.to_string(),
+            budget: self.total,
+            phase: exhausted.phase,
+        }
+    }
+}
+
+/// Bytes per BDD node that quantification allocates: node probabilities in
+/// float and double-double, the path length and the reach of each node.
+const QUANTIFICATION_BYTES_PER_NODE: u64 = 8 + 24 + 8;
+
+/// Bytes a result holds, roughly: its cut sets and importance rows.
+fn result_bytes(result: &TopEventAnalysis) -> u64 {
+    let strings =
+        |names: &[String]| -> u64 { names.iter().map(|name| 24 + name.len() as u64).sum() };
+    let sets: u64 = result
+        .minimal_cut_sets
+        .iter()
+        .map(|set| CUT_SET_BYTES + strings(&set.events))
+        .sum();
+    sets + result.importance.len() as u64 * (size_of::<Importance>() as u64 + 32)
+}
+
 fn analyze_root(
     compiled: &CompiledModel,
     root_node: NodeId,
     name: &str,
     settings: &AnalysisSettings,
+    budget: &MemoryBudget,
 ) -> Result<TopEventAnalysis, RcaError> {
     // Declarative substitutions constrain every root.
     let extended;
@@ -332,16 +394,39 @@ fn analyze_root(
             (extended.as_slice(), extended.len() - 1)
         }
     };
-    let (bdd, root) = Bdd::build(nodes, root_node, compiled.basic_events.len());
-    let mut sets: Vec<Vec<usize>> = minimal_cut_sets(&bdd, root, settings.limit_order)
-        .into_iter()
-        .map(|levels| {
-            levels
-                .iter()
-                .map(|&level| bdd.variable_of_level[level as usize])
-                .collect()
-        })
+    let exceeded = |exhausted| budget.exceeded(name, exhausted);
+    let (bdd, root) = Bdd::build(
+        nodes,
+        root_node,
+        compiled.basic_events.len(),
+        budget.available,
+    )
+    .map_err(exceeded)?;
+    // A set's events as levels, variables and names.
+    let cost_of_level: Vec<u64> = bdd
+        .variable_of_level
+        .iter()
+        .map(|&variable| 4 + 8 + 24 + compiled.basic_events[variable].name.len() as u64)
         .collect();
+    let quantification = if settings.probability {
+        bdd.nodes.len() as u64 * QUANTIFICATION_BYTES_PER_NODE
+    } else {
+        0
+    };
+    let available = budget
+        .available
+        .saturating_sub(bdd.bytes() + quantification);
+    let mut sets: Vec<Vec<usize>> =
+        minimal_cut_sets(&bdd, root, settings.limit_order, available, &cost_of_level)
+            .map_err(exceeded)?
+            .into_iter()
+            .map(|levels| {
+                levels
+                    .iter()
+                    .map(|&level| bdd.variable_of_level[level as usize])
+                    .collect()
+            })
+            .collect();
     if !compiled.rewrites.is_empty() {
         sets = rewrite_cut_sets(sets, &compiled.rewrites, settings.limit_order);
     }
@@ -408,7 +493,7 @@ fn analyze_root(
             min_cut_upper_bound,
         });
         if settings.importance && from_diagram && root != FALSE && root != TRUE {
-            let birnbaum = bdd.birnbaum(root, &order, &node_probability, &p);
+            let sensitivities = bdd.sensitivities(root, &order, &node_probability, &p);
             for &variable in &bdd.variable_of_level {
                 if occurrence[variable] == 0 {
                     continue;
@@ -417,7 +502,7 @@ fn analyze_root(
                     &compiled.basic_events[variable].name,
                     occurrence[variable],
                     p[variable],
-                    birnbaum[variable],
+                    sensitivities[variable],
                     exact,
                 ));
             }
@@ -479,17 +564,24 @@ fn rewrite_cut_sets(
     minimal
 }
 
-/// SCRAM's `ImportanceAnalysis::Analyze`, formula for formula.
-fn importance_of(event: &str, occurrence: usize, p: f64, birnbaum: f64, total: f64) -> Importance {
-    let (criticality, risk_achievement_worth, risk_reduction_worth) = if total != 0.0 {
-        let reduced = total - p * birnbaum;
-        (
-            p * birnbaum / total,
-            1.0 + (1.0 - p) * birnbaum / total,
-            (reduced != 0.0).then(|| total / reduced),
-        )
+/// The importance measures of one event from what the diagram says about
+/// it. SCRAM's definitions, but not its formulas: SCRAM derives RAW and RRW
+/// from the Birnbaum importance by subtraction (RRW = P / (P − p·MIF)), which
+/// leaves rounding residue (±1e15, even negative values) where P(top | ¬x) is
+/// 0. Here both conditionals come from the diagram directly, and a worth
+/// whose denominator is exactly 0 is +∞.
+pub(crate) fn importance_of(
+    event: &str,
+    occurrence: usize,
+    p: f64,
+    sensitivity: Sensitivity,
+    total: f64,
+) -> Importance {
+    let Sensitivity { birnbaum, on, off } = sensitivity;
+    let (criticality, fussell_vesely) = if total > 0.0 {
+        (p * birnbaum / total, p * on / total)
     } else {
-        (0.0, 0.0, None)
+        (0.0, 0.0)
     };
     Importance {
         event: event.to_string(),
@@ -497,9 +589,52 @@ fn importance_of(event: &str, occurrence: usize, p: f64, birnbaum: f64, total: f
         probability: p,
         birnbaum,
         criticality,
-        fussell_vesely: p * risk_achievement_worth,
-        risk_achievement_worth,
-        risk_reduction_worth,
+        fussell_vesely,
+        risk_achievement_worth: worth(on, total),
+        risk_reduction_worth: worth(total, off),
+    }
+}
+
+/// `numerator / denominator` for probabilities: +∞ when only the
+/// denominator is 0, and 1 (no change) when both are.
+fn worth(numerator: f64, denominator: f64) -> f64 {
+    if denominator > 0.0 {
+        numerator / denominator
+    } else if numerator > 0.0 {
+        f64::INFINITY
+    } else {
+        1.0
+    }
+}
+
+/// Serde for a risk worth: a JSON number, or the string `"inf"` for +∞,
+/// which JSON numbers cannot express.
+mod worth_serde {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        if *value == f64::INFINITY {
+            serializer.serialize_str("inf")
+        } else {
+            serializer.serialize_f64(*value)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Worth {
+            Number(f64),
+            Text(String),
+        }
+        match Worth::deserialize(deserializer)? {
+            Worth::Number(value) => Ok(value),
+            Worth::Text(text) if text == "inf" => Ok(f64::INFINITY),
+            Worth::Text(text) => Err(D::Error::custom(format!(
+                "a risk worth is a number or \"inf\", not \"{text}\""
+            ))),
+        }
     }
 }
 
@@ -554,6 +689,34 @@ mod tests {
             Node::Nand(ids) => count(ids) < ids.len(),
             Node::Nor(ids) => count(ids) == 0,
         }
+    }
+
+    #[test]
+    fn an_infinite_worth_is_the_string_inf_in_json() {
+        let row = Importance {
+            event: "pump".into(),
+            occurrence: 3,
+            probability: 0.1,
+            birnbaum: 0.5,
+            criticality: 1.0,
+            fussell_vesely: 1.0,
+            risk_achievement_worth: 10.0,
+            risk_reduction_worth: f64::INFINITY,
+        };
+        let json = serde_json::to_value(&row).unwrap();
+        assert_eq!(json["risk_reduction_worth"], "inf");
+        assert_eq!(json["risk_achievement_worth"], 10.0);
+        assert_eq!(serde_json::from_value::<Importance>(json).unwrap(), row);
+        let mut wrong = serde_json::to_value(&row).unwrap();
+        wrong["risk_reduction_worth"] = "infinite".into();
+        assert!(serde_json::from_value::<Importance>(wrong).is_err());
+    }
+
+    #[test]
+    fn worths_of_zero_probabilities() {
+        assert_eq!(worth(0.5, 0.25), 2.0);
+        assert_eq!(worth(0.5, 0.0), f64::INFINITY);
+        assert_eq!(worth(0.0, 0.0), 1.0);
     }
 
     #[test]

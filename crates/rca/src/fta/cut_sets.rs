@@ -8,6 +8,7 @@
 //! ones, for a non-coherent tree the minimal failure combinations.
 
 use crate::fta::bdd::{Bdd, BddRef};
+use crate::fta::budget::{CHECK_EVERY, Exhausted, table_bytes, vec_bytes};
 use crate::fta::hash::NodeMap;
 
 type ZbddRef = u32;
@@ -21,9 +22,22 @@ struct ZbddNode {
     high: ZbddRef,
 }
 
+/// Bytes a cut set of these events will take once returned, beyond the
+/// events' own costs: its vectors of levels, of variables and of names, and
+/// the probability.
+pub const CUT_SET_BYTES: u64 = 3 * 24 + 16;
+
 /// Minimal cut sets of the BDD rooted at `root` with at most `limit_order`
-/// events, each as a list of levels of the BDD's variable order.
-pub fn minimal_cut_sets(bdd: &Bdd, root: BddRef, limit_order: usize) -> Vec<Vec<u32>> {
+/// events, each as a list of levels of the BDD's variable order. Stops when
+/// the ZBDD and the sets would take more than `budget` bytes, a set costing
+/// [`CUT_SET_BYTES`] plus `cost_of_level` for each of its events.
+pub fn minimal_cut_sets(
+    bdd: &Bdd,
+    root: BddRef,
+    limit_order: usize,
+    budget: u64,
+    cost_of_level: &[u64],
+) -> Result<Vec<Vec<u32>>, Exhausted> {
     let terminal = ZbddNode {
         level: u32::MAX,
         low: EMPTY,
@@ -34,15 +48,42 @@ pub fn minimal_cut_sets(bdd: &Bdd, root: BddRef, limit_order: usize) -> Vec<Vec<
         unique: NodeMap::default(),
         converted: NodeMap::default(),
         without: NodeMap::default(),
+        budget,
+        exhausted: false,
     };
     let family = zbdd.minimal(bdd, root, limit_order as u32);
+    if zbdd.exhausted || zbdd.bytes() > budget {
+        return Err(Exhausted {
+            phase: "building the ZBDD of minimal cut sets",
+        });
+    }
     // Enumeration needs only the nodes; free the tables before the sets grow.
     zbdd.unique = NodeMap::default();
     zbdd.converted = NodeMap::default();
     zbdd.without = NodeMap::default();
-    let mut sets = Vec::new();
-    zbdd.collect(family, &mut Vec::new(), &mut sets);
-    sets
+    let mut collector = Collector {
+        sets: Vec::new(),
+        current: Vec::new(),
+        bytes: zbdd.bytes(),
+        budget,
+        cost_of_level,
+    };
+    if zbdd.collect(family, &mut collector) {
+        Ok(collector.sets)
+    } else {
+        Err(Exhausted {
+            phase: "listing the minimal cut sets",
+        })
+    }
+}
+
+/// The sets listed so far and what they will cost.
+struct Collector<'c> {
+    sets: Vec<Vec<u32>>,
+    current: Vec<u32>,
+    bytes: u64,
+    budget: u64,
+    cost_of_level: &'c [u64],
 }
 
 struct Zbdd {
@@ -50,18 +91,37 @@ struct Zbdd {
     unique: NodeMap<(u32, ZbddRef, ZbddRef), ZbddRef>,
     converted: NodeMap<(BddRef, u32), ZbddRef>,
     without: NodeMap<(ZbddRef, ZbddRef), ZbddRef>,
+    budget: u64,
+    /// Set when the tables would pass the budget: every operation then
+    /// returns at once.
+    exhausted: bool,
 }
 
 impl Zbdd {
+    fn bytes(&self) -> u64 {
+        vec_bytes(&self.nodes)
+            + table_bytes(&self.unique)
+            + table_bytes(&self.converted)
+            + table_bytes(&self.without)
+    }
+
+    fn check_budget(&mut self, entries: usize) {
+        if entries.is_multiple_of(CHECK_EVERY) && self.bytes() > self.budget {
+            self.exhausted = true;
+        }
+    }
+
     fn make(&mut self, level: u32, low: ZbddRef, high: ZbddRef) -> ZbddRef {
-        if high == EMPTY {
+        if high == EMPTY || self.exhausted {
             return low;
         }
         let next = self.nodes.len() as ZbddRef;
-        *self.unique.entry((level, low, high)).or_insert_with(|| {
+        let node = *self.unique.entry((level, low, high)).or_insert_with(|| {
             self.nodes.push(ZbddNode { level, low, high });
             next
-        })
+        });
+        self.check_budget(self.nodes.len());
+        node
     }
 
     /// The minimal sets of at most `limit` events among the failure sets of
@@ -71,6 +131,9 @@ impl Zbdd {
     fn minimal(&mut self, bdd: &Bdd, node: BddRef, limit: u32) -> ZbddRef {
         if node <= 1 {
             return node;
+        }
+        if self.exhausted {
+            return EMPTY;
         }
         if let Some(&result) = self.converted.get(&(node, limit)) {
             return result;
@@ -85,6 +148,7 @@ impl Zbdd {
             self.make(bdd_node.level, low, high)
         };
         self.converted.insert((node, limit), result);
+        self.check_budget(self.converted.len());
         result
     }
 
@@ -100,7 +164,7 @@ impl Zbdd {
         if family == EMPTY || family == subsumers || self.contains_empty_set(subsumers) {
             return EMPTY;
         }
-        if subsumers == EMPTY || family == BASE {
+        if subsumers == EMPTY || family == BASE || self.exhausted {
             return family;
         }
         if let Some(&result) = self.without.get(&(family, subsumers)) {
@@ -121,19 +185,30 @@ impl Zbdd {
             self.make(f.level, low, high)
         };
         self.without.insert((family, subsumers), result);
+        self.check_budget(self.without.len());
         result
     }
 
-    fn collect(&self, family: ZbddRef, current: &mut Vec<u32>, sets: &mut Vec<Vec<u32>>) {
+    /// Lists the sets of `family`; false when they would pass the budget.
+    fn collect(&self, family: ZbddRef, collector: &mut Collector) -> bool {
         match family {
-            EMPTY => {}
-            BASE => sets.push(current.clone()),
+            EMPTY => true,
+            BASE => {
+                let set = collector.current.clone();
+                collector.bytes += CUT_SET_BYTES
+                    + set
+                        .iter()
+                        .map(|&level| collector.cost_of_level[level as usize])
+                        .sum::<u64>();
+                collector.sets.push(set);
+                collector.bytes + vec_bytes(&collector.sets) <= collector.budget
+            }
             _ => {
                 let node = self.nodes[family as usize];
-                current.push(node.level);
-                self.collect(node.high, current, sets);
-                current.pop();
-                self.collect(node.low, current, sets);
+                collector.current.push(node.level);
+                let within = self.collect(node.high, collector);
+                collector.current.pop();
+                within && self.collect(node.low, collector)
             }
         }
     }

@@ -3,8 +3,11 @@
 
 mod analysis;
 mod bdd;
+pub mod budget;
 pub mod compile;
 mod cut_sets;
+#[cfg(test)]
+mod exactness;
 mod hash;
 mod mef_read;
 mod mef_write;

@@ -1,7 +1,8 @@
 //! Integration tests of firebreak-rca, one binary: SCRAM parity on every
-//! model SCRAM ships, and MEF round trips.
+//! model SCRAM ships, MEF round trips and the memory budget.
 
 mod mef_round_trip;
+mod memory_budget;
 mod scram_parity;
 
 use std::path::PathBuf;

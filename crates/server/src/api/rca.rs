@@ -109,6 +109,7 @@ fn fault_tree(
         let field = match e {
             RcaError::UnknownTopEvent(_) => "top",
             RcaError::RewritesNeedApproximation { .. } => "approximation",
+            RcaError::MemoryBudgetExceeded { .. } => "limit_order",
             _ => "mef",
         };
         ApiError::invalid(field, e.to_string())
