@@ -26,7 +26,10 @@ fn note(store: &SqliteStore, text: &str) -> Duration {
             now,
         )
         .expect("a note is appended");
-    assert_eq!(events[0].body["text"], text, "each writer gets its own event");
+    assert_eq!(
+        events[0].body["text"], text,
+        "each writer gets its own event"
+    );
     started.elapsed()
 }
 

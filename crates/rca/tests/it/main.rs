@@ -1,6 +1,7 @@
 //! Integration tests of firebreak-rca, one binary: SCRAM parity on every
 //! model SCRAM ships, and MEF round trips.
 
+mod fuzz;
 mod mef_round_trip;
 mod scram_parity;
 
