@@ -238,7 +238,7 @@ mod tests {
             },
             ByteEdit::Duplicate { at: 0, length: 2 },
         ];
-        assert_eq!(apply_byte_edits(b"abcdef", &edits), b"bcbcdeF!".to_vec());
+        assert_eq!(apply_byte_edits(b"abcdef", &edits), b"b!b!cdeF".to_vec());
         assert_eq!(
             apply_byte_edits(b"abc", &[ByteEdit::Truncate { at: 5 }]),
             b"ab".to_vec()
@@ -260,7 +260,7 @@ mod tests {
             },
         );
         assert_eq!(document, json!({"a": [1, {"b": "x"}], "c": 3}));
-        apply_json_edit(&mut document, &JsonEdit::Remove { path: vec![2] });
+        apply_json_edit(&mut document, &JsonEdit::Remove { path: vec![1] });
         assert_eq!(document, json!({"a": [1, {"b": "x"}]}));
         apply_json_edit(
             &mut document,
