@@ -241,7 +241,7 @@ mod tests {
         assert_eq!(apply_byte_edits(b"abcdef", &edits), b"b!b!cdeF".to_vec());
         assert_eq!(
             apply_byte_edits(b"abc", &[ByteEdit::Truncate { at: 5 }]),
-            b"ab".to_vec()
+            b"a".to_vec()
         );
         assert_eq!(
             apply_byte_edits(b"", &[ByteEdit::Flip { at: 3, mask: 1 }]),
