@@ -29,9 +29,13 @@ pub fn cases() -> u32 {
 /// cheap cases (a request through the router, a whole analysis): it runs
 /// `cases() / weight` cases, at least one. Failures are not persisted to
 /// files; each one found becomes a named regression test instead.
+/// The count is printed as `fuzz cases: N` (shown with `--nocapture`, which
+/// `bench/fuzz/run.sh` reads).
 pub fn config(weight: u32) -> Config {
+    let cases = (cases() / weight.max(1)).max(1);
+    eprintln!("fuzz cases: {cases}");
     Config {
-        cases: (cases() / weight.max(1)).max(1),
+        cases,
         failure_persistence: None,
         ..Config::default()
     }

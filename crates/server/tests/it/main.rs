@@ -2,6 +2,7 @@
 //! socket: authorization of every route, error answers, the OpenAPI document.
 
 mod errors;
+mod fuzz;
 mod ingest;
 mod openapi;
 mod rca;
