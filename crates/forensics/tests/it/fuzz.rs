@@ -169,7 +169,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(32))]
+    #![proptest_config(config(4))]
 
     #[test]
     fn analysis_requests_take_mutated_json(value in mutated_json(request_samples())) {

@@ -89,7 +89,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(16))]
+    #![proptest_config(config(4))]
 
     /// Whatever people type into a post-mortem, every built-in template
     /// renders it into Markdown that reads back and renders.

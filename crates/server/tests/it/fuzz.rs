@@ -164,7 +164,7 @@ fn not_a_server_error(status: StatusCode, what: &str, body: &Value) -> Result<()
 fn ingest_answers_every_payload_without_a_server_error() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let ingest = runtime.block_on(ingest_server());
-    let mut runner = TestRunner::new(config(8));
+    let mut runner = TestRunner::new(config(2));
     runner
         .run(&payload(), |payload| {
             let (path, key, body) = match &payload {
@@ -214,7 +214,7 @@ fn integrations_with_arbitrary_mappings_answer_without_a_server_error() {
         prop_oneof![text().prop_map(|t| format!("/{t}")), text()],
         0..4,
     );
-    let mut runner = TestRunner::new(config(8));
+    let mut runner = TestRunner::new(config(2));
     runner
         .run(
             &(mapping, mutated_json(generic_samples())),
@@ -323,7 +323,7 @@ fn evidence_uploads_answer_every_multipart_body_without_a_server_error() {
             "x",
         ]),
     );
-    let mut runner = TestRunner::new(config(8));
+    let mut runner = TestRunner::new(config(2));
     runner
         .run(
             &cases,
