@@ -257,7 +257,8 @@ pub fn fingerprint(public_key: &[u8]) -> String {
 }
 
 pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
+    // `from_str_radix` alone would take a sign: "+f" must not read as "0f".
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..text.len())
@@ -290,6 +291,15 @@ pub fn verify_signature(checkpoint: &Checkpoint) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing: "+0" parsed as the byte 0, so a hash or signature
+    /// had more than one spelling.
+    #[test]
+    fn hex_takes_no_sign() {
+        assert_eq!(parse_hex("+0"), None);
+        assert_eq!(parse_hex("-f"), None);
+        assert_eq!(parse_hex("0aFf"), Some(vec![0x0a, 0xff]));
+    }
 
     fn signer() -> CheckpointSigner {
         CheckpointSigner::from_secret([7; 32])

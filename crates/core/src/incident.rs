@@ -456,9 +456,10 @@ pub fn parse_public_id(id: &str) -> Result<u64, String> {
         .strip_prefix("INC-")
         .or_else(|| id.strip_prefix("inc-"))
         .unwrap_or(id);
-    digits
-        .parse::<u64>()
-        .ok()
+    // `u64::from_str` alone would take a sign: `INC-+7` is not an id.
+    Some(digits)
+        .filter(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|digits| digits.parse::<u64>().ok())
         .filter(|n| *n > 0)
         .ok_or_else(|| format!("`{id}` is not an incident id, expected INC-<number>"))
 }

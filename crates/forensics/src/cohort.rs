@@ -55,10 +55,19 @@ enum Token {
     Close,
 }
 
+/// How deep parentheses may nest, and how many comparisons one expression may
+/// hold: parsing, matching and dropping a cohort recurse over its tree, so
+/// bigger input is refused instead of overflowing the stack.
+pub const MAX_NESTING: usize = 32;
+pub const MAX_COMPARISONS: usize = 256;
+
 struct Parser<'a> {
     expression: &'a str,
     tokens: Vec<(usize, Token)>,
     position: usize,
+    /// Parentheses open at the current token.
+    depth: usize,
+    comparisons: usize,
 }
 
 impl Cohort {
@@ -69,6 +78,8 @@ impl Cohort {
             expression,
             tokens,
             position: 0,
+            depth: 0,
+            comparisons: 0,
         };
         let cohort = parser.or_expression()?;
         if let Some((offset, _)) = parser.tokens.get(parser.position) {
@@ -205,7 +216,7 @@ fn tokenize(expression: &str) -> Result<Vec<(usize, Token)>, ForensicsError> {
         let (offset, character) = characters[index];
         let next = characters.get(index + 1).map(|(_, character)| *character);
         match character {
-            ' ' | '\t' | '\n' => index += 1,
+            _ if character.is_whitespace() => index += 1,
             '(' => {
                 tokens.push((offset, Token::Open));
                 index += 1;
@@ -299,9 +310,17 @@ impl Parser<'_> {
 
     fn primary(&mut self) -> Result<Cohort, ForensicsError> {
         match self.tokens.get(self.position).cloned() {
-            Some((_, Token::Open)) => {
+            Some((offset, Token::Open)) => {
+                if self.depth == MAX_NESTING {
+                    return Err(self.error(
+                        offset,
+                        &format!("parentheses nest deeper than {MAX_NESTING} levels"),
+                    ));
+                }
                 self.position += 1;
+                self.depth += 1;
                 let inner = self.or_expression()?;
+                self.depth -= 1;
                 match self.tokens.get(self.position) {
                     Some((_, Token::Close)) => {
                         self.position += 1;
@@ -311,7 +330,13 @@ impl Parser<'_> {
                     None => Err(self.error(self.end_offset(), "expected `)`")),
                 }
             }
-            Some((_, Token::Word(column))) => {
+            Some((offset, Token::Word(column))) => {
+                if self.comparisons == MAX_COMPARISONS {
+                    return Err(
+                        self.error(offset, &format!("more than {MAX_COMPARISONS} comparisons"))
+                    );
+                }
+                self.comparisons += 1;
                 self.position += 1;
                 let operator = match self.tokens.get(self.position) {
                     Some((_, Token::Operator(operator))) => *operator,
@@ -400,6 +425,40 @@ mod tests {
             &[false, true, false, false],
         );
         check("group != A", &[false, true, false, false]);
+    }
+
+    /// Found by fuzzing: a carriage return (or any whitespace but space, tab
+    /// and newline) made an empty word the tokenizer never moved past, so
+    /// it looped, allocating, until memory ran out.
+    #[test]
+    fn every_whitespace_separates_tokens() {
+        check("age >= 30\r\n", &[false, true, false, true]);
+        check("group\u{a0}==\u{2028}'A'", &[true, false, true, false]);
+    }
+
+    /// Found by fuzzing: deep parentheses and long chains of `and` overflowed
+    /// the stack of the recursive parser, matcher and destructor.
+    #[test]
+    fn deep_or_long_expressions_are_refused() {
+        let deep = format!("{}age > 1{}", "(".repeat(100_000), ")".repeat(100_000));
+        let error = Cohort::parse(&deep).unwrap_err();
+        assert!(
+            matches!(error, ForensicsError::BadFilter { position: 32, .. }),
+            "{error}"
+        );
+        let long = vec!["age > 1"; 100_000].join(" and ");
+        let error = Cohort::parse(&long).unwrap_err();
+        assert!(
+            error.to_string().contains("more than 256 comparisons"),
+            "{error}"
+        );
+        let most = vec!["age > 1"; MAX_COMPARISONS].join(" and ");
+        let nested = format!(
+            "{}{most}{}",
+            "(".repeat(MAX_NESTING),
+            ")".repeat(MAX_NESTING)
+        );
+        assert_eq!(Cohort::parse(&nested).unwrap().columns(), ["age"]);
     }
 
     #[test]

@@ -49,6 +49,16 @@ pub enum RcaError {
         location: Option<Location>,
     },
 
+    /// Gates and formulas (or parameters) nested deeper than
+    /// [`crate::fta::compile::MAX_NESTING`] levels: refused before the
+    /// recursion over them could overflow the stack.
+    #[error("{referrer} nests {what} deeper than {limit} levels")]
+    NestedTooDeep {
+        referrer: String,
+        what: &'static str,
+        limit: usize,
+    },
+
     #[error("cyclic definition: {}", path.join(" -> "))]
     CyclicDefinition { path: Vec<String> },
 

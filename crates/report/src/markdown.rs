@@ -144,6 +144,8 @@ pub(crate) fn escape_inline(text: &str) -> String {
     for (index, &character) in characters.iter().enumerate() {
         let escape = match character {
             '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '&' | '|' | '~' => true,
+            // A `!` ending a text run would make a link after it an image.
+            '!' => index + 1 == characters.len(),
             '_' => {
                 let before = index
                     .checked_sub(1)
@@ -193,6 +195,20 @@ fn escape_block_start(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing: the text `!` before a link was written as `![…](…)`
+    /// and read back as a figure (here an unknown one, so the export failed).
+    #[test]
+    fn a_bang_before_a_link_stays_text() {
+        let source = "# T\n\n## S\n\n\\![x](figure:missing)";
+        let document = crate::from_markdown(source, &Default::default()).unwrap();
+        let written = to_markdown(&document);
+        assert!(written.contains("\\![x]("), "{written}");
+        assert_eq!(
+            crate::from_markdown(&written, &Default::default()).unwrap(),
+            document
+        );
+    }
 
     #[test]
     fn user_html_and_script_links_stay_text() {

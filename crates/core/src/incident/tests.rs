@@ -318,3 +318,11 @@ fn public_ids_parse_both_ways() {
     assert!(parse_public_id("INC-x").is_err());
     assert!(parse_public_id("INC-0").is_err());
 }
+
+/// Found by fuzzing: `INC-+1` parsed as INC-1, a second spelling of an id.
+#[test]
+fn public_ids_take_no_sign() {
+    assert!(parse_public_id("INC-+1").is_err());
+    assert!(parse_public_id("+1").is_err());
+    assert!(parse_public_id("INC--1").is_err());
+}

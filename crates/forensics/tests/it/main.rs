@@ -4,6 +4,7 @@
 mod aequitas;
 mod analyze;
 mod errors;
+mod fuzz;
 mod lookup;
 mod parity;
 mod quality;

@@ -119,6 +119,7 @@ pub fn compile_in_phase(
         parameter_values: HashMap::new(),
         parameter_stack: Vec::new(),
         referenced_gates: Vec::new(),
+        formula_depth: 0,
     };
     if let Some(phase) = phase {
         let mut phase_overrides = BTreeMap::new();
@@ -350,6 +351,12 @@ impl<'m> Tables<'m> {
     }
 }
 
+/// How deep gates and formulas (counted together along one path from a top
+/// event), and parameters, may nest. Real models stay within a few dozen
+/// levels; deeper input is refused with [`RcaError::NestedTooDeep`] instead
+/// of overflowing the stack of the recursive compiler and analysis.
+pub const MAX_NESTING: usize = 64;
+
 struct Compiler<'t, 'm> {
     tables: &'t Tables<'m>,
     settings: EvaluationSettings,
@@ -371,6 +378,8 @@ struct Compiler<'t, 'm> {
     parameter_values: HashMap<String, f64>,
     parameter_stack: Vec<String>,
     referenced_gates: Vec<String>,
+    /// Formulas being compiled, from the top event down (see [`MAX_NESTING`]).
+    formula_depth: usize,
 }
 
 impl Compiler<'_, '_> {
@@ -418,6 +427,28 @@ impl Compiler<'_, '_> {
     }
 
     fn formula(
+        &mut self,
+        formula: &Formula,
+        scope: usize,
+        referrer: &str,
+    ) -> Result<NodeId, RcaError> {
+        if let Formula::Event(reference) = formula {
+            return self.event(reference, scope, referrer);
+        }
+        if self.formula_depth >= MAX_NESTING {
+            return Err(RcaError::NestedTooDeep {
+                referrer: referrer.to_string(),
+                what: "gates and formulas",
+                limit: MAX_NESTING,
+            });
+        }
+        self.formula_depth += 1;
+        let node = self.formula_at_depth(formula, scope, referrer);
+        self.formula_depth -= 1;
+        node
+    }
+
+    fn formula_at_depth(
         &mut self,
         formula: &Formula,
         scope: usize,
@@ -694,6 +725,13 @@ impl Compiler<'_, '_> {
             let mut path = self.parameter_stack[start..].to_vec();
             path.push(key);
             return Err(RcaError::CyclicDefinition { path });
+        }
+        if self.parameter_stack.len() >= MAX_NESTING {
+            return Err(RcaError::NestedTooDeep {
+                referrer: format!("parameter `{key}`"),
+                what: "parameters",
+                limit: MAX_NESTING,
+            });
         }
         self.parameter_stack.push(key.clone());
         let value = self.evaluate(&parameter.expression, parameter_scope, &key)?;

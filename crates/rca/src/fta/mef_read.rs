@@ -9,7 +9,7 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use crate::error::{Location, RcaError};
-use crate::fta::compile::{EvaluationSettings, compile};
+use crate::fta::compile::{EvaluationSettings, MAX_NESTING, compile};
 use crate::fta::model::{
     Alignment, BasicEvent, Branch, BranchTarget, CcfFactor, CcfGroup, CcfModel, Container,
     Definitions, EventKind, EventRef, EventTree, Expression, Fork, ForkPath, Formula, Function,
@@ -135,10 +135,18 @@ impl LineIndex {
     }
 }
 
+/// How deep XML elements may nest: twice [`MAX_NESTING`], room for event
+/// trees' forks and paths, so that reading (recursive over the elements)
+/// cannot overflow the stack; formulas are held to [`MAX_NESTING`] later.
+const MAX_ELEMENT_DEPTH: usize = 2 * MAX_NESTING;
+
 fn parse_xml(source: &MefSource<'_>) -> Result<XmlElement, RcaError> {
-    let index = LineIndex::new(source.text);
+    // A byte-order mark is no content; offsets count from after it, where
+    // quick-xml starts, so that they always fall on a character boundary.
+    let text = source.text.strip_prefix('\u{feff}').unwrap_or(source.text);
+    let index = LineIndex::new(text);
     let location_at = |offset: usize| {
-        let (line, column) = index.position(source.text, offset);
+        let (line, column) = index.position(text, offset);
         Location {
             source_name: source.name.to_string(),
             line,
@@ -149,7 +157,7 @@ fn parse_xml(source: &MefSource<'_>) -> Result<XmlElement, RcaError> {
         location: location_at(offset),
         message,
     };
-    let mut reader = Reader::from_str(source.text);
+    let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(true);
     let mut stack: Vec<XmlElement> = Vec::new();
     let mut root = None;
@@ -159,20 +167,27 @@ fn parse_xml(source: &MefSource<'_>) -> Result<XmlElement, RcaError> {
             .read_event()
             .map_err(|error| syntax(reader.error_position() as usize, error.to_string()))?;
         // The start of a tag is the `<` after any whitespace that was trimmed.
-        let tag_offset = source.text[offset..]
-            .find('<')
+        let tag_offset = text
+            .get(offset..)
+            .and_then(|rest| rest.find('<'))
             .map_or(offset, |distance| offset + distance);
         match event {
             Event::Start(start) | Event::Empty(start) if root.is_some() => {
                 let _ = start;
                 return Err(syntax(tag_offset, "content after the root element".into()));
             }
+            Event::Start(_) if stack.len() >= MAX_ELEMENT_DEPTH => {
+                return Err(syntax(
+                    tag_offset,
+                    format!("elements nest deeper than {MAX_ELEMENT_DEPTH} levels"),
+                ));
+            }
             Event::Start(start) => {
-                let (line, column) = index.position(source.text, tag_offset);
+                let (line, column) = index.position(text, tag_offset);
                 stack.push(element_from(&start, line, column).map_err(|m| syntax(tag_offset, m))?);
             }
             Event::Empty(start) => {
-                let (line, column) = index.position(source.text, tag_offset);
+                let (line, column) = index.position(text, tag_offset);
                 let element =
                     element_from(&start, line, column).map_err(|m| syntax(tag_offset, m))?;
                 match stack.last_mut() {
@@ -214,7 +229,7 @@ fn parse_xml(source: &MefSource<'_>) -> Result<XmlElement, RcaError> {
             message: format!("element <{}> is not closed", open.tag),
         });
     }
-    root.ok_or_else(|| syntax(source.text.len(), "no root element".into()))
+    root.ok_or_else(|| syntax(text.len(), "no root element".into()))
 }
 
 fn element_from(start: &BytesStart<'_>, line: usize, column: usize) -> Result<XmlElement, String> {
@@ -1062,6 +1077,54 @@ mod tests {
     }
 
     const HEAD: &str = "<?xml version=\"1.0\"?>\n<opsa-mef>\n<define-fault-tree name=\"ft\">\n";
+
+    /// Found by fuzzing: a text starting with a byte-order mark made an
+    /// offset fall inside it, and slicing there panicked.
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        check("\u{feff}d", "m.xml:1:2: no root element");
+        let text = format!(
+            "\u{feff}{HEAD}<define-gate name=\"top\"><or><basic-event name=\"a\"/><basic-event name=\"b\"/></or></define-gate><define-basic-event name=\"a\"/><define-basic-event name=\"b\"/></define-fault-tree></opsa-mef>"
+        );
+        read_mef(&[MefSource {
+            name: "m.xml",
+            text: &text,
+        }])
+        .unwrap();
+    }
+
+    /// Found by fuzzing: 200 nested `<or>` elements overflowed the stack of
+    /// a 2 MiB thread (the server's blocking pool) and aborted the process.
+    #[test]
+    fn deeply_nested_elements_are_refused_before_they_overflow_the_stack() {
+        let depth = 10_000;
+        let text = format!(
+            "{HEAD}<define-gate name=\"top\">{}<basic-event name=\"a\"/>{}</define-gate></define-fault-tree></opsa-mef>",
+            "<or><basic-event name=\"a\"/>".repeat(depth),
+            "</or>".repeat(depth)
+        );
+        check(&text, "m.xml:4:3400: elements nest deeper than 128 levels");
+    }
+
+    /// Found by fuzzing: a chain of 200 gates, each reading the next,
+    /// overflowed the stack of the recursive compiler.
+    #[test]
+    fn long_gate_chains_are_refused_before_they_overflow_the_stack() {
+        let gates: String = (0..5_000)
+            .map(|i| {
+                format!(
+                    "<define-gate name=\"g{i}\"><or><gate name=\"g{}\"/><basic-event name=\"a\"/></or></define-gate>\n",
+                    i + 1
+                )
+            })
+            .collect();
+        check(
+            &format!(
+                "{HEAD}{gates}<define-gate name=\"g5000\"><and><basic-event name=\"a\"/><basic-event name=\"b\"/></and></define-gate><define-basic-event name=\"a\"/><define-basic-event name=\"b\"/></define-fault-tree></opsa-mef>"
+            ),
+            "gate `g64` nests gates and formulas deeper than 64 levels",
+        );
+    }
 
     #[test]
     fn errors_name_where_and_what() {

@@ -1,6 +1,7 @@
 //! Integration tests of firebreak-rca, one binary: SCRAM parity on every
 //! model SCRAM ships, MEF round trips and the memory budget.
 
+mod fuzz;
 mod mef_round_trip;
 mod memory_budget;
 mod scram_parity;

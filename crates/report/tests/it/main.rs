@@ -6,6 +6,7 @@ mod event_tree;
 mod fault_tree;
 mod fishbone;
 mod forensics;
+mod fuzz;
 mod pdf;
 mod postmortem;
 mod swiss_cheese;

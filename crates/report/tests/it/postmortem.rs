@@ -6,9 +6,9 @@ use firebreak_report::{from_markdown, to_html, to_markdown};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-const FIGURE: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"40\" height=\"20\" viewBox=\"0 0 40 20\" role=\"img\"><title>why</title><rect width=\"40\" height=\"20\"/></svg>\n";
+pub(crate) const FIGURE: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"40\" height=\"20\" viewBox=\"0 0 40 20\" role=\"img\"><title>why</title><rect width=\"40\" height=\"20\"/></svg>\n";
 
-fn context() -> Value {
+pub(crate) fn context() -> Value {
     json!({
         "incident": {"id": "INC-7", "title": "Approval rate for group C fell", "severity": "sev2", "kind": "real", "status": "recovered"},
         "pm": {

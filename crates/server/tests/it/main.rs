@@ -3,6 +3,7 @@
 
 mod abuse;
 mod errors;
+mod fuzz;
 mod hardening;
 mod ingest;
 mod login;
