@@ -17,6 +17,7 @@ pub mod listener;
 mod notify;
 pub mod passwords;
 mod reports;
+mod stall;
 pub mod state;
 pub mod throttle;
 mod ui;
