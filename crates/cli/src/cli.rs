@@ -412,13 +412,42 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub data_dir: DataDir,
-    /// The ed25519 key that signs checkpoints (default: <data-dir>/signing-key, made on first start).
-    #[arg(long)]
+    /// The file holding the ed25519 key that signs checkpoints, best kept
+    /// outside the data directory it vouches for (default:
+    /// <data-dir>/signing-key, made on first start, with a warning).
+    #[arg(
+        long,
+        env = "FIREBREAK_SIGNING_KEY_FILE",
+        conflicts_with = "signing_command"
+    )]
     pub signing_key: Option<PathBuf>,
-    /// Seconds between periodic checkpoints of open incidents.
+    /// A command that signs, so the key never leaves a KMS or HSM:
+    /// `CMD public-key` prints the public key (hex), `CMD sign` reads the
+    /// message on standard input and prints the signature (hex). The secret
+    /// itself may instead be given in FIREBREAK_SIGNING_KEY (hex).
+    #[arg(long, value_name = "CMD", env = "FIREBREAK_SIGNING_COMMAND")]
+    pub signing_command: Option<String>,
+    /// The key file that signed the newest checkpoint, when the key changes:
+    /// it endorses the new key in a rotation checkpoint.
+    #[arg(long, value_name = "FILE")]
+    pub previous_signing_key: Option<PathBuf>,
+    /// Send a copy of every checkpoint to this witness (repeatable):
+    /// `file:/abs/path.jsonl` (ideally another volume) or an http(s) URL.
+    #[arg(
+        long = "witness",
+        value_name = "TARGET",
+        env = "FIREBREAK_WITNESS",
+        value_delimiter = ','
+    )]
+    pub witnesses: Vec<String>,
+    /// Seconds between checkpoints while anything is being recorded.
     /// At most a year: a timer further out overflows the clock.
-    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=MAX_INTERVAL_SECONDS))]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=MAX_INTERVAL_SECONDS))]
     pub checkpoint_interval: u64,
+    /// Seconds between re-hashings of all evidence content (0: never; at
+    /// most a year).
+    #[arg(long, default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(0..=MAX_INTERVAL_SECONDS))]
+    pub scrub_interval: u64,
     /// Seconds between checks of the regulatory clocks for 50 %, 80 % and overdue.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_INTERVAL_SECONDS))]
     pub clock_interval: u64,
@@ -864,8 +893,36 @@ pub struct VerifyArgs {
     pub data_dir: DataDir,
     #[command(flatten)]
     pub pin: SignerPin,
+    /// A witness's copy of the checkpoints (a file of JSON lines, as
+    /// `serve --witness file:PATH` writes, or an http(s) URL serving one):
+    /// every checkpoint it holds must be in the store, unchanged.
+    #[arg(long, value_name = "FILE|URL")]
+    pub witness: Vec<String>,
+    /// Fail when events not yet covered by a checkpoint were recorded more
+    /// than --max-unsigned-age ago.
+    #[arg(long)]
+    pub strict: bool,
+    /// With --strict, how old the unsigned tail may be, e.g. 30s or 5m.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_age)]
+    pub max_unsigned_age: jiff::SignedDuration,
+    /// Do not hash every evidence item's content (a fast check of the record).
+    #[arg(long)]
+    pub skip_blobs: bool,
     #[arg(long)]
     pub json: bool,
+}
+
+/// A duration such as `30s`, `5m` or `2h`, not negative.
+fn parse_age(text: &str) -> Result<jiff::SignedDuration, String> {
+    let span: jiff::Span = text
+        .parse()
+        .map_err(|e| format!("`{text}` is not a duration such as 30s, 5m or 2h: {e}"))?;
+    let duration = jiff::SignedDuration::try_from(span)
+        .map_err(|e| format!("`{text}` cannot be used as a fixed duration: {e}"))?;
+    if duration.is_negative() {
+        return Err(format!("`{text}` is negative"));
+    }
+    Ok(duration)
 }
 
 /// How an offline analysis prints its result.

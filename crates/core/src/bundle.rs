@@ -10,8 +10,9 @@
 use crate::checkpoint::{Checkpoint, fingerprint, parse_hex, verify_detached, verify_signature};
 use crate::evidence::{Evidence, evidence_stream};
 use crate::incident::Incident;
+use crate::merkle::{Hash, leaf_hash, verify_inclusion};
 use crate::timeline::{Event, state_hash};
-use crate::verify::{Ledger, verify};
+use crate::verify::{Anchors, Ledger, verify};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -41,6 +42,21 @@ pub struct Manifest {
     /// The newest checkpoint when the bundle was made: it ties the timeline
     /// to the server's signed history.
     pub checkpoint: Option<Checkpoint>,
+    /// Proofs that the checkpoint's log holds each bundled stream's newest
+    /// event it covers, so the bundle needs no other events to show it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inclusion: Vec<InclusionProof>,
+}
+
+/// An RFC 6962 audit path from one event's leaf to a checkpoint's root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InclusionProof {
+    pub stream: String,
+    pub seq: u64,
+    /// The event's position in the global log, from 1.
+    pub position: u64,
+    /// Sibling hashes, hex, from the leaf up.
+    pub path: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,7 +248,7 @@ pub fn verify_bundle(
             .records
             .insert(stream, state_hash(&artifact.evidence));
     }
-    let chains = verify(&ledger, None);
+    let chains = verify(&ledger, Anchors::default());
     for problem in chains.problems {
         let place = match problem.seq {
             Some(seq) => format!("{} event {seq}", problem.place),
@@ -247,7 +263,12 @@ pub fn verify_bundle(
         } else if checkpoint.body.signer != manifest.signer.fingerprint {
             complain(&place, "is signed by another key than the manifest".into());
         }
-        for head in &checkpoint.body.heads {
+        for proof in &manifest.inclusion {
+            if let Some(why) = check_inclusion(checkpoint, proof, &ledger) {
+                complain(&proof.stream, format!("event {}: {why}", proof.seq));
+            }
+        }
+        for head in checkpoint.body.heads.iter().flatten() {
             let Some(events) = ledger.streams.get(&head.stream) else {
                 continue;
             };
@@ -277,4 +298,33 @@ pub fn verify_bundle(
     report.events = ledger.streams.values().map(Vec::len).sum();
     report.signer = Some(manifest.signer.fingerprint);
     report
+}
+
+/// Why `proof` does not tie its event to `checkpoint`, if it does not.
+fn check_inclusion(
+    checkpoint: &Checkpoint,
+    proof: &InclusionProof,
+    ledger: &Ledger,
+) -> Option<String> {
+    let Some(log) = &checkpoint.body.log else {
+        return Some("the checkpoint has no event log to prove inclusion in".into());
+    };
+    let event = ledger
+        .streams
+        .get(&proof.stream)
+        .and_then(|events| events.get((proof.seq as usize).wrapping_sub(1)))?;
+    let decode = |text: &str| -> Option<Hash> { parse_hex(text)?.try_into().ok() };
+    let path: Option<Vec<Hash>> = proof.path.iter().map(|h| decode(h)).collect();
+    let (Some(path), Some(root)) = (path, decode(&log.root)) else {
+        return Some("its inclusion proof is not hex hashes".into());
+    };
+    let leaf = leaf_hash(&event.stream, event.seq, &event.hash);
+    let holds =
+        proof.position >= 1 && verify_inclusion(leaf, proof.position - 1, log.size, &path, &root);
+    (!holds).then(|| {
+        format!(
+            "is not in the log checkpoint #{} signed (event altered, or the proof forged)",
+            checkpoint.body.number
+        )
+    })
 }

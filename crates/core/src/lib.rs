@@ -21,6 +21,7 @@ pub mod error;
 pub mod evidence;
 pub mod incident;
 pub mod lint;
+pub mod merkle;
 pub mod metrics;
 pub mod postmortem;
 pub mod rca;

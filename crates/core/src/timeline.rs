@@ -43,6 +43,10 @@ pub enum EventKind {
     ReportDrafted,
     RegulatorNotified,
     ClockWarning,
+    /// A user, token, session or integration created, changed or ended.
+    AccessChanged,
+    /// Stored content found not to match its hash.
+    IntegrityAlert,
 }
 
 impl EventKind {
@@ -76,6 +80,8 @@ impl EventKind {
             EventKind::ReportDrafted => "report_drafted",
             EventKind::RegulatorNotified => "regulator_notified",
             EventKind::ClockWarning => "clock_warning",
+            EventKind::AccessChanged => "access_changed",
+            EventKind::IntegrityAlert => "integrity_alert",
         }
     }
 
@@ -140,6 +146,10 @@ pub struct Event {
     pub prev_hash: String,
     pub hash: String,
 }
+
+/// The state an event seals when it removes its stream's record (a session
+/// that ended), so that verification expects no record.
+pub const ABSENT_STATE: &str = "absent";
 
 /// The previous hash of a stream's first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -386,6 +396,12 @@ impl Event {
                     Some(comment) => format!("{line}: {comment}"),
                     None => line,
                 }
+            }
+            EventKind::AccessChanged => {
+                format!("{} {}", text(&b["subject"]), text(&b["action"]))
+            }
+            EventKind::IntegrityAlert => {
+                format!("integrity: {} {}", text(&b["subject"]), text(&b["problem"]))
             }
             EventKind::Note
             | EventKind::Decision

@@ -1,6 +1,7 @@
 //! One error type for every handler, answered as RFC 9457 problem+json (D17).
 //! Store and domain errors map to HTTP statuses here and nowhere else.
 
+use crate::strict_json::StrictJson;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, FormRejection, JsonRejection, QueryRejection};
@@ -237,11 +238,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             ));
         }
         let bytes = Bytes::from_request(request, state).await?;
-        let Json(value) = Json::<T>::from_bytes(&bytes)?;
-        // It parsed as T, so it is JSON; the second parse sees every string.
         let raw: serde_json::Value = serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::bad_request(None, e.to_string()))?;
+            .map_err(|e| ApiError::bad_request(None, format!("the body is not JSON: {e}")))?;
         crate::limits::check_json_texts(&raw)?;
+        let value = serde_path_to_error::deserialize(StrictJson(&raw)).map_err(|error| {
+            let field = error.path().to_string();
+            let message = error.into_inner().to_string();
+            if field == "." {
+                ApiError::bad_request(None, message)
+            } else {
+                ApiError::BadRequest {
+                    message: format!("{field}: {message}"),
+                    field: Some(field),
+                }
+            }
+        })?;
         Ok(ApiJson(value))
     }
 }

@@ -16,11 +16,16 @@ pub mod limits;
 pub mod listener;
 mod notify;
 pub mod passwords;
+mod plain_errors;
 mod reports;
+mod scheduler;
+pub mod signing;
 mod stall;
 pub mod state;
+mod strict_json;
 pub mod throttle;
 mod ui;
+pub mod witness;
 
 use crate::api::users::new_token;
 use crate::error::ApiError;
@@ -28,12 +33,13 @@ use crate::state::{AppState, now};
 use axum::Router;
 use axum::routing::get;
 use firebreak_core::auth::{Role, Scope};
-use firebreak_core::checkpoint::{CheckpointSigner, parse_hex};
-use firebreak_store::{BlobStore, SqliteStore, Store, StoreError, User};
+use firebreak_core::checkpoint::CheckpointSigner;
+use firebreak_store::{BlobStore, CheckpointRequest, SqliteStore, Store, StoreError, User};
+pub use scheduler::Schedule;
+pub use signing::KeySource;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 pub const DATABASE_FILE: &str = "firebreak.db";
 /// The content-addressed blob store (D23).
@@ -58,10 +64,35 @@ pub enum SetupError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path} is not a Firebreak signing key (expected 64 hex characters)")]
-    BadKey { path: PathBuf },
+    #[error("{place} is not a Firebreak signing key (expected 64 hex characters)")]
+    BadKey { place: String },
+    #[error("the signing command `{command}` failed: {why}")]
+    SigningCommand { command: String, why: String },
+    #[error(
+        "the newest checkpoint was signed by {newest}, but this server's key is {key}\nhint: to rotate keys, start with --previous-signing-key naming the old key, which endorses the new one"
+    )]
+    SignerChanged { newest: String, key: String },
+    #[error("--previous-signing-key is {given}, but the newest checkpoint was signed by {newest}")]
+    PreviousKeyMismatch { given: String, newest: String },
+    #[error("witness `{target}`: {why}")]
+    Witness { target: String, why: String },
+    #[error("cannot sign: {0}")]
+    Sign(#[from] firebreak_core::checkpoint::SignError),
     #[error("cannot open the database: {0}")]
     Store(#[from] StoreError),
+}
+
+/// How a server starts: where its signing key is, the key it takes over
+/// from, and where copies of its checkpoints go.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// Default: `<data-dir>/signing-key`, made on first start.
+    pub signing_key: Option<KeySource>,
+    /// The key that signed the newest checkpoint, when `signing_key` replaces
+    /// it: it endorses the new key in a rotation checkpoint.
+    pub previous_signing_key: Option<KeySource>,
+    /// Witness targets: `file:PATH` or an `http(s)://` URL.
+    pub witnesses: Vec<String>,
 }
 
 /// What a server needs before it can listen.
@@ -69,44 +100,128 @@ pub struct Prepared {
     pub state: AppState,
     /// Where the first admin token was written, on a fresh data directory.
     pub admin_token_file: Option<PathBuf>,
+    /// The signing key is a file inside the data directory it vouches for.
+    pub key_inside_data_dir: bool,
+    /// Whether this start rotated the signing key.
+    pub rotated_from: Option<String>,
 }
 
 /// Opens `data_dir` (creating it and its database on first start), loads or
 /// creates the signing key, and on an empty database creates the user `admin`
-/// with a token written to `<data-dir>/admin-token` (mode 0600).
-pub fn prepare(data_dir: &Path, signing_key: Option<&Path>) -> Result<Prepared, SetupError> {
-    create_private_dir(data_dir).map_err(|source| SetupError::DataDir {
-        path: data_dir.into(),
-        source,
-    })?;
-    let key_path = signing_key.map_or_else(|| data_dir.join(SIGNING_KEY_FILE), Path::to_path_buf);
-    let signer = load_or_create_key(&key_path)?;
+/// with a token written to `<data-dir>/admin-token` (mode 0600). A key other
+/// than the one that signed the newest checkpoint is refused unless the old
+/// key is given to endorse it.
+pub fn prepare(data_dir: &Path, options: &StartOptions) -> Result<Prepared, SetupError> {
+    create_private_dir(data_dir)?;
+    for target in &options.witnesses {
+        witness::WitnessTarget::parse(target).map_err(|why| SetupError::Witness {
+            target: target.clone(),
+            why,
+        })?;
+    }
+    let source = options
+        .signing_key
+        .clone()
+        .unwrap_or_else(|| KeySource::File(data_dir.join(SIGNING_KEY_FILE)));
+    let signer = source.load()?;
     let public_path = data_dir.join(PUBLIC_KEY_FILE);
     write_private(&public_path, &format!("{}\n", signer.public_key_hex()))?;
     let database = data_dir.join(DATABASE_FILE);
     create_private_file(&database)?;
     let store = SqliteStore::open(&database)?;
+    let rotated_from = rotate_if_needed(&store, &signer, options)?;
     let mut admin_token_file = None;
     if store.user_count()? == 0 {
-        store.create_user(&User {
-            name: "admin".into(),
-            role: Role::Admin,
-            password_hash: None,
-            created_at: now(),
-        })?;
+        store.create_user(
+            &User {
+                name: "admin".into(),
+                role: Role::Admin,
+                password_hash: None,
+                created_at: now(),
+            },
+            "firebreak",
+        )?;
         let (record, secret) = new_token("admin", "first admin token", Scope::Write, None);
-        store.create_token(&record)?;
+        store.create_token(&record, "firebreak")?;
         let path = data_dir.join(ADMIN_TOKEN_FILE);
         write_private(&path, &format!("{secret}\n"))?;
         admin_token_file = Some(path);
     }
+    // Whatever was recorded before this start (the first admin, or events a
+    // crash left unsigned) is signed before anything else happens.
+    let request = CheckpointRequest {
+        reason: "start",
+        force: false,
+        witnesses: &options.witnesses,
+        rotation: None,
+    };
+    store.write_checkpoint(&signer, request, now())?;
     let blobs = BlobStore::open(&data_dir.join(BLOB_DIR))?;
     let mut state = AppState::new(Arc::new(store), Arc::new(blobs), Arc::new(signer));
     state.templates_dir = Some(data_dir.join(TEMPLATES_DIR));
+    state.witnesses = Arc::new(options.witnesses.clone());
     Ok(Prepared {
         state,
         admin_token_file,
+        key_inside_data_dir: source.is_inside(data_dir),
+        rotated_from,
     })
+}
+
+/// When the newest checkpoint was signed by another key, writes a checkpoint
+/// in which the previous key endorses this one; answers the old fingerprint.
+fn rotate_if_needed(
+    store: &SqliteStore,
+    signer: &CheckpointSigner,
+    options: &StartOptions,
+) -> Result<Option<String>, SetupError> {
+    let Some(newest) = store.checkpoints()?.pop() else {
+        return Ok(None);
+    };
+    let newest_signer = newest.body.signer;
+    if newest_signer == signer.fingerprint() {
+        return Ok(None);
+    }
+    let Some(previous) = &options.previous_signing_key else {
+        return Err(SetupError::SignerChanged {
+            newest: newest_signer,
+            key: signer.fingerprint(),
+        });
+    };
+    let previous = previous.load()?;
+    if previous.fingerprint() != newest_signer {
+        return Err(SetupError::PreviousKeyMismatch {
+            given: previous.fingerprint(),
+            newest: newest_signer,
+        });
+    }
+    let rotation = previous.endorse(&signer.fingerprint())?;
+    let request = CheckpointRequest {
+        reason: "key rotation",
+        force: true,
+        witnesses: &options.witnesses,
+        rotation: Some(&rotation),
+    };
+    store.write_checkpoint(signer, request, now())?;
+    Ok(Some(newest_signer))
+}
+
+/// Creates the data directory (and missing parents) as 0700, and narrows an
+/// existing one to 0700: it holds keys, tokens and evidence.
+fn create_private_dir(path: &Path) -> Result<(), SetupError> {
+    let failed = |source| SetupError::DataDir {
+        path: path.into(),
+        source,
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path).map_err(failed)?;
+    #[cfg(unix)]
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .map_err(failed)?;
+    Ok(())
 }
 
 /// The secret that signs clock webhooks: read from the data directory, or
@@ -129,19 +244,6 @@ pub fn webhook_secret(data_dir: &Path) -> Result<String, SetupError> {
     }
 }
 
-/// Creates the data directory (and missing parents) as 0700, and narrows an
-/// existing one to 0700: it holds keys, tokens and evidence.
-fn create_private_dir(path: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(path)?;
-    #[cfg(unix)]
-    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
-    Ok(())
-}
-
 /// Creates an empty 0600 file unless one exists; SQLite then gives its WAL
 /// and shared-memory files the same mode.
 fn create_private_file(path: &Path) -> Result<(), SetupError> {
@@ -159,7 +261,7 @@ fn create_private_file(path: &Path) -> Result<(), SetupError> {
     }
 }
 
-fn write_private(path: &Path, contents: &str) -> Result<(), SetupError> {
+pub(crate) fn write_private(path: &Path, contents: &str) -> Result<(), SetupError> {
     let io = |source| SetupError::File {
         path: path.into(),
         source,
@@ -171,34 +273,6 @@ fn write_private(path: &Path, contents: &str) -> Result<(), SetupError> {
     let mut file = options.open(path).map_err(io)?;
     file.write_all(contents.as_bytes()).map_err(io)?;
     file.sync_all().map_err(io)
-}
-
-fn load_or_create_key(path: &Path) -> Result<CheckpointSigner, SetupError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let secret: [u8; 32] = parse_hex(text.trim())
-                .and_then(|bytes| bytes.try_into().ok())
-                .ok_or_else(|| SetupError::BadKey { path: path.into() })?;
-            Ok(CheckpointSigner::from_secret(secret))
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            let mut secret = [0u8; 32];
-            getrandom::getrandom(&mut secret).map_err(|e| SetupError::File {
-                path: path.into(),
-                source: std::io::Error::other(e.to_string()),
-            })?;
-            let signer = CheckpointSigner::from_secret(secret);
-            write_private(
-                path,
-                &format!("{}\n", firebreak_core::timeline::hex(&signer.secret())),
-            )?;
-            Ok(signer)
-        }
-        Err(source) => Err(SetupError::File {
-            path: path.into(),
-            source,
-        }),
-    }
 }
 
 /// The whole route table.
@@ -216,6 +290,7 @@ pub fn router(state: AppState) -> Router {
             limits::BODY_LIMIT_BYTES,
         ))
         .merge(api::evidence::upload_routes())
+        .layer(axum::middleware::from_fn(plain_errors::as_problems))
         .layer(axum::middleware::map_response(
             hardening::too_large_as_problem,
         ))
@@ -224,40 +299,23 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves within `state.connection_limits`, writing a checkpoint every
-/// `checkpoint_interval` while chain heads move and checking regulatory
-/// clocks every `clock_interval`.
+/// Serves until `shutdown` resolves, within `state.connection_limits`, with
+/// the periodic work of `schedule` on the one scheduler; on the way out it
+/// signs a last checkpoint, so a clean stop leaves nothing unsigned, and
+/// delivers its witness copies.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
-    checkpoint_interval: Duration,
-    clock_interval: Duration,
+    schedule: Schedule,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let ticker_state = state.clone();
-    let ticker = tokio::spawn(async move {
-        let mut interval = tokio::time::interval(checkpoint_interval);
-        interval.tick().await;
-        loop {
-            interval.tick().await;
-            if let Err(error) = ticker_state.checkpoint("periodic".into(), false).await {
-                tracing::error!(%error, "periodic checkpoint failed");
-            }
-        }
-    });
-    let clock_state = state.clone();
-    let clocks = tokio::spawn(async move {
-        let mut interval = tokio::time::interval(clock_interval);
-        loop {
-            interval.tick().await;
-            if let Err(error) = api::regulatory::check_clocks(&clock_state).await {
-                tracing::error!(%error, "checking regulatory clocks failed");
-            }
-        }
-    });
+    let scheduler = tokio::spawn(scheduler::run(state.clone(), schedule));
     let limits = state.connection_limits;
-    let result = listener::run(listener, router(state), limits, shutdown).await;
-    ticker.abort();
-    clocks.abort();
+    let result = listener::run(listener, router(state.clone()), limits, shutdown).await;
+    scheduler.abort();
+    if let Err(error) = state.checkpoint("shutdown".into(), false).await {
+        tracing::error!(%error, "the checkpoint at shutdown failed");
+    }
+    witness::deliver_due(&state).await;
     result
 }

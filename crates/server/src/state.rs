@@ -12,7 +12,7 @@ use firebreak_core::checkpoint::CheckpointSigner;
 use firebreak_core::control::{ControlState, Namespace};
 use firebreak_core::lint::LintConfig;
 use firebreak_core::regulatory::RegulatoryConfig;
-use firebreak_store::{BlobStore, Integration, Store, StoreError};
+use firebreak_store::{BlobStore, CheckpointRequest, Integration, Store, StoreError};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -41,6 +41,8 @@ pub struct AppState {
     /// (`postmortem-<name>.md.j2`), overriding the built-in ones.
     pub templates_dir: Option<PathBuf>,
     pub signer: Arc<CheckpointSigner>,
+    /// Where every checkpoint is copied (`serve --witness`).
+    pub witnesses: Arc<Vec<String>>,
     /// Every committed control-state change, for `…/control/stream` readers.
     pub control_changes: broadcast::Sender<ControlState>,
     /// Outbound calls: control hooks.
@@ -172,6 +174,7 @@ impl AppState {
             lint: Arc::new(LintConfig::default()),
             templates_dir: None,
             signer,
+            witnesses: Arc::new(Vec::new()),
             control_changes: broadcast::channel(1024).0,
             http: reqwest::Client::builder()
                 .user_agent(concat!("firebreak/", env!("CARGO_PKG_VERSION")))
@@ -273,10 +276,15 @@ impl AppState {
     /// (D18), so that cutting off the newest events is caught.
     pub async fn checkpoint(&self, reason: String, force: bool) -> Result<(), ApiError> {
         let signer = self.signer.clone();
+        let witnesses = self.witnesses.clone();
         self.run(move |store| {
-            store
-                .write_checkpoint(&signer, &reason, force, now())
-                .map(|_| ())
+            let request = CheckpointRequest {
+                reason: &reason,
+                force,
+                witnesses: &witnesses,
+                rotation: None,
+            };
+            store.write_checkpoint(&signer, request, now()).map(|_| ())
         })
         .await
     }

@@ -7,6 +7,7 @@
 //! file (swept on open), and a file of several GiB never sits in memory.
 
 use crate::{StoreError, StoreResult};
+use firebreak_core::verify::BlobState;
 use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -51,6 +52,14 @@ impl BlobStore {
         Ok(store)
     }
 
+    /// The store at `root` as it is, changing nothing (for offline
+    /// verification); None when there is no store there.
+    pub fn open_existing(root: &Path) -> Option<BlobStore> {
+        root.join("sha256").is_dir().then(|| BlobStore {
+            root: root.to_path_buf(),
+        })
+    }
+
     /// A writer for new content; nothing is stored until [`BlobWriter::finish`].
     pub fn writer(&self) -> StoreResult<BlobWriter> {
         let mut random = [0u8; 16];
@@ -89,6 +98,41 @@ impl BlobStore {
         Ok((file, size))
     }
 
+    /// The content of `sha256`, checked as it is read: the read that would
+    /// hand out its last bytes fails instead when the content is not the
+    /// `size` bytes that hash to its address, so a reader never receives
+    /// altered content whole.
+    pub fn open_verified(&self, sha256: &str, size: u64) -> StoreResult<VerifiedRead<File>> {
+        let (file, _) = self.open_blob(sha256)?;
+        Ok(VerifiedRead {
+            inner: file,
+            hasher: Sha256::new(),
+            expected: sha256.to_string(),
+            remaining: size,
+        })
+    }
+
+    /// Hashes the content of `sha256` and says whether it still matches.
+    pub fn check(&self, sha256: &str) -> BlobState {
+        let mut file = match self.open_blob(sha256) {
+            Ok((file, _)) => file,
+            Err(StoreError::NotFound(_)) => return BlobState::Missing,
+            Err(error) => return BlobState::Unreadable(error.to_string()),
+        };
+        let mut hasher = Sha256::new();
+        match io::copy(&mut file, &mut hasher) {
+            Ok(_) => {
+                let actual = firebreak_core::timeline::hex(&hasher.finalize());
+                if actual == sha256 {
+                    BlobState::Intact
+                } else {
+                    BlobState::Changed(actual)
+                }
+            }
+            Err(error) => BlobState::Unreadable(error.to_string()),
+        }
+    }
+
     pub fn contains(&self, sha256: &str) -> bool {
         self.path(sha256).is_ok_and(|path| path.is_file())
     }
@@ -115,6 +159,59 @@ impl BlobStore {
 
     fn tmp_dir(&self) -> PathBuf {
         self.root.join("tmp")
+    }
+}
+
+/// A reader of stored content that fails rather than finish with content
+/// that no longer matches its address (see [`BlobStore::open_verified`]).
+pub struct VerifiedRead<R> {
+    inner: R,
+    hasher: Sha256,
+    expected: String,
+    remaining: u64,
+}
+
+/// The error a [`VerifiedRead`] fails with; its message says what is wrong.
+pub fn is_damage(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::InvalidData
+}
+
+fn damaged(sha256: &str, what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("content {sha256} {what}"),
+    )
+}
+
+impl<R: Read> Read for VerifiedRead<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        if self.remaining == 0 {
+            let mut extra = [0u8; 1];
+            return match self.inner.read(&mut extra)? {
+                0 => Ok(0),
+                _ => Err(damaged(&self.expected, "is longer than recorded (altered)")),
+            };
+        }
+        let wanted = buffer.len().min(self.remaining as usize);
+        let read = self.inner.read(&mut buffer[..wanted])?;
+        if read == 0 {
+            return Err(damaged(
+                &self.expected,
+                "is shorter than recorded (altered)",
+            ));
+        }
+        self.hasher.update(&buffer[..read]);
+        self.remaining -= read as u64;
+        if self.remaining == 0 {
+            let actual = firebreak_core::timeline::hex(&self.hasher.clone().finalize());
+            if actual != self.expected {
+                return Err(damaged(
+                    &self.expected,
+                    &format!("now hashes to {actual} (altered)"),
+                ));
+            }
+        }
+        Ok(read)
     }
 }
 

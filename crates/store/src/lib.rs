@@ -13,7 +13,8 @@ mod sqlite;
 
 use firebreak_core::alert::{Alert, IncomingAlert, RoutingRule};
 use firebreak_core::auth::{Role, Scope};
-use firebreak_core::checkpoint::{Checkpoint, CheckpointSigner};
+use firebreak_core::bundle::InclusionProof;
+use firebreak_core::checkpoint::{Checkpoint, CheckpointSigner, KeyRotation};
 use firebreak_core::control::{ContainmentRequest, ControlMode, ControlState, Namespace};
 use firebreak_core::evidence::{CustodyAction, Evidence, NewEvidence};
 use firebreak_core::incident::{Change, DeclareIncident, Incident, IncidentKind, Severity, Status};
@@ -24,7 +25,7 @@ use firebreak_core::verify::Ledger;
 use firebreak_core::{DomainError, Timestamp};
 use serde::{Deserialize, Serialize};
 
-pub use blob::{BlobRef, BlobStore, BlobWriter};
+pub use blob::{BlobRef, BlobStore, BlobWriter, VerifiedRead, is_damage};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -221,27 +222,43 @@ pub type DocumentOperation<'a> =
 
 pub trait Store: Send + Sync {
     fn user_count(&self) -> StoreResult<u64>;
-    fn create_user(&self, user: &User) -> StoreResult<()>;
+    /// Each change to users, tokens, sessions, integrations and hooks is
+    /// sealed on that record's own audit chain (`user:<name>`, `token:<id>`,
+    /// `session:<id>`, `integration:<id>`, `hook:<id>`) by `actor`.
+    fn create_user(&self, user: &User, actor: &str) -> StoreResult<()>;
     fn find_user(&self, name: &str) -> StoreResult<Option<User>>;
     fn list_users(&self) -> StoreResult<Vec<User>>;
-    fn set_password(&self, name: &str, password_hash: &str) -> StoreResult<()>;
+    fn set_password(
+        &self,
+        name: &str,
+        password_hash: &str,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
 
-    fn create_token(&self, token: &TokenRecord) -> StoreResult<()>;
+    fn create_token(&self, token: &TokenRecord, actor: &str) -> StoreResult<()>;
     /// The token with this secret hash and its user, usable or not.
     fn find_token(&self, secret_hash: &str) -> StoreResult<Option<(TokenRecord, User)>>;
     fn list_tokens(&self, user: Option<&str>) -> StoreResult<Vec<TokenRecord>>;
-    fn revoke_token(&self, id: &str, now: Timestamp) -> StoreResult<TokenRecord>;
+    fn revoke_token(&self, id: &str, actor: &str, now: Timestamp) -> StoreResult<TokenRecord>;
 
-    fn create_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    fn create_session(&self, session: &SessionRecord, now: Timestamp) -> StoreResult<()>;
     fn find_session(
         &self,
         id_hash: &str,
         now: Timestamp,
     ) -> StoreResult<Option<(SessionRecord, User)>>;
-    fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    fn delete_session(&self, id_hash: &str, now: Timestamp) -> StoreResult<()>;
     /// Ends every session of `user` but the one hashed `except_id_hash`
-    /// (after a password change); returns how many ended.
-    fn delete_user_sessions(&self, user: &str, except_id_hash: Option<&str>) -> StoreResult<usize>;
+    /// (after a password change), each sealed on its chain by `actor`;
+    /// returns how many ended.
+    fn delete_user_sessions(
+        &self,
+        user: &str,
+        except_id_hash: Option<&str>,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<usize>;
 
     fn list_systems(&self) -> StoreResult<Vec<AiSystem>>;
     fn get_system(&self, slug: &str) -> StoreResult<AiSystem>;
@@ -266,13 +283,14 @@ pub trait Store: Send + Sync {
         actor: &str,
         now: Timestamp,
     ) -> StoreResult<Incident>;
-    /// Runs `operation` on the incident in one transaction and keeps its result.
+    /// Runs `operation` on the incident in one transaction and keeps its
+    /// result; answers the record and the events this change sealed.
     fn change_incident(
         &self,
         number: u64,
         operation: IncidentOperation<'_>,
         now: Timestamp,
-    ) -> StoreResult<Incident>;
+    ) -> StoreResult<(Incident, Vec<Event>)>;
     fn get_incident(&self, number: u64) -> StoreResult<Incident>;
     fn list_incidents(
         &self,
@@ -283,20 +301,57 @@ pub trait Store: Send + Sync {
 
     /// The events of one stream, e.g. `INC-3` or `system:scoring`, in order.
     fn events(&self, stream: &str) -> StoreResult<Vec<Event>>;
+    /// At most `limit` events of `stream` after `after_seq`, in order.
+    fn events_page(
+        &self,
+        stream: &str,
+        after_seq: Option<u64>,
+        limit: usize,
+    ) -> StoreResult<Vec<Event>>;
 
-    /// Signs and stores a checkpoint over all chain heads, unless nothing has
-    /// changed since the last one and `force` is false.
+    /// Signs and stores a checkpoint over the event log, unless nothing has
+    /// been recorded since the last one and `force` is false, and queues it
+    /// for each of `witnesses` in the same transaction.
     fn write_checkpoint(
         &self,
         signer: &CheckpointSigner,
-        reason: &str,
-        force: bool,
+        request: CheckpointRequest<'_>,
         now: Timestamp,
     ) -> StoreResult<Option<Checkpoint>>;
     fn checkpoints(&self) -> StoreResult<Vec<Checkpoint>>;
+    /// Proofs that each of `events` (stream, seq) is in the log of the
+    /// checkpoint that covers `log_size` events.
+    fn inclusion_proofs(
+        &self,
+        log_size: u64,
+        events: &[(String, u64)],
+    ) -> StoreResult<Vec<InclusionProof>>;
 
     /// Everything verification needs, read in one consistent snapshot.
     fn ledger(&self) -> StoreResult<Ledger>;
+
+    /// Outbound messages due at `now`, oldest first.
+    fn due_messages(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<OutboxMessage>>;
+    /// Records one delivery attempt: delivered, or failed with a reason and
+    /// the time of the next attempt (None gives up).
+    fn message_attempted(
+        &self,
+        id: u64,
+        outcome: Result<(), String>,
+        retry_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Every outbound message of `channel`, newest first, at most `limit`.
+    fn messages(&self, channel: &str, limit: usize) -> StoreResult<Vec<OutboxMessage>>;
+
+    /// Records that stored content no longer matches `sha256`: on the chain
+    /// of every evidence item holding it and on its incident's timeline.
+    fn record_damaged_content(
+        &self,
+        sha256: &str,
+        problem: &str,
+        now: Timestamp,
+    ) -> StoreResult<Vec<String>>;
 
     /// The control state of a registered system (normal until first changed).
     fn control_state(&self, namespace: Namespace, system: &str) -> StoreResult<ControlState>;
@@ -321,15 +376,16 @@ pub trait Store: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<ControlState>;
 
-    fn add_control_hook(&self, hook: &ControlHook) -> StoreResult<()>;
+    fn add_control_hook(&self, hook: &ControlHook, actor: &str) -> StoreResult<()>;
     fn control_hooks(&self, system: Option<&str>) -> StoreResult<Vec<ControlHook>>;
-    fn delete_control_hook(&self, id: &str) -> StoreResult<()>;
+    fn delete_control_hook(&self, id: &str, actor: &str, now: Timestamp) -> StoreResult<()>;
 
-    fn create_integration(&self, integration: &Integration) -> StoreResult<()>;
+    fn create_integration(&self, integration: &Integration, actor: &str) -> StoreResult<()>;
     fn integrations(&self) -> StoreResult<Vec<Integration>>;
     /// The usable integration with this key hash.
     fn find_integration(&self, key_hash: &str) -> StoreResult<Option<Integration>>;
-    fn revoke_integration(&self, id: &str, now: Timestamp) -> StoreResult<Integration>;
+    fn revoke_integration(&self, id: &str, actor: &str, now: Timestamp)
+    -> StoreResult<Integration>;
     /// Records an alert, deduplicated, and routes it: declare or attach to an
     /// incident per the integration's rules, all in one transaction.
     fn ingest_alert(
@@ -375,6 +431,8 @@ pub trait Store: Send + Sync {
     /// Whether an item not disposed of still holds this content, so that
     /// disposal removes the bytes only when nothing else needs them.
     fn content_in_use(&self, sha256: &str) -> StoreResult<bool>;
+    /// The SHA-256 of every item's content not disposed of, each once.
+    fn live_content(&self) -> StoreResult<Vec<String>>;
 
     /// Saves a new version of an RCA artifact of `owner` (`INC-<n>` or
     /// `system:<slug>`), sealed on its own chain and announced on the owner's.
@@ -390,6 +448,39 @@ pub trait Store: Send + Sync {
     fn artifacts(&self, owner: &str) -> StoreResult<Vec<Artifact>>;
     fn artifact(&self, owner: &str, kind: ArtifactKind, name: &str) -> StoreResult<Artifact>;
 }
+
+/// What a checkpoint is written for, and where its copies go.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckpointRequest<'a> {
+    /// Why it was written, e.g. "status change INC-4" or "periodic".
+    pub reason: &'a str,
+    /// Write one even when nothing was recorded since the last.
+    pub force: bool,
+    /// Witness targets (e.g. `file:/mnt/witness/firebreak.jsonl` or an
+    /// `https://` URL) that each get a copy through the outbox.
+    pub witnesses: &'a [String],
+    /// The old key's endorsement, on the first checkpoint of a new key.
+    pub rotation: Option<&'a KeyRotation>,
+}
+
+/// A message waiting in, or delivered from, the outbox (D26).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxMessage {
+    pub id: u64,
+    /// What kind of message, e.g. `witness`.
+    pub channel: String,
+    pub target: String,
+    pub payload: String,
+    /// The same for every attempt, so a receiver can drop repeats.
+    pub idempotency_key: String,
+    pub created_at: Timestamp,
+    pub attempts: u32,
+    pub delivered_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+}
+
+/// The outbox channel of checkpoint copies for witnesses.
+pub const WITNESS_CHANNEL: &str = "witness";
 
 /// The stream name of an inventory entry's audit chain.
 pub fn system_stream(slug: &str) -> String {

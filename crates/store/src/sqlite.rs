@@ -2,17 +2,22 @@
 //! so a committed write survives a crash or power loss. Writes go through one
 //! connection (SQLite has one writer anyway); reads use a small pool.
 
+mod access;
 mod alerts;
 mod evidence;
+mod integrity;
+mod outbox;
 
 use crate::{
-    ControlHook, DocumentKind, DocumentOperation, IncidentFilter, IncidentOperation, IngestOutcome,
-    Integration, Page, PageRequest, SessionRecord, Store, StoreError, StoreResult, TokenRecord,
-    User, system_stream,
+    CheckpointRequest, ControlHook, DocumentKind, DocumentOperation, IncidentFilter,
+    IncidentOperation, IngestOutcome, Integration, OutboxMessage, Page, PageRequest, SessionRecord,
+    Store, StoreError, StoreResult, TokenRecord, User, system_stream,
 };
+use access::{HOOKS, INTEGRATIONS, SESSIONS, TOKENS, USERS, session_key};
 use firebreak_core::alert::{Alert, IncomingAlert};
+use firebreak_core::bundle::InclusionProof;
 use firebreak_core::canonical::canonical_json;
-use firebreak_core::checkpoint::{ChainHead, Checkpoint, CheckpointBody, CheckpointSigner};
+use firebreak_core::checkpoint::{Checkpoint, CheckpointSigner};
 use firebreak_core::control::{self, ContainmentRequest, ControlMode, ControlState, Namespace};
 use firebreak_core::evidence::{CustodyAction, Evidence, NewEvidence};
 use firebreak_core::incident::{self, DeclareIncident, Incident, public_id};
@@ -21,6 +26,7 @@ use firebreak_core::system::{self, AiSystem, SystemDetails, SystemPatch};
 use firebreak_core::timeline::{Event, EventDraft, EventKind, sha256_hex, state_hash};
 use firebreak_core::verify::Ledger;
 use firebreak_core::{DomainError, Timestamp};
+use integrity::{append_events, load_checkpoints};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
@@ -34,7 +40,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0003_rca_artifacts.sql"),
     include_str!("../migrations/sqlite/0004_evidence.sql"),
     include_str!("../migrations/sqlite/0005_incident_documents.sql"),
+    include_str!("../migrations/sqlite/0006_integrity.sql"),
 ];
+/// The migration that introduced audit chains for access records.
+const AUDIT_CHAINS_MIGRATION: usize = 6;
 const ORG: i64 = 1;
 const READ_POOL_SIZE: usize = 16;
 
@@ -253,6 +262,9 @@ fn migrate(connection: &mut Connection) -> StoreResult<()> {
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
         let transaction = connection.transaction()?;
         transaction.execute_batch(migration)?;
+        if index + 1 == AUDIT_CHAINS_MIGRATION {
+            access::seal_rows_from_before(&transaction, Timestamp::now())?;
+        }
         transaction.pragma_update(None, "user_version", (index + 1) as i64)?;
         transaction.commit()?;
     }
@@ -337,48 +349,6 @@ fn load_incident(connection: &Connection, number: u64) -> StoreResult<Incident> 
     from_json(&text, "incident record")
 }
 
-/// Seals `drafts` onto the end of `stream` and inserts them.
-fn append_events(
-    transaction: &Connection,
-    stream: &str,
-    drafts: Vec<EventDraft>,
-    state: &str,
-    now: Timestamp,
-) -> StoreResult<Vec<Event>> {
-    let mut head: Option<(u64, String)> = transaction
-        .query_row(
-            "SELECT seq, hash FROM events WHERE org_id = ?1 AND stream = ?2 ORDER BY seq DESC LIMIT 1",
-            params![ORG, stream],
-            |row| Ok((row.get::<_, i64>(0)? as u64, row.get(1)?)),
-        )
-        .optional()?;
-    let mut sealed = Vec::with_capacity(drafts.len());
-    for draft in drafts {
-        let previous = head.as_ref().map(|(seq, hash)| (*seq, hash.as_str()));
-        let event = Event::seal(stream, previous, draft, now, state.to_string());
-        transaction.execute(
-            "INSERT INTO events (org_id, stream, seq, kind, occurred_at, recorded_at, actor, body, state_hash, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                ORG,
-                event.stream,
-                event.seq as i64,
-                event.kind.as_str(),
-                event.occurred_at.to_string(),
-                event.recorded_at.to_string(),
-                event.actor,
-                to_json(&event.body),
-                event.state_hash,
-                event.prev_hash,
-                event.hash,
-            ],
-        )?;
-        head = Some((event.seq, event.hash.clone()));
-        sealed.push(event);
-    }
-    Ok(sealed)
-}
-
 fn save_incident(transaction: &Connection, incident: &Incident) -> StoreResult<()> {
     transaction.execute(
         "INSERT INTO incidents (org_id, number, record) VALUES (?1, ?2, ?3)
@@ -449,40 +419,6 @@ fn build_event(fields: [String; 10]) -> StoreResult<Event> {
 
 const EVENT_COLUMNS: &str =
     "stream, seq, kind, occurred_at, recorded_at, actor, body, state_hash, prev_hash, hash";
-
-fn load_checkpoints(connection: &Connection) -> StoreResult<Vec<Checkpoint>> {
-    let mut statement = connection.prepare(
-        "SELECT body, public_key, signature FROM checkpoints WHERE org_id = ?1 ORDER BY number",
-    )?;
-    let rows = statement.query_map([ORG], |row| {
-        Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?))
-    })?;
-    rows.map(|row| {
-        let (body, public_key, signature) = row?;
-        Ok(Checkpoint {
-            body: from_json::<CheckpointBody>(&body, "checkpoint")?,
-            public_key,
-            signature,
-        })
-    })
-    .collect()
-}
-
-fn chain_heads(connection: &Connection) -> StoreResult<Vec<ChainHead>> {
-    let mut statement = connection.prepare(
-        "SELECT stream, seq, hash FROM events e
-         WHERE org_id = ?1 AND seq = (SELECT max(seq) FROM events WHERE org_id = e.org_id AND stream = e.stream)
-         ORDER BY stream",
-    )?;
-    let rows = statement.query_map([ORG], |row| {
-        Ok(ChainHead {
-            stream: row.get(0)?,
-            seq: row.get::<_, i64>(1)? as u64,
-            hash: row.get(2)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
 
 /// The state hash of a stored record's raw text, so that a record edited behind
 /// Firebreak's back is caught even when it still parses.
@@ -628,6 +564,17 @@ impl Store for SqliteStore {
         self.read(|c| evidence::content_in_use(c, sha256))
     }
 
+    fn live_content(&self) -> StoreResult<Vec<String>> {
+        self.read(|c| {
+            let mut statement = c.prepare(
+                "SELECT DISTINCT json_extract(record, '$.sha256') FROM evidence
+                 WHERE org_id = ?1 AND json_extract(record, '$.disposed_at') IS NULL ORDER BY 1",
+            )?;
+            let rows = statement.query_map([ORG], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
     fn save_artifact(
         &self,
         owner: &str,
@@ -732,13 +679,15 @@ impl Store for SqliteStore {
         })
     }
 
-    fn add_control_hook(&self, hook: &ControlHook) -> StoreResult<()> {
+    fn add_control_hook(&self, hook: &ControlHook, actor: &str) -> StoreResult<()> {
         self.write(|t| {
             find_system(&load_systems(t)?, &hook.system)?;
             t.execute(
                 "INSERT INTO control_hooks (org_id, id, system, url, secret, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![ORG, hook.id, hook.system, hook.url, hook.secret, hook.created_at.to_string()],
             )?;
+            let action = format!("created for {} → {}", hook.system, hook.url);
+            HOOKS.seal(t, &hook.id, &action, actor, hook.created_at)?;
             Ok(())
         })
     }
@@ -747,21 +696,26 @@ impl Store for SqliteStore {
         self.read(|c| alerts::control_hooks(c, system))
     }
 
-    fn delete_control_hook(&self, id: &str) -> StoreResult<()> {
+    fn delete_control_hook(&self, id: &str, actor: &str, now: Timestamp) -> StoreResult<()> {
         self.write(|t| {
             let deleted = t.execute(
                 "DELETE FROM control_hooks WHERE org_id = ?1 AND id = ?2",
                 params![ORG, id],
             )?;
-            touched(deleted, || format!("hook {id}"))
+            touched(deleted, || format!("hook {id}"))?;
+            HOOKS.seal(t, id, "deleted", actor, now)?;
+            Ok(())
         })
     }
 
-    fn create_integration(&self, integration: &Integration) -> StoreResult<()> {
+    fn create_integration(&self, integration: &Integration, actor: &str) -> StoreResult<()> {
         self.write(|t| {
             let slugs: Vec<String> = load_systems(t)?.into_iter().map(|s| s.slug).collect();
             firebreak_core::alert::validate_rules(&integration.rules, &slugs)?;
-            alerts::insert_integration(t, integration)
+            alerts::insert_integration(t, integration)?;
+            let action = format!("created: {}", integration.name);
+            INTEGRATIONS.seal(t, &integration.id, &action, actor, integration.created_at)?;
+            Ok(())
         })
     }
 
@@ -777,12 +731,20 @@ impl Store for SqliteStore {
         })
     }
 
-    fn revoke_integration(&self, id: &str, now: Timestamp) -> StoreResult<Integration> {
+    fn revoke_integration(
+        &self,
+        id: &str,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<Integration> {
         self.write(|t| {
-            t.execute(
-                "UPDATE integrations SET revoked_at = coalesce(revoked_at, ?3) WHERE org_id = ?1 AND id = ?2",
+            let revoked = t.execute(
+                "UPDATE integrations SET revoked_at = ?3 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
                 params![ORG, id, now.to_string()],
             )?;
+            if revoked > 0 {
+                INTEGRATIONS.seal(t, id, "revoked", actor, now)?;
+            }
             alerts::integrations(t, None)?
                 .into_iter()
                 .find(|i| i.id == id)
@@ -813,7 +775,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn create_user(&self, user: &User) -> StoreResult<()> {
+    fn create_user(&self, user: &User, actor: &str) -> StoreResult<()> {
         self.write(|t| {
             let exists: bool = t.query_row(
                 "SELECT EXISTS (SELECT 1 FROM users WHERE org_id = ?1 AND name = ?2)",
@@ -827,6 +789,7 @@ impl Store for SqliteStore {
                 "INSERT INTO users (org_id, name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![ORG, user.name, user.role.as_str(), user.password_hash, user.created_at.to_string()],
             )?;
+            USERS.seal(t, &user.name, &format!("created as {}", user.role.as_str()), actor, user.created_at)?;
             Ok(())
         })
     }
@@ -853,17 +816,25 @@ impl Store for SqliteStore {
         })
     }
 
-    fn set_password(&self, name: &str, password_hash: &str) -> StoreResult<()> {
+    fn set_password(
+        &self,
+        name: &str,
+        password_hash: &str,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         self.write(|t| {
             let changed = t.execute(
                 "UPDATE users SET password_hash = ?3 WHERE org_id = ?1 AND name = ?2",
                 params![ORG, name, password_hash],
             )?;
-            touched(changed, || format!("user {name}"))
+            touched(changed, || format!("user {name}"))?;
+            USERS.seal(t, name, "password set", actor, now)?;
+            Ok(())
         })
     }
 
-    fn create_token(&self, token: &TokenRecord) -> StoreResult<()> {
+    fn create_token(&self, token: &TokenRecord, actor: &str) -> StoreResult<()> {
         self.write(|t| {
             t.execute(
                 "INSERT INTO tokens (org_id, id, user_name, secret_hash, scope, description, created_at, expires_at, revoked_at)
@@ -879,6 +850,8 @@ impl Store for SqliteStore {
                     token.expires_at.map(|e| e.to_string()),
                 ],
             )?;
+            let action = format!("created for {} ({})", token.user, token.scope.as_str());
+            TOKENS.seal(t, &token.id, &action, actor, token.created_at)?;
             Ok(())
         })
     }
@@ -916,24 +889,29 @@ impl Store for SqliteStore {
         })
     }
 
-    fn revoke_token(&self, id: &str, now: Timestamp) -> StoreResult<TokenRecord> {
+    fn revoke_token(&self, id: &str, actor: &str, now: Timestamp) -> StoreResult<TokenRecord> {
         self.write(|t| {
-            t.execute(
-                "UPDATE tokens SET revoked_at = coalesce(revoked_at, ?3) WHERE org_id = ?1 AND id = ?2",
+            let revoked = t.execute(
+                "UPDATE tokens SET revoked_at = ?3 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
                 params![ORG, id, now.to_string()],
             )?;
+            if revoked > 0 {
+                TOKENS.seal(t, id, "revoked", actor, now)?;
+            }
             let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens t WHERE t.org_id = ?1 AND t.id = ?2");
             let row = t.query_row(&sql, params![ORG, id], token_from_row).optional()?;
             build_token(row.ok_or_else(|| StoreError::NotFound(format!("token {id}")))?)
         })
     }
 
-    fn create_session(&self, session: &SessionRecord) -> StoreResult<()> {
+    fn create_session(&self, session: &SessionRecord, now: Timestamp) -> StoreResult<()> {
         self.write(|t| {
             t.execute(
                 "INSERT INTO sessions (org_id, id_hash, user_name, csrf_token, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![ORG, session.id_hash, session.user, session.csrf_token, session.expires_at.to_string()],
             )?;
+            let action = format!("signed in as {}", session.user);
+            SESSIONS.seal(t, session_key(&session.id_hash), &action, &session.user, now)?;
             Ok(())
         })
     }
@@ -973,22 +951,49 @@ impl Store for SqliteStore {
         Ok(Some((session, build_user(user_row)?)))
     }
 
-    fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+    fn delete_session(&self, id_hash: &str, now: Timestamp) -> StoreResult<()> {
         self.write(|t| {
-            t.execute(
-                "DELETE FROM sessions WHERE org_id = ?1 AND id_hash = ?2",
-                params![ORG, id_hash],
-            )?;
+            let user: Option<String> = t
+                .query_row(
+                    "DELETE FROM sessions WHERE org_id = ?1 AND id_hash = ?2 RETURNING user_name",
+                    params![ORG, id_hash],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(user) = user {
+                SESSIONS.seal(t, session_key(id_hash), "signed out", &user, now)?;
+            }
             Ok(())
         })
     }
 
-    fn delete_user_sessions(&self, user: &str, except_id_hash: Option<&str>) -> StoreResult<usize> {
+    fn delete_user_sessions(
+        &self,
+        user: &str,
+        except_id_hash: Option<&str>,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<usize> {
         self.write(|t| {
-            Ok(t.execute(
-                "DELETE FROM sessions WHERE org_id = ?1 AND user_name = ?2 AND id_hash IS NOT ?3",
-                params![ORG, user, except_id_hash],
-            )?)
+            let ended: Vec<String> = {
+                let mut statement = t.prepare(
+                    "DELETE FROM sessions WHERE org_id = ?1 AND user_name = ?2 AND id_hash IS NOT ?3
+                     RETURNING id_hash",
+                )?;
+                statement
+                    .query_map(params![ORG, user, except_id_hash], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?
+            };
+            for id_hash in &ended {
+                SESSIONS.seal(
+                    t,
+                    session_key(id_hash),
+                    "ended by a password change",
+                    actor,
+                    now,
+                )?;
+            }
+            Ok(ended.len())
         })
     }
 
@@ -1118,20 +1123,20 @@ impl Store for SqliteStore {
         number: u64,
         operation: IncidentOperation<'_>,
         now: Timestamp,
-    ) -> StoreResult<Incident> {
+    ) -> StoreResult<(Incident, Vec<Event>)> {
         self.write(|t| {
             let current = load_incident(t, number)?;
             let systems = load_systems(t)?;
             let change = operation(&current, &systems)?;
             save_incident(t, &change.incident)?;
-            append_events(
+            let events = append_events(
                 t,
                 &change.incident.public_id(),
                 change.events,
                 &state_hash(&change.incident),
                 now,
             )?;
-            Ok(change.incident)
+            Ok((change.incident, events))
         })
     }
 
@@ -1240,77 +1245,76 @@ impl Store for SqliteStore {
         })
     }
 
+    fn events_page(
+        &self,
+        stream: &str,
+        after_seq: Option<u64>,
+        limit: usize,
+    ) -> StoreResult<Vec<Event>> {
+        self.read(|c| {
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE org_id = ?1 AND stream = ?2 AND seq > ?3
+                 ORDER BY seq LIMIT ?4"
+            );
+            let mut statement = c.prepare(&sql)?;
+            let rows = statement.query_map(
+                params![ORG, stream, after_seq.unwrap_or(0) as i64, limit as i64],
+                event_from_row,
+            )?;
+            rows.map(|row| build_event(row?)).collect()
+        })
+    }
+
     fn write_checkpoint(
         &self,
         signer: &CheckpointSigner,
-        reason: &str,
-        force: bool,
+        request: CheckpointRequest<'_>,
         now: Timestamp,
     ) -> StoreResult<Option<Checkpoint>> {
-        self.write(|t| {
-            let heads = chain_heads(t)?;
-            let previous = load_checkpoints(t)?.pop();
-            if !force && previous.as_ref().is_some_and(|p| p.body.heads == heads) {
-                return Ok(None);
-            }
-            let checkpoint = signer.sign(previous.as_ref(), heads, reason, now);
-            t.execute(
-                "INSERT INTO checkpoints (org_id, number, body, public_key, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    ORG,
-                    checkpoint.body.number as i64,
-                    to_json(&checkpoint.body),
-                    checkpoint.public_key,
-                    checkpoint.signature
-                ],
-            )?;
-            Ok(Some(checkpoint))
-        })
+        self.write(|t| integrity::write_checkpoint(t, signer, request, now))
     }
 
     fn checkpoints(&self) -> StoreResult<Vec<Checkpoint>> {
         self.read(load_checkpoints)
     }
 
+    fn inclusion_proofs(
+        &self,
+        log_size: u64,
+        events: &[(String, u64)],
+    ) -> StoreResult<Vec<InclusionProof>> {
+        self.read(|c| integrity::inclusion_proofs(c, log_size, events))
+    }
+
     fn ledger(&self) -> StoreResult<Ledger> {
-        // One transaction, so that the events, records and checkpoints are read
-        // as of the same moment even while the server keeps writing.
-        self.read(|c| {
-            c.execute_batch("BEGIN")?;
-            let result = (|| {
-                let mut ledger = Ledger::default();
-                let sql = format!(
-                    "SELECT {EVENT_COLUMNS} FROM events WHERE org_id = ?1 ORDER BY stream, seq"
-                );
-                let mut statement = c.prepare(&sql)?;
-                for row in statement.query_map([ORG], event_from_row)? {
-                    let event = build_event(row?)?;
-                    ledger
-                        .streams
-                        .entry(event.stream.clone())
-                        .or_default()
-                        .push(event);
-                }
-                let mut records = c.prepare(
-                    "SELECT 'INC-' || number, record FROM incidents WHERE org_id = ?1
-                     UNION ALL SELECT 'system:' || slug, record FROM systems WHERE org_id = ?1
-                     UNION ALL SELECT 'control:' || namespace || ':' || system, record FROM control_states WHERE org_id = ?1
-                     UNION ALL SELECT 'rca:' || owner || ':' || kind || ':' || name, record FROM rca_artifacts WHERE org_id = ?1
-                     UNION ALL SELECT 'evidence:EV-' || number, record FROM evidence WHERE org_id = ?1
-                     UNION ALL SELECT kind || ':INC-' || incident, record FROM incident_documents WHERE org_id = ?1",
-                )?;
-                for row in records.query_map([ORG], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                })? {
-                    let (stream, text) = row?;
-                    ledger.records.insert(stream, raw_state_hash(&text));
-                }
-                ledger.checkpoints = load_checkpoints(c)?;
-                Ok(ledger)
-            })();
-            c.execute_batch("COMMIT")?;
-            result
-        })
+        self.read(integrity::ledger)
+    }
+
+    fn due_messages(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<OutboxMessage>> {
+        self.read(|c| outbox::due(c, now, limit))
+    }
+
+    fn message_attempted(
+        &self,
+        id: u64,
+        outcome: Result<(), String>,
+        retry_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.write(|t| outbox::attempted(t, id, outcome, retry_at, now))
+    }
+
+    fn messages(&self, channel: &str, limit: usize) -> StoreResult<Vec<OutboxMessage>> {
+        self.read(|c| outbox::list(c, channel, limit))
+    }
+
+    fn record_damaged_content(
+        &self,
+        sha256: &str,
+        problem: &str,
+        now: Timestamp,
+    ) -> StoreResult<Vec<String>> {
+        self.write(|t| evidence::record_damage(t, sha256, problem, now))
     }
 }
 

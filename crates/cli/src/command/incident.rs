@@ -176,11 +176,7 @@ pub async fn run(command: IncidentCommand) -> Result<()> {
             let id = incident_id(&id)?;
             let mut incident = client.get(&format!("/api/v1/incidents/{id}")).await?;
             let events = if timeline {
-                Some(
-                    client
-                        .get(&format!("/api/v1/incidents/{id}/timeline"))
-                        .await?,
-                )
+                Some(whole_timeline(&client, &id).await?)
             } else {
                 None
             };
@@ -372,4 +368,24 @@ pub async fn run(command: IncidentCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Every event of an incident, page after page.
+async fn whole_timeline(client: &Client, id: &str) -> Result<Value> {
+    const PAGE: usize = 1000;
+    let mut events: Vec<Value> = Vec::new();
+    loop {
+        let after = events.last().and_then(|e| e["seq"].as_u64()).unwrap_or(0);
+        let page = client
+            .get(&format!(
+                "/api/v1/incidents/{id}/timeline?after={after}&limit={PAGE}"
+            ))
+            .await?;
+        let page = page.as_array().cloned().unwrap_or_default();
+        let full = page.len() == PAGE;
+        events.extend(page);
+        if !full {
+            return Ok(Value::Array(events));
+        }
+    }
 }

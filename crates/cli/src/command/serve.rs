@@ -8,6 +8,7 @@ use firebreak_core::lint::LintConfig;
 use firebreak_core::regulatory::{RegimeTable, RegulatoryConfig};
 use firebreak_server::listener::ConnectionLimits;
 use firebreak_server::state::{ClockHook, WebSettings};
+use firebreak_server::{KeySource, Schedule, StartOptions};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +21,8 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let data_dir = &args.data_dir.data_dir;
-    let mut prepared = firebreak_server::prepare(data_dir, args.signing_key.as_deref())
+    let options = start_options(&args);
+    let mut prepared = firebreak_server::prepare(data_dir, &options)
         .with_context(|| format!("cannot start with data directory {}", data_dir.display()))?;
     if let Some(path) = &args.regulatory_config {
         let text = std::fs::read_to_string(path)
@@ -73,24 +75,79 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         "checkpoint signing key fingerprint: {}",
         prepared.state.signer.fingerprint()
     );
+    if let Some(old) = &prepared.rotated_from {
+        println!("signing key rotated: {old} endorsed this key in a rotation checkpoint");
+    }
+    if prepared.key_inside_data_dir {
+        eprintln!(
+            "WARNING: the signing key is inside the data directory it vouches for; anyone who can \
+             rewrite the data can re-sign it. Keep the key elsewhere (--signing-key, \
+             FIREBREAK_SIGNING_KEY or --signing-command) and publish its fingerprint."
+        );
+    }
+    if options.witnesses.is_empty() {
+        eprintln!(
+            "WARNING: no --witness: deleting the newest checkpoints together with what they \
+             cover cannot be told apart from a server that was never asked to sign them."
+        );
+    }
     if let Some(path) = &prepared.admin_token_file {
         println!(
             "first start: user `admin` created; its token is in {} (mode 0600)",
             path.display()
         );
     }
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+    let shutdown = stop_requested();
+    let schedule = Schedule {
+        checkpoint: Duration::from_secs(args.checkpoint_interval),
+        clocks: Duration::from_secs(args.clock_interval),
+        scrub: (args.scrub_interval > 0).then(|| Duration::from_secs(args.scrub_interval)),
     };
-    firebreak_server::serve(
-        listener,
-        prepared.state,
-        Duration::from_secs(args.checkpoint_interval),
-        Duration::from_secs(args.clock_interval),
-        shutdown,
-    )
-    .await
-    .context("the server stopped with an error")
+    firebreak_server::serve(listener, prepared.state, schedule, shutdown)
+        .await
+        .context("the server stopped with an error")
+}
+
+/// Where the signing key comes from: a command, a file, the environment,
+/// or by default a file in the data directory.
+fn start_options(args: &ServeArgs) -> StartOptions {
+    let signing_key = match (&args.signing_command, &args.signing_key) {
+        (Some(command), _) => Some(KeySource::Command(command.clone())),
+        (None, Some(path)) => Some(KeySource::File(path.clone())),
+        (None, None) => std::env::var("FIREBREAK_SIGNING_KEY")
+            .ok()
+            .filter(|secret| !secret.trim().is_empty())
+            .map(KeySource::Secret),
+    };
+    StartOptions {
+        signing_key,
+        previous_signing_key: args.previous_signing_key.clone().map(KeySource::File),
+        witnesses: args.witnesses.clone(),
+    }
+}
+
+/// Resolves at Ctrl-C or SIGTERM (what service managers send), so either
+/// stop signs the last events before the server exits.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Whether browsers reach the server over HTTPS, from `--public-url`.

@@ -105,6 +105,16 @@ impl Server {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
+
+    /// Stops as an operator would (SIGTERM): the server signs what is left
+    /// and delivers its witness copies before it exits.
+    pub fn stop_gracefully(mut self) {
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: signalling our own child process, which has not been reaped.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "serve exited with {status}");
+    }
 }
 
 impl Drop for Server {

@@ -17,9 +17,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-/// The triggers an incident records besides `aware_at`.
+/// The triggers an incident records besides `aware_at`. Read only from a
+/// JSON object: serde would otherwise take `[null, null]` for one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(remote = "Self", default, deny_unknown_fields)]
 pub struct ExtraTriggers {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub classified_major_at: Option<Timestamp>,
@@ -27,6 +28,20 @@ pub struct ExtraTriggers {
     pub causal_link_at: Option<Timestamp>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub personal_data_aware_at: Option<Timestamp>,
+}
+
+impl Serialize for ExtraTriggers {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ExtraTriggers::serialize(self, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ExtraTriggers {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let object = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        ExtraTriggers::deserialize(serde_json::Value::Object(object))
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -1024,3 +1024,17 @@ fn table_refuses_forward_report_references_and_unknown_settlements() {
          regimes[0].reports[0].satisfies: no report `interim` in `chain`"
     );
 }
+
+#[test]
+fn extra_triggers_are_read_only_from_an_object() {
+    use crate::regulatory::record::ExtraTriggers;
+    let parsed: ExtraTriggers =
+        serde_json::from_str(r#"{"causal_link_at": "2026-03-01T10:00:00Z"}"#).unwrap();
+    assert!(parsed.causal_link_at.is_some());
+    assert!(serde_json::from_str::<ExtraTriggers>("[null, null]").is_err());
+    assert!(serde_json::from_str::<ExtraTriggers>(r#"{"other": 1}"#).is_err());
+    assert_eq!(
+        serde_json::to_value(parsed).unwrap()["causal_link_at"],
+        "2026-03-01T10:00:00Z"
+    );
+}

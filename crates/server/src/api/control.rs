@@ -274,7 +274,7 @@ pub async fn list_hooks(
 #[utoipa::path(post, path = "/api/v1/systems/{slug}/hooks", tag = "containment", params(("slug" = String, Path)),
     request_body = NewHook, responses((status = 201, body = CreatedHook), (status = 422, body = Problem)))]
 pub async fn add_hook(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<NewHook>,
@@ -293,8 +293,9 @@ pub async fn add_hook(
         created_at: now(),
     };
     let stored = hook.clone();
+    let actor = admin.name().to_string();
     state
-        .run(move |store| store.add_control_hook(&stored))
+        .run(move |store| store.add_control_hook(&stored, &actor))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -308,12 +309,13 @@ pub async fn add_hook(
 #[utoipa::path(delete, path = "/api/v1/hooks/{id}", tag = "containment", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn delete_hook(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let actor = admin.name().to_string();
     state
-        .run(move |store| store.delete_control_hook(&id))
+        .run(move |store| store.delete_control_hook(&id, &actor, now()))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

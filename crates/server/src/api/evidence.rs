@@ -20,7 +20,8 @@ use firebreak_core::bundle::{
 };
 use firebreak_core::evidence::{CustodyAction, Evidence, NewEvidence, evidence_stream};
 use firebreak_core::timeline::Event;
-use firebreak_store::BlobWriter;
+use firebreak_core::verify::BlobState;
+use firebreak_store::{BlobWriter, VerifiedRead};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -183,12 +184,17 @@ pub async fn content(
             allowed: Vec::new(),
         });
     }
-    let (file, size) = state.blobs.open_blob(&item.sha256)?;
+    let mut reader = state.blobs.open_verified(&item.sha256, item.size)?;
     let (sender, body) = byte_channel();
-    tokio::task::spawn_blocking(move || stream_file(file, &sender));
+    let (watcher, sha256) = (state.clone(), item.sha256.clone());
+    tokio::task::spawn_blocking(move || {
+        if let Sent::Damaged(problem) = send_all(&sender, &mut reader) {
+            record_damage_blocking(&watcher, &sha256, &problem);
+        }
+    });
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(item.size));
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_str(&item.media_type)
@@ -363,10 +369,26 @@ pub async fn bundle(
                 }
             }
             let checkpoint = store.checkpoints()?.pop();
-            Ok((incident, timeline, artifacts, custody, checkpoint))
+            let mut heads: Vec<(String, u64)> = timeline
+                .last()
+                .map(|e| (e.stream.clone(), e.seq))
+                .into_iter()
+                .collect();
+            heads.extend(
+                custody
+                    .values()
+                    .filter_map(|events| events.last().map(|e| (e.stream.clone(), e.seq))),
+            );
+            let inclusion = match checkpoint.as_ref().and_then(|c| c.body.log.as_ref()) {
+                Some(log) => store.inclusion_proofs(log.size, &heads)?,
+                None => Vec::new(),
+            };
+            Ok((
+                incident, timeline, artifacts, custody, checkpoint, inclusion,
+            ))
         })
         .await?;
-    let (incident, timeline, artifacts, custody, checkpoint) = manifest;
+    let (incident, timeline, artifacts, custody, checkpoint, inclusion) = manifest;
     let manifest = Manifest {
         format: FORMAT.to_string(),
         created_at: now(),
@@ -381,20 +403,32 @@ pub async fn bundle(
         timeline,
         custody,
         checkpoint,
+        inclusion,
     };
     let manifest_bytes = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| ApiError::Internal(format!("the manifest does not serialize: {e}")))?;
     let signature = state
         .signer
-        .sign_detached(SIGNATURE_DOMAIN, &manifest_bytes);
+        .sign_detached(SIGNATURE_DOMAIN, &manifest_bytes)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut sources = Vec::new();
     for artifact in &manifest.artifacts {
-        let (file, size) = state.blobs.open_blob(&artifact.evidence.sha256)?;
-        sources.push((artifact.path.clone(), file, size));
+        let item = &artifact.evidence;
+        let reader = state.blobs.open_verified(&item.sha256, item.size)?;
+        sources.push(BundleSource {
+            path: artifact.path.clone(),
+            sha256: item.sha256.clone(),
+            size: item.size,
+            reader,
+        });
     }
     let (sender, body) = byte_channel();
+    let watcher = state.clone();
     tokio::task::spawn_blocking(move || {
-        write_bundle(&sender, &manifest_bytes, &signature, sources)
+        if let Some((sha256, problem)) = write_bundle(&sender, &manifest_bytes, &signature, sources)
+        {
+            record_damage_blocking(&watcher, &sha256, &problem);
+        }
     });
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -424,56 +458,104 @@ fn byte_channel() -> (mpsc::Sender<Chunk>, Body) {
 
 const CHUNK: usize = 256 * 1024;
 
-/// Sends `reader` in chunks; the bytes sent, or None when the client went
-/// away or reading failed (the error then ends the body).
-fn send_all(sender: &mpsc::Sender<Chunk>, reader: &mut impl Read) -> Option<u64> {
+/// How sending a reader ended.
+enum Sent {
+    All(u64),
+    /// The client went away, or reading failed; the error ended the body.
+    Stopped,
+    /// The stored content no longer matches its address; the body was cut
+    /// off before its last bytes.
+    Damaged(String),
+}
+
+/// Sends `reader` in chunks.
+fn send_all(sender: &mpsc::Sender<Chunk>, reader: &mut impl Read) -> Sent {
     let mut sent = 0;
     loop {
         let mut buffer = vec![0u8; CHUNK];
         match reader.read(&mut buffer) {
-            Ok(0) => return Some(sent),
+            Ok(0) => return Sent::All(sent),
             Ok(n) => {
                 buffer.truncate(n);
-                sender.blocking_send(Ok(Bytes::from(buffer))).ok()?;
+                if sender.blocking_send(Ok(Bytes::from(buffer))).is_err() {
+                    return Sent::Stopped;
+                }
                 sent += n as u64;
             }
             Err(error) => {
+                let damage = firebreak_store::is_damage(&error).then(|| error.to_string());
                 let _ = sender.blocking_send(Err(error));
-                return None;
+                return damage.map_or(Sent::Stopped, Sent::Damaged);
             }
         }
     }
 }
 
-fn stream_file(mut file: std::fs::File, sender: &mpsc::Sender<Chunk>) {
-    send_all(sender, &mut file);
+/// What a blob check found wrong, if anything.
+pub fn damage(state: &BlobState) -> Option<String> {
+    match state {
+        BlobState::Intact => None,
+        BlobState::Missing => Some("is missing".into()),
+        BlobState::Changed(actual) => Some(format!("now hashes to {actual} (altered)")),
+        BlobState::Unreadable(why) => Some(format!("cannot be read: {why}")),
+    }
+}
+
+/// Records damaged content on its items' chains and incidents' timelines.
+pub async fn record_damage(state: &AppState, sha256: String, problem: String) {
+    let watcher = state.clone();
+    let recorded =
+        tokio::task::spawn_blocking(move || record_damage_blocking(&watcher, &sha256, &problem));
+    let _ = recorded.await;
+}
+
+fn record_damage_blocking(state: &AppState, sha256: &str, problem: &str) {
+    tracing::error!(%sha256, %problem, "stored evidence no longer matches its SHA-256");
+    if let Err(error) = state.store.record_damaged_content(sha256, problem, now()) {
+        tracing::error!(%error, "cannot record damaged evidence on the timeline");
+    }
+}
+
+/// One artifact of a bundle, read through its hash check.
+struct BundleSource {
+    path: String,
+    sha256: String,
+    size: u64,
+    reader: VerifiedRead<std::fs::File>,
 }
 
 /// Writes the archive: manifest, signature, then each artifact, as ustar
 /// members with their headers built here so content streams straight from
 /// the blob store.
+/// Answers the content found damaged, if the archive was cut off for it.
 fn write_bundle(
     sender: &mpsc::Sender<Chunk>,
     manifest: &[u8],
     signature: &str,
-    sources: Vec<(String, std::fs::File, u64)>,
-) {
+    sources: Vec<BundleSource>,
+) -> Option<(String, String)> {
     let small = [
         (MANIFEST_PATH, manifest),
         (SIGNATURE_PATH, signature.as_bytes()),
     ];
     for (path, bytes) in small {
-        if !send_member(sender, path, bytes.len() as u64, &mut &bytes[..]) {
-            return;
+        if !matches!(
+            send_member(sender, path, bytes.len() as u64, &mut &bytes[..]),
+            Sent::All(_)
+        ) {
+            return None;
         }
     }
-    for (path, mut file, size) in sources {
-        if !send_member(sender, &path, size, &mut file) {
-            return;
+    for mut source in sources {
+        match send_member(sender, &source.path, source.size, &mut source.reader) {
+            Sent::All(_) => {}
+            Sent::Stopped => return None,
+            Sent::Damaged(problem) => return Some((source.sha256, problem)),
         }
     }
     // Two zero blocks end a tar archive.
     let _ = sender.blocking_send(Ok(Bytes::from(vec![0u8; 1024])));
+    None
 }
 
 fn send_member(
@@ -481,11 +563,11 @@ fn send_member(
     path: &str,
     size: u64,
     reader: &mut impl Read,
-) -> bool {
+) -> Sent {
     let mut header = tar::Header::new_gnu();
     if let Err(error) = header.set_path(path) {
         let _ = sender.blocking_send(Err(error));
-        return false;
+        return Sent::Stopped;
     }
     header.set_size(size);
     header.set_mode(0o444);
@@ -496,20 +578,25 @@ fn send_member(
         .blocking_send(Ok(Bytes::copy_from_slice(header.as_bytes())))
         .is_err()
     {
-        return false;
+        return Sent::Stopped;
     }
-    match send_all(sender, &mut reader.take(size)) {
-        Some(sent) if sent == size => {}
-        Some(sent) => {
+    match send_all(sender, reader) {
+        Sent::All(sent) if sent == size => {}
+        Sent::All(sent) => {
             let short = format!("{path}: the stored content has {sent} bytes, expected {size}");
             let _ = sender.blocking_send(Err(std::io::Error::other(short)));
-            return false;
+            return Sent::Stopped;
         }
-        None => return false,
+        stopped => return stopped,
     }
     let padding = (512 - (size % 512) as usize) % 512;
-    padding == 0
+    if padding == 0
         || sender
             .blocking_send(Ok(Bytes::from(vec![0u8; padding])))
             .is_ok()
+    {
+        Sent::All(size)
+    } else {
+        Sent::Stopped
+    }
 }

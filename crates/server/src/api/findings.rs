@@ -165,13 +165,12 @@ pub async fn run(
     let event = state
         .run(move |store| {
             let at = now();
-            let incident = store.change_incident(
+            let (_, mut events) = store.change_incident(
                 number,
                 &mut |i, _| Ok(i.record_event(EventKind::Finding, body.clone(), &actor, at)),
                 at,
             )?;
-            let mut events = store.events(&incident.public_id())?;
-            Ok(events.pop().expect("the finding was just appended"))
+            Ok(events.remove(0))
         })
         .await?;
     let result: Value = serde_json::from_slice(&result_json)

@@ -1,6 +1,7 @@
 //! Incidents: declare, list, read, edit, move through the lifecycle, assign
 //! incident-command roles, set timestamps, and write the timeline.
 
+use crate::api::page::{MAX_PAGE_LIMIT, Paged, checked_limit};
 use crate::auth::{Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
@@ -167,11 +168,13 @@ pub async fn edit(
     let incident = state
         .run(move |store| {
             let at = now();
-            store.change_incident(
-                number,
-                &mut |i, inventory| i.edit(patch.clone(), &actor, inventory, at),
-                at,
-            )
+            store
+                .change_incident(
+                    number,
+                    &mut |i, inventory| i.edit(patch.clone(), &actor, inventory, at),
+                    at,
+                )
+                .map(|(incident, _)| incident)
         })
         .await?;
     Ok(ApiJson(incident.into()))
@@ -235,11 +238,13 @@ pub async fn apply_transition(
     let incident = state
         .run(move |store| {
             let at = now();
-            store.change_incident(
-                number,
-                &mut |i, _| i.transition(request.clone(), &actor, at),
-                at,
-            )
+            store
+                .change_incident(
+                    number,
+                    &mut |i, _| i.transition(request.clone(), &actor, at),
+                    at,
+                )
+                .map(|(incident, _)| incident)
         })
         .await?;
     state
@@ -293,13 +298,12 @@ pub async fn write_entry(
     state
         .run(move |store| {
             let at = now();
-            let incident = store.change_incident(
+            let (_, mut events) = store.change_incident(
                 number,
                 &mut |i, _| i.add_entry(entry.kind, &entry.text, entry.occurred_at, &actor, at),
                 at,
             )?;
-            let mut events = store.events(&incident.public_id())?;
-            Ok(events.pop().expect("the entry was just appended"))
+            Ok(events.remove(0))
         })
         .await
 }
@@ -351,14 +355,16 @@ pub async fn apply_assignment(
     state
         .run(move |store| {
             let at = now();
-            store.change_incident(
-                number,
-                &mut |i, _| match (&request.user, request.remove) {
-                    (Some(user), true) => i.unassign_user(request.role, user, &actor, at),
-                    _ => i.assign(request.role, request.user.clone(), &actor, at),
-                },
-                at,
-            )
+            store
+                .change_incident(
+                    number,
+                    &mut |i, _| match (&request.user, request.remove) {
+                        (Some(user), true) => i.unassign_user(request.role, user, &actor, at),
+                        _ => i.assign(request.role, request.user.clone(), &actor, at),
+                    },
+                    at,
+                )
+                .map(|(incident, _)| incident)
         })
         .await
 }
@@ -402,20 +408,49 @@ pub async fn set_time(
     Ok(ApiJson(incident.into()))
 }
 
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineQuery {
+    /// Only events after this position in the incident's stream.
+    pub after: Option<u64>,
+    /// At most this many events (1 to 1000, default 1000).
+    pub limit: Option<usize>,
+}
+
+/// A page of the timeline in order; when the page is full, a `Link` header
+/// (`rel="next"`) names the next one.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/timeline", tag = "timeline",
-    params(("id" = String, Path, description = "INC-<n>")),
-    responses((status = 200, body = Vec<Event>), (status = 404, body = Problem)))]
+    params(("id" = String, Path, description = "INC-<n>"), TimelineQuery),
+    responses((status = 200, body = Vec<Event>), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn timeline(
     _caller: Viewer,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<ApiJson<Vec<Event>>, ApiError> {
+    ApiQuery(query): ApiQuery<TimelineQuery>,
+) -> Result<Paged<Event>, ApiError> {
     let number = incident_number(&id)?;
+    let limit = checked_limit(query.limit, MAX_PAGE_LIMIT)?;
+    let after = query.after;
+    if after.is_some_and(|seq| i64::try_from(seq).is_err()) {
+        return Err(ApiError::invalid(
+            "after",
+            "an event position is at most 9223372036854775807",
+        ));
+    }
     let events = state
         .run(move |store| {
             let incident = store.get_incident(number)?;
-            store.events(&incident.public_id())
+            store.events_page(&incident.public_id(), after, limit)
         })
         .await?;
-    Ok(ApiJson(events))
+    let next = (events.len() == limit)
+        .then(|| events.last().map(|e| e.seq))
+        .flatten()
+        .map(|seq| {
+            format!(
+                "/api/v1/incidents/{}/timeline?after={seq}&limit={limit}",
+                firebreak_core::incident::public_id(number)
+            )
+        });
+    Ok(Paged::from_parts(events, next))
 }

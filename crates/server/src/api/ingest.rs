@@ -89,7 +89,7 @@ const MAPPABLE: [&str; 8] = [
 #[utoipa::path(post, path = "/api/v1/integrations", tag = "alerts", request_body = NewIntegration,
     responses((status = 201, body = CreatedIntegration), (status = 422, body = Problem)))]
 pub async fn create_integration(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiJson(input): ApiJson<NewIntegration>,
 ) -> Result<(StatusCode, ApiJson<CreatedIntegration>), ApiError> {
@@ -122,8 +122,9 @@ pub async fn create_integration(
         revoked_at: None,
     };
     let stored = integration.clone();
+    let actor = admin.name().to_string();
     state
-        .run(move |store| store.create_integration(&stored))
+        .run(move |store| store.create_integration(&stored, &actor))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -148,12 +149,13 @@ pub async fn list_integrations(
 #[utoipa::path(delete, path = "/api/v1/integrations/{id}", tag = "alerts", params(("id" = String, Path)),
     responses((status = 200, body = IntegrationView), (status = 404, body = Problem)))]
 pub async fn revoke_integration(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<ApiJson<IntegrationView>, ApiError> {
+    let actor = admin.name().to_string();
     let revoked = state
-        .run(move |store| store.revoke_integration(&id, now()))
+        .run(move |store| store.revoke_integration(&id, &actor, now()))
         .await?;
     state.caches.forget_integrations();
     Ok(ApiJson(revoked.into()))
@@ -541,9 +543,12 @@ fn pagerduty_event(value: &Value) -> Result<PagerdutyEvent, Vec<String>> {
 
 #[utoipa::path(post, path = "/api/v1/ingest/pagerduty/v2/enqueue", tag = "alerts",
     request_body(content = Object, description = "A PagerDuty Events API v2 event; `routing_key` is the integration key"),
-    responses((status = 202, description = "`{status, message, dedup_key}` as PagerDuty answers"),
-        (status = 400, description = "`{status: \"invalid event\", message, errors}`"),
-        (status = 401, description = "Unknown routing key")))]
+    security(()),
+    responses((status = 202, body = Object, description = "`{status, message, dedup_key}` as PagerDuty answers"),
+        (status = 400, body = Object, description = "`{status: \"invalid event\", message, errors}`"),
+        (status = 401, body = Object, description = "Unknown routing key"),
+        (status = 413, body = Object, description = "The event is larger than PagerDuty accepts"),
+        (status = 429, body = Object, description = "Too many events; see Retry-After")))]
 pub async fn pagerduty(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let Ok(value) = serde_json::from_slice::<Value>(&body) else {
         return Ok(pagerduty_invalid(vec!["the body is not valid JSON".into()]));

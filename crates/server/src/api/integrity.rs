@@ -11,7 +11,7 @@ use firebreak_core::checkpoint::Checkpoint;
 use firebreak_core::incident::Severity;
 use firebreak_core::metrics::{self, GroupBy, MetricsFilter, MetricsReport};
 use firebreak_core::regulatory::RegimeTable;
-use firebreak_core::verify::{VerifyReport, verify};
+use firebreak_core::verify::{Anchors, VerifyReport, check_evidence, verify};
 use firebreak_store::DocumentKind;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -100,14 +100,40 @@ pub async fn create_checkpoint(
     Ok((StatusCode::CREATED, ApiJson(latest)))
 }
 
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
+    /// Skip hashing every evidence item's content (a fast check of the
+    /// record alone).
+    #[serde(default)]
+    pub skip_blobs: bool,
+}
+
 /// Verification by the server itself, pinned to its own key. For an audit that
-/// does not trust the server, run `firebreak verify --data-dir` on the files.
-#[utoipa::path(get, path = "/api/v1/verify", tag = "integrity", responses((status = 200, body = VerifyReport)))]
+/// does not trust the server, run `firebreak verify --data-dir` on the files
+/// with a key and a witness copy obtained elsewhere.
+#[utoipa::path(get, path = "/api/v1/verify", tag = "integrity", params(VerifyQuery),
+    responses((status = 200, body = VerifyReport), (status = 400, body = Problem)))]
 pub async fn verify_now(
     _caller: Viewer,
     State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<VerifyQuery>,
 ) -> Result<ApiJson<VerifyReport>, ApiError> {
     let fingerprint = state.signer.fingerprint();
     let ledger = state.run(|store| store.ledger()).await?;
-    Ok(ApiJson(verify(&ledger, Some(&fingerprint))))
+    let blobs = state.blobs.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        let anchors = Anchors {
+            pinned_fingerprint: Some(&fingerprint),
+            witnessed: None,
+        };
+        let mut report = verify(&ledger, anchors);
+        if !query.skip_blobs {
+            check_evidence(&ledger, &mut report, |sha256| blobs.check(sha256));
+        }
+        report
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("verification did not finish: {e}")))?;
+    Ok(ApiJson(report))
 }

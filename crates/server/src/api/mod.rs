@@ -7,6 +7,7 @@ pub mod findings;
 pub mod incidents;
 pub mod ingest;
 pub mod integrity;
+mod openapi;
 pub mod page;
 pub mod postmortems;
 pub mod rca;
@@ -19,6 +20,8 @@ use crate::error::{ApiJson, Problem};
 use crate::state::AppState;
 use axum::Router;
 use axum::routing::{delete, get, post, put};
+pub use openapi::PROBLEM_JSON;
+use openapi::{ProblemResponses, UniqueOperationIds};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -46,8 +49,14 @@ use utoipa::{Modify, OpenApi};
         regulatory::draft, regulatory::show_report, regulatory::edit, regulatory::submit, regulatory::export,
         openapi_document,
     ),
-    components(schemas(Problem)),
-    modifiers(&BearerAuth),
+    components(schemas(
+        Problem,
+        postmortems::ActionsFormat,
+        crate::export::ExportFormat,
+        firebreak_core::regulatory::Question,
+        firebreak_core::incident::TimeField,
+    )),
+    modifiers(&BearerAuth, &ProblemResponses, &UniqueOperationIds),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;

@@ -22,6 +22,18 @@ pub struct PageQuery {
     pub offset: Option<usize>,
 }
 
+/// `limit`, or `default` without one, held to 1 to [`MAX_PAGE_LIMIT`].
+pub fn checked_limit(limit: Option<usize>, default: usize) -> Result<usize, ApiError> {
+    let limit = limit.unwrap_or(default);
+    if !(1..=MAX_PAGE_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(
+            Some("limit"),
+            format!("must be between 1 and {MAX_PAGE_LIMIT}"),
+        ));
+    }
+    Ok(limit)
+}
+
 /// One page of a list, with the link to the next one if there is more.
 pub struct Paged<T> {
     items: Vec<T>,
@@ -32,13 +44,7 @@ impl PageQuery {
     /// The page of `items` this query asks for; `uri` is the request's, to
     /// build the next page's link from.
     pub fn page<T>(&self, items: Vec<T>, uri: &Uri) -> Result<Paged<T>, ApiError> {
-        let limit = self.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
-        if !(1..=MAX_PAGE_LIMIT).contains(&limit) {
-            return Err(ApiError::bad_request(
-                Some("limit"),
-                format!("must be between 1 and {MAX_PAGE_LIMIT}"),
-            ));
-        }
+        let limit = checked_limit(self.limit, DEFAULT_PAGE_LIMIT)?;
         let offset = self.offset.unwrap_or(0);
         let total = items.len();
         let items: Vec<T> = items.into_iter().skip(offset).take(limit).collect();

@@ -159,11 +159,13 @@ pub fn set_time_with_clocks(
     let at = now();
     let has_record = store.document(number, DocumentKind::Regulatory)?.is_some();
     if field != TimeField::AwareAt || !has_record {
-        return store.change_incident(
-            number,
-            &mut |i, _| i.set_time(field, value, reason.clone(), actor, at),
-            at,
-        );
+        return store
+            .change_incident(
+                number,
+                &mut |i, _| i.set_time(field, value, reason.clone(), actor, at),
+                at,
+            )
+            .map(|(incident, _)| incident);
     }
     let (incident, _) = store.change_document(
         number,

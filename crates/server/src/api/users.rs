@@ -76,7 +76,7 @@ pub struct NewUser {
 #[utoipa::path(post, path = "/api/v1/users", tag = "auth", request_body = NewUser,
     responses((status = 201, body = UserView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiJson(input): ApiJson<NewUser>,
 ) -> Result<(StatusCode, ApiJson<UserView>), ApiError> {
@@ -95,7 +95,10 @@ pub async fn create(
         created_at: now(),
     };
     let created = user.clone();
-    state.run(move |store| store.create_user(&user)).await?;
+    let actor = admin.name().to_string();
+    state
+        .run(move |store| store.create_user(&user, &actor))
+        .await?;
     Ok((StatusCode::CREATED, ApiJson(created.into())))
 }
 
@@ -148,10 +151,11 @@ pub async fn set_password(
     let keep = own
         .then(|| session_cookie(&headers).map(secret_hash))
         .flatten();
+    let actor = caller.name().to_string();
     state
         .run(move |store| {
-            store.set_password(&name, &hash)?;
-            store.delete_user_sessions(&name, keep.as_deref())
+            store.set_password(&name, &hash, &actor, now())?;
+            store.delete_user_sessions(&name, keep.as_deref(), &actor, now())
         })
         .await?;
     state.caches.forget_tokens();
@@ -261,7 +265,10 @@ pub async fn create_token(
         expires_at,
     );
     let stored = record.clone();
-    state.run(move |store| store.create_token(&stored)).await?;
+    let actor = caller.name().to_string();
+    state
+        .run(move |store| store.create_token(&stored, &actor))
+        .await?;
     Ok((
         StatusCode::CREATED,
         ApiJson(CreatedToken {
@@ -307,8 +314,9 @@ pub async fn revoke_token(
         .await?
         .filter(|t| may_manage(&caller, t))
         .ok_or_else(|| ApiError::NotFound(format!("token {id} not found")))?;
+    let actor = caller.name().to_string();
     let revoked = state
-        .run(move |store| store.revoke_token(&visible.id, now()))
+        .run(move |store| store.revoke_token(&visible.id, &actor, now()))
         .await?;
     state.caches.forget_tokens();
     Ok(ApiJson(revoked.into()))

@@ -145,7 +145,7 @@ pub async fn sign_in(
         expires_at: now() + jiff::SignedDuration::from_hours(SESSION_HOURS),
     };
     state
-        .run(move |store| store.create_session(&session))
+        .run(move |store| store.create_session(&session, now()))
         .await?;
     let attributes = state.web.cookie_attributes("/");
     let session_cookie = format!(
@@ -177,7 +177,7 @@ pub async fn sign_out(
     CsrfForm::from_request(request, &state).await?;
     if let Some(id_hash) = session {
         state
-            .run(move |store| store.delete_session(&id_hash))
+            .run(move |store| store.delete_session(&id_hash, now()))
             .await?;
     }
     let cleared = format!(

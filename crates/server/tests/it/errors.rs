@@ -228,3 +228,26 @@ async fn the_lifecycle_walk_writes_a_verifiable_timeline() {
         .await;
     assert_eq!(page.body["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn rejections_of_unwrapped_extractors_are_problems_too() {
+    let server = TestServer::with_incident().await;
+    check(
+        &server,
+        Method::GET,
+        "/api/v1/incidents/INC-1/findings/-1",
+        "",
+        StatusCode::BAD_REQUEST,
+        "-1",
+    )
+    .await;
+    check(
+        &server,
+        Method::POST,
+        "/api/v1/incidents/INC-1/evidence",
+        "",
+        StatusCode::BAD_REQUEST,
+        "boundary",
+    )
+    .await;
+}

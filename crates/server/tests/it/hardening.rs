@@ -68,7 +68,7 @@ async fn the_data_directory_is_private_to_its_owner() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let prepared = firebreak_server::prepare(&data, None).unwrap();
+    let prepared = firebreak_server::prepare(&data, &Default::default()).unwrap();
     let mut writer = prepared.state.blobs.writer().unwrap();
     std::io::Write::write_all(&mut writer, b"evidence").unwrap();
     writer.finish().unwrap();
@@ -101,11 +101,15 @@ async fn listening(limits: ConnectionLimits) -> (std::net::SocketAddr, TestServe
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let state = server.state.clone();
+    let schedule = firebreak_server::Schedule {
+        checkpoint: Duration::from_secs(3600),
+        clocks: Duration::from_secs(3600),
+        scrub: None,
+    };
     tokio::spawn(firebreak_server::serve(
         listener,
         state,
-        Duration::from_secs(3600),
-        Duration::from_secs(3600),
+        schedule,
         std::future::pending(),
     ));
     (address, server)

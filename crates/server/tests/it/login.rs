@@ -188,7 +188,11 @@ fn session_for(server: &TestServer, user: &str) -> (String, String) {
         csrf_token: csrf.clone(),
         expires_at: Timestamp::now() + jiff::SignedDuration::from_hours(1),
     };
-    server.state.store.create_session(&session).unwrap();
+    server
+        .state
+        .store
+        .create_session(&session, Timestamp::now())
+        .unwrap();
     (format!("firebreak_session={secret}"), csrf)
 }
 

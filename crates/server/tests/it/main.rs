@@ -11,3 +11,4 @@ mod pages;
 mod rca;
 mod routes;
 mod support;
+mod timeline;

@@ -20,13 +20,15 @@ pub struct TestServer {
 pub struct Response {
     pub status: StatusCode,
     pub content_type: String,
+    /// The `Link` header, when the answer has one.
+    pub link: Option<String>,
     pub body: Value,
 }
 
 impl TestServer {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let prepared = firebreak_server::prepare(dir.path(), None).unwrap();
+        let prepared = firebreak_server::prepare(dir.path(), &Default::default()).unwrap();
         let admin_token = std::fs::read_to_string(prepared.admin_token_file.unwrap())
             .unwrap()
             .trim()
@@ -61,10 +63,10 @@ impl TestServer {
                 password_hash: None,
                 created_at: Timestamp::now(),
             };
-            self.state.store.create_user(&user).unwrap();
+            self.state.store.create_user(&user, "admin").unwrap();
         }
         let (record, secret) = new_token(name, "test", scope, None);
-        self.state.store.create_token(&record).unwrap();
+        self.state.store.create_token(&record, "admin").unwrap();
         secret
     }
 
@@ -79,7 +81,10 @@ impl TestServer {
             csrf_token: csrf.clone(),
             expires_at: Timestamp::now() + jiff::SignedDuration::from_hours(1),
         };
-        self.state.store.create_session(&session).unwrap();
+        self.state
+            .store
+            .create_session(&session, firebreak_core::Timestamp::now())
+            .unwrap();
         (format!("firebreak_session={secret}"), csrf)
     }
 
@@ -91,11 +96,16 @@ impl TestServer {
             .get(header::CONTENT_TYPE)
             .map(|v| v.to_str().unwrap().to_string())
             .unwrap_or_default();
+        let link = response
+            .headers()
+            .get(header::LINK)
+            .map(|v| v.to_str().unwrap().to_string());
         if content_type.starts_with("text/event-stream") {
             // An event stream never ends; its status and type are enough here.
             return Response {
                 status,
                 content_type,
+                link,
                 body: Value::Null,
             };
         }
@@ -107,6 +117,7 @@ impl TestServer {
         Response {
             status,
             content_type,
+            link,
             body,
         }
     }

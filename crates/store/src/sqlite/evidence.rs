@@ -6,8 +6,9 @@ use crate::{StoreError, StoreResult};
 use firebreak_core::Timestamp;
 use firebreak_core::evidence::{self, CustodyAction, Evidence, NewEvidence, evidence_stream};
 use firebreak_core::incident::Incident;
-use firebreak_core::timeline::{EventDraft, state_hash};
+use firebreak_core::timeline::{EventDraft, EventKind, state_hash};
 use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::json;
 
 pub(super) fn add(
     transaction: &Connection,
@@ -111,6 +112,46 @@ pub(super) fn content_in_use(connection: &Connection, sha256: &str) -> StoreResu
         }
     }
     Ok(false)
+}
+
+/// Records, once per item and problem, that the content `sha256` no longer
+/// matches its address: on each holding item's chain and its incident's.
+/// Answers the items newly recorded.
+pub(super) fn record_damage(
+    transaction: &Connection,
+    sha256: &str,
+    problem: &str,
+    now: Timestamp,
+) -> StoreResult<Vec<String>> {
+    let mut statement =
+        transaction.prepare("SELECT record FROM evidence WHERE org_id = ?1 AND sha256 = ?2")?;
+    let items: Vec<Evidence> = statement
+        .query_map(params![ORG, sha256], |r| r.get::<_, String>(0))?
+        .map(|text| from_json(&text?, "evidence"))
+        .collect::<StoreResult<_>>()?;
+    let mut recorded = Vec::new();
+    for item in items.into_iter().filter(|i| i.disposed_at.is_none()) {
+        let stream = evidence_stream(&item.id);
+        let already: Option<String> = transaction
+            .query_row(
+                "SELECT body FROM events WHERE org_id = ?1 AND stream = ?2 AND kind = 'integrity_alert'
+                 ORDER BY seq DESC LIMIT 1",
+                params![ORG, stream],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let body = json!({ "subject": item.id, "sha256": sha256, "problem": problem });
+        if already.is_some_and(|text| {
+            from_json::<serde_json::Value>(&text, "event").ok() == Some(body.clone())
+        }) {
+            continue;
+        }
+        let incident = load_incident(transaction, incident_number(&item)?)?;
+        let event = EventDraft::by("firebreak", EventKind::IntegrityAlert, now, body);
+        record_step(transaction, &item, &incident, event.clone(), event, now)?;
+        recorded.push(item.id);
+    }
+    Ok(recorded)
 }
 
 fn number_of(id: &str) -> StoreResult<u64> {

@@ -1,7 +1,23 @@
 use super::*;
 use crate::{IncidentFilter, PageRequest};
 use firebreak_core::incident::{Severity, Status, TransitionRequest};
-use firebreak_core::verify::verify;
+use firebreak_core::verify::{Anchors, verify};
+
+fn checkpoint_request(force: bool) -> CheckpointRequest<'static> {
+    CheckpointRequest {
+        reason: "test",
+        force,
+        witnesses: &[],
+        rotation: None,
+    }
+}
+
+fn pinned(fingerprint: &str) -> Anchors<'_> {
+    Anchors {
+        pinned_fingerprint: Some(fingerprint),
+        witnessed: None,
+    }
+}
 
 fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -116,17 +132,18 @@ fn changes_append_chained_events_and_verify() {
     );
     let signer = CheckpointSigner::from_secret([3; 32]);
     store
-        .write_checkpoint(&signer, "test", false, now)
+        .write_checkpoint(&signer, checkpoint_request(false), now)
         .unwrap()
         .unwrap();
     assert!(
         store
-            .write_checkpoint(&signer, "test", false, now)
+            .write_checkpoint(&signer, checkpoint_request(false), now)
             .unwrap()
             .is_none(),
         "nothing changed"
     );
-    let report = verify(&store.ledger().unwrap(), Some(&signer.fingerprint()));
+    let fingerprint = signer.fingerprint();
+    let report = verify(&store.ledger().unwrap(), pinned(&fingerprint));
     assert!(report.is_intact(), "{:?}", report.problems);
     assert_eq!(report.streams, 2);
 }
@@ -261,9 +278,9 @@ fn tokens_and_users_round_trip() {
         password_hash: None,
         created_at: now,
     };
-    store.create_user(&user).unwrap();
+    store.create_user(&user, "admin").unwrap();
     assert!(matches!(
-        store.create_user(&user),
+        store.create_user(&user, "admin"),
         Err(StoreError::AlreadyExists(_))
     ));
     let token = TokenRecord {
@@ -276,13 +293,13 @@ fn tokens_and_users_round_trip() {
         expires_at: None,
         revoked_at: None,
     };
-    store.create_token(&token).unwrap();
+    store.create_token(&token, "alice").unwrap();
     let (found, owner) = store.find_token("h").unwrap().unwrap();
     assert_eq!((found.id.as_str(), owner.name.as_str()), ("tok1", "alice"));
-    let revoked = store.revoke_token("tok1", now).unwrap();
+    let revoked = store.revoke_token("tok1", "alice", now).unwrap();
     assert!(!revoked.is_usable(now));
     assert!(matches!(
-        store.revoke_token("nope", now),
+        store.revoke_token("nope", "alice", now),
         Err(StoreError::NotFound(_))
     ));
 }
@@ -315,7 +332,7 @@ mod containment_and_alerts {
             created_at: at("2026-03-01T08:00:00Z"),
             revoked_at: None,
         };
-        store.create_integration(&integration).unwrap();
+        store.create_integration(&integration, "admin").unwrap();
         integration
     }
 
@@ -394,7 +411,7 @@ mod containment_and_alerts {
             first.alert.unwrap().id,
             "a trigger after resolve opens a new alert"
         );
-        assert!(verify(&store.ledger().unwrap(), None).is_intact());
+        assert!(verify(&store.ledger().unwrap(), Anchors::default()).is_intact());
     }
 
     #[test]
@@ -452,7 +469,7 @@ mod containment_and_alerts {
             )
             .unwrap();
         assert_eq!(restored.version, 2);
-        let report = verify(&store.ledger().unwrap(), None);
+        let report = verify(&store.ledger().unwrap(), Anchors::default());
         assert!(report.is_intact(), "{:?}", report.problems);
     }
 }
@@ -511,5 +528,144 @@ fn concurrent_writers_share_commits_and_a_refused_one_spoils_nothing() {
             .enumerate()
             .all(|(i, e)| e.seq == i as u64 + 1)
     );
-    assert!(verify(&store.ledger().unwrap(), None).is_intact());
+    assert!(verify(&store.ledger().unwrap(), Anchors::default()).is_intact());
+}
+
+mod integrity {
+    use super::*;
+    use crate::Store;
+    use firebreak_core::auth::Role;
+
+    fn note(store: &SqliteStore, text: &str) -> Vec<Event> {
+        let now = at("2026-03-01T10:00:00Z");
+        store
+            .change_incident(
+                1,
+                &mut |i, _| i.add_entry(EventKind::Note, text, None, "alice", now),
+                now,
+            )
+            .unwrap()
+            .1
+    }
+
+    #[test]
+    fn concurrent_writers_each_get_their_own_event_back() {
+        let (_dir, store) = with_incidents(1);
+        let store = std::sync::Arc::new(store);
+        let writers: Vec<_> = (0..8)
+            .map(|w| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    (0..10)
+                        .map(|n| {
+                            let text = format!("writer {w} note {n}");
+                            let events = note(&store, &text);
+                            assert_eq!(events.len(), 1);
+                            assert_eq!(events[0].body["text"], text.as_str());
+                        })
+                        .count()
+                })
+            })
+            .collect();
+        let total: usize = writers.into_iter().map(|w| w.join().unwrap()).sum();
+        assert_eq!(total, 80);
+        let report = verify(&store.ledger().unwrap(), Anchors::default());
+        assert!(report.is_intact(), "{:?}", report.problems);
+    }
+
+    #[test]
+    fn checkpoints_cover_the_log_and_resume_from_their_frontier() {
+        let (_dir, store) = with_incidents(2);
+        let signer = CheckpointSigner::from_secret([4; 32]);
+        let now = at("2026-03-01T10:00:00Z");
+        let first = store
+            .write_checkpoint(&signer, checkpoint_request(false), now)
+            .unwrap()
+            .unwrap();
+        for n in 0..5 {
+            note(&store, &format!("note {n}"));
+        }
+        let second = store
+            .write_checkpoint(&signer, checkpoint_request(false), now)
+            .unwrap()
+            .unwrap();
+        let (a, b) = (first.body.log.unwrap(), second.body.log.unwrap());
+        assert_eq!(b.size, a.size + 5);
+        let fingerprint = signer.fingerprint();
+        let report = verify(&store.ledger().unwrap(), pinned(&fingerprint));
+        assert!(report.is_intact(), "{:?}", report.problems);
+        assert_eq!(report.unsigned, None);
+        note(&store, "after");
+        let tail = verify(&store.ledger().unwrap(), pinned(&fingerprint)).unsigned;
+        assert_eq!(tail.unwrap().events, 1);
+    }
+
+    #[test]
+    fn a_role_raised_in_sql_breaks_the_user_s_audit_chain() {
+        let (dir, store) = store();
+        let now = at("2026-03-01T10:00:00Z");
+        let user = User {
+            name: "mallory".into(),
+            role: Role::Viewer,
+            password_hash: None,
+            created_at: now,
+        };
+        store.create_user(&user, "admin").unwrap();
+        let session = SessionRecord {
+            id_hash: "0123456789abcdef0123".into(),
+            user: "mallory".into(),
+            csrf_token: "c".into(),
+            expires_at: at("2026-03-02T10:00:00Z"),
+        };
+        store.create_session(&session, now).unwrap();
+        store.delete_session(&session.id_hash, now).unwrap();
+        assert!(verify(&store.ledger().unwrap(), Anchors::default()).is_intact());
+        let raw = rusqlite::Connection::open(dir.path().join("firebreak.db")).unwrap();
+        raw.execute("UPDATE users SET role = 'admin' WHERE name = 'mallory'", [])
+            .unwrap();
+        let report = verify(&store.ledger().unwrap(), Anchors::default());
+        assert_eq!(report.problems[0].place, "user:mallory");
+        assert!(report.problems[0].message.contains("record altered"));
+        raw.execute(
+            "INSERT INTO tokens (org_id, id, user_name, secret_hash, scope, description, created_at)
+             VALUES (1, 'tok_planted', 'mallory', 'x', 'write', 'planted', '2026-03-01T10:00:00Z')",
+            [],
+        )
+        .unwrap();
+        let report = verify(&store.ledger().unwrap(), Anchors::default());
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.place == "token:tok_planted"
+                    && p.message == "a record exists without any timeline event"),
+            "{:?}",
+            report.problems
+        );
+    }
+
+    #[test]
+    fn a_database_from_before_the_log_is_carried_over_and_verifies() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("firebreak.db");
+        {
+            let connection = rusqlite::Connection::open(&path).unwrap();
+            for (index, migration) in MIGRATIONS.iter().enumerate().take(5) {
+                connection.execute_batch(migration).unwrap();
+                connection
+                    .pragma_update(None, "user_version", (index + 1) as i64)
+                    .unwrap();
+            }
+            connection
+                .execute(
+                    "INSERT INTO users (org_id, name, role, created_at) VALUES (1, 'old', 'admin', '2026-01-01T00:00:00Z')",
+                    [],
+                )
+                .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let report = verify(&store.ledger().unwrap(), Anchors::default());
+        assert!(report.is_intact(), "{:?}", report.problems);
+        assert_eq!(store.events("user:old").unwrap().len(), 1);
+    }
 }

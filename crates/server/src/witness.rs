@@ -1,0 +1,180 @@
+//! Witnesses: copies of every checkpoint kept outside the operator's reach,
+//! so that deleting the newest checkpoints, truncating the log or re-signing
+//! a rewritten history with a stolen key is caught by anyone holding an
+//! earlier copy (`firebreak verify --witness`), as Certificate Transparency's
+//! witnesses do for signed tree heads.
+//!
+//! A checkpoint's copies are queued in the outbox in the transaction that
+//! writes it, and delivered here by the scheduler: appended as a JSON line to
+//! a file (on another volume, a WORM mount, a synced directory), or posted to
+//! a URL (a SIEM collector, an object-lock bucket's gateway) with an
+//! `Idempotency-Key`. Deliveries are retried with backoff until they succeed;
+//! they are kept in the outbox, not on the timeline, since a timeline event
+//! per copy would itself need a checkpoint, and so on without end.
+
+use crate::state::{AppState, now};
+use firebreak_core::checkpoint::Checkpoint;
+use firebreak_store::{OutboxMessage, WITNESS_CHANNEL};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where copies of checkpoints go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WitnessTarget {
+    /// `file:PATH`: one JSON line per checkpoint, appended and fsynced.
+    File(PathBuf),
+    /// `http://…` or `https://…`: each checkpoint posted as JSON.
+    Http(reqwest::Url),
+}
+
+impl WitnessTarget {
+    pub fn parse(text: &str) -> Result<WitnessTarget, String> {
+        if let Some(path) = text.strip_prefix("file:") {
+            let path = PathBuf::from(path);
+            if !path.is_absolute() {
+                return Err("a file witness needs an absolute path, e.g. file:/mnt/witness/checkpoints.jsonl".into());
+            }
+            return Ok(WitnessTarget::File(path));
+        }
+        let url =
+            reqwest::Url::parse(text).map_err(|e| format!("neither file:PATH nor a URL ({e})"))?;
+        match url.scheme() {
+            "http" | "https" => Ok(WitnessTarget::Http(url)),
+            other => Err(format!(
+                "unsupported scheme `{other}`: use file: or http(s)://"
+            )),
+        }
+    }
+}
+
+/// Appends one line and waits for it to reach the disk.
+fn append_line(path: &PathBuf, line: &str) -> Result<(), String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    file.write_all(format!("{line}\n").as_bytes())
+        .and_then(|()| file.sync_data())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+async fn deliver(state: &AppState, message: &OutboxMessage) -> Result<(), String> {
+    match WitnessTarget::parse(&message.target)? {
+        WitnessTarget::File(path) => {
+            let line = message.payload.clone();
+            tokio::task::spawn_blocking(move || append_line(&path, &line))
+                .await
+                .map_err(|e| format!("the write did not finish: {e}"))?
+        }
+        WitnessTarget::Http(url) => {
+            let response = state
+                .http
+                .post(url)
+                .header("content-type", "application/json")
+                .header("idempotency-key", &message.idempotency_key)
+                .body(message.payload.clone())
+                .send()
+                .await
+                .map_err(|e| format!("request failed: {e}"))?;
+            if response.status().is_success() {
+                Ok(())
+            } else {
+                Err(format!("answered {}", response.status()))
+            }
+        }
+    }
+}
+
+/// The wait before attempt `attempts + 1`: doubling from a second, at most
+/// five minutes, never giving up on a witness copy.
+fn backoff(attempts: u32) -> Duration {
+    Duration::from_secs(1u64 << attempts.min(8)).min(Duration::from_secs(300))
+}
+
+/// Delivers every witness copy that is due, recording each attempt.
+pub async fn deliver_due(state: &AppState) {
+    let due = match state.run(|store| store.due_messages(now(), 100)).await {
+        Ok(due) => due,
+        Err(error) => {
+            tracing::error!(%error, "cannot read the outbox");
+            return;
+        }
+    };
+    for message in due.into_iter().filter(|m| m.channel == WITNESS_CHANNEL) {
+        let outcome = deliver(state, &message).await;
+        if let Err(error) = &outcome {
+            tracing::warn!(target = %message.target, %error, "a witness copy was not delivered; retrying");
+        }
+        let retry_at = now()
+            + jiff::SignedDuration::try_from(backoff(message.attempts))
+                .unwrap_or(jiff::SignedDuration::from_secs(300));
+        let id = message.id;
+        if let Err(error) = state
+            .run(move |store| store.message_attempted(id, outcome, Some(retry_at), now()))
+            .await
+        {
+            tracing::error!(%error, "cannot record a witness delivery");
+        }
+    }
+}
+
+/// Reads the checkpoints a witness holds: JSON lines (or one JSON array), as
+/// a file witness writes them. Repeated lines are kept once.
+pub fn parse_witnessed(text: &str) -> Result<Vec<Checkpoint>, String> {
+    let trimmed = text.trim_start();
+    let mut checkpoints: Vec<Checkpoint> = if trimmed.starts_with('[') {
+        serde_json::from_str(trimmed)
+            .map_err(|e| format!("not a JSON array of checkpoints: {e}"))?
+    } else {
+        text.lines()
+            .enumerate()
+            .filter(|(_, line)| !line.trim().is_empty())
+            .map(|(number, line)| {
+                serde_json::from_str(line)
+                    .map_err(|e| format!("line {}: not a checkpoint: {e}", number + 1))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    checkpoints.dedup();
+    Ok(checkpoints)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_absolute_files_or_http_urls() {
+        assert_eq!(
+            WitnessTarget::parse("file:/mnt/w.jsonl"),
+            Ok(WitnessTarget::File("/mnt/w.jsonl".into()))
+        );
+        assert!(WitnessTarget::parse("file:relative.jsonl").is_err());
+        assert!(WitnessTarget::parse("https://siem.example/checkpoints").is_ok());
+        assert!(
+            WitnessTarget::parse("ftp://x/y")
+                .unwrap_err()
+                .contains("unsupported scheme")
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_and_stops_at_five_minutes() {
+        assert_eq!(backoff(0), Duration::from_secs(1));
+        assert_eq!(backoff(3), Duration::from_secs(8));
+        assert_eq!(backoff(20), Duration::from_secs(256));
+        assert!(backoff(20) <= Duration::from_secs(300));
+    }
+
+    #[test]
+    fn a_line_that_is_not_a_checkpoint_is_named() {
+        assert_eq!(
+            parse_witnessed("\n{}\n").unwrap_err().split(':').next(),
+            Some("line 2")
+        );
+    }
+}
