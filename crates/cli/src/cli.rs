@@ -471,6 +471,10 @@ pub struct ServeArgs {
     /// server starts waiting; also how long a kept-alive connection may idle.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_timeout: u64,
+    /// Seconds a request body may stop arriving, or a response stop being
+    /// read, before the connection is closed.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub stall_timeout: u64,
     /// The URL browsers reach this server at. With https://, e.g. behind a
     /// TLS-terminating reverse proxy, cookies are marked Secure.
     #[arg(long, value_name = "URL", env = "FIREBREAK_PUBLIC_URL")]

@@ -20,6 +20,7 @@ mod plain_errors;
 mod reports;
 mod scheduler;
 pub mod signing;
+mod stall;
 pub mod state;
 mod strict_json;
 pub mod throttle;

@@ -38,6 +38,7 @@ const SHORT_FIELDS: &[&str] = &[
     "from",
     "custodian",
     "recipient",
+    "q",
 ];
 
 /// The most characters `field` may hold.

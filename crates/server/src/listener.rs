@@ -9,8 +9,12 @@
 //!   the connection that has waited longest without a request in flight (a
 //!   half-sent or idle one), so attackers cannot lock out a serving client,
 //!   and a request being answered (an SSE stream included) is never cut off.
-//!   When every connection is busy the new one is closed at once.
+//!   When every connection is busy the new one is closed at once;
+//! - a request body that stops arriving, or a response the client stops
+//!   reading, ends the connection after `stall_timeout` ([`crate::stall`]),
+//!   so a busy connection is busy for real.
 
+use crate::stall::{StallGuardedBody, StallGuardedStream};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -29,11 +33,13 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower::ServiceExt;
 
-/// Connection-level limits of `serve` (`--max-connections`, `--header-timeout`).
+/// Connection-level limits of `serve` (`--max-connections`,
+/// `--header-timeout`, `--stall-timeout`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionLimits {
     pub max_connections: usize,
     pub header_read_timeout: Duration,
+    pub stall_timeout: Duration,
 }
 
 impl Default for ConnectionLimits {
@@ -41,6 +47,7 @@ impl Default for ConnectionLimits {
         ConnectionLimits {
             max_connections: 1024,
             header_read_timeout: Duration::from_secs(10),
+            stall_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -82,7 +89,8 @@ pub async fn run(
         };
         // Small JSON answers should not wait for Nagle's algorithm.
         let _ = stream.set_nodelay(true);
-        let service = connection_service(app.clone(), slot.clone(), peer);
+        let service = connection_service(app.clone(), slot.clone(), peer, limits.stall_timeout);
+        let stream = StallGuardedStream::new(stream, limits.stall_timeout);
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
@@ -113,6 +121,7 @@ fn connection_service(
     app: Router,
     slot: Arc<Slot>,
     peer: SocketAddr,
+    stall_timeout: Duration,
 ) -> impl hyper::service::Service<
     hyper::Request<Incoming>,
     Response = axum::response::Response<TrackedBody>,
@@ -124,7 +133,8 @@ fn connection_service(
         request.extensions_mut().insert(ConnectInfo(peer));
         let app = app.clone();
         async move {
-            let response = app.oneshot(request.map(Body::new)).await?;
+            let request = request.map(|body| Body::new(StallGuardedBody::new(body, stall_timeout)));
+            let response = app.oneshot(request).await?;
             Ok(response.map(|body| TrackedBody {
                 inner: body,
                 _in_flight: in_flight,

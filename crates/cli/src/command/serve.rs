@@ -57,6 +57,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     prepared.state.connection_limits = ConnectionLimits {
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
         header_read_timeout: Duration::from_secs(args.header_timeout),
+        stall_timeout: Duration::from_secs(args.stall_timeout),
     };
     prepared.state.web = WebSettings {
         secure_cookies: secure_cookies(args.public_url.as_deref())?,

@@ -79,6 +79,9 @@ fn parse_list<T: std::str::FromStr<Err = String>>(
 
 impl ListQuery {
     pub fn filter(&self) -> Result<(IncidentFilter, PageRequest), ApiError> {
+        if let Some(text) = &self.q {
+            crate::limits::check_text("q", text)?;
+        }
         let filter = IncidentFilter {
             statuses: parse_list::<Status>("status", &self.status)?,
             severities: parse_list::<Severity>("severity", &self.severity)?,

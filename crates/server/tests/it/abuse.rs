@@ -145,6 +145,11 @@ async fn every_text_field_has_a_length_limit_named_in_the_422() {
         "tags[1]"
     );
 
+    let search = server
+        .api(Method::GET, &format!("/api/v1/incidents?q={short}"), None)
+        .await;
+    assert_eq!(search.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(search.body["errors"][0]["field"], "q");
     let (cookie, csrf) = server.session(Role::Responder);
     let form = Request::post("/incidents/INC-1/entries")
         .header(header::COOKIE, cookie)

@@ -145,6 +145,7 @@ async fn a_half_sent_request_and_an_idle_kept_alive_connection_are_closed() {
     let (address, _server) = listening(ConnectionLimits {
         max_connections: 16,
         header_read_timeout: Duration::from_secs(1),
+        ..ConnectionLimits::default()
     })
     .await;
     let mut half_sent = TcpStream::connect(address).await.unwrap();
@@ -178,6 +179,7 @@ async fn at_the_cap_idle_connections_make_room_for_a_real_request() {
     let (address, _server) = listening(ConnectionLimits {
         max_connections: 8,
         header_read_timeout: Duration::from_secs(30),
+        ..ConnectionLimits::default()
     })
     .await;
     let mut idle = Vec::new();
@@ -200,4 +202,26 @@ async fn at_the_cap_idle_connections_make_room_for_a_real_request() {
         }
     }
     assert!(displaced >= 1, "the oldest half-sent connection gave way");
+}
+
+#[tokio::test]
+async fn a_request_body_that_stops_arriving_ends_its_connection() {
+    let (address, _server) = listening(ConnectionLimits {
+        max_connections: 16,
+        header_read_timeout: Duration::from_secs(30),
+        stall_timeout: Duration::from_secs(1),
+    })
+    .await;
+    let mut stalled = TcpStream::connect(address).await.unwrap();
+    stalled
+        .write_all(
+            b"POST /login HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 100\r\n\r\nusername=a",
+        )
+        .await
+        .unwrap();
+    let closed = closed_after(&mut stalled, Duration::from_secs(5)).await;
+    assert!(
+        closed.is_some_and(|after| after < Duration::from_secs(3)),
+        "{closed:?}"
+    );
 }

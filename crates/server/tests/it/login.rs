@@ -168,8 +168,12 @@ async fn unknown_users_cost_as_much_as_known_ones() {
             started.elapsed()
         }
     };
-    let known = timing("alice").await + timing("alice").await;
-    let unknown = timing("mallory").await + timing("mallory").await;
+    // Interleaved, and the fastest of each: other tests share the CPU.
+    let (mut known, mut unknown) = (Duration::MAX, Duration::MAX);
+    for _ in 0..3 {
+        known = known.min(timing("alice").await);
+        unknown = unknown.min(timing("mallory").await);
+    }
     let ratio = unknown.as_secs_f64() / known.as_secs_f64();
     // Both pay one argon2 verification; without the dummy hash an unknown
     // user answered in well under a tenth of the time.
