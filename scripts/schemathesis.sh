@@ -28,8 +28,16 @@ export FIREBREAK_URL=$url FIREBREAK_TOKEN=$(cat "$work/data/admin-token")
 "$bin" incident declare --title "Approval rate for group C fell" --severity sev2 \
     --rationale "thousands of applicants" --system scoring >/dev/null
 curl -fsS -H "Authorization: Bearer $FIREBREAK_TOKEN" "$url/api/openapi.json" >"$work/openapi.json"
-"$venv/bin/schemathesis" run "$work/openapi.json" --url "$url" \
-    -H "Authorization: Bearer $FIREBREAK_TOKEN" \
-    --checks all --exclude-checks positive_data_acceptance \
-    --max-time "${SCHEMATHESIS_SECONDS:-180}" --max-examples 25 --seed 1 --no-shrink \
-    --warnings off
+run() {
+    "$venv/bin/schemathesis" run "$work/openapi.json" --url "$url" \
+        -H "Authorization: Bearer $FIREBREAK_TOKEN" \
+        --checks all --exclude-checks positive_data_acceptance \
+        --max-examples 25 --seed 1 --no-shrink --warnings off "$@"
+}
+# PATCH /api/v1/systems/{slug} (operation `update`) runs on its own: in a run
+# with every operation, Schemathesis 4.32's coverage phase judges its bodies
+# against the required fields of the registration body (SystemDetails), and
+# calls a patch without `name` schema-violating. Alone it is judged by
+# SystemPatch, as the document says.
+run --exclude-operation-id update --max-time "${SCHEMATHESIS_SECONDS:-180}"
+run --include-operation-id update --max-time 60
