@@ -57,6 +57,9 @@ pub struct UnsignedTail {
     /// When the oldest of them was recorded.
     #[schema(value_type = String, format = DateTime)]
     pub since: Timestamp,
+    /// When the newest of them claims to have been recorded.
+    #[schema(value_type = String, format = DateTime)]
+    pub until: Timestamp,
     /// The streams they belong to (at most ten named).
     pub streams: Vec<String>,
 }
@@ -82,6 +85,18 @@ pub struct VerifyReport {
 impl VerifyReport {
     pub fn is_intact(&self) -> bool {
         self.problems.is_empty()
+    }
+}
+
+/// How far ahead of the verifier's clock an event may claim to be recorded.
+const CLOCK_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
+
+impl UnsignedTail {
+    /// Whether this tail is more than a crash can leave behind at `now`:
+    /// recorded longer than `max_age` ago, or claiming a time to come (a
+    /// forged event dated ahead to look fresh).
+    pub fn is_stale(&self, now: Timestamp, max_age: jiff::SignedDuration) -> bool {
+        now.duration_since(self.since) > max_age || self.until.duration_since(now) > CLOCK_SKEW
     }
 }
 
@@ -400,6 +415,7 @@ fn check_witnessed(
 fn unsigned_tail(ledger: &Ledger, covered: u64) -> Option<UnsignedTail> {
     let tail: Vec<&LogEntry> = ledger.log.iter().filter(|e| e.position > covered).collect();
     let since = tail.iter().map(|e| e.recorded_at).min()?;
+    let until = tail.iter().map(|e| e.recorded_at).max()?;
     let mut streams: Vec<String> = Vec::new();
     for entry in &tail {
         if streams.len() < 10 && !streams.contains(&entry.stream) {
@@ -409,6 +425,7 @@ fn unsigned_tail(ledger: &Ledger, covered: u64) -> Option<UnsignedTail> {
     Some(UnsignedTail {
         events: tail.len() as u64,
         since,
+        until,
         streams,
     })
 }
@@ -618,6 +635,21 @@ mod tests {
         assert!(report.is_intact(), "{:?}", report.problems);
         let tail = report.unsigned.unwrap();
         assert_eq!((tail.events, tail.streams), (1, vec!["INC-1".to_string()]));
+    }
+
+    #[test]
+    fn an_unsigned_tail_is_stale_when_old_or_dated_ahead() {
+        let tail = |since: &str, until: &str| UnsignedTail {
+            events: 1,
+            since: since.parse().unwrap(),
+            until: until.parse().unwrap(),
+            streams: vec!["INC-1".into()],
+        };
+        let now: Timestamp = "2026-01-01T00:10:00Z".parse().unwrap();
+        let age = jiff::SignedDuration::from_secs(30);
+        assert!(!tail("2026-01-01T00:09:50Z", "2026-01-01T00:09:55Z").is_stale(now, age));
+        assert!(tail("2026-01-01T00:00:00Z", "2026-01-01T00:09:55Z").is_stale(now, age));
+        assert!(tail("2026-01-01T00:09:50Z", "2027-01-01T00:00:00Z").is_stale(now, age));
     }
 
     #[test]

@@ -97,9 +97,10 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
             None => BlobState::Missing,
         });
     }
-    let stale_tail = report.unsigned.as_ref().filter(|tail| {
-        args.strict && Timestamp::now().duration_since(tail.since) > args.max_unsigned_age
-    });
+    let stale_tail = report
+        .unsigned
+        .as_ref()
+        .filter(|tail| args.strict && tail.is_stale(Timestamp::now(), args.max_unsigned_age));
     if args.json {
         output::json(&serde_json::to_value(&report)?);
     } else {
@@ -116,7 +117,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     }
     if let Some(tail) = stale_tail {
         eprintln!(
-            "error: {} events recorded since {} are covered by no checkpoint, longer than --max-unsigned-age allows (forged, or the server stopped before signing)",
+            "error: {} events recorded since {} are covered by no checkpoint, longer than --max-unsigned-age allows or dated ahead of this clock (forged, or the server stopped before signing)",
             tail.events, tail.since
         );
         return Ok(ExitCode::from(1));

@@ -381,6 +381,19 @@ fn verify_with_a_witness_and_a_pinned_key_catches_every_kind_of_tampering() {
             "covered by no checkpoint, longer than --max-unsigned-age allows",
         ],
     );
+    p.check(
+        "forged-append-dated-ahead",
+        |_, connection| {
+            let draft = EventDraft::by(
+                "commander",
+                EventKind::Decision,
+                "2036-03-01T10:00:00Z".parse().unwrap(),
+                json!({ "text": "not to notify the regulator" }),
+            );
+            forge_append(connection, "INC-2", draft);
+        },
+        &["UNSIGNED 1 events", "dated ahead of this clock"],
+    );
     let key = p.key.clone();
     p.check(
         "rewritten-and-re-signed",
