@@ -29,10 +29,11 @@ export FIREBREAK_URL=$url FIREBREAK_TOKEN=$(cat "$work/data/admin-token")
     --rationale "thousands of applicants" --system scoring >/dev/null
 curl -fsS -H "Authorization: Bearer $FIREBREAK_TOKEN" "$url/api/openapi.json" >"$work/openapi.json"
 run() {
-    "$venv/bin/schemathesis" run "$work/openapi.json" --url "$url" \
+    # From the scratch directory, so Schemathesis keeps its cache there.
+    (cd "$work" && "$venv/bin/schemathesis" run "$work/openapi.json" --url "$url" \
         -H "Authorization: Bearer $FIREBREAK_TOKEN" \
         --checks all --exclude-checks positive_data_acceptance \
-        --max-examples 25 --seed 1 --no-shrink --warnings off "$@"
+        --max-examples 25 --seed 1 --no-shrink --warnings off "$@")
 }
 # PATCH /api/v1/systems/{slug} (operation `update`) runs on its own: in a run
 # with every operation, Schemathesis 4.32's coverage phase judges its bodies
