@@ -432,7 +432,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub previous_signing_key: Option<PathBuf>,
     /// Send a copy of every checkpoint to this witness (repeatable):
-    /// `file:/abs/path.jsonl` (ideally another volume) or an http(s) URL.
+    /// `file:/abs/path.jsonl` (ideally another volume), an http(s) URL, or
+    /// `syslog+udp://HOST:PORT` / `syslog+tcp://HOST:PORT`.
     #[arg(
         long = "witness",
         value_name = "TARGET",
@@ -894,7 +895,8 @@ pub struct VerifyArgs {
     #[command(flatten)]
     pub pin: SignerPin,
     /// A witness's copy of the checkpoints (a file of JSON lines, as
-    /// `serve --witness file:PATH` writes, or an http(s) URL serving one):
+    /// `serve --witness file:PATH` writes, a syslog export, or an http(s) URL
+    /// serving one):
     /// every checkpoint it holds must be in the store, unchanged.
     #[arg(long, value_name = "FILE|URL")]
     pub witness: Vec<String>,

@@ -6,9 +6,10 @@
 //!
 //! A checkpoint's copies are queued in the outbox in the transaction that
 //! writes it, and delivered here by the scheduler: appended as a JSON line to
-//! a file (on another volume, a WORM mount, a synced directory), or posted to
-//! a URL (a SIEM collector, an object-lock bucket's gateway) with an
-//! `Idempotency-Key`. Deliveries are retried with backoff until they succeed;
+//! a file (on another volume, a WORM mount, a synced directory), posted to a
+//! URL (a SIEM collector, an object-lock bucket's gateway) with an
+//! `Idempotency-Key`, or sent to a syslog collector as an RFC 5424 message
+//! whose text is the checkpoint's JSON. Deliveries are retried with backoff until they succeed;
 //! they are kept in the outbox, not on the timeline, since a timeline event
 //! per copy would itself need a checkpoint, and so on without end.
 
@@ -26,7 +27,13 @@ pub enum WitnessTarget {
     File(PathBuf),
     /// `http://…` or `https://…`: each checkpoint posted as JSON.
     Http(reqwest::Url),
+    /// `syslog+udp://HOST:PORT` or `syslog+tcp://HOST:PORT`: an RFC 5424
+    /// message per checkpoint (RFC 6587 octet counting over TCP).
+    Syslog { tcp: bool, address: String },
 }
+
+/// Facility `local0` (16), severity `notice` (5): 16 × 8 + 5.
+const SYSLOG_PRIORITY: u8 = 133;
 
 impl WitnessTarget {
     pub fn parse(text: &str) -> Result<WitnessTarget, String> {
@@ -37,14 +44,54 @@ impl WitnessTarget {
             }
             return Ok(WitnessTarget::File(path));
         }
+        for (scheme, tcp) in [("syslog+udp://", false), ("syslog+tcp://", true)] {
+            if let Some(address) = text.strip_prefix(scheme) {
+                let valid = address
+                    .rsplit_once(':')
+                    .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+                if !valid {
+                    return Err(format!("a syslog witness is {scheme}HOST:PORT"));
+                }
+                return Ok(WitnessTarget::Syslog {
+                    tcp,
+                    address: address.to_string(),
+                });
+            }
+        }
         let url =
             reqwest::Url::parse(text).map_err(|e| format!("neither file:PATH nor a URL ({e})"))?;
         match url.scheme() {
             "http" | "https" => Ok(WitnessTarget::Http(url)),
             other => Err(format!(
-                "unsupported scheme `{other}`: use file: or http(s)://"
+                "unsupported scheme `{other}`: use file:, http(s)://, syslog+udp:// or syslog+tcp://"
             )),
         }
+    }
+}
+
+/// One RFC 5424 message carrying `payload`, e.g.
+/// `<133>1 2026-12-03T01:00:00Z - firebreak - checkpoint - {…}`.
+fn syslog_message(payload: &str, at: firebreak_core::Timestamp) -> String {
+    format!("<{SYSLOG_PRIORITY}>1 {at} - firebreak - checkpoint - {payload}")
+}
+
+async fn send_syslog(tcp: bool, address: &str, message: &str) -> Result<(), String> {
+    use tokio::io::AsyncWriteExt;
+    let failed = |e: std::io::Error| format!("syslog {address}: {e}");
+    if tcp {
+        let mut stream = tokio::net::TcpStream::connect(address)
+            .await
+            .map_err(failed)?;
+        let framed = format!("{} {message}", message.len());
+        stream.write_all(framed.as_bytes()).await.map_err(failed)?;
+        stream.shutdown().await.map_err(failed)
+    } else {
+        let socket = tokio::net::UdpSocket::bind(("0.0.0.0", 0))
+            .await
+            .map_err(failed)?;
+        socket.connect(address).await.map_err(failed)?;
+        socket.send(message.as_bytes()).await.map_err(failed)?;
+        Ok(())
     }
 }
 
@@ -69,6 +116,9 @@ async fn deliver(state: &AppState, message: &OutboxMessage) -> Result<(), String
             tokio::task::spawn_blocking(move || append_line(&path, &line))
                 .await
                 .map_err(|e| format!("the write did not finish: {e}"))?
+        }
+        WitnessTarget::Syslog { tcp, address } => {
+            send_syslog(tcp, &address, &syslog_message(&message.payload, now())).await
         }
         WitnessTarget::Http(url) => {
             let response = state
@@ -123,7 +173,9 @@ pub async fn deliver_due(state: &AppState) {
 }
 
 /// Reads the checkpoints a witness holds: JSON lines (or one JSON array), as
-/// a file witness writes them. Repeated lines are kept once.
+/// a file witness writes them, or syslog lines as a collector stores them
+/// (the checkpoint is the JSON from the line's first `{`). Repeated lines are
+/// kept once.
 pub fn parse_witnessed(text: &str) -> Result<Vec<Checkpoint>, String> {
     let trimmed = text.trim_start();
     let mut checkpoints: Vec<Checkpoint> = if trimmed.starts_with('[') {
@@ -134,7 +186,8 @@ pub fn parse_witnessed(text: &str) -> Result<Vec<Checkpoint>, String> {
             .enumerate()
             .filter(|(_, line)| !line.trim().is_empty())
             .map(|(number, line)| {
-                serde_json::from_str(line)
+                let json = line.find('{').map_or(line, |start| &line[start..]);
+                serde_json::from_str(json)
                     .map_err(|e| format!("line {}: not a checkpoint: {e}", number + 1))
             })
             .collect::<Result<_, _>>()?
@@ -160,6 +213,58 @@ mod tests {
                 .unwrap_err()
                 .contains("unsupported scheme")
         );
+    }
+
+    #[test]
+    fn syslog_targets_name_a_transport_host_and_port() {
+        assert_eq!(
+            WitnessTarget::parse("syslog+tcp://127.0.0.1:6514"),
+            Ok(WitnessTarget::Syslog {
+                tcp: true,
+                address: "127.0.0.1:6514".into()
+            })
+        );
+        assert!(WitnessTarget::parse("syslog+udp://siem").is_err());
+        assert!(WitnessTarget::parse("syslog+udp://:514").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_checkpoint_reaches_a_syslog_collector_and_reads_back() {
+        let checkpoint = firebreak_core::checkpoint::CheckpointSigner::from_secret([3; 32])
+            .sign(
+                None,
+                firebreak_core::checkpoint::LogHead {
+                    size: 1,
+                    root: "ab".into(),
+                },
+                "test",
+                now(),
+            )
+            .unwrap();
+        let payload = serde_json::to_string(&checkpoint).unwrap();
+        let message = syslog_message(&payload, now());
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let address = udp.local_addr().unwrap().to_string();
+        send_syslog(false, &address, &message).await.unwrap();
+        let mut buffer = vec![0u8; 65_536];
+        let received = udp.recv(&mut buffer).await.unwrap();
+        let line = String::from_utf8(buffer[..received].to_vec()).unwrap();
+        assert!(line.starts_with("<133>1 "), "{line}");
+        assert_eq!(parse_witnessed(&line).unwrap(), vec![checkpoint.clone()]);
+
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = tcp.local_addr().unwrap().to_string();
+        let reader = tokio::spawn(async move {
+            let (mut stream, _) = tcp.accept().await.unwrap();
+            let mut text = String::new();
+            tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut text)
+                .await
+                .unwrap();
+            text
+        });
+        send_syslog(true, &address, &message).await.unwrap();
+        let framed = reader.await.unwrap();
+        assert_eq!(framed, format!("{} {message}", message.len()));
     }
 
     #[test]
