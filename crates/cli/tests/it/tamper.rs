@@ -174,9 +174,16 @@ fn blob_of(copy: &Path, connection: &Connection) -> PathBuf {
     copy.join("blobs/sha256").join(&sha256[..2]).join(&sha256)
 }
 
-/// Appends `draft` to `stream` as Firebreak would, hashes and all, without
-/// any checkpoint: what an insider with the database but not the key can do.
-fn forge_append(connection: &Connection, stream: &str, draft: EventDraft) {
+/// Appends to `stream` a commander's decision "not to notify the regulator",
+/// recorded at `at`, as Firebreak would, hashes and all, without any
+/// checkpoint: what an insider with the database but not the key can do.
+fn forge_decision(connection: &Connection, stream: &str, at: &str) {
+    let draft = EventDraft::by(
+        "commander",
+        EventKind::Decision,
+        at.parse().unwrap(),
+        json!({ "text": "not to notify the regulator" }),
+    );
     let (seq, hash, state): (i64, String, String) = connection
         .query_row(
             "SELECT seq, hash, state_hash FROM events WHERE stream = ?1 ORDER BY seq DESC LIMIT 1",
@@ -366,15 +373,7 @@ fn verify_with_a_witness_and_a_pinned_key_catches_every_kind_of_tampering() {
     );
     p.check(
         "forged-append",
-        |_, connection| {
-            let draft = EventDraft::by(
-                "commander",
-                EventKind::Decision,
-                "2026-03-01T10:00:00Z".parse().unwrap(),
-                json!({ "text": "not to notify the regulator" }),
-            );
-            forge_append(connection, "INC-2", draft);
-        },
+        |_, connection| forge_decision(connection, "INC-2", "2026-03-01T10:00:00Z"),
         &[
             "UNSIGNED 1 events",
             "streams: INC-2",
@@ -383,15 +382,7 @@ fn verify_with_a_witness_and_a_pinned_key_catches_every_kind_of_tampering() {
     );
     p.check(
         "forged-append-dated-ahead",
-        |_, connection| {
-            let draft = EventDraft::by(
-                "commander",
-                EventKind::Decision,
-                "2036-03-01T10:00:00Z".parse().unwrap(),
-                json!({ "text": "not to notify the regulator" }),
-            );
-            forge_append(connection, "INC-2", draft);
-        },
+        |_, connection| forge_decision(connection, "INC-2", "2036-03-01T10:00:00Z"),
         &["UNSIGNED 1 events", "dated ahead of this clock"],
     );
     let key = p.key.clone();
@@ -426,16 +417,10 @@ fn verify_with_a_witness_and_a_pinned_key_catches_every_kind_of_tampering() {
 #[test]
 fn without_anchors_verify_still_reports_what_it_cannot_vouch_for() {
     let p = prepared();
-    // Without a witness, deleting the newest checkpoint with the events after
-    // the one before cannot be proven; verify says what it covers instead.
+    // Without anchors, a forged event after the newest checkpoint cannot be
+    // proven forged; verify says what it covers and what it does not.
     let copy = p.tampered("unanchored", |_, connection| {
-        let draft = EventDraft::by(
-            "commander",
-            EventKind::Decision,
-            "2026-03-01T10:00:00Z".parse().unwrap(),
-            json!({ "text": "forged" }),
-        );
-        forge_append(connection, "INC-2", draft);
+        forge_decision(connection, "INC-2", "2026-03-01T10:00:00Z")
     });
     let output = verify(&copy, &[]);
     assert_eq!(output.status.code(), Some(0));
