@@ -221,15 +221,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/deadlines", get(regulatory::board))
         .route("/api/v1/incidents/{id}/reports", post(regulatory::draft))
         .route(
-            "/api/v1/incidents/{id}/reports/{report}",
+            "/api/v1/incidents/{id}/reports/{report_id}",
             get(regulatory::show_report).put(regulatory::edit),
         )
         .route(
-            "/api/v1/incidents/{id}/reports/{report}/export",
+            "/api/v1/incidents/{id}/reports/{report_id}/export",
             get(regulatory::export),
         )
         .route(
-            "/api/v1/incidents/{id}/reports/{report}/submission",
+            "/api/v1/incidents/{id}/reports/{report_id}/submission",
             post(regulatory::submit),
         )
         .route("/api/v1/incidents/{id}/findings", post(findings::run))

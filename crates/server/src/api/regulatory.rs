@@ -351,8 +351,8 @@ pub async fn load_report(
     Ok((incident, find_report(&record, id, report)?))
 }
 
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/reports/{report}", tag = "regulatory",
-    params(("id" = String, Path, description = "INC-<n>"), ("report" = String, Path, description = "R-<n>")),
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/reports/{report_id}", tag = "regulatory",
+    params(("id" = String, Path, description = "INC-<n>"), ("report_id" = String, Path, description = "R-<n>, the `id` the draft returned")),
     responses((status = 200, body = RegulatoryReport), (status = 404, body = Problem)))]
 pub async fn show_report(
     _caller: Viewer,
@@ -362,8 +362,8 @@ pub async fn show_report(
     Ok(ApiJson(load_report(&state, &id, &report).await?.1))
 }
 
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/reports/{report}/export", tag = "regulatory",
-    params(("id" = String, Path, description = "INC-<n>"), ("report" = String, Path, description = "R-<n>"), ExportQuery),
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/reports/{report_id}/export", tag = "regulatory",
+    params(("id" = String, Path, description = "INC-<n>"), ("report_id" = String, Path, description = "R-<n>, the `id` the draft returned"), ExportQuery),
     responses((status = 200, description = "The report as Markdown, a self-contained HTML page or PDF"), (status = 404, body = Problem)))]
 pub async fn export(
     _caller: Viewer,
@@ -411,8 +411,8 @@ pub struct EditReportRequest {
     pub sections: Vec<ReportSection>,
 }
 
-#[utoipa::path(put, path = "/api/v1/incidents/{id}/reports/{report}", tag = "regulatory", request_body = EditReportRequest,
-    params(("id" = String, Path, description = "INC-<n>"), ("report" = String, Path, description = "R-<n>")),
+#[utoipa::path(put, path = "/api/v1/incidents/{id}/reports/{report_id}", tag = "regulatory", request_body = EditReportRequest,
+    params(("id" = String, Path, description = "INC-<n>"), ("report_id" = String, Path, description = "R-<n>, the `id` the draft returned")),
     responses((status = 200, body = RegulatoryReport), (status = 404, body = Problem), (status = 409, body = Problem, description = "Already submitted")))]
 pub async fn edit(
     Responder(caller): Responder,
@@ -446,8 +446,8 @@ pub struct SubmitRequest {
     pub reference: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/reports/{report}/submission", tag = "regulatory", request_body = SubmitRequest,
-    params(("id" = String, Path, description = "INC-<n>"), ("report" = String, Path, description = "R-<n>")),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/reports/{report_id}/submission", tag = "regulatory", request_body = SubmitRequest,
+    params(("id" = String, Path, description = "INC-<n>"), ("report_id" = String, Path, description = "R-<n>, the `id` the draft returned")),
     responses((status = 200, body = RegulatoryReport, description = "Recorded as `regulator_notified`; the report's clock stops"),
         (status = 404, body = Problem), (status = 409, body = Problem, description = "Already submitted, or a drill"), (status = 422, body = Problem)))]
 pub async fn submit(
