@@ -9,7 +9,12 @@
 //! that returns `Ok` is on disk.
 
 mod blob;
+mod postgres;
+mod relational;
+mod sql;
 mod sqlite;
+#[cfg(test)]
+mod test_backends;
 
 use firebreak_core::alert::{Alert, IncomingAlert, RoutingRule};
 use firebreak_core::auth::{Role, Scope};
@@ -26,7 +31,9 @@ use firebreak_core::{DomainError, Timestamp};
 use serde::{Deserialize, Serialize};
 
 pub use blob::{BlobRef, BlobStore, BlobWriter, VerifiedRead, is_damage};
-pub use sqlite::SqliteStore;
+pub use postgres::{PostgresBackend, PostgresStore};
+pub use relational::{Backend, SqlStore};
+pub use sqlite::{SqliteBackend, SqliteStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -38,6 +45,10 @@ pub enum StoreError {
     Domain(#[from] DomainError),
     #[error("database error: {0}")]
     Backend(String),
+    /// The database cannot be reached now (restarting, or every connection
+    /// busy); the request may be retried.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error("stored data cannot be read: {0}")]
     Corrupt(String),
 }

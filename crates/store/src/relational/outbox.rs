@@ -4,9 +4,9 @@
 //! drop a repeat.
 
 use super::{ORG, parse_optional_time, parse_time};
+use crate::sql::{Sql, params};
 use crate::{OutboxMessage, StoreResult};
 use firebreak_core::Timestamp;
-use rusqlite::{Connection, params};
 
 fn millis(at: Timestamp) -> i64 {
     at.as_millisecond()
@@ -14,7 +14,7 @@ fn millis(at: Timestamp) -> i64 {
 
 /// Queues a message unless one with the same key was queued before.
 pub(super) fn enqueue(
-    transaction: &Connection,
+    transaction: &dyn Sql,
     channel: &str,
     target: &str,
     payload: &str,
@@ -41,7 +41,7 @@ pub(super) fn enqueue(
 const COLUMNS: &str =
     "id, channel, target, payload, idempotency_key, created_at, attempts, delivered_at, last_error";
 
-fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
+fn message_from_row(row: &crate::sql::Row) -> Result<OutboxRow, crate::sql::SqlError> {
     Ok((
         row.get(0)?,
         row.get(1)?,
@@ -93,7 +93,7 @@ fn build(row: OutboxRow) -> StoreResult<OutboxMessage> {
 }
 
 pub(super) fn due(
-    connection: &Connection,
+    connection: &dyn Sql,
     now: Timestamp,
     limit: usize,
 ) -> StoreResult<Vec<OutboxMessage>> {
@@ -105,7 +105,7 @@ pub(super) fn due(
 }
 
 pub(super) fn list(
-    connection: &Connection,
+    connection: &dyn Sql,
     channel: &str,
     limit: usize,
 ) -> StoreResult<Vec<OutboxMessage>> {
@@ -117,7 +117,7 @@ pub(super) fn list(
 }
 
 pub(super) fn attempted(
-    transaction: &Connection,
+    transaction: &dyn Sql,
     id: u64,
     outcome: Result<(), String>,
     retry_at: Option<Timestamp>,

@@ -1,4 +1,6 @@
 use super::*;
+use crate::SqliteStore;
+use crate::test_backends::{Fresh, Under};
 use crate::{IncidentFilter, PageRequest};
 use firebreak_core::incident::{Severity, Status, TransitionRequest};
 use firebreak_core::verify::{Anchors, verify};
@@ -23,10 +25,8 @@ fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
-fn store() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("firebreak.db")).unwrap();
-    (dir, store)
+fn store(under: Under) -> Fresh {
+    Fresh::new(under)
 }
 
 fn details(name: &str, depends_on: &[&str]) -> SystemDetails {
@@ -49,8 +49,8 @@ fn declare_input(title: &str) -> DeclareIncident {
     .unwrap()
 }
 
-fn with_incidents(n: usize) -> (tempfile::TempDir, SqliteStore) {
-    let (dir, store) = store();
+fn with_incidents(under: Under, n: usize) -> Fresh {
+    let store = store(under);
     store
         .register_system(
             "scoring",
@@ -68,12 +68,11 @@ fn with_incidents(n: usize) -> (tempfile::TempDir, SqliteStore) {
             )
             .unwrap();
     }
-    (dir, store)
+    store
 }
 
-#[test]
-fn a_refused_change_writes_nothing() {
-    let (_dir, store) = with_incidents(1);
+fn a_refused_change_writes_nothing(under: Under) {
+    let store = with_incidents(under, 1);
     let before = store.events("INC-1").unwrap().len();
     let err = store
         .change_incident(
@@ -102,9 +101,8 @@ fn a_refused_change_writes_nothing() {
     assert_eq!(store.get_incident(1).unwrap().status, Status::Triage);
 }
 
-#[test]
-fn changes_append_chained_events_and_verify() {
-    let (_dir, store) = with_incidents(1);
+fn changes_append_chained_events_and_verify(under: Under) {
+    let store = with_incidents(under, 1);
     let now = at("2026-03-01T11:00:00Z");
     store
         .change_incident(
@@ -148,9 +146,8 @@ fn changes_append_chained_events_and_verify() {
     assert_eq!(report.streams, 2);
 }
 
-#[test]
-fn a_dependency_cycle_is_refused_and_nothing_changes() {
-    let (_dir, store) = store();
+fn a_dependency_cycle_is_refused_and_nothing_changes(under: Under) {
+    let store = store(under);
     let now = at("2026-03-01T08:00:00Z");
     store
         .register_system("db", details("DB", &[]), "admin", now)
@@ -178,9 +175,8 @@ fn a_dependency_cycle_is_refused_and_nothing_changes() {
     assert_eq!(store.events("system:db").unwrap().len(), 1);
 }
 
-#[test]
-fn listing_filters_and_paginates_newest_first() {
-    let (_dir, store) = with_incidents(5);
+fn listing_filters_and_paginates_newest_first(under: Under) {
+    let store = with_incidents(under, 5);
     let first = store
         .list_incidents(
             &IncidentFilter::default(),
@@ -261,16 +257,25 @@ fn listing_filters_and_paginates_newest_first() {
 
 #[test]
 fn data_survives_reopening() {
-    let (dir, store) = with_incidents(2);
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("firebreak.db")).unwrap();
+    let now = at("2026-03-01T08:00:00Z");
+    store
+        .register_system("scoring", details("Scoring", &[]), "admin", now)
+        .unwrap();
+    for title in ["one", "two"] {
+        store
+            .declare_incident(declare_input(title), "alice", at("2026-03-01T10:00:00Z"))
+            .unwrap();
+    }
     drop(store);
     let reopened = SqliteStore::open(&dir.path().join("firebreak.db")).unwrap();
     assert_eq!(reopened.all_incidents().unwrap().len(), 2);
     assert!(SqliteStore::open_existing(&dir.path().join("missing.db")).is_err());
 }
 
-#[test]
-fn tokens_and_users_round_trip() {
-    let (_dir, store) = store();
+fn tokens_and_users_round_trip(under: Under) {
+    let store = store(under);
     let now = at("2026-03-01T08:00:00Z");
     let user = User {
         name: "alice".into(),
@@ -312,7 +317,7 @@ mod containment_and_alerts {
     use firebreak_core::control::EvidenceDecision;
     use std::collections::BTreeMap;
 
-    fn integration(store: &SqliteStore, action: RouteAction) -> Integration {
+    fn integration(store: &dyn Store, action: RouteAction) -> Integration {
         let integration = Integration {
             id: "int_1".into(),
             name: "prometheus".into(),
@@ -351,9 +356,8 @@ mod containment_and_alerts {
         }
     }
 
-    #[test]
-    fn alerts_deduplicate_declare_once_and_resolve_on_the_timeline() {
-        let (_dir, store) = store();
+    pub(super) fn alerts_deduplicate_declare_once_and_resolve_on_the_timeline(under: Under) {
+        let store = store(under);
         store
             .register_system(
                 "scoring",
@@ -362,7 +366,7 @@ mod containment_and_alerts {
                 at("2026-03-01T08:00:00Z"),
             )
             .unwrap();
-        let integration = integration(&store, RouteAction::Declare);
+        let integration = integration(&*store, RouteAction::Declare);
         let now = at("2026-03-01T09:00:00Z");
         let first = store
             .ingest_alert(&integration, alert("k1", AlertStatus::Firing), now)
@@ -414,9 +418,8 @@ mod containment_and_alerts {
         assert!(verify(&store.ledger().unwrap(), Anchors::default()).is_intact());
     }
 
-    #[test]
-    fn containment_changes_the_incident_and_the_control_state_together() {
-        let (_dir, store) = with_incidents(1);
+    pub(super) fn containment_changes_the_incident_and_the_control_state_together(under: Under) {
+        let store = with_incidents(under, 1);
         let now = at("2026-03-01T11:00:00Z");
         let request = ContainmentRequest {
             system: "scoring".into(),
@@ -474,9 +477,8 @@ mod containment_and_alerts {
     }
 }
 
-#[test]
-fn concurrent_writers_share_commits_and_a_refused_one_spoils_nothing() {
-    let (_dir, store) = with_incidents(1);
+fn concurrent_writers_share_commits_and_a_refused_one_spoils_nothing(under: Under) {
+    let store = with_incidents(under, 1);
     let store = std::sync::Arc::new(store);
     let now = at("2026-03-01T11:00:00Z");
     let threads: Vec<_> = (0..8)
@@ -536,7 +538,7 @@ mod integrity {
     use crate::Store;
     use firebreak_core::auth::Role;
 
-    fn note(store: &SqliteStore, text: &str) -> Vec<Event> {
+    fn note(store: &dyn Store, text: &str) -> Vec<Event> {
         let now = at("2026-03-01T10:00:00Z");
         store
             .change_incident(
@@ -548,9 +550,8 @@ mod integrity {
             .1
     }
 
-    #[test]
-    fn concurrent_writers_each_get_their_own_event_back() {
-        let (_dir, store) = with_incidents(1);
+    pub(super) fn concurrent_writers_each_get_their_own_event_back(under: Under) {
+        let store = with_incidents(under, 1);
         let store = std::sync::Arc::new(store);
         let writers: Vec<_> = (0..8)
             .map(|w| {
@@ -559,7 +560,7 @@ mod integrity {
                     (0..10)
                         .map(|n| {
                             let text = format!("writer {w} note {n}");
-                            let events = note(&store, &text);
+                            let events = note(&**store, &text);
                             assert_eq!(events.len(), 1);
                             assert_eq!(events[0].body["text"], text.as_str());
                         })
@@ -573,9 +574,193 @@ mod integrity {
         assert!(report.is_intact(), "{:?}", report.problems);
     }
 
-    #[test]
-    fn checkpoints_cover_the_log_and_resume_from_their_frontier() {
-        let (_dir, store) = with_incidents(2);
+    /// Every read and write the other tests leave out, once, so that each
+    /// query runs on every backend.
+    pub(super) fn every_remaining_operation_runs(under: Under) {
+        use firebreak_core::evidence::{CustodyAction, NewEvidence};
+        let store = with_incidents(under, 1);
+        let now = at("2026-03-01T10:00:00Z");
+        // Sessions and tokens of one user, listed with and without a filter.
+        let user = User {
+            name: "alice".into(),
+            role: Role::Responder,
+            password_hash: None,
+            created_at: now,
+        };
+        store.create_user(&user, "admin").unwrap();
+        store
+            .set_password("alice", "argon2-hash", "alice", now)
+            .unwrap();
+        assert_eq!(store.list_users().unwrap().len(), 1);
+        assert_eq!(store.user_count().unwrap(), 1);
+        for id in ["aaaaaaaaaaaaaaaa1", "bbbbbbbbbbbbbbbb2"] {
+            let session = SessionRecord {
+                id_hash: id.into(),
+                user: "alice".into(),
+                csrf_token: "c".into(),
+                expires_at: at("2026-03-02T10:00:00Z"),
+            };
+            store.create_session(&session, now).unwrap();
+        }
+        assert!(
+            store
+                .find_session("aaaaaaaaaaaaaaaa1", now)
+                .unwrap()
+                .is_some()
+        );
+        let ended = store
+            .delete_user_sessions("alice", Some("aaaaaaaaaaaaaaaa1"), "alice", now)
+            .unwrap();
+        assert_eq!(ended, 1);
+        assert!(
+            store
+                .find_session("bbbbbbbbbbbbbbbb2", now)
+                .unwrap()
+                .is_none()
+        );
+        let token = TokenRecord {
+            id: "tok_a".into(),
+            user: "alice".into(),
+            secret_hash: "secret-hash".into(),
+            scope: firebreak_core::auth::Scope::Read,
+            description: "d".into(),
+            created_at: now,
+            expires_at: None,
+            revoked_at: None,
+        };
+        store.create_token(&token, "alice").unwrap();
+        assert_eq!(store.list_tokens(None).unwrap().len(), 1);
+        assert_eq!(store.list_tokens(Some("alice")).unwrap().len(), 1);
+        assert_eq!(store.list_tokens(Some("bob")).unwrap().len(), 0);
+
+        // Control states and hooks.
+        store
+            .set_control(
+                Namespace::Production,
+                "scoring",
+                ControlMode::Disabled,
+                "r",
+                "alice",
+                now,
+            )
+            .unwrap();
+        assert_eq!(
+            store
+                .control_state(Namespace::Production, "scoring")
+                .unwrap()
+                .mode,
+            ControlMode::Disabled
+        );
+        assert_eq!(
+            store.control_states(Namespace::Production).unwrap().len(),
+            1
+        );
+        let hook = ControlHook {
+            id: "hook_1".into(),
+            system: "scoring".into(),
+            url: "http://127.0.0.1:9/hook".into(),
+            secret: "s".into(),
+            created_at: now,
+        };
+        store.add_control_hook(&hook, "alice").unwrap();
+        assert_eq!(store.control_hooks(None).unwrap().len(), 1);
+        assert_eq!(store.control_hooks(Some("scoring")).unwrap().len(), 1);
+        store.delete_control_hook("hook_1", "alice", now).unwrap();
+        assert!(store.control_hooks(None).unwrap().is_empty());
+
+        // Evidence, its custody and its content.
+        let sha256 = "ab".repeat(32);
+        let item = store
+            .add_evidence(
+                1,
+                NewEvidence {
+                    sha256: sha256.clone(),
+                    size: 3,
+                    filename: "log.csv".into(),
+                    media_type: "text/csv".into(),
+                    description: "decisions".into(),
+                },
+                "alice",
+                now,
+            )
+            .unwrap();
+        store
+            .evidence_custody(&item.id, CustodyAction::Viewed, "bob", now)
+            .unwrap();
+        assert_eq!(store.evidence(&item.id).unwrap().sha256, sha256);
+        assert_eq!(store.incident_evidence(1).unwrap().len(), 1);
+        assert!(store.content_in_use(&sha256).unwrap());
+        assert_eq!(store.live_content().unwrap(), vec![sha256.clone()]);
+        let damaged = store
+            .record_damaged_content(&sha256, "bytes changed", now)
+            .unwrap();
+        assert_eq!(damaged, vec![item.id.clone()]);
+
+        // An incident document, one page of a timeline, proofs and the outbox.
+        store
+            .change_document(
+                1,
+                DocumentKind::Postmortem,
+                &mut |_, current| {
+                    assert!(current.is_none());
+                    Ok(crate::DocumentChange::with_event(
+                        json!({"summary": "s"}),
+                        EventDraft::by("alice", EventKind::Note, now, json!({"text": "draft"})),
+                    ))
+                },
+                now,
+            )
+            .unwrap();
+        assert!(
+            store
+                .document(1, DocumentKind::Postmortem)
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(store.documents(DocumentKind::Postmortem).unwrap().len(), 1);
+        let all = store.events("INC-1").unwrap();
+        let page = store.events_page("INC-1", Some(1), 2).unwrap();
+        assert_eq!(page, all[1..3].to_vec());
+        let signer = CheckpointSigner::from_secret([5; 32]);
+        let witnesses = vec!["file:/tmp/witness.jsonl".to_string()];
+        let request = CheckpointRequest {
+            reason: "test",
+            force: false,
+            witnesses: &witnesses,
+            rotation: None,
+        };
+        let checkpoint = store
+            .write_checkpoint(&signer, request, now)
+            .unwrap()
+            .unwrap();
+        let size = checkpoint.body.log.unwrap().size;
+        let proofs = store
+            .inclusion_proofs(size, &[("INC-1".to_string(), 1)])
+            .unwrap();
+        assert_eq!(proofs.len(), 1);
+        let due = store.due_messages(now, 10).unwrap();
+        assert_eq!(due.len(), 1);
+        store
+            .message_attempted(
+                due[0].id,
+                Err("refused".into()),
+                Some(at("2026-03-01T10:01:00Z")),
+                now,
+            )
+            .unwrap();
+        assert!(store.due_messages(now, 10).unwrap().is_empty());
+        let later = at("2026-03-01T10:02:00Z");
+        store
+            .message_attempted(due[0].id, Ok(()), None, later)
+            .unwrap();
+        let sent = store.messages(crate::WITNESS_CHANNEL, 10).unwrap();
+        assert_eq!((sent[0].attempts, sent[0].delivered_at), (2, Some(later)));
+        let report = verify(&store.ledger().unwrap(), pinned(&signer.fingerprint()));
+        assert!(report.is_intact(), "{:?}", report.problems);
+    }
+
+    pub(super) fn checkpoints_cover_the_log_and_resume_from_their_frontier(under: Under) {
+        let store = with_incidents(under, 2);
         let signer = CheckpointSigner::from_secret([4; 32]);
         let now = at("2026-03-01T10:00:00Z");
         let first = store
@@ -583,7 +768,7 @@ mod integrity {
             .unwrap()
             .unwrap();
         for n in 0..5 {
-            note(&store, &format!("note {n}"));
+            note(&*store, &format!("note {n}"));
         }
         let second = store
             .write_checkpoint(&signer, checkpoint_request(false), now)
@@ -595,14 +780,13 @@ mod integrity {
         let report = verify(&store.ledger().unwrap(), pinned(&fingerprint));
         assert!(report.is_intact(), "{:?}", report.problems);
         assert_eq!(report.unsigned, None);
-        note(&store, "after");
+        note(&*store, "after");
         let tail = verify(&store.ledger().unwrap(), pinned(&fingerprint)).unsigned;
         assert_eq!(tail.unwrap().events, 1);
     }
 
-    #[test]
-    fn a_role_raised_in_sql_breaks_the_user_s_audit_chain() {
-        let (dir, store) = store();
+    pub(super) fn a_role_raised_in_sql_breaks_the_user_s_audit_chain(under: Under) {
+        let store = store(under);
         let now = at("2026-03-01T10:00:00Z");
         let user = User {
             name: "mallory".into(),
@@ -620,18 +804,14 @@ mod integrity {
         store.create_session(&session, now).unwrap();
         store.delete_session(&session.id_hash, now).unwrap();
         assert!(verify(&store.ledger().unwrap(), Anchors::default()).is_intact());
-        let raw = rusqlite::Connection::open(dir.path().join("firebreak.db")).unwrap();
-        raw.execute("UPDATE users SET role = 'admin' WHERE name = 'mallory'", [])
-            .unwrap();
+        store.behind_firebreak("UPDATE users SET role = 'admin' WHERE name = 'mallory'");
         let report = verify(&store.ledger().unwrap(), Anchors::default());
         assert_eq!(report.problems[0].place, "user:mallory");
         assert!(report.problems[0].message.contains("record altered"));
-        raw.execute(
+        store.behind_firebreak(
             "INSERT INTO tokens (org_id, id, user_name, secret_hash, scope, description, created_at)
              VALUES (1, 'tok_planted', 'mallory', 'x', 'write', 'planted', '2026-03-01T10:00:00Z')",
-            [],
-        )
-        .unwrap();
+        );
         let report = verify(&store.ledger().unwrap(), Anchors::default());
         assert!(
             report
@@ -650,7 +830,7 @@ mod integrity {
         let path = dir.path().join("firebreak.db");
         {
             let connection = rusqlite::Connection::open(&path).unwrap();
-            for (index, migration) in MIGRATIONS.iter().enumerate().take(5) {
+            for (index, migration) in crate::sqlite::MIGRATIONS.iter().enumerate().take(5) {
                 connection.execute_batch(migration).unwrap();
                 connection
                     .pragma_update(None, "user_version", (index + 1) as i64)
@@ -667,5 +847,160 @@ mod integrity {
         let report = verify(&store.ledger().unwrap(), Anchors::default());
         assert!(report.is_intact(), "{:?}", report.problems);
         assert_eq!(store.events("user:old").unwrap().len(), 1);
+    }
+}
+
+// The conformance suite: every test above that takes a backend, on each.
+mod on_sqlite {
+    use super::*;
+
+    #[test]
+    fn integrity_every_remaining_operation_runs() {
+        if let Some(under) = Some(Under::Sqlite) {
+            super::integrity::every_remaining_operation_runs(under);
+        }
+    }
+    #[test]
+    fn a_refused_change_writes_nothing() {
+        if let Some(under) = Some(Under::Sqlite) {
+            super::a_refused_change_writes_nothing(under);
+        }
+    }
+    #[test]
+    fn changes_append_chained_events_and_verify() {
+        if let Some(under) = Some(Under::Sqlite) {
+            super::changes_append_chained_events_and_verify(under);
+        }
+    }
+    #[test]
+    fn a_dependency_cycle_is_refused_and_nothing_changes() {
+        if let Some(under) = Some(Under::Sqlite) {
+            super::a_dependency_cycle_is_refused_and_nothing_changes(under);
+        }
+    }
+    #[test]
+    fn listing_filters_and_paginates_newest_first() {
+        if let Some(under) = Some(Under::Sqlite) {
+            super::listing_filters_and_paginates_newest_first(under);
+        }
+    }
+    #[test]
+    fn tokens_and_users_round_trip() {
+        if let Some(under) = Some(Under::Sqlite) {
+            super::tokens_and_users_round_trip(under);
+        }
+    }
+    #[test]
+    fn containment_and_alerts_alerts_deduplicate_declare_once_and_resolve_on_the_timeline() {
+        if let Some(under) = Some(Under::Sqlite) {
+            super::containment_and_alerts::alerts_deduplicate_declare_once_and_resolve_on_the_timeline(under);
+        }
+    }
+    #[test]
+    fn containment_and_alerts_containment_changes_the_incident_and_the_control_state_together() {
+        if let Some(under) = Some(Under::Sqlite) {
+            super::containment_and_alerts::containment_changes_the_incident_and_the_control_state_together(under);
+        }
+    }
+    #[test]
+    fn concurrent_writers_share_commits_and_a_refused_one_spoils_nothing() {
+        if let Some(under) = Some(Under::Sqlite) {
+            super::concurrent_writers_share_commits_and_a_refused_one_spoils_nothing(under);
+        }
+    }
+    #[test]
+    fn integrity_concurrent_writers_each_get_their_own_event_back() {
+        if let Some(under) = Some(Under::Sqlite) {
+            super::integrity::concurrent_writers_each_get_their_own_event_back(under);
+        }
+    }
+    #[test]
+    fn integrity_checkpoints_cover_the_log_and_resume_from_their_frontier() {
+        if let Some(under) = Some(Under::Sqlite) {
+            super::integrity::checkpoints_cover_the_log_and_resume_from_their_frontier(under);
+        }
+    }
+    #[test]
+    fn integrity_a_role_raised_in_sql_breaks_the_user_s_audit_chain() {
+        if let Some(under) = Some(Under::Sqlite) {
+            super::integrity::a_role_raised_in_sql_breaks_the_user_s_audit_chain(under);
+        }
+    }
+}
+
+mod on_postgres {
+    use super::*;
+
+    #[test]
+    fn integrity_every_remaining_operation_runs() {
+        if let Some(under) = Under::postgres() {
+            super::integrity::every_remaining_operation_runs(under);
+        }
+    }
+    #[test]
+    fn a_refused_change_writes_nothing() {
+        if let Some(under) = Under::postgres() {
+            super::a_refused_change_writes_nothing(under);
+        }
+    }
+    #[test]
+    fn changes_append_chained_events_and_verify() {
+        if let Some(under) = Under::postgres() {
+            super::changes_append_chained_events_and_verify(under);
+        }
+    }
+    #[test]
+    fn a_dependency_cycle_is_refused_and_nothing_changes() {
+        if let Some(under) = Under::postgres() {
+            super::a_dependency_cycle_is_refused_and_nothing_changes(under);
+        }
+    }
+    #[test]
+    fn listing_filters_and_paginates_newest_first() {
+        if let Some(under) = Under::postgres() {
+            super::listing_filters_and_paginates_newest_first(under);
+        }
+    }
+    #[test]
+    fn tokens_and_users_round_trip() {
+        if let Some(under) = Under::postgres() {
+            super::tokens_and_users_round_trip(under);
+        }
+    }
+    #[test]
+    fn containment_and_alerts_alerts_deduplicate_declare_once_and_resolve_on_the_timeline() {
+        if let Some(under) = Under::postgres() {
+            super::containment_and_alerts::alerts_deduplicate_declare_once_and_resolve_on_the_timeline(under);
+        }
+    }
+    #[test]
+    fn containment_and_alerts_containment_changes_the_incident_and_the_control_state_together() {
+        if let Some(under) = Under::postgres() {
+            super::containment_and_alerts::containment_changes_the_incident_and_the_control_state_together(under);
+        }
+    }
+    #[test]
+    fn concurrent_writers_share_commits_and_a_refused_one_spoils_nothing() {
+        if let Some(under) = Under::postgres() {
+            super::concurrent_writers_share_commits_and_a_refused_one_spoils_nothing(under);
+        }
+    }
+    #[test]
+    fn integrity_concurrent_writers_each_get_their_own_event_back() {
+        if let Some(under) = Under::postgres() {
+            super::integrity::concurrent_writers_each_get_their_own_event_back(under);
+        }
+    }
+    #[test]
+    fn integrity_checkpoints_cover_the_log_and_resume_from_their_frontier() {
+        if let Some(under) = Under::postgres() {
+            super::integrity::checkpoints_cover_the_log_and_resume_from_their_frontier(under);
+        }
+    }
+    #[test]
+    fn integrity_a_role_raised_in_sql_breaks_the_user_s_audit_chain() {
+        if let Some(under) = Under::postgres() {
+            super::integrity::a_role_raised_in_sql_breaks_the_user_s_audit_chain(under);
+        }
     }
 }

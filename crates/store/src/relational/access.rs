@@ -5,14 +5,15 @@
 //!
 //! Each table's row is hashed as the JSON one SQL expression builds
 //! ([`AccessTable::row_json`]), the same expression for sealing and for
-//! verifying, so the two cannot drift apart.
+//! verifying, so the two cannot drift apart; the hash is of the canonical
+//! form, so SQLite and PostgreSQL seal the same row alike.
 
 use super::integrity::append_events;
 use super::{ORG, raw_state_hash};
 use crate::StoreResult;
+use crate::sql::{Dialect, OptionalExtension, Sql, params};
 use firebreak_core::Timestamp;
 use firebreak_core::timeline::{ABSENT_STATE, Event, EventDraft, EventKind};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 pub(super) struct AccessTable {
@@ -21,22 +22,37 @@ pub(super) struct AccessTable {
     table: &'static str,
     /// The SQL expression that names a row in its stream.
     key: &'static str,
-    /// The SQL expression whose JSON text is the row's sealed state.
-    row_json: &'static str,
+    /// The row's sealed state is the JSON object of these (key, column)
+    /// pairs, built by one SQL expression ([`AccessTable::row_json`]).
+    fields: &'static [(&'static str, &'static str)],
 }
 
 pub(super) const USERS: AccessTable = AccessTable {
     prefix: "user",
     table: "users",
     key: "name",
-    row_json: "json_object('name', name, 'role', role, 'password_hash', password_hash, 'created_at', created_at)",
+    fields: &[
+        ("name", "name"),
+        ("role", "role"),
+        ("password_hash", "password_hash"),
+        ("created_at", "created_at"),
+    ],
 };
 
 pub(super) const TOKENS: AccessTable = AccessTable {
     prefix: "token",
     table: "tokens",
     key: "id",
-    row_json: "json_object('id', id, 'user', user_name, 'secret_hash', secret_hash, 'scope', scope, 'description', description, 'created_at', created_at, 'expires_at', expires_at, 'revoked_at', revoked_at)",
+    fields: &[
+        ("id", "id"),
+        ("user", "user_name"),
+        ("secret_hash", "secret_hash"),
+        ("scope", "scope"),
+        ("description", "description"),
+        ("created_at", "created_at"),
+        ("expires_at", "expires_at"),
+        ("revoked_at", "revoked_at"),
+    ],
 };
 
 /// Sessions are named by the start of their id's hash: enough to tell them
@@ -45,31 +61,60 @@ pub(super) const SESSIONS: AccessTable = AccessTable {
     prefix: "session",
     table: "sessions",
     key: "substr(id_hash, 1, 16)",
-    row_json: "json_object('id_hash', id_hash, 'user', user_name, 'csrf_token', csrf_token, 'expires_at', expires_at)",
+    fields: &[
+        ("id_hash", "id_hash"),
+        ("user", "user_name"),
+        ("csrf_token", "csrf_token"),
+        ("expires_at", "expires_at"),
+    ],
 };
 
 pub(super) const INTEGRATIONS: AccessTable = AccessTable {
     prefix: "integration",
     table: "integrations",
     key: "id",
-    row_json: "json_object('id', id, 'name', name, 'source', source, 'key_hash', key_hash, 'rules', rules, 'mapping', mapping, 'created_at', created_at, 'revoked_at', revoked_at)",
+    fields: &[
+        ("id", "id"),
+        ("name", "name"),
+        ("source", "source"),
+        ("key_hash", "key_hash"),
+        ("rules", "rules"),
+        ("mapping", "mapping"),
+        ("created_at", "created_at"),
+        ("revoked_at", "revoked_at"),
+    ],
 };
 
 pub(super) const HOOKS: AccessTable = AccessTable {
     prefix: "hook",
     table: "control_hooks",
     key: "id",
-    row_json: "json_object('id', id, 'system', system, 'url', url, 'secret', secret, 'created_at', created_at)",
+    fields: &[
+        ("id", "id"),
+        ("system", "system"),
+        ("url", "url"),
+        ("secret", "secret"),
+        ("created_at", "created_at"),
+    ],
 };
 
 pub(super) const ACCESS_TABLES: [AccessTable; 5] = [USERS, TOKENS, SESSIONS, INTEGRATIONS, HOOKS];
 
 impl AccessTable {
+    /// The SQL expression whose JSON text is the row's sealed state, the
+    /// same for sealing and for verifying.
+    fn row_json(&self, dialect: Dialect) -> String {
+        dialect.json_object(self.fields)
+    }
+
     /// Every row as (stream, row JSON), for the ledger.
-    pub(super) fn select_all(&self) -> String {
+    pub(super) fn select_all(&self, dialect: Dialect) -> String {
         format!(
             "SELECT '{}:' || {}, {} FROM {} WHERE org_id = ?1",
-            self.prefix, self.key, self.row_json, self.table
+            self.prefix,
+            self.key,
+            self.row_json(dialect),
+            self.table
         )
     }
 
@@ -78,12 +123,14 @@ impl AccessTable {
     }
 
     /// The state of the row named `key` now: its hash, or absent.
-    fn state(&self, connection: &Connection, key: &str) -> StoreResult<String> {
+    fn state(&self, connection: &dyn Sql, key: &str) -> StoreResult<String> {
         let text: Option<String> = connection
             .query_row(
                 &format!(
                     "SELECT {} FROM {} WHERE org_id = ?1 AND {} = ?2",
-                    self.row_json, self.table, self.key
+                    self.row_json(connection.dialect()),
+                    self.table,
+                    self.key
                 ),
                 params![ORG, key],
                 |r| r.get(0),
@@ -95,7 +142,7 @@ impl AccessTable {
     /// Seals the row's current state after `action` by `actor`.
     pub(super) fn seal(
         &self,
-        transaction: &Connection,
+        transaction: &dyn Sql,
         key: &str,
         action: &str,
         actor: &str,
@@ -122,7 +169,7 @@ pub(super) fn session_key(id_hash: &str) -> &str {
 /// Starts an audit chain for every row that was stored before audit chains
 /// existed. Runs once, in the migration that introduces them; afterwards a
 /// row without a chain is what verification reports.
-pub(super) fn seal_rows_from_before(transaction: &Connection, now: Timestamp) -> StoreResult<()> {
+pub(crate) fn seal_rows_from_before(transaction: &dyn Sql, now: Timestamp) -> StoreResult<()> {
     for table in ACCESS_TABLES {
         let keys: Vec<String> = {
             let mut statement = transaction.prepare(&format!(

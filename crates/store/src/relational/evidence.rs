@@ -2,16 +2,16 @@
 //! committed with their events on the item's own chain and on the incident's.
 
 use super::{ORG, append_events, from_json, load_incident, to_json};
+use crate::sql::{OptionalExtension, Sql, params};
 use crate::{StoreError, StoreResult};
 use firebreak_core::Timestamp;
 use firebreak_core::evidence::{self, CustodyAction, Evidence, NewEvidence, evidence_stream};
 use firebreak_core::incident::Incident;
 use firebreak_core::timeline::{EventDraft, EventKind, state_hash};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 pub(super) fn add(
-    transaction: &Connection,
+    transaction: &dyn Sql,
     incident_number: u64,
     new: NewEvidence,
     actor: &str,
@@ -34,7 +34,7 @@ pub(super) fn add(
 }
 
 pub(super) fn custody(
-    transaction: &Connection,
+    transaction: &dyn Sql,
     id: &str,
     action: CustodyAction,
     actor: &str,
@@ -53,7 +53,7 @@ pub(super) fn custody(
 
 /// Seals a step on the item's own chain and announces it on the incident's.
 fn record_step(
-    transaction: &Connection,
+    transaction: &dyn Sql,
     item: &Evidence,
     incident: &Incident,
     own: EventDraft,
@@ -77,7 +77,7 @@ fn record_step(
     Ok(())
 }
 
-pub(super) fn get(connection: &Connection, id: &str) -> StoreResult<Evidence> {
+pub(super) fn get(connection: &dyn Sql, id: &str) -> StoreResult<Evidence> {
     let text: Option<String> = connection
         .query_row(
             "SELECT record FROM evidence WHERE org_id = ?1 AND number = ?2",
@@ -91,7 +91,7 @@ pub(super) fn get(connection: &Connection, id: &str) -> StoreResult<Evidence> {
     }
 }
 
-pub(super) fn list(connection: &Connection, incident_number: u64) -> StoreResult<Vec<Evidence>> {
+pub(super) fn list(connection: &dyn Sql, incident_number: u64) -> StoreResult<Vec<Evidence>> {
     load_incident(connection, incident_number)?;
     let mut statement = connection.prepare(
         "SELECT record FROM evidence WHERE org_id = ?1 AND incident = ?2 ORDER BY number",
@@ -101,7 +101,7 @@ pub(super) fn list(connection: &Connection, incident_number: u64) -> StoreResult
 }
 
 /// Whether any item not yet disposed of still holds this content.
-pub(super) fn content_in_use(connection: &Connection, sha256: &str) -> StoreResult<bool> {
+pub(super) fn content_in_use(connection: &dyn Sql, sha256: &str) -> StoreResult<bool> {
     let mut statement =
         connection.prepare("SELECT record FROM evidence WHERE org_id = ?1 AND sha256 = ?2")?;
     let rows = statement.query_map(params![ORG, sha256], |r| r.get::<_, String>(0))?;
@@ -118,7 +118,7 @@ pub(super) fn content_in_use(connection: &Connection, sha256: &str) -> StoreResu
 /// matches its address: on each holding item's chain and its incident's.
 /// Answers the items newly recorded.
 pub(super) fn record_damage(
-    transaction: &Connection,
+    transaction: &dyn Sql,
     sha256: &str,
     problem: &str,
     now: Timestamp,

@@ -6,6 +6,7 @@ use super::access::ACCESS_TABLES;
 use super::{
     EVENT_COLUMNS, ORG, build_event, corrupt, event_from_row, from_json, raw_state_hash, to_json,
 };
+use crate::sql::{OptionalExtension, Sql, params};
 use crate::{CheckpointRequest, StoreError, StoreResult, WITNESS_CHANNEL};
 use firebreak_core::Timestamp;
 use firebreak_core::bundle::InclusionProof;
@@ -13,13 +14,12 @@ use firebreak_core::checkpoint::{Checkpoint, CheckpointBody, CheckpointSigner, L
 use firebreak_core::merkle::{self, LogBuilder, leaf_hash, root_hex};
 use firebreak_core::timeline::{Event, EventDraft, hex};
 use firebreak_core::verify::{Ledger, LogEntry};
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// Seals `drafts` onto the end of `stream`, each at the next position of the
 /// global log, and moves the stream's head. Reads only the head, so an append
 /// costs the same however long the timeline is.
 pub(super) fn append_events(
-    transaction: &Connection,
+    transaction: &dyn Sql,
     stream: &str,
     drafts: Vec<EventDraft>,
     state: &str,
@@ -70,7 +70,7 @@ pub(super) fn append_events(
 }
 
 /// How many events the global log holds.
-fn log_size(connection: &Connection) -> StoreResult<u64> {
+fn log_size(connection: &dyn Sql) -> StoreResult<u64> {
     let size: i64 = connection.query_row(
         "SELECT coalesce(max(position), 0) FROM events WHERE org_id = ?1",
         [ORG],
@@ -80,7 +80,7 @@ fn log_size(connection: &Connection) -> StoreResult<u64> {
 }
 
 /// Feeds the leaves at positions after the builder's size, up to `size`.
-fn extend_log(connection: &Connection, builder: &mut LogBuilder, size: u64) -> StoreResult<()> {
+fn extend_log(connection: &dyn Sql, builder: &mut LogBuilder, size: u64) -> StoreResult<()> {
     let mut statement = connection.prepare(
         "SELECT stream, seq, hash FROM events WHERE org_id = ?1 AND position > ?2 AND position <= ?3
          ORDER BY position",
@@ -105,7 +105,9 @@ fn extend_log(connection: &Connection, builder: &mut LogBuilder, size: u64) -> S
     Ok(())
 }
 
-fn checkpoint_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String)> {
+fn checkpoint_from_row(
+    row: &crate::sql::Row,
+) -> Result<(String, String, String), crate::sql::SqlError> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?))
 }
 
@@ -119,7 +121,7 @@ fn build_checkpoint(
     })
 }
 
-pub(super) fn load_checkpoints(connection: &Connection) -> StoreResult<Vec<Checkpoint>> {
+pub(super) fn load_checkpoints(connection: &dyn Sql) -> StoreResult<Vec<Checkpoint>> {
     let mut statement = connection.prepare(
         "SELECT body, public_key, signature FROM checkpoints WHERE org_id = ?1 ORDER BY number",
     )?;
@@ -128,7 +130,7 @@ pub(super) fn load_checkpoints(connection: &Connection) -> StoreResult<Vec<Check
 }
 
 pub(super) fn write_checkpoint(
-    transaction: &Connection,
+    transaction: &dyn Sql,
     signer: &CheckpointSigner,
     request: CheckpointRequest<'_>,
     now: Timestamp,
@@ -210,7 +212,7 @@ pub(super) fn write_checkpoint(
 }
 
 pub(super) fn inclusion_proofs(
-    connection: &Connection,
+    connection: &dyn Sql,
     log_size: u64,
     wanted: &[(String, u64)],
 ) -> StoreResult<Vec<InclusionProof>> {
@@ -253,14 +255,7 @@ pub(super) fn inclusion_proofs(
 /// Everything verification needs, read in one transaction so that events,
 /// records and checkpoints are as of the same moment even while the server
 /// keeps writing.
-pub(super) fn ledger(connection: &Connection) -> StoreResult<Ledger> {
-    connection.execute_batch("BEGIN")?;
-    let result = read_ledger(connection);
-    connection.execute_batch("COMMIT")?;
-    result
-}
-
-fn read_ledger(c: &Connection) -> StoreResult<Ledger> {
+pub(super) fn ledger(c: &dyn Sql) -> StoreResult<Ledger> {
     let mut ledger = Ledger::default();
     let sql = format!(
         "SELECT {EVENT_COLUMNS}, position FROM events WHERE org_id = ?1 ORDER BY position, stream, seq"
@@ -303,7 +298,7 @@ fn read_ledger(c: &Connection) -> StoreResult<Ledger> {
         ledger.records.insert(stream, raw_state_hash(&text));
     }
     for table in ACCESS_TABLES {
-        let mut rows = c.prepare(&table.select_all())?;
+        let mut rows = c.prepare(&table.select_all(c.dialect()))?;
         for row in rows.query_map([ORG], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
         })? {
@@ -311,10 +306,11 @@ fn read_ledger(c: &Connection) -> StoreResult<Ledger> {
             ledger.records.insert(stream, raw_state_hash(&text));
         }
     }
-    let mut content = c.prepare(
-        "SELECT 'EV-' || number, json_extract(record, '$.sha256') FROM evidence
-         WHERE org_id = ?1 AND json_extract(record, '$.disposed_at') IS NULL",
-    )?;
+    let mut content = c.prepare(&format!(
+        "SELECT 'EV-' || number, {} FROM evidence WHERE org_id = ?1 AND {} IS NULL",
+        c.dialect().json_text("record", "sha256"),
+        c.dialect().json_text("record", "disposed_at"),
+    ))?;
     for row in content.query_map([ORG], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
     })? {

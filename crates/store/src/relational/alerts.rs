@@ -6,21 +6,21 @@ use super::{
     ORG, append_events, from_json, load_incident, load_systems, parse_optional_time, parse_time,
     save_incident, to_json,
 };
+use crate::sql::{OptionalExtension, Sql, params};
 use crate::{ControlHook, IngestOutcome, Integration, StoreError, StoreResult};
 use firebreak_core::Timestamp;
 use firebreak_core::alert::{Alert, AlertSource, AlertStatus, IncomingAlert, RouteAction, route};
 use firebreak_core::incident::{self, DeclareIncident, DeclaredBy, Incident, IncidentKind};
 use firebreak_core::timeline::{EventKind, state_hash};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 pub(super) fn control_hooks(
-    connection: &Connection,
+    connection: &dyn Sql,
     system: Option<&str>,
 ) -> StoreResult<Vec<ControlHook>> {
     let mut statement = connection.prepare(
         "SELECT id, system, url, secret, created_at FROM control_hooks
-         WHERE org_id = ?1 AND (?2 IS NULL OR system = ?2) ORDER BY created_at, id",
+         WHERE org_id = ?1 AND (system = ?2 OR ?2 IS NULL) ORDER BY created_at, id",
     )?;
     let rows = statement.query_map(params![ORG, system], |r| {
         Ok((
@@ -45,7 +45,7 @@ pub(super) fn control_hooks(
 }
 
 pub(super) fn insert_integration(
-    transaction: &Connection,
+    transaction: &dyn Sql,
     integration: &Integration,
 ) -> StoreResult<()> {
     transaction.execute(
@@ -66,12 +66,12 @@ pub(super) fn insert_integration(
 }
 
 pub(super) fn integrations(
-    connection: &Connection,
+    connection: &dyn Sql,
     key_hash: Option<&str>,
 ) -> StoreResult<Vec<Integration>> {
     let mut statement = connection.prepare(
         "SELECT id, name, source, key_hash, rules, mapping, created_at, revoked_at FROM integrations
-         WHERE org_id = ?1 AND (?2 IS NULL OR key_hash = ?2) ORDER BY created_at, id",
+         WHERE org_id = ?1 AND (key_hash = ?2 OR ?2 IS NULL) ORDER BY created_at, id",
     )?;
     let rows = statement.query_map(params![ORG, key_hash], |r| {
         Ok((
@@ -101,11 +101,7 @@ pub(super) fn integrations(
     .collect()
 }
 
-pub(super) fn list(
-    connection: &Connection,
-    open_only: bool,
-    limit: usize,
-) -> StoreResult<Vec<Alert>> {
+pub(super) fn list(connection: &dyn Sql, open_only: bool, limit: usize) -> StoreResult<Vec<Alert>> {
     let mut statement = connection.prepare(
         "SELECT record FROM alerts WHERE org_id = ?1 AND (?2 = 0 OR status != 'resolved') ORDER BY id DESC LIMIT ?3",
     )?;
@@ -115,7 +111,7 @@ pub(super) fn list(
     rows.map(|text| from_json(&text?, "alert")).collect()
 }
 
-fn save_alert(transaction: &Connection, alert: &Alert) -> StoreResult<()> {
+fn save_alert(transaction: &dyn Sql, alert: &Alert) -> StoreResult<()> {
     let status = serde_json::to_value(alert.alert.status).expect("statuses serialize");
     transaction.execute(
         "INSERT INTO alerts (org_id, id, integration, dedup_key, status, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -136,7 +132,7 @@ fn save_alert(transaction: &Connection, alert: &Alert) -> StoreResult<()> {
 /// start, whatever its status; PagerDuty and generic sources reuse a dedup key
 /// once the alert is resolved, so only open alerts count there.
 fn find_existing(
-    transaction: &Connection,
+    transaction: &dyn Sql,
     integration: &Integration,
     incoming: &IncomingAlert,
 ) -> StoreResult<Option<Alert>> {
@@ -175,7 +171,7 @@ fn link_event(
 }
 
 fn append_to_incident(
-    transaction: &Connection,
+    transaction: &dyn Sql,
     change: incident::Change,
     now: Timestamp,
 ) -> StoreResult<()> {
@@ -191,14 +187,18 @@ fn append_to_incident(
 }
 
 /// The newest open real incident on `system`.
-fn open_incident_on(transaction: &Connection, system: &str) -> StoreResult<Option<Incident>> {
+fn open_incident_on(transaction: &dyn Sql, system: &str) -> StoreResult<Option<Incident>> {
+    let dialect = transaction.dialect();
     let number: Option<i64> = transaction
         .query_row(
-            "SELECT number FROM incidents WHERE org_id = ?1
-             AND json_extract(record, '$.status') NOT IN ('closed', 'declined', 'merged')
-             AND json_extract(record, '$.kind') = 'real'
-             AND EXISTS (SELECT 1 FROM json_each(record, '$.systems') WHERE value = ?2)
-             ORDER BY number DESC LIMIT 1",
+            &format!(
+                "SELECT number FROM incidents WHERE org_id = ?1
+                 AND {} NOT IN ('closed', 'declined', 'merged') AND {} = 'real' AND {}
+                 ORDER BY number DESC LIMIT 1",
+                dialect.json_text("record", "status"),
+                dialect.json_text("record", "kind"),
+                dialect.json_array_holds("record", "systems", "?2"),
+            ),
             params![ORG, system],
             |r| r.get(0),
         )
@@ -209,7 +209,7 @@ fn open_incident_on(transaction: &Connection, system: &str) -> StoreResult<Optio
 }
 
 pub(super) fn ingest(
-    transaction: &Connection,
+    transaction: &dyn Sql,
     integration: &Integration,
     incoming: IncomingAlert,
     now: Timestamp,

@@ -1,0 +1,409 @@
+//! The PostgreSQL backend, for several server instances on one database.
+//!
+//! Every write transaction first takes one transaction-scoped advisory lock,
+//! so writers are serialised across all instances as SQLite serialises them
+//! in one file: a stream's head read at the start of a write is still its
+//! head at commit, and no hash chain forks. A write returns once PostgreSQL
+//! has committed it (`synchronous_commit` as the server is configured, on by
+//! default). Connections come from a small pool; when none is free within
+//! [`CHECKOUT_TIMEOUT`] the call fails as unavailable rather than hanging.
+
+use crate::relational::{Backend, SqlStore};
+use crate::sql::{Dialect, Row, Sql, SqlError, Value, numbered_placeholders};
+use crate::{StoreError, StoreResult};
+use bytes::BytesMut;
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, GenericClient, IsolationLevel, NoTls};
+use std::cell::RefCell;
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/postgres/0001_init.sql"),
+    include_str!("../migrations/postgres/0002_containment_and_alerts.sql"),
+    include_str!("../migrations/postgres/0003_rca_artifacts.sql"),
+    include_str!("../migrations/postgres/0004_evidence.sql"),
+    include_str!("../migrations/postgres/0005_incident_documents.sql"),
+    include_str!("../migrations/postgres/0006_integrity.sql"),
+];
+
+/// The advisory lock every write holds until it commits.
+const WRITE_LOCK: i64 = 0x4669_7265_6272_6b01;
+/// The advisory lock migrations hold, so instances starting together migrate once.
+const MIGRATION_LOCK: i64 = 0x4669_7265_6272_6b02;
+const POOL_SIZE: usize = 16;
+/// How long a call waits for a free connection before failing as unavailable.
+pub const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The store on a PostgreSQL database.
+pub type PostgresStore = SqlStore<PostgresBackend>;
+
+pub struct PostgresBackend {
+    config: postgres::Config,
+    idle: Mutex<Pool>,
+    returned: Condvar,
+}
+
+struct Pool {
+    connections: Vec<Client>,
+    /// Connections handed out and not yet returned.
+    busy: usize,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user:password@host/db`
+    /// or key=value form) and brings its schema up to date.
+    pub fn connect(url: &str) -> StoreResult<Self> {
+        let backend = PostgresBackend::new(url)?;
+        backend.with_client(migrate)?;
+        Ok(SqlStore::new(backend))
+    }
+
+    /// Connects without changing the schema, for offline verification.
+    pub fn connect_existing(url: &str) -> StoreResult<Self> {
+        let backend = PostgresBackend::new(url)?;
+        let version = backend.with_client(schema_version)?;
+        if version == 0 {
+            return Err(StoreError::Corrupt(
+                "the database holds no Firebreak schema".to_string(),
+            ));
+        }
+        check_version(version)?;
+        Ok(SqlStore::new(backend))
+    }
+}
+
+impl PostgresBackend {
+    fn new(url: &str) -> StoreResult<Self> {
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Backend(format!("the database URL is not valid: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(5));
+        }
+        config.application_name("firebreak");
+        let backend = PostgresBackend {
+            config,
+            idle: Mutex::new(Pool {
+                connections: Vec::new(),
+                busy: 0,
+            }),
+            returned: Condvar::new(),
+        };
+        // Connect once now, so a wrong URL or password fails at start.
+        let client = backend.open()?;
+        backend.put_back(client);
+        Ok(backend)
+    }
+
+    fn open(&self) -> Result<Client, SqlError> {
+        self.config.connect(NoTls).map_err(unavailable)
+    }
+
+    /// A pooled connection, or a new one while the pool has room.
+    fn checkout(&self) -> Result<Client, SqlError> {
+        let deadline = Instant::now() + CHECKOUT_TIMEOUT;
+        let mut pool = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(client) = pool.connections.pop() {
+                pool.busy += 1;
+                if client.is_closed() {
+                    // The server restarted or dropped it: replace it.
+                    drop(pool);
+                    return self.open().inspect_err(|_| self.release_slot());
+                }
+                return Ok(client);
+            }
+            if pool.busy < POOL_SIZE {
+                pool.busy += 1;
+                drop(pool);
+                return self.open().inspect_err(|_| self.release_slot());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(SqlError::Unavailable(format!(
+                    "all {POOL_SIZE} database connections stayed busy for {}s",
+                    CHECKOUT_TIMEOUT.as_secs()
+                )));
+            }
+            pool = self
+                .returned
+                .wait_timeout(pool, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+
+    fn release_slot(&self) {
+        let mut pool = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        pool.busy = pool.busy.saturating_sub(1);
+        self.returned.notify_one();
+    }
+
+    fn put_back(&self, client: Client) {
+        let mut pool = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        pool.busy = pool.busy.saturating_sub(1);
+        if !client.is_closed() {
+            pool.connections.push(client);
+        }
+        self.returned.notify_one();
+    }
+
+    fn with_client<T>(&self, work: impl FnOnce(&mut Client) -> StoreResult<T>) -> StoreResult<T> {
+        let mut client = self.checkout()?;
+        let result = work(&mut client);
+        self.put_back(client);
+        result
+    }
+
+    fn in_transaction<T>(
+        &self,
+        isolation: IsolationLevel,
+        lock: Option<i64>,
+        work: impl FnOnce(&dyn Sql) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.with_client(|client| {
+            let mut transaction = client
+                .build_transaction()
+                .isolation_level(isolation)
+                .start()
+                .map_err(backend_error)?;
+            if let Some(key) = lock {
+                transaction
+                    .execute("SELECT pg_advisory_xact_lock($1)", &[&key])
+                    .map_err(backend_error)?;
+            }
+            let result = work(&Connection::new(&mut transaction));
+            match result {
+                Ok(value) => {
+                    transaction.commit().map_err(backend_error)?;
+                    Ok(value)
+                }
+                Err(error) => {
+                    // Dropping rolls back; say so explicitly to free the lock now.
+                    let _ = transaction.rollback();
+                    Err(error)
+                }
+            }
+        })
+    }
+}
+
+impl Drop for PostgresBackend {
+    /// A client closes its connection by blocking on its own I/O, which
+    /// panics on a thread that drives async tasks (a server dropping its
+    /// state at shutdown); closing them on a thread of their own is safe
+    /// wherever the store is dropped.
+    fn drop(&mut self) {
+        let pool = self.idle.get_mut().unwrap_or_else(|p| p.into_inner());
+        let clients = std::mem::take(&mut pool.connections);
+        if !clients.is_empty() {
+            let _ = std::thread::spawn(move || drop(clients)).join();
+        }
+    }
+}
+
+impl Backend for PostgresBackend {
+    fn write<T>(&self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T> {
+        self.in_transaction(IsolationLevel::ReadCommitted, Some(WRITE_LOCK), work)
+    }
+
+    fn read<T>(&self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T> {
+        self.with_client(|client| work(&Connection::new(client)))
+    }
+
+    fn snapshot<T>(&self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T> {
+        self.in_transaction(IsolationLevel::RepeatableRead, None, work)
+    }
+}
+
+/// A client or transaction seen through [`Sql`].
+struct Connection<'a, C: GenericClient> {
+    client: RefCell<&'a mut C>,
+}
+
+impl<'a, C: GenericClient> Connection<'a, C> {
+    fn new(client: &'a mut C) -> Self {
+        Connection {
+            client: RefCell::new(client),
+        }
+    }
+}
+
+fn parameters(values: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+    values.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
+}
+
+impl<C: GenericClient> Sql for Connection<'_, C> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn run(&self, sql: &str, params: Vec<Value>) -> Result<usize, SqlError> {
+        let sql = numbered_placeholders(sql);
+        let changed = self
+            .client
+            .borrow_mut()
+            .execute(sql.as_str(), &parameters(&params))
+            .map_err(backend_error)?;
+        Ok(changed as usize)
+    }
+
+    fn rows(&self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>, SqlError> {
+        let sql = numbered_placeholders(sql);
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(sql.as_str(), &parameters(&params))
+            .map_err(backend_error)?;
+        rows.iter().map(read_row).collect()
+    }
+}
+
+fn read_row(row: &postgres::Row) -> Result<Row, SqlError> {
+    let values = row
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(i, column)| {
+            let ty = column.type_();
+            let value = if *ty == Type::INT8 {
+                row.try_get::<_, Option<i64>>(i)
+                    .map(|v| v.map(Value::Integer))
+            } else if *ty == Type::INT4 {
+                row.try_get::<_, Option<i32>>(i)
+                    .map(|v| v.map(|n| Value::Integer(n.into())))
+            } else if *ty == Type::INT2 {
+                row.try_get::<_, Option<i16>>(i)
+                    .map(|v| v.map(|n| Value::Integer(n.into())))
+            } else if *ty == Type::BOOL {
+                row.try_get::<_, Option<bool>>(i)
+                    .map(|v| v.map(|b| Value::Integer(b.into())))
+            } else if *ty == Type::FLOAT8 {
+                row.try_get::<_, Option<f64>>(i).map(|v| v.map(Value::Real))
+            } else if *ty == Type::BYTEA {
+                row.try_get::<_, Option<Vec<u8>>>(i)
+                    .map(|v| v.map(Value::Blob))
+            } else {
+                row.try_get::<_, Option<String>>(i)
+                    .map(|v| v.map(Value::Text))
+            };
+            value
+                .map(|v| v.unwrap_or(Value::Null))
+                .map_err(|e| SqlError::Backend(format!("column {}: {e}", column.name())))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Row(values))
+}
+
+impl ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Integer(n) if *ty == Type::INT4 => i32::try_from(*n)?.to_sql(ty, out),
+            Value::Integer(n) if *ty == Type::INT2 => i16::try_from(*n)?.to_sql(ty, out),
+            Value::Integer(n) if *ty == Type::BOOL => (*n != 0).to_sql(ty, out),
+            Value::Integer(n) if *ty == Type::FLOAT8 => (*n as f64).to_sql(ty, out),
+            Value::Integer(n) if *ty == Type::TEXT => n.to_string().to_sql(ty, out),
+            Value::Integer(n) => n.to_sql(ty, out),
+            Value::Real(r) => r.to_sql(ty, out),
+            Value::Text(t) => t.to_sql(ty, out),
+            Value::Blob(b) => b.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn backend_error(error: postgres::Error) -> SqlError {
+    let io = std::error::Error::source(&error).is_some_and(|s| s.is::<std::io::Error>());
+    // Class 08 is a lost connection, 57P0x the server shutting down or starting.
+    let going_away = error
+        .code()
+        .is_some_and(|c| c.code().starts_with("08") || c.code().starts_with("57P0"));
+    if error.is_closed() || io || going_away {
+        return unavailable(error);
+    }
+    SqlError::Backend(match error.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => error.to_string(),
+    })
+}
+
+fn unavailable(error: postgres::Error) -> SqlError {
+    // The driver's own text is "error connecting to server" or similar; the
+    // cause beneath it says what went wrong (refused, timed out, bad password).
+    let cause = std::error::Error::source(&error)
+        .map(|c| format!(": {c}"))
+        .unwrap_or_default();
+    SqlError::Unavailable(format!("{error}{cause}"))
+}
+
+fn schema_version(client: &mut Client) -> StoreResult<usize> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('firebreak_schema') IS NOT NULL", &[])
+        .map_err(backend_error)?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let version: i64 = client
+        .query_one("SELECT version FROM firebreak_schema", &[])
+        .map_err(backend_error)?
+        .get(0);
+    Ok(version as usize)
+}
+
+fn check_version(applied: usize) -> StoreResult<()> {
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::Corrupt(format!(
+            "the database has schema version {applied}, newer than this Firebreak ({}); upgrade Firebreak",
+            MIGRATIONS.len()
+        )));
+    }
+    Ok(())
+}
+
+fn migrate(client: &mut Client) -> StoreResult<()> {
+    let mut transaction = client.transaction().map_err(backend_error)?;
+    transaction
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(backend_error)?;
+    transaction
+        .batch_execute("CREATE TABLE IF NOT EXISTS firebreak_schema (version BIGINT NOT NULL)")
+        .map_err(backend_error)?;
+    let applied = match transaction
+        .query_opt("SELECT version FROM firebreak_schema", &[])
+        .map_err(backend_error)?
+    {
+        Some(row) => row.get::<_, i64>(0) as usize,
+        None => {
+            transaction
+                .execute("INSERT INTO firebreak_schema (version) VALUES (0)", &[])
+                .map_err(backend_error)?;
+            0
+        }
+    };
+    check_version(applied)?;
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
+        transaction
+            .batch_execute(migration)
+            .map_err(|e| StoreError::Backend(format!("migration {}: {e}", index + 1)))?;
+    }
+    transaction
+        .execute(
+            "UPDATE firebreak_schema SET version = $1",
+            &[&(MIGRATIONS.len() as i64)],
+        )
+        .map_err(backend_error)?;
+    transaction.commit().map_err(backend_error)?;
+    Ok(())
+}
