@@ -412,6 +412,17 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub data_dir: DataDir,
+    /// A PostgreSQL database (`postgres://user:password@host:5432/db`) for
+    /// the records instead of the SQLite file in the data directory, so that
+    /// several instances can serve one organisation. Keys, evidence content
+    /// and templates stay in the data directory.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "FIREBREAK_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
     /// The file holding the ed25519 key that signs checkpoints, best kept
     /// outside the data directory it vouches for (default:
     /// <data-dir>/signing-key, made on first start, with a warning).
@@ -892,6 +903,16 @@ pub struct MetricsArgs {
 pub struct VerifyArgs {
     #[command(flatten)]
     pub data_dir: DataDir,
+    /// Verify the records in this PostgreSQL database (as `serve --database`
+    /// wrote them) instead of the data directory's SQLite file; evidence
+    /// content is still read from the data directory.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "FIREBREAK_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
     #[command(flatten)]
     pub pin: SignerPin,
     /// A witness's copy of the checkpoints (a file of JSON lines, as

@@ -41,9 +41,16 @@ pub enum ApiError {
         message: String,
         retry_after: std::time::Duration,
     },
+    /// The database is unreachable or every connection busy: answered 503
+    /// with `Retry-After`, and nothing was written.
+    #[error("the database is unavailable; retry shortly")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(String),
 }
+
+/// How long a client should wait before retrying while the database is away.
+const UNAVAILABLE_RETRY_SECONDS: u64 = 2;
 
 /// The problem+json body. `errors` names each field that broke a rule.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -82,6 +89,7 @@ impl ApiError {
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,9 +118,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(detail) = &self {
+        match &self {
             // The detail may hold paths or SQL; it goes to the log, not the client.
-            tracing::error!(%detail, "internal error");
+            ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            ApiError::Unavailable(detail) => tracing::warn!(%detail, "database unavailable"),
+            _ => {}
         }
         let mut response = (self.status(), Json(self.problem())).into_response();
         response.headers_mut().insert(
@@ -124,6 +134,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, seconds.max(1).into());
+        }
+        if matches!(self, ApiError::Unavailable(_)) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, UNAVAILABLE_RETRY_SECONDS.into());
         }
         if matches!(self, ApiError::Unauthorized) {
             response.headers_mut().insert(
@@ -153,6 +168,7 @@ impl From<StoreError> for ApiError {
                 allowed: vec![],
             },
             StoreError::Domain(domain) => domain.into(),
+            StoreError::Unavailable(why) => ApiError::Unavailable(why),
             StoreError::Backend(_) | StoreError::Corrupt(_) => {
                 ApiError::Internal(error.to_string())
             }

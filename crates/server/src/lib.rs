@@ -34,7 +34,9 @@ use axum::Router;
 use axum::routing::get;
 use firebreak_core::auth::{Role, Scope};
 use firebreak_core::checkpoint::CheckpointSigner;
-use firebreak_store::{BlobStore, CheckpointRequest, SqliteStore, Store, StoreError, User};
+use firebreak_store::{
+    BlobStore, CheckpointRequest, PostgresStore, SqliteStore, Store, StoreError, User,
+};
 pub use scheduler::Schedule;
 pub use signing::KeySource;
 use std::io::Write;
@@ -93,6 +95,9 @@ pub struct StartOptions {
     pub previous_signing_key: Option<KeySource>,
     /// Witness targets: `file:PATH` or an `http(s)://` URL.
     pub witnesses: Vec<String>,
+    /// A PostgreSQL URL; the embedded SQLite file in the data directory when
+    /// absent.
+    pub database: Option<String>,
 }
 
 /// What a server needs before it can listen.
@@ -126,21 +131,30 @@ pub fn prepare(data_dir: &Path, options: &StartOptions) -> Result<Prepared, Setu
     let signer = source.load()?;
     let public_path = data_dir.join(PUBLIC_KEY_FILE);
     write_private(&public_path, &format!("{}\n", signer.public_key_hex()))?;
-    let database = data_dir.join(DATABASE_FILE);
-    create_private_file(&database)?;
-    let store = SqliteStore::open(&database)?;
-    let rotated_from = rotate_if_needed(&store, &signer, options)?;
+    let store: Arc<dyn Store> = match &options.database {
+        Some(url) => Arc::new(PostgresStore::connect(url)?),
+        None => {
+            let database = data_dir.join(DATABASE_FILE);
+            create_private_file(&database)?;
+            Arc::new(SqliteStore::open(&database)?)
+        }
+    };
+    let rotated_from = rotate_if_needed(store.as_ref(), &signer, options)?;
     let mut admin_token_file = None;
-    if store.user_count()? == 0 {
-        store.create_user(
-            &User {
-                name: "admin".into(),
-                role: Role::Admin,
-                password_hash: None,
-                created_at: now(),
-            },
-            "firebreak",
-        )?;
+    let first_admin = User {
+        name: "admin".into(),
+        role: Role::Admin,
+        password_hash: None,
+        created_at: now(),
+    };
+    // Another instance starting on the same database may create it first.
+    let created = store.user_count()? == 0
+        && match store.create_user(&first_admin, "firebreak") {
+            Ok(()) => true,
+            Err(StoreError::AlreadyExists(_)) => false,
+            Err(error) => return Err(error.into()),
+        };
+    if created {
         let (record, secret) = new_token("admin", "first admin token", Scope::Write, None);
         store.create_token(&record, "firebreak")?;
         let path = data_dir.join(ADMIN_TOKEN_FILE);
@@ -157,7 +171,7 @@ pub fn prepare(data_dir: &Path, options: &StartOptions) -> Result<Prepared, Setu
     };
     store.write_checkpoint(&signer, request, now())?;
     let blobs = BlobStore::open(&data_dir.join(BLOB_DIR))?;
-    let mut state = AppState::new(Arc::new(store), Arc::new(blobs), Arc::new(signer));
+    let mut state = AppState::new(store, Arc::new(blobs), Arc::new(signer));
     state.templates_dir = Some(data_dir.join(TEMPLATES_DIR));
     state.witnesses = Arc::new(options.witnesses.clone());
     Ok(Prepared {
@@ -171,7 +185,7 @@ pub fn prepare(data_dir: &Path, options: &StartOptions) -> Result<Prepared, Setu
 /// When the newest checkpoint was signed by another key, writes a checkpoint
 /// in which the previous key endorses this one; answers the old fingerprint.
 fn rotate_if_needed(
-    store: &SqliteStore,
+    store: &dyn Store,
     signer: &CheckpointSigner,
     options: &StartOptions,
 ) -> Result<Option<String>, SetupError> {

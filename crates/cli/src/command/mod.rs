@@ -28,7 +28,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
-            Command::Verify(args) => verify::run(args),
+            // Offline verification blocks on its own I/O (the database, a
+            // witness fetched over HTTP) outside the runtime's scheduling.
+            Command::Verify(args) => tokio::task::block_in_place(|| verify::run(args)),
             Command::Analyze(command) => analyze::run(command).await.map(|()| ExitCode::SUCCESS),
             Command::Rca(command) => rca::run(command).await.map(|()| ExitCode::SUCCESS),
             Command::Login(args) => account::login(args).await.map(|()| ExitCode::SUCCESS),

@@ -22,8 +22,20 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         .init();
     let data_dir = &args.data_dir.data_dir;
     let options = start_options(&args);
-    let mut prepared = firebreak_server::prepare(data_dir, &options)
-        .with_context(|| format!("cannot start with data directory {}", data_dir.display()))?;
+    // Opening the database may block (PostgreSQL's client runs its own I/O).
+    let mut prepared = {
+        let (dir, options) = (data_dir.clone(), options.clone());
+        tokio::task::spawn_blocking(move || firebreak_server::prepare(&dir, &options))
+            .await
+            .context("the start-up task failed")?
+    }
+    .with_context(|| match &options.database {
+        Some(_) => format!(
+            "cannot start with data directory {} and the PostgreSQL database",
+            data_dir.display()
+        ),
+        None => format!("cannot start with data directory {}", data_dir.display()),
+    })?;
     if let Some(path) = &args.regulatory_config {
         let text = std::fs::read_to_string(path)
             .map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))?;
@@ -71,6 +83,9 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         .context("cannot read the listening address")?;
     println!("Firebreak listening on http://{address}");
     println!("data directory: {}", data_dir.display());
+    if options.database.is_some() {
+        println!("database: PostgreSQL");
+    }
     println!(
         "checkpoint signing key fingerprint: {}",
         prepared.state.signer.fingerprint()
@@ -123,6 +138,7 @@ fn start_options(args: &ServeArgs) -> StartOptions {
         signing_key,
         previous_signing_key: args.previous_signing_key.clone().map(KeySource::File),
         witnesses: args.witnesses.clone(),
+        database: args.database.clone(),
     }
 }
 

@@ -9,7 +9,7 @@ use firebreak_core::Timestamp;
 use firebreak_core::checkpoint::{Checkpoint, fingerprint, parse_hex};
 use firebreak_core::verify::{Anchors, BlobState, VerifyReport, check_evidence, verify};
 use firebreak_server::witness::parse_witnessed;
-use firebreak_store::{BlobStore, SqliteStore, Store};
+use firebreak_store::{BlobStore, PostgresStore, SqliteStore, Store};
 use std::process::ExitCode;
 
 /// The fingerprint the signer is pinned to, if any.
@@ -81,9 +81,16 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     let pinned = pinned_fingerprint(&args.pin)?;
     let witnessed = witnessed(&args.witness)?;
     let data_dir = &args.data_dir.data_dir;
-    let path = data_dir.join(firebreak_server::DATABASE_FILE);
-    let store = SqliteStore::open_existing(&path)
-        .map_err(|e| InputError(format!("cannot verify {}: {e}", data_dir.display())))?;
+    let store: Box<dyn Store> = match &args.database {
+        Some(url) => Box::new(
+            PostgresStore::connect_existing(url)
+                .map_err(|e| InputError(format!("cannot verify the PostgreSQL database: {e}")))?,
+        ),
+        None => Box::new(
+            SqliteStore::open_existing(&data_dir.join(firebreak_server::DATABASE_FILE))
+                .map_err(|e| InputError(format!("cannot verify {}: {e}", data_dir.display())))?,
+        ),
+    };
     let ledger = store.ledger().context("cannot read the timeline")?;
     let anchors = Anchors {
         pinned_fingerprint: pinned.as_deref(),
