@@ -1,5 +1,6 @@
 //! End-to-end tests through the built `firebreak` binary: a real server on
-//! loopback, a real SQLite file, and (in `browser`) a real headless Chromium.
+//! loopback, a real SQLite file (and, in `postgres`, a real PostgreSQL), and
+//! (in `browser`) a real headless Chromium.
 
 mod abuse;
 mod alertmanager;
@@ -10,6 +11,7 @@ mod durability;
 mod evidence;
 mod findings;
 mod pages;
+mod postgres;
 mod postmortem;
 mod rca_artifacts;
 mod regulatory;

@@ -1,0 +1,129 @@
+//! The server on a real PostgreSQL: the one named by
+//! `FIREBREAK_TEST_POSTGRES` (a superuser URL; `scripts/test` starts a
+//! throwaway server). Without it these tests are skipped, unless
+//! `FIREBREAK_REQUIRE_POSTGRES` is set, as CI sets it.
+
+use crate::support::{Server, assert_success, server_with_incident_and, stderr, verify};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A fresh database on the test server, dropped at the end of the test.
+struct Database {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl Database {
+    fn fresh() -> Option<Database> {
+        let Some(admin) = std::env::var("FIREBREAK_TEST_POSTGRES")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            assert!(
+                std::env::var_os("FIREBREAK_REQUIRE_POSTGRES").is_none(),
+                "FIREBREAK_REQUIRE_POSTGRES is set but FIREBREAK_TEST_POSTGRES is not"
+            );
+            eprintln!("skipped: FIREBREAK_TEST_POSTGRES is not set");
+            return None;
+        };
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "firebreak_it_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        let url = format!("{base}/{name}");
+        Some(Database { admin, name, url })
+    }
+
+    /// Runs `sql` directly, as someone with database access but no
+    /// Firebreak credentials would.
+    fn behind_firebreak(&self, sql: &str) {
+        let mut client = postgres::Client::connect(&self.url, postgres::NoTls).unwrap();
+        client.batch_execute(sql).unwrap();
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+#[test]
+fn an_incident_on_postgres_is_contained_signed_and_verified() {
+    let Some(database) = Database::fresh() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = server_with_incident_and(&data, &["--database", &database.url]);
+    let contained = server.json(&[
+        "incident",
+        "contain",
+        "INC-1",
+        "--system",
+        "scoring",
+        "--action",
+        "human-review",
+        "--reason",
+        "bias against group C",
+    ]);
+    assert_eq!(contained["control"]["mode"], "human_review", "{contained}");
+    let listed = server.json(&["incident", "list"]);
+    assert_eq!(listed["items"][0]["id"], "INC-1");
+    server.stop_gracefully();
+    // Nothing of the records went to the data directory's SQLite file.
+    assert!(!data.join("firebreak.db").exists());
+
+    let checked = verify(&data, &["--database", &database.url]);
+    assert_success(&checked, &["verify --database"]);
+    let report = String::from_utf8_lossy(&checked.stdout);
+    assert!(report.contains("integrity verified"), "{report}");
+
+    database
+        .behind_firebreak("UPDATE incidents SET record = replace(record, 'group C', 'group D')");
+    let checked = verify(&data, &["--database", &database.url]);
+    assert!(!checked.status.success());
+    let report = String::from_utf8_lossy(&checked.stdout);
+    assert!(report.contains("INC-1"), "{report}");
+
+    // A second start on the same database keeps the first admin and key.
+    let again = Server::start_with(&data, &["--database", &database.url]);
+    let listed = again.json(&["incident", "list"]);
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_database_that_cannot_be_reached_stops_the_start_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, expected) in [
+        ("postgres://firebreak@127.0.0.1:1/firebreak", "unavailable"),
+        ("not a url", "not valid"),
+    ] {
+        let output = Command::new(crate::support::BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--database", url])
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{url}");
+        let error = stderr(&output);
+        assert!(
+            error.contains("PostgreSQL") && error.contains(expected),
+            "{url}: {error}"
+        );
+        assert!(!error.contains("panicked"), "{error}");
+    }
+}
