@@ -518,7 +518,7 @@ fn the_table_covers_every_documented_api_route() {
             .replace("fmea/main", "fmea/{name}")
             .replace("EV-9", "{ev}")
             .replace("findings/1", "findings/{seq}")
-            .replace("R-9", "{report}")
+            .replace("R-9", "{report_id}")
     };
     let tested: BTreeSet<String> = API
         .iter()
