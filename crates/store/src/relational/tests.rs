@@ -851,156 +851,43 @@ mod integrity {
 }
 
 // The conformance suite: every test above that takes a backend, on each.
-mod on_sqlite {
-    use super::*;
+macro_rules! on_every_backend {
+    ($($test:ident => $($path:ident)::+),* $(,)?) => {
+        mod on_sqlite {
+            use super::*;
+            $(
+                #[test]
+                fn $test() {
+                    super::$($path)::+(Under::Sqlite);
+                }
+            )*
+        }
 
-    #[test]
-    fn integrity_every_remaining_operation_runs() {
-        if let Some(under) = Some(Under::Sqlite) {
-            super::integrity::every_remaining_operation_runs(under);
+        mod on_postgres {
+            use super::*;
+            $(
+                #[test]
+                fn $test() {
+                    if let Some(under) = Under::postgres() {
+                        super::$($path)::+(under);
+                    }
+                }
+            )*
         }
-    }
-    #[test]
-    fn a_refused_change_writes_nothing() {
-        if let Some(under) = Some(Under::Sqlite) {
-            super::a_refused_change_writes_nothing(under);
-        }
-    }
-    #[test]
-    fn changes_append_chained_events_and_verify() {
-        if let Some(under) = Some(Under::Sqlite) {
-            super::changes_append_chained_events_and_verify(under);
-        }
-    }
-    #[test]
-    fn a_dependency_cycle_is_refused_and_nothing_changes() {
-        if let Some(under) = Some(Under::Sqlite) {
-            super::a_dependency_cycle_is_refused_and_nothing_changes(under);
-        }
-    }
-    #[test]
-    fn listing_filters_and_paginates_newest_first() {
-        if let Some(under) = Some(Under::Sqlite) {
-            super::listing_filters_and_paginates_newest_first(under);
-        }
-    }
-    #[test]
-    fn tokens_and_users_round_trip() {
-        if let Some(under) = Some(Under::Sqlite) {
-            super::tokens_and_users_round_trip(under);
-        }
-    }
-    #[test]
-    fn containment_and_alerts_alerts_deduplicate_declare_once_and_resolve_on_the_timeline() {
-        if let Some(under) = Some(Under::Sqlite) {
-            super::containment_and_alerts::alerts_deduplicate_declare_once_and_resolve_on_the_timeline(under);
-        }
-    }
-    #[test]
-    fn containment_and_alerts_containment_changes_the_incident_and_the_control_state_together() {
-        if let Some(under) = Some(Under::Sqlite) {
-            super::containment_and_alerts::containment_changes_the_incident_and_the_control_state_together(under);
-        }
-    }
-    #[test]
-    fn concurrent_writers_share_commits_and_a_refused_one_spoils_nothing() {
-        if let Some(under) = Some(Under::Sqlite) {
-            super::concurrent_writers_share_commits_and_a_refused_one_spoils_nothing(under);
-        }
-    }
-    #[test]
-    fn integrity_concurrent_writers_each_get_their_own_event_back() {
-        if let Some(under) = Some(Under::Sqlite) {
-            super::integrity::concurrent_writers_each_get_their_own_event_back(under);
-        }
-    }
-    #[test]
-    fn integrity_checkpoints_cover_the_log_and_resume_from_their_frontier() {
-        if let Some(under) = Some(Under::Sqlite) {
-            super::integrity::checkpoints_cover_the_log_and_resume_from_their_frontier(under);
-        }
-    }
-    #[test]
-    fn integrity_a_role_raised_in_sql_breaks_the_user_s_audit_chain() {
-        if let Some(under) = Some(Under::Sqlite) {
-            super::integrity::a_role_raised_in_sql_breaks_the_user_s_audit_chain(under);
-        }
-    }
+    };
 }
 
-mod on_postgres {
-    use super::*;
-
-    #[test]
-    fn integrity_every_remaining_operation_runs() {
-        if let Some(under) = Under::postgres() {
-            super::integrity::every_remaining_operation_runs(under);
-        }
-    }
-    #[test]
-    fn a_refused_change_writes_nothing() {
-        if let Some(under) = Under::postgres() {
-            super::a_refused_change_writes_nothing(under);
-        }
-    }
-    #[test]
-    fn changes_append_chained_events_and_verify() {
-        if let Some(under) = Under::postgres() {
-            super::changes_append_chained_events_and_verify(under);
-        }
-    }
-    #[test]
-    fn a_dependency_cycle_is_refused_and_nothing_changes() {
-        if let Some(under) = Under::postgres() {
-            super::a_dependency_cycle_is_refused_and_nothing_changes(under);
-        }
-    }
-    #[test]
-    fn listing_filters_and_paginates_newest_first() {
-        if let Some(under) = Under::postgres() {
-            super::listing_filters_and_paginates_newest_first(under);
-        }
-    }
-    #[test]
-    fn tokens_and_users_round_trip() {
-        if let Some(under) = Under::postgres() {
-            super::tokens_and_users_round_trip(under);
-        }
-    }
-    #[test]
-    fn containment_and_alerts_alerts_deduplicate_declare_once_and_resolve_on_the_timeline() {
-        if let Some(under) = Under::postgres() {
-            super::containment_and_alerts::alerts_deduplicate_declare_once_and_resolve_on_the_timeline(under);
-        }
-    }
-    #[test]
-    fn containment_and_alerts_containment_changes_the_incident_and_the_control_state_together() {
-        if let Some(under) = Under::postgres() {
-            super::containment_and_alerts::containment_changes_the_incident_and_the_control_state_together(under);
-        }
-    }
-    #[test]
-    fn concurrent_writers_share_commits_and_a_refused_one_spoils_nothing() {
-        if let Some(under) = Under::postgres() {
-            super::concurrent_writers_share_commits_and_a_refused_one_spoils_nothing(under);
-        }
-    }
-    #[test]
-    fn integrity_concurrent_writers_each_get_their_own_event_back() {
-        if let Some(under) = Under::postgres() {
-            super::integrity::concurrent_writers_each_get_their_own_event_back(under);
-        }
-    }
-    #[test]
-    fn integrity_checkpoints_cover_the_log_and_resume_from_their_frontier() {
-        if let Some(under) = Under::postgres() {
-            super::integrity::checkpoints_cover_the_log_and_resume_from_their_frontier(under);
-        }
-    }
-    #[test]
-    fn integrity_a_role_raised_in_sql_breaks_the_user_s_audit_chain() {
-        if let Some(under) = Under::postgres() {
-            super::integrity::a_role_raised_in_sql_breaks_the_user_s_audit_chain(under);
-        }
-    }
+on_every_backend! {
+    integrity_every_remaining_operation_runs => integrity::every_remaining_operation_runs,
+    a_refused_change_writes_nothing => a_refused_change_writes_nothing,
+    changes_append_chained_events_and_verify => changes_append_chained_events_and_verify,
+    a_dependency_cycle_is_refused_and_nothing_changes => a_dependency_cycle_is_refused_and_nothing_changes,
+    listing_filters_and_paginates_newest_first => listing_filters_and_paginates_newest_first,
+    tokens_and_users_round_trip => tokens_and_users_round_trip,
+    containment_and_alerts_alerts_deduplicate_declare_once_and_resolve_on_the_timeline => containment_and_alerts::alerts_deduplicate_declare_once_and_resolve_on_the_timeline,
+    containment_and_alerts_containment_changes_the_incident_and_the_control_state_together => containment_and_alerts::containment_changes_the_incident_and_the_control_state_together,
+    concurrent_writers_share_commits_and_a_refused_one_spoils_nothing => concurrent_writers_share_commits_and_a_refused_one_spoils_nothing,
+    integrity_concurrent_writers_each_get_their_own_event_back => integrity::concurrent_writers_each_get_their_own_event_back,
+    integrity_checkpoints_cover_the_log_and_resume_from_their_frontier => integrity::checkpoints_cover_the_log_and_resume_from_their_frontier,
+    integrity_a_role_raised_in_sql_breaks_the_user_s_audit_chain => integrity::a_role_raised_in_sql_breaks_the_user_s_audit_chain,
 }
