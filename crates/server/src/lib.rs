@@ -35,7 +35,7 @@ use axum::routing::get;
 use firebreak_core::auth::{Role, Scope};
 use firebreak_core::checkpoint::CheckpointSigner;
 use firebreak_store::{
-    BlobStore, CheckpointRequest, PostgresStore, SqliteStore, Store, StoreError, User,
+    BlobStore, CheckpointRequest, Notice, PostgresStore, SqliteStore, Store, StoreError, User,
 };
 pub use scheduler::Schedule;
 pub use signing::KeySource;
@@ -323,13 +323,43 @@ pub async fn serve(
     schedule: Schedule,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if let Err(error) = state.store.subscribe(notices_for(&state)) {
+        tracing::error!(%error, "cannot hear other servers sharing the database");
+    }
     let scheduler = tokio::spawn(scheduler::run(state.clone(), schedule));
     let limits = state.connection_limits;
     let result = listener::run(listener, router(state.clone()), limits, shutdown).await;
     scheduler.abort();
-    if let Err(error) = state.checkpoint("shutdown".into(), false).await {
-        tracing::error!(%error, "the checkpoint at shutdown failed");
+    // Only the leader signs, so that checkpoints form one chain.
+    if state.run(|store| store.lead()).await.unwrap_or(false) {
+        if let Err(error) = state.checkpoint("shutdown".into(), false).await {
+            tracing::error!(%error, "the checkpoint at shutdown failed");
+        }
+        witness::deliver_due(&state).await;
     }
-    witness::deliver_due(&state).await;
     result
+}
+
+/// What this server does with a notice from another server sharing its
+/// database: control changes go to its cache and its stream readers at once;
+/// access changes and resyncs drop what it cached.
+fn notices_for(state: &AppState) -> firebreak_store::NoticeSink {
+    let caches = state.caches.clone();
+    let changes = state.control_changes.clone();
+    Box::new(move |notice| match notice {
+        Notice::Control { state } => {
+            caches.remember_control(state.clone());
+            // No stream reader listening is not an error.
+            let _ = changes.send(state);
+        }
+        Notice::AccessChanged => {
+            caches.forget_tokens();
+            caches.forget_integrations();
+        }
+        Notice::Resync => {
+            caches.forget_tokens();
+            caches.forget_integrations();
+            caches.forget_controls();
+        }
+    })
 }

@@ -1,7 +1,9 @@
 //! The one scheduler (D25): every periodic job of a server runs here, on its
 //! own cadence. Each job's progress lives in the store (the log size the
 //! newest checkpoint covers, the clock warnings already sent, the outbox's
-//! next attempts), so a restart neither skips nor repeats work.
+//! next attempts), so a restart neither skips nor repeats work. Of the
+//! servers sharing one PostgreSQL database only the leader runs them
+//! (`Store::lead`); another takes over within a tick of its death.
 
 use crate::state::{AppState, now};
 use std::time::Duration;
@@ -38,8 +40,23 @@ pub async fn run(state: AppState, schedule: Schedule) {
     let mut next_scrub = schedule.scrub.map(|every| start + every);
     let mut scrubbing: Option<tokio::task::JoinHandle<()>> = None;
     let mut tick = tokio::time::interval(TICK);
+    let mut leading = false;
     loop {
         tick.tick().await;
+        let leads = match state.run(|store| store.lead()).await {
+            Ok(leads) => leads,
+            Err(error) => {
+                tracing::warn!(%error, "cannot tell whether this server leads periodic work");
+                false
+            }
+        };
+        if leads != leading {
+            leading = leads;
+            tracing::info!(leading, "periodic work leadership changed");
+        }
+        if !leading {
+            continue;
+        }
         let at = Instant::now();
         if at >= next_checkpoint {
             next_checkpoint = at + schedule.checkpoint;

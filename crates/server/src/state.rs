@@ -82,9 +82,10 @@ impl WebSettings {
 /// Revoking through this server forgets it at once.
 const TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
 
-/// In-process caches for the hot read path serving code polls. This server
-/// makes every control change itself (one instance per SQLite store), so the
-/// control cache is updated on each change rather than expired.
+/// In-process caches for the hot read path serving code polls. The control
+/// cache is updated on each change rather than expired: this server's own
+/// changes, and those of other servers sharing a PostgreSQL database as their
+/// notices arrive (`Store::subscribe`).
 /// A verified caller, the token's expiry, and when it was verified.
 type CachedToken = (Caller, Option<Timestamp>, Instant);
 
@@ -145,6 +146,14 @@ impl Caches {
     pub fn control(&self, namespace: Namespace, system: &str) -> Option<ControlState> {
         let controls = self.controls.read().unwrap_or_else(|p| p.into_inner());
         controls.get(&(namespace, system.to_string())).cloned()
+    }
+
+    /// Forgets every cached control state, so the next read asks the store.
+    pub fn forget_controls(&self) {
+        self.controls
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     /// Keeps the newest version, whichever of a read and a change lands last.

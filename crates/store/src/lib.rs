@@ -458,7 +458,35 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Artifact>;
     fn artifacts(&self, owner: &str) -> StoreResult<Vec<Artifact>>;
     fn artifact(&self, owner: &str, kind: ArtifactKind, name: &str) -> StoreResult<Artifact>;
+
+    /// Hands `deliver` what other servers sharing this database commit
+    /// (control changes, access changes), on a thread of the store's own,
+    /// until the store is dropped. A database only one server uses (SQLite)
+    /// has nothing to deliver.
+    fn subscribe(&self, deliver: NoticeSink) -> StoreResult<()>;
+    /// Whether this server runs the periodic work now (checkpoints, clocks,
+    /// the outbox): one server at a time among those sharing the database,
+    /// another taking over when it dies. Always true on SQLite.
+    fn lead(&self) -> StoreResult<bool>;
 }
+
+/// What one server tells the others sharing its database, sent with the
+/// transaction that made the change (so only once it is committed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "snake_case")]
+pub enum Notice {
+    /// A system's control state changed.
+    Control { state: ControlState },
+    /// A user, token, session, integration or hook changed: cached
+    /// credentials must be checked again.
+    AccessChanged,
+    /// The listener reconnected and may have missed notices: cached state
+    /// must be read again.
+    Resync,
+}
+
+/// Where a store delivers notices.
+pub type NoticeSink = Box<dyn Fn(Notice) + Send + Sync>;
 
 /// What a checkpoint is written for, and where its copies go.
 #[derive(Debug, Clone, Copy)]

@@ -10,11 +10,15 @@
 
 use crate::relational::{Backend, SqlStore};
 use crate::sql::{Dialect, Row, Sql, SqlError, Value, numbered_placeholders};
-use crate::{StoreError, StoreResult};
+use crate::{Notice, NoticeSink, StoreError, StoreResult};
 use bytes::BytesMut;
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, GenericClient, IsolationLevel, NoTls};
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -31,6 +35,13 @@ const MIGRATIONS: &[&str] = &[
 const WRITE_LOCK: i64 = 0x4669_7265_6272_6b01;
 /// The advisory lock migrations hold, so instances starting together migrate once.
 const MIGRATION_LOCK: i64 = 0x4669_7265_6272_6b02;
+/// The session advisory lock the server leading periodic work holds.
+const LEADER_LOCK: i64 = 0x4669_7265_6272_6b03;
+/// The channel servers sharing a database tell each other on.
+const CHANNEL: &str = "firebreak";
+/// How soon the listener notices the store was dropped, or retries a lost
+/// connection.
+const LISTEN_POLL: Duration = Duration::from_secs(1);
 const POOL_SIZE: usize = 16;
 /// How long a call waits for a free connection before failing as unavailable.
 pub const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -42,6 +53,21 @@ pub struct PostgresBackend {
     config: postgres::Config,
     idle: Mutex<Pool>,
     returned: Condvar,
+    /// This server among those sharing the database, so that it ignores its
+    /// own notices.
+    origin: u64,
+    /// The connection holding the leader lock, while this server leads.
+    leader: Mutex<Option<Client>>,
+    /// Set when the store is dropped, to end the listener thread.
+    stopped: Arc<AtomicBool>,
+}
+
+/// A notice as sent on the channel: who sent it, and what.
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    origin: u64,
+    #[serde(flatten)]
+    notice: Notice,
 }
 
 struct Pool {
@@ -89,6 +115,9 @@ impl PostgresBackend {
                 busy: 0,
             }),
             returned: Condvar::new(),
+            origin: random_origin(),
+            leader: Mutex::new(None),
+            stopped: Arc::new(AtomicBool::new(false)),
         };
         // Connect once now, so a wrong URL or password fails at start.
         let client = backend.open()?;
@@ -173,7 +202,7 @@ impl PostgresBackend {
                     .execute("SELECT pg_advisory_xact_lock($1)", &[&key])
                     .map_err(backend_error)?;
             }
-            let result = work(&Connection::new(&mut transaction));
+            let result = work(&Connection::new(&mut transaction, self.origin));
             match result {
                 Ok(value) => {
                     transaction.commit().map_err(backend_error)?;
@@ -195,8 +224,15 @@ impl Drop for PostgresBackend {
     /// state at shutdown); closing them on a thread of their own is safe
     /// wherever the store is dropped.
     fn drop(&mut self) {
+        self.stopped.store(true, Ordering::Relaxed);
         let pool = self.idle.get_mut().unwrap_or_else(|p| p.into_inner());
-        let clients = std::mem::take(&mut pool.connections);
+        let mut clients = std::mem::take(&mut pool.connections);
+        clients.extend(
+            self.leader
+                .get_mut()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
         if !clients.is_empty() {
             let _ = std::thread::spawn(move || drop(clients)).join();
         }
@@ -209,23 +245,110 @@ impl Backend for PostgresBackend {
     }
 
     fn read<T>(&self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T> {
-        self.with_client(|client| work(&Connection::new(client)))
+        self.with_client(|client| work(&Connection::new(client, self.origin)))
     }
 
     fn snapshot<T>(&self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T> {
         self.in_transaction(IsolationLevel::RepeatableRead, None, work)
     }
+
+    fn subscribe(&self, deliver: NoticeSink) -> StoreResult<()> {
+        let (config, origin, stopped) = (self.config.clone(), self.origin, self.stopped.clone());
+        std::thread::Builder::new()
+            .name("firebreak-listen".into())
+            .spawn(move || listen(&config, origin, &stopped, &deliver))
+            .map_err(|e| StoreError::Backend(format!("cannot start the listener: {e}")))?;
+        Ok(())
+    }
+
+    /// Holds the leader lock on a connection of its own: PostgreSQL releases
+    /// it the moment that connection ends, however the server died.
+    fn lead(&self) -> StoreResult<bool> {
+        let mut leader = self.leader.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(client) = leader.as_mut() {
+            if client.is_valid(Duration::from_secs(2)).is_ok() {
+                return Ok(true);
+            }
+            *leader = None;
+        }
+        let mut client = self.open()?;
+        let acquired: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK])
+            .map_err(backend_error)?
+            .get(0);
+        if acquired {
+            *leader = Some(client);
+        }
+        Ok(acquired)
+    }
+}
+
+/// Delivers every notice of other servers until `stopped`, reconnecting
+/// after a lost connection (and then asking for a resync, since notices sent
+/// meanwhile are gone).
+fn listen(config: &postgres::Config, origin: u64, stopped: &AtomicBool, deliver: &NoticeSink) {
+    let mut connected_before = false;
+    while !stopped.load(Ordering::Relaxed) {
+        let mut client = match config.connect(NoTls) {
+            Ok(client) => client,
+            Err(error) => {
+                tracing::warn!(%error, "the notice listener cannot connect; retrying");
+                std::thread::sleep(LISTEN_POLL);
+                continue;
+            }
+        };
+        if let Err(error) = client.batch_execute(&format!("LISTEN {CHANNEL}")) {
+            tracing::warn!(%error, "the notice listener cannot listen; retrying");
+            std::thread::sleep(LISTEN_POLL);
+            continue;
+        }
+        if connected_before {
+            deliver(Notice::Resync);
+        }
+        connected_before = true;
+        while !stopped.load(Ordering::Relaxed) && !client.is_closed() {
+            let mut notifications = client.notifications();
+            let mut batch = notifications.timeout_iter(LISTEN_POLL);
+            loop {
+                match batch.next() {
+                    Ok(Some(notification)) => {
+                        match serde_json::from_str::<Envelope>(notification.payload()) {
+                            Ok(envelope) if envelope.origin != origin => deliver(envelope.notice),
+                            Ok(_) => {}
+                            Err(error) => tracing::warn!(%error, "an unreadable notice"),
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(error) => {
+                        tracing::warn!(%error, "the notice listener lost its connection");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn random_origin() -> u64 {
+    let mut bytes = [0u8; 8];
+    // Without randomness, the process id still tells servers on one host apart.
+    if getrandom::getrandom(&mut bytes).is_err() {
+        return u64::from(std::process::id());
+    }
+    u64::from_le_bytes(bytes)
 }
 
 /// A client or transaction seen through [`Sql`].
 struct Connection<'a, C: GenericClient> {
     client: RefCell<&'a mut C>,
+    origin: u64,
 }
 
 impl<'a, C: GenericClient> Connection<'a, C> {
-    fn new(client: &'a mut C) -> Self {
+    fn new(client: &'a mut C, origin: u64) -> Self {
         Connection {
             client: RefCell::new(client),
+            origin,
         }
     }
 }
@@ -247,6 +370,22 @@ impl<C: GenericClient> Sql for Connection<'_, C> {
             .execute(sql.as_str(), &parameters(&params))
             .map_err(backend_error)?;
         Ok(changed as usize)
+    }
+
+    /// `pg_notify` inside the transaction: PostgreSQL delivers it at commit,
+    /// and never if the transaction rolls back.
+    fn notify(&self, notice: &Notice) -> Result<(), SqlError> {
+        let envelope = Envelope {
+            origin: self.origin,
+            notice: notice.clone(),
+        };
+        let payload = serde_json::to_string(&envelope)
+            .map_err(|e| SqlError::Backend(format!("a notice cannot be written: {e}")))?;
+        self.client
+            .borrow_mut()
+            .execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload])
+            .map_err(backend_error)?;
+        Ok(())
     }
 
     fn rows(&self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>, SqlError> {

@@ -51,6 +51,10 @@ pub trait Backend: Send + Sync {
     /// Runs `work` in one read transaction, so everything it reads is as of
     /// the same moment even while others write.
     fn snapshot<T>(&self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T>;
+    /// See [`Store::subscribe`].
+    fn subscribe(&self, deliver: crate::NoticeSink) -> StoreResult<()>;
+    /// See [`Store::lead`].
+    fn lead(&self) -> StoreResult<bool>;
 }
 
 /// A [`Store`] over a SQL backend.
@@ -301,6 +305,14 @@ fn owner_state(connection: &dyn Sql, owner: &str) -> StoreResult<String> {
 }
 
 impl<B: Backend> Store for SqlStore<B> {
+    fn subscribe(&self, deliver: crate::NoticeSink) -> StoreResult<()> {
+        self.backend.subscribe(deliver)
+    }
+
+    fn lead(&self) -> StoreResult<bool> {
+        self.backend.lead()
+    }
+
     fn change_document(
         &self,
         number: u64,
@@ -1129,6 +1141,9 @@ fn save_control_state(
         &state_hash(after),
         now,
     )?;
+    transaction.notify(&crate::Notice::Control {
+        state: after.clone(),
+    })?;
     Ok(())
 }
 

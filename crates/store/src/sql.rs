@@ -328,6 +328,9 @@ pub trait Sql {
     fn run(&self, sql: &str, params: Vec<Value>) -> Result<usize, SqlError>;
     /// Runs a query and reads every row.
     fn rows(&self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>, SqlError>;
+    /// Tells the other servers sharing the database, once the transaction
+    /// commits; a database one server uses has no one to tell.
+    fn notify(&self, notice: &crate::Notice) -> Result<(), SqlError>;
 }
 
 impl dyn Sql + '_ {

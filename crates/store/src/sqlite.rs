@@ -202,6 +202,14 @@ impl Backend for SqliteBackend {
         result
     }
 
+    fn subscribe(&self, _deliver: crate::NoticeSink) -> StoreResult<()> {
+        Ok(())
+    }
+
+    fn lead(&self) -> StoreResult<bool> {
+        Ok(true)
+    }
+
     fn snapshot<T>(&self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T> {
         self.read(|c| {
             c.run("BEGIN", Vec::new())?;
@@ -257,6 +265,11 @@ impl rusqlite::ToSql for Value {
 impl Sql for Connection {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
+    }
+
+    /// One server per SQLite file: its own caches already hold the change.
+    fn notify(&self, _notice: &crate::Notice) -> Result<(), SqlError> {
+        Ok(())
     }
 
     fn run(&self, sql: &str, params: Vec<Value>) -> Result<usize, SqlError> {

@@ -8,7 +8,7 @@ use sha2::Sha256;
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
-fn control_read_token(server: &Server) -> String {
+pub fn control_read_token(server: &Server) -> String {
     let created = server.json(&[
         "token",
         "create",
@@ -21,12 +21,18 @@ fn control_read_token(server: &Server) -> String {
 }
 
 /// Reads Server-Sent Events `data:` lines from a blocking response.
-struct EventReader {
+pub struct EventReader {
     lines: std::io::Lines<BufReader<reqwest::blocking::Response>>,
 }
 
 impl EventReader {
-    fn next_data(&mut self) -> serde_json::Value {
+    pub fn new(response: reqwest::blocking::Response) -> EventReader {
+        EventReader {
+            lines: BufReader::new(response).lines(),
+        }
+    }
+
+    pub fn next_data(&mut self) -> serde_json::Value {
         for line in self.lines.by_ref() {
             let line = line.unwrap();
             if let Some(data) = line.strip_prefix("data: ") {
@@ -55,9 +61,7 @@ fn a_streaming_client_sees_a_containment_change() {
         .send()
         .unwrap();
     assert_eq!(response.status(), 200);
-    let mut events = EventReader {
-        lines: BufReader::new(response).lines(),
-    };
+    let mut events = EventReader::new(response);
     assert_eq!(events.next_data()["mode"], "normal");
 
     let contained = server.json(&[

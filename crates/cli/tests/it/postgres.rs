@@ -3,9 +3,11 @@
 //! throwaway server). Without it these tests are skipped, unless
 //! `FIREBREAK_REQUIRE_POSTGRES` is set, as CI sets it.
 
+use crate::containment::{EventReader, control_read_token};
 use crate::support::{Server, assert_success, server_with_incident_and, stderr, verify};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 /// A fresh database on the test server, dropped at the end of the test.
 struct Database {
@@ -126,4 +128,107 @@ fn a_database_that_cannot_be_reached_stops_the_start_with_a_clear_error() {
         );
         assert!(!error.contains("panicked"), "{error}");
     }
+}
+
+#[test]
+fn two_servers_on_one_database_share_containment_revocation_and_the_periodic_work() {
+    let Some(database) = Database::fresh() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // The first to start leads the periodic work; both share the data
+    // directory (signing key, evidence content), as deployments must.
+    let first = server_with_incident_and(&data, &["--database", &database.url]);
+    let second = Server::start_with(&data, &["--database", &database.url]);
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+
+    // A containment through the first reaches the second's stream readers.
+    let token = control_read_token(&first);
+    let stream = client
+        .get(format!(
+            "{}/api/v1/systems/scoring/control/stream",
+            second.url
+        ))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let mut events = EventReader::new(stream);
+    assert_eq!(events.next_data()["mode"], "normal");
+    first.json(&[
+        "incident",
+        "contain",
+        "INC-1",
+        "--system",
+        "scoring",
+        "--action",
+        "human-review",
+        "--reason",
+        "bias against group C",
+    ]);
+    let acknowledged = Instant::now();
+    let change = events.next_data();
+    let latency = acknowledged.elapsed();
+    assert_eq!(change["mode"], "human_review");
+    assert!(latency < Duration::from_secs(1), "seen after {latency:?}");
+
+    // A token revoked through the first stops working on the second.
+    let control = format!("{}/api/v1/systems/scoring/control", second.url);
+    let read = |token: &str| {
+        client
+            .get(&control)
+            .bearer_auth(token)
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(read(&token), 200);
+    let tokens = first.json(&["token", "list"]);
+    let id = tokens
+        .as_array()
+        .or_else(|| tokens["items"].as_array())
+        .unwrap()
+        .iter()
+        .find(|t| t["scope"] == "control_read")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_success(&first.cli(&["token", "revoke", &id]), &["token revoke"]);
+    let revoked = Instant::now();
+    while read(&token) == 200 {
+        assert!(revoked.elapsed() < Duration::from_secs(1), "still accepted");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // The leader dies; the second takes over signing what it records.
+    first.stop();
+    second.json(&[
+        "incident",
+        "note",
+        "INC-1",
+        "recorded after the leader died",
+    ]);
+    let died = Instant::now();
+    let strict = [
+        "--database",
+        &database.url,
+        "--strict",
+        "--max-unsigned-age",
+        "0s",
+    ];
+    while !verify(&data, &strict).status.success() {
+        assert!(
+            died.elapsed() < Duration::from_secs(30),
+            "no checkpoint covered the new event: {}",
+            String::from_utf8_lossy(&verify(&data, &strict).stdout)
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    second.stop_gracefully();
+    assert_success(&verify(&data, &["--database", &database.url]), &["verify"]);
 }

@@ -157,6 +157,7 @@ impl AccessTable {
         );
         let state = self.state(transaction, key)?;
         let mut sealed = append_events(transaction, &stream, vec![draft], &state, now)?;
+        transaction.notify(&crate::Notice::AccessChanged)?;
         Ok(sealed.remove(0))
     }
 }
