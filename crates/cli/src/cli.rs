@@ -48,6 +48,8 @@ pub enum Command {
     Checkpoint(JsonFlag),
     /// Recompute every hash chain and checkpoint signature of a data directory, offline.
     Verify(VerifyArgs),
+    /// Copy a data directory's records into an empty PostgreSQL database and verify them there.
+    Migrate(MigrateArgs),
     /// Analyse prediction logs (Parquet or CSV) offline: drift, fairness, profile, time series, one decision.
     #[command(subcommand)]
     Analyze(AnalyzeCommand),
@@ -400,6 +402,20 @@ pub struct DataDir {
     /// Where the database, the signing key and the admin token live.
     #[arg(long, env = "FIREBREAK_DATA_DIR", default_value = "./firebreak-data")]
     pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The data directory whose SQLite records are copied (it is only read).
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    /// The PostgreSQL database to copy into; it must hold no Firebreak data.
+    #[arg(long, value_name = "URL", hide_env_values = true)]
+    pub to: String,
+    #[command(flatten)]
+    pub pin: SignerPin,
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The longest periodic interval `serve` accepts: a year.

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 pub use blob::{BlobRef, BlobStore, BlobWriter, VerifiedRead, is_damage};
 pub use postgres::{PostgresBackend, PostgresStore};
-pub use relational::{Backend, SqlStore};
+pub use relational::{Backend, Copied, SqlStore};
 pub use sqlite::{SqliteBackend, SqliteStore};
 
 #[derive(Debug, thiserror::Error)]

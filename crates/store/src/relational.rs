@@ -6,6 +6,7 @@
 
 mod access;
 mod alerts;
+mod copy;
 mod evidence;
 mod integrity;
 mod outbox;
@@ -34,6 +35,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 pub(crate) use access::seal_rows_from_before;
+pub use copy::Copied;
 
 /// The one organisation every row belongs to until tenancy arrives.
 pub(crate) const ORG: i64 = 1;

@@ -8,6 +8,7 @@ mod control;
 mod evidence;
 mod incident;
 mod metrics;
+mod migrate;
 mod postmortem;
 mod rca;
 mod regulatory;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             // Offline verification blocks on its own I/O (the database, a
             // witness fetched over HTTP) outside the runtime's scheduling.
             Command::Verify(args) => tokio::task::block_in_place(|| verify::run(args)),
+            Command::Migrate(args) => tokio::task::block_in_place(|| migrate::run(args)),
             Command::Analyze(command) => analyze::run(command).await.map(|()| ExitCode::SUCCESS),
             Command::Rca(command) => rca::run(command).await.map(|()| ExitCode::SUCCESS),
             Command::Login(args) => account::login(args).await.map(|()| ExitCode::SUCCESS),

@@ -132,7 +132,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_report(report: &VerifyReport) {
+pub fn print_report(report: &VerifyReport) {
     println!(
         "{} streams, {} events, {} checkpoints",
         report.streams, report.events, report.checkpoints
