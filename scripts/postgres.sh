@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the tests, from Debian's package: initdb
 # in DIR, listening on loopback only at a free port, trusting local
-# connections. `start` prints its superuser URL; `stop` stops it.
-# Usage: scripts/postgres.sh start|stop DIR
+# connections. `start` prints its superuser URL; `stop` stops it; `restart`
+# stops it and starts it again on the same port (for fault tests).
+# Usage: scripts/postgres.sh start|stop|restart DIR
 set -euo pipefail
-action=${1:?usage: scripts/postgres.sh start|stop DIR}
-dir=$(realpath -m "${2:?usage: scripts/postgres.sh start|stop DIR}")
+action=${1:?usage: scripts/postgres.sh start|stop|restart DIR}
+dir=$(realpath -m "${2:?usage: scripts/postgres.sh start|stop|restart DIR}")
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 # PostgreSQL refuses to run as root: run it as the package's own user.
 as_owner=()
@@ -25,8 +26,12 @@ start)
 stop)
     "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     ;;
+restart)
+    # pg_ctl restart starts with the options of the run it stops.
+    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -m fast -w restart >/dev/null
+    ;;
 *)
-    echo "usage: scripts/postgres.sh start|stop DIR" >&2
+    echo "usage: scripts/postgres.sh start|stop|restart DIR" >&2
     exit 2
     ;;
 esac

@@ -546,3 +546,62 @@ fn migrate(client: &mut Client) -> StoreResult<()> {
     transaction.commit().map_err(backend_error)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{CHECKOUT_TIMEOUT, POOL_SIZE, WRITE_LOCK};
+    use crate::test_backends::{Fresh, Under};
+    use crate::{StoreError, User};
+    use std::time::Instant;
+
+    #[test]
+    fn an_exhausted_pool_is_unavailable_not_a_hang() {
+        let Some(under) = Under::postgres() else {
+            return;
+        };
+        let store = Fresh::new(under);
+        // Someone else holds the write lock, so every write waits on it
+        // holding one of the pool's connections.
+        let mut holder = store.raw_postgres().unwrap();
+        holder
+            .execute("SELECT pg_advisory_lock($1)", &[&WRITE_LOCK])
+            .unwrap();
+        let now: firebreak_core::Timestamp = "2026-03-01T10:00:00Z".parse().unwrap();
+        std::thread::scope(|scope| {
+            let writers: Vec<_> = (0..POOL_SIZE)
+                .map(|n| {
+                    let store = &store;
+                    scope.spawn(move || {
+                        let user = User {
+                            name: format!("user{n}"),
+                            role: firebreak_core::auth::Role::Viewer,
+                            password_hash: None,
+                            created_at: now,
+                        };
+                        store.create_user(&user, "admin")
+                    })
+                })
+                .collect();
+            // Let every writer take its connection and wait on the lock.
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            let asked = Instant::now();
+            let refused = store.user_count();
+            let waited = asked.elapsed();
+            assert!(
+                matches!(refused, Err(StoreError::Unavailable(_))),
+                "{refused:?}"
+            );
+            assert!(
+                waited >= CHECKOUT_TIMEOUT && waited < CHECKOUT_TIMEOUT * 2,
+                "{waited:?}"
+            );
+            holder
+                .execute("SELECT pg_advisory_unlock($1)", &[&WRITE_LOCK])
+                .unwrap();
+            for writer in writers {
+                writer.join().unwrap().unwrap();
+            }
+        });
+        assert_eq!(store.user_count().unwrap(), POOL_SIZE as u64);
+    }
+}

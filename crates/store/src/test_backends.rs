@@ -94,6 +94,18 @@ impl Fresh {
     }
 }
 
+impl Fresh {
+    /// A connection of its own to the store's PostgreSQL database.
+    pub fn raw_postgres(&self) -> Option<postgres::Client> {
+        match &self.place {
+            Place::Database { admin, name } => Some(
+                postgres::Client::connect(&database_url(admin, name), postgres::NoTls).unwrap(),
+            ),
+            Place::File(_) => None,
+        }
+    }
+}
+
 /// The URL of database `name` on the server `admin` points at.
 fn database_url(admin: &str, name: &str) -> String {
     let base = admin.rsplit_once('/').map_or(admin, |(base, _)| base);

@@ -335,3 +335,118 @@ fn a_sqlite_data_directory_migrates_to_postgres_and_reads_the_same() {
         assert_eq!(before, after, "{page} differs after the migration");
     }
 }
+
+/// A PostgreSQL server of this test's own, started and stopped by
+/// `scripts/postgres.sh`, so restarting it disturbs no other test.
+struct OwnServer {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+impl OwnServer {
+    fn script(action: &str, dir: &std::path::Path) -> std::process::Output {
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/postgres.sh");
+        let output = Command::new(script).arg(action).arg(dir).output().unwrap();
+        assert_success(&output, &["scripts/postgres.sh", action]);
+        output
+    }
+
+    fn start() -> OwnServer {
+        let dir = tempfile::tempdir().unwrap();
+        let started = OwnServer::script("start", dir.path());
+        let url = String::from_utf8(started.stdout)
+            .unwrap()
+            .trim()
+            .to_string();
+        OwnServer { dir, url }
+    }
+
+    fn restart(&self) {
+        OwnServer::script("restart", self.dir.path());
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = OwnServer::script("stop", self.dir.path());
+    }
+}
+
+#[test]
+fn a_database_restart_under_load_is_a_503_and_loses_no_acknowledged_write() {
+    // Needs what the shared test server needs: PostgreSQL's programs.
+    if Database::fresh().is_none() {
+        return;
+    }
+    let postgres = OwnServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_with_incident_and(&dir.path().join("data"), &["--database", &postgres.url]);
+    let url = format!("{}/api/v1/incidents/INC-1/entries", server.url);
+    let token = server.token.clone();
+    let writer = std::thread::spawn(move || {
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let mut answers = Vec::new();
+        let mut n = 0;
+        while started.elapsed() < Duration::from_secs(6) {
+            let text = format!("note {n}");
+            let response = client
+                .post(&url)
+                .bearer_auth(&token)
+                .json(&serde_json::json!({ "text": text }))
+                .send()
+                .unwrap();
+            let retry_after = response.headers().contains_key("retry-after");
+            answers.push((text, response.status().as_u16(), retry_after));
+            n += 1;
+        }
+        answers
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    postgres.restart();
+    let answers = writer.join().unwrap();
+
+    let refused: Vec<_> = answers
+        .iter()
+        .filter(|(_, status, _)| *status != 201)
+        .collect();
+    for (text, status, retry_after) in &refused {
+        assert_eq!(*status, 503, "{text}");
+        assert!(retry_after, "{text}: 503 without Retry-After");
+    }
+    // The server reconnected: the writes after the restart went through.
+    assert_eq!(
+        answers.last().unwrap().1,
+        201,
+        "no write succeeded after the restart"
+    );
+    let timeline = server.json(&["incident", "show", "INC-1", "--timeline"]);
+    let noted: Vec<String> = timeline["timeline"]
+        .as_array()
+        .or_else(|| timeline["events"].as_array())
+        .expect("a timeline")
+        .iter()
+        .filter_map(|e| e["body"]["text"].as_str().map(str::to_string))
+        .collect();
+    for (text, status, _) in &answers {
+        let times = noted.iter().filter(|n| *n == text).count();
+        if *status == 201 {
+            assert_eq!(times, 1, "{text} was acknowledged");
+        } else {
+            assert!(times <= 1, "{text} was recorded twice");
+        }
+    }
+    eprintln!(
+        "{} writes during a PostgreSQL restart: {} acknowledged, {} answered 503",
+        answers.len(),
+        answers.len() - refused.len(),
+        refused.len()
+    );
+    server.stop_gracefully();
+    let verified = verify(&dir.path().join("data"), &["--database", &postgres.url]);
+    assert_success(&verified, &["verify"]);
+}
