@@ -19,9 +19,9 @@ use std::cmp::Ordering;
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 
-use crate::fta::analysis::importance_of;
 use crate::fta::bdd::{Bdd, BddRef, TRUE};
 use crate::fta::compile::Node;
+use crate::fta::importance::importance_of;
 
 /// m / 2^e, exactly.
 #[derive(Clone, Debug)]
