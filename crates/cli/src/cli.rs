@@ -1211,6 +1211,11 @@ pub struct FtaAnalyzeArgs {
     /// How many cut sets the table lists, most probable first.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub cut_sets: usize,
+    /// When the minimal cut sets are too many to list within the memory
+    /// budget, they are counted on their ZBDD and only the N most probable
+    /// are kept (and written in JSON).
+    #[arg(long, value_name = "N", default_value_t = firebreak_rca::fta::DEFAULT_TOP_K)]
+    pub top_k: usize,
     /// Also draw the fault tree as SVG into this file.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
