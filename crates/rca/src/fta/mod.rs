@@ -3,6 +3,7 @@
 
 mod analysis;
 mod bdd;
+mod bdd_tables;
 pub mod budget;
 pub mod compile;
 mod cut_sets;
