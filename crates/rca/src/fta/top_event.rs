@@ -140,10 +140,22 @@ pub(crate) fn analyze_root(
             bytes.saturating_add(occurrence.0.saturating_mul(u128::from(cost)))
         },
     );
-    // Cut-set rewrites work on the list, which must then fit.
-    let listed = !compiled.rewrites.is_empty()
-        || (u128::from(family.bytes()).saturating_add(list_bytes) <= u128::from(available)
-            && !never_list());
+    // Cut-set rewrites work on the list, which must then fit; otherwise a
+    // list that turns out larger than estimated (its vector's growth) falls
+    // back to the unlisted results rather than failing.
+    let must_list = !compiled.rewrites.is_empty();
+    let fits = u128::from(family.bytes()).saturating_add(list_bytes) <= u128::from(available)
+        && !never_list();
+    let listing = if must_list || fits {
+        match family.list(available, &cost_of_level) {
+            Ok(sets) => Some(sets),
+            Err(exhausted) if must_list => return Err(exceeded(exhausted)),
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+    let listed = listing.is_some();
 
     let probability_of = |variable: usize| -> Result<f64, RcaError> {
         let event = &compiled.basic_events[variable];
@@ -170,10 +182,8 @@ pub(crate) fn analyze_root(
     let mut most_probable_cut_sets = Vec::new();
     let mut approximations = None;
     let cut_set_count;
-    if listed {
-        let mut sets: Vec<Vec<usize>> = family
-            .list(available, &cost_of_level)
-            .map_err(exceeded)?
+    if let Some(listing) = listing {
+        let mut sets: Vec<Vec<usize>> = listing
             .into_iter()
             .map(|levels| {
                 levels
@@ -249,8 +259,21 @@ pub(crate) fn analyze_root(
             let rare_event = family.product_sum(&p_of_level).min(1.0);
             let min_cut_upper_bound = family.min_cut_upper_bound(&p_of_level);
             approximations = Some((rare_event, min_cut_upper_bound));
+            // The search holds, per set kept, the set and a path's worth of
+            // queue entries and trail; more than the budget is refused.
+            let top_k = usize::try_from(cut_set_count.total.0)
+                .unwrap_or(usize::MAX)
+                .min(settings.top_k);
+            let longest = cut_set_count.by_order.len() as u64;
+            let per_set = CUT_SET_BYTES
+                + longest * (cost_of_level.iter().copied().max().unwrap_or(0) + 2 * 48);
+            if (top_k as u64).saturating_mul(per_set) > available.saturating_sub(family.bytes()) {
+                return Err(exceeded(Exhausted {
+                    phase: "keeping the --top-k most probable cut sets",
+                }));
+            }
             let mut found: Vec<CutSet> = family
-                .most_probable(&p_of_level, settings.top_k)
+                .most_probable(&p_of_level, top_k)
                 .into_iter()
                 .map(|(probability, levels)| CutSet {
                     events: names(&levels),
