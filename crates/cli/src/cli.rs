@@ -1203,9 +1203,10 @@ pub struct FtaAnalyzeArgs {
     /// Hours; basic events with a failure rate are evaluated at this time.
     #[arg(long, value_name = "H", default_value_t = 8760.0)]
     pub mission_time: f64,
-    /// MiB the analysis may hold in decision diagrams and cut sets; past it
-    /// the analysis stops with an error (default: a quarter of the
-    /// machine's memory).
+    /// MiB the analysis may hold in decision diagrams and cut sets (default:
+    /// a quarter of the machine's memory). Minimal cut sets too many to list
+    /// within it are counted instead, with the most probable kept (--top-k);
+    /// past it otherwise the analysis stops with an error.
     #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1 << 40))]
     pub memory_budget: Option<u64>,
     /// How many cut sets the table lists, most probable first.

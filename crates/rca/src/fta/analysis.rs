@@ -29,8 +29,10 @@ pub struct AnalysisSettings {
     /// only an approximation.
     #[serde(default)]
     pub approximation: Option<Approximation>,
-    /// Bytes the analysis may hold in decision diagrams and cut sets; past
-    /// it the analysis stops with [`RcaError::MemoryBudgetExceeded`].
+    /// Bytes the analysis may hold in decision diagrams and cut sets. When
+    /// only the list of minimal cut sets would pass it, the result has them
+    /// counted rather than listed (`cut_sets_listed`); past it otherwise the
+    /// analysis stops with [`RcaError::MemoryBudgetExceeded`].
     /// `None` is a quarter of the machine's memory
     /// ([`default_memory_budget`](crate::fta::budget::default_memory_budget)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
