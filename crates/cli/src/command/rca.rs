@@ -266,6 +266,7 @@ fn analysis_text(out: &mut Text, result: &TopEventAnalysis, args: &FtaAnalyzeArg
                     number(event.birnbaum),
                     number(event.criticality),
                     number(event.fussell_vesely),
+                    number(event.fussell_vesely_cut_sets),
                     worth(event.risk_achievement_worth),
                     worth(event.risk_reduction_worth),
                 ]
@@ -279,6 +280,7 @@ fn analysis_text(out: &mut Text, result: &TopEventAnalysis, args: &FtaAnalyzeArg
                 "Birnbaum",
                 "criticality",
                 "Fussell-Vesely",
+                "FV of cut sets",
                 "RAW",
                 "RRW",
             ],

@@ -695,6 +695,11 @@ fn fault_tree_too_large_to_list_is_counted_and_ranked() {
     );
     let occurrence = result["importance"][0]["occurrence"].as_u64().unwrap();
     assert_eq!(occurrence, 100_000);
+    // e00 holds its group's share of every product: 0.01 / 0.55.
+    let share = result["importance"][0]["fussell_vesely_cut_sets"]
+        .as_f64()
+        .unwrap();
+    assert!((share * 55.0 - 1.0).abs() < 1e-12, "{share}");
 }
 
 #[test]

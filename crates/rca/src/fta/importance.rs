@@ -20,6 +20,11 @@ pub struct Importance {
     /// Fussell–Vesely as SCRAM computes it, the diagnosis importance (DIF):
     /// P(event | top) = p · P(top | event) / P(top); 0 when P(top) is 0.
     pub fussell_vesely: f64,
+    /// Fussell–Vesely from the minimal cut sets, as PSA codes define it: the
+    /// share of the rare-event sum Σ P(cut set) held by the sets that
+    /// contain the event; 0 when the sum is 0.
+    #[serde(default)]
+    pub fussell_vesely_cut_sets: f64,
     /// Risk achievement worth: P(top | event) / P(top). +∞ when only P(top)
     /// is 0, 1 when both are; JSON writes +∞ as the string `"inf"`.
     #[serde(with = "worth_serde")]
@@ -58,6 +63,8 @@ pub(crate) fn importance_of(
         birnbaum,
         criticality,
         fussell_vesely,
+        // Set by the caller, which has the cut sets.
+        fussell_vesely_cut_sets: 0.0,
         risk_achievement_worth: worth(on, total),
         risk_reduction_worth: worth(total, off),
     }
@@ -119,6 +126,7 @@ mod tests {
             birnbaum: 0.5,
             criticality: 1.0,
             fussell_vesely: 1.0,
+            fussell_vesely_cut_sets: 0.5,
             risk_achievement_worth: 10.0,
             risk_reduction_worth: f64::INFINITY,
         };

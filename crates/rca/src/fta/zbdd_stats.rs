@@ -164,6 +164,30 @@ impl Family {
         sum[self.root as usize]
     }
 
+    /// For each level, Σ P(set) over the sets that contain its event: the
+    /// probability of reaching each node from the root, top-down, times its
+    /// event's probability and the rare-event sum below its high child.
+    /// Sums of non-negative terms, like [`product_sum`](Family::product_sum).
+    pub fn product_sums_through(&self, probability_of_level: &[f64]) -> Vec<f64> {
+        let mut below = vec![0.0; self.nodes.len()];
+        below[BASE as usize] = 1.0;
+        for (index, node) in self.nodes.iter().enumerate().skip(2) {
+            below[index] = below[node.low as usize]
+                + probability_of_level[node.level as usize] * below[node.high as usize];
+        }
+        let mut reach = vec![0.0; self.nodes.len()];
+        reach[self.root as usize] = 1.0;
+        let mut through = vec![0.0; probability_of_level.len()];
+        for index in (2..self.nodes.len()).rev() {
+            let ZbddNode { level, low, high } = self.nodes[index];
+            let p = probability_of_level[level as usize];
+            through[level as usize] += reach[index] * p * below[high as usize];
+            reach[low as usize] += reach[index];
+            reach[high as usize] += reach[index] * p;
+        }
+        through
+    }
+
     /// Min-cut upper bound, 1 − ∏(1 − P(set)), without listing the sets.
     ///
     /// ln ∏(1 − q) = −Σⱼ Sⱼ/j with Sⱼ = Σ P(set)ʲ, each Sⱼ a
@@ -311,6 +335,19 @@ pub(crate) mod tests {
             let rare_event: f64 = products.iter().sum();
             let ours = family.product_sum(&p);
             assert!((ours - rare_event).abs() <= 1e-14 * rare_event.max(1e-300));
+            let through = family.product_sums_through(&p);
+            for (event, &ours) in through.iter().enumerate() {
+                let listed: f64 = sets
+                    .iter()
+                    .zip(&products)
+                    .filter(|(set, _)| set.contains(&(event as u32)))
+                    .map(|(_, q)| q)
+                    .sum();
+                assert!(
+                    (ours - listed).abs() <= 1e-14 * listed.max(1e-300),
+                    "seed {seed}, event {event}: {ours} vs {listed}"
+                );
+            }
             // The listing's formula loses digits to cancellation; this one not.
             let mcub = -products.iter().map(|q| (-q).ln_1p()).sum::<f64>().exp_m1();
             let ours = family.min_cut_upper_bound(&p);
