@@ -1240,14 +1240,20 @@ pub struct FtaAnalyzeArgs {
     /// Hours; basic events with a failure rate are evaluated at this time.
     #[arg(long, value_name = "H", default_value_t = 8760.0)]
     pub mission_time: f64,
-    /// MiB the analysis may hold in decision diagrams and cut sets; past it
-    /// the analysis stops with an error (default: a quarter of the
-    /// machine's memory).
+    /// MiB the analysis may hold in decision diagrams and cut sets (default:
+    /// a quarter of the machine's memory). Minimal cut sets too many to list
+    /// within it are counted instead, with the most probable kept (--top-k);
+    /// past it otherwise the analysis stops with an error.
     #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1 << 40))]
     pub memory_budget: Option<u64>,
     /// How many cut sets the table lists, most probable first.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub cut_sets: usize,
+    /// When the minimal cut sets are too many to list within the memory
+    /// budget, they are counted on their ZBDD and only the N most probable
+    /// are kept (and written in JSON).
+    #[arg(long, value_name = "N", default_value_t = firebreak_rca::fta::DEFAULT_TOP_K)]
+    pub top_k: usize,
     /// Also draw the fault tree as SVG into this file.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,

@@ -2,7 +2,8 @@
 //! top event: the benchmark's counterpart of `scram --probability true
 //! --importance true`.
 //!
-//! Usage: fta_bench [--limit-order N] [--mission-time H] [--rare-event | --mcub] [--json] FILE...
+//! Usage: fta_bench [--limit-order N] [--mission-time H] [--rare-event | --mcub]
+//!        [--top-k N] [--memory-budget MIB] [--json] FILE...
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -36,6 +37,17 @@ fn run() -> Result<(), String> {
                 settings.mission_time = value("--mission-time")?
                     .parse()
                     .map_err(|e| format!("--mission-time: {e}"))?
+            }
+            "--top-k" => {
+                settings.top_k = value("--top-k")?
+                    .parse()
+                    .map_err(|e| format!("--top-k: {e}"))?
+            }
+            "--memory-budget" => {
+                let mebibytes: u64 = value("--memory-budget")?
+                    .parse()
+                    .map_err(|e| format!("--memory-budget: {e}"))?;
+                settings.memory_budget = Some(mebibytes << 20);
             }
             "--rare-event" => settings.approximation = Some(Approximation::RareEvent),
             "--mcub" => settings.approximation = Some(Approximation::Mcub),
@@ -74,10 +86,18 @@ fn run() -> Result<(), String> {
         let phase = result.phase.as_ref().map_or(String::new(), |phase| {
             format!(" [{} {}]", phase.alignment, phase.phase)
         });
+        let listed = if result.cut_sets_listed {
+            String::new()
+        } else {
+            format!(
+                " (not listed: over the memory budget; the {} most probable kept)",
+                result.most_probable_cut_sets.len()
+            )
+        };
         println!(
-            "{initiating_event}{}{phase}: {} minimal cut sets {:?}, P = {probability:e}, {} importance rows",
+            "{initiating_event}{}{phase}: {} minimal cut sets {:?}{listed}, P = {probability:e}, {} importance rows",
             result.top_event,
-            result.minimal_cut_sets.len(),
+            result.cut_set_count.total,
             result.order_distribution(),
             result.importance.len()
         );

@@ -103,6 +103,16 @@ pub enum RcaError {
     },
 
     #[error(
+        "the minimal cut sets of `{top_event}` were counted differently by two methods (bottom-up {bottom_up}, top-down {top_down}, by order or listed {by_order}): a defect of Firebreak, please report it with the model"
+    )]
+    CutSetCountMismatch {
+        top_event: String,
+        bottom_up: String,
+        top_down: String,
+        by_order: String,
+    },
+
+    #[error(
         "the model has nothing to analyse: no gate that could be a top event, and no initiating event with an event tree"
     )]
     NoTopEvent,

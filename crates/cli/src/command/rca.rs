@@ -88,6 +88,7 @@ fn fta_analyze(args: FtaAnalyzeArgs) -> Result<()> {
             ApproximationArg::Mcub => Approximation::Mcub,
         }),
         memory_budget: args.memory_budget.map(|mebibytes| mebibytes << 20),
+        top_k: args.top_k,
         ..AnalysisSettings::default()
     };
     let results = analyze(&model, args.top.as_deref(), &settings).map_err(refused)?;
@@ -189,32 +190,44 @@ fn analysis_text(out: &mut Text, result: &TopEventAnalysis, args: &FtaAnalyzeArg
         ));
     }
     let orders: Vec<String> = result
-        .order_distribution()
+        .cut_set_count
+        .by_order
         .iter()
         .enumerate()
-        .filter(|(_, count)| **count > 0)
-        .map(|(index, count)| format!("order {}: {count}", index + 1))
+        .skip(1)
+        .filter(|(_, count)| count.0 > 0)
+        .map(|(order, count)| format!("order {order}: {count}"))
         .collect();
     out.line(&format!(
         "{} minimal cut sets ({}), order limit {}",
-        result.minimal_cut_sets.len(),
+        result.cut_set_count.total,
         orders.join(", "),
         args.limit_order
     ));
+    if !result.cut_sets_listed {
+        out.line(&format!(
+            "not listed: the list would pass the memory budget, so the count, the approximations and the importance come from the ZBDD without it, and only the {} most probable cut sets are kept (--top-k)",
+            result.most_probable_cut_sets.len()
+        ));
+    }
     out.blank();
 
-    let mut by_probability: Vec<&firebreak_rca::fta::CutSet> =
-        result.minimal_cut_sets.iter().collect();
-    by_probability.sort_by(|a, b| {
-        b.probability
-            .unwrap_or(0.0)
-            .total_cmp(&a.probability.unwrap_or(0.0))
-    });
+    let by_probability: Vec<&firebreak_rca::fta::CutSet> = if result.cut_sets_listed {
+        let mut sets: Vec<&firebreak_rca::fta::CutSet> = result.minimal_cut_sets.iter().collect();
+        sets.sort_by(|a, b| {
+            b.probability
+                .unwrap_or(0.0)
+                .total_cmp(&a.probability.unwrap_or(0.0))
+        });
+        sets
+    } else {
+        result.most_probable_cut_sets.iter().collect()
+    };
     let shown = by_probability.len().min(args.cut_sets);
     if shown > 0 {
         out.subheading(&format!(
             "Most probable cut sets ({shown} of {})",
-            by_probability.len()
+            result.cut_set_count.total
         ));
         let rows: Vec<Vec<String>> = by_probability[..shown]
             .iter()
@@ -253,6 +266,7 @@ fn analysis_text(out: &mut Text, result: &TopEventAnalysis, args: &FtaAnalyzeArg
                     number(event.birnbaum),
                     number(event.criticality),
                     number(event.fussell_vesely),
+                    number(event.fussell_vesely_cut_sets),
                     worth(event.risk_achievement_worth),
                     worth(event.risk_reduction_worth),
                 ]
@@ -266,6 +280,7 @@ fn analysis_text(out: &mut Text, result: &TopEventAnalysis, args: &FtaAnalyzeArg
                 "Birnbaum",
                 "criticality",
                 "Fussell-Vesely",
+                "FV of cut sets",
                 "RAW",
                 "RRW",
             ],

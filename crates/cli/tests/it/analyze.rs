@@ -609,6 +609,99 @@ fn fault_tree_analysis_stops_at_its_memory_budget() {
     }
 }
 
+/// An AND of six ORs of ten events: a million minimal cut sets of six
+/// events, whose list passes a 16 MiB budget while their ZBDD has 60 nodes.
+fn million_cut_sets_model() -> String {
+    let mut xml =
+        String::from("<opsa-mef><define-fault-tree name=\"wide\"><define-gate name=\"top\"><and>");
+    for group in 0..6 {
+        xml += &format!("<gate name=\"g{group}\"/>");
+    }
+    xml += "</and></define-gate>";
+    for group in 0..6 {
+        xml += &format!("<define-gate name=\"g{group}\"><or>");
+        for event in 0..10 {
+            xml += &format!("<basic-event name=\"e{group}{event}\"/>");
+        }
+        xml += "</or></define-gate>";
+    }
+    xml += "</define-fault-tree><model-data>";
+    for group in 0..6 {
+        for event in 0..10 {
+            let p = 0.01 * f64::from(event + 1);
+            xml += &format!(
+                "<define-basic-event name=\"e{group}{event}\"><float value=\"{p}\"/></define-basic-event>"
+            );
+        }
+    }
+    xml + "</model-data></opsa-mef>"
+}
+
+#[test]
+fn fault_tree_too_large_to_list_is_counted_and_ranked() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("wide.xml");
+    std::fs::write(&model, million_cut_sets_model()).unwrap();
+    let model = path_text(&model);
+    let args = [
+        "rca",
+        "fta",
+        "analyze",
+        &model,
+        "--memory-budget",
+        "16",
+        "--top-k",
+        "5",
+    ];
+    let table = succeed(&args);
+    for needle in [
+        "1000000 minimal cut sets (order 6: 1000000)",
+        "not listed",
+        "the 5 most probable cut sets are kept",
+        "Most probable cut sets (5 of 1000000)",
+        "e09 · e19 · e29 · e39 · e49 · e59",
+    ] {
+        assert!(table.contains(needle), "`{needle}` not in {table}");
+    }
+    let result = &succeed_json(&args)[0];
+    assert_eq!(result["cut_sets_listed"], false);
+    assert_eq!(result["cut_set_count"]["total"], 1_000_000);
+    assert!(result["minimal_cut_sets"].as_array().unwrap().is_empty());
+    let top = result["most_probable_cut_sets"].as_array().unwrap();
+    assert_eq!(top.len(), 5);
+    // The most probable set takes the likeliest event of each group; the
+    // next ones swap one of them for its group's second (their products
+    // differ in the last bits, as the list's would).
+    let events = |rank: usize| -> Vec<&str> {
+        top[rank]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|event| event.as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(events(0), ["e09", "e19", "e29", "e39", "e49", "e59"]);
+    for rank in 1..5 {
+        let seconds = events(rank).iter().filter(|e| e.ends_with('8')).count();
+        assert_eq!(seconds, 1, "{:?}", events(rank));
+        let (this, next) = (&top[rank - 1]["probability"], &top[rank]["probability"]);
+        assert!(this.as_f64() >= next.as_f64());
+    }
+    let rare_event = result["probability"]["rare_event"].as_f64().unwrap();
+    // The sum of the products is the product of the groups' sums: 0.55⁶.
+    assert!(
+        (rare_event / 0.55f64.powi(6) - 1.0).abs() < 1e-14,
+        "{rare_event}"
+    );
+    let occurrence = result["importance"][0]["occurrence"].as_u64().unwrap();
+    assert_eq!(occurrence, 100_000);
+    // e00 holds its group's share of every product: 0.01 / 0.55.
+    let share = result["importance"][0]["fussell_vesely_cut_sets"]
+        .as_f64()
+        .unwrap();
+    assert!((share * 55.0 - 1.0).abs() < 1e-12, "{share}");
+}
+
 #[test]
 fn fault_tree_svg_is_written() {
     let dir = tempfile::tempdir().unwrap();

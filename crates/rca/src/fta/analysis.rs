@@ -6,14 +6,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::RcaError;
-use crate::fta::bdd::{Bdd, FALSE, Sensitivity, TRUE};
 use crate::fta::budget::{Exhausted, default_memory_budget};
-use crate::fta::compile::{
-    CompiledModel, CompiledSequence, CutSetRewrite, EvaluationSettings, Node, NodeId,
-    SequenceLogic, compile_in_phase,
-};
-use crate::fta::cut_sets::{CUT_SET_BYTES, minimal_cut_sets};
+use crate::fta::compile::{CompiledSequence, EvaluationSettings, SequenceLogic, compile_in_phase};
+pub use crate::fta::importance::Importance;
 use crate::fta::model::{Alignment, Model, Phase};
+use crate::fta::top_event::{analyze_root, result_bytes};
+pub use crate::fta::zbdd_stats::SetCount;
 
 /// What to compute. The defaults are SCRAM's: product order limited to 20,
 /// mission time 8760 h.
@@ -31,12 +29,25 @@ pub struct AnalysisSettings {
     /// only an approximation.
     #[serde(default)]
     pub approximation: Option<Approximation>,
-    /// Bytes the analysis may hold in decision diagrams and cut sets; past
-    /// it the analysis stops with [`RcaError::MemoryBudgetExceeded`].
+    /// Bytes the analysis may hold in decision diagrams and cut sets. When
+    /// only the list of minimal cut sets would pass it, the result has them
+    /// counted rather than listed (`cut_sets_listed`); past it otherwise the
+    /// analysis stops with [`RcaError::MemoryBudgetExceeded`].
     /// `None` is a quarter of the machine's memory
     /// ([`default_memory_budget`](crate::fta::budget::default_memory_budget)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_budget: Option<u64>,
+    /// When the minimal cut sets are too many to list within the budget,
+    /// how many of the most probable ones the result keeps.
+    #[serde(default = "default_top_k")]
+    pub top_k: usize,
+}
+
+/// The most probable cut sets kept when the list is not written.
+pub const DEFAULT_TOP_K: usize = 1000;
+
+fn default_top_k() -> usize {
+    DEFAULT_TOP_K
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +67,7 @@ impl Default for AnalysisSettings {
             importance: true,
             approximation: None,
             memory_budget: None,
+            top_k: DEFAULT_TOP_K,
         }
     }
 }
@@ -78,34 +90,71 @@ pub struct TopEventAnalysis {
     pub expression_only: bool,
     /// Basic events the top event depends on.
     pub basic_event_count: usize,
-    /// Sorted: by order, then by event names.
+    /// Sorted: by order, then by event names. Empty when `cut_sets_listed`
+    /// is false.
     pub minimal_cut_sets: Vec<CutSet>,
+    /// How many minimal cut sets there are, counted on their ZBDD two ways
+    /// (bottom-up and top-down, which must agree), or in the list after
+    /// cut-set rewrites.
+    #[serde(default)]
+    pub cut_set_count: CutSetCount,
+    /// False when listing the minimal cut sets would pass the memory budget:
+    /// `minimal_cut_sets` is then empty, the count, the rare-event and MCUB
+    /// values and the importance come from the ZBDD without listing it, and
+    /// `most_probable_cut_sets` holds the most probable sets.
+    #[serde(default = "listed")]
+    pub cut_sets_listed: bool,
+    /// Only when the cut sets are not listed: the `top_k` most probable,
+    /// most probable first, ties by order, then by event names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub most_probable_cut_sets: Vec<CutSet>,
     pub probability: Option<TopEventProbability>,
     /// For the basic events that occur in a minimal cut set, sorted by name.
     pub importance: Vec<Importance>,
 }
 
+fn listed() -> bool {
+    true
+}
+
 impl TopEventAnalysis {
-    /// How many minimal cut sets have 1, 2, … events (index 0 is order 1).
+    /// How many minimal cut sets have 1, 2, … events (index 0 is order 1),
+    /// saturating at `usize::MAX`.
     pub fn order_distribution(&self) -> Vec<usize> {
-        let highest = self
-            .minimal_cut_sets
+        self.cut_set_count
+            .by_order
             .iter()
-            .map(|set| set.events.len())
-            .max()
-            .unwrap_or(0);
-        let mut counts = vec![0; highest];
-        for set in &self.minimal_cut_sets {
-            if let Some(count) = set
-                .events
-                .len()
-                .checked_sub(1)
-                .map(|index| &mut counts[index])
-            {
-                *count += 1;
+            .skip(1)
+            .map(|count| usize::try_from(count.0).unwrap_or(usize::MAX))
+            .collect()
+    }
+}
+
+/// The number of minimal cut sets, in all and per order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CutSetCount {
+    pub total: SetCount,
+    /// Index k: the sets of k events (index 0 is the empty set, the top
+    /// event certain); trailing zeros dropped.
+    pub by_order: Vec<SetCount>,
+}
+
+impl CutSetCount {
+    /// The count of a list of sets of these lengths.
+    pub fn of_lengths(lengths: impl Iterator<Item = usize>) -> CutSetCount {
+        let mut by_order = Vec::new();
+        let mut total = 0;
+        for length in lengths {
+            if by_order.len() <= length {
+                by_order.resize(length + 1, SetCount(0));
             }
+            by_order[length].0 += 1;
+            total += 1;
         }
-        counts
+        CutSetCount {
+            total: SetCount(total),
+            by_order,
+        }
     }
 }
 
@@ -144,33 +193,6 @@ impl TopEventProbability {
             Some(Approximation::Mcub) => Some(self.min_cut_upper_bound),
         }
     }
-}
-
-/// Importance of one basic event, as SCRAM defines and names them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Importance {
-    pub event: String,
-    /// Number of minimal cut sets the event occurs in.
-    pub occurrence: usize,
-    pub probability: f64,
-    /// Birnbaum (SCRAM's MIF): ∂P(top)/∂p = P(top | event) − P(top | not
-    /// event), computed without cancellation (see `Bdd::sensitivities`).
-    pub birnbaum: f64,
-    /// Criticality (CIF): p · Birnbaum / P(top); 0 when P(top) is 0.
-    pub criticality: f64,
-    /// Fussell–Vesely as SCRAM computes it, the diagnosis importance (DIF):
-    /// P(event | top) = p · P(top | event) / P(top); 0 when P(top) is 0.
-    pub fussell_vesely: f64,
-    /// Risk achievement worth: P(top | event) / P(top). +∞ when only P(top)
-    /// is 0, 1 when both are; JSON writes +∞ as the string `"inf"`.
-    #[serde(with = "worth_serde")]
-    pub risk_achievement_worth: f64,
-    /// Risk reduction worth: P(top) / P(top | not event). +∞ where the event
-    /// is in every failure, so that removing it removes the risk (SCRAM
-    /// prints rounding residue or 0 there); JSON writes it as the string
-    /// `"inf"`.
-    #[serde(with = "worth_serde")]
-    pub risk_reduction_worth: f64,
 }
 
 /// Analyses `top_event` (a gate or an event-tree sequence), or every
@@ -257,6 +279,9 @@ pub fn analyze(
                     expression_only: true,
                     basic_event_count: 0,
                     minimal_cut_sets: Vec::new(),
+                    cut_set_count: CutSetCount::default(),
+                    cut_sets_listed: true,
+                    most_probable_cut_sets: Vec::new(),
                     probability: settings.probability.then_some(TopEventProbability {
                         exact: Some(frequency),
                         rare_event: frequency,
@@ -341,299 +366,21 @@ fn check_alignment(alignment: &Alignment) -> Result<(), RcaError> {
 }
 
 /// What one top event's analysis may use, and whose it is.
-struct MemoryBudget {
+pub(crate) struct MemoryBudget {
     model: String,
     /// The whole analysis's budget, in bytes.
     total: u64,
     /// What the results so far leave of it.
-    available: u64,
+    pub available: u64,
 }
 
 impl MemoryBudget {
-    fn exceeded(&self, top_event: &str, exhausted: Exhausted) -> RcaError {
+    pub fn exceeded(&self, top_event: &str, exhausted: Exhausted) -> RcaError {
         RcaError::MemoryBudgetExceeded {
             model: self.model.clone(),
             top_event: top_event.to_string(),
             budget: self.total,
             phase: exhausted.phase,
-        }
-    }
-}
-
-/// Bytes per BDD node that quantification allocates: node probabilities in
-/// float and double-double, the path length and the reach of each node.
-const QUANTIFICATION_BYTES_PER_NODE: u64 = 8 + 24 + 8;
-
-/// Bytes a result holds, roughly: its cut sets and importance rows.
-fn result_bytes(result: &TopEventAnalysis) -> u64 {
-    let strings =
-        |names: &[String]| -> u64 { names.iter().map(|name| 24 + name.len() as u64).sum() };
-    let sets: u64 = result
-        .minimal_cut_sets
-        .iter()
-        .map(|set| CUT_SET_BYTES + strings(&set.events))
-        .sum();
-    sets + result.importance.len() as u64 * (size_of::<Importance>() as u64 + 32)
-}
-
-fn analyze_root(
-    compiled: &CompiledModel,
-    root_node: NodeId,
-    name: &str,
-    settings: &AnalysisSettings,
-    budget: &MemoryBudget,
-) -> Result<TopEventAnalysis, RcaError> {
-    // Declarative substitutions constrain every root.
-    let extended;
-    let (nodes, root_node) = match compiled.constraint {
-        None => (compiled.nodes.as_slice(), root_node),
-        Some(constraint) => {
-            let mut nodes = compiled.nodes.clone();
-            nodes.push(Node::And(vec![root_node, constraint]));
-            extended = nodes;
-            (extended.as_slice(), extended.len() - 1)
-        }
-    };
-    let exceeded = |exhausted| budget.exceeded(name, exhausted);
-    let (bdd, root) = Bdd::build(
-        nodes,
-        root_node,
-        compiled.basic_events.len(),
-        budget.available,
-    )
-    .map_err(exceeded)?;
-    // A set's events as levels, variables and names.
-    let cost_of_level: Vec<u64> = bdd
-        .variable_of_level
-        .iter()
-        .map(|&variable| 4 + 8 + 24 + compiled.basic_events[variable].name.len() as u64)
-        .collect();
-    let quantification = if settings.probability {
-        bdd.nodes.len() as u64 * QUANTIFICATION_BYTES_PER_NODE
-    } else {
-        0
-    };
-    let available = budget
-        .available
-        .saturating_sub(bdd.bytes() + quantification);
-    let mut sets: Vec<Vec<usize>> =
-        minimal_cut_sets(&bdd, root, settings.limit_order, available, &cost_of_level)
-            .map_err(exceeded)?
-            .into_iter()
-            .map(|levels| {
-                levels
-                    .iter()
-                    .map(|&level| bdd.variable_of_level[level as usize])
-                    .collect()
-            })
-            .collect();
-    if !compiled.rewrites.is_empty() {
-        sets = rewrite_cut_sets(sets, &compiled.rewrites, settings.limit_order);
-    }
-
-    let probability_of = |variable: usize| -> Result<f64, RcaError> {
-        let event = &compiled.basic_events[variable];
-        event
-            .probability
-            .ok_or_else(|| RcaError::MissingProbability {
-                name: event.name.clone(),
-            })
-    };
-    let mut occurrence = vec![0usize; compiled.basic_events.len()];
-    let mut minimal_cut_sets = Vec::with_capacity(sets.len());
-    for set in sets {
-        for &variable in &set {
-            occurrence[variable] += 1;
-        }
-        let probability = if settings.probability {
-            let mut product = 1.0;
-            for &variable in &set {
-                product *= probability_of(variable)?;
-            }
-            Some(product)
-        } else {
-            None
-        };
-        let mut events: Vec<String> = set
-            .iter()
-            .map(|&variable| compiled.basic_events[variable].name.clone())
-            .collect();
-        events.sort_unstable();
-        minimal_cut_sets.push(CutSet {
-            events,
-            probability,
-        });
-    }
-    minimal_cut_sets.sort_by(|a, b| {
-        a.events
-            .len()
-            .cmp(&b.events.len())
-            .then_with(|| a.events.cmp(&b.events))
-    });
-
-    let mut probability = None;
-    let mut importance = Vec::new();
-    if settings.probability {
-        let mut p = vec![0.0; compiled.basic_events.len()];
-        for &variable in &bdd.variable_of_level {
-            p[variable] = probability_of(variable)?;
-        }
-        let cut_set_probabilities = minimal_cut_sets.iter().filter_map(|set| set.probability);
-        let rare_event = cut_set_probabilities.clone().sum::<f64>().min(1.0);
-        let min_cut_upper_bound = 1.0 - cut_set_probabilities.map(|q| 1.0 - q).product::<f64>();
-        // Rewritten cut sets no longer describe the diagram's function, so
-        // only the approximations from them hold.
-        let from_diagram = compiled.rewrites.is_empty();
-        let order = bdd.reachable(root);
-        let node_probability = bdd.node_probabilities(&order, &p);
-        let exact = node_probability[root as usize];
-        probability = Some(TopEventProbability {
-            exact: from_diagram.then_some(exact),
-            rare_event,
-            min_cut_upper_bound,
-        });
-        if settings.importance && from_diagram && root != FALSE && root != TRUE {
-            let sensitivities = bdd.sensitivities(root, &order, &node_probability, &p);
-            for &variable in &bdd.variable_of_level {
-                if occurrence[variable] == 0 {
-                    continue;
-                }
-                importance.push(importance_of(
-                    &compiled.basic_events[variable].name,
-                    occurrence[variable],
-                    p[variable],
-                    sensitivities[variable],
-                    exact,
-                ));
-            }
-            importance.sort_by(|a, b| a.event.cmp(&b.event));
-        }
-    }
-    Ok(TopEventAnalysis {
-        top_event: name.to_string(),
-        initiating_event: None,
-        phase: None,
-        expression_only: false,
-        basic_event_count: bdd.variable_of_level.len(),
-        minimal_cut_sets,
-        probability,
-        importance,
-    })
-}
-
-/// SCRAM's `Zbdd::ApplySubstitutions`: each set loses the sources and gains
-/// the targets of every rewrite whose hypothesis it contains; sets over the
-/// order limit are dropped, and the family is minimised again.
-fn rewrite_cut_sets(
-    sets: Vec<Vec<usize>>,
-    rewrites: &[CutSetRewrite],
-    limit_order: usize,
-) -> Vec<Vec<usize>> {
-    let mut rewritten: Vec<Vec<usize>> = sets
-        .into_iter()
-        .filter_map(|set| {
-            let mut removed = Vec::new();
-            let mut added = Vec::new();
-            for rewrite in rewrites {
-                if rewrite.hypothesis.iter().all(|event| set.contains(event)) {
-                    removed.extend(&rewrite.source);
-                    added.extend(rewrite.target);
-                }
-            }
-            let mut set: Vec<usize> = set
-                .into_iter()
-                .filter(|event| !removed.contains(event))
-                .chain(added)
-                .collect();
-            set.sort_unstable();
-            set.dedup();
-            (set.len() <= limit_order).then_some(set)
-        })
-        .collect();
-    rewritten.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
-    rewritten.dedup();
-    let mut minimal: Vec<Vec<usize>> = Vec::with_capacity(rewritten.len());
-    for set in rewritten {
-        let subsumed = minimal
-            .iter()
-            .any(|kept| kept.iter().all(|event| set.binary_search(event).is_ok()));
-        if !subsumed {
-            minimal.push(set);
-        }
-    }
-    minimal
-}
-
-/// The importance measures of one event from what the diagram says about
-/// it. SCRAM's definitions, but not its formulas: SCRAM derives RAW and RRW
-/// from the Birnbaum importance by subtraction (RRW = P / (P − p·MIF)), which
-/// leaves rounding residue (±1e15, even negative values) where P(top | ¬x) is
-/// 0. Here both conditionals come from the diagram directly, and a worth
-/// whose denominator is exactly 0 is +∞.
-pub(crate) fn importance_of(
-    event: &str,
-    occurrence: usize,
-    p: f64,
-    sensitivity: Sensitivity,
-    total: f64,
-) -> Importance {
-    let Sensitivity { birnbaum, on, off } = sensitivity;
-    let (criticality, fussell_vesely) = if total > 0.0 {
-        (p * birnbaum / total, p * on / total)
-    } else {
-        (0.0, 0.0)
-    };
-    Importance {
-        event: event.to_string(),
-        occurrence,
-        probability: p,
-        birnbaum,
-        criticality,
-        fussell_vesely,
-        risk_achievement_worth: worth(on, total),
-        risk_reduction_worth: worth(total, off),
-    }
-}
-
-/// `numerator / denominator` for probabilities: +∞ when only the
-/// denominator is 0, and 1 (no change) when both are.
-fn worth(numerator: f64, denominator: f64) -> f64 {
-    if denominator > 0.0 {
-        numerator / denominator
-    } else if numerator > 0.0 {
-        f64::INFINITY
-    } else {
-        1.0
-    }
-}
-
-/// Serde for a risk worth: a JSON number, or the string `"inf"` for +∞,
-/// which JSON numbers cannot express.
-mod worth_serde {
-    use serde::de::Error as _;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
-        if *value == f64::INFINITY {
-            serializer.serialize_str("inf")
-        } else {
-            serializer.serialize_f64(*value)
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Worth {
-            Number(f64),
-            Text(String),
-        }
-        match Worth::deserialize(deserializer)? {
-            Worth::Number(value) => Ok(value),
-            Worth::Text(text) if text == "inf" => Ok(f64::INFINITY),
-            Worth::Text(text) => Err(D::Error::custom(format!(
-                "a risk worth is a number or \"inf\", not \"{text}\""
-            ))),
         }
     }
 }
@@ -689,34 +436,6 @@ mod tests {
             Node::Nand(ids) => count(ids) < ids.len(),
             Node::Nor(ids) => count(ids) == 0,
         }
-    }
-
-    #[test]
-    fn an_infinite_worth_is_the_string_inf_in_json() {
-        let row = Importance {
-            event: "pump".into(),
-            occurrence: 3,
-            probability: 0.1,
-            birnbaum: 0.5,
-            criticality: 1.0,
-            fussell_vesely: 1.0,
-            risk_achievement_worth: 10.0,
-            risk_reduction_worth: f64::INFINITY,
-        };
-        let json = serde_json::to_value(&row).unwrap();
-        assert_eq!(json["risk_reduction_worth"], "inf");
-        assert_eq!(json["risk_achievement_worth"], 10.0);
-        assert_eq!(serde_json::from_value::<Importance>(json).unwrap(), row);
-        let mut wrong = serde_json::to_value(&row).unwrap();
-        wrong["risk_reduction_worth"] = "infinite".into();
-        assert!(serde_json::from_value::<Importance>(wrong).is_err());
-    }
-
-    #[test]
-    fn worths_of_zero_probabilities() {
-        assert_eq!(worth(0.5, 0.25), 2.0);
-        assert_eq!(worth(0.5, 0.0), f64::INFINITY);
-        assert_eq!(worth(0.0, 0.0), 1.0);
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! decision diagrams and cut sets hold (node vectors, hash tables by their
 //! capacity, cut sets as they will be returned) and stops with
 //! [`RcaError::MemoryBudgetExceeded`](crate::RcaError::MemoryBudgetExceeded)
-//! before passing the budget, rather than being killed by the kernel.
+//! before passing the budget, rather than being killed by the kernel. A list
+//! of minimal cut sets that would pass it is not made: the sets are counted
+//! and ranked on their ZBDD instead (`top_event.rs`).
 
 use std::collections::HashMap;
 

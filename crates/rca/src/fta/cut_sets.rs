@@ -11,15 +11,19 @@ use crate::fta::bdd::{Bdd, BddRef};
 use crate::fta::budget::{CHECK_EVERY, Exhausted, table_bytes, vec_bytes};
 use crate::fta::hash::NodeMap;
 
-type ZbddRef = u32;
-const EMPTY: ZbddRef = 0;
-const BASE: ZbddRef = 1;
+pub(crate) type ZbddRef = u32;
+/// The empty family.
+pub(crate) const EMPTY: ZbddRef = 0;
+/// The family of the empty set alone.
+pub(crate) const BASE: ZbddRef = 1;
 
-#[derive(Clone, Copy)]
-struct ZbddNode {
-    level: u32,
-    low: ZbddRef,
-    high: ZbddRef,
+/// A node of the ZBDD: the sets of `low`, and those of `high` with the event
+/// at `level` added. Children always have smaller indices than their parents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ZbddNode {
+    pub level: u32,
+    pub low: ZbddRef,
+    pub high: ZbddRef,
 }
 
 /// Bytes a cut set of these events will take once returned, beyond the
@@ -27,17 +31,22 @@ struct ZbddNode {
 /// the probability.
 pub const CUT_SET_BYTES: u64 = 3 * 24 + 16;
 
-/// Minimal cut sets of the BDD rooted at `root` with at most `limit_order`
-/// events, each as a list of levels of the BDD's variable order. Stops when
-/// the ZBDD and the sets would take more than `budget` bytes, a set costing
-/// [`CUT_SET_BYTES`] plus `cost_of_level` for each of its events.
-pub fn minimal_cut_sets(
+/// The minimal cut sets of a top event as a ZBDD: only the nodes reachable
+/// from `root`, children before parents, terminals at 0 and 1.
+pub(crate) struct Family {
+    pub nodes: Vec<ZbddNode>,
+    pub root: ZbddRef,
+}
+
+/// The ZBDD of the minimal cut sets of the BDD rooted at `root` with at most
+/// `limit_order` events, their events as levels of the BDD's variable order.
+/// Stops when the ZBDD and its tables would take more than `budget` bytes.
+pub(crate) fn minimal_cut_set_family(
     bdd: &Bdd,
     root: BddRef,
     limit_order: usize,
     budget: u64,
-    cost_of_level: &[u64],
-) -> Result<Vec<Vec<u32>>, Exhausted> {
+) -> Result<Family, Exhausted> {
     let terminal = ZbddNode {
         level: u32::MAX,
         low: EMPTY,
@@ -51,29 +60,104 @@ pub fn minimal_cut_sets(
         budget,
         exhausted: false,
     };
-    let family = zbdd.minimal(bdd, root, limit_order as u32);
+    let limit = u32::try_from(limit_order).unwrap_or(u32::MAX);
+    let family = zbdd.minimal(bdd, root, limit);
     if zbdd.exhausted || zbdd.bytes() > budget {
         return Err(Exhausted {
             phase: "building the ZBDD of minimal cut sets",
         });
     }
-    // Enumeration needs only the nodes; free the tables before the sets grow.
-    zbdd.unique = NodeMap::default();
-    zbdd.converted = NodeMap::default();
-    zbdd.without = NodeMap::default();
-    let mut collector = Collector {
-        sets: Vec::new(),
-        current: Vec::new(),
-        bytes: zbdd.bytes(),
-        budget,
-        cost_of_level,
-    };
-    if zbdd.collect(family, &mut collector) {
-        Ok(collector.sets)
-    } else {
-        Err(Exhausted {
-            phase: "listing the minimal cut sets",
-        })
+    // Only the nodes are needed from here on; free the tables first.
+    let nodes = std::mem::take(&mut zbdd.nodes);
+    drop(zbdd);
+    Ok(Family::reachable(nodes, family))
+}
+
+impl Family {
+    /// Keeps the nodes reachable from `root`, renumbered in their order: the
+    /// operations leave many intermediate nodes no set goes through.
+    fn reachable(mut nodes: Vec<ZbddNode>, root: ZbddRef) -> Family {
+        let mut renumbered = vec![u32::MAX; nodes.len()];
+        renumbered[EMPTY as usize] = EMPTY;
+        renumbered[BASE as usize] = BASE;
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            if renumbered[node as usize] == u32::MAX {
+                // Marked as reached; numbered below.
+                renumbered[node as usize] = u32::MAX - 1;
+                let ZbddNode { low, high, .. } = nodes[node as usize];
+                stack.push(low);
+                stack.push(high);
+            }
+        }
+        let mut kept = 2;
+        for index in 2..nodes.len() {
+            if renumbered[index] == u32::MAX - 1 {
+                let ZbddNode { level, low, high } = nodes[index];
+                nodes[kept] = ZbddNode {
+                    level,
+                    low: renumbered[low as usize],
+                    high: renumbered[high as usize],
+                };
+                renumbered[index] = kept as ZbddRef;
+                kept += 1;
+            }
+        }
+        nodes.truncate(kept);
+        nodes.shrink_to_fit();
+        Family {
+            root: renumbered[root as usize],
+            nodes,
+        }
+    }
+
+    /// Bytes the nodes take.
+    pub fn bytes(&self) -> u64 {
+        vec_bytes(&self.nodes)
+    }
+
+    /// Lists the sets, each as its levels in increasing order; stops when
+    /// they would take more than `budget` bytes with the diagram, a set
+    /// costing [`CUT_SET_BYTES`] plus `cost_of_level` for each of its events.
+    pub fn list(&self, budget: u64, cost_of_level: &[u64]) -> Result<Vec<Vec<u32>>, Exhausted> {
+        let mut collector = Collector {
+            sets: Vec::new(),
+            current: Vec::new(),
+            bytes: self.bytes(),
+            budget,
+            cost_of_level,
+        };
+        if self.collect(self.root, &mut collector) {
+            Ok(collector.sets)
+        } else {
+            Err(Exhausted {
+                phase: "listing the minimal cut sets",
+            })
+        }
+    }
+
+    /// Lists the sets of `family`; false when they would pass the budget.
+    fn collect(&self, family: ZbddRef, collector: &mut Collector) -> bool {
+        match family {
+            EMPTY => true,
+            BASE => {
+                let set = collector.current.clone();
+                collector.bytes += CUT_SET_BYTES
+                    + set
+                        .iter()
+                        .map(|&level| collector.cost_of_level[level as usize])
+                        .sum::<u64>();
+                collector.sets.push(set);
+                collector.bytes + vec_bytes(&collector.sets) <= collector.budget
+            }
+            _ => {
+                let node = self.nodes[family as usize];
+                collector.current.push(node.level);
+                let within = self.collect(node.high, collector);
+                collector.current.pop();
+                within && self.collect(node.low, collector)
+            }
+        }
     }
 }
 
@@ -187,29 +271,5 @@ impl Zbdd {
         self.without.insert((family, subsumers), result);
         self.check_budget(self.without.len());
         result
-    }
-
-    /// Lists the sets of `family`; false when they would pass the budget.
-    fn collect(&self, family: ZbddRef, collector: &mut Collector) -> bool {
-        match family {
-            EMPTY => true,
-            BASE => {
-                let set = collector.current.clone();
-                collector.bytes += CUT_SET_BYTES
-                    + set
-                        .iter()
-                        .map(|&level| collector.cost_of_level[level as usize])
-                        .sum::<u64>();
-                collector.sets.push(set);
-                collector.bytes + vec_bytes(&collector.sets) <= collector.budget
-            }
-            _ => {
-                let node = self.nodes[family as usize];
-                collector.current.push(node.level);
-                let within = self.collect(node.high, collector);
-                collector.current.pop();
-                within && self.collect(node.low, collector)
-            }
-        }
     }
 }

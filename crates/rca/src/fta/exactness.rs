@@ -19,9 +19,9 @@ use std::cmp::Ordering;
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 
-use crate::fta::analysis::importance_of;
 use crate::fta::bdd::{Bdd, BddRef, TRUE};
 use crate::fta::compile::Node;
+use crate::fta::importance::importance_of;
 
 /// m / 2^e, exactly.
 #[derive(Clone, Debug)]
@@ -239,6 +239,10 @@ fn check_tree(
         let events = 2 + random.below(max_events - 1);
         let (nodes, root_node) = random_tree(random, events);
         let (bdd, root) = Bdd::build(&nodes, root_node, events, u64::MAX).expect("no budget");
+        // The built diagram keeps only what its root reaches.
+        if root > TRUE {
+            assert_eq!(bdd.reachable(root).len(), bdd.nodes.len());
+        }
         if bdd.reachable(root).len() <= max_nodes {
             break (events, bdd, root);
         }

@@ -106,6 +106,9 @@ fn fault_tree(
         ..AnalysisSettings::default()
     };
     let results = analyze(&model, body.top.as_deref(), &settings).map_err(|e| {
+        if let RcaError::CutSetCountMismatch { .. } = e {
+            return ApiError::Internal(e.to_string());
+        }
         let field = match e {
             RcaError::UnknownTopEvent(_) => "top",
             RcaError::RewritesNeedApproximation { .. } => "approximation",

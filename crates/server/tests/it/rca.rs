@@ -311,3 +311,49 @@ async fn fmea_worksheets_live_on_systems_and_speak_csv() {
         "on the system's audit trail"
     );
 }
+
+/// An uploaded tree with a billion minimal cut sets (an AND of nine ORs of
+/// ten events), whose list no machine's memory budget holds: the server
+/// answers with the count and the most probable sets instead of running out
+/// of memory.
+#[tokio::test]
+async fn a_fault_tree_too_large_to_list_is_counted_not_listed() {
+    let server = TestServer::with_incident().await;
+    let mut mef = String::from("<opsa-mef><define-fault-tree name=\"wide\">");
+    mef += "<define-gate name=\"top\"><and>";
+    for group in 0..9 {
+        mef += &format!("<gate name=\"g{group}\"/>");
+    }
+    mef += "</and></define-gate>";
+    for group in 0..9 {
+        mef += &format!("<define-gate name=\"g{group}\"><or>");
+        for event in 0..10 {
+            mef += &format!("<basic-event name=\"e{group}{event}\"/>");
+        }
+        mef += "</or></define-gate>";
+    }
+    mef += "</define-fault-tree><model-data>";
+    for group in 0..9 {
+        for event in 0..10 {
+            mef += &format!(
+                "<define-basic-event name=\"e{group}{event}\"><float value=\"0.0{event}1\"/></define-basic-event>"
+            );
+        }
+    }
+    mef += "</model-data></opsa-mef>";
+    let tree = server
+        .api_json(
+            Method::PUT,
+            "/api/v1/incidents/INC-1/rca/fault_tree/wide",
+            json!({ "mef": mef, "limit_order": 9 }),
+        )
+        .await;
+    assert_eq!(tree.status, StatusCode::OK, "{:?}", tree.body);
+    let analysis = &tree.body["derived"]["analysis"][0];
+    assert_eq!(analysis["cut_sets_listed"], false, "{analysis}");
+    assert_eq!(analysis["cut_set_count"]["total"], 1_000_000_000u64);
+    assert!(analysis["minimal_cut_sets"].as_array().unwrap().is_empty());
+    let top = analysis["most_probable_cut_sets"].as_array().unwrap();
+    assert_eq!(top.len(), firebreak_rca::fta::DEFAULT_TOP_K);
+    assert_eq!(top[0]["events"][8], "e89");
+}
