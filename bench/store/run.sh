@@ -18,6 +18,8 @@ seconds=${1:-10}
 writers=${2:-8}
 readers=${3:-32}
 work=$(mktemp -d)
+# PostgreSQL runs as its own user (as root) and must reach its directory.
+chmod 755 "$work"
 cleanup() {
     kill $(jobs -p) 2>/dev/null || true
     wait 2>/dev/null || true
