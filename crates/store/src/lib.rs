@@ -9,6 +9,7 @@
 //! that returns `Ok` is on disk.
 
 mod blob;
+mod group_commit;
 mod postgres;
 mod relational;
 mod sql;

@@ -1,13 +1,15 @@
 //! The PostgreSQL backend, for several server instances on one database.
 //!
-//! Every write transaction first takes one transaction-scoped advisory lock,
-//! so writers are serialised across all instances as SQLite serialises them
-//! in one file: a stream's head read at the start of a write is still its
-//! head at commit, and no hash chain forks. A write returns once PostgreSQL
-//! has committed it (`synchronous_commit` as the server is configured, on by
-//! default). Connections come from a small pool; when none is free within
+//! Writes go through one connection per server with group commit, as on
+//! SQLite, and every batch's transaction first takes one transaction-scoped
+//! advisory lock, so writers are serialised across all instances: a stream's
+//! head read at the start of a write is still its head at commit, and no hash
+//! chain forks. A write returns once PostgreSQL has committed its batch
+//! (`synchronous_commit` as the server is configured, on by default). Reads
+//! come from a small pool; when no connection is free within
 //! [`CHECKOUT_TIMEOUT`] the call fails as unavailable rather than hanging.
 
+use crate::group_commit::{BatchWriter, GroupCommit};
 use crate::relational::{Backend, SqlStore};
 use crate::sql::{Dialect, Row, Sql, SqlError, Value, numbered_placeholders};
 use crate::{Notice, NoticeSink, StoreError, StoreResult};
@@ -51,6 +53,7 @@ pub type PostgresStore = SqlStore<PostgresBackend>;
 
 pub struct PostgresBackend {
     config: postgres::Config,
+    writer: GroupCommit<Writer>,
     idle: Mutex<Pool>,
     returned: Condvar,
     /// This server among those sharing the database, so that it ignores its
@@ -108,14 +111,20 @@ impl PostgresBackend {
             config.connect_timeout(Duration::from_secs(5));
         }
         config.application_name("firebreak");
+        let origin = random_origin();
         let backend = PostgresBackend {
+            writer: GroupCommit::new(Writer {
+                config: config.clone(),
+                client: None,
+                origin,
+            }),
             config,
             idle: Mutex::new(Pool {
                 connections: Vec::new(),
                 busy: 0,
             }),
             returned: Condvar::new(),
-            origin: random_origin(),
+            origin,
             leader: Mutex::new(None),
             stopped: Arc::new(AtomicBool::new(false)),
         };
@@ -188,7 +197,6 @@ impl PostgresBackend {
     fn in_transaction<T>(
         &self,
         isolation: IsolationLevel,
-        lock: Option<i64>,
         work: impl FnOnce(&dyn Sql) -> StoreResult<T>,
     ) -> StoreResult<T> {
         self.with_client(|client| {
@@ -197,11 +205,6 @@ impl PostgresBackend {
                 .isolation_level(isolation)
                 .start()
                 .map_err(backend_error)?;
-            if let Some(key) = lock {
-                transaction
-                    .execute("SELECT pg_advisory_xact_lock($1)", &[&key])
-                    .map_err(backend_error)?;
-            }
             let result = work(&Connection::new(&mut transaction, self.origin));
             match result {
                 Ok(value) => {
@@ -227,6 +230,7 @@ impl Drop for PostgresBackend {
         self.stopped.store(true, Ordering::Relaxed);
         let pool = self.idle.get_mut().unwrap_or_else(|p| p.into_inner());
         let mut clients = std::mem::take(&mut pool.connections);
+        clients.extend(self.writer.connection_mut().client.take());
         clients.extend(
             self.leader
                 .get_mut()
@@ -241,7 +245,7 @@ impl Drop for PostgresBackend {
 
 impl Backend for PostgresBackend {
     fn write<T>(&self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T> {
-        self.in_transaction(IsolationLevel::ReadCommitted, Some(WRITE_LOCK), work)
+        self.writer.write(work)
     }
 
     fn read<T>(&self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T> {
@@ -249,7 +253,7 @@ impl Backend for PostgresBackend {
     }
 
     fn snapshot<T>(&self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T> {
-        self.in_transaction(IsolationLevel::RepeatableRead, None, work)
+        self.in_transaction(IsolationLevel::RepeatableRead, work)
     }
 
     fn subscribe(&self, deliver: NoticeSink) -> StoreResult<()> {
@@ -336,6 +340,83 @@ fn random_origin() -> u64 {
         return u64::from(std::process::id());
     }
     u64::from_le_bytes(bytes)
+}
+
+/// The connection writes go through, reconnected when it is lost.
+struct Writer {
+    config: postgres::Config,
+    client: Option<Client>,
+    origin: u64,
+}
+
+impl Writer {
+    /// A lost connection is dropped, to be replaced at the next batch.
+    fn failed(&mut self, error: postgres::Error) -> SqlError {
+        let error = backend_error(error);
+        if matches!(error, SqlError::Unavailable(_)) {
+            self.client = None;
+        }
+        error
+    }
+}
+
+impl BatchWriter for Writer {
+    fn begin(&mut self) -> Result<(), SqlError> {
+        if self.client.as_ref().is_none_or(|c| c.is_closed()) {
+            self.client = Some(self.config.connect(NoTls).map_err(unavailable)?);
+        }
+        let client = self.client.as_mut().expect("connected above");
+        let began = client.batch_execute("BEGIN").and_then(|()| {
+            client
+                .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+                .map(|_| ())
+        });
+        began.map_err(|e| self.failed(e))
+    }
+
+    fn command(&mut self, sql: &str) -> Result<(), SqlError> {
+        let Some(client) = self.client.as_mut() else {
+            return Err(SqlError::Unavailable(
+                "the write connection was lost".into(),
+            ));
+        };
+        client.batch_execute(sql).map_err(|e| self.failed(e))
+    }
+
+    fn run<T>(&mut self, work: impl FnOnce(&dyn Sql) -> T) -> T {
+        match self.client.as_mut() {
+            Some(client) => work(&Connection::new(client, self.origin)),
+            None => work(&Disconnected),
+        }
+    }
+}
+
+/// What a write sees when its batch's connection was lost before it ran:
+/// every statement fails as unavailable.
+struct Disconnected;
+
+impl Sql for Disconnected {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn run(&self, _sql: &str, _params: Vec<Value>) -> Result<usize, SqlError> {
+        Err(SqlError::Unavailable(
+            "the write connection was lost".into(),
+        ))
+    }
+
+    fn rows(&self, _sql: &str, _params: Vec<Value>) -> Result<Vec<Row>, SqlError> {
+        Err(SqlError::Unavailable(
+            "the write connection was lost".into(),
+        ))
+    }
+
+    fn notify(&self, _notice: &Notice) -> Result<(), SqlError> {
+        Err(SqlError::Unavailable(
+            "the write connection was lost".into(),
+        ))
+    }
 }
 
 /// A client or transaction seen through [`Sql`].
@@ -549,9 +630,9 @@ fn migrate(client: &mut Client) -> StoreResult<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{CHECKOUT_TIMEOUT, POOL_SIZE, WRITE_LOCK};
+    use super::{CHECKOUT_TIMEOUT, POOL_SIZE};
+    use crate::StoreError;
     use crate::test_backends::{Fresh, Under};
-    use crate::{StoreError, User};
     use std::time::Instant;
 
     #[test]
@@ -560,29 +641,20 @@ mod tests {
             return;
         };
         let store = Fresh::new(under);
-        // Someone else holds the write lock, so every write waits on it
+        // Someone else locks the users table, so every read of it waits
         // holding one of the pool's connections.
         let mut holder = store.raw_postgres().unwrap();
-        holder
-            .execute("SELECT pg_advisory_lock($1)", &[&WRITE_LOCK])
+        let mut lock = holder.transaction().unwrap();
+        lock.batch_execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
             .unwrap();
-        let now: firebreak_core::Timestamp = "2026-03-01T10:00:00Z".parse().unwrap();
         std::thread::scope(|scope| {
-            let writers: Vec<_> = (0..POOL_SIZE)
-                .map(|n| {
+            let readers: Vec<_> = (0..POOL_SIZE)
+                .map(|_| {
                     let store = &store;
-                    scope.spawn(move || {
-                        let user = User {
-                            name: format!("user{n}"),
-                            role: firebreak_core::auth::Role::Viewer,
-                            password_hash: None,
-                            created_at: now,
-                        };
-                        store.create_user(&user, "admin")
-                    })
+                    scope.spawn(move || store.user_count())
                 })
                 .collect();
-            // Let every writer take its connection and wait on the lock.
+            // Let every reader take its connection and wait on the lock.
             std::thread::sleep(std::time::Duration::from_millis(500));
             let asked = Instant::now();
             let refused = store.user_count();
@@ -595,13 +667,10 @@ mod tests {
                 waited >= CHECKOUT_TIMEOUT && waited < CHECKOUT_TIMEOUT * 2,
                 "{waited:?}"
             );
-            holder
-                .execute("SELECT pg_advisory_unlock($1)", &[&WRITE_LOCK])
-                .unwrap();
-            for writer in writers {
-                writer.join().unwrap().unwrap();
+            lock.commit().unwrap();
+            for reader in readers {
+                assert_eq!(reader.join().unwrap().unwrap(), 0);
             }
         });
-        assert_eq!(store.user_count().unwrap(), POOL_SIZE as u64);
     }
 }

@@ -3,6 +3,7 @@
 //! connection (SQLite has one writer anyway) with group commit; reads use a
 //! small pool.
 
+use crate::group_commit::{BatchWriter, GroupCommit};
 use crate::relational::{AUDIT_CHAINS_MIGRATION, Backend, SqlStore, seal_rows_from_before};
 use crate::sql::{Dialect, Row, Sql, SqlError, Value};
 use crate::{StoreError, StoreResult};
@@ -10,7 +11,7 @@ use firebreak_core::Timestamp;
 use rusqlite::Connection;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex};
+use std::sync::Mutex;
 
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_init.sql"),
@@ -27,47 +28,8 @@ pub type SqliteStore = SqlStore<SqliteBackend>;
 
 pub struct SqliteBackend {
     path: PathBuf,
-    writer: Mutex<Writer>,
-    batch_done: Condvar,
+    writer: GroupCommit<Connection>,
     readers: Mutex<Vec<Connection>>,
-}
-
-/// How long the writer that opens a batch waits for others to join it.
-const GROUP_COMMIT_WINDOW: std::time::Duration = std::time::Duration::from_micros(200);
-
-/// The one write connection and the state of its group commits.
-struct Writer {
-    connection: Connection,
-    /// The batch whose transaction is open, if any.
-    open_batch: Option<u64>,
-    next_batch: u64,
-    /// Every batch up to this one has finished, committed or failed.
-    committed_through: u64,
-    /// Recent batches that failed to commit, with the reason.
-    failed: Vec<(u64, String)>,
-}
-
-impl Writer {
-    fn new(connection: Connection) -> Self {
-        Writer {
-            connection,
-            open_batch: None,
-            next_batch: 0,
-            committed_through: 0,
-            failed: Vec::new(),
-        }
-    }
-
-    fn finish(&mut self, batch: u64, outcome: Result<(), String>) {
-        self.open_batch = None;
-        self.committed_through = batch;
-        if let Err(error) = outcome {
-            self.failed.push((batch, error));
-        }
-        // Waiters of older batches have long woken; keep the list short.
-        let keep_from = batch.saturating_sub(64);
-        self.failed.retain(|(b, _)| *b >= keep_from);
-    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -84,8 +46,7 @@ impl SqliteStore {
         migrate(&mut writer)?;
         Ok(SqlStore::new(SqliteBackend {
             path: path.to_path_buf(),
-            writer: Mutex::new(Writer::new(writer)),
-            batch_done: Condvar::new(),
+            writer: GroupCommit::new(writer),
             readers: Mutex::new(Vec::new()),
         }))
     }
@@ -106,8 +67,7 @@ impl SqliteStore {
         }
         Ok(SqlStore::new(SqliteBackend {
             path: path.to_path_buf(),
-            writer: Mutex::new(Writer::new(writer)),
-            batch_done: Condvar::new(),
+            writer: GroupCommit::new(writer),
             readers: Mutex::new(Vec::new()),
         }))
     }
@@ -125,67 +85,10 @@ impl SqliteBackend {
 }
 
 impl Backend for SqliteBackend {
-    /// Runs `work` in a savepoint of the open write batch and returns once the
-    /// batch is committed (group commit): writers that arrive while a batch is
-    /// open share its one fsync, so concurrent appends stay durable without
-    /// paying a disk flush each. A failed `work` rolls back only its savepoint.
+    /// One write connection with group commit: SQLite has one writer anyway,
+    /// and concurrent writers share one fsync.
     fn write<T>(&self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T> {
-        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let leads = writer.open_batch.is_none();
-        if leads {
-            writer.connection.execute_batch("BEGIN IMMEDIATE")?;
-            writer.next_batch += 1;
-            writer.open_batch = Some(writer.next_batch);
-        }
-        let batch = writer.open_batch.expect("a batch is open");
-        writer.connection.execute_batch("SAVEPOINT write")?;
-        let result = work(&writer.connection);
-        let closed = if result.is_ok() {
-            writer.connection.execute_batch("RELEASE write")
-        } else {
-            writer
-                .connection
-                .execute_batch("ROLLBACK TO write; RELEASE write")
-        };
-        if let Err(error) = closed {
-            // The batch can no longer be trusted: fail it for everyone in it.
-            let _ = writer.connection.execute_batch("ROLLBACK");
-            writer.finish(batch, Err(error.to_string()));
-            self.batch_done.notify_all();
-            return Err(error.into());
-        }
-        if leads {
-            // Let writers already waiting join the batch before the fsync.
-            drop(writer);
-            std::thread::sleep(GROUP_COMMIT_WINDOW);
-            writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-            let committed = writer
-                .connection
-                .execute_batch("COMMIT")
-                .map_err(|e| e.to_string());
-            if committed.is_err() {
-                let _ = writer.connection.execute_batch("ROLLBACK");
-            }
-            writer.finish(batch, committed);
-            self.batch_done.notify_all();
-        }
-        while writer.committed_through < batch {
-            writer = self
-                .batch_done
-                .wait(writer)
-                .unwrap_or_else(|p| p.into_inner());
-        }
-        if let Some(error) = writer
-            .failed
-            .iter()
-            .find(|(b, _)| *b == batch)
-            .map(|(_, e)| e.clone())
-        {
-            return Err(StoreError::Backend(format!(
-                "the write batch did not commit: {error}"
-            )));
-        }
-        result
+        self.writer.write(work)
     }
 
     fn read<T>(&self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T> {
@@ -297,5 +200,19 @@ impl Sql for Connection {
             read.push(Row(values));
         }
         Ok(read)
+    }
+}
+
+impl BatchWriter for Connection {
+    fn begin(&mut self) -> Result<(), SqlError> {
+        Ok(self.execute_batch("BEGIN IMMEDIATE")?)
+    }
+
+    fn command(&mut self, sql: &str) -> Result<(), SqlError> {
+        Ok(self.execute_batch(sql)?)
+    }
+
+    fn run<T>(&mut self, work: impl FnOnce(&dyn Sql) -> T) -> T {
+        work(self)
     }
 }

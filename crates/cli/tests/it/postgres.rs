@@ -280,10 +280,15 @@ fn a_sqlite_data_directory_migrates_to_postgres_and_reads_the_same() {
         "/api/v1/tokens",
         "/api/v1/users",
     ];
-    // The regulatory clocks' elapsed share is computed as of each read.
+    // What the new server's own jobs add after its start (the regulatory
+    // clocks' warnings and their events) is new work, not migrated content;
+    // the clocks' elapsed share is computed as of each read.
     let stored_part = |mut page: serde_json::Value| {
         if let Some(object) = page.as_object_mut() {
             object.remove("assessment");
+            if let Some(record) = object.get_mut("record").and_then(|r| r.as_object_mut()) {
+                record.remove("warnings_sent");
+            }
         }
         page
     };
@@ -332,7 +337,13 @@ fn a_sqlite_data_directory_migrates_to_postgres_and_reads_the_same() {
     let on_postgres = Server::start_with(&data, &["--database", &database.url]);
     let after = read_all(&on_postgres);
     for ((page, before), after) in pages.iter().zip(&before).zip(&after) {
-        assert_eq!(before, after, "{page} differs after the migration");
+        match (before.as_array(), after.as_array()) {
+            // A timeline: every event migrated, first and unchanged.
+            (Some(before), Some(after)) if page.contains("timeline") => {
+                assert_eq!(before, &after[..before.len()], "{page} differs");
+            }
+            _ => assert_eq!(before, after, "{page} differs after the migration"),
+        }
     }
 }
 
