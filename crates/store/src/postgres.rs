@@ -117,6 +117,7 @@ impl PostgresBackend {
                 config: config.clone(),
                 client: None,
                 origin,
+                statements: RefCell::default(),
             }),
             config,
             idle: Mutex::new(Pool {
@@ -347,6 +348,8 @@ struct Writer {
     config: postgres::Config,
     client: Option<Client>,
     origin: u64,
+    /// The statements prepared on `client`; emptied when it is replaced.
+    statements: RefCell<Statements>,
 }
 
 impl Writer {
@@ -363,6 +366,7 @@ impl Writer {
 impl BatchWriter for Writer {
     fn begin(&mut self) -> Result<(), SqlError> {
         if self.client.as_ref().is_none_or(|c| c.is_closed()) {
+            self.statements.get_mut().clear();
             self.client = Some(self.config.connect(NoTls).map_err(unavailable)?);
         }
         let client = self.client.as_mut().expect("connected above");
@@ -385,7 +389,11 @@ impl BatchWriter for Writer {
 
     fn run<T>(&mut self, work: impl FnOnce(&dyn Sql) -> T) -> T {
         match self.client.as_mut() {
-            Some(client) => work(&Connection::new(client, self.origin)),
+            Some(client) => work(&Connection::with_statements(
+                client,
+                self.origin,
+                &self.statements,
+            )),
             None => work(&Disconnected),
         }
     }
@@ -423,14 +431,48 @@ impl Sql for Disconnected {
 struct Connection<'a, C: GenericClient> {
     client: RefCell<&'a mut C>,
     origin: u64,
+    /// The connection's prepared statements by text, when it keeps them:
+    /// a statement prepared once then costs one round trip, not two.
+    statements: Option<&'a RefCell<Statements>>,
 }
+
+type Statements = std::collections::HashMap<String, postgres::Statement>;
 
 impl<'a, C: GenericClient> Connection<'a, C> {
     fn new(client: &'a mut C, origin: u64) -> Self {
         Connection {
             client: RefCell::new(client),
             origin,
+            statements: None,
         }
+    }
+
+    fn with_statements(client: &'a mut C, origin: u64, cache: &'a RefCell<Statements>) -> Self {
+        Connection {
+            client: RefCell::new(client),
+            origin,
+            statements: Some(cache),
+        }
+    }
+
+    /// The statement for `sql` (in PostgreSQL's placeholders), prepared once
+    /// per connection when it keeps them.
+    fn statement(&self, sql: &str) -> Result<Option<postgres::Statement>, SqlError> {
+        let Some(cache) = self.statements else {
+            return Ok(None);
+        };
+        if let Some(statement) = cache.borrow().get(sql) {
+            return Ok(Some(statement.clone()));
+        }
+        let statement = self
+            .client
+            .borrow_mut()
+            .prepare(sql)
+            .map_err(backend_error)?;
+        cache
+            .borrow_mut()
+            .insert(sql.to_string(), statement.clone());
+        Ok(Some(statement))
     }
 }
 
@@ -445,12 +487,12 @@ impl<C: GenericClient> Sql for Connection<'_, C> {
 
     fn run(&self, sql: &str, params: Vec<Value>) -> Result<usize, SqlError> {
         let sql = numbered_placeholders(sql);
-        let changed = self
-            .client
-            .borrow_mut()
-            .execute(sql.as_str(), &parameters(&params))
-            .map_err(backend_error)?;
-        Ok(changed as usize)
+        let params = parameters(&params);
+        let changed = match self.statement(&sql)? {
+            Some(statement) => self.client.borrow_mut().execute(&statement, &params),
+            None => self.client.borrow_mut().execute(sql.as_str(), &params),
+        };
+        Ok(changed.map_err(backend_error)? as usize)
     }
 
     /// `pg_notify` inside the transaction: PostgreSQL delivers it at commit,
@@ -471,12 +513,12 @@ impl<C: GenericClient> Sql for Connection<'_, C> {
 
     fn rows(&self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>, SqlError> {
         let sql = numbered_placeholders(sql);
-        let rows = self
-            .client
-            .borrow_mut()
-            .query(sql.as_str(), &parameters(&params))
-            .map_err(backend_error)?;
-        rows.iter().map(read_row).collect()
+        let params = parameters(&params);
+        let rows = match self.statement(&sql)? {
+            Some(statement) => self.client.borrow_mut().query(&statement, &params),
+            None => self.client.borrow_mut().query(sql.as_str(), &params),
+        };
+        rows.map_err(backend_error)?.iter().map(read_row).collect()
     }
 }
 
