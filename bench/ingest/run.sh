@@ -56,24 +56,11 @@ request = function()
 end
 LUA
 
-# Prints requests/s, p50 and p99 latency (ms), and the non-2xx count.
-measure() {
-  local c=$1
-  shift
-  wrk -t2 -c"$c" -d"${seconds}s" --latency "$@" 2>&1 | python3 -c '
-import re, sys
-text = sys.stdin.read()
-def ms(label):
-    m = re.search(r"^\s*" + str(label) + r"%\s+([\d.]+)(us|ms|s)", text, re.M)
-    if not m: return float("nan")
-    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(f"{rps:.0f} {ms(50):.2f} {ms(99):.2f} {bad.group(1) if bad else 0}")'
-}
+# shellcheck source=../lib/wrk.sh
+source bench/lib/wrk.sh
 
-read -r alerts_rps alerts_p50 alerts_p99 alerts_bad < <(measure "$alert_connections" -s "$work/alerts.lua" "http://127.0.0.1:$port")
-read -r reads_rps reads_p50 reads_p99 reads_bad < <(measure "$connections" -H "Authorization: Bearer $reader" "http://127.0.0.1:$port/api/v1/systems/scoring/control")
+read -r alerts_rps alerts_p50 alerts_p99 alerts_bad < <(measure "$alert_connections" 2 -s "$work/alerts.lua" "http://127.0.0.1:$port")
+read -r reads_rps reads_p50 reads_p99 reads_bad < <(measure "$connections" 2 -H "Authorization: Bearer $reader" "http://127.0.0.1:$port/api/v1/systems/scoring/control")
 
 am_port=$((port + 1))
 cat >"$work/am.yml" <<YAML
@@ -85,7 +72,7 @@ YAML
 prometheus-alertmanager --config.file="$work/am.yml" --storage.path="$work/am" \
   --web.listen-address=127.0.0.1:$am_port --cluster.listen-address= >"$work/am.log" 2>&1 &
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$am_port/-/ready" >/dev/null && break; sleep 0.2; done
-read -r am_rps am_p50 am_p99 am_bad < <(measure "$alert_connections" -s "$work/am.lua" "http://127.0.0.1:$am_port")
+read -r am_rps am_p50 am_p99 am_bad < <(measure "$alert_connections" 2 -s "$work/am.lua" "http://127.0.0.1:$am_port")
 
 stored=$(sqlite3 "$work/data/firebreak.db" 'select count(*) from alerts' 2>/dev/null || echo "?")
 echo

@@ -2,7 +2,9 @@
 //! control stream, and control hooks called on a local receiver that records
 //! what it got.
 
-use crate::support::{Server, assert_success, server_with_incident, start_receiver};
+use crate::support::{
+    Server, assert_success, contain_for_review, server_with_incident, start_receiver,
+};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::io::{BufRead, BufReader};
@@ -64,17 +66,7 @@ fn a_streaming_client_sees_a_containment_change() {
     let mut events = EventReader::new(response);
     assert_eq!(events.next_data()["mode"], "normal");
 
-    let contained = server.json(&[
-        "incident",
-        "contain",
-        "INC-1",
-        "--system",
-        "scoring",
-        "--action",
-        "human-review",
-        "--reason",
-        "bias against group C",
-    ]);
+    let contained = contain_for_review(&server);
     let acknowledged = Instant::now();
     let change = events.next_data();
     let latency = acknowledged.elapsed();

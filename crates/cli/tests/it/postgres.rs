@@ -4,7 +4,9 @@
 //! `FIREBREAK_REQUIRE_POSTGRES` is set, as CI sets it.
 
 use crate::containment::{EventReader, control_read_token};
-use crate::support::{Server, assert_success, server_with_incident_and, stderr, verify};
+use crate::support::{
+    Server, assert_success, contain_for_review, server_with_incident_and, stderr, verify,
+};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -71,17 +73,7 @@ fn an_incident_on_postgres_is_contained_signed_and_verified() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let server = server_with_incident_and(&data, &["--database", &database.url]);
-    let contained = server.json(&[
-        "incident",
-        "contain",
-        "INC-1",
-        "--system",
-        "scoring",
-        "--action",
-        "human-review",
-        "--reason",
-        "bias against group C",
-    ]);
+    let contained = contain_for_review(&server);
     assert_eq!(contained["control"]["mode"], "human_review", "{contained}");
     let listed = server.json(&["incident", "list"]);
     assert_eq!(listed["items"][0]["id"], "INC-1");
@@ -159,17 +151,7 @@ fn two_servers_on_one_database_share_containment_revocation_and_the_periodic_wor
     assert_eq!(stream.status(), 200);
     let mut events = EventReader::new(stream);
     assert_eq!(events.next_data()["mode"], "normal");
-    first.json(&[
-        "incident",
-        "contain",
-        "INC-1",
-        "--system",
-        "scoring",
-        "--action",
-        "human-review",
-        "--reason",
-        "bias against group C",
-    ]);
+    contain_for_review(&first);
     let acknowledged = Instant::now();
     let change = events.next_data();
     let latency = acknowledged.elapsed();

@@ -191,6 +191,22 @@ pub fn server_with_incident_and(data_dir: &Path, extra: &[&str]) -> Server {
     server
 }
 
+/// Sends INC-1's `scoring` to human review through the CLI; answers the
+/// containment as the server acknowledged it.
+pub fn contain_for_review(server: &Server) -> Value {
+    server.json(&[
+        "incident",
+        "contain",
+        "INC-1",
+        "--system",
+        "scoring",
+        "--action",
+        "human-review",
+        "--reason",
+        "bias against group C",
+    ])
+}
+
 /// Copies a data directory with its subdirectories (`blobs/`).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
