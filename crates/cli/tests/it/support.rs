@@ -32,6 +32,7 @@ impl Server {
                 "--data-dir",
             ])
             .arg(data_dir)
+            .args(database_flag(data_dir))
             .args(extra)
             .env("FIREBREAK_LOG", "warn")
             .stdout(Stdio::piped())
@@ -138,12 +139,43 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// With `FIREBREAK_IT_DATABASE` (a PostgreSQL superuser URL) set, every data
+/// directory keeps its records in a database of its own there, so the same
+/// end-to-end tests run against PostgreSQL (`scripts/test` runs them so,
+/// skipping those that edit the SQLite file itself). Answers the `--database`
+/// flag for `serve` and `verify`, or nothing.
+pub fn database_flag(data_dir: &Path) -> Vec<String> {
+    use std::hash::{Hash, Hasher};
+    let Some(admin) = std::env::var("FIREBREAK_IT_DATABASE")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        return Vec::new();
+    };
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    data_dir.hash(&mut hasher);
+    let name = format!("firebreak_it_{:016x}", hasher.finish());
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+    let exists = client
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .unwrap()
+        .is_some();
+    if !exists {
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+    }
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    vec!["--database".to_string(), format!("{base}/{name}")]
+}
+
 /// `firebreak verify --data-dir DIR` plus extra flags.
 pub fn verify(data_dir: &Path, extra: &[&str]) -> Output {
     Command::new(BIN)
         .arg("verify")
         .arg("--data-dir")
         .arg(data_dir)
+        .args(database_flag(data_dir))
         .args(extra)
         .output()
         .unwrap()
