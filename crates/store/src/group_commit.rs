@@ -20,7 +20,7 @@ pub(crate) trait BatchWriter: Send {
     /// Runs a statement that answers nothing (SAVEPOINT, COMMIT, ROLLBACK).
     fn command(&mut self, sql: &str) -> Result<(), SqlError>;
     /// Runs `work` on the connection, inside the open batch.
-    fn run<T>(&mut self, work: impl FnOnce(&dyn Sql) -> T) -> T;
+    fn run<T>(&mut self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T>;
 }
 
 pub(crate) struct GroupCommit<W> {

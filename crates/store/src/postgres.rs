@@ -59,10 +59,16 @@ pub struct PostgresBackend {
     /// This server among those sharing the database, so that it ignores its
     /// own notices.
     origin: u64,
-    /// The connection holding the leader lock, while this server leads.
-    leader: Mutex<Option<Client>>,
+    /// The connection that holds, or keeps asking for, the leader lock.
+    leader: Mutex<Option<Candidate>>,
     /// Set when the store is dropped, to end the listener thread.
     stopped: Arc<AtomicBool>,
+}
+
+/// A connection of its own for the leader lock, and whether it holds it.
+struct Candidate {
+    client: Client,
+    leads: bool,
 }
 
 /// A notice as sent on the channel: who sent it, and what.
@@ -213,7 +219,6 @@ impl PostgresBackend {
                     Ok(value)
                 }
                 Err(error) => {
-                    // Dropping rolls back; say so explicitly to free the lock now.
                     let _ = transaction.rollback();
                     Err(error)
                 }
@@ -236,7 +241,8 @@ impl Drop for PostgresBackend {
             self.leader
                 .get_mut()
                 .unwrap_or_else(|p| p.into_inner())
-                .take(),
+                .take()
+                .map(|c| c.client),
         );
         if !clients.is_empty() {
             let _ = std::thread::spawn(move || drop(clients)).join();
@@ -267,24 +273,31 @@ impl Backend for PostgresBackend {
     }
 
     /// Holds the leader lock on a connection of its own: PostgreSQL releases
-    /// it the moment that connection ends, however the server died.
+    /// it the moment that connection ends, however the server died. A
+    /// follower keeps its connection and asks again on it.
     fn lead(&self) -> StoreResult<bool> {
-        let mut leader = self.leader.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(client) = leader.as_mut() {
-            if client.is_valid(Duration::from_secs(2)).is_ok() {
-                return Ok(true);
-            }
-            *leader = None;
+        let mut slot = self.leader.lock().unwrap_or_else(|p| p.into_inner());
+        if slot
+            .as_mut()
+            .is_some_and(|c| c.client.is_valid(Duration::from_secs(2)).is_err())
+        {
+            *slot = None;
         }
-        let mut client = self.open()?;
-        let acquired: bool = client
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK])
-            .map_err(backend_error)?
-            .get(0);
-        if acquired {
-            *leader = Some(client);
+        let candidate = match slot.as_mut() {
+            Some(candidate) => candidate,
+            None => slot.insert(Candidate {
+                client: self.open()?,
+                leads: false,
+            }),
+        };
+        if !candidate.leads {
+            candidate.leads = candidate
+                .client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK])
+                .map_err(backend_error)?
+                .get(0);
         }
-        Ok(acquired)
+        Ok(candidate.leads)
     }
 }
 
@@ -380,51 +393,25 @@ impl BatchWriter for Writer {
 
     fn command(&mut self, sql: &str) -> Result<(), SqlError> {
         let Some(client) = self.client.as_mut() else {
-            return Err(SqlError::Unavailable(
-                "the write connection was lost".into(),
-            ));
+            return Err(lost());
         };
         client.batch_execute(sql).map_err(|e| self.failed(e))
     }
 
-    fn run<T>(&mut self, work: impl FnOnce(&dyn Sql) -> T) -> T {
-        match self.client.as_mut() {
-            Some(client) => work(&Connection::with_statements(
-                client,
-                self.origin,
-                &self.statements,
-            )),
-            None => work(&Disconnected),
-        }
+    fn run<T>(&mut self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T> {
+        let Some(client) = self.client.as_mut() else {
+            return Err(lost().into());
+        };
+        work(&Connection::with_statements(
+            client,
+            self.origin,
+            &self.statements,
+        ))
     }
 }
 
-/// What a write sees when its batch's connection was lost before it ran:
-/// every statement fails as unavailable.
-struct Disconnected;
-
-impl Sql for Disconnected {
-    fn dialect(&self) -> Dialect {
-        Dialect::Postgres
-    }
-
-    fn run(&self, _sql: &str, _params: Vec<Value>) -> Result<usize, SqlError> {
-        Err(SqlError::Unavailable(
-            "the write connection was lost".into(),
-        ))
-    }
-
-    fn rows(&self, _sql: &str, _params: Vec<Value>) -> Result<Vec<Row>, SqlError> {
-        Err(SqlError::Unavailable(
-            "the write connection was lost".into(),
-        ))
-    }
-
-    fn notify(&self, _notice: &Notice) -> Result<(), SqlError> {
-        Err(SqlError::Unavailable(
-            "the write connection was lost".into(),
-        ))
-    }
+fn lost() -> SqlError {
+    SqlError::Unavailable("the write connection was lost".into())
 }
 
 /// A client or transaction seen through [`Sql`].

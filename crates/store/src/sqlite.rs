@@ -212,7 +212,7 @@ impl BatchWriter for Connection {
         Ok(self.execute_batch(sql)?)
     }
 
-    fn run<T>(&mut self, work: impl FnOnce(&dyn Sql) -> T) -> T {
+    fn run<T>(&mut self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T> {
         work(self)
     }
 }
