@@ -194,11 +194,33 @@ fn save_incident(transaction: &dyn Sql, incident: &Incident) -> StoreResult<()> 
     Ok(())
 }
 
-fn save_system(transaction: &dyn Sql, system: &AiSystem) -> StoreResult<()> {
+/// Stores an inventory entry and seals the change `kind` (with `body`) on
+/// its chain.
+fn save_system(
+    transaction: &dyn Sql,
+    system: &AiSystem,
+    kind: EventKind,
+    body: serde_json::Value,
+    actor: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
     transaction.execute(
         "INSERT INTO systems (org_id, slug, record) VALUES (?1, ?2, ?3)
          ON CONFLICT (org_id, slug) DO UPDATE SET record = excluded.record",
         params![ORG, system.slug, to_json(system)],
+    )?;
+    let draft = EventDraft {
+        kind,
+        occurred_at: now,
+        actor: actor.to_string(),
+        body,
+    };
+    append_events(
+        transaction,
+        &system_stream(&system.slug),
+        vec![draft],
+        &state_hash(system),
+        now,
     )?;
     Ok(())
 }
@@ -879,20 +901,8 @@ impl<B: Backend> Store for SqlStore<B> {
                 slug: slug.to_string(),
                 details,
             };
-            save_system(t, &system)?;
-            let draft = EventDraft {
-                kind: EventKind::SystemRegistered,
-                occurred_at: now,
-                actor: actor.to_string(),
-                body: json!({ "system": system }),
-            };
-            append_events(
-                t,
-                &system_stream(slug),
-                vec![draft],
-                &state_hash(&system),
-                now,
-            )?;
+            let body = json!({ "system": system });
+            save_system(t, &system, EventKind::SystemRegistered, body, actor, now)?;
             Ok(system)
         })
     }
@@ -919,20 +929,8 @@ impl<B: Backend> Store for SqlStore<B> {
                 slug: slug.to_string(),
                 details,
             };
-            save_system(t, &updated)?;
-            let draft = EventDraft {
-                kind: EventKind::SystemUpdated,
-                occurred_at: now,
-                actor: actor.to_string(),
-                body: json!({ "from": current.details, "to": updated.details }),
-            };
-            append_events(
-                t,
-                &system_stream(slug),
-                vec![draft],
-                &state_hash(&updated),
-                now,
-            )?;
+            let body = json!({ "from": current.details, "to": updated.details });
+            save_system(t, &updated, EventKind::SystemUpdated, body, actor, now)?;
             Ok(updated)
         })
     }
