@@ -77,18 +77,12 @@ macro_rules! integer_to_value {
         }
     )*};
 }
-integer_to_value!(i64, i32, u32, bool);
+integer_to_value!(i64, bool);
 
 impl ToValue for u64 {
     /// Numbers, sequence numbers and positions stay far below 2^63.
     fn to_value(&self) -> Value {
         Value::Integer(i64::try_from(*self).unwrap_or(i64::MAX))
-    }
-}
-
-impl ToValue for f64 {
-    fn to_value(&self) -> Value {
-        Value::Real(*self)
     }
 }
 
@@ -101,18 +95,6 @@ impl ToValue for str {
 impl ToValue for String {
     fn to_value(&self) -> Value {
         Value::Text(self.clone())
-    }
-}
-
-impl ToValue for [u8] {
-    fn to_value(&self) -> Value {
-        Value::Blob(self.to_vec())
-    }
-}
-
-impl ToValue for Vec<u8> {
-    fn to_value(&self) -> Value {
-        Value::Blob(self.clone())
     }
 }
 
@@ -188,28 +170,10 @@ impl FromValue for u64 {
     }
 }
 
-impl FromValue for u32 {
-    const EXPECTED: &'static str = "small non-negative integer";
-    fn from_value(value: &Value) -> Option<Self> {
-        i64::from_value(value).and_then(|i| u32::try_from(i).ok())
-    }
-}
-
 impl FromValue for bool {
     const EXPECTED: &'static str = "boolean";
     fn from_value(value: &Value) -> Option<Self> {
         i64::from_value(value).map(|i| i != 0)
-    }
-}
-
-impl FromValue for f64 {
-    const EXPECTED: &'static str = "real";
-    fn from_value(value: &Value) -> Option<Self> {
-        match value {
-            Value::Real(r) => Some(*r),
-            Value::Integer(i) => Some(*i as f64),
-            _ => None,
-        }
     }
 }
 
@@ -218,16 +182,6 @@ impl FromValue for String {
     fn from_value(value: &Value) -> Option<Self> {
         match value {
             Value::Text(t) => Some(t.clone()),
-            _ => None,
-        }
-    }
-}
-
-impl FromValue for Vec<u8> {
-    const EXPECTED: &'static str = "blob";
-    fn from_value(value: &Value) -> Option<Self> {
-        match value {
-            Value::Blob(b) => Some(b.clone()),
             _ => None,
         }
     }
