@@ -345,13 +345,9 @@ pub async fn serve(
 /// access changes and resyncs drop what it cached.
 fn notices_for(state: &AppState) -> firebreak_store::NoticeSink {
     let caches = state.caches.clone();
-    let changes = state.control_changes.clone();
+    let readers = state.control_changes.clone();
     Box::new(move |notice| match notice {
-        Notice::Control { state } => {
-            caches.remember_control(state.clone());
-            // No stream reader listening is not an error.
-            let _ = changes.send(state);
-        }
+        Notice::Control { state: change } => notify::control_seen(&caches, &readers, change),
         Notice::AccessChanged => {
             caches.forget_tokens();
             caches.forget_integrations();

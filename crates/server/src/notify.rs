@@ -6,7 +6,7 @@
 //! `<timestamp>.<body>`, with the Unix timestamp in `X-Firebreak-Timestamp`, so
 //! a receiver can reject replays.
 
-use crate::state::{AppState, now};
+use crate::state::{AppState, Caches, now};
 use firebreak_core::control::{ControlState, Namespace};
 use firebreak_core::incident::parse_public_id;
 use firebreak_core::timeline::{EventKind, hex};
@@ -14,6 +14,7 @@ use firebreak_store::ControlHook;
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
+use tokio::sync::broadcast;
 
 pub const MAX_ATTEMPTS: u32 = 5;
 
@@ -24,12 +25,24 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     format!("sha256={}", hex(&mac.finalize().into_bytes()))
 }
 
+/// Keeps a committed control change, this server's or another's sharing the
+/// database, in the cache and hands it to this server's stream readers.
+/// Takes only those two, not the whole state: the store's listener holds it,
+/// and the state holds the store.
+pub fn control_seen(
+    caches: &Caches,
+    readers: &broadcast::Sender<ControlState>,
+    change: ControlState,
+) {
+    caches.remember_control(change.clone());
+    // No stream reader listening is not an error.
+    let _ = readers.send(change);
+}
+
 /// Announces a committed control change to stream readers and, in production
 /// only (D11), to the system's hooks in the background.
 pub fn control_changed(state: &AppState, change: ControlState) {
-    state.caches.remember_control(change.clone());
-    // No stream reader listening is not an error.
-    let _ = state.control_changes.send(change.clone());
+    control_seen(&state.caches, &state.control_changes, change.clone());
     if change.namespace != Namespace::Production {
         return;
     }
