@@ -5,7 +5,8 @@
 
 use crate::containment::{EventReader, control_read_token};
 use crate::support::{
-    Server, assert_success, contain_for_review, server_with_incident_and, stderr, verify,
+    Server, assert_success, contain_for_review, postgres_database, server_with_incident_and,
+    stderr, verify,
 };
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -37,12 +38,7 @@ impl Database {
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
-        let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        let url = format!("{base}/{name}");
+        let url = postgres_database(&admin, &name);
         Some(Database { admin, name, url })
     }
 

@@ -155,7 +155,13 @@ pub fn database_flag(data_dir: &Path) -> Vec<String> {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     data_dir.hash(&mut hasher);
     let name = format!("firebreak_it_{:016x}", hasher.finish());
-    let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+    vec!["--database".to_string(), postgres_database(&admin, &name)]
+}
+
+/// The URL of database `name` on the PostgreSQL server `admin` (a superuser
+/// URL) points at, created if it does not exist.
+pub fn postgres_database(admin: &str, name: &str) -> String {
+    let mut client = postgres::Client::connect(admin, postgres::NoTls).unwrap();
     let exists = client
         .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
         .unwrap()
@@ -165,8 +171,8 @@ pub fn database_flag(data_dir: &Path) -> Vec<String> {
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .unwrap();
     }
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    vec!["--database".to_string(), format!("{base}/{name}")]
+    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+    format!("{base}/{name}")
 }
 
 /// `firebreak verify --data-dir DIR` plus extra flags.
