@@ -404,6 +404,19 @@ pub struct DataDir {
     pub data_dir: PathBuf,
 }
 
+/// Where evidence content lives when it is not the data directory.
+#[derive(Debug, Args)]
+pub struct BlobStoreArg {
+    /// An S3-compatible bucket (`s3://bucket/prefix`: AWS S3, MinIO, Garage,
+    /// SeaweedFS…) holding evidence content, for instances that share a
+    /// database but no filesystem; the data directory's `blobs/` becomes a
+    /// cache. Credentials, region and endpoint come from the standard
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`,
+    /// `AWS_ENDPOINT` (and `AWS_ALLOW_HTTP=true` for a plain-HTTP endpoint).
+    #[arg(long, value_name = "URL", env = "FIREBREAK_BLOB_STORE")]
+    pub blob_store: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
     /// The data directory whose SQLite records are copied (it is only read).
@@ -412,6 +425,9 @@ pub struct MigrateArgs {
     /// The PostgreSQL database to copy into; it must hold no Firebreak data.
     #[arg(long, value_name = "URL", hide_env_values = true)]
     pub to: String,
+    /// Also upload the evidence content to this bucket and check it there.
+    #[command(flatten)]
+    pub blobs: BlobStoreArg,
     #[command(flatten)]
     pub pin: SignerPin,
     #[arg(long)]
@@ -430,8 +446,9 @@ pub struct ServeArgs {
     pub data_dir: DataDir,
     /// A PostgreSQL database (`postgres://user:password@host:5432/db`) for
     /// the records instead of the SQLite file in the data directory, so that
-    /// several instances can serve one organisation. Keys, evidence content
-    /// and templates stay in the data directory.
+    /// several instances can serve one organisation. Keys and templates
+    /// stay in the data directory; evidence content too, unless
+    /// `--blob-store` names a bucket.
     #[arg(
         long,
         value_name = "URL",
@@ -439,6 +456,8 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub database: Option<String>,
+    #[command(flatten)]
+    pub blobs: BlobStoreArg,
     /// The file holding the ed25519 key that signs checkpoints, best kept
     /// outside the data directory it vouches for (default:
     /// <data-dir>/signing-key, made on first start, with a warning).
@@ -920,8 +939,7 @@ pub struct VerifyArgs {
     #[command(flatten)]
     pub data_dir: DataDir,
     /// Verify the records in this PostgreSQL database (as `serve --database`
-    /// wrote them) instead of the data directory's SQLite file; evidence
-    /// content is still read from the data directory.
+    /// wrote them) instead of the data directory's SQLite file.
     #[arg(
         long,
         value_name = "URL",
@@ -929,6 +947,10 @@ pub struct VerifyArgs {
         hide_env_values = true
     )]
     pub database: Option<String>,
+    /// Check evidence content in this bucket (as `serve --blob-store` wrote
+    /// it) instead of the data directory's `blobs/`.
+    #[command(flatten)]
+    pub blobs: BlobStoreArg,
     #[command(flatten)]
     pub pin: SignerPin,
     /// A witness's copy of the checkpoints (a file of JSON lines, as

@@ -41,9 +41,10 @@ pub enum ApiError {
         message: String,
         retry_after: std::time::Duration,
     },
-    /// The database is unreachable or every connection busy: answered 503
-    /// with `Retry-After`, and nothing was written.
-    #[error("the database is unavailable; retry shortly")]
+    /// The database or the evidence store is unreachable, or every
+    /// connection busy: answered 503 with `Retry-After`, and nothing was
+    /// written.
+    #[error("storage is unavailable; retry shortly")]
     Unavailable(String),
     #[error("internal error")]
     Internal(String),
@@ -121,7 +122,7 @@ impl IntoResponse for ApiError {
         match &self {
             // The detail may hold paths or SQL; it goes to the log, not the client.
             ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
-            ApiError::Unavailable(detail) => tracing::warn!(%detail, "database unavailable"),
+            ApiError::Unavailable(detail) => tracing::warn!(%detail, "storage unavailable"),
             _ => {}
         }
         let mut response = (self.status(), Json(self.problem())).into_response();
@@ -168,8 +169,10 @@ impl From<StoreError> for ApiError {
                 allowed: vec![],
             },
             StoreError::Domain(domain) => domain.into(),
-            StoreError::Unavailable(why) => ApiError::Unavailable(why),
-            StoreError::Backend(_) | StoreError::Corrupt(_) => {
+            StoreError::Unavailable(why) | StoreError::BlobsUnavailable(why) => {
+                ApiError::Unavailable(why)
+            }
+            StoreError::Backend(_) | StoreError::Corrupt(_) | StoreError::Setting(_) => {
                 ApiError::Internal(error.to_string())
             }
         }

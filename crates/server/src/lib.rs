@@ -35,7 +35,8 @@ use axum::routing::get;
 use firebreak_core::auth::{Role, Scope};
 use firebreak_core::checkpoint::CheckpointSigner;
 use firebreak_store::{
-    BlobStore, CheckpointRequest, Notice, PostgresStore, SqliteStore, Store, StoreError, User,
+    BlobStore, CheckpointRequest, Notice, PostgresStore, RemoteBlobs, SqliteStore, Store,
+    StoreError, User,
 };
 pub use scheduler::Schedule;
 pub use signing::KeySource;
@@ -82,6 +83,8 @@ pub enum SetupError {
     Sign(#[from] firebreak_core::checkpoint::SignError),
     #[error("cannot open the database: {0}")]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Blobs(StoreError),
 }
 
 /// How a server starts: where its signing key is, the key it takes over
@@ -98,6 +101,9 @@ pub struct StartOptions {
     /// A PostgreSQL URL; the embedded SQLite file in the data directory when
     /// absent.
     pub database: Option<String>,
+    /// An `s3://bucket/prefix` holding evidence content; the data
+    /// directory's `blobs/` when absent.
+    pub blob_store: Option<String>,
 }
 
 /// What a server needs before it can listen.
@@ -170,7 +176,7 @@ pub fn prepare(data_dir: &Path, options: &StartOptions) -> Result<Prepared, Setu
         rotation: None,
     };
     store.write_checkpoint(&signer, request, now())?;
-    let blobs = BlobStore::open(&data_dir.join(BLOB_DIR))?;
+    let blobs = open_blobs(data_dir, options.blob_store.as_deref())?;
     let mut state = AppState::new(store, Arc::new(blobs), Arc::new(signer));
     state.templates_dir = Some(data_dir.join(TEMPLATES_DIR));
     state.witnesses = Arc::new(options.witnesses.clone());
@@ -179,6 +185,19 @@ pub fn prepare(data_dir: &Path, options: &StartOptions) -> Result<Prepared, Setu
         admin_token_file,
         key_inside_data_dir: source.is_inside(data_dir),
         rotated_from,
+    })
+}
+
+/// The evidence content store: the data directory's `blobs/`, with the
+/// bucket at `remote` behind it when one is given.
+pub fn open_blobs(data_dir: &Path, remote: Option<&str>) -> Result<BlobStore, SetupError> {
+    let local = BlobStore::open(&data_dir.join(BLOB_DIR)).map_err(SetupError::Blobs)?;
+    Ok(match remote {
+        Some(url) => {
+            let remote = RemoteBlobs::connect(url, &[]).map_err(SetupError::Blobs)?;
+            local.with_remote(Arc::new(remote))
+        }
+        None => local,
     })
 }
 

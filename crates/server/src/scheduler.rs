@@ -6,6 +6,7 @@
 //! (`Store::lead`); another takes over within a tick of its death.
 
 use crate::state::{AppState, now};
+use firebreak_core::verify::BlobState;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -95,6 +96,12 @@ pub async fn scrub(state: AppState) {
         let blobs = state.blobs.clone();
         let address = sha256.clone();
         let verdict = tokio::task::spawn_blocking(move || blobs.check(&address)).await;
+        // An object store out of reach says nothing about the content: stop
+        // here and look again next round rather than mark every item damaged.
+        if let (Ok(BlobState::Unreadable(why)), Some(remote)) = (&verdict, state.blobs.remote()) {
+            tracing::warn!(location = remote.location(), %why, "evidence scrub stopped: the evidence store cannot be read");
+            return;
+        }
         let Some(problem) = verdict.ok().and_then(|v| crate::api::evidence::damage(&v)) else {
             continue;
         };

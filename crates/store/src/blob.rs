@@ -5,6 +5,14 @@
 //! is hashed, fsynced, and only then renamed to `sha256/<ab>/<hex>`; so a blob
 //! at its address is always complete, a crash leaves at most a stray temporary
 //! file (swept on open), and a file of several GiB never sits in memory.
+//!
+//! With a [`RemoteBlobs`] object store behind it, the directory is staging
+//! and a read cache: content is acknowledged once the object store has it,
+//! read back through the cache, and checked against the object store.
+
+mod remote;
+
+pub use remote::RemoteBlobs;
 
 use crate::{StoreError, StoreResult};
 use firebreak_core::verify::BlobState;
@@ -12,6 +20,7 @@ use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The address and size of stored content.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +32,7 @@ pub struct BlobRef {
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     root: PathBuf,
+    remote: Option<Arc<RemoteBlobs>>,
 }
 
 /// Creates `path` and its missing parents readable by the owner only (0700):
@@ -41,6 +51,7 @@ impl BlobStore {
     pub fn open(root: &Path) -> StoreResult<BlobStore> {
         let store = BlobStore {
             root: root.to_path_buf(),
+            remote: None,
         };
         create_private_dir(&store.root.join("sha256")).map_err(|e| io_error(&store.root, e))?;
         let tmp = store.tmp_dir();
@@ -57,7 +68,22 @@ impl BlobStore {
     pub fn open_existing(root: &Path) -> Option<BlobStore> {
         root.join("sha256").is_dir().then(|| BlobStore {
             root: root.to_path_buf(),
+            remote: None,
         })
+    }
+
+    /// This store with `remote` holding the content, the directory only
+    /// staging and caching it.
+    pub fn with_remote(self, remote: Arc<RemoteBlobs>) -> BlobStore {
+        BlobStore {
+            remote: Some(remote),
+            ..self
+        }
+    }
+
+    /// The object store holding the content, if there is one.
+    pub fn remote(&self) -> Option<&RemoteBlobs> {
+        self.remote.as_deref()
     }
 
     /// A writer for new content; nothing is stored until [`BlobWriter::finish`].
@@ -112,8 +138,12 @@ impl BlobStore {
         })
     }
 
-    /// Hashes the content of `sha256` and says whether it still matches.
+    /// Hashes the content of `sha256` and says whether it still matches;
+    /// with an object store, the content there, which is the record.
     pub fn check(&self, sha256: &str) -> BlobState {
+        if let Some(remote) = &self.remote {
+            return remote.check(sha256);
+        }
         let mut file = match self.open_blob(sha256) {
             Ok((file, _)) => file,
             Err(StoreError::NotFound(_)) => return BlobState::Missing,
@@ -134,21 +164,80 @@ impl BlobStore {
     }
 
     pub fn contains(&self, sha256: &str) -> bool {
-        self.path(sha256).is_ok_and(|path| path.is_file())
+        match &self.remote {
+            Some(remote) => {
+                firebreak_core::evidence::is_sha256_hex(sha256)
+                    && matches!(remote.size(sha256), Ok(Some(_)))
+            }
+            None => self.local_path(sha256).is_ok_and(|path| path.is_file()),
+        }
     }
 
-    /// Removes content; a missing blob is not an error.
+    /// Removes content, from the object store too; a missing blob is not an
+    /// error.
     pub fn remove(&self, sha256: &str) -> StoreResult<()> {
-        let path = self.path(sha256)?;
+        let path = self.local_path(sha256)?;
+        if let Some(remote) = &self.remote {
+            remote.remove(sha256)?;
+        }
         match fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_error(&path, e)),
             _ => Ok(()),
         }
     }
 
-    /// Where `sha256` lives; refuses anything that is not a SHA-256 in hex,
-    /// so an address can never name a path outside the store.
+    /// The local file holding `sha256`, fetched from the object store first
+    /// when it is not cached here; refuses anything that is not a SHA-256 in
+    /// hex, so an address can never name a path outside the store.
     pub fn path(&self, sha256: &str) -> StoreResult<PathBuf> {
+        let path = self.local_path(sha256)?;
+        if let Some(remote) = &self.remote
+            && !path.is_file()
+        {
+            self.fetch(remote, sha256)?;
+        }
+        Ok(path)
+    }
+
+    /// Downloads `sha256` into the cache, keeping it only when it hashes to
+    /// its address.
+    fn fetch(&self, remote: &RemoteBlobs, sha256: &str) -> StoreResult<()> {
+        let mut writer = self.writer()?;
+        remote.download(sha256, &mut writer)?;
+        writer.install(Some(sha256)).map(|_| ())
+    }
+
+    /// Uploads every blob held in the directory to the object store (what a
+    /// move from a shared directory to a bucket needs), reporting
+    /// `(done, total)` after each; answers how many there were.
+    pub fn upload_local(&self, mut progress: impl FnMut(usize, usize)) -> StoreResult<usize> {
+        let Some(remote) = &self.remote else {
+            return Ok(0);
+        };
+        let mut held = Vec::new();
+        let root = self.root.join("sha256");
+        for shard in fs::read_dir(&root).map_err(|e| io_error(&root, e))? {
+            let shard = shard.map_err(|e| io_error(&root, e))?.path();
+            for entry in fs::read_dir(&shard).map_err(|e| io_error(&shard, e))? {
+                let path = entry.map_err(|e| io_error(&shard, e))?.path();
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
+                if firebreak_core::evidence::is_sha256_hex(name) {
+                    let size = fs::metadata(&path).map_err(|e| io_error(&path, e))?.len();
+                    held.push((name.to_string(), path, size));
+                }
+            }
+        }
+        for (done, (sha256, path, size)) in held.iter().enumerate() {
+            remote.upload(sha256, path, *size)?;
+            progress(done + 1, held.len());
+        }
+        Ok(held.len())
+    }
+
+    fn local_path(&self, sha256: &str) -> StoreResult<PathBuf> {
         if !firebreak_core::evidence::is_sha256_hex(sha256) {
             return Err(StoreError::NotFound(format!(
                 "content `{sha256}` (addresses are 64 lowercase hex digits)"
@@ -229,19 +318,33 @@ impl BlobWriter {
         self.size
     }
 
-    /// Makes the content durable and moves it to its address. Content that is
+    /// Makes the content durable and moves it to its address, and with an
+    /// object store, uploads it there before answering. Content that is
     /// already stored is kept as it is and the copy dropped.
-    pub fn finish(mut self) -> StoreResult<BlobRef> {
+    pub fn finish(self) -> StoreResult<BlobRef> {
+        let store = self.store.clone();
+        let blob = self.install(None)?;
+        if let Some(remote) = &store.remote {
+            remote.upload(&blob.sha256, &store.local_path(&blob.sha256)?, blob.size)?;
+        }
+        Ok(blob)
+    }
+
+    /// Moves the content to its address in the directory; refused when
+    /// `expected` is given and the content hashes to something else.
+    fn install(mut self, expected: Option<&str>) -> StoreResult<BlobRef> {
         let file = self.file.take().expect("a writer is finished once");
         file.sync_all().map_err(|e| io_error(&self.path, e))?;
         drop(file);
-        let sha256: String = self
-            .hasher
-            .finalize_reset()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let target = self.store.path(&sha256)?;
+        let sha256 = firebreak_core::timeline::hex(&self.hasher.finalize_reset());
+        if let Some(expected) = expected.filter(|expected| *expected != sha256) {
+            fs::remove_file(&self.path).map_err(|e| io_error(&self.path, e))?;
+            let place = self.store.remote().map_or("", RemoteBlobs::location);
+            return Err(StoreError::Corrupt(format!(
+                "content {expected} in {place} now hashes to {sha256} (altered)"
+            )));
+        }
+        let target = self.store.local_path(&sha256)?;
         if target.is_file() {
             fs::remove_file(&self.path).map_err(|e| io_error(&self.path, e))?;
         } else {

@@ -31,7 +31,7 @@ use firebreak_core::verify::Ledger;
 use firebreak_core::{DomainError, Timestamp};
 use serde::{Deserialize, Serialize};
 
-pub use blob::{BlobRef, BlobStore, BlobWriter, VerifiedRead, is_damage};
+pub use blob::{BlobRef, BlobStore, BlobWriter, RemoteBlobs, VerifiedRead, is_damage};
 pub use postgres::{PostgresBackend, PostgresStore};
 pub use relational::{Backend, Copied, SqlStore};
 pub use sqlite::{SqliteBackend, SqliteStore};
@@ -52,6 +52,13 @@ pub enum StoreError {
     Unavailable(String),
     #[error("stored data cannot be read: {0}")]
     Corrupt(String),
+    /// The object store holding evidence content cannot be reached now; the
+    /// request may be retried.
+    #[error("the evidence store is unavailable: {0}")]
+    BlobsUnavailable(String),
+    /// A storage setting (a URL, a key) is wrong; nothing was tried.
+    #[error("{0}")]
+    Setting(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

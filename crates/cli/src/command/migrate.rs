@@ -6,9 +6,10 @@ use crate::InputError;
 use crate::cli::MigrateArgs;
 use crate::command::verify::{pinned_fingerprint, print_report};
 use anyhow::{Context, Result};
-use firebreak_core::verify::{Anchors, VerifyReport, verify};
-use firebreak_store::{PostgresStore, SqliteStore, Store, StoreError};
+use firebreak_core::verify::{Anchors, VerifyReport, check_evidence, verify};
+use firebreak_store::{BlobStore, PostgresStore, RemoteBlobs, SqliteStore, Store, StoreError};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 pub fn run(args: MigrateArgs) -> Result<ExitCode> {
     let pinned = pinned_fingerprint(&args.pin)?;
@@ -35,8 +36,25 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode> {
         StoreError::AlreadyExists(what) => InputError(format!("the target holds {what}")),
         other => InputError(format!("the copy failed and was rolled back: {other}")),
     })?;
-    let after = verify(&target.ledger().context("cannot read the copy")?, anchors);
+    let ledger = target.ledger().context("cannot read the copy")?;
+    let mut after = verify(&ledger, anchors);
     let same = same_counts(&before, &after);
+    if let Some(url) = &args.blobs.blob_store {
+        let remote = RemoteBlobs::connect(url, &[])
+            .map_err(|e| InputError(format!("cannot open the evidence store: {e}")))?;
+        let remote = Arc::new(remote);
+        let local = BlobStore::open_existing(&args.from.join(firebreak_server::BLOB_DIR));
+        if let Some(local) = local {
+            let uploaded = local
+                .with_remote(remote.clone())
+                .upload_local(|done, total| eprint!("\ruploading evidence content: {done}/{total}"))
+                .context("cannot upload the evidence content")?;
+            if uploaded > 0 {
+                eprintln!();
+            }
+        }
+        check_evidence(&ledger, &mut after, |sha256| remote.check(sha256));
+    }
     if args.json {
         crate::output::json(&serde_json::json!({
             "copied": copied.iter().map(|(table, rows)| (table.to_string(), *rows)).collect::<std::collections::BTreeMap<_, _>>(),
@@ -53,9 +71,14 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     if !args.json {
-        println!(
-            "migrated: serve with --database and the same data directory (keys, evidence content)"
-        );
+        match &args.blobs.blob_store {
+            Some(url) => println!(
+                "migrated: serve with --database, --blob-store {url} and the same signing key"
+            ),
+            None => println!(
+                "migrated: serve with --database and the same data directory (keys, evidence content)"
+            ),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

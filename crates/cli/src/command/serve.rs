@@ -83,6 +83,9 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         .context("cannot read the listening address")?;
     println!("Firebreak listening on http://{address}");
     println!("data directory: {}", data_dir.display());
+    if let Some(remote) = prepared.state.blobs.remote() {
+        println!("evidence content: {}", remote.location());
+    }
     if options.database.is_some() {
         println!("database: PostgreSQL");
     }
@@ -139,6 +142,7 @@ fn start_options(args: &ServeArgs) -> StartOptions {
         previous_signing_key: args.previous_signing_key.clone().map(KeySource::File),
         witnesses: args.witnesses.clone(),
         database: args.database.clone(),
+        blob_store: args.blobs.blob_store.clone(),
     }
 }
 

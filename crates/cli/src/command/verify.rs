@@ -9,7 +9,7 @@ use firebreak_core::Timestamp;
 use firebreak_core::checkpoint::{Checkpoint, fingerprint, parse_hex};
 use firebreak_core::verify::{Anchors, BlobState, VerifyReport, check_evidence, verify};
 use firebreak_server::witness::parse_witnessed;
-use firebreak_store::{BlobStore, PostgresStore, SqliteStore, Store};
+use firebreak_store::{BlobStore, PostgresStore, RemoteBlobs, SqliteStore, Store};
 use std::process::ExitCode;
 
 /// The fingerprint the signer is pinned to, if any.
@@ -98,11 +98,20 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     };
     let mut report = verify(&ledger, anchors);
     if !args.skip_blobs {
-        let blobs = BlobStore::open_existing(&data_dir.join(firebreak_server::BLOB_DIR));
-        check_evidence(&ledger, &mut report, |sha256| match &blobs {
-            Some(blobs) => blobs.check(sha256),
-            None => BlobState::Missing,
-        });
+        match &args.blobs.blob_store {
+            Some(url) => {
+                let remote = RemoteBlobs::connect(url, &[])
+                    .map_err(|e| InputError(format!("cannot check evidence content: {e}")))?;
+                check_evidence(&ledger, &mut report, |sha256| remote.check(sha256));
+            }
+            None => {
+                let blobs = BlobStore::open_existing(&data_dir.join(firebreak_server::BLOB_DIR));
+                check_evidence(&ledger, &mut report, |sha256| match &blobs {
+                    Some(blobs) => blobs.check(sha256),
+                    None => BlobState::Missing,
+                });
+            }
+        }
     }
     let stale_tail = report
         .unsigned

@@ -13,14 +13,14 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// A fresh database on the test server, dropped at the end of the test.
-struct Database {
+pub struct Database {
+    pub url: String,
     admin: String,
     name: String,
-    url: String,
 }
 
 impl Database {
-    fn fresh() -> Option<Database> {
+    pub fn fresh() -> Option<Database> {
         let Some(admin) = std::env::var("FIREBREAK_TEST_POSTGRES")
             .ok()
             .filter(|u| !u.is_empty())
