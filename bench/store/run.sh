@@ -21,6 +21,9 @@ work=$(mktemp -d)
 # PostgreSQL runs as its own user (as root) and must reach its directory.
 chmod 755 "$work"
 cleanup() {
+    # Servers start in command substitutions, so they are not this shell's
+    # jobs: stop them by the pids start() kept.
+    [ -f "$work/pids" ] && kill $(cat "$work/pids") 2>/dev/null
     kill $(jobs -p) 2>/dev/null || true
     wait 2>/dev/null || true
     scripts/postgres.sh stop "$work/pg" 2>/dev/null || true
@@ -43,6 +46,8 @@ start() {
     local name=$1
     shift
     "$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data-$name" "$@" >"$work/$name.out" 2>"$work/$name.err" &
+    echo $! >>"$work/pids"
+    echo $! >"$work/$name.pid"
     for _ in $(seq 100); do
         grep -q "^Firebreak listening on " "$work/$name.out" 2>/dev/null && break
         sleep 0.1
@@ -98,7 +103,7 @@ for store in sqlite postgres; do
     rps[$store-alerts]=$a_rps
     rps[$store-reads]=$r_rps
     [ "$store" = postgres ] && { first_url=$url; first_reader=$READER; }
-    [ "$store" = sqlite ] && kill %1 2>/dev/null || true
+    [ "$store" = sqlite ] && kill "$(cat "$work/sqlite.pid")" 2>/dev/null || true
 done
 
 # A second server on the same database and data directory; each wrk drives

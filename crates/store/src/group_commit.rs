@@ -1,5 +1,6 @@
 //! Group commit over one write connection, for both backends: a write runs
-//! in a savepoint of the open batch and returns only once the batch has
+//! in the open batch (in a savepoint, unless it opened the batch) and
+//! returns only once the batch has
 //! committed, so concurrent writers share one durable commit (one fsync on
 //! SQLite, one WAL flush on PostgreSQL) instead of paying one each. A failed
 //! write rolls back only its savepoint; a batch that cannot commit fails for
@@ -102,13 +103,62 @@ impl<W: BatchWriter> GroupCommit<W> {
 
     pub(crate) fn write<T>(&self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T> {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let leads = state.open_batch.is_none();
-        if leads {
-            state.connection.begin()?;
-            state.next_batch += 1;
-            state.open_batch = Some(state.next_batch);
+        match state.open_batch {
+            Some(batch) => self.join(state, batch, work),
+            None => {
+                state.connection.begin()?;
+                state.next_batch += 1;
+                let batch = state.next_batch;
+                state.open_batch = Some(batch);
+                self.lead(state, batch, work)
+            }
         }
-        let batch = state.open_batch.expect("a batch is open");
+    }
+
+    /// Runs the first write of a new batch, waits for writers already queued
+    /// to join, then commits. The batch holds only this write while it runs,
+    /// so it needs no savepoint (two round trips on PostgreSQL): a failure
+    /// rolls back the whole batch.
+    fn lead<T>(
+        &self,
+        mut state: std::sync::MutexGuard<'_, State<W>>,
+        batch: u64,
+        work: impl FnOnce(&dyn Sql) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let result = state.connection.run(work);
+        if let Err(error) = result {
+            let rolled_back = state.connection.command("ROLLBACK");
+            state.finish(batch, Ok(()));
+            self.batch_done.notify_all();
+            return match rolled_back {
+                Ok(()) => Err(error),
+                Err(rollback) => Err(Failure::of(&rollback).into_error()),
+            };
+        }
+        drop(state);
+        std::thread::sleep(WINDOW);
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        // Unless a writer in it failed the batch meanwhile (and another may
+        // have opened since): then there is nothing of ours to commit.
+        if state.open_batch == Some(batch) {
+            let committed = state.connection.command("COMMIT").map_err(|e| {
+                let _ = state.connection.command("ROLLBACK");
+                Failure::of(&e)
+            });
+            state.finish(batch, committed);
+            self.batch_done.notify_all();
+        }
+        self.await_commit(state, batch, result)
+    }
+
+    /// Runs a write in the open batch, in a savepoint so that its failure
+    /// undoes only its own statements.
+    fn join<T>(
+        &self,
+        mut state: std::sync::MutexGuard<'_, State<W>>,
+        batch: u64,
+        work: impl FnOnce(&dyn Sql) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         if let Err(error) = state.connection.command("SAVEPOINT write") {
             return Err(self.fail(state, batch, &error));
         }
@@ -124,22 +174,16 @@ impl<W: BatchWriter> GroupCommit<W> {
         if let Err(error) = closed {
             return Err(self.fail(state, batch, &error));
         }
-        if leads {
-            // Let writers already waiting join the batch before the flush.
-            drop(state);
-            std::thread::sleep(WINDOW);
-            state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            // Unless a writer in it failed the batch meanwhile (and another
-            // may have opened since): then there is nothing of ours to commit.
-            if state.open_batch == Some(batch) {
-                let committed = state.connection.command("COMMIT").map_err(|e| {
-                    let _ = state.connection.command("ROLLBACK");
-                    Failure::of(&e)
-                });
-                state.finish(batch, committed);
-                self.batch_done.notify_all();
-            }
-        }
+        self.await_commit(state, batch, result)
+    }
+
+    /// Returns `result` once `batch` has committed, or the batch's failure.
+    fn await_commit<T>(
+        &self,
+        mut state: std::sync::MutexGuard<'_, State<W>>,
+        batch: u64,
+        result: StoreResult<T>,
+    ) -> StoreResult<T> {
         while state.committed_through < batch {
             state = self
                 .batch_done

@@ -165,7 +165,40 @@ pub struct IngestOutcome {
 
 /// A domain operation on one incident, given the record and the inventory.
 pub type IncidentOperation<'a> =
-    &'a mut dyn FnMut(&Incident, &[AiSystem]) -> Result<Change, DomainError>;
+    &'a mut dyn FnMut(&Incident, &Inventory) -> Result<Change, DomainError>;
+
+/// The inventory as an incident operation sees it: read in the same
+/// transaction, and only when the operation asks (most do not, and on
+/// PostgreSQL each read is a round trip made under the writers' lock).
+pub struct Inventory<'a> {
+    load: &'a dyn Fn() -> StoreResult<Vec<AiSystem>>,
+    loaded: std::cell::OnceCell<StoreResult<Vec<AiSystem>>>,
+}
+
+impl<'a> Inventory<'a> {
+    pub fn new(load: &'a dyn Fn() -> StoreResult<Vec<AiSystem>>) -> Self {
+        Inventory {
+            load,
+            loaded: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Every system, read on the first call. When the read fails, the
+    /// operation sees none and the store answers the read's error instead
+    /// of the operation's outcome (see [`Inventory::failure`]).
+    pub fn systems(&self) -> &[AiSystem] {
+        match self.loaded.get_or_init(|| (self.load)()) {
+            Ok(systems) => systems,
+            Err(_) => &[],
+        }
+    }
+
+    /// Why the inventory could not be read, if it was asked for and could
+    /// not be.
+    pub fn failure(self) -> Option<StoreError> {
+        self.loaded.into_inner().and_then(Result::err)
+    }
+}
 
 /// A document that belongs to one incident and changes over its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -14,8 +14,8 @@ mod outbox;
 use crate::sql::{Dialect, OptionalExtension, Sql, Value as SqlValue, params};
 use crate::{
     CheckpointRequest, ControlHook, DocumentKind, DocumentOperation, IncidentFilter,
-    IncidentOperation, IngestOutcome, Integration, OutboxMessage, Page, PageRequest, SessionRecord,
-    Store, StoreError, StoreResult, TokenRecord, User, system_stream,
+    IncidentOperation, IngestOutcome, Integration, Inventory, OutboxMessage, Page, PageRequest,
+    SessionRecord, Store, StoreError, StoreResult, TokenRecord, User, system_stream,
 };
 use access::{HOOKS, INTEGRATIONS, SESSIONS, TOKENS, USERS, session_key};
 use firebreak_core::alert::{Alert, IncomingAlert};
@@ -969,8 +969,13 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> StoreResult<(Incident, Vec<Event>)> {
         self.write(|t| {
             let current = load_incident(t, number)?;
-            let systems = load_systems(t)?;
-            let change = operation(&current, &systems)?;
+            let load = || load_systems(t);
+            let inventory = Inventory::new(&load);
+            let change = operation(&current, &inventory);
+            if let Some(error) = inventory.failure() {
+                return Err(error);
+            }
+            let change = change?;
             save_incident(t, &change.incident)?;
             let events = append_events(
                 t,

@@ -171,7 +171,7 @@ pub async fn edit(
             store
                 .change_incident(
                     number,
-                    &mut |i, inventory| i.edit(patch.clone(), &actor, inventory, at),
+                    &mut |i, inventory| i.edit(patch.clone(), &actor, inventory.systems(), at),
                     at,
                 )
                 .map(|(incident, _)| incident)

@@ -25,14 +25,20 @@ pub(super) fn append_events(
     state: &str,
     now: Timestamp,
 ) -> StoreResult<Vec<Event>> {
-    let mut head: Option<(u64, String)> = transaction
-        .query_row(
-            "SELECT seq, hash FROM streams WHERE org_id = ?1 AND stream = ?2",
-            params![ORG, stream],
-            |row| Ok((row.get::<_, i64>(0)? as u64, row.get(1)?)),
-        )
-        .optional()?;
-    let mut position = log_size(transaction)?;
+    // The stream's head and the log's size in one round trip: on
+    // PostgreSQL every statement of a write is one, made under the writers'
+    // lock.
+    let (head_seq, head_hash, size): (Option<i64>, Option<String>, i64) = transaction.query_row(
+        "SELECT (SELECT seq FROM streams WHERE org_id = ?1 AND stream = ?2),
+                (SELECT hash FROM streams WHERE org_id = ?1 AND stream = ?2),
+                (SELECT coalesce(max(position), 0) FROM events WHERE org_id = ?1)",
+        params![ORG, stream],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )?;
+    let mut head = head_seq
+        .zip(head_hash)
+        .map(|(seq, hash)| (seq as u64, hash));
+    let mut position = size as u64;
     let mut sealed = Vec::with_capacity(drafts.len());
     for draft in drafts {
         let previous = head.as_ref().map(|(seq, hash)| (*seq, hash.as_str()));
