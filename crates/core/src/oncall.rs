@@ -8,6 +8,7 @@
 //!   off at a local wall-clock time, optionally only inside [`TimeWindow`]s.
 //!   [`on_call_at`] answers "who, through which layer or override, for which
 //!   stretch"; [`final_shifts`] gives the final view over a range.
+//! - [`ical_for_user`] exports one person's shifts as RFC 5545 iCalendar.
 //!
 //! **Daylight saving.** Hand-offs and restriction windows are
 //! local wall-clock times in their zone, so a daily shift is 23 or 25 hours
@@ -25,11 +26,13 @@
 //! are limited to [`MAX_RANGE_DAYS`] days and every walk over changes of who is
 //! on call to [`MAX_CHANGES`] steps.
 
+mod ical;
 mod resolve;
 mod rotation;
 mod schedule;
 mod zone;
 
+pub use ical::ical_for_user;
 pub use resolve::{OnCall, Shift, Source, final_shifts, on_call_at};
 pub use schedule::{Layer, Override, Rotation, RotationUnit, Schedule};
 pub use zone::{Day, TimeWindow};
@@ -37,7 +40,7 @@ pub use zone::{Day, TimeWindow};
 use crate::error::{DomainError, FieldError};
 use jiff::Timestamp;
 
-/// The longest range [`final_shifts`] answers for: a year
+/// The longest range [`final_shifts`] and [`ical_for_user`] answer for: a year
 /// ahead with room to spare.
 pub const MAX_RANGE_DAYS: i64 = 400;
 /// The most changes of who is on call one answer walks through, so that a

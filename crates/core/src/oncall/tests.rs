@@ -1,7 +1,8 @@
 //! Tests of on-call, by theme: daylight saving, layers and overrides,
-//! validation and bounds, and properties over random schedules.
+//! validation and bounds, iCalendar, and properties over random schedules.
 
 mod dst;
+mod ical;
 mod layers;
 mod props;
 mod validation;
