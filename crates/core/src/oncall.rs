@@ -9,8 +9,12 @@
 //!   [`on_call_at`] answers "who, through which layer or override, for which
 //!   stretch"; [`final_shifts`] gives the final view over a range.
 //! - [`ical_for_user`] exports one person's shifts as RFC 5545 iCalendar.
+//! - An [`EscalationPolicy`] turns an incident's severity and trigger time into
+//!   an [`EscalationPlan`] ([`escalation_steps`]); [`due_now`] says which steps
+//!   to send at a moment, and [`resolve_targets`] who they reach then.
+//! - [`contact_plan`] spreads one page over a user's contact methods.
 //!
-//! **Daylight saving.** Hand-offs and restriction windows are
+//! **Daylight saving.** Hand-offs, restriction windows and working hours are
 //! local wall-clock times in their zone, so a daily shift is 23 or 25 hours
 //! long on the days the clocks change. A local time that does not exist
 //! (inside the hour skipped when clocks go forward) means the first instant
@@ -22,16 +26,24 @@
 //! length, which is skipped while the rotation order carries on.
 //!
 //! **Bounds.** Bad input is refused with the field named ([`OncallError`]),
-//! never a panic: schedules are validated on every call, ranges
+//! never a panic: schedules and policies are validated on every call, ranges
 //! are limited to [`MAX_RANGE_DAYS`] days and every walk over changes of who is
 //! on call to [`MAX_CHANGES`] steps.
 
+mod contact;
+mod escalation;
 mod ical;
 mod resolve;
 mod rotation;
 mod schedule;
 mod zone;
 
+pub use contact::{ContactKind, ContactStep, NotificationRule, contact_plan, validate_rules};
+pub use escalation::{
+    EscalationLevel, EscalationPlan, EscalationPolicy, PlannedStep, Recipient, Recipients, StepKey,
+    Target, Team, Unresolved, Urgency, UrgencyBySeverity, WorkingHours, due_now, escalation_steps,
+    next_due, resolve_targets,
+};
 pub use ical::ical_for_user;
 pub use resolve::{OnCall, Shift, Source, final_shifts, on_call_at};
 pub use schedule::{Layer, Override, Rotation, RotationUnit, Schedule};
@@ -51,7 +63,7 @@ pub const MAX_CHANGES: usize = 100_000;
 /// Why an on-call computation refused its input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OncallError {
-    /// A schedule that breaks a rule; each names its field,
+    /// A schedule, policy or rule that breaks a rule; each names its field,
     /// e.g. `layers[1].participants`.
     #[error("{}", describe(.0))]
     Invalid(Vec<FieldError>),

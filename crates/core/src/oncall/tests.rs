@@ -1,7 +1,9 @@
 //! Tests of on-call, by theme: daylight saving, layers and overrides,
-//! validation and bounds, iCalendar, and properties over random schedules.
+//! validation and bounds, escalation, iCalendar, and properties over random
+//! schedules.
 
 mod dst;
+mod escalation;
 mod ical;
 mod layers;
 mod props;

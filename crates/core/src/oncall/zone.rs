@@ -1,6 +1,6 @@
 //! Local wall-clock time in a schedule's zone: looking zones up, turning local
 //! times into instants by the DST rule of this module's parent, and weekly
-//! windows of local time (layer restrictions).
+//! windows of local time (layer restrictions, working hours).
 
 use super::Faults;
 use jiff::Timestamp;
@@ -255,4 +255,17 @@ pub(crate) fn next_window_edge(
         }
     }
     best
+}
+
+/// The first instant at or after `t` inside one of `windows`, looking at most
+/// a fortnight ahead.
+pub(crate) fn next_in_windows(
+    tz: &TimeZone,
+    windows: &[TimeWindow],
+    t: Timestamp,
+) -> Option<Timestamp> {
+    spans(tz, windows, first_date(tz, t), 17)
+        .filter(|(_, _, end)| *end > t)
+        .map(|(_, start, _)| start.max(t))
+        .min()
 }
