@@ -3,10 +3,11 @@
 //!
 //! It knows the AI system inventory, the incident record and its lifecycle table,
 //! the ordering of incident timestamps, the timeline's hash chain and signed
-//! checkpoints, roles and metrics, and blameless post-mortems with their action
-//! items and language lint. It does no I/O: no database, no clock, no
-//! network. Callers pass the current time in and persist what comes out, which is
-//! why the same rules serve the server, the CLI and offline verification.
+//! checkpoints, roles and metrics, blameless post-mortems with their action
+//! items and language lint, and who is on call and paged when. It does no
+//! I/O: no database, no clock, no network. Callers pass the current time in and
+//! persist what comes out, which is why the same rules serve the server, the
+//! CLI and offline verification.
 
 pub mod action;
 pub mod alert;
@@ -23,6 +24,7 @@ pub mod incident;
 pub mod lint;
 pub mod merkle;
 pub mod metrics;
+pub mod oncall;
 pub mod postmortem;
 pub mod rca;
 pub mod regulatory;

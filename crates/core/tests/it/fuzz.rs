@@ -1,12 +1,17 @@
 //! Fuzz tests (property-based, `FIREBREAK_FUZZ_CASES` cases per target) of
 //! core's parsers: public ids, hex, canonical JSON, the regulatory table and
-//! questionnaire, and the blame lexicon and lint on arbitrary text.
+//! questionnaire, the blame lexicon and lint on arbitrary text, and on-call
+//! schedules and escalation policies.
 
 use firebreak_core::blame::{find_phrases, words};
 use firebreak_core::canonical::canonical_json;
 use firebreak_core::checkpoint::parse_hex;
 use firebreak_core::incident::{parse_public_id, public_id};
 use firebreak_core::lint::{LintConfig, lint_text};
+use firebreak_core::oncall::{
+    EscalationPolicy, Schedule, WorkingHours, escalation_steps, final_shifts, ical_for_user,
+    on_call_at,
+};
 use firebreak_core::regulatory::{
     Questionnaire, RegimeTable, RegulatoryConfig, decide_applicability,
 };
@@ -100,5 +105,63 @@ proptest! {
     fn regime_tables_take_mutated_text(edits in byte_edits()) {
         let text = String::from_utf8_lossy(&apply_byte_edits(REGIMES.as_bytes(), &edits)).into_owned();
         let _ = RegimeTable::from_json(&text);
+    }
+}
+
+/// A schedule with every feature: two layers, restrictions, an override.
+fn schedule_sample() -> Value {
+    serde_json::json!({
+        "slug": "ml-primary",
+        "name": "ML primary",
+        "time_zone": "America/New_York",
+        "layers": [
+            {"rotation": {"kind": "weekly"}, "handoff": "09:00", "start": "2026-03-02T09:00",
+             "participants": ["alice", "bob"]},
+            {"name": "day", "rotation": {"kind": "custom", "length": 12, "unit": "hours"},
+             "handoff": "02:30", "start": "2026-03-02T02:30", "participants": ["carol"],
+             "restrictions": [{"days": ["monday", "friday"], "start": "22:00", "end": "06:00"}]}
+        ],
+        "overrides": [{"user": "dave", "start": "2026-03-08T06:00:00Z", "end": "2026-03-08T08:00:00Z"}]
+    })
+}
+
+fn policy_sample() -> Value {
+    serde_json::json!({
+        "slug": "scoring",
+        "name": "Scoring",
+        "levels": [
+            {"targets": [{"kind": "schedule", "schedule": "ml-primary"}], "timeout_minutes": 10},
+            {"targets": [{"kind": "team", "team": "ml"}, {"kind": "user", "user": "lead"}], "timeout_minutes": 1440}
+        ],
+        "repeat": 2,
+        "urgency": {"sev4": "low"}
+    })
+}
+
+proptest! {
+    #![proptest_config(config(8))]
+
+    /// A schedule that deserializes is answered or refused, never a panic,
+    /// whatever its numbers, dates and zones.
+    #[test]
+    fn schedules_take_mutated_json(value in mutated_json(vec![schedule_sample()])) {
+        if let Ok(schedule) = serde_json::from_value::<Schedule>(value) {
+            let from: jiff::Timestamp = "2026-03-07T00:00:00Z".parse().unwrap();
+            let to: jiff::Timestamp = "2026-03-10T00:00:00Z".parse().unwrap();
+            let _ = on_call_at(&schedule, from);
+            let _ = on_call_at(&schedule, jiff::Timestamp::MAX);
+            let _ = final_shifts(&schedule, from, to);
+            let _ = ical_for_user(std::slice::from_ref(&schedule), "alice", from, to, from);
+        }
+    }
+
+    #[test]
+    fn policies_take_mutated_json(value in mutated_json(vec![policy_sample()])) {
+        if let Ok(policy) = serde_json::from_value::<EscalationPolicy>(value) {
+            let at: jiff::Timestamp = "2026-03-07T00:00:00Z".parse().unwrap();
+            for severity in firebreak_core::incident::Severity::ALL {
+                let _ = escalation_steps(&policy, severity, at, &WorkingHours::office("Europe/London"));
+            }
+        }
     }
 }
