@@ -29,6 +29,7 @@ pub mod postmortem;
 pub mod rca;
 pub mod regulatory;
 pub mod system;
+pub mod time_zone;
 pub mod timeline;
 pub mod verify;
 

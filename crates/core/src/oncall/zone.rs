@@ -5,21 +5,13 @@
 use super::Faults;
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time, Weekday};
-use jiff::tz::{AmbiguousOffset, TimeZone, TimeZoneDatabase};
+use jiff::tz::{AmbiguousOffset, TimeZone};
 use serde::{Deserialize, Serialize};
-use std::sync::LazyLock;
 use utoipa::ToSchema;
-
-/// The IANA database compiled into the binary: the same answer on every host.
-static TIME_ZONES: LazyLock<TimeZoneDatabase> = LazyLock::new(TimeZoneDatabase::bundled);
 
 /// The zone named `name`, or a fault on `field` naming it.
 pub(crate) fn lookup(name: &str, field: &str, faults: &mut Faults) -> Option<TimeZone> {
-    let found = if name.trim().is_empty() {
-        None
-    } else {
-        TIME_ZONES.get(name).ok()
-    };
+    let found = crate::time_zone::find(name);
     if found.is_none() {
         faults.push(
             field,

@@ -13,16 +13,11 @@ use super::{
 };
 use crate::error::DomainError;
 use jiff::civil::{Date, Weekday};
-use jiff::tz::{TimeZone, TimeZoneDatabase};
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Span, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::LazyLock;
 use utoipa::ToSchema;
-
-/// The copy of the IANA database compiled into the binary: the same answers on
-/// every host, and no reading of `/usr/share/zoneinfo` from the domain core.
-static TIME_ZONES: LazyLock<TimeZoneDatabase> = LazyLock::new(TimeZoneDatabase::bundled);
 
 /// The incident moments a regime's clock can start from (D9).
 #[derive(
@@ -159,7 +154,7 @@ impl RegulatoryConfig {
 }
 
 fn lookup_zone(name: &str, field: &str, problems: &mut crate::error::Problems) -> Option<TimeZone> {
-    let found = TIME_ZONES.get(name).ok();
+    let found = crate::time_zone::find(name);
     if found.is_none() {
         problems.push(field, format!("unknown IANA time zone `{name}`"));
     }
