@@ -3,6 +3,7 @@ use crate::SqliteStore;
 use crate::test_backends::{Fresh, Under};
 use crate::{IncidentFilter, PageRequest};
 use firebreak_core::incident::{Severity, Status, TransitionRequest};
+use firebreak_core::timeline::EventDraft;
 use firebreak_core::verify::{Anchors, verify};
 
 fn checkpoint_request(force: bool) -> CheckpointRequest<'static> {
