@@ -16,16 +16,23 @@ pub enum Under {
 impl Under {
     /// PostgreSQL when a test server is configured.
     pub fn postgres() -> Option<Under> {
-        if admin_url().is_some() {
-            return Some(Under::Postgres);
-        }
-        assert!(
-            std::env::var_os("FIREBREAK_REQUIRE_POSTGRES").is_none(),
-            "FIREBREAK_REQUIRE_POSTGRES is set but FIREBREAK_TEST_POSTGRES is not"
-        );
-        eprintln!("skipped on PostgreSQL: FIREBREAK_TEST_POSTGRES is not set");
-        None
+        service("FIREBREAK_TEST_POSTGRES", "FIREBREAK_REQUIRE_POSTGRES").map(|_| Under::Postgres)
     }
+}
+
+/// The test service `variable` names (`scripts/test` starts each), or None
+/// to skip; a missing one fails the test instead when `required` is set, as
+/// CI sets it.
+pub fn service(variable: &str, required: &str) -> Option<String> {
+    let found = std::env::var(variable).ok().filter(|v| !v.is_empty());
+    if found.is_none() {
+        assert!(
+            std::env::var_os(required).is_none(),
+            "{required} is set but {variable} is not"
+        );
+        eprintln!("skipped: {variable} is not set");
+    }
+    found
 }
 
 fn admin_url() -> Option<String> {

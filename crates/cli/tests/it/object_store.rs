@@ -5,21 +5,13 @@
 //! filesystem. Skipped without both, unless `FIREBREAK_REQUIRE_S3` is set.
 
 use crate::postgres::Database;
-use crate::support::{Server, assert_success, server_with_incident_and, stderr, verify};
+use crate::support::{
+    Server, assert_success, server_with_incident_and, stderr, test_service, verify,
+};
 use std::process::Command;
 
 fn bucket_prefix() -> Option<String> {
-    let Some(bucket) = std::env::var("FIREBREAK_TEST_S3")
-        .ok()
-        .filter(|b| !b.is_empty())
-    else {
-        assert!(
-            std::env::var_os("FIREBREAK_REQUIRE_S3").is_none(),
-            "FIREBREAK_REQUIRE_S3 is set but FIREBREAK_TEST_S3 is not"
-        );
-        eprintln!("skipped: FIREBREAK_TEST_S3 is not set");
-        return None;
-    };
+    let bucket = test_service("FIREBREAK_TEST_S3", "FIREBREAK_REQUIRE_S3")?;
     Some(format!(
         "{}/it-{}-{}",
         bucket.trim_end_matches('/'),

@@ -6,7 +6,7 @@
 use crate::containment::{EventReader, control_read_token};
 use crate::support::{
     Server, assert_success, contain_for_review, postgres_database, server_with_incident_and,
-    stderr, verify,
+    stderr, test_service, verify,
 };
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -21,17 +21,7 @@ pub struct Database {
 
 impl Database {
     pub fn fresh() -> Option<Database> {
-        let Some(admin) = std::env::var("FIREBREAK_TEST_POSTGRES")
-            .ok()
-            .filter(|u| !u.is_empty())
-        else {
-            assert!(
-                std::env::var_os("FIREBREAK_REQUIRE_POSTGRES").is_none(),
-                "FIREBREAK_REQUIRE_POSTGRES is set but FIREBREAK_TEST_POSTGRES is not"
-            );
-            eprintln!("skipped: FIREBREAK_TEST_POSTGRES is not set");
-            return None;
-        };
+        let admin = test_service("FIREBREAK_TEST_POSTGRES", "FIREBREAK_REQUIRE_POSTGRES")?;
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let name = format!(
             "firebreak_it_{}_{}",

@@ -158,6 +158,21 @@ pub fn database_flag(data_dir: &Path) -> Vec<String> {
     vec!["--database".to_string(), postgres_database(&admin, &name)]
 }
 
+/// The test service `variable` names (`scripts/test` starts each), or None
+/// to skip; a missing one fails the test instead when `required` is set, as
+/// CI sets it.
+pub fn test_service(variable: &str, required: &str) -> Option<String> {
+    let found = std::env::var(variable).ok().filter(|v| !v.is_empty());
+    if found.is_none() {
+        assert!(
+            std::env::var_os(required).is_none(),
+            "{required} is set but {variable} is not"
+        );
+        eprintln!("skipped: {variable} is not set");
+    }
+    found
+}
+
 /// The URL of database `name` on the PostgreSQL server `admin` (a superuser
 /// URL) points at, created if it does not exist.
 pub fn postgres_database(admin: &str, name: &str) -> String {

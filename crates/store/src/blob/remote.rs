@@ -308,17 +308,7 @@ mod tests {
     /// environment; `scripts/test` starts a SeaweedFS server); None skips,
     /// unless `FIREBREAK_REQUIRE_S3` is set, as CI sets it.
     fn test_location() -> Option<String> {
-        let Some(bucket) = std::env::var("FIREBREAK_TEST_S3")
-            .ok()
-            .filter(|b| !b.is_empty())
-        else {
-            assert!(
-                std::env::var_os("FIREBREAK_REQUIRE_S3").is_none(),
-                "FIREBREAK_REQUIRE_S3 is set but FIREBREAK_TEST_S3 is not"
-            );
-            eprintln!("skipped: FIREBREAK_TEST_S3 is not set");
-            return None;
-        };
+        let bucket = crate::test_backends::service("FIREBREAK_TEST_S3", "FIREBREAK_REQUIRE_S3")?;
         static NEXT: AtomicU32 = AtomicU32::new(0);
         Some(format!(
             "{}/unit-{}-{}",
