@@ -537,9 +537,21 @@ pub struct LoginArgs {
     /// The server, e.g. http://127.0.0.1:8080.
     #[arg(long, env = "FIREBREAK_URL")]
     pub url: String,
-    /// A personal access token; read from standard input when absent.
+    /// A personal access token; read from standard input when neither it nor
+    /// --user is given.
     #[arg(long, env = "FIREBREAK_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Sign in as this user with their password (read from standard input)
+    /// and save a new token of theirs for the CLI; a token in
+    /// FIREBREAK_TOKEN is then not used.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// With --user: the new token's scope (read or write).
+    #[arg(long, default_value = "write", requires = "user")]
+    pub scope: String,
+    /// With --user: days until the new token expires (default: 90).
+    #[arg(long, default_value_t = 90, requires = "user")]
+    pub expires_in_days: u32,
 }
 
 #[derive(Debug, Subcommand)]

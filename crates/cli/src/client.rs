@@ -253,10 +253,16 @@ impl Client {
     }
 
     fn request(&self, method: Method, path: &str, accept: &str) -> reqwest::RequestBuilder {
-        self.http
+        let request = self
+            .http
             .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .header("accept", accept)
+            .header("accept", accept);
+        // Only signing in goes without a token.
+        if self.token.is_empty() {
+            request
+        } else {
+            request.bearer_auth(&self.token)
+        }
     }
 
     /// Sends `request`; the response on success, else the problem as an error.

@@ -22,6 +22,10 @@ pub enum ApiError {
     },
     #[error("authentication required")]
     Unauthorized,
+    /// A sign-in with a password that was refused; the same for an unknown
+    /// user, so the answer tells nobody which names exist.
+    #[error("wrong user name or password")]
+    SignInRefused,
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -83,7 +87,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::SignInRefused => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,

@@ -159,6 +159,32 @@ fn password_matches(password: &str, stored: &str) -> bool {
     })
 }
 
+/// Signs `username` in with `password`, for the web form and for `firebreak
+/// login` alike: throttled per user name and per address (TooManyRequests),
+/// the same answer for an unknown user as for a wrong password
+/// (SignInRefused), and the hash checked off the request threads.
+pub async fn check_sign_in(
+    state: &crate::state::AppState,
+    address: Option<std::net::IpAddr>,
+    username: String,
+    password: String,
+) -> Result<firebreak_store::User, ApiError> {
+    if let Err(seconds) = state.login_limits.attempt(&username, address) {
+        return Err(ApiError::TooManyRequests {
+            message: format!("Too many sign-in attempts; try again in {seconds} s."),
+            retry_after: Duration::from_secs(seconds),
+        });
+    }
+    let user = if username.chars().count() <= firebreak_core::auth::USERNAME_MAX_CHARS {
+        state.run(move |store| store.find_user(&username)).await?
+    } else {
+        None
+    };
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let verified = state.passwords.verify(password, stored).await?;
+    user.filter(|_| verified).ok_or(ApiError::SignInRefused)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

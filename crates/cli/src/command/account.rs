@@ -10,9 +10,12 @@ use serde_json::{Value, json};
 use std::io::Write;
 
 pub async fn login(args: LoginArgs) -> Result<()> {
-    let token = match args.token {
-        Some(token) => token,
-        None => read_secret_line("token")?,
+    let token = match (args.token, &args.user) {
+        (_, Some(user)) => {
+            token_from_password(&args.url, user, &args.scope, args.expires_in_days).await?
+        }
+        (Some(token), None) => token,
+        (None, None) => read_secret_line("token")?,
     };
     let client = Client::new(&args.url, &token)?;
     let me = client.get("/api/v1/me").await?;
@@ -40,6 +43,35 @@ pub async fn login(args: LoginArgs) -> Result<()> {
         path.display()
     );
     Ok(())
+}
+
+/// Exchanges `user`'s password (from standard input) for a new token of
+/// theirs, named after this machine so they can tell it apart and revoke it.
+async fn token_from_password(
+    url: &str,
+    user: &str,
+    scope: &str,
+    expires_in_days: u32,
+) -> Result<String> {
+    let password = read_secret_line("password")?;
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|name| name.trim().to_string())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "this machine".into());
+    let created = Client::new(url, "")?
+        .post(
+            "/api/v1/sessions/token",
+            json!({
+                "user": user,
+                "password": password,
+                "description": format!("firebreak CLI on {host}"),
+                "scope": scope,
+                "expires_in_days": expires_in_days,
+            }),
+        )
+        .await?;
+    Ok(text(&created["secret"]))
 }
 
 fn user_rows(users: &Value) -> Vec<Vec<String>> {

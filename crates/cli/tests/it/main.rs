@@ -10,6 +10,7 @@ mod containment;
 mod durability;
 mod evidence;
 mod findings;
+mod login;
 mod object_store;
 mod pages;
 mod postgres;

@@ -30,7 +30,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "Firebreak", description = "AI incident response: inventory, incidents, timeline, metrics."),
     paths(
         users::me, users::list, users::create, users::set_password,
-        users::create_token, users::list_tokens, users::revoke_token,
+        users::create_token, users::list_tokens, users::revoke_token, users::token_from_password,
         systems::list, systems::register, systems::show, systems::update, systems::events,
         incidents::list, incidents::declare, incidents::show, incidents::edit, incidents::transition,
         incidents::add_entry, incidents::assign, incidents::set_time, incidents::timeline,
@@ -100,6 +100,7 @@ pub fn routes() -> Router<AppState> {
             get(users::list_tokens).post(users::create_token),
         )
         .route("/api/v1/tokens/{id}", delete(users::revoke_token))
+        .route("/api/v1/sessions/token", post(users::token_from_password))
         .route(
             "/api/v1/systems",
             get(systems::list).post(systems::register),

@@ -6,8 +6,9 @@ use crate::auth::{
     Admin, Caller, TOKEN_PREFIX, Viewer, random_secret, secret_hash, session_cookie,
 };
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
-use crate::passwords::validate_password;
+use crate::passwords::{check_sign_in, validate_password};
 use crate::state::{AppState, now};
+use crate::throttle::ClientAddress;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use firebreak_core::Timestamp;
@@ -242,6 +243,16 @@ pub async fn create_token(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<NewToken>,
 ) -> Result<(StatusCode, ApiJson<CreatedToken>), ApiError> {
+    let created = issue_token(&state, caller.name(), input).await?;
+    Ok((StatusCode::CREATED, ApiJson(created)))
+}
+
+/// Creates a token for `user` as `input` asks, sealed on its audit chain.
+async fn issue_token(
+    state: &AppState,
+    user: &str,
+    input: NewToken,
+) -> Result<CreatedToken, ApiError> {
     if input.description.trim().is_empty() {
         return Err(ApiError::invalid(
             "description",
@@ -258,24 +269,52 @@ pub async fn create_token(
                 .ok_or_else(|| ApiError::invalid("expires_in_days", "is too far in the future"))?,
         ),
     };
-    let (record, secret) = new_token(
-        caller.name(),
-        input.description.trim(),
-        input.scope,
-        expires_at,
-    );
+    let (record, secret) = new_token(user, input.description.trim(), input.scope, expires_at);
     let stored = record.clone();
-    let actor = caller.name().to_string();
+    let actor = user.to_string();
     state
         .run(move |store| store.create_token(&stored, &actor))
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        ApiJson(CreatedToken {
-            token: record.into(),
-            secret,
-        }),
-    ))
+    Ok(CreatedToken {
+        token: record.into(),
+        secret,
+    })
+}
+
+/// A user name and password, exchanged for a token of that user.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordSignIn {
+    pub user: String,
+    pub password: String,
+    /// What the token is for, e.g. "firebreak CLI on laptop-7".
+    pub description: String,
+    #[serde(default = "write_scope")]
+    pub scope: Scope,
+    /// Days until it expires; absent for a token valid until revoked.
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
+}
+
+/// How `firebreak login` gets a CLI token for someone who has a password and
+/// no token yet: the same checks and throttling as the web sign-in form, and
+/// the same answer for an unknown user as for a wrong password.
+#[utoipa::path(post, path = "/api/v1/sessions/token", tag = "auth", request_body = PasswordSignIn,
+    security(()),
+    responses((status = 201, body = CreatedToken), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn token_from_password(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    ApiJson(input): ApiJson<PasswordSignIn>,
+) -> Result<(StatusCode, ApiJson<CreatedToken>), ApiError> {
+    let user = check_sign_in(&state, address, input.user, input.password).await?;
+    let request = NewToken {
+        description: input.description,
+        scope: input.scope,
+        expires_in_days: input.expires_in_days,
+    };
+    let created = issue_token(&state, &user.name, request).await?;
+    Ok((StatusCode::CREATED, ApiJson(created)))
 }
 
 fn may_manage(caller: &Caller, token: &TokenRecord) -> bool {

@@ -14,13 +14,13 @@
 use super::{CsrfForm, bare_page};
 use crate::auth::{SESSION_COOKIE, Viewer, cookie, random_secret, secret_hash, session_cookie};
 use crate::error::ApiError;
+use crate::passwords::check_sign_in;
 use crate::state::{AppState, now};
 use crate::throttle::ClientAddress;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use firebreak_core::auth::USERNAME_MAX_CHARS;
 use firebreak_store::SessionRecord;
 use maud::html;
 
@@ -99,23 +99,8 @@ pub async fn sign_in(
         ));
     }
     let (username, password) = (field("username"), field("password"));
-    if let Err(seconds) = state.login_limits.attempt(&username, address) {
-        let message = format!("Too many sign-in attempts; try again in {seconds} s.");
-        return Ok(form_response(
-            &state,
-            StatusCode::TOO_MANY_REQUESTS,
-            Some(&message),
-            Some(seconds),
-        ));
-    }
-    let user = if username.chars().count() <= USERNAME_MAX_CHARS {
-        state.run(move |store| store.find_user(&username)).await?
-    } else {
-        None
-    };
-    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    let verified = match state.passwords.verify(password, stored).await {
-        Ok(verified) => verified,
+    let user = match check_sign_in(&state, address, username, password).await {
+        Ok(user) => user,
         Err(ApiError::TooManyRequests {
             message,
             retry_after,
@@ -127,15 +112,15 @@ pub async fn sign_in(
                 Some(retry_after.as_secs()),
             ));
         }
+        Err(ApiError::SignInRefused) => {
+            return Ok(form_response(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                Some("Wrong user name or password"),
+                None,
+            ));
+        }
         Err(other) => return Err(other),
-    };
-    let Some(user) = user.filter(|_| verified) else {
-        return Ok(form_response(
-            &state,
-            StatusCode::UNAUTHORIZED,
-            Some("Wrong user name or password"),
-            None,
-        ));
     };
     let secret = random_secret();
     let session = SessionRecord {
