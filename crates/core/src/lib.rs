@@ -23,6 +23,7 @@ pub mod incident;
 pub mod lint;
 pub mod merkle;
 pub mod metrics;
+pub mod monitor;
 pub mod postmortem;
 pub mod rca;
 pub mod regulatory;
