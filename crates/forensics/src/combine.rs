@@ -170,7 +170,10 @@ mod tests {
         let ColumnValues::Numeric { values, origin, .. } = &c.columns[0].values else {
             panic!()
         };
-        assert_eq!((values.as_slice(), *origin), (&[1.0, 2.0, 3.5][..], NumericOrigin::Float));
+        assert_eq!(
+            (values.as_slice(), *origin),
+            (&[1.0, 2.0, 3.5][..], NumericOrigin::Float)
+        );
         assert_eq!(c.columns[1].values.json_value(2), serde_json::json!("C"));
         assert_eq!(c.columns[1].values.json_value(1), serde_json::json!("B"));
     }
@@ -183,6 +186,9 @@ mod tests {
         b.columns[0].name = "x".into();
         b.columns[1].name = "g".into();
         let error = concat(vec![a, b], "ab".into()).unwrap_err().to_string();
-        assert!(error.contains("b.parquet") && error.contains("`x`"), "{error}");
+        assert!(
+            error.contains("b.parquet") && error.contains("`x`"),
+            "{error}"
+        );
     }
 }
