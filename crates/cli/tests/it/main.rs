@@ -10,6 +10,7 @@ mod containment;
 mod durability;
 mod evidence;
 mod findings;
+mod monitors;
 mod object_store;
 mod pages;
 mod postgres;
