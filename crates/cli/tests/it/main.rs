@@ -15,6 +15,7 @@ mod object_store;
 mod pages;
 mod postgres;
 mod postmortem;
+mod prometheus;
 mod rca_artifacts;
 mod regulatory;
 mod support;

@@ -104,8 +104,7 @@ fn a_biased_partition_declares_an_incident_with_the_evidence_and_a_clean_one_res
     partition(&logs, "2026-12-02", true);
     let arrived = Instant::now();
     wait_for("an incident", 10, || {
-        !server
-            .json(&["incident", "list"])["items"]
+        !server.json(&["incident", "list"])["items"]
             .as_array()
             .unwrap()
             .is_empty()
@@ -203,8 +202,7 @@ fn a_silent_source_and_a_corrupt_file_raise_a_silent_monitor_alert() {
     });
     assert_eq!(show(&server, "quiet")["status"]["state"], "silent");
     assert!(
-        server
-            .json(&["incident", "list"])["items"]
+        server.json(&["incident", "list"])["items"]
             .as_array()
             .unwrap()
             .is_empty(),
