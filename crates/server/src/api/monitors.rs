@@ -1,13 +1,14 @@
 //! Firebreak's own monitors: define, list, show (with the run series),
 //! run now, backfill past partitions, pause, resume and delete.
 
+use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Commander, Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::monitors::source::Reader;
 use crate::monitors::{check_files, check_window, run_once};
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use firebreak_core::alert::Alert;
 use firebreak_core::monitor::{
     Breach, Monitor, MonitorDefinition, MonitorRun, MonitorState, MonitorStatus, Verdict,
@@ -26,6 +27,10 @@ const BACKFILL_LIMIT: usize = 1000;
 pub struct MonitorQuery {
     /// Only the monitors of this system.
     pub system: Option<String>,
+    /// Items per page: 1 to 1000, default 100. The `Link` header names the next page.
+    pub limit: Option<usize>,
+    /// Items to skip; taken from the previous page's `Link` header.
+    pub offset: Option<usize>,
 }
 
 async fn known_systems(state: &AppState) -> Result<Vec<String>, ApiError> {
@@ -65,12 +70,16 @@ pub async fn list(
     _caller: Viewer,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<MonitorQuery>,
-) -> Result<ApiJson<Vec<Monitor>>, ApiError> {
-    Ok(ApiJson(
-        state
-            .run(move |store| store.monitors(query.system.as_deref()))
-            .await?,
-    ))
+    uri: Uri,
+) -> Result<Paged<Monitor>, ApiError> {
+    let page = PageQuery {
+        limit: query.limit,
+        offset: query.offset,
+    };
+    let all = state
+        .run(move |store| store.monitors(query.system.as_deref()))
+        .await?;
+    page.page(all, &uri)
 }
 
 /// A monitor with its newest runs, oldest first.
