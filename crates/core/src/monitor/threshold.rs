@@ -119,7 +119,7 @@ impl Threshold {
             Comparison::AtMost => value <= self.limit,
             Comparison::Deviates => match reference {
                 Some(r) if r.is_nan() => false,
-                Some(r) if r == 0.0 => value != 0.0,
+                Some(0.0) => value != 0.0,
                 Some(r) => ((value - r) / r).abs() > self.limit,
                 None => false,
             },

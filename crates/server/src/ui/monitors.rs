@@ -52,20 +52,18 @@ fn chart(monitor: &Monitor, runs: &[MonitorRun], threshold: &Threshold) -> Strin
         colour: "#1f77b4",
         values,
     }];
-    let limits: Vec<Option<f64>>;
-    if threshold.comparison == Comparison::Deviates {
-        // The band's edges around the reference value of each run.
-        limits = runs
-            .iter()
+    let limits: Vec<Option<f64>> = if threshold.comparison == Comparison::Deviates {
+        // The upper edge of the band around each run's reference value.
+        runs.iter()
             .map(|r| {
                 r.reference_metrics
                     .get(&threshold.metric)
                     .map(|v| v * (1.0 + threshold.limit))
             })
-            .collect();
+            .collect()
     } else {
-        limits = vec![Some(threshold.limit); runs.len()];
-    }
+        vec![Some(threshold.limit); runs.len()]
+    };
     series.push(Series {
         name: &threshold.text,
         colour: "#d62728",
