@@ -42,6 +42,10 @@ pub enum Command {
     /// Alerts received from integrations.
     #[command(subcommand)]
     Alert(AlertCommand),
+    /// Firebreak's own monitors: scheduled drift, fairness, quality, performance and volume checks
+    /// on prediction logs whose breaches become alerts and incidents.
+    #[command(subcommand)]
+    Monitor(MonitorCommand),
     /// Response metrics: time to detect, acknowledge, contain, remediate, recover.
     Metrics(MetricsArgs),
     /// Sign a checkpoint over all timeline chains now (commander).
@@ -914,6 +918,55 @@ pub enum IntegrationCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MonitorCommand {
+    /// Define a monitor from a TOML or JSON file (commander). Relative paths in it are read from
+    /// the file's directory; the server reads the logs, so they must be on its filesystem.
+    Add {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every monitor with its state.
+    List {
+        /// Only the monitors of this system.
+        #[arg(long)]
+        system: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One monitor and its newest runs.
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the next window now.
+    Run {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check past partitions (not stored, no alerts) and print the series: when did it start?
+    Backfill {
+        name: String,
+        /// The first partition, by name (e.g. date=2026-11-01).
+        #[arg(long)]
+        from: Option<String>,
+        /// The last partition, by name.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop running it (commander).
+    Pause { name: String },
+    /// Run it again from its watermark (commander).
+    Resume { name: String },
+    /// Remove it and its runs (commander); its alerts stay.
+    Delete { name: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,6 +18,8 @@ pub enum AlertSource {
     Alertmanager,
     Pagerduty,
     Generic,
+    /// Firebreak's own monitors (D27).
+    Monitor,
 }
 
 impl AlertSource {
@@ -26,6 +28,7 @@ impl AlertSource {
             AlertSource::Alertmanager => "alertmanager",
             AlertSource::Pagerduty => "pagerduty",
             AlertSource::Generic => "generic",
+            AlertSource::Monitor => "monitor",
         }
     }
 }
@@ -37,8 +40,9 @@ impl std::str::FromStr for AlertSource {
             "alertmanager" => Ok(AlertSource::Alertmanager),
             "pagerduty" => Ok(AlertSource::Pagerduty),
             "generic" => Ok(AlertSource::Generic),
+            "monitor" => Ok(AlertSource::Monitor),
             _ => Err(format!(
-                "unknown alert source `{s}`, expected alertmanager, pagerduty or generic"
+                "unknown alert source `{s}`, expected alertmanager, pagerduty, generic or monitor"
             )),
         }
     }

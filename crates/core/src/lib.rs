@@ -24,6 +24,7 @@ pub mod incident;
 pub mod lint;
 pub mod merkle;
 pub mod metrics;
+pub mod monitor;
 pub mod oncall;
 pub mod postmortem;
 pub mod rca;

@@ -225,6 +225,33 @@ pub fn fairness(
     })
 }
 
+/// The model's performance over every row, with no groups: the `overall` metrics of
+/// [`fairness`] (accuracy, precision, recall as the true-positive rate, and with a score ROC AUC
+/// and calibration error).
+pub fn performance(
+    table: &Table,
+    label: &str,
+    prediction: &str,
+    score: Option<&str>,
+) -> Result<GroupMetrics, ForensicsError> {
+    let labels = binary_column(table, label)?;
+    let predictions = binary_column(table, prediction)?;
+    let mut cells = [0u64; 4];
+    for (label, prediction) in labels.iter().zip(&predictions) {
+        cells[usize::from(*label) * 2 + usize::from(*prediction)] += 1;
+    }
+    let pairs = match score {
+        Some(name) => Some(
+            score_column(table, name)?
+                .into_iter()
+                .zip(labels.iter().copied())
+                .collect(),
+        ),
+        None => None,
+    };
+    Ok(group_metrics("overall", cells, pairs))
+}
+
 fn binary_column(table: &Table, name: &str) -> Result<Vec<bool>, ForensicsError> {
     let column = table.column(name)?;
     match &column.values {

@@ -20,6 +20,7 @@
 
 pub mod analyze;
 pub mod cohort;
+pub mod combine;
 pub mod decision;
 pub mod drift;
 mod error;
@@ -38,7 +39,7 @@ pub use cohort::Cohort;
 pub use decision::{DecisionRecord, find_decision};
 pub use drift::{ColumnDrift, Distribution, DriftMethod, DriftOptions, DriftReport, Preset, drift};
 pub use error::{ForensicsError, SplitProblem};
-pub use fairness::{FairnessOptions, FairnessReport, fairness};
+pub use fairness::{FairnessOptions, FairnessReport, fairness, performance};
 pub use load::{LogMapping, ReadOptions, TimeWindow, read_log, read_schema, read_split};
 pub use nannyml::{NannyMlOptions, NannyMlReport, nannyml_drift};
 pub use profile::{ProfileReport, profile};

@@ -14,6 +14,7 @@ pub mod export;
 mod hardening;
 pub mod limits;
 pub mod listener;
+pub mod monitors;
 mod notify;
 pub mod passwords;
 mod plain_errors;

@@ -3,6 +3,7 @@
 //! newest checkpoint covers, the clock warnings already sent, the outbox's
 //! next attempts), so a restart neither skips nor repeats work. Of the
 //! servers sharing one PostgreSQL database only the leader runs them
+//! (monitor runs too: each due monitor's next window, `monitors::run_due`)
 //! (`Store::lead`); another takes over within a tick of its death.
 
 use crate::state::{AppState, now};
@@ -72,6 +73,7 @@ pub async fn run(state: AppState, schedule: Schedule) {
             }
         }
         crate::witness::deliver_due(&state).await;
+        crate::monitors::run_due(&state).await;
         if let (Some(due), Some(every)) = (next_scrub, schedule.scrub)
             && at >= due
             && scrubbing.as_ref().is_none_or(|job| job.is_finished())

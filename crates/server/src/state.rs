@@ -56,6 +56,8 @@ pub struct AppState {
     pub passwords: Arc<Passwords>,
     pub login_limits: Arc<LoginLimits>,
     pub web: WebSettings,
+    /// The monitors being run now (one run at a time each).
+    pub monitor_runs: Arc<crate::monitors::Running>,
 }
 
 /// How the server is reached by browsers (`serve --public-url`,
@@ -196,6 +198,7 @@ impl AppState {
             passwords: Arc::new(Passwords::for_this_machine()),
             login_limits: Arc::new(LoginLimits::default()),
             web: WebSettings::default(),
+            monitor_runs: Arc::new(crate::monitors::Running::default()),
         }
     }
 

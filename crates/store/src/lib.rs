@@ -24,6 +24,7 @@ use firebreak_core::checkpoint::{Checkpoint, CheckpointSigner, KeyRotation};
 use firebreak_core::control::{ContainmentRequest, ControlMode, ControlState, Namespace};
 use firebreak_core::evidence::{CustodyAction, Evidence, NewEvidence};
 use firebreak_core::incident::{Change, DeclareIncident, Incident, IncidentKind, Severity, Status};
+use firebreak_core::monitor::{Monitor, MonitorRun, MonitorStatus};
 use firebreak_core::rca::{Artifact, ArtifactKind};
 use firebreak_core::system::{AiSystem, SystemDetails, SystemPatch};
 use firebreak_core::timeline::{Event, EventDraft};
@@ -161,6 +162,36 @@ pub struct IngestOutcome {
     pub alert: Option<Alert>,
     /// The incident it declared, if it declared one.
     pub declared: Option<Incident>,
+}
+
+/// A monitor run and everything that commits with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitorRecord {
+    pub monitor: String,
+    /// The status the run started from; the record is refused when the
+    /// stored watermark or run count moved since (another run got there).
+    pub expected: MonitorStatus,
+    /// The status after the run; `paused` is kept as stored.
+    pub status: MonitorStatus,
+    /// The run to store (its `seq` is assigned); None when nothing was
+    /// checked (no new data, a failure being retried).
+    pub run: Option<MonitorRun>,
+    /// Alerts to ingest with the monitor's routing (source `monitor`).
+    pub alerts: Vec<IncomingAlert>,
+    /// The run's inputs (content already in the blob store), kept as
+    /// evidence on the incident a newly raised breach alert is linked to.
+    pub evidence: Vec<NewEvidence>,
+    /// The finding body put on that incident's timeline; the store adds the
+    /// evidence ids as `inputs`.
+    pub finding: Option<serde_json::Value>,
+}
+
+/// What recording a run did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitorRecorded {
+    pub status: MonitorStatus,
+    pub run: Option<MonitorRun>,
+    pub outcomes: Vec<IngestOutcome>,
 }
 
 /// A domain operation on one incident, given the record and the inventory.
@@ -448,6 +479,27 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<IngestOutcome>;
     /// Newest first; only open ones when `open_only`.
     fn alerts(&self, open_only: bool, limit: usize) -> StoreResult<Vec<Alert>>;
+
+    /// Stores a new monitor; its name is unique.
+    fn create_monitor(&self, monitor: &Monitor) -> StoreResult<()>;
+    /// Every monitor, or those of one system, by name.
+    fn monitors(&self, system: Option<&str>) -> StoreResult<Vec<Monitor>>;
+    fn monitor(&self, name: &str) -> StoreResult<Monitor>;
+    /// Pauses or resumes; a resumed monitor is due at once.
+    fn set_monitor_paused(&self, name: &str, paused: bool, now: Timestamp) -> StoreResult<Monitor>;
+    /// Removes a monitor and its runs; its alerts stay.
+    fn delete_monitor(&self, name: &str) -> StoreResult<()>;
+    /// Records a run in one transaction: the new status (watermark, state,
+    /// next due time), the run, its alerts through ingest, and its evidence
+    /// and finding on the incident a new breach alert is linked to. Refused
+    /// with a conflict when the stored status is no longer `expected`'s.
+    fn record_monitor_run(
+        &self,
+        record: MonitorRecord,
+        now: Timestamp,
+    ) -> StoreResult<MonitorRecorded>;
+    /// The newest `limit` runs, oldest first.
+    fn monitor_runs(&self, name: &str, limit: usize) -> StoreResult<Vec<MonitorRun>>;
 
     /// Changes an incident document in one transaction with its events.
     fn change_document(

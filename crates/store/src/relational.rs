@@ -11,6 +11,7 @@ mod controls;
 mod copy;
 mod evidence;
 mod integrity;
+mod monitors;
 mod outbox;
 mod records;
 
@@ -308,6 +309,47 @@ impl<B: Backend> Store for SqlStore<B> {
         now: Timestamp,
     ) -> StoreResult<IngestOutcome> {
         self.write(|t| alerts::ingest(t, integration, alert, now))
+    }
+
+    fn create_monitor(&self, monitor: &firebreak_core::monitor::Monitor) -> StoreResult<()> {
+        self.write(|t| monitors::create(t, monitor))
+    }
+
+    fn monitors(&self, system: Option<&str>) -> StoreResult<Vec<firebreak_core::monitor::Monitor>> {
+        self.read(|c| monitors::list(c, system))
+    }
+
+    fn monitor(&self, name: &str) -> StoreResult<firebreak_core::monitor::Monitor> {
+        self.read(|c| monitors::get(c, name))
+    }
+
+    fn set_monitor_paused(
+        &self,
+        name: &str,
+        paused: bool,
+        now: Timestamp,
+    ) -> StoreResult<firebreak_core::monitor::Monitor> {
+        self.write(|t| monitors::set_paused(t, name, paused, now))
+    }
+
+    fn delete_monitor(&self, name: &str) -> StoreResult<()> {
+        self.write(|t| monitors::delete(t, name))
+    }
+
+    fn record_monitor_run(
+        &self,
+        record: crate::MonitorRecord,
+        now: Timestamp,
+    ) -> StoreResult<crate::MonitorRecorded> {
+        self.write(|t| monitors::record(t, record, now))
+    }
+
+    fn monitor_runs(
+        &self,
+        name: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<firebreak_core::monitor::MonitorRun>> {
+        self.read(|c| monitors::runs(c, name, limit))
     }
 
     fn alerts(&self, open_only: bool, limit: usize) -> StoreResult<Vec<Alert>> {

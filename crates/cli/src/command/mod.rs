@@ -9,6 +9,7 @@ mod evidence;
 mod incident;
 mod metrics;
 mod migrate;
+mod monitor;
 mod postmortem;
 mod rca;
 mod regulatory;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .await
                 .map(|()| ExitCode::SUCCESS),
             Command::Alert(command) => alerts::alert(command).await.map(|()| ExitCode::SUCCESS),
+            Command::Monitor(command) => monitor::run(command).await.map(|()| ExitCode::SUCCESS),
             Command::Metrics(args) => metrics::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Evidence(command) => evidence::run(command).await,
             Command::Postmortem(command) => postmortem::run(command).await,

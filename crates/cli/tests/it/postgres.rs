@@ -360,6 +360,8 @@ fn read_pages(server: &Server) -> Vec<Vec<String>> {
             let response = client
                 .get(format!("{}{page}", server.url))
                 .bearer_auth(&server.token)
+                // As a browser asks: `/metrics` answers others in Prometheus' format.
+                .header("accept", "text/html")
                 .send()
                 .unwrap();
             assert_eq!(response.status(), 200, "{page}");

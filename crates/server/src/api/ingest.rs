@@ -96,6 +96,12 @@ pub async fn create_integration(
     if input.name.trim().is_empty() {
         return Err(ApiError::invalid("name", "must not be empty"));
     }
+    if input.source == AlertSource::Monitor {
+        return Err(ApiError::invalid(
+            "source",
+            "monitor alerts come from Firebreak's own monitors; define a monitor instead",
+        ));
+    }
     for (field, pointer) in &input.mapping {
         if !MAPPABLE.contains(&field.as_str()) {
             return Err(ApiError::invalid(

@@ -7,6 +7,7 @@ pub mod findings;
 pub mod incidents;
 pub mod ingest;
 pub mod integrity;
+pub mod monitors;
 mod openapi;
 pub mod page;
 pub mod postmortems;
@@ -43,6 +44,8 @@ use utoipa::{Modify, OpenApi};
         evidence::upload, evidence::list, evidence::show, evidence::content, evidence::transfer,
         evidence::legal_hold, evidence::dispose, evidence::bundle,
         findings::run, findings::show,
+        monitors::create, monitors::list, monitors::show, monitors::pause, monitors::resume,
+        monitors::delete, monitors::run, monitors::backfill,
         postmortems::show, postmortems::create_draft, postmortems::edit, postmortems::transition,
         postmortems::sign_off, postmortems::export, postmortems::actions, postmortems::export_actions,
         regulatory::regimes, regulatory::show, regulatory::assess, regulatory::board,
@@ -159,6 +162,21 @@ pub fn routes() -> Router<AppState> {
             delete(ingest::revoke_integration),
         )
         .route("/api/v1/alerts", get(ingest::list_alerts))
+        .route(
+            "/api/v1/monitors",
+            get(monitors::list).post(monitors::create),
+        )
+        .route(
+            "/api/v1/monitors/{monitor}",
+            get(monitors::show).delete(monitors::delete),
+        )
+        .route("/api/v1/monitors/{monitor}/pause", post(monitors::pause))
+        .route("/api/v1/monitors/{monitor}/resume", post(monitors::resume))
+        .route("/api/v1/monitors/{monitor}/run", post(monitors::run))
+        .route(
+            "/api/v1/monitors/{monitor}/backfill",
+            post(monitors::backfill),
+        )
         .route("/api/v1/ingest/alertmanager", post(ingest::alertmanager))
         .route(
             "/api/v1/ingest/pagerduty/v2/enqueue",

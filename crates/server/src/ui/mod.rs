@@ -6,6 +6,7 @@
 mod fmea;
 mod incidents;
 mod login;
+mod monitors;
 mod rca_steps;
 mod regulatory;
 mod systems;
@@ -45,7 +46,8 @@ pub fn routes() -> Router<AppState> {
         .route("/systems/new", get(systems::register_form))
         .route("/systems/{slug}", get(systems::show))
         .route("/systems/{slug}/fmea", post(fmea::change))
-        .route("/metrics", get(systems::metrics))
+        .route("/metrics", get(monitors::metrics))
+        .route("/monitors/{monitor}/pause", post(monitors::pause))
         .route("/deadlines", get(regulatory::board))
         .route("/actions", get(regulatory::actions))
         .layer(axum::middleware::map_response(problems_as_pages))

@@ -140,6 +140,7 @@ pub async fn show(
 ) -> PageResult {
     let view = system_view(&state, slug.clone()).await?;
     let worksheets = super::fmea::worksheets(&state, &slug).await?;
+    let monitors = super::monitors::of_system(&state, slug.clone()).await?;
     let (events, controls) = state
         .run(move |store| {
             let controls = [Namespace::Production, Namespace::Drill]
@@ -181,6 +182,7 @@ pub async fn show(
                     }
                 } }
             }
+            (super::monitors::section(&caller, &monitors))
             (super::fmea::section(&caller, &view.system.slug, &worksheets, &filter))
             h2 { "Audit trail" }
             ol.timeline { @for e in &events { li { (format_time(Some(e.recorded_at))) " · " (e.actor) ": " (e.describe()) } } }

@@ -77,6 +77,30 @@ const API: &[(&str, &str, Option<Role>)] = &[
         "/api/v1/incidents/INC-1/containment",
         Some(Role::Responder),
     ),
+    ("GET", "/api/v1/monitors", Some(Role::Viewer)),
+    ("POST", "/api/v1/monitors", Some(Role::Commander)),
+    ("GET", "/api/v1/monitors/unknown", Some(Role::Viewer)),
+    ("DELETE", "/api/v1/monitors/unknown", Some(Role::Commander)),
+    (
+        "POST",
+        "/api/v1/monitors/unknown/pause",
+        Some(Role::Commander),
+    ),
+    (
+        "POST",
+        "/api/v1/monitors/unknown/resume",
+        Some(Role::Commander),
+    ),
+    (
+        "POST",
+        "/api/v1/monitors/unknown/run",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/api/v1/monitors/unknown/backfill",
+        Some(Role::Responder),
+    ),
     ("GET", "/api/v1/integrations", Some(Role::Admin)),
     ("POST", "/api/v1/integrations", Some(Role::Admin)),
     (
@@ -264,6 +288,7 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ("POST", "/incidents/INC-1/rca", Some(Role::Responder)),
     ("POST", "/incidents/INC-1/rca/step", Some(Role::Responder)),
     ("POST", "/systems/scoring/fmea", Some(Role::Responder)),
+    ("POST", "/monitors/unknown/pause", Some(Role::Commander)),
     (
         "POST",
         "/incidents/INC-1/postmortem/draft",
@@ -517,6 +542,7 @@ fn the_table_covers_every_documented_api_route() {
             .replace("aware_at", "{field}")
             .replace("hook_unknown", "{id}")
             .replace("int_unknown", "{id}")
+            .replace("monitors/unknown", "monitors/{monitor}")
             .replace("fishbone/main", "{kind}/{name}")
             .replace("fmea/main", "fmea/{name}")
             .replace("EV-9", "{ev}")

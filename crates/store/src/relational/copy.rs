@@ -125,6 +125,18 @@ pub(crate) const TABLES: &[(&str, &[&str])] = &[
             "last_error",
         ],
     ),
+    (
+        "monitors",
+        &[
+            "org_id",
+            "name",
+            "system",
+            "definition",
+            "status",
+            "created_at",
+        ],
+    ),
+    ("monitor_runs", &["org_id", "monitor", "seq", "record"]),
 ];
 
 /// One table as read from the source: its name, columns and rows.

@@ -851,6 +851,8 @@ mod integrity {
     }
 }
 
+mod monitors;
+
 // The conformance suite: every test above that takes a backend, on each.
 macro_rules! on_every_backend {
     ($($test:ident => $($path:ident)::+),* $(,)?) => {
@@ -891,4 +893,6 @@ on_every_backend! {
     integrity_concurrent_writers_each_get_their_own_event_back => integrity::concurrent_writers_each_get_their_own_event_back,
     integrity_checkpoints_cover_the_log_and_resume_from_their_frontier => integrity::checkpoints_cover_the_log_and_resume_from_their_frontier,
     integrity_a_role_raised_in_sql_breaks_the_user_s_audit_chain => integrity::a_role_raised_in_sql_breaks_the_user_s_audit_chain,
+    monitors_are_listed_paused_and_deleted => monitors::monitors_are_listed_paused_and_deleted,
+    monitors_a_breach_declares_with_evidence_and_finding_and_recovery_resolves => monitors::a_breach_declares_with_evidence_and_finding_and_recovery_resolves,
 }

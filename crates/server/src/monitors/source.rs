@@ -1,0 +1,352 @@
+//! Where a monitor's rows come from: the windows waiting past its
+//! watermark (time partitions of a directory, or the new rows of one growing
+//! file), its reference, and the SHA-256 of every file read.
+
+use firebreak_core::monitor::{MonitorDefinition, ReferenceSpec, RunInput, parse_duration};
+use firebreak_forensics::combine::concat;
+use firebreak_forensics::{Cohort, ForensicsError, ReadOptions, Table, TimeWindow, read_log};
+use jiff::{SignedDuration, Timestamp};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// One time partition: a subdirectory such as `date=2026-12-01`.
+#[derive(Debug, Clone)]
+pub struct Partition {
+    pub name: String,
+    /// Its time, read from the value after the last `=` (a date, a civil
+    /// date-time taken as UTC, or an RFC 3339 instant).
+    pub time: Option<Timestamp>,
+    pub files: Vec<PathBuf>,
+}
+
+/// The rows of one window, ready to check.
+pub struct Window {
+    pub name: String,
+    /// The watermark once this window is checked.
+    pub watermark: String,
+    pub current: Table,
+    pub reference: Option<Table>,
+    pub inputs: Vec<(PathBuf, RunInput)>,
+    /// The newest row's time, for freshness.
+    pub newest: Option<Timestamp>,
+}
+
+/// Why a window could not be read; names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{0}")]
+    Forensics(#[from] ForensicsError),
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+    #[error("{0}")]
+    Definition(String),
+}
+
+fn is_log(path: &Path) -> bool {
+    matches!(
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("parquet" | "csv")
+    )
+}
+
+fn file_error(path: &Path, error: impl std::fmt::Display) -> SourceError {
+    SourceError::File {
+        path: path.display().to_string(),
+        message: error.to_string(),
+    }
+}
+
+/// A civil date, date-time (UTC) or RFC 3339 instant.
+pub fn parse_time(text: &str) -> Option<Timestamp> {
+    text.parse::<Timestamp>().ok().or_else(|| {
+        let civil = text.parse::<jiff::civil::DateTime>().ok().or_else(|| {
+            text.parse::<jiff::civil::Date>()
+                .ok()
+                .map(|d| d.at(0, 0, 0, 0))
+        })?;
+        civil
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp())
+    })
+}
+
+/// The partitions of a directory in name order, each with its log files.
+pub fn partitions(dir: &Path) -> Result<Vec<Partition>, SourceError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| file_error(dir, e))?;
+    let mut partitions = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| file_error(dir, e))?;
+        let path = entry.path();
+        if !path.is_dir() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&path)
+            .map_err(|e| file_error(&path, e))?
+            .filter_map(|f| f.ok().map(|f| f.path()))
+            .filter(|f| f.is_file() && is_log(f))
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        files.sort();
+        let value = name.rsplit('=').next().unwrap_or(&name);
+        partitions.push(Partition {
+            time: parse_time(value),
+            name,
+            files,
+        });
+    }
+    partitions.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(partitions)
+}
+
+/// SHA-256 and size of a file, streamed.
+pub fn hash_file(path: &Path) -> Result<(String, u64), SourceError> {
+    let mut file = std::fs::File::open(path).map_err(|e| file_error(path, e))?;
+    let mut hasher = Sha256::new();
+    let size = std::io::copy(&mut file, &mut hasher).map_err(|e| file_error(path, e))?;
+    Ok((format!("{:x}", hasher.finalize()), size))
+}
+
+fn input(path: &Path, role: &str) -> Result<(PathBuf, RunInput), SourceError> {
+    let (sha256, size) = hash_file(path)?;
+    Ok((
+        path.to_path_buf(),
+        RunInput {
+            path: path.display().to_string(),
+            role: role.to_string(),
+            sha256,
+            size,
+        },
+    ))
+}
+
+fn read_files(
+    files: &[PathBuf],
+    options: &ReadOptions,
+    source: String,
+) -> Result<Table, SourceError> {
+    let tables = files
+        .iter()
+        .map(|file| read_log(file, options))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(concat(tables, source)?)
+}
+
+fn nanos(at: Timestamp) -> i64 {
+    i64::try_from(at.as_nanosecond()).unwrap_or(i64::MAX)
+}
+
+/// Reads what a monitor checks next. `Ok(None)` when nothing new is ready.
+pub struct Reader<'a> {
+    pub definition: &'a MonitorDefinition,
+    pub label_delay: SignedDuration,
+    pub now: Timestamp,
+}
+
+impl Reader<'_> {
+    fn path(&self) -> &Path {
+        Path::new(&self.definition.source.path)
+    }
+
+    fn timestamp_column(&self) -> String {
+        self.definition
+            .source
+            .timestamp
+            .clone()
+            .unwrap_or_else(|| "timestamp".to_string())
+    }
+
+    fn cohort(&self, table: Table) -> Result<Table, SourceError> {
+        match &self.definition.cohort {
+            Some(expression) => Ok(Cohort::parse(expression)?.select(&table)?),
+            None => Ok(table),
+        }
+    }
+
+    /// The next window past `watermark`, or None.
+    pub fn next_window(&self, watermark: Option<&str>) -> Result<Option<Window>, SourceError> {
+        if self.path().is_dir() {
+            let ready = self
+                .now
+                .saturating_sub(self.label_delay)
+                .unwrap_or(self.now);
+            let all = partitions(self.path())?;
+            let next = all.iter().find(|p| {
+                watermark.is_none_or(|w| p.name.as_str() > w) && p.time.is_none_or(|t| t <= ready)
+            });
+            let Some(partition) = next else {
+                return Ok(None);
+            };
+            self.partition_window(partition, &all).map(Some)
+        } else {
+            self.file_window(watermark)
+        }
+    }
+
+    /// Every partition as a window, for a backfill (no file source).
+    pub fn all_partitions(&self) -> Result<Vec<Partition>, SourceError> {
+        if !self.path().is_dir() {
+            return Err(SourceError::Definition(format!(
+                "a backfill walks the partitions of a directory; {} is one file",
+                self.definition.source.path
+            )));
+        }
+        partitions(self.path())
+    }
+
+    pub fn partition_window(
+        &self,
+        partition: &Partition,
+        all: &[Partition],
+    ) -> Result<Window, SourceError> {
+        let mut inputs = partition
+            .files
+            .iter()
+            .map(|f| input(f, "current"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let current = read_files(
+            &partition.files,
+            &ReadOptions::default(),
+            format!("{}/{}", self.definition.source.path, partition.name),
+        )?;
+        let newest = self.newest(&current).or(partition.time);
+        let reference = self.reference(partition.time, Some(all), &mut inputs)?;
+        Ok(Window {
+            name: partition.name.clone(),
+            watermark: partition.name.clone(),
+            current: self.cohort(current)?,
+            reference,
+            inputs,
+            newest,
+        })
+    }
+
+    fn file_window(&self, watermark: Option<&str>) -> Result<Option<Window>, SourceError> {
+        let start = match watermark {
+            Some(w) => Some(
+                parse_time(w)
+                    .ok_or_else(|| {
+                        SourceError::Definition(format!("stored watermark `{w}` is not a time"))
+                    })?
+                    .checked_add(SignedDuration::from_nanos(1))
+                    .map_err(|e| SourceError::Definition(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let end = self
+            .now
+            .saturating_sub(self.label_delay)
+            .unwrap_or(self.now);
+        let column = self.timestamp_column();
+        let window = TimeWindow {
+            start: start.map(nanos),
+            end: Some(nanos(end)),
+        };
+        let path = self.path();
+        let current = read_log(
+            path,
+            &ReadOptions {
+                columns: None,
+                window: Some((column.clone(), window)),
+            },
+        )?;
+        if current.row_count == 0 {
+            return Ok(None);
+        }
+        let (Some(first), Some(newest)) = (self.oldest(&current), self.newest(&current)) else {
+            return Ok(None);
+        };
+        let mut inputs = vec![input(path, "current")?];
+        let reference = self.reference(Some(first), None, &mut inputs)?;
+        Ok(Some(Window {
+            name: format!("{first}..{newest}"),
+            watermark: newest.to_string(),
+            current: self.cohort(current)?,
+            reference,
+            inputs,
+            newest: Some(newest),
+        }))
+    }
+
+    fn times(&self, table: &Table) -> Vec<i64> {
+        let column = self.timestamp_column();
+        match table.column(&column).map(|c| &c.values) {
+            Ok(firebreak_forensics::ColumnValues::Timestamp { nanos }) => nanos
+                .iter()
+                .copied()
+                .filter(|n| *n != firebreak_forensics::table::NULL_TIMESTAMP)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn newest(&self, table: &Table) -> Option<Timestamp> {
+        let max = self.times(table).into_iter().max()?;
+        Timestamp::from_nanosecond(i128::from(max)).ok()
+    }
+
+    fn oldest(&self, table: &Table) -> Option<Timestamp> {
+        let min = self.times(table).into_iter().min()?;
+        Timestamp::from_nanosecond(i128::from(min)).ok()
+    }
+
+    /// The reference for a window starting at `start`.
+    fn reference(
+        &self,
+        start: Option<Timestamp>,
+        partitions: Option<&[Partition]>,
+        inputs: &mut Vec<(PathBuf, RunInput)>,
+    ) -> Result<Option<Table>, SourceError> {
+        let span = match &self.definition.reference {
+            None => return Ok(None),
+            Some(ReferenceSpec::File(path)) => {
+                let path = Path::new(path);
+                inputs.push(input(path, "reference")?);
+                let table = read_log(path, &ReadOptions::default())?;
+                return Ok(Some(self.cohort(table)?));
+            }
+            Some(ReferenceSpec::Window(text)) => TimeWindow::parse(text)?,
+            Some(ReferenceSpec::Rolling(span)) => {
+                let span = parse_duration(span).map_err(SourceError::Definition)?;
+                let start = start.ok_or_else(|| {
+                    SourceError::Definition(
+                        "a rolling reference needs windows with a time: partitions named by date \
+                         (`date=2026-12-01`) or a timestamp column"
+                            .to_string(),
+                    )
+                })?;
+                TimeWindow {
+                    start: Some(nanos(start.saturating_sub(span).unwrap_or(start))),
+                    end: Some(nanos(start)),
+                }
+            }
+        };
+        let table = match partitions {
+            Some(partitions) => {
+                let files: Vec<PathBuf> = partitions
+                    .iter()
+                    .filter(|p| p.time.is_some_and(|t| span.contains(nanos(t))))
+                    .flat_map(|p| p.files.iter().cloned())
+                    .collect();
+                for file in &files {
+                    inputs.push(input(file, "reference")?);
+                }
+                read_files(&files, &ReadOptions::default(), "the reference".to_string())?
+            }
+            None => read_log(
+                self.path(),
+                &ReadOptions {
+                    columns: None,
+                    window: Some((self.timestamp_column(), span)),
+                },
+            )?,
+        };
+        Ok(Some(self.cohort(table)?))
+    }
+}
