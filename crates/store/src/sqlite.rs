@@ -20,6 +20,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0004_evidence.sql"),
     include_str!("../migrations/sqlite/0005_incident_documents.sql"),
     include_str!("../migrations/sqlite/0006_integrity.sql"),
+    include_str!("../migrations/sqlite/0008_oncall.sql"),
 ];
 const READ_POOL_SIZE: usize = 16;
 

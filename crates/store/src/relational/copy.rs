@@ -123,7 +123,13 @@ pub(crate) const TABLES: &[(&str, &[&str])] = &[
             "next_attempt_ms",
             "delivered_at",
             "last_error",
+            "incident",
         ],
+    ),
+    ("oncall_records", &["org_id", "kind", "slug", "record"]),
+    (
+        "pages",
+        &["org_id", "incident", "plan", "sent", "next_due_ms"],
     ),
 ];
 

@@ -533,6 +533,8 @@ fn concurrent_writers_share_commits_and_a_refused_one_spoils_nothing(under: Unde
     assert!(verify(&store.ledger().unwrap(), Anchors::default()).is_intact());
 }
 
+mod oncall;
+
 mod integrity {
     use super::*;
     use crate::Store;
@@ -890,4 +892,6 @@ on_every_backend! {
     integrity_concurrent_writers_each_get_their_own_event_back => integrity::concurrent_writers_each_get_their_own_event_back,
     integrity_checkpoints_cover_the_log_and_resume_from_their_frontier => integrity::checkpoints_cover_the_log_and_resume_from_their_frontier,
     integrity_a_role_raised_in_sql_breaks_the_user_s_audit_chain => integrity::a_role_raised_in_sql_breaks_the_user_s_audit_chain,
+    oncall_a_declared_incident_pages_each_step_once_until_acknowledged => oncall::a_declared_incident_pages_each_step_once_until_acknowledged,
+    oncall_removing_an_entry_is_sealed_and_refused_while_named => oncall::removing_an_entry_is_sealed_and_refused_while_named,
 }
