@@ -15,6 +15,8 @@ mod hardening;
 pub mod limits;
 pub mod listener;
 mod notify;
+mod outbox;
+pub mod paging;
 pub mod passwords;
 mod plain_errors;
 mod reports;
@@ -354,7 +356,7 @@ pub async fn serve(
         if let Err(error) = state.checkpoint("shutdown".into(), false).await {
             tracing::error!(%error, "the checkpoint at shutdown failed");
         }
-        witness::deliver_due(&state).await;
+        outbox::deliver_due(&state).await;
     }
     result
 }

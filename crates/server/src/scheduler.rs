@@ -1,9 +1,10 @@
 //! The one scheduler (D25): every periodic job of a server runs here, on its
 //! own cadence. Each job's progress lives in the store (the log size the
 //! newest checkpoint covers, the clock warnings already sent, the outbox's
-//! next attempts), so a restart neither skips nor repeats work. Of the
-//! servers sharing one PostgreSQL database only the leader runs them
-//! (`Store::lead`); another takes over within a tick of its death.
+//! next attempts, each escalation's steps sent and next due time), so a
+//! restart neither skips nor repeats work. Of the servers sharing one
+//! PostgreSQL database only the leader runs them (`Store::lead`); another
+//! takes over within a tick of its death.
 
 use crate::state::{AppState, now};
 use firebreak_core::verify::BlobState;
@@ -71,7 +72,8 @@ pub async fn run(state: AppState, schedule: Schedule) {
                 tracing::error!(%error, "checking regulatory clocks failed");
             }
         }
-        crate::witness::deliver_due(&state).await;
+        crate::paging::escalate_due(&state).await;
+        crate::outbox::deliver_due(&state).await;
         if let (Some(due), Some(every)) = (next_scrub, schedule.scrub)
             && at >= due
             && scrubbing.as_ref().is_none_or(|job| job.is_finished())

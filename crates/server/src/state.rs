@@ -56,6 +56,8 @@ pub struct AppState {
     pub passwords: Arc<Passwords>,
     pub login_limits: Arc<LoginLimits>,
     pub web: WebSettings,
+    /// How pages reach people (`serve --smtp-url`, `--slack-token`).
+    pub page_channels: Arc<crate::paging::PageChannels>,
 }
 
 /// How the server is reached by browsers (`serve --public-url`,
@@ -196,6 +198,7 @@ impl AppState {
             passwords: Arc::new(Passwords::for_this_machine()),
             login_limits: Arc::new(LoginLimits::default()),
             web: WebSettings::default(),
+            page_channels: Arc::new(crate::paging::PageChannels::default()),
         }
     }
 

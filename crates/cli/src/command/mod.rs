@@ -9,6 +9,7 @@ mod evidence;
 mod incident;
 mod metrics;
 mod migrate;
+mod oncall;
 mod postmortem;
 mod rca;
 mod regulatory;
@@ -62,6 +63,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Report(command) => regulatory::report(command)
                 .await
                 .map(|()| ExitCode::SUCCESS),
+            Command::Oncall(args) => oncall::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Checkpoint(flag) => metrics::checkpoint(flag.json)
                 .await
                 .map(|()| ExitCode::SUCCESS),
