@@ -11,6 +11,7 @@ mod durability;
 mod evidence;
 mod findings;
 mod object_store;
+mod oncall;
 mod pages;
 mod postgres;
 mod postmortem;
