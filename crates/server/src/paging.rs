@@ -150,7 +150,7 @@ pub async fn deliver(
                 .slack
                 .as_ref()
                 .ok_or("Slack is not set up (serve --slack-token)")?;
-            slack::send(state, slack, message, &payload, public_url).await
+            slack::send(&state.http, slack, message, &payload, public_url).await
         }
         other => Err(format!("no page channel `{other}`")),
     }

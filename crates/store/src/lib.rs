@@ -416,8 +416,11 @@ pub trait Store: Send + Sync {
     fn due_pages(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<PageState>>;
     /// Records the steps paged for an incident in one transaction: their
     /// messages queued in the outbox, a timeline event each, the steps
-    /// marked sent and the next due time (None: nothing left). Steps
-    /// already marked sent are left out, so a step is never paged twice.
+    /// marked sent and the next due time (None: nothing left). Only steps
+    /// `oncall::due_now` still names inside the transaction are recorded:
+    /// one already sent, or one of a page acknowledged or resolved since,
+    /// is left out, so a step is never paged twice nor after the
+    /// acknowledgement.
     fn record_pages(
         &self,
         incident: u64,

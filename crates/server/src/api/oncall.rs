@@ -3,11 +3,12 @@
 //! every entry with `firebreak_core::oncall` and seals each change on the
 //! entry's chain (`oncall:<kind>:<slug>`).
 
+use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Commander, Responder, Viewer};
-use crate::error::{ApiError, ApiJson, Problem};
+use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use firebreak_core::auth::Role;
 use firebreak_core::oncall::{ContactMethods, EscalationPolicy, Schedule, Team};
 use firebreak_store::{OncallConfig, OncallEntry, OncallKind};
@@ -65,13 +66,15 @@ fn found<T>(item: Option<T>, what: &str, slug: &str) -> Result<ApiJson<T>, ApiEr
         .ok_or_else(|| ApiError::NotFound(format!("{what} {slug} not found")))
 }
 
-#[utoipa::path(get, path = "/api/v1/oncall/schedules", tag = "oncall",
-    responses((status = 200, body = Vec<Schedule>)))]
+#[utoipa::path(get, path = "/api/v1/oncall/schedules", tag = "oncall", params(PageQuery),
+    responses((status = 200, body = Vec<Schedule>), (status = 400, body = Problem)))]
 pub async fn list_schedules(
     _caller: Viewer,
     State(state): State<AppState>,
-) -> Result<ApiJson<Vec<Schedule>>, ApiError> {
-    Ok(ApiJson(config(&state).await?.schedules))
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<Schedule>, ApiError> {
+    page.page(config(&state).await?.schedules, &uri)
 }
 
 #[utoipa::path(get, path = "/api/v1/oncall/schedules/{schedule_slug}", tag = "oncall",
@@ -116,13 +119,15 @@ pub async fn delete_schedule(
     remove(&state, caller.name(), OncallKind::Schedule, slug).await
 }
 
-#[utoipa::path(get, path = "/api/v1/oncall/policies", tag = "oncall",
-    responses((status = 200, body = Vec<EscalationPolicy>)))]
+#[utoipa::path(get, path = "/api/v1/oncall/policies", tag = "oncall", params(PageQuery),
+    responses((status = 200, body = Vec<EscalationPolicy>), (status = 400, body = Problem)))]
 pub async fn list_policies(
     _caller: Viewer,
     State(state): State<AppState>,
-) -> Result<ApiJson<Vec<EscalationPolicy>>, ApiError> {
-    Ok(ApiJson(config(&state).await?.policies))
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<EscalationPolicy>, ApiError> {
+    page.page(config(&state).await?.policies, &uri)
 }
 
 #[utoipa::path(get, path = "/api/v1/oncall/policies/{policy_slug}", tag = "oncall",
@@ -167,13 +172,15 @@ pub async fn delete_policy(
     remove(&state, caller.name(), OncallKind::Policy, slug).await
 }
 
-#[utoipa::path(get, path = "/api/v1/oncall/teams", tag = "oncall",
-    responses((status = 200, body = Vec<Team>)))]
+#[utoipa::path(get, path = "/api/v1/oncall/teams", tag = "oncall", params(PageQuery),
+    responses((status = 200, body = Vec<Team>), (status = 400, body = Problem)))]
 pub async fn list_teams(
     _caller: Viewer,
     State(state): State<AppState>,
-) -> Result<ApiJson<Vec<Team>>, ApiError> {
-    Ok(ApiJson(config(&state).await?.teams))
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<Team>, ApiError> {
+    page.page(config(&state).await?.teams, &uri)
 }
 
 #[utoipa::path(put, path = "/api/v1/oncall/teams/{team_slug}", tag = "oncall",

@@ -4,11 +4,12 @@
 //! computed by `firebreak_core::oncall`.
 
 use crate::api::incidents::{IncidentView, incident_number};
+use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use firebreak_core::Timestamp;
 use firebreak_core::oncall::{
@@ -65,7 +66,16 @@ pub async fn on_call(
     ApiQuery(query): ApiQuery<OncallQuery>,
 ) -> Result<ApiJson<OncallNow>, ApiError> {
     let at = query.at.unwrap_or_else(now);
-    let system = query.system.clone();
+    Ok(ApiJson(oncall_now(&state, query.system, at).await?))
+}
+
+/// Who is on call at `at`: in every schedule, or for `system` through its
+/// policy's first level.
+pub async fn oncall_now(
+    state: &AppState,
+    system: Option<String>,
+    at: Timestamp,
+) -> Result<OncallNow, ApiError> {
     let (config, systems) = state
         .run(|store| Ok((store.oncall()?, store.list_systems()?)))
         .await?;
@@ -75,13 +85,13 @@ pub async fn on_call(
             .iter()
             .map(|s| schedule_answer(s, at))
             .collect::<Result<_, _>>()?;
-        return Ok(ApiJson(OncallNow {
+        return Ok(OncallNow {
             at,
             system: None,
             policy: None,
             first_level: None,
             schedules,
-        }));
+        });
     };
     if !systems.iter().any(|s| s.slug == system) {
         return Err(ApiError::NotFound(format!("system {system} not found")));
@@ -105,7 +115,7 @@ pub async fn on_call(
         .filter(|s| named.contains(&&s.slug))
         .map(|s| schedule_answer(s, at))
         .collect::<Result<_, _>>()?;
-    Ok(ApiJson(OncallNow {
+    Ok(OncallNow {
         at,
         first_level: first.map(|level| {
             oncall::resolve_targets(&level.targets, at, &config.schedules, &config.teams)
@@ -113,7 +123,7 @@ pub async fn on_call(
         policy: policy.map(|p| p.slug.clone()),
         system: Some(system),
         schedules,
-    }))
+    })
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -149,7 +159,7 @@ async fn schedules(state: &AppState) -> Result<Vec<Schedule>, ApiError> {
 }
 
 #[utoipa::path(get, path = "/api/v1/oncall/schedules/{schedule_slug}/shifts", tag = "oncall",
-    params(("schedule_slug" = String, Path), RangeQuery),
+    params(("schedule_slug" = String, Path), RangeQuery, PageQuery),
     responses((status = 200, body = Vec<Shift>), (status = 400, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem, description = "A range that is empty or too long, named by `to`")))]
 pub async fn shifts(
@@ -157,7 +167,9 @@ pub async fn shifts(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     ApiQuery(query): ApiQuery<RangeQuery>,
-) -> Result<ApiJson<Vec<Shift>>, ApiError> {
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<Shift>, ApiError> {
     let (from, to) = query.range()?;
     let schedule = schedules(&state)
         .await?
@@ -168,7 +180,7 @@ pub async fn shifts(
         .await
         .map_err(|e| ApiError::Internal(format!("the shifts were not computed: {e}")))?
         .map_err(DomainError::from)?;
-    Ok(ApiJson(shifts))
+    page.page(shifts, &uri)
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{name}/oncall.ics", tag = "oncall",

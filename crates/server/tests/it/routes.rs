@@ -325,6 +325,11 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ("POST", "/incidents/INC-1/transition", Some(Role::Responder)),
     ("POST", "/incidents/INC-1/entries", Some(Role::Responder)),
     ("POST", "/incidents/INC-1/roles", Some(Role::Responder)),
+    (
+        "POST",
+        "/incidents/INC-1/acknowledge",
+        Some(Role::Responder),
+    ),
     ("GET", "/systems", Some(Role::Viewer)),
     ("POST", "/systems", Some(Role::Responder)),
     ("GET", "/systems/new", Some(Role::Responder)),

@@ -381,9 +381,19 @@ pub(super) fn record(
     let state = page(t, number)?
         .ok_or_else(|| StoreError::NotFound(format!("the escalation of INC-{number}")))?;
     let incident = &state.incident;
+    // Asked again inside the transaction, so that a page acknowledged or
+    // resolved since the scheduler looked sends nothing more.
+    let acknowledged = incident.times.acknowledged_at;
+    let over = oncall::escalation_over(incident);
+    let still_due: Vec<StepKey> =
+        oncall::due_now(&state.plan, acknowledged, over, &state.sent, now)
+            .into_iter()
+            .map(|step| step.key)
+            .collect();
+    let next_due = next_due.filter(|_| acknowledged.is_none() && over.is_none());
     let mut sent = state.sent.clone();
     let mut drafts = Vec::new();
-    for step in pages.iter().filter(|p| !state.sent.contains(&p.key)) {
+    for step in pages.iter().filter(|p| still_due.contains(&p.key)) {
         for notification in &step.notifications {
             let contact = json!(notification.contact);
             let channel = format!(
