@@ -84,6 +84,9 @@ pub enum Command {
     /// Reports to regulators: draft from the incident, edit, submit, export.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Who is on call; schedules, escalation policies, teams, contact
+    /// methods; acknowledging a page.
+    Oncall(OncallArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -534,6 +537,40 @@ pub struct ServeArgs {
     /// X-Forwarded-For entry; only behind a reverse proxy that sets it.
     #[arg(long)]
     pub trust_forwarded_for: bool,
+    /// The SMTP relay pages are emailed through: smtp://HOST:PORT (plain),
+    /// with ?tls=required for STARTTLS, or smtps://; USER:PASSWORD@ in the
+    /// URL when the relay asks. Kept out of the database and never printed.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "FIREBREAK_SMTP_URL",
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+    /// The sender of page emails.
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        env = "FIREBREAK_SMTP_FROM",
+        default_value = "Firebreak <firebreak@localhost>"
+    )]
+    pub smtp_from: String,
+    /// A Slack bot token (chat:write) for paging users by direct message.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "FIREBREAK_SLACK_TOKEN",
+        hide_env_values = true
+    )]
+    pub slack_token: Option<String>,
+    /// Slack's Web API base URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "FIREBREAK_SLACK_API_URL",
+        default_value = "https://slack.com/api"
+    )]
+    pub slack_api_url: String,
 }
 
 #[derive(Debug, Args)]
@@ -1346,4 +1383,100 @@ pub struct FtaAnalyzeArgs {
     pub svg: Option<PathBuf>,
     #[command(flatten)]
     pub output: ReportOutput,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct OncallArgs {
+    #[command(subcommand)]
+    pub command: Option<OncallCommand>,
+    /// Only this system: whom its escalation policy pages first.
+    pub system: Option<String>,
+    /// The instant asked about, with an offset (default: now).
+    #[arg(long)]
+    pub at: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OncallCommand {
+    /// On-call schedules.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+    /// Escalation policies and the systems they page for.
+    #[command(subcommand)]
+    Escalation(EscalationCommand),
+    /// Add or replace a team (a JSON or TOML file: slug, members).
+    Team { file: PathBuf },
+    /// Set how a user is reached (a JSON or TOML file: email,
+    /// slack_user_id, rules).
+    Contact { user: String, file: PathBuf },
+    /// Take an incident's page: escalation stops.
+    Ack {
+        /// INC-<n>
+        incident: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A range of time for shifts and calendars.
+#[derive(Debug, Args)]
+pub struct RangeFlags {
+    /// Start, with an offset (default: now).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End (default: 28 days after the start).
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Add or replace a schedule from a JSON or TOML file.
+    Add {
+        file: PathBuf,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        slug: String,
+    },
+    /// The final view: who is on call when.
+    Shifts {
+        slug: String,
+        #[command(flatten)]
+        range: RangeFlags,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A user's shifts as iCalendar, on standard output.
+    Ical {
+        user: String,
+        #[command(flatten)]
+        range: RangeFlags,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EscalationCommand {
+    /// Add or replace a policy from a JSON or TOML file.
+    Add {
+        file: PathBuf,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        slug: String,
+    },
+    /// Page with POLICY for SYSTEM's incidents.
+    Attach {
+        system: String,
+        policy: String,
+    },
 }

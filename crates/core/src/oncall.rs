@@ -12,7 +12,9 @@
 //! - An [`EscalationPolicy`] turns an incident's severity and trigger time into
 //!   an [`EscalationPlan`] ([`escalation_steps`]); [`due_now`] says which steps
 //!   to send at a moment, and [`resolve_targets`] who they reach then.
-//! - [`contact_plan`] spreads one page over a user's contact methods.
+//! - [`contact_plan`] spreads one page over a user's contact methods;
+//!   [`page_step`] turns a due step into the messages to send, and
+//!   [`acknowledge`] takes the page.
 //!
 //! **Daylight saving.** Hand-offs, restriction windows and working hours are
 //! local wall-clock times in their zone, so a daily shift is 23 or 25 hours
@@ -33,6 +35,7 @@
 mod contact;
 mod escalation;
 mod ical;
+mod page;
 mod resolve;
 mod rotation;
 mod schedule;
@@ -45,6 +48,7 @@ pub use escalation::{
     next_due, resolve_targets,
 };
 pub use ical::ical_for_user;
+pub use page::{ContactMethods, Notification, StepPage, acknowledge, escalation_over, page_step};
 pub use resolve::{OnCall, Shift, Source, final_shifts, on_call_at};
 pub use schedule::{Layer, Override, Rotation, RotationUnit, Schedule};
 pub use zone::{Day, TimeWindow};

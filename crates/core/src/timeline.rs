@@ -47,6 +47,17 @@ pub enum EventKind {
     AccessChanged,
     /// Stored content found not to match its hash.
     IntegrityAlert,
+    /// An on-call schedule, escalation policy, team, contact methods or a
+    /// system's policy saved or removed.
+    OncallChanged,
+    /// An incident's escalation planned from its system's policy.
+    PagePlanned,
+    /// One escalation step paged: whom, by which contact, and who it missed.
+    PageSent,
+    /// One delivery attempt of a page and its result.
+    PageAttempt,
+    /// Someone took the page: escalation stops.
+    PageAcknowledged,
 }
 
 impl EventKind {
@@ -82,6 +93,11 @@ impl EventKind {
             EventKind::ClockWarning => "clock_warning",
             EventKind::AccessChanged => "access_changed",
             EventKind::IntegrityAlert => "integrity_alert",
+            EventKind::OncallChanged => "oncall_changed",
+            EventKind::PagePlanned => "page_planned",
+            EventKind::PageSent => "page_sent",
+            EventKind::PageAttempt => "page_attempt",
+            EventKind::PageAcknowledged => "page_acknowledged",
         }
     }
 
@@ -403,6 +419,44 @@ impl Event {
             EventKind::IntegrityAlert => {
                 format!("integrity: {} {}", text(&b["subject"]), text(&b["problem"]))
             }
+            EventKind::OncallChanged => format!(
+                "on-call {} {} {}",
+                text(&b["kind"]).replace('_', " "),
+                text(&b["slug"]),
+                text(&b["action"])
+            ),
+            EventKind::PagePlanned => format!(
+                "paging planned by policy {}: {} steps, {} urgency",
+                text(&b["policy"]),
+                b["plan"]["steps"].as_array().map_or(0, Vec::len),
+                text(&b["plan"]["urgency"])
+            ),
+            EventKind::PageSent => {
+                let users = b["notifications"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|n| format!("{} by {}", text(&n["user"]), text(&n["contact"])))
+                    .collect::<Vec<_>>();
+                let reached = if users.is_empty() {
+                    "nobody could be told".to_string()
+                } else {
+                    users.join(", ")
+                };
+                format!(
+                    "paged level {} (round {}): {reached}",
+                    b["step"]["level"].as_u64().map_or(0, |l| l + 1),
+                    b["step"]["round"].as_u64().map_or(0, |r| r + 1)
+                )
+            }
+            EventKind::PageAttempt => format!(
+                "page to {} by {} attempt {}: {}",
+                text(&b["user"]),
+                text(&b["contact"]),
+                text(&b["attempt"]),
+                text(&b["result"])
+            ),
+            EventKind::PageAcknowledged => "page acknowledged".to_string(),
             EventKind::Note
             | EventKind::Decision
             | EventKind::ActionTaken

@@ -16,6 +16,8 @@ pub mod limits;
 pub mod listener;
 pub mod monitors;
 mod notify;
+mod outbox;
+pub mod paging;
 pub mod passwords;
 mod plain_errors;
 mod reports;
@@ -355,7 +357,7 @@ pub async fn serve(
         if let Err(error) = state.checkpoint("shutdown".into(), false).await {
             tracing::error!(%error, "the checkpoint at shutdown failed");
         }
-        witness::deliver_due(&state).await;
+        outbox::deliver_due(&state).await;
     }
     result
 }

@@ -1,9 +1,9 @@
 //! The one scheduler (D25): every periodic job of a server runs here, on its
 //! own cadence. Each job's progress lives in the store (the log size the
 //! newest checkpoint covers, the clock warnings already sent, the outbox's
-//! next attempts), so a restart neither skips nor repeats work. Of the
+//! next attempts, each escalation's steps sent and next due time, each
+//! monitor's watermark), so a restart neither skips nor repeats work. Of the
 //! servers sharing one PostgreSQL database only the leader runs them
-//! (monitor runs too: each due monitor's next window, `monitors::run_due`)
 //! (`Store::lead`); another takes over within a tick of its death.
 
 use crate::state::{AppState, now};
@@ -72,7 +72,8 @@ pub async fn run(state: AppState, schedule: Schedule) {
                 tracing::error!(%error, "checking regulatory clocks failed");
             }
         }
-        crate::witness::deliver_due(&state).await;
+        crate::paging::escalate_due(&state).await;
+        crate::outbox::deliver_due(&state).await;
         crate::monitors::run_due(&state).await;
         if let (Some(due), Some(every)) = (next_scrub, schedule.scrub)
             && at >= due

@@ -58,6 +58,8 @@ pub struct AppState {
     pub web: WebSettings,
     /// The monitors being run now (one run at a time each).
     pub monitor_runs: Arc<crate::monitors::Running>,
+    /// How pages reach people (`serve --smtp-url`, `--slack-token`).
+    pub page_channels: Arc<crate::paging::PageChannels>,
 }
 
 /// How the server is reached by browsers (`serve --public-url`,
@@ -199,6 +201,7 @@ impl AppState {
             login_limits: Arc::new(LoginLimits::default()),
             web: WebSettings::default(),
             monitor_runs: Arc::new(crate::monitors::Running::default()),
+            page_channels: Arc::new(crate::paging::PageChannels::default()),
         }
     }
 

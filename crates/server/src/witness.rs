@@ -8,17 +8,16 @@
 //! writes it, and delivered here by the scheduler: appended as a JSON line to
 //! a file (on another volume, a WORM mount, a synced directory), posted to a
 //! URL (a SIEM collector, an object-lock bucket's gateway) with an
-//! `Idempotency-Key`, or sent to a syslog collector as an RFC 5424 message
+//! `Idempotency-Key` (by `crate::outbox`), or sent to a syslog collector as an RFC 5424 message
 //! whose text is the checkpoint's JSON. Deliveries are retried with backoff until they succeed;
 //! they are kept in the outbox, not on the timeline, since a timeline event
 //! per copy would itself need a checkpoint, and so on without end.
 
 use crate::state::{AppState, now};
 use firebreak_core::checkpoint::Checkpoint;
-use firebreak_store::{OutboxMessage, WITNESS_CHANNEL};
+use firebreak_store::OutboxMessage;
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// Where copies of checkpoints go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +108,8 @@ fn append_line(path: &PathBuf, line: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-async fn deliver(state: &AppState, message: &OutboxMessage) -> Result<(), String> {
+/// Delivers one witness copy.
+pub(crate) async fn deliver(state: &AppState, message: &OutboxMessage) -> Result<(), String> {
     match WitnessTarget::parse(&message.target)? {
         WitnessTarget::File(path) => {
             let line = message.payload.clone();
@@ -135,39 +135,6 @@ async fn deliver(state: &AppState, message: &OutboxMessage) -> Result<(), String
             } else {
                 Err(format!("answered {}", response.status()))
             }
-        }
-    }
-}
-
-/// The wait before attempt `attempts + 1`: doubling from a second, at most
-/// five minutes, never giving up on a witness copy.
-fn backoff(attempts: u32) -> Duration {
-    Duration::from_secs(1u64 << attempts.min(8)).min(Duration::from_secs(300))
-}
-
-/// Delivers every witness copy that is due, recording each attempt.
-pub async fn deliver_due(state: &AppState) {
-    let due = match state.run(|store| store.due_messages(now(), 100)).await {
-        Ok(due) => due,
-        Err(error) => {
-            tracing::error!(%error, "cannot read the outbox");
-            return;
-        }
-    };
-    for message in due.into_iter().filter(|m| m.channel == WITNESS_CHANNEL) {
-        let outcome = deliver(state, &message).await;
-        if let Err(error) = &outcome {
-            tracing::warn!(target = %message.target, %error, "a witness copy was not delivered; retrying");
-        }
-        let retry_at = now()
-            + jiff::SignedDuration::try_from(backoff(message.attempts))
-                .unwrap_or(jiff::SignedDuration::from_secs(300));
-        let id = message.id;
-        if let Err(error) = state
-            .run(move |store| store.message_attempted(id, outcome, Some(retry_at), now()))
-            .await
-        {
-            tracing::error!(%error, "cannot record a witness delivery");
         }
     }
 }
@@ -265,14 +232,6 @@ mod tests {
         send_syslog(true, &address, &message).await.unwrap();
         let framed = reader.await.unwrap();
         assert_eq!(framed, format!("{} {message}", message.len()));
-    }
-
-    #[test]
-    fn backoff_doubles_and_stops_at_five_minutes() {
-        assert_eq!(backoff(0), Duration::from_secs(1));
-        assert_eq!(backoff(3), Duration::from_secs(8));
-        assert_eq!(backoff(20), Duration::from_secs(256));
-        assert!(backoff(20) <= Duration::from_secs(300));
     }
 
     #[test]

@@ -25,6 +25,9 @@ use firebreak_core::control::{ContainmentRequest, ControlMode, ControlState, Nam
 use firebreak_core::evidence::{CustodyAction, Evidence, NewEvidence};
 use firebreak_core::incident::{Change, DeclareIncident, Incident, IncidentKind, Severity, Status};
 use firebreak_core::monitor::{Monitor, MonitorRun, MonitorStatus};
+use firebreak_core::oncall::{
+    ContactMethods, EscalationPlan, EscalationPolicy, Schedule, StepKey, StepPage, Team,
+};
 use firebreak_core::rca::{Artifact, ArtifactKind};
 use firebreak_core::system::{AiSystem, SystemDetails, SystemPatch};
 use firebreak_core::timeline::{Event, EventDraft};
@@ -427,6 +430,42 @@ pub trait Store: Send + Sync {
     /// Every outbound message of `channel`, newest first, at most `limit`.
     fn messages(&self, channel: &str, limit: usize) -> StoreResult<Vec<OutboxMessage>>;
 
+    /// Saves an on-call entry (validated, references checked) and seals it
+    /// on its chain; answers whether it is new.
+    fn save_oncall(&self, entry: &OncallEntry, actor: &str, now: Timestamp) -> StoreResult<bool>;
+    /// Removes an entry, refused (409) while another entry names it.
+    fn remove_oncall(
+        &self,
+        kind: OncallKind,
+        slug: &str,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Every on-call entry, read in one snapshot.
+    fn oncall(&self) -> StoreResult<OncallConfig>;
+    /// Escalations with a step due by `now`, oldest first.
+    fn due_pages(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<PageState>>;
+    /// Records the steps paged for an incident in one transaction: their
+    /// messages queued in the outbox, a timeline event each, the steps
+    /// marked sent and the next due time (None: nothing left). Only steps
+    /// `oncall::due_now` still names inside the transaction are recorded:
+    /// one already sent, or one of a page acknowledged or resolved since,
+    /// is left out, so a step is never paged twice nor after the
+    /// acknowledgement.
+    fn record_pages(
+        &self,
+        incident: u64,
+        pages: &[StepPage],
+        next_due: Option<Timestamp>,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// `actor` takes the page of `incident` (`oncall::acknowledge`): the
+    /// incident records it, escalation stops and page messages not yet
+    /// sent are withdrawn, in one transaction.
+    fn acknowledge(&self, incident: u64, actor: &str, now: Timestamp) -> StoreResult<Incident>;
+    /// An incident's escalation, if it was paged.
+    fn page(&self, incident: u64) -> StoreResult<Option<PageState>>;
+
     /// Records that stored content no longer matches `sha256`: on the chain
     /// of every evidence item holding it and on its incident's timeline.
     fn record_damaged_content(
@@ -609,7 +648,99 @@ pub struct OutboxMessage {
     pub attempts: u32,
     pub delivered_at: Option<Timestamp>,
     pub last_error: Option<String>,
+    /// The incident whose timeline records each attempt (pages).
+    pub incident: Option<u64>,
 }
+
+/// One on-call entry to save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OncallEntry {
+    Schedule(Schedule),
+    Policy(EscalationPolicy),
+    Team(Team),
+    /// How a user (who must exist) is reached.
+    Contacts {
+        user: String,
+        methods: ContactMethods,
+    },
+    /// The policy that pages for a system's incidents.
+    SystemPolicy {
+        system: String,
+        policy: String,
+    },
+}
+
+/// The kinds of on-call entry, as stored and in chain names
+/// (`oncall:<kind>:<slug>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OncallKind {
+    Schedule,
+    Policy,
+    Team,
+    Contacts,
+    SystemPolicy,
+}
+
+impl OncallKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OncallKind::Schedule => "schedule",
+            OncallKind::Policy => "policy",
+            OncallKind::Team => "team",
+            OncallKind::Contacts => "contacts",
+            OncallKind::SystemPolicy => "system_policy",
+        }
+    }
+}
+
+impl OncallEntry {
+    pub fn kind(&self) -> OncallKind {
+        match self {
+            OncallEntry::Schedule(_) => OncallKind::Schedule,
+            OncallEntry::Policy(_) => OncallKind::Policy,
+            OncallEntry::Team(_) => OncallKind::Team,
+            OncallEntry::Contacts { .. } => OncallKind::Contacts,
+            OncallEntry::SystemPolicy { .. } => OncallKind::SystemPolicy,
+        }
+    }
+
+    /// The entry's key within its kind.
+    pub fn slug(&self) -> &str {
+        match self {
+            OncallEntry::Schedule(s) => &s.slug,
+            OncallEntry::Policy(p) => &p.slug,
+            OncallEntry::Team(t) => &t.slug,
+            OncallEntry::Contacts { user, .. } => user,
+            OncallEntry::SystemPolicy { system, .. } => system,
+        }
+    }
+}
+
+/// Every on-call entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OncallConfig {
+    pub schedules: Vec<Schedule>,
+    pub policies: Vec<EscalationPolicy>,
+    pub teams: Vec<Team>,
+    /// User → how they are reached.
+    pub contacts: std::collections::BTreeMap<String, ContactMethods>,
+    /// System → the slug of its policy.
+    pub system_policies: std::collections::BTreeMap<String, String>,
+}
+
+/// One incident's escalation as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PageState {
+    pub incident: Incident,
+    pub plan: EscalationPlan,
+    /// The steps already paged.
+    pub sent: Vec<StepKey>,
+    /// When the scheduler looks again; None when nothing is left.
+    pub next_due: Option<Timestamp>,
+}
+
+/// Outbox channels of page messages start with this, e.g. `page:email`.
+pub const PAGE_CHANNEL_PREFIX: &str = "page:";
 
 /// The outbox channel of checkpoint copies for witnesses.
 pub const WITNESS_CHANNEL: &str = "witness";

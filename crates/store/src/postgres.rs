@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0005_incident_documents.sql"),
     include_str!("../migrations/postgres/0006_integrity.sql"),
     include_str!("../migrations/postgres/0007_monitors.sql"),
+    include_str!("../migrations/postgres/0008_oncall.sql"),
 ];
 
 /// The advisory lock every write holds until it commits.

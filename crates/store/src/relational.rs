@@ -12,14 +12,16 @@ mod copy;
 mod evidence;
 mod integrity;
 mod monitors;
+mod oncall;
 mod outbox;
 mod records;
 
 use crate::sql::{OptionalExtension, Sql, params};
 use crate::{
     CheckpointRequest, ControlHook, DocumentKind, DocumentOperation, IncidentFilter,
-    IncidentOperation, IngestOutcome, Integration, Inventory, OutboxMessage, Page, PageRequest,
-    SessionRecord, Store, StoreError, StoreResult, TokenRecord, User,
+    IncidentOperation, IngestOutcome, Integration, Inventory, OncallConfig, OncallEntry,
+    OncallKind, OutboxMessage, Page, PageRequest, PageState, SessionRecord, Store, StoreError,
+    StoreResult, TokenRecord, User,
 };
 use firebreak_core::alert::{Alert, IncomingAlert};
 use firebreak_core::bundle::InclusionProof;
@@ -27,6 +29,7 @@ use firebreak_core::checkpoint::{Checkpoint, CheckpointSigner};
 use firebreak_core::control::{ContainmentRequest, ControlMode, ControlState, Namespace};
 use firebreak_core::evidence::{CustodyAction, Evidence, NewEvidence};
 use firebreak_core::incident::{self, DeclareIncident, Incident};
+use firebreak_core::oncall::StepPage;
 use firebreak_core::rca::{self, Artifact, ArtifactKind};
 use firebreak_core::system::{self, AiSystem, SystemDetails, SystemPatch};
 use firebreak_core::timeline::{Event, EventKind, state_hash};
@@ -517,6 +520,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 &state_hash(&change.incident),
                 now,
             )?;
+            oncall::start_paging(t, &change.incident, now)?;
             Ok(change.incident)
         })
     }
@@ -655,6 +659,46 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn messages(&self, channel: &str, limit: usize) -> StoreResult<Vec<OutboxMessage>> {
         self.read(|c| outbox::list(c, channel, limit))
+    }
+
+    fn save_oncall(&self, entry: &OncallEntry, actor: &str, now: Timestamp) -> StoreResult<bool> {
+        self.write(|t| oncall::save(t, entry, actor, now))
+    }
+
+    fn remove_oncall(
+        &self,
+        kind: OncallKind,
+        slug: &str,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.write(|t| oncall::remove(t, kind, slug, actor, now))
+    }
+
+    fn oncall(&self) -> StoreResult<OncallConfig> {
+        self.backend.snapshot(oncall::load)
+    }
+
+    fn due_pages(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<PageState>> {
+        self.read(|c| oncall::due(c, now, limit))
+    }
+
+    fn record_pages(
+        &self,
+        incident: u64,
+        pages: &[StepPage],
+        next_due: Option<Timestamp>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.write(|t| oncall::record(t, incident, pages, next_due, now))
+    }
+
+    fn acknowledge(&self, incident: u64, actor: &str, now: Timestamp) -> StoreResult<Incident> {
+        self.write(|t| oncall::acknowledge(t, incident, actor, now))
+    }
+
+    fn page(&self, incident: u64) -> StoreResult<Option<PageState>> {
+        self.read(|c| oncall::page(c, incident))
     }
 
     fn record_damaged_content(

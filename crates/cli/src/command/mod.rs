@@ -10,6 +10,7 @@ mod incident;
 mod metrics;
 mod migrate;
 mod monitor;
+mod oncall;
 mod postmortem;
 mod rca;
 mod regulatory;
@@ -64,6 +65,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Report(command) => regulatory::report(command)
                 .await
                 .map(|()| ExitCode::SUCCESS),
+            Command::Oncall(args) => oncall::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Checkpoint(flag) => metrics::checkpoint(flag.json)
                 .await
                 .map(|()| ExitCode::SUCCESS),

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use firebreak_core::lint::LintConfig;
 use firebreak_core::regulatory::{RegimeTable, RegulatoryConfig};
 use firebreak_server::listener::ConnectionLimits;
+use firebreak_server::paging::{PageChannels, SlackSettings, SmtpSettings};
 use firebreak_server::state::{ClockHook, WebSettings};
 use firebreak_server::{KeySource, Schedule, StartOptions};
 use std::sync::Arc;
@@ -66,6 +67,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
                 .collect(),
         );
     }
+    prepared.state.page_channels = Arc::new(page_channels(&args)?);
     prepared.state.connection_limits = ConnectionLimits {
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
         header_read_timeout: Duration::from_secs(args.header_timeout),
@@ -168,6 +170,25 @@ async fn stop_requested() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// Where pages go: the SMTP relay and Slack, each only when set up.
+fn page_channels(args: &ServeArgs) -> Result<PageChannels> {
+    let smtp = args
+        .smtp_url
+        .as_deref()
+        .map(|url| SmtpSettings::new(url, &args.smtp_from))
+        .transpose()
+        .map_err(|e| InputError(format!("--smtp-url/--smtp-from: {e}")))?;
+    let slack = args.slack_token.clone().map(|token| SlackSettings {
+        api_url: args.slack_api_url.clone(),
+        token,
+    });
+    Ok(PageChannels {
+        smtp,
+        slack,
+        public_url: args.public_url.clone(),
+    })
 }
 
 /// Whether browsers reach the server over HTTPS, from `--public-url`.

@@ -13,6 +13,7 @@ mod findings;
 mod login;
 mod monitors;
 mod object_store;
+mod oncall;
 mod pages;
 mod postgres;
 mod postmortem;

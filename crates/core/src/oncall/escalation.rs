@@ -41,6 +41,10 @@ pub struct EscalationPolicy {
     /// Which severities page at once and which wait for working hours.
     #[serde(default)]
     pub urgency: UrgencyBySeverity,
+    /// When low-urgency pages may go out; without them, Monday to Friday
+    /// 09:00–17:00 UTC ([`EscalationPolicy::working_hours`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_hours: Option<WorkingHours>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -131,6 +135,19 @@ pub struct WorkingHours {
 }
 
 impl WorkingHours {
+    /// Names a zone that does not exist and windows that break a rule, with
+    /// fields starting `path`; answers the zone when it exists.
+    fn check(&self, path: &str, faults: &mut Faults) -> Option<jiff::tz::TimeZone> {
+        let zone = lookup(&self.time_zone, &format!("{path}.time_zone"), faults);
+        if self.windows.is_empty() {
+            faults.push(format!("{path}.windows"), "name at least one window");
+        }
+        for (i, window) in self.windows.iter().enumerate() {
+            window.check(&format!("{path}.windows[{i}]"), faults);
+        }
+        zone
+    }
+
     /// Monday to Friday, 09:00 to 17:00 in `time_zone`.
     pub fn office(time_zone: &str) -> WorkingHours {
         WorkingHours {
@@ -175,6 +192,13 @@ fn blank(text: &str) -> bool {
 }
 
 impl EscalationPolicy {
+    /// The policy's working hours, or office hours in UTC when it names none.
+    pub fn working_hours(&self) -> WorkingHours {
+        self.working_hours
+            .clone()
+            .unwrap_or_else(|| WorkingHours::office("UTC"))
+    }
+
     /// Every rule a saved policy keeps, each broken one named by its field.
     pub fn validate(&self) -> Result<(), OncallError> {
         let mut faults = Faults::default();
@@ -197,6 +221,9 @@ impl EscalationPolicy {
         }
         if self.repeat > MAX_REPEAT {
             faults.push("repeat", format!("at most {MAX_REPEAT}"));
+        }
+        if let Some(hours) = &self.working_hours {
+            hours.check("working_hours", faults);
         }
         for (i, level) in self.levels.iter().enumerate() {
             if !(1..=MAX_TIMEOUT_MINUTES).contains(&level.timeout_minutes) {
@@ -295,17 +322,7 @@ pub fn escalation_steps(
 ) -> Result<EscalationPlan, OncallError> {
     let mut faults = Faults::default();
     policy.check(&mut faults);
-    let zone = lookup(
-        &working_hours.time_zone,
-        "working_hours.time_zone",
-        &mut faults,
-    );
-    if working_hours.windows.is_empty() {
-        faults.push("working_hours.windows", "name at least one window");
-    }
-    for (i, window) in working_hours.windows.iter().enumerate() {
-        window.check(&format!("working_hours.windows[{i}]"), &mut faults);
-    }
+    let zone = working_hours.check("working_hours", &mut faults);
     faults.into_result()?;
     let urgency = policy.urgency.of(severity);
     // A step outside working hours waits for them; should no window open

@@ -8,8 +8,10 @@ pub mod incidents;
 pub mod ingest;
 pub mod integrity;
 pub mod monitors;
+pub mod oncall;
 mod openapi;
 pub mod page;
+pub mod paging;
 pub mod postmortems;
 pub mod rca;
 pub mod regulatory;
@@ -50,6 +52,12 @@ use utoipa::{Modify, OpenApi};
         postmortems::sign_off, postmortems::export, postmortems::actions, postmortems::export_actions,
         regulatory::regimes, regulatory::show, regulatory::assess, regulatory::board,
         regulatory::draft, regulatory::show_report, regulatory::edit, regulatory::submit, regulatory::export,
+        oncall::list_schedules, oncall::show_schedule, oncall::put_schedule, oncall::delete_schedule,
+        oncall::list_policies, oncall::show_policy, oncall::put_policy, oncall::delete_policy,
+        oncall::list_teams, oncall::put_team, oncall::delete_team,
+        oncall::show_contacts, oncall::put_contacts, oncall::delete_contacts,
+        oncall::show_system_policy, oncall::put_system_policy, oncall::delete_system_policy,
+        paging::on_call, paging::shifts, paging::ical, paging::escalation, paging::acknowledge,
         openapi_document,
     ),
     components(schemas(
@@ -253,4 +261,52 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/incidents/{id}/findings", post(findings::run))
         .route("/api/v1/incidents/{id}/findings/{seq}", get(findings::show))
+        .merge(oncall_routes())
+}
+
+/// On-call configuration and paging.
+fn oncall_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/oncall", get(paging::on_call))
+        .route("/api/v1/oncall/schedules", get(oncall::list_schedules))
+        .route(
+            "/api/v1/oncall/schedules/{schedule_slug}",
+            get(oncall::show_schedule)
+                .put(oncall::put_schedule)
+                .delete(oncall::delete_schedule),
+        )
+        .route(
+            "/api/v1/oncall/schedules/{schedule_slug}/shifts",
+            get(paging::shifts),
+        )
+        .route("/api/v1/oncall/policies", get(oncall::list_policies))
+        .route(
+            "/api/v1/oncall/policies/{policy_slug}",
+            get(oncall::show_policy)
+                .put(oncall::put_policy)
+                .delete(oncall::delete_policy),
+        )
+        .route("/api/v1/oncall/teams", get(oncall::list_teams))
+        .route(
+            "/api/v1/oncall/teams/{team_slug}",
+            put(oncall::put_team).delete(oncall::delete_team),
+        )
+        .route(
+            "/api/v1/users/{name}/contact",
+            get(oncall::show_contacts)
+                .put(oncall::put_contacts)
+                .delete(oncall::delete_contacts),
+        )
+        .route("/api/v1/users/{name}/oncall.ics", get(paging::ical))
+        .route(
+            "/api/v1/systems/{slug}/escalation-policy",
+            get(oncall::show_system_policy)
+                .put(oncall::put_system_policy)
+                .delete(oncall::delete_system_policy),
+        )
+        .route(
+            "/api/v1/incidents/{id}/acknowledge",
+            post(paging::acknowledge),
+        )
+        .route("/api/v1/incidents/{id}/escalation", get(paging::escalation))
 }

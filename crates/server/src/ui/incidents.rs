@@ -296,6 +296,7 @@ pub async fn show(
                     }
                 }
             }
+            (super::oncall::acknowledge_section(&caller, &path, incident))
             (containment_section(&caller, &path, &controls))
             div.grid {
                 section {

@@ -7,6 +7,7 @@ mod fmea;
 mod incidents;
 mod login;
 mod monitors;
+mod oncall;
 mod rca_steps;
 mod regulatory;
 mod systems;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/entries", post(incidents::add_entry))
         .route("/incidents/{id}/roles", post(incidents::assign))
         .route("/incidents/{id}/containment", post(incidents::contain))
+        .route("/incidents/{id}/acknowledge", post(oncall::acknowledge))
         .route("/incidents/{id}/rca", post(incidents::save_rca))
         .route("/incidents/{id}/rca/step", post(rca_steps::add_step))
         .route(

@@ -141,6 +141,7 @@ pub async fn show(
     let view = system_view(&state, slug.clone()).await?;
     let worksheets = super::fmea::worksheets(&state, &slug).await?;
     let monitors = super::monitors::of_system(&state, slug.clone()).await?;
+    let on_call = super::oncall::on_call_block(&state, &slug).await?;
     let (events, controls) = state
         .run(move |store| {
             let controls = [Namespace::Production, Namespace::Drill]
@@ -168,6 +169,7 @@ pub async fn show(
                 tr { th { "Depends on" } td { (d.depends_on.join(", ")) } }
                 tr { th { "Blast radius (dependents)" } td { (view.dependents.join(", ")) } }
             } }
+            (on_call)
             h2 { "Control state" }
             table {
                 thead { tr { th { "Namespace" } th { "Mode" } th { "Reason" } th { "Incident" } th { "By" } th { "Version" } } }

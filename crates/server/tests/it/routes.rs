@@ -109,6 +109,84 @@ const API: &[(&str, &str, Option<Role>)] = &[
         Some(Role::Admin),
     ),
     ("GET", "/api/v1/alerts", Some(Role::Viewer)),
+    ("GET", "/api/v1/oncall", Some(Role::Viewer)),
+    ("GET", "/api/v1/oncall/schedules", Some(Role::Viewer)),
+    (
+        "GET",
+        "/api/v1/oncall/schedules/ml-primary",
+        Some(Role::Viewer),
+    ),
+    (
+        "PUT",
+        "/api/v1/oncall/schedules/ml-primary",
+        Some(Role::Commander),
+    ),
+    (
+        "DELETE",
+        "/api/v1/oncall/schedules/ml-primary",
+        Some(Role::Commander),
+    ),
+    (
+        "GET",
+        "/api/v1/oncall/schedules/ml-primary/shifts",
+        Some(Role::Viewer),
+    ),
+    ("GET", "/api/v1/oncall/policies", Some(Role::Viewer)),
+    (
+        "GET",
+        "/api/v1/oncall/policies/ml-policy",
+        Some(Role::Viewer),
+    ),
+    (
+        "PUT",
+        "/api/v1/oncall/policies/ml-policy",
+        Some(Role::Commander),
+    ),
+    (
+        "DELETE",
+        "/api/v1/oncall/policies/ml-policy",
+        Some(Role::Commander),
+    ),
+    ("GET", "/api/v1/oncall/teams", Some(Role::Viewer)),
+    ("PUT", "/api/v1/oncall/teams/ml-team", Some(Role::Commander)),
+    (
+        "DELETE",
+        "/api/v1/oncall/teams/ml-team",
+        Some(Role::Commander),
+    ),
+    ("GET", "/api/v1/users/{self}/contact", Some(Role::Viewer)),
+    ("PUT", "/api/v1/users/{self}/contact", Some(Role::Responder)),
+    (
+        "DELETE",
+        "/api/v1/users/{self}/contact",
+        Some(Role::Responder),
+    ),
+    ("GET", "/api/v1/users/{self}/oncall.ics", Some(Role::Viewer)),
+    (
+        "GET",
+        "/api/v1/systems/scoring/escalation-policy",
+        Some(Role::Viewer),
+    ),
+    (
+        "PUT",
+        "/api/v1/systems/scoring/escalation-policy",
+        Some(Role::Commander),
+    ),
+    (
+        "DELETE",
+        "/api/v1/systems/scoring/escalation-policy",
+        Some(Role::Commander),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/acknowledge",
+        Some(Role::Responder),
+    ),
+    (
+        "GET",
+        "/api/v1/incidents/INC-1/escalation",
+        Some(Role::Viewer),
+    ),
     ("GET", "/api/v1/incidents/INC-1/rca", Some(Role::Viewer)),
     (
         "GET",
@@ -272,6 +350,11 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ("POST", "/incidents/INC-1/transition", Some(Role::Responder)),
     ("POST", "/incidents/INC-1/entries", Some(Role::Responder)),
     ("POST", "/incidents/INC-1/roles", Some(Role::Responder)),
+    (
+        "POST",
+        "/incidents/INC-1/acknowledge",
+        Some(Role::Responder),
+    ),
     ("GET", "/systems", Some(Role::Viewer)),
     ("POST", "/systems", Some(Role::Responder)),
     ("GET", "/systems/new", Some(Role::Responder)),
@@ -548,6 +631,9 @@ fn the_table_covers_every_documented_api_route() {
             .replace("EV-9", "{ev}")
             .replace("findings/1", "findings/{seq}")
             .replace("R-9", "{report_id}")
+            .replace("ml-primary", "{schedule_slug}")
+            .replace("ml-policy", "{policy_slug}")
+            .replace("ml-team", "{team_slug}")
     };
     let tested: BTreeSet<String> = API
         .iter()

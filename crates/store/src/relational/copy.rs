@@ -123,6 +123,7 @@ pub(crate) const TABLES: &[(&str, &[&str])] = &[
             "next_attempt_ms",
             "delivered_at",
             "last_error",
+            "incident",
         ],
     ),
     (
@@ -137,6 +138,11 @@ pub(crate) const TABLES: &[(&str, &[&str])] = &[
         ],
     ),
     ("monitor_runs", &["org_id", "monitor", "seq", "record"]),
+    ("oncall_records", &["org_id", "kind", "slug", "record"]),
+    (
+        "pages",
+        &["org_id", "incident", "plan", "sent", "next_due_ms"],
+    ),
 ];
 
 /// One table as read from the source: its name, columns and rows.

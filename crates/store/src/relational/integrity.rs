@@ -201,18 +201,20 @@ pub(super) fn write_checkpoint(
         ],
     )?;
     for witness in request.witnesses {
-        super::outbox::enqueue(
-            transaction,
-            WITNESS_CHANNEL,
-            witness,
-            &to_json(&checkpoint),
-            &format!(
-                "checkpoint-{}-{}",
-                checkpoint.body.number,
-                checkpoint.body.hash()
-            ),
-            now,
-        )?;
+        let key = format!(
+            "checkpoint-{}-{}",
+            checkpoint.body.number,
+            checkpoint.body.hash()
+        );
+        let message = super::outbox::Queued {
+            channel: WITNESS_CHANNEL,
+            target: witness,
+            payload: &to_json(&checkpoint),
+            idempotency_key: &key,
+            not_before: now,
+            incident: None,
+        };
+        super::outbox::enqueue(transaction, &message, now)?;
     }
     Ok(Some(checkpoint))
 }
@@ -295,7 +297,8 @@ pub(super) fn ledger(c: &dyn Sql) -> StoreResult<Ledger> {
          UNION ALL SELECT 'control:' || namespace || ':' || system, record FROM control_states WHERE org_id = ?1
          UNION ALL SELECT 'rca:' || owner || ':' || kind || ':' || name, record FROM rca_artifacts WHERE org_id = ?1
          UNION ALL SELECT 'evidence:EV-' || number, record FROM evidence WHERE org_id = ?1
-         UNION ALL SELECT kind || ':INC-' || incident, record FROM incident_documents WHERE org_id = ?1",
+         UNION ALL SELECT kind || ':INC-' || incident, record FROM incident_documents WHERE org_id = ?1
+         UNION ALL SELECT 'oncall:' || kind || ':' || slug, record FROM oncall_records WHERE org_id = ?1",
     )?;
     for row in records.query_map([ORG], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))

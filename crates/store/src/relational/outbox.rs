@@ -3,43 +3,68 @@
 //! between the two loses nothing, and its idempotency key lets a receiver
 //! drop a repeat.
 
-use super::{ORG, parse_optional_time, parse_time};
-use crate::sql::{Sql, params};
+use super::integrity::append_events;
+use super::{ORG, load_incident, parse_optional_time, parse_time};
+use crate::sql::{OptionalExtension, Sql, params};
 use crate::{OutboxMessage, StoreResult};
 use firebreak_core::Timestamp;
+use firebreak_core::timeline::{EventDraft, EventKind, state_hash};
+use serde_json::json;
 
 fn millis(at: Timestamp) -> i64 {
     at.as_millisecond()
 }
 
+/// A message to queue.
+pub(super) struct Queued<'a> {
+    pub channel: &'a str,
+    pub target: &'a str,
+    pub payload: &'a str,
+    /// With the target, what makes the message unique.
+    pub idempotency_key: &'a str,
+    /// Not sent before this instant.
+    pub not_before: Timestamp,
+    /// The incident whose timeline records each attempt.
+    pub incident: Option<u64>,
+}
+
 /// Queues a message unless one with the same key was queued before.
-pub(super) fn enqueue(
-    transaction: &dyn Sql,
-    channel: &str,
-    target: &str,
-    payload: &str,
-    idempotency_key: &str,
-    now: Timestamp,
-) -> StoreResult<()> {
+pub(super) fn enqueue(transaction: &dyn Sql, message: &Queued, now: Timestamp) -> StoreResult<()> {
     transaction.execute(
-        "INSERT INTO outbox (org_id, id, channel, target, payload, idempotency_key, created_at, next_attempt_ms)
-         SELECT ?1, coalesce(max(id), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7 FROM outbox WHERE org_id = ?1
+        "INSERT INTO outbox (org_id, id, channel, target, payload, idempotency_key, created_at, next_attempt_ms, incident)
+         SELECT ?1, coalesce(max(id), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM outbox WHERE org_id = ?1
          ON CONFLICT (org_id, idempotency_key) DO NOTHING",
         params![
             ORG,
-            channel,
-            target,
-            payload,
-            format!("{idempotency_key}@{target}"),
+            message.channel,
+            message.target,
+            message.payload,
+            format!("{}@{}", message.idempotency_key, message.target),
             now.to_string(),
-            millis(now)
+            millis(message.not_before),
+            message.incident.map(|n| n as i64)
         ],
     )?;
     Ok(())
 }
 
-const COLUMNS: &str =
-    "id, channel, target, payload, idempotency_key, created_at, attempts, delivered_at, last_error";
+/// Stops every undelivered message about `incident` on channels starting
+/// `channel_prefix`, saying why; answers how many.
+pub(super) fn cancel(
+    transaction: &dyn Sql,
+    incident: u64,
+    channel_prefix: &str,
+    reason: &str,
+) -> StoreResult<usize> {
+    Ok(transaction.execute(
+        "UPDATE outbox SET next_attempt_ms = NULL, last_error = ?4
+         WHERE org_id = ?1 AND incident = ?2 AND delivered_at IS NULL AND next_attempt_ms IS NOT NULL
+         AND channel LIKE ?3",
+        params![ORG, incident as i64, format!("{channel_prefix}%"), reason],
+    )?)
+}
+
+const COLUMNS: &str = "id, channel, target, payload, idempotency_key, created_at, attempts, delivered_at, last_error, incident";
 
 fn message_from_row(row: &crate::sql::Row) -> Result<OutboxRow, crate::sql::SqlError> {
     Ok((
@@ -52,6 +77,7 @@ fn message_from_row(row: &crate::sql::Row) -> Result<OutboxRow, crate::sql::SqlE
         row.get(6)?,
         row.get(7)?,
         row.get(8)?,
+        row.get(9)?,
     ))
 }
 
@@ -65,6 +91,7 @@ type OutboxRow = (
     i64,
     Option<String>,
     Option<String>,
+    Option<i64>,
 );
 
 fn build(row: OutboxRow) -> StoreResult<OutboxMessage> {
@@ -78,6 +105,7 @@ fn build(row: OutboxRow) -> StoreResult<OutboxMessage> {
         attempts,
         delivered_at,
         last_error,
+        incident,
     ) = row;
     Ok(OutboxMessage {
         id: id as u64,
@@ -89,6 +117,7 @@ fn build(row: OutboxRow) -> StoreResult<OutboxMessage> {
         attempts: attempts as u32,
         delivered_at: parse_optional_time(delivered_at)?,
         last_error,
+        incident: incident.map(|n| n as u64),
     })
 }
 
@@ -123,6 +152,11 @@ pub(super) fn attempted(
     retry_at: Option<Timestamp>,
     now: Timestamp,
 ) -> StoreResult<()> {
+    let outcome_text = match &outcome {
+        Ok(()) => "delivered".to_string(),
+        Err(error) if retry_at.is_some() => format!("failed, will retry: {error}"),
+        Err(error) => format!("failed, gave up: {error}"),
+    };
     let changed = match outcome {
         Ok(()) => transaction.execute(
             "UPDATE outbox SET attempts = attempts + 1, delivered_at = ?3, last_error = NULL, next_attempt_ms = NULL
@@ -135,5 +169,48 @@ pub(super) fn attempted(
             params![ORG, id as i64, error, retry_at.map(millis)],
         )?,
     };
-    super::touched(changed, || format!("outbox message {id}"))
+    super::touched(changed, || format!("outbox message {id}"))?;
+    record_on_timeline(transaction, id, outcome_text, now)
+}
+
+/// Puts a message's attempt on its incident's timeline, when it has one.
+fn record_on_timeline(
+    transaction: &dyn Sql,
+    id: u64,
+    result: String,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let row: Option<(Option<i64>, String, String, i64)> = transaction
+        .query_row(
+            "SELECT incident, channel, payload, attempts FROM outbox WHERE org_id = ?1 AND id = ?2",
+            params![ORG, id as i64],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((Some(number), channel, payload, attempts)) = row else {
+        return Ok(());
+    };
+    let payload: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
+    let incident = load_incident(transaction, number as u64)?;
+    let body = json!({
+        "message": id,
+        "channel": channel,
+        "user": payload["notification"]["user"],
+        "contact": payload["notification"]["contact"],
+        "attempt": attempts,
+        "result": result,
+    });
+    append_events(
+        transaction,
+        &incident.public_id(),
+        vec![EventDraft::by(
+            "firebreak",
+            EventKind::PageAttempt,
+            now,
+            body,
+        )],
+        &state_hash(&incident),
+        now,
+    )?;
+    Ok(())
 }

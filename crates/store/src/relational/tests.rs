@@ -534,6 +534,8 @@ fn concurrent_writers_share_commits_and_a_refused_one_spoils_nothing(under: Unde
     assert!(verify(&store.ledger().unwrap(), Anchors::default()).is_intact());
 }
 
+mod oncall;
+
 mod integrity {
     use super::*;
     use crate::Store;
@@ -895,4 +897,6 @@ on_every_backend! {
     integrity_a_role_raised_in_sql_breaks_the_user_s_audit_chain => integrity::a_role_raised_in_sql_breaks_the_user_s_audit_chain,
     monitors_are_listed_paused_and_deleted => monitors::monitors_are_listed_paused_and_deleted,
     monitors_a_breach_declares_with_evidence_and_finding_and_recovery_resolves => monitors::a_breach_declares_with_evidence_and_finding_and_recovery_resolves,
+    oncall_a_declared_incident_pages_each_step_once_until_acknowledged => oncall::a_declared_incident_pages_each_step_once_until_acknowledged,
+    oncall_removing_an_entry_is_sealed_and_refused_while_named => oncall::removing_an_entry_is_sealed_and_refused_while_named,
 }

@@ -1,0 +1,216 @@
+//! Paging one incident: how each person is reached ([`ContactMethods`]),
+//! whom a due step reaches and by what ([`page_step`]), when escalation is
+//! over ([`escalation_over`]), and taking the page ([`acknowledge`]).
+
+use super::contact::{ContactKind, NotificationRule, contact_plan, validate_rules};
+use super::escalation::{PlannedStep, Recipients, StepKey, Team, resolve_targets};
+use super::schedule::Schedule;
+use super::{Faults, OncallError};
+use crate::error::DomainError;
+use crate::incident::{Change, Incident, TimeField};
+use crate::timeline::{EventDraft, EventKind};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// The longest email address SMTP carries (RFC 5321's path limit).
+const MAX_EMAIL: usize = 254;
+/// Slack ids are short upper-case words such as `U024BE7LH`.
+const MAX_SLACK_ID: usize = 32;
+
+/// How one user is reached. Only addresses that are not secrets are kept
+/// here: webhook and SMS contacts carry credentials in their URLs and wait
+/// for secrets encrypted at rest (D28).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactMethods {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// A Slack member id, messaged directly, e.g. `U024BE7LH`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack_user_id: Option<String>,
+    /// "Slack at once, email after 5 minutes": one notification per rule.
+    pub rules: Vec<NotificationRule>,
+}
+
+impl ContactMethods {
+    /// Refuses bad rules, malformed addresses and a rule whose contact has
+    /// no address, each named by its field.
+    pub fn validate(&self) -> Result<(), OncallError> {
+        let mut faults = Faults::default();
+        if let Err(OncallError::Invalid(found)) = validate_rules(&self.rules) {
+            for fault in found {
+                faults.push(fault.field, fault.message);
+            }
+        }
+        if let Some(email) = &self.email {
+            let (local, domain) = email.rsplit_once('@').unwrap_or(("", ""));
+            if local.is_empty()
+                || domain.is_empty()
+                || email.len() > MAX_EMAIL
+                || email
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c))
+            {
+                faults.push("email", "must be one address such as oncall@example.org");
+            }
+        }
+        if let Some(id) = &self.slack_user_id
+            && (id.is_empty()
+                || id.len() > MAX_SLACK_ID
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+        {
+            faults.push(
+                "slack_user_id",
+                "must be a Slack member id: upper-case letters and digits, e.g. U024BE7LH",
+            );
+        }
+        for (i, rule) in self.rules.iter().enumerate() {
+            let missing = match rule.contact {
+                ContactKind::Email if self.email.is_none() => "no email address is given",
+                ContactKind::Slack if self.slack_user_id.is_none() => "no slack_user_id is given",
+                ContactKind::Webhook | ContactKind::SmsWebhook => {
+                    "webhook and SMS contacts hold credentials, which need encryption at rest (not available yet)"
+                }
+                _ => continue,
+            };
+            faults.push(format!("rules[{i}].contact"), missing);
+        }
+        faults.into_result()
+    }
+
+    /// The address of `contact`, if the user gave one.
+    pub fn address(&self, contact: ContactKind) -> Option<&str> {
+        match contact {
+            ContactKind::Email => self.email.as_deref(),
+            ContactKind::Slack => self.slack_user_id.as_deref(),
+            ContactKind::Webhook | ContactKind::SmsWebhook => None,
+        }
+    }
+}
+
+/// One message of a page: to whom, by what, where, from when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Notification {
+    pub user: String,
+    pub contact: ContactKind,
+    pub address: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub due: Timestamp,
+    /// Index into the user's rules.
+    pub rule: usize,
+}
+
+/// What paging one step means: the people it reaches, the messages to send
+/// them, and whom it reaches but cannot tell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StepPage {
+    pub key: StepKey,
+    pub recipients: Recipients,
+    pub notifications: Vec<Notification>,
+    /// Users the step reaches who have no usable contact method.
+    pub unreachable: Vec<String>,
+}
+
+impl StepPage {
+    /// Nobody will hear of this step: every target missed, or everyone it
+    /// reached has no way to be told.
+    pub fn reaches_nobody(&self) -> bool {
+        self.notifications.is_empty()
+    }
+}
+
+/// Whom `step` reaches at its due instant ([`resolve_targets`]) and the
+/// messages each person's rules ask for ([`contact_plan`]), due from the
+/// step's due instant.
+pub fn page_step(
+    step: &PlannedStep,
+    schedules: &[Schedule],
+    teams: &[Team],
+    contacts: &BTreeMap<String, ContactMethods>,
+) -> StepPage {
+    let recipients = resolve_targets(&step.targets, step.due, schedules, teams);
+    let mut notifications = Vec::new();
+    let mut unreachable = Vec::new();
+    for recipient in &recipients.users {
+        let methods = contacts.get(&recipient.user);
+        let before = notifications.len();
+        for planned in methods.map_or_else(Vec::new, |m| contact_plan(&m.rules, step.due)) {
+            if let Some(address) = methods.and_then(|m| m.address(planned.contact)) {
+                notifications.push(Notification {
+                    user: recipient.user.clone(),
+                    contact: planned.contact,
+                    address: address.to_string(),
+                    due: planned.due,
+                    rule: planned.rule,
+                });
+            }
+        }
+        if notifications.len() == before {
+            unreachable.push(recipient.user.clone());
+        }
+    }
+    StepPage {
+        key: step.key,
+        recipients,
+        notifications,
+        unreachable,
+    }
+}
+
+/// When paging `incident` stops for good: its recovery or closing,
+/// whichever came first. (An acknowledgement stops it too, through
+/// [`super::due_now`].)
+pub fn escalation_over(incident: &Incident) -> Option<Timestamp> {
+    [incident.times.recovered_at, incident.times.closed_at]
+        .into_iter()
+        .flatten()
+        .min()
+}
+
+/// `actor` takes the page at `now`: the incident's `acknowledged_at` is set
+/// (so time to acknowledge is a fact of the record) and the timeline says
+/// who took it. Refused when someone already did.
+pub fn acknowledge(
+    incident: &Incident,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Change, DomainError> {
+    if let Some(at) = incident.times.acknowledged_at {
+        return Err(DomainError::Conflict {
+            message: format!("{} was already acknowledged at {at}", incident.public_id()),
+            allowed: vec![],
+        });
+    }
+    if !incident.status.is_open() {
+        return Err(DomainError::Conflict {
+            message: format!(
+                "{} is {}: there is no page to acknowledge",
+                incident.public_id(),
+                incident.status.as_str()
+            ),
+            allowed: vec![],
+        });
+    }
+    let mut change = incident.set_time(
+        TimeField::AcknowledgedAt,
+        Some(now),
+        Some("page acknowledged".to_string()),
+        actor,
+        now,
+    )?;
+    change.events.insert(
+        0,
+        EventDraft::by(
+            actor,
+            EventKind::PageAcknowledged,
+            now,
+            json!({ "acknowledged_at": now }),
+        ),
+    );
+    Ok(change)
+}

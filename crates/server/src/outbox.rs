@@ -1,0 +1,72 @@
+//! Delivers the durable outbox (D26): every due message, whatever its
+//! channel, goes out here on the scheduler's tick, and each attempt is
+//! recorded with the store (on the incident's timeline for pages). Witness
+//! copies are retried until they arrive; a page gives up after
+//! [`crate::notify::MAX_ATTEMPTS`], and the failure is on the incident.
+
+use crate::state::{AppState, now};
+use firebreak_store::{OutboxMessage, PAGE_CHANNEL_PREFIX, WITNESS_CHANNEL};
+use std::time::Duration;
+
+/// How many due messages one tick takes.
+const BATCH: usize = 100;
+
+/// The wait before attempt `attempts + 1`: doubling from a second, at most
+/// five minutes.
+pub fn backoff(attempts: u32) -> Duration {
+    Duration::from_secs(1u64 << attempts.min(8)).min(Duration::from_secs(300))
+}
+
+/// One attempt at `message`, and whether to try again after a failure.
+async fn attempt(state: &AppState, message: &OutboxMessage) -> (Result<(), String>, bool) {
+    if message.channel == WITNESS_CHANNEL {
+        return (crate::witness::deliver(state, message).await, true);
+    }
+    if let Some(contact) = message.channel.strip_prefix(PAGE_CHANNEL_PREFIX) {
+        let again = message.attempts + 1 < crate::notify::MAX_ATTEMPTS;
+        return (crate::paging::deliver(state, contact, message).await, again);
+    }
+    (Err(format!("unknown channel `{}`", message.channel)), false)
+}
+
+/// Sends every message that is due and records each attempt.
+pub async fn deliver_due(state: &AppState) {
+    let due = match state.run(|store| store.due_messages(now(), BATCH)).await {
+        Ok(due) => due,
+        Err(error) => {
+            tracing::error!(%error, "cannot read the outbox");
+            return;
+        }
+    };
+    for message in due {
+        let (outcome, again) = attempt(state, &message).await;
+        if let Err(error) = &outcome {
+            tracing::warn!(channel = %message.channel, %error, again, "an outbox message was not delivered");
+        }
+        let retry_at = again.then(|| {
+            now()
+                + jiff::SignedDuration::try_from(backoff(message.attempts))
+                    .unwrap_or(jiff::SignedDuration::from_secs(300))
+        });
+        let id = message.id;
+        if let Err(error) = state
+            .run(move |store| store.message_attempted(id, outcome, retry_at, now()))
+            .await
+        {
+            tracing::error!(%error, "cannot record an outbox delivery");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_stops_at_five_minutes() {
+        assert_eq!(backoff(0), Duration::from_secs(1));
+        assert_eq!(backoff(3), Duration::from_secs(8));
+        assert_eq!(backoff(20), Duration::from_secs(256));
+        assert!(backoff(20) <= Duration::from_secs(300));
+    }
+}

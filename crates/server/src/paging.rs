@@ -1,0 +1,157 @@
+//! Paging (D26, D31): the scheduler's escalation job and the delivery of
+//! page messages. Whom a due step reaches and by what is decided by
+//! `firebreak_core::oncall` ([`oncall::due_now`], [`oncall::page_step`],
+//! [`oncall::next_due`]); this module passes `now` in, has the store record
+//! the step with its messages in the outbox in one transaction, and sends
+//! those messages when the outbox hands them over: email over SMTP
+//! (`email.rs`) and Slack direct messages through `chat.postMessage`
+//! (`slack.rs`).
+
+mod email;
+mod slack;
+
+use crate::state::{AppState, now};
+use firebreak_core::oncall;
+use firebreak_store::{OutboxMessage, PageState};
+use serde::Deserialize;
+
+pub use email::SmtpSettings;
+pub use slack::SlackSettings;
+
+/// Where pages go; a channel that is not set up fails each attempt with a
+/// reason the incident's timeline shows.
+#[derive(Debug, Clone, Default)]
+pub struct PageChannels {
+    pub smtp: Option<SmtpSettings>,
+    pub slack: Option<SlackSettings>,
+    /// How people reach this server, for the link in each message.
+    pub public_url: Option<String>,
+}
+
+/// How many escalations one tick looks at.
+const BATCH: usize = 100;
+
+/// Pages every step that is due and records what is left.
+pub async fn escalate_due(state: &AppState) {
+    let at = now();
+    let due = match state.run(move |store| store.due_pages(at, BATCH)).await {
+        Ok(due) if due.is_empty() => return,
+        Ok(due) => due,
+        Err(error) => {
+            tracing::error!(%error, "cannot read due escalations");
+            return;
+        }
+    };
+    let config = match state.run(|store| store.oncall()).await {
+        Ok(config) => config,
+        Err(error) => {
+            tracing::error!(%error, "cannot read the on-call configuration");
+            return;
+        }
+    };
+    for page in due {
+        let (number, steps, next) = plan_now(&page, &config, at);
+        if let Err(error) = state
+            .run(move |store| store.record_pages(number, &steps, next, at))
+            .await
+        {
+            tracing::error!(%error, incident = number, "cannot record a page");
+        }
+    }
+}
+
+/// The steps of `page` to send at `at`, and when to look again.
+fn plan_now(
+    page: &PageState,
+    config: &firebreak_store::OncallConfig,
+    at: firebreak_core::Timestamp,
+) -> (
+    u64,
+    Vec<oncall::StepPage>,
+    Option<firebreak_core::Timestamp>,
+) {
+    let acknowledged = page.incident.times.acknowledged_at;
+    let over = oncall::escalation_over(&page.incident);
+    let steps: Vec<oncall::StepPage> =
+        oncall::due_now(&page.plan, acknowledged, over, &page.sent, at)
+            .iter()
+            .map(|step| oncall::page_step(step, &config.schedules, &config.teams, &config.contacts))
+            .collect();
+    let mut sent = page.sent.clone();
+    sent.extend(steps.iter().map(|s| s.key));
+    let next = oncall::next_due(&page.plan, acknowledged, over, &sent, at);
+    (page.incident.number, steps, next)
+}
+
+/// What the store put in a page message's payload.
+#[derive(Debug, Deserialize)]
+struct PagePayload {
+    incident: String,
+    title: String,
+    severity: firebreak_core::incident::Severity,
+    systems: Vec<String>,
+    step: oncall::StepKey,
+}
+
+impl PagePayload {
+    fn subject(&self) -> String {
+        format!(
+            "[Firebreak] {} {}: {}",
+            self.incident,
+            self.severity.as_str().to_uppercase(),
+            self.title
+        )
+    }
+
+    /// The message's text: what, where, and how to take the page.
+    fn text(&self, public_url: Option<&str>) -> String {
+        let link = public_url
+            .map(|url| {
+                format!(
+                    "\nOpen it: {}/incidents/{}",
+                    url.trim_end_matches('/'),
+                    self.incident
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "You are paged for {} ({}, systems: {}), escalation level {} round {}.\n\
+             Acknowledge to stop escalation: firebreak oncall ack {}{link}\n",
+            self.incident,
+            self.severity.as_str().to_uppercase(),
+            self.systems.join(", "),
+            self.step.level + 1,
+            self.step.round + 1,
+            self.incident,
+        )
+    }
+}
+
+/// Sends one page message by `contact` (`email`, `slack`).
+pub async fn deliver(
+    state: &AppState,
+    contact: &str,
+    message: &OutboxMessage,
+) -> Result<(), String> {
+    let payload: PagePayload = serde_json::from_str(&message.payload)
+        .map_err(|e| format!("the stored page cannot be read: {e}"))?;
+    let channels = &state.page_channels;
+    let public_url = channels.public_url.as_deref();
+    match contact {
+        "email" => {
+            let smtp = channels
+                .smtp
+                .as_ref()
+                .ok_or("no SMTP server is set up (serve --smtp-url)")?;
+            email::send(smtp, message, &payload, public_url).await
+        }
+        "slack" => {
+            let slack = channels
+                .slack
+                .as_ref()
+                .ok_or("Slack is not set up (serve --slack-token)")?;
+            slack::send(&state.http, slack, message, &payload, public_url).await
+        }
+        other => Err(format!("no page channel `{other}`")),
+    }
+}

@@ -1,0 +1,75 @@
+//! On call in the browser: who is paged first for a system (on its page),
+//! and the Acknowledge button on an incident's page, a plain form with the
+//! CSRF field like every other.
+
+use super::{CsrfForm, csrf_field, format_time};
+use crate::api::incidents::incident_number;
+use crate::api::paging::{acknowledge_page, oncall_now};
+use crate::auth::{Caller, Responder};
+use crate::error::ApiError;
+use crate::state::{AppState, now};
+use axum::extract::{Path, State};
+use axum::response::Redirect;
+use firebreak_core::incident::Incident;
+use maud::{Markup, html};
+
+/// The "On call now" block of a system's page.
+pub async fn on_call_block(state: &AppState, system: &str) -> Result<Markup, ApiError> {
+    let answer = oncall_now(state, Some(system.to_string()), now()).await?;
+    Ok(html! {
+        section aria-label="On call now" {
+            h2 { "On call now" }
+            @match (&answer.policy, &answer.first_level) {
+                (Some(policy), Some(first)) => {
+                    p {
+                        "Escalation policy " strong { (policy) } " pages first: "
+                        @if first.users.is_empty() { "nobody" }
+                        (first.users.iter().map(|u| u.user.as_str()).collect::<Vec<_>>().join(", "))
+                    }
+                    @for missed in &first.unresolved { p.warning { "Reaches nobody: " (missed.reason) } }
+                    @if !answer.schedules.is_empty() {
+                        table {
+                            thead { tr { th { "Schedule" } th { "On call" } th { "Until" } } }
+                            tbody { @for s in &answer.schedules {
+                                tr {
+                                    td { (s.schedule) }
+                                    td { (s.on_call.as_ref().map_or("nobody", |o| o.user.as_str())) }
+                                    td { (format_time(s.on_call.as_ref().map(|o| o.end))) }
+                                }
+                            } }
+                        }
+                    }
+                }
+                _ => p { "No escalation policy: incidents on this system page nobody." },
+            }
+        }
+    })
+}
+
+/// The acknowledgement of an incident's page: when and by whom, or the
+/// button that takes it.
+pub fn acknowledge_section(caller: &Caller, path: &str, incident: &Incident) -> Markup {
+    html! {
+        section.actions aria-label="Page" {
+            @if let Some(at) = incident.times.acknowledged_at {
+                p { "Acknowledged " (format_time(Some(at))) }
+            } @else if incident.status.is_open() {
+                form method="post" action={ (path) "/acknowledge" } {
+                    (csrf_field(caller))
+                    button type="submit" { "Acknowledge" }
+                }
+            }
+        }
+    }
+}
+
+pub async fn acknowledge(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    _form: CsrfForm,
+) -> Result<Redirect, ApiError> {
+    let number = incident_number(&id)?;
+    let incident = acknowledge_page(&state, caller.name(), number).await?;
+    Ok(Redirect::to(&format!("/incidents/{}", incident.id)))
+}

@@ -1,0 +1,270 @@
+//! On-call entries and paging on both backends: references checked, every
+//! change sealed, an incident's escalation planned when it is declared,
+//! each step paged once through the outbox, and an acknowledgement that
+//! stops it.
+
+use super::*;
+use firebreak_core::auth::Role;
+use firebreak_core::oncall::{self, ContactMethods, EscalationPolicy, Schedule, Team};
+use firebreak_core::verify::Anchors;
+
+fn user(store: &Fresh, name: &str) {
+    let user = User {
+        name: name.into(),
+        role: Role::Responder,
+        password_hash: None,
+        created_at: at("2026-03-01T00:00:00Z"),
+    };
+    store.create_user(&user, "admin").unwrap();
+}
+
+fn schedule(participants: &[&str]) -> Schedule {
+    serde_json::from_value(json!({
+        "slug": "ml-primary",
+        "name": "ML primary",
+        "time_zone": "Europe/London",
+        "layers": [{
+            "rotation": {"kind": "daily"},
+            "handoff": "09:00",
+            "start": "2026-03-01T09:00",
+            "participants": participants,
+        }],
+    }))
+    .unwrap()
+}
+
+fn policy(schedule: &str) -> EscalationPolicy {
+    serde_json::from_value(json!({
+        "slug": "scoring-policy",
+        "name": "Scoring",
+        "levels": [
+            {"targets": [{"kind": "schedule", "schedule": schedule}], "timeout_minutes": 5},
+            {"targets": [{"kind": "team", "team": "leads"}], "timeout_minutes": 5},
+        ],
+    }))
+    .unwrap()
+}
+
+fn contacts(email: &str) -> ContactMethods {
+    serde_json::from_value(json!({
+        "email": email,
+        "rules": [{"contact": "email"}],
+    }))
+    .unwrap()
+}
+
+fn fields(error: StoreError) -> Vec<String> {
+    match error {
+        StoreError::Domain(DomainError::Invalid(fields)) => {
+            fields.into_iter().map(|f| f.field).collect()
+        }
+        other => panic!("expected a refusal naming fields, got {other:?}"),
+    }
+}
+
+/// Configures alice and bob on a schedule, a team of carol, and a policy
+/// for `scoring`.
+fn configured(under: Under) -> Fresh {
+    let store = with_incidents(under, 0);
+    let now = at("2026-03-01T08:30:00Z");
+    for name in ["alice", "bob", "carol"] {
+        user(&store, name);
+    }
+    let refused = store
+        .save_oncall(
+            &OncallEntry::Schedule(schedule(&["alice", "mallory"])),
+            "admin",
+            now,
+        )
+        .unwrap_err();
+    assert_eq!(fields(refused), ["layers[0].participants[1]"]);
+    let save = |entry: OncallEntry| store.save_oncall(&entry, "admin", now).unwrap();
+    assert!(save(OncallEntry::Schedule(schedule(&["alice", "bob"]))));
+    assert!(
+        !save(OncallEntry::Schedule(schedule(&["alice", "bob"]))),
+        "saving the same again changes nothing"
+    );
+    let unknown_team = store
+        .save_oncall(&OncallEntry::Policy(policy("ml-primary")), "admin", now)
+        .unwrap_err();
+    assert_eq!(fields(unknown_team), ["levels[1].targets[0].team"]);
+    save(OncallEntry::Team(Team {
+        slug: "leads".into(),
+        members: vec!["carol".into()],
+    }));
+    save(OncallEntry::Policy(policy("ml-primary")));
+    for (name, email) in [
+        ("alice", "alice@example.org"),
+        ("carol", "carol@example.org"),
+    ] {
+        save(OncallEntry::Contacts {
+            user: name.into(),
+            methods: contacts(email),
+        });
+    }
+    let webhook: ContactMethods =
+        serde_json::from_value(json!({"rules": [{"contact": "webhook"}]})).unwrap();
+    let refused = store
+        .save_oncall(
+            &OncallEntry::Contacts {
+                user: "bob".into(),
+                methods: webhook,
+            },
+            "admin",
+            now,
+        )
+        .unwrap_err();
+    assert_eq!(fields(refused), ["rules[0].contact"]);
+    save(OncallEntry::SystemPolicy {
+        system: "scoring".into(),
+        policy: "scoring-policy".into(),
+    });
+    assert!(matches!(
+        store.remove_oncall(OncallKind::Policy, "scoring-policy", "admin", now),
+        Err(StoreError::Domain(DomainError::Conflict { .. }))
+    ));
+    store
+}
+
+/// Pages what is due at `now` the way the scheduler does.
+fn page_due(store: &Fresh, now: Timestamp) -> usize {
+    let config = store.oncall().unwrap();
+    let mut paged = 0;
+    for state in store.due_pages(now, 10).unwrap() {
+        let ack = state.incident.times.acknowledged_at;
+        let over = oncall::escalation_over(&state.incident);
+        let steps: Vec<_> = oncall::due_now(&state.plan, ack, over, &state.sent, now)
+            .iter()
+            .map(|step| oncall::page_step(step, &config.schedules, &config.teams, &config.contacts))
+            .collect();
+        let mut sent = state.sent.clone();
+        sent.extend(steps.iter().map(|s| s.key));
+        let next = oncall::next_due(&state.plan, ack, over, &sent, now);
+        paged += steps.len();
+        store
+            .record_pages(state.incident.number, &steps, next, now)
+            .unwrap();
+    }
+    paged
+}
+
+pub(super) fn a_declared_incident_pages_each_step_once_until_acknowledged(under: Under) {
+    let store = configured(under);
+    let declared = at("2026-03-01T10:00:00Z");
+    let incident = store
+        .declare_incident(declare_input("scores wrong"), "alice", declared)
+        .unwrap();
+    let state = store
+        .page(incident.number)
+        .unwrap()
+        .expect("an escalation was planned");
+    assert_eq!(state.plan.steps.len(), 2);
+    assert_eq!(state.next_due, Some(declared));
+    assert!(
+        store
+            .due_pages(at("2026-03-01T09:59:59Z"), 10)
+            .unwrap()
+            .is_empty()
+    );
+
+    assert_eq!(page_due(&store, declared), 1);
+    assert_eq!(page_due(&store, declared), 0, "a step is paged once");
+    // A second recording of the same step, as after a crash between the two
+    // calls, queues nothing more.
+    let again = store.page(incident.number).unwrap().unwrap();
+    let config = store.oncall().unwrap();
+    let first = oncall::page_step(
+        &again.plan.steps[0],
+        &config.schedules,
+        &config.teams,
+        &config.contacts,
+    );
+    store
+        .record_pages(incident.number, &[first], again.next_due, declared)
+        .unwrap();
+    let emails = store.messages("page:email", 10).unwrap();
+    assert_eq!(emails.len(), 1);
+    assert_eq!(emails[0].target, "alice@example.org", "alice is on call");
+    let timeline = store.events("INC-1").unwrap();
+    let sent = timeline.iter().filter(|e| e.kind == EventKind::PageSent);
+    assert_eq!(sent.count(), 1);
+    assert!(timeline.iter().any(|e| e.kind == EventKind::PagePlanned));
+
+    let level_two = at("2026-03-01T10:05:00Z");
+    assert_eq!(page_due(&store, level_two), 1);
+    let emails = store.messages("page:email", 10).unwrap();
+    assert_eq!(emails.len(), 2, "{emails:?}");
+    assert_eq!(emails[0].target, "carol@example.org");
+    assert_eq!(emails[0].incident, Some(incident.number));
+    store
+        .message_attempted(
+            emails[0].id,
+            Err("connection refused".into()),
+            Some(level_two),
+            level_two,
+        )
+        .unwrap();
+    let attempts: Vec<_> = store
+        .events("INC-1")
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::PageAttempt)
+        .collect();
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].body["user"], "carol");
+
+    let acked = store
+        .acknowledge(incident.number, "carol", at("2026-03-01T10:06:00Z"))
+        .unwrap();
+    assert_eq!(
+        acked.times.acknowledged_at,
+        Some(at("2026-03-01T10:06:00Z"))
+    );
+    assert!(matches!(
+        store.acknowledge(incident.number, "carol", at("2026-03-01T10:07:00Z")),
+        Err(StoreError::Domain(DomainError::Conflict { .. }))
+    ));
+    assert_eq!(store.page(incident.number).unwrap().unwrap().next_due, None);
+    assert!(
+        store
+            .due_messages(at("2026-03-01T11:00:00Z"), 10)
+            .unwrap()
+            .is_empty(),
+        "the retry is withdrawn once someone has the page"
+    );
+    let report = verify(&store.ledger().unwrap(), Anchors::default());
+    assert!(report.is_intact(), "{:?}", report.problems);
+}
+
+pub(super) fn removing_an_entry_is_sealed_and_refused_while_named(under: Under) {
+    let store = configured(under);
+    let now = at("2026-03-01T09:00:00Z");
+    assert!(matches!(
+        store.remove_oncall(OncallKind::Schedule, "ml-primary", "admin", now),
+        Err(StoreError::Domain(DomainError::Conflict { .. }))
+    ));
+    store
+        .remove_oncall(OncallKind::SystemPolicy, "scoring", "admin", now)
+        .unwrap();
+    store
+        .remove_oncall(OncallKind::Policy, "scoring-policy", "admin", now)
+        .unwrap();
+    store
+        .remove_oncall(OncallKind::Schedule, "ml-primary", "admin", now)
+        .unwrap();
+    assert!(matches!(
+        store.remove_oncall(OncallKind::Schedule, "ml-primary", "admin", now),
+        Err(StoreError::NotFound(_))
+    ));
+    let config = store.oncall().unwrap();
+    assert!(config.schedules.is_empty() && config.policies.is_empty());
+    assert_eq!(config.teams.len(), 1);
+    assert_eq!(store.events("oncall:schedule:ml-primary").unwrap().len(), 2);
+    // No policy any more: a new incident pages nobody.
+    let incident = store
+        .declare_incident(declare_input("quiet"), "alice", now)
+        .unwrap();
+    assert_eq!(store.page(incident.number).unwrap(), None);
+    let report = verify(&store.ledger().unwrap(), Anchors::default());
+    assert!(report.is_intact(), "{:?}", report.problems);
+}
