@@ -150,7 +150,8 @@ fn extra_from_residuals(values: &[f64], sampling: &[f64], cuts: &[usize]) -> f64
         .sum::<f64>()
         .max(f64::MIN_POSITIVE);
     let mut low = 0.0;
-    for _ in 0..100 {
+    // Twelve significant digits are far more than a noise estimate carries.
+    while high - low > 1e-12 * high {
         let middle = 0.5 * (low + high);
         if statistic(middle) > degrees {
             low = middle;
