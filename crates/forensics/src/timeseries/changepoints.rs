@@ -1,13 +1,14 @@
 //! Mean shifts in the per-bucket series of one log, found by PELT (Killick et al. 2012) and
 //! calibrated for the whole log: a log without any shift should get a change point in any of
 //! its series with probability at most [`FAMILY_FALSE_ALARM_RATE`], and a shift of 3 noise SDs
-//! should be found within one bucket of where it starts in at least 90 % of logs.
+//! should be found within one bucket of where it starts in at least 90 % of logs. Logs of fewer
+//! than about 25 buckets fall short of both (`bench/changepoints/RESULTS.md`).
 //!
 //! What makes that hold where a BIC penalty over a MAD noise estimate did not (the calibration
 //! tests in `changepoints/calibration.rs` measure it; `bench/changepoints` compares ruptures):
 //! - Each bucket's noise is its sampling noise (from its row count) plus one extra variance the
-//!   series shows beyond sampling ([`noise`]). Sampling noise is a floor that tied or discrete
-//!   values cannot pull down, and a bucket of few rows weighs less than one of many.
+//!   series shows beyond sampling (`changepoints/noise.rs`). Sampling noise is a floor that tied
+//!   or discrete values cannot pull down, and a bucket of few rows weighs less than one of many.
 //! - Counts and shares are variance-stabilised first, so that small counts and shares near 0 or
 //!   1 do not look like outliers to a Gaussian cost.
 //! - The cost is the Gaussian log-likelihood in units of that noise, so the penalty is a χ²₁
