@@ -46,6 +46,12 @@ pub enum ForensicsError {
         row: usize,
         message: String,
     },
+    #[error("series `{series}` value {index}: {message}")]
+    BadSeries {
+        series: String,
+        index: usize,
+        message: String,
+    },
     #[error("cohort filter `{expression}` at character {position}: {message}")]
     BadFilter {
         expression: String,

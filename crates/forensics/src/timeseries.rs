@@ -1,9 +1,14 @@
 //! Per-bucket series of a log (volume, accuracy, selection rate overall and per group, mean
-//! score) with change points found by PELT, so a shift can be set against deploys on the
-//! incident timeline.
+//! score) with change points found by PELT, calibrated per log ([`changepoints`]), so a shift
+//! can be set against deploys on the incident timeline.
 
 use std::collections::BTreeMap;
 
+pub mod changepoints;
+
+use self::changepoints::{
+    BucketSums, FAMILY_FALSE_ALARM_RATE, MIN_SEGMENT, Measure, Series, Share,
+};
 use crate::ForensicsError;
 use crate::table::{ColumnValues, NULL_CODE, NULL_TIMESTAMP, Table, format_timestamp};
 
@@ -64,6 +69,11 @@ pub struct ChangePoint {
     pub bucket_index: usize,
     pub mean_before: f64,
     pub mean_after: f64,
+    /// The shift in noise SDs of a typical bucket of the series, on the scale the detector
+    /// compares (counts and shares variance-stabilised); absent in reports made before it was
+    /// recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_in_noise_sd: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -84,6 +94,7 @@ struct Accumulator {
     selected: u64,
     predicted: u64,
     score_sum: f64,
+    score_sum_squares: f64,
     scored: u64,
     by_group: BTreeMap<String, (u64, u64)>,
 }
@@ -179,15 +190,18 @@ pub fn timeseries(
         {
             bucket.scored += 1;
             bucket.score_sum += score;
+            bucket.score_sum_squares += score * score;
         }
     }
     let share = |numerator: u64, denominator: u64| {
         (denominator > 0).then(|| numerator as f64 / denominator as f64)
     };
     let starts: Vec<i64> = buckets.keys().copied().collect();
-    let buckets: Vec<Bucket> = buckets
-        .into_iter()
-        .map(|(start, bucket)| Bucket {
+    let accumulators: Vec<Accumulator> = buckets.into_values().collect();
+    let buckets: Vec<Bucket> = starts
+        .iter()
+        .zip(&accumulators)
+        .map(|(&start, bucket)| Bucket {
             start: format_timestamp(start),
             rows: bucket.rows,
             accuracy: share(bucket.correct, bucket.labelled),
@@ -200,67 +214,20 @@ pub fn timeseries(
                 .collect(),
         })
         .collect();
-
-    let mut series: Vec<(String, Vec<Option<f64>>)> = vec![
-        (
-            "rows".to_string(),
-            buckets
-                .iter()
-                .map(|bucket| Some(bucket.rows as f64))
-                .collect(),
-        ),
-        (
-            "accuracy".to_string(),
-            buckets.iter().map(|bucket| bucket.accuracy).collect(),
-        ),
-        (
-            "selection_rate".to_string(),
-            buckets.iter().map(|bucket| bucket.selection_rate).collect(),
-        ),
-        (
-            "score_mean".to_string(),
-            buckets.iter().map(|bucket| bucket.score_mean).collect(),
-        ),
-    ];
-    let group_names: std::collections::BTreeSet<&String> = buckets
-        .iter()
-        .flat_map(|bucket| bucket.selection_rate_by_group.keys())
-        .collect();
-    for group in group_names {
-        series.push((
-            format!("selection_rate[{group}]"),
-            buckets
-                .iter()
-                .map(|bucket| bucket.selection_rate_by_group.get(group).copied())
-                .collect(),
-        ));
-    }
+    let (family, present) = measured_series(&accumulators);
+    let scans = changepoints::find_shifts(&family)?;
     let mut change_points = Vec::new();
-    for (name, values) in series {
-        // Buckets without a value are left out of the series the detector sees.
-        let present: Vec<(usize, f64)> = values
-            .iter()
-            .enumerate()
-            .filter_map(|(index, value)| value.map(|value| (index, value)))
-            .collect();
-        let observations: Vec<f64> = present.iter().map(|(_, value)| *value).collect();
-        let cuts = pelt_mean_shifts(&observations);
-        let mut previous = 0;
-        for (position, &cut) in cuts.iter().enumerate() {
-            let next = cuts
-                .get(position + 1)
-                .copied()
-                .unwrap_or(observations.len());
-            let mean = |slice: &[f64]| slice.iter().sum::<f64>() / slice.len() as f64;
-            let bucket_index = present[cut].0;
+    for ((series, present), scan) in family.iter().zip(&present).zip(scans) {
+        for shift in scan.shifts {
+            let bucket_index = present[shift.index];
             change_points.push(ChangePoint {
-                series: name.clone(),
+                series: series.name.clone(),
                 bucket_start: format_timestamp(starts[bucket_index]),
                 bucket_index,
-                mean_before: mean(&observations[previous..cut]),
-                mean_after: mean(&observations[cut..next]),
+                mean_before: shift.mean_before,
+                mean_after: shift.mean_after,
+                size_in_noise_sd: Some(shift.size_in_noise_sd),
             });
-            previous = cut;
         }
     }
     Ok(TimeseriesReport {
@@ -268,107 +235,209 @@ pub fn timeseries(
         granularity: options.granularity,
         buckets,
         change_points,
-        detector:
-            "PELT, Gaussian mean-shift cost, penalty 2·σ²·ln(n) with σ from the median absolute \
-                   first difference, segments of at least 2 buckets"
-                .to_string(),
+        detector: format!(
+            "PELT on each series' mean, each bucket weighted by its noise: sampling noise from \
+             its row count (counts and rates variance-stabilised) plus the extra variation the \
+             series shows beyond it, allowing for mild persistence; penalty set so that a log \
+             without any shift gets a change point in any series with probability at most \
+             {:.0} % (Bonferroni over series and places); regimes of at least {MIN_SEGMENT} \
+             buckets",
+            100.0 * FAMILY_FALSE_ALARM_RATE
+        ),
     })
 }
 
-/// Start indices of new segments found by PELT (Killick et al. 2012) with a squared-error cost.
-pub fn pelt_mean_shifts(values: &[f64]) -> Vec<usize> {
-    const MIN_SEGMENT: usize = 2;
-    let n = values.len();
-    if n < 2 * MIN_SEGMENT {
-        return Vec::new();
-    }
-    let mut differences: Vec<f64> = values
-        .windows(2)
-        .map(|pair| (pair[1] - pair[0]).abs())
-        .collect();
-    differences.sort_unstable_by(f64::total_cmp);
-    let sigma =
-        crate::stats::quantile_sorted(&differences, 0.5) / (0.6745 * std::f64::consts::SQRT_2);
-    if sigma.is_nan() || sigma <= 0.0 {
-        return Vec::new();
-    }
-    let penalty = 2.0 * sigma * sigma * (n as f64).ln();
-    let mut prefix = vec![0.0; n + 1];
-    let mut prefix_squares = vec![0.0; n + 1];
-    for (index, value) in values.iter().enumerate() {
-        prefix[index + 1] = prefix[index] + value;
-        prefix_squares[index + 1] = prefix_squares[index] + value * value;
-    }
-    let cost = |start: usize, end: usize| {
-        let sum = prefix[end] - prefix[start];
-        (prefix_squares[end] - prefix_squares[start]) - sum * sum / (end - start) as f64
+/// Every series of the log as the detector measures it, each with the buckets it has a value
+/// in (a bucket without labels has no accuracy, one without a group's rows no rate for it).
+fn measured_series(accumulators: &[Accumulator]) -> (Vec<Series>, Vec<Vec<usize>>) {
+    let rows = Series {
+        name: "rows".to_string(),
+        measure: Measure::Counts(accumulators.iter().map(|bucket| bucket.rows).collect()),
     };
-    let mut best = vec![f64::INFINITY; n + 1];
-    let mut last_cut = vec![0usize; n + 1];
-    best[0] = -penalty;
-    let mut candidates: Vec<usize> = vec![0];
-    for end in MIN_SEGMENT..=n {
-        let mut best_here = f64::INFINITY;
-        let mut best_start = 0;
-        for &start in &candidates {
-            if end - start < MIN_SEGMENT {
-                continue;
-            }
-            let total = best[start] + cost(start, end) + penalty;
-            if total < best_here {
-                best_here = total;
-                best_start = start;
-            }
-        }
-        best[end] = best_here;
-        last_cut[end] = best_start;
-        candidates.retain(|&start| {
-            end - start < MIN_SEGMENT || best[start] + cost(start, end) <= best_here
-        });
-        if end + MIN_SEGMENT <= n + MIN_SEGMENT {
-            candidates.push(end + 1 - MIN_SEGMENT);
-        }
-        candidates.sort_unstable();
-        candidates.dedup();
-    }
-    let mut cuts = Vec::new();
-    let mut end = n;
-    while end > 0 {
-        let start = last_cut[end];
-        if start > 0 {
-            cuts.push(start);
-        }
-        end = start;
-    }
-    cuts.reverse();
-    cuts
+    let mut measured = vec![
+        (rows, (0..accumulators.len()).collect()),
+        shares("accuracy".to_string(), accumulators, |bucket| {
+            (bucket.correct, bucket.labelled)
+        }),
+        shares("selection_rate".to_string(), accumulators, |bucket| {
+            (bucket.selected, bucket.predicted)
+        }),
+        score_means(accumulators),
+    ];
+    let groups: std::collections::BTreeSet<&String> = accumulators
+        .iter()
+        .flat_map(|bucket| bucket.by_group.keys())
+        .collect();
+    measured.extend(groups.into_iter().map(|group| {
+        shares(format!("selection_rate[{group}]"), accumulators, |bucket| {
+            bucket
+                .by_group
+                .get(group)
+                .map_or((0, 0), |&(count, selected)| (selected, count))
+        })
+    }));
+    measured.into_iter().unzip()
+}
+
+/// A share series (hits, trials) over the buckets with at least one trial.
+fn shares(
+    name: String,
+    accumulators: &[Accumulator],
+    counts: impl Fn(&Accumulator) -> (u64, u64),
+) -> (Series, Vec<usize>) {
+    let (present, shares): (Vec<usize>, Vec<Share>) = accumulators
+        .iter()
+        .enumerate()
+        .map(|(index, bucket)| (index, counts(bucket)))
+        .filter(|&(_, (_, trials))| trials > 0)
+        .map(|(index, (hits, trials))| (index, Share { hits, trials }))
+        .unzip();
+    let series = Series {
+        name,
+        measure: Measure::Shares(shares),
+    };
+    (series, present)
+}
+
+/// The score mean over the buckets with a score. A sum that overflowed says nothing about a
+/// shift, so its bucket is left out.
+fn score_means(accumulators: &[Accumulator]) -> (Series, Vec<usize>) {
+    let (present, sums): (Vec<usize>, Vec<BucketSums>) = accumulators
+        .iter()
+        .enumerate()
+        .filter(|(_, bucket)| {
+            bucket.scored > 0
+                && bucket.score_sum.is_finite()
+                && bucket.score_sum_squares.is_finite()
+        })
+        .map(|(index, bucket)| {
+            let sums = BucketSums {
+                count: bucket.scored,
+                sum: bucket.score_sum,
+                sum_squares: bucket.score_sum_squares,
+            };
+            (index, sums)
+        })
+        .unzip();
+    let series = Series {
+        name: "score_mean".to_string(),
+        measure: Measure::Means(sums),
+    };
+    (series, present)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::table::{Column, NumericOrigin};
+    use crate::timeseries::changepoints::simulate::Rng;
 
-    #[test]
-    fn pelt_finds_a_level_shift() {
-        let mut values: Vec<f64> = (0..30)
-            .map(|index| 1.0 + 0.01 * f64::from(index % 3))
-            .collect();
-        values.extend((0..30).map(|index| 2.0 + 0.01 * f64::from(index % 3)));
-        assert_eq!(pelt_mean_shifts(&values), vec![30]);
+    /// A daily log of 60 days with groups A, B, C (60/30/10 %) and 200–400 rows a day, each
+    /// group selected with its own probability; `shift` changes one group's from a day on.
+    fn daily_log(seed: u64, shift: Option<(usize, &str, f64)>) -> Table {
+        let mut rng = Rng::new(seed);
+        let groups = [("A", 0.6, 0.5), ("B", 0.3, 0.4), ("C", 0.1, 0.3)];
+        let (mut nanos, mut labels, mut predictions, mut scores, mut codes) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        for day in 0..60 {
+            let rows = 200 + (rng.uniform() * 200.0) as i64;
+            for row in 0..rows {
+                nanos.push(day * NANOS_PER_DAY + row * (NANOS_PER_DAY / rows));
+                let draw = rng.uniform();
+                let code = if draw < 0.6 {
+                    0
+                } else if draw < 0.9 {
+                    1
+                } else {
+                    2
+                };
+                let (name, _, mut rate) = groups[code];
+                if let Some((from, group, shifted_rate)) = shift
+                    && group == name
+                    && day as usize >= from
+                {
+                    rate = shifted_rate;
+                }
+                let selected = f64::from(rng.uniform() < rate);
+                predictions.push(selected);
+                labels.push(if rng.uniform() < 0.8 {
+                    selected
+                } else {
+                    1.0 - selected
+                });
+                scores.push(rng.uniform());
+                codes.push(code as u32);
+            }
+        }
+        let numeric = |name: &str, values: Vec<f64>| Column {
+            name: name.to_string(),
+            values: ColumnValues::Numeric {
+                values,
+                nulls: None,
+                origin: NumericOrigin::Float,
+            },
+        };
+        Table {
+            source: "generated".to_string(),
+            row_count: nanos.len(),
+            columns: vec![
+                Column {
+                    name: "timestamp".to_string(),
+                    values: ColumnValues::Timestamp { nanos },
+                },
+                numeric("y_true", labels),
+                numeric("y_pred", predictions),
+                numeric("score", scores),
+                Column {
+                    name: "group".to_string(),
+                    values: ColumnValues::Categorical {
+                        codes,
+                        dictionary: groups.iter().map(|(name, ..)| name.to_string()).collect(),
+                    },
+                },
+            ],
+        }
+    }
+
+    fn daily_options() -> TimeseriesOptions {
+        TimeseriesOptions {
+            timestamp: "timestamp".to_string(),
+            granularity: Granularity::Day,
+            label: Some("y_true".to_string()),
+            prediction: Some("y_pred".to_string()),
+            score: Some("score".to_string()),
+            group: Some("group".to_string()),
+        }
     }
 
     #[test]
-    fn pelt_leaves_noise_alone() {
-        let mut state = 12345u64;
-        let values: Vec<f64> = (0..60)
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (state >> 11) as f64 / (1u64 << 53) as f64
-            })
+    fn a_log_without_a_shift_gets_no_change_point() {
+        let report = timeseries(&daily_log(21, None), &daily_options()).unwrap();
+        assert_eq!(report.buckets.len(), 60);
+        assert_eq!(report.change_points, []);
+    }
+
+    #[test]
+    fn a_small_groups_shift_is_found_on_its_day_and_nowhere_else() {
+        // Group C: about 30 rows a day, selected 30 % of the time and 55 % from day 35 on.
+        let report = timeseries(&daily_log(22, Some((35, "C", 0.55))), &daily_options()).unwrap();
+        let group_c: Vec<&ChangePoint> = report
+            .change_points
+            .iter()
+            .filter(|point| point.series == "selection_rate[C]")
             .collect();
-        assert!(pelt_mean_shifts(&values).is_empty());
+        assert_eq!(group_c.len(), 1, "{:?}", report.change_points);
+        assert!(group_c[0].bucket_index.abs_diff(35) <= 1);
+        assert_eq!(group_c[0].bucket_start[..10], *"1970-02-05");
+        assert!(group_c[0].mean_before < 0.35 && group_c[0].mean_after > 0.5);
+        assert!(group_c[0].size_in_noise_sd.is_some_and(|size| size > 2.0));
+        assert!(
+            report.change_points.iter().all(
+                |point| point.series == "selection_rate[C]" || point.series == "selection_rate"
+            ),
+            "{:?}",
+            report.change_points
+        );
     }
 
     #[test]
