@@ -229,7 +229,27 @@ pub async fn show_contacts(
     Path(name): Path<String>,
 ) -> Result<ApiJson<ContactMethods>, ApiError> {
     let mut contacts = config(&state).await?.contacts;
-    found(contacts.remove(&name), "contact methods of", &name)
+    match contacts.remove(&name) {
+        Some(methods) => Ok(ApiJson(methods)),
+        // A user who has set none has none, like an empty list.
+        None => {
+            user_exists(&state, &name).await?;
+            Ok(ApiJson(ContactMethods {
+                email: None,
+                slack_user_id: None,
+                rules: Vec::new(),
+            }))
+        }
+    }
+}
+
+/// Not found unless `name` is a user.
+async fn user_exists(state: &AppState, name: &str) -> Result<(), ApiError> {
+    let wanted = name.to_string();
+    match state.run(move |store| store.find_user(&wanted)).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::NotFound(format!("user {name} not found"))),
+    }
 }
 
 #[utoipa::path(put, path = "/api/v1/users/{name}/contact", tag = "oncall",
@@ -260,6 +280,11 @@ pub async fn delete_contacts(
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     may_change_contacts(&caller, &name)?;
+    // Removing what was never set leaves nothing to remove: done, not 404.
+    if !config(&state).await?.contacts.contains_key(&name) {
+        user_exists(&state, &name).await?;
+        return Ok(StatusCode::NO_CONTENT);
+    }
     remove(&state, caller.name(), OncallKind::Contacts, name).await
 }
 
@@ -272,18 +297,31 @@ pub struct SystemPolicy {
 
 #[utoipa::path(get, path = "/api/v1/systems/{slug}/escalation-policy", tag = "oncall",
     params(("slug" = String, Path)),
-    responses((status = 200, body = SystemPolicy), (status = 404, body = Problem)))]
+    responses((status = 200, body = SystemPolicyView), (status = 404, body = Problem)))]
 pub async fn show_system_policy(
     _caller: Viewer,
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<ApiJson<SystemPolicy>, ApiError> {
-    let mut links = config(&state).await?.system_policies;
-    found(
-        links.remove(&slug).map(|policy| SystemPolicy { policy }),
-        "escalation policy of system",
-        &slug,
-    )
+) -> Result<ApiJson<SystemPolicyView>, ApiError> {
+    let policy = config(&state).await?.system_policies.remove(&slug);
+    if policy.is_none() {
+        system_exists(&state, &slug).await?;
+    }
+    Ok(ApiJson(SystemPolicyView { policy }))
+}
+
+/// A system's escalation policy as read: `null` when its incidents page
+/// nobody.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SystemPolicyView {
+    pub policy: Option<String>,
+}
+
+/// Not found unless `slug` is a registered system.
+async fn system_exists(state: &AppState, slug: &str) -> Result<(), ApiError> {
+    let wanted = slug.to_string();
+    state.run(move |store| store.get_system(&wanted)).await?;
+    Ok(())
 }
 
 #[utoipa::path(put, path = "/api/v1/systems/{slug}/escalation-policy", tag = "oncall",
@@ -311,5 +349,10 @@ pub async fn delete_system_policy(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    // Removing what was never set leaves nothing to remove: done, not 404.
+    if !config(&state).await?.system_policies.contains_key(&slug) {
+        system_exists(&state, &slug).await?;
+        return Ok(StatusCode::NO_CONTENT);
+    }
     remove(&state, caller.name(), OncallKind::SystemPolicy, slug).await
 }
