@@ -138,6 +138,9 @@ pub fn run(
         }
         CheckSpec::Volume => None,
     };
+    // An undefined metric (a ratio of two zero rates) is left out, so a
+    // threshold on it reads "insufficient data" rather than a number.
+    metrics.retain(|_, value| value.is_finite());
     Ok((metrics, analysis))
 }
 
@@ -149,4 +152,51 @@ fn no_reference(check: &str) -> SourceError {
 /// (for deviations): not for drift and quality, which already compare.
 pub fn compares_alone(check: &CheckSpec) -> bool {
     !matches!(check, CheckSpec::Drift { .. } | CheckSpec::Quality { .. })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use firebreak_forensics::table::{Column, ColumnValues, NumericOrigin};
+
+    fn numbers(name: &str, values: Vec<f64>) -> Column {
+        Column {
+            name: name.into(),
+            values: ColumnValues::Numeric {
+                values,
+                nulls: None,
+                origin: NumericOrigin::Integer,
+            },
+        }
+    }
+
+    #[test]
+    fn undefined_metrics_are_left_out_not_stored_as_nan() {
+        let table = Table {
+            source: "t".into(),
+            row_count: 4,
+            columns: vec![
+                Column {
+                    name: "group".into(),
+                    values: ColumnValues::Categorical {
+                        codes: vec![0, 0, 1, 1],
+                        dictionary: vec!["A".into(), "B".into()],
+                    },
+                },
+                numbers("label", vec![1.0, 0.0, 1.0, 0.0]),
+                numbers("approved", vec![0.0, 0.0, 0.0, 0.0]),
+            ],
+        };
+        let check = CheckSpec::Fairness {
+            group: vec!["group".into()],
+            label: "label".into(),
+            prediction: "approved".into(),
+            score: None,
+        };
+        let (metrics, _) = run(&check, &table, None).unwrap();
+        assert_eq!(metrics["demographic_parity_difference"], 0.0);
+        assert!(!metrics.contains_key("demographic_parity_ratio"), "0 / 0");
+        assert!(metrics.values().all(|v| v.is_finite()));
+        assert_eq!(metrics["rows"], 4.0);
+    }
 }

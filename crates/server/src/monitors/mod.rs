@@ -153,7 +153,8 @@ fn check_next(monitor: &Monitor, checked: &Checked, at: Timestamp) -> Checking {
     }
 }
 
-type Checked4 = (
+/// A window's verdict, its metrics, the reference's, and the analysis.
+pub type WindowCheck = (
     Verdict,
     BTreeMap<String, f64>,
     BTreeMap<String, f64>,
@@ -166,7 +167,7 @@ pub fn check_window(
     checked: &Checked,
     window: &Window,
     at: Timestamp,
-) -> Result<Checked4, source::SourceError> {
+) -> Result<WindowCheck, source::SourceError> {
     if let Some(reference) = &window.reference
         && reference.row_count == 0
     {

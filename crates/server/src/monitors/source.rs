@@ -177,10 +177,12 @@ impl Reader<'_> {
                 .saturating_sub(self.label_delay)
                 .unwrap_or(self.now);
             let all = partitions(self.path())?;
-            let next = all.iter().find(|p| {
-                watermark.is_none_or(|w| p.name.as_str() > w) && p.time.is_none_or(|t| t <= ready)
-            });
-            let Some(partition) = next else {
+            // The next partition in name order, once its labels are due;
+            // a later one never goes before it.
+            let next = all
+                .iter()
+                .find(|p| watermark.is_none_or(|w| p.name.as_str() > w));
+            let Some(partition) = next.filter(|p| p.time.is_none_or(|t| t <= ready)) else {
                 return Ok(None);
             };
             self.partition_window(partition, &all).map(Some)
@@ -348,5 +350,125 @@ impl Reader<'_> {
             )?,
         };
         Ok(Some(self.cohort(table)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn definition(path: &Path, reference: Option<&str>) -> MonitorDefinition {
+        let mut value = serde_json::json!({
+            "name": "m", "system": "s", "schedule": "1m", "thresholds": ["rows < 1"],
+            "source": {"path": path.display().to_string()},
+            "check": {"kind": "volume"},
+        });
+        if let Some(span) = reference {
+            value["reference"] = serde_json::json!({ "rolling": span });
+        }
+        serde_json::from_value(value).unwrap()
+    }
+
+    fn write(path: &Path, rows: &[(&str, u32)]) {
+        let mut csv = String::from("timestamp,x\n");
+        for (at, x) in rows {
+            csv.push_str(&format!("{at},{x}\n"));
+        }
+        std::fs::write(path, csv).unwrap();
+    }
+
+    #[test]
+    fn a_growing_file_is_read_past_its_watermark_with_a_rolling_reference() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("log.csv");
+        write(
+            &file,
+            &[("2026-12-01T00:00:00Z", 1), ("2026-12-01T12:00:00Z", 2)],
+        );
+        let definition = definition(&file, Some("1d"));
+        let reader = Reader {
+            definition: &definition,
+            label_delay: SignedDuration::ZERO,
+            now: "2026-12-03T00:00:00Z".parse().unwrap(),
+        };
+        let first = reader.next_window(None).unwrap().unwrap();
+        assert_eq!(first.current.row_count, 2);
+        assert_eq!(first.watermark, "2026-12-01T12:00:00Z");
+        assert!(
+            reader
+                .next_window(Some(&first.watermark))
+                .unwrap()
+                .is_none()
+        );
+        write(
+            &file,
+            &[
+                ("2026-12-01T00:00:00Z", 1),
+                ("2026-12-01T12:00:00Z", 2),
+                ("2026-12-02T06:00:00Z", 3),
+                // After `now`: not yet part of any window.
+                ("2026-12-04T00:00:00Z", 4),
+            ],
+        );
+        let second = reader.next_window(Some(&first.watermark)).unwrap().unwrap();
+        assert_eq!(second.current.row_count, 1);
+        assert_eq!(second.name, "2026-12-02T06:00:00Z..2026-12-02T06:00:00Z");
+        // The day before the window's first row.
+        assert_eq!(second.reference.unwrap().row_count, 1);
+        assert_eq!(second.inputs[0].1.role, "current");
+    }
+
+    #[test]
+    fn partitions_are_windows_in_name_order_and_a_corrupt_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        for day in ["2026-12-02", "2026-12-01"] {
+            let partition = dir.path().join(format!("date={day}"));
+            std::fs::create_dir_all(&partition).unwrap();
+            write(
+                &partition.join("part-0.csv"),
+                &[(&format!("{day}T01:00:00Z"), 1)],
+            );
+        }
+        let definition = definition(dir.path(), Some("1d"));
+        let reader = Reader {
+            definition: &definition,
+            label_delay: SignedDuration::ZERO,
+            now: "2026-12-03T00:00:00Z".parse().unwrap(),
+        };
+        let first = reader.next_window(None).unwrap().unwrap();
+        assert_eq!(first.name, "date=2026-12-01");
+        assert_eq!(
+            first.reference.as_ref().unwrap().row_count,
+            0,
+            "nothing the day before"
+        );
+        let second = reader
+            .next_window(Some("date=2026-12-01"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (second.name.as_str(), second.reference.unwrap().row_count),
+            ("date=2026-12-02", 1)
+        );
+        let bad = dir.path().join("date=2026-12-03");
+        std::fs::create_dir_all(&bad).unwrap();
+        std::fs::write(bad.join("part-0.parquet"), b"garbage").unwrap();
+        let error = reader
+            .next_window(Some("date=2026-12-02"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("date=2026-12-03/part-0.parquet"), "{error}");
+        let delayed = Reader {
+            label_delay: SignedDuration::from_hours(48),
+            ..reader
+        };
+        assert!(
+            delayed
+                .next_window(Some("date=2026-12-01"))
+                .unwrap()
+                .is_none(),
+            "labels not in yet"
+        );
     }
 }

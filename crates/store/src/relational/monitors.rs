@@ -124,7 +124,7 @@ pub(super) fn runs(connection: &dyn Sql, name: &str, limit: usize) -> StoreResul
 
 /// The integration a monitor's alerts arrive through: never stored, its
 /// rules the monitor's routing.
-pub(crate) fn integration(definition: &MonitorDefinition, created_at: Timestamp) -> Integration {
+fn integration(definition: &MonitorDefinition, created_at: Timestamp) -> Integration {
     Integration {
         id: format!("monitor:{}", definition.name),
         name: format!("monitor {}", definition.name),
