@@ -317,7 +317,7 @@ mod containment_and_alerts {
     use firebreak_core::control::EvidenceDecision;
     use std::collections::BTreeMap;
 
-    fn integration(store: &dyn Store, action: RouteAction) -> Integration {
+    pub(super) fn integration(store: &dyn Store, action: RouteAction) -> Integration {
         let integration = Integration {
             id: "int_1".into(),
             name: "prometheus".into(),
@@ -341,7 +341,7 @@ mod containment_and_alerts {
         integration
     }
 
-    fn alert(key: &str, status: AlertStatus) -> IncomingAlert {
+    pub(super) fn alert(key: &str, status: AlertStatus) -> IncomingAlert {
         IncomingAlert {
             source: AlertSource::Pagerduty,
             dedup_key: key.into(),
@@ -894,4 +894,5 @@ on_every_backend! {
     integrity_a_role_raised_in_sql_breaks_the_user_s_audit_chain => integrity::a_role_raised_in_sql_breaks_the_user_s_audit_chain,
     oncall_a_declared_incident_pages_each_step_once_until_acknowledged => oncall::a_declared_incident_pages_each_step_once_until_acknowledged,
     oncall_removing_an_entry_is_sealed_and_refused_while_named => oncall::removing_an_entry_is_sealed_and_refused_while_named,
+    oncall_an_incident_declared_by_an_alert_is_paged_and_a_drill_is_not => oncall::an_incident_declared_by_an_alert_is_paged_and_a_drill_is_not,
 }
