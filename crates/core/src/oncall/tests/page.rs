@@ -138,4 +138,7 @@ fn acknowledging_sets_the_time_once_and_says_who() {
         Err(crate::DomainError::Conflict { .. })
     ));
     assert_eq!(escalation_over(&incident), None);
+    assert!(!page_stopped(&incident, at("2026-03-01T09:42:00Z")));
+    assert!(!page_stopped(&change.incident, at("2026-03-01T09:41:59Z")));
+    assert!(page_stopped(&change.incident, at("2026-03-01T09:42:00Z")));
 }
