@@ -48,7 +48,9 @@ pub use escalation::{
     next_due, resolve_targets,
 };
 pub use ical::ical_for_user;
-pub use page::{ContactMethods, Notification, StepPage, acknowledge, escalation_over, page_step};
+pub use page::{
+    ContactMethods, Notification, StepPage, acknowledge, escalation_over, page_step, page_stopped,
+};
 pub use resolve::{OnCall, Shift, Source, final_shifts, on_call_at};
 pub use schedule::{Layer, Override, Rotation, RotationUnit, Schedule};
 pub use zone::{Day, TimeWindow};

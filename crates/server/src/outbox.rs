@@ -23,8 +23,11 @@ async fn attempt(state: &AppState, message: &OutboxMessage) -> (Result<(), Strin
         return (crate::witness::deliver(state, message).await, true);
     }
     if let Some(contact) = message.channel.strip_prefix(PAGE_CHANNEL_PREFIX) {
-        let again = message.attempts + 1 < crate::notify::MAX_ATTEMPTS;
-        return (crate::paging::deliver(state, contact, message).await, again);
+        let outcome = crate::paging::deliver(state, contact, message).await;
+        let withdrawn =
+            outcome.as_ref().err().map(String::as_str) == Some(crate::paging::WITHDRAWN);
+        let again = !withdrawn && message.attempts + 1 < crate::notify::MAX_ATTEMPTS;
+        return (outcome, again);
     }
     (Err(format!("unknown channel `{}`", message.channel)), false)
 }

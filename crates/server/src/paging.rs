@@ -28,6 +28,9 @@ pub struct PageChannels {
     pub public_url: Option<String>,
 }
 
+/// Why a page message of an acknowledged or resolved incident was not sent.
+pub const WITHDRAWN: &str = "withdrawn: the page was acknowledged or resolved";
+
 /// How many escalations one tick looks at.
 const BATCH: usize = 100;
 
@@ -135,6 +138,15 @@ pub async fn deliver(
 ) -> Result<(), String> {
     let payload: PagePayload = serde_json::from_str(&message.payload)
         .map_err(|e| format!("the stored page cannot be read: {e}"))?;
+    if let Some(number) = message.incident {
+        let incident = state
+            .run(move |store| store.get_incident(number))
+            .await
+            .map_err(|e| format!("the incident cannot be read: {e}"))?;
+        if oncall::page_stopped(&incident, now()) {
+            return Err(WITHDRAWN.to_string());
+        }
+    }
     let channels = &state.page_channels;
     let public_url = channels.public_url.as_deref();
     match contact {

@@ -172,6 +172,16 @@ pub fn escalation_over(incident: &Incident) -> Option<Timestamp> {
         .min()
 }
 
+/// Whether paging `incident` has stopped by `now`: someone acknowledged it
+/// (by hand or by a containment action) or it was resolved. A message of a
+/// stopped page that is still waiting (a delayed rule, a retry) is not sent.
+pub fn page_stopped(incident: &Incident, now: Timestamp) -> bool {
+    [incident.times.acknowledged_at, escalation_over(incident)]
+        .into_iter()
+        .flatten()
+        .any(|t| t <= now)
+}
+
 /// `actor` takes the page at `now`: the incident's `acknowledged_at` is set
 /// (so time to acknowledge is a fact of the record) and the timeline says
 /// who took it. Refused when someone already did.

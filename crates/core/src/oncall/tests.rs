@@ -6,6 +6,7 @@ mod dst;
 mod escalation;
 mod ical;
 mod layers;
+mod page;
 mod props;
 mod validation;
 

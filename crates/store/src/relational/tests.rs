@@ -318,7 +318,7 @@ mod containment_and_alerts {
     use firebreak_core::control::EvidenceDecision;
     use std::collections::BTreeMap;
 
-    fn integration(store: &dyn Store, action: RouteAction) -> Integration {
+    pub(super) fn integration(store: &dyn Store, action: RouteAction) -> Integration {
         let integration = Integration {
             id: "int_1".into(),
             name: "prometheus".into(),
@@ -342,7 +342,7 @@ mod containment_and_alerts {
         integration
     }
 
-    fn alert(key: &str, status: AlertStatus) -> IncomingAlert {
+    pub(super) fn alert(key: &str, status: AlertStatus) -> IncomingAlert {
         IncomingAlert {
             source: AlertSource::Pagerduty,
             dedup_key: key.into(),
@@ -899,4 +899,5 @@ on_every_backend! {
     monitors_a_breach_declares_with_evidence_and_finding_and_recovery_resolves => monitors::a_breach_declares_with_evidence_and_finding_and_recovery_resolves,
     oncall_a_declared_incident_pages_each_step_once_until_acknowledged => oncall::a_declared_incident_pages_each_step_once_until_acknowledged,
     oncall_removing_an_entry_is_sealed_and_refused_while_named => oncall::removing_an_entry_is_sealed_and_refused_while_named,
+    oncall_an_incident_declared_by_an_alert_is_paged_and_a_drill_is_not => oncall::an_incident_declared_by_an_alert_is_paged_and_a_drill_is_not,
 }

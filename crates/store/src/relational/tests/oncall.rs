@@ -268,3 +268,30 @@ pub(super) fn removing_an_entry_is_sealed_and_refused_while_named(under: Under) 
     let report = verify(&store.ledger().unwrap(), Anchors::default());
     assert!(report.is_intact(), "{:?}", report.problems);
 }
+
+pub(super) fn an_incident_declared_by_an_alert_is_paged_and_a_drill_is_not(under: Under) {
+    use super::containment_and_alerts::{alert, integration};
+    use firebreak_core::alert::{AlertStatus, RouteAction};
+    let store = configured(under);
+    let key = integration(&*store, RouteAction::Declare);
+    let now = at("2026-03-01T10:00:00Z");
+    let outcome = store
+        .ingest_alert(&key, alert("drift-1", AlertStatus::Firing), now)
+        .unwrap();
+    let declared = outcome.declared.expect("the alert declares an incident");
+    let page = store
+        .page(declared.number)
+        .unwrap()
+        .expect("and pages for it");
+    assert_eq!(page.plan.severity, declared.severity);
+    assert_eq!(page.next_due, Some(now));
+
+    let mut drill = declare_input("a drill");
+    drill.kind = firebreak_core::incident::IncidentKind::Drill;
+    let drill = store.declare_incident(drill, "alice", now).unwrap();
+    assert_eq!(
+        store.page(drill.number).unwrap(),
+        None,
+        "drills page nobody (D11)"
+    );
+}
