@@ -43,7 +43,7 @@ pub use copy::Copied;
 use records::{
     EVENT_COLUMNS, build_event, corrupt, dependency_graph, event_from_row, find_system, from_json,
     incident_query, load_artifact, load_document, load_incident, load_systems, owner_state,
-    parse_optional_time, parse_time, raw_state_hash, save_incident, save_system, to_json, touched,
+    parse_optional_time, parse_time, raw_state_hash, save_change, save_system, to_json, touched,
 };
 
 /// The one organisation every row belongs to until tenancy arrives.
@@ -109,14 +109,7 @@ impl<B: Backend> Store for SqlStore<B> {
             let change = operation(&incident, current.as_ref())?;
             let incident = match change.incident {
                 Some(incident_change) => {
-                    save_incident(t, &incident_change.incident)?;
-                    append_events(
-                        t,
-                        &incident.public_id(),
-                        incident_change.events,
-                        &state_hash(&incident_change.incident),
-                        now,
-                    )?;
+                    save_change(t, &incident_change.incident, incident_change.events, now)?;
                     incident_change.incident
                 }
                 None => incident,
@@ -512,14 +505,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 |r| r.get(0),
             )?;
             let change = incident::declare(input, number as u64, actor, &systems, now)?;
-            save_incident(t, &change.incident)?;
-            append_events(
-                t,
-                &change.incident.public_id(),
-                change.events,
-                &state_hash(&change.incident),
-                now,
-            )?;
+            save_change(t, &change.incident, change.events, now)?;
             oncall::start_paging(t, &change.incident, now)?;
             Ok(change.incident)
         })
@@ -540,14 +526,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 return Err(error);
             }
             let change = change?;
-            save_incident(t, &change.incident)?;
-            let events = append_events(
-                t,
-                &change.incident.public_id(),
-                change.events,
-                &state_hash(&change.incident),
-                now,
-            )?;
+            let events = save_change(t, &change.incident, change.events, now)?;
             Ok((change.incident, events))
         })
     }

@@ -3,15 +3,15 @@
 //! alert and the incident it declares are committed together or not at all.
 
 use super::{
-    ORG, append_events, from_json, load_incident, load_systems, parse_optional_time, parse_time,
-    save_incident, to_json,
+    ORG, from_json, load_incident, load_systems, parse_optional_time, parse_time, save_change,
+    to_json,
 };
 use crate::sql::{OptionalExtension, Sql, params};
 use crate::{ControlHook, IngestOutcome, Integration, StoreError, StoreResult};
 use firebreak_core::Timestamp;
 use firebreak_core::alert::{Alert, AlertSource, AlertStatus, IncomingAlert, RouteAction, route};
 use firebreak_core::incident::{self, DeclareIncident, DeclaredBy, Incident, IncidentKind};
-use firebreak_core::timeline::{EventKind, state_hash};
+use firebreak_core::timeline::EventKind;
 use serde_json::json;
 
 pub(super) fn control_hooks(
@@ -175,15 +175,7 @@ fn append_to_incident(
     change: incident::Change,
     now: Timestamp,
 ) -> StoreResult<()> {
-    save_incident(transaction, &change.incident)?;
-    append_events(
-        transaction,
-        &change.incident.public_id(),
-        change.events,
-        &state_hash(&change.incident),
-        now,
-    )?;
-    Ok(())
+    save_change(transaction, &change.incident, change.events, now).map(|_| ())
 }
 
 /// The newest open real incident on `system`.

@@ -5,8 +5,7 @@
 use super::access::{HOOKS, INTEGRATIONS};
 use super::integrity::append_events;
 use super::{
-    ORG, alerts, find_system, from_json, load_incident, load_systems, save_incident, to_json,
-    touched,
+    ORG, alerts, find_system, from_json, load_incident, load_systems, save_change, to_json, touched,
 };
 use crate::sql::{OptionalExtension, Sql, params};
 use crate::{ControlHook, Integration, StoreError, StoreResult};
@@ -45,14 +44,7 @@ pub(super) fn contain(
     let namespace = Namespace::for_incident(incident.kind);
     let before = load_control_state(t, namespace, &system.slug)?;
     let (change, after) = control::contain(&incident, request, &system, &before, actor, now)?;
-    save_incident(t, &change.incident)?;
-    append_events(
-        t,
-        &change.incident.public_id(),
-        change.events,
-        &state_hash(&change.incident),
-        now,
-    )?;
+    save_change(t, &change.incident, change.events, now)?;
     save_control_state(t, &before, &after, actor, now)?;
     Ok((change.incident, after))
 }

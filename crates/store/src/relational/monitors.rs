@@ -4,13 +4,13 @@
 //! incident, the run's inputs as evidence and its analysis as a finding, so a
 //! restart neither skips nor repeats a window and no alert is half-recorded.
 
-use super::{ORG, append_events, evidence, from_json, load_incident, save_incident, to_json};
+use super::{ORG, evidence, from_json, load_incident, save_change, to_json};
 use crate::sql::{OptionalExtension, Sql, params};
 use crate::{IngestOutcome, Integration, MonitorRecord, MonitorRecorded, StoreError, StoreResult};
 use firebreak_core::alert::{AlertSource, AlertStatus};
 use firebreak_core::incident::parse_public_id;
 use firebreak_core::monitor::{Monitor, MonitorDefinition, MonitorRun, MonitorStatus};
-use firebreak_core::timeline::{EventKind, state_hash};
+use firebreak_core::timeline::EventKind;
 use firebreak_core::{DomainError, Timestamp};
 use serde_json::json;
 
@@ -197,14 +197,7 @@ pub(super) fn record(
                 body["alert_id"] = json!(alert.id);
                 let target = load_incident(transaction, number)?;
                 let change = target.record_event(EventKind::Finding, body, &actor, now);
-                save_incident(transaction, &change.incident)?;
-                append_events(
-                    transaction,
-                    &change.incident.public_id(),
-                    change.events,
-                    &state_hash(&change.incident),
-                    now,
-                )?;
+                save_change(transaction, &change.incident, change.events, now)?;
             }
         }
     }

@@ -9,7 +9,7 @@
 
 use super::integrity::append_events;
 use super::outbox::{self, Queued};
-use super::{ORG, from_json, load_incident, load_systems, save_incident, to_json};
+use super::{ORG, from_json, load_incident, load_systems, save_change, to_json};
 use crate::sql::{OptionalExtension, Sql, params};
 use crate::{
     OncallConfig, OncallEntry, OncallKind, PAGE_CHANNEL_PREFIX, PageState, StoreError, StoreResult,
@@ -459,14 +459,7 @@ pub(super) fn acknowledge(
 ) -> StoreResult<Incident> {
     let current = load_incident(t, number)?;
     let change = oncall::acknowledge(&current, actor, now)?;
-    save_incident(t, &change.incident)?;
-    append_events(
-        t,
-        &change.incident.public_id(),
-        change.events,
-        &state_hash(&change.incident),
-        now,
-    )?;
+    save_change(t, &change.incident, change.events, now)?;
     t.execute(
         "UPDATE pages SET next_due_ms = NULL WHERE org_id = ?1 AND incident = ?2",
         params![ORG, number as i64],

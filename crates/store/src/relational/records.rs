@@ -72,6 +72,24 @@ pub(super) fn save_incident(transaction: &dyn Sql, incident: &Incident) -> Store
     Ok(())
 }
 
+/// Stores an incident as a change left it and seals the change's events on
+/// its timeline, in the caller's transaction; answers the sealed events.
+pub(super) fn save_change(
+    transaction: &dyn Sql,
+    incident: &Incident,
+    events: Vec<EventDraft>,
+    now: Timestamp,
+) -> StoreResult<Vec<Event>> {
+    save_incident(transaction, incident)?;
+    append_events(
+        transaction,
+        &incident.public_id(),
+        events,
+        &state_hash(incident),
+        now,
+    )
+}
+
 /// Stores an inventory entry and seals the change `kind` (with `body`) on
 /// its chain.
 pub(super) fn save_system(
