@@ -1412,6 +1412,9 @@ pub enum OncallCommand {
     /// Set how a user is reached (a JSON or TOML file: email,
     /// slack_user_id, rules).
     Contact { user: String, file: PathBuf },
+    /// Outbound channels: Teams, PagerDuty, Opsgenie.
+    #[command(subcommand)]
+    Channel(ChannelCommand),
     /// Take an incident's page: escalation stops.
     Ack {
         /// INC-<n>
@@ -1430,6 +1433,24 @@ pub struct RangeFlags {
     /// End (default: 28 days after the start).
     #[arg(long)]
     pub to: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChannelCommand {
+    /// Add or replace a channel from a JSON or TOML file (slug, kind,
+    /// systems, min_severity, endpoint). The credential (Teams webhook URL,
+    /// PagerDuty routing key, Opsgenie API key) is read from standard input,
+    /// so it stays out of files and shell history; it is stored sealed.
+    Add {
+        file: PathBuf,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Remove {
+        slug: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

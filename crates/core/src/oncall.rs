@@ -12,6 +12,8 @@
 //! - An [`EscalationPolicy`] turns an incident's severity and trigger time into
 //!   an [`EscalationPlan`] ([`escalation_steps`]); [`due_now`] says which steps
 //!   to send at a moment, and [`resolve_targets`] who they reach then.
+//! - A [`Channel`] (Teams, PagerDuty, Opsgenie) hears of the incidents of
+//!   its systems; [`notices`] says what a change tells it.
 //! - [`contact_plan`] spreads one page over a user's contact methods;
 //!   [`page_step`] turns a due step into the messages to send, and
 //!   [`acknowledge`] takes the page.
@@ -32,6 +34,7 @@
 //! are limited to [`MAX_RANGE_DAYS`] days and every walk over changes of who is
 //! on call to [`MAX_CHANGES`] steps.
 
+mod channel;
 mod contact;
 mod escalation;
 mod ical;
@@ -41,6 +44,7 @@ mod rotation;
 mod schedule;
 mod zone;
 
+pub use channel::{Channel, ChannelKind, Notice, NoticeAction, notices};
 pub use contact::{ContactKind, ContactStep, NotificationRule, contact_plan, validate_rules};
 pub use escalation::{
     EscalationLevel, EscalationPlan, EscalationPolicy, PlannedStep, Recipient, Recipients, StepKey,

@@ -58,6 +58,9 @@ pub enum EventKind {
     PageAttempt,
     /// Someone took the page: escalation stops.
     PageAcknowledged,
+    /// One delivery attempt of a notice to an outbound channel (Teams,
+    /// PagerDuty, Opsgenie) and its result.
+    NoticeAttempt,
 }
 
 impl EventKind {
@@ -98,6 +101,7 @@ impl EventKind {
             EventKind::PageSent => "page_sent",
             EventKind::PageAttempt => "page_attempt",
             EventKind::PageAcknowledged => "page_acknowledged",
+            EventKind::NoticeAttempt => "notice_attempt",
         }
     }
 
@@ -457,6 +461,13 @@ impl Event {
                 text(&b["result"])
             ),
             EventKind::PageAcknowledged => "page acknowledged".to_string(),
+            EventKind::NoticeAttempt => format!(
+                "{} to channel {} attempt {}: {}",
+                text(&b["action"]),
+                text(&b["channel"]),
+                text(&b["attempt"]),
+                text(&b["result"])
+            ),
             EventKind::Note
             | EventKind::Decision
             | EventKind::ActionTaken

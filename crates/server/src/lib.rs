@@ -15,6 +15,7 @@ mod hardening;
 pub mod limits;
 pub mod listener;
 pub mod monitors;
+mod notices;
 mod notify;
 mod outbox;
 pub mod paging;
@@ -22,6 +23,7 @@ pub mod passwords;
 mod plain_errors;
 mod reports;
 mod scheduler;
+pub mod secrets;
 pub mod signing;
 mod stall;
 pub mod state;
@@ -80,6 +82,8 @@ pub enum SetupError {
     SignerChanged { newest: String, key: String },
     #[error("--previous-signing-key is {given}, but the newest checkpoint was signed by {newest}")]
     PreviousKeyMismatch { given: String, newest: String },
+    #[error("{place} is not a Firebreak secret key (expected 64 hex characters)")]
+    BadSecretKey { place: String },
     #[error("witness `{target}`: {why}")]
     Witness { target: String, why: String },
     #[error("cannot sign: {0}")]
@@ -107,6 +111,9 @@ pub struct StartOptions {
     /// An `s3://bucket/prefix` holding evidence content; the data
     /// directory's `blobs/` when absent.
     pub blob_store: Option<String>,
+    /// The key sealing channel credentials, as hex (`FIREBREAK_SECRET_KEY`);
+    /// `<data-dir>/secret-key` when absent, made on first start.
+    pub secret_key: Option<String>,
 }
 
 /// What a server needs before it can listen.
@@ -180,7 +187,9 @@ pub fn prepare(data_dir: &Path, options: &StartOptions) -> Result<Prepared, Setu
     };
     store.write_checkpoint(&signer, request, now())?;
     let blobs = open_blobs(data_dir, options.blob_store.as_deref())?;
+    let secrets = secrets::SecretBox::load(data_dir, options.secret_key.as_deref())?;
     let mut state = AppState::new(store, Arc::new(blobs), Arc::new(signer));
+    state.secrets = Arc::new(secrets);
     state.templates_dir = Some(data_dir.join(TEMPLATES_DIR));
     state.witnesses = Arc::new(options.witnesses.clone());
     Ok(Prepared {

@@ -1,11 +1,12 @@
 //! Delivers the durable outbox (D26): every due message, whatever its
 //! channel, goes out here on the scheduler's tick, and each attempt is
-//! recorded with the store (on the incident's timeline for pages). Witness
+//! recorded with the store (on the incident's timeline for pages and
+//! notices). Witness
 //! copies are retried until they arrive; a page gives up after
 //! [`crate::notify::MAX_ATTEMPTS`], and the failure is on the incident.
 
 use crate::state::{AppState, now};
-use firebreak_store::{OutboxMessage, PAGE_CHANNEL_PREFIX, WITNESS_CHANNEL};
+use firebreak_store::{NOTICE_CHANNEL_PREFIX, OutboxMessage, PAGE_CHANNEL_PREFIX, WITNESS_CHANNEL};
 use std::time::Duration;
 
 /// How many due messages one tick takes.
@@ -17,19 +18,34 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::from_secs(1u64 << attempts.min(8)).min(Duration::from_secs(300))
 }
 
-/// One attempt at `message`, and whether to try again after a failure.
-async fn attempt(state: &AppState, message: &OutboxMessage) -> (Result<(), String>, bool) {
+/// One attempt at `message`, and when to try again after a failure (None:
+/// not again).
+async fn attempt(
+    state: &AppState,
+    message: &OutboxMessage,
+) -> (Result<(), String>, Option<Duration>) {
+    let wait = backoff(message.attempts);
+    let more_allowed = message.attempts + 1 < crate::notify::MAX_ATTEMPTS;
     if message.channel == WITNESS_CHANNEL {
-        return (crate::witness::deliver(state, message).await, true);
+        return (crate::witness::deliver(state, message).await, Some(wait));
     }
     if let Some(contact) = message.channel.strip_prefix(PAGE_CHANNEL_PREFIX) {
         let outcome = crate::paging::deliver(state, contact, message).await;
         let withdrawn =
             outcome.as_ref().err().map(String::as_str) == Some(crate::paging::WITHDRAWN);
-        let again = !withdrawn && message.attempts + 1 < crate::notify::MAX_ATTEMPTS;
-        return (outcome, again);
+        return (outcome, (!withdrawn && more_allowed).then_some(wait));
     }
-    (Err(format!("unknown channel `{}`", message.channel)), false)
+    if message.channel.starts_with(NOTICE_CHANNEL_PREFIX) {
+        return match crate::notices::deliver(state, message).await {
+            Ok(()) => (Ok(()), None),
+            Err(failure) => {
+                let again = (failure.retry && more_allowed)
+                    .then(|| failure.retry_after.map_or(wait, |after| after.max(wait)));
+                (Err(failure.reason), again)
+            }
+        };
+    }
+    (Err(format!("unknown channel `{}`", message.channel)), None)
 }
 
 /// Sends every message that is due and records each attempt.
@@ -44,11 +60,11 @@ pub async fn deliver_due(state: &AppState) {
     for message in due {
         let (outcome, again) = attempt(state, &message).await;
         if let Err(error) = &outcome {
-            tracing::warn!(channel = %message.channel, %error, again, "an outbox message was not delivered");
+            tracing::warn!(channel = %message.channel, %error, again = again.is_some(), "an outbox message was not delivered");
         }
-        let retry_at = again.then(|| {
+        let retry_at = again.filter(|_| outcome.is_err()).map(|wait| {
             now()
-                + jiff::SignedDuration::try_from(backoff(message.attempts))
+                + jiff::SignedDuration::try_from(wait)
                     .unwrap_or(jiff::SignedDuration::from_secs(300))
         });
         let id = message.id;

@@ -60,6 +60,8 @@ pub struct AppState {
     pub monitor_runs: Arc<crate::monitors::Running>,
     /// How pages reach people (`serve --smtp-url`, `--slack-token`).
     pub page_channels: Arc<crate::paging::PageChannels>,
+    /// Seals channel credentials at rest and opens them to deliver (D28).
+    pub secrets: Arc<crate::secrets::SecretBox>,
 }
 
 /// How the server is reached by browsers (`serve --public-url`,
@@ -202,6 +204,7 @@ impl AppState {
             web: WebSettings::default(),
             monitor_runs: Arc::new(crate::monitors::Running::default()),
             page_channels: Arc::new(crate::paging::PageChannels::default()),
+            secrets: Arc::new(crate::secrets::SecretBox::random()),
         }
     }
 

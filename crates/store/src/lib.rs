@@ -668,6 +668,17 @@ pub enum OncallEntry {
         system: String,
         policy: String,
     },
+    /// An outbound channel with its credential, sealed by the caller (D28).
+    Channel(StoredChannel),
+}
+
+/// An outbound channel as stored: the store never sees its credential in
+/// the clear; the server seals it before saving and opens it to deliver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredChannel {
+    #[serde(flatten)]
+    pub channel: firebreak_core::oncall::Channel,
+    pub sealed_credential: String,
 }
 
 /// The kinds of on-call entry, as stored and in chain names
@@ -679,6 +690,7 @@ pub enum OncallKind {
     Team,
     Contacts,
     SystemPolicy,
+    Channel,
 }
 
 impl OncallKind {
@@ -689,6 +701,7 @@ impl OncallKind {
             OncallKind::Team => "team",
             OncallKind::Contacts => "contacts",
             OncallKind::SystemPolicy => "system_policy",
+            OncallKind::Channel => "channel",
         }
     }
 }
@@ -701,6 +714,7 @@ impl OncallEntry {
             OncallEntry::Team(_) => OncallKind::Team,
             OncallEntry::Contacts { .. } => OncallKind::Contacts,
             OncallEntry::SystemPolicy { .. } => OncallKind::SystemPolicy,
+            OncallEntry::Channel(_) => OncallKind::Channel,
         }
     }
 
@@ -712,6 +726,7 @@ impl OncallEntry {
             OncallEntry::Team(t) => &t.slug,
             OncallEntry::Contacts { user, .. } => user,
             OncallEntry::SystemPolicy { system, .. } => system,
+            OncallEntry::Channel(c) => &c.channel.slug,
         }
     }
 }
@@ -726,6 +741,8 @@ pub struct OncallConfig {
     pub contacts: std::collections::BTreeMap<String, ContactMethods>,
     /// System → the slug of its policy.
     pub system_policies: std::collections::BTreeMap<String, String>,
+    /// Outbound channels, in slug order.
+    pub channels: Vec<StoredChannel>,
 }
 
 /// One incident's escalation as stored.
@@ -741,6 +758,10 @@ pub struct PageState {
 
 /// Outbox channels of page messages start with this, e.g. `page:email`.
 pub const PAGE_CHANNEL_PREFIX: &str = "page:";
+
+/// Outbox channels of notices to outbound channels start with this, e.g.
+/// `notice:pagerduty`; the message's target is the channel's slug.
+pub const NOTICE_CHANNEL_PREFIX: &str = "notice:";
 
 /// The outbox channel of checkpoint copies for witnesses.
 pub const WITNESS_CHANNEL: &str = "witness";

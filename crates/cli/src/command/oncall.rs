@@ -1,10 +1,12 @@
 //! `firebreak oncall [SYSTEM] [--at TIME] | schedule … | escalation … |
-//! team FILE | contact USER FILE | ack INC-n`. Definitions are read from
+//! team FILE | contact USER FILE | channel add|list|remove | ack INC-n`. Definitions are read from
 //! JSON or, for files ending `.toml`, TOML (quote times such as
 //! `handoff = "09:00"`: TOML's own date-times are not schedule times).
 
 use crate::InputError;
-use crate::cli::{EscalationCommand, OncallArgs, OncallCommand, RangeFlags, ScheduleCommand};
+use crate::cli::{
+    ChannelCommand, EscalationCommand, OncallArgs, OncallCommand, RangeFlags, ScheduleCommand,
+};
 use crate::client::{Client, encode, timestamp_flag};
 use crate::output::{self, text};
 use anyhow::Result;
@@ -185,6 +187,77 @@ async fn escalation(client: &Client, command: EscalationCommand) -> Result<()> {
     }
 }
 
+async fn channel(client: &Client, command: ChannelCommand) -> Result<()> {
+    const CHANNELS: &str = "/api/v1/oncall/channels";
+    match command {
+        ChannelCommand::Add { file } => {
+            let mut definition = read_definition(&file)?;
+            let slug = slug_of(&definition, &file)?;
+            if definition.get("credential").is_some() {
+                return Err(InputError(format!(
+                    "{}: `credential` does not belong in a file; give it on standard input",
+                    file.display()
+                ))
+                .into());
+            }
+            let mut credential = String::new();
+            std::io::stdin().read_line(&mut credential).map_err(|e| {
+                InputError(format!(
+                    "cannot read the credential from standard input: {e}"
+                ))
+            })?;
+            definition["credential"] = json!(credential.trim());
+            let path = format!("{CHANNELS}/{}", encode(&slug));
+            client.send(Method::PUT, &path, Some(definition)).await?;
+            println!("saved channel {slug}; its credential is stored sealed");
+            Ok(())
+        }
+        ChannelCommand::List { json } => {
+            let channels = client.get(CHANNELS).await?;
+            if json {
+                output::json(&channels);
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = channels
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    let systems: Vec<String> = c["systems"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(text)
+                        .collect();
+                    vec![
+                        text(&c["slug"]),
+                        text(&c["kind"]),
+                        if systems.is_empty() {
+                            "every system".into()
+                        } else {
+                            systems.join(", ")
+                        },
+                        format!("{} and above", text(&c["min_severity"]).to_uppercase()),
+                    ]
+                })
+                .collect();
+            output::table(&["SLUG", "KIND", "SYSTEMS", "SEVERITY"], &rows);
+            Ok(())
+        }
+        ChannelCommand::Remove { slug } => {
+            client
+                .send(
+                    Method::DELETE,
+                    &format!("{CHANNELS}/{}", encode(&slug)),
+                    None,
+                )
+                .await?;
+            println!("removed channel {slug}");
+            Ok(())
+        }
+    }
+}
+
 pub async fn run(args: OncallArgs) -> Result<()> {
     let client = Client::from_environment()?;
     let Some(command) = args.command else {
@@ -208,6 +281,7 @@ pub async fn run(args: OncallArgs) -> Result<()> {
     match command {
         OncallCommand::Schedule(command) => schedule(&client, command).await,
         OncallCommand::Escalation(command) => escalation(&client, command).await,
+        OncallCommand::Channel(command) => channel(&client, command).await,
         OncallCommand::Team { file } => {
             put_definition(&client, "/api/v1/oncall/teams", &file).await
         }

@@ -145,6 +145,10 @@ fn start_options(args: &ServeArgs) -> StartOptions {
         witnesses: args.witnesses.clone(),
         database: args.database.clone(),
         blob_store: args.blobs.blob_store.clone(),
+        // A key, not a path: kept out of the flags so it is not in `ps`.
+        secret_key: std::env::var("FIREBREAK_SECRET_KEY")
+            .ok()
+            .filter(|key| !key.trim().is_empty()),
     }
 }
 

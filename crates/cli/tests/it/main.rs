@@ -6,6 +6,7 @@ mod abuse;
 mod alertmanager;
 mod analyze;
 mod browser;
+mod channels;
 mod containment;
 mod durability;
 mod evidence;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, and its OpenAPI 3.1 document generated from
 //! the handlers' annotations.
 
+pub mod channels;
 pub mod control;
 pub mod evidence;
 pub mod findings;
@@ -57,6 +58,7 @@ use utoipa::{Modify, OpenApi};
         oncall::list_teams, oncall::put_team, oncall::delete_team,
         oncall::show_contacts, oncall::put_contacts, oncall::delete_contacts,
         oncall::show_system_policy, oncall::put_system_policy, oncall::delete_system_policy,
+        channels::list, channels::show, channels::put, channels::delete,
         paging::on_call, paging::shifts, paging::ical, paging::escalation, paging::acknowledge,
         openapi_document,
     ),
@@ -285,6 +287,13 @@ fn oncall_routes() -> Router<AppState> {
             get(oncall::show_policy)
                 .put(oncall::put_policy)
                 .delete(oncall::delete_policy),
+        )
+        .route("/api/v1/oncall/channels", get(channels::list))
+        .route(
+            "/api/v1/oncall/channels/{channel_slug}",
+            get(channels::show)
+                .put(channels::put)
+                .delete(channels::delete),
         )
         .route("/api/v1/oncall/teams", get(oncall::list_teams))
         .route(

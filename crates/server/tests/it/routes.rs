@@ -147,6 +147,10 @@ const API: &[(&str, &str, Option<Role>)] = &[
         "/api/v1/oncall/policies/ml-policy",
         Some(Role::Commander),
     ),
+    ("GET", "/api/v1/oncall/channels", Some(Role::Viewer)),
+    ("GET", "/api/v1/oncall/channels/ops-teams", Some(Role::Viewer)),
+    ("PUT", "/api/v1/oncall/channels/ops-teams", Some(Role::Admin)),
+    ("DELETE", "/api/v1/oncall/channels/ops-teams", Some(Role::Admin)),
     ("GET", "/api/v1/oncall/teams", Some(Role::Viewer)),
     ("PUT", "/api/v1/oncall/teams/ml-team", Some(Role::Commander)),
     (

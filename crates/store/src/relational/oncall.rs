@@ -12,11 +12,12 @@ use super::outbox::{self, Queued};
 use super::{ORG, from_json, load_incident, load_systems, save_change, to_json};
 use crate::sql::{OptionalExtension, Sql, params};
 use crate::{
-    OncallConfig, OncallEntry, OncallKind, PAGE_CHANNEL_PREFIX, PageState, StoreError, StoreResult,
+    NOTICE_CHANNEL_PREFIX, OncallConfig, OncallEntry, OncallKind, PAGE_CHANNEL_PREFIX, PageState,
+    StoreError, StoreResult, StoredChannel,
 };
 use firebreak_core::error::FieldError;
 use firebreak_core::incident::{Incident, IncidentKind};
-use firebreak_core::oncall::{self, EscalationPlan, StepKey, StepPage, Target};
+use firebreak_core::oncall::{self, Channel, EscalationPlan, StepKey, StepPage, Target};
 use firebreak_core::system::validate_slug;
 use firebreak_core::timeline::{ABSENT_STATE, EventDraft, EventKind, state_hash};
 use firebreak_core::{DomainError, Timestamp};
@@ -72,6 +73,7 @@ pub(super) fn load(c: &dyn Sql) -> StoreResult<OncallConfig> {
             .into_iter()
             .map(|(system, link)| (system, link.policy))
             .collect(),
+        channels: values(c, OncallKind::Channel)?,
     })
 }
 
@@ -160,6 +162,27 @@ fn checked_record(t: &dyn Sql, entry: &OncallEntry) -> StoreResult<serde_json::V
                 policy: policy.clone()
             })
         }
+        OncallEntry::Channel(stored) => {
+            stored.channel.validate().map_err(DomainError::from)?;
+            let systems = load_systems(t)?;
+            let unknown: Vec<FieldError> = stored
+                .channel
+                .systems
+                .iter()
+                .enumerate()
+                .filter(|(_, system)| !systems.iter().any(|s| &s.slug == *system))
+                .map(|(i, system)| {
+                    FieldError::new(
+                        format!("systems[{i}]"),
+                        format!("unknown system \"{system}\""),
+                    )
+                })
+                .collect();
+            if !unknown.is_empty() {
+                return Err(DomainError::Invalid(unknown).into());
+            }
+            json!(stored)
+        }
     };
     let unknown = unknown_users(t, names)?;
     if !unknown.is_empty() {
@@ -176,11 +199,20 @@ fn seal(
     actor: &str,
     now: Timestamp,
 ) -> StoreResult<()> {
+    // A channel's credential is sealed, yet the chain (exported in bundles)
+    // need not carry even that: the state hash binds it.
+    let shown = record.map(|r| {
+        let mut shown = r.clone();
+        if let Some(sealed) = shown.get_mut("sealed_credential") {
+            *sealed = json!("sealed");
+        }
+        shown
+    });
     let body = json!({
         "kind": kind.as_str(),
         "slug": slug,
         "action": if record.is_some() { "saved" } else { "removed" },
-        "record": record,
+        "record": shown,
     });
     let state = record.map_or_else(|| ABSENT_STATE.to_string(), state_hash);
     append_events(
@@ -240,7 +272,7 @@ fn referrer(config: &OncallConfig, kind: OncallKind, slug: &str) -> Option<Strin
             .iter()
             .find(|(_, policy)| *policy == slug)
             .map(|(system, _)| format!("system {system}")),
-        OncallKind::Contacts | OncallKind::SystemPolicy => None,
+        OncallKind::Contacts | OncallKind::SystemPolicy | OncallKind::Channel => None,
     }
 }
 
@@ -267,6 +299,57 @@ pub(super) fn remove(
         params![ORG, kind.as_str(), slug],
     )?;
     seal(t, kind, slug, None, actor, now)
+}
+
+/// Queues what `events` tell the outbound channels that hear of
+/// `incident`, in the transaction that stores the change (D26). Drills and
+/// tests tell no channel (D11).
+pub(super) fn queue_notices(
+    t: &dyn Sql,
+    incident: &Incident,
+    events: &[EventDraft],
+    now: Timestamp,
+) -> StoreResult<()> {
+    const HEARD: [EventKind; 5] = [
+        EventKind::Declared,
+        EventKind::FieldChanged,
+        EventKind::PageAcknowledged,
+        EventKind::StatusChanged,
+        EventKind::TimeChanged,
+    ];
+    if incident.kind != IncidentKind::Real || !events.iter().any(|e| HEARD.contains(&e.kind)) {
+        return Ok(());
+    }
+    let stored: Vec<StoredChannel> = values(t, OncallKind::Channel)?;
+    if stored.is_empty() {
+        return Ok(());
+    }
+    let channels: Vec<Channel> = stored.iter().map(|s| s.channel.clone()).collect();
+    for notice in oncall::notices(&channels, incident, events) {
+        let kind = channels
+            .iter()
+            .find(|c| c.slug == notice.channel)
+            .map_or("", |c| c.kind.as_str());
+        let payload = json!({
+            "incident": incident.public_id(),
+            "title": incident.title,
+            "summary": incident.summary,
+            "severity": incident.severity,
+            "status": incident.status,
+            "systems": incident.systems,
+            "action": notice.action,
+        });
+        let message = Queued {
+            channel: &format!("{NOTICE_CHANNEL_PREFIX}{kind}"),
+            target: &notice.channel,
+            payload: &payload.to_string(),
+            idempotency_key: &notice.idempotency_key,
+            not_before: now,
+            incident: Some(incident.number),
+        };
+        outbox::enqueue(t, &message, now)?;
+    }
+    Ok(())
 }
 
 fn announce(

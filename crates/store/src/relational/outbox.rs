@@ -6,7 +6,7 @@
 use super::integrity::append_events;
 use super::{ORG, load_incident, parse_optional_time, parse_time};
 use crate::sql::{OptionalExtension, Sql, params};
-use crate::{OutboxMessage, StoreResult};
+use crate::{NOTICE_CHANNEL_PREFIX, OutboxMessage, StoreResult};
 use firebreak_core::Timestamp;
 use firebreak_core::timeline::{EventDraft, EventKind, state_hash};
 use serde_json::json;
@@ -126,8 +126,17 @@ pub(super) fn due(
     now: Timestamp,
     limit: usize,
 ) -> StoreResult<Vec<OutboxMessage>> {
+    // Notices to one channel about one incident go out in order: a service
+    // ignores an acknowledgement of an alert it has not been told of, so a
+    // notice waits while an earlier one is still being retried.
     let mut statement = connection.prepare(&format!(
-        "SELECT {COLUMNS} FROM outbox WHERE org_id = ?1 AND next_attempt_ms <= ?2 ORDER BY id LIMIT ?3"
+        "SELECT {COLUMNS} FROM outbox WHERE org_id = ?1 AND next_attempt_ms <= ?2
+           AND NOT (channel LIKE '{NOTICE_CHANNEL_PREFIX}%' AND EXISTS (
+             SELECT 1 FROM outbox earlier WHERE earlier.org_id = outbox.org_id
+               AND earlier.channel = outbox.channel AND earlier.target = outbox.target
+               AND earlier.incident = outbox.incident AND earlier.id < outbox.id
+               AND earlier.next_attempt_ms IS NOT NULL))
+         ORDER BY id LIMIT ?3"
     ))?;
     let rows = statement.query_map(params![ORG, millis(now), limit as i64], message_from_row)?;
     rows.map(|row| build(row?)).collect()
@@ -180,35 +189,46 @@ fn record_on_timeline(
     result: String,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let row: Option<(Option<i64>, String, String, i64)> = transaction
+    let row: Option<(Option<i64>, String, String, String, i64)> = transaction
         .query_row(
-            "SELECT incident, channel, payload, attempts FROM outbox WHERE org_id = ?1 AND id = ?2",
+            "SELECT incident, channel, target, payload, attempts FROM outbox WHERE org_id = ?1 AND id = ?2",
             params![ORG, id as i64],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
-    let Some((Some(number), channel, payload, attempts)) = row else {
+    let Some((Some(number), channel, target, payload, attempts)) = row else {
         return Ok(());
     };
     let payload: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
     let incident = load_incident(transaction, number as u64)?;
-    let body = json!({
-        "message": id,
-        "channel": channel,
-        "user": payload["notification"]["user"],
-        "contact": payload["notification"]["contact"],
-        "attempt": attempts,
-        "result": result,
-    });
+    let (kind, body) = match channel.strip_prefix(NOTICE_CHANNEL_PREFIX) {
+        Some(service) => (
+            EventKind::NoticeAttempt,
+            json!({
+                "message": id,
+                "channel": target,
+                "service": service,
+                "action": payload["action"],
+                "attempt": attempts,
+                "result": result,
+            }),
+        ),
+        None => (
+            EventKind::PageAttempt,
+            json!({
+                "message": id,
+                "channel": channel,
+                "user": payload["notification"]["user"],
+                "contact": payload["notification"]["contact"],
+                "attempt": attempts,
+                "result": result,
+            }),
+        ),
+    };
     append_events(
         transaction,
         &incident.public_id(),
-        vec![EventDraft::by(
-            "firebreak",
-            EventKind::PageAttempt,
-            now,
-            body,
-        )],
+        vec![EventDraft::by("firebreak", kind, now, body)],
         &state_hash(&incident),
         now,
     )?;

@@ -81,6 +81,7 @@ pub(super) fn save_change(
     now: Timestamp,
 ) -> StoreResult<Vec<Event>> {
     save_incident(transaction, incident)?;
+    super::oncall::queue_notices(transaction, incident, &events, now)?;
     append_events(
         transaction,
         &incident.public_id(),
