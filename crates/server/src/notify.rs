@@ -1,22 +1,21 @@
-//! The one outbound notifier (D1): webhooks signed with HMAC-SHA256, retried
-//! with exponential backoff, each attempt and its result recorded on the
-//! incident's timeline. Used for control hooks and regulatory clock warnings.
+//! Signed webhooks (D1): control hooks and regulatory clock warnings. Their
+//! calls are queued in the outbox with the change that causes them (D26);
+//! the outbox retries them with backoff and records each attempt on the
+//! incident's timeline. This module says what a call carries and makes it,
+//! signed with HMAC-SHA256.
 //!
 //! The signature header is `X-Firebreak-Signature: sha256=<hex>` over
 //! `<timestamp>.<body>`, with the Unix timestamp in `X-Firebreak-Timestamp`, so
 //! a receiver can reject replays.
 
 use crate::state::{AppState, Caches, now};
-use firebreak_core::control::{ControlState, Namespace};
-use firebreak_core::incident::parse_public_id;
-use firebreak_core::timeline::{EventKind, hex};
-use firebreak_store::ControlHook;
+use firebreak_core::control::ControlState;
+use firebreak_core::timeline::hex;
+use firebreak_store::{CLOCK_HOOK_CHANNEL, OutboxMessage, OutgoingMessage};
 use hmac::{Hmac, Mac};
-use serde_json::json;
+use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::sync::broadcast;
-
-pub const MAX_ATTEMPTS: u32 = 5;
 
 pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     let mut mac =
@@ -39,138 +38,104 @@ pub fn control_seen(
     let _ = readers.send(change);
 }
 
-/// Announces a committed control change to stream readers and, in production
-/// only (D11), to the system's hooks in the background.
+/// Announces a committed control change to this server's stream readers.
+/// The system's hooks were queued in the change's transaction (D26).
 pub fn control_changed(state: &AppState, change: ControlState) {
-    control_seen(&state.caches, &state.control_changes, change.clone());
-    if change.namespace != Namespace::Production {
-        return;
-    }
-    let state = state.clone();
-    tokio::spawn(async move {
-        let system = change.system.clone();
-        match state
-            .run(move |store| store.control_hooks(Some(&system)))
-            .await
-        {
-            Ok(hooks) => {
-                for hook in hooks {
-                    tokio::spawn(deliver(state.clone(), hook, change.clone()));
-                }
-            }
-            Err(error) => tracing::error!(%error, "cannot load control hooks"),
-        }
-    });
+    control_seen(&state.caches, &state.control_changes, change);
 }
 
-/// One webhook call to make: where, signed with what, about which incident.
-struct Delivery {
-    hook: String,
-    url: String,
-    secret: String,
-    body: String,
-    /// The incident whose timeline records each attempt.
-    incident: Option<u64>,
-    /// What the attempt record says the call was about.
-    about: serde_json::Value,
-}
-
-async fn deliver(state: AppState, hook: ControlHook, change: ControlState) {
-    let body = json!({ "event": "control_changed", "hook": hook.id, "state": change }).to_string();
-    let delivery = Delivery {
-        about: json!({ "system": change.system, "control_version": change.version }),
-        incident: change
-            .incident
-            .as_deref()
-            .and_then(|id| parse_public_id(id).ok()),
-        hook: hook.id,
-        url: hook.url,
-        secret: hook.secret,
-        body,
-    };
-    send(state, delivery).await;
-}
-
-/// Sends a clock warning to every clock webhook, as `clock_warning`.
-pub async fn clock_warning(state: AppState, incident: u64, warning: serde_json::Value) {
-    for (index, hook) in state.clock_hooks.iter().enumerate() {
-        let body = json!({ "event": "clock_warning", "warning": warning }).to_string();
-        let delivery = Delivery {
-            hook: format!("clock-webhook-{}", index + 1),
-            url: hook.url.clone(),
-            secret: hook.secret.clone(),
-            body,
-            incident: Some(incident),
-            about: json!({ "regime": warning["regime"], "report": warning["report"], "level": warning["level"] }),
-        };
-        tokio::spawn(send(state.clone(), delivery));
-    }
-}
-
-async fn send(state: AppState, delivery: Delivery) {
-    let mut delay = state.hook_backoff;
-    for attempt in 1..=MAX_ATTEMPTS {
-        let timestamp = now().as_second();
-        let sent = state
-            .http
-            .post(&delivery.url)
-            .header("content-type", "application/json")
-            .header("x-firebreak-timestamp", timestamp.to_string())
-            .header(
-                "x-firebreak-signature",
-                signature(&delivery.secret, timestamp, &delivery.body),
-            )
-            .body(delivery.body.clone())
-            .send()
-            .await;
-        let (delivered, result) = match sent {
-            Ok(response) if response.status().is_success() => {
-                (true, format!("delivered ({})", response.status()))
-            }
-            Ok(response) => (
-                false,
-                format!("failed: receiver answered {}", response.status()),
-            ),
-            Err(error) => (false, format!("failed: {error}")),
-        };
-        record_attempt(&state, &delivery, attempt, &result).await;
-        if delivered {
-            return;
-        }
-        if attempt < MAX_ATTEMPTS {
-            tokio::time::sleep(delay).await;
-            delay *= 2;
-        }
-    }
-    tracing::warn!(hook = %delivery.hook, url = %delivery.url, "webhook gave up after {MAX_ATTEMPTS} attempts");
-}
-
-async fn record_attempt(state: &AppState, delivery: &Delivery, attempt: u32, result: &str) {
-    let Some(number) = delivery.incident else {
-        tracing::info!(hook = %delivery.hook, attempt, result, "webhook attempt");
-        return;
-    };
-    let mut body = json!({
-        "hook": delivery.hook, "url": delivery.url,
-        "attempt": attempt, "of": MAX_ATTEMPTS, "result": result,
-    });
-    if let (Some(body), Some(about)) = (body.as_object_mut(), delivery.about.as_object()) {
-        body.extend(about.clone());
-    }
-    let recorded = state
-        .run(move |store| {
-            let at = now();
-            store.change_incident(
-                number,
-                &mut |i, _| {
-                    Ok(i.record_event(EventKind::HookAttempt, body.clone(), "firebreak", at))
-                },
-                at,
-            )
+/// The clock webhooks' messages for `warnings` of incident `number`, one
+/// per webhook and warning, queued with the warnings (D26).
+pub fn clock_warnings(hooks: &[String], number: u64, warnings: &[Value]) -> Vec<OutgoingMessage> {
+    hooks
+        .iter()
+        .flat_map(|url| {
+            warnings.iter().map(move |warning| OutgoingMessage {
+                channel: CLOCK_HOOK_CHANNEL.to_string(),
+                target: url.clone(),
+                payload: json!({ "event": "clock_warning", "warning": warning }).to_string(),
+                idempotency_key: format!(
+                    "clock:{}:{}:{}:{}",
+                    text(&warning["incident"]),
+                    text(&warning["regime"]),
+                    text(&warning["report"]),
+                    text(&warning["level"])
+                ),
+                incident: Some(number),
+            })
         })
+        .collect()
+}
+
+fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_string)
+}
+
+/// The place a control hook's secret is sealed for (D28).
+pub fn hook_secret_place(id: &str) -> String {
+    format!("hook:{id}")
+}
+
+/// Where a queued webhook call goes and the key it is signed with.
+async fn destination(
+    state: &AppState,
+    message: &OutboxMessage,
+) -> Result<(String, String), String> {
+    if message.channel == CLOCK_HOOK_CHANNEL {
+        return state
+            .clock_hooks
+            .iter()
+            .find(|hook| hook.url == message.target)
+            .map(|hook| (hook.url.clone(), hook.secret.clone()))
+            .ok_or_else(|| {
+                "this clock webhook is no longer configured (serve --clock-webhook)".into()
+            });
+    }
+    let id = message.target.clone();
+    let hooks = state
+        .run(|store| store.control_hooks(None))
+        .await
+        .map_err(|e| format!("the hook cannot be read: {e}"))?;
+    let hook = hooks
+        .into_iter()
+        .find(|hook| hook.id == id)
+        .ok_or_else(|| format!("hook {id} was deleted before the call went out"))?;
+    let secret = if hook.secret.starts_with("v1:") {
+        state
+            .secrets
+            .open(&hook.secret, &hook_secret_place(&hook.id))
+            .map_err(|e| e.to_string())?
+    } else {
+        // Made before secrets were sealed at rest.
+        hook.secret
+    };
+    Ok((hook.url, secret))
+}
+
+/// Makes one signed call of a queued webhook message (`hook:control`,
+/// `hook:clock`); the outbox retries and records it.
+pub async fn deliver(state: &AppState, message: &OutboxMessage) -> Result<(), String> {
+    let (url, secret) = destination(state, message).await?;
+    let timestamp = now().as_second();
+    let sent = state
+        .http
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("x-firebreak-timestamp", timestamp.to_string())
+        .header(
+            "x-firebreak-signature",
+            signature(&secret, timestamp, &message.payload),
+        )
+        .header("idempotency-key", &message.idempotency_key)
+        .body(message.payload.clone())
+        .send()
         .await;
-    if let Err(error) = recorded {
-        tracing::error!(%error, "cannot record a webhook attempt");
+    match sent {
+        Ok(response) if response.status().is_success() => Ok(()),
+        Ok(response) => Err(format!("receiver answered {}", response.status())),
+        Err(error) => Err(error.to_string()),
     }
 }
 

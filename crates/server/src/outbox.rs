@@ -3,10 +3,13 @@
 //! recorded with the store (on the incident's timeline for pages and
 //! notices). Witness
 //! copies are retried until they arrive; a page gives up after
-//! [`crate::notify::MAX_ATTEMPTS`], and the failure is on the incident.
+//! [`MAX_ATTEMPTS`], and the failure is on the incident.
 
 use crate::state::{AppState, now};
-use firebreak_store::{NOTICE_CHANNEL_PREFIX, OutboxMessage, PAGE_CHANNEL_PREFIX, WITNESS_CHANNEL};
+use firebreak_store::{
+    HOOK_CHANNEL_PREFIX, MAX_ATTEMPTS, NOTICE_CHANNEL_PREFIX, OutboxMessage, PAGE_CHANNEL_PREFIX,
+    WITNESS_CHANNEL,
+};
 use std::time::Duration;
 
 /// How many due messages one tick takes.
@@ -25,7 +28,7 @@ async fn attempt(
     message: &OutboxMessage,
 ) -> (Result<(), String>, Option<Duration>) {
     let wait = backoff(message.attempts);
-    let more_allowed = message.attempts + 1 < crate::notify::MAX_ATTEMPTS;
+    let more_allowed = message.attempts + 1 < MAX_ATTEMPTS;
     if message.channel == WITNESS_CHANNEL {
         return (crate::witness::deliver(state, message).await, Some(wait));
     }
@@ -34,6 +37,10 @@ async fn attempt(
         let withdrawn =
             outcome.as_ref().err().map(String::as_str) == Some(crate::paging::WITHDRAWN);
         return (outcome, (!withdrawn && more_allowed).then_some(wait));
+    }
+    if message.channel.starts_with(HOOK_CHANNEL_PREFIX) {
+        let outcome = crate::notify::deliver(state, message).await;
+        return (outcome, more_allowed.then_some(wait));
     }
     if message.channel.starts_with(NOTICE_CHANNEL_PREFIX) {
         return match crate::notices::deliver(state, message).await {

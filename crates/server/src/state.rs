@@ -47,8 +47,6 @@ pub struct AppState {
     pub control_changes: broadcast::Sender<ControlState>,
     /// Outbound calls: control hooks.
     pub http: reqwest::Client,
-    /// The first retry delay of a failed hook call; it doubles each time.
-    pub hook_backoff: Duration,
     pub caches: Arc<Caches>,
     /// Header-read timeout and connection cap of the listener (`serve` flags).
     pub connection_limits: ConnectionLimits,
@@ -196,7 +194,6 @@ impl AppState {
                 .timeout(Duration::from_secs(10))
                 .build()
                 .expect("the HTTP client builds with static settings"),
-            hook_backoff: Duration::from_millis(500),
             caches: Arc::new(Caches::default()),
             connection_limits: ConnectionLimits::default(),
             passwords: Arc::new(Passwords::for_this_machine()),

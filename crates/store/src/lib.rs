@@ -286,6 +286,21 @@ pub struct DocumentChange {
     pub own: EventDraft,
     pub announced: Vec<EventDraft>,
     pub incident: Option<Change>,
+    /// Messages the change sends, queued in its transaction (D26).
+    pub messages: Vec<OutgoingMessage>,
+}
+
+/// A message for the outbox, queued with the change that causes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    /// E.g. `hook:clock`.
+    pub channel: String,
+    pub target: String,
+    pub payload: String,
+    /// With the target, what makes the message unique.
+    pub idempotency_key: String,
+    /// The incident whose timeline records each attempt.
+    pub incident: Option<u64>,
 }
 
 impl DocumentChange {
@@ -297,6 +312,7 @@ impl DocumentChange {
             own: event.clone(),
             announced: vec![event],
             incident: None,
+            messages: Vec::new(),
         }
     }
 }
@@ -762,6 +778,17 @@ pub const PAGE_CHANNEL_PREFIX: &str = "page:";
 /// Outbox channels of notices to outbound channels start with this, e.g.
 /// `notice:pagerduty`; the message's target is the channel's slug.
 pub const NOTICE_CHANNEL_PREFIX: &str = "notice:";
+
+/// How many times the outbox tries a page, a notice or a webhook call
+/// before it gives up (witness copies are tried until they arrive).
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// Outbox channels of signed webhooks start with this: `hook:control` (the
+/// target is the control hook's id) and `hook:clock` (the target is the
+/// clock webhook's URL).
+pub const HOOK_CHANNEL_PREFIX: &str = "hook:";
+pub const CONTROL_HOOK_CHANNEL: &str = "hook:control";
+pub const CLOCK_HOOK_CHANNEL: &str = "hook:clock";
 
 /// The outbox channel of checkpoint copies for witnesses.
 pub const WITNESS_CHANNEL: &str = "witness";

@@ -122,6 +122,9 @@ impl<B: Backend> Store for SqlStore<B> {
             let stream = kind.stream(&incident.public_id());
             append_events(t, &stream, vec![change.own], &state_hash(&change.document), now)?;
             append_events(t, &incident.public_id(), change.announced, &state_hash(&incident), now)?;
+            for message in &change.messages {
+                outbox::enqueue(t, &outbox::Queued::from(message, now), now)?;
+            }
             Ok((incident, change.document))
         })
     }

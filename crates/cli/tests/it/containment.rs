@@ -98,6 +98,14 @@ fn control_hooks_are_signed_retried_and_recorded_on_the_timeline() {
     let (url, received) = start_receiver(true);
     let hook = server.json(&["control", "hook", "add", "scoring", &url]);
     let secret = hook["secret"].as_str().unwrap().to_string();
+    // Shown once, sealed at rest (D28).
+    let database = std::fs::read(dir.path().join("data").join("firebreak.db")).unwrap_or_default();
+    assert!(
+        !database
+            .windows(secret.len())
+            .any(|w| w == secret.as_bytes()),
+        "the hook's secret is stored in the clear"
+    );
     assert_success(
         &server.cli(&[
             "incident",

@@ -285,11 +285,15 @@ pub async fn add_hook(
         return Err(ApiError::invalid("url", "must be an http(s) URL"));
     }
     let secret = random_secret();
+    let id = format!("hook_{}", &sha256_hex(secret.as_bytes())[..12]);
     let hook = ControlHook {
-        id: format!("hook_{}", &sha256_hex(secret.as_bytes())[..12]),
+        // Sealed at rest (D28); shown once, below.
+        secret: state
+            .secrets
+            .seal(&secret, &crate::notify::hook_secret_place(&id)),
+        id,
         system: slug,
         url: input.url,
-        secret: secret.clone(),
         created_at: now(),
     };
     let stored = hook.clone();

@@ -423,6 +423,7 @@ async fn step(
                         own,
                         announced,
                         incident: None,
+                        messages: Vec::new(),
                     })
                 },
                 at,

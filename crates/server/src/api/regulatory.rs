@@ -131,6 +131,7 @@ pub async fn assess(
                             incident: next,
                             events: Vec::new(),
                         }),
+                        messages: Vec::new(),
                     })
                 },
                 at,
@@ -187,6 +188,7 @@ pub fn set_time_with_clocks(
                 own: event(body.clone()),
                 announced: vec![event(body)],
                 incident: Some(change),
+                messages: Vec::new(),
             })
         },
         at,
@@ -511,7 +513,7 @@ async fn change_record(
 
 /// Finds clocks that crossed 50 %, 80 % or their due moment since they were
 /// last looked at, records each warning on the incident's timeline and, for
-/// real incidents, sends it to the clock webhooks. Drills warn only on their
+/// real incidents, queues it for the clock webhooks in the same transaction. Drills warn only on their
 /// own timeline, which is what their participants watch (D11).
 pub async fn check_clocks(state: &AppState) -> Result<usize, ApiError> {
     let documents = state
@@ -528,6 +530,11 @@ pub async fn check_clocks(state: &AppState) -> Result<usize, ApiError> {
         }
         let number = incident.number;
         let config = state.regulatory.clone();
+        // Drills warn only on their own timeline (D11).
+        let hooks: Vec<String> = match incident.kind {
+            IncidentKind::Real => state.clock_hooks.iter().map(|h| h.url.clone()).collect(),
+            _ => Vec::new(),
+        };
         let warnings = state
             .run(move |store| {
                 let mut warnings = Vec::new();
@@ -558,11 +565,13 @@ pub async fn check_clocks(state: &AppState) -> Result<usize, ApiError> {
                             actor: "firebreak".to_string(),
                             body,
                         };
+                        let messages = crate::notify::clock_warnings(&hooks, number, &warnings);
                         Ok(DocumentChange {
                             document: DocumentKind::encode(&record),
                             own: event(json!({ "warnings": warnings })),
                             announced: warnings.iter().cloned().map(event).collect(),
                             incident: None,
+                            messages,
                         })
                     },
                     at,
@@ -570,11 +579,6 @@ pub async fn check_clocks(state: &AppState) -> Result<usize, ApiError> {
                 Ok(warnings)
             })
             .await?;
-        if incident.kind == IncidentKind::Real {
-            for warning in &warnings {
-                crate::notify::clock_warning(state.clone(), number, warning.clone()).await;
-            }
-        }
         sent += warnings.len();
     }
     Ok(sent)

@@ -148,9 +148,21 @@ const API: &[(&str, &str, Option<Role>)] = &[
         Some(Role::Commander),
     ),
     ("GET", "/api/v1/oncall/channels", Some(Role::Viewer)),
-    ("GET", "/api/v1/oncall/channels/ops-teams", Some(Role::Viewer)),
-    ("PUT", "/api/v1/oncall/channels/ops-teams", Some(Role::Admin)),
-    ("DELETE", "/api/v1/oncall/channels/ops-teams", Some(Role::Admin)),
+    (
+        "GET",
+        "/api/v1/oncall/channels/ops-teams",
+        Some(Role::Viewer),
+    ),
+    (
+        "PUT",
+        "/api/v1/oncall/channels/ops-teams",
+        Some(Role::Admin),
+    ),
+    (
+        "DELETE",
+        "/api/v1/oncall/channels/ops-teams",
+        Some(Role::Admin),
+    ),
     ("GET", "/api/v1/oncall/teams", Some(Role::Viewer)),
     ("PUT", "/api/v1/oncall/teams/ml-team", Some(Role::Commander)),
     (
@@ -638,6 +650,7 @@ fn the_table_covers_every_documented_api_route() {
             .replace("ml-primary", "{schedule_slug}")
             .replace("ml-policy", "{policy_slug}")
             .replace("ml-team", "{team_slug}")
+            .replace("ops-teams", "{channel_slug}")
     };
     let tested: BTreeSet<String> = API
         .iter()

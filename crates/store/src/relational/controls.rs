@@ -4,11 +4,12 @@
 
 use super::access::{HOOKS, INTEGRATIONS};
 use super::integrity::append_events;
+use super::outbox::{self, Queued};
 use super::{
     ORG, alerts, find_system, from_json, load_incident, load_systems, save_change, to_json, touched,
 };
 use crate::sql::{OptionalExtension, Sql, params};
-use crate::{ControlHook, Integration, StoreError, StoreResult};
+use crate::{CONTROL_HOOK_CHANNEL, ControlHook, Integration, StoreError, StoreResult};
 use firebreak_core::control::{self, ContainmentRequest, ControlMode, ControlState, Namespace};
 use firebreak_core::incident::Incident;
 use firebreak_core::timeline::state_hash;
@@ -171,5 +172,36 @@ fn save_control_state(
     transaction.notify(&crate::Notice::Control {
         state: after.clone(),
     })?;
+    queue_hook_calls(transaction, after, now)
+}
+
+/// Queues a signed call to each of the system's control hooks, in the
+/// transaction of the change (D26); only production changes are sent (D11).
+fn queue_hook_calls(
+    transaction: &dyn Sql,
+    after: &ControlState,
+    now: Timestamp,
+) -> StoreResult<()> {
+    if after.namespace != Namespace::Production {
+        return Ok(());
+    }
+    let incident = after
+        .incident
+        .as_deref()
+        .and_then(|id| firebreak_core::incident::parse_public_id(id).ok());
+    for hook in alerts::control_hooks(transaction, Some(&after.system))? {
+        let body =
+            serde_json::json!({ "event": "control_changed", "hook": hook.id, "state": after });
+        let key = format!("control:{}:{}", after.system, after.version);
+        let message = Queued {
+            channel: CONTROL_HOOK_CHANNEL,
+            target: &hook.id,
+            payload: &body.to_string(),
+            idempotency_key: &key,
+            not_before: now,
+            incident,
+        };
+        outbox::enqueue(transaction, &message, now)?;
+    }
     Ok(())
 }

@@ -6,7 +6,10 @@
 use super::integrity::append_events;
 use super::{ORG, load_incident, parse_optional_time, parse_time};
 use crate::sql::{OptionalExtension, Sql, params};
-use crate::{NOTICE_CHANNEL_PREFIX, OutboxMessage, StoreResult};
+use crate::{
+    CONTROL_HOOK_CHANNEL, HOOK_CHANNEL_PREFIX, MAX_ATTEMPTS, NOTICE_CHANNEL_PREFIX, OutboxMessage,
+    StoreResult,
+};
 use firebreak_core::Timestamp;
 use firebreak_core::timeline::{EventDraft, EventKind, state_hash};
 use serde_json::json;
@@ -26,6 +29,20 @@ pub(super) struct Queued<'a> {
     pub not_before: Timestamp,
     /// The incident whose timeline records each attempt.
     pub incident: Option<u64>,
+}
+
+impl<'a> Queued<'a> {
+    /// A caller's message, to send from `now`.
+    pub fn from(message: &'a crate::OutgoingMessage, now: Timestamp) -> Queued<'a> {
+        Queued {
+            channel: &message.channel,
+            target: &message.target,
+            payload: &message.payload,
+            idempotency_key: &message.idempotency_key,
+            not_before: now,
+            incident: message.incident,
+        }
+    }
 }
 
 /// Queues a message unless one with the same key was queued before.
@@ -182,6 +199,43 @@ pub(super) fn attempted(
     record_on_timeline(transaction, id, outcome_text, now)
 }
 
+/// What the timeline says of one attempt of a webhook call: which hook,
+/// where, which try, and what the call was about.
+fn hook_attempt(
+    transaction: &dyn Sql,
+    id: u64,
+    channel: &str,
+    target: &str,
+    payload: &serde_json::Value,
+    attempts: i64,
+    result: String,
+) -> StoreResult<serde_json::Value> {
+    let (hook, url, about) = if channel == CONTROL_HOOK_CHANNEL {
+        let url: Option<String> = transaction
+            .query_row(
+                "SELECT url FROM control_hooks WHERE org_id = ?1 AND id = ?2",
+                params![ORG, target],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let state = &payload["state"];
+        let about = json!({ "system": state["system"], "control_version": state["version"] });
+        (target.to_string(), json!(url), about)
+    } else {
+        let warning = &payload["warning"];
+        let about = json!({ "regime": warning["regime"], "report": warning["report"], "level": warning["level"] });
+        ("clock-webhook".to_string(), json!(target), about)
+    };
+    let mut body = json!({
+        "message": id, "hook": hook, "url": url,
+        "attempt": attempts, "of": MAX_ATTEMPTS, "result": result,
+    });
+    if let (Some(body), Some(about)) = (body.as_object_mut(), about.as_object()) {
+        body.extend(about.clone());
+    }
+    Ok(body)
+}
+
 /// Puts a message's attempt on its incident's timeline, when it has one.
 fn record_on_timeline(
     transaction: &dyn Sql,
@@ -201,6 +255,26 @@ fn record_on_timeline(
     };
     let payload: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
     let incident = load_incident(transaction, number as u64)?;
+    if channel.starts_with(HOOK_CHANNEL_PREFIX) {
+        let body = hook_attempt(
+            transaction,
+            id,
+            &channel,
+            &target,
+            &payload,
+            attempts,
+            result,
+        )?;
+        let draft = EventDraft::by("firebreak", EventKind::HookAttempt, now, body);
+        append_events(
+            transaction,
+            &incident.public_id(),
+            vec![draft],
+            &state_hash(&incident),
+            now,
+        )?;
+        return Ok(());
+    }
     let (kind, body) = match channel.strip_prefix(NOTICE_CHANNEL_PREFIX) {
         Some(service) => (
             EventKind::NoticeAttempt,
