@@ -10,10 +10,13 @@ use firebreak_store::{
     HOOK_CHANNEL_PREFIX, MAX_ATTEMPTS, NOTICE_CHANNEL_PREFIX, OutboxMessage, PAGE_CHANNEL_PREFIX,
     WITNESS_CHANNEL,
 };
+use futures_util::StreamExt;
 use std::time::Duration;
 
 /// How many due messages one tick takes.
 const BATCH: usize = 100;
+/// How many of them are sent at once.
+const IN_FLIGHT: usize = 16;
 
 /// The wait before attempt `attempts + 1`: doubling from a second, at most
 /// five minutes.
@@ -55,7 +58,10 @@ async fn attempt(
     (Err(format!("unknown channel `{}`", message.channel)), None)
 }
 
-/// Sends every message that is due and records each attempt.
+/// Sends every message that is due, several at once so that one slow
+/// receiver does not hold up the pages behind it, and records each attempt.
+/// Order holds where it matters: the store hands out a notice only once the
+/// ones before it to the same channel about the same incident are done.
 pub async fn deliver_due(state: &AppState) {
     let due = match state.run(|store| store.due_messages(now(), BATCH)).await {
         Ok(due) => due,
@@ -64,23 +70,25 @@ pub async fn deliver_due(state: &AppState) {
             return;
         }
     };
-    for message in due {
-        let (outcome, again) = attempt(state, &message).await;
-        if let Err(error) = &outcome {
-            tracing::warn!(channel = %message.channel, %error, again = again.is_some(), "an outbox message was not delivered");
-        }
-        let retry_at = again.filter(|_| outcome.is_err()).map(|wait| {
-            now()
-                + jiff::SignedDuration::try_from(wait)
-                    .unwrap_or(jiff::SignedDuration::from_secs(300))
-        });
-        let id = message.id;
-        if let Err(error) = state
-            .run(move |store| store.message_attempted(id, outcome, retry_at, now()))
-            .await
-        {
-            tracing::error!(%error, "cannot record an outbox delivery");
-        }
+    futures_util::stream::iter(due)
+        .for_each_concurrent(IN_FLIGHT, |message| deliver_one(state, message))
+        .await;
+}
+
+async fn deliver_one(state: &AppState, message: OutboxMessage) {
+    let (outcome, again) = attempt(state, &message).await;
+    if let Err(error) = &outcome {
+        tracing::warn!(channel = %message.channel, %error, again = again.is_some(), "an outbox message was not delivered");
+    }
+    let retry_at = again.filter(|_| outcome.is_err()).map(|wait| {
+        now() + jiff::SignedDuration::try_from(wait).unwrap_or(jiff::SignedDuration::from_secs(300))
+    });
+    let id = message.id;
+    if let Err(error) = state
+        .run(move |store| store.message_attempted(id, outcome, retry_at, now()))
+        .await
+    {
+        tracing::error!(%error, "cannot record an outbox delivery");
     }
 }
 

@@ -8,7 +8,7 @@ use super::{ORG, load_incident, parse_optional_time, parse_time};
 use crate::sql::{OptionalExtension, Sql, params};
 use crate::{
     CONTROL_HOOK_CHANNEL, HOOK_CHANNEL_PREFIX, MAX_ATTEMPTS, NOTICE_CHANNEL_PREFIX, OutboxMessage,
-    StoreResult,
+    PAGE_CHANNEL_PREFIX, StoreResult,
 };
 use firebreak_core::Timestamp;
 use firebreak_core::timeline::{EventDraft, EventKind, state_hash};
@@ -143,16 +143,18 @@ pub(super) fn due(
     now: Timestamp,
     limit: usize,
 ) -> StoreResult<Vec<OutboxMessage>> {
-    // Notices to one channel about one incident go out in order: a service
-    // ignores an acknowledgement of an alert it has not been told of, so a
-    // notice waits while an earlier one is still being retried.
+    // Messages to one receiver about one thing go out in order (a service
+    // ignores an acknowledgement of an alert it has not been told of, a
+    // witness expects checkpoints in order): one waits while an earlier one
+    // is pending. Pages are independent of each other. Only pending rows are
+    // looked at, through `outbox_due`.
     let mut statement = connection.prepare(&format!(
         "SELECT {COLUMNS} FROM outbox WHERE org_id = ?1 AND next_attempt_ms <= ?2
-           AND NOT (channel LIKE '{NOTICE_CHANNEL_PREFIX}%' AND EXISTS (
+           AND NOT (channel NOT LIKE '{PAGE_CHANNEL_PREFIX}%' AND EXISTS (
              SELECT 1 FROM outbox earlier WHERE earlier.org_id = outbox.org_id
+               AND earlier.next_attempt_ms IS NOT NULL AND earlier.id < outbox.id
                AND earlier.channel = outbox.channel AND earlier.target = outbox.target
-               AND earlier.incident = outbox.incident AND earlier.id < outbox.id
-               AND earlier.next_attempt_ms IS NOT NULL))
+               AND coalesce(earlier.incident, 0) = coalesce(outbox.incident, 0)))
          ORDER BY id LIMIT ?3"
     ))?;
     let rows = statement.query_map(params![ORG, millis(now), limit as i64], message_from_row)?;

@@ -762,6 +762,43 @@ mod integrity {
         assert!(report.is_intact(), "{:?}", report.problems);
     }
 
+    /// Two copies for one witness leave in order: the second waits while
+    /// the first is pending, failed attempts included.
+    pub(super) fn messages_to_one_receiver_leave_in_order(under: Under) {
+        let store = with_incidents(under, 1);
+        let signer = CheckpointSigner::from_secret([6; 32]);
+        let witnesses = vec!["file:/tmp/witness.jsonl".to_string()];
+        let now = at("2026-03-01T10:00:00Z");
+        for _ in 0..2 {
+            note(&*store, "more");
+            let request = CheckpointRequest {
+                reason: "test",
+                force: true,
+                witnesses: &witnesses,
+                rotation: None,
+            };
+            store.write_checkpoint(&signer, request, now).unwrap();
+        }
+        let due = store.due_messages(now, 10).unwrap();
+        assert_eq!(due.len(), 1, "the second copy waits for the first");
+        let first = due[0].id;
+        let retry = at("2026-03-01T10:01:00Z");
+        store
+            .message_attempted(first, Err("down".into()), Some(retry), now)
+            .unwrap();
+        assert!(
+            store
+                .due_messages(retry, 10)
+                .unwrap()
+                .iter()
+                .all(|m| m.id == first)
+        );
+        store.message_attempted(first, Ok(()), None, retry).unwrap();
+        let next = store.due_messages(retry, 10).unwrap();
+        assert_eq!(next.len(), 1);
+        assert!(next[0].id > first);
+    }
+
     pub(super) fn checkpoints_cover_the_log_and_resume_from_their_frontier(under: Under) {
         let store = with_incidents(under, 2);
         let signer = CheckpointSigner::from_secret([4; 32]);
@@ -894,6 +931,7 @@ on_every_backend! {
     concurrent_writers_share_commits_and_a_refused_one_spoils_nothing => concurrent_writers_share_commits_and_a_refused_one_spoils_nothing,
     integrity_concurrent_writers_each_get_their_own_event_back => integrity::concurrent_writers_each_get_their_own_event_back,
     integrity_checkpoints_cover_the_log_and_resume_from_their_frontier => integrity::checkpoints_cover_the_log_and_resume_from_their_frontier,
+    integrity_messages_to_one_receiver_leave_in_order => integrity::messages_to_one_receiver_leave_in_order,
     integrity_a_role_raised_in_sql_breaks_the_user_s_audit_chain => integrity::a_role_raised_in_sql_breaks_the_user_s_audit_chain,
     monitors_are_listed_paused_and_deleted => monitors::monitors_are_listed_paused_and_deleted,
     monitors_a_breach_declares_with_evidence_and_finding_and_recovery_resolves => monitors::a_breach_declares_with_evidence_and_finding_and_recovery_resolves,
