@@ -16,7 +16,8 @@
 //!   its systems; [`notices`] says what a change tells it.
 //! - [`contact_plan`] spreads one page over a user's contact methods;
 //!   [`page_step`] turns a due step into the messages to send, and
-//!   [`acknowledge`] takes the page.
+//!   [`acknowledge`] takes the page; [`AckClaim`] is the signed one-time
+//!   acknowledgement link a page message carries.
 //!
 //! **Daylight saving.** Hand-offs, restriction windows and working hours are
 //! local wall-clock times in their zone, so a daily shift is 23 or 25 hours
@@ -34,6 +35,7 @@
 //! are limited to [`MAX_RANGE_DAYS`] days and every walk over changes of who is
 //! on call to [`MAX_CHANGES`] steps.
 
+mod ack_link;
 mod channel;
 mod contact;
 mod escalation;
@@ -44,6 +46,7 @@ mod rotation;
 mod schedule;
 mod zone;
 
+pub use ack_link::{ACK_LINK_VALIDITY, AckClaim, AckLinkError};
 pub use channel::{Channel, ChannelKind, Notice, NoticeAction, notices};
 pub use contact::{ContactKind, ContactStep, NotificationRule, contact_plan, validate_rules};
 pub use escalation::{
@@ -53,7 +56,8 @@ pub use escalation::{
 };
 pub use ical::ical_for_user;
 pub use page::{
-    ContactMethods, Notification, StepPage, acknowledge, escalation_over, page_step, page_stopped,
+    AckVia, ContactMethods, Notification, StepPage, acknowledge, escalation_over, page_step,
+    page_stopped,
 };
 pub use resolve::{OnCall, Shift, Source, final_shifts, on_call_at};
 pub use schedule::{Layer, Override, Rotation, RotationUnit, Schedule};

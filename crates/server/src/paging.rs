@@ -24,7 +24,8 @@ pub use slack::SlackSettings;
 pub struct PageChannels {
     pub smtp: Option<SmtpSettings>,
     pub slack: Option<SlackSettings>,
-    /// How people reach this server, for the link in each message.
+    /// How people reach this server, for the incident's link and the
+    /// signed acknowledgement link in each message.
     pub public_url: Option<String>,
 }
 
@@ -94,6 +95,7 @@ struct PagePayload {
     severity: firebreak_core::incident::Severity,
     systems: Vec<String>,
     step: oncall::StepKey,
+    notification: oncall::Notification,
 }
 
 impl PagePayload {
@@ -106,9 +108,10 @@ impl PagePayload {
         )
     }
 
-    /// The message's text: what, where, and how to take the page.
-    fn text(&self, public_url: Option<&str>) -> String {
-        let link = public_url
+    /// The message's text: what, where, and how to take the page (the
+    /// signed link `ack_link`, when the server knows its public URL).
+    fn text(&self, public_url: Option<&str>, ack_link: Option<&str>) -> String {
+        let open = public_url
             .map(|url| {
                 format!(
                     "\nOpen it: {}/incidents/{}",
@@ -117,9 +120,12 @@ impl PagePayload {
                 )
             })
             .unwrap_or_default();
+        let by_link = ack_link
+            .map(|link| format!("\nAcknowledge with this one-time link: {link}"))
+            .unwrap_or_default();
         format!(
             "You are paged for {} ({}, systems: {}), escalation level {} round {}.\n\
-             Acknowledge to stop escalation: firebreak oncall ack {}{link}\n",
+             Acknowledge to stop escalation: firebreak oncall ack {}{by_link}{open}\n",
             self.incident,
             self.severity.as_str().to_uppercase(),
             self.systems.join(", "),
@@ -128,6 +134,24 @@ impl PagePayload {
             self.incident,
         )
     }
+}
+
+/// The signed one-time acknowledgement link for the paged person of
+/// `payload` (see [`oncall::AckClaim`]).
+async fn ack_link(
+    state: &AppState,
+    public_url: &str,
+    incident: u64,
+    payload: &PagePayload,
+) -> Result<String, String> {
+    let claim = oncall::AckClaim::for_notification(incident, payload.step, &payload.notification);
+    let signer = state.signer.clone();
+    // A signing command may take its time: off the async workers.
+    let token = tokio::task::spawn_blocking(move || claim.token(&signer))
+        .await
+        .map_err(|e| format!("the acknowledgement link cannot be signed: {e}"))?
+        .map_err(|e| format!("the acknowledgement link cannot be signed: {e}"))?;
+    Ok(format!("{}/ack/{token}", public_url.trim_end_matches('/')))
 }
 
 /// Sends one page message by `contact` (`email`, `slack`).
@@ -149,20 +173,25 @@ pub async fn deliver(
     }
     let channels = &state.page_channels;
     let public_url = channels.public_url.as_deref();
+    let link = match (public_url, message.incident) {
+        (Some(url), Some(number)) => Some(ack_link(state, url, number, &payload).await?),
+        _ => None,
+    };
+    let text = payload.text(public_url, link.as_deref());
     match contact {
         "email" => {
             let smtp = channels
                 .smtp
                 .as_ref()
                 .ok_or("no SMTP server is set up (serve --smtp-url)")?;
-            email::send(smtp, message, &payload, public_url).await
+            email::send(smtp, message, &payload, &text).await
         }
         "slack" => {
             let slack = channels
                 .slack
                 .as_ref()
                 .ok_or("Slack is not set up (serve --slack-token)")?;
-            slack::send(&state.http, slack, message, &payload, public_url).await
+            slack::send(&state.http, slack, message, &payload, &text).await
         }
         other => Err(format!("no page channel `{other}`")),
     }

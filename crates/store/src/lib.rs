@@ -478,7 +478,13 @@ pub trait Store: Send + Sync {
     /// `actor` takes the page of `incident` (`oncall::acknowledge`): the
     /// incident records it, escalation stops and page messages not yet
     /// sent are withdrawn, in one transaction.
-    fn acknowledge(&self, incident: u64, actor: &str, now: Timestamp) -> StoreResult<Incident>;
+    fn acknowledge(
+        &self,
+        incident: u64,
+        actor: &str,
+        via: firebreak_core::oncall::AckVia,
+        now: Timestamp,
+    ) -> StoreResult<Incident>;
     /// An incident's escalation, if it was paged.
     fn page(&self, incident: u64) -> StoreResult<Option<PageState>>;
 

@@ -675,8 +675,14 @@ impl<B: Backend> Store for SqlStore<B> {
         self.write(|t| oncall::record(t, incident, pages, next_due, now))
     }
 
-    fn acknowledge(&self, incident: u64, actor: &str, now: Timestamp) -> StoreResult<Incident> {
-        self.write(|t| oncall::acknowledge(t, incident, actor, now))
+    fn acknowledge(
+        &self,
+        incident: u64,
+        actor: &str,
+        via: firebreak_core::oncall::AckVia,
+        now: Timestamp,
+    ) -> StoreResult<Incident> {
+        self.write(|t| oncall::acknowledge(t, incident, actor, via, now))
     }
 
     fn page(&self, incident: u64) -> StoreResult<Option<PageState>> {

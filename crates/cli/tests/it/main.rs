@@ -16,6 +16,7 @@ mod monitors;
 mod object_store;
 mod oncall;
 mod pages;
+mod paging;
 mod postgres;
 mod postmortem;
 mod prometheus;

@@ -52,8 +52,27 @@ pub struct EscalationPolicy {
 pub struct EscalationLevel {
     pub targets: Vec<Target>,
     /// Minutes to wait for an acknowledgement before the next level (after
-    /// the last level: before the next round).
-    pub timeout_minutes: u32,
+    /// the last level: before the next round). Give this or
+    /// `timeout_seconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_minutes: Option<u32>,
+    /// The same wait in seconds, for waits shorter than a minute (drills,
+    /// tests) or not a whole number of minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u32>,
+}
+
+impl EscalationLevel {
+    /// The wait for an acknowledgement; none when neither or both of
+    /// `timeout_minutes` and `timeout_seconds` are given (refused by
+    /// [`EscalationPolicy::validate`]).
+    pub fn timeout(&self) -> Option<SignedDuration> {
+        match (self.timeout_minutes, self.timeout_seconds) {
+            (Some(minutes), None) => Some(SignedDuration::from_mins(i64::from(minutes))),
+            (None, Some(seconds)) => Some(SignedDuration::from_secs(i64::from(seconds))),
+            _ => None,
+        }
+    }
 }
 
 /// Whom a level pages.
@@ -226,11 +245,31 @@ impl EscalationPolicy {
             hours.check("working_hours", faults);
         }
         for (i, level) in self.levels.iter().enumerate() {
-            if !(1..=MAX_TIMEOUT_MINUTES).contains(&level.timeout_minutes) {
-                faults.push(
+            match (level.timeout_minutes, level.timeout_seconds) {
+                (Some(minutes), None) if !(1..=MAX_TIMEOUT_MINUTES).contains(&minutes) => {
+                    faults.push(
+                        format!("levels[{i}].timeout_minutes"),
+                        format!("must be at least 1 and at most {MAX_TIMEOUT_MINUTES}"),
+                    );
+                }
+                (None, Some(seconds)) if !(1..=MAX_TIMEOUT_MINUTES * 60).contains(&seconds) => {
+                    faults.push(
+                        format!("levels[{i}].timeout_seconds"),
+                        format!(
+                            "must be at least 1 and at most {}",
+                            MAX_TIMEOUT_MINUTES * 60
+                        ),
+                    );
+                }
+                (None, None) => faults.push(
                     format!("levels[{i}].timeout_minutes"),
-                    format!("must be at least 1 and at most {MAX_TIMEOUT_MINUTES}"),
-                );
+                    "missing: give timeout_minutes or timeout_seconds",
+                ),
+                (Some(_), Some(_)) => faults.push(
+                    format!("levels[{i}].timeout_seconds"),
+                    "give timeout_minutes or timeout_seconds, not both",
+                ),
+                _ => {}
             }
             if level.targets.is_empty() {
                 faults.push(
@@ -342,8 +381,10 @@ pub fn escalation_steps(
                 due: at,
                 targets: l.targets.clone(),
             });
-            let timeout = SignedDuration::from_mins(i64::from(l.timeout_minutes));
-            due = at.checked_add(timeout).ok().map(when);
+            due = l
+                .timeout()
+                .and_then(|timeout| at.checked_add(timeout).ok())
+                .map(when);
         }
     }
     Ok(EscalationPlan {

@@ -182,12 +182,26 @@ pub fn page_stopped(incident: &Incident, now: Timestamp) -> bool {
         .any(|t| t <= now)
 }
 
-/// `actor` takes the page at `now`: the incident's `acknowledged_at` is set
-/// (so time to acknowledge is a fact of the record) and the timeline says
-/// who took it. Refused when someone already did.
+/// How a page was taken, as the timeline tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AckVia {
+    /// The API (and so the CLI's `oncall ack`).
+    Api,
+    /// The web UI's Acknowledge button.
+    Web,
+    /// The signed one-time link in a page message ([`super::AckClaim`]).
+    Link,
+}
+
+/// `actor` takes the page at `now` by `via`: the incident's
+/// `acknowledged_at` is set (so time to acknowledge is a fact of the record)
+/// and the timeline says who took it and how. Refused when someone already
+/// did.
 pub fn acknowledge(
     incident: &Incident,
     actor: &str,
+    via: AckVia,
     now: Timestamp,
 ) -> Result<Change, DomainError> {
     if let Some(at) = incident.times.acknowledged_at {
@@ -219,7 +233,7 @@ pub fn acknowledge(
             actor,
             EventKind::PageAcknowledged,
             now,
-            json!({ "acknowledged_at": now }),
+            json!({ "acknowledged_at": now, "via": via }),
         ),
     );
     Ok(change)

@@ -13,7 +13,7 @@ use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use firebreak_core::Timestamp;
 use firebreak_core::oncall::{
-    self, EscalationPlan, OnCall, Recipients, Schedule, Shift, StepKey, Target,
+    self, AckVia, EscalationPlan, OnCall, Recipients, Schedule, Shift, StepKey, Target,
 };
 use firebreak_core::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
@@ -246,15 +246,16 @@ pub async fn escalation(
     }))
 }
 
-/// Records that the caller took the page of incident `number`.
+/// Records that `actor` took the page of incident `number` by `via`.
 pub async fn acknowledge_page(
     state: &AppState,
     actor: &str,
+    via: AckVia,
     number: u64,
 ) -> Result<IncidentView, ApiError> {
     let actor = actor.to_string();
     let incident = state
-        .run(move |store| store.acknowledge(number, &actor, now()))
+        .run(move |store| store.acknowledge(number, &actor, via, now()))
         .await?;
     Ok(incident.into())
 }
@@ -270,6 +271,6 @@ pub async fn acknowledge(
 ) -> Result<ApiJson<IncidentView>, ApiError> {
     let number = incident_number(&id)?;
     Ok(ApiJson(
-        acknowledge_page(&state, caller.name(), number).await?,
+        acknowledge_page(&state, caller.name(), AckVia::Api, number).await?,
     ))
 }

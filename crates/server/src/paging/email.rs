@@ -49,7 +49,7 @@ pub(super) async fn send(
     smtp: &SmtpSettings,
     message: &OutboxMessage,
     payload: &PagePayload,
-    public_url: Option<&str>,
+    text: &str,
 ) -> Result<(), String> {
     let to = message
         .target
@@ -63,7 +63,7 @@ pub(super) async fn send(
         .subject(payload.subject())
         .message_id(Some(format!("<{id}@firebreak.page>")))
         .header(ContentType::TEXT_PLAIN)
-        .body(payload.text(public_url))
+        .body(text.to_string())
         .map_err(|e| format!("the email cannot be built: {e}"))?;
     smtp.transport
         .send(email)

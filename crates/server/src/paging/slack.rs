@@ -39,11 +39,11 @@ pub(super) async fn send(
     slack: &SlackSettings,
     message: &OutboxMessage,
     payload: &PagePayload,
-    public_url: Option<&str>,
+    text: &str,
 ) -> Result<(), String> {
     let body = json!({
         "channel": message.target,
-        "text": format!("*{}*\n{}", payload.subject(), payload.text(public_url)),
+        "text": format!("*{}*\n{}", payload.subject(), text),
     });
     let url = format!("{}/chat.postMessage", slack.api_url.trim_end_matches('/'));
     let response = http
@@ -141,6 +141,8 @@ mod tests {
         let payload = serde_json::json!({
             "incident": "INC-4", "title": "Scores all zero", "severity": "sev1",
             "systems": ["scoring"], "step": {"round": 0, "level": 1},
+            "notification": {"user": "alice", "contact": "slack", "address": "U024BE7LH",
+                             "due": "2026-03-01T10:00:00Z", "rule": 0},
         });
         let message = OutboxMessage {
             id: 1,
@@ -174,11 +176,14 @@ mod tests {
         };
         let http = reqwest::Client::new();
         let (message, payload) = page();
-        let link = Some("https://firebreak.example");
-        assert_eq!(send(&http, &slack, &message, &payload, link).await, Ok(()));
-        let refused = send(&http, &slack, &message, &payload, link).await;
+        let sent = payload.text(
+            Some("https://firebreak.example"),
+            Some("https://firebreak.example/ack/4.0.1.1772445600.alice.ab"),
+        );
+        assert_eq!(send(&http, &slack, &message, &payload, &sent).await, Ok(()));
+        let refused = send(&http, &slack, &message, &payload, &sent).await;
         assert_eq!(refused, Err("Slack: ok false (channel_not_found)".into()));
-        let limited = send(&http, &slack, &message, &payload, link).await;
+        let limited = send(&http, &slack, &message, &payload, &sent).await;
         assert_eq!(limited, Err("Slack: rate limited, retry after 30 s".into()));
         let seen = receiver.await.unwrap();
         let (request_line, headers, body) = &seen[0];
@@ -200,6 +205,10 @@ mod tests {
         assert!(text.contains("escalation level 2"), "{text}");
         assert!(
             text.contains("https://firebreak.example/incidents/INC-4"),
+            "{text}"
+        );
+        assert!(
+            text.contains("one-time link: https://firebreak.example/ack/4.0.1.1772445600.alice.ab"),
             "{text}"
         );
     }

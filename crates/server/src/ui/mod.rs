@@ -3,6 +3,7 @@
 //! (problem+json) are turned into HTML pages here, so the UI and the API answer
 //! the same rules with the same statuses.
 
+mod ack_link;
 mod fmea;
 mod incidents;
 mod login;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/roles", post(incidents::assign))
         .route("/incidents/{id}/containment", post(incidents::contain))
         .route("/incidents/{id}/acknowledge", post(oncall::acknowledge))
+        .route("/ack/{token}", get(ack_link::confirm).post(ack_link::take))
         .route("/incidents/{id}/rca", post(incidents::save_rca))
         .route("/incidents/{id}/rca/step", post(rca_steps::add_step))
         .route(

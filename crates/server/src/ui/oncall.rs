@@ -11,6 +11,7 @@ use crate::state::{AppState, now};
 use axum::extract::{Path, State};
 use axum::response::Redirect;
 use firebreak_core::incident::Incident;
+use firebreak_core::oncall::AckVia;
 use maud::{Markup, html};
 
 /// The "On call now" block of a system's page.
@@ -70,6 +71,6 @@ pub async fn acknowledge(
     _form: CsrfForm,
 ) -> Result<Redirect, ApiError> {
     let number = incident_number(&id)?;
-    let incident = acknowledge_page(&state, caller.name(), number).await?;
+    let incident = acknowledge_page(&state, caller.name(), AckVia::Web, number).await?;
     Ok(Redirect::to(&format!("/incidents/{}", incident.id)))
 }

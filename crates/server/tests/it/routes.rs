@@ -371,6 +371,9 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
         "/incidents/INC-1/acknowledge",
         Some(Role::Responder),
     ),
+    // The signed link in a page message is its own credential.
+    ("GET", "/ack/1.0.0.1.alice.00", None),
+    ("POST", "/ack/1.0.0.1.alice.00", None),
     ("GET", "/systems", Some(Role::Viewer)),
     ("POST", "/systems", Some(Role::Responder)),
     ("GET", "/systems/new", Some(Role::Responder)),

@@ -538,10 +538,11 @@ pub(super) fn acknowledge(
     t: &dyn Sql,
     number: u64,
     actor: &str,
+    via: oncall::AckVia,
     now: Timestamp,
 ) -> StoreResult<Incident> {
     let current = load_incident(t, number)?;
-    let change = oncall::acknowledge(&current, actor, now)?;
+    let change = oncall::acknowledge(&current, actor, via, now)?;
     save_change(t, &change.incident, change.events, now)?;
     t.execute(
         "UPDATE pages SET next_due_ms = NULL WHERE org_id = ?1 AND incident = ?2",

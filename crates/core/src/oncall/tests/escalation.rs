@@ -34,6 +34,23 @@ fn key(round: u32, level: usize) -> StepKey {
 }
 
 #[test]
+fn timeouts_may_be_given_in_seconds() {
+    let mut short = policy(0);
+    short.levels[0].timeout_minutes = None;
+    short.levels[0].timeout_seconds = Some(90);
+    let plan =
+        escalation_steps(&short, Severity::Sev1, at("2026-03-07T02:00Z"), &london()).unwrap();
+    assert_eq!(
+        steps(&plan.steps),
+        [
+            "0.0@2026-03-07T02:00:00Z",
+            "0.1@2026-03-07T02:01:30Z",
+            "0.2@2026-03-07T02:16:30Z",
+        ]
+    );
+}
+
+#[test]
 fn high_urgency_pages_at_once_and_escalates_on_each_timeout_then_repeats() {
     let plan = escalation_steps(
         &policy(1),
@@ -293,6 +310,9 @@ fn policies_are_validated_with_the_field_named() {
         "levels": [
             {"targets": [{"kind": "user", "user": ""}], "timeout_minutes": 0},
             {"targets": [], "timeout_minutes": 1441},
+            {"targets": [{"kind": "user", "user": "a"}], "timeout_seconds": 86401},
+            {"targets": [{"kind": "user", "user": "a"}]},
+            {"targets": [{"kind": "user", "user": "a"}], "timeout_minutes": 1, "timeout_seconds": 1},
         ],
         "repeat": 10,
     }))
@@ -312,6 +332,9 @@ fn policies_are_validated_with_the_field_named() {
             "levels[0].targets[0].user",
             "levels[1].timeout_minutes",
             "levels[1].targets",
+            "levels[2].timeout_seconds",
+            "levels[3].timeout_minutes",
+            "levels[4].timeout_seconds",
         ]
     );
     let text = bad.validate().unwrap_err().to_string();

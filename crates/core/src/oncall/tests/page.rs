@@ -125,7 +125,7 @@ fn incident() -> Incident {
 #[test]
 fn acknowledging_sets_the_time_once_and_says_who() {
     let incident = incident();
-    let change = acknowledge(&incident, "bob", at("2026-03-01T09:42:00Z")).unwrap();
+    let change = acknowledge(&incident, "bob", AckVia::Link, at("2026-03-01T09:42:00Z")).unwrap();
     assert_eq!(
         change.incident.times.acknowledged_at,
         Some(at("2026-03-01T09:42:00Z"))
@@ -133,8 +133,14 @@ fn acknowledging_sets_the_time_once_and_says_who() {
     let kinds: Vec<EventKind> = change.events.iter().map(|e| e.kind).collect();
     assert_eq!(kinds, [EventKind::PageAcknowledged, EventKind::TimeChanged]);
     assert_eq!(change.events[0].actor, "bob");
+    assert_eq!(change.events[0].body["via"], "link");
     assert!(matches!(
-        acknowledge(&change.incident, "carol", at("2026-03-01T09:43:00Z")),
+        acknowledge(
+            &change.incident,
+            "carol",
+            AckVia::Api,
+            at("2026-03-01T09:43:00Z")
+        ),
         Err(crate::DomainError::Conflict { .. })
     ));
     assert_eq!(escalation_over(&incident), None);

@@ -5,7 +5,7 @@
 
 use super::*;
 use firebreak_core::auth::Role;
-use firebreak_core::oncall::{self, ContactMethods, EscalationPolicy, Schedule, Team};
+use firebreak_core::oncall::{self, AckVia, ContactMethods, EscalationPolicy, Schedule, Team};
 use firebreak_core::verify::Anchors;
 
 fn user(store: &Fresh, name: &str) {
@@ -214,14 +214,24 @@ pub(super) fn a_declared_incident_pages_each_step_once_until_acknowledged(under:
     assert_eq!(attempts[0].body["user"], "carol");
 
     let acked = store
-        .acknowledge(incident.number, "carol", at("2026-03-01T10:06:00Z"))
+        .acknowledge(
+            incident.number,
+            "carol",
+            AckVia::Api,
+            at("2026-03-01T10:06:00Z"),
+        )
         .unwrap();
     assert_eq!(
         acked.times.acknowledged_at,
         Some(at("2026-03-01T10:06:00Z"))
     );
     assert!(matches!(
-        store.acknowledge(incident.number, "carol", at("2026-03-01T10:07:00Z")),
+        store.acknowledge(
+            incident.number,
+            "carol",
+            AckVia::Api,
+            at("2026-03-01T10:07:00Z")
+        ),
         Err(StoreError::Domain(DomainError::Conflict { .. }))
     ));
     assert_eq!(store.page(incident.number).unwrap().unwrap().next_due, None);
