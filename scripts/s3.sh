@@ -6,6 +6,7 @@
 # of NAME=VALUE; `stop` stops it.
 # Usage: scripts/s3.sh start|stop DIR
 set -euo pipefail
+. "$(dirname "$0")/pidfile.sh"
 action=${1:?usage: scripts/s3.sh start|stop DIR}
 dir=$(realpath -m "${2:?usage: scripts/s3.sh start|stop DIR}")
 venv=${FIREBREAK_TEST_VENV_S3:-$HOME/.cache/firebreak/seaweedfs-venv}
@@ -47,13 +48,7 @@ JSON
     echo "AWS_SECRET_ACCESS_KEY=$secret_key"
     ;;
 stop)
-    if [ -f "$dir/pid" ]; then
-        kill "$(cat "$dir/pid")" 2>/dev/null || true
-        for _ in $(seq 50); do
-            kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
-            sleep 0.1
-        done
-    fi
+    stop_pidfile "$dir"
     ;;
 *)
     echo "usage: scripts/s3.sh start|stop DIR" >&2

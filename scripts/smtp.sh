@@ -8,6 +8,7 @@
 # /var/spool/smtpd, so one runs on a machine at a time. Needs root.
 # Usage: scripts/smtp.sh start|stop DIR
 set -euo pipefail
+. "$(dirname "$0")/pidfile.sh"
 action=${1:?usage: scripts/smtp.sh start|stop DIR}
 dir=$(realpath -m "${2:?usage: scripts/smtp.sh start|stop DIR}")
 case $action in
@@ -36,13 +37,7 @@ CONF
     echo "FIREBREAK_TEST_MAILDIR=$dir/Maildir"
     ;;
 stop)
-    if [ -f "$dir/pid" ]; then
-        kill "$(cat "$dir/pid")" 2>/dev/null || true
-        for _ in $(seq 50); do
-            kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
-            sleep 0.1
-        done
-    fi
+    stop_pidfile "$dir"
     ;;
 *)
     echo "usage: scripts/smtp.sh start|stop DIR" >&2
