@@ -38,6 +38,7 @@
 mod ack_link;
 mod channel;
 mod contact;
+mod delivery;
 mod escalation;
 mod ical;
 mod page;
@@ -49,6 +50,7 @@ mod zone;
 pub use ack_link::{ACK_LINK_VALIDITY, AckClaim, AckLinkError};
 pub use channel::{Channel, ChannelKind, Notice, NoticeAction, notices};
 pub use contact::{ContactKind, ContactStep, NotificationRule, contact_plan, validate_rules};
+pub use delivery::{PageDeliveries, page_deliveries};
 pub use escalation::{
     EscalationLevel, EscalationPlan, EscalationPolicy, PlannedStep, Recipient, Recipients, StepKey,
     Target, Team, Unresolved, Urgency, UrgencyBySeverity, WorkingHours, due_now, escalation_steps,
