@@ -19,6 +19,7 @@ mod postgres;
 mod postmortem;
 mod prometheus;
 mod rca_artifacts;
+mod readme;
 mod regulatory;
 mod support;
 mod tamper;
