@@ -11,6 +11,7 @@ mod oncall;
 mod rca_steps;
 mod regulatory;
 mod systems;
+mod tokens;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -52,6 +53,8 @@ pub fn routes() -> Router<AppState> {
         .route("/monitors/{monitor}/pause", post(monitors::pause))
         .route("/deadlines", get(regulatory::board))
         .route("/actions", get(regulatory::actions))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}/revoke", post(tokens::revoke))
         .layer(axum::middleware::map_response(problems_as_pages))
 }
 
@@ -155,7 +158,8 @@ pub fn page(caller: &Caller, title: &str, body: Markup) -> Html<String> {
                         a href="/alerts" { "Alerts" } " · "
                             a href="/metrics" { "Metrics" } " · "
                             a href="/deadlines" { "Deadlines" } " · "
-                            a href="/actions" { "Actions" }
+                            a href="/actions" { "Actions" } " · "
+                            a href="/tokens" { "Tokens" }
                         }
                         form method="post" action="/logout" {
                             (csrf_field(caller))

@@ -362,6 +362,9 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ("GET", "/metrics", Some(Role::Viewer)),
     ("GET", "/deadlines", Some(Role::Viewer)),
     ("GET", "/actions", Some(Role::Viewer)),
+    ("GET", "/tokens", Some(Role::Viewer)),
+    ("POST", "/tokens", Some(Role::Viewer)),
+    ("POST", "/tokens/tok_unknown/revoke", Some(Role::Viewer)),
     (
         "POST",
         "/incidents/INC-1/containment",
