@@ -263,10 +263,12 @@ pub async fn show(
     let view = IncidentView::from(incident);
     let incident = &view.incident;
     let path = format!("/incidents/{}", view.id);
+    let live = super::live::stream_url(&view.id, events.last().map_or(0, |e| e.seq));
     Ok(page(
         &caller,
         &view.id,
         html! {
+          div data-live=(live) {
             h1 { (view.id) ": " (incident.title) }
             p {
                 (severity_badge(incident.severity)) " "
@@ -341,6 +343,8 @@ pub async fn show(
                     button type="submit" { "Add to timeline" }
                 }
             }
+          }
+          script src="/assets/live.js" defer {}
         },
     ))
 }

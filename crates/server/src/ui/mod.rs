@@ -5,6 +5,7 @@
 
 mod fmea;
 mod incidents;
+mod live;
 mod login;
 mod monitors;
 mod oncall;
@@ -33,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/new", get(incidents::declare_form))
         .route("/incidents", post(incidents::declare))
         .route("/incidents/{id}", get(incidents::show))
+        .route("/incidents/{id}/live", get(live::incident_stream))
+        .route("/assets/live.js", get(live::script))
         .route("/incidents/{id}/transition", post(incidents::transition))
         .route("/incidents/{id}/entries", post(incidents::add_entry))
         .route("/incidents/{id}/roles", post(incidents::assign))
