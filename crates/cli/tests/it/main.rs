@@ -11,6 +11,7 @@ mod containment;
 mod durability;
 mod evidence;
 mod findings;
+mod live;
 mod login;
 mod monitors;
 mod object_store;
