@@ -3,6 +3,7 @@
 //! (problem+json) are turned into HTML pages here, so the UI and the API answer
 //! the same rules with the same statuses.
 
+mod containment;
 mod fmea;
 mod incidents;
 mod live;
@@ -11,6 +12,7 @@ mod monitors;
 mod oncall;
 mod rca_steps;
 mod regulatory;
+mod rejected;
 mod systems;
 mod tokens;
 
@@ -39,7 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/transition", post(incidents::transition))
         .route("/incidents/{id}/entries", post(incidents::add_entry))
         .route("/incidents/{id}/roles", post(incidents::assign))
-        .route("/incidents/{id}/containment", post(incidents::contain))
+        .route("/incidents/{id}/containment", post(containment::contain))
         .route("/incidents/{id}/acknowledge", post(oncall::acknowledge))
         .route("/incidents/{id}/rca", post(incidents::save_rca))
         .route("/incidents/{id}/rca/step", post(rca_steps::add_step))
