@@ -69,4 +69,23 @@ fn an_open_incident_page_shows_a_cli_note_within_two_seconds() {
         "half-typed thought",
         "what the user was typing stays"
     );
+
+    // A change that adds a part to the page (the summary) shows too, and
+    // still leaves the note box as it was.
+    let summary = "Group C routed to human review; v1 restored";
+    assert_success(
+        &server.cli(&["incident", "set", "INC-1", "--summary", summary]),
+        &["incident set"],
+    );
+    driver.wait_for_text("main", summary);
+    assert_eq!(
+        run("return window.sameDocument === true;"),
+        true,
+        "the page reloaded"
+    );
+    assert_eq!(
+        run("return document.querySelector('input[name=text]').value;"),
+        "half-typed thought",
+        "what the user was typing stays"
+    );
 }

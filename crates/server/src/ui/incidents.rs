@@ -312,7 +312,7 @@ pub async fn incident_page(
             }
             (super::oncall::acknowledge_section(caller, &path, incident))
             (super::containment::section(caller, &path, &controls, rejected))
-            div.grid {
+            div.grid aria-label="Record" {
                 section {
                     h2 { "Timestamps" }
                     table { tbody {
@@ -343,7 +343,7 @@ pub async fn incident_page(
             (postmortem_section(caller, &path, &view.id, postmortem.as_ref()))
             (crate::ui::regulatory::section(&regulatory))
             (crate::ui::regulatory::evidence_section(&evidence))
-            section {
+            section aria-label="Timeline" {
                 h2 { "Timeline" }
                 ol.timeline id="timeline" { @for event in &events { (timeline_entry(event)) } }
                 form method="post" action={ (path) "/entries" } {

@@ -26,14 +26,39 @@
     return Array.prototype.some.call(fields, touched);
   }
 
+  function key(node) {
+    return node.nodeType === 1 ? node.id || node.getAttribute("aria-label") || node.getAttribute("action") : null;
+  }
+
+  // Makes `old` look like `fresh`, never replacing or moving a node in use.
   function patch(old, fresh) {
     if (old.isEqualNode(fresh)) return;
-    var same = old.nodeName === fresh.nodeName && old.childNodes.length === fresh.childNodes.length;
     if (!inUse(old)) {
       old.parentNode.replaceChild(document.importNode(fresh, true), old);
-    } else if (same && old.nodeType === 1 && !old.matches("input,textarea,select")) {
-      for (var i = old.childNodes.length - 1; i >= 0; i--) patch(old.childNodes[i], fresh.childNodes[i]);
+      return;
     }
+    if (old.nodeType !== 1 || old.matches("input,textarea,select") || old.nodeName !== fresh.nodeName) return;
+    var olds = Array.prototype.slice.call(old.childNodes);
+    var freshes = Array.prototype.slice.call(fresh.childNodes);
+    if (olds.length === freshes.length) {
+      for (var i = olds.length - 1; i >= 0; i--) patch(olds[i], freshes[i]);
+      return;
+    }
+    // Children came or went: keep those in use where a fresh child has their
+    // key, take the rest fresh, and leave the kept ones where they are.
+    var kept = {};
+    olds.forEach(function (c) { var k = key(c); if (k && inUse(c)) kept[k] = c; });
+    var next = freshes.map(function (f) {
+      var o = key(f) && kept[key(f)];
+      if (o) { patch(o, f); return o; }
+      return document.importNode(f, true);
+    });
+    olds.forEach(function (c) { if (next.indexOf(c) < 0) old.removeChild(c); });
+    var cursor = old.firstChild;
+    next.forEach(function (n) {
+      if (n === cursor) cursor = cursor.nextSibling;
+      else old.insertBefore(n, cursor);
+    });
   }
 
   var busy = false, again = false;
