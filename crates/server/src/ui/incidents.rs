@@ -331,11 +331,16 @@ pub async fn incident_page(
                     } }
                     form method="post" action={ (path) "/roles" } {
                         (csrf_field(caller))
-                        select name="role" aria-label="Role" { @for role in CommandRole::ALL { option value=(role.as_str()) { (role.as_str().replace('_', " ")) } } }
+                        select name="role" aria-label="Role" { @for role in CommandRole::ALL {
+                            option value=(role.as_str()) selected[Rejected::chose(rejected, "roles", "role", role.as_str())] { (role.as_str().replace('_', " ")) }
+                        } }
                         " "
-                        select name="user" aria-label="User" { @for user in &users { option value=(user.name) { (user.name) } } }
+                        select name="user" aria-label="User" { @for user in &users {
+                            option value=(user.name) selected[Rejected::chose(rejected, "roles", "user", &user.name)] { (user.name) }
+                        } }
                         " "
                         button type="submit" { "Assign" }
+                        (Rejected::messages(rejected, "roles"))
                     }
                 }
             }
@@ -547,17 +552,25 @@ pub async fn assign(
     State(state): State<AppState>,
     Path(id): Path<String>,
     form: CsrfForm,
-) -> Result<Redirect, ApiError> {
-    let role = parse_field::<CommandRole>(&form, "role", "an incident role")?
-        .ok_or_else(|| ApiError::invalid("role", "choose a role"))?;
-    let request = AssignRequest {
-        role,
-        user: form.get("user").map(str::to_string),
-        remove: false,
-    };
-    let incident = apply_assignment(&state, &id, caller.name(), request).await?;
-    Ok(Redirect::to(&format!(
-        "/incidents/{}",
-        incident.public_id()
-    )))
+) -> Result<Response, ApiError> {
+    let assigned = async {
+        let role = parse_field::<CommandRole>(&form, "role", "an incident role")?
+            .ok_or_else(|| ApiError::invalid("role", "choose a role"))?;
+        let request = AssignRequest {
+            role,
+            user: form.get("user").map(str::to_string),
+            remove: false,
+        };
+        apply_assignment(&state, &id, caller.name(), request).await
+    }
+    .await;
+    let to_page = |incident: Incident| format!("/incidents/{}", incident.public_id());
+    or_in_place(
+        assigned,
+        to_page,
+        (&state, &caller, &id),
+        "roles".into(),
+        &form,
+    )
+    .await
 }

@@ -79,7 +79,7 @@ async fn a_refused_containment_comes_back_in_place_with_the_input_kept() {
 }
 
 #[tokio::test]
-async fn a_refused_transition_and_an_unknown_incident() {
+async fn a_refused_transition_note_and_assignment_and_an_unknown_incident() {
     let server = TestServer::with_incident().await;
     let (status, page) = post(
         &server,
@@ -103,6 +103,19 @@ async fn a_refused_transition_and_an_unknown_incident() {
     let form = form_holding(&page, "/incidents/INC-1/entries", "form-error");
     assert!(
         form.contains(r#"<option value="decision" selected>"#),
+        "{form}"
+    );
+
+    let (status, page) = post(
+        &server,
+        "/incidents/INC-1/roles",
+        &[("role", "scribe"), ("user", "nobody-by-this-name")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let form = form_holding(&page, "/incidents/INC-1/roles", "form-error");
+    assert!(
+        form.contains(r#"<option value="scribe" selected>"#),
         "{form}"
     );
 
