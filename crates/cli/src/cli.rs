@@ -582,11 +582,14 @@ pub struct LoginArgs {
     /// --user is given.
     #[arg(long, env = "FIREBREAK_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Sign in as this user with their password (read from standard input)
-    /// and save a new token of theirs for the CLI; a token in
-    /// FIREBREAK_TOKEN is then not used.
+    /// Sign in as this user with their password (asked for on the terminal,
+    /// or read from standard input with --password-stdin) and save a new
+    /// token of theirs for the CLI; a token in FIREBREAK_TOKEN is then not used.
     #[arg(long)]
     pub user: Option<String>,
+    /// With --user: read the password from standard input (for scripts).
+    #[arg(long, requires = "user")]
+    pub password_stdin: bool,
     /// With --user: the new token's scope (read or write).
     #[arg(long, default_value = "write", requires = "user")]
     pub scope: String,

@@ -5,10 +5,12 @@ use crate::error;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-/// No script runs on any page (the UI has none, D32), nothing is framed, and
-/// forms post only here. Styles may be inline: the pages and the HTML exports
-/// carry their own `<style>` and `style` attributes, and CSS cannot run code.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// Only our own script file runs (`ui/live.js`, D32; no inline script, no
+/// other origin), it may connect only here (its event stream and page
+/// fetches), nothing is framed, and forms post only here. Styles may be
+/// inline: the pages and the HTML exports carry their own `<style>` and
+/// `style` attributes, and CSS cannot run code.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),

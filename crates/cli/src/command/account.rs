@@ -1,5 +1,6 @@
 //! `firebreak login`, `user …` and `token …`.
 
+use super::prompt::ask_secret;
 use super::read_secret_line;
 use crate::cli::{LoginArgs, TokenCommand, UserCommand};
 use crate::client::{Client, Config, config_path, encode};
@@ -12,7 +13,15 @@ use std::io::Write;
 pub async fn login(args: LoginArgs) -> Result<()> {
     let token = match (args.token, &args.user) {
         (_, Some(user)) => {
-            token_from_password(&args.url, user, &args.scope, args.expires_in_days).await?
+            let password = ask_secret("password", args.password_stdin)?;
+            token_from_password(
+                &args.url,
+                user,
+                &password,
+                &args.scope,
+                args.expires_in_days,
+            )
+            .await?
         }
         (Some(token), None) => token,
         (None, None) => read_secret_line("token")?,
@@ -45,15 +54,15 @@ pub async fn login(args: LoginArgs) -> Result<()> {
     Ok(())
 }
 
-/// Exchanges `user`'s password (from standard input) for a new token of
-/// theirs, named after this machine so they can tell it apart and revoke it.
+/// Exchanges `user`'s password for a new token of theirs, named after this
+/// machine so they can tell it apart and revoke it.
 async fn token_from_password(
     url: &str,
     user: &str,
+    password: &str,
     scope: &str,
     expires_in_days: u32,
 ) -> Result<String> {
-    let password = read_secret_line("password")?;
     let host = std::fs::read_to_string("/etc/hostname")
         .map(|name| name.trim().to_string())
         .ok()

@@ -12,6 +12,7 @@ mod migrate;
 mod monitor;
 mod oncall;
 mod postmortem;
+mod prompt;
 mod rca;
 mod regulatory;
 mod serve;

@@ -47,7 +47,14 @@ fn a_user_with_a_password_logs_in_and_acts_as_themself() {
         &["user add"],
     );
     let config = dir.path().join("alice.json");
-    let login = ["login", "--url", &server.url, "--user", "alice"];
+    let login = [
+        "login",
+        "--url",
+        &server.url,
+        "--user",
+        "alice",
+        "--password-stdin",
+    ];
 
     let refused = cli_with_config(&config, &login, "not her password\n");
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
@@ -59,7 +66,14 @@ fn a_user_with_a_password_logs_in_and_acts_as_themself() {
     assert!(!config.exists(), "a refused login saves nothing");
     let unknown = cli_with_config(
         &config,
-        &["login", "--url", &server.url, "--user", "mallory"],
+        &[
+            "login",
+            "--url",
+            &server.url,
+            "--user",
+            "mallory",
+            "--password-stdin",
+        ],
         password,
     );
     assert_eq!(
@@ -101,4 +115,75 @@ fn a_user_with_a_password_logs_in_and_acts_as_themself() {
         "{token}"
     );
     assert!(token["expires_at"].is_string(), "{token}");
+}
+
+/// On a terminal (a pseudo-terminal from util-linux `script`) `login --user`
+/// asks for the password with echo off; from a pipe it asks for
+/// `--password-stdin` instead of reading what may not be meant as one.
+#[test]
+fn login_asks_for_the_password_on_a_terminal_without_echo() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_with_incident(&dir.path().join("data"));
+    let password = "a long passphrase here";
+    assert_success(
+        &server.cli_as(
+            &server.token,
+            &[
+                "user",
+                "add",
+                "bob",
+                "--role",
+                "responder",
+                "--password-stdin",
+            ],
+            Some(password),
+        ),
+        &["user add"],
+    );
+    let config = dir.path().join("bob.json");
+
+    let piped = cli_with_config(
+        &config,
+        &["login", "--url", &server.url, "--user", "bob"],
+        password,
+    );
+    assert_eq!(piped.status.code(), Some(2), "{}", stderr(&piped));
+    assert!(
+        stderr(&piped).contains("--password-stdin"),
+        "{}",
+        stderr(&piped)
+    );
+
+    let command = format!("{BIN} login --url {} --user bob", server.url);
+    let mut child = Command::new("script")
+        .args(["--quiet", "--return", "--command", &command, "/dev/null"])
+        .env_remove("FIREBREAK_URL")
+        .env_remove("FIREBREAK_TOKEN")
+        .env("FIREBREAK_CONFIG", &config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux script runs");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut byte = [0];
+    // Type only once the prompt shows, as a person would: echo is off by then.
+    while !String::from_utf8_lossy(&seen).contains("password: ") {
+        assert_eq!(stdout.read(&mut byte).unwrap(), 1, "no prompt: {seen:?}");
+        seen.push(byte[0]);
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
+    stdout.read_to_end(&mut seen).unwrap();
+    let status = child.wait().unwrap();
+    let shown = String::from_utf8_lossy(&seen);
+    assert!(status.success(), "{shown}");
+    assert!(shown.contains("as bob (responder)"), "{shown}");
+    assert!(
+        !shown.contains(password),
+        "the password was echoed: {shown}"
+    );
+    drop(stdin);
 }

@@ -13,6 +13,8 @@ pub struct Server {
     pub url: String,
     pub token: String,
     pub data_dir: PathBuf,
+    /// The checkpoint signing key's fingerprint, as `serve` printed it.
+    pub fingerprint: String,
 }
 
 impl Server {
@@ -46,6 +48,14 @@ impl Server {
             .strip_prefix("Firebreak listening on ")
             .expect("address line")
             .to_string();
+        let fingerprint = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                line.strip_prefix("checkpoint signing key fingerprint: ")
+                    .map(str::to_string)
+            })
+            .expect("serve prints its key's fingerprint");
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         let token = std::fs::read_to_string(data_dir.join("admin-token"))
@@ -57,6 +67,7 @@ impl Server {
             url,
             token,
             data_dir: data_dir.to_path_buf(),
+            fingerprint,
         }
     }
 

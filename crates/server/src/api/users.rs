@@ -247,8 +247,9 @@ pub async fn create_token(
     Ok((StatusCode::CREATED, ApiJson(created)))
 }
 
-/// Creates a token for `user` as `input` asks, sealed on its audit chain.
-async fn issue_token(
+/// Creates a token for `user` as `input` asks, sealed on its audit chain;
+/// the API and the tokens page both create tokens through it.
+pub(crate) async fn issue_token(
     state: &AppState,
     user: &str,
     input: NewToken,
@@ -317,10 +318,6 @@ pub async fn token_from_password(
     Ok((StatusCode::CREATED, ApiJson(created)))
 }
 
-fn may_manage(caller: &Caller, token: &TokenRecord) -> bool {
-    caller.user.role == Role::Admin || token.user == caller.user.name
-}
-
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", params(PageQuery), responses((status = 200, body = Vec<TokenView>), (status = 400, body = Problem)))]
 pub async fn list_tokens(
     Viewer(caller): Viewer,
@@ -328,11 +325,20 @@ pub async fn list_tokens(
     ApiQuery(page): ApiQuery<PageQuery>,
     uri: Uri,
 ) -> Result<Paged<TokenView>, ApiError> {
-    let only = (caller.user.role != Role::Admin).then(|| caller.name().to_string());
-    let tokens = state
-        .run(move |store| store.list_tokens(only.as_deref()))
-        .await?;
+    let tokens = visible_tokens(&state, &caller).await?;
     page.page(tokens.into_iter().map(TokenView::from).collect(), &uri)
+}
+
+/// The tokens `caller` may see and revoke: their own, or every one for an
+/// admin.
+pub(crate) async fn visible_tokens(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<Vec<TokenRecord>, ApiError> {
+    let only = (caller.user.role != Role::Admin).then(|| caller.name().to_string());
+    state
+        .run(move |store| store.list_tokens(only.as_deref()))
+        .await
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", params(("id" = String, Path)),
@@ -342,21 +348,27 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<ApiJson<TokenView>, ApiError> {
-    let lookup = id.clone();
-    let visible = state
-        .run(move |store| {
-            Ok(store
-                .list_tokens(None)?
-                .into_iter()
-                .find(|t| t.id == lookup))
-        })
+    Ok(ApiJson(
+        revoke_visible_token(&state, &caller, id).await?.into(),
+    ))
+}
+
+/// Revokes token `id` if `caller` may manage it; one they may not is as
+/// unknown as one that does not exist.
+pub(crate) async fn revoke_visible_token(
+    state: &AppState,
+    caller: &Caller,
+    id: String,
+) -> Result<TokenRecord, ApiError> {
+    let visible = visible_tokens(state, caller)
         .await?
-        .filter(|t| may_manage(&caller, t))
+        .into_iter()
+        .find(|t| t.id == id)
         .ok_or_else(|| ApiError::NotFound(format!("token {id} not found")))?;
     let actor = caller.name().to_string();
     let revoked = state
         .run(move |store| store.revoke_token(&visible.id, &actor, now()))
         .await?;
     state.caches.forget_tokens();
-    Ok(ApiJson(revoked.into()))
+    Ok(revoked)
 }

@@ -1,26 +1,23 @@
 //! Incident pages: the list with filters, the declare form, and the incident
 //! page with its status, roles, timestamps, timeline and allowed actions.
 
+use super::rejected::{Rejected, or_in_place};
 use super::{CsrfForm, PageResult, csrf_field, format_time, page};
-use crate::api::control::apply_containment;
 use crate::api::incidents::{
     AssignRequest, EntryRequest, IncidentView, ListQuery, apply_assignment, apply_transition,
     incident_number, write_entry,
 };
-use crate::auth::{Responder, Viewer};
+use crate::auth::{Caller, Responder, Viewer};
 use crate::error::{ApiError, ApiQuery};
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
-use axum::response::Redirect;
-use firebreak_core::control::{
-    ContainmentRequest, ControlMode, ControlState, EvidenceDecision, Namespace,
-};
+use axum::response::{Redirect, Response};
+use firebreak_core::control::Namespace;
 use firebreak_core::incident::{
-    CommandRole, DeclareIncident, DeclaredBy, HarmCategory, IncidentKind, Severity, Status,
-    TransitionRequest,
+    CommandRole, DeclareIncident, DeclaredBy, HarmCategory, Incident, IncidentKind, Severity,
+    Status, TransitionRequest,
 };
 use firebreak_core::rca::{Artifact, ArtifactKind};
-use firebreak_core::system::AiSystem;
 use firebreak_core::timeline::{Event, EventKind};
 use maud::{Markup, PreEscaped, html};
 
@@ -217,7 +214,18 @@ pub async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> PageResult {
-    let number = incident_number(&id)?;
+    incident_page(&state, &caller, &id, None).await
+}
+
+/// The incident page; with `rejected`, that form is shown again with its
+/// messages and what the user sent.
+pub async fn incident_page(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    rejected: Option<&Rejected>,
+) -> PageResult {
+    let number = incident_number(id)?;
     let (incident, events, users, controls, extra) = state
         .run(move |store| {
             let incident = store.get_incident(number)?;
@@ -247,8 +255,8 @@ pub async fn show(
         })
         .await?;
     let (artifacts, evidence, regulatory) = extra;
-    let postmortem = crate::api::postmortems::current_view(&state, number).await?;
-    let regulatory = crate::api::regulatory::view(&state, &incident, regulatory)?;
+    let postmortem = crate::api::postmortems::current_view(state, number).await?;
+    let regulatory = crate::api::regulatory::view(state, &incident, regulatory)?;
     let drawn = tokio::task::spawn_blocking(move || {
         artifacts
             .into_iter()
@@ -263,10 +271,12 @@ pub async fn show(
     let view = IncidentView::from(incident);
     let incident = &view.incident;
     let path = format!("/incidents/{}", view.id);
+    let live = super::live::stream_url(&view.id, events.last().map_or(0, |e| e.seq));
     Ok(page(
-        &caller,
+        caller,
         &view.id,
         html! {
+          div data-live=(live) {
             h1 { (view.id) ": " (incident.title) }
             p {
                 (severity_badge(incident.severity)) " "
@@ -283,22 +293,26 @@ pub async fn show(
                 h2 { "Move to" }
                 @if view.allowed_transitions.is_empty() { p { "This incident is final." } }
                 @for next in &view.allowed_transitions {
+                    @let key = format!("transition:{}", next.as_str());
                     form method="post" action={ (path) "/transition" } {
-                        (csrf_field(&caller))
+                        (csrf_field(caller))
                         input type="hidden" name="to" value=(next.as_str());
                         @if incident.status == Status::Closed || *next == Status::Declined {
-                            input type="text" name="reason" placeholder="reason" required style="min-width:10rem";
+                            input type="text" name="reason" placeholder="reason" required style="min-width:10rem"
+                                value=[Rejected::kept(rejected, &key, "reason")];
                         }
                         @if *next == Status::Merged {
-                            input type="text" name="merged_into" placeholder="INC-n" required style="min-width:6rem";
+                            input type="text" name="merged_into" placeholder="INC-n" required style="min-width:6rem"
+                                value=[Rejected::kept(rejected, &key, "merged_into")];
                         }
                         button type="submit" { (next.as_str()) }
+                        (Rejected::messages(rejected, &key))
                     }
                 }
             }
-            (super::oncall::acknowledge_section(&caller, &path, incident))
-            (containment_section(&caller, &path, &controls))
-            div.grid {
+            (super::oncall::acknowledge_section(caller, &path, incident))
+            (super::containment::section(caller, &path, &controls, rejected))
+            div.grid aria-label="Record" {
                 section {
                     h2 { "Timestamps" }
                     table { tbody {
@@ -316,89 +330,44 @@ pub async fn show(
                         }
                     } }
                     form method="post" action={ (path) "/roles" } {
-                        (csrf_field(&caller))
-                        select name="role" aria-label="Role" { @for role in CommandRole::ALL { option value=(role.as_str()) { (role.as_str().replace('_', " ")) } } }
+                        (csrf_field(caller))
+                        select name="role" aria-label="Role" { @for role in CommandRole::ALL {
+                            option value=(role.as_str()) selected[Rejected::chose(rejected, "roles", "role", role.as_str())] { (role.as_str().replace('_', " ")) }
+                        } }
                         " "
-                        select name="user" aria-label="User" { @for user in &users { option value=(user.name) { (user.name) } } }
+                        select name="user" aria-label="User" { @for user in &users {
+                            option value=(user.name) selected[Rejected::chose(rejected, "roles", "user", &user.name)] { (user.name) }
+                        } }
                         " "
                         button type="submit" { "Assign" }
+                        (Rejected::messages(rejected, "roles"))
                     }
                 }
             }
-            (rca_section(&caller, &path, &drawn))
-            (postmortem_section(&caller, &path, &view.id, postmortem.as_ref()))
+            (rca_section(caller, &path, &drawn))
+            (postmortem_section(caller, &path, &view.id, postmortem.as_ref()))
             (crate::ui::regulatory::section(&regulatory))
             (crate::ui::regulatory::evidence_section(&evidence))
-            section {
+            section aria-label="Timeline" {
                 h2 { "Timeline" }
                 ol.timeline id="timeline" { @for event in &events { (timeline_entry(event)) } }
                 form method="post" action={ (path) "/entries" } {
-                    (csrf_field(&caller))
-                    select name="kind" aria-label="Entry kind" { @for kind in EventKind::ENTRIES { option value=(kind.as_str()) { (kind.as_str().replace('_', " ")) } } }
+                    (csrf_field(caller))
+                    select name="kind" aria-label="Entry kind" { @for kind in EventKind::ENTRIES {
+                        option value=(kind.as_str()) selected[Rejected::chose(rejected, "entries", "kind", kind.as_str())] { (kind.as_str().replace('_', " ")) }
+                    } }
                     " "
-                    input type="text" name="text" placeholder="What happened, what was decided…" required aria-label="Entry text";
+                    input type="text" name="text" placeholder="What happened, what was decided…" required aria-label="Entry text"
+                        value=[Rejected::kept(rejected, "entries", "text")];
                     " "
                     button type="submit" { "Add to timeline" }
+                    (Rejected::messages(rejected, "entries"))
                 }
             }
+          }
+          script src="/assets/live.js" defer {}
         },
     ))
-}
-
-fn control_summary(state: &ControlState) -> String {
-    match &state.mode {
-        ControlMode::Fallback { fallback } => format!("fallback {fallback}"),
-        ControlMode::PinnedVersion { model_version } => format!("pinned to {model_version}"),
-        other => other.name().replace('_', " "),
-    }
-}
-
-fn containment_section(
-    caller: &crate::auth::Caller,
-    path: &str,
-    controls: &[(AiSystem, ControlState)],
-) -> Markup {
-    html! {
-        section aria-label="Containment" {
-            h2 { "Containment" }
-            @for (system, control) in controls {
-                fieldset {
-                    legend { (system.slug) ": " strong.control-mode data-system=(system.slug) { (control_summary(control)) }
-                        " (" (control.namespace.as_str()) ", version " (control.version) ")" }
-                    form method="post" action={ (path) "/containment" } {
-                        (csrf_field(caller))
-                        input type="hidden" name="system" value=(system.slug);
-                        label style="display:inline" { "Action "
-                            select name="mode" {
-                                option value="disabled" { "disable (kill switch)" }
-                                option value="human_review" { "route to human review" }
-                                option value="fallback" { "fallback" }
-                                option value="pinned_version" { "roll back to a known-good version" }
-                                option value="normal" { "restore normal operation" }
-                            }
-                        }
-                        " "
-                        input type="text" name="fallback" placeholder="fallback name" aria-label="Fallback name" style="min-width:8rem";
-                        " "
-                        select name="model_version" aria-label="Known-good version" {
-                            option value="" { "version…" }
-                            @for m in system.details.model_versions.iter().filter(|m| m.known_good) { option value=(m.version) { (m.version) } }
-                        }
-                        label { "Reason " input type="text" name="reason" required; }
-                        label { "Evidence before altering the system "
-                            select name="evidence" {
-                                option value="" { "not recorded" }
-                                option value="preserved" { "preserved first (reference below)" }
-                                option value="not_preserved" { "decided not to preserve (reason below)" }
-                            }
-                            " " input type="text" name="evidence_note" placeholder="reference or reason" aria-label="Evidence reference or reason";
-                        }
-                        button type="submit" { "Apply" }
-                    }
-                }
-            }
-        }
-    }
 }
 
 fn rca_section(
@@ -519,73 +488,35 @@ pub async fn save_rca(
     Ok(Redirect::to(&format!("/incidents/{owner}#rca")))
 }
 
-pub async fn contain(
-    Responder(caller): Responder,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    form: CsrfForm,
-) -> Result<Redirect, ApiError> {
-    let mode = match form.get("mode") {
-        Some("disabled") => ControlMode::Disabled,
-        Some("human_review") => ControlMode::HumanReview,
-        Some("normal") => ControlMode::Normal,
-        Some("fallback") => ControlMode::Fallback {
-            fallback: form.get("fallback").unwrap_or_default().to_string(),
-        },
-        Some("pinned_version") => ControlMode::PinnedVersion {
-            model_version: form
-                .get("model_version")
-                .ok_or_else(|| ApiError::invalid("model_version", "choose a known-good version"))?
-                .to_string(),
-        },
-        _ => return Err(ApiError::invalid("mode", "choose an action")),
-    };
-    let note = form.get("evidence_note").unwrap_or_default().to_string();
-    let evidence = match form.get("evidence") {
-        Some("preserved") => Some(EvidenceDecision::Preserved { reference: note }),
-        Some("not_preserved") => Some(EvidenceDecision::NotPreserved { reason: note }),
-        _ => None,
-    };
-    let request = ContainmentRequest {
-        system: form.get("system").unwrap_or_default().to_string(),
-        mode,
-        reason: form.get("reason").unwrap_or_default().to_string(),
-        evidence,
-    };
-    let (incident, _) = apply_containment(&state, &id, caller.name(), request).await?;
-    Ok(Redirect::to(&format!(
-        "/incidents/{}",
-        incident.public_id()
-    )))
-}
-
 pub async fn transition(
     Responder(caller): Responder,
     State(state): State<AppState>,
     Path(id): Path<String>,
     form: CsrfForm,
-) -> Result<Redirect, ApiError> {
+) -> Result<Response, ApiError> {
     let to = parse_field::<Status>(&form, "to", "a status")?
         .ok_or_else(|| ApiError::invalid("to", "choose a status"))?;
-    let merged_into = form
-        .get("merged_into")
-        .map(|m| {
-            firebreak_core::incident::parse_public_id(m)
-                .map_err(|e| ApiError::invalid("merged_into", e))
-        })
-        .transpose()?;
-    let request = TransitionRequest {
-        to,
-        reason: form.get("reason").map(str::to_string),
-        occurred_at: None,
-        merged_into,
-        override_reason: None,
-    };
-    let incident = apply_transition(&state, &id, &caller, request).await?;
-    Ok(Redirect::to(&format!(
-        "/incidents/{}",
-        incident.public_id()
-    )))
+    let key = format!("transition:{}", to.as_str());
+    let changed = async {
+        let merged_into = form
+            .get("merged_into")
+            .map(|m| {
+                firebreak_core::incident::parse_public_id(m)
+                    .map_err(|e| ApiError::invalid("merged_into", e))
+            })
+            .transpose()?;
+        let request = TransitionRequest {
+            to,
+            reason: form.get("reason").map(str::to_string),
+            occurred_at: None,
+            merged_into,
+            override_reason: None,
+        };
+        apply_transition(&state, &id, &caller, request).await
+    }
+    .await;
+    let to_page = |incident: Incident| format!("/incidents/{}", incident.public_id());
+    or_in_place(changed, to_page, (&state, &caller, &id), key, &form).await
 }
 
 pub async fn add_entry(
@@ -593,15 +524,27 @@ pub async fn add_entry(
     State(state): State<AppState>,
     Path(id): Path<String>,
     form: CsrfForm,
-) -> Result<Redirect, ApiError> {
-    let kind = parse_field::<EventKind>(&form, "kind", "an entry kind")?.unwrap_or(EventKind::Note);
-    let entry = EntryRequest {
-        kind,
-        text: form.get("text").unwrap_or_default().to_string(),
-        occurred_at: None,
-    };
-    write_entry(&state, &id, caller.name(), entry).await?;
-    Ok(Redirect::to(&format!("/incidents/{}#timeline", id)))
+) -> Result<Response, ApiError> {
+    let written = async {
+        let kind =
+            parse_field::<EventKind>(&form, "kind", "an entry kind")?.unwrap_or(EventKind::Note);
+        let entry = EntryRequest {
+            kind,
+            text: form.get("text").unwrap_or_default().to_string(),
+            occurred_at: None,
+        };
+        write_entry(&state, &id, caller.name(), entry).await
+    }
+    .await;
+    let to_timeline = |_| format!("/incidents/{id}#timeline");
+    or_in_place(
+        written,
+        to_timeline,
+        (&state, &caller, &id),
+        "entries".into(),
+        &form,
+    )
+    .await
 }
 
 pub async fn assign(
@@ -609,17 +552,25 @@ pub async fn assign(
     State(state): State<AppState>,
     Path(id): Path<String>,
     form: CsrfForm,
-) -> Result<Redirect, ApiError> {
-    let role = parse_field::<CommandRole>(&form, "role", "an incident role")?
-        .ok_or_else(|| ApiError::invalid("role", "choose a role"))?;
-    let request = AssignRequest {
-        role,
-        user: form.get("user").map(str::to_string),
-        remove: false,
-    };
-    let incident = apply_assignment(&state, &id, caller.name(), request).await?;
-    Ok(Redirect::to(&format!(
-        "/incidents/{}",
-        incident.public_id()
-    )))
+) -> Result<Response, ApiError> {
+    let assigned = async {
+        let role = parse_field::<CommandRole>(&form, "role", "an incident role")?
+            .ok_or_else(|| ApiError::invalid("role", "choose a role"))?;
+        let request = AssignRequest {
+            role,
+            user: form.get("user").map(str::to_string),
+            remove: false,
+        };
+        apply_assignment(&state, &id, caller.name(), request).await
+    }
+    .await;
+    let to_page = |incident: Incident| format!("/incidents/{}", incident.public_id());
+    or_in_place(
+        assigned,
+        to_page,
+        (&state, &caller, &id),
+        "roles".into(),
+        &form,
+    )
+    .await
 }

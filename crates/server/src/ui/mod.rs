@@ -4,14 +4,18 @@
 //! the same rules with the same statuses.
 
 mod ack_link;
+mod containment;
 mod fmea;
 mod incidents;
+mod live;
 mod login;
 mod monitors;
 mod oncall;
 mod rca_steps;
 mod regulatory;
+mod rejected;
 mod systems;
+mod tokens;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -33,10 +37,12 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/new", get(incidents::declare_form))
         .route("/incidents", post(incidents::declare))
         .route("/incidents/{id}", get(incidents::show))
+        .route("/incidents/{id}/live", get(live::incident_stream))
+        .route("/assets/live.js", get(live::script))
         .route("/incidents/{id}/transition", post(incidents::transition))
         .route("/incidents/{id}/entries", post(incidents::add_entry))
         .route("/incidents/{id}/roles", post(incidents::assign))
-        .route("/incidents/{id}/containment", post(incidents::contain))
+        .route("/incidents/{id}/containment", post(containment::contain))
         .route("/incidents/{id}/acknowledge", post(oncall::acknowledge))
         .route("/ack/{token}", get(ack_link::confirm).post(ack_link::take))
         .route("/incidents/{id}/rca", post(incidents::save_rca))
@@ -54,6 +60,8 @@ pub fn routes() -> Router<AppState> {
         .route("/monitors/{monitor}/pause", post(monitors::pause))
         .route("/deadlines", get(regulatory::board))
         .route("/actions", get(regulatory::actions))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}/revoke", post(tokens::revoke))
         .layer(axum::middleware::map_response(problems_as_pages))
 }
 
@@ -157,7 +165,8 @@ pub fn page(caller: &Caller, title: &str, body: Markup) -> Html<String> {
                         a href="/alerts" { "Alerts" } " · "
                             a href="/metrics" { "Metrics" } " · "
                             a href="/deadlines" { "Deadlines" } " · "
-                            a href="/actions" { "Actions" }
+                            a href="/actions" { "Actions" } " · "
+                            a href="/tokens" { "Tokens" }
                         }
                         form method="post" action="/logout" {
                             (csrf_field(caller))

@@ -5,6 +5,7 @@ mod abuse;
 mod errors;
 mod fuzz;
 mod hardening;
+mod in_place;
 mod ingest;
 mod login;
 mod openapi;

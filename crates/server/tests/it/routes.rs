@@ -363,6 +363,8 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ("GET", "/incidents/new", Some(Role::Responder)),
     ("POST", "/incidents", Some(Role::Responder)),
     ("GET", "/incidents/INC-1", Some(Role::Viewer)),
+    ("GET", "/incidents/INC-1/live", Some(Role::Viewer)),
+    ("GET", "/assets/live.js", Some(Role::Viewer)),
     ("POST", "/incidents/INC-1/transition", Some(Role::Responder)),
     ("POST", "/incidents/INC-1/entries", Some(Role::Responder)),
     ("POST", "/incidents/INC-1/roles", Some(Role::Responder)),
@@ -381,6 +383,9 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ("GET", "/metrics", Some(Role::Viewer)),
     ("GET", "/deadlines", Some(Role::Viewer)),
     ("GET", "/actions", Some(Role::Viewer)),
+    ("GET", "/tokens", Some(Role::Viewer)),
+    ("POST", "/tokens", Some(Role::Viewer)),
+    ("POST", "/tokens/tok_unknown/revoke", Some(Role::Viewer)),
     (
         "POST",
         "/incidents/INC-1/containment",

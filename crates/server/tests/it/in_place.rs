@@ -1,0 +1,125 @@
+//! Errors in place: a form of the incident page that breaks a rule comes
+//! back as the same page with the message beside the form and what the user
+//! sent kept; an unknown incident is still a plain 404.
+
+use crate::support::TestServer;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use firebreak_core::auth::Role;
+
+async fn post(server: &TestServer, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    let (cookie, csrf) = server.session(Role::Responder);
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", &csrf)];
+    form.extend_from_slice(fields);
+    let request = Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(serde_urlencoded::to_string(&form).unwrap()))
+        .unwrap();
+    let answer = server.call(request).await;
+    assert!(
+        answer.status.is_client_error() || answer.status.is_redirection(),
+        "{path}: {}",
+        answer.status
+    );
+    (
+        answer.status,
+        answer.body.as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// The markup of the form posted to `action` that holds `needle`.
+fn form_holding<'a>(page: &'a str, action: &str, needle: &str) -> &'a str {
+    page.split(&format!("<form method=\"post\" action=\"{action}\">"))
+        .skip(1)
+        .map(|rest| &rest[..rest.find("</form>").unwrap()])
+        .find(|form| form.contains(needle))
+        .unwrap_or_else(|| panic!("no form to {action} holds {needle:?}"))
+}
+
+#[tokio::test]
+async fn a_refused_containment_comes_back_in_place_with_the_input_kept() {
+    let server = TestServer::with_incident().await;
+    let (status, page) = post(
+        &server,
+        "/incidents/INC-1/containment",
+        &[
+            ("system", "scoring"),
+            ("mode", "pinned_version"),
+            ("model_version", ""),
+            ("reason", "v2 down-ranks group C"),
+            ("evidence", "preserved"),
+            ("evidence_note", "snapshot s3://forensics/inc-1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("<h1>INC-1: Approvals for group C fell</h1>"),
+        "the same page"
+    );
+    let form = form_holding(&page, "/incidents/INC-1/containment", "form-error");
+    assert!(
+        form.contains("model version: choose a known-good version"),
+        "{form}"
+    );
+    for kept in [
+        r#"value="v2 down-ranks group C""#,
+        r#"value="snapshot s3://forensics/inc-1""#,
+        r#"<option value="pinned_version" selected>"#,
+        r#"<option value="preserved" selected>"#,
+    ] {
+        assert!(form.contains(kept), "{kept} in {form}");
+    }
+    let note = form_holding(&page, "/incidents/INC-1/entries", "Add to timeline");
+    assert!(
+        !note.contains("form-error"),
+        "only the refused form says so"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_transition_note_and_assignment_and_an_unknown_incident() {
+    let server = TestServer::with_incident().await;
+    let (status, page) = post(
+        &server,
+        "/incidents/INC-1/transition",
+        &[("to", "merged"), ("merged_into", "the other one")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let form = form_holding(&page, "/incidents/INC-1/transition", "form-error");
+    assert!(form.contains(r#"value="merged""#), "{form}");
+    assert!(form.contains(r#"value="the other one""#), "{form}");
+    assert!(form.contains("merged into:"), "{form}");
+
+    let (status, page) = post(
+        &server,
+        "/incidents/INC-1/entries",
+        &[("kind", "decision"), ("text", "  ")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let form = form_holding(&page, "/incidents/INC-1/entries", "form-error");
+    assert!(
+        form.contains(r#"<option value="decision" selected>"#),
+        "{form}"
+    );
+
+    let (status, page) = post(
+        &server,
+        "/incidents/INC-1/roles",
+        &[("role", "scribe"), ("user", "nobody-by-this-name")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let form = form_holding(&page, "/incidents/INC-1/roles", "form-error");
+    assert!(
+        form.contains(r#"<option value="scribe" selected>"#),
+        "{form}"
+    );
+
+    let (status, page) = post(&server, "/incidents/INC-99/entries", &[("text", "hello")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!page.contains("form-error"), "{page}");
+}
