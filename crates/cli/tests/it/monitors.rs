@@ -319,6 +319,14 @@ fn a_definition_naming_what_is_not_there_is_refused_naming_the_field() {
         d
     };
     refused(with("/source/path", "/no/such/logs".into()), "source.path");
+    refused(
+        with("/source/path", "/no/such/logs/date=*/*.csv".into()),
+        "/no/such/logs does not exist",
+    );
+    let glob = format!("{}/date=*/*.csv", logs.display());
+    let mut glob_lacking = with("/source/path", glob.into());
+    glob_lacking["check"]["label"] = "outcome".into();
+    refused(glob_lacking, "check.label");
     refused(with("/check/label", "outcome".into()), "check.label");
     refused(with("/schedule", "whenever".into()), "schedule");
     refused(
@@ -326,6 +334,17 @@ fn a_definition_naming_what_is_not_there_is_refused_naming_the_field() {
         "thresholds[0]",
     );
     std::fs::write(&file, good.to_string()).unwrap();
+    assert_success(
+        &server.cli(&["monitor", "add", file.to_str().unwrap()]),
+        &["monitor add"],
+    );
+    // A glob matching nothing yet is watched (the heartbeat covers it).
+    let mut empty = with(
+        "/source/path",
+        format!("{}/*.parquet", logs.display()).into(),
+    );
+    empty["name"] = "later".into();
+    std::fs::write(&file, empty.to_string()).unwrap();
     assert_success(
         &server.cli(&["monitor", "add", file.to_str().unwrap()]),
         &["monitor add"],

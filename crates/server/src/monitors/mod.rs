@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod exposition;
+pub mod glob;
 pub mod source;
 mod validate;
 
