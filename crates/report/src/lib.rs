@@ -39,7 +39,7 @@ mod swiss_cheese;
 mod text;
 mod whys;
 
-pub use chart::{Series, lines_svg, significant};
+pub use chart::{Marker, Series, lines_svg, significant};
 pub use document::{Block, Document, Inline, Section};
 pub use error::ReportError;
 pub use event_tree::event_tree_svg;

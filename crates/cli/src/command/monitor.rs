@@ -114,6 +114,25 @@ fn series_table(points: &[Value], metrics: &[String], window: &str) {
     output::table(&headers, &rows);
 }
 
+/// One line per change point: metric, first window of the new level, the
+/// means before and after, and the shift in noise SDs.
+fn change_lines(change_points: &Value) {
+    let all = change_points.as_array().cloned().unwrap_or_default();
+    if all.is_empty() {
+        println!("no change points");
+    }
+    for change in &all {
+        println!(
+            "change point: {} from {}: {} -> {} ({} noise SD)",
+            text(&change["metric"]),
+            text(&change["window"]),
+            number(&change["before"]),
+            number(&change["after"]),
+            number(&change["size_in_noise_sd"])
+        );
+    }
+}
+
 pub async fn run(command: MonitorCommand) -> Result<()> {
     let client = Client::from_environment()?;
     let path = |name: &str, tail: &str| format!("/api/v1/monitors/{}{tail}", encode(name));
@@ -185,17 +204,18 @@ pub async fn run(command: MonitorCommand) -> Result<()> {
             json,
         } => {
             let detail = client.get(&path(&name, "")).await?;
-            let points = client
+            let backfill = client
                 .post(&path(&name, "/backfill"), json!({ "from": from, "to": to }))
                 .await?;
             if json {
-                output::json(&points);
+                output::json(&backfill);
             } else {
-                let points: Vec<Value> = points.as_array().cloned().unwrap_or_default();
+                let points: Vec<Value> = backfill["points"].as_array().cloned().unwrap_or_default();
                 series_table(&points, &threshold_metrics(&detail["definition"]), "window");
                 if let Some(first) = points.iter().find(|p| p["state"] == json!("breached")) {
                     println!("first breach: {}", text(&first["window"]));
                 }
+                change_lines(&backfill["change_points"]);
             }
         }
         MonitorCommand::Pause { name } => {

@@ -13,7 +13,26 @@ use firebreak_server::{KeySource, Schedule, StartOptions};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Buffers of a MiB or more (a monitor run's decoded columns) go back to the
+/// system when freed. Otherwise glibc raises its mmap threshold after the
+/// first such free and keeps them in per-thread arenas, so a scheduling
+/// round's peak grows by what each blocking thread once held:
+/// bench/monitors measured 1503 MiB for 100 monitors, 698 MiB with this, at
+/// 50 s instead of 41 s for the round. `MALLOC_MMAP_THRESHOLD_`, when set,
+/// wins.
+fn return_large_frees() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
+        const THRESHOLD: libc::c_int = 1 << 20;
+        // SAFETY: mallopt takes plain integers and touches no memory of ours.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD);
+        }
+    }
+}
+
 pub async fn run(args: ServeArgs) -> Result<()> {
+    return_large_frees();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("FIREBREAK_LOG")

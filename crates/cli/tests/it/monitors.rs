@@ -2,7 +2,9 @@
 //! bias declares an incident with the finding and the evidence within one
 //! schedule interval, a clean one resolves the alert; a source that stops
 //! producing data raises a "silent monitor" alert and a corrupt file makes the
-//! monitor "failing"; a restart neither skips nor repeats a window.
+//! monitor "failing"; a restart neither skips nor repeats a window; a glob
+//! source is watched window by window, and its backfill finds the partition
+//! where bias started as a change point.
 
 use crate::support::{Server, assert_success, stderr};
 use serde_json::Value;
@@ -57,12 +59,16 @@ fn start_with_system(data: &Path) -> Server {
 }
 
 fn add_monitor(server: &Server, dir: &Path, name: &str, extra: &str) {
+    add_monitor_on(server, dir, name, "logs", extra);
+}
+
+fn add_monitor_on(server: &Server, dir: &Path, name: &str, source: &str, extra: &str) {
     let file = dir.join(format!("{name}.toml"));
     std::fs::write(
         &file,
         format!(
             "name = \"{name}\"\nsystem = \"credit\"\nschedule = \"1s\"\nseverity = \"sev2\"\n{extra}\n\
-             [source]\npath = \"logs\"\n\
+             [source]\npath = \"{source}\"\n\
              [check]\nkind = \"fairness\"\ngroup = [\"group\"]\nlabel = \"label\"\nprediction = \"approved\"\n"
         ),
     )
@@ -319,6 +325,14 @@ fn a_definition_naming_what_is_not_there_is_refused_naming_the_field() {
         d
     };
     refused(with("/source/path", "/no/such/logs".into()), "source.path");
+    refused(
+        with("/source/path", "/no/such/logs/date=*/*.csv".into()),
+        "/no/such/logs does not exist",
+    );
+    let glob = format!("{}/date=*/*.csv", logs.display());
+    let mut glob_lacking = with("/source/path", glob.into());
+    glob_lacking["check"]["label"] = "outcome".into();
+    refused(glob_lacking, "check.label");
     refused(with("/check/label", "outcome".into()), "check.label");
     refused(with("/schedule", "whenever".into()), "schedule");
     refused(
@@ -330,4 +344,79 @@ fn a_definition_naming_what_is_not_there_is_refused_naming_the_field() {
         &server.cli(&["monitor", "add", file.to_str().unwrap()]),
         &["monitor add"],
     );
+    // A glob matching nothing yet is watched (the heartbeat covers it).
+    let mut empty = with(
+        "/source/path",
+        format!("{}/*.parquet", logs.display()).into(),
+    );
+    empty["name"] = "later".into();
+    std::fs::write(&file, empty.to_string()).unwrap();
+    assert_success(
+        &server.cli(&["monitor", "add", file.to_str().unwrap()]),
+        &["monitor add"],
+    );
+}
+
+#[test]
+fn a_glob_source_is_watched_window_by_window_and_a_backfill_finds_when_bias_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let days: Vec<String> = (1..=16).map(|d| format!("2026-11-{d:02}")).collect();
+    for (index, day) in days.iter().enumerate() {
+        partition(&logs, day, index >= 10);
+    }
+    let server = start_with_system(&dir.path().join("data"));
+    add_monitor_on(
+        &server,
+        dir.path(),
+        "glob",
+        "logs/date=*/*.csv",
+        "thresholds = [\"dpd > 0.2\"]\nsilent_after = \"1h\"\naction = \"record\"",
+    );
+    wait_for("every window", 60, || {
+        show(&server, "glob")["status"]["runs"].as_u64().unwrap() >= days.len() as u64
+    });
+    let shown = show(&server, "glob");
+    let windows: Vec<&str> = shown["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["window"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = days.iter().map(|d| format!("date={d}")).collect();
+    assert_eq!(windows, expected, "each window once, in order");
+
+    let backfill = server.json(&["monitor", "backfill", "glob"]);
+    assert_eq!(backfill["points"].as_array().unwrap().len(), days.len());
+    let changes = backfill["change_points"].as_array().unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["metric"] == "demographic_parity_difference"
+                && c["window"] == "date=2026-11-11"
+                && c["index"] == 10),
+        "{backfill}"
+    );
+    assert!(
+        changes.iter().all(|c| c["window"] == "date=2026-11-11"),
+        "no change point where nothing changed: {backfill}"
+    );
+    let text = server.cli(&["monitor", "backfill", "glob"]);
+    assert_success(&text, &["monitor backfill"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("change point: demographic_parity_difference from date=2026-11-11: 0 -> 0.5"),
+        "{text}"
+    );
+
+    // The system page marks it on the chart of the runs.
+    let page = reqwest::blocking::Client::new()
+        .get(format!("{}/systems/credit", server.url))
+        .bearer_auth(&server.token)
+        .header("accept", "text/html")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("change: 0 → 0.5"), "{page}");
 }

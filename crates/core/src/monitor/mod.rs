@@ -91,8 +91,9 @@ fn default_recover_after() -> u32 {
 
 /// Where the prediction logs are: a directory of time partitions
 /// (`logs/` holding `date=2026-12-01/*.parquet`, …), each partition one
-/// window in name order, or one growing Parquet/CSV file whose rows are
-/// windowed by `timestamp`.
+/// window in name order; a glob of such files (`logs/date=*/*.parquet`,
+/// grouped by directory, or `logs/*.csv`, one file per window); or one
+/// growing Parquet/CSV file whose rows are windowed by `timestamp`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSpec {

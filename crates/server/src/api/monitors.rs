@@ -4,6 +4,7 @@
 use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Commander, Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
+use crate::monitors::changes::{ChangePoint, change_points};
 use crate::monitors::source::Reader;
 use crate::monitors::{check_files, check_window, run_once};
 use crate::state::{AppState, now};
@@ -224,20 +225,29 @@ pub struct BackfillPoint {
     pub note: Option<String>,
 }
 
+/// A backfill: each past window, and where a metric's level changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Backfill {
+    pub points: Vec<BackfillPoint>,
+    /// Change points of each metric over the points, by the calibrated
+    /// detector: a series without a change rarely gets one.
+    pub change_points: Vec<ChangePoint>,
+}
+
 #[utoipa::path(post, path = "/api/v1/monitors/{monitor}/backfill", tag = "monitors",
     params(("monitor" = String, Path, description = "The monitor's name")),
     request_body = BackfillRequest,
-    responses((status = 200, body = Vec<BackfillPoint>), (status = 400, body = Problem), (status = 404, body = Problem),
+    responses((status = 200, body = Backfill), (status = 400, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem, description = "The source is one file, not partitions")))]
 pub async fn backfill(
     _caller: Responder,
     State(state): State<AppState>,
     Path(name): Path<String>,
     ApiJson(range): ApiJson<BackfillRequest>,
-) -> Result<ApiJson<Vec<BackfillPoint>>, ApiError> {
+) -> Result<ApiJson<Backfill>, ApiError> {
     let monitor = state.run(move |store| store.monitor(&name)).await?;
     let checked = monitor.definition.check(&known_systems(&state).await?)?;
-    let points = tokio::task::spawn_blocking(move || {
+    let backfill = tokio::task::spawn_blocking(move || {
         let at = now();
         let reader = Reader {
             definition: &monitor.definition,
@@ -288,9 +298,18 @@ pub async fn backfill(
                 },
             });
         }
-        Ok::<_, ApiError>(points)
+        let series: Vec<_> = points
+            .iter()
+            .map(|p| (p.window.as_str(), &p.metrics))
+            .collect();
+        let change_points = change_points(&series)
+            .map_err(|e| ApiError::Internal(format!("the change-point search failed: {e}")))?;
+        Ok::<_, ApiError>(Backfill {
+            points,
+            change_points,
+        })
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
-    Ok(ApiJson(points))
+    Ok(ApiJson(backfill))
 }

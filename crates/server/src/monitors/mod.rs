@@ -5,8 +5,10 @@
 //! (one per core), and the store refuses a run whose starting watermark
 //! another run already moved, so no window is checked twice.
 
+pub mod changes;
 pub mod check;
 pub mod exposition;
+pub mod glob;
 pub mod source;
 mod validate;
 

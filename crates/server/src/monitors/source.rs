@@ -1,7 +1,9 @@
 //! Where a monitor's rows come from: the windows waiting past its
-//! watermark (time partitions of a directory, or the new rows of one growing
-//! file), its reference, and the SHA-256 of every file read.
+//! watermark (time partitions of a directory or of a glob's matches, or the
+//! new rows of one growing file), its reference, and the SHA-256 of every
+//! file read.
 
+use super::glob;
 use firebreak_core::monitor::{MonitorDefinition, ReferenceSpec, RunInput, parse_duration};
 use firebreak_forensics::combine::concat;
 use firebreak_forensics::{Cohort, ForensicsError, ReadOptions, Table, TimeWindow, read_log};
@@ -9,7 +11,8 @@ use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
-/// One time partition: a subdirectory such as `date=2026-12-01`.
+/// One time partition: a subdirectory such as `date=2026-12-01`, or the
+/// files of a glob under one directory, or one file a glob matches.
 #[derive(Debug, Clone)]
 pub struct Partition {
     pub name: String,
@@ -42,7 +45,7 @@ pub enum SourceError {
     Definition(String),
 }
 
-fn is_log(path: &Path) -> bool {
+pub(super) fn is_log(path: &Path) -> bool {
     matches!(
         path.extension()
             .and_then(|e| e.to_str())
@@ -52,7 +55,7 @@ fn is_log(path: &Path) -> bool {
     )
 }
 
-fn file_error(path: &Path, error: impl std::fmt::Display) -> SourceError {
+pub(super) fn file_error(path: &Path, error: impl std::fmt::Display) -> SourceError {
     SourceError::File {
         path: path.display().to_string(),
         message: error.to_string(),
@@ -169,37 +172,56 @@ impl Reader<'_> {
         }
     }
 
+    /// The directory partitions are named under: a glob's fixed base.
+    fn root(&self) -> PathBuf {
+        if glob::is_glob(&self.definition.source.path) {
+            glob::split(self.path()).0
+        } else {
+            self.path().to_path_buf()
+        }
+    }
+
+    /// The partitions of a directory or glob source; None for one file.
+    fn partitioned(&self) -> Option<Result<Vec<Partition>, SourceError>> {
+        let path = &self.definition.source.path;
+        if glob::is_glob(path) {
+            Some(glob::partitions(Path::new(path)))
+        } else if self.path().is_dir() {
+            Some(partitions(self.path()))
+        } else {
+            None
+        }
+    }
+
     /// The next window past `watermark`, or None.
     pub fn next_window(&self, watermark: Option<&str>) -> Result<Option<Window>, SourceError> {
-        if self.path().is_dir() {
-            let ready = self
-                .now
-                .saturating_sub(self.label_delay)
-                .unwrap_or(self.now);
-            let all = partitions(self.path())?;
-            // The next partition in name order, once its labels are due;
-            // a later one never goes before it.
-            let next = all
-                .iter()
-                .find(|p| watermark.is_none_or(|w| p.name.as_str() > w));
-            let Some(partition) = next.filter(|p| p.time.is_none_or(|t| t <= ready)) else {
-                return Ok(None);
-            };
-            self.partition_window(partition, &all).map(Some)
-        } else {
-            self.file_window(watermark)
-        }
+        let Some(all) = self.partitioned() else {
+            return self.file_window(watermark);
+        };
+        let all = all?;
+        let ready = self
+            .now
+            .saturating_sub(self.label_delay)
+            .unwrap_or(self.now);
+        // The next partition in name order, once its labels are due;
+        // a later one never goes before it.
+        let next = all
+            .iter()
+            .find(|p| watermark.is_none_or(|w| p.name.as_str() > w));
+        let Some(partition) = next.filter(|p| p.time.is_none_or(|t| t <= ready)) else {
+            return Ok(None);
+        };
+        self.partition_window(partition, &all).map(Some)
     }
 
     /// Every partition as a window, for a backfill (no file source).
     pub fn all_partitions(&self) -> Result<Vec<Partition>, SourceError> {
-        if !self.path().is_dir() {
-            return Err(SourceError::Definition(format!(
-                "a backfill walks the partitions of a directory; {} is one file",
+        self.partitioned().unwrap_or_else(|| {
+            Err(SourceError::Definition(format!(
+                "a backfill walks the partitions of a directory or glob; {} is one file",
                 self.definition.source.path
-            )));
-        }
-        partitions(self.path())
+            )))
+        })
     }
 
     pub fn partition_window(
@@ -215,7 +237,7 @@ impl Reader<'_> {
         let current = read_files(
             &partition.files,
             &ReadOptions::default(),
-            format!("{}/{}", self.definition.source.path, partition.name),
+            self.root().join(&partition.name).display().to_string(),
         )?;
         let newest = self.newest(&current).or(partition.time);
         let reference = self.reference(partition.time, Some(all), &mut inputs)?;
@@ -470,5 +492,38 @@ mod tests {
                 .is_none(),
             "labels not in yet"
         );
+    }
+
+    #[test]
+    fn a_glob_of_files_is_one_window_per_file_past_the_watermark() {
+        let dir = tempfile::tempdir().unwrap();
+        for day in ["2026-12-01", "2026-12-02"] {
+            write(
+                &dir.path().join(format!("{day}.csv")),
+                &[(&format!("{day}T01:00:00Z"), 1)],
+            );
+        }
+        let pattern = dir.path().join("*.csv");
+        let definition = definition(&pattern, Some("1d"));
+        let reader = Reader {
+            definition: &definition,
+            label_delay: SignedDuration::ZERO,
+            now: "2026-12-03T00:00:00Z".parse().unwrap(),
+        };
+        let first = reader.next_window(None).unwrap().unwrap();
+        assert_eq!(
+            (first.name.as_str(), first.current.row_count),
+            ("2026-12-01.csv", 1)
+        );
+        let second = reader.next_window(Some(&first.watermark)).unwrap().unwrap();
+        assert_eq!(second.name, "2026-12-02.csv");
+        assert_eq!(second.reference.unwrap().row_count, 1, "the day before");
+        assert!(
+            reader
+                .next_window(Some(&second.watermark))
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(reader.all_partitions().unwrap().len(), 2);
     }
 }

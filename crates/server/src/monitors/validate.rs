@@ -2,7 +2,8 @@
 //! the source exists, the reference can be read, and every column the check
 //! or the cohort reads is in the log. Each refusal names its field.
 
-use super::source::partitions;
+use super::glob;
+use super::source::{Partition, SourceError, partitions};
 use firebreak_core::monitor::{MonitorDefinition, ReferenceSpec};
 use firebreak_core::{DomainError, FieldError};
 use firebreak_forensics::{Cohort, TimeWindow, read_schema};
@@ -12,6 +13,25 @@ fn columns_of(path: &Path) -> Result<Vec<String>, String> {
     read_schema(path)
         .map(|schema| schema.fields().iter().map(|f| f.name().clone()).collect())
         .map_err(|e| e.to_string())
+}
+
+/// The newest partition's first file and its columns, as the sample.
+fn sample_partitions(
+    found: Result<Vec<Partition>, SourceError>,
+    sample: &mut Option<(String, Vec<String>)>,
+    refuse: &mut impl FnMut(&str, String),
+) {
+    match found {
+        Ok(found) => {
+            if let Some(file) = found.last().and_then(|p| p.files.first()) {
+                match columns_of(file) {
+                    Ok(columns) => *sample = Some((file.display().to_string(), columns)),
+                    Err(message) => refuse("source.path", message),
+                }
+            }
+        }
+        Err(error) => refuse("source.path", error.to_string()),
+    }
 }
 
 /// Checks the files a definition names. Blocking: call off the async workers.
@@ -29,23 +49,29 @@ pub fn check_files(definition: &MonitorDefinition) -> Result<(), DomainError> {
                 source.display()
             ),
         );
+    } else if glob::is_glob(&definition.source.path) {
+        // A glob matching nothing yet is allowed (the silent-monitor
+        // heartbeat watches it); one under no directory is a typo.
+        let (base, _) = glob::split(source);
+        if base.is_dir() {
+            sample_partitions(glob::partitions(source), &mut sample, &mut refuse);
+        } else {
+            refuse(
+                "source.path",
+                format!(
+                    "{} does not exist, so the glob {} can never match",
+                    base.display(),
+                    source.display()
+                ),
+            );
+        }
     } else if !source.exists() {
         refuse(
             "source.path",
             format!("{} does not exist", source.display()),
         );
     } else if source.is_dir() {
-        match partitions(source) {
-            Ok(found) => {
-                if let Some(file) = found.last().and_then(|p| p.files.first()) {
-                    match columns_of(file) {
-                        Ok(columns) => sample = Some((file.display().to_string(), columns)),
-                        Err(message) => refuse("source.path", message),
-                    }
-                }
-            }
-            Err(error) => refuse("source.path", error.to_string()),
-        }
+        sample_partitions(partitions(source), &mut sample, &mut refuse);
     } else {
         match columns_of(source) {
             Ok(columns) => {

@@ -1,5 +1,6 @@
 //! Monitors on the system page: each with its state, a chart per metric its
-//! thresholds read (the threshold drawn as a flat line), and a pause or
+//! thresholds read (the threshold drawn as a flat line, a change point of
+//! the drawn runs as a marker), and a pause or
 //! resume button (a plain form with the CSRF token). Also `/metrics`, which
 //! answers browsers with the response-metrics page and everyone else (a
 //! Prometheus scraper) with the monitors in the exposition format.
@@ -7,13 +8,14 @@
 use super::{CsrfForm, csrf_field};
 use crate::auth::{Caller, Commander, Viewer};
 use crate::error::{ApiError, ApiQuery};
+use crate::monitors::changes::{ChangePoint, change_points};
 use crate::monitors::exposition;
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use firebreak_core::monitor::{Comparison, Monitor, MonitorRun, Threshold};
-use firebreak_report::{Series, lines_svg};
+use firebreak_report::{Marker, Series, lines_svg, significant};
 use maud::{Markup, PreEscaped, html};
 
 /// Runs drawn per chart.
@@ -38,7 +40,28 @@ pub async fn of_system(
         .await
 }
 
-fn chart(monitor: &Monitor, runs: &[MonitorRun], threshold: &Threshold) -> String {
+/// The change points over the drawn runs, as markers on `metric`'s chart.
+fn markers(changes: &[ChangePoint], metric: &str) -> Vec<Marker> {
+    changes
+        .iter()
+        .filter(|c| c.metric == metric)
+        .map(|c| Marker {
+            index: c.index,
+            label: format!(
+                "change: {} → {}",
+                significant(c.before, 3),
+                significant(c.after, 3)
+            ),
+        })
+        .collect()
+}
+
+fn chart(
+    monitor: &Monitor,
+    runs: &[MonitorRun],
+    threshold: &Threshold,
+    changes: &[ChangePoint],
+) -> String {
     let labels: Vec<String> = runs
         .iter()
         .map(|r| r.window.clone().unwrap_or_else(|| "failed".into()))
@@ -72,15 +95,28 @@ fn chart(monitor: &Monitor, runs: &[MonitorRun], threshold: &Threshold) -> Strin
     lines_svg(
         &format!("{}: {}", monitor.definition.name, threshold.metric),
         &format!(
-            "{} over the newest {} windows, with the threshold {}",
+            "{} over the newest {} windows, with the threshold {} and the change points",
             threshold.metric,
             runs.len(),
             threshold.text
         ),
         &labels,
         &series,
-        &[],
+        &markers(changes, &threshold.metric),
     )
+}
+
+/// The change points of the drawn runs; none when the search refuses them
+/// (it only refuses values no run stores).
+fn change_points_of(runs: &[MonitorRun]) -> Vec<ChangePoint> {
+    let series: Vec<_> = runs
+        .iter()
+        .map(|r| (r.window.as_deref().unwrap_or("failed"), &r.metrics))
+        .collect();
+    change_points(&series).unwrap_or_else(|error| {
+        tracing::warn!(%error, "no change points drawn");
+        Vec::new()
+    })
 }
 
 /// The monitors section of a system page.
@@ -92,6 +128,7 @@ pub fn section(caller: &Caller, monitors: &[(Monitor, Vec<MonitorRun>)]) -> Mark
         }
         @for (monitor, runs) in monitors {
             @let d = &monitor.definition;
+            @let changes = change_points_of(runs);
             @let s = &monitor.status;
             section.monitor data-monitor=(d.name) {
                 h3 { (d.name) " " span.badge data-state=(s.state.as_str()) { (s.state.as_str().replace('_', " ")) }
@@ -114,7 +151,7 @@ pub fn section(caller: &Caller, monitors: &[(Monitor, Vec<MonitorRun>)]) -> Mark
                         @if runs.is_empty() {
                             p { "Threshold " code { (text) } ": no runs yet." }
                         } @else {
-                            figure { (PreEscaped(chart(monitor, runs, &threshold))) }
+                            figure { (PreEscaped(chart(monitor, runs, &threshold, &changes))) }
                         }
                     }
                 }
