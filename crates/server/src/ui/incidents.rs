@@ -310,7 +310,7 @@ pub async fn incident_page(
                     }
                 }
             }
-            (super::oncall::acknowledge_section(caller, &path, incident))
+            (super::oncall::acknowledge_section(caller, &path, incident, &events))
             (super::containment::section(caller, &path, &controls, rejected))
             div.grid aria-label="Record" {
                 section {

@@ -11,7 +11,8 @@ use crate::state::{AppState, now};
 use axum::extract::{Path, State};
 use axum::response::Redirect;
 use firebreak_core::incident::Incident;
-use firebreak_core::oncall::AckVia;
+use firebreak_core::oncall::{AckVia, page_deliveries};
+use firebreak_core::timeline::Event;
 use maud::{Markup, html};
 
 /// The "On call now" block of a system's page.
@@ -48,10 +49,28 @@ pub async fn on_call_block(state: &AppState, system: &str) -> Result<Markup, Api
 }
 
 /// The acknowledgement of an incident's page: when and by whom, or the
-/// button that takes it.
-pub fn acknowledge_section(caller: &Caller, path: &str, incident: &Incident) -> Markup {
+/// button that takes it; and, loudly, when its pages reached nobody.
+pub fn acknowledge_section(
+    caller: &Caller,
+    path: &str,
+    incident: &Incident,
+    events: &[Event],
+) -> Markup {
+    let deliveries = page_deliveries(events);
+    let unanswered = incident.times.acknowledged_at.is_none() && incident.status.is_open();
     html! {
         section.actions aria-label="Page" {
+            @if unanswered && deliveries.all_failed() {
+                p role="alert" class="error" {
+                    "Every page failed: nobody has been reached. Last error: "
+                    (deliveries.last_error.as_deref().unwrap_or("unknown"))
+                    ". Page someone by hand."
+                }
+            } @else if unanswered && deliveries.reached_nobody {
+                p role="alert" class="error" {
+                    "An escalation step reached nobody (no one on call, or no contact methods)."
+                }
+            }
             @if let Some(at) = incident.times.acknowledged_at {
                 p { "Acknowledged " (format_time(Some(at))) }
             } @else if incident.status.is_open() {
@@ -73,4 +92,73 @@ pub async fn acknowledge(
     let number = incident_number(&id)?;
     let incident = acknowledge_page(&state, caller.name(), AckVia::Web, number).await?;
     Ok(Redirect::to(&format!("/incidents/{}", incident.id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use firebreak_core::auth::{Role, Scope};
+    use firebreak_core::incident::{DeclareIncident, declare};
+    use firebreak_core::system::{AiSystem, SystemDetails};
+    use firebreak_store::User;
+    use serde_json::json;
+
+    fn incident() -> Incident {
+        let details: SystemDetails = serde_json::from_value(json!({
+            "name": "Scoring", "model_versions": [{"version": "v1", "known_good": true}]
+        }))
+        .unwrap();
+        let systems = [AiSystem {
+            slug: "scoring".into(),
+            details,
+        }];
+        let input: DeclareIncident = serde_json::from_value(json!({
+            "title": "Scores all zero", "severity": "sev1", "severity_rationale": "all refused",
+            "systems": ["scoring"], "detected_at": "2026-03-01T09:00:00Z",
+        }))
+        .unwrap();
+        declare(
+            input,
+            1,
+            "alice",
+            &systems,
+            "2026-03-01T09:30:00Z".parse().unwrap(),
+        )
+        .unwrap()
+        .incident
+    }
+
+    fn attempt(message: u64, result: &str) -> Event {
+        serde_json::from_value(json!({
+            "stream": "INC-1", "seq": message, "kind": "page_attempt",
+            "occurred_at": "2026-03-01T09:31:00Z", "recorded_at": "2026-03-01T09:31:00Z",
+            "actor": "firebreak", "body": {"message": message, "result": result},
+            "state_hash": "", "prev_hash": "", "hash": "",
+        }))
+        .unwrap()
+    }
+
+    fn render(events: &[Event]) -> String {
+        let caller = Caller {
+            user: User {
+                name: "alice".into(),
+                role: Role::Responder,
+                password_hash: None,
+                created_at: "2026-03-01T09:00:00Z".parse().unwrap(),
+            },
+            scope: Scope::Write,
+            csrf_token: Some("t".into()),
+        };
+        acknowledge_section(&caller, "/incidents/INC-1", &incident(), events).into_string()
+    }
+
+    #[test]
+    fn an_incident_whose_every_page_failed_says_so() {
+        let failed = render(&[attempt(1, "failed, gave up: SMTP: connection refused")]);
+        assert!(failed.contains("Every page failed"), "{failed}");
+        assert!(failed.contains("SMTP: connection refused"), "{failed}");
+        let delivered = render(&[attempt(1, "delivered")]);
+        assert!(!delivered.contains("Every page failed"), "{delivered}");
+        assert!(delivered.contains("Acknowledge"), "{delivered}");
+    }
 }
