@@ -13,19 +13,7 @@ fn a_responder_declares_and_contains_an_incident_in_the_browser() {
         &server.cli(&["system", "register", "scoring", "--name", "Credit scoring"]),
         &["system register"],
     );
-    let added = server.cli_as(
-        &server.token,
-        &[
-            "user",
-            "add",
-            "alice",
-            "--role",
-            "responder",
-            "--password-stdin",
-        ],
-        Some("correct horse battery\n"),
-    );
-    assert_success(&added, &["user add alice"]);
+    server.add_user("alice", "responder", "correct horse battery");
 
     let driver = Driver::start(&dir.path().join("chromium-profile"));
     driver.go(&format!("{}/login", server.url));

@@ -10,19 +10,7 @@ use std::time::{Duration, Instant};
 fn an_open_incident_page_shows_a_cli_note_within_two_seconds() {
     let dir = tempfile::tempdir().unwrap();
     let server = server_with_incident(&dir.path().join("data"));
-    let added = server.cli_as(
-        &server.token,
-        &[
-            "user",
-            "add",
-            "alice",
-            "--role",
-            "responder",
-            "--password-stdin",
-        ],
-        Some("correct horse battery\n"),
-    );
-    assert_success(&added, &["user add alice"]);
+    server.add_user("alice", "responder", "correct horse battery");
 
     let driver = Driver::start(&dir.path().join("chromium-profile"));
     sign_in(&driver, &server.url, "alice", "correct horse battery");

@@ -104,6 +104,16 @@ impl Server {
     }
 
     /// Runs a command that must succeed and returns its JSON output.
+    /// Adds a user with a password, as the admin.
+    pub fn add_user(&self, name: &str, role: &str, password: &str) {
+        let added = self.cli_as(
+            &self.token,
+            &["user", "add", name, "--role", role, "--password-stdin"],
+            Some(&format!("{password}\n")),
+        );
+        assert_success(&added, &["user add", name]);
+    }
+
     pub fn json(&self, args: &[&str]) -> Value {
         let mut with_json = args.to_vec();
         with_json.push("--json");

@@ -3,25 +3,13 @@
 //! revokes it (and it stops working).
 
 use crate::chromium::{Driver, sign_in};
-use crate::support::{Server, assert_success};
+use crate::support::Server;
 
 #[test]
 fn a_user_creates_and_revokes_a_token_in_the_browser() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("data"));
-    let added = server.cli_as(
-        &server.token,
-        &[
-            "user",
-            "add",
-            "alice",
-            "--role",
-            "responder",
-            "--password-stdin",
-        ],
-        Some("correct horse battery\n"),
-    );
-    assert_success(&added, &["user add alice"]);
+    server.add_user("alice", "responder", "correct horse battery");
     let me = |secret: &str| {
         reqwest::blocking::Client::new()
             .get(format!("{}/api/v1/me", server.url))
