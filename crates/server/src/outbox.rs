@@ -17,6 +17,9 @@ use std::time::Duration;
 const BATCH: usize = 100;
 /// How many of them are sent at once.
 const IN_FLIGHT: usize = 16;
+/// How many reads one tick makes at most, so a backlog drains in one tick
+/// while the other jobs still get their turn.
+const MAX_BATCHES: usize = 20;
 
 /// The wait before attempt `attempts + 1`: doubling from a second, at most
 /// five minutes.
@@ -63,16 +66,22 @@ async fn attempt(
 /// Order holds where it matters: the store hands out a notice only once the
 /// ones before it to the same channel about the same incident are done.
 pub async fn deliver_due(state: &AppState) {
-    let due = match state.run(|store| store.due_messages(now(), BATCH)).await {
-        Ok(due) => due,
-        Err(error) => {
-            tracing::error!(%error, "cannot read the outbox");
+    for _ in 0..MAX_BATCHES {
+        let due = match state.run(|store| store.due_messages(now(), BATCH)).await {
+            Ok(due) => due,
+            Err(error) => {
+                tracing::error!(%error, "cannot read the outbox");
+                return;
+            }
+        };
+        let full = due.len() == BATCH;
+        futures_util::stream::iter(due)
+            .for_each_concurrent(IN_FLIGHT, |message| deliver_one(state, message))
+            .await;
+        if !full {
             return;
         }
-    };
-    futures_util::stream::iter(due)
-        .for_each_concurrent(IN_FLIGHT, |message| deliver_one(state, message))
-        .await;
+    }
 }
 
 async fn deliver_one(state: &AppState, message: OutboxMessage) {

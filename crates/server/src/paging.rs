@@ -32,34 +32,49 @@ pub struct PageChannels {
 /// Why a page message of an acknowledged or resolved incident was not sent.
 pub const WITHDRAWN: &str = "withdrawn: the page was acknowledged or resolved";
 
-/// How many escalations one tick looks at.
+/// How many escalations one read takes.
 const BATCH: usize = 100;
+/// How many reads one tick makes at most: a thousand incidents due at once
+/// are all paged in the same tick, not 100 every half second.
+const MAX_BATCHES: usize = 50;
 
 /// Pages every step that is due and records what is left.
 pub async fn escalate_due(state: &AppState) {
     let at = now();
-    let due = match state.run(move |store| store.due_pages(at, BATCH)).await {
-        Ok(due) if due.is_empty() => return,
-        Ok(due) => due,
-        Err(error) => {
-            tracing::error!(%error, "cannot read due escalations");
-            return;
+    let mut config = None;
+    for _ in 0..MAX_BATCHES {
+        let due = match state.run(move |store| store.due_pages(at, BATCH)).await {
+            Ok(due) if due.is_empty() => return,
+            Ok(due) => due,
+            Err(error) => {
+                tracing::error!(%error, "cannot read due escalations");
+                return;
+            }
+        };
+        if config.is_none() {
+            match state.run(|store| store.oncall()).await {
+                Ok(read) => config = Some(read),
+                Err(error) => {
+                    tracing::error!(%error, "cannot read the on-call configuration");
+                    return;
+                }
+            }
         }
-    };
-    let config = match state.run(|store| store.oncall()).await {
-        Ok(config) => config,
-        Err(error) => {
-            tracing::error!(%error, "cannot read the on-call configuration");
-            return;
+        let Some(config) = &config else { return };
+        let full = due.len() == BATCH;
+        for page in due {
+            let (number, steps, next) = plan_now(&page, config, at);
+            if let Err(error) = state
+                .run(move |store| store.record_pages(number, &steps, next, at))
+                .await
+            {
+                // Left due: the next tick tries again, this one stops here.
+                tracing::error!(%error, incident = number, "cannot record a page");
+                return;
+            }
         }
-    };
-    for page in due {
-        let (number, steps, next) = plan_now(&page, &config, at);
-        if let Err(error) = state
-            .run(move |store| store.record_pages(number, &steps, next, at))
-            .await
-        {
-            tracing::error!(%error, incident = number, "cannot record a page");
+        if !full {
+            return;
         }
     }
 }
