@@ -42,6 +42,7 @@ mod escalation;
 mod ical;
 mod page;
 mod resolve;
+mod role;
 mod rotation;
 mod schedule;
 mod zone;
@@ -60,6 +61,7 @@ pub use page::{
     page_stopped,
 };
 pub use resolve::{OnCall, Shift, Source, final_shifts, on_call_at};
+pub use role::{RoleNotice, role_notices};
 pub use schedule::{Layer, Override, Rotation, RotationUnit, Schedule};
 pub use zone::{Day, TimeWindow};
 

@@ -178,21 +178,124 @@ pub async fn deliver(
         _ => None,
     };
     let text = payload.text(public_url, link.as_deref());
+    send(state, contact, message, &payload.subject(), &text).await
+}
+
+/// What the store put in a role notification's payload.
+#[derive(Debug, Deserialize)]
+struct RolePayload {
+    incident: String,
+    title: String,
+    severity: firebreak_core::incident::Severity,
+    kind: firebreak_core::incident::IncidentKind,
+    role: firebreak_core::incident::CommandRole,
+}
+
+impl RolePayload {
+    fn role(&self) -> String {
+        self.role.as_str().replace('_', " ")
+    }
+
+    fn subject(&self) -> String {
+        use firebreak_core::incident::IncidentKind;
+        let drill = match self.kind {
+            IncidentKind::Real => "",
+            IncidentKind::Drill => " (drill)",
+            IncidentKind::Test => " (test)",
+        };
+        format!(
+            "[Firebreak] You are {} of {}{drill}",
+            self.role(),
+            self.incident
+        )
+    }
+
+    fn text(&self, public_url: Option<&str>) -> String {
+        let open = public_url
+            .map(|url| {
+                format!(
+                    " Open it: {}/incidents/{}",
+                    url.trim_end_matches('/'),
+                    self.incident
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "You are now {} of {} ({}, {}).{open}\n",
+            self.role(),
+            self.incident,
+            self.severity.as_str().to_uppercase(),
+            self.title,
+        )
+    }
+}
+
+/// Tells someone of the role they were given, by `contact` (`email`,
+/// `slack`).
+pub async fn deliver_role(
+    state: &AppState,
+    contact: &str,
+    message: &OutboxMessage,
+) -> Result<(), String> {
+    let payload: RolePayload = serde_json::from_str(&message.payload)
+        .map_err(|e| format!("the stored role notification cannot be read: {e}"))?;
+    let text = payload.text(state.page_channels.public_url.as_deref());
+    send(state, contact, message, &payload.subject(), &text).await
+}
+
+/// Sends `subject` and `text` to the message's target by `contact`.
+async fn send(
+    state: &AppState,
+    contact: &str,
+    message: &OutboxMessage,
+    subject: &str,
+    text: &str,
+) -> Result<(), String> {
+    let channels = &state.page_channels;
     match contact {
         "email" => {
             let smtp = channels
                 .smtp
                 .as_ref()
                 .ok_or("no SMTP server is set up (serve --smtp-url)")?;
-            email::send(smtp, message, &payload, &text).await
+            email::send(smtp, message, subject, text).await
         }
         "slack" => {
             let slack = channels
                 .slack
                 .as_ref()
                 .ok_or("Slack is not set up (serve --slack-token)")?;
-            slack::send(&state.http, slack, message, &payload, &text).await
+            slack::send(&state.http, slack, message, subject, text).await
         }
         other => Err(format!("no page channel `{other}`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role(kind: &str) -> RolePayload {
+        serde_json::from_value(serde_json::json!({
+            "incident": "INC-4", "title": "Scores all zero", "severity": "sev1",
+            "kind": kind, "role": "legal_liaison", "user": "dave", "contact": "email",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_role_notification_names_the_role_the_incident_and_its_link() {
+        let real = role("real");
+        assert_eq!(real.subject(), "[Firebreak] You are legal liaison of INC-4");
+        assert_eq!(
+            real.text(Some("https://fb.example/")),
+            "You are now legal liaison of INC-4 (SEV1, Scores all zero). \
+             Open it: https://fb.example/incidents/INC-4\n"
+        );
+        assert!(!real.text(None).contains("Open it"));
+        assert_eq!(
+            role("drill").subject(),
+            "[Firebreak] You are legal liaison of INC-4 (drill)"
+        );
     }
 }

@@ -781,6 +781,10 @@ pub struct PageState {
 /// Outbox channels of page messages start with this, e.g. `page:email`.
 pub const PAGE_CHANNEL_PREFIX: &str = "page:";
 
+/// Outbox channels of role notifications start with this, e.g.
+/// `role:email`; the target is the user's address.
+pub const ROLE_CHANNEL_PREFIX: &str = "role:";
+
 /// Outbox channels of notices to outbound channels start with this, e.g.
 /// `notice:pagerduty`; the message's target is the channel's slug.
 pub const NOTICE_CHANNEL_PREFIX: &str = "notice:";

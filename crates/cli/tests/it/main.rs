@@ -22,6 +22,7 @@ mod postmortem;
 mod prometheus;
 mod rca_artifacts;
 mod regulatory;
+mod roles;
 mod support;
 mod tamper;
 mod walk;

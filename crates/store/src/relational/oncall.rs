@@ -13,13 +13,13 @@ use super::{ORG, from_json, load_incident, load_systems, save_change, to_json};
 use crate::sql::{OptionalExtension, Sql, params};
 use crate::{
     NOTICE_CHANNEL_PREFIX, OncallConfig, OncallEntry, OncallKind, PAGE_CHANNEL_PREFIX, PageState,
-    StoreError, StoreResult, StoredChannel,
+    ROLE_CHANNEL_PREFIX, StoreError, StoreResult, StoredChannel,
 };
 use firebreak_core::error::FieldError;
 use firebreak_core::incident::{Incident, IncidentKind};
 use firebreak_core::oncall::{self, Channel, EscalationPlan, StepKey, StepPage, Target};
 use firebreak_core::system::validate_slug;
-use firebreak_core::timeline::{ABSENT_STATE, EventDraft, EventKind, state_hash};
+use firebreak_core::timeline::{ABSENT_STATE, Event, EventDraft, EventKind, state_hash};
 use firebreak_core::{DomainError, Timestamp};
 use serde_json::json;
 
@@ -350,6 +350,70 @@ pub(super) fn queue_notices(
         outbox::enqueue(t, &message, now)?;
     }
     Ok(())
+}
+
+/// Queues a message to each contact method of everyone `events` gave a
+/// role, in the transaction that stores the change (D26); someone with no
+/// contact method is noted on the timeline as not told. Drills and tests
+/// tell their role holders too: they are the drill's participants (D11).
+pub(super) fn queue_role_notices(
+    t: &dyn Sql,
+    incident: &Incident,
+    events: &[Event],
+    now: Timestamp,
+) -> StoreResult<()> {
+    if !events.iter().any(|e| e.kind == EventKind::RoleChanged) {
+        return Ok(());
+    }
+    let contacts = load_kind(t, OncallKind::Contacts)?.into_iter().collect();
+    let mut untold = Vec::new();
+    for notice in oncall::role_notices(events, &contacts) {
+        if notice.reach.is_empty() {
+            let body = json!({
+                "user": notice.user, "role": notice.role, "contact": null,
+                "result": "no contact method: not told",
+            });
+            untold.push(EventDraft::by(
+                "firebreak",
+                EventKind::RoleNotice,
+                now,
+                body,
+            ));
+        }
+        for (contact, address) in &notice.reach {
+            let contact = json!(contact);
+            let contact = contact.as_str().unwrap_or_default();
+            let payload = json!({
+                "incident": incident.public_id(),
+                "title": incident.title,
+                "severity": incident.severity,
+                "kind": incident.kind,
+                "role": notice.role,
+                "user": notice.user,
+                "contact": contact,
+            });
+            let key = format!(
+                "role:{}:{}:{}:{}:{contact}",
+                incident.public_id(),
+                notice.seq,
+                notice.role.as_str(),
+                notice.user
+            );
+            let message = Queued {
+                channel: &format!("{ROLE_CHANNEL_PREFIX}{contact}"),
+                target: address,
+                payload: &payload.to_string(),
+                idempotency_key: &key,
+                not_before: now,
+                incident: Some(incident.number),
+            };
+            outbox::enqueue(t, &message, now)?;
+        }
+    }
+    if untold.is_empty() {
+        return Ok(());
+    }
+    announce(t, incident, untold, now)
 }
 
 fn announce(
