@@ -53,7 +53,7 @@ pub use contact::{ContactKind, ContactStep, NotificationRule, contact_plan, vali
 pub use escalation::{
     EscalationLevel, EscalationPlan, EscalationPolicy, PlannedStep, Recipient, Recipients, StepKey,
     Target, Team, Unresolved, Urgency, UrgencyBySeverity, WorkingHours, due_now, escalation_steps,
-    next_due, resolve_targets,
+    next_due, replan, resolve_targets,
 };
 pub use ical::ical_for_user;
 pub use page::{

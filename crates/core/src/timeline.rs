@@ -434,10 +434,14 @@ impl Event {
                 text(&b["action"])
             ),
             EventKind::PagePlanned => format!(
-                "paging planned by policy {}: {} steps, {} urgency",
+                "paging planned by policy {}: {} steps, {} urgency{}",
                 text(&b["policy"]),
                 b["plan"]["steps"].as_array().map_or(0, Vec::len),
-                text(&b["plan"]["urgency"])
+                text(&b["plan"]["urgency"]),
+                b["reason"]
+                    .as_str()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
             ),
             EventKind::PageSent => {
                 let users = b["notifications"]

@@ -305,3 +305,74 @@ pub(super) fn an_incident_declared_by_an_alert_is_paged_and_a_drill_is_not(under
         "drills page nobody (D11)"
     );
 }
+
+fn set_severity(store: &Fresh, severity: &str, now: Timestamp) {
+    let patch: firebreak_core::incident::IncidentPatch =
+        serde_json::from_value(json!({"severity": severity, "severity_rationale": "it got worse"}))
+            .unwrap();
+    store
+        .change_incident(
+            1,
+            &mut |incident, _| incident.edit(patch.clone(), "bob", &[], now),
+            now,
+        )
+        .unwrap();
+}
+
+pub(super) fn a_raise_in_severity_replans_the_escalation_from_now(under: Under) {
+    let store = configured(under);
+    let declared = at("2026-03-01T10:00:00Z");
+    let incident = store
+        .declare_incident(declare_input("scores wrong"), "alice", declared)
+        .unwrap();
+    assert_eq!(page_due(&store, declared), 1, "level 1 of the SEV2 plan");
+
+    let raised = at("2026-03-01T10:02:00Z");
+    set_severity(&store, "sev1", raised);
+    let state = store.page(incident.number).unwrap().unwrap();
+    assert_eq!(state.plan.generation, 1);
+    assert_eq!(state.plan.triggered_at, raised);
+    assert!(state.sent.is_empty());
+    assert_eq!(state.next_due, Some(raised));
+    let planned: Vec<_> = store
+        .events("INC-1")
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::PagePlanned)
+        .collect();
+    assert_eq!(planned.len(), 2);
+    assert_eq!(
+        planned[1].body["reason"],
+        "severity raised from sev2 to sev1"
+    );
+
+    assert_eq!(page_due(&store, raised), 1, "level 1 is paged again");
+    let emails = store.messages("page:email", 10).unwrap();
+    assert_eq!(emails.len(), 2, "{emails:?}");
+    assert!(emails.iter().all(|m| m.target == "alice@example.org"));
+    assert_ne!(emails[0].idempotency_key, emails[1].idempotency_key);
+    assert_eq!(
+        page_due(&store, at("2026-03-01T10:05:00Z")),
+        0,
+        "the old plan's level 2 is gone"
+    );
+    assert_eq!(page_due(&store, at("2026-03-01T10:07:00Z")), 1);
+    assert_eq!(
+        store.messages("page:email", 10).unwrap()[0].target,
+        "carol@example.org"
+    );
+
+    // Lowering the severity leaves the plan as it is.
+    set_severity(&store, "sev3", at("2026-03-01T10:08:00Z"));
+    assert_eq!(
+        store
+            .page(incident.number)
+            .unwrap()
+            .unwrap()
+            .plan
+            .generation,
+        1
+    );
+    let report = verify(&store.ledger().unwrap(), Anchors::default());
+    assert!(report.is_intact(), "{:?}", report.problems);
+}
