@@ -1,11 +1,12 @@
 //! Paging (D26, D31): the scheduler's escalation job and the delivery of
 //! page messages. Whom a due step reaches and by what is decided by
-//! `firebreak_core::oncall` ([`oncall::due_now`], [`oncall::page_step`],
-//! [`oncall::next_due`]); this module passes `now` in, has the store record
-//! the step with its messages in the outbox in one transaction, and sends
+//! `firebreak_core::oncall` ([`oncall::due_now`], [`oncall::page_step`]);
+//! this module passes `now` in, has the store record the step with its
+//! messages in the outbox in one transaction (the store works out when to
+//! look again from the plan it holds, [`oncall::next_due`]), and sends
 //! those messages when the outbox hands them over: email over SMTP
 //! (`email.rs`) and Slack direct messages through `chat.postMessage`
-//! (`slack.rs`).
+//! (`slack.rs`); role notifications go out by the same two.
 
 mod email;
 mod slack;
@@ -54,9 +55,10 @@ pub async fn escalate_due(state: &AppState) {
         }
     };
     for page in due {
-        let (number, steps, next) = plan_now(&page, &config, at);
+        let number = page.incident.number;
+        let steps = plan_now(&page, &config, at);
         if let Err(error) = state
-            .run(move |store| store.record_pages(number, &steps, next, at))
+            .run(move |store| store.record_pages(number, &steps, at))
             .await
         {
             tracing::error!(%error, incident = number, "cannot record a page");
@@ -64,27 +66,18 @@ pub async fn escalate_due(state: &AppState) {
     }
 }
 
-/// The steps of `page` to send at `at`, and when to look again.
+/// The steps of `page` to send at `at`.
 fn plan_now(
     page: &PageState,
     config: &firebreak_store::OncallConfig,
     at: firebreak_core::Timestamp,
-) -> (
-    u64,
-    Vec<oncall::StepPage>,
-    Option<firebreak_core::Timestamp>,
-) {
+) -> Vec<oncall::StepPage> {
     let acknowledged = page.incident.times.acknowledged_at;
     let over = oncall::escalation_over(&page.incident);
-    let steps: Vec<oncall::StepPage> =
-        oncall::due_now(&page.plan, acknowledged, over, &page.sent, at)
-            .iter()
-            .map(|step| oncall::page_step(step, &config.schedules, &config.teams, &config.contacts))
-            .collect();
-    let mut sent = page.sent.clone();
-    sent.extend(steps.iter().map(|s| s.key));
-    let next = oncall::next_due(&page.plan, acknowledged, over, &sent, at);
-    (page.incident.number, steps, next)
+    oncall::due_now(&page.plan, acknowledged, over, &page.sent, at)
+        .iter()
+        .map(|step| oncall::page_step(step, &config.schedules, &config.teams, &config.contacts))
+        .collect()
 }
 
 /// What the store put in a page message's payload.

@@ -463,18 +463,13 @@ pub trait Store: Send + Sync {
     fn due_pages(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<PageState>>;
     /// Records the steps paged for an incident in one transaction: their
     /// messages queued in the outbox, a timeline event each, the steps
-    /// marked sent and the next due time (None: nothing left). Only steps
-    /// `oncall::due_now` still names inside the transaction are recorded:
-    /// one already sent, or one of a page acknowledged or resolved since,
-    /// is left out, so a step is never paged twice nor after the
+    /// marked sent and the next due time (None: nothing left), which the
+    /// store works out from the plan it holds. Only steps `oncall::due_now`
+    /// still names inside the transaction are recorded: one already sent,
+    /// or one of a page acknowledged or resolved or re-planned since, is
+    /// left out, so a step is never paged twice nor after the
     /// acknowledgement.
-    fn record_pages(
-        &self,
-        incident: u64,
-        pages: &[StepPage],
-        next_due: Option<Timestamp>,
-        now: Timestamp,
-    ) -> StoreResult<()>;
+    fn record_pages(&self, incident: u64, pages: &[StepPage], now: Timestamp) -> StoreResult<()>;
     /// `actor` takes the page of `incident` (`oncall::acknowledge`): the
     /// incident records it, escalation stops and page messages not yet
     /// sent are withdrawn, in one transaction.

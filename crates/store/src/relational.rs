@@ -666,14 +666,8 @@ impl<B: Backend> Store for SqlStore<B> {
         self.read(|c| paging::due(c, now, limit))
     }
 
-    fn record_pages(
-        &self,
-        incident: u64,
-        pages: &[StepPage],
-        next_due: Option<Timestamp>,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        self.write(|t| paging::record(t, incident, pages, next_due, now))
+    fn record_pages(&self, incident: u64, pages: &[StepPage], now: Timestamp) -> StoreResult<()> {
+        self.write(|t| paging::record(t, incident, pages, now))
     }
 
     fn acknowledge(

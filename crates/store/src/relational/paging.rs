@@ -191,7 +191,6 @@ pub(super) fn record(
     t: &dyn Sql,
     number: u64,
     pages: &[StepPage],
-    next_due: Option<Timestamp>,
     now: Timestamp,
 ) -> StoreResult<()> {
     let state = page(t, number)?
@@ -206,7 +205,6 @@ pub(super) fn record(
             .into_iter()
             .map(|step| step.key)
             .collect();
-    let next_due = next_due.filter(|_| acknowledged.is_none() && over.is_none());
     let mut sent = state.sent.clone();
     let mut drafts = Vec::new();
     for step in pages.iter().filter(|p| still_due.contains(&p.key)) {
@@ -261,6 +259,15 @@ pub(super) fn record(
     if !drafts.is_empty() {
         announce(t, incident, drafts, now)?;
     }
+    // Worked out here from the plan in this transaction, not the caller's:
+    // a re-plan since the scheduler looked has steps of its own, and a step
+    // due but not recorded (the caller paged another plan's) is looked at
+    // again at once.
+    let next_due = if still_due.iter().any(|key| !sent.contains(key)) {
+        Some(now)
+    } else {
+        oncall::next_due(&state.plan, acknowledged, over, &sent, now)
+    };
     t.execute(
         "UPDATE pages SET sent = ?3, next_due_ms = ?4 WHERE org_id = ?1 AND incident = ?2",
         params![

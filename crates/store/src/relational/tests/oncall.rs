@@ -137,12 +137,9 @@ fn page_due(store: &Fresh, now: Timestamp) -> usize {
             .iter()
             .map(|step| oncall::page_step(step, &config.schedules, &config.teams, &config.contacts))
             .collect();
-        let mut sent = state.sent.clone();
-        sent.extend(steps.iter().map(|s| s.key));
-        let next = oncall::next_due(&state.plan, ack, over, &sent, now);
         paged += steps.len();
         store
-            .record_pages(state.incident.number, &steps, next, now)
+            .record_pages(state.incident.number, &steps, now)
             .unwrap();
     }
     paged
@@ -180,7 +177,7 @@ pub(super) fn a_declared_incident_pages_each_step_once_until_acknowledged(under:
         &config.contacts,
     );
     store
-        .record_pages(incident.number, &[first], again.next_due, declared)
+        .record_pages(incident.number, &[first], declared)
         .unwrap();
     let emails = store.messages("page:email", 10).unwrap();
     assert_eq!(emails.len(), 1);
@@ -327,13 +324,22 @@ pub(super) fn a_raise_in_severity_replans_the_escalation_from_now(under: Under) 
         .unwrap();
     assert_eq!(page_due(&store, declared), 1, "level 1 of the SEV2 plan");
 
-    let raised = at("2026-03-01T10:02:00Z");
+    // The scheduler reads level 2 of the old plan as due; the raise lands
+    // before it records it.
+    let raised = at("2026-03-01T10:05:00Z");
+    let config = store.oncall().unwrap();
+    let old = store.page(incident.number).unwrap().unwrap();
+    let stale = oncall::page_step(
+        &old.plan.steps[1],
+        &config.schedules,
+        &config.teams,
+        &config.contacts,
+    );
     set_severity(&store, "sev1", raised);
     let state = store.page(incident.number).unwrap().unwrap();
     assert_eq!(state.plan.generation, 1);
     assert_eq!(state.plan.triggered_at, raised);
     assert!(state.sent.is_empty());
-    assert_eq!(state.next_due, Some(raised));
     let planned: Vec<_> = store
         .events("INC-1")
         .unwrap()
@@ -345,18 +351,26 @@ pub(super) fn a_raise_in_severity_replans_the_escalation_from_now(under: Under) 
         planned[1].body["reason"],
         "severity raised from sev2 to sev1"
     );
+    store
+        .record_pages(incident.number, &[stale], raised)
+        .unwrap();
+    assert_eq!(
+        store.messages("page:email", 10).unwrap().len(),
+        1,
+        "the old plan's level 2 is not paged"
+    );
+    assert_eq!(
+        store.page(incident.number).unwrap().unwrap().next_due,
+        Some(raised)
+    );
 
     assert_eq!(page_due(&store, raised), 1, "level 1 is paged again");
     let emails = store.messages("page:email", 10).unwrap();
     assert_eq!(emails.len(), 2, "{emails:?}");
     assert!(emails.iter().all(|m| m.target == "alice@example.org"));
     assert_ne!(emails[0].idempotency_key, emails[1].idempotency_key);
-    assert_eq!(
-        page_due(&store, at("2026-03-01T10:05:00Z")),
-        0,
-        "the old plan's level 2 is gone"
-    );
-    assert_eq!(page_due(&store, at("2026-03-01T10:07:00Z")), 1);
+    assert_eq!(page_due(&store, at("2026-03-01T10:09:59Z")), 0);
+    assert_eq!(page_due(&store, at("2026-03-01T10:10:00Z")), 1);
     assert_eq!(
         store.messages("page:email", 10).unwrap()[0].target,
         "carol@example.org"
