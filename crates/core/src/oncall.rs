@@ -43,6 +43,7 @@ mod escalation;
 mod ical;
 mod page;
 mod resolve;
+mod role;
 mod rotation;
 mod schedule;
 mod zone;
@@ -54,7 +55,7 @@ pub use delivery::{PageDeliveries, page_deliveries};
 pub use escalation::{
     EscalationLevel, EscalationPlan, EscalationPolicy, PlannedStep, Recipient, Recipients, StepKey,
     Target, Team, Unresolved, Urgency, UrgencyBySeverity, WorkingHours, due_now, escalation_steps,
-    next_due, resolve_targets,
+    next_due, replan, resolve_targets,
 };
 pub use ical::ical_for_user;
 pub use page::{
@@ -62,6 +63,7 @@ pub use page::{
     page_stopped,
 };
 pub use resolve::{OnCall, Shift, Source, final_shifts, on_call_at};
+pub use role::{RoleNotice, role_notices};
 pub use schedule::{Layer, Override, Rotation, RotationUnit, Schedule};
 pub use zone::{Day, TimeWindow};
 

@@ -61,6 +61,9 @@ pub enum EventKind {
     /// One delivery attempt of a notice to an outbound channel (Teams,
     /// PagerDuty, Opsgenie) and its result.
     NoticeAttempt,
+    /// Someone given a role was told, or could not be: one delivery
+    /// attempt by one contact method, or the note that they have none.
+    RoleNotice,
 }
 
 impl EventKind {
@@ -102,6 +105,7 @@ impl EventKind {
             EventKind::PageAttempt => "page_attempt",
             EventKind::PageAcknowledged => "page_acknowledged",
             EventKind::NoticeAttempt => "notice_attempt",
+            EventKind::RoleNotice => "role_notice",
         }
     }
 
@@ -430,10 +434,14 @@ impl Event {
                 text(&b["action"])
             ),
             EventKind::PagePlanned => format!(
-                "paging planned by policy {}: {} steps, {} urgency",
+                "paging planned by policy {}: {} steps, {} urgency{}",
                 text(&b["policy"]),
                 b["plan"]["steps"].as_array().map_or(0, Vec::len),
-                text(&b["plan"]["urgency"])
+                text(&b["plan"]["urgency"]),
+                b["reason"]
+                    .as_str()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
             ),
             EventKind::PageSent => {
                 let users = b["notifications"]
@@ -465,6 +473,20 @@ impl Event {
                 "{} to channel {} attempt {}: {}",
                 text(&b["action"]),
                 text(&b["channel"]),
+                text(&b["attempt"]),
+                text(&b["result"])
+            ),
+            EventKind::RoleNotice if b["contact"].is_null() => format!(
+                "{} could not be told they are {}: {}",
+                text(&b["user"]),
+                text(&b["role"]),
+                text(&b["result"])
+            ),
+            EventKind::RoleNotice => format!(
+                "telling {} they are {} by {} attempt {}: {}",
+                text(&b["user"]),
+                text(&b["role"]),
+                text(&b["contact"]),
                 text(&b["attempt"]),
                 text(&b["result"])
             ),

@@ -8,7 +8,7 @@
 use crate::state::{AppState, now};
 use firebreak_store::{
     HOOK_CHANNEL_PREFIX, MAX_ATTEMPTS, NOTICE_CHANNEL_PREFIX, OutboxMessage, PAGE_CHANNEL_PREFIX,
-    WITNESS_CHANNEL,
+    ROLE_CHANNEL_PREFIX, WITNESS_CHANNEL,
 };
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -43,6 +43,10 @@ async fn attempt(
         let withdrawn =
             outcome.as_ref().err().map(String::as_str) == Some(crate::paging::WITHDRAWN);
         return (outcome, (!withdrawn && more_allowed).then_some(wait));
+    }
+    if let Some(contact) = message.channel.strip_prefix(ROLE_CHANNEL_PREFIX) {
+        let outcome = crate::paging::deliver_role(state, contact, message).await;
+        return (outcome, more_allowed.then_some(wait));
     }
     if message.channel.starts_with(HOOK_CHANNEL_PREFIX) {
         let outcome = crate::notify::deliver(state, message).await;

@@ -1,11 +1,12 @@
 //! Paging (D26, D31): the scheduler's escalation job and the delivery of
 //! page messages. Whom a due step reaches and by what is decided by
-//! `firebreak_core::oncall` ([`oncall::due_now`], [`oncall::page_step`],
-//! [`oncall::next_due`]); this module passes `now` in, has the store record
-//! the step with its messages in the outbox in one transaction, and sends
+//! `firebreak_core::oncall` ([`oncall::due_now`], [`oncall::page_step`]);
+//! this module passes `now` in, has the store record the step with its
+//! messages in the outbox in one transaction (the store works out when to
+//! look again from the plan it holds, [`oncall::next_due`]), and sends
 //! those messages when the outbox hands them over: email over SMTP
 //! (`email.rs`) and Slack direct messages through `chat.postMessage`
-//! (`slack.rs`).
+//! (`slack.rs`); role notifications go out by the same two.
 
 mod email;
 mod slack;
@@ -63,9 +64,10 @@ pub async fn escalate_due(state: &AppState) {
         let Some(config) = &config else { return };
         let full = due.len() == BATCH;
         for page in due {
-            let (number, steps, next) = plan_now(&page, config, at);
+            let number = page.incident.number;
+            let steps = plan_now(&page, config, at);
             if let Err(error) = state
-                .run(move |store| store.record_pages(number, &steps, next, at))
+                .run(move |store| store.record_pages(number, &steps, at))
                 .await
             {
                 // Left due: the next tick tries again, this one stops here.
@@ -79,27 +81,18 @@ pub async fn escalate_due(state: &AppState) {
     }
 }
 
-/// The steps of `page` to send at `at`, and when to look again.
+/// The steps of `page` to send at `at`.
 fn plan_now(
     page: &PageState,
     config: &firebreak_store::OncallConfig,
     at: firebreak_core::Timestamp,
-) -> (
-    u64,
-    Vec<oncall::StepPage>,
-    Option<firebreak_core::Timestamp>,
-) {
+) -> Vec<oncall::StepPage> {
     let acknowledged = page.incident.times.acknowledged_at;
     let over = oncall::escalation_over(&page.incident);
-    let steps: Vec<oncall::StepPage> =
-        oncall::due_now(&page.plan, acknowledged, over, &page.sent, at)
-            .iter()
-            .map(|step| oncall::page_step(step, &config.schedules, &config.teams, &config.contacts))
-            .collect();
-    let mut sent = page.sent.clone();
-    sent.extend(steps.iter().map(|s| s.key));
-    let next = oncall::next_due(&page.plan, acknowledged, over, &sent, at);
-    (page.incident.number, steps, next)
+    oncall::due_now(&page.plan, acknowledged, over, &page.sent, at)
+        .iter()
+        .map(|step| oncall::page_step(step, &config.schedules, &config.teams, &config.contacts))
+        .collect()
 }
 
 /// What the store put in a page message's payload.
@@ -193,21 +186,124 @@ pub async fn deliver(
         _ => None,
     };
     let text = payload.text(public_url, link.as_deref());
+    send(state, contact, message, &payload.subject(), &text).await
+}
+
+/// What the store put in a role notification's payload.
+#[derive(Debug, Deserialize)]
+struct RolePayload {
+    incident: String,
+    title: String,
+    severity: firebreak_core::incident::Severity,
+    kind: firebreak_core::incident::IncidentKind,
+    role: firebreak_core::incident::CommandRole,
+}
+
+impl RolePayload {
+    fn role(&self) -> String {
+        self.role.as_str().replace('_', " ")
+    }
+
+    fn subject(&self) -> String {
+        use firebreak_core::incident::IncidentKind;
+        let drill = match self.kind {
+            IncidentKind::Real => "",
+            IncidentKind::Drill => " (drill)",
+            IncidentKind::Test => " (test)",
+        };
+        format!(
+            "[Firebreak] You are {} of {}{drill}",
+            self.role(),
+            self.incident
+        )
+    }
+
+    fn text(&self, public_url: Option<&str>) -> String {
+        let open = public_url
+            .map(|url| {
+                format!(
+                    " Open it: {}/incidents/{}",
+                    url.trim_end_matches('/'),
+                    self.incident
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "You are now {} of {} ({}, {}).{open}\n",
+            self.role(),
+            self.incident,
+            self.severity.as_str().to_uppercase(),
+            self.title,
+        )
+    }
+}
+
+/// Tells someone of the role they were given, by `contact` (`email`,
+/// `slack`).
+pub async fn deliver_role(
+    state: &AppState,
+    contact: &str,
+    message: &OutboxMessage,
+) -> Result<(), String> {
+    let payload: RolePayload = serde_json::from_str(&message.payload)
+        .map_err(|e| format!("the stored role notification cannot be read: {e}"))?;
+    let text = payload.text(state.page_channels.public_url.as_deref());
+    send(state, contact, message, &payload.subject(), &text).await
+}
+
+/// Sends `subject` and `text` to the message's target by `contact`.
+async fn send(
+    state: &AppState,
+    contact: &str,
+    message: &OutboxMessage,
+    subject: &str,
+    text: &str,
+) -> Result<(), String> {
+    let channels = &state.page_channels;
     match contact {
         "email" => {
             let smtp = channels
                 .smtp
                 .as_ref()
                 .ok_or("no SMTP server is set up (serve --smtp-url)")?;
-            email::send(smtp, message, &payload, &text).await
+            email::send(smtp, message, subject, text).await
         }
         "slack" => {
             let slack = channels
                 .slack
                 .as_ref()
                 .ok_or("Slack is not set up (serve --slack-token)")?;
-            slack::send(&state.http, slack, message, &payload, &text).await
+            slack::send(&state.http, slack, message, subject, text).await
         }
         other => Err(format!("no page channel `{other}`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role(kind: &str) -> RolePayload {
+        serde_json::from_value(serde_json::json!({
+            "incident": "INC-4", "title": "Scores all zero", "severity": "sev1",
+            "kind": kind, "role": "legal_liaison", "user": "dave", "contact": "email",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_role_notification_names_the_role_the_incident_and_its_link() {
+        let real = role("real");
+        assert_eq!(real.subject(), "[Firebreak] You are legal liaison of INC-4");
+        assert_eq!(
+            real.text(Some("https://fb.example/")),
+            "You are now legal liaison of INC-4 (SEV1, Scores all zero). \
+             Open it: https://fb.example/incidents/INC-4\n"
+        );
+        assert!(!real.text(None).contains("Open it"));
+        assert_eq!(
+            role("drill").subject(),
+            "[Firebreak] You are legal liaison of INC-4 (drill)"
+        );
     }
 }

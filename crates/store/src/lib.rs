@@ -463,18 +463,13 @@ pub trait Store: Send + Sync {
     fn due_pages(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<PageState>>;
     /// Records the steps paged for an incident in one transaction: their
     /// messages queued in the outbox, a timeline event each, the steps
-    /// marked sent and the next due time (None: nothing left). Only steps
-    /// `oncall::due_now` still names inside the transaction are recorded:
-    /// one already sent, or one of a page acknowledged or resolved since,
-    /// is left out, so a step is never paged twice nor after the
+    /// marked sent and the next due time (None: nothing left), which the
+    /// store works out from the plan it holds. Only steps `oncall::due_now`
+    /// still names inside the transaction are recorded: one already sent,
+    /// or one of a page acknowledged or resolved or re-planned since, is
+    /// left out, so a step is never paged twice nor after the
     /// acknowledgement.
-    fn record_pages(
-        &self,
-        incident: u64,
-        pages: &[StepPage],
-        next_due: Option<Timestamp>,
-        now: Timestamp,
-    ) -> StoreResult<()>;
+    fn record_pages(&self, incident: u64, pages: &[StepPage], now: Timestamp) -> StoreResult<()>;
     /// `actor` takes the page of `incident` (`oncall::acknowledge`): the
     /// incident records it, escalation stops and page messages not yet
     /// sent are withdrawn, in one transaction.
@@ -780,6 +775,10 @@ pub struct PageState {
 
 /// Outbox channels of page messages start with this, e.g. `page:email`.
 pub const PAGE_CHANNEL_PREFIX: &str = "page:";
+
+/// Outbox channels of role notifications start with this, e.g.
+/// `role:email`; the target is the user's address.
+pub const ROLE_CHANNEL_PREFIX: &str = "role:";
 
 /// Outbox channels of notices to outbound channels start with this, e.g.
 /// `notice:pagerduty`; the message's target is the channel's slug.

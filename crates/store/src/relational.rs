@@ -14,6 +14,7 @@ mod integrity;
 mod monitors;
 mod oncall;
 mod outbox;
+mod paging;
 mod records;
 
 use crate::sql::{OptionalExtension, Sql, params};
@@ -509,7 +510,7 @@ impl<B: Backend> Store for SqlStore<B> {
             )?;
             let change = incident::declare(input, number as u64, actor, &systems, now)?;
             save_change(t, &change.incident, change.events, now)?;
-            oncall::start_paging(t, &change.incident, now)?;
+            paging::start_paging(t, &change.incident, now)?;
             Ok(change.incident)
         })
     }
@@ -662,17 +663,11 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn due_pages(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<PageState>> {
-        self.read(|c| oncall::due(c, now, limit))
+        self.read(|c| paging::due(c, now, limit))
     }
 
-    fn record_pages(
-        &self,
-        incident: u64,
-        pages: &[StepPage],
-        next_due: Option<Timestamp>,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        self.write(|t| oncall::record(t, incident, pages, next_due, now))
+    fn record_pages(&self, incident: u64, pages: &[StepPage], now: Timestamp) -> StoreResult<()> {
+        self.write(|t| paging::record(t, incident, pages, now))
     }
 
     fn acknowledge(
@@ -682,11 +677,11 @@ impl<B: Backend> Store for SqlStore<B> {
         via: firebreak_core::oncall::AckVia,
         now: Timestamp,
     ) -> StoreResult<Incident> {
-        self.write(|t| oncall::acknowledge(t, incident, actor, via, now))
+        self.write(|t| paging::acknowledge(t, incident, actor, via, now))
     }
 
     fn page(&self, incident: u64) -> StoreResult<Option<PageState>> {
-        self.read(|c| oncall::page(c, incident))
+        self.read(|c| paging::page(c, incident))
     }
 
     fn record_damaged_content(

@@ -25,6 +25,7 @@ mod prometheus;
 mod rca_artifacts;
 mod readme;
 mod regulatory;
+mod roles;
 mod support;
 mod tamper;
 mod tokens_page;

@@ -18,12 +18,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The test SMTP server and the Maildir it delivers every message to.
-struct Smtp {
+pub(super) struct Smtp {
     url: String,
     maildir: PathBuf,
 }
 
-fn smtp() -> Option<Smtp> {
+pub(super) fn smtp() -> Option<Smtp> {
     let address = test_service("FIREBREAK_TEST_SMTP", "FIREBREAK_REQUIRE_SMTP")?;
     let maildir = std::env::var("FIREBREAK_TEST_MAILDIR")
         .expect("scripts/smtp.sh prints FIREBREAK_TEST_MAILDIR with FIREBREAK_TEST_SMTP");
@@ -35,7 +35,7 @@ fn smtp() -> Option<Smtp> {
 
 impl Smtp {
     /// Every message delivered to `address`, oldest first, as text.
-    fn mails_to(&self, address: &str) -> Vec<String> {
+    pub(super) fn mails_to(&self, address: &str) -> Vec<String> {
         let delivered_to = format!("Delivered-To: {address}\n");
         let mut found: Vec<(std::time::SystemTime, String)> = ["new", "cur"]
             .iter()
@@ -56,7 +56,7 @@ impl Smtp {
     }
 
     /// Waits until `address` has `count` messages; returns them.
-    fn wait_for(&self, address: &str, count: usize, within: Duration) -> Vec<String> {
+    pub(super) fn wait_for(&self, address: &str, count: usize, within: Duration) -> Vec<String> {
         let start = Instant::now();
         loop {
             let mails = self.mails_to(address);
@@ -110,9 +110,9 @@ fn ack_link(mail: &str, public_url: &str) -> String {
     mail[start..].split_whitespace().next().unwrap().to_string()
 }
 
-const PUBLIC_URL: &str = "http://firebreak.test";
+pub(super) const PUBLIC_URL: &str = "http://firebreak.test";
 
-fn ok(server: &Server, args: &[&str]) {
+pub(super) fn ok(server: &Server, args: &[&str]) {
     assert_success(&server.cli(args), args);
 }
 
@@ -204,7 +204,7 @@ fn fire_alert(server: &Server, key: &str) {
     assert!(answer.status().is_success(), "{}", answer.status());
 }
 
-fn start(dir: &Path, smtp: &Smtp) -> Server {
+pub(super) fn start(dir: &Path, smtp: &Smtp) -> Server {
     Server::start_with(
         &dir.join("data"),
         &["--smtp-url", &smtp.url, "--public-url", PUBLIC_URL],
@@ -221,12 +221,12 @@ fn escalation(server: &Server) -> Value {
         .unwrap()
 }
 
-fn timeline(server: &Server) -> Vec<Value> {
+pub(super) fn timeline(server: &Server) -> Vec<Value> {
     let shown = server.json(&["incident", "show", "INC-1", "--timeline"]);
     shown["timeline"].as_array().cloned().unwrap_or_default()
 }
 
-fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+pub(super) fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["kind"] == kind).collect()
 }
 

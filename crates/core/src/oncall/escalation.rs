@@ -204,6 +204,10 @@ pub struct EscalationPlan {
     #[schema(value_type = String, format = DateTime)]
     pub triggered_at: Timestamp,
     pub steps: Vec<PlannedStep>,
+    /// 0 for the plan made at declaration, one more for each re-plan after
+    /// a raise in severity: its pages are new messages, not repeats.
+    #[serde(default)]
+    pub generation: u32,
 }
 
 fn blank(text: &str) -> bool {
@@ -393,7 +397,28 @@ pub fn escalation_steps(
         urgency,
         triggered_at,
         steps,
+        generation: 0,
     })
+}
+
+/// The plan that replaces `current` when the incident's severity is raised
+/// to `severity` at `now`: the policy's escalation for the new severity
+/// from `now` (a SEV4 waiting for working hours becomes a SEV1 paged at
+/// once), as the next generation. None when `severity` is not more severe
+/// than the plan's.
+pub fn replan(
+    current: &EscalationPlan,
+    policy: &EscalationPolicy,
+    severity: Severity,
+    now: Timestamp,
+    working_hours: &WorkingHours,
+) -> Result<Option<EscalationPlan>, OncallError> {
+    if severity >= current.severity {
+        return Ok(None);
+    }
+    let mut plan = escalation_steps(policy, severity, now, working_hours)?;
+    plan.generation = current.generation + 1;
+    Ok(Some(plan))
 }
 
 /// The steps to send at `now`: due by then and not in `already_sent`. An

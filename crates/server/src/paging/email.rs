@@ -1,10 +1,9 @@
-//! Pages by email over SMTP (lettre): `smtp://host:port` (plain, for a
+//! Pages and role notifications by email over SMTP (lettre): `smtp://host:port` (plain, for a
 //! relay on loopback), `smtp://…?tls=required` (STARTTLS) or `smtps://`,
 //! with credentials in the URL when the relay asks for them. The URL comes
 //! from the server's settings (`--smtp-url` or `FIREBREAK_SMTP_URL`), never
 //! from the database, and is not printed.
 
-use super::PagePayload;
 use firebreak_core::timeline::sha256_hex;
 use firebreak_store::OutboxMessage;
 use lettre::message::Mailbox;
@@ -48,7 +47,7 @@ impl SmtpSettings {
 pub(super) async fn send(
     smtp: &SmtpSettings,
     message: &OutboxMessage,
-    payload: &PagePayload,
+    subject: &str,
     text: &str,
 ) -> Result<(), String> {
     let to = message
@@ -60,7 +59,7 @@ pub(super) async fn send(
     let email = Message::builder()
         .from(smtp.from.clone())
         .to(to)
-        .subject(payload.subject())
+        .subject(subject)
         .message_id(Some(format!("<{id}@firebreak.page>")))
         .header(ContentType::TEXT_PLAIN)
         .body(text.to_string())

@@ -1,10 +1,9 @@
-//! Pages as Slack direct messages through the Web API's
+//! Pages and role notifications as Slack direct messages through the Web API's
 //! `chat.postMessage`: the user's member id as `channel`, a bot token as
 //! bearer. Slack answers 200 with `ok: false` and an `error` for refusals,
 //! and 429 with `Retry-After` when rate limited; both are failed attempts,
 //! retried by the outbox.
 
-use super::PagePayload;
 use firebreak_store::OutboxMessage;
 use serde::Deserialize;
 use serde_json::json;
@@ -38,12 +37,12 @@ pub(super) async fn send(
     http: &reqwest::Client,
     slack: &SlackSettings,
     message: &OutboxMessage,
-    payload: &PagePayload,
+    subject: &str,
     text: &str,
 ) -> Result<(), String> {
     let body = json!({
         "channel": message.target,
-        "text": format!("*{}*\n{}", payload.subject(), text),
+        "text": format!("*{subject}*\n{text}"),
     });
     let url = format!("{}/chat.postMessage", slack.api_url.trim_end_matches('/'));
     let response = http
@@ -137,7 +136,7 @@ mod tests {
         (url, handle)
     }
 
-    fn page() -> (OutboxMessage, PagePayload) {
+    fn page() -> (OutboxMessage, crate::paging::PagePayload) {
         let payload = serde_json::json!({
             "incident": "INC-4", "title": "Scores all zero", "severity": "sev1",
             "systems": ["scoring"], "step": {"round": 0, "level": 1},
@@ -180,10 +179,13 @@ mod tests {
             Some("https://firebreak.example"),
             Some("https://firebreak.example/ack/4.0.1.1772445600.alice.ab"),
         );
-        assert_eq!(send(&http, &slack, &message, &payload, &sent).await, Ok(()));
-        let refused = send(&http, &slack, &message, &payload, &sent).await;
+        assert_eq!(
+            send(&http, &slack, &message, &payload.subject(), &sent).await,
+            Ok(())
+        );
+        let refused = send(&http, &slack, &message, &payload.subject(), &sent).await;
         assert_eq!(refused, Err("Slack: ok false (channel_not_found)".into()));
-        let limited = send(&http, &slack, &message, &payload, &sent).await;
+        let limited = send(&http, &slack, &message, &payload.subject(), &sent).await;
         assert_eq!(limited, Err("Slack: rate limited, retry after 30 s".into()));
         let seen = receiver.await.unwrap();
         let (request_line, headers, body) = &seen[0];

@@ -292,7 +292,7 @@ pub(super) fn ingest(
                 let actor = format!("integration:{}", integration.id);
                 let change = incident::declare(input, number as u64, &actor, &systems, now)?;
                 append_to_incident(transaction, change.clone(), now)?;
-                super::oncall::start_paging(transaction, &change.incident, now)?;
+                super::paging::start_paging(transaction, &change.incident, now)?;
                 declared = Some(change.incident.clone());
                 Some(change.incident)
             }

@@ -1,25 +1,23 @@
-//! On-call entries and paging (D31, D25, D26). Schedules, policies, teams,
+//! On-call entries (D31) and what an incident's changes tell people (D26). Schedules, policies, teams,
 //! contact methods and systems' policies are JSON records in
 //! `oncall_records`, each change sealed on the entry's chain
 //! (`oncall:<kind>:<slug>`). An incident's escalation is planned by
-//! `firebreak-core` when it is declared, in the declaring transaction, and
-//! kept in `pages` with the steps already paged and the next due time; the
-//! scheduler pages due steps through the outbox with `record`, which marks
-//! them sent in the same transaction, so no step is paged twice.
+//! `firebreak-core` and kept in `pages` (see `paging`). Changes of an
+//! incident queue what the outbound channels and its role holders are told.
 
 use super::integrity::append_events;
 use super::outbox::{self, Queued};
-use super::{ORG, from_json, load_incident, load_systems, save_change, to_json};
+use super::{ORG, from_json, load_systems, to_json};
 use crate::sql::{OptionalExtension, Sql, params};
 use crate::{
-    NOTICE_CHANNEL_PREFIX, OncallConfig, OncallEntry, OncallKind, PAGE_CHANNEL_PREFIX, PageState,
-    StoreError, StoreResult, StoredChannel,
+    NOTICE_CHANNEL_PREFIX, OncallConfig, OncallEntry, OncallKind, ROLE_CHANNEL_PREFIX, StoreError,
+    StoreResult, StoredChannel,
 };
 use firebreak_core::error::FieldError;
 use firebreak_core::incident::{Incident, IncidentKind};
-use firebreak_core::oncall::{self, Channel, EscalationPlan, StepKey, StepPage, Target};
+use firebreak_core::oncall::{self, Channel, Target};
 use firebreak_core::system::validate_slug;
-use firebreak_core::timeline::{ABSENT_STATE, EventDraft, EventKind, state_hash};
+use firebreak_core::timeline::{ABSENT_STATE, Event, EventDraft, EventKind, state_hash};
 use firebreak_core::{DomainError, Timestamp};
 use serde_json::json;
 
@@ -27,7 +25,11 @@ fn stream(kind: OncallKind, slug: &str) -> String {
     format!("oncall:{}:{slug}", kind.as_str())
 }
 
-fn load_record(c: &dyn Sql, kind: OncallKind, slug: &str) -> StoreResult<Option<String>> {
+pub(super) fn load_record(
+    c: &dyn Sql,
+    kind: OncallKind,
+    slug: &str,
+) -> StoreResult<Option<String>> {
     Ok(c.query_row(
         "SELECT record FROM oncall_records WHERE org_id = ?1 AND kind = ?2 AND slug = ?3",
         params![ORG, kind.as_str(), slug],
@@ -55,8 +57,8 @@ fn load_kind<T: serde::de::DeserializeOwned>(
 
 /// The record a system's policy link stores.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyLink {
-    policy: String,
+pub(super) struct PolicyLink {
+    pub(super) policy: String,
 }
 
 fn values<T: serde::de::DeserializeOwned>(c: &dyn Sql, kind: OncallKind) -> StoreResult<Vec<T>> {
@@ -352,207 +354,66 @@ pub(super) fn queue_notices(
     Ok(())
 }
 
-fn announce(
+/// Queues a message to each contact method of everyone `events` gave a
+/// role, in the transaction that stores the change (D26); someone with no
+/// contact method is noted on the timeline as not told. Drills and tests
+/// tell their role holders too: they are the drill's participants (D11).
+pub(super) fn queue_role_notices(
     t: &dyn Sql,
     incident: &Incident,
-    drafts: Vec<EventDraft>,
+    events: &[Event],
     now: Timestamp,
 ) -> StoreResult<()> {
-    append_events(t, &incident.public_id(), drafts, &state_hash(incident), now)?;
-    Ok(())
-}
-
-/// Plans the escalation of a newly declared real incident from the policy
-/// of its first system that has one, and puts the plan on its timeline.
-/// Drills and tests page nobody (D11).
-pub(super) fn start_paging(t: &dyn Sql, incident: &Incident, now: Timestamp) -> StoreResult<()> {
-    if incident.kind != IncidentKind::Real {
+    if !events.iter().any(|e| e.kind == EventKind::RoleChanged) {
         return Ok(());
     }
-    let mut linked = None;
-    for system in &incident.systems {
-        if let Some(text) = load_record(t, OncallKind::SystemPolicy, system)? {
-            linked = Some((
-                system,
-                from_json::<PolicyLink>(&text, "system policy")?.policy,
+    let contacts = load_kind(t, OncallKind::Contacts)?.into_iter().collect();
+    let mut untold = Vec::new();
+    for notice in oncall::role_notices(events, &contacts) {
+        if notice.reach.is_empty() {
+            let body = json!({
+                "user": notice.user, "role": notice.role, "contact": null,
+                "result": "no contact method: not told",
+            });
+            untold.push(EventDraft::by(
+                "firebreak",
+                EventKind::RoleNotice,
+                now,
+                body,
             ));
-            break;
         }
-    }
-    let Some((system, slug)) = linked else {
-        return Ok(());
-    };
-    let Some(text) = load_record(t, OncallKind::Policy, &slug)? else {
-        return Err(StoreError::Corrupt(format!(
-            "system {system} names policy {slug}, which is missing"
-        )));
-    };
-    let policy: oncall::EscalationPolicy = from_json(&text, "policy")?;
-    let plan = oncall::escalation_steps(&policy, incident.severity, now, &policy.working_hours())
-        .map_err(DomainError::from)?;
-    let next_due = plan.steps.iter().map(|s| s.due).min();
-    t.execute(
-        "INSERT INTO pages (org_id, incident, plan, sent, next_due_ms) VALUES (?1, ?2, ?3, '[]', ?4)
-         ON CONFLICT (org_id, incident) DO NOTHING",
-        params![ORG, incident.number as i64, to_json(&plan), next_due.map(|d| d.as_millisecond())],
-    )?;
-    let body = json!({ "policy": slug, "system": system, "plan": plan });
-    announce(
-        t,
-        incident,
-        vec![EventDraft::by(
-            "firebreak",
-            EventKind::PagePlanned,
-            now,
-            body,
-        )],
-        now,
-    )
-}
-
-type PageRow = (i64, String, String, Option<i64>);
-
-fn page_from_row(row: &crate::sql::Row) -> Result<PageRow, crate::sql::SqlError> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-}
-
-fn build_page(c: &dyn Sql, (number, plan, sent, next_due): PageRow) -> StoreResult<PageState> {
-    Ok(PageState {
-        incident: load_incident(c, number as u64)?,
-        plan: from_json::<EscalationPlan>(&plan, "escalation plan")?,
-        sent: from_json::<Vec<StepKey>>(&sent, "sent steps")?,
-        next_due: next_due
-            .map(|ms| Timestamp::from_millisecond(ms).map_err(super::corrupt))
-            .transpose()?,
-    })
-}
-
-const PAGE_COLUMNS: &str = "incident, plan, sent, next_due_ms";
-
-pub(super) fn due(c: &dyn Sql, now: Timestamp, limit: usize) -> StoreResult<Vec<PageState>> {
-    let mut statement = c.prepare(&format!(
-        "SELECT {PAGE_COLUMNS} FROM pages WHERE org_id = ?1 AND next_due_ms <= ?2
-         ORDER BY next_due_ms, incident LIMIT ?3"
-    ))?;
-    let rows: Vec<PageRow> = statement
-        .query_map(
-            params![ORG, now.as_millisecond(), limit as i64],
-            page_from_row,
-        )?
-        .collect::<Result<_, _>>()?;
-    rows.into_iter().map(|row| build_page(c, row)).collect()
-}
-
-pub(super) fn page(c: &dyn Sql, number: u64) -> StoreResult<Option<PageState>> {
-    let row = c
-        .query_row(
-            &format!("SELECT {PAGE_COLUMNS} FROM pages WHERE org_id = ?1 AND incident = ?2"),
-            params![ORG, number as i64],
-            page_from_row,
-        )
-        .optional()?;
-    row.map(|row| build_page(c, row)).transpose()
-}
-
-pub(super) fn record(
-    t: &dyn Sql,
-    number: u64,
-    pages: &[StepPage],
-    next_due: Option<Timestamp>,
-    now: Timestamp,
-) -> StoreResult<()> {
-    let state = page(t, number)?
-        .ok_or_else(|| StoreError::NotFound(format!("the escalation of INC-{number}")))?;
-    let incident = &state.incident;
-    // Asked again inside the transaction, so that a page acknowledged or
-    // resolved since the scheduler looked sends nothing more.
-    let acknowledged = incident.times.acknowledged_at;
-    let over = oncall::escalation_over(incident);
-    let still_due: Vec<StepKey> =
-        oncall::due_now(&state.plan, acknowledged, over, &state.sent, now)
-            .into_iter()
-            .map(|step| step.key)
-            .collect();
-    let next_due = next_due.filter(|_| acknowledged.is_none() && over.is_none());
-    let mut sent = state.sent.clone();
-    let mut drafts = Vec::new();
-    for step in pages.iter().filter(|p| still_due.contains(&p.key)) {
-        for notification in &step.notifications {
-            let contact = json!(notification.contact);
-            let channel = format!(
-                "{PAGE_CHANNEL_PREFIX}{}",
-                contact.as_str().unwrap_or_default()
-            );
+        for (contact, address) in &notice.reach {
+            let contact = json!(contact);
+            let contact = contact.as_str().unwrap_or_default();
             let payload = json!({
                 "incident": incident.public_id(),
                 "title": incident.title,
                 "severity": incident.severity,
-                "systems": incident.systems,
-                "step": step.key,
-                "notification": notification,
+                "kind": incident.kind,
+                "role": notice.role,
+                "user": notice.user,
+                "contact": contact,
             });
             let key = format!(
-                "page:{}:{}.{}:{}:{}",
+                "role:{}:{}:{}:{}:{contact}",
                 incident.public_id(),
-                step.key.round,
-                step.key.level,
-                notification.user,
-                notification.rule
+                notice.seq,
+                notice.role.as_str(),
+                notice.user
             );
             let message = Queued {
-                channel: &channel,
-                target: &notification.address,
+                channel: &format!("{ROLE_CHANNEL_PREFIX}{contact}"),
+                target: address,
                 payload: &payload.to_string(),
                 idempotency_key: &key,
-                not_before: notification.due.max(now),
-                incident: Some(number),
+                not_before: now,
+                incident: Some(incident.number),
             };
             outbox::enqueue(t, &message, now)?;
         }
-        let body = json!({
-            "step": step.key,
-            "recipients": step.recipients,
-            "notifications": step.notifications,
-            "unreachable": step.unreachable,
-            "reached_nobody": step.reaches_nobody(),
-        });
-        drafts.push(EventDraft::by("firebreak", EventKind::PageSent, now, body));
-        sent.push(step.key);
     }
-    if !drafts.is_empty() {
-        announce(t, incident, drafts, now)?;
+    if untold.is_empty() {
+        return Ok(());
     }
-    t.execute(
-        "UPDATE pages SET sent = ?3, next_due_ms = ?4 WHERE org_id = ?1 AND incident = ?2",
-        params![
-            ORG,
-            number as i64,
-            to_json(&sent),
-            next_due.map(|d| d.as_millisecond())
-        ],
-    )?;
-    Ok(())
-}
-
-pub(super) fn acknowledge(
-    t: &dyn Sql,
-    number: u64,
-    actor: &str,
-    via: oncall::AckVia,
-    now: Timestamp,
-) -> StoreResult<Incident> {
-    let current = load_incident(t, number)?;
-    let change = oncall::acknowledge(&current, actor, via, now)?;
-    save_change(t, &change.incident, change.events, now)?;
-    t.execute(
-        "UPDATE pages SET next_due_ms = NULL WHERE org_id = ?1 AND incident = ?2",
-        params![ORG, number as i64],
-    )?;
-    outbox::cancel(
-        t,
-        number,
-        PAGE_CHANNEL_PREFIX,
-        "withdrawn: the page was acknowledged",
-    )?;
-    Ok(change.incident)
+    super::paging::announce(t, incident, untold, now)
 }

@@ -82,13 +82,16 @@ pub(super) fn save_change(
 ) -> StoreResult<Vec<Event>> {
     save_incident(transaction, incident)?;
     super::oncall::queue_notices(transaction, incident, &events, now)?;
-    append_events(
+    let sealed = append_events(
         transaction,
         &incident.public_id(),
         events,
         &state_hash(incident),
         now,
-    )
+    )?;
+    super::oncall::queue_role_notices(transaction, incident, &sealed, now)?;
+    super::paging::replan_on_raise(transaction, incident, &sealed, now)?;
+    Ok(sealed)
 }
 
 /// Stores an inventory entry and seals the change `kind` (with `body`) on

@@ -937,5 +937,6 @@ on_every_backend! {
     monitors_a_breach_declares_with_evidence_and_finding_and_recovery_resolves => monitors::a_breach_declares_with_evidence_and_finding_and_recovery_resolves,
     oncall_a_declared_incident_pages_each_step_once_until_acknowledged => oncall::a_declared_incident_pages_each_step_once_until_acknowledged,
     oncall_removing_an_entry_is_sealed_and_refused_while_named => oncall::removing_an_entry_is_sealed_and_refused_while_named,
+    oncall_a_raise_in_severity_replans_the_escalation_from_now => oncall::a_raise_in_severity_replans_the_escalation_from_now,
     oncall_an_incident_declared_by_an_alert_is_paged_and_a_drill_is_not => oncall::an_incident_declared_by_an_alert_is_paged_and_a_drill_is_not,
 }

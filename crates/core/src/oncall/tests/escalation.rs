@@ -419,3 +419,54 @@ fn contact_plan_orders_a_users_rules_by_delay() {
     );
     assert!(validate_rules(&[]).is_err());
 }
+
+#[test]
+fn a_raise_in_severity_replans_from_now_as_the_next_generation() {
+    // Saturday 02:00: a SEV4 waits for Monday's working hours.
+    let declared = at("2026-03-07T02:00Z");
+    let sev4 = escalation_steps(&policy(0), Severity::Sev4, declared, &london()).unwrap();
+    assert_eq!(sev4.steps[0].due, at("2026-03-09T09:00Z"));
+    assert_eq!(sev4.generation, 0);
+
+    let raised_at = at("2026-03-07T03:30Z");
+    let sev1 = replan(&sev4, &policy(0), Severity::Sev1, raised_at, &london())
+        .unwrap()
+        .expect("a raise re-plans");
+    assert_eq!(sev1.generation, 1);
+    assert_eq!(sev1.severity, Severity::Sev1);
+    assert_eq!(sev1.urgency, Urgency::High);
+    assert_eq!(sev1.triggered_at, raised_at);
+    assert_eq!(
+        steps(&sev1.steps),
+        [
+            "0.0@2026-03-07T03:30:00Z",
+            "0.1@2026-03-07T03:40:00Z",
+            "0.2@2026-03-07T03:55:00Z",
+        ]
+    );
+    // A second raise is one more generation.
+    let sev2 = escalation_steps(&policy(0), Severity::Sev2, declared, &london()).unwrap();
+    let again = replan(&sev2, &policy(0), Severity::Sev1, raised_at, &london()).unwrap();
+    assert_eq!(again.map(|p| p.generation), Some(1));
+}
+
+#[test]
+fn the_same_or_a_lower_severity_keeps_the_plan() {
+    let plan = escalation_steps(
+        &policy(0),
+        Severity::Sev2,
+        at("2026-03-07T02:00Z"),
+        &london(),
+    )
+    .unwrap();
+    for severity in [Severity::Sev2, Severity::Sev3, Severity::Sev4] {
+        let kept = replan(
+            &plan,
+            &policy(0),
+            severity,
+            at("2026-03-07T03:00Z"),
+            &london(),
+        );
+        assert_eq!(kept.unwrap(), None, "{severity:?}");
+    }
+}

@@ -137,12 +137,9 @@ fn page_due(store: &Fresh, now: Timestamp) -> usize {
             .iter()
             .map(|step| oncall::page_step(step, &config.schedules, &config.teams, &config.contacts))
             .collect();
-        let mut sent = state.sent.clone();
-        sent.extend(steps.iter().map(|s| s.key));
-        let next = oncall::next_due(&state.plan, ack, over, &sent, now);
         paged += steps.len();
         store
-            .record_pages(state.incident.number, &steps, next, now)
+            .record_pages(state.incident.number, &steps, now)
             .unwrap();
     }
     paged
@@ -180,7 +177,7 @@ pub(super) fn a_declared_incident_pages_each_step_once_until_acknowledged(under:
         &config.contacts,
     );
     store
-        .record_pages(incident.number, &[first], again.next_due, declared)
+        .record_pages(incident.number, &[first], declared)
         .unwrap();
     let emails = store.messages("page:email", 10).unwrap();
     assert_eq!(emails.len(), 1);
@@ -304,4 +301,92 @@ pub(super) fn an_incident_declared_by_an_alert_is_paged_and_a_drill_is_not(under
         None,
         "drills page nobody (D11)"
     );
+}
+
+fn set_severity(store: &Fresh, severity: &str, now: Timestamp) {
+    let patch: firebreak_core::incident::IncidentPatch =
+        serde_json::from_value(json!({"severity": severity, "severity_rationale": "it got worse"}))
+            .unwrap();
+    store
+        .change_incident(
+            1,
+            &mut |incident, _| incident.edit(patch.clone(), "bob", &[], now),
+            now,
+        )
+        .unwrap();
+}
+
+pub(super) fn a_raise_in_severity_replans_the_escalation_from_now(under: Under) {
+    let store = configured(under);
+    let declared = at("2026-03-01T10:00:00Z");
+    let incident = store
+        .declare_incident(declare_input("scores wrong"), "alice", declared)
+        .unwrap();
+    assert_eq!(page_due(&store, declared), 1, "level 1 of the SEV2 plan");
+
+    // The scheduler reads level 2 of the old plan as due; the raise lands
+    // before it records it.
+    let raised = at("2026-03-01T10:05:00Z");
+    let config = store.oncall().unwrap();
+    let old = store.page(incident.number).unwrap().unwrap();
+    let stale = oncall::page_step(
+        &old.plan.steps[1],
+        &config.schedules,
+        &config.teams,
+        &config.contacts,
+    );
+    set_severity(&store, "sev1", raised);
+    let state = store.page(incident.number).unwrap().unwrap();
+    assert_eq!(state.plan.generation, 1);
+    assert_eq!(state.plan.triggered_at, raised);
+    assert!(state.sent.is_empty());
+    let planned: Vec<_> = store
+        .events("INC-1")
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::PagePlanned)
+        .collect();
+    assert_eq!(planned.len(), 2);
+    assert_eq!(
+        planned[1].body["reason"],
+        "severity raised from sev2 to sev1"
+    );
+    store
+        .record_pages(incident.number, &[stale], raised)
+        .unwrap();
+    assert_eq!(
+        store.messages("page:email", 10).unwrap().len(),
+        1,
+        "the old plan's level 2 is not paged"
+    );
+    assert_eq!(
+        store.page(incident.number).unwrap().unwrap().next_due,
+        Some(raised)
+    );
+
+    assert_eq!(page_due(&store, raised), 1, "level 1 is paged again");
+    let emails = store.messages("page:email", 10).unwrap();
+    assert_eq!(emails.len(), 2, "{emails:?}");
+    assert!(emails.iter().all(|m| m.target == "alice@example.org"));
+    assert_ne!(emails[0].idempotency_key, emails[1].idempotency_key);
+    assert_eq!(page_due(&store, at("2026-03-01T10:09:59Z")), 0);
+    assert_eq!(page_due(&store, at("2026-03-01T10:10:00Z")), 1);
+    assert_eq!(
+        store.messages("page:email", 10).unwrap()[0].target,
+        "carol@example.org"
+    );
+
+    // Lowering the severity leaves the plan as it is.
+    set_severity(&store, "sev3", at("2026-03-01T10:08:00Z"));
+    assert_eq!(
+        store
+            .page(incident.number)
+            .unwrap()
+            .unwrap()
+            .plan
+            .generation,
+        1
+    );
+    let report = verify(&store.ledger().unwrap(), Anchors::default());
+    assert!(report.is_intact(), "{:?}", report.problems);
 }
