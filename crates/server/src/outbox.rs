@@ -78,13 +78,14 @@ pub async fn deliver_due(state: &AppState) {
                 return;
             }
         };
-        let full = due.len() == BATCH;
+        if due.is_empty() {
+            return;
+        }
+        // Read again even after a short batch: a message held back behind an
+        // earlier one to the same receiver may be free now.
         futures_util::stream::iter(due)
             .for_each_concurrent(IN_FLIGHT, |message| deliver_one(state, message))
             .await;
-        if !full {
-            return;
-        }
     }
 }
 
