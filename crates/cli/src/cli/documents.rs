@@ -1,0 +1,303 @@
+//! An incident's documents and evidence: post-mortems and their actions,
+//! regulatory assessments and reports, the evidence vault.
+
+use super::SignerPin;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum PostmortemCommand {
+    /// Draft the post-mortem from the incident's record.
+    Draft {
+        /// INC-<n>
+        incident: String,
+        /// default, google-sre, lightweight, or one of the deployment's templates.
+        #[arg(long, default_value = "default")]
+        template: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The post-mortem with its lint findings, SMART findings and approval blockers.
+    Show {
+        /// INC-<n>
+        incident: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace sections from a JSON file (fields as `show --json` prints under `postmortem`).
+    Edit {
+        /// INC-<n>
+        incident: String,
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The blameless-language lint and the SMART check; exits 1 while either finds something.
+    Lint {
+        /// INC-<n>
+        incident: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send the draft to review.
+    Review {
+        /// INC-<n>
+        incident: String,
+    },
+    /// Sign off as one of your incident-command roles (commander, ml_lead, legal_liaison).
+    SignOff {
+        /// INC-<n>
+        incident: String,
+        #[arg(long = "as", value_name = "ROLE")]
+        role: String,
+        /// Ask for changes instead of approving (needs --comment).
+        #[arg(long)]
+        request_changes: bool,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Approve (commander); --override passes open lint errors and SMART failures, recorded.
+    Approve {
+        /// INC-<n>
+        incident: String,
+        #[arg(long = "override", value_name = "REASON")]
+        override_reason: Option<String>,
+    },
+    /// Publish the approved post-mortem (commander).
+    Publish {
+        /// INC-<n>
+        incident: String,
+    },
+    /// Back to draft, with a reason.
+    Reopen {
+        /// INC-<n>
+        incident: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Write the post-mortem as Markdown, HTML or PDF.
+    Export {
+        /// INC-<n>
+        incident: String,
+        #[arg(long, value_enum, default_value = "md")]
+        format: DocumentFormat,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ActionsArgs {
+    #[command(subcommand)]
+    pub command: Option<ActionsCommand>,
+    /// Only pending items past their due date.
+    #[arg(long)]
+    pub overdue: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActionsCommand {
+    /// Every action item as CSV, or JSON Lines for Jira or GitHub issue import.
+    Export {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ActionsExportFormat,
+        #[arg(long)]
+        overdue: bool,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ActionsExportFormat {
+    Csv,
+    Jira,
+    Github,
+}
+
+/// The formats documents export to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DocumentFormat {
+    Md,
+    Html,
+    Pdf,
+}
+
+impl DocumentFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentFormat::Md => "md",
+            DocumentFormat::Html => "html",
+            DocumentFormat::Pdf => "pdf",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegulatoryCommand {
+    /// The questionnaire, which regimes apply, and every clock.
+    Show {
+        /// INC-<n>
+        incident: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Answer the questionnaire from a JSON file: {"questionnaire": {...}, "triggers": {...}}.
+    Assess {
+        /// INC-<n>
+        incident: String,
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Draft a report from the incident's record.
+    Draft {
+        /// INC-<n>
+        incident: String,
+        /// A regime id (see `GET /api/v1/regimes`), or `generic`.
+        #[arg(long)]
+        regime: String,
+        /// The report type, e.g. initial, notification, adverse_event, inquiry_response.
+        #[arg(long = "type", value_name = "TYPE")]
+        report: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One report.
+    Show {
+        /// INC-<n>
+        incident: String,
+        /// R-<n>
+        report: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace a draft's sections from a JSON file: [{"heading": ..., "text": ...}].
+    Edit {
+        /// INC-<n>
+        incident: String,
+        /// R-<n>
+        report: String,
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a report as Markdown, HTML or PDF.
+    Export {
+        /// INC-<n>
+        incident: String,
+        /// R-<n>
+        report: String,
+        #[arg(long, value_enum, default_value = "md")]
+        format: DocumentFormat,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Record that the report went to its regulator (commander).
+    Submit {
+        /// INC-<n>
+        incident: String,
+        /// R-<n>
+        report: String,
+        #[arg(long)]
+        recipient: String,
+        #[arg(long)]
+        reference: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Upload a file as evidence of an incident (streamed, any size).
+    Add {
+        /// INC-<n>
+        incident: String,
+        file: PathBuf,
+        /// What it is and why it was collected.
+        #[arg(long)]
+        description: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The evidence of an incident.
+    List {
+        /// INC-<n>
+        incident: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One item with its custody log.
+    Show {
+        /// EV-<n>
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download an item's content (a custody event records who viewed it).
+    Get {
+        /// EV-<n>
+        id: String,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Record that an item was handed to a named recipient.
+    Transfer {
+        /// EV-<n>
+        id: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put an item under legal hold, or release it with --off (commander).
+    Hold {
+        /// EV-<n>
+        id: String,
+        #[arg(long)]
+        off: bool,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Dispose of an item's content; refused under legal hold (commander).
+    Dispose {
+        /// EV-<n>
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a signed tar bundle of an incident's evidence, custody log and timeline.
+    Bundle {
+        /// INC-<n>
+        incident: String,
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Recorded as each item's export, e.g. "regulator inquiry 2026-114".
+        #[arg(long)]
+        purpose: String,
+    },
+    /// Check a bundle offline: signature, every file's hash, the timeline and custody chains.
+    Verify {
+        bundle: PathBuf,
+        #[command(flatten)]
+        pin: SignerPin,
+        #[arg(long)]
+        json: bool,
+    },
+}
