@@ -6,6 +6,7 @@
 mod ack_link;
 mod containment;
 mod fmea;
+mod incident_list;
 mod incidents;
 mod live;
 mod login;
@@ -33,7 +34,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(login::page).post(login::sign_in))
         .route("/logout", post(login::sign_out))
-        .route("/", get(incidents::list))
+        .route("/", get(incident_list::list))
         .route("/incidents/new", get(incidents::declare_form))
         .route("/incidents", post(incidents::declare))
         .route("/incidents/{id}", get(incidents::show))
