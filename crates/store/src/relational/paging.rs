@@ -63,17 +63,7 @@ pub(super) fn start_paging(t: &dyn Sql, incident: &Incident, now: Timestamp) -> 
         params![ORG, incident.number as i64, to_json(&plan), next_due.map(|d| d.as_millisecond())],
     )?;
     let body = json!({ "policy": slug, "system": system, "plan": plan });
-    announce(
-        t,
-        incident,
-        vec![EventDraft::by(
-            "firebreak",
-            EventKind::PagePlanned,
-            now,
-            body,
-        )],
-        now,
-    )
+    announce_plan(t, incident, body, now)
 }
 
 /// Re-plans the escalation of an incident whose severity `events` raised,
@@ -130,17 +120,7 @@ pub(super) fn replan_on_raise(
         incident.severity.as_str()
     );
     let body = json!({ "policy": plan.policy, "plan": plan, "reason": reason });
-    announce(
-        t,
-        incident,
-        vec![EventDraft::by(
-            "firebreak",
-            EventKind::PagePlanned,
-            now,
-            body,
-        )],
-        now,
-    )
+    announce_plan(t, incident, body, now)
 }
 
 type PageRow = (i64, String, String, Option<i64>);
@@ -301,4 +281,15 @@ pub(super) fn acknowledge(
         "withdrawn: the page was acknowledged",
     )?;
     Ok(change.incident)
+}
+
+/// Puts a plan (with `body` saying which and why) on the incident's timeline.
+fn announce_plan(
+    t: &dyn Sql,
+    incident: &Incident,
+    body: serde_json::Value,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let draft = EventDraft::by("firebreak", EventKind::PagePlanned, now, body);
+    announce(t, incident, vec![draft], now)
 }
