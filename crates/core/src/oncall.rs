@@ -18,6 +18,10 @@
 //!   [`page_step`] turns a due step into the messages to send, and
 //!   [`acknowledge`] takes the page; [`AckClaim`] is the signed one-time
 //!   acknowledgement link a page message carries.
+//! - [`StakeholderLists`] say per system who hears of its incidents in each
+//!   [`Audience`]; [`Updates`] are an incident's stakeholder updates, drafted,
+//!   approved when the [`ApprovalRule`] asks for it, and sent to the
+//!   [`recipients`] of the incident's systems.
 //!
 //! **Daylight saving.** Hand-offs, restriction windows and working hours are
 //! local wall-clock times in their zone, so a daily shift is 23 or 25 hours
@@ -46,6 +50,8 @@ mod resolve;
 mod role;
 mod rotation;
 mod schedule;
+mod stakeholders;
+mod update;
 mod zone;
 
 pub use ack_link::{ACK_LINK_VALIDITY, AckClaim, AckLinkError};
@@ -65,6 +71,13 @@ pub use page::{
 pub use resolve::{OnCall, Shift, Source, final_shifts, on_call_at};
 pub use role::{RoleNotice, role_notices};
 pub use schedule::{Layer, Override, Rotation, RotationUnit, Schedule};
+pub use stakeholders::{
+    Audience, AudienceList, MAX_LIST, StakeholderLists, UpdateRecipient, recipients,
+};
+pub use update::{
+    ApprovalRule, Caller, StakeholderUpdate, Stamp, UpdateChange, UpdateStatus, Updates, approver,
+    may_approve, split_subject, template_context,
+};
 pub use zone::{Day, TimeWindow};
 
 use crate::error::{DomainError, FieldError};

@@ -64,6 +64,11 @@ pub enum EventKind {
     /// Someone given a role was told, or could not be: one delivery
     /// attempt by one contact method, or the note that they have none.
     RoleNotice,
+    /// A stakeholder update drafted, edited, approved or sent (with its
+    /// recipients).
+    StakeholderUpdate,
+    /// One delivery attempt of a stakeholder update to one recipient.
+    UpdateAttempt,
 }
 
 impl EventKind {
@@ -106,6 +111,8 @@ impl EventKind {
             EventKind::PageAcknowledged => "page_acknowledged",
             EventKind::NoticeAttempt => "notice_attempt",
             EventKind::RoleNotice => "role_notice",
+            EventKind::StakeholderUpdate => "stakeholder_update",
+            EventKind::UpdateAttempt => "update_attempt",
         }
     }
 
@@ -486,6 +493,32 @@ impl Event {
                 "telling {} they are {} by {} attempt {}: {}",
                 text(&b["user"]),
                 text(&b["role"]),
+                text(&b["contact"]),
+                text(&b["attempt"]),
+                text(&b["result"])
+            ),
+            EventKind::StakeholderUpdate => {
+                let line = format!(
+                    "stakeholder update {} to {} ({}) {}: {}",
+                    text(&b["update"]),
+                    text(&b["audience"]),
+                    text(&b["template"]).replace('_', " "),
+                    text(&b["action"]),
+                    text(&b["subject"])
+                );
+                match b["recipients"].as_array() {
+                    Some(recipients) => {
+                        let to: Vec<String> =
+                            recipients.iter().map(|r| text(&r["address"])).collect();
+                        format!("{line}; to {}", to.join(", "))
+                    }
+                    None => line,
+                }
+            }
+            EventKind::UpdateAttempt => format!(
+                "stakeholder update {} to {} by {} attempt {}: {}",
+                text(&b["update"]),
+                text(&b["address"]),
                 text(&b["contact"]),
                 text(&b["attempt"]),
                 text(&b["result"])

@@ -20,6 +20,32 @@ const MAX_EMAIL: usize = 254;
 /// Slack ids are short upper-case words such as `U024BE7LH`.
 const MAX_SLACK_ID: usize = 32;
 
+/// What a malformed email address is told.
+pub(crate) const EMAIL_HINT: &str = "must be one address such as oncall@example.org";
+/// What a malformed Slack id is told.
+pub(crate) const SLACK_ID_HINT: &str =
+    "must be a Slack member id: upper-case letters and digits, e.g. U024BE7LH";
+
+/// One email address SMTP can carry: `local@domain`, no spaces, no list.
+pub(crate) fn is_email(email: &str) -> bool {
+    let (local, domain) = email.rsplit_once('@').unwrap_or(("", ""));
+    !local.is_empty()
+        && !domain.is_empty()
+        && email.len() <= MAX_EMAIL
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c))
+}
+
+/// A Slack member id such as `U024BE7LH`.
+pub(crate) fn is_slack_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_SLACK_ID
+        && id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
 /// How one user is reached. Only addresses that are not secrets are kept
 /// here: webhook and SMS contacts carry credentials in their URLs and wait
 /// for secrets encrypted at rest (D28).
@@ -45,29 +71,15 @@ impl ContactMethods {
                 faults.push(fault.field, fault.message);
             }
         }
-        if let Some(email) = &self.email {
-            let (local, domain) = email.rsplit_once('@').unwrap_or(("", ""));
-            if local.is_empty()
-                || domain.is_empty()
-                || email.len() > MAX_EMAIL
-                || email
-                    .chars()
-                    .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c))
-            {
-                faults.push("email", "must be one address such as oncall@example.org");
-            }
+        if let Some(email) = &self.email
+            && !is_email(email)
+        {
+            faults.push("email", EMAIL_HINT);
         }
         if let Some(id) = &self.slack_user_id
-            && (id.is_empty()
-                || id.len() > MAX_SLACK_ID
-                || !id
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+            && !is_slack_id(id)
         {
-            faults.push(
-                "slack_user_id",
-                "must be a Slack member id: upper-case letters and digits, e.g. U024BE7LH",
-            );
+            faults.push("slack_user_id", SLACK_ID_HINT);
         }
         for (i, rule) in self.rules.iter().enumerate() {
             let missing = match rule.contact {
