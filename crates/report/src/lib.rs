@@ -37,6 +37,7 @@ pub mod postmortem;
 mod svg;
 mod swiss_cheese;
 mod text;
+pub mod update;
 mod whys;
 
 pub use chart::{Marker, Series, lines_svg, significant};

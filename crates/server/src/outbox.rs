@@ -1,14 +1,14 @@
 //! Delivers the durable outbox (D26): every due message, whatever its
 //! channel, goes out here on the scheduler's tick, and each attempt is
-//! recorded with the store (on the incident's timeline for pages and
-//! notices). Witness
+//! recorded with the store (on the incident's timeline for pages,
+//! notices, role notifications and stakeholder updates). Witness
 //! copies are retried until they arrive; a page gives up after
 //! [`MAX_ATTEMPTS`], and the failure is on the incident.
 
 use crate::state::{AppState, now};
 use firebreak_store::{
     HOOK_CHANNEL_PREFIX, MAX_ATTEMPTS, NOTICE_CHANNEL_PREFIX, OutboxMessage, PAGE_CHANNEL_PREFIX,
-    ROLE_CHANNEL_PREFIX, WITNESS_CHANNEL,
+    ROLE_CHANNEL_PREFIX, UPDATE_CHANNEL_PREFIX, WITNESS_CHANNEL,
 };
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -46,6 +46,10 @@ async fn attempt(
     }
     if let Some(contact) = message.channel.strip_prefix(ROLE_CHANNEL_PREFIX) {
         let outcome = crate::paging::deliver_role(state, contact, message).await;
+        return (outcome, more_allowed.then_some(wait));
+    }
+    if let Some(contact) = message.channel.strip_prefix(UPDATE_CHANNEL_PREFIX) {
+        let outcome = crate::paging::deliver_update(state, contact, message).await;
         return (outcome, more_allowed.then_some(wait));
     }
     if message.channel.starts_with(HOOK_CHANNEL_PREFIX) {

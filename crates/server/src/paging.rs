@@ -6,7 +6,8 @@
 //! look again from the plan it holds, [`oncall::next_due`]), and sends
 //! those messages when the outbox hands them over: email over SMTP
 //! (`email.rs`) and Slack direct messages through `chat.postMessage`
-//! (`slack.rs`); role notifications go out by the same two.
+//! (`slack.rs`); role notifications and stakeholder updates go out by the
+//! same two.
 
 mod email;
 mod slack;
@@ -249,6 +250,26 @@ pub async fn deliver_role(
         .map_err(|e| format!("the stored role notification cannot be read: {e}"))?;
     let text = payload.text(state.page_channels.public_url.as_deref());
     send(state, contact, message, &payload.subject(), &text).await
+}
+
+/// What the store put in a stakeholder update's message payload.
+#[derive(Debug, Deserialize)]
+struct UpdatePayload {
+    subject: String,
+    body: String,
+}
+
+/// Sends a stakeholder update to one recipient by `contact` (`email`,
+/// `slack`), as it was approved: the text is the payload's, queued when it
+/// was sent.
+pub async fn deliver_update(
+    state: &AppState,
+    contact: &str,
+    message: &OutboxMessage,
+) -> Result<(), String> {
+    let payload: UpdatePayload = serde_json::from_str(&message.payload)
+        .map_err(|e| format!("the stored stakeholder update cannot be read: {e}"))?;
+    send(state, contact, message, &payload.subject, &payload.body).await
 }
 
 /// Sends `subject` and `text` to the message's target by `contact`.

@@ -38,8 +38,12 @@ pub struct AppState {
     /// The blameless-language word lists (`serve --lint-config`).
     pub lint: Arc<LintConfig>,
     /// Where a deployment's own document templates live
-    /// (`postmortem-<name>.md.j2`), overriding the built-in ones.
+    /// (`postmortem-<name>.md.j2`, `update-<name>.txt.j2`), overriding the
+    /// built-in ones.
     pub templates_dir: Option<PathBuf>,
+    /// Which severities need the communications lead's approval before a
+    /// stakeholder update is sent (`serve --update-approval`).
+    pub approval_rule: Arc<firebreak_core::oncall::ApprovalRule>,
     pub signer: Arc<CheckpointSigner>,
     /// Where every checkpoint is copied (`serve --witness`).
     pub witnesses: Arc<Vec<String>>,
@@ -186,6 +190,7 @@ impl AppState {
             clock_hooks: Arc::new(Vec::new()),
             lint: Arc::new(LintConfig::default()),
             templates_dir: None,
+            approval_rule: Arc::new(firebreak_core::oncall::ApprovalRule::default()),
             signer,
             witnesses: Arc::new(Vec::new()),
             control_changes: broadcast::channel(1024).0,
@@ -240,6 +245,14 @@ impl AppState {
     /// A post-mortem template's text: the deployment's file when it has one,
     /// else the built-in template of that name.
     pub fn template(&self, name: &str) -> Result<String, ApiError> {
+        self.template_of(TemplateKind::Postmortem, name)
+    }
+
+    /// A template's text: the deployment's file
+    /// (`<prefix>-<name>.<extension>` in its templates directory) when it
+    /// has one, else the built-in template of that name; refused (422)
+    /// naming the ones there are.
+    pub fn template_of(&self, kind: TemplateKind, name: &str) -> Result<String, ApiError> {
         let valid = !name.is_empty()
             && name
                 .chars()
@@ -251,7 +264,7 @@ impl AppState {
             ));
         }
         if let Some(dir) = &self.templates_dir {
-            let path = dir.join(format!("postmortem-{name}.md.j2"));
+            let path = dir.join(kind.file_name(name));
             match std::fs::read_to_string(&path) {
                 Ok(text) => return Ok(text),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -263,15 +276,43 @@ impl AppState {
                 }
             }
         }
-        firebreak_report::postmortem::builtin_template(name)
-            .map(str::to_string)
-            .ok_or_else(|| {
-                let known: Vec<&str> = firebreak_report::postmortem::TEMPLATES.iter().map(|(n, _)| *n).collect();
-                ApiError::invalid(
-                    "template",
-                    format!("no template `{name}`; built in: {}, or add postmortem-{name}.md.j2 to the templates directory", known.join(", ")),
-                )
-            })
+        kind.builtin(name).map(str::to_string).ok_or_else(|| {
+            ApiError::invalid(
+                "template",
+                format!(
+                    "no template `{name}`; known: {}, or add {} to the templates directory",
+                    self.template_names(kind).join(", "),
+                    kind.file_name(name)
+                ),
+            )
+        })
+    }
+
+    /// The names of the templates of `kind` there are: the built-in ones
+    /// and the deployment's files, sorted.
+    pub fn template_names(&self, kind: TemplateKind) -> Vec<String> {
+        let mut names: Vec<String> = kind.builtins().iter().map(|(n, _)| n.to_string()).collect();
+        let (prefix, extension) = kind.file_parts();
+        let files = self
+            .templates_dir
+            .as_ref()
+            .and_then(|dir| std::fs::read_dir(dir).ok())
+            .into_iter()
+            .flatten()
+            .flatten();
+        for file in files {
+            let file_name = file.file_name();
+            let name = file_name
+                .to_str()
+                .and_then(|f| f.strip_prefix(prefix)?.strip_suffix(extension));
+            if let Some(name) = name
+                && !names.iter().any(|n| n == name)
+            {
+                names.push(name.to_string());
+            }
+        }
+        names.sort();
+        names
     }
 
     /// Runs a store call on the blocking pool: SQLite commits wait for fsync.
@@ -302,6 +343,43 @@ impl AppState {
             store.write_checkpoint(&signer, request, now()).map(|_| ())
         })
         .await
+    }
+}
+
+/// The kinds of document a deployment's templates directory may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateKind {
+    /// `postmortem-<name>.md.j2`: Markdown.
+    Postmortem,
+    /// `update-<name>.txt.j2`: a stakeholder update, `Subject: …` first.
+    Update,
+}
+
+impl TemplateKind {
+    fn file_parts(self) -> (&'static str, &'static str) {
+        match self {
+            TemplateKind::Postmortem => ("postmortem-", ".md.j2"),
+            TemplateKind::Update => ("update-", ".txt.j2"),
+        }
+    }
+
+    fn file_name(self, name: &str) -> String {
+        let (prefix, extension) = self.file_parts();
+        format!("{prefix}{name}{extension}")
+    }
+
+    fn builtins(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            TemplateKind::Postmortem => &firebreak_report::postmortem::TEMPLATES,
+            TemplateKind::Update => &firebreak_report::update::TEMPLATES,
+        }
+    }
+
+    fn builtin(self, name: &str) -> Option<&'static str> {
+        match self {
+            TemplateKind::Postmortem => firebreak_report::postmortem::builtin_template(name),
+            TemplateKind::Update => firebreak_report::update::builtin_template(name),
+        }
     }
 }
 

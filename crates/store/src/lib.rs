@@ -26,7 +26,8 @@ use firebreak_core::evidence::{CustodyAction, Evidence, NewEvidence};
 use firebreak_core::incident::{Change, DeclareIncident, Incident, IncidentKind, Severity, Status};
 use firebreak_core::monitor::{Monitor, MonitorRun, MonitorStatus};
 use firebreak_core::oncall::{
-    ContactMethods, EscalationPlan, EscalationPolicy, Schedule, StepKey, StepPage, Team,
+    ContactMethods, EscalationPlan, EscalationPolicy, Schedule, StakeholderLists, StepKey,
+    StepPage, Team,
 };
 use firebreak_core::rca::{Artifact, ArtifactKind};
 use firebreak_core::system::{AiSystem, SystemDetails, SystemPatch};
@@ -241,6 +242,8 @@ pub enum DocumentKind {
     /// reports and submissions.
     Regulatory,
     Postmortem,
+    /// The stakeholder updates (`firebreak_core::oncall::Updates`).
+    Updates,
 }
 
 impl DocumentKind {
@@ -248,6 +251,7 @@ impl DocumentKind {
         match self {
             DocumentKind::Regulatory => "regulatory",
             DocumentKind::Postmortem => "postmortem",
+            DocumentKind::Updates => "updates",
         }
     }
 
@@ -313,6 +317,55 @@ impl DocumentChange {
             announced: vec![event],
             incident: None,
             messages: Vec::new(),
+        }
+    }
+}
+
+impl DocumentChange {
+    /// A change of an incident's stakeholder updates: the updates sealed
+    /// on their own chain (`updates:INC-<n>`), the change announced on the
+    /// incident's timeline, and for a sent update one message per
+    /// recipient, queued in the same transaction (D26) on
+    /// `update:email` or `update:slack`.
+    pub fn stakeholder_update(
+        incident: &Incident,
+        change: firebreak_core::oncall::UpdateChange,
+    ) -> DocumentChange {
+        let update = &change.update;
+        let messages = if update.status == firebreak_core::oncall::UpdateStatus::Sent {
+            update
+                .recipients
+                .iter()
+                .map(|recipient| {
+                    let contact = serde_json::json!(recipient.contact);
+                    let contact = contact.as_str().unwrap_or_default();
+                    let payload = serde_json::json!({
+                        "incident": incident.public_id(),
+                        "update": update.id,
+                        "audience": update.audience,
+                        "subject": update.subject,
+                        "body": update.body,
+                        "contact": contact,
+                    });
+                    OutgoingMessage {
+                        channel: format!("{UPDATE_CHANNEL_PREFIX}{contact}"),
+                        target: recipient.address.clone(),
+                        payload: payload.to_string(),
+                        idempotency_key: format!(
+                            "update:{}:{}:{contact}",
+                            incident.public_id(),
+                            update.id
+                        ),
+                        incident: Some(incident.number),
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        DocumentChange {
+            messages,
+            ..DocumentChange::with_event(DocumentKind::encode(&change.updates), change.event)
         }
     }
 }
@@ -687,6 +740,11 @@ pub enum OncallEntry {
     },
     /// An outbound channel with its credential, sealed by the caller (D28).
     Channel(StoredChannel),
+    /// Who hears of a system's incidents, by audience.
+    Stakeholders {
+        system: String,
+        lists: StakeholderLists,
+    },
 }
 
 /// An outbound channel as stored: the store never sees its credential in
@@ -708,6 +766,7 @@ pub enum OncallKind {
     Contacts,
     SystemPolicy,
     Channel,
+    Stakeholders,
 }
 
 impl OncallKind {
@@ -719,6 +778,7 @@ impl OncallKind {
             OncallKind::Contacts => "contacts",
             OncallKind::SystemPolicy => "system_policy",
             OncallKind::Channel => "channel",
+            OncallKind::Stakeholders => "stakeholders",
         }
     }
 }
@@ -732,6 +792,7 @@ impl OncallEntry {
             OncallEntry::Contacts { .. } => OncallKind::Contacts,
             OncallEntry::SystemPolicy { .. } => OncallKind::SystemPolicy,
             OncallEntry::Channel(_) => OncallKind::Channel,
+            OncallEntry::Stakeholders { .. } => OncallKind::Stakeholders,
         }
     }
 
@@ -744,6 +805,7 @@ impl OncallEntry {
             OncallEntry::Contacts { user, .. } => user,
             OncallEntry::SystemPolicy { system, .. } => system,
             OncallEntry::Channel(c) => &c.channel.slug,
+            OncallEntry::Stakeholders { system, .. } => system,
         }
     }
 }
@@ -760,6 +822,8 @@ pub struct OncallConfig {
     pub system_policies: std::collections::BTreeMap<String, String>,
     /// Outbound channels, in slug order.
     pub channels: Vec<StoredChannel>,
+    /// System → its stakeholder lists.
+    pub stakeholders: std::collections::BTreeMap<String, StakeholderLists>,
 }
 
 /// One incident's escalation as stored.
@@ -779,6 +843,10 @@ pub const PAGE_CHANNEL_PREFIX: &str = "page:";
 /// Outbox channels of role notifications start with this, e.g.
 /// `role:email`; the target is the user's address.
 pub const ROLE_CHANNEL_PREFIX: &str = "role:";
+
+/// Outbox channels of stakeholder updates start with this, e.g.
+/// `update:email`; the target is the recipient's address.
+pub const UPDATE_CHANNEL_PREFIX: &str = "update:";
 
 /// Outbox channels of notices to outbound channels start with this, e.g.
 /// `notice:pagerduty`; the message's target is the channel's slug.

@@ -99,6 +99,11 @@ pub struct ServeArgs {
     /// (blame, hindsight, vague_actions, person_cause_verbs, person_cause_markers).
     #[arg(long, value_name = "FILE", env = "FIREBREAK_LINT_CONFIG")]
     pub lint_config: Option<PathBuf>,
+    /// The severities whose stakeholder updates wait for the communications
+    /// lead's approval before they are sent: comma-separated, or `none`.
+    #[arg(long, value_name = "SEVS", env = "FIREBREAK_UPDATE_APPROVAL", default_value = "sev1,sev2",
+        value_parser = clap::builder::ValueParser::new(|s: &str| s.parse::<firebreak_core::oncall::ApprovalRule>()))]
+    pub update_approval: firebreak_core::oncall::ApprovalRule,
     /// Most connections open at once; at the cap a new one displaces the
     /// longest-idle connection that has no request in flight.
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]

@@ -87,6 +87,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         );
     }
     prepared.state.page_channels = Arc::new(page_channels(&args)?);
+    prepared.state.approval_rule = Arc::new(args.update_approval.clone());
     prepared.state.connection_limits = ConnectionLimits {
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
         header_read_timeout: Duration::from_secs(args.header_timeout),

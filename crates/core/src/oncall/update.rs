@@ -96,6 +96,29 @@ impl Default for ApprovalRule {
     }
 }
 
+impl std::str::FromStr for ApprovalRule {
+    type Err = String;
+    /// `sev1,sev2`, or `none`: no update waits for approval.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim() == "none" {
+            return Ok(ApprovalRule {
+                severities: Vec::new(),
+            });
+        }
+        let severities = s
+            .split(',')
+            .map(|part| {
+                let part = part.trim().to_ascii_lowercase();
+                Severity::ALL
+                    .into_iter()
+                    .find(|sev| sev.as_str() == part)
+                    .ok_or_else(|| format!("`{part}` is not a severity: sev1 … sev4, or none"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ApprovalRule { severities })
+    }
+}
+
 impl ApprovalRule {
     pub fn requires_approval(&self, severity: Severity) -> bool {
         self.severities.contains(&severity)

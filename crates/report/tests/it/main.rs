@@ -10,6 +10,7 @@ mod fuzz;
 mod pdf;
 mod postmortem;
 mod swiss_cheese;
+mod updates;
 mod whys;
 
 /// Snapshots pin the exact SVG; a quick structural check first gives a readable failure when a

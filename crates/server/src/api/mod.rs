@@ -17,6 +17,7 @@ pub mod postmortems;
 pub mod rca;
 pub mod regulatory;
 pub mod systems;
+pub mod updates;
 pub mod users;
 
 use crate::auth::Viewer;
@@ -60,6 +61,8 @@ use utoipa::{Modify, OpenApi};
         oncall::show_system_policy, oncall::put_system_policy, oncall::delete_system_policy,
         channels::list, channels::show, channels::put, channels::delete,
         paging::on_call, paging::shifts, paging::ical, paging::escalation, paging::acknowledge,
+        updates::list, updates::draft, updates::edit, updates::approve, updates::send,
+        updates::show_stakeholders, updates::put_stakeholders,
         openapi_document,
     ),
     components(schemas(
@@ -266,7 +269,7 @@ pub fn routes() -> Router<AppState> {
         .merge(oncall_routes())
 }
 
-/// On-call configuration and paging.
+/// On-call configuration, paging and stakeholder updates.
 fn oncall_routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/oncall", get(paging::on_call))
@@ -318,4 +321,24 @@ fn oncall_routes() -> Router<AppState> {
             post(paging::acknowledge),
         )
         .route("/api/v1/incidents/{id}/escalation", get(paging::escalation))
+        .route(
+            "/api/v1/systems/{slug}/stakeholders",
+            get(updates::show_stakeholders).put(updates::put_stakeholders),
+        )
+        .route(
+            "/api/v1/incidents/{id}/updates",
+            get(updates::list).post(updates::draft),
+        )
+        .route(
+            "/api/v1/incidents/{id}/updates/{update_id}",
+            put(updates::edit),
+        )
+        .route(
+            "/api/v1/incidents/{id}/updates/{update_id}/approve",
+            post(updates::approve),
+        )
+        .route(
+            "/api/v1/incidents/{id}/updates/{update_id}/send",
+            post(updates::send),
+        )
 }

@@ -76,6 +76,9 @@ pub(super) fn load(c: &dyn Sql) -> StoreResult<OncallConfig> {
             .map(|(system, link)| (system, link.policy))
             .collect(),
         channels: values(c, OncallKind::Channel)?,
+        stakeholders: load_kind(c, OncallKind::Stakeholders)?
+            .into_iter()
+            .collect(),
     })
 }
 
@@ -163,6 +166,13 @@ fn checked_record(t: &dyn Sql, entry: &OncallEntry) -> StoreResult<serde_json::V
             json!(PolicyLink {
                 policy: policy.clone()
             })
+        }
+        OncallEntry::Stakeholders { system, lists } => {
+            if !load_systems(t)?.iter().any(|s| &s.slug == system) {
+                return Err(StoreError::NotFound(format!("system {system}")));
+            }
+            lists.validate().map_err(DomainError::from)?;
+            json!(lists)
         }
         OncallEntry::Channel(stored) => {
             stored.channel.validate().map_err(DomainError::from)?;
@@ -274,7 +284,10 @@ fn referrer(config: &OncallConfig, kind: OncallKind, slug: &str) -> Option<Strin
             .iter()
             .find(|(_, policy)| *policy == slug)
             .map(|(system, _)| format!("system {system}")),
-        OncallKind::Contacts | OncallKind::SystemPolicy | OncallKind::Channel => None,
+        OncallKind::Contacts
+        | OncallKind::SystemPolicy
+        | OncallKind::Channel
+        | OncallKind::Stakeholders => None,
     }
 }
 

@@ -8,7 +8,7 @@ use super::{ORG, load_incident, parse_optional_time, parse_time};
 use crate::sql::{OptionalExtension, Sql, params};
 use crate::{
     CONTROL_HOOK_CHANNEL, HOOK_CHANNEL_PREFIX, MAX_ATTEMPTS, NOTICE_CHANNEL_PREFIX, OutboxMessage,
-    PAGE_CHANNEL_PREFIX, ROLE_CHANNEL_PREFIX, StoreResult,
+    PAGE_CHANNEL_PREFIX, ROLE_CHANNEL_PREFIX, StoreResult, UPDATE_CHANNEL_PREFIX,
 };
 use firebreak_core::Timestamp;
 use firebreak_core::timeline::{EventDraft, EventKind, state_hash};
@@ -278,6 +278,17 @@ fn record_on_timeline(
         return Ok(());
     }
     let (kind, body) = match channel.strip_prefix(NOTICE_CHANNEL_PREFIX) {
+        None if channel.starts_with(UPDATE_CHANNEL_PREFIX) => (
+            EventKind::UpdateAttempt,
+            json!({
+                "message": id,
+                "update": payload["update"],
+                "contact": payload["contact"],
+                "address": target,
+                "attempt": attempts,
+                "result": result,
+            }),
+        ),
         None if channel.starts_with(ROLE_CHANNEL_PREFIX) => (
             EventKind::RoleNotice,
             json!({

@@ -891,6 +891,7 @@ mod integrity {
 }
 
 mod monitors;
+mod updates;
 
 // The conformance suite: every test above that takes a backend, on each.
 macro_rules! on_every_backend {
@@ -939,4 +940,5 @@ on_every_backend! {
     oncall_removing_an_entry_is_sealed_and_refused_while_named => oncall::removing_an_entry_is_sealed_and_refused_while_named,
     oncall_a_raise_in_severity_replans_the_escalation_from_now => oncall::a_raise_in_severity_replans_the_escalation_from_now,
     oncall_an_incident_declared_by_an_alert_is_paged_and_a_drill_is_not => oncall::an_incident_declared_by_an_alert_is_paged_and_a_drill_is_not,
+    updates_an_update_is_sent_to_the_lists_through_the_outbox_and_on_the_timeline => updates::an_update_is_sent_to_the_lists_through_the_outbox_and_on_the_timeline,
 }

@@ -78,6 +78,18 @@ fn approval_is_required_by_severity_as_configured() {
         severities: Severity::ALL.to_vec(),
     };
     assert!(strict.requires_approval(Severity::Sev4));
+    assert_eq!(
+        "SEV1, sev3".parse::<ApprovalRule>().unwrap().severities,
+        [Severity::Sev1, Severity::Sev3]
+    );
+    assert!(
+        "none"
+            .parse::<ApprovalRule>()
+            .unwrap()
+            .severities
+            .is_empty()
+    );
+    assert!("sev5".parse::<ApprovalRule>().unwrap_err().contains("sev5"));
 }
 
 #[test]
