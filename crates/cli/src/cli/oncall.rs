@@ -1,5 +1,5 @@
 //! Detecting and mobilising: monitors and on call (schedules, escalation,
-//! channels).
+//! channels, stakeholder updates).
 
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -83,9 +83,65 @@ pub enum OncallCommand {
     /// Outbound channels: Teams, PagerDuty, Opsgenie.
     #[command(subcommand)]
     Channel(ChannelCommand),
+    /// A system's stakeholder lists by audience: set them from a JSON or
+    /// TOML file (commander), or show them.
+    Stakeholders {
+        system: String,
+        /// The lists: internal, executives, customers, partners,
+        /// regulators, each with `email` and `slack` (member ids).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// An incident's stakeholder updates: draft from a template, edit,
+    /// approve, send, list.
+    #[command(subcommand)]
+    Update(UpdateCommand),
     /// Take an incident's page: escalation stops.
     Ack {
         /// INC-<n>
+        incident: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UpdateCommand {
+    /// Draft an update from a template filled from the incident record.
+    Draft {
+        /// INC-<n>
+        incident: String,
+        /// internal, executives, customers, partners or regulators.
+        #[arg(long)]
+        audience: String,
+        /// holding_statement, internal_alert, partner_bulletin, board_brief,
+        /// public_statement, or a template of the deployment (default: the
+        /// audience's own).
+        #[arg(long)]
+        template: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change an update's subject or body (an approved one needs approval
+    /// again).
+    Edit {
+        incident: String,
+        id: u64,
+        #[arg(long)]
+        subject: Option<String>,
+        /// The new body from a file, or `-` for standard input.
+        #[arg(long, value_name = "FILE")]
+        body: Option<PathBuf>,
+    },
+    /// Approve an update (the communications lead; with none, the
+    /// commander; or an admin).
+    Approve { incident: String, id: u64 },
+    /// Send an update to the stakeholder lists of the incident's systems.
+    Send { incident: String, id: u64 },
+    /// The incident's updates with their status and recipients.
+    List {
         incident: String,
         #[arg(long)]
         json: bool,

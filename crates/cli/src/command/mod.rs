@@ -17,6 +17,7 @@ mod rca;
 mod regulatory;
 mod serve;
 mod system;
+mod updates;
 mod verify;
 
 use crate::InputError;

@@ -1,5 +1,6 @@
 //! `firebreak oncall [SYSTEM] [--at TIME] | schedule … | escalation … |
-//! team FILE | contact USER FILE | channel add|list|remove | ack INC-n`. Definitions are read from
+//! team FILE | contact USER FILE | channel add|list|remove | ack INC-n`
+//! (`stakeholders` and `update` are in `updates.rs`). Definitions are read from
 //! JSON or, for files ending `.toml`, TOML (quote times such as
 //! `handoff = "09:00"`: TOML's own date-times are not schedule times).
 
@@ -15,7 +16,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 /// A definition file as JSON, whichever format it is written in.
-fn read_definition(path: &Path) -> Result<Value> {
+pub(super) fn read_definition(path: &Path) -> Result<Value> {
     let content = std::fs::read_to_string(path)
         .map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))?;
     let parsed = if path
@@ -292,6 +293,10 @@ pub async fn run(args: OncallArgs) -> Result<()> {
             println!("contact methods of {user} saved");
             Ok(())
         }
+        OncallCommand::Stakeholders { system, file, json } => {
+            super::updates::stakeholders(&client, &system, file, json).await
+        }
+        OncallCommand::Update(command) => super::updates::run(&client, command).await,
         OncallCommand::Ack { incident, json } => {
             let path = format!("/api/v1/incidents/{}/acknowledge", encode(&incident));
             let acknowledged = client.post(&path, json!({})).await?;

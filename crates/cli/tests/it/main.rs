@@ -29,4 +29,5 @@ mod roles;
 mod support;
 mod tamper;
 mod tokens_page;
+mod updates;
 mod walk;

@@ -34,6 +34,11 @@ pub(super) fn smtp() -> Option<Smtp> {
 }
 
 impl Smtp {
+    /// The `--smtp-url` that reaches it.
+    pub(super) fn url(&self) -> &str {
+        &self.url
+    }
+
     /// Every message delivered to `address`, oldest first, as text.
     pub(super) fn mails_to(&self, address: &str) -> Vec<String> {
         let delivered_to = format!("Delivered-To: {address}\n");
