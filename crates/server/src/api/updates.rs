@@ -81,7 +81,8 @@ fn may_speak(incident: &Incident, caller: &Caller) -> Result<(), ApiError> {
     )))
 }
 
-/// Who may do what: refused before the write, against the incident as it is.
+/// Who may do what: refused before the write, against the incident as it
+/// is, once the update asked for is known to exist.
 enum Check {
     Speak,
     Approve,
@@ -91,18 +92,27 @@ enum Check {
 type Lists = BTreeMap<String, StakeholderLists>;
 
 /// Runs `operation` on the incident's updates in one transaction, after
-/// `check` on the caller, with the stakeholder lists as read just before;
-/// answers the update it changed.
+/// `check` on the caller (and, for an existing update `target`, a 404 when
+/// there is none), with the stakeholder lists as read just before; answers
+/// the update it changed.
 async fn change(
     state: &AppState,
     caller: &Caller,
-    number: u64,
+    (number, target): (u64, Option<u64>),
     check: Check,
     operation: impl Fn(&Lists, &Incident, &Updates) -> Result<UpdateChange, DomainError>
     + Send
     + 'static,
 ) -> Result<StakeholderUpdate, ApiError> {
-    let incident = state.run(move |store| store.get_incident(number)).await?;
+    let (incident, updates) = load(state, number).await?;
+    if let Some(id) = target
+        && updates.get(id).is_none()
+    {
+        return Err(ApiError::NotFound(format!(
+            "update {id} of {} not found",
+            incident.public_id()
+        )));
+    }
     match check {
         Check::Speak => may_speak(&incident, caller)?,
         Check::Approve => {
@@ -150,7 +160,7 @@ pub async fn draft_update(
     change(
         state,
         caller,
-        number,
+        (number, None),
         Check::Speak,
         move |_, incident, updates| {
             let at = now();
@@ -176,7 +186,7 @@ pub async fn edit_update(
     change(
         state,
         caller,
-        number,
+        (number, Some(id)),
         Check::Speak,
         move |_, incident, updates| {
             let text = (edit.subject.clone(), edit.body.clone());
@@ -196,7 +206,7 @@ pub async fn approve_update(
     change(
         state,
         caller,
-        number,
+        (number, Some(id)),
         Check::Approve,
         move |_, incident, updates| updates.approve(incident, id, &actor, now()),
     )
@@ -216,7 +226,7 @@ pub async fn send_update(
     change(
         state,
         caller,
-        number,
+        (number, Some(id)),
         Check::Speak,
         move |lists, incident, updates| {
             let audience = updates.get(id).map_or(Audience::Internal, |u| u.audience);

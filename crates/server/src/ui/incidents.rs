@@ -193,6 +193,7 @@ pub async fn incident_page(
         .await?;
     let (artifacts, evidence, regulatory) = extra;
     let postmortem = crate::api::postmortems::current_view(state, number).await?;
+    let updates = crate::api::updates::updates_view(state, number).await?;
     let regulatory = crate::api::regulatory::view(state, &incident, regulatory)?;
     let drawn = tokio::task::spawn_blocking(move || {
         artifacts
@@ -283,6 +284,7 @@ pub async fn incident_page(
             }
             (rca_section(caller, &path, &drawn))
             (postmortem_section(caller, &path, &view.id, postmortem.as_ref()))
+            (super::updates::section(caller, &path, &updates, rejected))
             (crate::ui::regulatory::section(&regulatory))
             (crate::ui::regulatory::evidence_section(&evidence))
             section aria-label="Timeline" {

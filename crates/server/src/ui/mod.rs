@@ -17,6 +17,7 @@ mod regulatory;
 mod rejected;
 mod systems;
 mod tokens;
+mod updates;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -52,6 +53,13 @@ pub fn routes() -> Router<AppState> {
             "/incidents/{id}/postmortem/draft",
             post(incidents::draft_postmortem),
         )
+        .route("/incidents/{id}/updates", post(updates::draft))
+        .route("/incidents/{id}/updates/{update}", post(updates::edit))
+        .route(
+            "/incidents/{id}/updates/{update}/approve",
+            post(updates::approve),
+        )
+        .route("/incidents/{id}/updates/{update}/send", post(updates::send))
         .route("/alerts", get(systems::alerts))
         .route("/systems", get(systems::list).post(systems::register))
         .route("/systems/new", get(systems::register_form))

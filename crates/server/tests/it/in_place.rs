@@ -123,3 +123,45 @@ async fn a_refused_transition_note_and_assignment_and_an_unknown_incident() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(!page.contains("form-error"), "{page}");
 }
+
+#[tokio::test]
+async fn a_stakeholder_update_sent_before_its_approval_comes_back_in_place() {
+    use axum::http::Method;
+    use serde_json::json;
+    let server = TestServer::with_incident().await;
+    let lists = json!({"executives": {"email": ["ceo@example.org"]}});
+    let path = "/api/v1/systems/scoring/stakeholders";
+    let saved = server.api_json(Method::PUT, path, lists).await;
+    assert_eq!(saved.status, StatusCode::CREATED);
+    // The responder commands INC-1, and with no communications lead approves.
+    server.session(Role::Responder);
+    let role = json!({"role": "commander", "user": "responder"});
+    let assigned = server
+        .api_json(Method::POST, "/api/v1/incidents/INC-1/roles", role)
+        .await;
+    assert!(assigned.status.is_success(), "{:?}", assigned.body);
+    let draft = [("audience", "executives"), ("template", "")];
+    let (status, _) = post(&server, "/incidents/INC-1/updates", &draft).await;
+    assert!(status.is_redirection(), "{status}");
+    let (status, page) = post(&server, "/incidents/INC-1/updates/1/send", &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let form = form_holding(&page, "/incidents/INC-1/updates/1", "Board brief");
+    assert!(
+        form.contains("Board brief: INC-1"),
+        "the draft is shown to edit"
+    );
+    let refused = "INC-1 is SEV2: update 1 needs the communications lead's approval (responder) before it is sent";
+    assert!(page.contains(refused), "{page}");
+    for step in ["approve", "send"] {
+        let (status, _) = post(&server, &format!("/incidents/INC-1/updates/1/{step}"), &[]).await;
+        assert!(status.is_redirection(), "{step}: {status}");
+    }
+    let (cookie, _) = server.session(Role::Responder);
+    let request = Request::get("/incidents/INC-1")
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap();
+    let page = server.call(request).await;
+    let page = page.body.as_str().unwrap_or_default().to_string();
+    assert!(page.contains("Sent to: </strong>ceo@example.org"), "{page}");
+}

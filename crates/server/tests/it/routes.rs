@@ -203,6 +203,37 @@ const API: &[(&str, &str, Option<Role>)] = &[
         "/api/v1/incidents/INC-1/escalation",
         Some(Role::Viewer),
     ),
+    (
+        "GET",
+        "/api/v1/systems/scoring/stakeholders",
+        Some(Role::Viewer),
+    ),
+    (
+        "PUT",
+        "/api/v1/systems/scoring/stakeholders",
+        Some(Role::Commander),
+    ),
+    ("GET", "/api/v1/incidents/INC-1/updates", Some(Role::Viewer)),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/updates",
+        Some(Role::Responder),
+    ),
+    (
+        "PUT",
+        "/api/v1/incidents/INC-1/updates/1",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/updates/1/approve",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/updates/1/send",
+        Some(Role::Responder),
+    ),
     ("GET", "/api/v1/incidents/INC-1/rca", Some(Role::Viewer)),
     (
         "GET",
@@ -399,6 +430,18 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     (
         "POST",
         "/incidents/INC-1/postmortem/draft",
+        Some(Role::Responder),
+    ),
+    ("POST", "/incidents/INC-1/updates", Some(Role::Responder)),
+    ("POST", "/incidents/INC-1/updates/1", Some(Role::Responder)),
+    (
+        "POST",
+        "/incidents/INC-1/updates/1/approve",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/incidents/INC-1/updates/1/send",
         Some(Role::Responder),
     ),
 ];
@@ -659,6 +702,7 @@ fn the_table_covers_every_documented_api_route() {
             .replace("ml-policy", "{policy_slug}")
             .replace("ml-team", "{team_slug}")
             .replace("ops-teams", "{channel_slug}")
+            .replace("updates/1", "updates/{update_id}")
     };
     let tested: BTreeSet<String> = API
         .iter()
