@@ -88,9 +88,13 @@ pub struct AudienceList {
     pub slack: Vec<String>,
 }
 
+/// One kind of address in a list: its name, the addresses, what makes one
+/// valid, and what a bad one is told.
+type AddressKind<'a> = (&'a str, &'a [String], fn(&str) -> bool, &'a str);
+
 impl AudienceList {
     fn check(&self, audience: Audience, faults: &mut Faults) {
-        let lists: [(&str, &[String], fn(&str) -> bool, &str); 2] = [
+        let lists: [AddressKind<'_>; 2] = [
             ("email", &self.email, is_email, EMAIL_HINT),
             ("slack", &self.slack, is_slack_id, SLACK_ID_HINT),
         ];
