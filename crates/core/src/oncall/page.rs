@@ -128,10 +128,11 @@ impl ContactMethods {
 }
 
 /// A phone number in E.164 form: `+`, a country code that does not start
-/// with 0, at most 15 digits in all, nothing else.
+/// with 0, 7 to 15 digits in all (Niue's and Saint Helena's numbers have 7),
+/// nothing else.
 pub fn is_e164(number: &str) -> bool {
     number.strip_prefix('+').is_some_and(|digits| {
-        (8..=15).contains(&digits.len())
+        (7..=15).contains(&digits.len())
             && digits.bytes().all(|b| b.is_ascii_digit())
             && !digits.starts_with('0')
     })

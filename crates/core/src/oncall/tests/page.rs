@@ -38,13 +38,14 @@ fn webhook_and_phone_contacts_are_checked_and_are_the_addresses_of_their_rules()
         "4915112345678",
         "+0491511234",
         "+49 151 1234567",
-        "+1234567",
+        "+123456",
         "+1234567890123456",
     ] {
         let bad = methods(json!({"phone": phone, "rules": [{"contact": "sms_webhook"}]}));
         assert_eq!(faults(&bad), ["phone"], "{phone}");
     }
     assert!(is_e164("+15005550006"));
+    assert!(is_e164("+6834002"), "Niue: 7 digits");
     let bad = methods(json!({"webhook_url": "ftp://hooks.example.org",
         "rules": [{"contact": "webhook"}, {"contact": "sms_webhook"}]}));
     assert_eq!(faults(&bad), ["webhook_url", "rules[1].contact"]);
