@@ -6,8 +6,9 @@
 //! `/2010-04-01/Accounts/{AccountSid}/Messages.json`, Basic auth with the
 //! Account SID and auth token, form-encoded `To`, `From`, `Body`),
 //! rate-limits the first text (429 with Retry-After, as Twilio does) and
-//! refuses malformed ones with its JSON error (`code`, `message`). The ack
-//! link in the webhook's JSON takes the page; the auth token is sealed.
+//! refuses malformed ones with its JSON error (`code`, `message`); bob's
+//! number it cannot text, which is final: not sent again. The ack link in
+//! the webhook's JSON takes the page; the auth token is sealed.
 
 use crate::channels::{Answer, Call, accepted, add_channel, start_provider, wait_for};
 use crate::support::{Server, assert_success, start_receiver};
@@ -21,6 +22,8 @@ const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
 const AUTH_TOKEN: &str = "twilio-auth-token-7f3a9c";
 const FROM: &str = "+15005550006";
 const PHONE: &str = "+4915112345678";
+/// Twilio's magic test number for "not a valid phone number" (21211).
+const INVALID: &str = "+15005550001";
 const PUBLIC_URL: &str = "http://firebreak.test";
 
 /// `application/x-www-form-urlencoded` decoded.
@@ -55,7 +58,8 @@ fn form(text: &str) -> Vec<(String, String)> {
 
 /// Twilio's Messages API as documented: 401 without the account's Basic
 /// credentials, 400 with code 21604 without `To`, `From` or `Body`, a 429
-/// (code 20429) on the first message, 201 with the message resource after.
+/// (code 20429) on the first message, 400 (code 21211) for a number it cannot
+/// text, 201 with the message resource after.
 fn twilio(call: &Call, calls_so_far: usize) -> Answer {
     let error = |status: u16, code: u32, message: &str| {
         let body = json!({"code": code, "message": message,
@@ -83,6 +87,13 @@ fn twilio(call: &Call, calls_so_far: usize) -> Answer {
         let (status, _, body) = error(429, 20429, "Too Many Requests");
         return (status, vec![("retry-after", "1".into())], body);
     }
+    if field(&fields, "To") == INVALID {
+        return error(
+            400,
+            21211,
+            &format!("The 'To' number {INVALID} is not a valid phone number."),
+        );
+    }
     let body = json!({"sid": "SM0123456789abcdef0123456789abcdef", "status": "queued",
                       "account_sid": ACCOUNT});
     (201, vec![], body.to_string())
@@ -103,15 +114,19 @@ fn a_page_reaches_a_signed_webhook_and_a_text_message_and_their_link_takes_it() 
     let (sms_url, sms_calls) = start_provider(twilio);
     let server = Server::start_with(&data, &["--public-url", PUBLIC_URL]);
     let ok = |args: &[&str]| assert_success(&server.cli(args), args);
-    ok(&["user", "add", "alice", "--role", "responder"]);
-    let contact = dir.path().join("alice.json");
-    let methods = json!({"webhook_url": hook_url, "phone": PHONE,
+    let alice = json!({"webhook_url": hook_url, "phone": PHONE,
         "rules": [{"contact": "webhook"}, {"contact": "sms_webhook", "delay_minutes": 0}]});
-    std::fs::write(&contact, methods.to_string()).unwrap();
-    ok(&["oncall", "contact", "alice", contact.to_str().unwrap()]);
+    let bob = json!({"phone": INVALID, "rules": [{"contact": "sms_webhook"}]});
+    for (name, methods) in [("alice", alice), ("bob", bob)] {
+        ok(&["user", "add", name, "--role", "responder"]);
+        let contact = dir.path().join(format!("{name}.json"));
+        std::fs::write(&contact, methods.to_string()).unwrap();
+        ok(&["oncall", "contact", name, contact.to_str().unwrap()]);
+    }
     ok(&["system", "register", "scoring", "--name", "Credit scoring"]);
     let policy = json!({"slug": "scoring-policy", "name": "Credit scoring",
-        "levels": [{"targets": [{"kind": "user", "user": "alice"}], "timeout_seconds": 600}]});
+        "levels": [{"targets": [{"kind": "user", "user": "alice"}, {"kind": "user", "user": "bob"}],
+                    "timeout_seconds": 600}]});
     let file = dir.path().join("policy.json");
     std::fs::write(&file, policy.to_string()).unwrap();
     ok(&["oncall", "escalation", "add", file.to_str().unwrap()]);
@@ -189,8 +204,8 @@ fn a_page_reaches_a_signed_webhook_and_a_text_message_and_their_link_takes_it() 
     assert!(ack_url.starts_with(&format!("{PUBLIC_URL}/ack/")), "{page}");
 
     // The text: throttled once, then sent with the Messages API's shape.
-    let texts = wait_for(&sms_calls, "a text after the 429", |c| {
-        !accepted(c).is_empty()
+    let texts = wait_for(&sms_calls, "a text after the 429, bob's refused", |c| {
+        !accepted(c).is_empty() && c.iter().any(|c| c.status == 400)
     });
     assert_eq!(texts[0].status, 429);
     let sent = accepted(&texts)[0];
@@ -204,19 +219,41 @@ fn a_page_reaches_a_signed_webhook_and_a_text_message_and_their_link_takes_it() 
         "{body}"
     );
     assert!(
-        texts.iter().all(|c| c.status != 400 && c.status != 401),
+        texts.iter().all(|c| c.status != 401
+            && c.status != 404
+            && (c.status != 400 || field(&form(&c.text), "To") == INVALID)),
         "every text was well formed: {texts:#?}"
     );
 
-    // Every attempt is on the timeline, the throttled one too.
-    let timeline = server.json(&["incident", "show", "INC-1", "--timeline"])["timeline"].clone();
-    let attempts: Vec<&Value> = timeline
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "page_attempt")
-        .collect();
+    // Every attempt is on the timeline, the throttled one too; bob's
+    // refused text is given up at once.
     let result = |e: &Value| e["body"]["result"].as_str().unwrap_or_default().to_string();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let attempts = loop {
+        let timeline =
+            server.json(&["incident", "show", "INC-1", "--timeline"])["timeline"].clone();
+        let attempts: Vec<Value> = timeline
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "page_attempt")
+            .cloned()
+            .collect();
+        if attempts.iter().any(|e| result(e).contains("21211")) {
+            break attempts;
+        }
+        assert!(Instant::now() < deadline, "{attempts:#?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let refused: Vec<&Value> = attempts
+        .iter()
+        .filter(|e| e["body"]["user"] == "bob" && !result(e).contains("429"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{attempts:#?}");
+    assert!(
+        result(refused[0]).starts_with("failed, gave up: Twilio answered 400"),
+        "{refused:#?}"
+    );
     assert!(
         attempts
             .iter()
