@@ -65,8 +65,8 @@ pub use escalation::{
 };
 pub use ical::ical_for_user;
 pub use page::{
-    AckVia, ContactMethods, Notification, StepPage, acknowledge, escalation_over, page_step,
-    page_stopped,
+    AckVia, ContactMethods, Notification, SMS_LENGTH, StepPage, acknowledge, escalation_over,
+    is_e164, page_step, page_stopped, sms_text,
 };
 pub use resolve::{OnCall, Shift, Source, final_shifts, on_call_at};
 pub use role::{RoleNotice, role_notices};

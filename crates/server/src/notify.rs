@@ -1,4 +1,5 @@
-//! Signed webhooks (D1): control hooks and regulatory clock warnings. Their
+//! Signed webhooks (D1): control hooks, regulatory clock warnings, and
+//! (through [`signed_post`]) pages to a user's webhook. Their
 //! calls are queued in the outbox with the change that causes them (D26);
 //! the outbox retries them with backoff and records each attempt on the
 //! incident's timeline. This module says what a call carries and makes it,
@@ -118,18 +119,34 @@ async fn destination(
 /// `hook:clock`); the outbox retries and records it.
 pub async fn deliver(state: &AppState, message: &OutboxMessage) -> Result<(), String> {
     let (url, secret) = destination(state, message).await?;
+    signed_post(
+        &state.http,
+        &url,
+        &secret,
+        &message.payload,
+        &message.idempotency_key,
+    )
+    .await
+}
+
+/// POSTs `body` (JSON) to `url`, signed with `secret` as every Firebreak
+/// webhook is (the module's header), with the outbox message's
+/// `Idempotency-Key`; a 2xx answer is delivered.
+pub async fn signed_post(
+    http: &reqwest::Client,
+    url: &str,
+    secret: &str,
+    body: &str,
+    idempotency_key: &str,
+) -> Result<(), String> {
     let timestamp = now().as_second();
-    let sent = state
-        .http
-        .post(&url)
+    let sent = http
+        .post(url)
         .header("content-type", "application/json")
         .header("x-firebreak-timestamp", timestamp.to_string())
-        .header(
-            "x-firebreak-signature",
-            signature(&secret, timestamp, &message.payload),
-        )
-        .header("idempotency-key", &message.idempotency_key)
-        .body(message.payload.clone())
+        .header("x-firebreak-signature", signature(secret, timestamp, body))
+        .header("idempotency-key", idempotency_key)
+        .body(body.to_string())
         .send()
         .await;
     match sent {

@@ -5,6 +5,7 @@
 //! copies are retried until they arrive; a page gives up after
 //! [`MAX_ATTEMPTS`], and the failure is on the incident.
 
+use crate::notices::Failure;
 use crate::state::{AppState, now};
 use firebreak_store::{
     HOOK_CHANNEL_PREFIX, MAX_ATTEMPTS, NOTICE_CHANNEL_PREFIX, OutboxMessage, PAGE_CHANNEL_PREFIX,
@@ -40,33 +41,43 @@ async fn attempt(
     }
     if let Some(contact) = message.channel.strip_prefix(PAGE_CHANNEL_PREFIX) {
         let outcome = crate::paging::deliver(state, contact, message).await;
-        let withdrawn =
-            outcome.as_ref().err().map(String::as_str) == Some(crate::paging::WITHDRAWN);
-        return (outcome, (!withdrawn && more_allowed).then_some(wait));
+        return retried(outcome, wait, more_allowed);
     }
     if let Some(contact) = message.channel.strip_prefix(ROLE_CHANNEL_PREFIX) {
         let outcome = crate::paging::deliver_role(state, contact, message).await;
-        return (outcome, more_allowed.then_some(wait));
+        return retried(outcome, wait, more_allowed);
     }
     if let Some(contact) = message.channel.strip_prefix(UPDATE_CHANNEL_PREFIX) {
         let outcome = crate::paging::deliver_update(state, contact, message).await;
-        return (outcome, more_allowed.then_some(wait));
+        return retried(outcome, wait, more_allowed);
     }
     if message.channel.starts_with(HOOK_CHANNEL_PREFIX) {
         let outcome = crate::notify::deliver(state, message).await;
         return (outcome, more_allowed.then_some(wait));
     }
     if message.channel.starts_with(NOTICE_CHANNEL_PREFIX) {
-        return match crate::notices::deliver(state, message).await {
-            Ok(()) => (Ok(()), None),
-            Err(failure) => {
-                let again = (failure.retry && more_allowed)
-                    .then(|| failure.retry_after.map_or(wait, |after| after.max(wait)));
-                (Err(failure.reason), again)
-            }
-        };
+        let outcome = crate::notices::deliver(state, message).await;
+        return retried(outcome, wait, more_allowed);
     }
     (Err(format!("unknown channel `{}`", message.channel)), None)
+}
+
+/// An attempt's outcome and when to try again: after the service's own
+/// wait when it gave one (never sooner than the backoff), not at all when
+/// the failure is final or the attempts are spent.
+fn retried(
+    outcome: Result<(), Failure>,
+    wait: Duration,
+    more_allowed: bool,
+) -> (Result<(), String>, Option<Duration>) {
+    match outcome {
+        Ok(()) => (Ok(()), None),
+        Err(failure) => {
+            let again = (failure.retry && more_allowed)
+                .then(|| failure.retry_after.map_or(wait, |after| after.max(wait)));
+            (Err(failure.reason), again)
+        }
+    }
 }
 
 /// Sends every message that is due, several at once so that one slow

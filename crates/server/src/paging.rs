@@ -5,17 +5,22 @@
 //! messages in the outbox in one transaction (the store works out when to
 //! look again from the plan it holds, [`oncall::next_due`]), and sends
 //! those messages when the outbox hands them over: email over SMTP
-//! (`email.rs`) and Slack direct messages through `chat.postMessage`
-//! (`slack.rs`); role notifications and stakeholder updates go out by the
-//! same two.
+//! (`email.rs`), Slack direct messages through `chat.postMessage`
+//! (`slack.rs`), signed JSON to a user's webhook (`crate::notify::signed_post`) and text
+//! messages through the deployment's SMS provider (`sms.rs`); role
+//! notifications go out by the same four, stakeholder updates by email and
+//! Slack.
 
 mod email;
 mod slack;
+mod sms;
 
+use crate::notices::Failure;
 use crate::state::{AppState, now};
 use firebreak_core::oncall;
 use firebreak_store::{OutboxMessage, PageState};
 use serde::Deserialize;
+use serde_json::json;
 
 pub use email::SmtpSettings;
 pub use slack::SlackSettings;
@@ -29,6 +34,18 @@ pub struct PageChannels {
     /// How people reach this server, for the incident's link and the
     /// signed acknowledgement link in each message.
     pub public_url: Option<String>,
+    /// The key pages to users' webhooks are signed with: the data
+    /// directory's webhook secret, as for clock webhooks.
+    pub webhook_secret: Option<String>,
+}
+
+impl PageChannels {
+    /// The incident's page on this server, when it knows its public URL.
+    fn incident_link(&self, incident: &str) -> Option<String> {
+        self.public_url
+            .as_deref()
+            .map(|url| format!("{}/incidents/{incident}", url.trim_end_matches('/')))
+    }
 }
 
 /// Why a page message of an acknowledged or resolved incident was not sent.
@@ -143,6 +160,23 @@ impl PagePayload {
             self.incident,
         )
     }
+
+    /// The page as a webhook's JSON body.
+    fn json(&self, incident_link: Option<&str>, ack_link: Option<&str>) -> String {
+        json!({
+            "event": "page",
+            "incident": self.incident,
+            "title": self.title,
+            "severity": self.severity,
+            "systems": self.systems,
+            "step": self.step,
+            "user": self.notification.user,
+            "rule": self.notification.rule,
+            "url": incident_link,
+            "ack_url": ack_link,
+        })
+        .to_string()
+    }
 }
 
 /// The signed one-time acknowledgement link for the paged person of
@@ -163,31 +197,51 @@ async fn ack_link(
     Ok(format!("{}/ack/{token}", public_url.trim_end_matches('/')))
 }
 
-/// Sends one page message by `contact` (`email`, `slack`).
+/// Sends one page message by `contact` (`email`, `slack`, `webhook`,
+/// `sms_webhook`).
 pub async fn deliver(
     state: &AppState,
     contact: &str,
     message: &OutboxMessage,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let payload: PagePayload = serde_json::from_str(&message.payload)
-        .map_err(|e| format!("the stored page cannot be read: {e}"))?;
+        .map_err(|e| Failure::final_(format!("the stored page cannot be read: {e}")))?;
     if let Some(number) = message.incident {
         let incident = state
             .run(move |store| store.get_incident(number))
             .await
-            .map_err(|e| format!("the incident cannot be read: {e}"))?;
+            .map_err(|e| Failure::transient(format!("the incident cannot be read: {e}")))?;
         if oncall::page_stopped(&incident, now()) {
-            return Err(WITHDRAWN.to_string());
+            return Err(Failure::final_(WITHDRAWN));
         }
     }
     let channels = &state.page_channels;
     let public_url = channels.public_url.as_deref();
     let link = match (public_url, message.incident) {
-        (Some(url), Some(number)) => Some(ack_link(state, url, number, &payload).await?),
+        (Some(url), Some(number)) => Some(
+            ack_link(state, url, number, &payload)
+                .await
+                .map_err(Failure::transient)?,
+        ),
         _ => None,
     };
-    let text = payload.text(public_url, link.as_deref());
-    send(state, contact, message, &payload.subject(), &text).await
+    let text = match contact {
+        "webhook" => {
+            let open = channels.incident_link(&payload.incident);
+            Message::Json(payload.json(open.as_deref(), link.as_deref()))
+        }
+        "sms_webhook" => Message::Short(oncall::sms_text(
+            &payload.incident,
+            payload.severity,
+            &payload.title,
+            link.as_deref(),
+        )),
+        _ => Message::Text {
+            subject: payload.subject(),
+            text: payload.text(public_url, link.as_deref()),
+        },
+    };
+    send(state, contact, message, text).await
 }
 
 /// What the store put in a role notification's payload.
@@ -198,6 +252,7 @@ struct RolePayload {
     severity: firebreak_core::incident::Severity,
     kind: firebreak_core::incident::IncidentKind,
     role: firebreak_core::incident::CommandRole,
+    user: String,
 }
 
 impl RolePayload {
@@ -239,17 +294,48 @@ impl RolePayload {
     }
 }
 
-/// Tells someone of the role they were given, by `contact` (`email`,
-/// `slack`).
+impl RolePayload {
+    /// The notification as a webhook's JSON body.
+    fn json(&self, incident_link: Option<&str>) -> String {
+        json!({
+            "event": "role",
+            "incident": self.incident,
+            "title": self.title,
+            "severity": self.severity,
+            "kind": self.kind,
+            "role": self.role,
+            "user": self.user,
+            "url": incident_link,
+        })
+        .to_string()
+    }
+}
+
+/// Tells someone of the role they were given, by `contact` (as pages go).
 pub async fn deliver_role(
     state: &AppState,
     contact: &str,
     message: &OutboxMessage,
-) -> Result<(), String> {
-    let payload: RolePayload = serde_json::from_str(&message.payload)
-        .map_err(|e| format!("the stored role notification cannot be read: {e}"))?;
-    let text = payload.text(state.page_channels.public_url.as_deref());
-    send(state, contact, message, &payload.subject(), &text).await
+) -> Result<(), Failure> {
+    let payload: RolePayload = serde_json::from_str(&message.payload).map_err(|e| {
+        Failure::final_(format!("the stored role notification cannot be read: {e}"))
+    })?;
+    let channels = &state.page_channels;
+    let open = channels.incident_link(&payload.incident);
+    let text = match contact {
+        "webhook" => Message::Json(payload.json(open.as_deref())),
+        "sms_webhook" => Message::Short(oncall::sms_text(
+            &payload.incident,
+            payload.severity,
+            &format!("you are {}. {}", payload.role(), payload.title),
+            open.as_deref(),
+        )),
+        _ => Message::Text {
+            subject: payload.subject(),
+            text: payload.text(channels.public_url.as_deref()),
+        },
+    };
+    send(state, contact, message, text).await
 }
 
 /// What the store put in a stakeholder update's message payload.
@@ -266,37 +352,73 @@ pub async fn deliver_update(
     state: &AppState,
     contact: &str,
     message: &OutboxMessage,
-) -> Result<(), String> {
-    let payload: UpdatePayload = serde_json::from_str(&message.payload)
-        .map_err(|e| format!("the stored stakeholder update cannot be read: {e}"))?;
-    send(state, contact, message, &payload.subject, &payload.body).await
+) -> Result<(), Failure> {
+    let payload: UpdatePayload = serde_json::from_str(&message.payload).map_err(|e| {
+        Failure::final_(format!("the stored stakeholder update cannot be read: {e}"))
+    })?;
+    let text = Message::Text {
+        subject: payload.subject,
+        text: payload.body,
+    };
+    send(state, contact, message, text).await
 }
 
-/// Sends `subject` and `text` to the message's target by `contact`.
+/// A message in the form its contact method takes.
+enum Message {
+    /// Email and Slack: a subject and a text.
+    Text { subject: String, text: String },
+    /// A webhook's JSON body.
+    Json(String),
+    /// A text message, kept short.
+    Short(String),
+}
+
+/// Sends `text` to the message's target by `contact`. Email, Slack and
+/// webhook failures are retried; an SMS provider's refusal of the request
+/// is final (`sms.rs`).
 async fn send(
     state: &AppState,
     contact: &str,
     message: &OutboxMessage,
-    subject: &str,
-    text: &str,
-) -> Result<(), String> {
+    text: Message,
+) -> Result<(), Failure> {
     let channels = &state.page_channels;
-    match contact {
-        "email" => {
+    match (contact, text) {
+        ("email", Message::Text { subject, text }) => {
             let smtp = channels
                 .smtp
                 .as_ref()
-                .ok_or("no SMTP server is set up (serve --smtp-url)")?;
-            email::send(smtp, message, subject, text).await
+                .ok_or_else(|| Failure::transient("no SMTP server is set up (serve --smtp-url)"))?;
+            email::send(smtp, message, &subject, &text)
+                .await
+                .map_err(Failure::transient)
         }
-        "slack" => {
+        ("slack", Message::Text { subject, text }) => {
             let slack = channels
                 .slack
                 .as_ref()
-                .ok_or("Slack is not set up (serve --slack-token)")?;
-            slack::send(&state.http, slack, message, subject, text).await
+                .ok_or_else(|| Failure::transient("Slack is not set up (serve --slack-token)"))?;
+            slack::send(&state.http, slack, message, &subject, &text)
+                .await
+                .map_err(Failure::transient)
         }
-        other => Err(format!("no page channel `{other}`")),
+        ("webhook", Message::Json(body)) => {
+            let secret = channels
+                .webhook_secret
+                .as_deref()
+                .ok_or_else(|| Failure::transient("no webhook secret is set up"))?;
+            let sent = crate::notify::signed_post(
+                &state.http,
+                &message.target,
+                secret,
+                &body,
+                &message.idempotency_key,
+            )
+            .await;
+            sent.map_err(Failure::transient)
+        }
+        ("sms_webhook", Message::Short(text)) => sms::send(state, message, &text).await,
+        (other, _) => Err(Failure::final_(format!("no page channel `{other}`"))),
     }
 }
 

@@ -80,7 +80,7 @@ pub enum OncallCommand {
     /// Set how a user is reached (a JSON or TOML file: email,
     /// slack_user_id, rules).
     Contact { user: String, file: PathBuf },
-    /// Outbound channels: Teams, PagerDuty, Opsgenie.
+    /// Outbound channels: Teams, PagerDuty, Opsgenie, the SMS provider.
     #[command(subcommand)]
     Channel(ChannelCommand),
     /// A system's stakeholder lists by audience: set them from a JSON or
@@ -162,9 +162,11 @@ pub struct RangeFlags {
 #[derive(Debug, Subcommand)]
 pub enum ChannelCommand {
     /// Add or replace a channel from a JSON or TOML file (slug, kind,
-    /// systems, min_severity, endpoint). The credential (Teams webhook URL,
-    /// PagerDuty routing key, Opsgenie API key) is read from standard input,
-    /// so it stays out of files and shell history; it is stored sealed.
+    /// systems, min_severity, endpoint; account and from for the SMS
+    /// provider, kind twilio). The credential (Teams webhook URL, PagerDuty
+    /// routing key, Opsgenie API key, the SMS provider's auth token) is read
+    /// from standard input, so it stays out of files and shell history; it
+    /// is stored sealed.
     Add {
         file: PathBuf,
     },

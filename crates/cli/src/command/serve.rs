@@ -73,9 +73,11 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
         prepared.state.lint = Arc::new(config);
     }
+    // Clock webhooks and pages to users' webhooks are signed with it.
+    let webhook_secret = firebreak_server::webhook_secret(data_dir)
+        .context("cannot read or create the webhook secret")?;
     if !args.clock_webhooks.is_empty() {
-        let secret = firebreak_server::webhook_secret(data_dir)
-            .context("cannot read or create the webhook secret")?;
+        let secret = webhook_secret.clone();
         prepared.state.clock_hooks = Arc::new(
             args.clock_webhooks
                 .iter()
@@ -86,7 +88,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
                 .collect(),
         );
     }
-    prepared.state.page_channels = Arc::new(page_channels(&args)?);
+    prepared.state.page_channels = Arc::new(page_channels(&args, webhook_secret)?);
     prepared.state.approval_rule = Arc::new(args.update_approval.clone());
     prepared.state.connection_limits = ConnectionLimits {
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
@@ -196,8 +198,9 @@ async fn stop_requested() {
     }
 }
 
-/// Where pages go: the SMTP relay and Slack, each only when set up.
-fn page_channels(args: &ServeArgs) -> Result<PageChannels> {
+/// Where pages go: the SMTP relay and Slack, each only when set up, and
+/// the key pages to users' webhooks are signed with.
+fn page_channels(args: &ServeArgs, webhook_secret: String) -> Result<PageChannels> {
     let smtp = args
         .smtp_url
         .as_deref()
@@ -212,6 +215,7 @@ fn page_channels(args: &ServeArgs) -> Result<PageChannels> {
         smtp,
         slack,
         public_url: args.public_url.clone(),
+        webhook_secret: Some(webhook_secret),
     })
 }
 

@@ -21,16 +21,19 @@ const TEAMS_PATH: &str = "/webhookb2/7d1a/IncomingWebhook/c0ffee/secret-signatur
 
 /// One request as the receiver saw it, and how it answered.
 #[derive(Debug, Clone)]
-struct Call {
-    method: String,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Value,
-    status: u16,
+pub(super) struct Call {
+    pub(super) method: String,
+    pub(super) path: String,
+    pub(super) headers: Vec<(String, String)>,
+    /// The body as JSON (null when it is not).
+    pub(super) body: Value,
+    /// The body as sent.
+    pub(super) text: String,
+    pub(super) status: u16,
 }
 
 impl Call {
-    fn header(&self, name: &str) -> &str {
+    pub(super) fn header(&self, name: &str) -> &str {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
@@ -39,7 +42,7 @@ impl Call {
 }
 
 /// What a provider answers: status, extra headers, body.
-type Answer = (u16, Vec<(&'static str, String)>, String);
+pub(super) type Answer = (u16, Vec<(&'static str, String)>, String);
 
 fn pagerduty(call: &Call, calls_so_far: usize) -> Answer {
     let body = &call.body;
@@ -180,12 +183,15 @@ fn read_call(stream: &std::net::TcpStream) -> Option<Call> {
         path,
         headers,
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        text: String::from_utf8_lossy(&body).into_owned(),
         status: 0,
     })
 }
 
 /// A loopback stand-in for one provider; answers as `answer` says.
-fn start_provider(answer: fn(&Call, usize) -> Answer) -> (String, Arc<Mutex<Vec<Call>>>) {
+pub(super) fn start_provider(
+    answer: fn(&Call, usize) -> Answer,
+) -> (String, Arc<Mutex<Vec<Call>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let calls = Arc::new(Mutex::new(Vec::new()));
@@ -214,7 +220,11 @@ fn start_provider(answer: fn(&Call, usize) -> Answer) -> (String, Arc<Mutex<Vec<
     (url, calls)
 }
 
-fn wait_for(calls: &Mutex<Vec<Call>>, what: &str, done: impl Fn(&[Call]) -> bool) -> Vec<Call> {
+pub(super) fn wait_for(
+    calls: &Mutex<Vec<Call>>,
+    what: &str,
+    done: impl Fn(&[Call]) -> bool,
+) -> Vec<Call> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let seen = calls.lock().unwrap().clone();
@@ -226,11 +236,11 @@ fn wait_for(calls: &Mutex<Vec<Call>>, what: &str, done: impl Fn(&[Call]) -> bool
     }
 }
 
-fn accepted(calls: &[Call]) -> Vec<&Call> {
+pub(super) fn accepted(calls: &[Call]) -> Vec<&Call> {
     calls.iter().filter(|c| c.status < 300).collect()
 }
 
-fn add_channel(server: &Server, dir: &Path, definition: Value, credential: &str) {
+pub(super) fn add_channel(server: &Server, dir: &Path, definition: Value, credential: &str) {
     let file = dir.join(format!("{}.toml", definition["slug"].as_str().unwrap()));
     std::fs::write(&file, toml::to_string(&definition).unwrap()).unwrap();
     let file = file.to_string_lossy().into_owned();

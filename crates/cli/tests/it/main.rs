@@ -17,6 +17,7 @@ mod login;
 mod monitors;
 mod object_store;
 mod oncall;
+mod page_hooks;
 mod pages;
 mod paging;
 mod postgres;

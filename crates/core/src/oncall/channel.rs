@@ -27,6 +27,11 @@ pub enum ChannelKind {
     Pagerduty,
     /// Opsgenie's Alert API; the credential is an API integration key.
     Opsgenie,
+    /// The deployment's SMS provider, speaking Twilio's Messages API: it
+    /// texts pages to users' phones and hears of no incident itself. The
+    /// credential is the account's auth token; `account` (the Account SID)
+    /// and `from` (the sending number) go with it.
+    Twilio,
 }
 
 impl ChannelKind {
@@ -35,6 +40,7 @@ impl ChannelKind {
             ChannelKind::Teams => "teams",
             ChannelKind::Pagerduty => "pagerduty",
             ChannelKind::Opsgenie => "opsgenie",
+            ChannelKind::Twilio => "twilio",
         }
     }
 
@@ -44,7 +50,14 @@ impl ChannelKind {
             ChannelKind::Teams => None,
             ChannelKind::Pagerduty => Some("https://events.pagerduty.com/v2/enqueue"),
             ChannelKind::Opsgenie => Some("https://api.opsgenie.com"),
+            ChannelKind::Twilio => Some("https://api.twilio.com"),
         }
+    }
+
+    /// Whether the channel is told of incidents ([`notices`]); an SMS
+    /// provider only carries pages.
+    pub fn hears_incidents(self) -> bool {
+        self != ChannelKind::Twilio
     }
 }
 
@@ -65,15 +78,28 @@ pub struct Channel {
     /// `https://api.eu.opsgenie.com`); Teams takes it from the credential.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
+    /// The provider's account id (Twilio's Account SID, `AC…`); only for
+    /// an SMS provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The number texts are sent from, in E.164 form; only for an SMS
+    /// provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
 }
+
+/// The longest account id kept (a Twilio Account SID has 34 characters).
+const MAX_ACCOUNT: usize = 64;
 
 fn least_severe() -> Severity {
     Severity::Sev4
 }
 
 impl Channel {
-    /// Refuses a bad slug, an endpoint that is not http(s) and a Teams
-    /// channel with an endpoint, each named by its field.
+    /// Refuses a bad slug, an endpoint that is not http(s), a Teams
+    /// channel with an endpoint, and an SMS provider without its account
+    /// and sending number (or another kind with them), each named by its
+    /// field.
     pub fn validate(&self) -> Result<(), OncallError> {
         let mut faults = Faults::default();
         if let Err(error) = validate_slug(&self.slug) {
@@ -93,6 +119,31 @@ impl Channel {
                 faults.push("endpoint", "must be an http:// or https:// URL")
             }
             _ => {}
+        }
+        if self.kind == ChannelKind::Twilio {
+            let account_ok = self.account.as_deref().is_some_and(|a| {
+                !a.is_empty()
+                    && a.len() <= MAX_ACCOUNT
+                    && a.bytes().all(|b| b.is_ascii_alphanumeric())
+            });
+            if !account_ok {
+                faults.push(
+                    "account",
+                    "an SMS provider needs its account id (Twilio's Account SID, AC…): letters and digits",
+                );
+            }
+            if !self.from.as_deref().is_some_and(super::page::is_e164) {
+                faults.push(
+                    "from",
+                    "an SMS provider needs the number it sends from, in E.164 form (+15005550006)",
+                );
+            }
+        } else {
+            for (field, value) in [("account", &self.account), ("from", &self.from)] {
+                if value.is_some() {
+                    faults.push(field, "only an SMS provider (kind twilio) takes it");
+                }
+            }
         }
         faults.into_result()
     }
@@ -128,13 +179,14 @@ impl Channel {
 
     /// Whether the channel hears of `incident` at `severity`.
     fn hears_of(&self, incident: &Incident, severity: Severity) -> bool {
-        severity <= self.min_severity
+        self.kind.hears_incidents()
+            && severity <= self.min_severity
             && (self.systems.is_empty()
                 || incident.systems.iter().any(|s| self.systems.contains(s)))
     }
 }
 
-fn is_http_url(url: &str) -> bool {
+pub(super) fn is_http_url(url: &str) -> bool {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
@@ -240,6 +292,8 @@ mod tests {
             systems: systems.iter().map(|s| s.to_string()).collect(),
             min_severity: min,
             endpoint: None,
+            account: None,
+            from: None,
         }
     }
 
@@ -389,5 +443,30 @@ mod tests {
         assert!(pagerduty.validate_credential("R0UT1NGKEY").is_ok());
         pagerduty.endpoint = Some("ftp://x".into());
         assert!(pagerduty.validate().is_err());
+        pagerduty.endpoint = None;
+        pagerduty.from = Some("+15005550006".into());
+        assert!(pagerduty.validate().is_err());
+    }
+
+    #[test]
+    fn an_sms_provider_needs_its_account_and_number_and_hears_of_no_incident() {
+        let mut twilio = channel("sms", &[], Severity::Sev4);
+        twilio.kind = ChannelKind::Twilio;
+        let fields = |c: &Channel| -> Vec<String> {
+            c.validate()
+                .err()
+                .map(|e| e.fields().into_iter().map(|f| f.field).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(fields(&twilio), ["account", "from"]);
+        twilio.account = Some("AC0123456789abcdef0123456789abcdef".into());
+        twilio.from = Some("015005550006".into());
+        assert_eq!(fields(&twilio), ["from"]);
+        twilio.from = Some("+15005550006".into());
+        assert!(fields(&twilio).is_empty());
+        assert_eq!(twilio.endpoint(), Some("https://api.twilio.com"));
+        let declared = incident(Severity::Sev1);
+        let events = [event(EventKind::Declared, json!({}))];
+        assert!(notices(&[twilio], &declared, &events).is_empty());
     }
 }

@@ -7,7 +7,7 @@ use super::escalation::{PlannedStep, Recipients, StepKey, Team, resolve_targets}
 use super::schedule::Schedule;
 use super::{Faults, OncallError};
 use crate::error::DomainError;
-use crate::incident::{Change, Incident, TimeField};
+use crate::incident::{Change, Incident, Severity, TimeField};
 use crate::timeline::{EventDraft, EventKind};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,13 @@ use utoipa::ToSchema;
 const MAX_EMAIL: usize = 254;
 /// Slack ids are short upper-case words such as `U024BE7LH`.
 const MAX_SLACK_ID: usize = 32;
+/// The longest webhook URL kept.
+const MAX_WEBHOOK_URL: usize = 2_048;
+/// The preferred length of a page by text message: one SMS segment.
+pub const SMS_LENGTH: usize = 160;
+/// The least of an incident's title a text message keeps, even when the
+/// acknowledgement link pushes it past [`SMS_LENGTH`].
+const SMS_MIN_TITLE: usize = 24;
 
 /// What a malformed email address is told.
 pub(crate) const EMAIL_HINT: &str = "must be one address such as oncall@example.org";
@@ -47,8 +54,10 @@ pub(crate) fn is_slack_id(id: &str) -> bool {
 }
 
 /// How one user is reached. Only addresses that are not secrets are kept
-/// here: webhook and SMS contacts carry credentials in their URLs and wait
-/// for secrets encrypted at rest (D28).
+/// here: a webhook URL is an address (a call is authenticated by its
+/// HMAC signature, not by a token in the URL), a phone number is texted
+/// through the deployment's SMS provider, whose credential is sealed with
+/// the provider's channel (D28).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactMethods {
@@ -57,6 +66,13 @@ pub struct ContactMethods {
     /// A Slack member id, messaged directly, e.g. `U024BE7LH`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slack_user_id: Option<String>,
+    /// An http(s) URL that receives each page as signed JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    /// A phone number in E.164 form (`+4915112345678`), texted through the
+    /// deployment's SMS provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
     /// "Slack at once, email after 5 minutes": one notification per rule.
     pub rules: Vec<NotificationRule>,
 }
@@ -81,13 +97,30 @@ impl ContactMethods {
         {
             faults.push("slack_user_id", SLACK_ID_HINT);
         }
+        if let Some(url) = &self.webhook_url
+            && (!super::channel::is_http_url(url) || url.len() > MAX_WEBHOOK_URL)
+        {
+            faults.push(
+                "webhook_url",
+                format!(
+                    "must be an http:// or https:// URL of at most {MAX_WEBHOOK_URL} characters"
+                ),
+            );
+        }
+        if let Some(phone) = &self.phone
+            && !is_e164(phone)
+        {
+            faults.push(
+                "phone",
+                "must be a number in E.164 form: + and up to 15 digits, e.g. +4915112345678",
+            );
+        }
         for (i, rule) in self.rules.iter().enumerate() {
             let missing = match rule.contact {
                 ContactKind::Email if self.email.is_none() => "no email address is given",
                 ContactKind::Slack if self.slack_user_id.is_none() => "no slack_user_id is given",
-                ContactKind::Webhook | ContactKind::SmsWebhook => {
-                    "webhook and SMS contacts hold credentials, which need encryption at rest (not available yet)"
-                }
+                ContactKind::Webhook if self.webhook_url.is_none() => "no webhook_url is given",
+                ContactKind::SmsWebhook if self.phone.is_none() => "no phone is given",
                 _ => continue,
             };
             faults.push(format!("rules[{i}].contact"), missing);
@@ -100,9 +133,43 @@ impl ContactMethods {
         match contact {
             ContactKind::Email => self.email.as_deref(),
             ContactKind::Slack => self.slack_user_id.as_deref(),
-            ContactKind::Webhook | ContactKind::SmsWebhook => None,
+            ContactKind::Webhook => self.webhook_url.as_deref(),
+            ContactKind::SmsWebhook => self.phone.as_deref(),
         }
     }
+}
+
+/// A phone number in E.164 form: `+`, a country code that does not start
+/// with 0, 7 to 15 digits in all (Niue's and Saint Helena's numbers have 7),
+/// nothing else.
+pub fn is_e164(number: &str) -> bool {
+    number.strip_prefix('+').is_some_and(|digits| {
+        (7..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0')
+    })
+}
+
+/// A page as one text message: `INC-42 SEV1: <title> Ack: <link>`. The
+/// title is shortened (ending in `...`: `…` is not in the GSM alphabet and
+/// would shrink a segment to 70 characters) so that the text fits
+/// [`SMS_LENGTH`]; a link is never cut (a cut link does not work), so with
+/// a long one the title keeps its first [`SMS_MIN_TITLE`] characters and
+/// the text takes more than one segment.
+pub fn sms_text(incident: &str, severity: Severity, title: &str, link: Option<&str>) -> String {
+    let head = format!("{incident} {}: ", severity.as_str().to_uppercase());
+    let tail = link.map(|l| format!(" Ack: {l}")).unwrap_or_default();
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let room = SMS_LENGTH
+        .saturating_sub(head.chars().count() + tail.chars().count())
+        .max(SMS_MIN_TITLE);
+    let title = if title.chars().count() <= room {
+        title
+    } else {
+        let kept: String = title.chars().take(room.saturating_sub(3)).collect();
+        format!("{}...", kept.trim_end())
+    };
+    format!("{head}{title}{tail}")
 }
 
 /// One message of a page: to whom, by what, where, from when.

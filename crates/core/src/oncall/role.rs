@@ -84,11 +84,14 @@ mod tests {
         let alice = ContactMethods {
             email: Some("alice@example.org".into()),
             slack_user_id: Some("U1".into()),
+            webhook_url: Some("https://hooks.example.org/alice".into()),
+            phone: None,
             rules: vec![
                 rule(ContactKind::Slack, 0),
                 rule(ContactKind::Email, 5),
                 rule(ContactKind::Slack, 10),
                 rule(ContactKind::Webhook, 0),
+                rule(ContactKind::SmsWebhook, 0),
             ],
         };
         BTreeMap::from([("alice".to_string(), alice)])
@@ -110,7 +113,11 @@ mod tests {
                 user: "alice".into(),
                 reach: vec![
                     (ContactKind::Slack, "U1".into()),
-                    (ContactKind::Email, "alice@example.org".into())
+                    (ContactKind::Email, "alice@example.org".into()),
+                    (
+                        ContactKind::Webhook,
+                        "https://hooks.example.org/alice".into()
+                    )
                 ],
             }]
         );

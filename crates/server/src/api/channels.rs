@@ -1,4 +1,5 @@
-//! Outbound channels (Teams, PagerDuty, Opsgenie): admins set them up with
+//! Outbound channels (Teams, PagerDuty, Opsgenie, and the SMS provider
+//! pages are texted through): admins set them up with
 //! a credential that is sealed before it is stored (D28) and never shown
 //! again; the store queues a notice for each channel that hears of an
 //! incident's change, and the outbox delivers it (D26).
@@ -18,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A channel to save: its settings and its credential (a Teams webhook URL,
-/// a PagerDuty routing key or an Opsgenie API key).
+/// a PagerDuty routing key, an Opsgenie API key or an SMS provider's auth
+/// token).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelInput {
@@ -30,6 +32,12 @@ pub struct ChannelInput {
     pub min_severity: Option<Severity>,
     #[serde(default)]
     pub endpoint: Option<String>,
+    /// An SMS provider's account id (Twilio's Account SID).
+    #[serde(default)]
+    pub account: Option<String>,
+    /// The number an SMS provider sends from, in E.164 form.
+    #[serde(default)]
+    pub from: Option<String>,
     /// Sealed at rest and never returned.
     pub credential: String,
 }
@@ -94,6 +102,7 @@ pub async fn show(
 #[utoipa::path(put, path = "/api/v1/oncall/channels/{channel_slug}", tag = "oncall",
     params(("channel_slug" = String, Path)), request_body = ChannelInput,
     responses((status = 201, body = ChannelView), (status = 200, body = ChannelView),
+        (status = 409, body = Problem, description = "Another SMS provider is set up"),
         (status = 422, body = Problem)))]
 pub async fn put(
     Admin(caller): Admin,
@@ -113,6 +122,8 @@ pub async fn put(
         systems: input.systems,
         min_severity: input.min_severity.unwrap_or(Severity::Sev4),
         endpoint: input.endpoint,
+        account: input.account,
+        from: input.from,
     };
     let mut faults = Vec::new();
     for result in [
@@ -125,6 +136,20 @@ pub async fn put(
     }
     if !faults.is_empty() {
         return Err(DomainError::Invalid(faults).into());
+    }
+    if channel.kind == ChannelKind::Twilio
+        && let Some(other) = channels(&state)
+            .await?
+            .into_iter()
+            .find(|c| c.channel.kind == ChannelKind::Twilio && c.channel.slug != channel.slug)
+    {
+        return Err(ApiError::Conflict {
+            message: format!(
+                "SMS provider {} is set up already: a deployment texts through one",
+                other.channel.slug
+            ),
+            allowed: vec![],
+        });
     }
     let stored = StoredChannel {
         sealed_credential: state

@@ -234,11 +234,7 @@ pub async fn show_contacts(
         // A user who has set none has none, like an empty list.
         None => {
             user_exists(&state, &name).await?;
-            Ok(ApiJson(ContactMethods {
-                email: None,
-                slack_user_id: None,
-                rules: Vec::new(),
-            }))
+            Ok(ApiJson(ContactMethods::default()))
         }
     }
 }

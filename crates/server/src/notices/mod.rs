@@ -31,7 +31,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn final_(reason: impl Into<String>) -> Failure {
+    pub(crate) fn final_(reason: impl Into<String>) -> Failure {
         Failure {
             reason: reason.into(),
             retry: false,
@@ -39,7 +39,7 @@ impl Failure {
         }
     }
 
-    fn transient(reason: impl Into<String>) -> Failure {
+    pub(crate) fn transient(reason: impl Into<String>) -> Failure {
         Failure {
             reason: reason.into(),
             retry: true,
@@ -114,6 +114,8 @@ pub async fn deliver(state: &AppState, message: &OutboxMessage) -> Result<(), Fa
             opsgenie::request(&state.http, &stored, &credential, &notice, public_url)
         }
         ChannelKind::Teams => teams::request(&state.http, &credential, &notice, public_url),
+        // An SMS provider carries pages, not notices (`paging/sms.rs`).
+        ChannelKind::Twilio => None,
     };
     let Some(request) = request else {
         // Nothing to say for this action on this service.
@@ -131,11 +133,12 @@ fn kind_name(stored: &StoredChannel) -> &'static str {
         ChannelKind::Pagerduty => "PagerDuty",
         ChannelKind::Opsgenie => "Opsgenie",
         ChannelKind::Teams => "Teams",
+        ChannelKind::Twilio => "Twilio",
     }
 }
 
 /// A transport error without its URL: a Teams webhook URL is a credential.
-fn without_url(error: &reqwest::Error) -> String {
+pub(crate) fn without_url(error: &reqwest::Error) -> String {
     let text = error.to_string();
     match error.url() {
         Some(url) => text.replace(url.as_str(), "(the channel's URL)"),
@@ -145,7 +148,10 @@ fn without_url(error: &reqwest::Error) -> String {
 
 /// Reads the service's answer: 2xx is delivered; 429 and 5xx are retried,
 /// after `Retry-After` when the service gives one; other answers are final.
-async fn answer(stored: &StoredChannel, response: reqwest::Response) -> Result<(), Failure> {
+pub(crate) async fn answer(
+    stored: &StoredChannel,
+    response: reqwest::Response,
+) -> Result<(), Failure> {
     let status = response.status();
     if status.is_success() {
         return Ok(());

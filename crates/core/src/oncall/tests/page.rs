@@ -2,7 +2,7 @@
 //! acknowledgement.
 
 use super::*;
-use crate::incident::{DeclareIncident, Incident, declare};
+use crate::incident::{DeclareIncident, Incident, Severity, declare};
 use crate::system::{AiSystem, SystemDetails};
 use crate::timeline::EventKind;
 use std::collections::BTreeMap;
@@ -19,7 +19,74 @@ fn faults(methods: &ContactMethods) -> Vec<String> {
 }
 
 #[test]
-fn contact_methods_need_an_address_for_each_rule_and_refuse_credentials() {
+fn webhook_and_phone_contacts_are_checked_and_are_the_addresses_of_their_rules() {
+    let good = methods(
+        json!({"webhook_url": "https://hooks.example.org/page/alice",
+        "phone": "+4915112345678",
+        "rules": [{"contact": "webhook"}, {"contact": "sms_webhook"}]}),
+    );
+    assert!(faults(&good).is_empty());
+    assert_eq!(
+        good.address(ContactKind::Webhook),
+        Some("https://hooks.example.org/page/alice")
+    );
+    assert_eq!(
+        good.address(ContactKind::SmsWebhook),
+        Some("+4915112345678")
+    );
+    for phone in [
+        "4915112345678",
+        "+0491511234",
+        "+49 151 1234567",
+        "+123456",
+        "+1234567890123456",
+    ] {
+        let bad = methods(json!({"phone": phone, "rules": [{"contact": "sms_webhook"}]}));
+        assert_eq!(faults(&bad), ["phone"], "{phone}");
+    }
+    assert!(is_e164("+15005550006"));
+    assert!(is_e164("+6834002"), "Niue: 7 digits");
+    let bad = methods(json!({"webhook_url": "ftp://hooks.example.org",
+        "rules": [{"contact": "webhook"}, {"contact": "sms_webhook"}]}));
+    assert_eq!(faults(&bad), ["webhook_url", "rules[1].contact"]);
+}
+
+#[test]
+fn a_text_message_keeps_to_one_segment_cutting_the_title_never_the_link() {
+    let short = sms_text(
+        "INC-42",
+        Severity::Sev1,
+        "Scores all zero",
+        Some("https://fb.example/ack/t"),
+    );
+    assert_eq!(
+        short,
+        "INC-42 SEV1: Scores all zero Ack: https://fb.example/ack/t"
+    );
+    let title = "Credit scores all zero for every applicant in the EU region since the \
+                 model rollout of version 4.2 at nine this morning, rollback pending";
+    let link = "https://fb.example/ack/42.0.0.1772445600.alice.abcdef";
+    let cut = sms_text("INC-42", Severity::Sev2, title, Some(link));
+    assert!((150..=SMS_LENGTH).contains(&cut.chars().count()), "{cut}");
+    assert!(
+        cut.starts_with("INC-42 SEV2: Credit scores all zero"),
+        "{cut}"
+    );
+    assert!(cut.ends_with(&format!("... Ack: {link}")), "{cut}");
+    assert!(!cut.contains('…'), "GSM alphabet only: {cut}");
+    // A link longer than a segment is kept whole, with a readable title.
+    let long_link = format!("https://fb.example/ack/{}", "a".repeat(150));
+    let long = sms_text("INC-42", Severity::Sev2, title, Some(&long_link));
+    assert!(long.ends_with(&long_link), "{long}");
+    assert!(
+        long.starts_with("INC-42 SEV2: Credit scores all zer..."),
+        "{long}"
+    );
+    assert!(sms_text("INC-1", Severity::Sev3, "a\n b", None) == "INC-1 SEV3: a b");
+}
+
+#[test]
+fn contact_methods_need_an_address_for_each_rule_and_well_formed_addresses() {
     assert!(
         faults(&methods(
             json!({"email": "a@example.org", "rules": [{"contact": "email"}]})
