@@ -535,6 +535,9 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Incident>;
     /// An incident's escalation, if it was paged.
     fn page(&self, incident: u64) -> StoreResult<Option<PageState>>;
+    /// The escalations of the `limit` newest paged incidents, newest first
+    /// (the page log).
+    fn recent_pages(&self, limit: usize) -> StoreResult<Vec<PageState>>;
 
     /// Records that stored content no longer matches `sha256`: on the chain
     /// of every evidence item holding it and on its incident's timeline.

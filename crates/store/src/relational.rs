@@ -684,6 +684,10 @@ impl<B: Backend> Store for SqlStore<B> {
         self.read(|c| paging::page(c, incident))
     }
 
+    fn recent_pages(&self, limit: usize) -> StoreResult<Vec<PageState>> {
+        self.read(|c| paging::recent(c, limit))
+    }
+
     fn record_damaged_content(
         &self,
         sha256: &str,

@@ -123,10 +123,17 @@ pub(super) fn ok(server: &Server, args: &[&str]) {
 
 /// alice and bob (addresses unique to this run, the Maildir is shared), a
 /// schedule with alice on call, a policy paging it and then bob after
-/// `first` seconds, and round two after `second` more; attached to
-/// `scoring`, whose critical alerts declare incidents. Answers the
-/// addresses and the generic integration's key.
-fn configure(server: &Server, dir: &Path, first: u32, second: u32) -> ([String; 2], String) {
+/// `first` seconds, and round two after `second` more, with the fields of
+/// `policy` added (urgencies, working hours); attached to `scoring`, whose
+/// critical alerts declare incidents. Answers the addresses and the generic
+/// integration's key.
+fn configure(
+    server: &Server,
+    dir: &Path,
+    first: u32,
+    second: u32,
+    policy: Value,
+) -> ([String; 2], String) {
     let run = dir.file_name().unwrap().to_string_lossy().to_lowercase();
     let run: String = run.chars().filter(char::is_ascii_alphanumeric).collect();
     let addresses = ["alice", "bob"].map(|name| format!("{name}+{run}@example.org"));
@@ -141,7 +148,7 @@ fn configure(server: &Server, dir: &Path, first: u32, second: u32) -> ([String; 
         server,
         &["system", "register", "scoring", "--name", "Credit scoring"],
     );
-    let entries = [
+    let mut entries = [
         (
             "schedule",
             json!({
@@ -161,6 +168,9 @@ fn configure(server: &Server, dir: &Path, first: u32, second: u32) -> ([String; 
             }),
         ),
     ];
+    if let (Some(entry), Some(extra)) = (entries[1].1.as_object_mut(), policy.as_object()) {
+        entry.extend(extra.clone());
+    }
     for (kind, entry) in entries {
         let file = dir.join(format!("{kind}.json"));
         std::fs::write(&file, entry.to_string()).unwrap();
@@ -254,7 +264,7 @@ fn an_alert_pages_by_real_email_escalates_on_time_and_the_link_in_the_email_stop
     let Some(smtp) = smtp() else { return };
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), &smtp);
-    let ([alice, bob], key) = configure(&server, dir.path(), 6, 15);
+    let ([alice, bob], key) = configure(&server, dir.path(), 6, 15, json!({}));
     fire_alert(&server, &key);
 
     let first = smtp.wait_for(&alice, 1, Duration::from_secs(15));
@@ -375,7 +385,7 @@ fn a_server_killed_between_levels_pages_level_two_once_after_restart() {
     let Some(smtp) = smtp() else { return };
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), &smtp);
-    let ([alice, bob], key) = configure(&server, dir.path(), 8, 60);
+    let ([alice, bob], key) = configure(&server, dir.path(), 8, 60, json!({}));
     fire_alert(&server, &key);
     smtp.wait_for(&alice, 1, Duration::from_secs(15));
     // Level 1's delivery is recorded (else its retry after the restart would
@@ -408,4 +418,95 @@ fn a_server_killed_between_levels_pages_level_two_once_after_restart() {
     assert!(lateness >= SignedDuration::ZERO && lateness < SignedDuration::from_secs(5));
     assert_eq!(of_kind(&events, "page_attempt").len(), 2);
     assert_eq!(state["sent"].as_array().unwrap().len(), 2, "{state}");
+}
+
+/// Waits up to `within` for INC-1's timeline to hold `count` events of `kind`.
+fn wait_for_events(server: &Server, kind: &str, count: usize, within: Duration) -> Vec<Value> {
+    let started = Instant::now();
+    loop {
+        let events = timeline(server);
+        if of_kind(&events, kind).len() >= count {
+            return events;
+        }
+        assert!(
+            started.elapsed() < within,
+            "fewer than {count} {kind} events after {within:?}: {events:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A policy that pages SEV1 and SEV2 at once and lets SEV3 wait for working
+/// hours (set three days ahead, so never now): a SEV3 incident is planned
+/// but not paged; raised to SEV1 through the CLI, it is re-planned from now
+/// and level 1 is paged at once. Needs no SMTP: the page is read off the
+/// timeline, not a mailbox.
+#[test]
+fn raising_an_incident_s_severity_re_pages_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"));
+    let later =
+        Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date() + jiff::Span::new().days(3);
+    let day = format!("{:?}", later.weekday()).to_lowercase();
+    let urgency = json!({
+        "urgency": {"sev1": "high", "sev2": "high", "sev3": "low", "sev4": "low"},
+        "working_hours": {"time_zone": "UTC",
+                          "windows": [{"days": [day], "start": "00:00", "end": "00:01"}]},
+    });
+    configure(&server, dir.path(), 60, 60, urgency);
+    let declared = server.json(&[
+        "incident",
+        "declare",
+        "--title",
+        "Scores drift for group C",
+        "--severity",
+        "sev3",
+        "--rationale",
+        "a few applicants",
+        "--system",
+        "scoring",
+    ]);
+    assert_eq!(declared["id"], "INC-1");
+    let plan = escalation(&server)["plan"].clone();
+    assert_eq!(plan["urgency"], "low", "{plan}");
+    let first_due = time(&plan["steps"][0]["due"]);
+    assert!(
+        first_due > Timestamp::now() + SignedDuration::from_hours(24),
+        "SEV3 waits for working hours: {plan}"
+    );
+    // Long enough for the scheduler to page a step that were due.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(of_kind(&timeline(&server), "page_sent").is_empty());
+
+    let raised = Timestamp::now();
+    ok(
+        &server,
+        &[
+            "incident",
+            "set",
+            "INC-1",
+            "--severity",
+            "sev1",
+            "--rationale",
+            "every applicant",
+        ],
+    );
+    let events = wait_for_events(&server, "page_sent", 1, Duration::from_secs(15));
+    let plans = of_kind(&events, "page_planned");
+    assert_eq!(plans.len(), 2, "{plans:?}");
+    assert_eq!(
+        plans[1]["body"]["reason"], "severity raised from sev3 to sev1",
+        "{:?}",
+        plans[1]
+    );
+    assert_eq!(plans[1]["body"]["plan"]["urgency"], "high");
+    let sent = of_kind(&events, "page_sent");
+    assert_eq!(sent[0]["body"]["step"], json!({"round": 0, "level": 0}));
+    assert_eq!(sent[0]["body"]["notifications"][0]["user"], "alice");
+    let lateness = time(&sent[0]["occurred_at"]).duration_since(raised);
+    eprintln!("measured: level 1 paged {lateness:?} after the raise to SEV1");
+    assert!(lateness < SignedDuration::from_secs(10), "{lateness:?}");
+    // Without SMTP the message is attempted and fails: still on the record.
+    let events = wait_for_events(&server, "page_attempt", 1, Duration::from_secs(15));
+    assert_eq!(of_kind(&events, "page_attempt")[0]["body"]["user"], "alice");
 }

@@ -16,6 +16,7 @@ use firebreak_core::oncall::{
     self, AckVia, EscalationPlan, OnCall, Recipients, Schedule, Shift, StepKey, Target,
 };
 use firebreak_core::{DomainError, FieldError};
+use firebreak_store::OncallConfig;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -96,6 +97,16 @@ pub async fn oncall_now(
     if !systems.iter().any(|s| s.slug == system) {
         return Err(ApiError::NotFound(format!("system {system} not found")));
     }
+    system_on_call(&config, system, at)
+}
+
+/// Who `system`'s policy's first level pages at `at`, and who is on call
+/// then in the schedules that level names.
+pub fn system_on_call(
+    config: &OncallConfig,
+    system: String,
+    at: Timestamp,
+) -> Result<OncallNow, ApiError> {
     let policy = config
         .system_policies
         .get(&system)

@@ -249,6 +249,7 @@ pub async fn incident_page(
                 }
             }
             (super::oncall::acknowledge_section(caller, &path, incident, &events))
+            (super::pages_log::incident_section(&events))
             (super::containment::section(caller, &path, &controls, rejected))
             div.grid aria-label="Record" {
                 section {

@@ -12,9 +12,14 @@ mod live;
 mod login;
 mod monitors;
 mod oncall;
+mod oncall_labels;
+mod oncall_now;
+mod pages_log;
+mod policies;
 mod rca_steps;
 mod regulatory;
 mod rejected;
+mod schedules;
 mod systems;
 mod tokens;
 mod updates;
@@ -65,6 +70,11 @@ pub fn routes() -> Router<AppState> {
         .route("/systems/new", get(systems::register_form))
         .route("/systems/{slug}", get(systems::show))
         .route("/systems/{slug}/fmea", post(fmea::change))
+        .route("/oncall", get(oncall_now::show))
+        .route("/oncall/schedules/{slug}", get(schedules::week))
+        .route("/oncall/policies", get(policies::list))
+        .route("/oncall/policies/{slug}", get(policies::show))
+        .route("/oncall/pages", get(pages_log::list))
         .route("/metrics", get(monitors::metrics))
         .route("/monitors/{monitor}/pause", post(monitors::pause))
         .route("/deadlines", get(regulatory::board))
@@ -120,7 +130,7 @@ async fn problems_as_pages(response: Response) -> Response {
 
 const STYLE: &str = r#"
 body{font-family:system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
-header{background:#1b1f24;color:#fff;padding:.6rem 1.2rem;display:flex;gap:1.2rem;align-items:center}
+header{background:#1b1f24;color:#fff;padding:.6rem 1.2rem;display:flex;flex-wrap:wrap;gap:1.2rem;align-items:center}
 header a{color:#fff;text-decoration:none}header .brand{font-weight:700;margin-right:1rem}
 header form{margin-left:auto}main{padding:1.2rem;max-width:72rem}
 table{border-collapse:collapse;width:100%;background:#fff}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #dde}
@@ -131,6 +141,9 @@ label{display:block;margin:.3rem 0}input[type=text],input[type=password],textare
 .actions form{display:inline-block;margin-right:.4rem}button{font:inherit;padding:.25rem .7rem;cursor:pointer}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem}
 code.hash{font-size:.8em;color:#667}figure.artifact{margin:.8rem 0;background:#fff;padding:.5rem;border:1px solid #dde}
+.scroll{overflow-x:auto;max-width:100%}table.week{min-width:56rem;table-layout:fixed}table.week td{vertical-align:top}
+ul.blocks{list-style:none;margin:0;padding:0}ul.blocks li{margin:.2rem 0;padding:.2rem .3rem;border-left:3px solid #3b6fd8;background:#eef3ff}
+ul.blocks li.nobody{border-left-color:#b42318;background:#fff}caption{text-align:left;font-weight:600;padding:.3rem 0}
 .diagram{overflow-x:auto}.diagram svg{max-width:100%;height:auto}ol.timeline li{margin:.3rem 0}
 "#;
 
@@ -171,7 +184,8 @@ pub fn page(caller: &Caller, title: &str, body: Markup) -> Html<String> {
                             a href="/" { "Incidents" } " · "
                             a href="/incidents/new" { "Declare" } " · "
                             a href="/systems" { "Inventory" } " · "
-                        a href="/alerts" { "Alerts" } " · "
+                            a href="/alerts" { "Alerts" } " · "
+                            a href="/oncall" { "On call" } " · "
                             a href="/metrics" { "Metrics" } " · "
                             a href="/deadlines" { "Deadlines" } " · "
                             a href="/actions" { "Actions" } " · "

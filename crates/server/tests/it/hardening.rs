@@ -49,6 +49,9 @@ async fn the_pages_carry_no_script_but_our_own() {
         "/",
         "/incidents/INC-1",
         "/systems/scoring",
+        "/oncall",
+        "/oncall/policies",
+        "/oncall/pages",
         "/no-such-page",
     ] {
         let request = Request::get(path)

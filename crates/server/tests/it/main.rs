@@ -8,6 +8,7 @@ mod hardening;
 mod in_place;
 mod ingest;
 mod login;
+mod oncall_pages;
 mod openapi;
 mod pages;
 mod rca;

@@ -156,6 +156,16 @@ pub(super) fn due(c: &dyn Sql, now: Timestamp, limit: usize) -> StoreResult<Vec<
     rows.into_iter().map(|row| build_page(c, row)).collect()
 }
 
+pub(super) fn recent(c: &dyn Sql, limit: usize) -> StoreResult<Vec<PageState>> {
+    let mut statement = c.prepare(&format!(
+        "SELECT {PAGE_COLUMNS} FROM pages WHERE org_id = ?1 ORDER BY incident DESC LIMIT ?2"
+    ))?;
+    let rows: Vec<PageRow> = statement
+        .query_map(params![ORG, limit as i64], page_from_row)?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter().map(|row| build_page(c, row)).collect()
+}
+
 pub(super) fn page(c: &dyn Sql, number: u64) -> StoreResult<Option<PageState>> {
     let row = c
         .query_row(

@@ -301,6 +301,16 @@ pub(super) fn an_incident_declared_by_an_alert_is_paged_and_a_drill_is_not(under
         None,
         "drills page nobody (D11)"
     );
+    // The page log: paged incidents only, newest first, as many as asked.
+    let later = store
+        .declare_incident(declare_input("worse"), "alice", now)
+        .unwrap();
+    let numbers = |limit| -> Vec<u64> {
+        let pages = store.recent_pages(limit).unwrap();
+        pages.iter().map(|p| p.incident.number).collect()
+    };
+    assert_eq!(numbers(10), [later.number, declared.number]);
+    assert_eq!(numbers(1), [later.number]);
 }
 
 fn set_severity(store: &Fresh, severity: &str, now: Timestamp) {
