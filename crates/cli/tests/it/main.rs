@@ -3,6 +3,7 @@
 //! (in `browser`) a real headless Chromium.
 
 mod abuse;
+mod accessibility;
 mod alertmanager;
 mod analyze;
 mod browser;

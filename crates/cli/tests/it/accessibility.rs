@@ -1,0 +1,678 @@
+//! Every page of the web UI, on a realistic record, in a real headless
+//! Chromium at 1400 px and at 400 px: axe-core (npm, the version pinned in
+//! `scripts/test`, injected through WebDriver) finds no serious or critical
+//! violation, and at 400 px no page scrolls sideways. The pages are the GET
+//! routes the UI's router declares in `crates/server/src/ui/`: a route that
+//! this test neither visits nor names as "not a page" fails it.
+//!
+//! `FIREBREAK_AXE_JS` names `axe.min.js`; without it the test is skipped,
+//! and failed under `FIREBREAK_REQUIRE_AXE=1` (as `scripts/test` sets it).
+//! `cargo test -p firebreak --test it -- --ignored screenshots` writes the
+//! README's screenshots of the incident page.
+
+use crate::chromium::{Driver, sign_in};
+use crate::support::{Server, assert_success, start_receiver};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// GET routes of the UI that answer something other than a page.
+const NOT_PAGES: &[(&str, &str)] = &[
+    ("/incidents/{id}/live", "a server-sent event stream"),
+    ("/assets/live.js", "the pages' script"),
+];
+
+const PASSWORD: &str = "correct horse battery";
+const PUBLIC_URL: &str = "http://firebreak.test";
+
+/// What the pages' path parameters are on the seeded record.
+struct Seeded {
+    server: Server,
+    ack_token: String,
+}
+
+/// Each GET route of the UI, as its router spells it, and the page visited
+/// for it (`None` for the routes of [`NOT_PAGES`]).
+fn pages(seeded: &Seeded) -> Vec<(&'static str, Option<String>)> {
+    let pages: Vec<(&str, String)> = vec![
+        ("/login", "/login".into()),
+        ("/", "/".into()),
+        ("/incidents/new", "/incidents/new".into()),
+        ("/incidents/{id}", "/incidents/INC-1".into()),
+        ("/ack/{token}", format!("/ack/{}", seeded.ack_token)),
+        ("/alerts", "/alerts".into()),
+        ("/systems", "/systems".into()),
+        ("/systems/new", "/systems/new".into()),
+        ("/systems/{slug}", "/systems/scoring".into()),
+        ("/metrics", "/metrics".into()),
+        ("/deadlines", "/deadlines".into()),
+        ("/actions", "/actions".into()),
+        ("/tokens", "/tokens".into()),
+    ];
+    pages
+        .into_iter()
+        .map(|(route, path)| (route, Some(path)))
+        .chain(NOT_PAGES.iter().map(|(route, _)| (*route, None)))
+        .collect()
+}
+
+/// The GET routes declared by `.route("PATH", …get(…)…)` in the UI's
+/// sources, every file of `crates/server/src/ui/`.
+fn ui_get_routes() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/src/ui");
+    let mut routes = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
+    for file in files {
+        let source = std::fs::read_to_string(&file).unwrap();
+        for (start, _) in source.match_indices(".route(") {
+            let call = balanced(&source[start + ".route".len()..]);
+            let Some(path) = call.split('"').nth(1) else {
+                continue;
+            };
+            let gets = call.match_indices("get(").any(|(at, _)| {
+                !call[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            });
+            if gets {
+                routes.push(path.to_string());
+            }
+        }
+    }
+    routes
+}
+
+/// `text` from its opening parenthesis up to the one that closes it.
+fn balanced(text: &str) -> &str {
+    let mut depth = 0;
+    for (at, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return &text[..=at];
+                }
+            }
+            _ => {}
+        }
+    }
+    text
+}
+
+/// `axe.min.js`, or `None` (the test skipped) when it is not installed and
+/// not required.
+fn axe_script() -> Option<String> {
+    let required = std::env::var("FIREBREAK_REQUIRE_AXE").is_ok_and(|v| v == "1");
+    let found = std::env::var("FIREBREAK_AXE_JS")
+        .ok()
+        .and_then(|path| std::fs::read_to_string(path).ok());
+    if found.is_none() {
+        assert!(
+            !required,
+            "FIREBREAK_REQUIRE_AXE=1 but FIREBREAK_AXE_JS names no axe.min.js: run scripts/test, which installs axe-core"
+        );
+        eprintln!("skipped: FIREBREAK_AXE_JS names no axe.min.js (scripts/test installs axe-core)");
+    }
+    found
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// A record with something in every part of every page: two systems, a
+/// SEV2 incident paged through an escalation policy (its acknowledgement
+/// link caught from a stand-in for Slack), roles, notes, containment, RCA
+/// artifacts with diagrams, a fairness finding with charts, a post-mortem
+/// draft, a regulatory assessment with clocks, a monitor, an FMEA worksheet,
+/// an alert and a few tokens.
+fn seed(dir: &Path) -> Seeded {
+    let (slack, received) = start_receiver(false);
+    let slack_api = slack.trim_end_matches("/flags");
+    let server = Server::start_with(
+        &dir.join("data"),
+        &[
+            "--public-url",
+            PUBLIC_URL,
+            "--slack-token",
+            "xoxb-test",
+            "--slack-api-url",
+            slack_api,
+        ],
+    );
+    let ok = |args: &[&str]| assert_success(&server.cli(args), args);
+    ok(&[
+        "system",
+        "register",
+        "scoring",
+        "--name",
+        "Credit scoring",
+        "--purpose",
+        "Scores consumer credit applications",
+        "--owner-team",
+        "risk-ml",
+        "--eu-risk",
+        "high",
+        "--model-version",
+        "v1:known-good",
+        "--model-version",
+        "v2",
+    ]);
+    ok(&[
+        "system",
+        "register",
+        "hiring-screener-with-a-long-identifier",
+        "--name",
+        "Hiring screener",
+    ]);
+    server.add_user("alice", "admin", PASSWORD);
+    for (name, role) in [("carol", "responder"), ("sam", "responder")] {
+        ok(&["user", "add", name, "--role", role]);
+    }
+    let contact = write(
+        dir,
+        "carol.toml",
+        "slack_user_id = \"U024BE7LH\"\n[[rules]]\ncontact = \"slack\"\n",
+    );
+    ok(&["oncall", "contact", "carol", &contact]);
+    let schedule = json!({
+        "slug": "ml-primary", "name": "ML primary", "time_zone": "Europe/Berlin",
+        "layers": [{"rotation": {"kind": "weekly"}, "handoff": "09:00",
+                    "start": "2026-01-05T09:00", "participants": ["carol"]}],
+    });
+    let policy = json!({
+        "slug": "scoring-policy", "name": "Credit scoring", "repeat": 1,
+        "levels": [{"targets": [{"kind": "schedule", "schedule": "ml-primary"}], "timeout_seconds": 3600}],
+    });
+    for (kind, entry) in [("schedule", schedule), ("escalation", policy)] {
+        let file = write(dir, &format!("{kind}.json"), &entry.to_string());
+        ok(&["oncall", kind, "add", &file]);
+    }
+    ok(&[
+        "oncall",
+        "escalation",
+        "attach",
+        "scoring",
+        "scoring-policy",
+    ]);
+    let declared = server.json(&[
+        "incident",
+        "declare",
+        "--title",
+        "Approval rate for group C fell after the February retrain",
+        "--severity",
+        "sev2",
+        "--rationale",
+        "thousands of applicants in group C denied credit",
+        "--system",
+        "scoring",
+        "--harm",
+        "discrimination_bias",
+        "--impact-started",
+        "2026-03-01T08:00:00Z",
+        "--detected",
+        "2026-03-01T09:00:00Z",
+    ]);
+    assert_eq!(declared["id"], "INC-1");
+
+    for (role, user) in [
+        ("commander", "alice"),
+        ("scribe", "sam"),
+        ("ml_lead", "carol"),
+    ] {
+        ok(&["incident", "assign", "INC-1", role, user]);
+    }
+    for (text, kind) in [
+        (
+            "Approval rate for group C fell from 41% to 18% between https://dashboards.example.org/d/approvals-by-group?from=2026-02-27&to=2026-03-01&var-model=scoring-v2 readings",
+            "note",
+        ),
+        ("Route group C to human review until fixed", "decision"),
+    ] {
+        ok(&["incident", "note", "INC-1", text, "--kind", kind]);
+    }
+    ok(&[
+        "incident",
+        "contain",
+        "INC-1",
+        "--system",
+        "scoring",
+        "--action",
+        "human-review",
+        "--reason",
+        "bias against group C",
+    ]);
+
+    let mut log = String::from("timestamp,decision_id,group,label,approved,score\n");
+    for i in 0..300 {
+        let group = ["A", "B", "C"][i % 3];
+        let label = i % 2;
+        let approved = if group == "C" {
+            usize::from(i % 7 == 0)
+        } else {
+            label
+        };
+        let score = if approved == 1 { 0.8 } else { 0.2 };
+        log.push_str(&format!(
+            "2026-03-{:02}T10:00:00Z,d{i},{group},{label},{approved},{score}\n",
+            1 + i / 40
+        ));
+    }
+    let log = write(dir, "decisions.csv", &log);
+    ok(&[
+        "evidence",
+        "add",
+        "INC-1",
+        &log,
+        "--description",
+        "decision log, March",
+    ]);
+    let finding = reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/incidents/INC-1/findings", server.url))
+        .bearer_auth(&server.token)
+        .json(&json!({
+            "title": "Approval gap for group C",
+            "request": {"analysis": "fairness", "log": "EV-1", "group": ["group"], "label": "label", "prediction": "approved", "score": "score"},
+        }))
+        .send()
+        .unwrap();
+    assert_eq!(finding.status(), 201, "{}", finding.text().unwrap());
+
+    let why = |statement: &str, category: &str, causes: Vec<Value>| json!({ "statement": statement, "category": category, "evidence": [], "causes": causes });
+    let whys = json!({ "symptom": "Group C approvals fell", "whys": [why(
+        "The model scored group C lower",
+        "model",
+        vec![why("A postcode feature went missing in the retrain", "data",
+            vec![why("No fairness gate in the release pipeline", "process", vec![])])],
+    )] });
+    let swiss = json!({"hazard": "Biased denials reach applicants", "layers": [
+        {"name": "Fairness review", "holes": [{"description": "Skipped for a hotfix", "kind": "active_failure", "findings": [], "on_trajectory": true}]},
+        {"name": "Kill switch", "holes": []}]});
+    let causes = json!({
+        "proximate_cause": {"statement": "Model v2 down-weighted the postcode feature", "category": "model", "supported_by": []},
+        "root_causes": [{"statement": "No fairness gate in the release pipeline", "category": "process", "supported_by": []}],
+        "contributing_factors": [{"statement": "Drift alert thresholds were never tuned", "category": "technology", "supported_by": []}]
+    });
+    for (kind, body) in [
+        ("five_whys", whys),
+        ("swiss_cheese", swiss),
+        ("cause_statement", causes),
+    ] {
+        let file = write(dir, &format!("{kind}.json"), &body.to_string());
+        ok(&["rca", "put", "INC-1", kind, "main", "--file", &file]);
+    }
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../rca/tests/fixtures/scram/models/Theatre/theatre.xml");
+    ok(&[
+        "rca",
+        "put",
+        "INC-1",
+        "fault_tree",
+        "main",
+        "--file",
+        tree.to_str().unwrap(),
+    ]);
+    let sheet = write(
+        dir,
+        "fmea.json",
+        r#"{"rows": [{"item": "Scoring", "failure_mode": "Data drift", "effect": "Wrong denials", "cause": "Upstream change",
+            "prevention_controls": "Schema contract", "detection_controls": "Drift monitor", "severity": 8, "occurrence": 5,
+            "detection": 7, "actions": [{"id": "act-1", "title": "Add a daily drift test", "kind": "preventive",
+            "owner": "alice", "due": "2026-04-15", "impact": "high", "effort": "low", "addresses": null,
+            "success_criterion": "drift alert within 24 hours", "status": "open"}]}]}"#,
+    );
+    ok(&["rca", "fmea", "put", "scoring", "main", "--file", &sheet]);
+    ok(&["postmortem", "draft", "INC-1"]);
+
+    let aware = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(20);
+    let aware = aware.round(jiff::Unit::Second).unwrap().to_string();
+    ok(&["incident", "set-time", "INC-1", "aware_at", &aware]);
+    let answers = json!({"questionnaire": {
+        "jurisdictions": ["DE"], "sectors": [], "roles": ["provider"],
+        "high_risk_ai_system": "yes", "death": "no", "serious_harm_to_health": "no",
+        "critical_infrastructure_disruption": "no", "widespread_infringement": "no",
+        "fundamental_rights_infringement": "yes", "personal_data_breach": "yes",
+        "high_risk_to_data_subjects": "no", "significant_incident": "no", "major_ict_incident": "no",
+        "serious_harm_to_property_or_environment": "no",
+        "malfunction_could_cause_death_or_serious_harm": "no", "remedial_action_needed": "no",
+        "serious_public_health_threat": "no"
+    }});
+    let answers = write(dir, "answers.json", &answers.to_string());
+    ok(&["regulatory", "assess", "INC-1", "--file", &answers]);
+
+    let logs = dir.join("logs/date=2026-03-01");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut partition = String::from("timestamp,group,label,approved\n");
+    for i in 0..200 {
+        let group = if i % 2 == 0 { "A" } else { "B" };
+        partition.push_str(&format!(
+            "2026-03-01T{:02}:{:02}:00Z,{group},{},{}\n",
+            (i / 60) % 24,
+            i % 60,
+            (i / 2) % 2,
+            (i / 2) % 2
+        ));
+    }
+    write(&logs, "part-0.csv", &partition);
+    let monitor = format!(
+        "name = \"scoring-fairness\"\nsystem = \"scoring\"\nschedule = \"1h\"\nseverity = \"sev2\"\n\
+         thresholds = [\"dpd > 0.2\"]\naction = \"record\"\n\
+         [source]\npath = \"{}\"\n\
+         [check]\nkind = \"fairness\"\ngroup = [\"group\"]\nlabel = \"label\"\nprediction = \"approved\"\n",
+        dir.join("logs").display()
+    );
+    let monitor = write(dir, "monitor.toml", &monitor);
+    ok(&["monitor", "add", &monitor]);
+
+    let rules = json!([{ "matchers": [{ "label": "model", "op": "=~", "value": "screener-.*" }],
+                         "system": "hiring-screener-with-a-long-identifier", "action": "record" }]);
+    let rules = write(dir, "rules.json", &rules.to_string());
+    let integration = server.json(&[
+        "integration",
+        "create",
+        "--name",
+        "monitoring",
+        "--source",
+        "generic",
+        "--rules-file",
+        &rules,
+    ]);
+    let alert = reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/ingest/generic", server.url))
+        .bearer_auth(integration["key"].as_str().unwrap())
+        .json(&json!({
+            "summary": "Screener rejection rate above 70% for applicants from one university",
+            "severity": "warning",
+            "labels": {"model": "screener-v7"},
+        }))
+        .send()
+        .unwrap();
+    assert!(alert.status().is_success(), "{}", alert.status());
+    for (description, scope) in [("serving", "control_read"), ("ci", "read")] {
+        ok(&[
+            "token",
+            "create",
+            "--description",
+            description,
+            "--scope",
+            scope,
+        ]);
+    }
+    // INC-1 is acknowledged by now; a second page waits for its answer.
+    let paged = server.json(&[
+        "incident",
+        "declare",
+        "--title",
+        "Scores missing for applicants without a credit history",
+        "--severity",
+        "sev3",
+        "--rationale",
+        "a few hundred applications stuck in review",
+        "--system",
+        "scoring",
+    ]);
+    assert_eq!(paged["id"], "INC-2");
+    let ack_token = wait_for_ack_token(&received, "INC-2");
+    Seeded { server, ack_token }
+}
+
+/// The token of the acknowledgement link in the page for `incident` the
+/// stand-in for Slack received.
+fn wait_for_ack_token(
+    received: &std::sync::Mutex<Vec<crate::support::Received>>,
+    incident: &str,
+) -> String {
+    let paged_for = format!("paged for {incident} ");
+    let started = Instant::now();
+    let prefix = format!("{PUBLIC_URL}/ack/");
+    loop {
+        let found = received.lock().unwrap().iter().find_map(|r| {
+            let body: Value = serde_json::from_str(&r.body).ok()?;
+            let text = body["text"].as_str().filter(|t| t.contains(&paged_for))?;
+            let start = text.find(&prefix)? + prefix.len();
+            text[start..].split_whitespace().next().map(str::to_string)
+        });
+        if let Some(token) = found {
+            return token;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no page for {incident} with an acknowledgement link reached the stand-in for Slack"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Sets the viewport (not the window) to `width` × `height` CSS pixels.
+fn set_viewport(driver: &Driver, width: u32, height: u32) {
+    let run = |script: &str| {
+        driver.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+    };
+    let mut window = (width, height);
+    for _ in 0..3 {
+        driver.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({ "width": window.0, "height": window.1 })),
+        );
+        let inner = run("return [window.innerWidth, window.innerHeight];");
+        let (w, h) = (inner[0].as_u64().unwrap(), inner[1].as_u64().unwrap());
+        if (w, h) == (u64::from(width), u64::from(height)) {
+            return;
+        }
+        window = (
+            window.0 + width - u32::try_from(w).unwrap(),
+            window.1 + height - u32::try_from(h).unwrap(),
+        );
+    }
+    panic!("the viewport cannot be set to {width}×{height}");
+}
+
+/// axe-core's serious and critical violations on the open page, one line
+/// per element, and how many rules ran (none would mean axe did not).
+const AXE_RUN: &str = r#"
+const done = arguments[arguments.length - 1];
+axe.run(document, { resultTypes: ["violations"] }).then(result => done({
+  rules: result.passes.length + result.violations.length + result.incomplete.length,
+  problems: result.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .flatMap(v => v.nodes.map(n => `${v.impact} ${v.id} at ${n.target.join(" ")}: ${v.help} (${n.failureSummary.replace(/\s+/g, " ")})`))
+}), error => done({ rules: 0, problems: [`axe failed: ${error}`] }));
+"#;
+
+/// `null` when the page is no wider than the viewport, or the elements that
+/// stick out (those whose children do not), widest first.
+const OVERFLOW: &str = r##"
+const width = window.innerWidth;
+const page = document.documentElement.scrollWidth;
+if (page <= width) return null;
+const clipped = e => {
+  for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+    if (getComputedStyle(a).overflowX !== "visible") return true;
+  }
+  return false;
+};
+const out = [...document.body.querySelectorAll("*")]
+  .filter(e => e.getBoundingClientRect().right > width + 0.5 && !clipped(e));
+const name = e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
+  (typeof e.className === "string" && e.className.trim() ? "." + e.className.trim().split(/\s+/).join(".") : "");
+const culprits = out.filter(e => ![...e.children].some(c => out.includes(c)))
+  .sort((a, b) => b.getBoundingClientRect().right - a.getBoundingClientRect().right)
+  .slice(0, 5)
+  .map(e => `${name(e)} (right edge ${Math.round(e.getBoundingClientRect().right)} px): ${(e.textContent || "").trim().slice(0, 60)}`);
+return `the page is ${page} px wide in a ${width} px viewport; widest: ${culprits.join("; ")}`;
+"##;
+
+#[test]
+fn every_page_passes_axe_and_fits_a_phone() {
+    let Some(axe) = axe_script() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let seeded = seed(dir.path());
+    let server = &seeded.server;
+    let pages = pages(&seeded);
+
+    let listed: Vec<&str> = pages.iter().map(|(route, _)| *route).collect();
+    let declared = ui_get_routes();
+    assert!(
+        declared.len() >= listed.len(),
+        "the router's GET routes were not found in crates/server/src/ui: {declared:?}"
+    );
+    let unvisited: Vec<&String> = declared
+        .iter()
+        .filter(|r| !listed.contains(&r.as_str()))
+        .collect();
+    assert!(
+        unvisited.is_empty(),
+        "GET routes of the UI this test does not visit: {unvisited:?}; add them to `pages` (or NOT_PAGES)"
+    );
+    let gone: Vec<&&str> = listed
+        .iter()
+        .filter(|r| !declared.iter().any(|d| d == *r))
+        .collect();
+    assert!(gone.is_empty(), "listed but not routed: {gone:?}");
+
+    let driver = Driver::start(&dir.path().join("chromium-profile"));
+    sign_in(&driver, &server.url, "alice", PASSWORD);
+    // An error page has the bare layout: one more to check.
+    let error_page = "/incidents/INC-99";
+    let visits: Vec<String> = pages
+        .iter()
+        .filter_map(|(_, path)| path.clone())
+        .chain([error_page.to_string()])
+        .collect();
+    let mut failures = Vec::new();
+    for (width, height) in [(1400, 1000), (400, 900)] {
+        set_viewport(&driver, width, height);
+        for path in &visits {
+            driver.go(&format!("{}{path}", server.url));
+            let heading = driver.text("h1");
+            let refused =
+                heading.starts_with(|c: char| c.is_ascii_digit()) || heading == "Sign in required";
+            assert_eq!(
+                refused,
+                path == error_page,
+                "{path} shows the page {heading:?}"
+            );
+            driver.open_all_details();
+            driver.call(
+                reqwest::Method::POST,
+                "/execute/sync",
+                Some(json!({ "script": axe, "args": [] })),
+            );
+            let violations = driver.call(
+                reqwest::Method::POST,
+                "/execute/async",
+                Some(json!({ "script": AXE_RUN, "args": [] })),
+            );
+            assert!(
+                violations["rules"].as_u64() > Some(10),
+                "axe-core ran no rules on {path}: {violations}"
+            );
+            for violation in violations["problems"].as_array().unwrap() {
+                failures.push(format!(
+                    "{path} at {width} px: {}",
+                    violation.as_str().unwrap()
+                ));
+            }
+            if width <= 400 {
+                let overflow = driver.call(
+                    reqwest::Method::POST,
+                    "/execute/sync",
+                    Some(json!({ "script": OVERFLOW, "args": [] })),
+                );
+                if let Some(overflow) = overflow.as_str() {
+                    failures.push(format!("{path} at {width} px scrolls sideways: {overflow}"));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Presses `keys` one after the other, as a person at the keyboard would,
+/// and answers the focused element as `tag#id[name]`.
+fn press(driver: &Driver, keys: &[&str]) -> String {
+    let actions: Vec<Value> = keys
+        .iter()
+        .flat_map(|k| {
+            [
+                json!({"type": "keyDown", "value": k}),
+                json!({"type": "keyUp", "value": k}),
+            ]
+        })
+        .collect();
+    driver.call(
+        reqwest::Method::POST,
+        "/actions",
+        Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
+    );
+    let script = "const e = document.activeElement; return e.tagName.toLowerCase() + '#' + e.id + '[' + (e.getAttribute('name') || '') + ']';";
+    driver
+        .call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The first Tab reaches the skip link; on the incident page `n` focuses
+/// the timeline entry box and `g` then `t` the timeline.
+#[test]
+fn the_keyboard_reaches_the_content_and_the_incident_page_shortcuts_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = crate::support::server_with_incident(&dir.path().join("data"));
+    server.add_user("alice", "responder", PASSWORD);
+    let driver = Driver::start(&dir.path().join("chromium-profile"));
+    sign_in(&driver, &server.url, "alice", PASSWORD);
+    driver.go(&format!("{}/incidents/INC-1", server.url));
+    driver.wait_for_text("h1", "INC-1");
+    assert_eq!(press(&driver, &["\u{E004}"]), "a#[]", "Tab");
+    assert_eq!(driver.text(":focus"), "Skip to main content");
+    assert_eq!(press(&driver, &["\u{E007}"]), "main#main[]", "Enter");
+    assert_eq!(press(&driver, &["n"]), "input#[text]");
+    // Typed into the box, a letter is text, not a shortcut.
+    assert_eq!(press(&driver, &["g", "t"]), "input#[text]");
+    driver.click("h1");
+    assert_eq!(press(&driver, &["g", "t"]), "section#timeline-section[]");
+    assert_eq!(press(&driver, &["g", "r"]), "section#rca[]");
+}
+
+/// Writes `docs/screenshots/incident-1400.png` and `incident-400.png`, the
+/// incident page of the seeded record as the README shows it.
+#[test]
+#[ignore = "writes the README's screenshots: run with --ignored screenshots"]
+fn screenshots_of_the_incident_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeded = seed(dir.path());
+    let driver = Driver::start(&dir.path().join("chromium-profile"));
+    sign_in(&driver, &seeded.server.url, "alice", PASSWORD);
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+    std::fs::create_dir_all(&docs).unwrap();
+    for (width, height) in [(1400, 1000), (400, 860)] {
+        set_viewport(&driver, width, height);
+        driver.go(&format!("{}/incidents/INC-1", seeded.server.url));
+        driver.wait_for_text("h1", "INC-1");
+        driver.screenshot(&docs.join(format!("incident-{width}.png")), None);
+    }
+}
