@@ -57,16 +57,22 @@ fn pages(seeded: &Seeded) -> Vec<(&'static str, Option<String>)> {
 }
 
 /// The GET routes declared by `.route("PATH", …get(…)…)` in the UI's
-/// sources, every file of `crates/server/src/ui/`.
+/// sources, every file under `crates/server/src/ui/`.
 fn ui_get_routes() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/src/ui");
-    let mut routes = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
-        .collect();
+    let mut files = Vec::new();
+    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/src/ui")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
     files.sort();
+    let mut routes = Vec::new();
     for file in files {
         let source = std::fs::read_to_string(&file).unwrap();
         for (start, _) in source.match_indices(".route(") {
