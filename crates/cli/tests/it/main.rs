@@ -27,6 +27,7 @@ mod rca_artifacts;
 mod readme;
 mod regulatory;
 mod roles;
+mod seeded;
 mod support;
 mod tamper;
 mod tokens_page;
