@@ -84,7 +84,7 @@ pub fn to_html(document: &Document) -> String {
                     figure += 1;
                     out.push_str(&format!(
                         "<figure>\n{}<figcaption>Figure {figure}. {}</figcaption>\n</figure>\n",
-                        unique_ids(svg, figure),
+                        unique_ids(svg, &format!("figure-{figure}")),
                         escape(caption)
                     ));
                 }
@@ -152,21 +152,22 @@ pub(crate) fn safe_url(url: &str) -> String {
 }
 
 /// Our diagrams all label themselves with `id="title"` and `id="desc"`; on one page those ids
-/// would clash and every figure would announce the first one's title.
-fn unique_ids(svg: &str, figure: usize) -> String {
+/// would clash and every figure would announce the first one's title. This gives the diagram
+/// `prefix-title` and `prefix-desc` instead, `prefix` unique on the page.
+pub fn unique_ids(svg: &str, prefix: &str) -> String {
     svg.replacen(
         "aria-labelledby=\"title desc\"",
-        &format!("aria-labelledby=\"figure-{figure}-title figure-{figure}-desc\""),
+        &format!("aria-labelledby=\"{prefix}-title {prefix}-desc\""),
         1,
     )
     .replacen(
         "<title id=\"title\">",
-        &format!("<title id=\"figure-{figure}-title\">"),
+        &format!("<title id=\"{prefix}-title\">"),
         1,
     )
     .replacen(
         "<desc id=\"desc\">",
-        &format!("<desc id=\"figure-{figure}-desc\">"),
+        &format!("<desc id=\"{prefix}-desc\">"),
         1,
     )
 }

@@ -47,7 +47,7 @@ pub use event_tree::event_tree_svg;
 pub use fault_tree::{FaultTreeOptions, fault_tree_svg};
 pub use fishbone::fishbone_svg;
 pub use from_markdown::from_markdown;
-pub use html::to_html;
+pub use html::{to_html, unique_ids};
 pub use markdown::to_markdown;
 #[cfg(feature = "pdf")]
 pub use pdf::to_pdf;

@@ -3,6 +3,7 @@
 //! (in `browser`) a real headless Chromium.
 
 mod abuse;
+mod accessibility;
 mod alertmanager;
 mod analyze;
 mod browser;
@@ -27,6 +28,7 @@ mod rca_artifacts;
 mod readme;
 mod regulatory;
 mod roles;
+mod seeded;
 mod support;
 mod tamper;
 mod tokens_page;

@@ -31,7 +31,7 @@ pub fn section(
     rejected: Option<&Rejected>,
 ) -> Markup {
     html! {
-        section aria-label="Containment" {
+        section aria-label="Containment" id="containment" {
             h2 { "Containment" }
             @for (system, control) in controls {
                 @let key = format!("containment:{}", system.slug);

@@ -221,13 +221,14 @@ pub async fn incident_page(
                 span.badge id="status" { "Status: " (incident.status) } " "
                 span.badge { (format!("{:?}", incident.kind).to_lowercase()) }
             }
+            (shortcuts())
             @if !incident.summary.is_empty() { p { (incident.summary) } }
             p { strong { "Severity rationale: " } (incident.severity_rationale) }
             p { strong { "Systems: " } (incident.systems.join(", "))
                 @if !incident.harms.is_empty() { " · " strong { "Harm: " } (incident.harms.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")) }
                 @if let Some(n) = incident.people_affected { " · " strong { "People affected: " } (n) }
             }
-            section.actions aria-label="Lifecycle" {
+            section.actions aria-label="Lifecycle" id="lifecycle" {
                 h2 { "Move to" }
                 @if view.allowed_transitions.is_empty() { p { "This incident is final." } }
                 @for next in &view.allowed_transitions {
@@ -236,11 +237,11 @@ pub async fn incident_page(
                         (csrf_field(caller))
                         input type="hidden" name="to" value=(next.as_str());
                         @if incident.status == Status::Closed || *next == Status::Declined {
-                            input type="text" name="reason" placeholder="reason" required style="min-width:10rem"
+                            input type="text" name="reason" placeholder="reason" aria-label={ "Reason to move to " (next.as_str()) } required style="min-width:10rem"
                                 value=[Rejected::kept(rejected, &key, "reason")];
                         }
                         @if *next == Status::Merged {
-                            input type="text" name="merged_into" placeholder="INC-n" required style="min-width:6rem"
+                            input type="text" name="merged_into" placeholder="INC-n" aria-label="Merged into (INC-n)" required style="min-width:6rem"
                                 value=[Rejected::kept(rejected, &key, "merged_into")];
                         }
                         button type="submit" { (next.as_str()) }
@@ -288,7 +289,7 @@ pub async fn incident_page(
             (super::updates::section(caller, &path, &updates, rejected))
             (crate::ui::regulatory::section(&regulatory))
             (crate::ui::regulatory::evidence_section(&evidence))
-            section aria-label="Timeline" {
+            section aria-label="Timeline" id="timeline-section" {
                 h2 { "Timeline" }
                 ol.timeline id="timeline" { @for event in &events { (timeline_entry(event)) } }
                 form method="post" action={ (path) "/entries" } {
@@ -297,7 +298,7 @@ pub async fn incident_page(
                         option value=(kind.as_str()) selected[Rejected::chose(rejected, "entries", "kind", kind.as_str())] { (kind.as_str().replace('_', " ")) }
                     } }
                     " "
-                    input type="text" name="text" placeholder="What happened, what was decided…" required aria-label="Entry text"
+                    input type="text" name="text" placeholder="What happened, what was decided…" required aria-label="Entry text" aria-keyshortcuts="n"
                         value=[Rejected::kept(rejected, "entries", "text")];
                     " "
                     button type="submit" { "Add to timeline" }
@@ -310,6 +311,26 @@ pub async fn incident_page(
     ))
 }
 
+/// The page's parts, each with the keys that go there (`live.js` answers
+/// them; `aria-keyshortcuts` names them to assistive technology).
+fn shortcuts() -> Markup {
+    let parts = [
+        ("lifecycle", "l", "Move to"),
+        ("containment", "c", "Containment"),
+        ("rca", "r", "Root-cause analysis"),
+        ("postmortem", "p", "Post-mortem"),
+        ("timeline-section", "t", "Timeline"),
+    ];
+    html! {
+        nav.onpage aria-label="On this page" {
+            @for (id, key, name) in parts {
+                a href={ "#" (id) } aria-keyshortcuts={ "g " (key) } { (name) " " kbd { "g" } " " kbd { (key) } }
+            }
+            span { kbd { "n" } " writes a timeline entry" }
+        }
+    }
+}
+
 fn rca_section(
     caller: &crate::auth::Caller,
     path: &str,
@@ -318,14 +339,14 @@ fn rca_section(
     html! {
         section aria-label="Root-cause analysis" id="rca" {
             h2 { "Root-cause analysis" }
-            @for (artifact, svg) in drawn {
+            @for (index, (artifact, svg)) in drawn.iter().enumerate() {
                 figure.artifact data-kind=(artifact.kind.as_str()) {
                     figcaption {
                         strong { (artifact.kind.as_str().replace('_', " ")) " " (artifact.name) }
                         " · version " (artifact.version) " by " (artifact.updated_by) " · "
                         a href={ "/api/v1/incidents/" (artifact.owner) "/rca/" (artifact.kind.as_str()) "/" (artifact.name) } { "JSON" }
                     }
-                    @if let Some(svg) = svg { div.diagram { (PreEscaped(svg)) } }
+                    @if let Some(svg) = svg { div.diagram { (PreEscaped(firebreak_report::unique_ids(svg, &format!("diagram-{index}")))) } }
                 }
             }
             (super::rca_steps::step_forms(caller, path, &drawn.iter().map(|(artifact, _)| artifact).collect::<Vec<_>>()))

@@ -84,3 +84,41 @@
 
   new EventSource(root.getAttribute("data-live")).addEventListener("changed", refresh);
 })();
+
+// Keyboard shortcuts of the incident page, each named on the page by an
+// element's aria-keyshortcuts: "n" focuses the timeline entry box; "g" then
+// a letter goes to the part of the page whose link says so. Keys typed into
+// a field, or with a modifier, are left alone.
+(function () {
+  "use strict";
+  var pending = null, timer = null;
+  function shortcut(keys) {
+    return document.querySelector('[aria-keyshortcuts="' + keys + '"]');
+  }
+  function go(element) {
+    var target = element;
+    var href = element.getAttribute("href");
+    if (href && href.charAt(0) === "#") target = document.getElementById(href.slice(1));
+    if (!target) return;
+    if (!target.matches("a,button,input,textarea,select")) target.setAttribute("tabindex", "-1");
+    target.focus();
+    target.scrollIntoView({ block: "start" });
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest && event.target.closest("input,textarea,select,[contenteditable]")) return;
+    if (!/^[a-z]$/.test(event.key)) { pending = null; return; }
+    var keys = pending ? pending + " " + event.key : event.key;
+    pending = null;
+    clearTimeout(timer);
+    var found = shortcut(keys);
+    if (found) {
+      event.preventDefault();
+      go(found);
+    } else if (keys.length === 1 && document.querySelector('[aria-keyshortcuts^="' + keys + ' "]')) {
+      event.preventDefault();
+      pending = keys;
+      timer = setTimeout(function () { pending = null; }, 1500);
+    }
+  });
+})();

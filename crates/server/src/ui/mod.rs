@@ -128,23 +128,41 @@ async fn problems_as_pages(response: Response) -> Response {
     (status, page).into_response()
 }
 
+/// The one stylesheet. Narrow screens (down to 400 px) never scroll
+/// sideways: the header wraps, long words break, and wide tables and
+/// diagrams scroll inside their own box. Focus is always visible.
 const STYLE: &str = r#"
+*,*::before,*::after{box-sizing:border-box}
 body{font-family:system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
-header{background:#1b1f24;color:#fff;padding:.6rem 1.2rem;display:flex;flex-wrap:wrap;gap:1.2rem;align-items:center}
-header a{color:#fff;text-decoration:none}header .brand{font-weight:700;margin-right:1rem}
-header form{margin-left:auto}main{padding:1.2rem;max-width:72rem}
+a{color:#0b57b8}
+:focus-visible{outline:3px solid #0b57b8;outline-offset:2px}
+.skip{position:absolute;left:.5rem;top:-3rem;background:#fff;color:#0b57b8;padding:.4rem .8rem;z-index:10}
+.skip:focus{top:.5rem}
+header{background:#1b1f24;color:#fff;padding:.6rem 1.2rem;display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;align-items:center}
+header a{color:#fff;text-decoration:none}header a:hover{text-decoration:underline}header .brand{font-weight:700;margin-right:1rem}
+header :focus-visible{outline-color:#ffd33d}
+header nav{display:flex;flex-wrap:wrap;gap:.2rem .9rem}
+header form{margin-left:auto}main{padding:1.2rem;max-width:72rem;overflow-wrap:anywhere}
+main:focus{outline:none}
 table{border-collapse:collapse;width:100%;background:#fff}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #dde}
 .badge{display:inline-block;padding:.05rem .45rem;border-radius:.6rem;font-size:.85em;background:#e4e7eb}
-.sev1{background:#b42318;color:#fff}.sev2{background:#e8590c;color:#fff}.sev3{background:#f5c518}.sev4{background:#d0ebff}
-.error{color:#b42318;font-weight:600}fieldset{border:1px solid #ccd;margin:.6rem 0;background:#fff}
-label{display:block;margin:.3rem 0}input[type=text],input[type=password],textarea,select{font:inherit;padding:.25rem;min-width:18rem}
+.sev1{background:#b42318;color:#fff}.sev2{background:#b93d0a;color:#fff}.sev3{background:#f5c518}.sev4{background:#d0ebff}
+.error{color:#b42318;font-weight:600}fieldset{border:1px solid #ccd;margin:.6rem 0;background:#fff;min-width:0}
+label{display:block;margin:.3rem 0}input[type=text],input[type=password],textarea,select{font:inherit;padding:.25rem;min-width:18rem;max-width:100%}
 .actions form{display:inline-block;margin-right:.4rem}button{font:inherit;padding:.25rem .7rem;cursor:pointer}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem}
-code.hash{font-size:.8em;color:#667}figure.artifact{margin:.8rem 0;background:#fff;padding:.5rem;border:1px solid #dde}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(20rem,100%),1fr));gap:1rem}
+code.hash{font-size:.8em;color:#5a5f6b}figure.artifact{margin:.8rem 0;background:#fff;padding:.5rem;border:1px solid #dde}
+figure{margin:.8rem 0}.diagram,figure.chart{overflow-x:auto}main svg{max-width:100%;height:auto}ol.timeline li{margin:.3rem 0}
+nav.onpage{display:flex;flex-wrap:wrap;gap:.3rem 1rem;margin:.6rem 0;font-size:.9em}
+kbd{font:inherit;font-size:.85em;border:1px solid #aab;border-radius:.2rem;padding:0 .25rem;background:#fff}
 .scroll{overflow-x:auto;max-width:100%}table.week{min-width:56rem;table-layout:fixed}table.week td{vertical-align:top}
 ul.blocks{list-style:none;margin:0;padding:0}ul.blocks li{margin:.2rem 0;padding:.2rem .3rem;border-left:3px solid #3b6fd8;background:#eef3ff}
 ul.blocks li.nobody{border-left-color:#b42318;background:#fff}caption{text-align:left;font-weight:600;padding:.3rem 0}
-.diagram{overflow-x:auto}.diagram svg{max-width:100%;height:auto}ol.timeline li{margin:.3rem 0}
+@media (max-width:40rem){
+header,main{padding:.6rem}h1{font-size:1.5rem}
+input[type=text],input[type=password],textarea,select{min-width:0;width:100%}
+table{display:block;overflow-x:auto}
+}
 "#;
 
 pub(crate) fn bare_page(title: &str, body: Markup) -> Html<String> {
@@ -158,7 +176,7 @@ pub(crate) fn bare_page(title: &str, body: Markup) -> Html<String> {
                     title { (title) " · Firebreak" }
                     style { (PreEscaped(STYLE)) }
                 }
-                body { main { (body) } }
+                body { (skip_link()) main id="main" tabindex="-1" { (body) } }
             }
         }
         .into_string(),
@@ -178,17 +196,18 @@ pub fn page(caller: &Caller, title: &str, body: Markup) -> Html<String> {
                     style { (PreEscaped(STYLE)) }
                 }
                 body {
+                    (skip_link())
                     header {
                         a.brand href="/" { "Firebreak" }
-                        nav {
-                            a href="/" { "Incidents" } " · "
-                            a href="/incidents/new" { "Declare" } " · "
-                            a href="/systems" { "Inventory" } " · "
-                            a href="/alerts" { "Alerts" } " · "
-                            a href="/oncall" { "On call" } " · "
-                            a href="/metrics" { "Metrics" } " · "
-                            a href="/deadlines" { "Deadlines" } " · "
-                            a href="/actions" { "Actions" } " · "
+                        nav aria-label="Main" {
+                            a href="/" { "Incidents" }
+                            a href="/incidents/new" { "Declare" }
+                            a href="/systems" { "Inventory" }
+                            a href="/alerts" { "Alerts" }
+                            a href="/oncall" { "On call" }
+                            a href="/metrics" { "Metrics" }
+                            a href="/deadlines" { "Deadlines" }
+                            a href="/actions" { "Actions" }
                             a href="/tokens" { "Tokens" }
                         }
                         form method="post" action="/logout" {
@@ -197,12 +216,17 @@ pub fn page(caller: &Caller, title: &str, body: Markup) -> Html<String> {
                             button type="submit" { "Sign out" }
                         }
                     }
-                    main { (body) }
+                    main id="main" tabindex="-1" { (body) }
                 }
             }
         }
         .into_string(),
     )
+}
+
+/// The first stop of the keyboard: past the header to the page's content.
+fn skip_link() -> Markup {
+    html! { a.skip href="#main" { "Skip to main content" } }
 }
 
 pub fn csrf_field(caller: &Caller) -> Markup {

@@ -126,7 +126,7 @@ pub fn section(caller: &Caller, monitors: &[(Monitor, Vec<MonitorRun>)]) -> Mark
         @if monitors.is_empty() {
             p { "No monitors. Add one with " code { "firebreak monitor add FILE" } "." }
         }
-        @for (monitor, runs) in monitors {
+        @for (m, (monitor, runs)) in monitors.iter().enumerate() {
             @let d = &monitor.definition;
             @let changes = change_points_of(runs);
             @let s = &monitor.status;
@@ -146,12 +146,12 @@ pub fn section(caller: &Caller, monitors: &[(Monitor, Vec<MonitorRun>)]) -> Mark
                         button type="submit" { "Pause" }
                     }
                 }
-                @for text in &d.thresholds {
+                @for (t, text) in d.thresholds.iter().enumerate() {
                     @if let Ok(threshold) = Threshold::parse(text) {
                         @if runs.is_empty() {
                             p { "Threshold " code { (text) } ": no runs yet." }
                         } @else {
-                            figure { (PreEscaped(chart(monitor, runs, &threshold, &changes))) }
+                            figure.chart { (PreEscaped(firebreak_report::unique_ids(&chart(monitor, runs, &threshold, &changes), &format!("chart-{m}-{t}")))) }
                         }
                     }
                 }
