@@ -64,6 +64,11 @@ pub enum EventKind {
     /// Someone given a role was told, or could not be: one delivery
     /// attempt by one contact method, or the note that they have none.
     RoleNotice,
+    /// A change on a system (a deploy, a model promoted, new training
+    /// data…) recorded, on the change's own chain.
+    ChangeRecorded,
+    /// A source of change webhooks (GitHub, GitLab) saved or removed.
+    ChangeSourceChanged,
 }
 
 impl EventKind {
@@ -106,6 +111,8 @@ impl EventKind {
             EventKind::PageAcknowledged => "page_acknowledged",
             EventKind::NoticeAttempt => "notice_attempt",
             EventKind::RoleNotice => "role_notice",
+            EventKind::ChangeRecorded => "change_recorded",
+            EventKind::ChangeSourceChanged => "change_source_changed",
         }
     }
 
@@ -490,6 +497,21 @@ impl Event {
                 text(&b["attempt"]),
                 text(&b["result"])
             ),
+            EventKind::ChangeRecorded => {
+                match serde_json::from_value::<crate::change::ChangeEvent>(b.clone()) {
+                    Ok(change) => format!(
+                        "{} on {}: {} by {}",
+                        change.id,
+                        change.system,
+                        change.summary(),
+                        change.by
+                    ),
+                    Err(_) => format!("change {} recorded", text(&b["id"])),
+                }
+            }
+            EventKind::ChangeSourceChanged => {
+                format!("change source {} {}", text(&b["slug"]), text(&b["action"]))
+            }
             EventKind::Note
             | EventKind::Decision
             | EventKind::ActionTaken
