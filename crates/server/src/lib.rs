@@ -29,6 +29,7 @@ mod stall;
 pub mod state;
 mod strict_json;
 pub mod throttle;
+mod triage;
 mod ui;
 pub mod witness;
 

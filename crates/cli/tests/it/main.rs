@@ -6,6 +6,7 @@ mod abuse;
 mod alertmanager;
 mod analyze;
 mod browser;
+mod changes;
 mod channels;
 mod chromium;
 mod containment;
