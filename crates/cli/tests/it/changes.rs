@@ -5,6 +5,7 @@
 //! changed before it (upstream included, nearest first) and its blast
 //! radius; the record still verifies.
 
+use crate::chromium::Driver;
 use crate::support::{Server, assert_success, stderr, verify};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -301,6 +302,37 @@ fn changes_from_ci_github_and_gitlab_explain_an_incident() {
         "{}",
         stderr(&refused)
     );
+
+    // In the browser: the incident page lists the changes and the blast
+    // radius, and one click adds the dependant as affected.
+    server.add_user("alice", "responder", "correct horse battery");
+    let driver = Driver::start(&dir.path().join("chromium-profile"));
+    driver.go(&format!("{}/login", server.url));
+    driver.type_into("input[name=username]", "alice");
+    driver.type_into("input[name=password]", "correct horse battery");
+    driver.click("button[type=submit]");
+    driver.wait_for_text("header", "alice");
+    driver.go(&format!("{}/incidents/INC-1", server.url));
+    let changes = driver.text("#changes");
+    assert!(changes.contains("feature pipeline changed"), "{changes}");
+    assert!(
+        changes.contains("upstream: credit-scoring → feature-store"),
+        "{changes}"
+    );
+    assert!(changes.contains("10 min before"), "{changes}");
+    assert!(
+        driver
+            .text("#blast-radius")
+            .contains("loan-offers via credit-scoring → loan-offers")
+    );
+    driver.click("li[data-dependant=loan-offers] button");
+    driver.wait_for_text("#blast-radius", "No other system depends");
+    let incident = server.json(&["incident", "show", "INC-1"]);
+    assert_eq!(
+        incident["systems"],
+        json!(["credit-scoring", "loan-offers"])
+    );
+    drop(driver);
 
     server.stop();
     let verified = verify(dir.path(), &[]);

@@ -193,6 +193,8 @@ pub async fn incident_page(
         .await?;
     let (artifacts, evidence, regulatory) = extra;
     let postmortem = crate::api::postmortems::current_view(state, number).await?;
+    let triage =
+        crate::triage::context(state, number, firebreak_core::change::DEFAULT_WINDOW).await?;
     let regulatory = crate::api::regulatory::view(state, &incident, regulatory)?;
     let drawn = tokio::task::spawn_blocking(move || {
         artifacts
@@ -249,6 +251,7 @@ pub async fn incident_page(
             }
             (super::oncall::acknowledge_section(caller, &path, incident, &events))
             (super::containment::section(caller, &path, &controls, rejected))
+            (super::triage::section(caller, &path, &triage, rejected))
             div.grid aria-label="Record" {
                 section {
                     h2 { "Timestamps" }

@@ -17,6 +17,7 @@ mod regulatory;
 mod rejected;
 mod systems;
 mod tokens;
+mod triage;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -44,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/entries", post(incidents::add_entry))
         .route("/incidents/{id}/roles", post(incidents::assign))
         .route("/incidents/{id}/containment", post(containment::contain))
+        .route("/incidents/{id}/affected", post(triage::add_affected))
         .route("/incidents/{id}/acknowledge", post(oncall::acknowledge))
         .route("/ack/{token}", get(ack_link::confirm).post(ack_link::take))
         .route("/incidents/{id}/rca", post(incidents::save_rca))
@@ -124,6 +126,7 @@ label{display:block;margin:.3rem 0}input[type=text],input[type=password],textare
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem}
 code.hash{font-size:.8em;color:#667}figure.artifact{margin:.8rem 0;background:#fff;padding:.5rem;border:1px solid #dde}
 .diagram{overflow-x:auto}.diagram svg{max-width:100%;height:auto}ol.timeline li{margin:.3rem 0}
+.scroll{overflow-x:auto}.muted{color:#555;font-size:.9em}form.inline{display:inline}
 "#;
 
 pub(crate) fn bare_page(title: &str, body: Markup) -> Html<String> {
