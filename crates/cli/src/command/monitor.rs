@@ -118,6 +118,17 @@ fn change_lines(change_points: &Value) {
             number(&change["after"]),
             number(&change["size_in_noise_sd"])
         );
+        let cause = &change["preceded_by"];
+        if cause.is_object() {
+            println!(
+                "  preceded by {} at {}: {} on {} by {}",
+                text(&cause["id"]),
+                text(&cause["at"]),
+                text(&cause["kind"]).replace('_', " "),
+                text(&cause["system"]),
+                text(&cause["by"])
+            );
+        }
     }
 }
 
