@@ -10,6 +10,7 @@
 //! here too, computed from the same dependency graph.
 
 mod graph;
+pub mod mlflow;
 pub mod webhook;
 
 pub use graph::{dependant_paths, upstream_paths};
@@ -119,6 +120,7 @@ pub enum ChangeOrigin {
     Api,
     Github,
     Gitlab,
+    Mlflow,
 }
 
 /// A change as reported, before it is numbered and stored.

@@ -155,6 +155,8 @@ fn source(provider: Provider) -> ChangeSource {
     ChangeSource {
         slug: "credit-repo".into(),
         provider,
+        url: None,
+        poll_seconds: None,
         rules: vec![
             ChangeRule {
                 matchers: vec![Matcher {

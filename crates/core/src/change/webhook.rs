@@ -22,6 +22,8 @@ pub enum Provider {
     Github,
     /// GitLab: deployment events, authenticated by `X-Gitlab-Token`.
     Gitlab,
+    /// MLflow's model registry, polled at `url` (`mlflow.rs`).
+    Mlflow,
 }
 
 impl Provider {
@@ -29,6 +31,7 @@ impl Provider {
         match self {
             Provider::Github => ChangeOrigin::Github,
             Provider::Gitlab => ChangeOrigin::Gitlab,
+            Provider::Mlflow => ChangeOrigin::Mlflow,
         }
     }
 }
@@ -48,15 +51,27 @@ fn deploy() -> ChangeKind {
     ChangeKind::Deploy
 }
 
-/// A GitHub or GitLab project whose deployments are recorded as changes.
-/// The webhook secret is kept apart, sealed (D28).
+/// A GitHub or GitLab project whose deployments are recorded as changes,
+/// or an MLflow registry whose promotions are. A secret (the webhook
+/// secret, MLflow's token) is kept apart, sealed (D28).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeSource {
     pub slug: String,
     pub provider: Provider,
+    /// MLflow: the tracking server's URL, e.g. `http://mlflow.internal:5000`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// MLflow: seconds between polls (default 60, at least 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll_seconds: Option<u32>,
     pub rules: Vec<ChangeRule>,
 }
+
+/// How often an MLflow registry is polled unless its source says.
+pub const DEFAULT_POLL_SECONDS: u32 = 60;
+const MIN_POLL_SECONDS: u32 = 5;
+const MAX_POLL_SECONDS: u32 = 86_400;
 
 impl ChangeSource {
     /// Refuses a bad slug, no rules, unknown systems and regular expressions
@@ -71,6 +86,34 @@ impl ChangeSource {
                 "rules",
                 "empty: name at least one rule, or nothing is recorded",
             );
+        }
+        match (self.provider, &self.url) {
+            (Provider::Mlflow, None) => {
+                problems.push("url", "the MLflow tracking server's URL is required")
+            }
+            (Provider::Mlflow, Some(url))
+                if !(url.starts_with("http://") || url.starts_with("https://"))
+                    || url.len() > 2_000
+                    || url.chars().any(char::is_whitespace) =>
+            {
+                problems.push("url", "not an http(s) URL");
+            }
+            (Provider::Github | Provider::Gitlab, Some(_)) => {
+                problems.push("url", "only an MLflow source is polled at a URL")
+            }
+            _ => {}
+        }
+        match (self.provider, self.poll_seconds) {
+            (Provider::Mlflow, Some(s)) if !(MIN_POLL_SECONDS..=MAX_POLL_SECONDS).contains(&s) => {
+                problems.push(
+                    "poll_seconds",
+                    format!("between {MIN_POLL_SECONDS} and {MAX_POLL_SECONDS}"),
+                );
+            }
+            (Provider::Github | Provider::Gitlab, Some(_)) => {
+                problems.push("poll_seconds", "only an MLflow source is polled")
+            }
+            _ => {}
         }
         for (i, rule) in self.rules.iter().enumerate() {
             if !known_systems.contains(&rule.system) {
@@ -128,6 +171,11 @@ pub fn read_delivery(
                 )));
             }
         },
+        Provider::Mlflow => {
+            return Ok(Heard::Ignored(
+                "an MLflow source is polled; it takes no deliveries".into(),
+            ));
+        }
     };
     let deployment = match deployment {
         Ok(d) => d,

@@ -112,6 +112,8 @@ pub(super) fn a_change_source_is_checked_sealed_and_removed(under: Under) {
         source: ChangeSource {
             slug: "credit-repo".into(),
             provider: Provider::Github,
+            url: None,
+            poll_seconds: None,
             rules: vec![ChangeRule {
                 matchers: vec![],
                 system: "nope".into(),
