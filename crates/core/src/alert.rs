@@ -129,7 +129,7 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
         let value = labels.get(&self.label).map_or("", String::as_str);
         match self.op {
             MatchOp::Equal => value == self.value,
@@ -189,18 +189,24 @@ pub fn validate_rules(rules: &[RoutingRule], known_systems: &[String]) -> Result
                 format!("unknown system `{}`", rule.system),
             );
         }
-        for (j, matcher) in rule.matchers.iter().enumerate() {
-            if matches!(matcher.op, MatchOp::Regex | MatchOp::NotRegex)
-                && let Err(error) = anchored(&matcher.value)
-            {
-                problems.push(
-                    format!("rules[{i}].matchers[{j}].value"),
-                    format!("not a regular expression: {error}"),
-                );
-            }
-        }
+        check_matchers(&mut problems, &format!("rules[{i}]"), &rule.matchers);
     }
     problems.into_result()
+}
+
+/// Refuses matchers whose regular expressions do not compile, naming each
+/// under `rule` (e.g. `rules[2]`).
+pub(crate) fn check_matchers(problems: &mut Problems, rule: &str, matchers: &[Matcher]) {
+    for (j, matcher) in matchers.iter().enumerate() {
+        if matches!(matcher.op, MatchOp::Regex | MatchOp::NotRegex)
+            && let Err(error) = anchored(&matcher.value)
+        {
+            problems.push(
+                format!("{rule}.matchers[{j}].value"),
+                format!("not a regular expression: {error}"),
+            );
+        }
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod blame;
 pub mod bundle;
 pub mod canonical;
 pub mod cause;
+pub mod change;
 pub mod checkpoint;
 pub mod control;
 pub mod error;

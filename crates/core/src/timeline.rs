@@ -69,6 +69,11 @@ pub enum EventKind {
     StakeholderUpdate,
     /// One delivery attempt of a stakeholder update to one recipient.
     UpdateAttempt,
+    /// A change on a system (a deploy, a model promoted, new training
+    /// data…) recorded, on the change's own chain.
+    ChangeRecorded,
+    /// A source of change webhooks (GitHub, GitLab) saved or removed.
+    ChangeSourceChanged,
 }
 
 impl EventKind {
@@ -113,6 +118,8 @@ impl EventKind {
             EventKind::RoleNotice => "role_notice",
             EventKind::StakeholderUpdate => "stakeholder_update",
             EventKind::UpdateAttempt => "update_attempt",
+            EventKind::ChangeRecorded => "change_recorded",
+            EventKind::ChangeSourceChanged => "change_source_changed",
         }
     }
 
@@ -523,6 +530,21 @@ impl Event {
                 text(&b["attempt"]),
                 text(&b["result"])
             ),
+            EventKind::ChangeRecorded => {
+                match serde_json::from_value::<crate::change::ChangeEvent>(b.clone()) {
+                    Ok(change) => format!(
+                        "{} on {}: {} by {}",
+                        change.id,
+                        change.system,
+                        change.summary(),
+                        change.by
+                    ),
+                    Err(_) => format!("change {} recorded", text(&b["id"])),
+                }
+            }
+            EventKind::ChangeSourceChanged => {
+                format!("change source {} {}", text(&b["slug"]), text(&b["action"]))
+            }
             EventKind::Note
             | EventKind::Decision
             | EventKind::ActionTaken

@@ -26,6 +26,10 @@ pub enum ApiError {
     /// user, so the answer tells nobody which names exist.
     #[error("wrong user name or password")]
     SignInRefused,
+    /// A webhook delivery whose signature or token does not match its
+    /// source's secret (or whose source does not exist): nothing is read.
+    #[error("the delivery's signature does not verify against the source's secret")]
+    SignatureRefused,
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -87,7 +91,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized | ApiError::SignInRefused => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::SignInRefused | ApiError::SignatureRefused => {
+                StatusCode::UNAUTHORIZED
+            }
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod auth;
+mod change_poll;
 pub mod error;
 pub mod export;
 mod hardening;
@@ -29,6 +30,7 @@ mod stall;
 pub mod state;
 mod strict_json;
 pub mod throttle;
+mod triage;
 mod ui;
 pub mod witness;
 

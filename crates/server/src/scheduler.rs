@@ -43,6 +43,7 @@ pub async fn run(state: AppState, schedule: Schedule) {
     let mut scrubbing: Option<tokio::task::JoinHandle<()>> = None;
     let mut tick = tokio::time::interval(TICK);
     let mut leading = false;
+    let mut mlflow_due = std::collections::HashMap::new();
     loop {
         tick.tick().await;
         let leads = match state.run(|store| store.lead()).await {
@@ -75,6 +76,7 @@ pub async fn run(state: AppState, schedule: Schedule) {
         crate::paging::escalate_due(&state).await;
         crate::outbox::deliver_due(&state).await;
         crate::monitors::run_due(&state).await;
+        crate::change_poll::poll_due(&state, &mut mlflow_due).await;
         if let (Some(due), Some(every)) = (next_scrub, schedule.scrub)
             && at >= due
             && scrubbing.as_ref().is_none_or(|job| job.is_finished())

@@ -20,6 +20,7 @@ mod test_backends;
 use firebreak_core::alert::{Alert, IncomingAlert, RoutingRule};
 use firebreak_core::auth::{Role, Scope};
 use firebreak_core::bundle::InclusionProof;
+use firebreak_core::change::{ChangeEvent, ChangeOrigin, NewChange};
 use firebreak_core::checkpoint::{Checkpoint, CheckpointSigner, KeyRotation};
 use firebreak_core::control::{ContainmentRequest, ControlMode, ControlState, Namespace};
 use firebreak_core::evidence::{CustodyAction, Evidence, NewEvidence};
@@ -664,6 +665,39 @@ pub trait Store: Send + Sync {
     fn artifacts(&self, owner: &str) -> StoreResult<Vec<Artifact>>;
     fn artifact(&self, owner: &str, kind: ArtifactKind, name: &str) -> StoreResult<Artifact>;
 
+    /// Records a change on a system as the next `CH-<n>`, sealed on its own
+    /// chain. A change whose `external_id` is already recorded is not
+    /// recorded again: the stored one is answered, with `false`.
+    fn record_change(
+        &self,
+        change: NewChange,
+        origin: ChangeOrigin,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<(ChangeEvent, bool)>;
+    /// Changes newest first (by when they took effect).
+    fn changes(&self, query: &ChangeQuery) -> StoreResult<Vec<ChangeEvent>>;
+    fn change(&self, id: &str) -> StoreResult<ChangeEvent>;
+    /// Saves a webhook source of changes; `true` when it is new.
+    fn save_change_source(
+        &self,
+        source: &StoredChangeSource,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    fn change_source(&self, slug: &str) -> StoreResult<StoredChangeSource>;
+    fn change_sources(&self) -> StoreResult<Vec<StoredChangeSource>>;
+    fn remove_change_source(&self, slug: &str, actor: &str, now: Timestamp) -> StoreResult<()>;
+    /// Records what one poll of an MLflow source found, and where its
+    /// registry stood, in one transaction.
+    fn record_poll(
+        &self,
+        slug: &str,
+        changes: Vec<NewChange>,
+        registry: firebreak_core::change::mlflow::RegistryState,
+        now: Timestamp,
+    ) -> StoreResult<Vec<ChangeEvent>>;
+
     /// Hands `deliver` what other servers sharing this database commit
     /// (control changes, access changes), on a thread of the store's own,
     /// until the store is dropped. A database only one server uses (SQLite)
@@ -811,6 +845,35 @@ impl OncallEntry {
             OncallEntry::Stakeholders { system, .. } => system,
         }
     }
+}
+
+/// Which changes to read: of these systems (all when empty), taking effect
+/// between `from` and `until`, newest first, at most `limit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeQuery {
+    pub systems: Vec<String>,
+    pub from: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    pub limit: usize,
+}
+
+/// A webhook source of changes as stored: the store never sees its secret
+/// in the clear; the server seals it before saving and opens it to check a
+/// delivery (D28).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredChangeSource {
+    #[serde(flatten)]
+    pub source: firebreak_core::change::webhook::ChangeSource,
+    /// Empty when the source has no secret (an MLflow server without auth).
+    pub sealed_secret: String,
+    /// An MLflow source: where the registry's pointers stood at the last
+    /// poll.
+    #[serde(default, skip_serializing_if = "is_unpolled")]
+    pub registry: firebreak_core::change::mlflow::RegistryState,
+}
+
+fn is_unpolled(state: &firebreak_core::change::mlflow::RegistryState) -> bool {
+    !state.polled
 }
 
 /// Every on-call entry.

@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0006_integrity.sql"),
     include_str!("../migrations/postgres/0007_monitors.sql"),
     include_str!("../migrations/postgres/0008_oncall.sql"),
+    include_str!("../migrations/postgres/0011_changes.sql"),
 ];
 
 /// The advisory lock every write holds until it commits.

@@ -7,6 +7,7 @@
 mod access;
 mod accounts;
 mod alerts;
+mod changes;
 mod controls;
 mod copy;
 mod evidence;
@@ -89,6 +90,58 @@ impl<B: Backend> SqlStore<B> {
 }
 
 impl<B: Backend> Store for SqlStore<B> {
+    fn record_change(
+        &self,
+        change: firebreak_core::change::NewChange,
+        origin: firebreak_core::change::ChangeOrigin,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<(firebreak_core::change::ChangeEvent, bool)> {
+        self.write(|t| changes::record(t, change, origin, actor, now))
+    }
+
+    fn changes(
+        &self,
+        query: &crate::ChangeQuery,
+    ) -> StoreResult<Vec<firebreak_core::change::ChangeEvent>> {
+        self.read(|c| changes::list(c, query))
+    }
+
+    fn change(&self, id: &str) -> StoreResult<firebreak_core::change::ChangeEvent> {
+        self.read(|c| changes::get(c, id))
+    }
+
+    fn save_change_source(
+        &self,
+        source: &crate::StoredChangeSource,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        self.write(|t| changes::save_source(t, source, actor, now))
+    }
+
+    fn change_source(&self, slug: &str) -> StoreResult<crate::StoredChangeSource> {
+        self.read(|c| changes::source(c, slug))
+    }
+
+    fn change_sources(&self) -> StoreResult<Vec<crate::StoredChangeSource>> {
+        self.read(changes::sources)
+    }
+
+    fn remove_change_source(&self, slug: &str, actor: &str, now: Timestamp) -> StoreResult<()> {
+        self.write(|t| changes::remove_source(t, slug, actor, now))
+    }
+
+    fn record_poll(
+        &self,
+        slug: &str,
+        changes: Vec<firebreak_core::change::NewChange>,
+        registry: firebreak_core::change::mlflow::RegistryState,
+        now: Timestamp,
+    ) -> StoreResult<Vec<firebreak_core::change::ChangeEvent>> {
+        self.write(|t| changes::record_poll(t, slug, changes, registry, now))
+    }
+
     fn subscribe(&self, deliver: crate::NoticeSink) -> StoreResult<()> {
         self.backend.subscribe(deliver)
     }

@@ -22,6 +22,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0006_integrity.sql"),
     include_str!("../migrations/sqlite/0007_monitors.sql"),
     include_str!("../migrations/sqlite/0008_oncall.sql"),
+    include_str!("../migrations/sqlite/0011_changes.sql"),
 ];
 const READ_POOL_SIZE: usize = 16;
 

@@ -4,12 +4,14 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 mod analysis;
+mod changes;
 mod documents;
 mod oncall;
 mod record;
 mod server;
 
 pub use analysis::*;
+pub use changes::*;
 pub use documents::*;
 pub use oncall::*;
 pub use record::*;
@@ -44,6 +46,10 @@ pub enum Command {
     /// Declare and run incidents.
     #[command(subcommand)]
     Incident(IncidentCommand),
+    /// Changes on systems (deploys, model promotions, data, prompts, flags): what changed
+    /// before an incident.
+    #[command(subcommand)]
+    Change(ChangeCommand),
     /// Kill switches and fallbacks: the control state serving code reads.
     #[command(subcommand)]
     Control(ControlCommand),

@@ -4,7 +4,9 @@ mod account;
 mod alerts;
 mod analyze;
 mod artifact;
+mod change;
 mod control;
+mod definition;
 mod evidence;
 mod incident;
 mod metrics;
@@ -44,6 +46,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Token(command) => account::token(command).await.map(|()| ExitCode::SUCCESS),
             Command::System(command) => system::run(command).await.map(|()| ExitCode::SUCCESS),
             Command::Incident(command) => incident::run(command).await.map(|()| ExitCode::SUCCESS),
+            Command::Change(command) => change::run(command).await.map(|()| ExitCode::SUCCESS),
             Command::Control(command) => control::run(command).await.map(|()| ExitCode::SUCCESS),
             Command::Integration(command) => alerts::integration(command)
                 .await

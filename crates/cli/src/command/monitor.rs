@@ -1,6 +1,5 @@
 //! `firebreak monitor add FILE|list|show|run|backfill|pause|resume|delete`.
 
-use crate::InputError;
 use crate::cli::MonitorCommand;
 use crate::client::{Client, encode};
 use crate::output::{self, text};
@@ -13,18 +12,7 @@ use std::path::Path;
 /// Relative `source.path` and `reference.file` are made absolute against
 /// the file's directory, so a definition can live beside the model.
 pub fn read_definition(path: &Path) -> Result<Value> {
-    let content =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let is_toml = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-    let mut value: Value = if is_toml {
-        toml::from_str(&content)
-            .map_err(|e| InputError(format!("{}: not TOML: {e}", path.display())))?
-    } else {
-        serde_json::from_str(&content)
-            .map_err(|e| InputError(format!("{}: not JSON: {e}", path.display())))?
-    };
+    let mut value = super::definition::read(path)?;
     let base = std::path::absolute(path)
         .with_context(|| format!("cannot resolve {}", path.display()))?
         .parent()
@@ -130,6 +118,17 @@ fn change_lines(change_points: &Value) {
             number(&change["after"]),
             number(&change["size_in_noise_sd"])
         );
+        let cause = &change["preceded_by"];
+        if cause.is_object() {
+            println!(
+                "  preceded by {} at {}: {} on {} by {}",
+                text(&cause["id"]),
+                text(&cause["at"]),
+                text(&cause["kind"]).replace('_', " "),
+                text(&cause["system"]),
+                text(&cause["by"])
+            );
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! JSON or, for files ending `.toml`, TOML (quote times such as
 //! `handoff = "09:00"`: TOML's own date-times are not schedule times).
 
-use crate::InputError;
+use super::definition;
 use crate::cli::{
     ChannelCommand, EscalationCommand, OncallArgs, OncallCommand, RangeFlags, ScheduleCommand,
 };
@@ -15,40 +15,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::Path;
 
-/// A definition file as JSON, whichever format it is written in.
-pub(super) fn read_definition(path: &Path) -> Result<Value> {
-    let content = std::fs::read_to_string(path)
-        .map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))?;
-    let parsed = if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
-    {
-        toml::from_str::<Value>(&content).map_err(|e| e.to_string())
-    } else {
-        serde_json::from_str::<Value>(&content).map_err(|e| e.to_string())
-    };
-    Ok(parsed.map_err(|e| InputError(format!("{}: {e}", path.display())))?)
-}
-
-/// The definition's slug, which names it in the API's path.
-fn slug_of(definition: &Value, path: &Path) -> Result<String> {
-    definition["slug"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| InputError(format!("{}: no `slug`", path.display())).into())
-}
-
 /// PUTs a definition file to `collection/<slug>`.
 async fn put_definition(client: &Client, collection: &str, file: &Path) -> Result<()> {
-    let definition = read_definition(file)?;
-    let slug = slug_of(&definition, file)?;
-    client
-        .send(
-            Method::PUT,
-            &format!("{collection}/{}", encode(&slug)),
-            Some(definition),
-        )
-        .await?;
+    let slug = definition::put(client, collection, definition::read(file)?, file).await?;
     println!("saved {slug}");
     Ok(())
 }
@@ -192,24 +161,9 @@ async fn channel(client: &Client, command: ChannelCommand) -> Result<()> {
     const CHANNELS: &str = "/api/v1/oncall/channels";
     match command {
         ChannelCommand::Add { file } => {
-            let mut definition = read_definition(&file)?;
-            let slug = slug_of(&definition, &file)?;
-            if definition.get("credential").is_some() {
-                return Err(InputError(format!(
-                    "{}: `credential` does not belong in a file; give it on standard input",
-                    file.display()
-                ))
-                .into());
-            }
-            let mut credential = String::new();
-            std::io::stdin().read_line(&mut credential).map_err(|e| {
-                InputError(format!(
-                    "cannot read the credential from standard input: {e}"
-                ))
-            })?;
-            definition["credential"] = json!(credential.trim());
-            let path = format!("{CHANNELS}/{}", encode(&slug));
-            client.send(Method::PUT, &path, Some(definition)).await?;
+            let mut channel = definition::read(&file)?;
+            definition::secret_from_stdin(&mut channel, &file, "credential")?;
+            let slug = definition::put(client, CHANNELS, channel, &file).await?;
             println!("saved channel {slug}; its credential is stored sealed");
             Ok(())
         }
@@ -287,7 +241,7 @@ pub async fn run(args: OncallArgs) -> Result<()> {
             put_definition(&client, "/api/v1/oncall/teams", &file).await
         }
         OncallCommand::Contact { user, file } => {
-            let methods = read_definition(&file)?;
+            let methods = definition::read(&file)?;
             let path = format!("/api/v1/users/{}/contact", encode(&user));
             client.send(Method::PUT, &path, Some(methods)).await?;
             println!("contact methods of {user} saved");

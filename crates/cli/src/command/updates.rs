@@ -21,7 +21,7 @@ pub async fn stakeholders(
 ) -> Result<()> {
     let path = format!("/api/v1/systems/{}/stakeholders", encode(system));
     if let Some(file) = file {
-        let lists = super::oncall::read_definition(&file)?;
+        let lists = super::definition::read(&file)?;
         client.send(Method::PUT, &path, Some(lists)).await?;
         println!("stakeholder lists of {system} saved");
         return Ok(());

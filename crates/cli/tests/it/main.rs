@@ -7,6 +7,7 @@ mod accessibility;
 mod alertmanager;
 mod analyze;
 mod browser;
+mod changes;
 mod channels;
 mod chromium;
 mod containment;

@@ -163,20 +163,7 @@ pub async fn edit(
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<IncidentPatch>,
 ) -> Result<ApiJson<IncidentView>, ApiError> {
-    let number = incident_number(&id)?;
-    let actor = caller.name().to_string();
-    let incident = state
-        .run(move |store| {
-            let at = now();
-            store
-                .change_incident(
-                    number,
-                    &mut |i, inventory| i.edit(patch.clone(), &actor, inventory.systems(), at),
-                    at,
-                )
-                .map(|(incident, _)| incident)
-        })
-        .await?;
+    let incident = apply_edit(&state, &id, caller.name(), patch).await?;
     Ok(ApiJson(incident.into()))
 }
 
@@ -333,6 +320,30 @@ pub async fn assign(
             .await?
             .into(),
     ))
+}
+
+/// Edits incident `id`'s descriptive fields: the one workflow behind the
+/// API's PATCH and the web UI's edits.
+pub async fn apply_edit(
+    state: &AppState,
+    id: &str,
+    actor: &str,
+    patch: IncidentPatch,
+) -> Result<Incident, ApiError> {
+    let number = incident_number(id)?;
+    let actor = actor.to_string();
+    state
+        .run(move |store| {
+            let at = now();
+            store
+                .change_incident(
+                    number,
+                    &mut |i, inventory| i.edit(patch.clone(), &actor, inventory.systems(), at),
+                    at,
+                )
+                .map(|(incident, _)| incident)
+        })
+        .await
 }
 
 pub async fn apply_assignment(

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, and its OpenAPI 3.1 document generated from
 //! the handlers' annotations.
 
+pub mod changes;
 pub mod channels;
 pub mod control;
 pub mod evidence;
@@ -63,6 +64,8 @@ use utoipa::{Modify, OpenApi};
         paging::on_call, paging::shifts, paging::ical, paging::escalation, paging::acknowledge,
         updates::list, updates::draft, updates::edit, updates::approve, updates::send,
         updates::show_stakeholders, updates::put_stakeholders,
+        changes::record, changes::list, changes::show, changes::incident_context,
+        changes::put_source, changes::list_sources, changes::delete_source, changes::webhook,
         openapi_document,
     ),
     components(schemas(
@@ -267,6 +270,27 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/incidents/{id}/findings", post(findings::run))
         .route("/api/v1/incidents/{id}/findings/{seq}", get(findings::show))
         .merge(oncall_routes())
+        .merge(change_routes())
+}
+
+/// Changes on systems, their webhook sources and an incident's context.
+fn change_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/changes", get(changes::list).post(changes::record))
+        .route("/api/v1/changes/{change_id}", get(changes::show))
+        .route(
+            "/api/v1/changes/webhooks/{source_slug}",
+            post(changes::webhook),
+        )
+        .route("/api/v1/change-sources", get(changes::list_sources))
+        .route(
+            "/api/v1/change-sources/{source_slug}",
+            put(changes::put_source).delete(changes::delete_source),
+        )
+        .route(
+            "/api/v1/incidents/{id}/context",
+            get(changes::incident_context),
+        )
 }
 
 /// On-call configuration, paging and stakeholder updates.

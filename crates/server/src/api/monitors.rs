@@ -4,7 +4,7 @@
 use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Commander, Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
-use crate::monitors::changes::{ChangePoint, change_points};
+use crate::monitors::changes::{ChangePoint, change_points, name_preceding_changes};
 use crate::monitors::source::Reader;
 use crate::monitors::{check_files, check_window, run_once};
 use crate::state::{AppState, now};
@@ -234,6 +234,34 @@ pub struct Backfill {
     pub change_points: Vec<ChangePoint>,
 }
 
+/// Every change on `system` and on what it depends on, newest first, for
+/// naming what came before a change point.
+async fn changes_upstream_of(
+    state: &AppState,
+    system: String,
+) -> Result<Vec<firebreak_core::change::ChangeEvent>, ApiError> {
+    state
+        .run(move |store| {
+            let graph = store
+                .list_systems()?
+                .into_iter()
+                .map(|s| (s.slug, s.details.depends_on))
+                .collect();
+            let upstream = firebreak_core::change::upstream_paths(&[system], &graph);
+            store.changes(&firebreak_store::ChangeQuery {
+                systems: upstream.into_keys().collect(),
+                from: None,
+                until: None,
+                limit: MAX_CHANGES_NAMED,
+            })
+        })
+        .await
+}
+
+/// The most changes a backfill looks through to name a change point's
+/// predecessor.
+const MAX_CHANGES_NAMED: usize = 10_000;
+
 #[utoipa::path(post, path = "/api/v1/monitors/{monitor}/backfill", tag = "monitors",
     params(("monitor" = String, Path, description = "The monitor's name")),
     request_body = BackfillRequest,
@@ -247,6 +275,7 @@ pub async fn backfill(
 ) -> Result<ApiJson<Backfill>, ApiError> {
     let monitor = state.run(move |store| store.monitor(&name)).await?;
     let checked = monitor.definition.check(&known_systems(&state).await?)?;
+    let changes = changes_upstream_of(&state, monitor.definition.system.clone()).await?;
     let backfill = tokio::task::spawn_blocking(move || {
         let at = now();
         let reader = Reader {
@@ -263,6 +292,8 @@ pub async fn backfill(
             .filter(|p| range.to.as_ref().is_none_or(|t| p.name <= *t))
             .take(BACKFILL_LIMIT)
             .collect();
+        let times: Vec<(String, Option<firebreak_core::Timestamp>)> =
+            chosen.iter().map(|p| (p.name.clone(), p.time)).collect();
         let mut points = Vec::new();
         for partition in chosen {
             let checked_window = reader.partition_window(partition, &all).and_then(|w| {
@@ -302,8 +333,9 @@ pub async fn backfill(
             .iter()
             .map(|p| (p.window.as_str(), &p.metrics))
             .collect();
-        let change_points = change_points(&series)
+        let mut change_points = change_points(&series)
             .map_err(|e| ApiError::Internal(format!("the change-point search failed: {e}")))?;
+        name_preceding_changes(&mut change_points, &times, at, &changes);
         Ok::<_, ApiError>(Backfill {
             points,
             change_points,

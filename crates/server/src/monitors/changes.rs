@@ -3,6 +3,8 @@
 //! calibrated detector of forensics, all metrics of one monitor as one
 //! family so that a series without a change rarely gets one.
 
+use firebreak_core::Timestamp;
+use firebreak_core::change::{ChangeEvent, DEFAULT_WINDOW, nearest_before};
 use firebreak_forensics::ForensicsError;
 use firebreak_forensics::timeseries::changepoints::{Measure, Series, find_shifts};
 use serde::Serialize;
@@ -26,6 +28,39 @@ pub struct ChangePoint {
     pub after: f64,
     /// The shift over the series' typical noise standard deviation.
     pub size_in_noise_sd: f64,
+    /// The change on the monitor's system or upstream of it that took
+    /// effect last before this window ended (within 72 hours before the
+    /// window): the likeliest cause to look at first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preceded_by: Option<ChangeEvent>,
+}
+
+/// Names, for each change point, the change that took effect last before
+/// its window ended. `ends` gives each window's end (the next window's
+/// time, the last one's being `open_end`); a window without a time is left
+/// unnamed.
+pub fn name_preceding_changes(
+    points: &mut [ChangePoint],
+    times: &[(String, Option<Timestamp>)],
+    open_end: Timestamp,
+    changes: &[ChangeEvent],
+) {
+    for point in points {
+        let Some(position) = times.iter().position(|(name, _)| *name == point.window) else {
+            continue;
+        };
+        let Some(start) = times[position].1 else {
+            continue;
+        };
+        let end = times
+            .get(position + 1)
+            .and_then(|(_, t)| *t)
+            .unwrap_or(open_end);
+        let reach = DEFAULT_WINDOW
+            .checked_add(end.duration_since(start))
+            .unwrap_or(DEFAULT_WINDOW);
+        point.preceded_by = nearest_before(changes, end, reach).cloned();
+    }
 }
 
 /// The change points in every metric of `windows` (name and metrics, in
@@ -68,6 +103,7 @@ pub fn change_points<'a>(
                 before: shift.mean_before,
                 after: shift.mean_after,
                 size_in_noise_sd: shift.size_in_noise_sd,
+                preceded_by: None,
             })
         })
         .collect();
@@ -130,5 +166,58 @@ mod tests {
         windows.extend((0..6).map(|_| ("w", &steady)));
         assert!(change_points(&windows).unwrap().is_empty());
         assert!(change_points(&[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_change_point_is_named_after_the_last_change_before_its_window_ended() {
+        use firebreak_core::change::{ChangeKind, ChangeOrigin, NewChange};
+        let at = |t: &str| t.parse::<Timestamp>().unwrap();
+        let change = |n: u64, when: &str| {
+            NewChange {
+                system: "scoring".into(),
+                kind: ChangeKind::ModelPromoted,
+                version_from: None,
+                version_to: Some(format!("v{n}")),
+                by: None,
+                at: Some(at(when)),
+                link: None,
+                description: String::new(),
+                external_id: None,
+            }
+            .record(n, ChangeOrigin::Api, "ci", at("2026-12-20T00:00:00Z"))
+        };
+        let changes = [
+            change(1, "2026-12-01T10:00:00Z"),
+            change(2, "2026-12-09T15:00:00Z"), // during the window of the change
+            change(3, "2026-12-10T01:00:00Z"), // after it
+        ];
+        let point = |window: &str| ChangePoint {
+            metric: "dpd".into(),
+            window: window.into(),
+            index: 0,
+            before: 0.0,
+            after: 1.0,
+            size_in_noise_sd: 5.0,
+            preceded_by: None,
+        };
+        let times: Vec<(String, Option<Timestamp>)> = (1..=12)
+            .map(|d| {
+                let name = format!("date=2026-12-{d:02}");
+                (name, Some(at(&format!("2026-12-{d:02}T00:00:00Z"))))
+            })
+            .collect();
+        let mut points = [
+            point("date=2026-12-09"),
+            point("date=2026-12-05"),
+            point("nope"),
+        ];
+        name_preceding_changes(&mut points, &times, at("2026-12-20T00:00:00Z"), &changes);
+        assert_eq!(
+            points[0].preceded_by.as_ref().map(|c| c.id.as_str()),
+            Some("CH-2")
+        );
+        // Nothing in the 72 hours before 2026-12-06.
+        assert_eq!(points[1].preceded_by, None);
+        assert_eq!(points[2].preceded_by, None);
     }
 }

@@ -194,6 +194,8 @@ pub async fn incident_page(
     let (artifacts, evidence, regulatory) = extra;
     let postmortem = crate::api::postmortems::current_view(state, number).await?;
     let updates = crate::api::updates::updates_view(state, number).await?;
+    let triage =
+        crate::triage::context(state, number, firebreak_core::change::DEFAULT_WINDOW).await?;
     let regulatory = crate::api::regulatory::view(state, &incident, regulatory)?;
     let drawn = tokio::task::spawn_blocking(move || {
         artifacts
@@ -252,6 +254,7 @@ pub async fn incident_page(
             (super::oncall::acknowledge_section(caller, &path, incident, &events))
             (super::pages_log::incident_section(&events))
             (super::containment::section(caller, &path, &controls, rejected))
+            (super::triage::section(caller, &path, &triage, rejected))
             div.grid aria-label="Record" {
                 section {
                     h2 { "Timestamps" }

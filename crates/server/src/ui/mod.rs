@@ -22,6 +22,7 @@ mod rejected;
 mod schedules;
 mod systems;
 mod tokens;
+mod triage;
 mod updates;
 
 use crate::auth::Caller;
@@ -50,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/entries", post(incidents::add_entry))
         .route("/incidents/{id}/roles", post(incidents::assign))
         .route("/incidents/{id}/containment", post(containment::contain))
+        .route("/incidents/{id}/affected", post(triage::add_affected))
         .route("/incidents/{id}/acknowledge", post(oncall::acknowledge))
         .route("/ack/{token}", get(ack_link::confirm).post(ack_link::take))
         .route("/incidents/{id}/rca", post(incidents::save_rca))
@@ -158,6 +160,7 @@ kbd{font:inherit;font-size:.85em;border:1px solid #aab;border-radius:.2rem;paddi
 .scroll{overflow-x:auto;max-width:100%}table.week{min-width:56rem;table-layout:fixed}table.week td{vertical-align:top}
 ul.blocks{list-style:none;margin:0;padding:0}ul.blocks li{margin:.2rem 0;padding:.2rem .3rem;border-left:3px solid #3b6fd8;background:#eef3ff}
 ul.blocks li.nobody{border-left-color:#b42318;background:#fff}caption{text-align:left;font-weight:600;padding:.3rem 0}
+.muted{color:#555;font-size:.9em}form.inline{display:inline}
 @media (max-width:40rem){
 header,main{padding:.6rem}h1{font-size:1.5rem}
 input[type=text],input[type=password],textarea,select{min-width:0;width:100%}

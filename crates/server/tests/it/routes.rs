@@ -367,6 +367,21 @@ const API: &[(&str, &str, Option<Role>)] = &[
         "/api/v1/systems/scoring/fmea/main",
         Some(Role::Responder),
     ),
+    ("GET", "/api/v1/changes", Some(Role::Viewer)),
+    ("POST", "/api/v1/changes", Some(Role::Responder)),
+    ("GET", "/api/v1/changes/CH-9", Some(Role::Viewer)),
+    ("GET", "/api/v1/change-sources", Some(Role::Viewer)),
+    (
+        "PUT",
+        "/api/v1/change-sources/credit-repo",
+        Some(Role::Admin),
+    ),
+    (
+        "DELETE",
+        "/api/v1/change-sources/credit-repo",
+        Some(Role::Admin),
+    ),
+    ("GET", "/api/v1/incidents/INC-1/context", Some(Role::Viewer)),
     ("GET", "/healthz", None),
 ];
 
@@ -385,6 +400,10 @@ const INGEST: &[(&str, &str)] = &[
     ("/api/v1/ingest/pagerduty/v2/enqueue", "pagerduty"),
     ("/api/v1/ingest/generic", "generic"),
 ];
+
+/// Webhook routes authenticate by their source's signature, never by a
+/// user's token.
+const WEBHOOKS: &[&str] = &["/api/v1/changes/webhooks/credit-repo"];
 
 const PAGES: &[(&str, &str, Option<Role>)] = &[
     ("GET", "/login", None),
@@ -654,6 +673,29 @@ async fn ingest_routes_take_integration_keys_only() {
 }
 
 #[tokio::test]
+async fn webhook_routes_take_no_user_token() {
+    let server = TestServer::with_incident().await;
+    for path in WEBHOOKS {
+        for token in [None, Some(server.token(Role::Admin, Scope::Write))] {
+            let builder = Request::builder()
+                .method("POST")
+                .uri(*path)
+                .header(header::CONTENT_TYPE, "application/json");
+            let builder = match &token {
+                Some(secret) => builder.header(header::AUTHORIZATION, format!("Bearer {secret}")),
+                None => builder,
+            };
+            let call = builder.body(Body::from("{}")).unwrap();
+            assert_eq!(
+                server.call(call).await.status,
+                StatusCode::UNAUTHORIZED,
+                "{path} with {token:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn browser_sessions_need_the_csrf_header_for_api_writes() {
     let server = TestServer::with_incident().await;
     let (cookie, csrf) = server.session(Role::Admin);
@@ -708,12 +750,19 @@ fn the_table_covers_every_documented_api_route() {
             .replace("ml-team", "{team_slug}")
             .replace("ops-teams", "{channel_slug}")
             .replace("updates/1", "updates/{update_id}")
+            .replace("CH-9", "{change_id}")
+            .replace("credit-repo", "{source_slug}")
     };
     let tested: BTreeSet<String> = API
         .iter()
         .filter(|(_, path, _)| path.starts_with("/api"))
         .map(|(method, path, _)| format!("{method} {}", normalise(path)))
         .chain(INGEST.iter().map(|(path, _)| format!("POST {path}")))
+        .chain(
+            WEBHOOKS
+                .iter()
+                .map(|path| format!("POST {}", normalise(path))),
+        )
         .collect();
     assert_eq!(documented, tested);
 }

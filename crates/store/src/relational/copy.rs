@@ -138,6 +138,18 @@ pub(crate) const TABLES: &[(&str, &[&str])] = &[
         ],
     ),
     ("monitor_runs", &["org_id", "monitor", "seq", "record"]),
+    (
+        "changes",
+        &[
+            "org_id",
+            "number",
+            "system",
+            "at_ms",
+            "external_id",
+            "record",
+        ],
+    ),
+    ("change_sources", &["org_id", "slug", "record"]),
     ("oncall_records", &["org_id", "kind", "slug", "record"]),
     (
         "pages",

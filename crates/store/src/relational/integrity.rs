@@ -298,7 +298,9 @@ pub(super) fn ledger(c: &dyn Sql) -> StoreResult<Ledger> {
          UNION ALL SELECT 'rca:' || owner || ':' || kind || ':' || name, record FROM rca_artifacts WHERE org_id = ?1
          UNION ALL SELECT 'evidence:EV-' || number, record FROM evidence WHERE org_id = ?1
          UNION ALL SELECT kind || ':INC-' || incident, record FROM incident_documents WHERE org_id = ?1
-         UNION ALL SELECT 'oncall:' || kind || ':' || slug, record FROM oncall_records WHERE org_id = ?1",
+         UNION ALL SELECT 'oncall:' || kind || ':' || slug, record FROM oncall_records WHERE org_id = ?1
+         UNION ALL SELECT 'change:CH-' || number, record FROM changes WHERE org_id = ?1
+         UNION ALL SELECT 'change-source:' || slug, record FROM change_sources WHERE org_id = ?1",
     )?;
     for row in records.query_map([ORG], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))

@@ -534,6 +534,7 @@ fn concurrent_writers_share_commits_and_a_refused_one_spoils_nothing(under: Unde
     assert!(verify(&store.ledger().unwrap(), Anchors::default()).is_intact());
 }
 
+mod changes;
 mod oncall;
 
 mod integrity {
@@ -941,4 +942,6 @@ on_every_backend! {
     oncall_a_raise_in_severity_replans_the_escalation_from_now => oncall::a_raise_in_severity_replans_the_escalation_from_now,
     oncall_an_incident_declared_by_an_alert_is_paged_and_a_drill_is_not => oncall::an_incident_declared_by_an_alert_is_paged_and_a_drill_is_not,
     updates_an_update_is_sent_to_the_lists_through_the_outbox_and_on_the_timeline => updates::an_update_is_sent_to_the_lists_through_the_outbox_and_on_the_timeline,
+    changes_are_numbered_sealed_listed_and_recorded_once => changes::changes_are_numbered_sealed_listed_and_recorded_once,
+    changes_a_change_source_is_checked_sealed_and_removed => changes::a_change_source_is_checked_sealed_and_removed,
 }
