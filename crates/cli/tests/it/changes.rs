@@ -338,3 +338,189 @@ fn changes_from_ci_github_and_gitlab_explain_an_incident() {
     let verified = verify(dir.path(), &[]);
     assert_success(&verified, &["verify"]);
 }
+
+/// Calls MLflow's REST API and fails the test on an error answer.
+fn mlflow(url: &str, path: &str, body: Value) -> Value {
+    let response = reqwest::blocking::Client::new()
+        .post(format!("{url}/api/2.0/mlflow/{path}"))
+        .json(&body)
+        .send()
+        .unwrap();
+    let status = response.status();
+    let answer: Value = response.json().unwrap_or(Value::Null);
+    assert!(status.is_success(), "MLflow {path}: {status} {answer}");
+    answer
+}
+
+/// One hour's decisions, 200 rows; `biased` approves nobody of group B.
+fn hourly_partition(logs: &std::path::Path, hour: jiff::Timestamp, biased: bool) {
+    let name = hour.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let dir = logs.join(format!("hour={name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut csv = String::from("timestamp,group,label,approved\n");
+    for i in 0..200 {
+        let group = if i % 2 == 0 { "A" } else { "B" };
+        let approved = if biased && group == "B" {
+            0
+        } else {
+            (i / 2) % 2
+        };
+        let at = hour
+            .checked_add(jiff::SignedDuration::from_secs(i * 15))
+            .unwrap();
+        csv.push_str(&format!("{at},{group},{},{approved}\n", (i / 2) % 2));
+    }
+    std::fs::write(dir.join("part-0.csv"), csv).unwrap();
+}
+
+#[test]
+fn an_mlflow_promotion_is_recorded_and_named_at_the_drift_change_point() {
+    let Some(url) =
+        crate::support::test_service("FIREBREAK_TEST_MLFLOW", "FIREBREAK_REQUIRE_MLFLOW")
+    else {
+        return;
+    };
+    // The server outlives one test run: a model of this run's own.
+    let model = format!(
+        "credit-model-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    mlflow(&url, "registered-models/create", json!({"name": model}));
+    for version in 1..=2 {
+        mlflow(
+            &url,
+            "model-versions/create",
+            json!({"name": model, "source": format!("s3://models/credit/v{version}")}),
+        );
+    }
+    mlflow(
+        &url,
+        "registered-models/alias",
+        json!({"name": model, "alias": "champion", "version": "1"}),
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"));
+    register(&server, "credit-scoring", &[]);
+    let source = dir.path().join("mlflow.json");
+    std::fs::write(
+        &source,
+        json!({"slug": "registry", "provider": "mlflow", "url": url, "poll_seconds": 5,
+               "rules": [{"matchers": [{"label": "model", "op": "=", "value": model}],
+                          "system": "credit-scoring"}]})
+        .to_string(),
+    )
+    .unwrap();
+    // No token: this MLflow asks for none.
+    let added = server.cli_as(
+        &server.token,
+        &["change", "source", "add", source.to_str().unwrap()],
+        Some("\n"),
+    );
+    assert!(!added.status.success(), "an empty line is not a token");
+    let mut definition: Value =
+        serde_json::from_str(&std::fs::read_to_string(&source).unwrap()).unwrap();
+    definition["secret"] = Value::Null;
+    let put = reqwest::blocking::Client::new()
+        .put(format!("{}/api/v1/change-sources/registry", server.url))
+        .bearer_auth(&server.token)
+        .json(&definition)
+        .send()
+        .unwrap();
+    assert_eq!(put.status(), 201);
+
+    // The first poll only takes note of where things stand.
+    let pointer = format!("{model}/alias/champion");
+    let started = std::time::Instant::now();
+    loop {
+        let sources = server.json(&["change", "source", "list"]);
+        if sources[0]["registry"][&pointer] == "1" {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 20, "never polled: {sources}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(server.json(&["change", "list"]), json!([]));
+
+    // Promote version 2: alias and stage.
+    let promoted = jiff::Timestamp::now();
+    mlflow(
+        &url,
+        "registered-models/alias",
+        json!({"name": model, "alias": "champion", "version": "2"}),
+    );
+    mlflow(
+        &url,
+        "model-versions/transition-stage",
+        json!({"name": model, "version": "2", "stage": "Production", "archive_existing_versions": false}),
+    );
+    let started = std::time::Instant::now();
+    let changes = loop {
+        let changes = server.json(&["change", "list", "--system", "credit-scoring"]);
+        if changes.as_array().unwrap().len() == 2 {
+            break changes;
+        }
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "the promotion was not recorded: {changes}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    for change in changes.as_array().unwrap() {
+        assert_eq!(change["kind"], "model_promoted", "{change}");
+        assert_eq!(change["origin"], "mlflow");
+        assert_eq!(change["version_to"], "2");
+    }
+
+    // Decisions by the hour: fair until the hour of the promotion, biased
+    // from it on; the backfill's change point names the promotion.
+    let logs = dir.path().join("logs");
+    let hour = promoted
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .round(
+            jiff::ZonedRound::new()
+                .smallest(jiff::Unit::Hour)
+                .mode(jiff::RoundMode::Trunc),
+        )
+        .unwrap()
+        .timestamp();
+    for offset in -8i64..6 {
+        let at = hour
+            .checked_add(jiff::SignedDuration::from_hours(offset))
+            .unwrap();
+        hourly_partition(&logs, at, offset >= 0);
+    }
+    let monitor = dir.path().join("approvals.toml");
+    std::fs::write(
+        &monitor,
+        format!(
+            "name = \"approvals\"\nsystem = \"credit-scoring\"\nschedule = \"1h\"\nseverity = \"sev3\"\nthresholds = [\"dpd > 0.9\"]\n\
+             [source]\npath = \"{}\"\n\
+             [check]\nkind = \"fairness\"\ngroup = [\"group\"]\nlabel = \"label\"\nprediction = \"approved\"\n",
+            logs.display()
+        ),
+    )
+    .unwrap();
+    assert_success(
+        &server.cli(&["monitor", "add", monitor.to_str().unwrap()]),
+        &["monitor add"],
+    );
+    let backfill = server.json(&["monitor", "backfill", "approvals"]);
+    let first_biased = format!("hour={}", hour.strftime("%Y-%m-%dT%H:%M:%SZ"));
+    let point = backfill["change_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["window"] == first_biased.as_str())
+        .unwrap_or_else(|| panic!("no change point at {first_biased}: {backfill}"))
+        .clone();
+    assert_eq!(point["preceded_by"]["origin"], "mlflow", "{point}");
+    assert_eq!(point["preceded_by"]["version_to"], "2");
+    let text = server.cli(&["monitor", "backfill", "approvals"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("preceded by CH-"), "{text}");
+    server.stop();
+}

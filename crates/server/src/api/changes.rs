@@ -146,15 +146,20 @@ pub struct ChangeSourceView {
     pub source: ChangeSource,
     /// Where the provider sends its deliveries, relative to this server.
     pub webhook_path: String,
-    /// Always true: the secret is kept sealed and not shown.
+    /// Whether a secret is kept (sealed, never shown).
     pub secret_sealed: bool,
+    /// An MLflow source once polled: where each model's aliases and stages
+    /// pointed at the last poll (`credit-model/alias/champion` → `4`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<std::collections::BTreeMap<String, String>>,
 }
 
 fn view(stored: StoredChangeSource) -> ChangeSourceView {
     ChangeSourceView {
         webhook_path: format!("/api/v1/changes/webhooks/{}", stored.source.slug),
+        registry: stored.registry.polled.then_some(stored.registry.pointers),
         source: stored.source,
-        secret_sealed: true,
+        secret_sealed: !stored.sealed_secret.is_empty(),
     }
 }
 
