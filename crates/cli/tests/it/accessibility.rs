@@ -38,6 +38,17 @@ fn pages(seeded: &Seeded) -> Vec<(&'static str, Option<String>)> {
         ("/deadlines", "/deadlines".into()),
         ("/actions", "/actions".into()),
         ("/tokens", "/tokens".into()),
+        ("/oncall", "/oncall".into()),
+        (
+            "/oncall/schedules/{slug}",
+            "/oncall/schedules/ml-primary".into(),
+        ),
+        ("/oncall/policies", "/oncall/policies".into()),
+        (
+            "/oncall/policies/{slug}",
+            "/oncall/policies/scoring-policy".into(),
+        ),
+        ("/oncall/pages", "/oncall/pages".into()),
     ];
     pages
         .into_iter()

@@ -65,6 +65,27 @@ pub fn seed(dir: &Path) -> Seeded {
         "hiring-screener-with-a-long-identifier",
         "--name",
         "Hiring screener",
+        "--depends-on",
+        "scoring",
+    ]);
+    // A change before the incident, for "what changed before this".
+    ok(&[
+        "change",
+        "record",
+        "--system",
+        "scoring",
+        "--kind",
+        "model_promoted",
+        "--from",
+        "v1",
+        "--to",
+        "v2",
+        "--link",
+        "https://ci.example.com/runs/88",
+        "--at",
+        "2026-02-28T16:00:00Z",
+        "--description",
+        "Retrained on February data",
     ]);
     server.add_user("alice", "admin", PASSWORD);
     for (name, role) in [("carol", "responder"), ("sam", "responder")] {

@@ -87,7 +87,7 @@ pub fn render_now(
         }
         h2 { "Systems" }
         @if systems.is_empty() { p { "No systems registered." } } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 thead { tr { th scope="col" { "System" } th scope="col" { "Escalation policy" } th scope="col" { "Paged first" } } }
                 tbody { @for (system, answer) in systems {
                     tr {
@@ -107,7 +107,7 @@ pub fn render_now(
         }
         h2 { "Schedules" }
         @if schedules.is_empty() { p { "No schedules yet." } } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 thead { tr { th scope="col" { "Schedule" } th scope="col" { "On call" } th scope="col" { "Through" }
                     th scope="col" { "Since" } th scope="col" { "Until" } } }
                 tbody { @for (schedule, answer) in schedules {

@@ -249,7 +249,7 @@ pub fn incident_section(events: &[Event]) -> Markup {
         @if !log.is_empty() {
             section aria-label="Page log" {
                 h2 { "Page log" }
-                div.scroll { table { (head(false)) tbody { (rows(None, &log)) } } }
+                div.scroll tabindex="0" { table { (head(false)) tbody { (rows(None, &log)) } } }
             }
         }
     }
@@ -261,7 +261,7 @@ pub fn render_log(logs: &[(Incident, PageLog)]) -> Markup {
         h1 { "Page log" }
         p { "The escalations of the " (LOG_INCIDENTS) " newest paged incidents. " a href="/oncall" { "Who is on call now" } }
         @if logs.is_empty() { p { "No incident has paged anyone yet." } } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 (head(true))
                 tbody { @for (incident, log) in logs { (rows(Some(incident), log)) } }
             } }

@@ -51,7 +51,7 @@ pub async fn list(Viewer(caller): Viewer, State(state): State<AppState>) -> Page
             @if config.policies.is_empty() {
                 p { "No escalation policy yet: incidents page nobody. Add one with " code { "firebreak oncall escalation add" } "." }
             } @else {
-                div.scroll { table {
+                div.scroll tabindex="0" { table {
                     thead { tr { th scope="col" { "Policy" } th scope="col" { "Levels" } th scope="col" { "Repeats" } th scope="col" { "Pages for" } } }
                     tbody { @for policy in &config.policies {
                         tr {
@@ -88,7 +88,7 @@ pub fn render_policy(
         h1 { "Escalation policy " (policy.name) }
         p { "Pages for: " (system_links(systems)) }
         h2 { "Levels" }
-        div.scroll { table {
+        div.scroll tabindex="0" { table {
             thead { tr { th scope="col" { "Level" } th scope="col" { "Pages" } th scope="col" { "Waits for an acknowledgement" } } }
             tbody { @for (i, level) in policy.levels.iter().enumerate() {
                 tr {
@@ -105,7 +105,7 @@ pub fn render_policy(
         } }
         p { (repeats(policy.repeat)) "." }
         h2 { "By severity" }
-        div.scroll { table {
+        div.scroll tabindex="0" { table {
             thead { tr { th scope="col" { "Severity" } th scope="col" { "Paging" } } }
             tbody { @for severity in Severity::ALL {
                 tr { th scope="row" { (severity.as_str().to_uppercase()) } td { (urgency(policy.urgency.of(severity))) } }

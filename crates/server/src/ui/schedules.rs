@@ -180,7 +180,7 @@ pub fn render_week(
             a href="?" { "This week" } " · "
             @if let Some(link) = &next { a href=(link) { "Next week →" } }
         }
-        div.scroll {
+        div.scroll tabindex="0" role="region" aria-label="The week" {
             table.week {
                 caption { "Who is on call, day by day" }
                 thead { tr {
@@ -221,7 +221,7 @@ pub fn render_week(
         }
         h2 { "Layers" }
         p { "From bottom to top: where two layers have someone, the later one wins; any override beats every layer." }
-        div.scroll { table {
+        div.scroll tabindex="0" { table {
             thead { tr { th scope="col" { "Layer" } th scope="col" { "Hands off" } th scope="col" { "From" } th scope="col" { "In turn" } th scope="col" { "Only during" } } }
             tbody { @for (i, layer) in schedule.layers.iter().enumerate() {
                 tr {
@@ -236,7 +236,7 @@ pub fn render_week(
         } }
         h2 { "Overrides this week" }
         @if overrides.is_empty() { p { "None." } } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 thead { tr { th scope="col" { "Covered by" } th scope="col" { "From" } th scope="col" { "Until" } } }
                 tbody { @for o in &overrides {
                     tr { td { (o.user) } td { (local(tz, o.start)) } td { (local(tz, o.end)) } }

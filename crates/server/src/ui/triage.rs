@@ -51,7 +51,7 @@ pub fn section(
                 p { "No change recorded in this window. Record one with " code { "firebreak change record" } " or a deployment webhook." }
             }
             @if !context.changes.is_empty() {
-                div.scroll { table.changes {
+                div.scroll tabindex="0" { table.changes {
                     thead { tr { th scope="col" { "When" } th scope="col" { "System" } th scope="col" { "Change" }
                         th scope="col" { "Versions" } th scope="col" { "By" } th scope="col" { "How it relates" } } }
                     tbody { @for prior in &context.changes {
