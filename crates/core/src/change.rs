@@ -181,13 +181,22 @@ pub struct ChangeEvent {
 impl ChangeEvent {
     /// "model promoted v3 → v4".
     pub fn summary(&self) -> String {
-        let versions = match (&self.version_from, &self.version_to) {
-            (Some(from), Some(to)) => format!(" {from} → {to}"),
-            (None, Some(to)) => format!(" → {to}"),
-            (Some(from), None) => format!(" from {from}"),
-            (None, None) => String::new(),
-        };
-        format!("{}{versions}", self.kind.label())
+        let versions = versions(self.version_from.as_deref(), self.version_to.as_deref());
+        if versions.is_empty() {
+            self.kind.label().to_string()
+        } else {
+            format!("{} {versions}", self.kind.label())
+        }
+    }
+}
+
+/// How a change's versions read: "v3 → v4", "→ v4", "from v3", or nothing.
+pub fn versions(from: Option<&str>, to: Option<&str>) -> String {
+    match (from, to) {
+        (Some(from), Some(to)) => format!("{from} → {to}"),
+        (None, Some(to)) => format!("→ {to}"),
+        (Some(from), None) => format!("from {from}"),
+        (None, None) => String::new(),
     }
 }
 

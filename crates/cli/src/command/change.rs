@@ -13,15 +13,10 @@ const SOURCES: &str = "/api/v1/change-sources";
 
 /// "v3 → v4", "→ v4", or nothing.
 fn versions(change: &Value) -> String {
-    match (
+    firebreak_core::change::versions(
         change["version_from"].as_str(),
         change["version_to"].as_str(),
-    ) {
-        (Some(from), Some(to)) => format!("{from} → {to}"),
-        (None, Some(to)) => format!("→ {to}"),
-        (Some(from), None) => format!("from {from}"),
-        (None, None) => String::new(),
-    }
+    )
 }
 
 fn change_row(change: &Value) -> Vec<String> {

@@ -5,13 +5,14 @@
 //! before it, its blast radius).
 
 use crate::api::incidents::incident_number;
+use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Admin, Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
 use crate::triage::{self, TriageContext};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use firebreak_core::Timestamp;
 use firebreak_core::change::webhook::{ChangeSource, Heard, Provider, read_delivery};
 use firebreak_core::change::{self, ChangeEvent, ChangeOrigin, NewChange};
@@ -40,11 +41,7 @@ pub async fn record(
     let (change, new) = state
         .run(move |store| store.record_change(input, ChangeOrigin::Api, &actor, now()))
         .await?;
-    let status = if new {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::api::saved_status(new);
     Ok((status, ApiJson(change)))
 }
 
@@ -210,22 +207,20 @@ pub async fn put_source(
     let created = state
         .run(move |store| store.save_change_source(&saved, &actor, now()))
         .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::api::saved_status(created);
     Ok((status, ApiJson(view(stored))))
 }
 
-#[utoipa::path(get, path = "/api/v1/change-sources", tag = "changes",
-    responses((status = 200, body = Vec<ChangeSourceView>)))]
+#[utoipa::path(get, path = "/api/v1/change-sources", tag = "changes", params(PageQuery),
+    responses((status = 200, body = Vec<ChangeSourceView>), (status = 400, body = Problem)))]
 pub async fn list_sources(
     _caller: Viewer,
     State(state): State<AppState>,
-) -> Result<ApiJson<Vec<ChangeSourceView>>, ApiError> {
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<ChangeSourceView>, ApiError> {
     let sources = state.run(|store| store.change_sources()).await?;
-    Ok(ApiJson(sources.into_iter().map(view).collect()))
+    page.page(sources.into_iter().map(view).collect(), &uri)
 }
 
 #[utoipa::path(delete, path = "/api/v1/change-sources/{source_slug}", tag = "changes",

@@ -162,11 +162,7 @@ pub async fn put(
     let created = state
         .run(move |store| store.save_oncall(&entry, &actor, now()))
         .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::api::saved_status(created);
     Ok((status, ApiJson(view(stored))))
 }
 

@@ -108,6 +108,16 @@ pub async fn openapi_document(_caller: Viewer) -> ApiJson<utoipa::openapi::OpenA
     ApiJson(ApiDoc::openapi())
 }
 
+/// 201 when a PUT made something new, 200 when it replaced what was there
+/// (or found it the same).
+pub(crate) fn saved_status(created: bool) -> axum::http::StatusCode {
+    if created {
+        axum::http::StatusCode::CREATED
+    } else {
+        axum::http::StatusCode::OK
+    }
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/openapi.json", get(openapi_document))

@@ -4,6 +4,7 @@
 //! entry's chain (`oncall:<kind>:<slug>`).
 
 use crate::api::page::{PageQuery, Paged};
+use crate::api::saved_status;
 use crate::auth::{Commander, Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
@@ -14,15 +15,6 @@ use firebreak_core::oncall::{ContactMethods, EscalationPolicy, Schedule, Team};
 use firebreak_store::{OncallConfig, OncallEntry, OncallKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// 201 when the entry is new, 200 when it replaced one (or was the same).
-fn saved_status(created: bool) -> StatusCode {
-    if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    }
-}
 
 /// Refuses a body whose slug is not the one in the path.
 fn same_slug(path: &str, body: &str) -> Result<(), ApiError> {

@@ -374,9 +374,5 @@ pub async fn put_stakeholders(
     let created = state
         .run(move |store| store.save_oncall(&entry, &actor, now()))
         .await?;
-    Ok(if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    })
+    Ok(crate::api::saved_status(created))
 }

@@ -12,6 +12,7 @@ use crate::state::AppState;
 use crate::triage::TriageContext;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use firebreak_core::change::versions;
 use firebreak_core::incident::{Incident, IncidentPatch};
 use maud::{Markup, html};
 
@@ -23,15 +24,6 @@ fn before(seconds: i64) -> String {
         (0, 0) => format!("{minutes} min before"),
         (0, h) => format!("{h} h {minutes} min before"),
         (d, h) => format!("{d} day{} {h} h before", if d == 1 { "" } else { "s" }),
-    }
-}
-
-fn versions(from: Option<&str>, to: Option<&str>) -> String {
-    match (from, to) {
-        (Some(from), Some(to)) => format!("{from} → {to}"),
-        (None, Some(to)) => format!("→ {to}"),
-        (Some(from), None) => format!("from {from}"),
-        (None, None) => String::new(),
     }
 }
 
