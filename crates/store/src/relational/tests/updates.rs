@@ -108,7 +108,7 @@ pub(super) fn an_update_is_sent_to_the_lists_through_the_outbox_and_on_the_timel
     let payload: serde_json::Value = serde_json::from_str(&emails[0].payload).unwrap();
     assert_eq!(payload["subject"], "INC-1 brief");
     store
-        .message_attempted(emails[0].id, Ok(()), None, now)
+        .message_attempted(emails[0].id, Ok(None), None, now)
         .unwrap();
 
     let timeline = store.events("INC-1").unwrap();
