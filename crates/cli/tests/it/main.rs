@@ -27,6 +27,7 @@ mod rca_artifacts;
 mod readme;
 mod regulatory;
 mod roles;
+mod slack_channels;
 mod support;
 mod tamper;
 mod tokens_page;
