@@ -465,6 +465,11 @@ mod tests {
         pagerduty.endpoint = None;
         pagerduty.from = Some("+15005550006".into());
         assert!(pagerduty.validate().is_err());
+        let mut slack = channel("ops-slack", &[], Severity::Sev4);
+        slack.kind = ChannelKind::Slack;
+        assert!(slack.validate_credential("xoxp-a-user-token").is_err());
+        assert!(slack.validate_credential("xoxb-17-42-abc").is_ok());
+        assert_eq!(slack.endpoint(), Some("https://slack.com/api"));
     }
 
     #[test]

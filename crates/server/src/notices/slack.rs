@@ -79,7 +79,7 @@ pub(super) async fn deliver(
                         return Ok(Some(json!({ "slack_channel": { "id": id, "name": name } })));
                     }
                     Err(Refused::Said(error)) if error == "name_taken" => continue,
-                    Err(refused) => return Err(api.failure(refused)),
+                    Err(refused) => return Err(failure(refused)),
                 }
             }
             Err(Failure::final_(format!(
@@ -93,7 +93,7 @@ pub(super) async fn deliver(
             match api.call("conversations.invite", &body).await {
                 Ok(_) => Ok(None),
                 Err(Refused::Said(error)) if ALREADY_THERE.contains(&error.as_str()) => Ok(None),
-                Err(refused) => Err(api.failure(refused)),
+                Err(refused) => Err(failure(refused)),
             }
         }
         SlackStep::Post { text, link } => {
@@ -109,7 +109,7 @@ pub(super) async fn deliver(
             let body = json!({ "channel": channel, "text": text });
             match api.call("chat.postMessage", &body).await {
                 Ok(_) => Ok(None),
-                Err(refused) => Err(api.failure(refused)),
+                Err(refused) => Err(failure(refused)),
             }
         }
     }
@@ -171,14 +171,39 @@ impl Api<'_> {
         let error = answer["error"].as_str().unwrap_or("no error named");
         Err(Refused::Said(error.to_string()))
     }
+}
 
-    fn failure(&self, refused: Refused) -> Failure {
-        match refused {
-            Refused::Said(error) if TRANSIENT.contains(&error.as_str()) => {
-                Failure::transient(format!("Slack answered {error}"))
-            }
-            Refused::Said(error) => Failure::final_(format!("Slack answered {error}")),
-            Refused::Failed(failure) => failure,
+/// Whether Slack's refusal is worth another try: its rate limit and its own
+/// faults are; a bad token, a missing scope or an unknown channel is not.
+fn failure(refused: Refused) -> Failure {
+    match refused {
+        Refused::Said(error) if TRANSIENT.contains(&error.as_str()) => {
+            Failure::transient(format!("Slack answered {error}"))
+        }
+        Refused::Said(error) => Failure::final_(format!("Slack answered {error}")),
+        Refused::Failed(failure) => failure,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slack_errors_are_retried_only_for_rate_limits_and_slacks_own_faults() {
+        for error in ["ratelimited", "internal_error", "service_unavailable"] {
+            let failure = failure(Refused::Said(error.into()));
+            assert!(failure.retry, "{error}");
+            assert_eq!(failure.reason, format!("Slack answered {error}"));
+        }
+        for error in [
+            "invalid_auth",
+            "not_authed",
+            "channel_not_found",
+            "missing_scope",
+            "is_archived",
+        ] {
+            assert!(!failure(Refused::Said(error.into())).retry, "{error}");
         }
     }
 }
