@@ -50,6 +50,7 @@ mod resolve;
 mod role;
 mod rotation;
 mod schedule;
+mod slack;
 mod stakeholders;
 mod update;
 mod zone;
@@ -71,6 +72,9 @@ pub use page::{
 pub use resolve::{OnCall, Shift, Source, final_shifts, on_call_at};
 pub use role::{RoleNotice, role_notices};
 pub use schedule::{Layer, Override, Rotation, RotationUnit, Schedule};
+pub use slack::{
+    MAX_CHANNEL_NAME, SlackNotice, SlackStep, channel_name, numbered_name, slack_notices,
+};
 pub use stakeholders::{
     Audience, AudienceList, MAX_LIST, StakeholderLists, UpdateRecipient, recipients,
 };

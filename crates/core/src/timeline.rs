@@ -59,7 +59,8 @@ pub enum EventKind {
     /// Someone took the page: escalation stops.
     PageAcknowledged,
     /// One delivery attempt of a notice to an outbound channel (Teams,
-    /// PagerDuty, Opsgenie) and its result.
+    /// PagerDuty, Opsgenie, Slack) and its result; for the Slack step that
+    /// created an incident's Slack channel, that channel (`slack_channel`).
     NoticeAttempt,
     /// Someone given a role was told, or could not be: one delivery
     /// attempt by one contact method, or the note that they have none.
@@ -483,13 +484,19 @@ impl Event {
                 text(&b["result"])
             ),
             EventKind::PageAcknowledged => "page acknowledged".to_string(),
-            EventKind::NoticeAttempt => format!(
-                "{} to channel {} attempt {}: {}",
-                text(&b["action"]),
-                text(&b["channel"]),
-                text(&b["attempt"]),
-                text(&b["result"])
-            ),
+            EventKind::NoticeAttempt => {
+                let line = format!(
+                    "{} to channel {} attempt {}: {}",
+                    text(&b["action"]),
+                    text(&b["channel"]),
+                    text(&b["attempt"]),
+                    text(&b["result"])
+                );
+                match b["slack_channel"]["name"].as_str() {
+                    Some(name) => format!("{line}; Slack channel #{name} created"),
+                    None => line,
+                }
+            }
             EventKind::RoleNotice if b["contact"].is_null() => format!(
                 "{} could not be told they are {}: {}",
                 text(&b["user"]),

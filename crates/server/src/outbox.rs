@@ -33,27 +33,34 @@ pub fn backoff(attempts: u32) -> Duration {
 async fn attempt(
     state: &AppState,
     message: &OutboxMessage,
-) -> (Result<(), String>, Option<Duration>) {
+) -> (Result<Option<serde_json::Value>, String>, Option<Duration>) {
     let wait = backoff(message.attempts);
     let more_allowed = message.attempts + 1 < MAX_ATTEMPTS;
     if message.channel == WITNESS_CHANNEL {
-        return (crate::witness::deliver(state, message).await, Some(wait));
+        let outcome = crate::witness::deliver(state, message).await;
+        return (outcome.map(|()| None), Some(wait));
     }
     if let Some(contact) = message.channel.strip_prefix(PAGE_CHANNEL_PREFIX) {
-        let outcome = crate::paging::deliver(state, contact, message).await;
+        let outcome = crate::paging::deliver(state, contact, message)
+            .await
+            .map(|()| None);
         return retried(outcome, wait, more_allowed);
     }
     if let Some(contact) = message.channel.strip_prefix(ROLE_CHANNEL_PREFIX) {
-        let outcome = crate::paging::deliver_role(state, contact, message).await;
+        let outcome = crate::paging::deliver_role(state, contact, message)
+            .await
+            .map(|()| None);
         return retried(outcome, wait, more_allowed);
     }
     if let Some(contact) = message.channel.strip_prefix(UPDATE_CHANNEL_PREFIX) {
-        let outcome = crate::paging::deliver_update(state, contact, message).await;
+        let outcome = crate::paging::deliver_update(state, contact, message)
+            .await
+            .map(|()| None);
         return retried(outcome, wait, more_allowed);
     }
     if message.channel.starts_with(HOOK_CHANNEL_PREFIX) {
         let outcome = crate::notify::deliver(state, message).await;
-        return (outcome, more_allowed.then_some(wait));
+        return (outcome.map(|()| None), more_allowed.then_some(wait));
     }
     if message.channel.starts_with(NOTICE_CHANNEL_PREFIX) {
         let outcome = crate::notices::deliver(state, message).await;
@@ -66,12 +73,12 @@ async fn attempt(
 /// wait when it gave one (never sooner than the backoff), not at all when
 /// the failure is final or the attempts are spent.
 fn retried(
-    outcome: Result<(), Failure>,
+    outcome: Result<Option<serde_json::Value>, Failure>,
     wait: Duration,
     more_allowed: bool,
-) -> (Result<(), String>, Option<Duration>) {
+) -> (Result<Option<serde_json::Value>, String>, Option<Duration>) {
     match outcome {
-        Ok(()) => (Ok(()), None),
+        Ok(kept) => (Ok(kept), None),
         Err(failure) => {
             let again = (failure.retry && more_allowed)
                 .then(|| failure.retry_after.map_or(wait, |after| after.max(wait)));

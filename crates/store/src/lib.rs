@@ -488,12 +488,14 @@ pub trait Store: Send + Sync {
 
     /// Outbound messages due at `now`, oldest first.
     fn due_messages(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<OutboxMessage>>;
-    /// Records one delivery attempt: delivered, or failed with a reason and
-    /// the time of the next attempt (None gives up).
+    /// Records one delivery attempt: delivered (with what the receiver
+    /// answered that the incident's timeline keeps, e.g. the Slack channel
+    /// a notice created), or failed with a reason and the time of the next
+    /// attempt (None gives up).
     fn message_attempted(
         &self,
         id: u64,
-        outcome: Result<(), String>,
+        outcome: Result<Option<serde_json::Value>, String>,
         retry_at: Option<Timestamp>,
         now: Timestamp,
     ) -> StoreResult<()>;

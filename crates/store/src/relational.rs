@@ -175,7 +175,8 @@ impl<B: Backend> Store for SqlStore<B> {
             )?;
             let stream = kind.stream(&incident.public_id());
             append_events(t, &stream, vec![change.own], &state_hash(&change.document), now)?;
-            append_events(t, &incident.public_id(), change.announced, &state_hash(&incident), now)?;
+            let announced = append_events(t, &incident.public_id(), change.announced, &state_hash(&incident), now)?;
+            oncall::queue_slack(t, &incident, &announced, now)?;
             for message in &change.messages {
                 outbox::enqueue(t, &outbox::Queued::from(message, now), now)?;
             }
@@ -686,7 +687,7 @@ impl<B: Backend> Store for SqlStore<B> {
     fn message_attempted(
         &self,
         id: u64,
-        outcome: Result<(), String>,
+        outcome: Result<Option<serde_json::Value>, String>,
         retry_at: Option<Timestamp>,
         now: Timestamp,
     ) -> StoreResult<()> {

@@ -80,7 +80,8 @@ pub enum OncallCommand {
     /// Set how a user is reached (a JSON or TOML file: email,
     /// slack_user_id, rules).
     Contact { user: String, file: PathBuf },
-    /// Outbound channels: Teams, PagerDuty, Opsgenie, the SMS provider.
+    /// Outbound channels: Teams, PagerDuty, Opsgenie, Slack incident
+    /// channels, the SMS provider.
     #[command(subcommand)]
     Channel(ChannelCommand),
     /// A system's stakeholder lists by audience: set them from a JSON or
@@ -164,7 +165,8 @@ pub enum ChannelCommand {
     /// Add or replace a channel from a JSON or TOML file (slug, kind,
     /// systems, min_severity, endpoint; account and from for the SMS
     /// provider, kind twilio). The credential (Teams webhook URL, PagerDuty
-    /// routing key, Opsgenie API key, the SMS provider's auth token) is read
+    /// routing key, Opsgenie API key, Slack bot token, the SMS provider's
+    /// auth token) is read
     /// from standard input, so it stays out of files and shell history; it
     /// is stored sealed.
     Add {

@@ -30,6 +30,7 @@ mod readme;
 mod regulatory;
 mod roles;
 mod seeded;
+mod slack_channels;
 mod support;
 mod tamper;
 mod tokens_page;

@@ -32,6 +32,10 @@ pub enum ChannelKind {
     /// credential is the account's auth token; `account` (the Account SID)
     /// and `from` (the sending number) go with it.
     Twilio,
+    /// A Slack workspace through the Web API with a bot token (`xoxb-…`):
+    /// each incident gets its own Slack channel, its role holders are
+    /// invited and its key moments posted there ([`super::slack`]).
+    Slack,
 }
 
 impl ChannelKind {
@@ -41,6 +45,7 @@ impl ChannelKind {
             ChannelKind::Pagerduty => "pagerduty",
             ChannelKind::Opsgenie => "opsgenie",
             ChannelKind::Twilio => "twilio",
+            ChannelKind::Slack => "slack",
         }
     }
 
@@ -51,6 +56,7 @@ impl ChannelKind {
             ChannelKind::Pagerduty => Some("https://events.pagerduty.com/v2/enqueue"),
             ChannelKind::Opsgenie => Some("https://api.opsgenie.com"),
             ChannelKind::Twilio => Some("https://api.twilio.com"),
+            ChannelKind::Slack => Some("https://slack.com/api"),
         }
     }
 
@@ -161,6 +167,11 @@ impl Channel {
                 "credential",
                 "a Teams channel's credential is its incoming-webhook URL (https://…)",
             );
+        } else if self.kind == ChannelKind::Slack && !credential.starts_with("xoxb-") {
+            faults.push(
+                "credential",
+                "a Slack channel's credential is a bot token (xoxb-…)",
+            );
         } else if credential
             .chars()
             .any(|c| c.is_whitespace() || c.is_control())
@@ -178,7 +189,7 @@ impl Channel {
     }
 
     /// Whether the channel hears of `incident` at `severity`.
-    fn hears_of(&self, incident: &Incident, severity: Severity) -> bool {
+    pub(super) fn hears_of(&self, incident: &Incident, severity: Severity) -> bool {
         self.kind.hears_incidents()
             && severity <= self.min_severity
             && (self.systems.is_empty()
@@ -228,6 +239,14 @@ pub struct Notice {
     pub idempotency_key: String,
 }
 
+/// The severity an event changed the incident from, when it is a severity
+/// change.
+pub(super) fn severity_changed_from(kind: EventKind, body: &serde_json::Value) -> Option<Severity> {
+    (kind == EventKind::FieldChanged && body["field"] == "severity")
+        .then(|| serde_json::from_value(body["from"].clone()).ok())
+        .flatten()
+}
+
 /// The notices a change of `incident` (now as `events` left it) gives the
 /// channels that hear of it, in channel order. A severity change triggers
 /// where the incident is heard of only now, and updates where it was heard
@@ -237,15 +256,15 @@ pub fn notices(channels: &[Channel], incident: &Incident, events: &[EventDraft])
     let declared = events.iter().any(|e| e.kind == EventKind::Declared);
     let severity_before = events
         .iter()
-        .filter(|e| e.kind == EventKind::FieldChanged && e.body["field"] == "severity")
-        .find_map(|e| serde_json::from_value::<Severity>(e.body["from"].clone()).ok());
+        .find_map(|e| severity_changed_from(e.kind, &e.body));
     let acknowledged = events.iter().any(|e| e.kind == EventKind::PageAcknowledged);
     let ended = super::escalation_over(incident).is_some()
         && events
             .iter()
             .any(|e| matches!(e.kind, EventKind::StatusChanged | EventKind::TimeChanged));
     let mut found = Vec::new();
-    for channel in channels {
+    // A Slack workspace hears of more than these actions ([`super::slack`]).
+    for channel in channels.iter().filter(|c| c.kind != ChannelKind::Slack) {
         let heard_now = channel.hears_of(incident, incident.severity);
         let heard_before = severity_before.map(|before| channel.hears_of(incident, before));
         let mut actions = Vec::new();
@@ -446,6 +465,11 @@ mod tests {
         pagerduty.endpoint = None;
         pagerduty.from = Some("+15005550006".into());
         assert!(pagerduty.validate().is_err());
+        let mut slack = channel("ops-slack", &[], Severity::Sev4);
+        slack.kind = ChannelKind::Slack;
+        assert!(slack.validate_credential("xoxp-a-user-token").is_err());
+        assert!(slack.validate_credential("xoxb-17-42-abc").is_ok());
+        assert_eq!(slack.endpoint(), Some("https://slack.com/api"));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Outbound channels (Teams, PagerDuty, Opsgenie, and the SMS provider
-//! pages are texted through): admins set them up with
+//! Outbound channels (Teams, PagerDuty, Opsgenie, Slack incident channels,
+//! and the SMS provider pages are texted through): admins set them up with
 //! a credential that is sealed before it is stored (D28) and never shown
 //! again; the store queues a notice for each channel that hears of an
 //! incident's change, and the outbox delivers it (D26).
@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A channel to save: its settings and its credential (a Teams webhook URL,
-/// a PagerDuty routing key, an Opsgenie API key or an SMS provider's auth
-/// token).
+/// a PagerDuty routing key, an Opsgenie API key, a Slack bot token
+/// `xoxb-…` or an SMS provider's auth token).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelInput {

@@ -1,12 +1,14 @@
 //! Notices to outbound channels (D26, D28): the outbox hands over a notice
 //! queued when an incident changed; this module opens the channel's sealed
 //! credential and speaks the service's protocol: PagerDuty Events API v2
-//! (`pagerduty.rs`), Opsgenie's Alert API (`opsgenie.rs`) and Microsoft
-//! Teams incoming webhooks with an Adaptive Card (`teams.rs`). What each
+//! (`pagerduty.rs`), Opsgenie's Alert API (`opsgenie.rs`), Microsoft
+//! Teams incoming webhooks with an Adaptive Card (`teams.rs`) and Slack's
+//! Web API for incident channels (`slack.rs`). What each
 //! change tells which channel is decided in `firebreak_core::oncall`.
 
 mod opsgenie;
 mod pagerduty;
+mod slack;
 mod teams;
 
 use crate::state::AppState;
@@ -82,10 +84,13 @@ impl Notice {
     }
 }
 
-/// Sends one notice to the channel named by the message's target.
-pub async fn deliver(state: &AppState, message: &OutboxMessage) -> Result<(), Failure> {
-    let notice: Notice = serde_json::from_str(&message.payload)
-        .map_err(|e| Failure::final_(format!("the stored notice cannot be read: {e}")))?;
+/// Sends one notice to the channel named by the message's target; answers
+/// what the incident's timeline keeps of a delivered one (the Slack channel
+/// a Slack step created).
+pub async fn deliver(
+    state: &AppState,
+    message: &OutboxMessage,
+) -> Result<Option<serde_json::Value>, Failure> {
     let slug = message.target.clone();
     let config = state
         .run(|store| store.oncall())
@@ -101,6 +106,11 @@ pub async fn deliver(state: &AppState, message: &OutboxMessage) -> Result<(), Fa
         .open(&stored.sealed_credential, &credential_place(&slug))
         .map_err(|e| Failure::final_(e.to_string()))?;
     let public_url = state.page_channels.public_url.as_deref();
+    if stored.channel.kind == ChannelKind::Slack {
+        return slack::deliver(state, &stored, &credential, message, public_url).await;
+    }
+    let notice: Notice = serde_json::from_str(&message.payload)
+        .map_err(|e| Failure::final_(format!("the stored notice cannot be read: {e}")))?;
     let request = match stored.channel.kind {
         ChannelKind::Pagerduty => pagerduty::request(
             &state.http,
@@ -114,18 +124,19 @@ pub async fn deliver(state: &AppState, message: &OutboxMessage) -> Result<(), Fa
             opsgenie::request(&state.http, &stored, &credential, &notice, public_url)
         }
         ChannelKind::Teams => teams::request(&state.http, &credential, &notice, public_url),
-        // An SMS provider carries pages, not notices (`paging/sms.rs`).
-        ChannelKind::Twilio => None,
+        // An SMS provider carries pages, not notices (`paging/sms.rs`);
+        // Slack was answered above.
+        ChannelKind::Twilio | ChannelKind::Slack => None,
     };
     let Some(request) = request else {
         // Nothing to say for this action on this service.
-        return Ok(());
+        return Ok(None);
     };
     let response = request
         .send()
         .await
         .map_err(|e| Failure::transient(format!("{}: {}", kind_name(&stored), without_url(&e))))?;
-    answer(&stored, response).await
+    answer(&stored, response).await.map(|()| None)
 }
 
 fn kind_name(stored: &StoredChannel) -> &'static str {
@@ -134,6 +145,7 @@ fn kind_name(stored: &StoredChannel) -> &'static str {
         ChannelKind::Opsgenie => "Opsgenie",
         ChannelKind::Teams => "Teams",
         ChannelKind::Twilio => "Twilio",
+        ChannelKind::Slack => "Slack",
     }
 }
 
@@ -152,10 +164,17 @@ pub(crate) async fn answer(
     stored: &StoredChannel,
     response: reqwest::Response,
 ) -> Result<(), Failure> {
-    let status = response.status();
-    if status.is_success() {
+    if response.status().is_success() {
         return Ok(());
     }
+    Err(refusal(stored, response).await)
+}
+
+/// The failure a service's answer other than 2xx stands for: 429 and 5xx
+/// are retried, after `Retry-After` when the service gives one; other
+/// answers are final.
+pub(crate) async fn refusal(stored: &StoredChannel, response: reqwest::Response) -> Failure {
+    let status = response.status();
     let retry_after = response
         .headers()
         .get(reqwest::header::RETRY_AFTER)
@@ -166,9 +185,9 @@ pub(crate) async fn answer(
     let said: String = body.chars().take(300).collect();
     let reason = format!("{} answered {status}: {said}", kind_name(stored));
     let retry = status.as_u16() == 429 || status.is_server_error();
-    Err(Failure {
+    Failure {
         reason,
         retry,
         retry_after: retry_after.filter(|_| retry),
-    })
+    }
 }

@@ -15,11 +15,11 @@ use crate::{
 };
 use firebreak_core::error::FieldError;
 use firebreak_core::incident::{Incident, IncidentKind};
-use firebreak_core::oncall::{self, Channel, Target};
+use firebreak_core::oncall::{self, Channel, ChannelKind, Target};
 use firebreak_core::system::validate_slug;
 use firebreak_core::timeline::{ABSENT_STATE, Event, EventDraft, EventKind, state_hash};
 use firebreak_core::{DomainError, Timestamp};
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn stream(kind: OncallKind, slug: &str) -> String {
     format!("oncall:{}:{slug}", kind.as_str())
@@ -356,6 +356,55 @@ pub(super) fn queue_notices(
         });
         let message = Queued {
             channel: &format!("{NOTICE_CHANNEL_PREFIX}{kind}"),
+            target: &notice.channel,
+            payload: &payload.to_string(),
+            idempotency_key: &notice.idempotency_key,
+            not_before: now,
+            incident: Some(incident.number),
+        };
+        outbox::enqueue(t, &message, now)?;
+    }
+    Ok(())
+}
+
+/// Queues the Slack steps `events` (sealed, so each has its place on the
+/// timeline) call for on the Slack channels that hear of `incident`, in
+/// the transaction that stores the change (D26): one message per step on
+/// `notice:slack`, so the outbox keeps them in order per channel and
+/// incident and the Slack channel is created before anything is posted
+/// there. Drills and tests tell no channel (D11).
+pub(super) fn queue_slack(
+    t: &dyn Sql,
+    incident: &Incident,
+    events: &[Event],
+    now: Timestamp,
+) -> StoreResult<()> {
+    if incident.kind != IncidentKind::Real || events.is_empty() {
+        return Ok(());
+    }
+    let channels: Vec<Channel> = values::<StoredChannel>(t, OncallKind::Channel)?
+        .into_iter()
+        .map(|s| s.channel)
+        .filter(|c| c.kind == ChannelKind::Slack)
+        .collect();
+    if channels.is_empty() {
+        return Ok(());
+    }
+    let contacts = load_kind(t, OncallKind::Contacts)?.into_iter().collect();
+    for notice in oncall::slack_notices(&channels, incident, events, &contacts) {
+        let mut payload = json!({
+            "incident": incident.public_id(),
+            "title": incident.title,
+            "severity": incident.severity,
+            "status": incident.status,
+            "systems": incident.systems,
+        });
+        if let (Some(payload), Value::Object(step)) = (payload.as_object_mut(), json!(notice.step))
+        {
+            payload.extend(step);
+        }
+        let message = Queued {
+            channel: &format!("{NOTICE_CHANNEL_PREFIX}{}", ChannelKind::Slack.as_str()),
             target: &notice.channel,
             payload: &payload.to_string(),
             idempotency_key: &notice.idempotency_key,

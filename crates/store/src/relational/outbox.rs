@@ -176,17 +176,18 @@ pub(super) fn list(
 pub(super) fn attempted(
     transaction: &dyn Sql,
     id: u64,
-    outcome: Result<(), String>,
+    outcome: Result<Option<serde_json::Value>, String>,
     retry_at: Option<Timestamp>,
     now: Timestamp,
 ) -> StoreResult<()> {
     let outcome_text = match &outcome {
-        Ok(()) => "delivered".to_string(),
+        Ok(_) => "delivered".to_string(),
         Err(error) if retry_at.is_some() => format!("failed, will retry: {error}"),
         Err(error) => format!("failed, gave up: {error}"),
     };
+    let kept = outcome.as_ref().ok().cloned().flatten();
     let changed = match outcome {
-        Ok(()) => transaction.execute(
+        Ok(_) => transaction.execute(
             "UPDATE outbox SET attempts = attempts + 1, delivered_at = ?3, last_error = NULL, next_attempt_ms = NULL
              WHERE org_id = ?1 AND id = ?2",
             params![ORG, id as i64, now.to_string()],
@@ -198,7 +199,7 @@ pub(super) fn attempted(
         )?,
     };
     super::touched(changed, || format!("outbox message {id}"))?;
-    record_on_timeline(transaction, id, outcome_text, now)
+    record_on_timeline(transaction, id, outcome_text, kept, now)
 }
 
 /// What the timeline says of one attempt of a webhook call: which hook,
@@ -243,6 +244,7 @@ fn record_on_timeline(
     transaction: &dyn Sql,
     id: u64,
     result: String,
+    kept: Option<serde_json::Value>,
     now: Timestamp,
 ) -> StoreResult<()> {
     let row: Option<(Option<i64>, String, String, String, i64)> = transaction
@@ -277,7 +279,7 @@ fn record_on_timeline(
         )?;
         return Ok(());
     }
-    let (kind, body) = match channel.strip_prefix(NOTICE_CHANNEL_PREFIX) {
+    let (kind, mut body) = match channel.strip_prefix(NOTICE_CHANNEL_PREFIX) {
         None if channel.starts_with(UPDATE_CHANNEL_PREFIX) => (
             EventKind::UpdateAttempt,
             json!({
@@ -324,6 +326,9 @@ fn record_on_timeline(
             }),
         ),
     };
+    if let (Some(body), Some(serde_json::Value::Object(kept))) = (body.as_object_mut(), kept) {
+        body.extend(kept);
+    }
     append_events(
         transaction,
         &incident.public_id(),

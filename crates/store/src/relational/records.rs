@@ -90,6 +90,7 @@ pub(super) fn save_change(
         now,
     )?;
     super::oncall::queue_role_notices(transaction, incident, &sealed, now)?;
+    super::oncall::queue_slack(transaction, incident, &sealed, now)?;
     super::paging::replan_on_raise(transaction, incident, &sealed, now)?;
     Ok(sealed)
 }

@@ -755,7 +755,7 @@ mod integrity {
         assert!(store.due_messages(now, 10).unwrap().is_empty());
         let later = at("2026-03-01T10:02:00Z");
         store
-            .message_attempted(due[0].id, Ok(()), None, later)
+            .message_attempted(due[0].id, Ok(None), None, later)
             .unwrap();
         let sent = store.messages(crate::WITNESS_CHANNEL, 10).unwrap();
         assert_eq!((sent[0].attempts, sent[0].delivered_at), (2, Some(later)));
@@ -794,7 +794,9 @@ mod integrity {
                 .iter()
                 .all(|m| m.id == first)
         );
-        store.message_attempted(first, Ok(()), None, retry).unwrap();
+        store
+            .message_attempted(first, Ok(None), None, retry)
+            .unwrap();
         let next = store.due_messages(retry, 10).unwrap();
         assert_eq!(next.len(), 1);
         assert!(next[0].id > first);

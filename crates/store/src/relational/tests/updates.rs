@@ -60,6 +60,13 @@ pub(super) fn an_update_is_sent_to_the_lists_through_the_outbox_and_on_the_timel
         lists: lists(json!({"executives": {"email": ["ceo@example.org"], "slack": ["U024BE7LH"]}})),
     };
     assert!(store.save_oncall(&entry, "admin", now).unwrap());
+    let slack: firebreak_core::oncall::Channel =
+        serde_json::from_value(json!({"slug": "ops-slack", "kind": "slack"})).unwrap();
+    let slack = OncallEntry::Channel(crate::StoredChannel {
+        channel: slack,
+        sealed_credential: "sealed".into(),
+    });
+    assert!(store.save_oncall(&slack, "admin", now).unwrap());
     let config = store.oncall().unwrap();
     assert_eq!(
         config.stakeholders["scoring"].executives.email,
@@ -108,7 +115,7 @@ pub(super) fn an_update_is_sent_to_the_lists_through_the_outbox_and_on_the_timel
     let payload: serde_json::Value = serde_json::from_str(&emails[0].payload).unwrap();
     assert_eq!(payload["subject"], "INC-1 brief");
     store
-        .message_attempted(emails[0].id, Ok(()), None, now)
+        .message_attempted(emails[0].id, Ok(None), None, now)
         .unwrap();
 
     let timeline = store.events("INC-1").unwrap();
@@ -141,6 +148,31 @@ pub(super) fn an_update_is_sent_to_the_lists_through_the_outbox_and_on_the_timel
         store
             .remove_oncall(OncallKind::Stakeholders, "scoring", "admin", now)
             .is_ok()
+    );
+    // The incident's Slack channel hears of the sent update (only), and
+    // the channel a delivery reports is kept with its attempt.
+    let posts = store.messages("notice:slack", 10).unwrap();
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    let post: serde_json::Value = serde_json::from_str(&posts[0].payload).unwrap();
+    assert_eq!(post["action"], "post");
+    assert_eq!(
+        post["text"],
+        "Stakeholder update sent to executives: INC-1 brief"
+    );
+    let created = json!({"slack_channel": {"id": "C1", "name": "inc-1"}});
+    store
+        .message_attempted(posts[0].id, Ok(Some(created.clone())), None, now)
+        .unwrap();
+    let told = store.events("INC-1").unwrap();
+    let told = told
+        .iter()
+        .rfind(|e| e.kind == EventKind::NoticeAttempt)
+        .unwrap();
+    assert_eq!(told.body["slack_channel"], created["slack_channel"]);
+    assert!(
+        told.describe().ends_with("Slack channel #inc-1 created"),
+        "{}",
+        told.describe()
     );
     let report = verify(&store.ledger().unwrap(), Anchors::default());
     assert!(report.is_intact(), "{:?}", report.problems);
