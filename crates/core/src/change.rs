@@ -289,7 +289,7 @@ pub fn check_window(window: SignedDuration) -> Result<(), DomainError> {
 }
 
 /// One change that came before an incident, and why it matters to it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PriorChange {
     #[serde(flatten)]
     pub change: ChangeEvent,

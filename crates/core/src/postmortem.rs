@@ -209,6 +209,10 @@ pub struct PostMortem {
     pub impact: Impact,
     pub timeline: Vec<PinnedEvent>,
     pub detection: Detection,
+    /// What changed on the affected systems and everything upstream of them
+    /// before the incident began, nearest first (filled by the draft).
+    #[serde(default)]
+    pub changes_before: Vec<crate::change::PriorChange>,
     pub response: Response,
     /// This incident's figures of D12, keyed by metric name.
     pub metrics: BTreeMap<String, i64>,

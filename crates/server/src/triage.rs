@@ -10,7 +10,7 @@ use firebreak_core::change::{self, PriorChange};
 use firebreak_core::control::{Namespace, control_stream};
 use firebreak_core::incident::Incident;
 use firebreak_core::timeline::EventKind;
-use firebreak_store::ChangeQuery;
+use firebreak_store::{ChangeQuery, Store, StoreError};
 use jiff::SignedDuration;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -77,61 +77,69 @@ pub async fn context(
 ) -> Result<TriageContext, ApiError> {
     change::check_window(window)?;
     state
-        .run(move |store| {
-            let incident = store.get_incident(number)?;
-            let systems = store.list_systems()?;
-            let graph: BTreeMap<String, Vec<String>> = systems
-                .iter()
-                .map(|s| (s.slug.clone(), s.details.depends_on.clone()))
-                .collect();
-            let until = incident_start(&incident).unwrap_or_else(crate::state::now);
-            let since = until.saturating_sub(window).unwrap_or(until);
-            let upstream = change::upstream_paths(&incident.systems, &graph);
-            let found = store.changes(&ChangeQuery {
-                systems: upstream.keys().cloned().collect(),
-                from: Some(since),
-                until: Some(until),
-                limit: MAX_CHANGES + 1,
-            })?;
-            let truncated = found.len() > MAX_CHANGES;
-            let changes = change::changes_before(
-                &found[..found.len().min(MAX_CHANGES)],
-                &incident.systems,
-                &graph,
-                until,
-                window,
-            );
-            let mut control_changes = Vec::new();
-            for (system, path) in &upstream {
-                for event in store.events(&control_stream(Namespace::Production, system))? {
-                    if event.kind == EventKind::ControlChanged
-                        && event.occurred_at >= since
-                        && event.occurred_at <= until
-                    {
-                        control_changes.push(ControlChange {
-                            system: system.clone(),
-                            at: event.occurred_at,
-                            by: event.actor.clone(),
-                            description: event.describe(),
-                            path: path.clone(),
-                        });
-                    }
-                }
-            }
-            control_changes.sort_by_key(|c| std::cmp::Reverse(c.at));
-            let blast_radius = change::dependant_paths(&incident.systems, &graph)
-                .into_iter()
-                .map(|(system, path)| Dependant { system, path })
-                .collect();
-            Ok(TriageContext {
-                until,
-                since,
-                window_hours: window.as_hours(),
-                changes,
-                control_changes,
-                truncated,
-                blast_radius,
-            })
-        })
+        .run(move |store| read_context(store, number, window))
         .await
+}
+
+/// [`context`] inside a store call, for workflows that read more with it
+/// (the post-mortem draft); `window` is checked by the caller.
+pub fn read_context(
+    store: &dyn Store,
+    number: u64,
+    window: SignedDuration,
+) -> Result<TriageContext, StoreError> {
+    let incident = store.get_incident(number)?;
+    let systems = store.list_systems()?;
+    let graph: BTreeMap<String, Vec<String>> = systems
+        .iter()
+        .map(|s| (s.slug.clone(), s.details.depends_on.clone()))
+        .collect();
+    let until = incident_start(&incident).unwrap_or_else(crate::state::now);
+    let since = until.saturating_sub(window).unwrap_or(until);
+    let upstream = change::upstream_paths(&incident.systems, &graph);
+    let found = store.changes(&ChangeQuery {
+        systems: upstream.keys().cloned().collect(),
+        from: Some(since),
+        until: Some(until),
+        limit: MAX_CHANGES + 1,
+    })?;
+    let truncated = found.len() > MAX_CHANGES;
+    let changes = change::changes_before(
+        &found[..found.len().min(MAX_CHANGES)],
+        &incident.systems,
+        &graph,
+        until,
+        window,
+    );
+    let mut control_changes = Vec::new();
+    for (system, path) in &upstream {
+        for event in store.events(&control_stream(Namespace::Production, system))? {
+            if event.kind == EventKind::ControlChanged
+                && event.occurred_at >= since
+                && event.occurred_at <= until
+            {
+                control_changes.push(ControlChange {
+                    system: system.clone(),
+                    at: event.occurred_at,
+                    by: event.actor.clone(),
+                    description: event.describe(),
+                    path: path.clone(),
+                });
+            }
+        }
+    }
+    control_changes.sort_by_key(|c| std::cmp::Reverse(c.at));
+    let blast_radius = change::dependant_paths(&incident.systems, &graph)
+        .into_iter()
+        .map(|(system, path)| Dependant { system, path })
+        .collect();
+    Ok(TriageContext {
+        until,
+        since,
+        window_hours: window.as_hours(),
+        changes,
+        control_changes,
+        truncated,
+        blast_radius,
+    })
 }

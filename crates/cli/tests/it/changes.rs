@@ -289,6 +289,34 @@ fn changes_from_ci_github_and_gitlab_explain_an_incident() {
         text.contains("loan-offers  via credit-scoring → loan-offers"),
         "{text}"
     );
+    // The post-mortem draft lists them too.
+    assert_success(
+        &server.cli(&["postmortem", "draft", "INC-1"]),
+        &["postmortem draft"],
+    );
+    let exported = dir.path().join("postmortem.md");
+    assert_success(
+        &server.cli(&[
+            "postmortem",
+            "export",
+            "INC-1",
+            "--output",
+            exported.to_str().unwrap(),
+        ]),
+        &["postmortem export"],
+    );
+    let markdown = std::fs::read_to_string(&exported).unwrap();
+    let section = &markdown[markdown
+        .find("## What changed before")
+        .expect("the section")..];
+    assert!(
+        section.contains("CH-3 feature pipeline → 279484c0 on raw-events (upstream: credit-scoring → feature-store → raw-events)"),
+        "{section}"
+    );
+    assert!(
+        section.find("CH-3") < section.find("CH-2"),
+        "nearest first: {section}"
+    );
     let refused = server.cli(&[
         "change",
         "list",

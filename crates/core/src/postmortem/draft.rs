@@ -12,6 +12,7 @@ use super::{
 };
 use crate::action::ActionItem;
 use crate::cause::CauseSummary;
+use crate::change::PriorChange;
 use crate::incident::Incident;
 use crate::metrics::incident_durations;
 use crate::timeline::{Event, EventKind};
@@ -31,6 +32,9 @@ pub struct DraftInput {
     pub action_items: Vec<ActionItem>,
     pub findings: Vec<ForensicFinding>,
     pub evidence: Vec<EvidenceRef>,
+    /// What changed on the affected systems and upstream before the
+    /// incident began, nearest first.
+    pub changes_before: Vec<PriorChange>,
     pub template: String,
 }
 
@@ -106,6 +110,7 @@ pub fn draft(input: DraftInput) -> PostMortem {
             how,
             time_to_detect_seconds: metrics.get("time_to_detect").copied(),
         },
+        changes_before: input.changes_before,
         response: Response {
             narrative: None,
             containment: input

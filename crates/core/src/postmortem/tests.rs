@@ -161,8 +161,32 @@ fn drafted() -> PostMortem {
             description: "prediction log 1–2 March".into(),
             sha256: Some("cd".repeat(32)),
         }],
+        changes_before: vec![prior_change()],
         template: "default".into(),
     })
+}
+
+/// The scoring model promoted an hour before the incident began.
+fn prior_change() -> crate::change::PriorChange {
+    use crate::change::{ChangeKind, ChangeOrigin, NewChange};
+    let at: Timestamp = "2026-03-01T07:00:00Z".parse().unwrap();
+    let change = NewChange {
+        system: "scoring".into(),
+        kind: ChangeKind::ModelPromoted,
+        version_from: Some("v1".into()),
+        version_to: Some("v2".into()),
+        by: Some("ci".into()),
+        at: Some(at),
+        link: None,
+        description: "retrained on February data".into(),
+        external_id: None,
+    }
+    .record(7, ChangeOrigin::Api, "ci", at);
+    crate::change::PriorChange {
+        change,
+        path: vec!["scoring".into()],
+        before_seconds: 3_600,
+    }
 }
 
 #[test]
@@ -217,6 +241,7 @@ fn a_bare_draft_leaves_the_causes_to_do() {
         action_items: vec![],
         findings: vec![],
         evidence: vec![],
+        changes_before: vec![],
         template: "default".into(),
     });
     let missing = pm.missing_sections();

@@ -229,6 +229,8 @@ fn draft_input(
         description: format!("RCA artifact saved by {}", a.updated_by),
         sha256: None,
     }));
+    let changes_before =
+        crate::triage::read_context(store, number, firebreak_core::change::DEFAULT_WINDOW)?.changes;
     Ok(DraftInput {
         incident,
         events,
@@ -236,6 +238,7 @@ fn draft_input(
         action_items: Vec::new(),
         findings,
         evidence,
+        changes_before,
         template,
     })
 }
