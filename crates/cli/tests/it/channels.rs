@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 const ROUTING_KEY: &str = "R0UTINGKEY0123456789abcdef012345";
 const GENIE_KEY: &str = "eb243592-faa2-4ba2-a551q-1afdf565c889";
 const TEAMS_PATH: &str = "/webhookb2/7d1a/IncomingWebhook/c0ffee/secret-signature";
+const SLACK_HOOK_PATH: &str = "/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX";
 
 /// One request as the receiver saw it, and how it answered.
 #[derive(Debug, Clone)]
@@ -152,6 +153,28 @@ fn teams(call: &Call) -> Answer {
     }
 }
 
+/// A Slack incoming webhook: a JSON body with `text` (and, here, Block Kit
+/// `blocks`); Slack answers `ok`, or an error word with a 4xx.
+fn slack_webhook(call: &Call) -> Answer {
+    if call.method != "POST" || call.path != SLACK_HOOK_PATH {
+        return (404, vec![], "no_service".into());
+    }
+    let valid = call.header("content-type").starts_with("application/json")
+        && call.body["text"].as_str().is_some_and(|t| !t.is_empty())
+        && call.body["blocks"].as_array().is_some_and(|blocks| {
+            !blocks.is_empty()
+                && blocks.iter().all(|b| {
+                    ["section", "context", "actions"]
+                        .contains(&b["type"].as_str().unwrap_or_default())
+                })
+        });
+    if valid {
+        (200, vec![], "ok".into())
+    } else {
+        (400, vec![], "invalid_payload".into())
+    }
+}
+
 /// Reads one HTTP/1.1 request from `stream`.
 fn read_call(stream: &std::net::TcpStream) -> Option<Call> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
@@ -262,6 +285,7 @@ fn teams_pagerduty_and_opsgenie_hear_of_an_incident_with_sealed_credentials() {
     let (pd_url, pd_calls) = start_provider(pagerduty);
     let (og_url, og_calls) = start_provider(|call, _| opsgenie(call));
     let (teams_url, teams_calls) = start_provider(|call, _| teams(call));
+    let (hook_url, hook_calls) = start_provider(|call, _| slack_webhook(call));
     let server = Server::start_with(dir.path(), &["--public-url", "http://firebreak.test"]);
     assert_success(
         &server.cli(&["system", "register", "scoring", "--name", "Credit scoring"]),
@@ -278,6 +302,12 @@ fn teams_pagerduty_and_opsgenie_hear_of_an_incident_with_sealed_credentials() {
         dir.path(),
         json!({"slug": "pd", "kind": "pagerduty", "endpoint": format!("{pd_url}/v2/enqueue")}),
         ROUTING_KEY,
+    );
+    add_channel(
+        &server,
+        dir.path(),
+        json!({"slug": "ops-slack", "kind": "slack_webhook"}),
+        &format!("{hook_url}{SLACK_HOOK_PATH}"),
     );
     add_channel(
         &server,
@@ -320,6 +350,22 @@ fn teams_pagerduty_and_opsgenie_hear_of_an_incident_with_sealed_credentials() {
     assert!(
         card.to_string().contains("Incident declared: INC-1 SEV2"),
         "{card}"
+    );
+    let hook = wait_for(&hook_calls, "Slack webhook message", |c| {
+        !accepted(c).is_empty()
+    });
+    let text = hook[0].body["text"].as_str().unwrap();
+    assert!(
+        text.contains("Incident declared: INC-1 SEV2: Scores all zero"),
+        "{text}"
+    );
+    assert!(
+        text.contains("http://firebreak.test/incidents/INC-1"),
+        "{text}"
+    );
+    assert_eq!(
+        hook[0].body["blocks"][2]["elements"][0]["url"],
+        "http://firebreak.test/incidents/INC-1"
     );
     assert!(
         og_calls.lock().unwrap().is_empty(),
@@ -405,6 +451,11 @@ fn teams_pagerduty_and_opsgenie_hear_of_an_incident_with_sealed_credentials() {
         assert!(heading.contains(expected), "{headings:?}");
     }
 
+    let hook = wait_for(&hook_calls, "Slack webhook messages", |c| {
+        accepted(c).len() >= 4
+    });
+    assert!(hook.iter().all(|c| c.status == 200), "{hook:#?}");
+
     // Every attempt is on the timeline, the throttled one too.
     let timeline = server.json(&["incident", "show", "INC-1", "--timeline"])["timeline"].clone();
     let attempts: Vec<&Value> = timeline
@@ -418,12 +469,17 @@ fn teams_pagerduty_and_opsgenie_hear_of_an_incident_with_sealed_credentials() {
             && e["body"]["result"].as_str().unwrap().contains("429")),
         "{attempts:#?}"
     );
-    // PagerDuty 4 and a throttled one, Opsgenie 3, Teams 4.
-    assert_eq!(attempts.len(), 12, "{attempts:#?}");
+    // PagerDuty 4 and a throttled one, Opsgenie 3, Teams 4, Slack 4.
+    assert_eq!(attempts.len(), 16, "{attempts:#?}");
 
     // Sealed at rest: no credential in the database or any answer.
     let listed = server.json(&["oncall", "channel", "list"]).to_string();
-    for secret in [ROUTING_KEY, GENIE_KEY, "secret-signature"] {
+    for secret in [
+        ROUTING_KEY,
+        GENIE_KEY,
+        "secret-signature",
+        "XXXXXXXXXXXXXXXXXXXXXXXX",
+    ] {
         assert!(!listed.contains(secret), "{secret} in {listed}");
         for file in ["firebreak.db", "firebreak.db-wal"] {
             let path = dir.path().join(file);

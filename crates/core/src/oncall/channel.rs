@@ -22,6 +22,9 @@ pub const MAX_CREDENTIAL: usize = 2_048;
 pub enum ChannelKind {
     /// A Microsoft Teams incoming webhook; the credential is its URL.
     Teams,
+    /// A Slack incoming webhook: notices are posted to the one Slack
+    /// channel the webhook belongs to; the credential is its URL.
+    SlackWebhook,
     /// A PagerDuty service through Events API v2; the credential is the
     /// integration's routing key.
     Pagerduty,
@@ -42,6 +45,7 @@ impl ChannelKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Teams => "teams",
+            ChannelKind::SlackWebhook => "slack_webhook",
             ChannelKind::Pagerduty => "pagerduty",
             ChannelKind::Opsgenie => "opsgenie",
             ChannelKind::Twilio => "twilio",
@@ -52,7 +56,7 @@ impl ChannelKind {
     /// The service's endpoint when the channel names none.
     pub fn default_endpoint(self) -> Option<&'static str> {
         match self {
-            ChannelKind::Teams => None,
+            ChannelKind::Teams | ChannelKind::SlackWebhook => None,
             ChannelKind::Pagerduty => Some("https://events.pagerduty.com/v2/enqueue"),
             ChannelKind::Opsgenie => Some("https://api.opsgenie.com"),
             ChannelKind::Twilio => Some("https://api.twilio.com"),
@@ -121,6 +125,10 @@ impl Channel {
                 "endpoint",
                 "a Teams channel posts to its webhook URL, given as the credential",
             ),
+            (Some(_), ChannelKind::SlackWebhook) => faults.push(
+                "endpoint",
+                "a Slack webhook channel posts to its webhook URL, given as the credential",
+            ),
             (Some(url), _) if !is_http_url(url) => {
                 faults.push("endpoint", "must be an http:// or https:// URL")
             }
@@ -166,6 +174,11 @@ impl Channel {
             faults.push(
                 "credential",
                 "a Teams channel's credential is its incoming-webhook URL (https://…)",
+            );
+        } else if self.kind == ChannelKind::SlackWebhook && !is_http_url(credential) {
+            faults.push(
+                "credential",
+                "a Slack webhook channel's credential is its incoming-webhook URL (https://hooks.slack.com/services/…)",
             );
         } else if self.kind == ChannelKind::Slack && !credential.starts_with("xoxb-") {
             faults.push(
@@ -470,6 +483,16 @@ mod tests {
         assert!(slack.validate_credential("xoxp-a-user-token").is_err());
         assert!(slack.validate_credential("xoxb-17-42-abc").is_ok());
         assert_eq!(slack.endpoint(), Some("https://slack.com/api"));
+        let mut hook = channel("ops-hook", &[], Severity::Sev4);
+        hook.kind = ChannelKind::SlackWebhook;
+        assert!(hook.validate_credential("xoxb-17-42-abc").is_err());
+        assert!(
+            hook.validate_credential("https://hooks.slack.com/services/T0/B0/x")
+                .is_ok()
+        );
+        assert_eq!(hook.endpoint(), None);
+        hook.endpoint = Some("https://hooks.slack.com".into());
+        assert!(hook.validate().is_err());
     }
 
     #[test]

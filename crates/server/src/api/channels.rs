@@ -56,8 +56,8 @@ pub struct ChannelView {
 
 fn view(stored: StoredChannel) -> ChannelView {
     let effective_endpoint = match stored.channel.kind {
-        // A Teams channel's endpoint is its credential.
-        ChannelKind::Teams => None,
+        // A webhook channel's endpoint is its credential.
+        ChannelKind::Teams | ChannelKind::SlackWebhook => None,
         _ => stored.channel.endpoint().map(str::to_string),
     };
     ChannelView {

@@ -2,13 +2,15 @@
 //! queued when an incident changed; this module opens the channel's sealed
 //! credential and speaks the service's protocol: PagerDuty Events API v2
 //! (`pagerduty.rs`), Opsgenie's Alert API (`opsgenie.rs`), Microsoft
-//! Teams incoming webhooks with an Adaptive Card (`teams.rs`) and Slack's
-//! Web API for incident channels (`slack.rs`). What each
+//! Teams incoming webhooks with an Adaptive Card (`teams.rs`), Slack
+//! incoming webhooks (`slack_webhook.rs`) and Slack's Web API for incident
+//! channels (`slack.rs`). What each
 //! change tells which channel is decided in `firebreak_core::oncall`.
 
 mod opsgenie;
 mod pagerduty;
 mod slack;
+mod slack_webhook;
 mod teams;
 
 use crate::state::AppState;
@@ -74,6 +76,17 @@ impl Notice {
         public_url.map(|url| format!("{}/incidents/{}", url.trim_end_matches('/'), self.incident))
     }
 
+    /// "Incident declared: INC-4 SEV1: Scores all zero".
+    fn heading(&self) -> String {
+        let what = match self.action {
+            NoticeAction::Trigger => "Incident declared",
+            NoticeAction::Update => "Severity changed",
+            NoticeAction::Acknowledge => "Page acknowledged",
+            NoticeAction::Resolve => "Incident resolved",
+        };
+        format!("{what}: {}", self.headline())
+    }
+
     fn headline(&self) -> String {
         format!(
             "{} {}: {}",
@@ -124,6 +137,9 @@ pub async fn deliver(
             opsgenie::request(&state.http, &stored, &credential, &notice, public_url)
         }
         ChannelKind::Teams => teams::request(&state.http, &credential, &notice, public_url),
+        ChannelKind::SlackWebhook => {
+            slack_webhook::request(&state.http, &credential, &notice, public_url)
+        }
         // An SMS provider carries pages, not notices (`paging/sms.rs`);
         // Slack was answered above.
         ChannelKind::Twilio | ChannelKind::Slack => None,
@@ -144,12 +160,13 @@ fn kind_name(stored: &StoredChannel) -> &'static str {
         ChannelKind::Pagerduty => "PagerDuty",
         ChannelKind::Opsgenie => "Opsgenie",
         ChannelKind::Teams => "Teams",
+        ChannelKind::SlackWebhook => "Slack webhook",
         ChannelKind::Twilio => "Twilio",
         ChannelKind::Slack => "Slack",
     }
 }
 
-/// A transport error without its URL: a Teams webhook URL is a credential.
+/// A transport error without its URL: a webhook URL is a credential.
 pub(crate) fn without_url(error: &reqwest::Error) -> String {
     let text = error.to_string();
     match error.url() {

@@ -3,18 +3,7 @@
 //! channel's credential.
 
 use super::Notice;
-use firebreak_core::oncall::NoticeAction;
 use serde_json::{Value, json};
-
-fn heading(notice: &Notice) -> String {
-    let what = match notice.action {
-        NoticeAction::Trigger => "Incident declared",
-        NoticeAction::Update => "Severity changed",
-        NoticeAction::Acknowledge => "Page acknowledged",
-        NoticeAction::Resolve => "Incident resolved",
-    };
-    format!("{what}: {}", notice.headline())
-}
 
 /// The Adaptive Card of a notice.
 fn card(notice: &Notice, public_url: Option<&str>) -> Value {
@@ -23,7 +12,7 @@ fn card(notice: &Notice, public_url: Option<&str>) -> Value {
         "type": "AdaptiveCard",
         "version": "1.4",
         "body": [
-            { "type": "TextBlock", "text": heading(notice), "weight": "Bolder", "size": "Medium", "wrap": true },
+            { "type": "TextBlock", "text": notice.heading(), "weight": "Bolder", "size": "Medium", "wrap": true },
             { "type": "FactSet", "facts": [
                 { "title": "Severity", "value": notice.severity.as_str().to_uppercase() },
                 { "title": "Status", "value": notice.status.as_str() },
