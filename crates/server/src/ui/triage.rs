@@ -5,10 +5,9 @@
 
 use super::rejected::{Rejected, or_in_place};
 use super::{CsrfForm, csrf_field, format_time};
-use crate::api::incidents::apply_edit;
 use crate::auth::{Caller, Responder};
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, now};
 use crate::triage::TriageContext;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -107,18 +106,31 @@ pub async fn add_affected(
             .ok_or_else(|| ApiError::invalid("system", "choose a system"))?
             .to_string();
         let number = crate::api::incidents::incident_number(&id)?;
-        let mut systems = state
-            .run(move |store| store.get_incident(number))
-            .await?
-            .systems;
-        if !systems.contains(&system) {
-            systems.push(system);
-        }
-        let patch = IncidentPatch {
-            systems: Some(systems),
-            ..IncidentPatch::default()
-        };
-        apply_edit(&state, &id, caller.name(), patch).await
+        let actor = caller.name().to_string();
+        // The system is added to the record being changed, inside the
+        // write, so a concurrent edit of the systems is not lost.
+        state
+            .run(move |store| {
+                let at = now();
+                store
+                    .change_incident(
+                        number,
+                        &mut |i, inventory| {
+                            let mut systems = i.systems.clone();
+                            if !systems.contains(&system) {
+                                systems.push(system.clone());
+                            }
+                            let patch = IncidentPatch {
+                                systems: Some(systems),
+                                ..IncidentPatch::default()
+                            };
+                            i.edit(patch, &actor, inventory.systems(), at)
+                        },
+                        at,
+                    )
+                    .map(|(incident, _)| incident)
+            })
+            .await
     }
     .await;
     let to_page = |incident: Incident| format!("/incidents/{}#blast-radius", incident.public_id());
