@@ -14,6 +14,9 @@ use serde_json::{Value, json};
 use std::fmt;
 use utoipa::ToSchema;
 
+mod impact;
+pub use impact::{DetectionSource, ImpactPatch, IncidentImpact, MAX_AMOUNT};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentKind {
@@ -443,6 +446,15 @@ pub struct Incident {
     pub merged_into: Option<u64>,
     #[serde(default)]
     pub reportable: Reportable,
+    // The fields below came later: left out of a record while unset, so
+    // that records sealed before them read back to the same text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detection_source: Option<DetectionSource>,
+    #[serde(default, skip_serializing_if = "IncidentImpact::is_empty")]
+    pub impact: IncidentImpact,
+    /// The newest severity rubric assessment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity_assessment: Option<crate::severity::SeverityAssessment>,
 }
 
 /// The public id, `INC-<n>` (D4).
@@ -506,6 +518,9 @@ pub struct DeclareIncident {
     pub aware_at: Option<Timestamp>,
     #[serde(default)]
     pub declared_by: DeclaredBy,
+    /// Who or what found it; set from the alert when an alert declares.
+    #[serde(default)]
+    pub detection_source: Option<DetectionSource>,
 }
 
 /// A partial edit of the descriptive fields. Changing the severity needs a new
@@ -523,6 +538,8 @@ pub struct IncidentPatch {
     pub people_affected: Option<u64>,
     pub tags: Option<Vec<String>>,
     pub reportable: Option<Reportable>,
+    pub detection_source: Option<DetectionSource>,
+    pub impact: Option<ImpactPatch>,
 }
 
 /// The result of a domain operation: the new record and why it changed.
@@ -615,6 +632,9 @@ pub fn declare(
         roles: vec![],
         merged_into: None,
         reportable: Reportable::Unknown,
+        detection_source: input.detection_source,
+        impact: IncidentImpact::default(),
+        severity_assessment: None,
     };
     let body = json!({ "incident": incident, "declared_by": input.declared_by });
     Ok(Change {
@@ -973,6 +993,13 @@ impl Incident {
         if patch.systems.is_some() || patch.model_versions.is_some() {
             validate_references(&systems, &versions, inventory, &mut problems);
         }
+        let impact = patch.impact.as_ref().map(|p| {
+            p.apply(
+                &self.impact,
+                &|slug| inventory.iter().any(|s| s.slug == slug),
+                &mut problems,
+            )
+        });
         problems.into_result()?;
 
         let mut events = Vec::new();
@@ -1035,6 +1062,23 @@ impl Incident {
         if let Some(v) = patch.reportable {
             record("reportable", json!(next.reportable), json!(v));
             next.reportable = v;
+        }
+        if let Some(v) = patch.detection_source {
+            record("detection_source", json!(next.detection_source), json!(v));
+            next.detection_source = Some(v);
+        }
+        if let Some(v) = impact {
+            let (old, new) = (json!(next.impact), json!(v));
+            let keys: std::collections::BTreeSet<&String> = old
+                .as_object()
+                .into_iter()
+                .chain(new.as_object())
+                .flat_map(|o| o.keys())
+                .collect();
+            for key in keys {
+                record(&format!("impact.{key}"), old[key].clone(), new[key].clone());
+            }
+            next.impact = v;
         }
         if events.is_empty() {
             return Err(DomainError::field("patch", "changes nothing"));

@@ -30,6 +30,7 @@ pub mod oncall;
 pub mod postmortem;
 pub mod rca;
 pub mod regulatory;
+pub mod severity;
 pub mod system;
 pub mod time_zone;
 pub mod timeline;

@@ -17,13 +17,19 @@ pub enum GroupBy {
     System,
     Month,
     Week,
+    /// Who or what found each incident (`unknown` where nobody said).
+    DetectionSource,
+    /// `monitoring` (monitors, alerts) or `people` (everyone else).
+    FoundBy,
 }
 
 impl std::str::FromStr for GroupBy {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
-            format!("unknown grouping `{s}`, expected all, severity, system, month or week")
+            format!(
+                "unknown grouping `{s}`, expected all, severity, system, month, week, detection_source or found_by"
+            )
         })
     }
 }
@@ -97,12 +103,57 @@ pub struct MetricsGroup {
     pub incidents: usize,
     /// Keyed by metric name, e.g. `time_to_detect` (MTTD).
     pub metrics: BTreeMap<String, DurationStats>,
+    pub impact: ImpactTotals,
+}
+
+/// The impact and cost of a group's incidents, summed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ImpactTotals {
+    /// Confirmed counts where known, else the estimates.
+    pub people_affected: u64,
+    pub decisions_affected: u64,
+    pub downtime_minutes: u64,
+    /// Keyed by ISO 4217 currency: amounts are never added across them.
+    pub cost: BTreeMap<String, CostTotals>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CostTotals {
+    pub remediation: u64,
+    pub refunds: u64,
+    pub penalties: u64,
+    pub total: u64,
+    /// Incidents with an amount in this currency.
+    pub incidents: usize,
+}
+
+impl ImpactTotals {
+    fn add(&mut self, incident: &Incident) {
+        let impact = &incident.impact;
+        self.people_affected += impact
+            .people_affected_confirmed
+            .or(incident.people_affected)
+            .unwrap_or(0);
+        self.decisions_affected += impact.decisions_affected.unwrap_or(0);
+        self.downtime_minutes += impact.downtime_minutes.values().sum::<u64>();
+        if let (true, Some(currency)) = (impact.has_cost(), &impact.currency) {
+            let cost = self.cost.entry(currency.clone()).or_default();
+            cost.remediation += impact.remediation_cost.unwrap_or(0);
+            cost.refunds += impact.refunds.unwrap_or(0);
+            cost.penalties += impact.penalties.unwrap_or(0);
+            cost.total += impact.total_cost();
+            cost.incidents += 1;
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct MetricsReport {
     pub group_by: GroupBy,
     pub groups: Vec<MetricsGroup>,
+    /// How many of the counted incidents monitoring found, how many
+    /// people, and how many nobody said (`unknown`).
+    pub found_by: BTreeMap<String, usize>,
 }
 
 /// Which incidents count: real ones detected within `[from, to)`.
@@ -127,7 +178,9 @@ pub fn compute(
     group_by: GroupBy,
 ) -> MetricsReport {
     let mut groups: BTreeMap<String, Vec<&Incident>> = BTreeMap::new();
+    let mut found_by: BTreeMap<String, usize> = BTreeMap::new();
     for incident in incidents.iter().filter(|i| counts(i, filter)) {
+        *found_by.entry(found_by_key(incident).into()).or_default() += 1;
         for key in group_keys(incident, group_by) {
             groups.entry(key).or_default().push(incident);
         }
@@ -162,14 +215,29 @@ pub fn compute(
                     .collect();
                 metrics.insert(format!("{TIME_TO_NOTIFY}.{regime}"), stats_of(samples));
             }
+            let mut impact = ImpactTotals::default();
+            for incident in &members {
+                impact.add(incident);
+            }
             MetricsGroup {
                 group,
                 incidents: members.len(),
                 metrics,
+                impact,
             }
         })
         .collect();
-    MetricsReport { group_by, groups }
+    MetricsReport {
+        group_by,
+        groups,
+        found_by,
+    }
+}
+
+fn found_by_key(incident: &Incident) -> &'static str {
+    incident
+        .detection_source
+        .map_or("unknown", |d| d.found_by())
 }
 
 fn counts(incident: &Incident, filter: &MetricsFilter) -> bool {
@@ -205,6 +273,13 @@ fn group_keys(incident: &Incident, group_by: GroupBy) -> Vec<String> {
             let week = z.date().iso_week_date();
             format!("{:04}-W{:02}", week.year(), week.week())
         })],
+        GroupBy::DetectionSource => vec![
+            incident
+                .detection_source
+                .map_or("unknown", |d| d.as_str())
+                .into(),
+        ],
+        GroupBy::FoundBy => vec![found_by_key(incident).into()],
     }
 }
 
@@ -256,7 +331,73 @@ mod tests {
             roles: vec![],
             merged_into: None,
             reportable: crate::incident::Reportable::Unknown,
+            detection_source: None,
+            impact: crate::incident::IncidentImpact::default(),
+            severity_assessment: None,
         }
+    }
+
+    #[test]
+    fn grouping_by_who_found_it_totals_cost_per_currency() {
+        use crate::incident::DetectionSource;
+        let mut by_monitor = incident(IncidentKind::Real, Severity::Sev1, 1);
+        by_monitor.detection_source = Some(DetectionSource::Monitor);
+        by_monitor.people_affected = Some(100);
+        by_monitor.impact.currency = Some("EUR".into());
+        by_monitor.impact.refunds = Some(1_000);
+        by_monitor.impact.penalties = Some(20_000);
+        let mut by_complaint = incident(IncidentKind::Real, Severity::Sev2, 2);
+        by_complaint.detection_source = Some(DetectionSource::Complaint);
+        by_complaint.people_affected = Some(100);
+        by_complaint.impact.people_affected_confirmed = Some(40);
+        by_complaint.impact.currency = Some("USD".into());
+        by_complaint.impact.remediation_cost = Some(500);
+        by_complaint
+            .impact
+            .downtime_minutes
+            .insert("scoring".into(), 30);
+        let mut by_regulator = incident(IncidentKind::Real, Severity::Sev2, 2);
+        by_regulator.detection_source = Some(DetectionSource::Regulator);
+        by_regulator.impact.currency = Some("EUR".into());
+        by_regulator.impact.remediation_cost = Some(7);
+        let unknown = incident(IncidentKind::Real, Severity::Sev3, 3);
+        let incidents = [by_monitor, by_complaint, by_regulator, unknown];
+        let report = compute(
+            &incidents,
+            &NotificationDelays::new(),
+            &MetricsFilter::default(),
+            GroupBy::FoundBy,
+        );
+        let groups: Vec<(&str, usize)> = report
+            .groups
+            .iter()
+            .map(|g| (g.group.as_str(), g.incidents))
+            .collect();
+        assert_eq!(groups, [("monitoring", 1), ("people", 2), ("unknown", 1)]);
+        assert_eq!(report.found_by["people"], 2);
+        let people = &report.groups[1].impact;
+        assert_eq!(people.people_affected, 40);
+        assert_eq!(people.downtime_minutes, 30);
+        assert_eq!(people.cost["USD"].total, 500);
+        assert_eq!(people.cost["EUR"].remediation, 7);
+
+        let all = compute(
+            &incidents,
+            &NotificationDelays::new(),
+            &MetricsFilter::default(),
+            GroupBy::All,
+        );
+        let eur = &all.groups[0].impact.cost["EUR"];
+        assert_eq!((eur.total, eur.incidents), (21_007, 2));
+        assert_eq!(all.groups[0].impact.people_affected, 140);
+        let by_source = compute(
+            &incidents,
+            &NotificationDelays::new(),
+            &MetricsFilter::default(),
+            GroupBy::DetectionSource,
+        );
+        let names: Vec<&str> = by_source.groups.iter().map(|g| g.group.as_str()).collect();
+        assert_eq!(names, ["complaint", "monitor", "regulator", "unknown"]);
     }
 
     #[test]

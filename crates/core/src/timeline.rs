@@ -75,6 +75,9 @@ pub enum EventKind {
     ChangeRecorded,
     /// A source of change webhooks (GitHub, GitLab) saved or removed.
     ChangeSourceChanged,
+    /// The severity rubric's suggestion from a responder's answers, and the
+    /// severity they chose.
+    SeverityAssessed,
 }
 
 impl EventKind {
@@ -121,6 +124,7 @@ impl EventKind {
             EventKind::UpdateAttempt => "update_attempt",
             EventKind::ChangeRecorded => "change_recorded",
             EventKind::ChangeSourceChanged => "change_source_changed",
+            EventKind::SeverityAssessed => "severity_assessed",
         }
     }
 
@@ -551,6 +555,29 @@ impl Event {
             }
             EventKind::ChangeSourceChanged => {
                 format!("change source {} {}", text(&b["slug"]), text(&b["action"]))
+            }
+            EventKind::SeverityAssessed => {
+                let (suggested, chosen) = (text(&b["suggested"]), text(&b["chosen"]));
+                let choice = if suggested == chosen {
+                    "chosen".to_string()
+                } else {
+                    format!(
+                        "{} chosen: {}",
+                        chosen.to_uppercase(),
+                        text(&b["rationale"])
+                    )
+                };
+                format!(
+                    "severity rubric suggests {} ({}); {choice}",
+                    suggested.to_uppercase(),
+                    b["drivers"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|d| text(&d["because"]))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
             }
             EventKind::Note
             | EventKind::Decision

@@ -37,6 +37,8 @@ pub struct AppState {
     pub clock_hooks: Arc<Vec<ClockHook>>,
     /// The blameless-language word lists (`serve --lint-config`).
     pub lint: Arc<LintConfig>,
+    /// The severity rubric (`serve --severity-rubric`).
+    pub rubric: Arc<firebreak_core::severity::Rubric>,
     /// Where a deployment's own document templates live
     /// (`postmortem-<name>.md.j2`, `update-<name>.txt.j2`), overriding the
     /// built-in ones.
@@ -189,6 +191,7 @@ impl AppState {
             regulatory: Arc::new(RegulatoryConfig::default()),
             clock_hooks: Arc::new(Vec::new()),
             lint: Arc::new(LintConfig::default()),
+            rubric: Arc::new(firebreak_core::severity::Rubric::default_rubric()),
             templates_dir: None,
             approval_rule: Arc::new(firebreak_core::oncall::ApprovalRule::default()),
             signer,

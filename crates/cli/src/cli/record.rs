@@ -153,6 +153,10 @@ pub enum IncidentCommand {
         detected: Option<String>,
         #[arg(long)]
         aware: Option<String>,
+        /// Who or what found it: monitor, external_alert, employee,
+        /// complaint, audit, media, regulator or partner.
+        #[arg(long)]
+        detection_source: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -281,9 +285,61 @@ pub enum IncidentCommand {
         people_affected: Option<u64>,
         #[arg(long = "tag")]
         tags: Vec<String>,
+        /// Who or what found it: monitor, external_alert, employee,
+        /// complaint, audit, media, regulator or partner.
+        #[arg(long)]
+        detection_source: Option<String>,
+        #[command(flatten)]
+        impact: ImpactFlags,
         #[arg(long)]
         json: bool,
     },
+    /// Answer the severity rubric's questions: prints the suggested
+    /// severity, and sets it (or `--severity`, with `--rationale`).
+    Assess {
+        id: String,
+        /// One answer, DIMENSION=LEVEL; repeat for every dimension
+        /// (`firebreak incident rubric` lists them).
+        #[arg(long = "answer", value_name = "DIMENSION=LEVEL")]
+        answers: Vec<String>,
+        /// Choose another severity than the suggested one.
+        #[arg(long)]
+        severity: Option<String>,
+        /// Why, when choosing another severity.
+        #[arg(long)]
+        rationale: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The severity rubric's questions and answers.
+    Rubric {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Impact and cost: amounts in whole units of `--currency`.
+#[derive(Debug, Args)]
+pub struct ImpactFlags {
+    #[arg(long)]
+    pub people_confirmed: Option<u64>,
+    #[arg(long)]
+    pub decisions_affected: Option<u64>,
+    /// ISO 4217 code of the amounts, e.g. EUR.
+    #[arg(long)]
+    pub currency: Option<String>,
+    #[arg(long)]
+    pub remediation_cost: Option<u64>,
+    #[arg(long)]
+    pub refunds: Option<u64>,
+    #[arg(long)]
+    pub penalties: Option<u64>,
+    /// Minutes a system was down, SYSTEM=MINUTES (0 removes); repeatable.
+    #[arg(long = "downtime", value_name = "SYSTEM=MINUTES")]
+    pub downtime: Vec<String>,
+    /// What was done for the customers affected.
+    #[arg(long)]
+    pub customer_remediation: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -99,6 +99,10 @@ pub struct ServeArgs {
     /// (blame, hindsight, vague_actions, person_cause_verbs, person_cause_markers).
     #[arg(long, value_name = "FILE", env = "FIREBREAK_LINT_CONFIG")]
     pub lint_config: Option<PathBuf>,
+    /// JSON file replacing the severity rubric (docs/severity-rubric.md);
+    /// refused at start unless every answer suggests a severity.
+    #[arg(long, value_name = "FILE", env = "FIREBREAK_SEVERITY_RUBRIC")]
+    pub severity_rubric: Option<PathBuf>,
     /// The severities whose stakeholder updates wait for the communications
     /// lead's approval before they are sent: comma-separated, or `none`.
     #[arg(long, value_name = "SEVS", env = "FIREBREAK_UPDATE_APPROVAL", default_value = "sev1,sev2",
@@ -187,7 +191,7 @@ pub struct LoginArgs {
 
 #[derive(Debug, Args)]
 pub struct MetricsArgs {
-    /// all, severity, system, month or week.
+    /// all, severity, system, month, week, detection_source or found_by.
     #[arg(long, default_value = "all")]
     pub group_by: String,
     #[arg(long)]

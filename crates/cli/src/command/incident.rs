@@ -1,4 +1,4 @@
-//! `firebreak incident declare|list|show|transition|note|assign|set-time|set`.
+//! `firebreak incident declare|list|show|transition|note|assign|set-time|set|assess|rubric`.
 
 use super::parse_flag;
 use crate::InputError;
@@ -28,7 +28,34 @@ fn print_incident(incident: &Value) {
         ("harms", text(&incident["harms"])),
         ("people affected", text(&incident["people_affected"])),
         ("tags", text(&incident["tags"])),
+        ("found by", text(&incident["detection_source"])),
     ];
+    let impact = &incident["impact"];
+    for (label, key) in [
+        ("people confirmed", "people_affected_confirmed"),
+        ("decisions affected", "decisions_affected"),
+        ("remediation cost", "remediation_cost"),
+        ("refunds", "refunds"),
+        ("penalties", "penalties"),
+        ("customer remediation", "customer_remediation"),
+    ] {
+        if !impact[key].is_null() {
+            let amount = matches!(key, "remediation_cost" | "refunds" | "penalties");
+            let value = if amount {
+                format!("{} {}", text(&impact["currency"]), text(&impact[key]))
+            } else {
+                text(&impact[key])
+            };
+            pairs.push((label, value));
+        }
+    }
+    if let Some(downtime) = impact["downtime_minutes"].as_object() {
+        let parts: Vec<String> = downtime
+            .iter()
+            .map(|(system, minutes)| format!("{system} {}m", text(minutes)))
+            .collect();
+        pairs.push(("downtime", parts.join(", ")));
+    }
     let roles: Vec<String> = incident["roles"]
         .as_array()
         .into_iter()
@@ -95,9 +122,11 @@ pub async fn run(command: IncidentCommand) -> Result<()> {
             impact_started,
             detected,
             aware,
+            detection_source,
             json,
         } => {
             let body = json!({
+                "detection_source": detection_source,
                 "title": title,
                 "severity": severity,
                 "severity_rationale": rationale.unwrap_or_default(),
@@ -334,10 +363,13 @@ pub async fn run(command: IncidentCommand) -> Result<()> {
             harms,
             people_affected,
             tags,
+            detection_source,
+            impact,
             json,
         } => {
             let id = incident_id(&id)?;
             let mut patch = Map::new();
+            let impact = impact_patch(impact)?;
             let pairs = [
                 ("title", title.map(Value::from)),
                 ("summary", summary.map(Value::from)),
@@ -346,6 +378,11 @@ pub async fn run(command: IncidentCommand) -> Result<()> {
                 ("harms", (!harms.is_empty()).then(|| json!(harms))),
                 ("people_affected", people_affected.map(Value::from)),
                 ("tags", (!tags.is_empty()).then(|| json!(tags))),
+                ("detection_source", detection_source.map(Value::from)),
+                (
+                    "impact",
+                    (!impact.is_empty()).then_some(Value::Object(impact)),
+                ),
             ];
             for (key, value) in pairs {
                 if let Some(value) = value {
@@ -366,8 +403,105 @@ pub async fn run(command: IncidentCommand) -> Result<()> {
                 .await?;
             done(json, &incident, || format!("updated {id}"));
         }
+        IncidentCommand::Assess {
+            id,
+            answers,
+            severity,
+            rationale,
+            json,
+        } => {
+            let id = incident_id(&id)?;
+            let mut given = Map::new();
+            for answer in &answers {
+                let (dimension, level) = answer.split_once('=').ok_or_else(|| {
+                    InputError(format!("--answer `{answer}` should be DIMENSION=LEVEL"))
+                })?;
+                given.insert(dimension.trim().into(), Value::from(level.trim()));
+            }
+            let incident = client
+                .post(
+                    &format!("/api/v1/incidents/{id}/severity-assessment"),
+                    json!({ "answers": given, "severity": severity, "rationale": rationale }),
+                )
+                .await?;
+            done(json, &incident, || {
+                let assessment = &incident["severity_assessment"];
+                format!(
+                    "{id}: the rubric suggests {}; severity is {}",
+                    text(&assessment["suggested"]).to_uppercase(),
+                    text(&incident["severity"]).to_uppercase()
+                )
+            });
+        }
+        IncidentCommand::Rubric { json } => {
+            let rubric = client.get("/api/v1/severity-rubric").await?;
+            if json {
+                output::json(&rubric);
+                return Ok(());
+            }
+            println!("rubric {}", text(&rubric["version"]));
+            for dimension in rubric["dimensions"].as_array().into_iter().flatten() {
+                println!(
+                    "\n{} — {}",
+                    text(&dimension["key"]),
+                    text(&dimension["question"])
+                );
+                for level in dimension["levels"].as_array().into_iter().flatten() {
+                    println!(
+                        "  {:<24} {}  {}",
+                        text(&level["key"]),
+                        text(&level["severity"]).to_uppercase(),
+                        text(&level["label"])
+                    );
+                }
+            }
+        }
     }
     Ok(())
+}
+
+/// The `impact` object of a patch from `incident set`'s impact flags.
+fn impact_patch(flags: crate::cli::ImpactFlags) -> Result<Map<String, Value>> {
+    let mut impact = Map::new();
+    let pairs = [
+        (
+            "people_affected_confirmed",
+            flags.people_confirmed.map(Value::from),
+        ),
+        (
+            "decisions_affected",
+            flags.decisions_affected.map(Value::from),
+        ),
+        ("currency", flags.currency.map(Value::from)),
+        ("remediation_cost", flags.remediation_cost.map(Value::from)),
+        ("refunds", flags.refunds.map(Value::from)),
+        ("penalties", flags.penalties.map(Value::from)),
+        (
+            "customer_remediation",
+            flags.customer_remediation.map(Value::from),
+        ),
+    ];
+    for (key, value) in pairs {
+        if let Some(value) = value {
+            impact.insert(key.into(), value);
+        }
+    }
+    if !flags.downtime.is_empty() {
+        let mut downtime = Map::new();
+        for entry in &flags.downtime {
+            let minutes = entry
+                .split_once('=')
+                .and_then(|(system, minutes)| Some((system, minutes.parse::<u64>().ok()?)));
+            let (system, minutes) = minutes.ok_or_else(|| {
+                InputError(format!(
+                    "--downtime `{entry}` should be SYSTEM=MINUTES, minutes a whole number"
+                ))
+            })?;
+            downtime.insert(system.into(), Value::from(minutes));
+        }
+        impact.insert("downtime_minutes".into(), Value::Object(downtime));
+    }
+    Ok(impact)
 }
 
 /// Every event of an incident, page after page.

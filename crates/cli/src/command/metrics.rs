@@ -20,6 +20,21 @@ fn duration(seconds: &Value) -> String {
     }
 }
 
+/// `EUR 21007, USD 500`: totals per currency, never added across them.
+fn cost(by_currency: &Value) -> String {
+    let totals: Vec<String> = by_currency
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(currency, c)| format!("{currency} {}", text(&c["total"])))
+        .collect();
+    if totals.is_empty() {
+        "-".into()
+    } else {
+        totals.join(", ")
+    }
+}
+
 pub async fn run(args: MetricsArgs) -> Result<()> {
     let group_by: GroupBy = super::parse_flag("group-by", &args.group_by)?;
     let mut query = vec![format!(
@@ -51,6 +66,7 @@ pub async fn run(args: MetricsArgs) -> Result<()> {
         .collect();
     let mut headers = vec!["GROUP", "N"];
     headers.extend(names.iter().copied());
+    headers.extend(["PEOPLE", "DOWNTIME", "COST"]);
     let rows: Vec<Vec<String>> = report["groups"]
         .as_array()
         .into_iter()
@@ -66,11 +82,24 @@ pub async fn run(args: MetricsArgs) -> Result<()> {
                     duration(&s["p90_seconds"])
                 )
             }));
+            let impact = &g["impact"];
+            row.push(text(&impact["people_affected"]));
+            row.push(format!("{}m", text(&impact["downtime_minutes"])));
+            row.push(cost(&impact["cost"]));
             row
         })
         .collect();
     output::table(&headers, &rows);
     println!("(mean/median/p90; real incidents only)");
+    let found_by: Vec<String> = report["found_by"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(by, n)| format!("{by} {n}"))
+        .collect();
+    if !found_by.is_empty() {
+        println!("found by: {}", found_by.join(", "));
+    }
     Ok(())
 }
 

@@ -73,6 +73,13 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
         prepared.state.lint = Arc::new(config);
     }
+    if let Some(path) = &args.severity_rubric {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))?;
+        let rubric = firebreak_core::severity::Rubric::parse(&text)
+            .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+        prepared.state.rubric = Arc::new(rubric);
+    }
     // Clock webhooks and pages to users' webhooks are signed with it.
     let webhook_secret = firebreak_server::webhook_secret(data_dir)
         .context("cannot read or create the webhook secret")?;

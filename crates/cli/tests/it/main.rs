@@ -30,6 +30,7 @@ mod readme;
 mod regulatory;
 mod roles;
 mod seeded;
+mod severity;
 mod slack_channels;
 mod support;
 mod tamper;

@@ -326,3 +326,80 @@ fn public_ids_take_no_sign() {
     assert!(parse_public_id("+1").is_err());
     assert!(parse_public_id("INC--1").is_err());
 }
+
+#[test]
+fn impact_edits_merge_and_each_field_goes_on_the_timeline() {
+    let patch: IncidentPatch = serde_json::from_value(json!({
+        "detection_source": "complaint",
+        "impact": {
+            "people_affected_confirmed": 1200,
+            "currency": "eur",
+            "refunds": 45000,
+            "downtime_minutes": {"scoring": 90}
+        }
+    }))
+    .unwrap();
+    let change = declared()
+        .edit(patch, "bob", &inventory(), at("2026-03-02T00:00:00Z"))
+        .unwrap();
+    let incident = change.incident;
+    assert_eq!(incident.detection_source, Some(DetectionSource::Complaint));
+    assert_eq!(incident.impact.currency.as_deref(), Some("EUR"));
+    assert_eq!(incident.impact.total_cost(), 45000);
+    let fields: Vec<&str> = change
+        .events
+        .iter()
+        .map(|e| e.body["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "detection_source",
+            "impact.currency",
+            "impact.downtime_minutes",
+            "impact.people_affected_confirmed",
+            "impact.refunds"
+        ]
+    );
+
+    // A later edit keeps what it does not name; zero minutes removes.
+    let patch: IncidentPatch = serde_json::from_value(json!({
+        "impact": {"penalties": 5000, "downtime_minutes": {"scoring": 0}}
+    }))
+    .unwrap();
+    let next = incident
+        .edit(patch, "bob", &inventory(), at("2026-03-02T01:00:00Z"))
+        .unwrap()
+        .incident;
+    assert_eq!(next.impact.total_cost(), 50000);
+    assert!(next.impact.downtime_minutes.is_empty());
+    assert_eq!(next.impact.people_affected_confirmed, Some(1200));
+}
+
+#[test]
+fn impact_edits_name_each_bad_field() {
+    let patch: IncidentPatch = serde_json::from_value(json!({
+        "impact": {"refunds": 10, "currency": "euro", "downtime_minutes": {"ghost": 5}}
+    }))
+    .unwrap();
+    let error = declared()
+        .edit(patch, "bob", &inventory(), at("2026-03-02T00:00:00Z"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "impact.currency: `EURO` is not an ISO 4217 code such as EUR or USD; \
+         impact.currency: name the currency of the amounts (ISO 4217, e.g. EUR); \
+         impact.downtime_minutes.ghost: unknown system `ghost`"
+    );
+}
+
+#[test]
+fn a_record_without_impact_reads_back_to_the_same_text() {
+    let incident = declared();
+    let text = serde_json::to_string(&incident).unwrap();
+    assert!(!text.contains("\"impact\""), "{text}");
+    assert!(!text.contains("detection_source"), "{text}");
+    let back: Incident = serde_json::from_str(&text).unwrap();
+    assert_eq!(serde_json::to_string(&back).unwrap(), text);
+}

@@ -67,7 +67,12 @@ pub fn draft(input: DraftInput) -> PostMortem {
         .iter()
         .find(|e| e.kind == EventKind::AlertLinked)
         .filter(|_| declared_by_alert)
-        .map(|alert| format!("Declared automatically from {}", alert.describe()));
+        .map(|alert| format!("Declared automatically from {}", alert.describe()))
+        .or_else(|| {
+            incident
+                .detection_source
+                .map(|d| format!("Found by {}", d.as_str().replace('_', " ")))
+        });
     let (proximate_cause, root_causes, contributing_factors) = match input.causes {
         Some(causes) => (
             Some(causes.proximate_cause),
@@ -91,8 +96,11 @@ pub fn draft(input: DraftInput) -> PostMortem {
         status: PostMortemStatus::Draft,
         summary,
         impact: Impact {
-            people_affected: incident.people_affected,
-            decisions_affected: None,
+            people_affected: incident
+                .impact
+                .people_affected_confirmed
+                .or(incident.people_affected),
+            decisions_affected: incident.impact.decisions_affected,
             duration_seconds: metrics.get("time_to_recover").copied(),
             harms: incident.harms.clone(),
             description: None,

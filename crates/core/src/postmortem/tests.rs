@@ -47,6 +47,9 @@ fn incident(kind: IncidentKind, severity: Severity) -> Incident {
         ],
         merged_into: None,
         reportable: Reportable::Unknown,
+        detection_source: None,
+        impact: Default::default(),
+        severity_assessment: None,
     }
 }
 

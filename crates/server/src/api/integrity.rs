@@ -19,7 +19,8 @@ use utoipa::IntoParams;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MetricsQuery {
-    /// all (default), severity, system, month or week.
+    /// all (default), severity, system, month, week, detection_source or
+    /// found_by (monitoring or people).
     pub group_by: Option<GroupBy>,
     /// Only incidents detected at or after this moment.
     #[param(value_type = Option<String>, format = DateTime)]

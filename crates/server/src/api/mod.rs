@@ -17,6 +17,7 @@ pub mod paging;
 pub mod postmortems;
 pub mod rca;
 pub mod regulatory;
+pub mod severity;
 pub mod systems;
 pub mod updates;
 pub mod users;
@@ -66,6 +67,7 @@ use utoipa::{Modify, OpenApi};
         updates::show_stakeholders, updates::put_stakeholders,
         changes::record, changes::list, changes::show, changes::incident_context,
         changes::put_source, changes::list_sources, changes::delete_source, changes::webhook,
+        severity::severity_rubric, severity::assess_severity,
         openapi_document,
     ),
     components(schemas(
@@ -158,6 +160,11 @@ pub fn routes() -> Router<AppState> {
             put(incidents::set_time),
         )
         .route("/api/v1/incidents/{id}/timeline", get(incidents::timeline))
+        .route("/api/v1/severity-rubric", get(severity::severity_rubric))
+        .route(
+            "/api/v1/incidents/{id}/severity-assessment",
+            post(severity::assess_severity),
+        )
         .route("/api/v1/metrics", get(integrity::metrics))
         .route(
             "/api/v1/checkpoints",

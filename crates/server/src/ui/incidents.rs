@@ -16,8 +16,8 @@ use axum::extract::{Path, State};
 use axum::response::{Redirect, Response};
 use firebreak_core::control::Namespace;
 use firebreak_core::incident::{
-    CommandRole, DeclareIncident, DeclaredBy, HarmCategory, Incident, IncidentKind, Severity,
-    Status, TransitionRequest,
+    CommandRole, DeclareIncident, DeclaredBy, DetectionSource, HarmCategory, Incident,
+    IncidentKind, Severity, Status, TransitionRequest,
 };
 use firebreak_core::rca::{Artifact, ArtifactKind};
 use firebreak_core::timeline::{Event, EventKind};
@@ -56,6 +56,12 @@ pub async fn declare_form(
                     @for h in HarmCategory::ALL { label { input type="checkbox" name="harms" value=(h.as_str()); " " (h.as_str().replace('_', " ")) } }
                 }
                 label { "People affected (estimate) " input type="text" name="people_affected" inputmode="numeric"; }
+                label { "Found by "
+                    select name="detection_source" {
+                        option value="" { "(not known yet)" }
+                        @for d in DetectionSource::ALL { option value=(d.as_str()) { (d.as_str().replace('_', " ")) } }
+                    }
+                }
                 label { "Tags (comma-separated) " input type="text" name="tags"; }
                 label { "Impact started (RFC 3339, e.g. 2026-03-01T08:00:00Z) " input type="text" name="impact_started_at"; }
                 label { "Detected (default: now) " input type="text" name="detected_at"; }
@@ -65,7 +71,7 @@ pub async fn declare_form(
     ))
 }
 
-fn parse_field<T: std::str::FromStr>(
+pub(super) fn parse_field<T: std::str::FromStr>(
     form: &CsrfForm,
     name: &str,
     what: &str,
@@ -124,6 +130,7 @@ pub async fn declare(
         detected_at: parse_field(&form, "detected_at", "a timestamp with an offset")?,
         aware_at: None,
         declared_by: DeclaredBy::Human,
+        detection_source: parse_field(&form, "detection_source", "a detection source")?,
     };
     let actor = caller.name().to_string();
     let incident = state
@@ -229,6 +236,7 @@ pub async fn incident_page(
             p { strong { "Systems: " } (incident.systems.join(", "))
                 @if !incident.harms.is_empty() { " · " strong { "Harm: " } (incident.harms.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")) }
                 @if let Some(n) = incident.people_affected { " · " strong { "People affected: " } (n) }
+                @if let Some(d) = incident.detection_source { " · " strong { "Found by: " } (d.as_str().replace('_', " ")) }
             }
             section.actions aria-label="Lifecycle" id="lifecycle" {
                 h2 { "Move to" }
@@ -255,6 +263,7 @@ pub async fn incident_page(
             (super::pages_log::incident_section(&events))
             (super::containment::section(caller, &path, &controls, rejected))
             (super::triage::section(caller, &path, &triage, rejected))
+            (super::assessment::section(caller, &path, incident, &state.rubric, rejected))
             div.grid aria-label="Record" {
                 section {
                     h2 { "Timestamps" }

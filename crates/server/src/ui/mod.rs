@@ -4,6 +4,7 @@
 //! the same rules with the same statuses.
 
 mod ack_link;
+mod assessment;
 mod containment;
 mod fmea;
 mod incident_list;
@@ -52,6 +53,11 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/roles", post(incidents::assign))
         .route("/incidents/{id}/containment", post(containment::contain))
         .route("/incidents/{id}/affected", post(triage::add_affected))
+        .route(
+            "/incidents/{id}/severity-assessment",
+            post(assessment::assess),
+        )
+        .route("/incidents/{id}/impact", post(assessment::save_impact))
         .route("/incidents/{id}/acknowledge", post(oncall::acknowledge))
         .route("/ack/{token}", get(ack_link::confirm).post(ack_link::take))
         .route("/incidents/{id}/rca", post(incidents::save_rca))

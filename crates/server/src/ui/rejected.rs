@@ -44,6 +44,11 @@ impl Rejected {
         })
     }
 
+    /// Whether form `key` is the one refused.
+    pub fn is_for(rejected: Option<&Rejected>, key: &str) -> bool {
+        rejected.is_some_and(|r| r.key == key)
+    }
+
     /// What the user sent in `name` of form `key`, if that form was refused.
     pub fn kept<'a>(rejected: Option<&'a Rejected>, key: &str, name: &str) -> Option<&'a str> {
         let rejected = rejected.filter(|r| r.key == key)?;

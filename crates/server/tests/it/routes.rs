@@ -382,6 +382,12 @@ const API: &[(&str, &str, Option<Role>)] = &[
         Some(Role::Admin),
     ),
     ("GET", "/api/v1/incidents/INC-1/context", Some(Role::Viewer)),
+    ("GET", "/api/v1/severity-rubric", Some(Role::Viewer)),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/severity-assessment",
+        Some(Role::Responder),
+    ),
     ("GET", "/healthz", None),
 ];
 

@@ -10,7 +10,9 @@ use crate::sql::{OptionalExtension, Sql, params};
 use crate::{ControlHook, IngestOutcome, Integration, StoreError, StoreResult};
 use firebreak_core::Timestamp;
 use firebreak_core::alert::{Alert, AlertSource, AlertStatus, IncomingAlert, RouteAction, route};
-use firebreak_core::incident::{self, DeclareIncident, DeclaredBy, Incident, IncidentKind};
+use firebreak_core::incident::{
+    self, DeclareIncident, DeclaredBy, DetectionSource, Incident, IncidentKind,
+};
 use firebreak_core::timeline::EventKind;
 use serde_json::json;
 
@@ -288,6 +290,10 @@ pub(super) fn ingest(
                     detected_at: Some(now),
                     aware_at: None,
                     declared_by: DeclaredBy::Alert,
+                    detection_source: Some(match alert.alert.source {
+                        AlertSource::Monitor => DetectionSource::Monitor,
+                        _ => DetectionSource::ExternalAlert,
+                    }),
                 };
                 let actor = format!("integration:{}", integration.id);
                 let change = incident::declare(input, number as u64, &actor, &systems, now)?;

@@ -373,6 +373,11 @@ mod containment_and_alerts {
             .ingest_alert(&integration, alert("k1", AlertStatus::Firing), now)
             .unwrap();
         assert_eq!(first.declared.as_ref().unwrap().public_id(), "INC-1");
+        assert_eq!(
+            first.declared.as_ref().unwrap().detection_source,
+            Some(firebreak_core::incident::DetectionSource::ExternalAlert),
+            "an alert from outside found it"
+        );
         let repeat = store
             .ingest_alert(&integration, alert("k1", AlertStatus::Firing), now)
             .unwrap();

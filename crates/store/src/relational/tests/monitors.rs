@@ -168,6 +168,14 @@ pub(in crate::relational) fn a_breach_declares_with_evidence_and_finding_and_rec
         first.outcomes[0].declared.as_ref().unwrap().public_id(),
         "INC-1"
     );
+    assert_eq!(
+        first.outcomes[0]
+            .declared
+            .as_ref()
+            .unwrap()
+            .detection_source,
+        Some(firebreak_core::incident::DetectionSource::Monitor)
+    );
     let stored_run = first.run.clone().unwrap();
     assert_eq!(
         (stored_run.seq, stored_run.incident.as_deref()),
