@@ -14,8 +14,8 @@ use firebreak_core::DomainError;
 use firebreak_core::incident::{Change, Incident, IncidentKind, TimeField};
 use firebreak_core::regulatory::{
     Assessment, ClockStatus, ExtraTriggers, Questionnaire, RegimeTable, RegulatoryRecord,
-    RegulatoryReport, ReportSection, assess_incident, draft_report, due_warnings, edit_report,
-    reassess, submit_report,
+    RegulatoryReport, ReportSection, assess_incident, assessment, draft_report, due_warnings,
+    edit_report, reassess, submit_report,
 };
 use firebreak_core::timeline::{EventDraft, EventKind};
 use firebreak_store::{DocumentChange, DocumentKind, Store, StoreError};
@@ -41,12 +41,14 @@ fn table() -> &'static RegimeTable {
     RegimeTable::builtin()
 }
 
+/// The incident's record and its clocks now, as the incident page and the
+/// API show them; the board computes each incident's the same way.
 pub fn view(
     state: &AppState,
     incident: &Incident,
     record: RegulatoryRecord,
 ) -> Result<RegulatoryView, ApiError> {
-    let assessment = record.assess(incident, table(), &state.regulatory, now())?;
+    let assessment = assessment(incident, Some(&record), table(), &state.regulatory, now())?;
     Ok(RegulatoryView {
         incident: incident.public_id(),
         record,
@@ -216,25 +218,44 @@ pub struct BoardQuery {
     pub all: bool,
 }
 
-/// Every running clock across incidents, most urgent first.
+/// Every running clock across incidents, most urgent first: assessed ones
+/// and the provisional ones of incidents not (fully) assessed yet, exactly
+/// as each incident's page shows them.
 pub async fn board_entries(
     state: &AppState,
     query: BoardQuery,
 ) -> Result<Vec<BoardEntry>, ApiError> {
     let only = query.incident.as_deref().map(incident_number).transpose()?;
-    let documents = state
-        .run(|store| store.documents(DocumentKind::Regulatory))
+    let (incidents, documents) = state
+        .run(move |store| {
+            let (incidents, documents) = match only {
+                Some(number) => (
+                    vec![store.get_incident(number)?],
+                    store
+                        .document(number, DocumentKind::Regulatory)?
+                        .map(|document| (number, document))
+                        .into_iter()
+                        .collect(),
+                ),
+                None => (
+                    store.all_incidents()?,
+                    store
+                        .documents(DocumentKind::Regulatory)?
+                        .into_iter()
+                        .map(|(incident, document)| (incident.number, document))
+                        .collect::<std::collections::BTreeMap<u64, Value>>(),
+                ),
+            };
+            Ok((incidents, documents))
+        })
         .await?;
     let at = now();
     let mut entries = Vec::new();
-    for (incident, document) in documents {
-        if only.is_some_and(|n| n != incident.number) {
-            continue;
-        }
-        let record = record_of(Some(&document))?;
-        let assessment = record.assess(&incident, table(), &state.regulatory, at)?;
+    for incident in incidents {
+        let record = record_of(documents.get(&incident.number))?;
+        let assessment = assessment(&incident, Some(&record), table(), &state.regulatory, at)?;
         for clock in assessment.clocks {
-            if query.all || clock.deadline.submitted_at.is_none() {
+            if query.all || !clock.stopped() {
                 entries.push(BoardEntry {
                     incident: incident.public_id(),
                     title: incident.title.clone(),
@@ -556,6 +577,7 @@ pub async fn check_clocks(state: &AppState) -> Result<usize, ApiError> {
                                     "level": warning.level, "crossed_at": warning.at,
                                     "due_at": clock.deadline.due_at,
                                     "elapsed_fraction": clock.elapsed_fraction,
+                                    "provisional": clock.provisional,
                                 })
                             })
                             .collect();
