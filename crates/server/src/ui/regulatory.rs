@@ -1,7 +1,8 @@
 //! Pages across incidents — the clock board and the action items — and an
 //! incident's regulatory and evidence sections.
 
-use crate::api::regulatory::{BoardQuery, RegulatoryView, board_entries};
+use crate::api::deadlines::{BoardQuery, board_entries};
+use crate::api::regulatory::RegulatoryView;
 use crate::auth::Viewer;
 use crate::error::ApiQuery;
 use crate::state::AppState;
