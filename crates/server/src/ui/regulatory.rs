@@ -57,7 +57,7 @@ pub async fn board(
         "Deadlines",
         html! {
             h1 { "Regulatory clocks" }
-            p { "Running clocks across incidents, most urgent first. A provisional clock belongs to a regime that may apply: it shows the earliest moment its report could be due until the incident's applicability questionnaire is answered. Warnings go out at 50 %, 80 % and when overdue." }
+            p { "Running clocks across incidents, most urgent first. A provisional clock belongs to a regime that may apply: it shows the earliest moment its report could be due until the incident's applicability questionnaire is answered. Once an incident has a regulatory record (an answer or a report), its clock warnings go out at 50 %, 80 %, when an immediate obligation starts and when a clock is overdue." }
             table id="clocks" {
                 thead { tr { th { "Incident" } @for heading in CLOCK_HEADINGS { th { (heading) } } } }
                 tbody {
