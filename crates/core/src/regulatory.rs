@@ -16,16 +16,18 @@
 
 mod clock;
 mod record;
+mod status;
 
 pub use clock::{
-    ClockLevel, ClockStatus, ClockTrigger, ClockTriggers, Crossing, Deadline, DeadlineChange,
-    RegimeConfig, RegulatoryConfig, Submission, compute_deadlines, deadline_changes,
+    ClockTrigger, ClockTriggers, Deadline, DeadlineChange, RegimeConfig, RegulatoryConfig,
+    Submission, compute_deadlines, deadline_changes,
 };
 pub use record::{
     Assessment, ExtraTriggers, GENERIC_REGIME, GENERIC_REPORTS, RecordChange, RegulatoryRecord,
-    RegulatoryReport, ReportSection, ReportStatus, SentWarning, assess_incident, draft_report,
-    due_warnings, edit_report, reassess, submit_report,
+    RegulatoryReport, ReportSection, ReportStatus, SentWarning, assess_incident, assessment,
+    draft_report, due_warnings, edit_report, reassess, submit_report,
 };
+pub use status::{ClockLevel, ClockState, ClockStatus, Crossing, duration_text, moment_text};
 
 use crate::error::DomainError;
 use jiff::Timestamp;
@@ -377,7 +379,8 @@ fn combine(
 #[serde(rename_all = "snake_case")]
 pub enum Period {
     /// Immediately or without undue delay: due the moment its trigger is
-    /// recorded, so the board shows it overdue until it is submitted.
+    /// recorded, shown as due immediately with the time elapsed since (never
+    /// as overdue at once) until it is submitted.
     Immediately,
     /// Elapsed hours, whatever the wall clock does.
     Hours(u32),

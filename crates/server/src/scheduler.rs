@@ -69,7 +69,7 @@ pub async fn run(state: AppState, schedule: Schedule) {
         }
         if at >= next_clocks {
             next_clocks = at + schedule.clocks;
-            if let Err(error) = crate::api::regulatory::check_clocks(&state).await {
+            if let Err(error) = crate::api::deadlines::check_clocks(&state).await {
                 tracing::error!(%error, "checking regulatory clocks failed");
             }
         }

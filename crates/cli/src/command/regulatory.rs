@@ -7,6 +7,7 @@ use crate::client::{Client, encode};
 use crate::output::{self, text};
 use anyhow::Result;
 use firebreak_core::incident::{parse_public_id, public_id};
+use firebreak_core::regulatory::ClockStatus;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -22,36 +23,32 @@ fn read_json(file: &Path) -> Result<Value> {
         .map_err(|e| InputError(format!("{}: not JSON: {e}", file.display())).into())
 }
 
-fn percent(fraction: &Value) -> String {
-    fraction
-        .as_f64()
-        .map_or_else(String::new, |f| format!("{:.0}%", f * 100.0))
-}
+/// The clocks' columns in the words core gives each clock, the same the
+/// board and the incident page show.
+const CLOCK_HEADINGS: [&str; 6] = ["REGIME", "REPORT", "DUE", "STATE", "LEVEL", "BASIS"];
 
 fn clock_rows<'v>(
     clocks: impl Iterator<Item = &'v Value>,
     with_incident: bool,
-) -> Vec<Vec<String>> {
+) -> Result<Vec<Vec<String>>> {
     clocks
         .map(|c| {
-            let deadline = &c["deadline"];
+            let clock: ClockStatus = serde_json::from_value(c.clone()).map_err(|e| {
+                anyhow::anyhow!("the server sent a clock this CLI cannot read: {e}")
+            })?;
             let mut row = Vec::new();
             if with_incident {
                 row.push(text(&c["incident"]));
             }
             row.extend([
-                text(&deadline["regime"]),
-                text(&deadline["report_name"]),
-                text(&deadline["due_at"]),
-                percent(&c["elapsed_fraction"]),
-                text(&c["level"]).replace('_', " "),
-                if deadline["submitted_at"].is_null() {
-                    text(&deadline["applies"])
-                } else {
-                    format!("submitted {}", text(&deadline["submitted_at"]))
-                },
+                clock.deadline.regime.clone(),
+                clock.deadline.report_name.clone(),
+                clock.due_text(),
+                clock.summary.clone(),
+                clock.level.label().to_string(),
+                clock.basis().to_string(),
             ]);
-            row
+            Ok(row)
         })
         .collect()
 }
@@ -75,16 +72,12 @@ pub async fn deadlines(incident: Option<String>, all: bool, json: bool) -> Resul
         return Ok(());
     }
     let clocks = board.as_array().into_iter().flatten();
-    output::table(
-        &[
-            "INCIDENT", "REGIME", "REPORT", "DUE", "ELAPSED", "LEVEL", "APPLIES",
-        ],
-        &clock_rows(clocks, true),
-    );
+    let headings: Vec<&str> = std::iter::once("INCIDENT").chain(CLOCK_HEADINGS).collect();
+    output::table(&headings, &clock_rows(clocks, true)?);
     Ok(())
 }
 
-fn print_regulatory(view: &Value) {
+fn print_regulatory(view: &Value) -> Result<()> {
     let assessment = &view["assessment"];
     println!(
         "{}: reportable {}",
@@ -109,10 +102,8 @@ fn print_regulatory(view: &Value) {
     output::table(&["REGIME", "APPLIES", "UNANSWERED"], &decisions);
     println!();
     let clocks = assessment["clocks"].as_array().into_iter().flatten();
-    output::table(
-        &["REGIME", "REPORT", "DUE", "ELAPSED", "LEVEL", "APPLIES"],
-        &clock_rows(clocks, false),
-    );
+    output::table(&CLOCK_HEADINGS, &clock_rows(clocks, false)?);
+    Ok(())
 }
 
 pub async fn run(command: RegulatoryCommand) -> Result<()> {
@@ -140,10 +131,10 @@ pub async fn run(command: RegulatoryCommand) -> Result<()> {
     };
     if json {
         output::json(&view);
+        Ok(())
     } else {
-        print_regulatory(&view);
+        print_regulatory(&view)
     }
-    Ok(())
 }
 
 fn print_report(report: &Value, json: bool) {

@@ -10,6 +10,7 @@ mod browser;
 mod changes;
 mod channels;
 mod chromium;
+mod clocks;
 mod containment;
 mod durability;
 mod evidence;

@@ -192,105 +192,12 @@ pub struct Deadline {
     pub assumed_unanswered: Vec<String>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub submitted_at: Option<Timestamp>,
-}
-
-/// How far a clock has run, in the order a board sorts by urgency.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ClockLevel {
-    OnTrack,
-    /// Half the time is gone.
-    HalfElapsed,
-    /// 80 % of the time is gone.
-    EightyPercentElapsed,
-    /// The due moment has come.
-    Overdue,
-}
-
-/// The moment a clock reaches a level, for a notifier to fire at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Crossing {
-    pub level: ClockLevel,
-    #[schema(value_type = String, format = DateTime)]
-    pub at: Timestamp,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ClockStatus {
-    pub deadline: Deadline,
-    /// Share of the time from `started_at` to `due_at` that has gone, above 1
-    /// once overdue; frozen at submission.
-    pub elapsed_fraction: f64,
-    pub level: ClockLevel,
-    pub crossings: Vec<Crossing>,
-}
-
-impl Deadline {
-    /// The moments the clock reaches 50 %, 80 % and its due moment. A clock
-    /// with no time at all ("immediately") is overdue at once and has no
-    /// intermediate warnings.
-    pub fn crossings(&self) -> Vec<Crossing> {
-        let span = self.due_at.duration_since(self.started_at);
-        let mut crossings = Vec::with_capacity(3);
-        if span > SignedDuration::ZERO {
-            crossings.push(Crossing {
-                level: ClockLevel::HalfElapsed,
-                at: self.started_at + span / 2,
-            });
-            crossings.push(Crossing {
-                level: ClockLevel::EightyPercentElapsed,
-                at: self.started_at + span * 4 / 5,
-            });
-        }
-        crossings.push(Crossing {
-            level: ClockLevel::Overdue,
-            at: self.due_at,
-        });
-        crossings
-    }
-
-    /// The clock at `now`, or at its submission if that came first.
-    pub fn status(&self, now: Timestamp) -> ClockStatus {
-        let at = self.stopped_at(now);
-        let span = self.due_at.duration_since(self.started_at).as_secs_f64();
-        let elapsed = at.duration_since(self.started_at).as_secs_f64().max(0.0);
-        let elapsed_fraction = match (span > 0.0, at >= self.due_at) {
-            (true, _) => elapsed / span,
-            (false, true) => 1.0,
-            (false, false) => 0.0,
-        };
-        let crossings = self.crossings();
-        let level = crossings
-            .iter()
-            .filter(|c| c.at <= at)
-            .map(|c| c.level)
-            .max()
-            .unwrap_or(ClockLevel::OnTrack);
-        ClockStatus {
-            deadline: self.clone(),
-            elapsed_fraction,
-            level,
-            crossings,
-        }
-    }
-
-    /// The crossings reached in `(since, now]`, earliest first, so a notifier
-    /// that last looked at `since` fires each exactly once. None after the
-    /// report was submitted.
-    pub fn crossed_between(&self, since: Timestamp, now: Timestamp) -> Vec<Crossing> {
-        let until = self.stopped_at(now);
-        self.crossings()
-            .into_iter()
-            .filter(|c| since < c.at && c.at <= until)
-            .collect()
-    }
-
-    fn stopped_at(&self, now: Timestamp) -> Timestamp {
-        self.submitted_at
-            .map_or(now, |submitted| submitted.min(now))
-    }
+    /// For a report due immediately, the earliest fixed limit that binds it
+    /// too ("immediately, at the latest 15 days after awareness"): the moment
+    /// it becomes overdue. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub latest_at: Option<Timestamp>,
 }
 
 /// The due moment of every report with a fixed period, for each regime that
@@ -321,8 +228,10 @@ pub fn compute_deadlines(
         let mut due_so_far: BTreeMap<&str, Timestamp> = BTreeMap::new();
         for report in &regime.reports {
             let submitted_at = submitted(regime, &report.id, submissions);
-            // The earliest of the rules that bind sets the due moment.
+            // The earliest of the rules that bind sets the due moment; the
+            // earliest with a fixed period is the latest an immediate one may come.
             let mut earliest: Option<Limit> = None;
+            let mut earliest_fixed: Option<Timestamp> = None;
             for rule in &report.deadline {
                 let assumed_unanswered = match &rule.when {
                     None => vec![],
@@ -341,6 +250,9 @@ pub fn compute_deadlines(
                     continue;
                 };
                 let due_at = due_after(started_at, rule.within, calendar)?;
+                if rule.within != Period::Immediately {
+                    earliest_fixed = Some(earliest_fixed.map_or(due_at, |e| e.min(due_at)));
+                }
                 if earliest.as_ref().is_none_or(|best| due_at < best.due_at) {
                     earliest = Some(Limit {
                         started_at,
@@ -371,6 +283,7 @@ pub fn compute_deadlines(
                 rule: rule.clone(),
                 assumed_unanswered,
                 submitted_at,
+                latest_at: earliest_fixed.filter(|_| rule.within == Period::Immediately),
             });
         }
     }

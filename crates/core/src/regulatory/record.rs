@@ -85,7 +85,8 @@ pub struct RegulatoryRecord {
 }
 
 /// What the record means at a moment: which regimes apply and how far each
-/// clock has run.
+/// clock has run. Clocks of regimes whose applicability is unknown are
+/// provisional (`provisional` on each clock).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Assessment {
     pub reportable: Reportable,
@@ -212,6 +213,24 @@ impl RegulatoryRecord {
             .into_iter()
             .map(|c| c.deadline)
             .collect())
+    }
+}
+
+/// An incident's decisions and clocks at `now`: the one computation behind the
+/// incident page, the deadline board, the CLI and the API. An incident
+/// without a record yet (`None`, nothing answered) is assessed as unanswered,
+/// so from its declaration every regime that may apply shows a provisional
+/// clock at the earliest moment it could be due.
+pub fn assessment(
+    incident: &Incident,
+    record: Option<&RegulatoryRecord>,
+    table: &RegimeTable,
+    config: &RegulatoryConfig,
+    now: Timestamp,
+) -> Result<Assessment, DomainError> {
+    match record {
+        Some(record) => record.assess(incident, table, config, now),
+        None => RegulatoryRecord::default().assess(incident, table, config, now),
     }
 }
 

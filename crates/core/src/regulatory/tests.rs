@@ -120,13 +120,10 @@ impl Case {
                 }
                 if let Some(now) = self.now {
                     let status = deadline.status(now);
-                    write!(
-                        out,
-                        ", {} {:.2}",
-                        wire_name(&status.level),
-                        status.elapsed_fraction
-                    )
-                    .unwrap();
+                    let fraction = status
+                        .elapsed_fraction
+                        .map_or_else(|| "-".to_string(), |f| format!("{f:.2}"));
+                    write!(out, ", {} {fraction}", wire_name(&status.level)).unwrap();
                 }
                 out.push('\n');
             }
@@ -256,7 +253,7 @@ fn ai_act_causal_link_makes_the_report_due_immediately_within_the_day_limit() {
         "
         reportable: yes
         eu_ai_act_art73: yes because jurisdictions=DE (EU), roles=provider, high_risk_ai_system=yes, serious_harm_to_health=yes
-          initial: due 2026-09-04T08:00:00Z, immediately after causal_link_at, overdue 1.00
+          initial: due 2026-09-04T08:00:00Z, immediately after causal_link_at, immediate -
         ",
     );
 
@@ -797,6 +794,7 @@ fn crossings_fire_once_and_stop_at_submission() {
         rule: RegimeTable::builtin().regime("gdpr_art33").unwrap().reports[0].deadline[0].clone(),
         assumed_unanswered: vec![],
         submitted_at: None,
+        latest_at: None,
     };
     let levels = |since: &str, now: &str, deadline: &Deadline| -> Vec<(ClockLevel, String)> {
         deadline
@@ -834,17 +832,19 @@ fn crossings_fire_once_and_stop_at_submission() {
     );
     let status = submitted.status(at("2026-05-09T00:00:00Z"));
     assert_eq!(status.level, ClockLevel::HalfElapsed);
-    assert_eq!(status.elapsed_fraction, 51.0 / 72.0);
+    assert_eq!(status.elapsed_fraction, Some(51.0 / 72.0));
 
+    // "Immediately" is reached at the trigger and never turns overdue.
     let immediately = Deadline {
         due_at: submitted.started_at,
+        rule: RegimeTable::builtin().regime("gdpr_art34").unwrap().reports[0].deadline[0].clone(),
         submitted_at: None,
         ..submitted
     };
     assert_eq!(
         immediately.crossings(),
         [Crossing {
-            level: ClockLevel::Overdue,
+            level: ClockLevel::Immediate,
             at: at("2026-05-04T09:00:00Z")
         }]
     );

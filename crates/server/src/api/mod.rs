@@ -4,6 +4,7 @@
 pub mod changes;
 pub mod channels;
 pub mod control;
+pub mod deadlines;
 pub mod evidence;
 pub mod findings;
 pub mod incidents;
@@ -54,7 +55,7 @@ use utoipa::{Modify, OpenApi};
         monitors::delete, monitors::run, monitors::backfill,
         postmortems::show, postmortems::create_draft, postmortems::edit, postmortems::transition,
         postmortems::sign_off, postmortems::export, postmortems::actions, postmortems::export_actions,
-        regulatory::regimes, regulatory::show, regulatory::assess, regulatory::board,
+        regulatory::regimes, regulatory::show, regulatory::assess, deadlines::board,
         regulatory::draft, regulatory::show_report, regulatory::edit, regulatory::submit, regulatory::export,
         oncall::list_schedules, oncall::show_schedule, oncall::put_schedule, oncall::delete_schedule,
         oncall::list_policies, oncall::show_policy, oncall::put_policy, oncall::delete_policy,
@@ -270,7 +271,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/incidents/{id}/regulatory",
             get(regulatory::show).put(regulatory::assess),
         )
-        .route("/api/v1/deadlines", get(regulatory::board))
+        .route("/api/v1/deadlines", get(deadlines::board))
         .route("/api/v1/incidents/{id}/reports", post(regulatory::draft))
         .route(
             "/api/v1/incidents/{id}/reports/{report_id}",

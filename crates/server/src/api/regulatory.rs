@@ -1,9 +1,9 @@
 //! Regulatory clocks and reports: the applicability questionnaire of an
-//! incident, its deadlines, the clock board across incidents, reports drafted
-//! from the incident's record and their submission (`regulator_notified`).
+//! incident, its deadlines, reports drafted from the incident's record and
+//! their submission (`regulator_notified`). The board across incidents and
+//! the clock warnings are in `deadlines`.
 
 use crate::api::incidents::incident_number;
-use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Commander, Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::export::ExportQuery;
@@ -11,17 +11,16 @@ use crate::state::{AppState, now};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use firebreak_core::DomainError;
-use firebreak_core::incident::{Change, Incident, IncidentKind, TimeField};
+use firebreak_core::incident::{Change, Incident, TimeField};
 use firebreak_core::regulatory::{
-    Assessment, ClockStatus, ExtraTriggers, Questionnaire, RegimeTable, RegulatoryRecord,
-    RegulatoryReport, ReportSection, assess_incident, draft_report, due_warnings, edit_report,
-    reassess, submit_report,
+    Assessment, ExtraTriggers, Questionnaire, RegimeTable, RegulatoryRecord, RegulatoryReport,
+    ReportSection, assess_incident, assessment, draft_report, edit_report, reassess, submit_report,
 };
 use firebreak_core::timeline::{EventDraft, EventKind};
 use firebreak_store::{DocumentChange, DocumentKind, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 /// An incident's regulatory record and what it means now.
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,16 +36,18 @@ pub fn record_of(document: Option<&Value>) -> Result<RegulatoryRecord, DomainErr
         .unwrap_or_default())
 }
 
-fn table() -> &'static RegimeTable {
+pub(crate) fn table() -> &'static RegimeTable {
     RegimeTable::builtin()
 }
 
+/// The incident's record and its clocks now, as the incident page and the
+/// API show them; the board computes each incident's the same way.
 pub fn view(
     state: &AppState,
     incident: &Incident,
     record: RegulatoryRecord,
 ) -> Result<RegulatoryView, ApiError> {
-    let assessment = record.assess(incident, table(), &state.regulatory, now())?;
+    let assessment = assessment(incident, Some(&record), table(), &state.regulatory, now())?;
     Ok(RegulatoryView {
         incident: incident.public_id(),
         record,
@@ -194,76 +195,6 @@ pub fn set_time_with_clocks(
         at,
     )?;
     Ok(incident)
-}
-
-/// One clock on the board.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BoardEntry {
-    pub incident: String,
-    pub title: String,
-    pub drill: bool,
-    #[serde(flatten)]
-    pub clock: ClockStatus,
-}
-
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct BoardQuery {
-    /// Only this incident (`INC-<n>`).
-    pub incident: Option<String>,
-    /// Include clocks stopped by a submission.
-    #[serde(default)]
-    pub all: bool,
-}
-
-/// Every running clock across incidents, most urgent first.
-pub async fn board_entries(
-    state: &AppState,
-    query: BoardQuery,
-) -> Result<Vec<BoardEntry>, ApiError> {
-    let only = query.incident.as_deref().map(incident_number).transpose()?;
-    let documents = state
-        .run(|store| store.documents(DocumentKind::Regulatory))
-        .await?;
-    let at = now();
-    let mut entries = Vec::new();
-    for (incident, document) in documents {
-        if only.is_some_and(|n| n != incident.number) {
-            continue;
-        }
-        let record = record_of(Some(&document))?;
-        let assessment = record.assess(&incident, table(), &state.regulatory, at)?;
-        for clock in assessment.clocks {
-            if query.all || clock.deadline.submitted_at.is_none() {
-                entries.push(BoardEntry {
-                    incident: incident.public_id(),
-                    title: incident.title.clone(),
-                    drill: incident.kind != IncidentKind::Real,
-                    clock,
-                });
-            }
-        }
-    }
-    entries.sort_by(|a, b| {
-        b.clock
-            .level
-            .cmp(&a.clock.level)
-            .then(a.clock.deadline.due_at.cmp(&b.clock.deadline.due_at))
-    });
-    Ok(entries)
-}
-
-#[utoipa::path(get, path = "/api/v1/deadlines", tag = "regulatory", params(BoardQuery, PageQuery),
-    responses((status = 200, body = Vec<BoardEntry>, description = "Running clocks, most urgent first: overdue, then 80 %, then 50 %, then on track, each by due moment"),
-        (status = 400, body = Problem)))]
-pub async fn board(
-    _caller: Viewer,
-    State(state): State<AppState>,
-    ApiQuery(query): ApiQuery<BoardQuery>,
-    ApiQuery(page): ApiQuery<PageQuery>,
-    uri: axum::http::Uri,
-) -> Result<Paged<BoardEntry>, ApiError> {
-    page.page(board_entries(&state, query).await?, &uri)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -509,77 +440,4 @@ async fn change_record(
             Ok(document)
         })
         .await
-}
-
-/// Finds clocks that crossed 50 %, 80 % or their due moment since they were
-/// last looked at, records each warning on the incident's timeline and, for
-/// real incidents, queues it for the clock webhooks in the same transaction. Drills warn only on their
-/// own timeline, which is what their participants watch (D11).
-pub async fn check_clocks(state: &AppState) -> Result<usize, ApiError> {
-    let documents = state
-        .run(|store| store.documents(DocumentKind::Regulatory))
-        .await?;
-    let at = now();
-    let mut sent = 0;
-    for (incident, document) in documents {
-        let record = record_of(Some(&document))?;
-        let assessment = record.assess(&incident, table(), &state.regulatory, at)?;
-        let (_, due) = due_warnings(&record, &assessment, at);
-        if due.is_empty() {
-            continue;
-        }
-        let number = incident.number;
-        let config = state.regulatory.clone();
-        // Drills warn only on their own timeline (D11).
-        let hooks: Vec<String> = match incident.kind {
-            IncidentKind::Real => state.clock_hooks.iter().map(|h| h.url.clone()).collect(),
-            _ => Vec::new(),
-        };
-        let warnings = state
-            .run(move |store| {
-                let mut warnings = Vec::new();
-                store.change_document(
-                    number,
-                    DocumentKind::Regulatory,
-                    &mut |incident, document| {
-                        // Read again inside the transaction: another instance may have sent some.
-                        let current = record_of(document)?;
-                        let assessment = current.assess(incident, table(), &config, at)?;
-                        let (record, due) = due_warnings(&current, &assessment, at);
-                        warnings = due
-                            .iter()
-                            .map(|(clock, warning)| {
-                                json!({
-                                    "incident": incident.public_id(), "title": incident.title,
-                                    "regime": warning.regime, "report": warning.report,
-                                    "report_name": clock.deadline.report_name,
-                                    "level": warning.level, "crossed_at": warning.at,
-                                    "due_at": clock.deadline.due_at,
-                                    "elapsed_fraction": clock.elapsed_fraction,
-                                })
-                            })
-                            .collect();
-                        let event = |body: Value| EventDraft {
-                            kind: EventKind::ClockWarning,
-                            occurred_at: at,
-                            actor: "firebreak".to_string(),
-                            body,
-                        };
-                        let messages = crate::notify::clock_warnings(&hooks, number, &warnings);
-                        Ok(DocumentChange {
-                            document: DocumentKind::encode(&record),
-                            own: event(json!({ "warnings": warnings })),
-                            announced: warnings.iter().cloned().map(event).collect(),
-                            incident: None,
-                            messages,
-                        })
-                    },
-                    at,
-                )?;
-                Ok(warnings)
-            })
-            .await?;
-        sent += warnings.len();
-    }
-    Ok(sent)
 }

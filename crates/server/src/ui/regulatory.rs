@@ -1,7 +1,8 @@
 //! Pages across incidents — the clock board and the action items — and an
 //! incident's regulatory and evidence sections.
 
-use crate::api::regulatory::{BoardQuery, RegulatoryView, board_entries};
+use crate::api::deadlines::{BoardQuery, board_entries};
+use crate::api::regulatory::RegulatoryView;
 use crate::auth::Viewer;
 use crate::error::ApiQuery;
 use crate::state::AppState;
@@ -12,23 +13,36 @@ use firebreak_core::regulatory::{ClockLevel, ClockStatus};
 use maud::{Markup, html};
 
 fn level_badge(level: ClockLevel) -> Markup {
-    let (class, text) = match level {
-        ClockLevel::OnTrack => ("sev4", "on track"),
-        ClockLevel::HalfElapsed => ("sev3", "50 % elapsed"),
-        ClockLevel::EightyPercentElapsed => ("sev2", "80 % elapsed"),
-        ClockLevel::Overdue => ("sev1", "overdue"),
+    let class = match level {
+        ClockLevel::OnTrack => "sev4",
+        ClockLevel::HalfElapsed => "sev3",
+        ClockLevel::EightyPercentElapsed | ClockLevel::Immediate => "sev2",
+        ClockLevel::Overdue => "sev1",
     };
-    html! { span class={ "badge " (class) } data-level=(format!("{level:?}")) { (text) } }
+    html! { span class={ "badge " (class) } data-level=(crate::reports::wire_name(&level)) { (level.label()) } }
 }
 
-fn clock_cells(clock: &ClockStatus) -> Markup {
+/// The column headings of a clock, after the incident's on the board; the
+/// CLI prints the same columns with the same words.
+const CLOCK_HEADINGS: [&str; 6] = ["Regime", "Report", "Due", "State", "Level", "Basis"];
+
+/// A clock's row, in the words core gives it, so it reads the same on the
+/// board, the incident page and in the CLI. The data attributes name the
+/// clock and its state for tests and scripts.
+fn clock_row(clock: &ClockStatus, incident: Option<Markup>) -> Markup {
     let deadline = &clock.deadline;
     html! {
-        td { (deadline.regime) } td { (deadline.report_name) }
-        td { (deadline.due_at.strftime("%Y-%m-%d %H:%M UTC")) }
-        td { (format!("{:.0} %", clock.elapsed_fraction * 100.0)) }
-        td { (level_badge(clock.level)) }
-        td { @if let Some(at) = deadline.submitted_at { "submitted " (at.strftime("%Y-%m-%d %H:%M")) } @else { (crate::reports::wire_name(&deadline.applies)) } }
+        tr data-clock={ (deadline.regime) "/" (deadline.report) }
+            data-state=(crate::reports::wire_name(&clock.state))
+            data-provisional=(clock.provisional)
+            data-due=(deadline.due_at) {
+            @if let Some(incident) = incident { td { (incident) } }
+            td { (deadline.regime) } td { (deadline.report_name) }
+            td { (clock.due_text()) }
+            td { (clock.summary) }
+            td { (level_badge(clock.level)) }
+            td { @if clock.provisional { strong { (clock.basis()) } } @else { (clock.basis()) } }
+        }
     }
 }
 
@@ -43,19 +57,18 @@ pub async fn board(
         "Deadlines",
         html! {
             h1 { "Regulatory clocks" }
-            p { "Running clocks across incidents, most urgent first. Warnings go out at 50 %, 80 % and when overdue." }
+            p { "Running clocks across incidents, most urgent first. A provisional clock belongs to a regime that may apply: it shows the earliest moment its report could be due until the incident's applicability questionnaire is answered. Once an incident has a regulatory record (an answer or a report), its clock warnings go out at 50 %, 80 %, when an immediate obligation starts and when a clock is overdue." }
             table id="clocks" {
-                thead { tr { th { "Incident" } th { "Regime" } th { "Report" } th { "Due" } th { "Elapsed" } th { "Level" } th { "Applies" } } }
+                thead { tr { th { "Incident" } @for heading in CLOCK_HEADINGS { th { (heading) } } } }
                 tbody {
                     @for entry in &entries {
-                        tr {
-                            td { a href={ "/incidents/" (entry.incident) } { (entry.incident) } " " (entry.title) @if entry.drill { " (drill)" } }
-                            (clock_cells(&entry.clock))
-                        }
+                        (clock_row(&entry.clock, Some(html! {
+                            a href={ "/incidents/" (entry.incident) } { (entry.incident) } " " (entry.title) @if entry.drill { " (drill)" }
+                        })))
                     }
                 }
             }
-            @if entries.is_empty() { p { "No clock is running. Answer an incident's applicability questionnaire to start its clocks." } }
+            @if entries.is_empty() { p { "No clock is running: no incident has a regime that applies or may apply." } }
         },
     ))
 }
@@ -75,10 +88,13 @@ pub fn section(view: &RegulatoryView) -> Markup {
             p { strong { "Reportable: " } (crate::reports::wire_name(&view.assessment.reportable))
                 @if !applying.is_empty() { " · " strong { "Regimes: " } (applying.join(", ")) } }
             @if view.assessment.clocks.is_empty() {
-                p { "No clock runs yet: answer the applicability questionnaire (API or `firebreak regulatory assess`)." }
+                p { "No clock is running: no regime applies or may apply." }
             } @else {
-                table { thead { tr { th { "Regime" } th { "Report" } th { "Due" } th { "Elapsed" } th { "Level" } th { "Applies" } } }
-                    tbody { @for clock in &view.assessment.clocks { tr { (clock_cells(clock)) } } } }
+                @if view.assessment.clocks.iter().any(|c| c.provisional) {
+                    p { "Provisional clocks show the earliest moment a report could be due while it is unknown whether its regime applies: answer the applicability questionnaire (API or `firebreak regulatory assess`)." }
+                }
+                table id="incident-clocks" { thead { tr { @for heading in CLOCK_HEADINGS { th { (heading) } } } }
+                    tbody { @for clock in &view.assessment.clocks { (clock_row(clock, None)) } } }
             }
             @if !view.record.reports.is_empty() {
                 h3 { "Reports" }
