@@ -68,6 +68,35 @@ pub fn incident_start(incident: &Incident) -> Option<Timestamp> {
     t.impact_started_at.or(t.detected_at).or(t.declared_at)
 }
 
+/// The most changes read to name a change point's predecessor or to mark
+/// a chart.
+const MAX_CHANGES_NAMED: usize = 10_000;
+
+/// Every change on `system` and everything upstream of it, newest first:
+/// what a monitor's change points are named after and its charts marked
+/// with.
+pub async fn changes_upstream_of(
+    state: &AppState,
+    system: String,
+) -> Result<Vec<change::ChangeEvent>, ApiError> {
+    state
+        .run(move |store| {
+            let graph = store
+                .list_systems()?
+                .into_iter()
+                .map(|s| (s.slug, s.details.depends_on))
+                .collect();
+            let upstream = change::upstream_paths(&[system], &graph);
+            store.changes(&ChangeQuery {
+                systems: upstream.into_keys().collect(),
+                from: None,
+                until: None,
+                limit: MAX_CHANGES_NAMED,
+            })
+        })
+        .await
+}
+
 /// Reads the triage context of incident `number` for a window of `window`
 /// (refused beyond [`change::MAX_WINDOW`]).
 pub async fn context(

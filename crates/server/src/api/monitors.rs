@@ -234,34 +234,6 @@ pub struct Backfill {
     pub change_points: Vec<ChangePoint>,
 }
 
-/// Every change on `system` and on what it depends on, newest first, for
-/// naming what came before a change point.
-async fn changes_upstream_of(
-    state: &AppState,
-    system: String,
-) -> Result<Vec<firebreak_core::change::ChangeEvent>, ApiError> {
-    state
-        .run(move |store| {
-            let graph = store
-                .list_systems()?
-                .into_iter()
-                .map(|s| (s.slug, s.details.depends_on))
-                .collect();
-            let upstream = firebreak_core::change::upstream_paths(&[system], &graph);
-            store.changes(&firebreak_store::ChangeQuery {
-                systems: upstream.into_keys().collect(),
-                from: None,
-                until: None,
-                limit: MAX_CHANGES_NAMED,
-            })
-        })
-        .await
-}
-
-/// The most changes a backfill looks through to name a change point's
-/// predecessor.
-const MAX_CHANGES_NAMED: usize = 10_000;
-
 #[utoipa::path(post, path = "/api/v1/monitors/{monitor}/backfill", tag = "monitors",
     params(("monitor" = String, Path, description = "The monitor's name")),
     request_body = BackfillRequest,
@@ -275,7 +247,8 @@ pub async fn backfill(
 ) -> Result<ApiJson<Backfill>, ApiError> {
     let monitor = state.run(move |store| store.monitor(&name)).await?;
     let checked = monitor.definition.check(&known_systems(&state).await?)?;
-    let changes = changes_upstream_of(&state, monitor.definition.system.clone()).await?;
+    let changes =
+        crate::triage::changes_upstream_of(&state, monitor.definition.system.clone()).await?;
     let backfill = tokio::task::spawn_blocking(move || {
         let at = now();
         let reader = Reader {

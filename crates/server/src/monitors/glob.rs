@@ -4,7 +4,7 @@
 //! like a directory's: grouped by their directory below the glob's fixed
 //! base when the wildcards reach into directories, else one file each.
 
-use super::source::{Partition, SourceError, file_error, is_log, parse_time};
+use super::source::{Partition, SourceError, file_error, is_log, window_time};
 use std::path::{Component, Path, PathBuf};
 
 /// Whether a source path is a glob.
@@ -97,21 +97,15 @@ pub fn partitions(pattern: &Path) -> Result<Vec<Partition>, SourceError> {
     let mut found: Vec<Partition> = Vec::new();
     for file in paths {
         let relative = file.strip_prefix(&base).unwrap_or(&file);
-        let (name, stem) = match relative.parent().filter(|_| segments.len() > 1) {
-            Some(dir) => (dir.display().to_string(), dir.display().to_string()),
-            None => (
-                relative.display().to_string(),
-                relative
-                    .file_stem()
-                    .map_or_else(String::new, |s| s.to_string_lossy().into_owned()),
-            ),
+        let name = match relative.parent().filter(|_| segments.len() > 1) {
+            Some(dir) => dir.display().to_string(),
+            None => relative.display().to_string(),
         };
         match found.last_mut() {
             Some(partition) if partition.name == name => partition.files.push(file),
             _ => {
-                let value = stem.rsplit(['=', '/']).next().unwrap_or(&stem);
                 found.push(Partition {
-                    time: parse_time(value),
+                    time: window_time(&name),
                     name,
                     files: vec![file],
                 });

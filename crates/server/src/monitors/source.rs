@@ -77,6 +77,14 @@ pub fn parse_time(text: &str) -> Option<Timestamp> {
     })
 }
 
+/// The time a window's name gives: the value after its last `=` or `/`
+/// (`hour=2026-03-01T08:00:00Z`, `day/2026-03-01`), without a file
+/// extension (`2026-03-01.parquet`); None when that is no time.
+pub fn window_time(window: &str) -> Option<Timestamp> {
+    let value = window.rsplit(['=', '/']).next().unwrap_or(window);
+    parse_time(value).or_else(|| parse_time(Path::new(value).file_stem()?.to_str()?))
+}
+
 /// The partitions of a directory in name order, each with its log files.
 pub fn partitions(dir: &Path) -> Result<Vec<Partition>, SourceError> {
     let entries = std::fs::read_dir(dir).map_err(|e| file_error(dir, e))?;
@@ -97,9 +105,8 @@ pub fn partitions(dir: &Path) -> Result<Vec<Partition>, SourceError> {
             continue;
         }
         files.sort();
-        let value = name.rsplit('=').next().unwrap_or(&name);
         partitions.push(Partition {
-            time: parse_time(value),
+            time: window_time(&name),
             name,
             files,
         });

@@ -1,6 +1,7 @@
 //! Monitors on the system page: each with its state, a chart per metric its
-//! thresholds read (the threshold drawn as a flat line, a change point of
-//! the drawn runs as a marker), and a pause or
+//! thresholds read (the threshold drawn as a flat line; markers for a change
+//! point of the drawn runs, named after the change on the system or upstream
+//! that preceded it, and for each recorded change), and a pause or
 //! resume button (a plain form with the CSRF token). Also `/metrics`, which
 //! answers browsers with the response-metrics page and everyone else (a
 //! Prometheus scraper) with the monitors in the exposition format.
@@ -8,12 +9,15 @@
 use super::{CsrfForm, csrf_field};
 use crate::auth::{Caller, Commander, Viewer};
 use crate::error::{ApiError, ApiQuery};
-use crate::monitors::changes::{ChangePoint, change_points};
+use crate::monitors::changes::{ChangePoint, change_points, name_preceding_changes};
 use crate::monitors::exposition;
+use crate::monitors::source::window_time;
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use firebreak_core::Timestamp;
+use firebreak_core::change::ChangeEvent;
 use firebreak_core::monitor::{Comparison, Monitor, MonitorRun, Threshold};
 use firebreak_report::{Marker, Series, lines_svg, significant};
 use maud::{Markup, PreEscaped, html};
@@ -21,12 +25,21 @@ use maud::{Markup, PreEscaped, html};
 /// Runs drawn per chart.
 const DRAWN_RUNS: usize = 60;
 
-/// The monitors of `slug` with their newest runs.
-pub async fn of_system(
-    state: &AppState,
-    slug: String,
-) -> Result<Vec<(Monitor, Vec<MonitorRun>)>, ApiError> {
-    state
+/// A monitor as its charts draw it: the newest runs, their change points
+/// and the changes recorded over them.
+pub struct Drawn {
+    monitor: Monitor,
+    runs: Vec<MonitorRun>,
+    change_points: Vec<ChangePoint>,
+    /// Each recorded change within the drawn windows, at its window.
+    changes: Vec<(usize, ChangeEvent)>,
+}
+
+/// The monitors of `slug` with their newest runs, change points and the
+/// changes on `slug` and upstream of it.
+pub async fn of_system(state: &AppState, slug: String) -> Result<Vec<Drawn>, ApiError> {
+    let system = slug.clone();
+    let monitors = state
         .run(move |store| {
             store
                 .monitors(Some(&slug))?
@@ -35,33 +48,87 @@ pub async fn of_system(
                     let runs = store.monitor_runs(&m.definition.name, DRAWN_RUNS)?;
                     Ok((m, runs))
                 })
-                .collect()
+                .collect::<Result<Vec<_>, _>>()
         })
-        .await
+        .await?;
+    let changes = if monitors.is_empty() {
+        Vec::new()
+    } else {
+        crate::triage::changes_upstream_of(state, system).await?
+    };
+    Ok(monitors
+        .into_iter()
+        .map(|(monitor, runs)| {
+            let times: Vec<(String, Option<Timestamp>)> = runs
+                .iter()
+                .map(|r| {
+                    let window = r.window.clone().unwrap_or_else(|| "failed".into());
+                    let time = r.window.as_deref().and_then(window_time);
+                    (window, time)
+                })
+                .collect();
+            let open_end = runs.last().map_or_else(now, |r| r.finished_at);
+            let mut change_points = change_points_of(&runs);
+            name_preceding_changes(&mut change_points, &times, open_end, &changes);
+            let changes = changes_in_windows(&changes, &times, open_end);
+            Drawn {
+                monitor,
+                runs,
+                change_points,
+                changes,
+            }
+        })
+        .collect())
 }
 
-/// The change points over the drawn runs, as markers on `metric`'s chart.
-fn markers(changes: &[ChangePoint], metric: &str) -> Vec<Marker> {
+/// Each change at the drawn window it took effect in: the last window that
+/// began at or before it. Changes before the first window or after the
+/// open end are off the chart; windows without a time place none.
+fn changes_in_windows(
+    changes: &[ChangeEvent],
+    times: &[(String, Option<Timestamp>)],
+    open_end: Timestamp,
+) -> Vec<(usize, ChangeEvent)> {
     changes
+        .iter()
+        .filter(|c| c.at <= open_end)
+        .filter_map(|c| {
+            let index = times
+                .iter()
+                .rposition(|(_, start)| start.is_some_and(|s| s <= c.at))?;
+            Some((index, c.clone()))
+        })
+        .collect()
+}
+
+/// The change points over the drawn runs and the changes recorded over
+/// them, as markers on `metric`'s chart.
+fn markers(drawn: &Drawn, metric: &str) -> Vec<Marker> {
+    let points = drawn
+        .change_points
         .iter()
         .filter(|c| c.metric == metric)
         .map(|c| Marker {
             index: c.index,
             label: format!(
-                "change: {} → {}",
+                "change: {} → {}{}",
                 significant(c.before, 3),
-                significant(c.after, 3)
+                significant(c.after, 3),
+                c.preceded_by
+                    .as_ref()
+                    .map(|p| format!(", after {} ({})", p.id, p.summary()))
+                    .unwrap_or_default()
             ),
-        })
-        .collect()
+        });
+    let changes = drawn.changes.iter().map(|(index, c)| Marker {
+        index: *index,
+        label: format!("{} on {}: {}", c.id, c.system, c.summary()),
+    });
+    points.chain(changes).collect()
 }
 
-fn chart(
-    monitor: &Monitor,
-    runs: &[MonitorRun],
-    threshold: &Threshold,
-    changes: &[ChangePoint],
-) -> String {
+fn chart(drawn: &Drawn, threshold: &Threshold) -> String {
+    let (monitor, runs) = (&drawn.monitor, &drawn.runs);
     let labels: Vec<String> = runs
         .iter()
         .map(|r| r.window.clone().unwrap_or_else(|| "failed".into()))
@@ -95,14 +162,14 @@ fn chart(
     lines_svg(
         &format!("{}: {}", monitor.definition.name, threshold.metric),
         &format!(
-            "{} over the newest {} windows, with the threshold {} and the change points",
+            "{} over the newest {} windows, with the threshold {}, the change points and the changes recorded",
             threshold.metric,
             runs.len(),
             threshold.text
         ),
         &labels,
         &series,
-        &markers(changes, &threshold.metric),
+        &markers(drawn, &threshold.metric),
     )
 }
 
@@ -120,16 +187,15 @@ fn change_points_of(runs: &[MonitorRun]) -> Vec<ChangePoint> {
 }
 
 /// The monitors section of a system page.
-pub fn section(caller: &Caller, monitors: &[(Monitor, Vec<MonitorRun>)]) -> Markup {
+pub fn section(caller: &Caller, monitors: &[Drawn]) -> Markup {
     html! {
         h2 id="monitors" { "Monitors" }
         @if monitors.is_empty() {
             p { "No monitors. Add one with " code { "firebreak monitor add FILE" } "." }
         }
-        @for (m, (monitor, runs)) in monitors.iter().enumerate() {
-            @let d = &monitor.definition;
-            @let changes = change_points_of(runs);
-            @let s = &monitor.status;
+        @for (m, drawn) in monitors.iter().enumerate() {
+            @let d = &drawn.monitor.definition;
+            @let s = &drawn.monitor.status;
             section.monitor data-monitor=(d.name) {
                 h3 { (d.name) " " span.badge data-state=(s.state.as_str()) { (s.state.as_str().replace('_', " ")) }
                     @if s.paused { " " span.badge { "paused" } } }
@@ -148,10 +214,10 @@ pub fn section(caller: &Caller, monitors: &[(Monitor, Vec<MonitorRun>)]) -> Mark
                 }
                 @for (t, text) in d.thresholds.iter().enumerate() {
                     @if let Ok(threshold) = Threshold::parse(text) {
-                        @if runs.is_empty() {
+                        @if drawn.runs.is_empty() {
                             p { "Threshold " code { (text) } ": no runs yet." }
                         } @else {
-                            figure.chart { (PreEscaped(firebreak_report::unique_ids(&chart(monitor, runs, &threshold, &changes), &format!("chart-{m}-{t}")))) }
+                            figure.chart { (PreEscaped(firebreak_report::unique_ids(&chart(drawn, &threshold), &format!("chart-{m}-{t}")))) }
                         }
                     }
                 }
@@ -224,4 +290,72 @@ pub async fn metrics(
         exposition::render(&monitors),
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use firebreak_core::change::{ChangeKind, ChangeOrigin, NewChange};
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    fn deploy(number: u64, when: &str) -> ChangeEvent {
+        NewChange {
+            system: "scoring".into(),
+            kind: ChangeKind::Deploy,
+            version_from: None,
+            version_to: Some(format!("v{number}")),
+            by: None,
+            at: Some(at(when)),
+            link: None,
+            description: String::new(),
+            external_id: None,
+        }
+        .record(number, ChangeOrigin::Api, "ci", at("2026-11-20T12:00:00Z"))
+    }
+
+    #[test]
+    fn a_change_is_drawn_at_the_window_it_took_effect_in() {
+        let times: Vec<(String, Option<Timestamp>)> = [
+            "hour=2026-11-20T08:00:00Z",
+            "hour=2026-11-20T09:00:00Z",
+            "failed",
+            "hour=2026-11-20T10:00:00Z",
+        ]
+        .iter()
+        .map(|w| (w.to_string(), window_time(w)))
+        .collect();
+        let changes = [
+            deploy(1, "2026-11-20T07:59:00Z"),
+            deploy(2, "2026-11-20T09:30:00Z"),
+            deploy(3, "2026-11-20T10:00:00Z"),
+            deploy(4, "2026-11-20T11:30:00Z"),
+        ];
+        let placed: Vec<(usize, String)> =
+            changes_in_windows(&changes, &times, at("2026-11-20T11:00:00Z"))
+                .into_iter()
+                .map(|(i, c)| (i, c.id))
+                .collect();
+        // Before the first window and after the open end: off the chart.
+        assert_eq!(placed, [(1, "CH-2".into()), (3, "CH-3".into())]);
+    }
+
+    #[test]
+    fn window_names_give_their_time() {
+        assert_eq!(
+            window_time("hour=2026-11-20T08:00:00Z"),
+            Some(at("2026-11-20T08:00:00Z"))
+        );
+        assert_eq!(
+            window_time("2026-11-20.parquet"),
+            Some(at("2026-11-20T00:00:00Z"))
+        );
+        assert_eq!(
+            window_time("logs/day=2026-11-20"),
+            Some(at("2026-11-20T00:00:00Z"))
+        );
+        assert_eq!(window_time("rows 0..500"), None);
+    }
 }
