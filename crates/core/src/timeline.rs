@@ -78,6 +78,9 @@ pub enum EventKind {
     /// The severity rubric's suggestion from a responder's answers, and the
     /// severity they chose.
     SeverityAssessed,
+    /// A new alert on a system this incident's systems depend on, proposed
+    /// for linking (with the path from it to the affected system).
+    AlertProposed,
 }
 
 impl EventKind {
@@ -125,6 +128,7 @@ impl EventKind {
             EventKind::ChangeRecorded => "change_recorded",
             EventKind::ChangeSourceChanged => "change_source_changed",
             EventKind::SeverityAssessed => "severity_assessed",
+            EventKind::AlertProposed => "alert_proposed",
         }
     }
 
@@ -317,6 +321,18 @@ impl Event {
                 "alert {} from {}: {}",
                 text(&b["alert_id"]),
                 text(&b["source"]),
+                text(&b["summary"])
+            ),
+            EventKind::AlertProposed => format!(
+                "alert {} upstream ({}): {} — link it if it is the cause",
+                text(&b["alert_id"]),
+                b["upstream"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(&text)
+                    .collect::<Vec<_>>()
+                    .join(" → "),
                 text(&b["summary"])
             ),
             EventKind::AlertResolved => format!(

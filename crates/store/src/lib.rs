@@ -594,6 +594,15 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<IngestOutcome>;
     /// Newest first; only open ones when `open_only`.
     fn alerts(&self, open_only: bool, limit: usize) -> StoreResult<Vec<Alert>>;
+    /// Links an alert to an incident by a person's choice (a proposal of an
+    /// alert upstream taken); 409 when it already belongs to one.
+    fn link_alert(
+        &self,
+        alert: u64,
+        incident: u64,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<Alert>;
 
     /// Stores a new monitor; its name is unique.
     fn create_monitor(&self, monitor: &Monitor) -> StoreResult<()>;

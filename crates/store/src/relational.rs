@@ -410,6 +410,16 @@ impl<B: Backend> Store for SqlStore<B> {
         self.read(|c| alerts::list(c, open_only, limit))
     }
 
+    fn link_alert(
+        &self,
+        alert: u64,
+        incident: u64,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<Alert> {
+        self.write(|t| alerts::link(t, alert, incident, actor, now))
+    }
+
     fn user_count(&self) -> StoreResult<u64> {
         self.read(accounts::user_count)
     }

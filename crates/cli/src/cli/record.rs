@@ -434,4 +434,12 @@ pub enum AlertCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Link an alert to an incident, e.g. one proposed to it from a system
+    /// upstream (`alert link 7 INC-3`).
+    Link {
+        alert: u64,
+        incident: String,
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -1,4 +1,4 @@
-//! `firebreak integration …` and `firebreak alert list`.
+//! `firebreak integration …` and `firebreak alert list|link`.
 
 use crate::InputError;
 use crate::cli::{AlertCommand, IntegrationCommand};
@@ -100,8 +100,31 @@ pub async fn integration(command: IntegrationCommand) -> Result<()> {
 }
 
 pub async fn alert(command: AlertCommand) -> Result<()> {
-    let AlertCommand::List { open, limit, json } = command;
     let client = Client::from_environment()?;
+    let (open, limit, json) = match command {
+        AlertCommand::List { open, limit, json } => (open, limit, json),
+        AlertCommand::Link {
+            alert,
+            incident,
+            json,
+        } => {
+            let id = firebreak_core::incident::parse_public_id(&incident)
+                .map(firebreak_core::incident::public_id)
+                .map_err(InputError)?;
+            let linked = client
+                .post(
+                    &format!("/api/v1/incidents/{id}/alerts"),
+                    json!({ "alert_id": alert }),
+                )
+                .await?;
+            if json {
+                output::json(&linked);
+            } else {
+                println!("linked alert {alert} to {id}");
+            }
+            return Ok(());
+        }
+    };
     let alerts = client
         .get(&format!("/api/v1/alerts?open={open}&limit={limit}"))
         .await?;

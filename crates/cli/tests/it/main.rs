@@ -37,4 +37,5 @@ mod support;
 mod tamper;
 mod tokens_page;
 mod updates;
+mod upstream_alerts;
 mod walk;

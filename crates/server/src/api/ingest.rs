@@ -6,7 +6,7 @@
 //! stores nothing. PagerDuty's endpoint answers in PagerDuty's own format.
 
 use crate::api::page::{PageQuery, Paged};
-use crate::auth::{Admin, Viewer, random_secret, secret_hash};
+use crate::auth::{Admin, random_secret, secret_hash};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
 use axum::body::Bytes;
@@ -15,13 +15,13 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use firebreak_core::Timestamp;
 use firebreak_core::alert::{
-    Alert, AlertSource, AlertStatus, IncomingAlert, RoutingRule, severity_from_alert,
+    AlertSource, AlertStatus, IncomingAlert, RoutingRule, severity_from_alert,
 };
 use firebreak_store::{IngestOutcome, Integration};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 pub const INTEGRATION_KEY_PREFIX: &str = "fbi_";
 
@@ -165,36 +165,6 @@ pub async fn revoke_integration(
         .await?;
     state.caches.forget_integrations();
     Ok(ApiJson(revoked.into()))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AlertQuery {
-    /// Only alerts not yet resolved.
-    #[serde(default)]
-    pub open: bool,
-    /// 1 to 500, default 100.
-    pub limit: Option<usize>,
-}
-
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(AlertQuery), responses((status = 200, body = Vec<Alert>)))]
-pub async fn list_alerts(
-    _caller: Viewer,
-    State(state): State<AppState>,
-    ApiQuery(query): ApiQuery<AlertQuery>,
-) -> Result<ApiJson<Vec<Alert>>, ApiError> {
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::bad_request(
-            Some("limit"),
-            "must be between 1 and 500",
-        ));
-    }
-    Ok(ApiJson(
-        state
-            .run(move |store| store.alerts(query.open, limit))
-            .await?,
-    ))
 }
 
 /// The integration a key names, if it is usable for `source`.

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, and its OpenAPI 3.1 document generated from
 //! the handlers' annotations.
 
+pub mod alerts;
 pub mod changes;
 pub mod channels;
 pub mod control;
@@ -45,7 +46,7 @@ use utoipa::{Modify, OpenApi};
         integrity::metrics, integrity::list_checkpoints, integrity::create_checkpoint, integrity::verify_now,
         control::read, control::stream, control::list, control::set, control::contain,
         control::list_hooks, control::add_hook, control::delete_hook,
-        ingest::create_integration, ingest::list_integrations, ingest::revoke_integration, ingest::list_alerts,
+        ingest::create_integration, ingest::list_integrations, ingest::revoke_integration, alerts::list_alerts,
         ingest::alertmanager, ingest::pagerduty, ingest::generic,
         rca::list, rca::put, rca::show, rca::svg, rca::put_fmea, rca::show_fmea,
         evidence::upload, evidence::list, evidence::show, evidence::content, evidence::transfer,
@@ -69,6 +70,7 @@ use utoipa::{Modify, OpenApi};
         changes::record, changes::list, changes::show, changes::incident_context,
         changes::put_source, changes::list_sources, changes::delete_source, changes::webhook,
         severity::severity_rubric, severity::assess_severity,
+        alerts::link_alert,
         openapi_document,
     ),
     components(schemas(
@@ -195,7 +197,8 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/integrations/{id}",
             delete(ingest::revoke_integration),
         )
-        .route("/api/v1/alerts", get(ingest::list_alerts))
+        .route("/api/v1/alerts", get(alerts::list_alerts))
+        .route("/api/v1/incidents/{id}/alerts", post(alerts::link_alert))
         .route(
             "/api/v1/monitors",
             get(monitors::list).post(monitors::create),

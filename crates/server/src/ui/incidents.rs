@@ -263,6 +263,7 @@ pub async fn incident_page(
             (super::pages_log::incident_section(&events))
             (super::containment::section(caller, &path, &controls, rejected))
             (super::triage::section(caller, &path, &triage, rejected))
+            (super::triage::proposals_section(caller, &path, &events, rejected))
             (super::assessment::section(caller, &path, incident, &state.rubric, rejected))
             div.grid aria-label="Record" {
                 section {

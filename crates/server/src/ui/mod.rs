@@ -53,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/roles", post(incidents::assign))
         .route("/incidents/{id}/containment", post(containment::contain))
         .route("/incidents/{id}/affected", post(triage::add_affected))
+        .route("/incidents/{id}/alerts", post(triage::link_alert))
         .route(
             "/incidents/{id}/severity-assessment",
             post(assessment::assess),

@@ -1,7 +1,9 @@
 //! "What changed before this" and the blast radius on the incident page,
 //! from the same `triage::context` as the API; each dependant has a button
 //! that adds it to the affected systems (through the same edit workflow as
-//! the API's PATCH), refused in place.
+//! the API's PATCH), refused in place. Also "Alerts upstream": new alerts
+//! on systems the affected ones depend on, proposed on the timeline, each
+//! with a button that links it (the same workflow as the API).
 
 use super::rejected::{Rejected, or_in_place};
 use super::{CsrfForm, csrf_field, format_time};
@@ -13,6 +15,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use firebreak_core::change::versions;
 use firebreak_core::incident::{Incident, IncidentPatch};
+use firebreak_core::timeline::{Event, EventKind};
 use maud::{Markup, html};
 
 /// "2 h 5 min before", "3 days 4 h before".
@@ -90,6 +93,79 @@ pub fn section(
             }
         }
     }
+}
+
+/// Alerts on systems upstream proposed to this incident and not linked to
+/// it yet, newest first.
+fn open_proposals(events: &[Event]) -> Vec<&Event> {
+    let linked: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::AlertLinked)
+        .map(|e| &e.body["alert_id"])
+        .collect();
+    let mut proposals: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::AlertProposed && !linked.contains(&&e.body["alert_id"]))
+        .collect();
+    proposals.reverse();
+    proposals
+}
+
+/// The incident page's "Alerts upstream": each proposal with a button that
+/// links it (refused in place when it already belongs elsewhere).
+pub fn proposals_section(
+    caller: &Caller,
+    path: &str,
+    events: &[Event],
+    rejected: Option<&Rejected>,
+) -> Markup {
+    let proposals = open_proposals(events);
+    html! {
+        @if !proposals.is_empty() || Rejected::is_for(rejected, "alerts") {
+            section aria-label="Alerts upstream" id="alerts-upstream" {
+                h2 { "Alerts upstream" }
+                p.muted { "New alerts on systems the affected ones depend on: link one if it is part of this incident." }
+                ul { @for event in &proposals {
+                    @let alert = &event.body["alert_id"];
+                    li data-alert=(alert) {
+                        (format_time(Some(event.occurred_at))) " · " (event.describe()) " "
+                        form.inline method="post" action={ (path) "/alerts" } {
+                            (csrf_field(caller))
+                            input type="hidden" name="alert_id" value=(alert);
+                            button type="submit" { "Link alert " (alert) }
+                        }
+                    }
+                } }
+                (Rejected::messages(rejected, "alerts"))
+            }
+        }
+    }
+}
+
+/// Links a proposed alert to the incident.
+pub async fn link_alert(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: CsrfForm,
+) -> Result<Response, ApiError> {
+    let linked = async {
+        let alert = form
+            .required("alert_id")?
+            .parse::<u64>()
+            .map_err(|_| ApiError::invalid("alert_id", "not an alert number"))?;
+        crate::api::alerts::apply_alert_link(&state, &id, alert, caller.name()).await
+    }
+    .await;
+    let to_page = |_| format!("/incidents/{id}#timeline-section");
+    or_in_place(
+        linked,
+        to_page,
+        (&state, &caller, &id),
+        "alerts".into(),
+        &form,
+    )
+    .await
 }
 
 /// Adds a system to the incident's affected systems.

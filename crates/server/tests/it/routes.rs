@@ -385,6 +385,11 @@ const API: &[(&str, &str, Option<Role>)] = &[
     ("GET", "/api/v1/severity-rubric", Some(Role::Viewer)),
     (
         "POST",
+        "/api/v1/incidents/INC-1/alerts",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
         "/api/v1/incidents/INC-1/severity-assessment",
         Some(Role::Responder),
     ),

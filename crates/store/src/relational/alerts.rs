@@ -8,13 +8,16 @@ use super::{
 };
 use crate::sql::{OptionalExtension, Sql, params};
 use crate::{ControlHook, IngestOutcome, Integration, StoreError, StoreResult};
+use firebreak_core::DomainError;
 use firebreak_core::Timestamp;
 use firebreak_core::alert::{Alert, AlertSource, AlertStatus, IncomingAlert, RouteAction, route};
+use firebreak_core::change;
 use firebreak_core::incident::{
     self, DeclareIncident, DeclaredBy, DetectionSource, Incident, IncidentKind,
 };
 use firebreak_core::timeline::EventKind;
 use serde_json::json;
+use std::collections::BTreeMap;
 
 pub(super) fn control_hooks(
     connection: &dyn Sql,
@@ -181,6 +184,93 @@ fn append_to_incident(
 }
 
 /// The newest open real incident on `system`.
+/// The most open incidents one alert is proposed to.
+const MAX_PROPOSALS: usize = 20;
+
+/// Proposes a new alert on a system to the open incidents on the systems
+/// that depend on it (not the one it joined): a fault upstream is often the
+/// cause downstream. Each gets an `alert_proposed` event with the path; a
+/// responder links it or leaves it.
+fn propose_downstream(transaction: &dyn Sql, alert: &Alert, now: Timestamp) -> StoreResult<()> {
+    let Some(system) = &alert.system else {
+        return Ok(());
+    };
+    let graph: BTreeMap<String, Vec<String>> = load_systems(transaction)?
+        .into_iter()
+        .map(|s| (s.slug, s.details.depends_on))
+        .collect();
+    let dependants = change::dependant_paths(std::slice::from_ref(system), &graph);
+    if dependants.is_empty() {
+        return Ok(());
+    }
+    let dialect = transaction.dialect();
+    let mut statement = transaction.prepare(&format!(
+        "SELECT record FROM incidents WHERE org_id = ?1
+         AND {} NOT IN ('closed', 'declined', 'merged') AND {} = 'real'
+         ORDER BY number DESC",
+        dialect.json_text("record", "status"),
+        dialect.json_text("record", "kind"),
+    ))?;
+    let open: Vec<Incident> = statement
+        .query_map(params![ORG], |r| r.get::<_, String>(0))?
+        .map(|text| from_json(&text?, "incident record"))
+        .collect::<StoreResult<_>>()?;
+    let proposed = open
+        .iter()
+        .filter(|i| alert.incident.as_deref() != Some(i.public_id().as_str()))
+        .filter_map(|i| {
+            let path = i.systems.iter().find_map(|s| dependants.get(s))?;
+            Some((i, path))
+        })
+        .take(MAX_PROPOSALS);
+    for (incident, path) in proposed {
+        let mut change = link_event(incident, alert, EventKind::AlertProposed, now);
+        change.events[0].body["upstream"] = json!(path);
+        append_to_incident(transaction, change, now)?;
+    }
+    Ok(())
+}
+
+/// Links alert `id` to incident `number` by a person's choice (a proposal
+/// taken); refused when the alert already belongs to an incident.
+pub(super) fn link(
+    transaction: &dyn Sql,
+    id: u64,
+    number: u64,
+    actor: &str,
+    now: Timestamp,
+) -> StoreResult<Alert> {
+    let text: Option<String> = transaction
+        .query_row(
+            "SELECT record FROM alerts WHERE org_id = ?1 AND id = ?2",
+            params![ORG, id as i64],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let mut alert: Alert = match text {
+        Some(text) => from_json(&text, "alert")?,
+        None => return Err(StoreError::NotFound(format!("alert {id}"))),
+    };
+    let incident = load_incident(transaction, number)?;
+    if let Some(linked) = &alert.incident {
+        let message = if *linked == incident.public_id() {
+            format!("alert {id} is already linked to {linked}")
+        } else {
+            format!("alert {id} belongs to {linked}; link it there or merge the incidents")
+        };
+        return Err(StoreError::Domain(DomainError::Conflict {
+            message,
+            allowed: vec![],
+        }));
+    }
+    alert.incident = Some(incident.public_id());
+    save_alert(transaction, &alert)?;
+    let mut change = link_event(&incident, &alert, EventKind::AlertLinked, now);
+    change.events[0].actor = actor.to_string();
+    append_to_incident(transaction, change, now)?;
+    Ok(alert)
+}
+
 fn open_incident_on(transaction: &dyn Sql, system: &str) -> StoreResult<Option<Incident>> {
     let dialect = transaction.dialect();
     let number: Option<i64> = transaction
@@ -314,6 +404,9 @@ pub(super) fn ingest(
         }
     }
     save_alert(transaction, &alert)?;
+    if alert.alert.status == AlertStatus::Firing {
+        propose_downstream(transaction, &alert, now)?;
+    }
     Ok(IngestOutcome {
         alert: Some(alert),
         declared,

@@ -357,6 +357,59 @@ mod containment_and_alerts {
         }
     }
 
+    pub(super) fn an_alert_upstream_is_proposed_to_the_open_incident_and_linked_once(under: Under) {
+        let store = store(under);
+        let registered = at("2026-03-01T08:00:00Z");
+        store
+            .register_system("scoring", details("Scoring", &[]), "admin", registered)
+            .unwrap();
+        store
+            .register_system(
+                "loan-offers",
+                details("Loan offers", &["scoring"]),
+                "admin",
+                registered,
+            )
+            .unwrap();
+        let mut input = declare_input("Offers to group C fell");
+        input.systems = vec!["loan-offers".into()];
+        let now = at("2026-03-01T09:30:00Z");
+        store.declare_incident(input, "alice", now).unwrap();
+        // Recorded only: the alert on `scoring` joins no incident, and the
+        // open incident downstream of it is told.
+        let integration = integration(&*store, RouteAction::Record);
+        let outcome = store
+            .ingest_alert(&integration, alert("k1", AlertStatus::Firing), now)
+            .unwrap();
+        let alert_id = outcome.alert.unwrap().id;
+        let events = store.events("INC-1").unwrap();
+        let proposed = events.last().unwrap();
+        assert_eq!(proposed.kind, EventKind::AlertProposed);
+        assert_eq!(proposed.body["upstream"], json!(["scoring", "loan-offers"]));
+        // A repeat of the same alert is not proposed again.
+        store
+            .ingest_alert(&integration, alert("k1", AlertStatus::Firing), now)
+            .unwrap();
+        assert_eq!(store.events("INC-1").unwrap().len(), events.len());
+
+        let linked = store.link_alert(alert_id, 1, "ana", now).unwrap();
+        assert_eq!(linked.incident.as_deref(), Some("INC-1"));
+        let last = store.events("INC-1").unwrap().pop().unwrap();
+        assert_eq!(
+            (last.kind, last.actor.as_str()),
+            (EventKind::AlertLinked, "ana")
+        );
+        let again = store.link_alert(alert_id, 1, "ana", now).unwrap_err();
+        assert!(
+            matches!(again, StoreError::Domain(DomainError::Conflict { .. })),
+            "{again}"
+        );
+        assert!(matches!(
+            store.link_alert(99, 1, "ana", now),
+            Err(StoreError::NotFound(_))
+        ));
+    }
+
     pub(super) fn alerts_deduplicate_declare_once_and_resolve_on_the_timeline(under: Under) {
         let store = store(under);
         store
@@ -936,6 +989,7 @@ on_every_backend! {
     listing_filters_and_paginates_newest_first => listing_filters_and_paginates_newest_first,
     tokens_and_users_round_trip => tokens_and_users_round_trip,
     containment_and_alerts_alerts_deduplicate_declare_once_and_resolve_on_the_timeline => containment_and_alerts::alerts_deduplicate_declare_once_and_resolve_on_the_timeline,
+    containment_and_alerts_an_alert_upstream_is_proposed_to_the_open_incident_and_linked_once => containment_and_alerts::an_alert_upstream_is_proposed_to_the_open_incident_and_linked_once,
     containment_and_alerts_containment_changes_the_incident_and_the_control_state_together => containment_and_alerts::containment_changes_the_incident_and_the_control_state_together,
     concurrent_writers_share_commits_and_a_refused_one_spoils_nothing => concurrent_writers_share_commits_and_a_refused_one_spoils_nothing,
     integrity_concurrent_writers_each_get_their_own_event_back => integrity::concurrent_writers_each_get_their_own_event_back,
