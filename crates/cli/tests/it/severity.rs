@@ -5,7 +5,9 @@
 //! the cost per currency; the record still verifies.
 
 use crate::chromium::{Driver, sign_in};
-use crate::support::{Server, assert_success, server_with_incident, stderr, verify};
+use crate::support::{
+    Server, assert_success, server_with_incident, stderr, timeline_kinds, verify,
+};
 use serde_json::Value;
 
 const ANSWERS: [&str; 6] = [
@@ -25,15 +27,6 @@ fn assess(server: &Server, answers: &[&str], extra: &[&str]) -> std::process::Ou
     args.extend(extra);
     args.push("--json");
     server.cli(&args)
-}
-
-fn kinds(server: &Server) -> Vec<String> {
-    server.json(&["incident", "show", "INC-1", "--timeline"])["timeline"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|e| e["kind"].as_str().unwrap_or_default().to_string())
-        .collect()
 }
 
 #[test]
@@ -58,7 +51,7 @@ fn the_rubric_suggests_impact_is_recorded_and_metrics_total_it_by_detection_sour
     let incident: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(incident["severity"], "sev1");
     assert_eq!(incident["severity_assessment"]["suggested"], "sev1");
-    let timeline = kinds(&server);
+    let timeline = timeline_kinds(&server, "INC-1");
     assert!(
         timeline.contains(&"severity_assessed".to_string()),
         "{timeline:?}"

@@ -223,6 +223,16 @@ pub fn verify(data_dir: &Path, extra: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The kinds of an incident's timeline events, oldest first.
+pub fn timeline_kinds(server: &Server, id: &str) -> Vec<String> {
+    server.json(&["incident", "show", id, "--timeline"])["timeline"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| e["kind"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
 /// Registers `scoring` and declares one incident on it; returns the server.
 pub fn server_with_incident(data_dir: &Path) -> Server {
     server_with_incident_and(data_dir, &[])

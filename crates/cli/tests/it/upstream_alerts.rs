@@ -4,17 +4,8 @@
 //! still verifies.
 
 use crate::chromium::{Driver, sign_in};
-use crate::support::{Server, assert_success, stderr, verify};
+use crate::support::{Server, assert_success, stderr, timeline_kinds, verify};
 use serde_json::json;
-
-fn timeline_kinds(server: &Server) -> Vec<String> {
-    server.json(&["incident", "show", "INC-1", "--timeline"])["timeline"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|e| e["kind"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
 
 #[test]
 fn an_alert_upstream_is_proposed_and_linked_from_the_incident_page() {
@@ -64,7 +55,7 @@ fn an_alert_upstream_is_proposed_and_linked_from_the_incident_page() {
         .send()
         .unwrap();
     assert!(answer.status().is_success(), "{}", answer.status());
-    assert!(timeline_kinds(&server).contains(&"alert_proposed".to_string()));
+    assert!(timeline_kinds(&server, "INC-1").contains(&"alert_proposed".to_string()));
 
     server.add_user("alice", "responder", "correct horse battery");
     let driver = Driver::start(&dir.path().join("chromium-profile"));

@@ -7,13 +7,15 @@ use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use firebreak_core::DomainError;
 use firebreak_core::Timestamp;
+use firebreak_core::incident::Change;
 use firebreak_core::incident::{
     CommandRole, DeclareIncident, Incident, IncidentKind, IncidentPatch, Severity, Status,
     TimeField, TransitionRequest, parse_public_id,
 };
 use firebreak_core::timeline::{Event, EventKind};
-use firebreak_store::{IncidentFilter, PageRequest};
+use firebreak_store::{IncidentFilter, Inventory, PageRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -222,18 +224,10 @@ pub async fn apply_transition(
             })?;
     }
     let actor = actor.to_string();
-    let incident = state
-        .run(move |store| {
-            let at = now();
-            store
-                .change_incident(
-                    number,
-                    &mut |i, _| i.transition(request.clone(), &actor, at),
-                    at,
-                )
-                .map(|(incident, _)| incident)
-        })
-        .await?;
+    let incident = change_incident(state, number, move |i, _, at| {
+        i.transition(request.clone(), &actor, at)
+    })
+    .await?;
     state
         .checkpoint(
             format!("{} is now {}", incident.public_id(), incident.status),
@@ -332,15 +326,28 @@ pub async fn apply_edit(
 ) -> Result<Incident, ApiError> {
     let number = incident_number(id)?;
     let actor = actor.to_string();
+    change_incident(state, number, move |i, inventory, at| {
+        i.edit(patch.clone(), &actor, inventory.systems(), at)
+    })
+    .await
+}
+
+/// Runs `operation` on incident `number` inside one write, at one instant:
+/// the shape of every workflow that changes an incident, so a concurrent
+/// change is never lost between a read and a write.
+pub async fn change_incident<F>(
+    state: &AppState,
+    number: u64,
+    mut operation: F,
+) -> Result<Incident, ApiError>
+where
+    F: FnMut(&Incident, &Inventory, Timestamp) -> Result<Change, DomainError> + Send + 'static,
+{
     state
         .run(move |store| {
             let at = now();
             store
-                .change_incident(
-                    number,
-                    &mut |i, inventory| i.edit(patch.clone(), &actor, inventory.systems(), at),
-                    at,
-                )
+                .change_incident(number, &mut |i, inventory| operation(i, inventory, at), at)
                 .map(|(incident, _)| incident)
         })
         .await
@@ -363,21 +370,13 @@ pub async fn apply_assignment(
         }
     }
     let actor = actor.to_string();
-    state
-        .run(move |store| {
-            let at = now();
-            store
-                .change_incident(
-                    number,
-                    &mut |i, _| match (&request.user, request.remove) {
-                        (Some(user), true) => i.unassign_user(request.role, user, &actor, at),
-                        _ => i.assign(request.role, request.user.clone(), &actor, at),
-                    },
-                    at,
-                )
-                .map(|(incident, _)| incident)
-        })
-        .await
+    change_incident(state, number, move |i, _, at| {
+        match (&request.user, request.remove) {
+            (Some(user), true) => i.unassign_user(request.role, user, &actor, at),
+            _ => i.assign(request.role, request.user.clone(), &actor, at),
+        }
+    })
+    .await
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -1,9 +1,9 @@
 //! The severity rubric and assessing an incident with it.
 
-use crate::api::incidents::{IncidentView, incident_number};
+use crate::api::incidents::{IncidentView, change_incident, incident_number};
 use crate::auth::{Responder, Viewer};
 use crate::error::{ApiError, ApiJson, Problem};
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use firebreak_core::incident::Incident;
 use firebreak_core::severity::{self, Rubric, SeverityAssessmentRequest};
@@ -41,18 +41,8 @@ pub async fn apply_assessment(
     let number = incident_number(id)?;
     let actor = actor.to_string();
     let rubric = state.rubric.clone();
-    state
-        .run(move |store| {
-            let at = now();
-            store
-                .change_incident(
-                    number,
-                    &mut |incident, _| {
-                        severity::assess(incident, &rubric, request.clone(), &actor, at)
-                    },
-                    at,
-                )
-                .map(|(incident, _)| incident)
-        })
-        .await
+    change_incident(state, number, move |incident, _, at| {
+        severity::assess(incident, &rubric, request.clone(), &actor, at)
+    })
+    .await
 }

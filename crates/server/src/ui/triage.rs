@@ -9,7 +9,7 @@ use super::rejected::{Rejected, or_in_place};
 use super::{CsrfForm, csrf_field, format_time};
 use crate::auth::{Caller, Responder};
 use crate::error::ApiError;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::triage::TriageContext;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -185,28 +185,18 @@ pub async fn add_affected(
         let actor = caller.name().to_string();
         // The system is added to the record being changed, inside the
         // write, so a concurrent edit of the systems is not lost.
-        state
-            .run(move |store| {
-                let at = now();
-                store
-                    .change_incident(
-                        number,
-                        &mut |i, inventory| {
-                            let mut systems = i.systems.clone();
-                            if !systems.contains(&system) {
-                                systems.push(system.clone());
-                            }
-                            let patch = IncidentPatch {
-                                systems: Some(systems),
-                                ..IncidentPatch::default()
-                            };
-                            i.edit(patch, &actor, inventory.systems(), at)
-                        },
-                        at,
-                    )
-                    .map(|(incident, _)| incident)
-            })
-            .await
+        crate::api::incidents::change_incident(&state, number, move |i, inventory, at| {
+            let mut systems = i.systems.clone();
+            if !systems.contains(&system) {
+                systems.push(system.clone());
+            }
+            let patch = IncidentPatch {
+                systems: Some(systems),
+                ..IncidentPatch::default()
+            };
+            i.edit(patch, &actor, inventory.systems(), at)
+        })
+        .await
     }
     .await;
     let to_page = |incident: Incident| format!("/incidents/{}#blast-radius", incident.public_id());
