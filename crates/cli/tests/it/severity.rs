@@ -197,3 +197,29 @@ fn the_rubric_suggests_impact_is_recorded_and_metrics_total_it_by_detection_sour
     server.stop();
     assert_success(&verify(dir.path(), &[]), &["verify"]);
 }
+
+#[test]
+fn a_rubric_that_is_not_total_stops_the_start_naming_the_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let rubric = dir.path().join("rubric.json");
+    std::fs::write(
+        &rubric,
+        r#"{"version": "ours-1", "dimensions": [{"key": "harm", "label": "Harm", "levels": [
+            {"key": "none", "label": "None", "severity": "sev4"},
+            {"key": "injury", "label": "Injury"}]}]}"#,
+    )
+    .unwrap();
+    let output = std::process::Command::new(crate::support::BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg("--severity-rubric")
+        .arg(&rubric)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("dimensions[0].levels[1].severity: `harm=injury` suggests no severity"),
+        "{message}"
+    );
+}
