@@ -1,5 +1,5 @@
 use super::*;
-use firebreak_core::postmortem::{Appendix, Detection, Impact, Response};
+use firebreak_core::postmortem::{Appendix, Detection, Impact, PostMortemStatus, Response};
 
 fn postmortem() -> PostMortem {
     PostMortem {
