@@ -25,6 +25,7 @@ mod pages;
 mod paging;
 mod postgres;
 mod postmortem;
+mod postmortem_browser;
 mod prometheus;
 mod rca_artifacts;
 mod readme;

@@ -5,26 +5,20 @@
 //! incidents.
 
 use crate::api::incidents::incident_number;
-use crate::api::page::{PageQuery, Paged};
-use crate::api::rca::FmeaBody;
 use crate::auth::{Caller, Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::export::ExportQuery;
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use firebreak_core::DomainError;
-use firebreak_core::action::{
-    CauseLink, SmartFinding, SourcedAction, export_csv, export_github_jsonl, export_jira_jsonl,
-};
-use firebreak_core::auth::Role;
+use firebreak_core::action::SmartFinding;
 use firebreak_core::cause::{CauseEntry, CauseSummary};
 use firebreak_core::incident::Incident;
 use firebreak_core::lint::LintFinding;
 use firebreak_core::postmortem::{
-    Blocker, DraftInput, EvidenceRef, ForensicFinding, PostMortem, PostMortemStatus,
-    PostMortemTransition, SignOffRequest, draft, lint_postmortem,
+    Blocker, DraftInput, EvidenceRef, ForensicFinding, PostMortem, draft, lint_postmortem,
 };
 use firebreak_core::rca::ArtifactKind;
 use firebreak_core::timeline::{Event, EventDraft, EventKind};
@@ -33,7 +27,12 @@ use firebreak_store::{DocumentChange, DocumentKind, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
+
+mod actions;
+mod workflow;
+pub use actions::*;
+pub use workflow::*;
 
 /// A post-mortem with what its checks say now.
 #[derive(Debug, Serialize, ToSchema)]
@@ -300,198 +299,6 @@ pub async fn draft_postmortem(
     Ok(view(state, &incident, postmortem, &people))
 }
 
-/// The fields people write; status, review and sign-offs move only through
-/// their own routes.
-const CONTROLLED: [&str; 5] = [
-    "incident",
-    "status",
-    "review_round",
-    "sign_offs",
-    "approval_override",
-];
-
-#[utoipa::path(put, path = "/api/v1/incidents/{id}/postmortem", tag = "postmortems",
-    request_body(content = Object, description = "The post-mortem as GET returns it (its `postmortem` member); status, review_round, sign_offs and approval_override are ignored"),
-    params(("id" = String, Path, description = "INC-<n>")),
-    responses((status = 200, body = PostMortemView), (status = 404, body = Problem), (status = 409, body = Problem, description = "Not a draft"), (status = 422, body = Problem)))]
-pub async fn edit(
-    Responder(caller): Responder,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    ApiJson(body): ApiJson<Value>,
-) -> Result<ApiJson<PostMortemView>, ApiError> {
-    let number = incident_number(&id)?;
-    let actor = caller.name().to_string();
-    let (incident, document, people) = state
-        .run(move |store| {
-            let at = now();
-            let events = store.events(&firebreak_core::incident::public_id(number))?;
-            let (incident, document) = store.change_document(
-                number,
-                DocumentKind::Postmortem,
-                &mut |incident, current| {
-                    let current = existing(incident, current)?;
-                    current.ensure_editable()?;
-                    let mut merged = DocumentKind::encode(&current);
-                    let Value::Object(fields) = &body else {
-                        return Err(DomainError::field("body", "must be a JSON object"));
-                    };
-                    let mut changed = Vec::new();
-                    for (key, value) in fields {
-                        if CONTROLLED.contains(&key.as_str()) {
-                            continue;
-                        }
-                        if merged.get(key).is_none() {
-                            return Err(DomainError::field(key, "unknown post-mortem field"));
-                        }
-                        if merged[key] != *value {
-                            changed.push(key.clone());
-                        }
-                        merged[key] = value.clone();
-                    }
-                    let next: PostMortem =
-                        serde_path_to_error::deserialize(merged).map_err(|e| {
-                            DomainError::field(e.path().to_string(), e.inner().to_string())
-                        })?;
-                    next.validate()?;
-                    // A pin names a sealed event by place and hash; it cannot be made up.
-                    for (i, pin) in next.timeline.iter().enumerate() {
-                        if !events
-                            .iter()
-                            .any(|e| e.seq == pin.seq && e.hash == pin.hash)
-                        {
-                            return Err(DomainError::field(
-                                format!("timeline[{i}]"),
-                                format!(
-                                    "no event {} with hash {} on {}",
-                                    pin.seq,
-                                    pin.hash,
-                                    incident.public_id()
-                                ),
-                            ));
-                        }
-                    }
-                    let event = EventDraft {
-                        kind: EventKind::PostmortemUpdated,
-                        occurred_at: at,
-                        actor: actor.clone(),
-                        body: json!({ "sections": changed }),
-                    };
-                    Ok(DocumentChange::with_event(
-                        DocumentKind::encode(&next),
-                        event,
-                    ))
-                },
-                at,
-            )?;
-            let people = people(store, &incident)?;
-            Ok((incident, document, people))
-        })
-        .await?;
-    let postmortem = postmortem_of(Some(&document))?.expect("just saved");
-    Ok(ApiJson(view(&state, &incident, postmortem, &people)))
-}
-
-/// Runs a workflow step of the post-mortem, sealing its events.
-async fn step(
-    state: &AppState,
-    number: u64,
-    operation: impl Fn(
-        &Incident,
-        &PostMortem,
-        &[String],
-    ) -> Result<firebreak_core::postmortem::PostMortemChange, DomainError>
-    + Send
-    + 'static,
-) -> Result<PostMortemView, ApiError> {
-    let (incident, document, people) = state
-        .run(move |store| {
-            let at = now();
-            let mut people_seen = Vec::new();
-            let (incident, document) = store.change_document(
-                number,
-                DocumentKind::Postmortem,
-                &mut |incident, current| {
-                    let current = existing(incident, current)?;
-                    let people = people(store, incident)
-                        .map_err(|e| DomainError::field("people", e.to_string()))?;
-                    let change = operation(incident, &current, &people)?;
-                    people_seen = people;
-                    let mut events = change.events.into_iter();
-                    let own = events.next().expect("every workflow step records an event");
-                    let mut announced = vec![own.clone()];
-                    announced.extend(events);
-                    Ok(DocumentChange {
-                        document: DocumentKind::encode(&change.postmortem),
-                        own,
-                        announced,
-                        incident: None,
-                        messages: Vec::new(),
-                    })
-                },
-                at,
-            )?;
-            Ok((incident, document, people_seen))
-        })
-        .await?;
-    let postmortem = postmortem_of(Some(&document))?.expect("just saved");
-    Ok(view(state, &incident, postmortem, &people))
-}
-
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/postmortem/transitions", tag = "postmortems", request_body = PostMortemTransition,
-    params(("id" = String, Path, description = "INC-<n>")),
-    responses((status = 200, body = PostMortemView),
-        (status = 403, body = Problem, description = "Approving and publishing need a commander"),
-        (status = 409, body = Problem, description = "Not allowed from the current status"),
-        (status = 422, body = Problem, description = "The approval gate: each open lint error, SMART failure or missing sign-off as a field error")))]
-pub async fn transition(
-    Responder(caller): Responder,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    ApiJson(request): ApiJson<PostMortemTransition>,
-) -> Result<ApiJson<PostMortemView>, ApiError> {
-    let number = incident_number(&id)?;
-    if matches!(
-        request.to,
-        PostMortemStatus::Approved | PostMortemStatus::Published
-    ) && caller.user.role < Role::Commander
-    {
-        return Err(ApiError::Forbidden(format!(
-            "only commanders and admins can move a post-mortem to {}",
-            request.to
-        )));
-    }
-    let (actor, role, config) = (
-        caller.name().to_string(),
-        caller.user.role,
-        state.lint.clone(),
-    );
-    let view = step(&state, number, move |_, current, people| {
-        current.transition(request.clone(), &actor, role, &config, people, now())
-    })
-    .await?;
-    Ok(ApiJson(view))
-}
-
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/postmortem/sign-offs", tag = "postmortems", request_body = SignOffRequest,
-    params(("id" = String, Path, description = "INC-<n>")),
-    responses((status = 200, body = PostMortemView), (status = 409, body = Problem, description = "Not in review"),
-        (status = 422, body = Problem, description = "The signer does not hold that role on the incident (D14)")))]
-pub async fn sign_off(
-    Responder(caller): Responder,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    ApiJson(request): ApiJson<SignOffRequest>,
-) -> Result<ApiJson<PostMortemView>, ApiError> {
-    let number = incident_number(&id)?;
-    let signer = caller.name().to_string();
-    let view = step(&state, number, move |incident, current, _| {
-        current.sign_off(request.clone(), &signer, &incident.roles, now())
-    })
-    .await?;
-    Ok(ApiJson(view))
-}
-
 /// The template context: the post-mortem, its incident, the pinned events
 /// resolved against the timeline, durations for people, action items with
 /// their priority, and the figures by name.
@@ -654,127 +461,6 @@ pub async fn export(
         &format!("{}-postmortem", incident.public_id()),
     )
     .await
-}
-
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ActionsQuery {
-    /// Only pending items past their due date.
-    #[serde(default)]
-    pub overdue: bool,
-}
-
-/// Every action item of every post-mortem and of every FMEA worksheet (D1),
-/// with its source: `INC-n`, or `system:<slug>` for a worksheet's row.
-pub async fn all_actions(state: &AppState, overdue: bool) -> Result<Vec<SourcedAction>, ApiError> {
-    let documents = state
-        .run(|store| store.documents(DocumentKind::Postmortem))
-        .await?;
-    let today = now().to_zoned(jiff::tz::TimeZone::UTC).date();
-    let mut actions = Vec::new();
-    for (incident, document) in documents {
-        let Some(postmortem) = postmortem_of(Some(&document))? else {
-            continue;
-        };
-        for item in postmortem.action_items {
-            if !overdue || item.is_overdue(today) {
-                actions.push(SourcedAction {
-                    source: incident.public_id(),
-                    item,
-                });
-            }
-        }
-    }
-    let worksheets = state
-        .run(|store| {
-            let mut worksheets = Vec::new();
-            for system in store.list_systems()? {
-                let artifacts = store.artifacts(&format!("system:{}", system.slug))?;
-                worksheets.extend(
-                    artifacts
-                        .into_iter()
-                        .filter(|artifact| artifact.kind == ArtifactKind::Fmea),
-                );
-            }
-            Ok(worksheets)
-        })
-        .await?;
-    for worksheet in worksheets {
-        let sheet: FmeaBody = serde_json::from_value(worksheet.body).map_err(|e| {
-            ApiError::Internal(format!(
-                "FMEA {} of {} is not a worksheet: {e}",
-                worksheet.name, worksheet.owner
-            ))
-        })?;
-        for (row, fmea_row) in sheet.rows.into_iter().enumerate() {
-            for mut item in fmea_row.actions {
-                if !overdue || item.is_overdue(today) {
-                    item.addresses = Some(CauseLink::FmeaRow {
-                        owner: worksheet.owner.clone(),
-                        worksheet: worksheet.name.clone(),
-                        row,
-                    });
-                    actions.push(SourcedAction {
-                        source: worksheet.owner.clone(),
-                        item,
-                    });
-                }
-            }
-        }
-    }
-    actions.sort_by(|a, b| a.item.due.cmp(&b.item.due).then(a.source.cmp(&b.source)));
-    Ok(actions)
-}
-
-#[utoipa::path(get, path = "/api/v1/actions", tag = "postmortems", params(ActionsQuery, PageQuery),
-    responses((status = 200, body = Vec<SourcedAction>, description = "By due date"), (status = 400, body = Problem)))]
-pub async fn actions(
-    _caller: Viewer,
-    State(state): State<AppState>,
-    ApiQuery(query): ApiQuery<ActionsQuery>,
-    ApiQuery(page): ApiQuery<PageQuery>,
-    uri: axum::http::Uri,
-) -> Result<Paged<SourcedAction>, ApiError> {
-    page.page(all_actions(&state, query.overdue).await?, &uri)
-}
-
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ActionsFormat {
-    #[default]
-    Csv,
-    Jira,
-    Github,
-}
-
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ActionsExportQuery {
-    /// csv (default), jira or github (JSON Lines shaped for their importers).
-    #[serde(default)]
-    pub format: ActionsFormat,
-    #[serde(default)]
-    pub overdue: bool,
-}
-
-#[utoipa::path(get, path = "/api/v1/actions/export", tag = "postmortems", params(ActionsExportQuery),
-    responses((status = 200, description = "CSV, or JSON Lines for Jira or GitHub issue import")))]
-pub async fn export_actions(
-    _caller: Viewer,
-    State(state): State<AppState>,
-    ApiQuery(query): ApiQuery<ActionsExportQuery>,
-) -> Result<Response, ApiError> {
-    let actions = all_actions(&state, query.overdue).await?;
-    let (body, content_type) = match query.format {
-        ActionsFormat::Csv => (export_csv(&actions), "text/csv; charset=utf-8"),
-        ActionsFormat::Jira => (export_jira_jsonl(&actions), "application/x-ndjson"),
-        ActionsFormat::Github => (export_github_jsonl(&actions), "application/x-ndjson"),
-    };
-    let mut response = body.into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    Ok(response)
 }
 
 /// The D6 gate, run before an incident closes: the incident's post-mortem

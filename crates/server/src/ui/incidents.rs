@@ -298,7 +298,7 @@ pub async fn incident_page(
                 }
             }
             (rca_section(caller, &path, &drawn))
-            (postmortem_section(caller, &path, &view.id, postmortem.as_ref()))
+            (super::postmortem::section(caller, &path, incident, postmortem.as_ref(), rejected))
             (super::updates::section(caller, &path, &updates, rejected))
             (crate::ui::regulatory::section(&regulatory))
             (crate::ui::regulatory::evidence_section(&evidence))
@@ -383,61 +383,6 @@ fn rca_section(
             }
         }
     }
-}
-
-fn postmortem_section(
-    caller: &crate::auth::Caller,
-    path: &str,
-    id: &str,
-    view: Option<&crate::api::postmortems::PostMortemView>,
-) -> Markup {
-    html! {
-        section aria-label="Post-mortem" id="postmortem" {
-            h2 { "Post-mortem" }
-            @match view {
-                None => {
-                    p { "No post-mortem yet. A draft fills every section the incident's record allows." }
-                    form method="post" action={ (path) "/postmortem/draft" } {
-                        (csrf_field(caller))
-                        select name="template" aria-label="Template" {
-                            @for (name, _) in firebreak_report::postmortem::TEMPLATES { option value=(name) { (name) } }
-                        }
-                        " " button type="submit" { "Draft post-mortem" }
-                    }
-                }
-                Some(view) => {
-                    p { span.badge id="postmortem-status" { (view.postmortem.status.as_str().replace('_', " ")) } " · "
-                        a href={ "/api/v1/incidents/" (id) "/postmortem/export?format=html" } { "read (HTML)" } " · "
-                        a href={ "/api/v1/incidents/" (id) "/postmortem/export?format=pdf" } { "PDF" } " · "
-                        a href={ "/api/v1/incidents/" (id) "/postmortem/export?format=md" } { "Markdown" } }
-                    @if !view.missing_sections.is_empty() { p { strong { "To write: " } (view.missing_sections.join(", ")) } }
-                    @if !view.blockers.is_empty() {
-                        p { strong { "Blocks approval:" } }
-                        ul.blockers { @for b in &view.blockers { li { code { (b.field) } ": " (b.message) } } }
-                    }
-                    @if !view.lint.is_empty() {
-                        p { strong { "Blameless-language lint:" } }
-                        ul.lint { @for f in &view.lint { li { code { (f.field) } " “" (f.matched) "”: " (f.message) " — " em { (f.suggestion) } } } }
-                    }
-                }
-            }
-        }
-    }
-}
-
-pub async fn draft_postmortem(
-    Responder(caller): Responder,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    form: CsrfForm,
-) -> Result<Redirect, ApiError> {
-    let number = incident_number(&id)?;
-    let template = form.get("template").unwrap_or("default").to_string();
-    crate::api::postmortems::draft_postmortem(&state, number, caller.name(), template).await?;
-    Ok(Redirect::to(&format!(
-        "/incidents/{}#postmortem",
-        firebreak_core::incident::public_id(number)
-    )))
 }
 
 pub async fn save_rca(

@@ -17,6 +17,7 @@ mod oncall_labels;
 mod oncall_now;
 mod pages_log;
 mod policies;
+mod postmortem;
 mod rca_steps;
 mod regulatory;
 mod rejected;
@@ -63,9 +64,18 @@ pub fn routes() -> Router<AppState> {
         .route("/ack/{token}", get(ack_link::confirm).post(ack_link::take))
         .route("/incidents/{id}/rca", post(incidents::save_rca))
         .route("/incidents/{id}/rca/step", post(rca_steps::add_step))
+        .route("/incidents/{id}/postmortem/draft", post(postmortem::draft))
         .route(
-            "/incidents/{id}/postmortem/draft",
-            post(incidents::draft_postmortem),
+            "/incidents/{id}/postmortem/sections",
+            post(postmortem::save_section),
+        )
+        .route(
+            "/incidents/{id}/postmortem/transitions",
+            post(postmortem::transition),
+        )
+        .route(
+            "/incidents/{id}/postmortem/sign-offs",
+            post(postmortem::sign_off),
         )
         .route("/incidents/{id}/updates", post(updates::draft))
         .route("/incidents/{id}/updates/{update}", post(updates::edit))

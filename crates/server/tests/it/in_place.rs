@@ -165,3 +165,66 @@ async fn a_stakeholder_update_sent_before_its_approval_comes_back_in_place() {
     let page = page.body.as_str().unwrap_or_default().to_string();
     assert!(page.contains("Sent to: </strong>ceo@example.org"), "{page}");
 }
+
+#[tokio::test]
+async fn a_postmortem_section_saved_over_a_newer_text_comes_back_in_place() {
+    let server = TestServer::with_incident().await;
+    let (status, _) = post(&server, "/incidents/INC-1/postmortem/draft", &[]).await;
+    assert!(status.is_redirection(), "{status}");
+    let section = "/incidents/INC-1/postmortem/sections";
+    let (status, _) = post(
+        &server,
+        section,
+        &[
+            ("field", "lessons"),
+            ("was", "none"),
+            ("text", "Gate releases on fairness"),
+        ],
+    )
+    .await;
+    assert!(status.is_redirection(), "{status}");
+    // The form was opened before that save: a conflict, the text kept.
+    let (status, page) = post(
+        &server,
+        section,
+        &[
+            ("field", "lessons"),
+            ("was", "none"),
+            ("text", "Mine, typed meanwhile"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        page.contains("lessons changed since this page was opened"),
+        "{page}"
+    );
+    assert!(
+        page.contains(">Mine, typed meanwhile</textarea>"),
+        "the input kept"
+    );
+    // In review the text is closed to edits, said in place too.
+    let moves = "/incidents/INC-1/postmortem/transitions";
+    let (status, _) = post(&server, moves, &[("to", "in_review")]).await;
+    assert!(status.is_redirection(), "{status}");
+    let (status, page) = post(
+        &server,
+        section,
+        &[
+            ("field", "summary"),
+            ("was", "none"),
+            ("text", "Late words"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        page.contains("send it back to draft to change it"),
+        "{page}"
+    );
+    // A responder is offered no approval; a commander's sign-off is missing.
+    assert!(
+        page.contains("approving and publishing need a commander"),
+        "{page}"
+    );
+}

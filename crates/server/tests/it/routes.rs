@@ -467,6 +467,21 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
         "/incidents/INC-1/postmortem/draft",
         Some(Role::Responder),
     ),
+    (
+        "POST",
+        "/incidents/INC-1/postmortem/sections",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/incidents/INC-1/postmortem/transitions",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/incidents/INC-1/postmortem/sign-offs",
+        Some(Role::Responder),
+    ),
     ("POST", "/incidents/INC-1/updates", Some(Role::Responder)),
     ("POST", "/incidents/INC-1/updates/1", Some(Role::Responder)),
     (
