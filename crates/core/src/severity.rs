@@ -11,11 +11,11 @@
 //! the rubric is configured, not when a responder is waiting on it.
 
 use crate::error::{DomainError, FieldError, Problems};
-use crate::incident::{Change, Incident, Severity};
+use crate::incident::{Change, Incident, IncidentPatch, Severity};
 use crate::timeline::{EventDraft, EventKind};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
@@ -341,13 +341,7 @@ pub fn assess(
         .map(|d| d.because.as_str())
         .collect::<Vec<_>>()
         .join("; ");
-    let mut next = incident.clone();
-    next.severity_assessment = Some(SeverityAssessment {
-        answers: request.answers.clone(),
-        suggested: suggestion.severity,
-        rubric: suggestion.rubric.clone(),
-    });
-    let mut events = vec![EventDraft::by(
+    let assessed = EventDraft::by(
         actor,
         EventKind::SeverityAssessed,
         now,
@@ -359,7 +353,7 @@ pub fn assess(
             "chosen": chosen,
             "rationale": rationale,
         }),
-    )];
+    );
     let rationale = rationale.or_else(|| {
         (chosen != incident.severity).then(|| {
             format!(
@@ -368,30 +362,27 @@ pub fn assess(
             )
         })
     });
-    let mut field = |name: &str, from: Value, to: Value| {
-        events.push(EventDraft::by(
-            actor,
-            EventKind::FieldChanged,
-            now,
-            json!({ "field": name, "from": from, "to": to }),
-        ));
+    // The choice is an edit like any other, so its events are the edit's.
+    let patch = IncidentPatch {
+        severity: (chosen != incident.severity).then_some(chosen),
+        severity_rationale: rationale.filter(|r| *r != incident.severity_rationale),
+        ..IncidentPatch::default()
     };
-    if chosen != incident.severity {
-        field("severity", json!(incident.severity), json!(chosen));
-        next.severity = chosen;
-    }
-    if let Some(rationale) = rationale.filter(|r| *r != incident.severity_rationale) {
-        field(
-            "severity_rationale",
-            json!(incident.severity_rationale),
-            json!(rationale),
-        );
-        next.severity_rationale = rationale;
-    }
-    Ok(Change {
-        incident: next,
-        events,
-    })
+    let mut change = if patch == IncidentPatch::default() {
+        Change {
+            incident: incident.clone(),
+            events: Vec::new(),
+        }
+    } else {
+        incident.edit(patch, actor, &[], now)?
+    };
+    change.incident.severity_assessment = Some(SeverityAssessment {
+        answers: request.answers,
+        suggested: suggestion.severity,
+        rubric: suggestion.rubric,
+    });
+    change.events.insert(0, assessed);
+    Ok(change)
 }
 
 #[cfg(test)]
