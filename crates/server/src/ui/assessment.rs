@@ -174,12 +174,13 @@ pub async fn save_impact(
     form: CsrfForm,
 ) -> Result<Response, ApiError> {
     let saved = async {
-        let number = crate::api::incidents::incident_number(&id)?;
-        let current = state.run(move |store| store.get_incident(number)).await?;
+        // One `downtime.<system>` field per affected system the page drew.
         let mut downtime = BTreeMap::new();
-        for system in &current.systems {
-            if let Some(minutes) = whole_number(&form, &format!("downtime.{system}"))? {
-                downtime.insert(system.clone(), minutes);
+        for (name, _) in &form.0 {
+            if let Some(system) = name.strip_prefix("downtime.")
+                && let Some(minutes) = whole_number(&form, name)?
+            {
+                downtime.insert(system.to_string(), minutes);
             }
         }
         let impact = ImpactPatch {
