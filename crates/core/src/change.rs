@@ -347,5 +347,41 @@ pub fn nearest_before(
         .max_by_key(|c| c.at)
 }
 
+/// The change a shift first seen in the window `[start, end)` is likeliest
+/// owed to: the one that took effect last before the window ended, at most
+/// [`DEFAULT_WINDOW`] before the window began (a change inside the window
+/// counts, since the window's value already holds its effect).
+pub fn preceding(
+    changes: &[ChangeEvent],
+    start: Timestamp,
+    end: Timestamp,
+) -> Option<&ChangeEvent> {
+    let reach = DEFAULT_WINDOW
+        .checked_add(end.duration_since(start))
+        .unwrap_or(DEFAULT_WINDOW);
+    nearest_before(changes, end, reach)
+}
+
+/// Each change at the window it took effect in: the last of the windows
+/// (their starts, in time order) that began at or before it. Changes before
+/// the first window or after `open_end` are off the series; windows without
+/// a time place none.
+pub fn placed_in_windows(
+    changes: &[ChangeEvent],
+    starts: &[Option<Timestamp>],
+    open_end: Timestamp,
+) -> Vec<(usize, ChangeEvent)> {
+    changes
+        .iter()
+        .filter(|c| c.at <= open_end)
+        .filter_map(|c| {
+            let index = starts
+                .iter()
+                .rposition(|start| start.is_some_and(|s| s <= c.at))?;
+            Some((index, c.clone()))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

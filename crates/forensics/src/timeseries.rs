@@ -5,12 +5,16 @@
 use std::collections::BTreeMap;
 
 pub mod changepoints;
+mod marks;
+
+pub use marks::MarkedChange;
 
 use self::changepoints::{
     BucketSums, FAMILY_FALSE_ALARM_RATE, MIN_SEGMENT, Measure, Series, Share,
 };
 use crate::ForensicsError;
 use crate::table::{ColumnValues, NULL_CODE, NULL_TIMESTAMP, Table, format_timestamp};
+use firebreak_core::change::ChangeEvent;
 
 pub const TIMESERIES_SCHEMA_VERSION: u32 = 1;
 const NANOS_PER_HOUR: i64 = 3_600_000_000_000;
@@ -74,6 +78,10 @@ pub struct ChangePoint {
     /// recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_in_noise_sd: Option<f64>,
+    /// The recorded change this shift is likeliest owed to, when changes were marked
+    /// ([`TimeseriesReport::mark_changes`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preceded_by: Option<ChangeEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -84,6 +92,10 @@ pub struct TimeseriesReport {
     pub change_points: Vec<ChangePoint>,
     /// How change points were found, in words.
     pub detector: String,
+    /// The changes recorded on the analysed systems (and upstream of them) over the series,
+    /// each at the bucket it took effect in; empty until [`TimeseriesReport::mark_changes`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<MarkedChange>,
 }
 
 #[derive(Default)]
@@ -227,6 +239,7 @@ pub fn timeseries(
                 mean_before: shift.mean_before,
                 mean_after: shift.mean_after,
                 size_in_noise_sd: Some(shift.size_in_noise_sd),
+                preceded_by: None,
             });
         }
     }
@@ -244,6 +257,7 @@ pub fn timeseries(
              buckets",
             100.0 * FAMILY_FALSE_ALARM_RATE
         ),
+        changes: Vec::new(),
     })
 }
 

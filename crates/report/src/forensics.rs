@@ -7,16 +7,16 @@ use std::collections::BTreeMap;
 
 use firebreak_forensics::drift::{ColumnKind, Distribution};
 use firebreak_forensics::nannyml::Period;
-use firebreak_forensics::timeseries::Granularity;
 use firebreak_forensics::{
     DecisionRecord, DriftMethod, DriftReport, FairnessReport, NannyMlReport, Preset, ProfileReport,
-    TimeseriesReport,
 };
 
-use crate::chart::{
-    Band, Marker, PALETTE, ReferenceLine, Series, bars_svg, histogram_svg, lines_svg,
-};
+use crate::chart::{Band, PALETTE, ReferenceLine, Series, bars_svg, histogram_svg, lines_svg};
 use crate::{Document, significant};
+
+mod timeseries;
+
+pub use timeseries::{timeseries_document, timeseries_svgs};
 
 /// Four significant digits: enough to compare with a peer tool, short enough for a table.
 fn number(value: f64) -> String {
@@ -749,210 +749,6 @@ pub fn profile_svg(report: &ProfileReport) -> String {
         None,
         None,
     )
-}
-
-fn granularity_name(granularity: Granularity) -> &'static str {
-    match granularity {
-        Granularity::Hour => "hour",
-        Granularity::Day => "day",
-        Granularity::Week => "week",
-    }
-}
-
-/// Metrics per time bucket, the change points found, and a chart per metric with its change
-/// points marked. `source` names the log and its timestamp column.
-pub fn timeseries_document(report: &TimeseriesReport, source: &str) -> Document {
-    let mut document = Document::new("Time series");
-    document.metadata = vec![format!(
-        "{source}: {} buckets by {}",
-        report.buckets.len(),
-        granularity_name(report.granularity)
-    )];
-    let groups = timeseries_groups(report);
-    let mut header = strings(["bucket", "rows", "accuracy", "selection rate", "score mean"]);
-    header.extend(
-        groups
-            .iter()
-            .map(|group| format!("selection rate [{group}]")),
-    );
-    let rows: Vec<Vec<String>> = report
-        .buckets
-        .iter()
-        .map(|bucket| {
-            let mut row = vec![
-                bucket.start.clone(),
-                bucket.rows.to_string(),
-                optional(bucket.accuracy),
-                optional(bucket.selection_rate),
-                optional(bucket.score_mean),
-            ];
-            row.extend(groups.iter().map(|group| {
-                bucket
-                    .selection_rate_by_group
-                    .get(group)
-                    .map_or_else(|| "-".into(), |rate| number(*rate))
-            }));
-            row
-        })
-        .collect();
-    document.section(1, "Buckets").table(header, rows);
-    let section = document.section(1, format!("Change points ({})", report.detector));
-    if report.change_points.is_empty() {
-        section.paragraph(format!("no change points ({})", report.detector));
-    } else {
-        let rows: Vec<Vec<String>> = report
-            .change_points
-            .iter()
-            .map(|point| {
-                vec![
-                    point.series.clone(),
-                    point.bucket_start.clone(),
-                    number(point.mean_before),
-                    number(point.mean_after),
-                ]
-            })
-            .collect();
-        section.table(
-            strings(["series", "shifted at", "mean before", "mean after"]),
-            rows,
-        );
-    }
-    let charts = timeseries_svgs(report);
-    if !charts.is_empty() {
-        let section = document.section(1, "Charts");
-        for (svg, caption) in charts {
-            section.figure(svg, caption);
-        }
-    }
-    document
-}
-
-fn timeseries_groups(report: &TimeseriesReport) -> Vec<String> {
-    let mut groups: Vec<String> = report
-        .buckets
-        .iter()
-        .flat_map(|bucket| bucket.selection_rate_by_group.keys().cloned())
-        .collect();
-    groups.sort();
-    groups.dedup();
-    groups
-}
-
-/// Reads one metric of a time bucket.
-type BucketValue = fn(&firebreak_forensics::timeseries::Bucket) -> Option<f64>;
-
-/// A chart per metric that has values (rows, accuracy, selection rate with one line per group,
-/// score mean), each with the change points of its series marked; and a caption for each.
-pub fn timeseries_svgs(report: &TimeseriesReport) -> Vec<(String, String)> {
-    let labels: Vec<String> = report
-        .buckets
-        .iter()
-        .map(|bucket| match report.granularity {
-            Granularity::Hour => bucket
-                .start
-                .get(5..16)
-                .unwrap_or(&bucket.start)
-                .replace('T', " "),
-            Granularity::Day | Granularity::Week => {
-                bucket.start.get(..10).unwrap_or(&bucket.start).to_string()
-            }
-        })
-        .collect();
-    let groups = timeseries_groups(report);
-    let group_names: Vec<String> = groups
-        .iter()
-        .map(|group| format!("selection rate [{group}]"))
-        .collect();
-    let mut charts = Vec::new();
-    let metrics: [(&str, &str, BucketValue); 4] = [
-        ("rows", "Rows", |bucket| Some(bucket.rows as f64)),
-        ("accuracy", "Accuracy", |bucket| bucket.accuracy),
-        ("selection_rate", "Selection rate", |bucket| {
-            bucket.selection_rate
-        }),
-        ("score_mean", "Score mean", |bucket| bucket.score_mean),
-    ];
-    for (key, name, value) in metrics {
-        let values: Vec<Option<f64>> = report.buckets.iter().map(value).collect();
-        if values.iter().all(Option::is_none) {
-            continue;
-        }
-        let mut series = vec![Series {
-            name,
-            colour: PALETTE[1],
-            values,
-        }];
-        let mut keys = vec![key.to_string()];
-        if key == "selection_rate" {
-            for (index, (group, series_name)) in groups.iter().zip(&group_names).enumerate() {
-                series.push(Series {
-                    name: series_name,
-                    colour: PALETTE[2 + index % (PALETTE.len() - 2)],
-                    values: report
-                        .buckets
-                        .iter()
-                        .map(|bucket| bucket.selection_rate_by_group.get(group).copied())
-                        .collect(),
-                });
-                keys.push(format!("selection_rate[{group}]"));
-            }
-        }
-        let points: Vec<_> = report
-            .change_points
-            .iter()
-            .filter(|point| keys.contains(&point.series))
-            .collect();
-        // Series often shift in the same bucket: one line, labelled with all their numbers.
-        let mut numbers: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-        for (index, point) in points.iter().enumerate() {
-            numbers
-                .entry(point.bucket_index)
-                .or_default()
-                .push((index + 1).to_string());
-        }
-        let markers: Vec<Marker> = numbers
-            .into_iter()
-            .map(|(index, numbers)| Marker {
-                index,
-                label: numbers.join(","),
-            })
-            .collect();
-        let explained: Vec<String> = points
-            .iter()
-            .enumerate()
-            .map(|(index, point)| {
-                format!(
-                    "{} {} at {}: {} → {}",
-                    index + 1,
-                    point.series,
-                    point.bucket_start,
-                    number(point.mean_before),
-                    number(point.mean_after)
-                )
-            })
-            .collect();
-        let caption = if explained.is_empty() {
-            format!(
-                "{name} per {}; no change points",
-                granularity_name(report.granularity)
-            )
-        } else {
-            format!(
-                "{name} per {}; change points: {}",
-                granularity_name(report.granularity),
-                explained.join("; ")
-            )
-        };
-        let svg = lines_svg(
-            &format!("{name} per {}", granularity_name(report.granularity)),
-            &caption,
-            &labels,
-            &series,
-            &markers,
-        );
-        charts.push((svg, caption));
-    }
-    charts
 }
 
 /// One logged decision, every column of its row.

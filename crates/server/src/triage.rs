@@ -80,21 +80,37 @@ pub async fn changes_upstream_of(
     system: String,
 ) -> Result<Vec<change::ChangeEvent>, ApiError> {
     state
-        .run(move |store| {
-            let graph = store
-                .list_systems()?
-                .into_iter()
-                .map(|s| (s.slug, s.details.depends_on))
-                .collect();
-            let upstream = change::upstream_paths(&[system], &graph);
-            store.changes(&ChangeQuery {
-                systems: upstream.into_keys().collect(),
-                from: None,
-                until: None,
-                limit: MAX_CHANGES_NAMED,
-            })
-        })
+        .run(move |store| read_changes_upstream(store, &[system], None, None))
         .await
+}
+
+/// The changes on `systems` and everything upstream of them that took
+/// effect in `[from, until]` (either open), newest first, at most
+/// [`MAX_CHANGES_NAMED`]: what a series' change points are named after.
+pub fn read_changes_upstream(
+    store: &dyn Store,
+    systems: &[String],
+    from: Option<Timestamp>,
+    until: Option<Timestamp>,
+) -> Result<Vec<change::ChangeEvent>, StoreError> {
+    store.changes(&ChangeQuery {
+        systems: upstream_systems(store, systems)?,
+        from,
+        until,
+        limit: MAX_CHANGES_NAMED,
+    })
+}
+
+/// `systems` and every system they depend on, transitively.
+pub fn upstream_systems(store: &dyn Store, systems: &[String]) -> Result<Vec<String>, StoreError> {
+    let graph = store
+        .list_systems()?
+        .into_iter()
+        .map(|s| (s.slug, s.details.depends_on))
+        .collect();
+    Ok(change::upstream_paths(systems, &graph)
+        .into_keys()
+        .collect())
 }
 
 /// Reads the triage context of incident `number` for a window of `window`

@@ -172,6 +172,11 @@ pub struct TimeseriesArgs {
     /// Keep only rows of this cohort (D20).
     #[arg(long = "where", value_name = "EXPR")]
     pub cohort: Option<String>,
+    /// Mark the changes recorded on this system and everything it depends on, and name the
+    /// change before each change point (read from the server; repeatable). With `--incident`,
+    /// the incident's systems unless given.
+    #[arg(long = "system", value_name = "SLUG")]
+    pub systems: Vec<String>,
     #[command(flatten)]
     pub output: ReportOutput,
     #[command(flatten)]

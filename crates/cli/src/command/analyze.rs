@@ -8,8 +8,6 @@
 
 use crate::InputError;
 use crate::cli::{AnalyzeCommand, BucketArg, DriftPresetArg, ReportFormat, ReportOutput};
-use crate::client::Client;
-use crate::output::text;
 use anyhow::{Context, Result};
 use firebreak_core::incident::{parse_public_id, public_id};
 use firebreak_forensics::load::check_self_describing;
@@ -24,8 +22,9 @@ use firebreak_report::forensics::{
     profile_document, timeseries_document,
 };
 pub(super) use firebreak_report::significant;
+
+mod server;
 use firebreak_report::{Document, to_html, to_markdown, to_text};
-use serde_json::{Value, json};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -37,6 +36,8 @@ struct Analysis {
     request: AnalysisRequest,
     output: ReportOutput,
     incident: Option<String>,
+    /// Systems whose recorded changes a time series is marked with.
+    systems: Vec<String>,
 }
 
 pub async fn run(command: AnalyzeCommand) -> Result<()> {
@@ -44,6 +45,7 @@ pub async fn run(command: AnalyzeCommand) -> Result<()> {
         request,
         output,
         incident,
+        systems,
     } = analysis_of(command)?;
     let incident = incident
         .map(|id| parse_public_id(&id).map(public_id).map_err(InputError))
@@ -64,32 +66,29 @@ pub async fn run(command: AnalyzeCommand) -> Result<()> {
     if let Some((reference_rows, current_rows)) = result.drift_rows() {
         warn_if_empty(reference_rows, current_rows);
     }
+    // Refuse before printing or uploading anything: the server must analyse what was analysed here.
+    let target = match &incident {
+        Some(incident) => Some(server::Target::of(incident, &request).await?),
+        None => None,
+    };
+    let result = server::mark_changes(result, &systems, target.as_ref()).await?;
     let text = match format_of(&output) {
         ReportFormat::Json => to_json(&result)?,
         format => render(&document_of(&request, &result)?, format),
     };
-    let Some(incident) = incident else {
+    let Some(target) = target else {
         return emit(&output, &text);
     };
-    // Refuse before printing or uploading anything: the server must analyse what was analysed here.
-    for input in request.inputs() {
-        check_self_describing(Path::new(input)).map_err(|error| {
-            InputError(format!(
-                "--incident: {error}; analyse it without --incident, or convert it to Parquet"
-            ))
-        })?;
-    }
-    let client = Client::from_environment()?;
-    client
-        .get(&format!("/api/v1/incidents/{incident}"))
-        .await
-        .with_context(|| format!("--incident {incident}"))?;
     emit(&output, &text)?;
-    attach(&client, &incident, &request, &result).await
+    target.attach(&request, &result).await
 }
 
 /// The request and output the flags of one subcommand describe.
 fn analysis_of(command: AnalyzeCommand) -> Result<Analysis> {
+    let systems = match &command {
+        AnalyzeCommand::Timeseries(args) => args.systems.clone(),
+        _ => Vec::new(),
+    };
     let (request, output, attach) = match command {
         AnalyzeCommand::Drift(args) => (
             AnalysisRequest::Drift(DriftRequest {
@@ -166,6 +165,7 @@ fn analysis_of(command: AnalyzeCommand) -> Result<Analysis> {
         request,
         output,
         incident: attach.incident,
+        systems,
     })
 }
 
@@ -270,74 +270,6 @@ fn warn_if_empty(reference_rows: usize, current_rows: usize) {
             eprintln!("warning: the {side} side has no rows; check the window or cohort");
         }
     }
-}
-
-/// Uploads every input of `request` as evidence of `incident`, then has the server run the same
-/// request on the vault copies and attach the result as a finding; says where on stderr.
-async fn attach(
-    client: &Client,
-    incident: &str,
-    request: &AnalysisRequest,
-    local: &AnalysisResult,
-) -> Result<()> {
-    let mut uploaded: Vec<(&str, Value)> = Vec::new();
-    for input in request.inputs() {
-        let description = format!(
-            "prediction log analysed by firebreak analyze {}",
-            request.name()
-        );
-        let item = client
-            .upload(
-                &format!("/api/v1/incidents/{incident}/evidence"),
-                Path::new(input),
-                &[("description", description)],
-            )
-            .await
-            .with_context(|| format!("cannot upload {input} to {incident}"))?;
-        uploaded.push((input, item));
-    }
-    let evidence_id = |name: &str| -> String {
-        uploaded
-            .iter()
-            .find(|(input, _)| *input == name)
-            .and_then(|(_, item)| item["id"].as_str())
-            .unwrap_or(name)
-            .to_string()
-    };
-    let remote = request.with_inputs(&evidence_id);
-    let finding = client
-        .post(
-            &format!("/api/v1/incidents/{incident}/findings"),
-            json!({ "request": remote }),
-        )
-        .await
-        .with_context(|| format!("cannot attach the finding to {incident}"))?;
-    let event = &finding["event"];
-    let summary = event["body"]["text"].as_str().unwrap_or_default();
-    let inputs: Vec<String> = uploaded
-        .iter()
-        .map(|(input, item)| format!("{input} as {}", text(&item["id"])))
-        .collect();
-    eprintln!(
-        "{incident}: finding #{} on the timeline ({}): {summary}",
-        text(&event["seq"]),
-        inputs.join(", ")
-    );
-    // The server names an input as `EV-n (file)` where this run names it by its path.
-    let local_summary = uploaded
-        .iter()
-        .fold(local.summary(), |named, (input, item)| {
-            named.replace(
-                input,
-                &format!("{} ({})", text(&item["id"]), text(&item["filename"])),
-            )
-        });
-    if summary != local_summary {
-        eprintln!(
-            "warning: the server's result differs from the local one\n  server: {summary}\n  local:  {local_summary}"
-        );
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -270,3 +270,145 @@ fn analyze_with_incident_attaches_the_result_recomputed_from_the_vault() {
     assert_eq!(evidence_count(&server), 3);
     assert_eq!(findings(&server).len(), 2);
 }
+
+/// Thirty days of March 2026 whose approval rate falls from a half to a fifth on the 15th.
+fn shifting_log() -> String {
+    let mut csv = String::from("timestamp,decision_id,group,approved\n");
+    for day in 1..=30 {
+        let approved_per_ten = if day >= 15 { 2 } else { 5 };
+        for i in 0..(150 + day * 3) {
+            let group = ["A", "B"][i % 2];
+            let approved = usize::from(i % 10 < approved_per_ten);
+            writeln!(
+                csv,
+                "2026-03-{day:02}T{:02}:00:00Z,d{day}-{i},{group},{approved}",
+                i % 24
+            )
+            .unwrap();
+        }
+    }
+    csv
+}
+
+#[test]
+fn a_time_series_names_the_change_recorded_before_its_change_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_with_incident(&dir.path().join("data"));
+    let record = |system: &str, at: &str| {
+        let args = [
+            "change",
+            "record",
+            "--system",
+            system,
+            "--kind",
+            "model_promoted",
+            "--from",
+            "v1",
+            "--to",
+            "v2",
+            "--at",
+            at,
+        ];
+        assert_success(&server.cli(&args), &args);
+    };
+    let args = ["system", "register", "fraud", "--name", "Fraud"];
+    assert_success(&server.cli(&args), &args);
+    record("scoring", "2026-03-14T22:00:00Z");
+    // Another system's change at the same time is not this incident's.
+    record("fraud", "2026-03-14T23:00:00Z");
+    let log = dir.path().join("approvals.csv");
+    std::fs::write(&log, shifting_log()).unwrap();
+    let series = [
+        "analyze",
+        "timeseries",
+        log.to_str().unwrap(),
+        "--bucket",
+        "day",
+        "--prediction",
+        "approved",
+        "--json",
+    ];
+    let named = |report: &Value| -> Vec<(String, String)> {
+        report["change_points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|point| {
+                (
+                    point["bucket_start"].as_str().unwrap().to_string(),
+                    point["preceded_by"]["id"]
+                        .as_str()
+                        .unwrap_or("-")
+                        .to_string(),
+                )
+            })
+            .collect()
+    };
+    let marked = |report: &Value| -> Vec<String> {
+        report["changes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| {
+                format!(
+                    "{}@{}",
+                    m["change"]["id"].as_str().unwrap(),
+                    m["bucket_index"]
+                )
+            })
+            .collect()
+    };
+
+    // Offline: no changes unless a system is named.
+    let offline: Value = serde_json::from_slice(&server.cli(&series).stdout).unwrap();
+    assert!(
+        named(&offline).contains(&("2026-03-15T00:00:00Z".into(), "-".into())),
+        "{offline}"
+    );
+    assert!(marked(&offline).is_empty());
+    let mut with_system = series.to_vec();
+    with_system.extend(["--system", "scoring"]);
+    let output = server.cli(&with_system);
+    assert_success(&output, &with_system);
+    let local: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        named(&local).contains(&("2026-03-15T00:00:00Z".into(), "CH-1".into())),
+        "{local}"
+    );
+    assert_eq!(marked(&local), ["CH-1@13"]);
+
+    // Attached: the incident's systems, both locally and in the server's finding and figures.
+    let mut attached = series.to_vec();
+    attached.extend(["--incident", "INC-1"]);
+    let output = server.cli(&attached);
+    assert_success(&output, &attached);
+    let local: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(marked(&local), ["CH-1@13"]);
+    assert!(!stderr(&output).contains("differs"), "{}", stderr(&output));
+    let event = findings(&server).pop().unwrap();
+    let http = reqwest::blocking::Client::new();
+    let finding: Value = http
+        .get(format!(
+            "{}/api/v1/incidents/INC-1/findings/{}",
+            server.url, event["seq"]
+        ))
+        .bearer_auth(&server.token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(named(&finding["result"]), named(&local));
+    assert_eq!(marked(&finding["result"]), ["CH-1@13"]);
+    let captions: Vec<&str> = event["body"]["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["caption"].as_str())
+        .collect();
+    assert!(
+        captions
+            .iter()
+            .any(|c| c.contains("selection_rate at 2026-03-15T00:00:00Z: 0.5073 → 0.2035, after CH-1 (scoring: model promoted v1 → v2")),
+        "{captions:?}"
+    );
+}

@@ -112,6 +112,46 @@ fn a_change_point_names_the_nearest_change_before_it() {
 }
 
 #[test]
+fn a_shift_in_a_window_is_owed_to_a_change_before_the_window_ended() {
+    let changes = vec![
+        change(1, "scoring", "2026-12-01T10:00:00Z"),
+        change(2, "scoring", "2026-12-09T15:00:00Z"), // inside the window
+        change(3, "scoring", "2026-12-10T01:00:00Z"), // after it
+    ];
+    let day = |d: u32| at(&format!("2026-12-{d:02}T00:00:00Z"));
+    let found = preceding(&changes, day(9), day(10));
+    assert_eq!(found.map(|c| c.id.as_str()), Some("CH-2"));
+    // Nothing in the 72 hours before 2026-12-05.
+    assert!(preceding(&changes, day(5), day(6)).is_none());
+    // A week-long window reaches 72 hours before its start.
+    let found = preceding(&changes, day(4), day(11));
+    assert_eq!(found.map(|c| c.id.as_str()), Some("CH-3"));
+}
+
+#[test]
+fn a_change_is_placed_at_the_window_it_took_effect_in() {
+    let starts = [
+        Some(at("2026-11-20T08:00:00Z")),
+        Some(at("2026-11-20T09:00:00Z")),
+        None,
+        Some(at("2026-11-20T10:00:00Z")),
+    ];
+    let changes = [
+        change(1, "scoring", "2026-11-20T07:59:00Z"),
+        change(2, "scoring", "2026-11-20T09:30:00Z"),
+        change(3, "scoring", "2026-11-20T10:00:00Z"),
+        change(4, "scoring", "2026-11-20T11:30:00Z"),
+    ];
+    let placed: Vec<(usize, String)> =
+        placed_in_windows(&changes, &starts, at("2026-11-20T11:00:00Z"))
+            .into_iter()
+            .map(|(i, c)| (i, c.id))
+            .collect();
+    // Before the first window and after the open end: off the series.
+    assert_eq!(placed, [(1, "CH-2".into()), (3, "CH-3".into())]);
+}
+
+#[test]
 fn a_bad_change_is_refused_naming_every_field() {
     let bad = NewChange {
         system: "nope".into(),

@@ -163,6 +163,31 @@ fn documents_carry_tables_and_charts() {
     );
 }
 
+#[test]
+fn timeseries_names_the_change_before_each_change_point() {
+    let mut report = timeseries_report();
+    let promotion: firebreak_core::change::ChangeEvent = serde_json::from_value(json!({
+        "id": "CH-7", "system": "credit-scoring", "kind": "model_promoted",
+        "version_from": "3", "version_to": "4", "by": "mlflow",
+        "at": "2024-01-18T16:00:00Z", "recorded_by": "mlflow", "recorded_at": "2024-01-18T16:01:00Z"
+    }))
+    .unwrap();
+    report.mark_changes(&[promotion]);
+    let charts = timeseries_svgs(&report);
+    let accuracy = &charts[1];
+    assert!(
+        accuracy.1.contains(
+            "accuracy at 2024-01-19T00:00:00Z: 0.86 → 0.71, after CH-7 (credit-scoring: model promoted 3 → 4, 2024-01-18T16:00:00Z)"
+        ),
+        "{}",
+        accuracy.1
+    );
+    assert!(accuracy.0.contains(">CH-7</text>"), "{}", accuracy.0);
+    let text = to_text(&timeseries_document(&report, "log.parquet"));
+    assert!(text.contains("Changes recorded over the series"), "{text}");
+    assert!(text.contains("after the change"), "{text}");
+}
+
 fn profile_report() -> ProfileReport {
     let column = |name: &str, missing: u64, nan: u64, inf: u64| {
         json!({

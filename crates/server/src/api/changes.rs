@@ -51,6 +51,10 @@ pub async fn record(
 pub struct ChangeListQuery {
     /// Only changes on this system.
     pub system: Option<String>,
+    /// With `system`: also the changes on every system it depends on,
+    /// transitively (what a shift in its output can be owed to).
+    #[serde(default)]
+    pub upstream: bool,
     /// Only changes that took effect at or after this instant.
     #[param(value_type = Option<String>, format = DateTime)]
     pub since: Option<Timestamp>,
@@ -75,14 +79,29 @@ pub async fn list(
             format!("between 1 and {MAX_LIST}"),
         ));
     }
-    let query = ChangeQuery {
-        systems: query.system.into_iter().collect(),
-        from: query.since,
-        until: query.until,
-        limit,
-    };
+    if query.upstream && query.system.is_none() {
+        return Err(ApiError::bad_request(
+            Some("upstream"),
+            "upstream needs a system to start from",
+        ));
+    }
     Ok(ApiJson(
-        state.run(move |store| store.changes(&query)).await?,
+        state
+            .run(move |store| {
+                let systems: Vec<String> = query.system.into_iter().collect();
+                let systems = if query.upstream {
+                    triage::upstream_systems(store, &systems)?
+                } else {
+                    systems
+                };
+                store.changes(&ChangeQuery {
+                    systems,
+                    from: query.since,
+                    until: query.until,
+                    limit,
+                })
+            })
+            .await?,
     ))
 }
 

@@ -7,12 +7,13 @@ use crate::api::incidents::incident_number;
 use crate::auth::{Responder, Viewer};
 use crate::error::{ApiError, ApiJson, Problem};
 use crate::state::{AppState, now};
+use crate::triage::read_changes_upstream;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use firebreak_core::evidence::Evidence;
 use firebreak_core::incident::public_id as id_of;
 use firebreak_core::timeline::{Event, EventKind};
-use firebreak_forensics::{AnalysisRequest, ForensicsError};
+use firebreak_forensics::{AnalysisRequest, AnalysisResult, ForensicsError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -132,6 +133,7 @@ pub async fn run(
             "no row of the log has this decision id",
         )
     })?;
+    let result = mark_changes(&state, number, result).await?;
     let summary = name_inputs(result.summary());
     let mut figures = Vec::new();
     for (caption, svg) in firebreak_report::forensics::result_figures(&result) {
@@ -176,6 +178,29 @@ pub async fn run(
     let result: Value = serde_json::from_slice(&result_json)
         .map_err(|e| ApiError::Internal(format!("the result does not parse: {e}")))?;
     Ok((StatusCode::CREATED, ApiJson(FindingView { event, result })))
+}
+
+/// A time series marked with the changes recorded on the incident's systems
+/// and upstream of them over its span; other results as they are.
+async fn mark_changes(
+    state: &AppState,
+    number: u64,
+    result: AnalysisResult,
+) -> Result<AnalysisResult, ApiError> {
+    let AnalysisResult::Timeseries(mut report) = result else {
+        return Ok(result);
+    };
+    let Some((from, until)) = report.change_span() else {
+        return Ok(AnalysisResult::Timeseries(report));
+    };
+    let changes = state
+        .run(move |store| {
+            let systems = store.get_incident(number)?.systems;
+            read_changes_upstream(store, &systems, Some(from), Some(until))
+        })
+        .await?;
+    report.mark_changes(&changes);
+    Ok(AnalysisResult::Timeseries(report))
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/findings/{seq}", tag = "forensics",

@@ -4,7 +4,7 @@
 //! family so that a series without a change rarely gets one.
 
 use firebreak_core::Timestamp;
-use firebreak_core::change::{ChangeEvent, DEFAULT_WINDOW, nearest_before};
+use firebreak_core::change::{ChangeEvent, preceding};
 use firebreak_forensics::ForensicsError;
 use firebreak_forensics::timeseries::changepoints::{Measure, Series, find_shifts};
 use serde::Serialize;
@@ -56,10 +56,7 @@ pub fn name_preceding_changes(
             .get(position + 1)
             .and_then(|(_, t)| *t)
             .unwrap_or(open_end);
-        let reach = DEFAULT_WINDOW
-            .checked_add(end.duration_since(start))
-            .unwrap_or(DEFAULT_WINDOW);
-        point.preceded_by = nearest_before(changes, end, reach).cloned();
+        point.preceded_by = preceding(changes, start, end).cloned();
     }
 }
 

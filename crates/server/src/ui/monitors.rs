@@ -17,7 +17,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use firebreak_core::Timestamp;
-use firebreak_core::change::ChangeEvent;
+use firebreak_core::change::{ChangeEvent, placed_in_windows};
 use firebreak_core::monitor::{Comparison, Monitor, MonitorRun, Threshold};
 use firebreak_report::{Marker, Series, lines_svg, significant};
 use maud::{Markup, PreEscaped, html};
@@ -70,7 +70,8 @@ pub async fn of_system(state: &AppState, slug: String) -> Result<Vec<Drawn>, Api
             let open_end = runs.last().map_or_else(now, |r| r.finished_at);
             let mut change_points = change_points_of(&runs);
             name_preceding_changes(&mut change_points, &times, open_end, &changes);
-            let changes = changes_in_windows(&changes, &times, open_end);
+            let starts: Vec<Option<Timestamp>> = times.iter().map(|(_, t)| *t).collect();
+            let changes = placed_in_windows(&changes, &starts, open_end);
             Drawn {
                 monitor,
                 runs,
@@ -79,26 +80,6 @@ pub async fn of_system(state: &AppState, slug: String) -> Result<Vec<Drawn>, Api
             }
         })
         .collect())
-}
-
-/// Each change at the drawn window it took effect in: the last window that
-/// began at or before it. Changes before the first window or after the
-/// open end are off the chart; windows without a time place none.
-fn changes_in_windows(
-    changes: &[ChangeEvent],
-    times: &[(String, Option<Timestamp>)],
-    open_end: Timestamp,
-) -> Vec<(usize, ChangeEvent)> {
-    changes
-        .iter()
-        .filter(|c| c.at <= open_end)
-        .filter_map(|c| {
-            let index = times
-                .iter()
-                .rposition(|(_, start)| start.is_some_and(|s| s <= c.at))?;
-            Some((index, c.clone()))
-        })
-        .collect()
 }
 
 /// The change points over the drawn runs and the changes recorded over
@@ -295,51 +276,9 @@ pub async fn metrics(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use firebreak_core::change::{ChangeKind, ChangeOrigin, NewChange};
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()
-    }
-
-    fn deploy(number: u64, when: &str) -> ChangeEvent {
-        NewChange {
-            system: "scoring".into(),
-            kind: ChangeKind::Deploy,
-            version_from: None,
-            version_to: Some(format!("v{number}")),
-            by: None,
-            at: Some(at(when)),
-            link: None,
-            description: String::new(),
-            external_id: None,
-        }
-        .record(number, ChangeOrigin::Api, "ci", at("2026-11-20T12:00:00Z"))
-    }
-
-    #[test]
-    fn a_change_is_drawn_at_the_window_it_took_effect_in() {
-        let times: Vec<(String, Option<Timestamp>)> = [
-            "hour=2026-11-20T08:00:00Z",
-            "hour=2026-11-20T09:00:00Z",
-            "failed",
-            "hour=2026-11-20T10:00:00Z",
-        ]
-        .iter()
-        .map(|w| (w.to_string(), window_time(w)))
-        .collect();
-        let changes = [
-            deploy(1, "2026-11-20T07:59:00Z"),
-            deploy(2, "2026-11-20T09:30:00Z"),
-            deploy(3, "2026-11-20T10:00:00Z"),
-            deploy(4, "2026-11-20T11:30:00Z"),
-        ];
-        let placed: Vec<(usize, String)> =
-            changes_in_windows(&changes, &times, at("2026-11-20T11:00:00Z"))
-                .into_iter()
-                .map(|(i, c)| (i, c.id))
-                .collect();
-        // Before the first window and after the open end: off the chart.
-        assert_eq!(placed, [(1, "CH-2".into()), (3, "CH-3".into())]);
     }
 
     #[test]
