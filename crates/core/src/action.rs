@@ -402,13 +402,6 @@ fn labels(action: &SourcedAction) -> Vec<String> {
 /// CSV with a header row, quoted per RFC 4180: fields with a comma, quote
 /// or line break are quoted, quotes doubled, records end in CRLF.
 pub fn export_csv(actions: &[SourcedAction]) -> String {
-    let quote = |field: &str| {
-        if field.contains([',', '"', '\r', '\n']) {
-            format!("\"{}\"", field.replace('"', "\"\""))
-        } else {
-            field.to_string()
-        }
-    };
     let header = [
         "source",
         "id",
@@ -441,9 +434,8 @@ pub fn export_csv(actions: &[SourcedAction]) -> String {
             item.success_criterion.clone().unwrap_or_default(),
             item.ticket_url.clone().unwrap_or_default(),
         ];
-        let row: Vec<String> = fields.iter().map(|f| quote(f)).collect();
-        out.push_str(&row.join(","));
-        out.push_str("\r\n");
+        let row: Vec<String> = fields.iter().map(|f| crate::csv::field(f)).collect();
+        out.push_str(&crate::csv::record(&row));
     }
     out
 }

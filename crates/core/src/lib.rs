@@ -19,6 +19,7 @@ pub mod cause;
 pub mod change;
 pub mod checkpoint;
 pub mod control;
+pub mod csv;
 pub mod error;
 pub mod evidence;
 pub mod incident;

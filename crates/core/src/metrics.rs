@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
+mod register;
+
+pub use register::{IncidentRegister, RegisterEntry, register};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupBy {
@@ -335,6 +339,91 @@ mod tests {
             impact: crate::incident::IncidentImpact::default(),
             severity_assessment: None,
         }
+    }
+
+    #[test]
+    fn the_register_lists_each_counted_incident_and_totals_per_currency() {
+        use crate::incident::DetectionSource;
+        let mut first = incident(IncidentKind::Real, Severity::Sev1, 1);
+        first.title = "=cmd|' /C calc'!A0".into();
+        first.detection_source = Some(DetectionSource::Complaint);
+        first.people_affected = Some(100);
+        first.impact.people_affected_confirmed = Some(40);
+        first.impact.currency = Some("EUR".into());
+        first.impact.refunds = Some(1_000);
+        first.impact.downtime_minutes.insert("scoring".into(), 30);
+        let mut second = incident(IncidentKind::Real, Severity::Sev2, 2);
+        second.number = 2;
+        second.title = "Bias, in scoring".into();
+        second.people_affected = Some(7);
+        second.impact.currency = Some("USD".into());
+        second.impact.penalties = Some(500);
+        let mut drill = incident(IncidentKind::Drill, Severity::Sev1, 1);
+        drill.number = 3;
+        drill.impact.currency = Some("EUR".into());
+        drill.impact.refunds = Some(9);
+        let notified = NotificationDelays::from([(2, vec![("gdpr".to_string(), 3600.0)])]);
+        let register = register(
+            &[second, drill, first],
+            &notified,
+            &MetricsFilter::default(),
+        );
+        let ids: Vec<&str> = register
+            .incidents
+            .iter()
+            .map(|e| e.incident.as_str())
+            .collect();
+        assert_eq!(ids, ["INC-1", "INC-2"]);
+        assert_eq!(register.incidents[0].total_cost, Some(1_000));
+        assert_eq!(
+            register.incidents[1].durations_seconds["time_to_notify.gdpr"],
+            3600
+        );
+        assert_eq!(register.totals.people_affected, 47);
+        assert_eq!(register.totals.cost["EUR"].total, 1_000);
+        assert_eq!(register.found_by["unknown"], 1);
+
+        let csv = register.to_csv();
+        let lines: Vec<&str> = csv.split_terminator("\r\n").collect();
+        assert_eq!(lines.len(), 5, "{csv}");
+        let header: Vec<&str> = lines[0].split(',').collect();
+        let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        let cells = |line: &str| -> Vec<String> {
+            // No cell of these rows but the title holds a comma.
+            let (id, rest) = line.split_once(',').unwrap();
+            let rest = rest.strip_prefix('"').map_or(rest.to_string(), |quoted| {
+                let (title, after) = quoted.split_once("\",").unwrap();
+                format!("{},{after}", title.replace(',', ";"))
+            });
+            std::iter::once(id.to_string())
+                .chain(rest.split(',').map(str::to_string))
+                .collect()
+        };
+        let first = cells(lines[1]);
+        assert_eq!(first.len(), header.len(), "{}", lines[1]);
+        assert_eq!(first[column("title")], "'=cmd|' /C calc'!A0");
+        assert_eq!(first[column("people_affected")], "40");
+        assert_eq!(first[column("downtime_minutes")], "30");
+        assert_eq!(first[column("time_to_detect_seconds")], "3600");
+        let second = cells(lines[2]);
+        assert_eq!(second[column("title")], "Bias; in scoring");
+        assert_eq!(second[column("time_to_notify_seconds")], "gdpr=3600");
+        let eur = cells(lines[3]);
+        assert_eq!(eur.len(), header.len(), "{}", lines[3]);
+        assert_eq!(
+            [
+                &eur[0],
+                &eur[column("people_affected")],
+                &eur[column("currency")],
+                &eur[column("total_cost")]
+            ],
+            ["TOTAL", "47", "EUR", "1000"]
+        );
+        let usd = cells(lines[4]);
+        assert_eq!(
+            [&usd[column("currency")], &usd[column("penalties")]],
+            ["USD", "500"]
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! core's one `ActionItem` (D1), so they are tracked with the post-mortems'.
 
 use firebreak_core::action::{ActionItem, ActionKind, ActionStatus, Level};
+use firebreak_core::csv;
 use jiff::civil::Date;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -385,19 +386,10 @@ pub fn fmea_to_csv(rows: &[FmeaRow]) -> String {
             joined(|action| action.id.clone()),
             joined(|action| action.status.as_str().to_string()),
         ];
-        let quoted: Vec<String> = cells.iter().map(|cell| quote(cell)).collect();
-        out.push_str(&quoted.join(","));
-        out.push_str("\r\n");
+        let quoted: Vec<String> = cells.iter().map(|cell| csv::field(cell)).collect();
+        out.push_str(&csv::record(&quoted));
     }
     out
-}
-
-fn quote(cell: &str) -> String {
-    if cell.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", cell.replace('"', "\"\""))
-    } else {
-        cell.to_string()
-    }
 }
 
 /// Reads rows written by [`fmea_to_csv`] or by a spreadsheet with the same

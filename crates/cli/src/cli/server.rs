@@ -204,6 +204,11 @@ pub struct MetricsArgs {
     pub system: Option<String>,
     #[arg(long)]
     pub json: bool,
+    /// Print the governance export instead, as CSV (or JSON with `--json`):
+    /// a row per incident with its severity, detection source, moments,
+    /// durations, impact and cost, then a TOTAL row per currency.
+    #[arg(long, conflicts_with = "group_by")]
+    pub export: bool,
 }
 
 #[derive(Debug, Args)]

@@ -36,11 +36,7 @@ fn cost(by_currency: &Value) -> String {
 }
 
 pub async fn run(args: MetricsArgs) -> Result<()> {
-    let group_by: GroupBy = super::parse_flag("group-by", &args.group_by)?;
-    let mut query = vec![format!(
-        "group_by={}",
-        json!(group_by).as_str().unwrap_or("all")
-    )];
+    let mut query = Vec::new();
     for (key, value) in [
         ("from", timestamp_flag("from", &args.from)?),
         ("to", timestamp_flag("to", &args.to)?),
@@ -52,6 +48,20 @@ pub async fn run(args: MetricsArgs) -> Result<()> {
         }
     }
     let client = Client::from_environment()?;
+    if args.export {
+        let path = format!("/api/v1/metrics/register?{}", query.join("&"));
+        if args.json {
+            output::json(&client.get(&path).await?);
+        } else {
+            print!("{}", client.get_accepting(&path, "text/csv").await?);
+        }
+        return Ok(());
+    }
+    let group_by: GroupBy = super::parse_flag("group-by", &args.group_by)?;
+    query.push(format!(
+        "group_by={}",
+        json!(group_by).as_str().unwrap_or("all")
+    ));
     let report = client
         .get(&format!("/api/v1/metrics?{}", query.join("&")))
         .await?;

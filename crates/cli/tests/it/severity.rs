@@ -167,6 +167,30 @@ fn the_rubric_suggests_impact_is_recorded_and_metrics_total_it_by_detection_sour
     assert!(text.contains("EUR 50000, USD 800"), "{text}");
     assert!(text.contains("found by: monitoring 1, people 1"), "{text}");
 
+    // The governance export: a row per incident, then a TOTAL row per currency.
+    let register = server.json(&["metrics", "--export"]);
+    let rows = register["incidents"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{register}");
+    assert_eq!(rows[0]["incident"], "INC-1");
+    assert_eq!(rows[0]["detection_source"], "complaint");
+    assert_eq!(rows[0]["total_cost"], 50_000);
+    assert_eq!(rows[1]["found_by"], "monitoring");
+    assert_eq!(register["totals"]["cost"]["USD"]["total"], 800);
+    let csv = server.cli(&["metrics", "--export", "--severity", "sev3"]);
+    assert_success(&csv, &["metrics --export"]);
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with("incident,title,severity,status,systems,detection_source,found_by,"),
+        "{csv}"
+    );
+    assert!(lines[1].starts_with("INC-2,Drift on income,sev3,"), "{csv}");
+    assert!(
+        lines[2].starts_with("TOTAL,") && lines[2].ends_with(",USD,800,0,0,800"),
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 3, "{csv}");
+
     // In the browser: another choice without a rationale is refused in
     // place; the impact form saves and totals.
     server.add_user("alice", "responder", "correct horse battery");

@@ -1,4 +1,4 @@
-//! Metrics, checkpoints and verification over the API.
+//! Checkpoints and verification over the API.
 
 use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Commander, Viewer};
@@ -6,75 +6,10 @@ use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
-use firebreak_core::Timestamp;
 use firebreak_core::checkpoint::Checkpoint;
-use firebreak_core::incident::Severity;
-use firebreak_core::metrics::{self, GroupBy, MetricsFilter, MetricsReport};
-use firebreak_core::regulatory::RegimeTable;
 use firebreak_core::verify::{Anchors, VerifyReport, check_evidence, verify};
-use firebreak_store::DocumentKind;
 use serde::Deserialize;
 use utoipa::IntoParams;
-
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct MetricsQuery {
-    /// all (default), severity, system, month, week, detection_source or
-    /// found_by (monitoring or people).
-    pub group_by: Option<GroupBy>,
-    /// Only incidents detected at or after this moment.
-    #[param(value_type = Option<String>, format = DateTime)]
-    pub from: Option<Timestamp>,
-    /// Only incidents detected before this moment.
-    #[param(value_type = Option<String>, format = DateTime)]
-    pub to: Option<Timestamp>,
-    pub severity: Option<Severity>,
-    pub system: Option<String>,
-}
-
-#[utoipa::path(get, path = "/api/v1/metrics", tag = "metrics", params(MetricsQuery),
-    responses((status = 200, body = MetricsReport), (status = 400, body = Problem)))]
-pub async fn metrics(
-    _caller: Viewer,
-    State(state): State<AppState>,
-    ApiQuery(query): ApiQuery<MetricsQuery>,
-) -> Result<ApiJson<MetricsReport>, ApiError> {
-    Ok(ApiJson(compute_metrics(&state, query).await?))
-}
-
-pub async fn compute_metrics(
-    state: &AppState,
-    query: MetricsQuery,
-) -> Result<MetricsReport, ApiError> {
-    let (incidents, records) = state
-        .run(|store| {
-            Ok((
-                store.all_incidents()?,
-                store.documents(DocumentKind::Regulatory)?,
-            ))
-        })
-        .await?;
-    let mut notifications = metrics::NotificationDelays::new();
-    for (incident, document) in records {
-        let record = crate::api::regulatory::record_of(Some(&document))?;
-        notifications.insert(
-            incident.number,
-            record.notification_delays(&incident, RegimeTable::builtin()),
-        );
-    }
-    let filter = MetricsFilter {
-        from: query.from,
-        to: query.to,
-        severity: query.severity,
-        system: query.system,
-    };
-    Ok(metrics::compute(
-        &incidents,
-        &notifications,
-        &filter,
-        query.group_by.unwrap_or_default(),
-    ))
-}
 
 #[utoipa::path(get, path = "/api/v1/checkpoints", tag = "integrity", params(PageQuery), responses((status = 200, body = Vec<Checkpoint>), (status = 400, body = Problem)))]
 pub async fn list_checkpoints(

@@ -11,6 +11,7 @@ pub mod findings;
 pub mod incidents;
 pub mod ingest;
 pub mod integrity;
+pub mod metrics;
 pub mod monitors;
 pub mod oncall;
 mod openapi;
@@ -43,7 +44,7 @@ use utoipa::{Modify, OpenApi};
         systems::list, systems::register, systems::show, systems::update, systems::events,
         incidents::list, incidents::declare, incidents::show, incidents::edit, incidents::transition,
         incidents::add_entry, incidents::assign, incidents::set_time, incidents::timeline,
-        integrity::metrics, integrity::list_checkpoints, integrity::create_checkpoint, integrity::verify_now,
+        metrics::metrics, metrics::incident_register, integrity::list_checkpoints, integrity::create_checkpoint, integrity::verify_now,
         control::read, control::stream, control::list, control::set, control::contain,
         control::list_hooks, control::add_hook, control::delete_hook,
         ingest::create_integration, ingest::list_integrations, ingest::revoke_integration, alerts::list_alerts,
@@ -168,7 +169,8 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/incidents/{id}/severity-assessment",
             post(severity::assess_severity),
         )
-        .route("/api/v1/metrics", get(integrity::metrics))
+        .route("/api/v1/metrics", get(metrics::metrics))
+        .route("/api/v1/metrics/register", get(metrics::incident_register))
         .route(
             "/api/v1/checkpoints",
             get(integrity::list_checkpoints).post(integrity::create_checkpoint),

@@ -247,7 +247,7 @@ pub async fn metrics(
     caller: Viewer,
     state: State<AppState>,
     headers: HeaderMap,
-    query: ApiQuery<crate::api::integrity::MetricsQuery>,
+    query: ApiQuery<crate::api::metrics::MetricsQuery>,
 ) -> Result<Response, ApiError> {
     if wants_html(&headers) {
         return super::systems::metrics(caller, state, query)

@@ -1,7 +1,7 @@
 //! Inventory pages and the metrics page.
 
 use super::{CsrfForm, PageResult, csrf_field, format_time, page};
-use crate::api::integrity::{MetricsQuery, compute_metrics};
+use crate::api::metrics::{MetricsQuery, compute_metrics};
 use crate::api::systems::{RegisterSystem, register_system, system_view};
 use crate::auth::{Responder, Viewer};
 use crate::error::{ApiError, ApiQuery};

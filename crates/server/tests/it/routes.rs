@@ -54,6 +54,7 @@ const API: &[(&str, &str, Option<Role>)] = &[
         Some(Role::Viewer),
     ),
     ("GET", "/api/v1/metrics", Some(Role::Viewer)),
+    ("GET", "/api/v1/metrics/register", Some(Role::Viewer)),
     ("GET", "/api/v1/checkpoints", Some(Role::Viewer)),
     ("POST", "/api/v1/checkpoints", Some(Role::Commander)),
     ("GET", "/api/v1/verify", Some(Role::Viewer)),
