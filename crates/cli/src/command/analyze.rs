@@ -12,13 +12,14 @@ use crate::client::Client;
 use crate::output::text;
 use anyhow::{Context, Result};
 use firebreak_core::incident::{parse_public_id, public_id};
+use firebreak_forensics::cohort::read_keyword_file;
 use firebreak_forensics::load::check_self_describing;
 use firebreak_forensics::request::{
     self, AnalysisRequest, AnalysisResult, DecisionRequest, DriftPreset, DriftRequest,
     FairnessRequest, ProfileRequest, TimeseriesRequest,
 };
 use firebreak_forensics::timeseries::Granularity;
-use firebreak_forensics::{ForensicsError, LogSplit, TimeWindow, log_columns};
+use firebreak_forensics::{Cohort, ForensicsError, LogSplit, TimeWindow, log_columns};
 use firebreak_report::forensics::{
     abbreviated, decision_document, drift_document, fairness_document, nannyml_document,
     profile_document, timeseries_document,
@@ -52,7 +53,8 @@ pub async fn run(command: AnalyzeCommand) -> Result<()> {
         AnalysisRequest::Timeseries(_) => "time series",
         other => other.name(),
     });
-    let result = request::run(&request, &by_path).map_err(|error| refusal(&request, error))?;
+    let result = request::run(&request, &by_path, &read_keyword_file)
+        .map_err(|error| refusal(&request, error))?;
     drop(progress);
     let result = result.ok_or_else(|| match &request {
         AnalysisRequest::Decision(r) => InputError(format!(
@@ -78,6 +80,17 @@ pub async fn run(command: AnalyzeCommand) -> Result<()> {
                 "--incident: {error}; analyse it without --incident, or convert it to Parquet"
             ))
         })?;
+    }
+    // The server recomputes the finding and reads no keyword file a request names.
+    for (field, expression) in request.cohorts() {
+        if let Err(ForensicsError::KeywordFileRefused { path }) = Cohort::parse(expression) {
+            return Err(InputError(format!(
+                "--incident: --{}: the server reads no keyword files; list the keywords of \
+                 `@{path}` instead, as `contains any of ['a', 'b']`",
+                field.replace('_', "-")
+            ))
+            .into());
+        }
     }
     let client = Client::from_environment()?;
     client
@@ -219,8 +232,8 @@ fn document_of(request: &AnalysisRequest, result: &AnalysisResult) -> Result<Doc
 
 /// The reference and current side of a drift, for the document's metadata.
 fn describe_drift(r: &DriftRequest) -> Result<(String, String)> {
-    let split =
-        request::drift_split(r, &by_path).context("the drift that just ran no longer splits")?;
+    let split = request::drift_split(r, &by_path, &read_keyword_file)
+        .context("the drift that just ran no longer splits")?;
     Ok(match split {
         LogSplit::Files { reference, current } => (
             reference.display().to_string(),
