@@ -22,6 +22,7 @@ pub mod analyze;
 pub mod cohort;
 pub mod combine;
 pub mod decision;
+pub mod detect;
 pub mod drift;
 mod error;
 pub mod fairness;
