@@ -58,6 +58,20 @@ pub enum ForensicsError {
         position: usize,
         message: String,
     },
+    /// A regular expression of a cohort that does not compile; `character` counts from 0.
+    #[error("regular expression `{pattern}` at character {character}: {message}")]
+    BadPattern {
+        pattern: String,
+        /// The same place as a byte offset into `pattern`.
+        byte: usize,
+        character: usize,
+        message: String,
+    },
+    /// `contains any of @FILE` where files may not be read (the server).
+    #[error(
+        "keyword file `@{path}` is not read here; list the keywords instead, as `contains any of ['a', 'b']`"
+    )]
+    KeywordFileRefused { path: String },
     #[error("time window `{window}`: {message}")]
     BadWindow { window: String, message: String },
     #[error("{0}")]

@@ -12,7 +12,8 @@
 //!
 //! Entry points: [`read_log`]/[`read_split`] and [`drift_log`] read files (Parquet projected and
 //! pruned, CSV streamed); [`fn@drift`], [`fn@fairness`], [`fn@profile`], [`fn@timeseries`] work on a loaded
-//! [`Table`]; [`find_decision`] looks one decision up; [`Cohort`] selects rows (decision D20).
+//! [`Table`]; [`find_decision`] looks one decision up; [`Cohort`] selects rows (decisions D20
+//! and D29); [`detect`] finds personal data, secrets and unsafe content in text.
 //! Every result is plain serde data whose JSON layout is described in `SCHEMA.md`.
 //!
 //! Left out: rendering (Markdown, HTML and SVG live in the report crate, which draws these plain
@@ -22,6 +23,7 @@ pub mod analyze;
 pub mod cohort;
 pub mod combine;
 pub mod decision;
+pub mod detect;
 pub mod drift;
 mod error;
 pub mod fairness;

@@ -4,7 +4,7 @@
 //! the server), so both run the same code and get the same numbers.
 
 use crate::analyze::{LogSplit, drift_log};
-use crate::cohort::Cohort;
+use crate::cohort::{Cohort, KeywordFileReader};
 use crate::decision::{DecisionRecord, find_decision};
 use crate::drift::{DriftOptions, DriftReport, Preset};
 use crate::error::{ForensicsError, SplitProblem};
@@ -154,6 +154,25 @@ impl AnalysisRequest {
         }
     }
 
+    /// The cohort expressions of the request, each with its field.
+    pub fn cohorts(&self) -> Vec<(&'static str, &str)> {
+        let fields = match self {
+            AnalysisRequest::Drift(r) => vec![
+                ("where", &r.cohort),
+                ("reference_where", &r.reference_where),
+                ("current_where", &r.current_where),
+            ],
+            AnalysisRequest::Fairness(r) => vec![("where", &r.cohort)],
+            AnalysisRequest::Profile(r) => vec![("where", &r.cohort)],
+            AnalysisRequest::Timeseries(r) => vec![("where", &r.cohort)],
+            AnalysisRequest::Decision(_) => Vec::new(),
+        };
+        fields
+            .into_iter()
+            .filter_map(|(field, expression)| Some((field, expression.as_deref()?)))
+            .collect()
+    }
+
     /// The inputs the request names, in order, each once.
     pub fn inputs(&self) -> Vec<&str> {
         let named: Vec<Option<&String>> = match self {
@@ -197,20 +216,22 @@ impl AnalysisRequest {
     }
 }
 
-/// Runs `request`, with `resolve` turning each named input into a file.
+/// Runs `request`, with `resolve` turning each named input into a file and `keyword_files`
+/// reading the keyword files of cohorts (`contains any of @FILE`).
 /// A decision that is not in the log is `Ok(None)`.
 pub fn run(
     request: &AnalysisRequest,
     resolve: &dyn Fn(&str) -> Result<PathBuf, ForensicsError>,
+    keyword_files: &KeywordFileReader<'_>,
 ) -> Result<Option<AnalysisResult>, ForensicsError> {
     Ok(Some(match request {
-        AnalysisRequest::Drift(r) => run_drift(r, resolve)?,
+        AnalysisRequest::Drift(r) => run_drift(r, resolve, keyword_files)?,
         AnalysisRequest::Fairness(r) => {
             let log = resolve(&r.log)?;
-            AnalysisResult::Fairness(run_fairness(r, &log)?)
+            AnalysisResult::Fairness(run_fairness(r, &log, keyword_files)?)
         }
         AnalysisRequest::Profile(r) => {
-            let cohort = parse_cohort(r.cohort.as_deref())?;
+            let cohort = parse_cohort(r.cohort.as_deref(), keyword_files)?;
             let read = |path: &Path| -> Result<Table, ForensicsError> {
                 let table = read_log(path, &ReadOptions::default())?;
                 let table = match &cohort {
@@ -229,7 +250,7 @@ pub fn run(
         }
         AnalysisRequest::Timeseries(r) => {
             let log = resolve(&r.log)?;
-            AnalysisResult::Timeseries(run_timeseries(r, &log)?)
+            AnalysisResult::Timeseries(run_timeseries(r, &log, keyword_files)?)
         }
         AnalysisRequest::Decision(r) => {
             let log = resolve(&r.log)?;
@@ -247,6 +268,7 @@ pub fn run(
 pub fn drift_split(
     r: &DriftRequest,
     resolve: &dyn Fn(&str) -> Result<PathBuf, ForensicsError>,
+    keyword_files: &KeywordFileReader<'_>,
 ) -> Result<LogSplit, ForensicsError> {
     let problem = |problem: SplitProblem| Err(ForensicsError::BadSplit(problem));
     let windows = r.reference_window.is_some() || r.current_window.is_some();
@@ -276,8 +298,10 @@ pub fn drift_split(
             }),
             (None, None, Some(reference), Some(current)) => Ok(LogSplit::Cohorts {
                 path: resolve(log)?,
-                reference: Cohort::parse(reference).map_err(|e| e.in_field("reference_where"))?,
-                current: Cohort::parse(current).map_err(|e| e.in_field("current_where"))?,
+                reference: Cohort::parse_with_keyword_files(reference, keyword_files)
+                    .map_err(|e| e.in_field("reference_where"))?,
+                current: Cohort::parse_with_keyword_files(current, keyword_files)
+                    .map_err(|e| e.in_field("current_where"))?,
             }),
             _ if windows && cohorts => problem(SplitProblem::WindowsAndCohorts),
             _ if windows => problem(SplitProblem::HalfWindows),
@@ -294,9 +318,10 @@ pub fn drift_split(
 fn run_drift(
     r: &DriftRequest,
     resolve: &dyn Fn(&str) -> Result<PathBuf, ForensicsError>,
+    keyword_files: &KeywordFileReader<'_>,
 ) -> Result<AnalysisResult, ForensicsError> {
-    let split = drift_split(r, resolve)?;
-    let cohort = parse_cohort(r.cohort.as_deref())?;
+    let split = drift_split(r, resolve, keyword_files)?;
+    let cohort = parse_cohort(r.cohort.as_deref(), keyword_files)?;
     let columns = (!r.columns.is_empty()).then(|| r.columns.clone());
     match r.preset {
         DriftPreset::Evidently => {
@@ -331,14 +356,18 @@ fn run_drift(
     }
 }
 
-fn run_fairness(r: &FairnessRequest, log: &Path) -> Result<FairnessReport, ForensicsError> {
+fn run_fairness(
+    r: &FairnessRequest,
+    log: &Path,
+    keyword_files: &KeywordFileReader<'_>,
+) -> Result<FairnessReport, ForensicsError> {
     if r.group.is_empty() || r.group.len() > 2 {
         return Err(ForensicsError::InvalidOptions(
             "takes one protected attribute, or two for their intersection".to_string(),
         )
         .in_field("group"));
     }
-    let cohort = parse_cohort(r.cohort.as_deref())?;
+    let cohort = parse_cohort(r.cohort.as_deref(), keyword_files)?;
     let mut wanted: Vec<String> = r.group.clone();
     wanted.push(r.label.clone());
     wanted.push(r.prediction.clone());
@@ -356,8 +385,12 @@ fn run_fairness(r: &FairnessRequest, log: &Path) -> Result<FairnessReport, Foren
     fairness(&table, &options)
 }
 
-fn run_timeseries(r: &TimeseriesRequest, log: &Path) -> Result<TimeseriesReport, ForensicsError> {
-    let cohort = parse_cohort(r.cohort.as_deref())?;
+fn run_timeseries(
+    r: &TimeseriesRequest,
+    log: &Path,
+    keyword_files: &KeywordFileReader<'_>,
+) -> Result<TimeseriesReport, ForensicsError> {
+    let cohort = parse_cohort(r.cohort.as_deref(), keyword_files)?;
     let mut wanted = vec![r.timestamp.clone()];
     wanted.extend(
         [&r.label, &r.prediction, &r.score, &r.group]
@@ -379,9 +412,14 @@ fn run_timeseries(r: &TimeseriesRequest, log: &Path) -> Result<TimeseriesReport,
     timeseries(&table, &options)
 }
 
-fn parse_cohort(text: Option<&str>) -> Result<Option<Cohort>, ForensicsError> {
-    text.map(|text| Cohort::parse(text).map_err(|e| e.in_field("where")))
-        .transpose()
+fn parse_cohort(
+    text: Option<&str>,
+    keyword_files: &KeywordFileReader<'_>,
+) -> Result<Option<Cohort>, ForensicsError> {
+    text.map(|text| {
+        Cohort::parse_with_keyword_files(text, keyword_files).map_err(|e| e.in_field("where"))
+    })
+    .transpose()
 }
 
 /// Reads the named columns (each once) and keeps the cohort's rows.

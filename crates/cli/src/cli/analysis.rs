@@ -87,7 +87,8 @@ pub struct DriftArgs {
     /// Columns not to test, comma-separated.
     #[arg(long, value_name = "A,B", value_delimiter = ',')]
     pub exclude: Vec<String>,
-    /// Keep only rows of this cohort on both sides, e.g. "group == 'C' and age > 60" (D20).
+    /// Keep only rows of this cohort on both sides, e.g. "group == 'C' and age > 60" or
+    /// "prompt contains any of @keywords.txt" (grammar: docs/cohorts.md).
     #[arg(long = "where", value_name = "EXPR")]
     pub cohort: Option<String>,
     #[command(flatten)]
@@ -120,7 +121,7 @@ pub struct FairnessArgs {
     /// The Aequitas reference group (`a|b` for two attributes; default: the largest).
     #[arg(long, value_name = "G")]
     pub reference_group: Option<String>,
-    /// Keep only rows of this cohort (D20).
+    /// Keep only rows of this cohort, e.g. "prompt contains 'dosage'" (grammar: docs/cohorts.md).
     #[arg(long = "where", value_name = "EXPR")]
     pub cohort: Option<String>,
     #[command(flatten)]
@@ -135,7 +136,7 @@ pub struct ProfileArgs {
     /// Compare with this file: new categories, values out of its range, schema changes.
     #[arg(long, value_name = "FILE")]
     pub reference: Option<PathBuf>,
-    /// Keep only rows of this cohort, in both files (D20).
+    /// Keep only rows of this cohort, in both files (grammar: docs/cohorts.md).
     #[arg(long = "where", value_name = "EXPR")]
     pub cohort: Option<String>,
     #[command(flatten)]
@@ -169,7 +170,7 @@ pub struct TimeseriesArgs {
     /// A protected attribute, for the selection rate per group.
     #[arg(long, value_name = "COL")]
     pub group: Option<String>,
-    /// Keep only rows of this cohort (D20).
+    /// Keep only rows of this cohort, e.g. "prompt contains 'dosage'" (grammar: docs/cohorts.md).
     #[arg(long = "where", value_name = "EXPR")]
     pub cohort: Option<String>,
     /// Mark the changes recorded on this system and everything it depends on, and name the

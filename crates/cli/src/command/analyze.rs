@@ -10,6 +10,7 @@ use crate::InputError;
 use crate::cli::{AnalyzeCommand, BucketArg, DriftPresetArg, ReportFormat, ReportOutput};
 use anyhow::{Context, Result};
 use firebreak_core::incident::{parse_public_id, public_id};
+use firebreak_forensics::cohort::read_keyword_file;
 use firebreak_forensics::load::check_self_describing;
 use firebreak_forensics::request::{
     self, AnalysisRequest, AnalysisResult, DecisionRequest, DriftPreset, DriftRequest,
@@ -54,7 +55,8 @@ pub async fn run(command: AnalyzeCommand) -> Result<()> {
         AnalysisRequest::Timeseries(_) => "time series",
         other => other.name(),
     });
-    let result = request::run(&request, &by_path).map_err(|error| refusal(&request, error))?;
+    let result = request::run(&request, &by_path, &read_keyword_file)
+        .map_err(|error| refusal(&request, error))?;
     drop(progress);
     let result = result.ok_or_else(|| match &request {
         AnalysisRequest::Decision(r) => InputError(format!(
@@ -219,8 +221,8 @@ fn document_of(request: &AnalysisRequest, result: &AnalysisResult) -> Result<Doc
 
 /// The reference and current side of a drift, for the document's metadata.
 fn describe_drift(r: &DriftRequest) -> Result<(String, String)> {
-    let split =
-        request::drift_split(r, &by_path).context("the drift that just ran no longer splits")?;
+    let split = request::drift_split(r, &by_path, &read_keyword_file)
+        .context("the drift that just ran no longer splits")?;
     Ok(match split {
         LogSplit::Files { reference, current } => (
             reference.display().to_string(),

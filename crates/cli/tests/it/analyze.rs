@@ -401,6 +401,57 @@ fn fairness_matches_fairlearn_and_aequitas() {
     );
 }
 
+/// Text cohorts (D29) from the command line: a keyword file read relative to the working
+/// directory, and a bad regular expression refused as bad input naming its place.
+#[test]
+fn text_cohorts_select_prompts() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = temp_file(
+        &dir,
+        "prompts.csv",
+        b"prompt,group,y_true,y_pred\nWhat dosage of X?,A,1,1\nDOSAGE for kids,B,0,1\nhello,A,0,0\nLoan?,B,1,0\n",
+    );
+    temp_file(&dir, "medical.txt", b"# medical\ndosage\n");
+    let fairness = |cohort: &str| {
+        let mut command = Command::new(BIN);
+        command.current_dir(dir.path()).args([
+            "analyze",
+            "fairness",
+            &log,
+            "--group",
+            "group",
+            "--label",
+            "y_true",
+            "--prediction",
+            "y_pred",
+            "--json",
+            "--where",
+            cohort,
+        ]);
+        command.output().expect("firebreak runs")
+    };
+    for cohort in [
+        "prompt contains 'dosage'",
+        "prompt contains any of @medical.txt",
+    ] {
+        let output = fairness(cohort);
+        assert!(output.status.success(), "{cohort}: {output:?}");
+        let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        assert_eq!(report["rows"], 2, "{cohort}");
+    }
+    let output = fairness("prompt matches 'dos(age'");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--where") && stderr.contains("`dos(age` at character 3"),
+        "{stderr}"
+    );
+    let output = fairness("prompt contains any of @missing.txt");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("missing.txt"), "{stderr}");
+}
+
 #[test]
 fn intersectional_fairness_matches_fairlearn() {
     let expected = expected_forensics();

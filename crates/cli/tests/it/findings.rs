@@ -102,6 +102,27 @@ fn an_analysis_of_vault_evidence_becomes_a_finding_with_its_input_hash() {
         detail.contains("EV-1 (decisions.csv)") && detail.contains("gender"),
         "{detail}"
     );
+    // Text cohorts work through the API; a keyword file is refused, naming its path, since a
+    // request must not make the server read a path (D29).
+    let (status, narrowed) = post(json!({"request": {
+        "analysis": "fairness", "log": "EV-1", "group": ["group"], "label": "label",
+        "prediction": "approved", "where": "group in ['A', 'C'] and not decision_id matches '^d1'",
+    }}));
+    assert_eq!(status, 201, "{narrowed}");
+    assert_eq!(narrowed["result"]["groups"].as_array().unwrap().len(), 2);
+    let (status, problem) = post(json!({"request": {
+        "analysis": "fairness", "log": "EV-1", "group": ["group"], "label": "label",
+        "prediction": "approved", "where": "group contains any of @/etc/hostname",
+    }}));
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "request.where", "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("@/etc/hostname"),
+        "{problem}"
+    );
     let (status, problem) = post(json!({"request": {"analysis": "profile", "log": "EV-7"}}));
     assert_eq!(status, 422);
     assert!(
@@ -255,6 +276,23 @@ fn analyze_with_incident_attaches_the_result_recomputed_from_the_vault() {
         .send()
         .unwrap();
     assert_eq!(next.status().as_u16(), 404);
+
+    // A keyword file would not reach the server, which recomputes the finding: refused before
+    // anything is uploaded, naming the flag and the file.
+    let keywords = dir.path().join("groups.txt");
+    std::fs::write(&keywords, "C\n").unwrap();
+    let cohort = format!("group contains any of @{}", keywords.display());
+    let mut with_file = attached_args.clone();
+    with_file.extend(["--where", &cohort]);
+    let output = server.cli(&with_file);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--where") && stderr(&output).contains("groups.txt"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(output.stdout.is_empty());
+    assert_eq!(evidence_count(&server), 3);
 
     // A CSV schema file cannot travel through the vault: refused, naming it.
     let schema = format!("{log}.schema.json");

@@ -1,11 +1,12 @@
 //! Fuzz tests (property-based, `FIREBREAK_FUZZ_CASES` cases per target): CSV
-//! and Parquet loading on hostile files, the cohort grammar on arbitrary and
-//! near-valid expressions, and analysis requests (mutated JSON) run end to
-//! end. Every input must give `Ok` or a typed error, never a panic or a hang.
+//! and Parquet loading on hostile files, the cohort grammar (text operators and
+//! regular expressions included) on arbitrary and near-valid expressions, and
+//! analysis requests (mutated JSON) run end to end. Every input must give `Ok` or a typed error, never a panic or a hang.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use firebreak_forensics::cohort::refuse_keyword_files;
 use firebreak_forensics::request::run;
 use firebreak_forensics::{
     AnalysisRequest, Cohort, ReadOptions, Table, profile, read_log, read_schema,
@@ -90,6 +91,7 @@ fn cohort_token() -> impl Strategy<Value = String> {
         2 => proptest::sample::select(vec!["==", "=", "!=", "<", "<=", ">", ">=", "!"]).prop_map(str::to_string),
         2 => proptest::sample::select(vec!["0", "-1.5", "1e308", "A", "'C'", "\"x y\"", "true", "2024-01-31", "'", "NaN"]).prop_map(str::to_string),
         2 => proptest::sample::select(vec!["and", "or", "AND", "(", ")"]).prop_map(str::to_string),
+        2 => proptest::sample::select(vec!["not", "in", "contains", "matches", "any", "of", "case", "[", "]", ",", "@x", "'(a'", "'^A$'", "'x{99}{99}'"]).prop_map(str::to_string),
         1 => text(),
     ]
 }
@@ -174,7 +176,7 @@ proptest! {
     #[test]
     fn analysis_requests_take_mutated_json(value in mutated_json(request_samples())) {
         if let Ok(request) = serde_json::from_value::<AnalysisRequest>(value) {
-            let _ = run(&request, &resolve);
+            let _ = run(&request, &resolve, &refuse_keyword_files);
         }
     }
 }

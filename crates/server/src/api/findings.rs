@@ -108,7 +108,13 @@ pub async fn run(
                 .map(|(path, _)| path.clone())
                 .ok_or_else(|| ForensicsError::InvalidOptions(format!("unknown input `{name}`")))
         };
-        firebreak_forensics::request::run(&request, &resolve).map(|result| (request, result))
+        // A request must not make the server read a path it names: keyword files are refused.
+        firebreak_forensics::request::run(
+            &request,
+            &resolve,
+            &firebreak_forensics::cohort::refuse_keyword_files,
+        )
+        .map(|result| (request, result))
     })
     .await
     .map_err(|e| ApiError::Internal(format!("the analysis failed: {e}")))?;

@@ -9,6 +9,7 @@ use crate::output::text;
 use anyhow::{Context, Result};
 use firebreak_core::change::ChangeEvent;
 use firebreak_forensics::request::{AnalysisRequest, AnalysisResult};
+use firebreak_forensics::{Cohort, ForensicsError};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -33,6 +34,17 @@ impl Target {
                     "--incident: {error}; analyse it without --incident, or convert it to Parquet"
                 ))
             })?;
+        }
+        // The server recomputes the finding and reads no keyword file a request names.
+        for (field, expression) in request.cohorts() {
+            if let Err(ForensicsError::KeywordFileRefused { path }) = Cohort::parse(expression) {
+                return Err(InputError(format!(
+                    "--incident: --{}: the server reads no keyword files; list the keywords of \
+                     `@{path}` instead, as `contains any of ['a', 'b']`",
+                    field.replace('_', "-")
+                ))
+                .into());
+            }
         }
         let client = Client::from_environment()?;
         let found = client
