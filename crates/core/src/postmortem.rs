@@ -13,11 +13,13 @@
 //! changes only in draft, and every return to review starts a new round, so
 //! sign-offs given on an older text no longer count.
 //!
-//! Approval gate: refused while a lint error or a SMART failure of a pending
-//! action item is open, unless the approver gives an override with a reason,
-//! which is recorded; and refused, whatever the override, unless the current
-//! round has an approving sign-off by the incident commander and no
-//! reviewer's latest word in the round is "request changes".
+//! Approval gate ([`gate`]): refused while a section the severity requires
+//! is unwritten, a root cause has no action item, or a lint error or a SMART
+//! failure of a pending action item is open, unless an admin gives an
+//! override with a reason, which is recorded; and refused, whatever the
+//! override, while any text still says TODO, or unless the current round has
+//! an approving sign-off by the incident commander and no reviewer's latest
+//! word in the round is "request changes".
 
 use crate::action::{ActionItem, CauseLink, SmartFinding, SmartRule, smart_check_with};
 use crate::auth::Role;
@@ -26,7 +28,7 @@ use crate::error::{DomainError, FieldError, Problems};
 use crate::incident::{
     CommandRole, HarmCategory, Incident, IncidentKind, RoleAssignment, Severity,
 };
-use crate::lint::{LintConfig, LintFinding, LintSeverity, lint_text};
+use crate::lint::{LintConfig, LintFinding, lint_text};
 use crate::timeline::{Event, EventDraft, EventKind};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -36,7 +38,9 @@ use std::fmt;
 use utoipa::ToSchema;
 
 mod draft;
+mod gate;
 pub use draft::{DraftInput, draft};
+pub use gate::{ApprovalContext, Blocker, BlockerKind, required_sections};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -261,32 +265,6 @@ pub struct PostMortemTransition {
     pub override_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BlockerKind {
-    /// A lint error; an override may pass it.
-    Lint,
-    /// A SMART failure of a pending action item; an override may pass it.
-    Smart,
-    /// A missing commander approval or an open change request; never
-    /// overridable.
-    SignOff,
-}
-
-/// One reason approval is refused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Blocker {
-    pub kind: BlockerKind,
-    pub field: String,
-    pub message: String,
-}
-
-impl Blocker {
-    pub fn overridable(&self) -> bool {
-        self.kind != BlockerKind::SignOff
-    }
-}
-
 impl PostMortem {
     /// Every free-text field with its path, in document order.
     pub fn texts<'a>(&'a self) -> Vec<(String, &'a str)> {
@@ -474,58 +452,6 @@ impl PostMortem {
         findings
     }
 
-    /// Everything standing between this post-mortem and approval.
-    pub fn approval_blockers(&self, config: &LintConfig, people: &[String]) -> Vec<Blocker> {
-        let mut blockers: Vec<Blocker> = lint_postmortem(self, config, people)
-            .into_iter()
-            .filter(|f| f.severity == LintSeverity::Error)
-            .map(|f| Blocker {
-                kind: BlockerKind::Lint,
-                message: format!("{} at line {}, column {}", f.message, f.line, f.column),
-                field: f.field,
-            })
-            .collect();
-        blockers.extend(
-            self.smart_findings(config)
-                .into_iter()
-                .map(|(field, f)| Blocker {
-                    kind: BlockerKind::Smart,
-                    field,
-                    message: f.message,
-                }),
-        );
-        let mut latest: BTreeMap<(&str, &str), &SignOff> = BTreeMap::new();
-        for sign_off in self
-            .sign_offs
-            .iter()
-            .filter(|s| s.round == self.review_round)
-        {
-            latest.insert((sign_off.user.as_str(), sign_off.role.as_str()), sign_off);
-        }
-        let commander_approved = latest
-            .values()
-            .any(|s| s.role == CommandRole::Commander && s.decision == ReviewDecision::Approve);
-        if !commander_approved {
-            blockers.push(Blocker {
-                kind: BlockerKind::SignOff,
-                field: "sign_offs".into(),
-                message: "needs the incident commander's approving sign-off in this review round"
-                    .into(),
-            });
-        }
-        for s in latest
-            .values()
-            .filter(|s| s.decision == ReviewDecision::RequestChanges)
-        {
-            blockers.push(Blocker {
-                kind: BlockerKind::SignOff,
-                field: "sign_offs".into(),
-                message: format!("{} ({}) requested changes", s.user, s.role.as_str()),
-            });
-        }
-        blockers
-    }
-
     /// A reviewer's sign-off. `incident_roles` are the incident's current
     /// role assignments: the signer must hold `request.role`, one of
     /// [`SIGN_OFF_ROLES`] (D14).
@@ -593,15 +519,14 @@ impl PostMortem {
     }
 
     /// Moves the post-mortem along its workflow. Approving runs the approval
-    /// gate: `people` are the names the lint treats as people (users and role
-    /// holders), and the refusal (422) names every blocker as a field error.
+    /// gate against `context`, and the refusal (422) names every blocker as a
+    /// field error; only an admin may approve over the overridable ones.
     pub fn transition(
         &self,
         request: PostMortemTransition,
         actor: &str,
         actor_role: Role,
-        config: &LintConfig,
-        people: &[String],
+        context: &ApprovalContext,
         now: Timestamp,
     ) -> Result<PostMortemChange, DomainError> {
         let (from, to) = (self.status, request.to);
@@ -647,8 +572,17 @@ impl PostMortem {
                 body["round"] = json!(next.review_round);
             }
             PostMortemStatus::Approved => {
-                let blockers = self.approval_blockers(config, people);
+                let blockers = self.approval_blockers(context);
                 let override_reason = request.override_reason.filter(|r| !r.trim().is_empty());
+                if override_reason.is_some()
+                    && actor_role != Role::Admin
+                    && blockers.iter().any(Blocker::overridable)
+                {
+                    return Err(DomainError::field(
+                        "override_reason",
+                        "only an admin can approve over open blockers",
+                    ));
+                }
                 let refused: Vec<&Blocker> = blockers
                     .iter()
                     .filter(|b| !b.overridable() || override_reason.is_none())

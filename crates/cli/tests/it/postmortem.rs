@@ -326,3 +326,94 @@ fn a_postmortem_is_drafted_gated_approved_and_exported() {
     // Approved: the incident may now close (once the lifecycle allows it).
     run(&["incident", "transition", "INC-1", "closed"]);
 }
+
+/// Review finding: a post-mortem with its sections still to do was approved
+/// and the real SEV2 incident then closed. Now the commander is refused, the
+/// incident stays open, and only an admin's recorded override approves it.
+#[test]
+fn a_postmortem_with_sections_to_do_needs_an_admins_override_and_blocks_the_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_with_incident(&dir.path().join("data"));
+    let run = |args: &[&str]| assert_success(&server.cli(args), args);
+    server.add_user("carol", "commander", "correct horse battery");
+    run(&["incident", "assign", "INC-1", "commander", "carol"]);
+    let carol = reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/sessions/token", server.url))
+        .json(&json!({"user": "carol", "password": "correct horse battery", "description": "test"}))
+        .send()
+        .unwrap()
+        .json::<Value>()
+        .unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let as_carol = |args: &[&str]| server.cli_as(&carol, args, None);
+    for args in [
+        ["postmortem", "draft", "INC-1"].as_slice(),
+        &["postmortem", "review", "INC-1"],
+        &["postmortem", "sign-off", "INC-1", "--as", "commander"],
+    ] {
+        assert_success(&as_carol(args), args);
+    }
+    for to in ["contained", "recovered"] {
+        assert_success(
+            &as_carol(&["incident", "transition", "INC-1", to]),
+            &["incident transition", to],
+        );
+    }
+
+    let refused = as_carol(&["postmortem", "approve", "INC-1"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    let message = stderr(&refused);
+    for section in ["summary", "went_wrong", "action_items", "lessons"] {
+        assert!(
+            message.contains(&format!(
+                "{section}: not written yet; a SEV2 post-mortem needs it"
+            )),
+            "{message}"
+        );
+    }
+    let closed = as_carol(&["incident", "transition", "INC-1", "closed"]);
+    assert!(!closed.status.success());
+    assert!(
+        stderr(&closed).contains("post-mortem is in_review"),
+        "{}",
+        stderr(&closed)
+    );
+
+    let waved = as_carol(&[
+        "postmortem",
+        "approve",
+        "INC-1",
+        "--override",
+        "we will write it later",
+    ]);
+    assert_eq!(waved.status.code(), Some(2));
+    assert!(
+        stderr(&waved).contains("only an admin can approve over open blockers"),
+        "{}",
+        stderr(&waved)
+    );
+    run(&[
+        "postmortem",
+        "approve",
+        "INC-1",
+        "--override",
+        "board asked for the short form; sections follow in INC-1's action items",
+    ]);
+    let shown = server.json(&["postmortem", "show", "INC-1"]);
+    assert_eq!(shown["postmortem"]["status"], "approved");
+    let overridden = shown["postmortem"]["approval_override"]["findings"]
+        .as_array()
+        .unwrap();
+    assert!(
+        overridden
+            .iter()
+            .any(|f| f.as_str().unwrap().starts_with("summary: not written yet")),
+        "{overridden:?}"
+    );
+    assert_success(
+        &as_carol(&["incident", "transition", "INC-1", "closed"]),
+        &["incident transition closed"],
+    );
+}

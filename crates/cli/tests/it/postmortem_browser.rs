@@ -70,6 +70,35 @@ fn a_commander_takes_a_postmortem_from_draft_to_published_in_the_browser() {
     });
     assert_eq!(added["postmortem"]["root_causes"][0]["id"], "rc-1");
     assert_eq!(added["postmortem"]["root_causes"][0]["category"], "process");
+    // The other sections a SEV2 needs, written by others meanwhile.
+    let rest = dir.path().join("rest.json");
+    std::fs::write(
+        &rest,
+        serde_json::json!({
+            "impact": {"harms": ["discrimination_bias"], "description": "About 2,300 applicants declined."},
+            "detection": {"how": "A complaint to the ombudsman."},
+            "response": {"narrative": "Scoring rolled back to v1.", "containment": []},
+            "proximate_cause": {"statement": "v2 down-weighted the postcode feature", "category": "model", "supported_by": []},
+            "went_well": "Human review took over within the hour.",
+            "went_wrong": "No monitor compared selection rates across groups.",
+            "lessons": "Fairness needs a release gate of its own.",
+            "action_items": [{"id": "act-1", "title": "Add a fairness gate to the release pipeline",
+                "kind": "preventive", "owner": "carol", "due": "2027-01-15", "impact": "high",
+                "effort": "medium", "addresses": {"kind": "root_cause", "id": "rc-1"}, "status": "open",
+                "success_criterion": "every release is blocked when a group selection-rate ratio is below 0.8"}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let args = [
+        "postmortem",
+        "edit",
+        "INC-1",
+        "--file",
+        rest.to_str().unwrap(),
+    ];
+    assert_success(&server.cli(&args), &args);
+    driver.go(&page);
 
     // To review; approving before the commander signs off is refused in place.
     move_to(&driver, "in_review");

@@ -2,6 +2,7 @@ use super::*;
 use crate::action::{ActionKind, ActionStatus, Level};
 use crate::cause::CauseSummary;
 use crate::incident::{Reportable, Status, Timestamps};
+use crate::lint::LintSeverity;
 use jiff::civil::date;
 use serde_json::Value;
 
@@ -169,6 +170,17 @@ fn drafted() -> PostMortem {
     })
 }
 
+/// [`drafted`] with every section a SEV2 needs written.
+fn written() -> PostMortem {
+    let mut pm = drafted();
+    pm.impact.description = Some("Group C applicants were declined for two days".into());
+    pm.response.narrative = Some("Scoring rolled back to v1 at 14:05".into());
+    pm.went_well = Some("The fallback held".into());
+    pm.went_wrong = Some("The drift alert was not routed".into());
+    pm.lessons = Some("Contracts on upstream schemas".into());
+    pm
+}
+
 /// The scoring model promoted an hour before the incident began.
 fn prior_change() -> crate::change::PriorChange {
     use crate::change::{ChangeKind, ChangeOrigin, NewChange};
@@ -283,8 +295,11 @@ fn step_as(
         },
         "alice",
         role,
-        &LintConfig::default(),
-        &people(),
+        &ApprovalContext {
+            severity: Severity::Sev2,
+            config: &LintConfig::default(),
+            people: &people(),
+        },
         at("2026-03-05T10:00:00Z"),
     )
     .map(|change| change.postmortem)
@@ -317,7 +332,7 @@ fn fields(error: DomainError) -> Vec<String> {
 
 #[test]
 fn workflow_follows_the_table() {
-    let pm = drafted();
+    let pm = written();
     assert!(matches!(
         step(&pm, PostMortemStatus::Approved),
         Err(DomainError::Conflict { allowed, .. }) if allowed == ["in_review"]
@@ -426,7 +441,7 @@ fn lint_names_each_field_path() {
 
 #[test]
 fn approval_gate_names_blockers_and_takes_a_recorded_override() {
-    let mut pm = drafted();
+    let mut pm = written();
     pm.root_causes[0].statement = "Human error in the deploy".into();
     pm.action_items[1].owner = None;
     pm.action_items[2].addresses = Some(CauseLink::RootCause { id: "rc-9".into() });
@@ -466,7 +481,7 @@ fn approval_gate_names_blockers_and_takes_a_recorded_override() {
     let refused = step_as(
         &signed,
         PostMortemStatus::Approved,
-        Role::Commander,
+        Role::Admin,
         None,
         Some("accepted risk"),
     );
@@ -486,9 +501,12 @@ fn approval_gate_names_blockers_and_takes_a_recorded_override() {
                 override_reason: Some("owner named at the review meeting".into()),
             },
             "alice",
-            Role::Commander,
-            &LintConfig::default(),
-            &people(),
+            Role::Admin,
+            &ApprovalContext {
+                severity: Severity::Sev2,
+                config: &LintConfig::default(),
+                people: &people(),
+            },
             at("2026-03-05T10:00:00Z"),
         )
         .unwrap();
@@ -507,6 +525,117 @@ fn approval_gate_names_blockers_and_takes_a_recorded_override() {
         "s".into(),
     );
     assert_eq!(sealed.describe(), "post-mortem in_review → approved");
+}
+
+#[test]
+fn sections_to_do_need_an_admins_override_and_a_todo_marker_is_never_approved() {
+    let review = step(&drafted(), PostMortemStatus::InReview).unwrap();
+    let signed = sign(
+        &review,
+        "alice",
+        CommandRole::Commander,
+        ReviewDecision::Approve,
+    )
+    .unwrap()
+    .postmortem;
+    let unwritten = [
+        "impact.description",
+        "response.narrative",
+        "went_well",
+        "went_wrong",
+        "lessons",
+    ];
+    assert_eq!(
+        fields(step(&signed, PostMortemStatus::Approved).unwrap_err()),
+        unwritten
+    );
+    // A commander cannot wave them through; an admin can, on the record.
+    assert_eq!(
+        fields(
+            step_as(
+                &signed,
+                PostMortemStatus::Approved,
+                Role::Commander,
+                None,
+                Some("later")
+            )
+            .unwrap_err()
+        ),
+        ["override_reason"]
+    );
+    let approved = step_as(
+        &signed,
+        PostMortemStatus::Approved,
+        Role::Admin,
+        None,
+        Some("SEV2 downgraded after review; short form agreed"),
+    )
+    .unwrap();
+    let overridden = approved.approval_override.unwrap().findings;
+    assert_eq!(overridden.len(), 5, "{overridden:?}");
+    assert!(overridden[0].starts_with("impact.description: not written yet"));
+
+    // A SEV3 needs only what happened, why and what changes.
+    let context = ApprovalContext {
+        severity: Severity::Sev3,
+        config: &LintConfig::default(),
+        people: &people(),
+    };
+    let kinds: Vec<BlockerKind> = signed
+        .approval_blockers(&context)
+        .iter()
+        .map(|b| b.kind)
+        .collect();
+    assert_eq!(kinds, [BlockerKind::Unwritten]);
+
+    // A to-do marker, or a blank section, or an uncovered root cause.
+    let mut pm = written();
+    pm.went_well = Some("The fallback held.\nTODO: ask the on-call rota".into());
+    pm.lessons = Some("  ".into());
+    pm.action_items.retain(|item| item.id != "act-2");
+    let review = step(&pm, PostMortemStatus::InReview).unwrap();
+    let signed = sign(
+        &review,
+        "alice",
+        CommandRole::Commander,
+        ReviewDecision::Approve,
+    )
+    .unwrap()
+    .postmortem;
+    let blockers = signed.approval_blockers(&ApprovalContext {
+        severity: Severity::Sev2,
+        ..context
+    });
+    let found: Vec<(&str, BlockerKind)> = blockers
+        .iter()
+        .map(|b| (b.field.as_str(), b.kind))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("lessons", BlockerKind::Unwritten),
+            ("went_well", BlockerKind::TodoMarker),
+            ("root_causes[1]", BlockerKind::Uncovered),
+        ]
+    );
+    assert!(
+        blockers[1].message.contains("TODO at line 2"),
+        "{:?}",
+        blockers[1]
+    );
+    assert_eq!(
+        fields(
+            step_as(
+                &signed,
+                PostMortemStatus::Approved,
+                Role::Admin,
+                None,
+                Some("ship it")
+            )
+            .unwrap_err()
+        ),
+        ["went_well"]
+    );
 }
 
 #[test]

@@ -18,7 +18,8 @@ use firebreak_core::cause::{CauseEntry, CauseSummary};
 use firebreak_core::incident::Incident;
 use firebreak_core::lint::LintFinding;
 use firebreak_core::postmortem::{
-    Blocker, DraftInput, EvidenceRef, ForensicFinding, PostMortem, draft, lint_postmortem,
+    ApprovalContext, Blocker, DraftInput, EvidenceRef, ForensicFinding, PostMortem, draft,
+    lint_postmortem,
 };
 use firebreak_core::rca::ArtifactKind;
 use firebreak_core::timeline::{Event, EventDraft, EventKind};
@@ -95,7 +96,11 @@ fn view(
         .into_iter()
         .map(|(item, finding)| SmartEntry { item, finding })
         .collect();
-    let blockers = postmortem.approval_blockers(&state.lint, people);
+    let blockers = postmortem.approval_blockers(&ApprovalContext {
+        severity: incident.severity,
+        config: &state.lint,
+        people,
+    });
     let missing_sections = postmortem
         .missing_sections()
         .into_iter()

@@ -140,7 +140,7 @@ fn workflow(
                         " "
                     }
                     @if to == PostMortemStatus::Approved {
-                        input type="text" name="override_reason" aria-label="Approve despite open lint errors and SMART failures, because (recorded)"
+                        input type="text" name="override_reason" aria-label="Approve despite open blockers, because (admins only; recorded)"
                             placeholder="override: approve despite open findings, because…"
                             value=[Rejected::kept(rejected, &key, "override_reason")];
                         " "

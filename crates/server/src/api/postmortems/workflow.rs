@@ -13,7 +13,8 @@ use firebreak_core::DomainError;
 use firebreak_core::auth::Role;
 use firebreak_core::incident::Incident;
 use firebreak_core::postmortem::{
-    PostMortem, PostMortemChange, PostMortemStatus, PostMortemTransition, SignOffRequest,
+    ApprovalContext, PostMortem, PostMortemChange, PostMortemStatus, PostMortemTransition,
+    SignOffRequest,
 };
 use firebreak_core::timeline::{EventDraft, EventKind};
 use firebreak_store::{DocumentChange, DocumentKind};
@@ -214,8 +215,13 @@ pub async fn apply_transition(
         caller.user.role,
         state.lint.clone(),
     );
-    step(state, number, move |_, current, people| {
-        current.transition(request.clone(), &actor, role, &config, people, now())
+    step(state, number, move |incident, current, people| {
+        let context = ApprovalContext {
+            severity: incident.severity,
+            config: &config,
+            people,
+        };
+        current.transition(request.clone(), &actor, role, &context, now())
     })
     .await
 }
