@@ -440,25 +440,52 @@ pub fn export_csv(actions: &[SourcedAction]) -> String {
     out
 }
 
-/// JSON Lines for a Jira import: `summary`, `description`, `assignee`,
-/// `duedate` (`YYYY-MM-DD`), `priority` (Jira's default names) and `labels`.
-pub fn export_jira_jsonl(actions: &[SourcedAction]) -> String {
-    actions
+/// CSV for Jira's CSV importer, as Atlassian documents it: a header row
+/// with a `Summary` column and no punctuation in any header; a value for
+/// every column, even an empty one; a multi-valued field (`Labels`) as one
+/// column per value under the same header, so rows with fewer labels leave
+/// the rest empty; labels without spaces, which Jira refuses. `Due Date` is
+/// `yyyy-MM-dd`, the date format to give the import wizard; `Assignee` is
+/// the Firebreak user, to map to a Jira account in the wizard.
+pub fn export_jira_csv(actions: &[SourcedAction]) -> String {
+    let labels: Vec<Vec<String>> = actions
         .iter()
         .map(|action| {
-            let item = &action.item;
-            json!({
-                "summary": item.title,
-                "description": description(action),
-                "assignee": item.owner,
-                "duedate": item.due.map(|d| d.to_string()),
-                "priority": item.priority().jira_name(),
-                "labels": labels(action),
-            })
-            .to_string()
-                + "\n"
+            labels(action)
+                .into_iter()
+                .map(|label| label.split_whitespace().collect::<Vec<_>>().join("-"))
+                .collect()
         })
-        .collect()
+        .collect();
+    let label_columns = labels.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let mut header: Vec<String> = [
+        "Summary",
+        "Issue Type",
+        "Description",
+        "Assignee",
+        "Due Date",
+        "Priority",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(std::iter::repeat_n("Labels".to_string(), label_columns));
+    let mut out = crate::csv::record(&header);
+    for (action, labels) in actions.iter().zip(labels) {
+        let item = &action.item;
+        let mut row = vec![
+            crate::csv::text_field(&item.title),
+            "Task".to_string(),
+            crate::csv::text_field(&description(action)),
+            crate::csv::field(item.owner.as_deref().unwrap_or_default()),
+            item.due.map(|d| d.to_string()).unwrap_or_default(),
+            item.priority().jira_name().to_string(),
+        ];
+        let count = labels.len();
+        row.extend(labels.iter().map(|label| crate::csv::field(label)));
+        row.extend(std::iter::repeat_n(String::new(), label_columns - count));
+        out.push_str(&crate::csv::record(&row));
+    }
+    out
 }
 
 /// JSON Lines for GitHub issue import: `title`, `body`, `assignees`,
@@ -647,32 +674,28 @@ mod tests {
     }
 
     #[test]
-    fn jira_lines_carry_jira_fields() {
-        let out = export_jira_jsonl(&sourced());
-        let rows: Vec<serde_json::Value> = out
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        assert_eq!(rows.len(), 2);
+    fn jira_csv_follows_the_importers_rules() {
+        let mut actions = sourced();
+        actions[1].source = "system:scoring fmea".into();
+        let out = export_jira_csv(&actions);
+        let lines: Vec<&str> = out.split("\r\n").collect();
         assert_eq!(
-            rows[0]["summary"],
-            "Add a contract test on the income column"
-        );
-        assert_eq!(rows[0]["assignee"], "carol");
-        assert_eq!(rows[0]["duedate"], "2026-04-01");
-        assert_eq!(rows[0]["priority"], "Highest");
-        assert_eq!(
-            rows[0]["labels"],
-            json!(["firebreak", "INC-7", "action-preventive"])
+            lines[0],
+            "Summary,Issue Type,Description,Assignee,Due Date,Priority,Labels,Labels,Labels"
         );
         assert!(
-            rows[0]["description"]
-                .as_str()
-                .unwrap()
-                .contains("root cause rc-1")
+            lines[1]
+                .starts_with("Add a contract test on the income column,Task,\"Success criterion:"),
+            "{}",
+            lines[1]
         );
-        assert_eq!(rows[1]["assignee"], serde_json::Value::Null);
-        assert_eq!(rows[1]["priority"], "Low");
+        assert!(
+            lines[1].ends_with(",carol,2026-04-01,Highest,firebreak,INC-7,action-preventive"),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[2].contains(",system:scoring-fmea,"), "{}", lines[2]);
+        assert_eq!(lines[3], "");
     }
 
     #[test]

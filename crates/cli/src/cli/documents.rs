@@ -100,7 +100,8 @@ pub struct ActionsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ActionsCommand {
-    /// Every action item as CSV, or JSON Lines for Jira or GitHub issue import.
+    /// Every action item as CSV, CSV for Jira's CSV importer (`jira`), or JSON
+    /// Lines for GitHub issue import.
     Export {
         #[arg(long, value_enum, default_value = "csv")]
         format: ActionsExportFormat,

@@ -301,7 +301,7 @@ fn a_postmortem_is_drafted_gated_approved_and_exported() {
     // Action items across incidents, and their exports.
     let items: Value = server.json(&["actions"]);
     assert_eq!(items.as_array().unwrap().len(), 3);
-    let jira = dir.path().join("jira.jsonl");
+    let jira = dir.path().join("jira.csv");
     run(&[
         "actions",
         "export",
@@ -310,17 +310,14 @@ fn a_postmortem_is_drafted_gated_approved_and_exported() {
         "-o",
         jira.to_str().unwrap(),
     ]);
-    let lines: Vec<Value> = std::fs::read_to_string(&jira)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(lines.len(), 3);
+    let csv = std::fs::read_to_string(&jira).unwrap();
     assert!(
-        lines
-            .iter()
-            .any(|l| l["summary"] == "Add a fairness gate to the release pipeline"),
-        "{lines:?}"
+        csv.starts_with("Summary,Issue Type,Description,Assignee,Due Date,Priority,Labels"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\r\nAdd a fairness gate to the release pipeline,Task,"),
+        "{csv}"
     );
 
     // Approved: the incident may now close (once the lifecycle allows it).

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use firebreak_core::action::{
-    CauseLink, SourcedAction, export_csv, export_github_jsonl, export_jira_jsonl,
+    CauseLink, SourcedAction, export_csv, export_github_jsonl, export_jira_csv,
 };
 use firebreak_core::rca::ArtifactKind;
 use firebreak_store::DocumentKind;
@@ -112,7 +112,8 @@ pub enum ActionsFormat {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ActionsExportQuery {
-    /// csv (default), jira or github (JSON Lines shaped for their importers).
+    /// csv (default), jira (CSV for Jira's CSV importer) or github (JSON
+    /// Lines for GitHub issue import).
     #[serde(default)]
     pub format: ActionsFormat,
     #[serde(default)]
@@ -120,7 +121,7 @@ pub struct ActionsExportQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/actions/export", tag = "postmortems", params(ActionsExportQuery),
-    responses((status = 200, description = "CSV, or JSON Lines for Jira or GitHub issue import")))]
+    responses((status = 200, description = "CSV, CSV for Jira's CSV importer, or JSON Lines for GitHub issue import")))]
 pub async fn export_actions(
     _caller: Viewer,
     State(state): State<AppState>,
@@ -129,7 +130,7 @@ pub async fn export_actions(
     let actions = all_actions(&state, query.overdue).await?;
     let (body, content_type) = match query.format {
         ActionsFormat::Csv => (export_csv(&actions), "text/csv; charset=utf-8"),
-        ActionsFormat::Jira => (export_jira_jsonl(&actions), "application/x-ndjson"),
+        ActionsFormat::Jira => (export_jira_csv(&actions), "text/csv; charset=utf-8"),
         ActionsFormat::Github => (export_github_jsonl(&actions), "application/x-ndjson"),
     };
     let mut response = body.into_response();
