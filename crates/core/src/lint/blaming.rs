@@ -2,7 +2,9 @@
 //! the incident's people or a role noun — as the agent of a failure.
 
 use super::advice::Pattern;
-use super::sentence::{Phrase, Token, clause_end, ending_before, is, longest_at, starts_with};
+use super::sentence::{
+    Phrase, Token, clause_end, ending_before, is, longest_at, participle_follows, starts_with,
+};
 use super::{Hit, Lexicon, LintRule};
 use crate::blame;
 
@@ -93,6 +95,7 @@ const POST_MODIFIERS: &[&[&str]] = &[
 /// Modal hindsight said of a person: "Bob should have checked".
 const SHOULD_HAVE: &[&[&str]] = &[
     &["should", "have"],
+    &["should've"],
     &["should", "never", "have"],
     &["should", "not", "have"],
     &["shouldn't", "have"],
@@ -114,9 +117,46 @@ const OMISSIONS: &[&[&str]] = &[
 ];
 
 /// Words after an error term that make it the cause: "human error by…".
-const ERROR_AS_CAUSE_AFTER: &[&str] = &[
-    "by", "on", "from", "in", "during", "caused", "causes", "led", "leads", "resulted", "results",
+/// Not "in": "we budget for human error in labelling" measures.
+const ERROR_AS_CAUSE_AFTER: &[&[&str]] = &[
+    &["by"],
+    &["on"],
+    &["caused"],
+    &["causes"],
+    &["led"],
+    &["leads"],
+    &["resulted"],
+    &["results"],
+    &["was", "the", "root", "cause"],
+    &["was", "the", "cause"],
+    &["is", "the", "root", "cause"],
+    &["was", "to", "blame"],
+    &["is", "to", "blame"],
 ];
+
+/// Nouns after an error term that make it a measure: "human error rate".
+const MEASURES: &[&str] = &[
+    "rate",
+    "rates",
+    "budget",
+    "budgets",
+    "category",
+    "categories",
+    "taxonomy",
+    "metric",
+    "metrics",
+    "ratio",
+    "share",
+    "count",
+    "score",
+    "scores",
+    "class",
+    "classes",
+];
+
+/// Nouns ending a phrase that places a person in a group: "someone on the
+/// data team", "an engineer from the platform side".
+const PLACES: &[&str] = &["team", "teams", "side", "squad", "group", "org", "rotation"];
 
 /// `as_cause`: the text answers "why?", so an error term in it is a cause.
 pub fn hits(tokens: &[Token], lexicon: &Lexicon, people: &People, as_cause: bool) -> Vec<Hit> {
@@ -128,9 +168,12 @@ pub fn hits(tokens: &[Token], lexicon: &Lexicon, people: &People, as_cause: bool
         if let Some(len) = longest_at(tokens, at, &lexicon.error_terms) {
             let marked = ending_before(tokens, at, &lexicon.cause_markers).is_some()
                 || (at > 0 && is(tokens, at - 1, &["was", "is", "were"]));
-            // As a cause, "Human error" on its own blames; "human error rate" measures.
-            let alone = as_cause && clause_end(tokens, at) <= at + len;
-            if alone || marked || is(tokens, at + len, ERROR_AS_CAUSE_AFTER) {
+            // As a cause, "Human error" blames; "human error rate" measures.
+            let cause = as_cause && !is(tokens, at + len, MEASURES);
+            let named_cause = ERROR_AS_CAUSE_AFTER
+                .iter()
+                .any(|after| starts_with(tokens, at + len, after));
+            if cause || marked || named_cause {
                 hits.push(blame(Pattern::ErrorAsCause, tokens, at, at + len));
             }
         }
@@ -184,6 +227,8 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
     while verb < clause {
         if let Some(modifier) = POST_MODIFIERS.iter().find(|m| starts_with(tokens, verb, m)) {
             verb += modifier.len();
+        } else if let Some(place) = place_after(tokens, verb) {
+            verb = place;
         } else if is(tokens, verb, FILLERS) || tokens[verb].text.ends_with("ly") {
             if longest_at(tokens, verb, &lexicon.harm_markers).is_some() {
                 return hit(Pattern::AgentOfFailure, verb + 1);
@@ -207,12 +252,11 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
     }
     if let Some(modal) = SHOULD_HAVE.iter().find(|m| starts_with(tokens, verb, m)) {
         let after = verb + modal.len();
-        // "Bob should have been paged" is about the paging, not about Bob.
-        let passive = is(tokens, after, &["been"])
-            && tokens
-                .get(after + 1)
-                .is_some_and(|t| t.text.ends_with("ed") || t.text.ends_with("en"));
-        return (!passive).then(|| blame(Pattern::AgentShouldHave, tokens, start, after));
+        // "Bob should have been paged" is about the paging, not about Bob,
+        // and "Bob should have access" is no judgement at all.
+        let passive = is(tokens, after, &["been"]) && participle_follows(tokens, after + 1);
+        return (!passive && participle_follows(tokens, after))
+            .then(|| blame(Pattern::AgentShouldHave, tokens, start, after));
     }
     if let Some(to) = omission_at(tokens, lexicon, verb) {
         return hit(Pattern::AgentOfFailure, to);
@@ -222,6 +266,17 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
         longest_at(tokens, at, &lexicon.harm_markers)
             .and_then(|len| hit(Pattern::AgentOfFailure, at + len))
     })
+}
+
+/// The end of a phrase at `at` placing a person in a team: "on the data team".
+fn place_after(tokens: &[Token], at: usize) -> Option<usize> {
+    if !is(tokens, at, &["on", "from", "in", "of"]) {
+        return None;
+    }
+    (at + 1..tokens.len().min(at + 5))
+        .take_while(|&i| !tokens[i].clause_break)
+        .find(|&i| is(tokens, i, PLACES))
+        .map(|i| i + 1)
 }
 
 /// The end of "did not follow" or "never tested" standing at `at`.

@@ -4,11 +4,13 @@
 
 use super::advice::Pattern;
 use super::lexicon::PLAIN_PRESENTATION;
-use super::sentence::{Token, is, longest_at, negated, starts_with};
+use super::sentence::{Token, is, longest_at, negated, participle_follows, starts_with};
 use super::{Hit, Lexicon, LintRule};
 
 /// Modals that, with "have" and a prevention verb, say it was avoidable.
 const COUNTERFACTUAL_MODALS: &[&str] = &["could", "would", "might"];
+/// The same modals contracted with their "have".
+const CONTRACTED_MODALS: &[&str] = &["could've", "would've", "might've"];
 
 /// Words between "would have" and its participle: "would have easily been caught".
 const MODAL_FILLERS: &[&str] = &[
@@ -25,19 +27,19 @@ const MODAL_FILLERS: &[&str] = &[
 
 /// Hindsight phrases that say what nobody saw: a modal of obligation is always
 /// hindsight, these only unless negated ("the cause was not obvious").
-const MODALS: &[&str] = &["should", "shouldn't", "ought"];
+const MODALS: &[&str] = &["should", "shouldn't", "should've", "ought"];
 
 pub fn hits(tokens: &[Token], lexicon: &Lexicon) -> Vec<Hit> {
     let mut hits = Vec::new();
     let hit = |pattern, from, to| Hit::new(LintRule::Hindsight, pattern, tokens, from, to);
     for at in 0..tokens.len() {
         if let Some(len) = longest_at(tokens, at, &lexicon.hindsight) {
-            let modal = is(tokens, at, MODALS);
-            let shown_plainly =
-                is(tokens, at, &["clearly", "plainly"]) && is(tokens, at + 1, PLAIN_PRESENTATION);
-            if modal {
-                hits.push(hit(Pattern::ShouldHave, at, at + len));
-            } else if !negated(tokens, at) && !shown_plainly {
+            if is(tokens, at, MODALS) {
+                // "should have a 30-minute window" asks for something to exist.
+                if participle_follows(tokens, at + len) {
+                    hits.push(hit(Pattern::ShouldHave, at, at + len));
+                }
+            } else if !negated(tokens, at) && !shown_plainly(tokens, at) {
                 hits.push(hit(Pattern::Obviousness, at, at + len));
             }
         }
@@ -58,19 +60,30 @@ pub fn hits(tokens: &[Token], lexicon: &Lexicon) -> Vec<Hit> {
     hits
 }
 
+/// "clearly states", or "clearly visible" said of now: how something is
+/// shown, not what anyone should have seen.
+fn shown_plainly(tokens: &[Token], at: usize) -> bool {
+    is(tokens, at, &["clearly", "plainly"])
+        && (is(tokens, at + 1, PLAIN_PRESENTATION)
+            || (is(tokens, at + 1, &["visible"])
+                && !(at > 0 && is(tokens, at - 1, &["was", "were"]))))
+}
+
 /// "would have been caught", "could have prevented": the end of the phrase.
 fn avoidable_outcome(tokens: &[Token], lexicon: &Lexicon, at: usize) -> Option<usize> {
-    if !is(tokens, at, COUNTERFACTUAL_MODALS) {
-        return None;
-    }
     let mut verb = at + 1;
-    while is(tokens, verb, &["not", "never", "easily"]) {
+    if !is(tokens, at, CONTRACTED_MODALS) {
+        if !is(tokens, at, COUNTERFACTUAL_MODALS) {
+            return None;
+        }
+        while is(tokens, verb, &["not", "never", "easily"]) {
+            verb += 1;
+        }
+        if !is(tokens, verb, &["have"]) {
+            return None;
+        }
         verb += 1;
     }
-    if !is(tokens, verb, &["have"]) {
-        return None;
-    }
-    verb += 1;
     while is(tokens, verb, MODAL_FILLERS) {
         verb += 1;
     }

@@ -130,6 +130,86 @@ pub fn starts_with(tokens: &[Token], at: usize, words: &[&str]) -> bool {
             .all(|(i, (t, w))| t.text == *w && (i == 0 || !t.clause_break))
 }
 
+/// Past participles that do not end as regular ones do.
+const IRREGULAR_PARTICIPLES: &[&str] = &[
+    "been",
+    "seen",
+    "done",
+    "run",
+    "known",
+    "gone",
+    "made",
+    "read",
+    "set",
+    "put",
+    "let",
+    "hit",
+    "cut",
+    "shut",
+    "found",
+    "held",
+    "told",
+    "taken",
+    "given",
+    "got",
+    "gotten",
+    "begun",
+    "written",
+    "chosen",
+    "spoken",
+    "fallen",
+    "broken",
+    "drawn",
+    "shown",
+    "grown",
+    "thrown",
+    "understood",
+    "stood",
+    "paid",
+    "said",
+    "led",
+    "met",
+    "spent",
+    "sent",
+    "kept",
+    "built",
+    "lost",
+    "meant",
+    "left",
+    "felt",
+    "dealt",
+    "slept",
+    "learnt",
+    "caught",
+    "thought",
+    "bought",
+    "brought",
+    "fought",
+    "sought",
+    "taught",
+];
+
+/// Whether a past participle follows `at`, past adverbs: "should have
+/// [immediately] rolled back" is hindsight, "should have a 30-minute window"
+/// and "should have access" are not.
+pub fn participle_follows(tokens: &[Token], at: usize) -> bool {
+    let mut verb = at;
+    while is(
+        tokens,
+        verb,
+        &["never", "not", "also", "just", "at", "least", "all"],
+    ) || tokens.get(verb).is_some_and(|t| t.text.ends_with("ly"))
+    {
+        verb += 1;
+    }
+    tokens.get(verb).is_some_and(|t| {
+        let word = t.text.as_str();
+        IRREGULAR_PARTICIPLES.contains(&word)
+            || (word.len() > 3 && word.ends_with("ed"))
+            || (word.len() > 4 && word.ends_with("en"))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

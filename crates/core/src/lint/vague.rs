@@ -3,6 +3,7 @@
 //! process") and name no number, owner or date.
 
 use super::advice::Pattern;
+use super::lexicon::VAGUE_PARTICIPLES;
 use super::sentence::{Token, is, longest_at, starts_with};
 use super::{Hit, Lexicon, LintRule};
 
@@ -26,6 +27,8 @@ const ASSIGNEES: &[&str] = &[
     "everybody",
     "engineers",
     "you",
+    "someone",
+    "somebody",
 ];
 
 /// Words that commit an assignee to an action: "we need to review…".
@@ -96,6 +99,13 @@ const CHECKABLE: &[&str] = &[
     "eight",
     "nine",
     "ten",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "hundred",
+    "half",
     "twice",
 ];
 
@@ -114,7 +124,7 @@ pub fn hits(tokens: &[Token], lexicon: &Lexicon) -> Vec<Hit> {
         })
         .collect();
     if hits.is_empty()
-        && let Some((at, len)) = vague_opening(tokens, lexicon)
+        && let Some((at, len)) = vague_opening(tokens, lexicon).or_else(|| vague_passive(tokens))
         && !checkable(tokens)
     {
         hits.push(Hit::new(
@@ -147,6 +157,23 @@ fn vague_opening(tokens: &[Token], lexicon: &Lexicon) -> Option<(usize, usize)> 
     let len = longest_at(tokens, at, &lexicon.vague_verbs)?;
     // "Review of the runbook found…" is a noun, not an imperative.
     (!is(tokens, at + len, &["of", "'s"])).then_some((at, len))
+}
+
+/// "Monitoring should be improved", "the process will be reviewed".
+fn vague_passive(tokens: &[Token]) -> Option<(usize, usize)> {
+    let participles: Vec<Vec<String>> = VAGUE_PARTICIPLES
+        .iter()
+        .map(|p| p.split(' ').map(String::from).collect())
+        .collect();
+    (1..tokens.len()).find_map(|at| {
+        let committed = COMMITMENTS
+            .iter()
+            .any(|c| c.len() <= at && starts_with(tokens, at - c.len(), c));
+        if !(is(tokens, at, &["be"]) && committed) {
+            return None;
+        }
+        longest_at(tokens, at + 1, &participles).map(|len| (at, len + 1))
+    })
 }
 
 fn checkable(tokens: &[Token]) -> bool {
