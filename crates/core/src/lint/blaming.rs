@@ -222,6 +222,9 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
     if let Some(marker) = ending_before(tokens, start, &lexicon.cause_markers) {
         return Some(blame(Pattern::AgentAsCause, tokens, marker, end));
     }
+    if let Some(passive) = passive_agent(tokens, lexicon, start) {
+        return Some(blame(Pattern::AgentOfFailure, tokens, passive, end));
+    }
     let clause = clause_end(tokens, end.saturating_sub(1));
     let mut verb = end;
     while verb < clause {
@@ -240,6 +243,15 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
     }
     if verb >= clause {
         return None;
+    }
+    if is(tokens, verb, &["who"]) && tokens[verb].clause_break {
+        // "Bob, who was on call, ignored the alert": the verb follows the aside.
+        let verb = clause_end(tokens, verb);
+        let clause = clause_end(tokens, verb);
+        return (verb < clause)
+            .then(|| longest_at(tokens, verb, &lexicon.failure_verbs))
+            .flatten()
+            .and_then(|len| hit(Pattern::AgentOfFailure, verb + len));
     }
     if is(tokens, verb, &["who", "that"]) {
         // A relative clause: "the developer who wrote the patch never tested it".
@@ -268,6 +280,23 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
     })
 }
 
+/// Where a passive failure naming the agent starts: "was ignored by" before
+/// "the on-call engineer", or "was pushed by" before a name with a harm
+/// marker after it ("pushed by Bob without review").
+fn passive_agent(tokens: &[Token], lexicon: &Lexicon, start: usize) -> Option<usize> {
+    if start < 2 || !is(tokens, start - 1, &["by"]) {
+        return None;
+    }
+    let participle = start - 2;
+    if longest_at(tokens, participle, &lexicon.failure_verbs) == Some(1) {
+        return Some(participle);
+    }
+    let acted = longest_at(tokens, participle, &lexicon.action_verbs) == Some(1);
+    let harmed = (start..clause_end(tokens, start))
+        .any(|at| longest_at(tokens, at, &lexicon.harm_markers).is_some());
+    (acted && harmed).then_some(participle)
+}
+
 /// The end of a phrase at `at` placing a person in a team: "on the data team".
 fn place_after(tokens: &[Token], at: usize) -> Option<usize> {
     if !is(tokens, at, &["on", "from", "in", "of"]) {
@@ -279,12 +308,16 @@ fn place_after(tokens: &[Token], at: usize) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-/// The end of "did not follow" or "never tested" standing at `at`.
+/// The end of "did not follow" or "never tested" standing at `at`, unless
+/// the sentence goes on to say why ("did not escalate because the matrix
+/// classed it SEV3"): that is the blameless way to tell an omission.
 fn omission_at(tokens: &[Token], lexicon: &Lexicon, at: usize) -> Option<usize> {
     let negation = OMISSIONS.iter().find(|n| starts_with(tokens, at, n))?;
     let mut verb = at + negation.len();
     if is(tokens, verb, &["even", "always", "once"]) {
         verb += 1;
     }
-    longest_at(tokens, verb, &lexicon.duty_verbs).map(|len| verb + len)
+    let end = verb + longest_at(tokens, verb, &lexicon.duty_verbs)?;
+    let explained = tokens[end..].iter().any(|t| t.text == "because");
+    (!explained).then_some(end)
 }

@@ -76,6 +76,10 @@ fn avoidable_outcome(tokens: &[Token], lexicon: &Lexicon, at: usize) -> Option<u
         if !is(tokens, at, COUNTERFACTUAL_MODALS) {
             return None;
         }
+        // "could not have known" defends; "would not have happened" judges.
+        if is(tokens, at, &["could"]) && is(tokens, verb, &["not", "never"]) {
+            return None;
+        }
         while is(tokens, verb, &["not", "never", "easily"]) {
             verb += 1;
         }

@@ -190,6 +190,9 @@ pub const FAILURE_VERBS: &[&str] = &[
     "'s mistake",
     "'s error",
     "'s oversight",
+    "'s failure",
+    "'s decision to skip",
+    "'s decision to ignore",
 ];
 
 /// Verbs whose omission by a person is a failure: "did not follow the runbook",
@@ -288,7 +291,6 @@ pub const HARM_MARKERS: &[&str] = &[
     "wrongly",
     "incorrectly",
     "destructive",
-    "bad",
     "slip through",
     "slip by",
     "fall through the cracks",
@@ -298,6 +300,9 @@ pub const HARM_MARKERS: &[&str] = &[
     "without verifying",
     "without looking",
     "without reviewing",
+    "without review",
+    "without a review",
+    "without approval",
     "without asking",
     "without telling",
 ];
@@ -351,6 +356,8 @@ pub const HINDSIGHT_PHRASES: &[&str] = &[
     "no surprise",
     "predictably",
     "only a matter of time",
+    "waiting to happen",
+    "red flags",
 ];
 
 /// Past participles that, after "could have" or "would have", say the outcome
@@ -395,6 +402,7 @@ pub const PLAIN_PRESENTATION: &[&str] = &[
     "describes",
     "document",
     "documents",
+    "documented",
     "display",
     "displays",
     "separate",
@@ -481,6 +489,10 @@ pub const VAGUE_VERBS: &[&str] = &[
     "add some",
     "write more",
     "get better",
+    "add better",
+    "provide more",
+    "prioritise",
+    "prioritize",
     "better",
     "more",
 ];
