@@ -79,7 +79,6 @@ pub const CAUSE_MARKERS: &[&str] = &[
     "chalked up to",
     "root cause was",
     "root cause is",
-    "root cause",
     "fault of",
 ];
 
