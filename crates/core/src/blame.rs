@@ -1,134 +1,13 @@
-//! The blame lexicon (D1): phrases that put a cause on a person rather than
-//! on the system that let the person's action do harm, phrases of hindsight
-//! bias and vague actions, and the one matcher every check uses. The 5-Whys
-//! check and the post-mortem lint both match through [`find_phrases`];
-//! deployments extend or replace the lists with [`crate::lint::LintConfig`].
+//! The one word matcher every language check uses (D1): the blameless lint
+//! of [`crate::lint`] (which the 5-Whys check runs too) and the SMART
+//! check's measure words. The word lists themselves are in
+//! [`crate::lint::lexicon`], configurable with [`crate::lint::LintConfig`].
 //!
 //! Matching works on words, not bytes: case-insensitive, whole words only, so
 //! "just" never matches inside "justice". Curly apostrophes count as straight
 //! ones, and a possessive `'s` is a word of its own, so the phrase "'s fault"
 //! matches "Bob's fault" and "operator mistake" does not match "operator's
 //! mistakes".
-
-/// Phrases that blame a person.
-pub const DEFAULT_BLAME_PHRASES: &[&str] = &[
-    "human error",
-    "operator error",
-    "operator mistake",
-    "user error",
-    "careless",
-    "carelessness",
-    "negligent",
-    "negligence",
-    "should have known",
-    "should have noticed",
-    "fault of",
-    "'s fault",
-    "their fault",
-    "his fault",
-    "her fault",
-    "to blame",
-    "did not pay attention",
-    "didn't pay attention",
-    "forgot to",
-    "incompetent",
-    "sloppy",
-    "reckless",
-];
-
-/// Phrases that judge the past with knowledge nobody had at the time.
-pub const DEFAULT_HINDSIGHT_PHRASES: &[&str] = &[
-    "obviously",
-    "obvious",
-    "simply",
-    "just had to",
-    "just needed to",
-    "only had to",
-    "all they had to do",
-    "clearly should",
-    "should clearly",
-    "should have seen",
-    "should have caught",
-    "should have realized",
-    "should have realised",
-    "could easily have",
-    "easily avoided",
-    "easily preventable",
-    "no-brainer",
-    "of course",
-];
-
-/// Actions nobody can tell are done.
-pub const DEFAULT_VAGUE_ACTION_PHRASES: &[&str] = &[
-    "improve monitoring",
-    "better monitoring",
-    "more monitoring",
-    "be more careful",
-    "pay more attention",
-    "better communication",
-    "improve communication",
-    "communicate better",
-    "improve testing",
-    "better testing",
-    "more testing",
-    "improve documentation",
-    "better documentation",
-    "improve the process",
-    "improve processes",
-    "raise awareness",
-    "increase awareness",
-    "be more vigilant",
-    "try harder",
-    "double-check",
-    "investigate further",
-    "look into",
-];
-
-/// Words that, right after a person's name, make the person the cause:
-/// "alice deployed the bad config".
-pub const DEFAULT_PERSON_CAUSE_VERBS: &[&str] = &[
-    "caused",
-    "broke",
-    "forgot",
-    "missed",
-    "failed to",
-    "ignored",
-    "neglected",
-    "overlooked",
-    "deleted",
-    "deployed",
-    "pushed",
-    "introduced",
-    "misconfigured",
-    "skipped",
-    "did not",
-    "didn't",
-    "should have",
-    "made a mistake",
-    "made an error",
-    "was responsible",
-    "'s mistake",
-    "'s error",
-    "'s oversight",
-];
-
-/// Words that, right before a person's name, make the person the cause:
-/// "caused by alice".
-pub const DEFAULT_PERSON_CAUSE_MARKERS: &[&str] = &[
-    "caused by",
-    "due to",
-    "because of",
-    "blame",
-    "blamed",
-    "blame on",
-];
-
-pub fn default_blame_phrases() -> Vec<String> {
-    DEFAULT_BLAME_PHRASES
-        .iter()
-        .map(|p| p.to_string())
-        .collect()
-}
 
 /// A word of a text: lowercased, with straight apostrophes, and where it sits
 /// in the original as char offsets `[start, end)`.
@@ -245,14 +124,6 @@ pub fn find_phrases(text: &str, phrases: &[String]) -> Vec<PhraseMatch> {
     found
 }
 
-/// The first phrase of `phrases` (in lexicon order) that occurs in `text`.
-pub fn first_phrase<'a>(text: &str, phrases: &'a [String]) -> Option<&'a String> {
-    let found = find_phrases(text, phrases);
-    phrases
-        .iter()
-        .find(|phrase| found.iter().any(|m| &m.phrase == *phrase))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,6 +169,5 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].phrase, "should have known");
         assert_eq!((found[0].start, found[0].end), (7, 24));
-        assert_eq!(first_phrase("no match here", &phrases), None);
     }
 }

@@ -28,7 +28,7 @@ use crate::error::{DomainError, FieldError, Problems};
 use crate::incident::{
     CommandRole, HarmCategory, Incident, IncidentKind, RoleAssignment, Severity,
 };
-use crate::lint::{LintConfig, LintFinding, lint_text};
+use crate::lint::{LintConfig, LintFinding, lint_cause, lint_text};
 use crate::timeline::{Event, EventDraft, EventKind};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -636,7 +636,14 @@ pub fn lint_postmortem(
     postmortem
         .texts()
         .into_iter()
-        .flat_map(|(field, text)| lint_text(&field, text, config, people))
+        .flat_map(|(field, text)| {
+            // A cause statement names a cause: "Human error" there blames.
+            if field.ends_with(".statement") {
+                lint_cause(&field, text, config, people)
+            } else {
+                lint_text(&field, text, config, people)
+            }
+        })
         .collect()
 }
 

@@ -2,7 +2,8 @@
 //! has several causes of its own, and the checks for its two named pitfalls —
 //! blaming a person, and stopping at the proximate cause.
 
-use firebreak_core::blame::{first_phrase, words};
+use firebreak_core::blame::words;
+use firebreak_core::lint::{LintConfig, LintSeverity, lint_cause};
 use serde::{Deserialize, Serialize};
 
 use crate::category::CauseCategory;
@@ -33,7 +34,7 @@ pub type ChainPath = Vec<usize>;
 #[serde(rename_all = "snake_case", tag = "finding")]
 pub enum WhysFinding {
     /// The chain ends on a person; a blameless analysis asks why the system
-    /// let the person's action cause harm.
+    /// let the person's action cause harm. `matched` is the text as written.
     Blame { chain: ChainPath, matched: String },
     /// Fewer than three whys: likely the proximate cause, not a root cause.
     StoppedEarly { chain: ChainPath, depth: usize },
@@ -45,39 +46,55 @@ pub enum WhysFinding {
 /// Fewer whys than this and a chain has likely stopped at the proximate cause.
 pub const MINIMUM_CHAIN_DEPTH: usize = 3;
 
-/// Checks every chain. `blame_phrases` is the blame lexicon ("human error",
-/// "operator mistake", names of people…), matched by the one matcher in
-/// `firebreak_core::blame`: case-insensitively, on word boundaries.
-pub fn check_whys(analysis: &WhysAnalysis, blame_phrases: &[String]) -> Vec<WhysFinding> {
+/// Checks every chain. A last why blames when the blameless lint, with the
+/// deployment's `lint` configuration and the incident's `people`, finds an
+/// approval-blocking error in it ("human error in the deploy", "the intern
+/// skipped the dry run").
+pub fn check_whys(
+    analysis: &WhysAnalysis,
+    lint: &LintConfig,
+    people: &[String],
+) -> Vec<WhysFinding> {
+    let blame = Blame { lint, people };
     let mut findings = Vec::new();
     let mut path = Vec::new();
     let mut statements = vec![analysis.symptom.as_str()];
     for (index, why) in analysis.whys.iter().enumerate() {
         path.push(index);
-        check_chain(
-            why,
-            blame_phrases,
-            &mut path,
-            &mut statements,
-            &mut findings,
-        );
+        check_chain(why, &blame, &mut path, &mut statements, &mut findings);
         path.pop();
     }
     findings
 }
 
+/// What a chain's end is checked for blame with.
+struct Blame<'a> {
+    lint: &'a LintConfig,
+    people: &'a [String],
+}
+
+impl Blame<'_> {
+    /// The text of the first blocking finding in `statement`.
+    fn first_in(&self, statement: &str) -> Option<String> {
+        lint_cause("statement", statement, self.lint, self.people)
+            .into_iter()
+            .find(|finding| finding.severity == LintSeverity::Error)
+            .map(|finding| finding.matched)
+    }
+}
+
 fn check_chain<'a>(
     why: &'a Why,
-    blame_phrases: &[String],
+    blame: &Blame<'_>,
     path: &mut ChainPath,
     earlier: &mut Vec<&'a str>,
     findings: &mut Vec<WhysFinding>,
 ) {
     if why.causes.is_empty() {
-        if let Some(matched) = first_phrase(&why.statement, blame_phrases) {
+        if let Some(matched) = blame.first_in(&why.statement) {
             findings.push(WhysFinding::Blame {
                 chain: path.clone(),
-                matched: matched.clone(),
+                matched,
             });
         }
         if path.len() < MINIMUM_CHAIN_DEPTH {
@@ -97,7 +114,7 @@ fn check_chain<'a>(
     earlier.push(&why.statement);
     for (index, cause) in why.causes.iter().enumerate() {
         path.push(index);
-        check_chain(cause, blame_phrases, path, earlier, findings);
+        check_chain(cause, blame, path, earlier, findings);
         path.pop();
     }
     earlier.pop();
@@ -129,8 +146,11 @@ mod tests {
             symptom: "Loan model rejected most applicants on 3 May".into(),
             whys,
         };
-        let lexicon = ["human error".to_string(), "operator mistake".to_string()];
-        assert_eq!(check_whys(&analysis, &lexicon), expected);
+        let people = ["Bob".to_string()];
+        assert_eq!(
+            check_whys(&analysis, &LintConfig::default(), &people),
+            expected
+        );
     }
 
     #[test]
@@ -156,7 +176,7 @@ mod tests {
             &[
                 WhysFinding::Blame {
                     chain: vec![0, 0],
-                    matched: "human error".into(),
+                    matched: "Human error".into(),
                 },
                 WhysFinding::StoppedEarly {
                     chain: vec![0, 0],
@@ -186,7 +206,33 @@ mod tests {
             }],
         );
         check(
-            vec![why("The operator's mistakes", vec![])],
+            vec![why(
+                "Scores shifted down",
+                vec![why(
+                    "Feature in cents",
+                    vec![why("Bob skipped the contract test", vec![])],
+                )],
+            )],
+            &[WhysFinding::Blame {
+                chain: vec![0, 0, 0],
+                matched: "Bob skipped".into(),
+            }],
+        );
+        check(
+            vec![why(
+                "Scores shifted down",
+                vec![why(
+                    "A feature went missing",
+                    vec![why("Human error", vec![])],
+                )],
+            )],
+            &[WhysFinding::Blame {
+                chain: vec![0, 0, 0],
+                matched: "Human error".into(),
+            }],
+        );
+        check(
+            vec![why("The human error rate of labelling rose to 4 %", vec![])],
             &[WhysFinding::StoppedEarly {
                 chain: vec![0],
                 depth: 1,

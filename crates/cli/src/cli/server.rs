@@ -96,7 +96,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE", env = "FIREBREAK_REGULATORY_CONFIG")]
     pub regulatory_config: Option<PathBuf>,
     /// JSON file extending or replacing the blameless-language word lists
-    /// (blame, hindsight, vague_actions, person_cause_verbs, person_cause_markers).
+    /// (blame, roles, hindsight, vague_actions and the rest: docs/blameless-lint.md);
+    /// the post-mortem lint and the 5 Whys blame check both use it.
     #[arg(long, value_name = "FILE", env = "FIREBREAK_LINT_CONFIG")]
     pub lint_config: Option<PathBuf>,
     /// JSON file replacing the severity rubric (docs/severity-rubric.md);

@@ -1,4 +1,6 @@
 //! Integration tests of firebreak-core, one binary: fuzz tests of its
-//! parsers (the domain rules have their unit tests beside the code).
+//! parsers and the blameless lint measured on its corpus (the domain rules
+//! have their unit tests beside the code).
 
 mod fuzz;
+mod lint_corpus;

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use firebreak_core::lint::LintConfig;
 use firebreak_fuzz::{ByteEdit, apply_byte_edits, byte_edits, config, json, mutated_json, text};
 use firebreak_rca::cause_statement::CauseStatement;
 use firebreak_rca::fishbone::{Fishbone, FishbonePreset};
@@ -395,7 +396,7 @@ fn fmea_json_sample() -> Value {
 /// before saving one.
 fn check_artifacts(value: &Value) {
     if let Ok(whys) = serde_json::from_value::<WhysAnalysis>(value.clone()) {
-        check_whys(&whys, &["human error".to_string(), "operator".to_string()]);
+        check_whys(&whys, &LintConfig::default(), &["Bob".to_string()]);
     }
     if let Ok(fishbone) = serde_json::from_value::<Fishbone>(value.clone()) {
         fishbone.check();

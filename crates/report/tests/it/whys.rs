@@ -1,3 +1,4 @@
+use firebreak_core::lint::LintConfig;
 use firebreak_rca::CauseCategory;
 use firebreak_rca::whys::{Why, WhysAnalysis, check_whys};
 use firebreak_report::whys_svg;
@@ -63,7 +64,7 @@ fn whys() {
             ),
         ],
     };
-    let findings = check_whys(&analysis, &["human error".to_string()]);
+    let findings = check_whys(&analysis, &LintConfig::default(), &[]);
     assert_eq!(findings.len(), 3);
     let svg = whys_svg(&analysis, &findings);
     assert_svg_document(&svg);

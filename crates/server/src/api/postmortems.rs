@@ -71,7 +71,7 @@ fn existing(incident: &Incident, document: Option<&Value>) -> Result<PostMortem,
 }
 
 /// The names the lint treats as people: every user and role holder.
-fn people(
+pub(crate) fn people(
     store: &dyn Store,
     incident: &Incident,
 ) -> Result<Vec<String>, firebreak_store::StoreError> {
@@ -389,10 +389,11 @@ pub async fn document(
         })
         .await?;
     let template = state.template(&postmortem.template)?;
+    let blame = crate::api::rca::BlameCheck::of(state, &incident.public_id()).await?;
     let mut figures: Vec<(String, String, String)> = artifacts
         .iter()
         .filter_map(|a| {
-            let svg = crate::api::rca::diagram(a).ok().flatten()?;
+            let svg = crate::api::rca::diagram(a, &blame).ok().flatten()?;
             Some((
                 format!("{}-{}", a.kind.as_str(), a.name),
                 format!(

@@ -11,8 +11,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
-use firebreak_core::blame::default_blame_phrases;
 use firebreak_core::incident::public_id;
+use firebreak_core::lint::LintConfig;
 use firebreak_core::rca::{Artifact, ArtifactKind};
 use firebreak_rca::RcaError;
 use firebreak_rca::cause_statement::CauseStatement;
@@ -29,6 +29,7 @@ use firebreak_report::{
 use firebreak_store::StoreError;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// A fault tree artifact's body: the model as Open-PSA MEF XML, and how to
@@ -120,15 +121,45 @@ fn fault_tree(
     Ok((model, results))
 }
 
+/// What a 5-Whys chain is checked for blame with: the deployment's lint
+/// configuration, the same the post-mortem lint uses, and the people involved.
+#[derive(Clone)]
+pub struct BlameCheck {
+    lint: Arc<LintConfig>,
+    people: Vec<String>,
+}
+
+impl BlameCheck {
+    /// For the artifacts of `owner`: the user directory and, when the owner
+    /// is an incident, its role holders.
+    pub async fn of(state: &AppState, owner: &str) -> Result<Self, ApiError> {
+        let owner = owner.to_string();
+        let people = state
+            .run(move |store| match incident_number(&owner) {
+                Ok(number) => crate::api::postmortems::people(store, &store.get_incident(number)?),
+                Err(_) => Ok(store.list_users()?.into_iter().map(|u| u.name).collect()),
+            })
+            .await?;
+        Ok(BlameCheck {
+            lint: state.lint.clone(),
+            people,
+        })
+    }
+
+    fn whys(&self, whys: &WhysAnalysis) -> Vec<firebreak_rca::whys::WhysFinding> {
+        check_whys(whys, &self.lint, &self.people)
+    }
+}
+
 /// Checks a body against its method and returns what the method derives.
-fn derive(kind: ArtifactKind, body: &Value) -> Result<Value, ApiError> {
+fn derive(kind: ArtifactKind, body: &Value, blame: &BlameCheck) -> Result<Value, ApiError> {
     let value =
         |v: Result<Value, serde_json::Error>| v.map_err(|e| ApiError::Internal(e.to_string()));
     match kind {
         ArtifactKind::FiveWhys => {
             let whys: WhysAnalysis = parse(body)?;
             value(serde_json::to_value(
-                json!({ "findings": check_whys(&whys, &default_blame_phrases()) }),
+                json!({ "findings": blame.whys(&whys) }),
             ))
         }
         ArtifactKind::Fishbone => {
@@ -167,15 +198,12 @@ fn derive(kind: ArtifactKind, body: &Value) -> Result<Value, ApiError> {
 }
 
 /// The diagram of an artifact, when its method has one.
-pub fn diagram(artifact: &Artifact) -> Result<Option<String>, ApiError> {
+pub fn diagram(artifact: &Artifact, blame: &BlameCheck) -> Result<Option<String>, ApiError> {
     let body = &artifact.body;
     Ok(match artifact.kind {
         ArtifactKind::FiveWhys => {
             let whys: WhysAnalysis = parse(body)?;
-            Some(whys_svg(
-                &whys,
-                &check_whys(&whys, &default_blame_phrases()),
-            ))
+            Some(whys_svg(&whys, &blame.whys(&whys)))
         }
         ArtifactKind::Fishbone => Some(fishbone_svg(&parse(body)?)),
         ArtifactKind::SwissCheese => Some(swiss_cheese_svg(&parse(body)?)),
@@ -208,10 +236,11 @@ pub fn diagram(artifact: &Artifact) -> Result<Option<String>, ApiError> {
     })
 }
 
-pub async fn view(artifact: Artifact) -> Result<ArtifactView, ApiError> {
+pub async fn view(state: &AppState, artifact: Artifact) -> Result<ArtifactView, ApiError> {
+    let blame = BlameCheck::of(state, &artifact.owner).await?;
     let derived = tokio::task::spawn_blocking({
         let (kind, body) = (artifact.kind, artifact.body.clone());
-        move || derive(kind, &body)
+        move || derive(kind, &body, &blame)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
@@ -260,14 +289,15 @@ pub async fn save(
     actor: &str,
 ) -> Result<ArtifactView, ApiError> {
     let checked = body.clone();
-    tokio::task::spawn_blocking(move || derive(kind, &checked))
+    let blame = BlameCheck::of(state, &owner).await?;
+    tokio::task::spawn_blocking(move || derive(kind, &checked, &blame))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
     let actor = actor.to_string();
     let artifact = state
         .run(move |store| store.save_artifact(&owner, kind, &name, body, &actor, now()))
         .await?;
-    view(artifact).await
+    view(state, artifact).await
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/rca", tag = "rca", params(("id" = String, Path, description = "INC-<n>"), PageQuery),
@@ -293,7 +323,7 @@ pub async fn list(
     let (artifacts, next) = page.page(artifacts, &uri)?.into_parts();
     let mut views = Vec::new();
     for artifact in artifacts {
-        views.push(view(artifact).await?);
+        views.push(view(&state, artifact).await?);
     }
     Ok(Paged::from_parts(views, next))
 }
@@ -328,7 +358,7 @@ pub async fn show(
     let artifact = state
         .run(move |store| store.artifact(&owner, kind, &name))
         .await?;
-    Ok(ApiJson(view(artifact).await?))
+    Ok(ApiJson(view(&state, artifact).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/rca/{kind}/{name}/svg", tag = "rca",
@@ -344,7 +374,8 @@ pub async fn svg(
     let artifact = state
         .run(move |store| store.artifact(&owner, kind, &name))
         .await?;
-    let drawn = tokio::task::spawn_blocking(move || diagram(&artifact))
+    let blame = BlameCheck::of(&state, &artifact.owner).await?;
+    let drawn = tokio::task::spawn_blocking(move || diagram(&artifact, &blame))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??
         .ok_or_else(|| ApiError::NotFound(format!("{} has no diagram", kind.as_str())))?;
@@ -436,5 +467,5 @@ pub async fn show_fmea(
         )
             .into_response());
     }
-    Ok(ApiJson(view(artifact).await?).into_response())
+    Ok(ApiJson(view(&state, artifact).await?).into_response())
 }

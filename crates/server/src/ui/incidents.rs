@@ -204,11 +204,12 @@ pub async fn incident_page(
     let triage =
         crate::triage::context(state, number, firebreak_core::change::DEFAULT_WINDOW).await?;
     let regulatory = crate::api::regulatory::view(state, &incident, regulatory)?;
+    let blame = crate::api::rca::BlameCheck::of(state, &incident.public_id()).await?;
     let drawn = tokio::task::spawn_blocking(move || {
         artifacts
             .into_iter()
             .map(|a| {
-                let svg = crate::api::rca::diagram(&a).ok().flatten();
+                let svg = crate::api::rca::diagram(&a, &blame).ok().flatten();
                 (a, svg)
             })
             .collect::<Vec<_>>()

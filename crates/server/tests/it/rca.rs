@@ -65,7 +65,7 @@ async fn rca_artifacts_are_versioned_on_the_timeline_and_drawn_on_the_page() {
     let chain = put("/api/v1/incidents/INC-1/rca/five_whys/main", whys()).await;
     let findings = chain.body["derived"]["findings"].to_string();
     assert!(
-        findings.contains("blame") && findings.contains("human error"),
+        findings.contains("blame") && findings.contains("Human error"),
         "{findings}"
     );
 

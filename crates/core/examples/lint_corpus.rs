@@ -1,0 +1,45 @@
+//! Prints the blameless lint's precision/recall table for each labelled
+//! corpus given as an argument (`bench/lint/run.sh`), with `--misses` the
+//! sentences it got wrong.
+
+use std::process::ExitCode;
+
+use firebreak_core::lint::LintConfig;
+use firebreak_core::lint::corpus::{evaluate, parse};
+
+fn main() -> ExitCode {
+    let mut show_misses = false;
+    let mut status = ExitCode::SUCCESS;
+    for arg in std::env::args().skip(1) {
+        if arg == "--misses" {
+            show_misses = true;
+            continue;
+        }
+        let corpus = match std::fs::read_to_string(&arg)
+            .map_err(|e| e.to_string())
+            .and_then(|text| parse(&text).map_err(|e| e.to_string()))
+        {
+            Ok(corpus) => corpus,
+            Err(error) => {
+                eprintln!("{arg}: {error}");
+                status = ExitCode::FAILURE;
+                continue;
+            }
+        };
+        let evaluation = evaluate(&corpus, &LintConfig::default());
+        println!("## {arg}\n\n{evaluation}");
+        let unmet = evaluation.unmet_targets();
+        if unmet.is_empty() {
+            println!("targets: met\n");
+        } else {
+            println!("targets: NOT met: {}\n", unmet.join("; "));
+        }
+        if show_misses {
+            for miss in &evaluation.misses {
+                println!("    {miss}");
+            }
+            println!();
+        }
+    }
+    status
+}

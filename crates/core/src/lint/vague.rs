@@ -1,0 +1,183 @@
+//! Vague actions: phrases nobody can check off ("be more careful"), and
+//! actions that open with a verb without a checkable end ("review the
+//! process") and name no number, owner or date.
+
+use super::advice::Pattern;
+use super::lexicon::VAGUE_PARTICIPLES;
+use super::sentence::{Token, is, longest_at, starts_with};
+use super::{Hit, Lexicon, LintRule};
+
+/// Labels in front of an action: "Action item: improve monitoring".
+const LABELS: &[&[&str]] = &[
+    &["action", "item"],
+    &["action"],
+    &["actions"],
+    &["todo"],
+    &["follow", "up"],
+    &["next", "step"],
+    &["next", "steps"],
+];
+
+/// Who an action is given to in prose: "we will", "the data team should".
+const ASSIGNEES: &[&str] = &[
+    "we",
+    "team",
+    "teams",
+    "everyone",
+    "everybody",
+    "engineers",
+    "you",
+    "someone",
+    "somebody",
+];
+
+/// Words that commit an assignee to an action: "we need to review…".
+const COMMITMENTS: &[&[&str]] = &[
+    &["will"],
+    &["should"],
+    &["must"],
+    &["shall"],
+    &["to"],
+    &["need", "to"],
+    &["needs", "to"],
+    &["have", "to"],
+    &["has", "to"],
+    &["are", "going", "to"],
+    &["is", "going", "to"],
+    &["plan", "to"],
+    &["plans", "to"],
+    &["want", "to"],
+    &["intend", "to"],
+];
+
+/// Words that make an action checkable: an owner, a deadline, a cadence or a
+/// bound. Digits count too.
+const CHECKABLE: &[&str] = &[
+    "owner",
+    "owned",
+    "owners",
+    "assignee",
+    "assigned",
+    "due",
+    "deadline",
+    "within",
+    "every",
+    "each",
+    "per",
+    "daily",
+    "weekly",
+    "monthly",
+    "quarterly",
+    "hourly",
+    "above",
+    "below",
+    "exceeds",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "hundred",
+    "half",
+    "twice",
+];
+
+pub fn hits(tokens: &[Token], lexicon: &Lexicon) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = (0..tokens.len())
+        .filter_map(|at| {
+            longest_at(tokens, at, &lexicon.vague_actions).map(|len| {
+                Hit::new(
+                    LintRule::VagueAction,
+                    Pattern::VaguePhrase,
+                    tokens,
+                    at,
+                    at + len,
+                )
+            })
+        })
+        .collect();
+    if hits.is_empty()
+        && let Some((at, len)) = vague_opening(tokens, lexicon).or_else(|| vague_passive(tokens))
+        && !checkable(tokens)
+    {
+        hits.push(Hit::new(
+            LintRule::VagueAction,
+            Pattern::VagueVerb,
+            tokens,
+            at,
+            at + len,
+        ));
+    }
+    hits
+}
+
+/// A vague verb where the sentence's action starts, as its index and length.
+fn vague_opening(tokens: &[Token], lexicon: &Lexicon) -> Option<(usize, usize)> {
+    let mut at = LABELS
+        .iter()
+        .find(|label| {
+            starts_with(tokens, 0, label) && tokens.get(label.len()).is_some_and(|t| t.clause_break)
+        })
+        .map_or(0, |label| label.len());
+    let assignee = (at..tokens.len().min(at + 4)).find(|&i| is(tokens, i, ASSIGNEES));
+    if let Some(assignee) = assignee
+        && let Some(commitment) = COMMITMENTS
+            .iter()
+            .find(|c| starts_with(tokens, assignee + 1, c))
+    {
+        at = assignee + 1 + commitment.len();
+    }
+    let len = longest_at(tokens, at, &lexicon.vague_verbs)?;
+    // "Review of the runbook found…" is a noun, not an imperative.
+    (!is(tokens, at + len, &["of", "'s"])).then_some((at, len))
+}
+
+/// "Monitoring should be improved", "the process will be reviewed".
+fn vague_passive(tokens: &[Token]) -> Option<(usize, usize)> {
+    let participles: Vec<Vec<String>> = VAGUE_PARTICIPLES
+        .iter()
+        .map(|p| p.split(' ').map(String::from).collect())
+        .collect();
+    (1..tokens.len()).find_map(|at| {
+        let committed = COMMITMENTS
+            .iter()
+            .any(|c| c.len() <= at && starts_with(tokens, at - c.len(), c));
+        if !(is(tokens, at, &["be"]) && committed) {
+            return None;
+        }
+        longest_at(tokens, at + 1, &participles).map(|len| (at, len + 1))
+    })
+}
+
+fn checkable(tokens: &[Token]) -> bool {
+    tokens
+        .iter()
+        .any(|t| t.text.chars().any(|c| c.is_ascii_digit()) || CHECKABLE.contains(&t.text.as_str()))
+}
