@@ -218,6 +218,20 @@ fn the_rubric_suggests_impact_is_recorded_and_metrics_total_it_by_detection_sour
     assert_eq!(incident["impact"]["refunds"], 46_000);
     assert_eq!(incident["severity"], "sev3");
 
+    // The metrics page totals cost per currency, says who found what and
+    // links the governance export.
+    driver.go(&format!("{}/metrics?group_by=found_by", server.url));
+    let metrics = driver.wait_for_text("main", "Found by: monitoring 1, people 1");
+    assert!(
+        metrics.contains("1200\t90 min\tEUR 51000") && metrics.contains("USD 800"),
+        "{metrics}"
+    );
+    assert!(
+        !driver
+            .element("a[href='/metrics/register.csv'][download]")
+            .is_empty()
+    );
+
     server.stop();
     assert_success(&verify(dir.path(), &[]), &["verify"]);
 }

@@ -79,7 +79,7 @@ async fn counted_record(state: &AppState) -> Result<(Vec<Incident>, Notification
     Ok((incidents, notifications))
 }
 
-fn filter_of(
+pub fn filter_of(
     from: Option<Timestamp>,
     to: Option<Timestamp>,
     severity: Option<Severity>,
@@ -131,12 +131,11 @@ pub async fn incident_register(
     ApiQuery(query): ApiQuery<RegisterQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (incidents, notifications) = counted_record(&state).await?;
-    let register = metrics::register(
-        &incidents,
-        &notifications,
-        &filter_of(query.from, query.to, query.severity, query.system),
-    );
+    let register = read_register(
+        &state,
+        filter_of(query.from, query.to, query.severity, query.system),
+    )
+    .await?;
     let wants_csv = match query.format {
         Some(format) => format == RegisterFormat::Csv,
         None => headers
@@ -145,20 +144,35 @@ pub async fn incident_register(
             .is_some_and(|a| a.contains("text/csv")),
     };
     if wants_csv {
-        return Ok((
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/csv; charset=utf-8"),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    HeaderValue::from_static("attachment; filename=\"incident-register.csv\""),
-                ),
-            ],
-            register.to_csv(),
-        )
-            .into_response());
+        return Ok(register_csv(&register));
     }
     Ok(ApiJson(register).into_response())
+}
+
+/// The register of the incidents `filter` counts: what the API and the
+/// metrics page's download both answer.
+pub async fn read_register(
+    state: &AppState,
+    filter: MetricsFilter,
+) -> Result<IncidentRegister, ApiError> {
+    let (incidents, notifications) = counted_record(state).await?;
+    Ok(metrics::register(&incidents, &notifications, &filter))
+}
+
+/// The register as a CSV download.
+pub fn register_csv(register: &IncidentRegister) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"incident-register.csv\""),
+            ),
+        ],
+        register.to_csv(),
+    )
+        .into_response()
 }

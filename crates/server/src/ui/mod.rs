@@ -11,6 +11,7 @@ mod incident_list;
 mod incidents;
 mod live;
 mod login;
+mod metrics;
 mod monitors;
 mod oncall;
 mod oncall_labels;
@@ -95,6 +96,7 @@ pub fn routes() -> Router<AppState> {
         .route("/oncall/policies/{slug}", get(policies::show))
         .route("/oncall/pages", get(pages_log::list))
         .route("/metrics", get(monitors::metrics))
+        .route("/metrics/register.csv", get(metrics::register))
         .route("/monitors/{monitor}/pause", post(monitors::pause))
         .route("/deadlines", get(regulatory::board))
         .route("/actions", get(regulatory::actions))

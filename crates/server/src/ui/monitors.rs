@@ -250,7 +250,7 @@ pub async fn metrics(
     query: ApiQuery<crate::api::metrics::MetricsQuery>,
 ) -> Result<Response, ApiError> {
     if wants_html(&headers) {
-        return super::systems::metrics(caller, state, query)
+        return super::metrics::metrics(caller, state, query)
             .await
             .map(IntoResponse::into_response);
     }

@@ -1,7 +1,6 @@
 //! Inventory pages and the metrics page.
 
 use super::{CsrfForm, PageResult, csrf_field, format_time, page};
-use crate::api::metrics::{MetricsQuery, compute_metrics};
 use crate::api::systems::{RegisterSystem, register_system, system_view};
 use crate::auth::{Responder, Viewer};
 use crate::error::{ApiError, ApiQuery};
@@ -9,7 +8,6 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::Redirect;
 use firebreak_core::control::Namespace;
-use firebreak_core::metrics::METRICS;
 use firebreak_core::system::{ModelVersion, SystemDetails};
 use firebreak_store::system_stream;
 use maud::html;
@@ -216,61 +214,6 @@ pub async fn alerts(Viewer(caller): Viewer, State(state): State<AppState>) -> Pa
                 } }
             }
             @if alerts.is_empty() { p { "No alerts yet." } }
-        },
-    ))
-}
-
-fn human_duration(seconds: Option<f64>) -> String {
-    let Some(s) = seconds else {
-        return "—".into();
-    };
-    if s < 3600.0 {
-        format!("{:.0} min", s / 60.0)
-    } else if s < 172_800.0 {
-        format!("{:.1} h", s / 3600.0)
-    } else {
-        format!("{:.1} d", s / 86_400.0)
-    }
-}
-
-pub async fn metrics(
-    Viewer(caller): Viewer,
-    State(state): State<AppState>,
-    ApiQuery(query): ApiQuery<MetricsQuery>,
-) -> PageResult {
-    let group_by = query.group_by.unwrap_or_default();
-    let report = compute_metrics(&state, query).await?;
-    Ok(page(
-        &caller,
-        "Metrics",
-        html! {
-            h1 { "Response metrics" }
-            p { "Real incidents only; drills and tests are left out. Each cell: mean / median / p90 (n)." }
-            form method="get" action="/metrics" {
-                label style="display:inline" { "Group by "
-                    select name="group_by" {
-                        @for g in ["all", "severity", "system", "month", "week"] {
-                            option value=(g) selected[json!(group_by).as_str() == Some(g)] { (g) }
-                        }
-                    }
-                }
-                " " button type="submit" { "Show" }
-            }
-            table {
-                thead { tr { th { "Group" } th { "Incidents" } @for m in METRICS { th { (m.name.replace('_', " ")) } } } }
-                tbody {
-                    @for g in &report.groups {
-                        tr {
-                            td { (g.group) } td { (g.incidents) }
-                            @for m in METRICS {
-                                @let s = &g.metrics[m.name];
-                                td { (human_duration(s.mean_seconds)) " / " (human_duration(s.median_seconds)) " / " (human_duration(s.p90_seconds)) " (" (s.count) ")" }
-                            }
-                        }
-                    }
-                }
-            }
-            @if report.groups.is_empty() { p { "No real incidents yet." } }
         },
     ))
 }

@@ -448,6 +448,7 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ("GET", "/oncall/policies/ml-policy", Some(Role::Viewer)),
     ("GET", "/oncall/pages", Some(Role::Viewer)),
     ("GET", "/metrics", Some(Role::Viewer)),
+    ("GET", "/metrics/register.csv", Some(Role::Viewer)),
     ("GET", "/deadlines", Some(Role::Viewer)),
     ("GET", "/actions", Some(Role::Viewer)),
     ("GET", "/tokens", Some(Role::Viewer)),
