@@ -19,7 +19,10 @@ use std::path::Path;
 const NOT_PAGES: &[(&str, &str)] = &[
     ("/incidents/{id}/live", "a server-sent event stream"),
     ("/assets/live.js", "the pages' script"),
-    ("/metrics/register.csv", "the governance export, a CSV download"),
+    (
+        "/metrics/register.csv",
+        "the governance export, a CSV download",
+    ),
 ];
 
 /// Each GET route of the UI, as its router spells it, and the page visited
