@@ -52,7 +52,8 @@ pub struct ChangeListQuery {
     /// Only changes on this system.
     pub system: Option<String>,
     /// With `system`: also the changes on every system it depends on,
-    /// transitively (what a shift in its output can be owed to).
+    /// transitively (what a shift in its output can be owed to); without
+    /// one it changes nothing, since every system is listed.
     #[serde(default)]
     pub upstream: bool,
     /// Only changes that took effect at or after this instant.
@@ -77,12 +78,6 @@ pub async fn list(
         return Err(ApiError::bad_request(
             Some("limit"),
             format!("between 1 and {MAX_LIST}"),
-        ));
-    }
-    if query.upstream && query.system.is_none() {
-        return Err(ApiError::bad_request(
-            Some("upstream"),
-            "upstream needs a system to start from",
         ));
     }
     Ok(ApiJson(

@@ -122,8 +122,9 @@ pub enum RegisterFormat {
 /// severity, detection source, moments, durations, impact and cost, and the
 /// totals (cost per currency).
 #[utoipa::path(get, path = "/api/v1/metrics/register", tag = "metrics", params(RegisterQuery),
-    responses((status = 200, body = IncidentRegister,
-        description = "JSON, or CSV (a row per incident, then a TOTAL row per currency) when asked format=csv or Accept: text/csv"),
+    responses((status = 200,
+        description = "JSON, or CSV (a row per incident, then a TOTAL row per currency) when asked format=csv or Accept: text/csv",
+        content((IncidentRegister = "application/json"), (String = "text/csv"))),
         (status = 400, body = Problem)))]
 pub async fn incident_register(
     _caller: Viewer,
