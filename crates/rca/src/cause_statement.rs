@@ -4,10 +4,11 @@
 //! post-mortem consumes it.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::category::CauseCategory;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CauseStatement {
     /// The event that directly triggered the incident.
     pub proximate_cause: Cause,
@@ -17,7 +18,7 @@ pub struct CauseStatement {
     pub contributing_factors: Vec<Cause>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Cause {
     pub statement: String,
     pub category: CauseCategory,
@@ -25,7 +26,7 @@ pub struct Cause {
 }
 
 /// A pointer into an RCA artifact of the same incident.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum ArtifactLink {
     /// A why, by artifact id and chain path (see [`crate::whys::ChainPath`]).

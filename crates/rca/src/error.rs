@@ -123,10 +123,22 @@ pub enum RcaError {
     #[error("{field} must be between 1 and 10, got {value}")]
     RatingOutOfRange { field: &'static str, value: i64 },
 
+    /// The header lacks columns a row is made of; all of them, at once.
+    #[error("CSV row 1 (the header): missing {}", missing_columns(.0))]
+    CsvMissingColumns(Vec<String>),
+
     #[error("CSV row {row}, column {column}: {message}")]
     Csv {
         row: usize,
         column: usize,
         message: String,
     },
+}
+
+fn missing_columns(columns: &[String]) -> String {
+    let named: Vec<String> = columns.iter().map(|c| format!("`{c}`")).collect();
+    match named.as_slice() {
+        [one] => format!("column {one}"),
+        _ => format!("columns {}", named.join(", ")),
+    }
 }

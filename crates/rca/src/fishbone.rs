@@ -3,16 +3,17 @@
 //! root causes. Drawing is the `report` crate's job.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::category::CauseCategory;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Fishbone {
     pub effect: String,
     pub categories: Vec<FishboneCategory>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FishboneCategory {
     /// The label on the bone, e.g. "Infrastructure/Machine".
     pub name: String,
@@ -20,7 +21,7 @@ pub struct FishboneCategory {
     pub causes: Vec<FishboneCause>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FishboneCause {
     pub statement: String,
     pub evidence: Vec<String>,
@@ -29,6 +30,7 @@ pub struct FishboneCause {
     /// prioritises by likelihood rather than votes.
     pub likelihood: Option<f64>,
     pub chosen_as_root_cause: bool,
+    #[schema(no_recursion)]
     pub sub_causes: Vec<FishboneCause>,
 }
 

@@ -8,6 +8,7 @@ use firebreak_core::action::{ActionItem, ActionKind, ActionStatus, Level};
 use firebreak_core::csv;
 use jiff::civil::Date;
 use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
 
 use crate::category::CauseCategory;
 use crate::error::RcaError;
@@ -185,7 +186,7 @@ pub fn recommended_action(
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FmeaRow {
     /// The item or function that can fail.
     pub item: String,
@@ -194,8 +195,11 @@ pub struct FmeaRow {
     pub cause: String,
     pub prevention_controls: String,
     pub detection_controls: String,
+    #[schema(value_type = u8, minimum = 1, maximum = 10)]
     pub severity: Rating,
+    #[schema(value_type = u8, minimum = 1, maximum = 10)]
     pub occurrence: Rating,
+    #[schema(value_type = u8, minimum = 1, maximum = 10)]
     pub detection: Rating,
     /// Each with an id unique in the worksheet; what they address is the
     /// row, which `firebreak actions` names as a `CauseLink::FmeaRow`.
@@ -331,8 +335,8 @@ pub fn ai_failure_mode_library() -> Vec<FailureModeTemplate> {
     ]
 }
 
-/// The CSV columns, in order; [`fmea_from_csv`] also takes a file without
-/// the last, optional ones.
+/// The CSV columns, in order, as [`fmea_to_csv`] writes them;
+/// [`fmea_from_csv`] finds them by name in any order.
 pub const CSV_COLUMNS: [&str; 16] = [
     "item",
     "failure_mode",
@@ -352,9 +356,29 @@ pub const CSV_COLUMNS: [&str; 16] = [
     "action_status",
 ];
 
-/// Columns a file may leave out: ids are then given by position, and every
-/// action is open.
-const OPTIONAL_COLUMNS: [&str; 2] = ["action_id", "action_status"];
+/// The columns a file must have: what a row is made of. The others may be
+/// left out: `rpn` and `action_priority` are derived (and ignored when
+/// present), a worksheet without actions needs no action columns, and
+/// without `action_id` and `action_status` ids are given by position and
+/// every action is open.
+pub const REQUIRED_CSV_COLUMNS: [&str; 9] = [
+    "item",
+    "failure_mode",
+    "effect",
+    "cause",
+    "prevention_controls",
+    "detection_controls",
+    "severity",
+    "occurrence",
+    "detection",
+];
+
+/// Columns Firebreak computes from the ratings; a value in the file is ignored.
+pub const DERIVED_CSV_COLUMNS: [&str; 2] = ["rpn", "action_priority"];
+
+/// Columns that describe the lines of `recommended_action`, one per action.
+const ACTION_DETAIL_COLUMNS: [&str; 4] =
+    ["action_owner", "action_due", "action_id", "action_status"];
 
 /// Writes rows as CSV with a header. Several recommended actions share their
 /// row's cells, one per line, so a spreadsheet shows them together. The CSV
@@ -403,18 +427,37 @@ pub fn fmea_from_csv(text: &str) -> Result<Vec<FmeaRow>, RcaError> {
             message: "the file is empty".into(),
         });
     };
-    let mut index = Vec::new();
-    for (position, expected) in CSV_COLUMNS.iter().enumerate() {
-        match header.iter().position(|name| name.trim() == *expected) {
-            Some(column) => index.push(Some(column)),
-            None if OPTIONAL_COLUMNS.contains(expected) => index.push(None),
-            None => {
-                return Err(RcaError::Csv {
-                    row: 1,
-                    column: position + 1,
-                    message: format!("missing column `{expected}`"),
-                });
-            }
+    let index: Vec<Option<usize>> = CSV_COLUMNS
+        .iter()
+        .map(|expected| header.iter().position(|name| name.trim() == *expected))
+        .collect();
+    let present = |name: &str| {
+        CSV_COLUMNS
+            .iter()
+            .zip(&index)
+            .any(|(column, found)| *column == name && found.is_some())
+    };
+    let missing: Vec<String> = REQUIRED_CSV_COLUMNS
+        .iter()
+        .filter(|name| !present(name))
+        .map(|name| name.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(RcaError::CsvMissingColumns(missing));
+    }
+    if !present("recommended_action") {
+        if let Some(detail) = ACTION_DETAIL_COLUMNS.iter().find(|name| present(name)) {
+            let column = header
+                .iter()
+                .position(|name| name.trim() == *detail)
+                .map_or(1, |column| column + 1);
+            return Err(RcaError::Csv {
+                row: 1,
+                column,
+                message: format!(
+                    "column `{detail}` describes actions, but there is no `recommended_action` column"
+                ),
+            });
         }
     }
     body.iter()
@@ -744,7 +787,23 @@ mod tests {
         let error = fmea_from_csv("item,effect\n").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "CSV row 1, column 2: missing column `failure_mode`"
+            "CSV row 1 (the header): missing columns `failure_mode`, `cause`, \
+             `prevention_controls`, `detection_controls`, `severity`, `occurrence`, `detection`"
+        );
+        let error = fmea_from_csv(&format!("{}\n", CSV_COLUMNS[1..].join(","))).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "CSV row 1 (the header): missing column `item`"
+        );
+        let error = fmea_from_csv(&format!(
+            "{},action_owner\n",
+            REQUIRED_CSV_COLUMNS.join(",")
+        ))
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "CSV row 1, column 10: column `action_owner` describes actions, but there is no \
+             `recommended_action` column"
         );
         let error = fmea_from_csv(&format!("{header}\n\"open,f\n")).unwrap_err();
         assert_eq!(
@@ -786,6 +845,25 @@ mod tests {
         .unwrap();
         assert_eq!(saved.actions[0].title, "Drift test");
         assert_eq!(saved.actions[0].due, Some(jiff::civil::date(2026, 1, 15)));
+    }
+
+    #[test]
+    fn derived_and_action_columns_may_be_left_out_and_are_ignored_when_present() {
+        let only_required = format!(
+            "detection,{}\n4,m,f,e,c,p,d,8,5\n",
+            REQUIRED_CSV_COLUMNS[..8].join(",")
+        );
+        let rows = fmea_from_csv(&only_required).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].detection, rating(4));
+        assert_eq!(rows[0].risk_priority_number(), 160);
+        assert!(rows[0].actions.is_empty());
+        // A wrong RPN or action priority in the file changes nothing.
+        let stated = format!(
+            "{},rpn,action_priority\nm,f,e,c,p,d,8,5,4,1,L\n",
+            REQUIRED_CSV_COLUMNS.join(",")
+        );
+        assert_eq!(fmea_from_csv(&stated).unwrap(), rows);
     }
 
     #[test]

@@ -3,22 +3,23 @@
 //! that lined up to let the hazard through.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SwissCheese {
     pub hazard: String,
     /// In the order the hazard meets them.
     pub layers: Vec<DefenceLayer>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DefenceLayer {
     /// E.g. "Data validation", "Canary release", "Kill switch".
     pub name: String,
     pub holes: Vec<Hole>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Hole {
     pub description: String,
     pub kind: HoleKind,
@@ -28,7 +29,7 @@ pub struct Hole {
     pub on_trajectory: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HoleKind {
     /// A weakness that lay dormant in the system (a missing check).

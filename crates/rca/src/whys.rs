@@ -5,10 +5,11 @@
 use firebreak_core::blame::words;
 use firebreak_core::lint::{LintConfig, LintSeverity, lint_cause};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::category::CauseCategory;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct WhysAnalysis {
     /// What was observed, the question the first why answers.
     pub symptom: String,
@@ -16,13 +17,14 @@ pub struct WhysAnalysis {
     pub whys: Vec<Why>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Why {
     pub statement: String,
     pub category: CauseCategory,
     /// Ids of evidence items or timeline events that support the statement.
     pub evidence: Vec<String>,
     /// The answers to "why?" asked of this statement; several make a branch.
+    #[schema(no_recursion)]
     pub causes: Vec<Why>,
 }
 

@@ -41,6 +41,10 @@ pub enum ApiError {
     },
     #[error("{}", DomainError::Invalid(.0.clone()))]
     Invalid(Vec<FieldError>),
+    /// A body that does not parse, with every field at fault (400): the
+    /// required fields missing from a documented input format, all at once.
+    #[error("{}", DomainError::Invalid(.0.clone()))]
+    Malformed(Vec<FieldError>),
     #[error("{0}")]
     PayloadTooLarge(String),
     /// Answered with `Retry-After` in whole seconds.
@@ -90,7 +94,7 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest { .. } | ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized | ApiError::SignInRefused | ApiError::SignatureRefused => {
                 StatusCode::UNAUTHORIZED
             }
@@ -108,7 +112,7 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let status = self.status();
         let (errors, allowed) = match self {
-            ApiError::Invalid(errors) => (errors.clone(), vec![]),
+            ApiError::Invalid(errors) | ApiError::Malformed(errors) => (errors.clone(), vec![]),
             ApiError::BadRequest {
                 message,
                 field: Some(field),
@@ -270,19 +274,47 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let raw: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| ApiError::bad_request(None, format!("the body is not JSON: {e}")))?;
         crate::limits::check_json_texts(&raw)?;
-        let value = serde_path_to_error::deserialize(StrictJson(&raw)).map_err(|error| {
-            let field = error.path().to_string();
-            let message = error.into_inner().to_string();
-            if field == "." {
-                ApiError::bad_request(None, message)
-            } else {
-                ApiError::BadRequest {
-                    message: format!("{field}: {message}"),
-                    field: Some(field),
-                }
+        Ok(ApiJson(decode(&raw)?))
+    }
+}
+
+/// A checked body read as `T`, structs only from objects.
+fn decode<T: DeserializeOwned>(raw: &serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(StrictJson(raw)).map_err(|error| {
+        let field = error.path().to_string();
+        let message = error.into_inner().to_string();
+        if field == "." {
+            ApiError::bad_request(None, message)
+        } else {
+            ApiError::BadRequest {
+                message: format!("{field}: {message}"),
+                field: Some(field),
             }
-        })?;
-        Ok(ApiJson(value))
+        }
+    })
+}
+
+/// [`ApiJson`] for a documented input format (`/api/v1/schemas`): a body
+/// that lacks required fields is answered 400 naming every one of them,
+/// where serde alone would name the first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FormatJson<T>(pub T);
+
+impl<T: DeserializeOwned + utoipa::ToSchema, S: Send + Sync> FromRequest<S> for FormatJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let ApiJson(raw) = ApiJson::<serde_json::Value>::from_request(request, state).await?;
+        let missing = crate::schema::Schema::of::<T>().missing(&raw);
+        if !missing.is_empty() {
+            return Err(ApiError::Malformed(
+                missing
+                    .into_iter()
+                    .map(|path| FieldError::new(path, crate::schema::MISSING))
+                    .collect(),
+            ));
+        }
+        Ok(FormatJson(decode(&raw)?))
     }
 }
 

@@ -24,6 +24,7 @@ pub mod passwords;
 mod plain_errors;
 mod reports;
 mod scheduler;
+pub mod schema;
 pub mod secrets;
 pub mod signing;
 mod stall;

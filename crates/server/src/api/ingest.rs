@@ -7,16 +7,16 @@
 
 use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Admin, random_secret, secret_hash};
-use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
+use crate::error::{ApiError, ApiJson, ApiQuery, FormatJson, Problem};
 use crate::state::{AppState, now};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use firebreak_core::Timestamp;
 use firebreak_core::alert::{
     AlertSource, AlertStatus, IncomingAlert, RoutingRule, severity_from_alert,
 };
+use firebreak_core::{FieldError, Timestamp};
 use firebreak_store::{IngestOutcome, Integration};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -75,7 +75,8 @@ pub struct CreatedIntegration {
     pub key: String,
 }
 
-const MAPPABLE: [&str; 8] = [
+/// The alert fields a generic source's mapping may point at.
+pub const MAPPABLE: [&str; 8] = [
     "summary",
     "dedup_key",
     "status",
@@ -86,12 +87,35 @@ const MAPPABLE: [&str; 8] = [
     "generator_url",
 ];
 
+/// Checks a generic source's mapping, naming every entry at fault at once.
+pub fn check_mapping(mapping: &BTreeMap<String, String>) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    for (field, pointer) in mapping {
+        if !MAPPABLE.contains(&field.as_str()) {
+            errors.push(FieldError::new(
+                format!("mapping.{field}"),
+                format!("not a mappable field; use one of {}", MAPPABLE.join(", ")),
+            ));
+        } else if !pointer.is_empty() && !pointer.starts_with('/') {
+            errors.push(FieldError::new(
+                format!("mapping.{field}"),
+                "a JSON pointer starts with /",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
+}
+
 #[utoipa::path(post, path = "/api/v1/integrations", tag = "alerts", request_body = NewIntegration,
     responses((status = 201, body = CreatedIntegration), (status = 422, body = Problem)))]
 pub async fn create_integration(
     Admin(admin): Admin,
     State(state): State<AppState>,
-    ApiJson(input): ApiJson<NewIntegration>,
+    FormatJson(input): FormatJson<NewIntegration>,
 ) -> Result<(StatusCode, ApiJson<CreatedIntegration>), ApiError> {
     if input.name.trim().is_empty() {
         return Err(ApiError::invalid("name", "must not be empty"));
@@ -102,20 +126,7 @@ pub async fn create_integration(
             "monitor alerts come from Firebreak's own monitors; define a monitor instead",
         ));
     }
-    for (field, pointer) in &input.mapping {
-        if !MAPPABLE.contains(&field.as_str()) {
-            return Err(ApiError::invalid(
-                &format!("mapping.{field}"),
-                format!("not a mappable field; use one of {}", MAPPABLE.join(", ")),
-            ));
-        }
-        if !pointer.is_empty() && !pointer.starts_with('/') {
-            return Err(ApiError::invalid(
-                &format!("mapping.{field}"),
-                "a JSON pointer starts with /",
-            ));
-        }
-    }
+    check_mapping(&input.mapping)?;
     let key = format!("{INTEGRATION_KEY_PREFIX}{}", random_secret());
     let integration = Integration {
         id: format!("int_{}", &secret_hash(&key)[..12]),

@@ -20,6 +20,7 @@ pub mod paging;
 pub mod postmortems;
 pub mod rca;
 pub mod regulatory;
+pub mod schemas;
 pub mod severity;
 pub mod systems;
 pub mod updates;
@@ -72,6 +73,7 @@ use utoipa::{Modify, OpenApi};
         changes::put_source, changes::list_sources, changes::delete_source, changes::webhook,
         severity::severity_rubric, severity::assess_severity,
         alerts::link_alert,
+        schemas::list_schemas, schemas::show_schema,
         openapi_document,
     ),
     components(schemas(
@@ -127,6 +129,8 @@ pub(crate) fn saved_status(created: bool) -> axum::http::StatusCode {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/openapi.json", get(openapi_document))
+        .route("/api/v1/schemas", get(schemas::list_schemas))
+        .route("/api/v1/schemas/{format}", get(schemas::show_schema))
         .route("/api/v1/me", get(users::me))
         .route("/api/v1/users", get(users::list).post(users::create))
         .route("/api/v1/users/{name}/password", put(users::set_password))

@@ -58,7 +58,6 @@ pub struct FaultTreeBody {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FmeaBody {
-    #[schema(value_type = Vec<Object>)]
     pub rows: Vec<FmeaRow>,
 }
 
@@ -72,14 +71,9 @@ pub struct ArtifactView {
     pub derived: Value,
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(body.clone()).map_err(|e| {
-        let path = e.path().to_string();
-        ApiError::invalid(
-            if path == "." { "body" } else { &path },
-            e.inner().to_string(),
-        )
-    })
+/// Reads a body as its method's type, naming every missing field at once.
+fn parse<T: serde::de::DeserializeOwned + ToSchema>(body: &Value) -> Result<T, ApiError> {
+    crate::schema::read(body).map_err(ApiError::Invalid)
 }
 
 const DEFAULT_LIMIT_ORDER: usize = 8;

@@ -5,7 +5,7 @@
 
 use crate::api::incidents::incident_number;
 use crate::auth::{Commander, Responder, Viewer};
-use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
+use crate::error::{ApiError, ApiJson, ApiQuery, FormatJson, Problem};
 use crate::export::ExportQuery;
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
@@ -101,7 +101,7 @@ pub async fn assess(
     Responder(caller): Responder,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    ApiJson(request): ApiJson<AssessRequest>,
+    FormatJson(request): FormatJson<AssessRequest>,
 ) -> Result<ApiJson<RegulatoryView>, ApiError> {
     let number = incident_number(&id)?;
     let actor = caller.name().to_string();

@@ -11,6 +11,8 @@ use std::collections::BTreeSet;
 /// `None` as floor: public. `{self}` in a path is the caller's own user name.
 const API: &[(&str, &str, Option<Role>)] = &[
     ("GET", "/api/openapi.json", Some(Role::Viewer)),
+    ("GET", "/api/v1/schemas", Some(Role::Viewer)),
+    ("GET", "/api/v1/schemas/fishbone", Some(Role::Viewer)),
     ("GET", "/api/v1/me", Some(Role::Viewer)),
     ("GET", "/api/v1/users", Some(Role::Admin)),
     ("POST", "/api/v1/users", Some(Role::Admin)),

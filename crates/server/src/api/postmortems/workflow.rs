@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 /// The fields people write; status, review and sign-offs move only through
 /// their own routes.
-const CONTROLLED: [&str; 5] = [
+pub(crate) const CONTROLLED: [&str; 5] = [
     "incident",
     "status",
     "review_round",
@@ -43,6 +43,36 @@ pub async fn edit(
     let number = incident_number(&id)?;
     let view = apply_edit(&state, number, caller.name(), move |_| Ok(body.clone())).await?;
     Ok(ApiJson(view))
+}
+
+/// `current` with the top-level fields of `body` put in its place (the
+/// controlled ones ignored, unknown ones refused), checked, and the names of
+/// the fields that changed. Every required field the result lacks is named
+/// at once.
+pub fn merge_edit(
+    current: &PostMortem,
+    body: &Value,
+) -> Result<(PostMortem, Vec<String>), DomainError> {
+    let mut merged = DocumentKind::encode(current);
+    let Value::Object(fields) = body else {
+        return Err(DomainError::field("body", "must be a JSON object"));
+    };
+    let mut changed = Vec::new();
+    for (key, value) in fields {
+        if CONTROLLED.contains(&key.as_str()) {
+            continue;
+        }
+        if merged.get(key).is_none() {
+            return Err(DomainError::field(key, "unknown post-mortem field"));
+        }
+        if merged[key] != *value {
+            changed.push(key.clone());
+        }
+        merged[key] = value.clone();
+    }
+    let next: PostMortem = crate::schema::read(&merged).map_err(DomainError::Invalid)?;
+    next.validate()?;
+    Ok((next, changed))
 }
 
 /// Edits a draft post-mortem. `fields` turns the stored post-mortem into the
@@ -67,29 +97,7 @@ pub async fn apply_edit(
                 &mut |incident, current| {
                     let current = existing(incident, current)?;
                     current.ensure_editable()?;
-                    let body = fields(&current)?;
-                    let mut merged = DocumentKind::encode(&current);
-                    let Value::Object(fields) = &body else {
-                        return Err(DomainError::field("body", "must be a JSON object"));
-                    };
-                    let mut changed = Vec::new();
-                    for (key, value) in fields {
-                        if CONTROLLED.contains(&key.as_str()) {
-                            continue;
-                        }
-                        if merged.get(key).is_none() {
-                            return Err(DomainError::field(key, "unknown post-mortem field"));
-                        }
-                        if merged[key] != *value {
-                            changed.push(key.clone());
-                        }
-                        merged[key] = value.clone();
-                    }
-                    let next: PostMortem =
-                        serde_path_to_error::deserialize(merged).map_err(|e| {
-                            DomainError::field(e.path().to_string(), e.inner().to_string())
-                        })?;
-                    next.validate()?;
+                    let (next, changed) = merge_edit(&current, &fields(&current)?)?;
                     // A pin names a sealed event by place and hash; it cannot be made up.
                     for (i, pin) in next.timeline.iter().enumerate() {
                         if !events
