@@ -123,14 +123,17 @@ pub fn action_priority(severity: Rating, occurrence: Rating, detection: Rating) 
     table[occurrence_band][detection_band]
 }
 
-/// How worksheets saved before actions were `ActionItem`s wrote them.
-#[derive(Deserialize)]
+/// A recommended action: an action item, or the form worksheets saved
+/// before actions were `ActionItem`s wrote them in.
+#[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
+#[schema(as = FmeaAction)]
 enum StoredAction {
     Item(ActionItem),
     Legacy {
         description: String,
         owner: String,
+        #[schema(value_type = Option<String>, format = Date)]
         due: Option<Date>,
     },
 }
@@ -204,6 +207,7 @@ pub struct FmeaRow {
     /// Each with an id unique in the worksheet; what they address is the
     /// row, which `firebreak actions` names as a `CauseLink::FmeaRow`.
     #[serde(deserialize_with = "actions_of_any_age")]
+    #[schema(value_type = Vec<StoredAction>)]
     pub actions: Vec<ActionItem>,
 }
 
@@ -445,20 +449,20 @@ pub fn fmea_from_csv(text: &str) -> Result<Vec<FmeaRow>, RcaError> {
     if !missing.is_empty() {
         return Err(RcaError::CsvMissingColumns(missing));
     }
-    if !present("recommended_action") {
-        if let Some(detail) = ACTION_DETAIL_COLUMNS.iter().find(|name| present(name)) {
-            let column = header
-                .iter()
-                .position(|name| name.trim() == *detail)
-                .map_or(1, |column| column + 1);
-            return Err(RcaError::Csv {
-                row: 1,
-                column,
-                message: format!(
-                    "column `{detail}` describes actions, but there is no `recommended_action` column"
-                ),
-            });
-        }
+    if !present("recommended_action")
+        && let Some(detail) = ACTION_DETAIL_COLUMNS.iter().find(|name| present(name))
+    {
+        let column = header
+            .iter()
+            .position(|name| name.trim() == *detail)
+            .map_or(1, |column| column + 1);
+        return Err(RcaError::Csv {
+            row: 1,
+            column,
+            message: format!(
+                "column `{detail}` describes actions, but there is no `recommended_action` column"
+            ),
+        });
     }
     body.iter()
         .enumerate()

@@ -161,8 +161,9 @@ impl Schema {
         }
     }
 
-    /// A value of a choice (an optional type, a tagged enum) is held to the
-    /// branches its tag selects; when none is met, to the one it misses least.
+    /// A value of a choice (an optional type, a tagged or untagged enum) is
+    /// held to the branches its tag selects; when none is met, to the one
+    /// that knows most of the fields it has, then the one it misses least.
     fn walk_branches(
         &self,
         branches: &[Value],
@@ -174,22 +175,32 @@ impl Schema {
         let Value::Object(fields) = value else {
             return;
         };
-        let mut least: Option<Vec<String>> = None;
+        let mut best: Option<(usize, Vec<String>)> = None;
         for branch in branches {
             let branch = self.resolve(branch);
             if !is_object_schema(branch) || !tag_agrees(branch, fields) {
                 continue;
             }
+            let known =
+                branch
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .map_or(0, |properties| {
+                        fields
+                            .keys()
+                            .filter(|k| properties.contains_key(*k))
+                            .count()
+                    });
             let mut missing = Vec::new();
             self.walk(branch, value, path, &mut missing, depth + 1);
-            if least
-                .as_ref()
-                .is_none_or(|least| missing.len() < least.len())
-            {
-                least = Some(missing);
+            let better = best.as_ref().is_none_or(|(best_known, best_missing)| {
+                known > *best_known || (known == *best_known && missing.len() < best_missing.len())
+            });
+            if better {
+                best = Some((known, missing));
             }
         }
-        found.extend(least.unwrap_or_default());
+        found.extend(best.map(|(_, missing)| missing).unwrap_or_default());
     }
 }
 

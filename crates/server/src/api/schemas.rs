@@ -4,14 +4,15 @@
 //! `docs/input-formats.md`.
 
 use crate::api::ingest::MAPPABLE;
+use crate::api::page::{PageQuery, Paged};
 use crate::api::postmortems::CONTROLLED;
 use crate::api::rca::FmeaBody;
 use crate::api::regulatory::AssessRequest;
 use crate::auth::Viewer;
-use crate::error::{ApiError, ApiJson, Problem};
+use crate::error::{ApiError, ApiQuery, Problem};
 use crate::schema::Schema;
 use axum::extract::Path;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use firebreak_core::alert::RoutingRule;
 use firebreak_core::postmortem::PostMortem;
@@ -258,22 +259,25 @@ pub struct FormatSummary {
     pub docs: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/schemas", tag = "meta",
-    responses((status = 200, body = Vec<FormatSummary>, description = "Every input format with its schema's URL")))]
-pub async fn list_schemas(_caller: Viewer) -> ApiJson<Vec<FormatSummary>> {
-    ApiJson(
-        InputFormat::ALL
-            .into_iter()
-            .map(|format| FormatSummary {
-                format,
-                title: format.title().into(),
-                description: format.description().into(),
-                media_type: format.media_type().into(),
-                schema: format.url(),
-                docs: format!("docs/input-formats.md#{}", anchor(format.title())),
-            })
-            .collect(),
-    )
+#[utoipa::path(get, path = "/api/v1/schemas", tag = "meta", params(PageQuery),
+    responses((status = 200, body = Vec<FormatSummary>, description = "Every input format with its schema's URL"), (status = 400, body = Problem)))]
+pub async fn list_schemas(
+    _caller: Viewer,
+    ApiQuery(page): ApiQuery<PageQuery>,
+    uri: Uri,
+) -> Result<Paged<FormatSummary>, ApiError> {
+    let formats = InputFormat::ALL
+        .into_iter()
+        .map(|format| FormatSummary {
+            format,
+            title: format.title().into(),
+            description: format.description().into(),
+            media_type: format.media_type().into(),
+            schema: format.url(),
+            docs: format!("docs/input-formats.md#{}", anchor(format.title())),
+        })
+        .collect();
+    page.page(formats, &uri)
 }
 
 #[utoipa::path(get, path = "/api/v1/schemas/{format}", tag = "meta",

@@ -113,7 +113,7 @@ pub fn section(caller: &Caller, slug: &str, sheets: &[Artifact], filter: &FmeaFi
                     (csrf_field(caller))
                     input type="hidden" name="step" value="import";
                     label { "Worksheet " input type="text" name="name" value="main" required; }
-                    label { "CSV with the columns of the export " textarea name="csv" rows="6" style="width:100%" required {} }
+                    label { "CSV with the columns of the export (RPN, action priority and the action columns may be left out) " textarea name="csv" rows="6" style="width:100%" required {} }
                     button type="submit" { "Import" }
                 }
             }

@@ -13,5 +13,6 @@ mod openapi;
 mod pages;
 mod rca;
 mod routes;
+mod schemas;
 mod support;
 mod timeline;

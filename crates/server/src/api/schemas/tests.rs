@@ -247,7 +247,7 @@ fn the_schemas_require_exactly_what_serde_requires() {
                     format.as_str()
                 );
             } else {
-                assert_eq!(named, [at.clone()], "{}", format.as_str());
+                assert_eq!(named, std::slice::from_ref(&at), "{}", format.as_str());
                 assert!(
                     refused.is_err(),
                     "{}: the schema requires {at} but serde reads it without",
@@ -288,4 +288,29 @@ fn served_documents_are_json_schemas_with_every_reference_defined() {
     let csv = InputFormat::FmeaCsv.document();
     assert_eq!(csv["required"], json!(REQUIRED_CSV_COLUMNS));
     assert_eq!(csv["properties"]["rpn"]["readOnly"], true);
+}
+
+#[test]
+fn an_fmea_action_is_held_to_the_form_whose_fields_it_uses() {
+    let row = |action: Value| {
+        json!({ "rows": [{
+            "item": "m", "failure_mode": "f", "effect": "e", "cause": "c",
+            "prevention_controls": "p", "detection_controls": "d",
+            "severity": 8, "occurrence": 2, "detection": 3, "actions": [action]
+        }] })
+    };
+    let schema = InputFormat::Fmea.schema();
+    let legacy = row(json!({ "description": "Drift test", "owner": "ml-platform", "due": null }));
+    assert_eq!(schema.missing(&legacy), Vec::<String>::new());
+    assert!(serde_alone(InputFormat::Fmea, &legacy).is_ok());
+    let item = row(json!({ "id": "act-1", "title": "Drift test", "owner": "ml-platform" }));
+    assert_eq!(
+        schema.missing(&item),
+        [
+            "rows[0].actions[0].kind",
+            "rows[0].actions[0].impact",
+            "rows[0].actions[0].effort",
+            "rows[0].actions[0].status",
+        ]
+    );
 }
