@@ -116,5 +116,46 @@ fn artifacts_are_saved_listed_and_drawn_from_the_cli() {
         swiss.to_str().unwrap(),
     ]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(stderr(&bad).contains("effect"), "{}", stderr(&bad));
+    // Every missing field at once, not serde's first.
+    assert!(
+        stderr(&bad).contains("effect: missing required field; categories: missing required field"),
+        "{}",
+        stderr(&bad)
+    );
+
+    // A spreadsheet without the columns Firebreak computes is read; one
+    // without required columns is refused naming all of them.
+    let plain = dir.path().join("plain.csv");
+    std::fs::write(
+        &plain,
+        "item,failure_mode,effect,cause,prevention_controls,detection_controls,severity,occurrence,detection\n\
+         Scoring,Data drift,Wrong denials,Upstream change,Contract,PSI,8,5,6\n",
+    )
+    .unwrap();
+    let saved = server.json(&[
+        "rca",
+        "fmea",
+        "put",
+        "scoring",
+        "plain",
+        "--file",
+        plain.to_str().unwrap(),
+    ]);
+    assert_eq!(saved["derived"]["rows"][0]["rpn"], 240);
+    std::fs::write(&plain, "item,effect\nScoring,Wrong denials\n").unwrap();
+    let refused = server.cli(&[
+        "rca",
+        "fmea",
+        "put",
+        "scoring",
+        "plain",
+        "--file",
+        plain.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("missing columns `failure_mode`, `cause`"),
+        "{}",
+        stderr(&refused)
+    );
 }
