@@ -5,6 +5,7 @@ use crate::cli::{AlertCommand, IntegrationCommand};
 use crate::client::{Client, encode};
 use crate::output::{self, text};
 use anyhow::{Context, Result};
+use firebreak_server::api::schemas::InputFormat;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -35,11 +36,20 @@ pub async fn integration(command: IntegrationCommand) -> Result<()> {
                     let value: Value = serde_json::from_str(&text)
                         .map_err(|e| InputError(format!("{}: not JSON: {e}", path.display())))?;
                     match value {
-                        Value::Array(_) => (value, json!({})),
-                        Value::Object(ref o) => (
-                            o.get("rules").cloned().unwrap_or(json!([])),
-                            o.get("mapping").cloned().unwrap_or(json!({})),
-                        ),
+                        Value::Array(_) => {
+                            super::check_format(&path, InputFormat::RoutingRules, &value)?;
+                            (value, json!({}))
+                        }
+                        Value::Object(ref o) => {
+                            let rules = o.get("rules").cloned().unwrap_or(json!([]));
+                            super::check_format_within(
+                                &path,
+                                "rules",
+                                InputFormat::RoutingRules,
+                                &rules,
+                            )?;
+                            (rules, o.get("mapping").cloned().unwrap_or(json!({})))
+                        }
                         _ => {
                             return Err(InputError(format!(
                                 "{}: expected a list of rules or {{\"rules\", \"mapping\"}}",

@@ -8,6 +8,7 @@ use crate::output::{self, text};
 use anyhow::{Context, Result};
 use firebreak_core::incident::{parse_public_id, public_id};
 use firebreak_core::rca::ArtifactKind;
+use firebreak_server::api::schemas::InputFormat;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -39,6 +40,16 @@ pub async fn put(id: &str, kind: &str, name: &str, file: &Path, json: bool) -> R
         serde_json::from_str(&content)
             .map_err(|e| InputError(format!("{}: not JSON: {e}", file.display())))?
     };
+    let format = match kind {
+        ArtifactKind::FiveWhys => Some(InputFormat::FiveWhys),
+        ArtifactKind::Fishbone => Some(InputFormat::Fishbone),
+        ArtifactKind::SwissCheese => Some(InputFormat::SwissCheese),
+        ArtifactKind::CauseStatement => Some(InputFormat::CauseStatement),
+        ArtifactKind::FaultTree | ArtifactKind::Fmea => None,
+    };
+    if let Some(format) = format {
+        super::check_format(file, format, &body)?;
+    }
     let client = Client::from_environment()?;
     let saved = client
         .send(
@@ -136,6 +147,7 @@ pub async fn fmea(command: FmeaCommand) -> Result<()> {
             } else {
                 let body: Value = serde_json::from_str(&content)
                     .map_err(|e| InputError(format!("{}: not JSON: {e}", file.display())))?;
+                super::check_format(&file, InputFormat::Fmea, &body)?;
                 client.send(Method::PUT, &path, Some(body)).await?
             };
             if json {

@@ -97,3 +97,48 @@ pub fn read_secret_line(what: &str) -> Result<String> {
     }
     Ok(secret)
 }
+
+/// Names every required field a file in one of the documented input formats
+/// lacks (`docs/input-formats.md`), with the file, before anything is sent:
+/// the server's own check, run here so the message can say which file.
+pub fn check_format(
+    file: &std::path::Path,
+    format: firebreak_server::api::schemas::InputFormat,
+    value: &serde_json::Value,
+) -> Result<()> {
+    check_format_within(file, "", format, value)
+}
+
+/// [`check_format`] for a value found at `within` in the file (`rules`).
+pub fn check_format_within(
+    file: &std::path::Path,
+    within: &str,
+    format: firebreak_server::api::schemas::InputFormat,
+    value: &serde_json::Value,
+) -> Result<()> {
+    let missing = format.schema().missing(value);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let named: Vec<String> = missing
+        .iter()
+        .map(|path| {
+            let separator = if within.is_empty() || path.starts_with('[') {
+                ""
+            } else {
+                "."
+            };
+            format!(
+                "{within}{separator}{path}: {}",
+                firebreak_server::schema::MISSING
+            )
+        })
+        .collect();
+    Err(InputError(format!(
+        "{} ({}): {}",
+        file.display(),
+        format.title(),
+        named.join("; ")
+    ))
+    .into())
+}

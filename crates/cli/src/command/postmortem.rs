@@ -112,6 +112,11 @@ pub async fn run(command: PostmortemCommand) -> Result<ExitCode> {
                 .map_err(|e| InputError(format!("cannot read {}: {e}", file.display())))?;
             let body: Value = serde_json::from_str(&content)
                 .map_err(|e| InputError(format!("{}: not JSON: {e}", file.display())))?;
+            super::check_format(
+                &file,
+                firebreak_server::api::schemas::InputFormat::Postmortem,
+                &body,
+            )?;
             let view = client
                 .send(Method::PUT, &base(&incident)?, Some(body))
                 .await?;

@@ -125,6 +125,11 @@ pub async fn run(command: RegulatoryCommand) -> Result<()> {
         } => {
             let id = incident_id(&incident)?;
             let body = read_json(&file)?;
+            super::check_format(
+                &file,
+                firebreak_server::api::schemas::InputFormat::Questionnaire,
+                &body,
+            )?;
             let path = format!("/api/v1/incidents/{id}/regulatory");
             (client.send(Method::PUT, &path, Some(body)).await?, json)
         }

@@ -116,9 +116,12 @@ fn artifacts_are_saved_listed_and_drawn_from_the_cli() {
         swiss.to_str().unwrap(),
     ]);
     assert_eq!(bad.status.code(), Some(2));
-    // Every missing field at once, not serde's first.
+    // Every missing field at once, not serde's first, and the file named.
     assert!(
-        stderr(&bad).contains("effect: missing required field; categories: missing required field"),
+        stderr(&bad).contains(
+            "swiss.json (Fishbone diagram): effect: missing required field; \
+             categories: missing required field"
+        ),
         "{}",
         stderr(&bad)
     );
