@@ -93,16 +93,23 @@ fn the_lists_show_what_needs_attention_and_an_alert_becomes_an_incident() {
     let assistant = driver.text("tr:has(td.control-mode[data-system=assistant])");
     assert!(assistant.contains("INC-1"), "{assistant}");
 
-    // Alerts: acknowledged once; the same form sent again from the page
-    // before is refused beside the alert, on the alerts page.
+    // Alerts: a colleague acknowledges alert 1 through the API while alice
+    // reads the page; her acknowledgement is refused beside the alert, and
+    // she resolves it.
     driver.go(&format!("{}/alerts", server.url));
-    driver.click("button[aria-label='Acknowledge alert 1']");
-    driver.wait_for_text("#alert-1 .alert-status", "acknowledged");
-    driver.call(reqwest::Method::POST, "/back", Some(json!({})));
-    driver.wait_for_text("#alert-1 .alert-status", "firing");
+    assert_eq!(driver.text("#alert-1 .alert-status"), "firing");
+    let acknowledged = reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/alerts/1/acknowledge", server.url))
+        .bearer_auth(&server.token)
+        .send()
+        .unwrap();
+    assert_eq!(acknowledged.status(), 200);
     driver.click("button[aria-label='Acknowledge alert 1']");
     let refused = driver.wait_for_text("#alert-1 .error", "cannot be acknowledged");
     assert!(refused.contains("the alert is acknowledged"), "{refused}");
+    assert_eq!(driver.text("#alert-1 .alert-status"), "acknowledged");
+    driver.click("button[aria-label='Resolve alert 1']");
+    driver.wait_for_text("#alert-1 .alert-status", "resolved");
 
     // Declared from alert 2: title, system and severity come from the alert.
     driver.open_all_details();
