@@ -178,3 +178,81 @@ pub async fn list(
         },
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use firebreak_core::incident::{DeclareIncident, declare};
+    use firebreak_core::regulatory::{RegimeTable, RegulatoryConfig, assessment};
+    use firebreak_core::system::{AiSystem, SystemDetails};
+    use serde_json::json;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    /// A SEV1 privacy leak detected at 09:00 and declared at 09:30.
+    fn incident() -> Incident {
+        let details: SystemDetails =
+            serde_json::from_value(json!({ "name": "Assistant" })).unwrap();
+        let systems = [AiSystem {
+            slug: "assistant".into(),
+            details,
+        }];
+        let input: DeclareIncident = serde_json::from_value(json!({
+            "title": "Addresses shown to others", "severity": "sev1",
+            "severity_rationale": "personal data exposed", "systems": ["assistant"],
+            "harms": ["privacy"], "detected_at": "2026-03-01T09:00:00Z",
+        }))
+        .unwrap();
+        declare(input, 1, "alice", &systems, at("2026-03-01T09:30:00Z"))
+            .unwrap()
+            .incident
+    }
+
+    #[test]
+    fn the_age_runs_from_detection_until_now_or_the_close() {
+        let mut incident = incident();
+        let now = at("2026-03-01T12:12:30Z");
+        assert_eq!(age(&incident, now).as_deref(), Some("3 h 12 min"));
+        incident.times.closed_at = Some(at("2026-03-03T10:00:00Z"));
+        let later = at("2026-03-09T00:00:00Z");
+        assert_eq!(
+            age(&incident, later).as_deref(),
+            Some("2 d 1 h"),
+            "stopped at the close"
+        );
+        incident.times.detected_at = None;
+        incident.times.declared_at = None;
+        assert_eq!(age(&incident, now), None);
+    }
+
+    #[test]
+    fn the_overdue_column_counts_the_overdue_clocks_and_names_the_most_urgent() {
+        let incident = incident();
+        let clocks = |now: &str| {
+            assessment(
+                &incident,
+                None,
+                RegimeTable::builtin(),
+                &RegulatoryConfig::default(),
+                at(now),
+            )
+            .unwrap()
+            .clocks
+        };
+        let fresh = clocks("2026-03-01T09:31:00Z");
+        assert_eq!(overdue_clocks(&fresh).into_string(), "none");
+        let months_later = clocks("2026-06-01T09:00:00Z");
+        let overdue = months_later
+            .iter()
+            .filter(|c| c.level == ClockLevel::Overdue)
+            .count();
+        assert!(overdue > 0, "{months_later:?}");
+        let shown = overdue_clocks(&months_later).into_string();
+        assert!(
+            shown.starts_with(&format!("<strong class=\"overdue\">{overdue} overdue: ")),
+            "{shown}"
+        );
+    }
+}
