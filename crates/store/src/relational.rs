@@ -459,7 +459,14 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> StoreResult<(Incident, Alert)> {
         self.write(|t| {
             let mut input = input;
-            alerts::load_alert(t, alert)?.complete_declaration(&mut input, now);
+            let from = alerts::load_alert(t, alert)?;
+            if let Some(linked) = &from.incident {
+                return Err(StoreError::Domain(DomainError::Conflict {
+                    message: format!("alert {alert} belongs to {linked} already: work on it there"),
+                    allowed: vec![],
+                }));
+            }
+            from.complete_declaration(&mut input, now);
             let incident = declare(t, input, actor, now)?;
             let alert = alerts::link(t, alert, incident.number, actor, now)?;
             Ok((incident, alert))
