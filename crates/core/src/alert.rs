@@ -6,7 +6,7 @@
 //! expressions anchored at both ends.
 
 use crate::error::{DomainError, Problems};
-use crate::incident::Severity;
+use crate::incident::{DeclareIncident, DetectionSource, Severity};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -60,6 +60,37 @@ impl AlertStatus {
     pub fn is_open(self) -> bool {
         self != AlertStatus::Resolved
     }
+
+    /// The words a person reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            AlertStatus::Firing => "firing",
+            AlertStatus::Acknowledged => "acknowledged",
+            AlertStatus::Resolved => "resolved",
+        }
+    }
+
+    /// Whether a person may move an alert from `self` to `next`: acknowledge
+    /// one that fires, resolve one still open. Upstream may still change it
+    /// afterwards (a repeat that fires again reopens it).
+    pub fn set_by_hand(self, next: AlertStatus) -> Result<AlertStatus, DomainError> {
+        let allowed = match self {
+            AlertStatus::Firing => vec![AlertStatus::Acknowledged, AlertStatus::Resolved],
+            AlertStatus::Acknowledged => vec![AlertStatus::Resolved],
+            AlertStatus::Resolved => vec![],
+        };
+        if allowed.contains(&next) {
+            return Ok(next);
+        }
+        Err(DomainError::Conflict {
+            message: format!(
+                "the alert is {}: it cannot be {} now",
+                self.label(),
+                next.label()
+            ),
+            allowed: allowed.iter().map(|s| s.label().to_string()).collect(),
+        })
+    }
 }
 
 /// The severity an alert asks for (D7): critical → SEV1, error → SEV2,
@@ -107,6 +138,23 @@ pub struct Alert {
     pub first_seen: Timestamp,
     #[schema(value_type = String, format = DateTime)]
     pub last_seen: Timestamp,
+}
+
+impl Alert {
+    /// What a declaration from this alert leaves empty, taken from the
+    /// alert: detected when it first arrived, impact started when it began
+    /// (unless that is still to come), found by an alert from outside or by
+    /// a monitor.
+    pub fn complete_declaration(&self, input: &mut DeclareIncident, now: Timestamp) {
+        input.detected_at = input.detected_at.or(Some(self.first_seen));
+        input.impact_started_at = input
+            .impact_started_at
+            .or(self.alert.starts_at.filter(|s| *s <= now));
+        input.detection_source = input.detection_source.or(Some(match self.alert.source {
+            AlertSource::Monitor => DetectionSource::Monitor,
+            _ => DetectionSource::ExternalAlert,
+        }));
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -283,5 +331,25 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("rules[0].matchers[0].value"), "{err}");
+    }
+
+    #[test]
+    fn a_person_acknowledges_a_firing_alert_and_resolves_an_open_one() {
+        use AlertStatus::*;
+        assert_eq!(Firing.set_by_hand(Acknowledged), Ok(Acknowledged));
+        assert_eq!(Firing.set_by_hand(Resolved), Ok(Resolved));
+        assert_eq!(Acknowledged.set_by_hand(Resolved), Ok(Resolved));
+        for (from, to) in [
+            (Acknowledged, Acknowledged),
+            (Resolved, Acknowledged),
+            (Resolved, Resolved),
+            (Firing, Firing),
+        ] {
+            let err = from.set_by_hand(to).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("the alert is {}", from.label())),
+                "{err}"
+            );
+        }
     }
 }

@@ -32,6 +32,8 @@ pub enum EventKind {
     ControlChanged,
     AlertLinked,
     AlertResolved,
+    /// A person acknowledged an alert linked to this incident.
+    AlertAcknowledged,
     HookAttempt,
     RcaUpdated,
     EvidenceCollected,
@@ -103,6 +105,7 @@ impl EventKind {
             EventKind::ControlChanged => "control_changed",
             EventKind::AlertLinked => "alert_linked",
             EventKind::AlertResolved => "alert_resolved",
+            EventKind::AlertAcknowledged => "alert_acknowledged",
             EventKind::HookAttempt => "hook_attempt",
             EventKind::RcaUpdated => "rca_updated",
             EventKind::EvidenceCollected => "evidence_collected",
@@ -337,6 +340,11 @@ impl Event {
             ),
             EventKind::AlertResolved => format!(
                 "alert {} resolved: {}",
+                text(&b["alert_id"]),
+                text(&b["summary"])
+            ),
+            EventKind::AlertAcknowledged => format!(
+                "alert {} acknowledged: {}",
                 text(&b["alert_id"]),
                 text(&b["summary"])
             ),

@@ -17,7 +17,7 @@ mod sqlite;
 #[cfg(test)]
 mod test_backends;
 
-use firebreak_core::alert::{Alert, IncomingAlert, RoutingRule};
+use firebreak_core::alert::{Alert, AlertStatus, IncomingAlert, RoutingRule};
 use firebreak_core::auth::{Role, Scope};
 use firebreak_core::bundle::InclusionProof;
 use firebreak_core::change::{ChangeEvent, ChangeOrigin, NewChange};
@@ -457,6 +457,8 @@ pub trait Store: Send + Sync {
 
     /// The events of one stream, e.g. `INC-3` or `system:scoring`, in order.
     fn events(&self, stream: &str) -> StoreResult<Vec<Event>>;
+    /// The newest event of `stream`, if it has any.
+    fn last_event(&self, stream: &str) -> StoreResult<Option<Event>>;
     /// At most `limit` events of `stream` after `after_seq`, in order.
     fn events_page(
         &self,
@@ -603,6 +605,25 @@ pub trait Store: Send + Sync {
         actor: &str,
         now: Timestamp,
     ) -> StoreResult<Alert>;
+    /// A person acknowledges or resolves an alert (`AlertStatus::set_by_hand`);
+    /// an incident it belongs to records it on its timeline.
+    fn set_alert_status(
+        &self,
+        alert: u64,
+        status: AlertStatus,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<Alert>;
+    /// Declares an incident from an alert and links the alert to it, in one
+    /// transaction: 409, and nothing declared, when the alert already
+    /// belongs to an incident.
+    fn declare_from_alert(
+        &self,
+        alert: u64,
+        input: DeclareIncident,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<(Incident, Alert)>;
 
     /// Stores a new monitor; its name is unique.
     fn create_monitor(&self, monitor: &Monitor) -> StoreResult<()>;

@@ -25,7 +25,7 @@ use crate::{
     OncallKind, OutboxMessage, Page, PageRequest, PageState, SessionRecord, Store, StoreError,
     StoreResult, TokenRecord, User,
 };
-use firebreak_core::alert::{Alert, IncomingAlert};
+use firebreak_core::alert::{Alert, AlertStatus, IncomingAlert};
 use firebreak_core::bundle::InclusionProof;
 use firebreak_core::checkpoint::{Checkpoint, CheckpointSigner};
 use firebreak_core::control::{ContainmentRequest, ControlMode, ControlState, Namespace};
@@ -87,6 +87,26 @@ impl<B: Backend> SqlStore<B> {
     fn read<T>(&self, work: impl FnOnce(&dyn Sql) -> StoreResult<T>) -> StoreResult<T> {
         self.backend.read(work)
     }
+}
+
+/// Declares an incident inside `transaction`: the next number, its events,
+/// and its paging started.
+fn declare(
+    transaction: &dyn Sql,
+    input: DeclareIncident,
+    actor: &str,
+    now: Timestamp,
+) -> StoreResult<Incident> {
+    let systems = load_systems(transaction)?;
+    let number: i64 = transaction.query_row(
+        "SELECT coalesce(max(number), 0) + 1 FROM incidents WHERE org_id = ?1",
+        [ORG],
+        |r| r.get(0),
+    )?;
+    let change = incident::declare(input, number as u64, actor, &systems, now)?;
+    save_change(transaction, &change.incident, change.events, now)?;
+    paging::start_paging(transaction, &change.incident, now)?;
+    Ok(change.incident)
 }
 
 impl<B: Backend> Store for SqlStore<B> {
@@ -420,6 +440,39 @@ impl<B: Backend> Store for SqlStore<B> {
         self.write(|t| alerts::link(t, alert, incident, actor, now))
     }
 
+    fn set_alert_status(
+        &self,
+        alert: u64,
+        status: AlertStatus,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<Alert> {
+        self.write(|t| alerts::set_status(t, alert, status, actor, now))
+    }
+
+    fn declare_from_alert(
+        &self,
+        alert: u64,
+        input: DeclareIncident,
+        actor: &str,
+        now: Timestamp,
+    ) -> StoreResult<(Incident, Alert)> {
+        self.write(|t| {
+            let mut input = input;
+            let from = alerts::load_alert(t, alert)?;
+            if let Some(linked) = &from.incident {
+                return Err(StoreError::Domain(DomainError::Conflict {
+                    message: format!("alert {alert} belongs to {linked} already: work on it there"),
+                    allowed: vec![],
+                }));
+            }
+            from.complete_declaration(&mut input, now);
+            let incident = declare(t, input, actor, now)?;
+            let alert = alerts::link(t, alert, incident.number, actor, now)?;
+            Ok((incident, alert))
+        })
+    }
+
     fn user_count(&self) -> StoreResult<u64> {
         self.read(accounts::user_count)
     }
@@ -565,18 +618,7 @@ impl<B: Backend> Store for SqlStore<B> {
         actor: &str,
         now: Timestamp,
     ) -> StoreResult<Incident> {
-        self.write(|t| {
-            let systems = load_systems(t)?;
-            let number: i64 = t.query_row(
-                "SELECT coalesce(max(number), 0) + 1 FROM incidents WHERE org_id = ?1",
-                [ORG],
-                |r| r.get(0),
-            )?;
-            let change = incident::declare(input, number as u64, actor, &systems, now)?;
-            save_change(t, &change.incident, change.events, now)?;
-            paging::start_paging(t, &change.incident, now)?;
-            Ok(change.incident)
-        })
+        self.write(|t| declare(t, input, actor, now))
     }
 
     fn change_incident(
@@ -642,6 +684,18 @@ impl<B: Backend> Store for SqlStore<B> {
             let mut statement = c.prepare(&sql)?;
             let rows = statement.query_map(params![ORG, stream], event_from_row)?;
             rows.map(|row| build_event(row?)).collect()
+        })
+    }
+
+    fn last_event(&self, stream: &str) -> StoreResult<Option<Event>> {
+        self.read(|c| {
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE org_id = ?1 AND stream = ?2
+                 ORDER BY seq DESC LIMIT 1"
+            );
+            let mut statement = c.prepare(&sql)?;
+            let mut rows = statement.query_map(params![ORG, stream], event_from_row)?;
+            rows.next().map(|row| build_event(row?)).transpose()
         })
     }
 

@@ -15,6 +15,7 @@ mod containment;
 mod durability;
 mod evidence;
 mod findings;
+mod lists_browser;
 mod live;
 mod login;
 mod monitors;

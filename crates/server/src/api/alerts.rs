@@ -1,11 +1,15 @@
-//! Alerts as Firebreak holds them: the list, and linking one to an
-//! incident by a person's choice (a proposal of an alert upstream taken).
+//! Alerts as Firebreak holds them: the list, linking one to an incident by
+//! a person's choice (a proposal of an alert upstream taken), declaring an
+//! incident from one, and a person acknowledging or resolving one.
 
+use crate::api::incidents::IncidentView;
 use crate::auth::{Responder, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
-use firebreak_core::alert::Alert;
+use axum::http::StatusCode;
+use firebreak_core::alert::{Alert, AlertStatus};
+use firebreak_core::incident::DeclareIncident;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -74,4 +78,78 @@ pub async fn apply_alert_link(
     state
         .run(move |store| store.link_alert(alert_id, number, &actor, now()))
         .await
+}
+
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/acknowledge", tag = "alerts",
+    params(("id" = u64, Path, description = "The alert's number")),
+    responses((status = 200, body = Alert), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "The alert is not firing")))]
+pub async fn acknowledge_alert(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+) -> Result<ApiJson<Alert>, ApiError> {
+    Ok(ApiJson(
+        apply_alert_status(&state, id, AlertStatus::Acknowledged, caller.name()).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/resolve", tag = "alerts",
+    params(("id" = u64, Path, description = "The alert's number")),
+    responses((status = 200, body = Alert), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "The alert is resolved already")))]
+pub async fn resolve_alert(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+) -> Result<ApiJson<Alert>, ApiError> {
+    Ok(ApiJson(
+        apply_alert_status(&state, id, AlertStatus::Resolved, caller.name()).await?,
+    ))
+}
+
+/// A person acknowledges or resolves alert `id`: the one workflow behind
+/// the API and the alerts page.
+pub async fn apply_alert_status(
+    state: &AppState,
+    id: u64,
+    status: AlertStatus,
+    actor: &str,
+) -> Result<Alert, ApiError> {
+    let actor = actor.to_string();
+    state
+        .run(move |store| store.set_alert_status(id, status, &actor, now()))
+        .await
+}
+
+/// Declares an incident from alert `id` and links the alert to it, in one
+/// transaction.
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/incident", tag = "alerts", request_body = DeclareIncident,
+    params(("id" = u64, Path, description = "The alert's number")),
+    responses((status = 201, body = IncidentView), (status = 400, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "The alert already belongs to an incident"),
+        (status = 422, body = Problem)))]
+pub async fn declare_from_alert(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    ApiJson(input): ApiJson<DeclareIncident>,
+) -> Result<(StatusCode, ApiJson<IncidentView>), ApiError> {
+    let incident = apply_declare_from_alert(&state, id, input, caller.name()).await?;
+    Ok((StatusCode::CREATED, ApiJson(incident.into())))
+}
+
+/// Declares an incident from alert `id`: the one workflow behind the API
+/// and the alerts page.
+pub async fn apply_declare_from_alert(
+    state: &AppState,
+    id: u64,
+    input: DeclareIncident,
+    actor: &str,
+) -> Result<firebreak_core::incident::Incident, ApiError> {
+    let actor = actor.to_string();
+    let (incident, _) = state
+        .run(move |store| store.declare_from_alert(id, input, &actor, now()))
+        .await?;
+    Ok(incident)
 }

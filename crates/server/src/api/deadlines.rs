@@ -9,7 +9,8 @@ use crate::auth::Viewer;
 use crate::error::{ApiError, ApiQuery, Problem};
 use crate::state::{AppState, now};
 use axum::extract::State;
-use firebreak_core::incident::IncidentKind;
+use firebreak_core::Timestamp;
+use firebreak_core::incident::{Incident, IncidentKind};
 use firebreak_core::regulatory::{ClockStatus, assessment, due_warnings};
 use firebreak_core::timeline::{EventDraft, EventKind};
 use firebreak_store::{DocumentChange, DocumentKind};
@@ -71,9 +72,7 @@ pub async fn board_entries(
     let at = now();
     let mut entries = Vec::new();
     for incident in incidents {
-        let record = record_of(documents.get(&incident.number))?;
-        let assessment = assessment(&incident, Some(&record), table(), &state.regulatory, at)?;
-        for clock in assessment.clocks {
+        for clock in clocks_of(state, &incident, documents.get(&incident.number), at)? {
             if query.all || !clock.stopped() {
                 entries.push(BoardEntry {
                     incident: incident.public_id(),
@@ -91,6 +90,18 @@ pub async fn board_entries(
             .then(a.clock.deadline.due_at.cmp(&b.clock.deadline.due_at))
     });
     Ok(entries)
+}
+
+/// Every clock of `incident` at `at`, from its regulatory record
+/// `document` (if it has one): what the board and the incident list show.
+pub fn clocks_of(
+    state: &AppState,
+    incident: &Incident,
+    document: Option<&Value>,
+    at: Timestamp,
+) -> Result<Vec<ClockStatus>, ApiError> {
+    let record = record_of(document)?;
+    Ok(assessment(incident, Some(&record), table(), &state.regulatory, at)?.clocks)
 }
 
 #[utoipa::path(get, path = "/api/v1/deadlines", tag = "regulatory", params(BoardQuery, PageQuery),

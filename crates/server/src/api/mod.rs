@@ -72,7 +72,7 @@ use utoipa::{Modify, OpenApi};
         changes::record, changes::list, changes::show, changes::incident_context,
         changes::put_source, changes::list_sources, changes::delete_source, changes::webhook,
         severity::severity_rubric, severity::assess_severity,
-        alerts::link_alert,
+        alerts::link_alert, alerts::acknowledge_alert, alerts::resolve_alert, alerts::declare_from_alert,
         schemas::list_schemas, schemas::show_schema,
         openapi_document,
     ),
@@ -205,6 +205,15 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/alerts", get(alerts::list_alerts))
         .route("/api/v1/incidents/{id}/alerts", post(alerts::link_alert))
+        .route(
+            "/api/v1/alerts/{id}/acknowledge",
+            post(alerts::acknowledge_alert),
+        )
+        .route("/api/v1/alerts/{id}/resolve", post(alerts::resolve_alert))
+        .route(
+            "/api/v1/alerts/{id}/incident",
+            post(alerts::declare_from_alert),
+        )
         .route(
             "/api/v1/monitors",
             get(monitors::list).post(monitors::create),

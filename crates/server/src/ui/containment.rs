@@ -15,8 +15,10 @@ use firebreak_core::incident::Incident;
 use firebreak_core::system::AiSystem;
 use maud::{Markup, html};
 
-fn control_summary(state: &ControlState) -> String {
-    match &state.mode {
+/// A control mode in the words every page shows it with.
+pub(super) fn control_summary(mode: &ControlMode) -> String {
+    match mode {
+        ControlMode::Disabled => "disabled (kill switch)".to_string(),
         ControlMode::Fallback { fallback } => format!("fallback {fallback}"),
         ControlMode::PinnedVersion { model_version } => format!("pinned to {model_version}"),
         other => other.name().replace('_', " "),
@@ -37,7 +39,7 @@ pub fn section(
                 @let key = format!("containment:{}", system.slug);
                 @let chose = |name: &str, value: &str| Rejected::chose(rejected, &key, name, value);
                 fieldset {
-                    legend { (system.slug) ": " strong.control-mode data-system=(system.slug) { (control_summary(control)) }
+                    legend { (system.slug) ": " strong.control-mode data-system=(system.slug) { (control_summary(&control.mode)) }
                         " (" (control.namespace.as_str()) ", version " (control.version) ")" }
                     form method="post" action={ (path) "/containment" } {
                         (csrf_field(caller))

@@ -4,6 +4,7 @@
 //! the same rules with the same statuses.
 
 mod ack_link;
+mod alerts;
 mod assessment;
 mod containment;
 mod fmea;
@@ -85,7 +86,11 @@ pub fn routes() -> Router<AppState> {
             post(updates::approve),
         )
         .route("/incidents/{id}/updates/{update}/send", post(updates::send))
-        .route("/alerts", get(systems::alerts))
+        .route("/alerts", get(alerts::alerts))
+        .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route("/alerts/{id}/resolve", post(alerts::resolve))
+        .route("/alerts/{id}/declare", post(alerts::declare))
+        .route("/alerts/{id}/link", post(alerts::link))
         .route("/systems", get(systems::list).post(systems::register))
         .route("/systems/new", get(systems::register_form))
         .route("/systems/{slug}", get(systems::show))

@@ -44,6 +44,11 @@ impl Rejected {
         })
     }
 
+    /// The status the refused form answers with (422 or 409).
+    pub fn status(&self) -> axum::http::StatusCode {
+        self.status
+    }
+
     /// Whether form `key` is the one refused.
     pub fn is_for(rejected: Option<&Rejected>, key: &str) -> bool {
         rejected.is_some_and(|r| r.key == key)

@@ -1,5 +1,7 @@
 //! Inventory pages and the metrics page.
 
+use super::containment::control_summary;
+use super::incident_list::severity_badge;
 use super::{CsrfForm, PageResult, csrf_field, format_time, page};
 use crate::api::systems::{RegisterSystem, register_system, system_view};
 use crate::auth::{Responder, Viewer};
@@ -7,14 +9,55 @@ use crate::error::{ApiError, ApiQuery};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::Redirect;
-use firebreak_core::control::Namespace;
+use firebreak_core::control::{ControlMode, Namespace};
+use firebreak_core::incident::{Incident, IncidentKind, Status};
 use firebreak_core::system::{ModelVersion, SystemDetails};
-use firebreak_store::system_stream;
-use maud::html;
+use firebreak_store::{IncidentFilter, PageRequest, Store, StoreError, system_stream};
+use maud::{Markup, html};
 use serde_json::json;
+use std::collections::BTreeMap;
+
+/// The open real incidents, newest first.
+pub(super) fn open_incidents(store: &dyn Store) -> Result<Vec<Incident>, StoreError> {
+    let open = IncidentFilter {
+        statuses: Status::ALL.into_iter().filter(|s| s.is_open()).collect(),
+        kind: Some(IncidentKind::Real),
+        ..IncidentFilter::default()
+    };
+    Ok(store
+        .list_incidents(
+            &open,
+            PageRequest {
+                after: None,
+                limit: 200,
+            },
+        )?
+        .items)
+}
+
+/// Links to `incidents`, or "none".
+fn incident_links<'a>(incidents: impl Iterator<Item = &'a Incident>) -> Markup {
+    let incidents: Vec<_> = incidents.collect();
+    html! {
+        @for (n, incident) in incidents.iter().enumerate() {
+            @if n > 0 { ", " }
+            a href={ "/incidents/" (incident.public_id()) } title=(incident.title) { (incident.public_id()) }
+        }
+        @if incidents.is_empty() { "none" }
+    }
+}
 
 pub async fn list(Viewer(caller): Viewer, State(state): State<AppState>) -> PageResult {
-    let systems = state.run(|store| store.list_systems()).await?;
+    let (systems, controls, open) = state
+        .run(|store| {
+            let controls: BTreeMap<String, ControlMode> = store
+                .control_states(Namespace::Production)?
+                .into_iter()
+                .map(|c| (c.system, c.mode))
+                .collect();
+            Ok((store.list_systems()?, controls, open_incidents(store)?))
+        })
+        .await?;
     Ok(page(
         &caller,
         "Inventory",
@@ -22,12 +65,14 @@ pub async fn list(Viewer(caller): Viewer, State(state): State<AppState>) -> Page
             h1 { "AI system inventory" }
             p { a href="/systems/new" { "Register a system" } }
             table {
-                thead { tr { th { "Slug" } th { "Name" } th { "Owner" } th { "EU AI Act" } th { "Impact" } th { "Lifecycle" } th { "Depends on" } } }
+                thead { tr { th { "Slug" } th { "Name" } th { "Control" } th { "Open incidents" } th { "Owner" } th { "EU AI Act" } th { "Impact" } th { "Lifecycle" } th { "Depends on" } } }
                 tbody {
                     @for s in &systems {
                         tr {
                             td { a href={ "/systems/" (s.slug) } { (s.slug) } }
                             td { (s.details.name) }
+                            td.control-mode data-system=(s.slug) { (control_summary(controls.get(&s.slug).unwrap_or(&ControlMode::Normal))) }
+                            td { (incident_links(open.iter().filter(|i| i.systems.contains(&s.slug)))) }
                             td { (s.details.owner_team) " " (s.details.owner_person) }
                             td { (json!(s.details.eu_risk_category).as_str().unwrap_or_default()) }
                             td { (json!(s.details.internal_impact).as_str().unwrap_or_default()) }
@@ -130,6 +175,9 @@ pub async fn register(
     Ok(Redirect::to(&format!("/systems/{}", system.slug)))
 }
 
+/// How many of a system's incidents its page lists.
+const SYSTEM_INCIDENTS: usize = 50;
+
 pub async fn show(
     Viewer(caller): Viewer,
     State(state): State<AppState>,
@@ -140,15 +188,30 @@ pub async fn show(
     let worksheets = super::fmea::worksheets(&state, &slug).await?;
     let monitors = super::monitors::of_system(&state, slug.clone()).await?;
     let on_call = super::oncall::on_call_block(&state, &slug).await?;
-    let (events, controls) = state
+    let (events, controls, incidents) = state
         .run(move |store| {
             let controls = [Namespace::Production, Namespace::Drill]
                 .into_iter()
                 .map(|n| store.control_state(n, &slug))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok((store.events(&system_stream(&slug))?, controls))
+            let on_system = IncidentFilter {
+                system: Some(slug.clone()),
+                ..IncidentFilter::default()
+            };
+            let incidents = store
+                .list_incidents(
+                    &on_system,
+                    PageRequest {
+                        after: None,
+                        limit: SYSTEM_INCIDENTS,
+                    },
+                )?
+                .items;
+            Ok((store.events(&system_stream(&slug))?, controls, incidents))
         })
         .await?;
+    // Open ones first, then the most recent of the rest; each newest first.
+    let (open, closed): (Vec<_>, Vec<_>) = incidents.iter().partition(|i| i.status.is_open());
     let d = &view.system.details;
     Ok(page(
         &caller,
@@ -168,13 +231,34 @@ pub async fn show(
                 tr { th { "Blast radius (dependents)" } td { (view.dependents.join(", ")) } }
             } }
             (on_call)
+            h2 { "Incidents" }
+            @if incidents.is_empty() {
+                p { "No incidents on this system." }
+            } @else {
+                table.system-incidents {
+                    thead { tr { th { "Id" } th { "Title" } th { "Severity" } th { "Status" } th { "Kind" } th { "Declared" } } }
+                    tbody { @for incident in open.iter().chain(&closed) {
+                        tr {
+                            td { a href={ "/incidents/" (incident.public_id()) } { (incident.public_id()) } }
+                            td { (incident.title) }
+                            td { (severity_badge(incident.severity)) }
+                            td { span.badge { (incident.status) } }
+                            td { (format!("{:?}", incident.kind).to_lowercase()) }
+                            td { (format_time(incident.times.declared_at)) }
+                        }
+                    } }
+                }
+                @if incidents.len() == SYSTEM_INCIDENTS {
+                    p { a href={ "/?status=&system=" (view.system.slug) } { "All incidents on this system →" } }
+                }
+            }
             h2 { "Control state" }
             table {
                 thead { tr { th { "Namespace" } th { "Mode" } th { "Reason" } th { "Incident" } th { "By" } th { "Version" } } }
                 tbody { @for c in &controls {
                     tr {
                         td { (c.namespace.as_str()) }
-                        td { (serde_json::to_value(&c.mode).ok().map(|v| v.to_string()).unwrap_or_default()) }
+                        td { (control_summary(&c.mode)) }
                         td { (c.reason) }
                         td { (c.incident.clone().unwrap_or_default()) }
                         td { (c.changed_by) }
@@ -186,34 +270,6 @@ pub async fn show(
             (super::fmea::section(&caller, &view.system.slug, &worksheets, &filter))
             h2 { "Audit trail" }
             ol.timeline { @for e in &events { li { (format_time(Some(e.recorded_at))) " · " (e.actor) ": " (e.describe()) } } }
-        },
-    ))
-}
-
-pub async fn alerts(Viewer(caller): Viewer, State(state): State<AppState>) -> PageResult {
-    let alerts = state.run(|store| store.alerts(false, 200)).await?;
-    Ok(page(
-        &caller,
-        "Alerts",
-        html! {
-            h1 { "Alerts" }
-            p { "The newest 200, from Alertmanager, PagerDuty and generic integrations." }
-            table {
-                thead { tr { th { "Id" } th { "Status" } th { "Source" } th { "Summary" } th { "System" } th { "Incident" } th { "Seen" } th { "Last" } } }
-                tbody { @for a in &alerts {
-                    tr {
-                        td { (a.id) }
-                        td { span.badge { (json!(a.alert.status).as_str().unwrap_or_default()) } }
-                        td { (a.alert.source.as_str()) }
-                        td { (a.alert.summary) }
-                        td { (a.system.clone().unwrap_or_default()) }
-                        td { @if let Some(id) = &a.incident { a href={ "/incidents/" (id) } { (id) } } }
-                        td { (a.occurrences) "×" }
-                        td { (format_time(Some(a.last_seen))) }
-                    }
-                } }
-            }
-            @if alerts.is_empty() { p { "No alerts yet." } }
         },
     ))
 }

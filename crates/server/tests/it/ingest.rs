@@ -314,3 +314,74 @@ async fn alert_text_is_held_to_the_length_limits_and_stores_nothing() {
     assert_eq!(answer.body["errors"][0]["field"], "description");
     assert_eq!(server.fingerprint_of_store(), before);
 }
+
+#[tokio::test]
+async fn a_person_declares_from_an_alert_acknowledges_and_resolves_it() {
+    let server = TestServer::with_incident().await;
+    let record_only = json!({ "rules": [{ "matchers": [{ "label": "component", "op": "=", "value": "db" }], "system": "db", "action": "record" }] });
+    let key = integration(&server, "generic", record_only).await;
+    let body = json!({ "summary": "Feature DB replica lag", "severity": "error", "labels": { "component": "db" } });
+    let answer = post(
+        &server,
+        "/api/v1/ingest/generic",
+        Some(&key),
+        &body.to_string(),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+
+    let declare = json!({ "title": "Replica lag", "severity": "sev3", "severity_rationale": "stale features", "systems": ["db"] });
+    let declared = server
+        .api_json(Method::POST, "/api/v1/alerts/1/incident", declare.clone())
+        .await;
+    assert_eq!(declared.status, StatusCode::CREATED, "{:?}", declared.body);
+    assert_eq!(declared.body["id"], "INC-2");
+    assert_eq!(declared.body["detection_source"], "external_alert");
+    let again = server
+        .api_json(Method::POST, "/api/v1/alerts/1/incident", declare)
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{:?}", again.body);
+    assert!(
+        again.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("belongs to INC-2 already")
+    );
+
+    let acknowledged = server
+        .api(Method::POST, "/api/v1/alerts/1/acknowledge", None)
+        .await;
+    assert_eq!(
+        acknowledged.status,
+        StatusCode::OK,
+        "{:?}",
+        acknowledged.body
+    );
+    assert_eq!(acknowledged.body["status"], "acknowledged");
+    let twice = server
+        .api(Method::POST, "/api/v1/alerts/1/acknowledge", None)
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{:?}", twice.body);
+    let resolved = server
+        .api(Method::POST, "/api/v1/alerts/1/resolve", None)
+        .await;
+    assert_eq!(resolved.body["status"], "resolved", "{:?}", resolved.body);
+    let missing = server
+        .api(Method::POST, "/api/v1/alerts/9/resolve", None)
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let timeline = server
+        .api(Method::GET, "/api/v1/incidents/INC-2/timeline", None)
+        .await
+        .body;
+    let kinds: Vec<&str> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.ends_with(&["alert_linked", "alert_acknowledged", "alert_resolved"]),
+        "{kinds:?}"
+    );
+}

@@ -112,6 +112,13 @@ const API: &[(&str, &str, Option<Role>)] = &[
         Some(Role::Admin),
     ),
     ("GET", "/api/v1/alerts", Some(Role::Viewer)),
+    (
+        "POST",
+        "/api/v1/alerts/1/acknowledge",
+        Some(Role::Responder),
+    ),
+    ("POST", "/api/v1/alerts/1/resolve", Some(Role::Responder)),
+    ("POST", "/api/v1/alerts/1/incident", Some(Role::Responder)),
     ("GET", "/api/v1/oncall", Some(Role::Viewer)),
     ("GET", "/api/v1/oncall/schedules", Some(Role::Viewer)),
     (
@@ -462,6 +469,10 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
         Some(Role::Responder),
     ),
     ("GET", "/alerts", Some(Role::Viewer)),
+    ("POST", "/alerts/1/acknowledge", Some(Role::Responder)),
+    ("POST", "/alerts/1/resolve", Some(Role::Responder)),
+    ("POST", "/alerts/1/declare", Some(Role::Responder)),
+    ("POST", "/alerts/1/link", Some(Role::Responder)),
     ("POST", "/incidents/INC-1/rca", Some(Role::Responder)),
     ("POST", "/incidents/INC-1/rca/step", Some(Role::Responder)),
     ("POST", "/systems/scoring/fmea", Some(Role::Responder)),
@@ -783,6 +794,7 @@ fn the_table_covers_every_documented_api_route() {
             .replace("CH-9", "{change_id}")
             .replace("credit-repo", "{source_slug}")
             .replace("schemas/five_whys", "schemas/{format}")
+            .replace("alerts/1/", "alerts/{id}/")
     };
     let tested: BTreeSet<String> = API
         .iter()

@@ -231,6 +231,52 @@ fn propose_downstream(transaction: &dyn Sql, alert: &Alert, now: Timestamp) -> S
     Ok(())
 }
 
+pub(super) fn load_alert(transaction: &dyn Sql, id: u64) -> StoreResult<Alert> {
+    let text: Option<String> = transaction
+        .query_row(
+            "SELECT record FROM alerts WHERE org_id = ?1 AND id = ?2",
+            params![ORG, id as i64],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match text {
+        Some(text) => from_json(&text, "alert"),
+        None => Err(StoreError::NotFound(format!("alert {id}"))),
+    }
+}
+
+/// A person acknowledges or resolves alert `id`; the incident it belongs
+/// to, if any, records who did on its timeline.
+pub(super) fn set_status(
+    transaction: &dyn Sql,
+    id: u64,
+    status: AlertStatus,
+    actor: &str,
+    now: Timestamp,
+) -> StoreResult<Alert> {
+    let mut alert = load_alert(transaction, id)?;
+    alert.alert.status = alert.alert.status.set_by_hand(status)?;
+    if status == AlertStatus::Resolved {
+        alert.alert.ends_at = Some(now);
+    }
+    save_alert(transaction, &alert)?;
+    if let Some(number) = alert
+        .incident
+        .as_deref()
+        .and_then(|id| incident::parse_public_id(id).ok())
+    {
+        let kind = match status {
+            AlertStatus::Resolved => EventKind::AlertResolved,
+            _ => EventKind::AlertAcknowledged,
+        };
+        let linked = load_incident(transaction, number)?;
+        let mut change = link_event(&linked, &alert, kind, now);
+        change.events[0].actor = actor.to_string();
+        append_to_incident(transaction, change, now)?;
+    }
+    Ok(alert)
+}
+
 /// Links alert `id` to incident `number` by a person's choice (a proposal
 /// taken); refused when the alert already belongs to an incident.
 pub(super) fn link(
@@ -240,17 +286,7 @@ pub(super) fn link(
     actor: &str,
     now: Timestamp,
 ) -> StoreResult<Alert> {
-    let text: Option<String> = transaction
-        .query_row(
-            "SELECT record FROM alerts WHERE org_id = ?1 AND id = ?2",
-            params![ORG, id as i64],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let mut alert: Alert = match text {
-        Some(text) => from_json(&text, "alert")?,
-        None => return Err(StoreError::NotFound(format!("alert {id}"))),
-    };
+    let mut alert = load_alert(transaction, id)?;
     let incident = load_incident(transaction, number)?;
     if let Some(linked) = &alert.incident {
         let message = if *linked == incident.public_id() {

@@ -410,6 +410,78 @@ mod containment_and_alerts {
         ));
     }
 
+    pub(super) fn a_person_declares_from_an_alert_acknowledges_and_resolves_it(under: Under) {
+        let store = store(under);
+        let now = at("2026-03-01T09:00:00Z");
+        store
+            .register_system("scoring", details("Scoring", &[]), "admin", now)
+            .unwrap();
+        let integration = integration(&*store, RouteAction::Record);
+        let alert_id = store
+            .ingest_alert(&integration, alert("k1", AlertStatus::Firing), now)
+            .unwrap()
+            .alert
+            .unwrap()
+            .id;
+        assert_eq!(store.last_event("INC-1").unwrap(), None);
+        let (incident, linked) = store
+            .declare_from_alert(alert_id, declare_input("Scores drift"), "ana", now)
+            .unwrap();
+        assert_eq!(linked.incident, Some(incident.public_id()));
+        assert_eq!(incident.times.detected_at, Some(now), "when the alert came");
+        assert_eq!(
+            incident.detection_source,
+            Some(firebreak_core::incident::DetectionSource::ExternalAlert)
+        );
+        let last = store.last_event("INC-1").unwrap().unwrap();
+        assert_eq!(
+            (last.kind, last.actor.as_str()),
+            (EventKind::AlertLinked, "ana")
+        );
+        // The alert is taken: a second declaration from it declares nothing.
+        let again = store
+            .declare_from_alert(alert_id, declare_input("Again"), "ana", now)
+            .unwrap_err();
+        assert!(
+            matches!(again, StoreError::Domain(DomainError::Conflict { .. })),
+            "{again}"
+        );
+        assert!(matches!(
+            store.get_incident(2),
+            Err(StoreError::NotFound(_))
+        ));
+
+        let acknowledged = store
+            .set_alert_status(alert_id, AlertStatus::Acknowledged, "bo", now)
+            .unwrap();
+        assert_eq!(acknowledged.alert.status, AlertStatus::Acknowledged);
+        let last = store.last_event("INC-1").unwrap().unwrap();
+        assert_eq!(
+            (last.kind, last.actor.as_str()),
+            (EventKind::AlertAcknowledged, "bo")
+        );
+        let twice = store
+            .set_alert_status(alert_id, AlertStatus::Acknowledged, "bo", now)
+            .unwrap_err();
+        assert!(
+            matches!(twice, StoreError::Domain(DomainError::Conflict { .. })),
+            "{twice}"
+        );
+        let resolved = store
+            .set_alert_status(alert_id, AlertStatus::Resolved, "bo", now)
+            .unwrap();
+        assert_eq!(resolved.alert.ends_at, Some(now));
+        assert_eq!(
+            store.last_event("INC-1").unwrap().unwrap().kind,
+            EventKind::AlertResolved
+        );
+        assert!(store.alerts(true, 10).unwrap().is_empty());
+        assert!(matches!(
+            store.set_alert_status(99, AlertStatus::Resolved, "bo", now),
+            Err(StoreError::NotFound(_))
+        ));
+    }
+
     pub(super) fn alerts_deduplicate_declare_once_and_resolve_on_the_timeline(under: Under) {
         let store = store(under);
         store
@@ -989,6 +1061,7 @@ on_every_backend! {
     listing_filters_and_paginates_newest_first => listing_filters_and_paginates_newest_first,
     tokens_and_users_round_trip => tokens_and_users_round_trip,
     containment_and_alerts_alerts_deduplicate_declare_once_and_resolve_on_the_timeline => containment_and_alerts::alerts_deduplicate_declare_once_and_resolve_on_the_timeline,
+    containment_and_alerts_a_person_declares_from_an_alert_acknowledges_and_resolves_it => containment_and_alerts::a_person_declares_from_an_alert_acknowledges_and_resolves_it,
     containment_and_alerts_an_alert_upstream_is_proposed_to_the_open_incident_and_linked_once => containment_and_alerts::an_alert_upstream_is_proposed_to_the_open_incident_and_linked_once,
     containment_and_alerts_containment_changes_the_incident_and_the_control_state_together => containment_and_alerts::containment_changes_the_incident_and_the_control_state_together,
     concurrent_writers_share_commits_and_a_refused_one_spoils_nothing => concurrent_writers_share_commits_and_a_refused_one_spoils_nothing,
