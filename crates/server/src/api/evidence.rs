@@ -63,25 +63,65 @@ pub async fn upload(
     mut form: Multipart,
 ) -> Result<(StatusCode, ApiJson<Evidence>), ApiError> {
     let number = incident_number(&id)?;
-    let mut description = None;
-    let mut content: Option<(BlobWriter, String, String)> = None;
+    let mut upload = Upload::default();
+    read_upload(&state, &mut form, None, &mut upload).await?;
+    let item = store_upload(&state, caller.name(), number, upload).await?;
+    Ok((StatusCode::CREATED, ApiJson(item)))
+}
+
+/// What an upload's parts held so far: its description, and its file
+/// streamed into the blob store but not yet made durable.
+#[derive(Default)]
+pub struct Upload {
+    pub description: Option<String>,
+    content: Option<(BlobWriter, String, String)>,
+}
+
+/// Reads an upload's parts into `upload`, streaming the file into the blob
+/// store chunk by chunk, so a file of any size is never held in memory.
+/// With `csrf` (a browser form), a `csrf_token` part with that value must
+/// come before the file, so nothing is stored for a forged form. The API's
+/// upload and the incident page's share it.
+pub async fn read_upload(
+    state: &AppState,
+    form: &mut Multipart,
+    csrf: Option<&str>,
+    upload: &mut Upload,
+) -> Result<(), ApiError> {
+    let forged =
+        || ApiError::Forbidden("the form's CSRF token is missing or stale; reload the page".into());
+    let mut checked = false;
     while let Some(mut field) = form
         .next_field()
         .await
         .map_err(|e| ApiError::bad_request(None, format!("the multipart body is malformed: {e}")))?
     {
         match field.name() {
+            Some("csrf_token") if csrf.is_some() => {
+                let sent = crate::limits::read_text_part(&mut field, "csrf_token").await?;
+                if Some(sent.as_str()) != csrf {
+                    return Err(forged());
+                }
+                checked = true;
+            }
             Some("description") => {
-                description = Some(crate::limits::read_text_part(&mut field, "description").await?);
+                upload.description =
+                    Some(crate::limits::read_text_part(&mut field, "description").await?);
             }
             Some("file") => {
-                if content.is_some() {
+                if csrf.is_some() && !checked {
+                    return Err(forged());
+                }
+                if upload.content.is_some() {
                     return Err(ApiError::invalid("file", "send one file per upload"));
                 }
                 let filename = field
                     .file_name()
                     .map(str::to_string)
-                    .ok_or_else(|| ApiError::invalid("file", "the part has no file name"))?;
+                    .filter(|name| !name.is_empty())
+                    .ok_or_else(|| {
+                        ApiError::invalid("file", "the part has no file name: choose a file")
+                    })?;
                 crate::limits::check_text("filename", &filename)?;
                 let media_type = field
                     .content_type()
@@ -95,7 +135,7 @@ pub async fn upload(
                         .write_all(&chunk)
                         .map_err(|e| ApiError::Internal(format!("cannot write the upload: {e}")))?;
                 }
-                content = Some((writer, filename, media_type));
+                upload.content = Some((writer, filename, media_type));
             }
             Some(other) => {
                 return Err(ApiError::invalid(
@@ -106,15 +146,31 @@ pub async fn upload(
             None => return Err(ApiError::invalid("body", "a part has no name")),
         }
     }
-    let (writer, filename, media_type) =
-        content.ok_or_else(|| ApiError::invalid("file", "is required"))?;
-    let description = description.ok_or_else(|| ApiError::invalid("description", "is required"))?;
+    if csrf.is_some() && !checked {
+        return Err(forged());
+    }
+    Ok(())
+}
+
+/// Makes a read upload durable and records it as the incident's evidence.
+pub async fn store_upload(
+    state: &AppState,
+    actor: &str,
+    number: u64,
+    upload: Upload,
+) -> Result<Evidence, ApiError> {
+    let (writer, filename, media_type) = upload
+        .content
+        .ok_or_else(|| ApiError::invalid("file", "is required"))?;
+    let description = upload
+        .description
+        .ok_or_else(|| ApiError::invalid("description", "is required"))?;
     // Durable before it is acknowledged: fsync and rename happen off the workers.
     let stored = tokio::task::spawn_blocking(move || writer.finish())
         .await
         .map_err(|e| ApiError::Internal(format!("storing the upload failed: {e}")))??;
-    let actor = caller.name().to_string();
-    let item = state
+    let actor = actor.to_string();
+    state
         .run(move |store| {
             let new = NewEvidence {
                 sha256: stored.sha256,
@@ -125,8 +181,7 @@ pub async fn upload(
             };
             store.add_evidence(number, new, &actor, now())
         })
-        .await?;
-    Ok((StatusCode::CREATED, ApiJson(item)))
+        .await
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/evidence", tag = "evidence",
@@ -231,11 +286,17 @@ pub async fn transfer(
     Path(ev): Path<String>,
     ApiJson(request): ApiJson<TransferRequest>,
 ) -> Result<ApiJson<Evidence>, ApiError> {
-    let step = CustodyAction::Transferred {
-        recipient: request.recipient,
-        note: request.note,
-    };
-    custody(&state, caller.name(), ev, step).await
+    let item = record_custody(&state, caller.name(), ev, request.step()).await?;
+    Ok(ApiJson(item))
+}
+
+impl TransferRequest {
+    pub fn step(self) -> CustodyAction {
+        CustodyAction::Transferred {
+            recipient: self.recipient,
+            note: self.note,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -255,16 +316,22 @@ pub async fn legal_hold(
     Path(ev): Path<String>,
     ApiJson(request): ApiJson<LegalHoldRequest>,
 ) -> Result<ApiJson<Evidence>, ApiError> {
-    let step = if request.on {
-        CustodyAction::LegalHoldOn {
-            reason: request.reason,
+    let item = record_custody(&state, caller.name(), ev, request.step()).await?;
+    Ok(ApiJson(item))
+}
+
+impl LegalHoldRequest {
+    pub fn step(self) -> CustodyAction {
+        if self.on {
+            CustodyAction::LegalHoldOn {
+                reason: self.reason,
+            }
+        } else {
+            CustodyAction::LegalHoldOff {
+                reason: self.reason,
+            }
         }
-    } else {
-        CustodyAction::LegalHoldOff {
-            reason: request.reason,
-        }
-    };
-    custody(&state, caller.name(), ev, step).await
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -286,7 +353,7 @@ pub async fn dispose(
     let step = CustodyAction::Disposed {
         reason: request.reason,
     };
-    let ApiJson(item) = custody(&state, caller.name(), ev, step).await?;
+    let item = record_custody(&state, caller.name(), ev, step).await?;
     let sha256 = item.sha256.clone();
     if !state
         .run(move |store| store.content_in_use(&sha256))
@@ -297,18 +364,18 @@ pub async fn dispose(
     Ok(ApiJson(item))
 }
 
-async fn custody(
+/// Records one custody step of item `ev`: the workflow behind the API's
+/// custody routes and the incident page's evidence forms.
+pub async fn record_custody(
     state: &AppState,
     actor: &str,
     ev: String,
     step: CustodyAction,
-) -> Result<ApiJson<Evidence>, ApiError> {
+) -> Result<Evidence, ApiError> {
     let actor = actor.to_string();
-    Ok(ApiJson(
-        state
-            .run(move |store| store.evidence_custody(&ev, step, &actor, now()))
-            .await?,
-    ))
+    state
+        .run(move |store| store.evidence_custody(&ev, step, &actor, now()))
+        .await
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -330,11 +397,23 @@ pub async fn bundle(
     ApiJson(request): ApiJson<BundleRequest>,
 ) -> Result<Response, ApiError> {
     let number = incident_number(&id)?;
-    if request.purpose.trim().is_empty() {
+    signed_bundle(&state, caller.name(), number, &request.purpose).await
+}
+
+/// Records each item's export for `purpose`, signs a checkpoint and streams
+/// the signed bundle: the workflow behind the API's bundle and the incident
+/// page's bundle download.
+pub async fn signed_bundle(
+    state: &AppState,
+    actor: &str,
+    number: u64,
+    purpose: &str,
+) -> Result<Response, ApiError> {
+    if purpose.trim().is_empty() {
         return Err(ApiError::invalid("purpose", "say what the bundle is for"));
     }
-    let actor = caller.name().to_string();
-    let purpose = request.purpose.trim().to_string();
+    let actor = actor.to_string();
+    let purpose = purpose.trim().to_string();
     let (exported_actor, exported_purpose) = (actor.clone(), purpose.clone());
     state
         .run(move |store| {
