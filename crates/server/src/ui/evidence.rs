@@ -158,7 +158,7 @@ pub async fn upload(
         ApiError::Forbidden("the form's CSRF token is missing or stale; reload the page".into())
     })?;
     let mut upload = Upload::default();
-    read_upload(&state, &mut form, Some(&expected), &mut upload).await?;
+    let read = read_upload(&state, &mut form, Some(&expected), &mut upload).await;
     let kept = CsrfForm(
         upload
             .description
@@ -167,6 +167,7 @@ pub async fn upload(
             .collect(),
     );
     let stored = async {
+        read?;
         let number = incident_number(&id)?;
         store_upload(&state, caller.name(), number, upload).await
     }
