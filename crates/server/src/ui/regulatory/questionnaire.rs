@@ -152,7 +152,7 @@ fn choices<T: serde::Serialize>(
     };
     html! {
         fieldset {
-            legend { (legend) " (tick none while not known)" }
+            legend { (legend) " (leave all unticked while not known)" }
             @for (value, words) in options {
                 label { input type="checkbox" name=(name) value=(value) checked[is_ticked(value)]; " " (words) }
             }
