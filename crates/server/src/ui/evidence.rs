@@ -134,6 +134,7 @@ pub async fn upload(
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
+    let number = incident_number(&id)?;
     let is_multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -168,7 +169,6 @@ pub async fn upload(
     );
     let stored = async {
         read?;
-        let number = incident_number(&id)?;
         store_upload(&state, caller.name(), number, upload).await
     }
     .await;
