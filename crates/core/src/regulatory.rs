@@ -61,6 +61,19 @@ pub enum Answer {
     No,
 }
 
+impl Answer {
+    pub const ALL: [Answer; 3] = [Answer::Unknown, Answer::Yes, Answer::No];
+
+    /// The answer in words, for forms and pages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Answer::Unknown => "Not known yet",
+            Answer::Yes => "Yes",
+            Answer::No => "No",
+        }
+    }
+}
+
 /// The organisation's role for the AI system or device involved (D10).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
@@ -70,6 +83,18 @@ pub enum OrganisationRole {
     /// Provider of an AI system; for a medical device, its manufacturer.
     Provider,
     Deployer,
+}
+
+impl OrganisationRole {
+    pub const ALL: [OrganisationRole; 2] = [OrganisationRole::Provider, OrganisationRole::Deployer];
+
+    /// The role in words, for forms and pages.
+    pub fn label(self) -> &'static str {
+        match self {
+            OrganisationRole::Provider => "Provider (for a medical device, its manufacturer)",
+            OrganisationRole::Deployer => "Deployer",
+        }
+    }
 }
 
 #[derive(
@@ -87,6 +112,29 @@ pub enum Sector {
     MedicalDevice,
     Healthcare,
     Other,
+}
+
+impl Sector {
+    pub const ALL: [Sector; 6] = [
+        Sector::FinancialEntity,
+        Sector::EssentialEntity,
+        Sector::ImportantEntity,
+        Sector::MedicalDevice,
+        Sector::Healthcare,
+        Sector::Other,
+    ];
+
+    /// The sector in words, for forms and pages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Sector::FinancialEntity => "Financial entity (DORA Art. 2)",
+            Sector::EssentialEntity => "Essential entity (NIS2 Art. 3(1))",
+            Sector::ImportantEntity => "Important entity (NIS2 Art. 3(2))",
+            Sector::MedicalDevice => "The AI system is, or is part of, a medical device",
+            Sector::Healthcare => "Healthcare",
+            Sector::Other => "Another sector",
+        }
+    }
 }
 
 /// The yes/no questions of the questionnaire, by the name the regimes file
@@ -110,6 +158,63 @@ pub enum Question {
     MalfunctionCouldCauseDeathOrSeriousHarm,
     RemedialActionNeeded,
     SeriousPublicHealthThreat,
+}
+
+impl Question {
+    pub const ALL: [Question; 14] = [
+        Question::HighRiskAiSystem,
+        Question::Death,
+        Question::SeriousHarmToHealth,
+        Question::CriticalInfrastructureDisruption,
+        Question::WidespreadInfringement,
+        Question::FundamentalRightsInfringement,
+        Question::SeriousHarmToPropertyOrEnvironment,
+        Question::PersonalDataBreach,
+        Question::HighRiskToDataSubjects,
+        Question::SignificantIncident,
+        Question::MajorIctIncident,
+        Question::MalfunctionCouldCauseDeathOrSeriousHarm,
+        Question::RemedialActionNeeded,
+        Question::SeriousPublicHealthThreat,
+    ];
+
+    /// The question as a person is asked it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Question::HighRiskAiSystem => "Is the system a high-risk AI system (AI Act Art. 6)?",
+            Question::Death => "Did the incident lead to a death?",
+            Question::SeriousHarmToHealth => "Did it lead to serious harm to a person's health?",
+            Question::CriticalInfrastructureDisruption => {
+                "Did it seriously and irreversibly disrupt the management or operation of critical infrastructure?"
+            }
+            Question::WidespreadInfringement => {
+                "Is it a widespread infringement (AI Act Art. 3(61))?"
+            }
+            Question::FundamentalRightsInfringement => {
+                "Did it infringe Union law protecting fundamental rights?"
+            }
+            Question::SeriousHarmToPropertyOrEnvironment => {
+                "Did it lead to serious harm to property or the environment?"
+            }
+            Question::PersonalDataBreach => "Is it a personal data breach (GDPR)?",
+            Question::HighRiskToDataSubjects => {
+                "Is the breach likely to result in a high risk to people's rights and freedoms (GDPR Art. 34)?"
+            }
+            Question::SignificantIncident => "Is it a significant incident (NIS2 Art. 23(3))?",
+            Question::MajorIctIncident => {
+                "Is it classified as a major ICT-related incident (DORA Art. 18)?"
+            }
+            Question::MalfunctionCouldCauseDeathOrSeriousHarm => {
+                "Would the device malfunction be likely to cause or contribute to a death or serious injury if it recurred (21 CFR 803.50)?"
+            }
+            Question::RemedialActionNeeded => {
+                "Is remedial action needed to prevent an unreasonable risk of substantial harm to public health (21 CFR 803.53)?"
+            }
+            Question::SeriousPublicHealthThreat => {
+                "Is it a serious public health threat (EU MDR Art. 2(66))?"
+            }
+        }
+    }
 }
 
 /// The name serde gives a unit variant, which is the name the regimes file
@@ -187,6 +292,33 @@ impl Questionnaire {
             Question::RemedialActionNeeded => self.remedial_action_needed,
             Question::SeriousPublicHealthThreat => self.serious_public_health_threat,
         }
+    }
+
+    /// Answers `question`.
+    pub fn set_answer(&mut self, question: Question, answer: Answer) {
+        let slot = match question {
+            Question::HighRiskAiSystem => &mut self.high_risk_ai_system,
+            Question::Death => &mut self.death,
+            Question::SeriousHarmToHealth => &mut self.serious_harm_to_health,
+            Question::CriticalInfrastructureDisruption => {
+                &mut self.critical_infrastructure_disruption
+            }
+            Question::WidespreadInfringement => &mut self.widespread_infringement,
+            Question::FundamentalRightsInfringement => &mut self.fundamental_rights_infringement,
+            Question::SeriousHarmToPropertyOrEnvironment => {
+                &mut self.serious_harm_to_property_or_environment
+            }
+            Question::PersonalDataBreach => &mut self.personal_data_breach,
+            Question::HighRiskToDataSubjects => &mut self.high_risk_to_data_subjects,
+            Question::SignificantIncident => &mut self.significant_incident,
+            Question::MajorIctIncident => &mut self.major_ict_incident,
+            Question::MalfunctionCouldCauseDeathOrSeriousHarm => {
+                &mut self.malfunction_could_cause_death_or_serious_harm
+            }
+            Question::RemedialActionNeeded => &mut self.remedial_action_needed,
+            Question::SeriousPublicHealthThreat => &mut self.serious_public_health_threat,
+        };
+        *slot = answer;
     }
 
     fn validate(&self) -> Result<(), DomainError> {
@@ -267,6 +399,17 @@ impl Verdict {
 }
 
 impl Condition {
+    /// Whether answering `question` can decide this condition.
+    pub fn asks(&self, question: Question) -> bool {
+        match self {
+            Condition::All(parts) | Condition::Any(parts) => {
+                parts.iter().any(|part| part.asks(question))
+            }
+            Condition::Yes(asked) => *asked == question,
+            Condition::Role(_) | Condition::Sector(_) | Condition::Jurisdiction(_) => false,
+        }
+    }
+
     fn evaluate(&self, questionnaire: &Questionnaire, table: &RegimeTable) -> Verdict {
         match self {
             Condition::All(parts) => combine(parts, questionnaire, table, Answer::No),
@@ -466,6 +609,19 @@ pub struct Regime {
 impl Regime {
     pub fn report(&self, id: &str) -> Option<&ReportType> {
         self.reports.iter().find(|r| r.id == id)
+    }
+
+    /// Whether `question` decides whether the regime applies or when one of
+    /// its reports is due.
+    pub fn asks(&self, question: Question) -> bool {
+        self.applies_when.asks(question)
+            || self.reports.iter().any(|report| {
+                report
+                    .deadline
+                    .iter()
+                    .filter_map(|rule| rule.when.as_ref())
+                    .any(|when| when.asks(question))
+            })
     }
 }
 

@@ -338,6 +338,7 @@ pub fn router(state: AppState) -> Router {
             limits::BODY_LIMIT_BYTES,
         ))
         .merge(api::evidence::upload_routes())
+        .merge(ui::upload_routes())
         .layer(axum::middleware::from_fn(plain_errors::as_problems))
         .layer(axum::middleware::map_response(
             hardening::too_large_as_problem,

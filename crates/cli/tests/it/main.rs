@@ -31,6 +31,7 @@ mod prometheus;
 mod rca_artifacts;
 mod readme;
 mod regulatory;
+mod regulatory_browser;
 mod roles;
 mod seeded;
 mod severity;

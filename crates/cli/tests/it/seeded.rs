@@ -25,8 +25,8 @@ fn write(dir: &Path, name: &str, content: &str) -> String {
 /// SEV2 incident paged through an escalation policy (its acknowledgement
 /// link caught from a stand-in for Slack), roles, notes, containment, RCA
 /// artifacts with diagrams, a fairness finding with charts, a post-mortem
-/// draft, a regulatory assessment with clocks, a monitor, an FMEA worksheet,
-/// an alert and a few tokens.
+/// draft, a regulatory assessment with clocks and a report draft, a
+/// monitor, an FMEA worksheet, an alert and a few tokens.
 pub fn seed(dir: &Path) -> Seeded {
     let (slack, received) = start_receiver(false);
     let slack_api = slack.trim_end_matches("/flags");
@@ -261,6 +261,15 @@ pub fn seed(dir: &Path) -> Seeded {
     }});
     let answers = write(dir, "answers.json", &answers.to_string());
     ok(&["regulatory", "assess", "INC-1", "--file", &answers]);
+    ok(&[
+        "report",
+        "draft",
+        "INC-1",
+        "--regime",
+        "gdpr_art33",
+        "--type",
+        "notification",
+    ]);
 
     let logs = dir.join("logs/date=2026-03-01");
     std::fs::create_dir_all(&logs).unwrap();

@@ -370,9 +370,14 @@ fn report_names(
     Ok((known.name.clone(), kind.name.clone()))
 }
 
-/// Drafts a new report of `regime`'s `report` type with `sections`.
+/// Drafts a new report of `regime`'s `report` type with `sections`. A
+/// regime the incident's `decisions` say does not apply is refused: its
+/// report would stop no clock and notify under a law that does not hold
+/// (a generic report is the way to write to an authority anyway).
+#[allow(clippy::too_many_arguments)]
 pub fn draft_report(
     current: &RegulatoryRecord,
+    decisions: &[RegimeDecision],
     table: &RegimeTable,
     regime: &str,
     report: &str,
@@ -381,6 +386,23 @@ pub fn draft_report(
     now: Timestamp,
 ) -> Result<(RegulatoryRecord, RegulatoryReport, EventDraft), DomainError> {
     let (regime_name, report_name) = report_names(table, regime, report)?;
+    if let Some(decision) = decisions
+        .iter()
+        .find(|d| d.regime == regime && d.applies == Answer::No)
+    {
+        let because: Vec<String> = decision
+            .because
+            .iter()
+            .map(|f| format!("{}: {}", f.question.replace('_', " "), f.answer))
+            .collect();
+        return Err(DomainError::Conflict {
+            message: format!(
+                "{regime_name} does not apply to this incident ({}); change the applicability answers if that is wrong, or draft a generic report",
+                because.join(", ")
+            ),
+            allowed: Vec::new(),
+        });
+    }
     let created = RegulatoryReport {
         id: format!("R-{}", current.reports.len() + 1),
         regime: regime.to_string(),

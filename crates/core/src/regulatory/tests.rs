@@ -987,6 +987,84 @@ fn refusals_name_the_field() {
 }
 
 #[test]
+fn a_report_of_a_regime_that_does_not_apply_is_refused() {
+    let table = RegimeTable::builtin();
+    let case = Case::new(
+        json!({"personal_data_breach": "yes"}),
+        "2026-09-01T10:00:00Z",
+    );
+    let decisions = decide_applicability(
+        table,
+        &case.questionnaire(),
+        &case.config(),
+        case.triggers.aware_at,
+    )
+    .unwrap();
+    let record = RegulatoryRecord::default();
+    let now = at("2026-09-01T12:00:00Z");
+    let draft = |regime: &str, report: &str| {
+        draft_report(
+            &record,
+            &decisions,
+            table,
+            regime,
+            report,
+            vec![],
+            "carol",
+            now,
+        )
+    };
+    let (_, drafted, _) = draft("gdpr_art33", "notification").unwrap();
+    assert_eq!(drafted.id, "R-1");
+    match draft("eu_ai_act_art73", "initial") {
+        Err(DomainError::Conflict { message, .. }) => assert!(
+            message.starts_with("EU AI Act Art. 73: serious incident report by the provider does not apply to this incident (roles: not provider"),
+            "{message}"
+        ),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    // Undecided regimes and generic reports may be drafted.
+    let unknown = decide_applicability(
+        table,
+        &Questionnaire::default(),
+        &case.config(),
+        case.triggers.aware_at,
+    )
+    .unwrap();
+    draft_report(
+        &record,
+        &unknown,
+        table,
+        "eu_ai_act_art73",
+        "initial",
+        vec![],
+        "carol",
+        now,
+    )
+    .unwrap();
+    draft("generic", "adverse_event").unwrap();
+}
+
+#[test]
+fn questions_answer_and_are_asked_by_the_regimes_that_use_them() {
+    let mut questionnaire = Questionnaire::default();
+    for question in Question::ALL {
+        questionnaire.set_answer(question, Answer::Yes);
+        assert_eq!(questionnaire.answer(question), Answer::Yes);
+        assert!(
+            RegimeTable::builtin()
+                .regimes
+                .iter()
+                .any(|r| r.asks(question)),
+            "{question:?} decides no regime"
+        );
+    }
+    let gdpr = RegimeTable::builtin().regime("gdpr_art33").unwrap();
+    assert!(gdpr.asks(Question::PersonalDataBreach));
+    assert!(!gdpr.asks(Question::Death));
+}
+
+#[test]
 fn builtin_table_parses_and_round_trips() {
     let table = RegimeTable::builtin();
     assert_eq!(table.regimes.len(), 8);

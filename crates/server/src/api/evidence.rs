@@ -1,7 +1,7 @@
 //! The evidence vault: artifacts uploaded to an incident (multipart, streamed
 //! into the content-addressed blob store), their chain of custody, and signed
 //! bundles streamed as tar archives that `firebreak evidence verify` checks
-//! offline.
+//! offline (`archive.rs`).
 
 use crate::api::incidents::incident_number;
 use crate::api::page::{PageQuery, Paged};
@@ -14,19 +14,17 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use firebreak_core::bundle::{
-    BundledArtifact, FORMAT, MANIFEST_PATH, Manifest, SIGNATURE_DOMAIN, SIGNATURE_PATH, Signer,
-    artifact_path,
-};
 use firebreak_core::evidence::{CustodyAction, Evidence, NewEvidence, evidence_stream};
 use firebreak_core::timeline::Event;
 use firebreak_core::verify::BlobState;
-use firebreak_store::{BlobWriter, VerifiedRead};
+use firebreak_store::BlobWriter;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
+
+mod archive;
+pub use archive::signed_bundle;
 
 /// Uploads have no size limit of their own; the disk is the limit.
 pub fn upload_routes() -> Router<AppState> {
@@ -63,25 +61,65 @@ pub async fn upload(
     mut form: Multipart,
 ) -> Result<(StatusCode, ApiJson<Evidence>), ApiError> {
     let number = incident_number(&id)?;
-    let mut description = None;
-    let mut content: Option<(BlobWriter, String, String)> = None;
+    let mut upload = Upload::default();
+    read_upload(&state, &mut form, None, &mut upload).await?;
+    let item = store_upload(&state, caller.name(), number, upload).await?;
+    Ok((StatusCode::CREATED, ApiJson(item)))
+}
+
+/// What an upload's parts held so far: its description, and its file
+/// streamed into the blob store but not yet made durable.
+#[derive(Default)]
+pub struct Upload {
+    pub description: Option<String>,
+    content: Option<(BlobWriter, String, String)>,
+}
+
+/// Reads an upload's parts into `upload`, streaming the file into the blob
+/// store chunk by chunk, so a file of any size is never held in memory.
+/// With `csrf` (a browser form), a `csrf_token` part with that value must
+/// come before the file, so nothing is stored for a forged form. The API's
+/// upload and the incident page's share it.
+pub async fn read_upload(
+    state: &AppState,
+    form: &mut Multipart,
+    csrf: Option<&str>,
+    upload: &mut Upload,
+) -> Result<(), ApiError> {
+    let forged =
+        || ApiError::Forbidden("the form's CSRF token is missing or stale; reload the page".into());
+    let mut checked = false;
     while let Some(mut field) = form
         .next_field()
         .await
         .map_err(|e| ApiError::bad_request(None, format!("the multipart body is malformed: {e}")))?
     {
         match field.name() {
+            Some("csrf_token") if csrf.is_some() => {
+                let sent = crate::limits::read_text_part(&mut field, "csrf_token").await?;
+                if Some(sent.as_str()) != csrf {
+                    return Err(forged());
+                }
+                checked = true;
+            }
             Some("description") => {
-                description = Some(crate::limits::read_text_part(&mut field, "description").await?);
+                upload.description =
+                    Some(crate::limits::read_text_part(&mut field, "description").await?);
             }
             Some("file") => {
-                if content.is_some() {
+                if csrf.is_some() && !checked {
+                    return Err(forged());
+                }
+                if upload.content.is_some() {
                     return Err(ApiError::invalid("file", "send one file per upload"));
                 }
                 let filename = field
                     .file_name()
                     .map(str::to_string)
-                    .ok_or_else(|| ApiError::invalid("file", "the part has no file name"))?;
+                    .filter(|name| !name.is_empty())
+                    .ok_or_else(|| {
+                        ApiError::invalid("file", "the part has no file name: choose a file")
+                    })?;
                 crate::limits::check_text("filename", &filename)?;
                 let media_type = field
                     .content_type()
@@ -95,7 +133,7 @@ pub async fn upload(
                         .write_all(&chunk)
                         .map_err(|e| ApiError::Internal(format!("cannot write the upload: {e}")))?;
                 }
-                content = Some((writer, filename, media_type));
+                upload.content = Some((writer, filename, media_type));
             }
             Some(other) => {
                 return Err(ApiError::invalid(
@@ -106,15 +144,31 @@ pub async fn upload(
             None => return Err(ApiError::invalid("body", "a part has no name")),
         }
     }
-    let (writer, filename, media_type) =
-        content.ok_or_else(|| ApiError::invalid("file", "is required"))?;
-    let description = description.ok_or_else(|| ApiError::invalid("description", "is required"))?;
+    if csrf.is_some() && !checked {
+        return Err(forged());
+    }
+    Ok(())
+}
+
+/// Makes a read upload durable and records it as the incident's evidence.
+pub async fn store_upload(
+    state: &AppState,
+    actor: &str,
+    number: u64,
+    upload: Upload,
+) -> Result<Evidence, ApiError> {
+    let (writer, filename, media_type) = upload
+        .content
+        .ok_or_else(|| ApiError::invalid("file", "is required"))?;
+    let description = upload
+        .description
+        .ok_or_else(|| ApiError::invalid("description", "is required"))?;
     // Durable before it is acknowledged: fsync and rename happen off the workers.
     let stored = tokio::task::spawn_blocking(move || writer.finish())
         .await
         .map_err(|e| ApiError::Internal(format!("storing the upload failed: {e}")))??;
-    let actor = caller.name().to_string();
-    let item = state
+    let actor = actor.to_string();
+    state
         .run(move |store| {
             let new = NewEvidence {
                 sha256: stored.sha256,
@@ -125,8 +179,7 @@ pub async fn upload(
             };
             store.add_evidence(number, new, &actor, now())
         })
-        .await?;
-    Ok((StatusCode::CREATED, ApiJson(item)))
+        .await
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/evidence", tag = "evidence",
@@ -231,11 +284,17 @@ pub async fn transfer(
     Path(ev): Path<String>,
     ApiJson(request): ApiJson<TransferRequest>,
 ) -> Result<ApiJson<Evidence>, ApiError> {
-    let step = CustodyAction::Transferred {
-        recipient: request.recipient,
-        note: request.note,
-    };
-    custody(&state, caller.name(), ev, step).await
+    let item = record_custody(&state, caller.name(), ev, request.step()).await?;
+    Ok(ApiJson(item))
+}
+
+impl TransferRequest {
+    pub fn step(self) -> CustodyAction {
+        CustodyAction::Transferred {
+            recipient: self.recipient,
+            note: self.note,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -255,16 +314,22 @@ pub async fn legal_hold(
     Path(ev): Path<String>,
     ApiJson(request): ApiJson<LegalHoldRequest>,
 ) -> Result<ApiJson<Evidence>, ApiError> {
-    let step = if request.on {
-        CustodyAction::LegalHoldOn {
-            reason: request.reason,
+    let item = record_custody(&state, caller.name(), ev, request.step()).await?;
+    Ok(ApiJson(item))
+}
+
+impl LegalHoldRequest {
+    pub fn step(self) -> CustodyAction {
+        if self.on {
+            CustodyAction::LegalHoldOn {
+                reason: self.reason,
+            }
+        } else {
+            CustodyAction::LegalHoldOff {
+                reason: self.reason,
+            }
         }
-    } else {
-        CustodyAction::LegalHoldOff {
-            reason: request.reason,
-        }
-    };
-    custody(&state, caller.name(), ev, step).await
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -286,7 +351,7 @@ pub async fn dispose(
     let step = CustodyAction::Disposed {
         reason: request.reason,
     };
-    let ApiJson(item) = custody(&state, caller.name(), ev, step).await?;
+    let item = record_custody(&state, caller.name(), ev, step).await?;
     let sha256 = item.sha256.clone();
     if !state
         .run(move |store| store.content_in_use(&sha256))
@@ -297,18 +362,18 @@ pub async fn dispose(
     Ok(ApiJson(item))
 }
 
-async fn custody(
+/// Records one custody step of item `ev`: the workflow behind the API's
+/// custody routes and the incident page's evidence forms.
+pub async fn record_custody(
     state: &AppState,
     actor: &str,
     ev: String,
     step: CustodyAction,
-) -> Result<ApiJson<Evidence>, ApiError> {
+) -> Result<Evidence, ApiError> {
     let actor = actor.to_string();
-    Ok(ApiJson(
-        state
-            .run(move |store| store.evidence_custody(&ev, step, &actor, now()))
-            .await?,
-    ))
+    state
+        .run(move |store| store.evidence_custody(&ev, step, &actor, now()))
+        .await
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -330,118 +395,7 @@ pub async fn bundle(
     ApiJson(request): ApiJson<BundleRequest>,
 ) -> Result<Response, ApiError> {
     let number = incident_number(&id)?;
-    if request.purpose.trim().is_empty() {
-        return Err(ApiError::invalid("purpose", "say what the bundle is for"));
-    }
-    let actor = caller.name().to_string();
-    let purpose = request.purpose.trim().to_string();
-    let (exported_actor, exported_purpose) = (actor.clone(), purpose.clone());
-    state
-        .run(move |store| {
-            for item in store.incident_evidence(number)? {
-                if item.disposed_at.is_none() {
-                    let step = CustodyAction::Exported {
-                        purpose: exported_purpose.clone(),
-                    };
-                    store.evidence_custody(&item.id, step, &exported_actor, now())?;
-                }
-            }
-            Ok(())
-        })
-        .await?;
-    // The newest events are vouched for by a checkpoint inside the bundle.
-    state
-        .checkpoint(format!("evidence bundle INC-{number}"), true)
-        .await?;
-    let manifest = state
-        .run(move |store| {
-            let incident = store.get_incident(number)?;
-            let timeline = store.events(&incident.public_id())?;
-            let mut artifacts = Vec::new();
-            let mut custody = BTreeMap::new();
-            for item in store.incident_evidence(number)? {
-                custody.insert(item.id.clone(), store.events(&evidence_stream(&item.id))?);
-                if item.disposed_at.is_none() {
-                    artifacts.push(BundledArtifact {
-                        path: artifact_path(&item),
-                        evidence: item,
-                    });
-                }
-            }
-            let checkpoint = store.checkpoints()?.pop();
-            let mut heads: Vec<(String, u64)> = timeline
-                .last()
-                .map(|e| (e.stream.clone(), e.seq))
-                .into_iter()
-                .collect();
-            heads.extend(
-                custody
-                    .values()
-                    .filter_map(|events| events.last().map(|e| (e.stream.clone(), e.seq))),
-            );
-            let inclusion = match checkpoint.as_ref().and_then(|c| c.body.log.as_ref()) {
-                Some(log) => store.inclusion_proofs(log.size, &heads)?,
-                None => Vec::new(),
-            };
-            Ok((
-                incident, timeline, artifacts, custody, checkpoint, inclusion,
-            ))
-        })
-        .await?;
-    let (incident, timeline, artifacts, custody, checkpoint, inclusion) = manifest;
-    let manifest = Manifest {
-        format: FORMAT.to_string(),
-        created_at: now(),
-        created_by: actor,
-        purpose,
-        signer: Signer {
-            public_key: state.signer.public_key_hex(),
-            fingerprint: state.signer.fingerprint(),
-        },
-        incident,
-        artifacts,
-        timeline,
-        custody,
-        checkpoint,
-        inclusion,
-    };
-    let manifest_bytes = serde_json::to_vec_pretty(&manifest)
-        .map_err(|e| ApiError::Internal(format!("the manifest does not serialize: {e}")))?;
-    let signature = state
-        .signer
-        .sign_detached(SIGNATURE_DOMAIN, &manifest_bytes)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut sources = Vec::new();
-    for artifact in &manifest.artifacts {
-        let item = &artifact.evidence;
-        let reader = state.blobs.open_verified(&item.sha256, item.size)?;
-        sources.push(BundleSource {
-            path: artifact.path.clone(),
-            sha256: item.sha256.clone(),
-            size: item.size,
-            reader,
-        });
-    }
-    let (sender, body) = byte_channel();
-    let watcher = state.clone();
-    tokio::task::spawn_blocking(move || {
-        if let Some((sha256, problem)) = write_bundle(&sender, &manifest_bytes, &signature, sources)
-        {
-            record_damage_blocking(&watcher, &sha256, &problem);
-        }
-    });
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/x-tar"),
-    );
-    if let Ok(disposition) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"INC-{number}-evidence.tar\""
-    )) {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
-    }
-    Ok(response)
+    signed_bundle(&state, caller.name(), number, &request.purpose).await
 }
 
 type Chunk = Result<Bytes, std::io::Error>;
@@ -513,90 +467,5 @@ fn record_damage_blocking(state: &AppState, sha256: &str, problem: &str) {
     tracing::error!(%sha256, %problem, "stored evidence no longer matches its SHA-256");
     if let Err(error) = state.store.record_damaged_content(sha256, problem, now()) {
         tracing::error!(%error, "cannot record damaged evidence on the timeline");
-    }
-}
-
-/// One artifact of a bundle, read through its hash check.
-struct BundleSource {
-    path: String,
-    sha256: String,
-    size: u64,
-    reader: VerifiedRead<std::fs::File>,
-}
-
-/// Writes the archive: manifest, signature, then each artifact, as ustar
-/// members with their headers built here so content streams straight from
-/// the blob store.
-/// Answers the content found damaged, if the archive was cut off for it.
-fn write_bundle(
-    sender: &mpsc::Sender<Chunk>,
-    manifest: &[u8],
-    signature: &str,
-    sources: Vec<BundleSource>,
-) -> Option<(String, String)> {
-    let small = [
-        (MANIFEST_PATH, manifest),
-        (SIGNATURE_PATH, signature.as_bytes()),
-    ];
-    for (path, bytes) in small {
-        if !matches!(
-            send_member(sender, path, bytes.len() as u64, &mut &bytes[..]),
-            Sent::All(_)
-        ) {
-            return None;
-        }
-    }
-    for mut source in sources {
-        match send_member(sender, &source.path, source.size, &mut source.reader) {
-            Sent::All(_) => {}
-            Sent::Stopped => return None,
-            Sent::Damaged(problem) => return Some((source.sha256, problem)),
-        }
-    }
-    // Two zero blocks end a tar archive.
-    let _ = sender.blocking_send(Ok(Bytes::from(vec![0u8; 1024])));
-    None
-}
-
-fn send_member(
-    sender: &mpsc::Sender<Chunk>,
-    path: &str,
-    size: u64,
-    reader: &mut impl Read,
-) -> Sent {
-    let mut header = tar::Header::new_gnu();
-    if let Err(error) = header.set_path(path) {
-        let _ = sender.blocking_send(Err(error));
-        return Sent::Stopped;
-    }
-    header.set_size(size);
-    header.set_mode(0o444);
-    header.set_mtime(0);
-    header.set_entry_type(tar::EntryType::Regular);
-    header.set_cksum();
-    if sender
-        .blocking_send(Ok(Bytes::copy_from_slice(header.as_bytes())))
-        .is_err()
-    {
-        return Sent::Stopped;
-    }
-    match send_all(sender, reader) {
-        Sent::All(sent) if sent == size => {}
-        Sent::All(sent) => {
-            let short = format!("{path}: the stored content has {sent} bytes, expected {size}");
-            let _ = sender.blocking_send(Err(std::io::Error::other(short)));
-            return Sent::Stopped;
-        }
-        stopped => return stopped,
-    }
-    let padding = (512 - (size % 512) as usize) % 512;
-    if padding == 0
-        || sender
-            .blocking_send(Ok(Bytes::from(vec![0u8; padding])))
-            .is_ok()
-    {
-        Sent::All(size)
-    } else {
-        Sent::Stopped
     }
 }

@@ -103,8 +103,21 @@ pub async fn assess(
     Path(id): Path<String>,
     FormatJson(request): FormatJson<AssessRequest>,
 ) -> Result<ApiJson<RegulatoryView>, ApiError> {
-    let number = incident_number(&id)?;
-    let actor = caller.name().to_string();
+    let (incident, record) = answer_questionnaire(&state, caller.name(), &id, request).await?;
+    Ok(ApiJson(view(&state, &incident, record)?))
+}
+
+/// Records the answers and triggers of `request` as the incident's
+/// assessment: the workflow behind the API's PUT and the incident page's
+/// questionnaire form. Answers the incident and its record after it.
+pub async fn answer_questionnaire(
+    state: &AppState,
+    actor: &str,
+    id: &str,
+    request: AssessRequest,
+) -> Result<(Incident, RegulatoryRecord), ApiError> {
+    let number = incident_number(id)?;
+    let actor = actor.to_string();
     let config = state.regulatory.clone();
     let (incident, document) = state
         .run(move |store| {
@@ -139,11 +152,7 @@ pub async fn assess(
             )
         })
         .await?;
-    Ok(ApiJson(view(
-        &state,
-        &incident,
-        record_of(Some(&document))?,
-    )?))
+    Ok((incident, record_of(Some(&document))?))
 }
 
 /// Sets an incident time; when `aware_at` moves and the incident has a
@@ -209,28 +218,44 @@ pub struct DraftReportRequest {
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/reports", tag = "regulatory", request_body = DraftReportRequest,
     params(("id" = String, Path, description = "INC-<n>")),
     responses((status = 201, body = RegulatoryReport, description = "Drafted with every section the incident's record can fill"),
-        (status = 404, body = Problem), (status = 422, body = Problem)))]
+        (status = 404, body = Problem), (status = 409, body = Problem, description = "The regime does not apply to the incident"), (status = 422, body = Problem)))]
 pub async fn draft(
     Responder(caller): Responder,
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<DraftReportRequest>,
 ) -> Result<(StatusCode, ApiJson<RegulatoryReport>), ApiError> {
-    let number = incident_number(&id)?;
-    let actor = caller.name().to_string();
-    let context = crate::reports::gather(&state, number).await?;
+    let created = draft_regulatory_report(&state, caller.name(), &id, request).await?;
+    Ok((StatusCode::CREATED, ApiJson(created)))
+}
+
+/// Drafts a report of `request`'s regime and type, its sections filled from
+/// the incident's record; refused when the regime does not apply. The
+/// workflow behind the API and the incident page.
+pub async fn draft_regulatory_report(
+    state: &AppState,
+    actor: &str,
+    id: &str,
+    request: DraftReportRequest,
+) -> Result<RegulatoryReport, ApiError> {
+    let number = incident_number(id)?;
+    let actor = actor.to_string();
+    let context = crate::reports::gather(state, number).await?;
     let sections = crate::reports::sections(&context, &request.regime, &request.report);
-    let created = state
+    let config = state.regulatory.clone();
+    state
         .run(move |store| {
             let at = now();
             let mut created = None;
             store.change_document(
                 number,
                 DocumentKind::Regulatory,
-                &mut |_, document| {
+                &mut |incident, document| {
                     let current = record_of(document)?;
+                    let decisions = current.assess(incident, table(), &config, at)?.decisions;
                     let (record, report, event) = draft_report(
                         &current,
+                        &decisions,
                         table(),
                         &request.regime,
                         &request.report,
@@ -248,8 +273,7 @@ pub async fn draft(
             )?;
             Ok(created.expect("the draft was made"))
         })
-        .await?;
-    Ok((StatusCode::CREATED, ApiJson(created)))
+        .await
 }
 
 fn find_report(
@@ -353,20 +377,30 @@ pub async fn edit(
     Path((id, report)): Path<(String, String)>,
     ApiJson(request): ApiJson<EditReportRequest>,
 ) -> Result<ApiJson<RegulatoryReport>, ApiError> {
-    let number = incident_number(&id)?;
-    let actor = caller.name().to_string();
-    let report_id = report.clone();
-    let document = change_record(&state, number, move |_, current| {
+    Ok(ApiJson(
+        edit_regulatory_report(&state, caller.name(), &id, &report, request).await?,
+    ))
+}
+
+/// Replaces a draft report's sections: the workflow behind the API and the
+/// incident page.
+pub async fn edit_regulatory_report(
+    state: &AppState,
+    actor: &str,
+    id: &str,
+    report: &str,
+    request: EditReportRequest,
+) -> Result<RegulatoryReport, ApiError> {
+    let number = incident_number(id)?;
+    let actor = actor.to_string();
+    let report_id = report.to_string();
+    let document = change_record(state, number, move |_, current| {
         let (record, event) =
             edit_report(current, &report_id, request.sections.clone(), &actor, now())?;
         Ok((record, event))
     })
     .await?;
-    Ok(ApiJson(find_report(
-        &record_of(Some(&document))?,
-        &id,
-        &report,
-    )?))
+    find_report(&record_of(Some(&document))?, id, report)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -389,10 +423,24 @@ pub async fn submit(
     Path((id, report)): Path<(String, String)>,
     ApiJson(request): ApiJson<SubmitRequest>,
 ) -> Result<ApiJson<RegulatoryReport>, ApiError> {
-    let number = incident_number(&id)?;
-    let actor = caller.name().to_string();
-    let report_id = report.clone();
-    let document = change_record(&state, number, move |incident, current| {
+    Ok(ApiJson(
+        submit_regulatory_report(&state, caller.name(), &id, &report, request).await?,
+    ))
+}
+
+/// Records a report's submission to its authority (`regulator_notified`):
+/// the workflow behind the API and the incident page.
+pub async fn submit_regulatory_report(
+    state: &AppState,
+    actor: &str,
+    id: &str,
+    report: &str,
+    request: SubmitRequest,
+) -> Result<RegulatoryReport, ApiError> {
+    let number = incident_number(id)?;
+    let actor = actor.to_string();
+    let report_id = report.to_string();
+    let document = change_record(state, number, move |incident, current| {
         submit_report(
             incident,
             current,
@@ -404,11 +452,7 @@ pub async fn submit(
         )
     })
     .await?;
-    Ok(ApiJson(find_report(
-        &record_of(Some(&document))?,
-        &id,
-        &report,
-    )?))
+    find_report(&record_of(Some(&document))?, id, report)
 }
 
 /// Applies `operation` to the stored record; its event goes on both chains.

@@ -301,8 +301,8 @@ pub async fn incident_page(
             (rca_section(caller, &path, &drawn))
             (super::postmortem::section(caller, &path, incident, postmortem.as_ref(), rejected))
             (super::updates::section(caller, &path, &updates, rejected))
-            (crate::ui::regulatory::section(&regulatory))
-            (crate::ui::regulatory::evidence_section(&evidence))
+            (crate::ui::regulatory::section(caller, &path, &regulatory, rejected))
+            (crate::ui::evidence::section(caller, &path, &evidence, rejected))
             section aria-label="Timeline" id="timeline-section" {
                 h2 { "Timeline" }
                 ol.timeline id="timeline" { @for event in &events { (timeline_entry(event)) } }

@@ -7,6 +7,7 @@ mod ack_link;
 mod alerts;
 mod assessment;
 mod containment;
+mod evidence;
 mod fmea;
 mod incident_list;
 mod incidents;
@@ -86,6 +87,28 @@ pub fn routes() -> Router<AppState> {
             post(updates::approve),
         )
         .route("/incidents/{id}/updates/{update}/send", post(updates::send))
+        .route(
+            "/incidents/{id}/regulatory",
+            post(regulatory::questionnaire::assess),
+        )
+        .route("/incidents/{id}/reports", post(regulatory::reports::draft))
+        .route(
+            "/incidents/{id}/reports/{report}",
+            post(regulatory::reports::edit),
+        )
+        .route(
+            "/incidents/{id}/reports/{report}/submission",
+            post(regulatory::reports::submit),
+        )
+        .route(
+            "/incidents/{id}/evidence/{ev}/legal-hold",
+            post(evidence::legal_hold),
+        )
+        .route(
+            "/incidents/{id}/evidence/{ev}/transfers",
+            post(evidence::transfer),
+        )
+        .route("/incidents/{id}/evidence/bundle", post(evidence::bundle))
         .route("/alerts", get(alerts::alerts))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{id}/resolve", post(alerts::resolve))
@@ -107,6 +130,15 @@ pub fn routes() -> Router<AppState> {
         .route("/actions", get(regulatory::actions))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
+        .layer(axum::middleware::map_response(problems_as_pages))
+}
+
+/// The evidence upload form's route: like the API's, without the body
+/// limit, so a file of any size streams through to the vault.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new()
+        .route("/incidents/{id}/evidence", post(evidence::upload))
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::map_response(problems_as_pages))
 }
 

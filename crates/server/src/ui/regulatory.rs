@@ -1,14 +1,19 @@
 //! Pages across incidents — the clock board and the action items — and an
-//! incident's regulatory and evidence sections.
+//! incident's regulatory section, whose questionnaire and report forms are
+//! in `questionnaire.rs` and `reports.rs`.
+
+pub(super) mod questionnaire;
+pub(super) mod reports;
 
 use crate::api::deadlines::{BoardQuery, board_entries};
 use crate::api::regulatory::RegulatoryView;
-use crate::auth::Viewer;
+use crate::auth::{Caller, Viewer};
 use crate::error::ApiQuery;
 use crate::state::AppState;
+use crate::ui::rejected::Rejected;
 use crate::ui::{PageResult, page};
 use axum::extract::State;
-use firebreak_core::evidence::Evidence;
+use firebreak_core::incident::Reportable;
 use firebreak_core::regulatory::{ClockLevel, ClockStatus};
 use maud::{Markup, html};
 
@@ -73,56 +78,56 @@ pub async fn board(
     ))
 }
 
-/// The incident page's regulatory section.
-pub fn section(view: &RegulatoryView) -> Markup {
-    let applying: Vec<&str> = view
-        .assessment
-        .decisions
-        .iter()
-        .filter(|d| d.applies != firebreak_core::regulatory::Answer::No)
-        .map(|d| d.regime.as_str())
-        .collect();
+/// The incident page's regulatory section: whether the incident is
+/// reportable and under which regimes, its clocks, the applicability
+/// questionnaire and the reports.
+pub fn section(
+    caller: &Caller,
+    path: &str,
+    view: &RegulatoryView,
+    rejected: Option<&Rejected>,
+) -> Markup {
+    let table = firebreak_core::regulatory::RegimeTable::builtin();
+    let reportable = match view.assessment.reportable {
+        Reportable::Yes => "yes",
+        Reportable::No => "no",
+        Reportable::Unknown => "not known yet",
+    };
+    let triggers = questionnaire::recorded_triggers(&view.record.triggers);
     html! {
         section aria-label="Regulatory" id="regulatory" {
             h2 { "Regulatory" }
-            p { strong { "Reportable: " } (crate::reports::wire_name(&view.assessment.reportable))
-                @if !applying.is_empty() { " · " strong { "Regimes: " } (applying.join(", ")) } }
+            p { strong { "Reportable: " } span id="reportable" { (reportable) } }
+            @if !view.assessment.decisions.is_empty() {
+                div.scroll { table id="regimes" {
+                    thead { tr { th { "Regime" } th { "Applies" } th { "Because" } } }
+                    tbody { @for decision in &view.assessment.decisions {
+                        tr data-regime=(decision.regime) data-applies=(crate::reports::wire_name(&decision.applies)) {
+                            td { (table.regime(&decision.regime).map_or(decision.regime.as_str(), |r| r.name.as_str())) }
+                            td { (decision.applies.label()) }
+                            td { @if decision.unanswered.is_empty() {
+                                    (decision.because.iter().map(|f| format!("{}: {}", f.question.replace('_', " "), f.answer)).collect::<Vec<_>>().join(", "))
+                                } @else {
+                                    "still to answer: " (decision.unanswered.iter().map(|q| q.replace('_', " ")).collect::<Vec<_>>().join(", "))
+                                } }
+                        }
+                    } }
+                } }
+            }
+            @if !triggers.is_empty() {
+                ul { @for (words, at) in &triggers { li { (words) ": " (at) } } }
+            }
             @if view.assessment.clocks.is_empty() {
                 p { "No clock is running: no regime applies or may apply." }
             } @else {
                 @if view.assessment.clocks.iter().any(|c| c.provisional) {
-                    p { "Provisional clocks show the earliest moment a report could be due while it is unknown whether its regime applies: answer the applicability questionnaire (API or `firebreak regulatory assess`)." }
+                    p { "Provisional clocks show the earliest moment a report could be due while it is unknown whether its regime applies: answer the applicability questionnaire below." }
                 }
-                table id="incident-clocks" { thead { tr { @for heading in CLOCK_HEADINGS { th { (heading) } } } }
-                    tbody { @for clock in &view.assessment.clocks { (clock_row(clock, None)) } } }
+                div.scroll { table id="incident-clocks" { thead { tr { @for heading in CLOCK_HEADINGS { th { (heading) } } } }
+                    tbody { @for clock in &view.assessment.clocks { (clock_row(clock, None)) } } } }
             }
-            @if !view.record.reports.is_empty() {
-                h3 { "Reports" }
-                ul { @for report in &view.record.reports {
-                    li { (report.id) " " (report.title) " — " (crate::reports::wire_name(&report.status))
-                        @if let Some(to) = &report.recipient { " to " (to) } }
-                } }
-            }
-        }
-    }
-}
-
-/// The incident page's evidence section.
-pub fn evidence_section(items: &[Evidence]) -> Markup {
-    html! {
-        section aria-label="Evidence" id="evidence" {
-            h2 { "Evidence" }
-            @if items.is_empty() { p { "Nothing collected yet (`firebreak evidence add`)." } }
-            @else {
-                table { thead { tr { th { "Id" } th { "File" } th { "Bytes" } th { "SHA-256" } th { "Collected" } th { "State" } } }
-                    tbody { @for item in items { tr {
-                        td { (item.id) } td { a href={ "/api/v1/evidence/" (item.id) "/content" } { (item.filename) } " — " (item.description) }
-                        td { (item.size) } td { code { (&item.sha256[..16]) "…" } }
-                        td { (item.collected_by) " " (item.collected_at.strftime("%Y-%m-%d %H:%M")) }
-                        td { @if item.legal_hold { "legal hold " } @if item.disposed_at.is_some() { "disposed" } }
-                    } } }
-                }
-            }
+            (questionnaire::form(caller, path, view, rejected))
+            (reports::list(caller, path, &view.incident, view, rejected))
         }
     }
 }

@@ -69,6 +69,28 @@ impl Rejected {
         Self::kept(rejected, key, name) == Some(value)
     }
 
+    /// Whether checkbox `name` with `value` was ticked in the refused form
+    /// `key` (a form may send a name several times).
+    pub fn ticked(rejected: Option<&Rejected>, key: &str, name: &str, value: &str) -> bool {
+        rejected
+            .filter(|r| r.key == key)
+            .is_some_and(|r| r.values.iter().any(|(n, v)| n == name && v == value))
+    }
+
+    /// Every value the refused form `key` sent in `name`, in order.
+    pub fn all_kept<'a>(rejected: Option<&'a Rejected>, key: &str, name: &str) -> Vec<&'a str> {
+        rejected
+            .filter(|r| r.key == key)
+            .map(|r| {
+                r.values
+                    .iter()
+                    .filter(|(n, _)| n == name)
+                    .map(|(_, v)| v.as_str())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The messages for form `key`, where that form is refused.
     pub fn messages(rejected: Option<&Rejected>, key: &str) -> Markup {
         html! {
@@ -90,10 +112,20 @@ pub async fn or_in_place<T>(
     key: String,
     form: &CsrfForm,
 ) -> Result<Response, ApiError> {
-    let error = match result {
-        Ok(done) => return Ok(Redirect::to(&to(done)).into_response()),
-        Err(error) => error,
-    };
+    match result {
+        Ok(done) => Ok(Redirect::to(&to(done)).into_response()),
+        Err(error) => in_place(error, (state, caller, id), key, form).await,
+    }
+}
+
+/// The incident page `id` again with form `key` refused in place for
+/// `error`, or the error page.
+pub async fn in_place(
+    error: ApiError,
+    (state, caller, id): (&AppState, &Caller, &str),
+    key: String,
+    form: &CsrfForm,
+) -> Result<Response, ApiError> {
     let rejected = Rejected::of(error, key, form)?;
     let page = super::incidents::incident_page(state, caller, id, Some(&rejected)).await?;
     Ok((rejected.status, page).into_response())

@@ -4,7 +4,7 @@
 
 use crate::support::TestServer;
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
 use firebreak_core::auth::Role;
 
 async fn post(server: &TestServer, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
@@ -227,4 +227,82 @@ async fn a_postmortem_section_saved_over_a_newer_text_comes_back_in_place() {
         page.contains("approving and publishing need a commander"),
         "{page}"
     );
+}
+
+/// A multipart upload to the incident page's form with the session
+/// `cookie`, its parts (name, file name, content) in order.
+async fn upload(
+    server: &TestServer,
+    cookie: &str,
+    parts: &[(&str, Option<&str>, &str)],
+) -> (StatusCode, String) {
+    let boundary = "XfirebreakX";
+    let mut body = String::new();
+    for (name, filename, content) in parts {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""
+        ));
+        if let Some(filename) = filename {
+            body.push_str(&format!(
+                "; filename=\"{filename}\"\r\nContent-Type: text/csv"
+            ));
+        }
+        body.push_str(&format!("\r\n\r\n{content}\r\n"));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    let request = Request::post("/incidents/INC-1/evidence")
+        .header(header::COOKIE, cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let answer = server.call(request).await;
+    (
+        answer.status,
+        answer.body.as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn a_browser_upload_needs_its_csrf_token_before_the_file_and_is_refused_in_place() {
+    let server = TestServer::with_incident().await;
+    let (cookie, csrf) = server.session(Role::Responder);
+    let (_, other) = server.session(Role::Responder);
+    let file = ("file", Some("log.csv"), "id,score\n1,0.3\n");
+    let described = ("description", None, "decision log, March");
+    // Another session's token is forged; a token after the file comes too
+    // late. Nothing is stored unchecked.
+    let forged = [("csrf_token", None, other.as_str()), described, file];
+    assert_eq!(
+        upload(&server, &cookie, &forged).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let late = [described, file, ("csrf_token", None, csrf.as_str())];
+    assert_eq!(
+        upload(&server, &cookie, &late).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let stored = server
+        .api(Method::GET, "/api/v1/incidents/INC-1/evidence", None)
+        .await;
+    assert_eq!(stored.body, serde_json::json!([]), "nothing was stored");
+    // No file chosen: refused in place, the description kept.
+    let empty = [
+        ("csrf_token", None, csrf.as_str()),
+        described,
+        ("file", Some(""), ""),
+    ];
+    let (status, page) = upload(&server, &cookie, &empty).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("choose a file"), "{page}");
+    assert!(page.contains(r#"value="decision log, March""#), "{page}");
+    let sent = [("csrf_token", None, csrf.as_str()), described, file];
+    let (status, _) = upload(&server, &cookie, &sent).await;
+    assert!(status.is_redirection(), "{status}");
+    let stored = server
+        .api(Method::GET, "/api/v1/incidents/INC-1/evidence", None)
+        .await;
+    assert_eq!(stored.body[0]["description"], "decision log, March");
 }

@@ -509,6 +509,34 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
         "/incidents/INC-1/updates/1/send",
         Some(Role::Responder),
     ),
+    ("POST", "/incidents/INC-1/regulatory", Some(Role::Responder)),
+    ("POST", "/incidents/INC-1/reports", Some(Role::Responder)),
+    (
+        "POST",
+        "/incidents/INC-1/reports/R-9",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/incidents/INC-1/reports/R-9/submission",
+        Some(Role::Commander),
+    ),
+    ("POST", "/incidents/INC-1/evidence", Some(Role::Responder)),
+    (
+        "POST",
+        "/incidents/INC-1/evidence/EV-9/legal-hold",
+        Some(Role::Commander),
+    ),
+    (
+        "POST",
+        "/incidents/INC-1/evidence/EV-9/transfers",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/incidents/INC-1/evidence/bundle",
+        Some(Role::Responder),
+    ),
 ];
 
 fn request(
