@@ -15,7 +15,7 @@ use firebreak_core::incident::Incident;
 use firebreak_core::system::AiSystem;
 use maud::{Markup, html};
 
-fn control_summary(state: &ControlState) -> String {
+pub(super) fn control_summary(state: &ControlState) -> String {
     match &state.mode {
         ControlMode::Fallback { fallback } => format!("fallback {fallback}"),
         ControlMode::PinnedVersion { model_version } => format!("pinned to {model_version}"),

@@ -90,6 +90,6 @@ pub async fn or_in_place<T>(
         Err(error) => error,
     };
     let rejected = Rejected::of(error, key, form)?;
-    let page = super::incidents::incident_page(state, caller, id, Some(&rejected)).await?;
+    let page = super::incident_page::incident_page(state, caller, id, Some(&rejected)).await?;
     Ok((rejected.status, page).into_response())
 }
