@@ -249,6 +249,21 @@ impl TimeField {
             TimeField::ClosedAt => "closed_at",
         }
     }
+
+    /// The moment in words, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            TimeField::ImpactStartedAt => "Impact started",
+            TimeField::DetectedAt => "Detected",
+            TimeField::AwareAt => "Aware (regulatory)",
+            TimeField::DeclaredAt => "Declared",
+            TimeField::AcknowledgedAt => "Acknowledged",
+            TimeField::ContainedAt => "Contained",
+            TimeField::EradicatedAt => "Eradicated",
+            TimeField::RecoveredAt => "Recovered",
+            TimeField::ClosedAt => "Closed",
+        }
+    }
 }
 
 /// Chains of moments that must not run backwards. Each chain is checked for

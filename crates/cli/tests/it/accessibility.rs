@@ -319,7 +319,8 @@ fn press(driver: &Driver, keys: &[&str]) -> String {
 }
 
 /// The first Tab reaches the skip link; on the incident page `n` focuses
-/// the timeline entry box and `g` then `t` the timeline.
+/// the timeline entry box, `g` then `t` the timeline and `g` then `r` opens
+/// the root-cause fold.
 #[test]
 fn the_keyboard_reaches_the_content_and_the_incident_page_shortcuts_work() {
     let dir = tempfile::tempdir().unwrap();
@@ -337,7 +338,12 @@ fn the_keyboard_reaches_the_content_and_the_incident_page_shortcuts_work() {
     assert_eq!(press(&driver, &["g", "t"]), "input#[text]");
     driver.click("h1");
     assert_eq!(press(&driver, &["g", "t"]), "section#timeline-section[]");
-    assert_eq!(press(&driver, &["g", "r"]), "section#rca[]");
+    // A section kept in a fold is reached by opening the fold.
+    assert_eq!(press(&driver, &["g", "r"]), "details#fold-rca[]");
+    assert_eq!(
+        driver.script("return document.getElementById('fold-rca').open;"),
+        Value::Bool(true)
+    );
 }
 
 /// Writes `docs/screenshots/incident-1400.png` and `incident-400.png`, the

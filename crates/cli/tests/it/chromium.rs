@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// The script of [`Driver::reveal`]: the element's enclosing folds and the
+/// folds inside it open.
+const REVEAL: &str = "const found = document.querySelector(arguments[0]); if (found) { found.querySelectorAll('details').forEach(d => d.open = true); for (let d = found.closest('details'); d; d = d.parentElement.closest('details')) d.open = true; }";
+
 pub struct Driver {
     process: Child,
     http: reqwest::blocking::Client,
@@ -116,6 +120,13 @@ impl Driver {
         self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })));
     }
 
+    /// Opens the folds (`<details>`) around `css`'s element and inside it,
+    /// as a user would before reading or using what they hold.
+    pub fn reveal(&self, css: &str) {
+        let script = json!({ "script": REVEAL, "args": [css] });
+        self.call(reqwest::Method::POST, "/execute/sync", Some(script));
+    }
+
     pub fn element(&self, css: &str) -> String {
         let found = self.call(
             reqwest::Method::POST,
@@ -128,6 +139,7 @@ impl Driver {
     /// Replaces the field's value with `text`, as a user selecting it all
     /// and typing would.
     pub fn type_into(&self, css: &str, text: &str) {
+        self.reveal(css);
         let id = self.element(css);
         self.call(
             reqwest::Method::POST,
@@ -142,6 +154,7 @@ impl Driver {
     }
 
     pub fn click(&self, css: &str) {
+        self.reveal(css);
         let id = self.element(css);
         self.call(
             reqwest::Method::POST,
@@ -151,6 +164,7 @@ impl Driver {
     }
 
     pub fn text(&self, css: &str) -> String {
+        self.reveal(css);
         let id = self.element(css);
         self.call(reqwest::Method::GET, &format!("/element/{id}/text"), None)
             .as_str()
@@ -162,7 +176,7 @@ impl Driver {
     pub fn wait_for_text(&self, css: &str, needle: &str) -> String {
         let started = Instant::now();
         loop {
-            let script = json!({ "script": "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;", "args": [css] });
+            let script = json!({ "script": format!("{REVEAL} const e = document.querySelector(arguments[0]); return e ? e.innerText : null;"), "args": [css] });
             let found = self.call(reqwest::Method::POST, "/execute/sync", Some(script));
             if let Some(text) = found.as_str().filter(|t| t.contains(needle)) {
                 return text.to_string();
@@ -212,10 +226,15 @@ impl Driver {
         }
     }
 
+    /// Runs `source` in the page and answers what it returns.
+    pub fn script(&self, source: &str) -> Value {
+        let script = json!({ "script": source, "args": [] });
+        self.call(reqwest::Method::POST, "/execute/sync", Some(script))
+    }
+
     /// Opens every `<details>`, so the forms inside can be filled.
     pub fn open_all_details(&self) {
-        let script = json!({ "script": "document.querySelectorAll('details').forEach(d => d.open = true);", "args": [] });
-        self.call(reqwest::Method::POST, "/execute/sync", Some(script));
+        self.script("document.querySelectorAll('details').forEach(d => d.open = true);");
     }
 
     /// The page, or with `css` only that element, as PNG.

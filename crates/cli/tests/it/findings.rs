@@ -7,7 +7,7 @@ use firebreak_core::timeline::sha256_hex;
 use serde_json::{Value, json};
 use std::fmt::Write;
 
-fn decision_log() -> String {
+pub(crate) fn decision_log() -> String {
     let mut csv = String::from("timestamp,decision_id,group,label,approved,score\n");
     for i in 0..400 {
         let group = ["A", "B", "C"][i % 3];

@@ -53,6 +53,19 @@ pub async fn run(
     ApiJson(finding): ApiJson<FindingRequest>,
 ) -> Result<(StatusCode, ApiJson<FindingView>), ApiError> {
     let number = incident_number(&id)?;
+    let view = attach(&state, number, caller.name(), finding).await?;
+    Ok((StatusCode::CREATED, ApiJson(view)))
+}
+
+/// Runs the analysis `finding` asks for on incident `number`'s evidence and
+/// puts the finding on its timeline: the one workflow of the API and the
+/// incident page.
+pub async fn attach(
+    state: &AppState,
+    number: u64,
+    actor: &str,
+    finding: FindingRequest,
+) -> Result<FindingView, ApiError> {
     let request: AnalysisRequest =
         serde_path_to_error::deserialize(finding.request).map_err(|e| {
             let path = e.path().to_string();
@@ -139,7 +152,7 @@ pub async fn run(
             "no row of the log has this decision id",
         )
     })?;
-    let result = mark_changes(&state, number, result).await?;
+    let result = mark_changes(state, number, result).await?;
     let summary = name_inputs(result.summary());
     let mut figures = Vec::new();
     for (caption, svg) in firebreak_report::forensics::result_figures(&result) {
@@ -169,7 +182,7 @@ pub async fn run(
         "figures": figures,
         "result_size": stored.size,
     });
-    let actor = caller.name().to_string();
+    let actor = actor.to_string();
     let event = state
         .run(move |store| {
             let at = now();
@@ -183,7 +196,7 @@ pub async fn run(
         .await?;
     let result: Value = serde_json::from_slice(&result_json)
         .map_err(|e| ApiError::Internal(format!("the result does not parse: {e}")))?;
-    Ok((StatusCode::CREATED, ApiJson(FindingView { event, result })))
+    Ok(FindingView { event, result })
 }
 
 /// A time series marked with the changes recorded on the incident's systems

@@ -1,26 +1,21 @@
-//! Incident pages: the declare form, and the incident page with its status,
-//! roles, timestamps, timeline and allowed actions (the list is in
+//! Incident pages' forms: the declare form, the lifecycle, timeline entries
+//! and root-cause artifacts (the page itself is `incident_page.rs`, the list
 //! `incident_list.rs`).
 
-use super::incident_list::severity_badge;
-use super::rejected::{Rejected, or_in_place};
-use super::{CsrfForm, PageResult, csrf_field, format_time, page};
-use crate::api::incidents::{
-    AssignRequest, EntryRequest, IncidentView, apply_assignment, apply_transition, incident_number,
-    write_entry,
-};
-use crate::auth::{Caller, Responder, Viewer};
+use super::rejected::or_in_place;
+use super::{CsrfForm, PageResult, csrf_field, page};
+use crate::api::incidents::{EntryRequest, apply_transition, incident_number, write_entry};
+use crate::auth::Responder;
 use crate::error::ApiError;
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
 use axum::response::{Redirect, Response};
-use firebreak_core::control::Namespace;
 use firebreak_core::incident::{
-    CommandRole, DeclareIncident, DeclaredBy, DetectionSource, HarmCategory, Incident,
-    IncidentKind, Severity, Status, TransitionRequest,
+    DeclareIncident, DeclaredBy, DetectionSource, HarmCategory, Incident, IncidentKind, Severity,
+    Status, TransitionRequest,
 };
 use firebreak_core::rca::{Artifact, ArtifactKind};
-use firebreak_core::timeline::{Event, EventKind};
+use firebreak_core::timeline::EventKind;
 use maud::{Markup, PreEscaped, html};
 
 pub async fn declare_form(
@@ -142,210 +137,7 @@ pub async fn declare(
     )))
 }
 
-fn timeline_entry(event: &Event) -> Markup {
-    html! {
-        li {
-            strong { (format_time(Some(event.occurred_at))) } " · "
-            span.badge { (event.kind.as_str().replace('_', " ")) } " · "
-            (event.actor) ": " (event.describe()) " "
-            code.hash title={ "sha256 " (event.hash) } { "#" (event.seq) " " (&event.hash[..12]) }
-        }
-    }
-}
-
-pub async fn show(
-    Viewer(caller): Viewer,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> PageResult {
-    incident_page(&state, &caller, &id, None).await
-}
-
-/// The incident page; with `rejected`, that form is shown again with its
-/// messages and what the user sent.
-pub async fn incident_page(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-    rejected: Option<&Rejected>,
-) -> PageResult {
-    let number = incident_number(id)?;
-    let (incident, events, users, controls, extra) = state
-        .run(move |store| {
-            let incident = store.get_incident(number)?;
-            let events = store.events(&incident.public_id())?;
-            let namespace = Namespace::for_incident(incident.kind);
-            let mut controls = Vec::new();
-            for slug in &incident.systems {
-                controls.push((
-                    store.get_system(slug)?,
-                    store.control_state(namespace, slug)?,
-                ));
-            }
-            let artifacts = store.artifacts(&incident.public_id())?;
-            let evidence = store.incident_evidence(number)?;
-            let regulatory = crate::api::regulatory::record_of(
-                store
-                    .document(number, firebreak_store::DocumentKind::Regulatory)?
-                    .as_ref(),
-            )?;
-            Ok((
-                incident,
-                events,
-                store.list_users()?,
-                controls,
-                (artifacts, evidence, regulatory),
-            ))
-        })
-        .await?;
-    let (artifacts, evidence, regulatory) = extra;
-    let postmortem = crate::api::postmortems::current_view(state, number).await?;
-    let updates = crate::api::updates::updates_view(state, number).await?;
-    let triage =
-        crate::triage::context(state, number, firebreak_core::change::DEFAULT_WINDOW).await?;
-    let regulatory = crate::api::regulatory::view(state, &incident, regulatory)?;
-    let blame = crate::api::rca::BlameCheck::of(state, &incident.public_id()).await?;
-    let drawn = tokio::task::spawn_blocking(move || {
-        artifacts
-            .into_iter()
-            .map(|a| {
-                let svg = crate::api::rca::diagram(&a, &blame).ok().flatten();
-                (a, svg)
-            })
-            .collect::<Vec<_>>()
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let view = IncidentView::from(incident);
-    let incident = &view.incident;
-    let path = format!("/incidents/{}", view.id);
-    let live = super::live::stream_url(&view.id, events.last().map_or(0, |e| e.seq));
-    Ok(page(
-        caller,
-        &view.id,
-        html! {
-          div data-live=(live) {
-            h1 { (view.id) ": " (incident.title) }
-            p {
-                (severity_badge(incident.severity)) " "
-                span.badge id="status" { "Status: " (incident.status) } " "
-                span.badge { (format!("{:?}", incident.kind).to_lowercase()) }
-            }
-            (shortcuts())
-            @if !incident.summary.is_empty() { p { (incident.summary) } }
-            p { strong { "Severity rationale: " } (incident.severity_rationale) }
-            p { strong { "Systems: " } (incident.systems.join(", "))
-                @if !incident.harms.is_empty() { " · " strong { "Harm: " } (incident.harms.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")) }
-                @if let Some(n) = incident.people_affected { " · " strong { "People affected: " } (n) }
-                @if let Some(d) = incident.detection_source { " · " strong { "Found by: " } (d.as_str().replace('_', " ")) }
-            }
-            section.actions aria-label="Lifecycle" id="lifecycle" {
-                h2 { "Move to" }
-                @if view.allowed_transitions.is_empty() { p { "This incident is final." } }
-                @for next in &view.allowed_transitions {
-                    @let key = format!("transition:{}", next.as_str());
-                    form method="post" action={ (path) "/transition" } {
-                        (csrf_field(caller))
-                        input type="hidden" name="to" value=(next.as_str());
-                        @if incident.status == Status::Closed || *next == Status::Declined {
-                            input type="text" name="reason" placeholder="reason" aria-label={ "Reason to move to " (next.as_str()) } required style="min-width:10rem"
-                                value=[Rejected::kept(rejected, &key, "reason")];
-                        }
-                        @if *next == Status::Merged {
-                            input type="text" name="merged_into" placeholder="INC-n" aria-label="Merged into (INC-n)" required style="min-width:6rem"
-                                value=[Rejected::kept(rejected, &key, "merged_into")];
-                        }
-                        button type="submit" { (next.as_str()) }
-                        (Rejected::messages(rejected, &key))
-                    }
-                }
-            }
-            (super::oncall::acknowledge_section(caller, &path, incident, &events))
-            (super::pages_log::incident_section(&events))
-            (super::containment::section(caller, &path, &controls, rejected))
-            (super::triage::section(caller, &path, &triage, rejected))
-            (super::triage::proposals_section(caller, &path, &events, rejected))
-            (super::assessment::section(caller, &path, incident, &state.rubric, rejected))
-            div.grid aria-label="Record" {
-                section {
-                    h2 { "Timestamps" }
-                    table { tbody {
-                        @for field in firebreak_core::incident::TimeField::ALL {
-                            tr { th { (field.as_str()) } td { (format_time(incident.times.get(field))) } }
-                        }
-                    } }
-                }
-                section {
-                    h2 { "Roles" }
-                    table { tbody {
-                        @for role in CommandRole::ALL {
-                            tr { th { (role.as_str().replace('_', " ")) }
-                                td { (incident.roles.iter().filter(|a| a.role == role).map(|a| a.user.as_str()).collect::<Vec<_>>().join(", ")) } }
-                        }
-                    } }
-                    form method="post" action={ (path) "/roles" } {
-                        (csrf_field(caller))
-                        select name="role" aria-label="Role" { @for role in CommandRole::ALL {
-                            option value=(role.as_str()) selected[Rejected::chose(rejected, "roles", "role", role.as_str())] { (role.as_str().replace('_', " ")) }
-                        } }
-                        " "
-                        select name="user" aria-label="User" { @for user in &users {
-                            option value=(user.name) selected[Rejected::chose(rejected, "roles", "user", &user.name)] { (user.name) }
-                        } }
-                        " "
-                        button type="submit" { "Assign" }
-                        (Rejected::messages(rejected, "roles"))
-                    }
-                }
-            }
-            (rca_section(caller, &path, &drawn))
-            (super::postmortem::section(caller, &path, incident, postmortem.as_ref(), rejected))
-            (super::updates::section(caller, &path, &updates, rejected))
-            (crate::ui::regulatory::section(caller, &path, &regulatory, rejected))
-            (crate::ui::evidence::section(caller, &path, &evidence, rejected))
-            section aria-label="Timeline" id="timeline-section" {
-                h2 { "Timeline" }
-                ol.timeline id="timeline" { @for event in &events { (timeline_entry(event)) } }
-                form method="post" action={ (path) "/entries" } {
-                    (csrf_field(caller))
-                    select name="kind" aria-label="Entry kind" { @for kind in EventKind::ENTRIES {
-                        option value=(kind.as_str()) selected[Rejected::chose(rejected, "entries", "kind", kind.as_str())] { (kind.as_str().replace('_', " ")) }
-                    } }
-                    " "
-                    input type="text" name="text" placeholder="What happened, what was decided…" required aria-label="Entry text" aria-keyshortcuts="n"
-                        value=[Rejected::kept(rejected, "entries", "text")];
-                    " "
-                    button type="submit" { "Add to timeline" }
-                    (Rejected::messages(rejected, "entries"))
-                }
-            }
-          }
-          script src="/assets/live.js" defer {}
-        },
-    ))
-}
-
-/// The page's parts, each with the keys that go there (`live.js` answers
-/// them; `aria-keyshortcuts` names them to assistive technology).
-fn shortcuts() -> Markup {
-    let parts = [
-        ("lifecycle", "l", "Move to"),
-        ("containment", "c", "Containment"),
-        ("rca", "r", "Root-cause analysis"),
-        ("postmortem", "p", "Post-mortem"),
-        ("timeline-section", "t", "Timeline"),
-    ];
-    html! {
-        nav.onpage aria-label="On this page" {
-            @for (id, key, name) in parts {
-                a href={ "#" (id) } aria-keyshortcuts={ "g " (key) } { (name) " " kbd { "g" } " " kbd { (key) } }
-            }
-            span { kbd { "n" } " writes a timeline entry" }
-        }
-    }
-}
-
-fn rca_section(
+pub(super) fn rca_section(
     caller: &crate::auth::Caller,
     path: &str,
     drawn: &[(Artifact, Option<String>)],
@@ -462,34 +254,6 @@ pub async fn add_entry(
         to_timeline,
         (&state, &caller, &id),
         "entries".into(),
-        &form,
-    )
-    .await
-}
-
-pub async fn assign(
-    Responder(caller): Responder,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    form: CsrfForm,
-) -> Result<Response, ApiError> {
-    let assigned = async {
-        let role = parse_field::<CommandRole>(&form, "role", "an incident role")?
-            .ok_or_else(|| ApiError::invalid("role", "choose a role"))?;
-        let request = AssignRequest {
-            role,
-            user: form.get("user").map(str::to_string),
-            remove: false,
-        };
-        apply_assignment(&state, &id, caller.name(), request).await
-    }
-    .await;
-    let to_page = |incident: Incident| format!("/incidents/{}", incident.public_id());
-    or_in_place(
-        assigned,
-        to_page,
-        (&state, &caller, &id),
-        "roles".into(),
         &form,
     )
     .await

@@ -100,6 +100,8 @@
     var href = element.getAttribute("href");
     if (href && href.charAt(0) === "#") target = document.getElementById(href.slice(1));
     if (!target) return;
+    // A part inside a closed fold opens where it is.
+    for (var fold = target.closest("details"); fold; fold = fold.parentElement.closest("details")) fold.open = true;
     if (!target.matches("a,button,input,textarea,select")) target.setAttribute("tabindex", "-1");
     target.focus();
     target.scrollIntoView({ block: "start" });

@@ -8,8 +8,12 @@ mod alerts;
 mod assessment;
 mod containment;
 mod evidence;
+mod findings;
 mod fmea;
+mod incident_head;
 mod incident_list;
+mod incident_page;
+mod incident_record;
 mod incidents;
 mod live;
 mod login;
@@ -26,6 +30,8 @@ mod regulatory;
 mod rejected;
 mod schedules;
 mod systems;
+#[cfg(test)]
+mod test_support;
 mod tokens;
 mod triage;
 mod updates;
@@ -49,12 +55,18 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(incident_list::list))
         .route("/incidents/new", get(incidents::declare_form))
         .route("/incidents", post(incidents::declare))
-        .route("/incidents/{id}", get(incidents::show))
+        .route("/incidents/{id}", get(incident_page::show))
         .route("/incidents/{id}/live", get(live::incident_stream))
         .route("/assets/live.js", get(live::script))
         .route("/incidents/{id}/transition", post(incidents::transition))
         .route("/incidents/{id}/entries", post(incidents::add_entry))
-        .route("/incidents/{id}/roles", post(incidents::assign))
+        .route("/incidents/{id}/roles", post(incident_record::assign))
+        .route("/incidents/{id}/times", post(incident_record::set_time))
+        .route(
+            "/incidents/{id}/summary",
+            post(incident_head::update_summary),
+        )
+        .route("/incidents/{id}/findings", post(findings::attach))
         .route("/incidents/{id}/containment", post(containment::contain))
         .route("/incidents/{id}/affected", post(triage::add_affected))
         .route("/incidents/{id}/alerts", post(triage::link_alert))
@@ -217,6 +229,14 @@ kbd{font:inherit;font-size:.85em;border:1px solid #aab;border-radius:.2rem;paddi
 ul.blocks{list-style:none;margin:0;padding:0}ul.blocks li{margin:.2rem 0;padding:.2rem .3rem;border-left:3px solid #3b6fd8;background:#eef3ff}
 ul.blocks li.nobody{border-left-color:#b42318;background:#fff}caption{text-align:left;font-weight:600;padding:.3rem 0}
 .muted{color:#555;font-size:.9em}form.inline{display:inline}
+header.incident-head{position:static;display:block;background:#f6f7f9;color:inherit;padding:.3rem 0;margin:0 0 .4rem;border-bottom:1px solid #ccd}
+header.incident-head h1{margin:.2rem 0}header.incident-head a{color:#0b57b8}header.incident-head :focus-visible{outline-color:#0b57b8}
+p.glance{display:flex;flex-wrap:wrap;gap:.3rem .8rem;align-items:center;margin:.3rem 0}
+p.banner{margin:.3rem 0;padding:.3rem .6rem;background:#fdecea;border-left:4px solid #b42318}
+details.fold{margin:.5rem 0;background:#fff;border:1px solid #dde;padding:0 .6rem}details.fold>summary{cursor:pointer}
+details.fold>summary h2{display:inline;font-size:1.2rem;margin:.4rem 0}
+details.fold>section>h2:first-child{display:none}
+@media (min-width:40rem){header.incident-head{position:sticky;top:0;z-index:5}}
 @media (max-width:40rem){
 header,main{padding:.6rem}h1{font-size:1.5rem}
 input[type=text],input[type=password],textarea,select{min-width:0;width:100%}

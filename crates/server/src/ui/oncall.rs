@@ -97,36 +97,10 @@ pub async fn acknowledge(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::test_support::incident;
     use firebreak_core::auth::{Role, Scope};
-    use firebreak_core::incident::{DeclareIncident, declare};
-    use firebreak_core::system::{AiSystem, SystemDetails};
     use firebreak_store::User;
     use serde_json::json;
-
-    fn incident() -> Incident {
-        let details: SystemDetails = serde_json::from_value(json!({
-            "name": "Scoring", "model_versions": [{"version": "v1", "known_good": true}]
-        }))
-        .unwrap();
-        let systems = [AiSystem {
-            slug: "scoring".into(),
-            details,
-        }];
-        let input: DeclareIncident = serde_json::from_value(json!({
-            "title": "Scores all zero", "severity": "sev1", "severity_rationale": "all refused",
-            "systems": ["scoring"], "detected_at": "2026-03-01T09:00:00Z",
-        }))
-        .unwrap();
-        declare(
-            input,
-            1,
-            "alice",
-            &systems,
-            "2026-03-01T09:30:00Z".parse().unwrap(),
-        )
-        .unwrap()
-        .incident
-    }
 
     fn attempt(message: u64, result: &str) -> Event {
         serde_json::from_value(json!({

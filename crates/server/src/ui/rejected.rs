@@ -127,6 +127,6 @@ pub async fn in_place(
     form: &CsrfForm,
 ) -> Result<Response, ApiError> {
     let rejected = Rejected::of(error, key, form)?;
-    let page = super::incidents::incident_page(state, caller, id, Some(&rejected)).await?;
+    let page = super::incident_page::incident_page(state, caller, id, Some(&rejected)).await?;
     Ok((rejected.status, page).into_response())
 }
