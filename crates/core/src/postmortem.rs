@@ -339,13 +339,12 @@ impl PostMortem {
 
     /// The next unused root-cause id.
     pub fn next_root_cause_id(&self) -> String {
-        let highest = self
-            .root_causes
-            .iter()
-            .filter_map(|c| c.id.strip_prefix("rc-")?.parse::<u64>().ok())
-            .max()
-            .unwrap_or(0);
-        format!("rc-{}", highest + 1)
+        next_id("rc-", self.root_causes.iter().map(|c| c.id.as_str()))
+    }
+
+    /// The next unused action-item id.
+    pub fn next_action_id(&self) -> String {
+        next_id("act-", self.action_items.iter().map(|a| a.id.as_str()))
     }
 
     /// The rules every saved post-mortem keeps: unique ids and well-formed
@@ -706,6 +705,16 @@ pub fn close_gate(
             PostMortemStatus::Published.to_string(),
         ],
     })
+}
+
+/// `prefix` followed by one more than the highest number among `ids`
+/// spelled that way (`rc-3` after `rc-1`, `rc-2`).
+fn next_id<'a>(prefix: &str, ids: impl Iterator<Item = &'a str>) -> String {
+    let highest = ids
+        .filter_map(|id| id.strip_prefix(prefix)?.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0);
+    format!("{prefix}{}", highest + 1)
 }
 
 #[cfg(test)]

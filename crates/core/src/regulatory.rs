@@ -693,6 +693,12 @@ impl RegimeTable {
     pub fn regime(&self, id: &str) -> Option<&Regime> {
         self.regimes.iter().find(|r| r.id == id)
     }
+
+    /// The regime's name as people say it ("GDPR Art. 33"), or its id when
+    /// the table does not know it.
+    pub fn regime_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.regime(id).map_or(id, |r| r.name.as_str())
+    }
 }
 
 /// Whether one regime applies to the incident, and why.

@@ -12,7 +12,7 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// The script of [`Driver::reveal`]: the element's enclosing folds and the
 /// folds inside it open.
-const REVEAL: &str = "const found = document.querySelector(arguments[0]); if (found) { found.querySelectorAll('details').forEach(d => d.open = true); for (let d = found.closest('details'); d; d = d.parentElement.closest('details')) d.open = true; }";
+const REVEAL: &str = "const found = document.querySelector(arguments[0]); if (found) { found.querySelectorAll('details').forEach(d => d.open = true); for (let d = found.closest('details'); d; d = d.parentElement.closest('details')) d.open = true; found.scrollIntoView({block: 'center'}); }";
 
 pub struct Driver {
     process: Child,
@@ -121,7 +121,8 @@ impl Driver {
     }
 
     /// Opens the folds (`<details>`) around `css`'s element and inside it,
-    /// as a user would before reading or using what they hold.
+    /// as a user would before reading or using what they hold, and brings
+    /// it to the middle of the window, clear of the sticky header.
     pub fn reveal(&self, css: &str) {
         let script = json!({ "script": REVEAL, "args": [css] });
         self.call(reqwest::Method::POST, "/execute/sync", Some(script));

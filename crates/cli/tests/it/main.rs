@@ -32,6 +32,7 @@ mod rca_artifacts;
 mod readme;
 mod regulatory;
 mod regulatory_browser;
+mod response_browser;
 mod roles;
 mod seeded;
 mod severity;

@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Waits until `read` satisfies `done`.
-fn until(what: &str, read: impl Fn() -> Value, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) fn until(what: &str, read: impl Fn() -> Value, done: impl Fn(&Value) -> bool) -> Value {
     let started = Instant::now();
     loop {
         let current = read();
@@ -30,7 +30,7 @@ fn until(what: &str, read: impl Fn() -> Value, done: impl Fn(&Value) -> bool) ->
 }
 
 /// Waits for a finished download named `name` in `dir`.
-fn downloaded(dir: &Path, name: &str) -> PathBuf {
+pub(crate) fn downloaded(dir: &Path, name: &str) -> PathBuf {
     let file = dir.join(name);
     let partial = dir.join(format!("{name}.crdownload"));
     let started = Instant::now();
@@ -45,7 +45,11 @@ fn downloaded(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// A GET with the browser's session cookie, as a download link is followed.
-fn get_as_browser(driver: &Driver, server: &Server, path: &str) -> reqwest::blocking::Response {
+pub(crate) fn get_as_browser(
+    driver: &Driver,
+    server: &Server,
+    path: &str,
+) -> reqwest::blocking::Response {
     let cookie = driver.call(reqwest::Method::GET, "/cookie/firebreak_session", None);
     reqwest::blocking::Client::new()
         .get(format!("{}{path}", server.url))

@@ -73,7 +73,7 @@ pub fn header(
                 @if let Some(clock) = next_clock(clocks) {
                     " "
                     a href="#regulatory" id="next-deadline" data-state=(crate::reports::wire_name(&clock.state)) {
-                        "Next deadline: " (clock.deadline.regime) " " (clock.deadline.report_name) ", " (clock.summary)
+                        "Next deadline: " (firebreak_core::regulatory::RegimeTable::builtin().regime_name(&clock.deadline.regime)) " " (clock.deadline.report_name) ", " (clock.summary)
                     }
                 }
             }

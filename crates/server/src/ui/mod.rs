@@ -81,6 +81,10 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/rca/step", post(rca_steps::add_step))
         .route("/incidents/{id}/postmortem/draft", post(postmortem::draft))
         .route(
+            "/incidents/{id}/postmortem/actions",
+            post(postmortem::add_action_item),
+        )
+        .route(
             "/incidents/{id}/postmortem/sections",
             post(postmortem::save_section),
         )

@@ -4,10 +4,11 @@
 //! as the API (`api::postmortems::apply_*`), and a refusal (422, 409) comes
 //! back in place with what was typed kept.
 //!
-//! The text's forms are in `sections.rs`; action items are edited through
-//! the API or the CLI.
+//! The text's forms are in `sections.rs`, the action items' in `actions.rs`.
 
+mod actions;
 mod sections;
+pub use actions::add as add_action_item;
 pub use sections::save_section;
 
 use super::rejected::{Rejected, or_in_place};
@@ -87,11 +88,15 @@ pub fn section(
                     }
                     (workflow(caller, path, postmortem, rejected))
                     (sign_offs(caller, path, incident, postmortem, rejected))
+                    h3 { "Action items" }
+                    (actions::list(postmortem))
                     @if postmortem.status == PostMortemStatus::Draft {
+                        (actions::add_form(caller, path, postmortem, rejected))
                         (sections::editor(caller, path, postmortem, rejected))
                     } @else {
                         p.muted { "The text changes only in draft; send it back to draft to edit it." }
                         (sections::refusals(postmortem, rejected))
+                        (actions::refusals(rejected))
                     }
                 }
             }

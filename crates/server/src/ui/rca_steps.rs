@@ -154,6 +154,9 @@ fn add_why_form(caller: &Caller, action: &str, artifact: &Artifact, whys: &WhysA
         }
     }
     walk(&whys.whys, &mut Vec::new(), &mut options);
+    // A why usually answers the one written last, so the chain goes deeper
+    // unless the user picks a branch.
+    let deepest = options.last().map(|(value, _)| value.clone());
     html! {
         details.add-step {
             summary { "Add a why to 5 Whys " (artifact.name) }
@@ -162,7 +165,7 @@ fn add_why_form(caller: &Caller, action: &str, artifact: &Artifact, whys: &WhysA
                 label { "It answers why… "
                     select name="parent" {
                         option value="" { "the symptom: " (short(&whys.symptom)) }
-                        @for (value, label) in &options { option value=(value) { (label) } }
+                        @for (value, label) in &options { option value=(value) selected[Some(value) == deepest.as_ref()] { (label) } }
                     }
                 }
                 (why_fields())

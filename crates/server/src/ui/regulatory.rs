@@ -103,7 +103,7 @@ pub fn section(
                     thead { tr { th { "Regime" } th { "Applies" } th { "Because" } } }
                     tbody { @for decision in &view.assessment.decisions {
                         tr data-regime=(decision.regime) data-applies=(crate::reports::wire_name(&decision.applies)) {
-                            td { (table.regime(&decision.regime).map_or(decision.regime.as_str(), |r| r.name.as_str())) }
+                            td { (table.regime_name(&decision.regime)) }
                             td { (decision.applies.label()) }
                             td { @if decision.unanswered.is_empty() {
                                     (decision.because.iter().map(|f| format!("{}: {}", f.question.replace('_', " "), f.answer)).collect::<Vec<_>>().join(", "))

@@ -366,4 +366,4 @@ pub(super) fn refusals(postmortem: &PostMortem, rejected: Option<&Rejected>) -> 
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

@@ -1,7 +1,8 @@
 use super::*;
 use firebreak_core::postmortem::{Appendix, Detection, Impact, PostMortemStatus, Response};
 
-fn postmortem() -> PostMortem {
+/// A draft with one root cause, `rc-1`; the action items' tests use it too.
+pub(in crate::ui::postmortem) fn postmortem() -> PostMortem {
     PostMortem {
         incident: 1,
         template: "default".into(),
