@@ -30,6 +30,8 @@ pub mod signing;
 mod stall;
 pub mod state;
 mod strict_json;
+#[cfg(test)]
+mod test_support;
 pub mod throttle;
 mod triage;
 mod ui;

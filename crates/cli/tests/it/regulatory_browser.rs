@@ -44,6 +44,18 @@ pub(crate) fn downloaded(dir: &Path, name: &str) -> PathBuf {
     file
 }
 
+/// Uploads `file` with the incident page's evidence form.
+pub(crate) fn upload(driver: &Driver, file: &Path, description: &str) {
+    driver.type_into("#evidence-upload input[name=description]", description);
+    let input = driver.element("#evidence-upload input[name=file]");
+    driver.call(
+        reqwest::Method::POST,
+        &format!("/element/{input}/value"),
+        Some(json!({ "text": file.to_str().unwrap() })),
+    );
+    driver.click("#evidence-upload button[type=submit]");
+}
+
 /// A GET with the browser's session cookie, as a download link is followed.
 pub(crate) fn get_as_browser(
     driver: &Driver,
@@ -198,17 +210,7 @@ fn a_commander_answers_reports_and_bundles_evidence_in_the_browser() {
     // Evidence: uploaded, put under legal hold, handed over, downloaded.
     let log = dir.path().join("decisions.csv");
     std::fs::write(&log, b"id,score\n1,0.3\n2,0.9\n").unwrap();
-    driver.type_into(
-        "#evidence-upload input[name=description]",
-        "decision log, March",
-    );
-    let file = driver.element("#evidence-upload input[name=file]");
-    driver.call(
-        reqwest::Method::POST,
-        &format!("/element/{file}/value"),
-        Some(json!({ "text": log.to_str().unwrap() })),
-    );
-    driver.click("#evidence-upload button[type=submit]");
+    upload(&driver, &log, "decision log, March");
     driver.wait_for_text("#evidence-EV-1", "decisions.csv");
     let item = server.json(&["evidence", "show", "EV-1"]);
     assert_eq!(item["description"], "decision log, March");

@@ -9,7 +9,7 @@
 
 use crate::chromium::{Driver, sign_in};
 use crate::findings::decision_log;
-use crate::regulatory_browser::{downloaded, until};
+use crate::regulatory_browser::{downloaded, until, upload};
 use crate::support::{BIN, Server, assert_success, verify};
 use serde_json::{Value, json};
 use std::process::Command;
@@ -157,18 +157,7 @@ fn a_commander_runs_a_sev2_from_declaration_to_closure_in_the_browser() {
     let log = dir.path().join("decisions.csv");
     std::fs::write(&log, decision_log()).unwrap();
     driver.go(&page);
-    driver.reveal("#evidence-upload");
-    driver.type_into(
-        "#evidence-upload input[name=description]",
-        "decision log, March",
-    );
-    let file = driver.element("#evidence-upload input[name=file]");
-    driver.call(
-        reqwest::Method::POST,
-        &format!("/element/{file}/value"),
-        Some(json!({ "text": log.to_str().unwrap() })),
-    );
-    driver.click("#evidence-upload button[type=submit]");
+    upload(&driver, &log, "decision log, March");
     driver.wait_for_text("#evidence-EV-1", "decisions.csv");
     driver.type_into("#findings input[name=title]", "Group C approval rate");
     driver.type_into(

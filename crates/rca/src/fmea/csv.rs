@@ -33,18 +33,8 @@ pub const CSV_COLUMNS: [&str; 16] = [
 /// left out: `rpn` and `action_priority` are derived (and ignored when
 /// present), a worksheet without actions needs no action columns, and
 /// without `action_id` and `action_status` ids are given by position and
-/// every action is open.
-pub const REQUIRED_CSV_COLUMNS: [&str; 9] = [
-    "item",
-    "failure_mode",
-    "effect",
-    "cause",
-    "prevention_controls",
-    "detection_controls",
-    "severity",
-    "occurrence",
-    "detection",
-];
+/// every action is open. They are the first nine of [`CSV_COLUMNS`].
+pub const REQUIRED_CSV_COLUMNS: &[&str] = CSV_COLUMNS.split_at(9).0;
 
 /// Columns Firebreak computes from the ratings; a value in the file is ignored.
 pub const DERIVED_CSV_COLUMNS: [&str; 2] = ["rpn", "action_priority"];

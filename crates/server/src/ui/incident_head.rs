@@ -179,7 +179,7 @@ pub async fn update_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::test_support::incident;
+    use crate::test_support::incident;
     use firebreak_core::incident::Status;
 
     fn at(text: &str) -> Timestamp {

@@ -30,8 +30,6 @@ mod regulatory;
 mod rejected;
 mod schedules;
 mod systems;
-#[cfg(test)]
-mod test_support;
 mod tokens;
 mod triage;
 mod updates;

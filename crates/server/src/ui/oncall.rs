@@ -97,7 +97,7 @@ pub async fn acknowledge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::test_support::incident;
+    use crate::test_support::incident;
     use firebreak_core::auth::{Role, Scope};
     use firebreak_store::User;
     use serde_json::json;

@@ -223,8 +223,17 @@ fn sign_offs(
     }
 }
 
-fn to_section(number: u64) -> impl FnOnce(PostMortemView) -> String {
-    move |_| format!("/incidents/{}#postmortem", public_id(number))
+/// A post-mortem form's answer: back to the section once `done`, or the
+/// incident page with the refusal next to form `key`.
+async fn answer(
+    done: Result<PostMortemView, ApiError>,
+    (state, caller, id): (&AppState, &Caller, &str),
+    key: String,
+    form: &CsrfForm,
+) -> Result<Response, ApiError> {
+    let number = incident_number(id)?;
+    let to_section = move |_| format!("/incidents/{}#postmortem", public_id(number));
+    or_in_place(done, to_section, (state, caller, id), key, form).await
 }
 
 pub async fn draft(
@@ -237,14 +246,7 @@ pub async fn draft(
     let template = form.get("template").unwrap_or("default").to_string();
     let drafted =
         crate::api::postmortems::draft_postmortem(&state, number, caller.name(), template).await;
-    or_in_place(
-        drafted,
-        to_section(number),
-        (&state, &caller, &id),
-        DRAFT.into(),
-        &form,
-    )
-    .await
+    answer(drafted, (&state, &caller, &id), DRAFT.into(), &form).await
 }
 
 pub async fn transition(
@@ -262,14 +264,7 @@ pub async fn transition(
     };
     let moved = apply_transition(&state, number, &caller, request).await;
     let key = transition_key(to);
-    or_in_place(
-        moved,
-        to_section(number),
-        (&state, &caller, &id),
-        key,
-        &form,
-    )
-    .await
+    answer(moved, (&state, &caller, &id), key, &form).await
 }
 
 pub async fn sign_off(
@@ -288,12 +283,5 @@ pub async fn sign_off(
         apply_sign_off(&state, number, caller.name(), request).await
     }
     .await;
-    or_in_place(
-        signed,
-        to_section(number),
-        (&state, &caller, &id),
-        SIGN_OFF.into(),
-        &form,
-    )
-    .await
+    answer(signed, (&state, &caller, &id), SIGN_OFF.into(), &form).await
 }

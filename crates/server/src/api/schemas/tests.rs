@@ -1,10 +1,7 @@
 use super::*;
 use crate::api::ingest::check_mapping;
 use crate::api::postmortems::merge_edit;
-use firebreak_core::cause::CauseCategory;
-use firebreak_core::postmortem::{
-    Appendix, Detection, Impact, PostMortemStatus, Response, RootCause,
-};
+use crate::test_support::postmortem;
 use firebreak_rca::fmea::fmea_from_csv;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -34,37 +31,6 @@ fn examples() -> Vec<(InputFormat, String)> {
         found.push((format, body.join("\n") + "\n"));
     }
     found
-}
-
-fn postmortem() -> PostMortem {
-    PostMortem {
-        incident: 1,
-        template: "default".into(),
-        status: PostMortemStatus::Draft,
-        summary: None,
-        impact: Impact::default(),
-        timeline: vec![],
-        detection: Detection::default(),
-        changes_before: vec![],
-        response: Response::default(),
-        metrics: Default::default(),
-        proximate_cause: None,
-        root_causes: vec![RootCause {
-            id: "rc-1".into(),
-            statement: "No fairness gate".into(),
-            category: CauseCategory::Process,
-        }],
-        contributing_factors: vec![],
-        went_well: None,
-        went_wrong: None,
-        got_lucky: None,
-        action_items: vec![],
-        lessons: None,
-        appendix: Appendix::default(),
-        review_round: 0,
-        sign_offs: vec![],
-        approval_override: None,
-    }
 }
 
 fn serde_reads<T: DeserializeOwned>(value: &Value) -> Result<(), String> {

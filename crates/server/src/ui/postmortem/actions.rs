@@ -3,13 +3,13 @@
 //! draft. The SMART check runs on what is saved and shows among the
 //! blockers, as it does for items written through the API or the CLI.
 
-use super::{to_section, wire};
+use super::{answer, wire};
 use crate::api::incidents::incident_number;
 use crate::api::postmortems::apply_edit;
 use crate::auth::{Caller, Responder};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::ui::rejected::{Rejected, or_in_place};
+use crate::ui::rejected::Rejected;
 use crate::ui::{CsrfForm, csrf_field};
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -170,14 +170,7 @@ pub async fn add(
         .await
     }
     .await;
-    or_in_place(
-        saved,
-        to_section(number),
-        (&state, &caller, &id),
-        NEW.to_string(),
-        &form,
-    )
-    .await
+    answer(saved, (&state, &caller, &id), NEW.to_string(), &form).await
 }
 
 #[cfg(test)]
@@ -195,7 +188,7 @@ mod tests {
 
     #[test]
     fn an_item_takes_the_next_id_and_must_address_a_cause_that_exists() {
-        let mut postmortem = super::super::sections::tests::postmortem();
+        let mut postmortem = crate::test_support::postmortem();
         let sent = form(&[
             ("title", "Add a fairness gate"),
             ("kind", "preventive"),

@@ -4,13 +4,13 @@
 //! than their words silently replaced. Causes are edited one per form
 //! (an empty statement removes the cause) and added with a small form.
 
-use super::to_section;
+use super::answer;
 use crate::api::incidents::incident_number;
 use crate::api::postmortems::apply_edit;
 use crate::auth::{Caller, Responder};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::ui::rejected::{Rejected, or_in_place};
+use crate::ui::rejected::Rejected;
 use crate::ui::{CsrfForm, csrf_field};
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -349,14 +349,7 @@ pub async fn save_section(
         .await
     }
     .await;
-    or_in_place(
-        saved,
-        to_section(number),
-        (&state, &caller, &id),
-        key,
-        &form,
-    )
-    .await
+    answer(saved, (&state, &caller, &id), key, &form).await
 }
 
 /// The messages of a refused section form when the editor is not shown
@@ -366,4 +359,4 @@ pub(super) fn refusals(postmortem: &PostMortem, rejected: Option<&Rejected>) -> 
 }
 
 #[cfg(test)]
-pub(super) mod tests;
+mod tests;

@@ -1,35 +1,10 @@
 use super::*;
-use firebreak_core::postmortem::{Appendix, Detection, Impact, PostMortemStatus, Response};
 
-/// A draft with one root cause, `rc-1`; the action items' tests use it too.
-pub(in crate::ui::postmortem) fn postmortem() -> PostMortem {
+/// The shared draft, its summary written.
+fn postmortem() -> PostMortem {
     PostMortem {
-        incident: 1,
-        template: "default".into(),
-        status: PostMortemStatus::Draft,
         summary: Some("First words".into()),
-        impact: Impact::default(),
-        timeline: vec![],
-        detection: Detection::default(),
-        changes_before: vec![],
-        response: Response::default(),
-        metrics: Default::default(),
-        proximate_cause: None,
-        root_causes: vec![RootCause {
-            id: "rc-1".into(),
-            statement: "No fairness gate".into(),
-            category: CauseCategory::Process,
-        }],
-        contributing_factors: vec![],
-        went_well: None,
-        went_wrong: None,
-        got_lucky: None,
-        action_items: vec![],
-        lessons: None,
-        appendix: Appendix::default(),
-        review_round: 0,
-        sign_offs: vec![],
-        approval_override: None,
+        ..crate::test_support::postmortem()
     }
 }
 
