@@ -119,44 +119,51 @@ pub enum SystemCommand {
     },
 }
 
+/// What declaring an incident asks for, from scratch or from an alert.
+#[derive(Debug, Args)]
+pub struct DeclareArgs {
+    #[arg(long)]
+    pub title: String,
+    /// sev1 (critical), sev2 (major), sev3 (minor) or sev4 (low).
+    #[arg(long)]
+    pub severity: String,
+    /// Why this severity.
+    #[arg(long)]
+    pub rationale: Option<String>,
+    /// An affected system's slug; repeat for each.
+    #[arg(long = "system", required = true)]
+    pub systems: Vec<String>,
+    #[arg(long)]
+    pub summary: Option<String>,
+    /// real, drill or test.
+    #[arg(long, default_value = "real")]
+    pub kind: String,
+    /// A harm category; repeat for each.
+    #[arg(long = "harm")]
+    pub harms: Vec<String>,
+    #[arg(long = "model-version")]
+    pub model_versions: Vec<String>,
+    #[arg(long)]
+    pub people_affected: Option<u64>,
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    #[arg(long)]
+    pub impact_started: Option<String>,
+    #[arg(long)]
+    pub detected: Option<String>,
+    #[arg(long)]
+    pub aware: Option<String>,
+    /// Who or what found it: monitor, external_alert, employee,
+    /// complaint, audit, media, regulator or partner.
+    #[arg(long)]
+    pub detection_source: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum IncidentCommand {
     Declare {
-        #[arg(long)]
-        title: String,
-        /// sev1 (critical), sev2 (major), sev3 (minor) or sev4 (low).
-        #[arg(long)]
-        severity: String,
-        /// Why this severity.
-        #[arg(long)]
-        rationale: Option<String>,
-        /// An affected system's slug; repeat for each.
-        #[arg(long = "system", required = true)]
-        systems: Vec<String>,
-        #[arg(long)]
-        summary: Option<String>,
-        /// real, drill or test.
-        #[arg(long, default_value = "real")]
-        kind: String,
-        /// A harm category; repeat for each.
-        #[arg(long = "harm")]
-        harms: Vec<String>,
-        #[arg(long = "model-version")]
-        model_versions: Vec<String>,
-        #[arg(long)]
-        people_affected: Option<u64>,
-        #[arg(long = "tag")]
-        tags: Vec<String>,
-        #[arg(long)]
-        impact_started: Option<String>,
-        #[arg(long)]
-        detected: Option<String>,
-        #[arg(long)]
-        aware: Option<String>,
-        /// Who or what found it: monitor, external_alert, employee,
-        /// complaint, audit, media, regulator or partner.
-        #[arg(long)]
-        detection_source: Option<String>,
+        #[command(flatten)]
+        incident: DeclareArgs,
         #[arg(long)]
         json: bool,
     },
@@ -439,6 +446,28 @@ pub enum AlertCommand {
     Link {
         alert: u64,
         incident: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Acknowledge a firing alert: someone is looking at it.
+    #[command(alias = "ack")]
+    Acknowledge {
+        alert: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Resolve an alert by hand.
+    Resolve {
+        alert: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Declare an incident from an alert, linking the alert to it in the
+    /// same step (`alert declare 7 --title … --severity sev2 --system scoring`).
+    Declare {
+        alert: u64,
+        #[command(flatten)]
+        incident: DeclareArgs,
         #[arg(long)]
         json: bool,
     },

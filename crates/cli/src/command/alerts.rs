@@ -1,5 +1,6 @@
 //! `firebreak integration …` and `firebreak alert list|link`.
 
+use super::incident::{declare_body, done};
 use crate::InputError;
 use crate::cli::{AlertCommand, IntegrationCommand};
 use crate::client::{Client, encode};
@@ -132,6 +133,42 @@ pub async fn alert(command: AlertCommand) -> Result<()> {
             } else {
                 println!("linked alert {alert} to {id}");
             }
+            return Ok(());
+        }
+        AlertCommand::Acknowledge { alert, json } => {
+            let acknowledged = client
+                .post(&format!("/api/v1/alerts/{alert}/acknowledge"), json!({}))
+                .await?;
+            done(json, &acknowledged, || {
+                format!("acknowledged alert {alert}")
+            });
+            return Ok(());
+        }
+        AlertCommand::Resolve { alert, json } => {
+            let resolved = client
+                .post(&format!("/api/v1/alerts/{alert}/resolve"), json!({}))
+                .await?;
+            done(json, &resolved, || format!("resolved alert {alert}"));
+            return Ok(());
+        }
+        AlertCommand::Declare {
+            alert,
+            incident,
+            json,
+        } => {
+            let declared = client
+                .post(
+                    &format!("/api/v1/alerts/{alert}/incident"),
+                    declare_body(incident)?,
+                )
+                .await?;
+            done(json, &declared, || {
+                format!(
+                    "declared {} from alert {alert}: {}",
+                    text(&declared["id"]),
+                    text(&declared["title"])
+                )
+            });
             return Ok(());
         }
     };

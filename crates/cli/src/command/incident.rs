@@ -2,7 +2,7 @@
 
 use super::parse_flag;
 use crate::InputError;
-use crate::cli::IncidentCommand;
+use crate::cli::{DeclareArgs, IncidentCommand};
 use crate::client::{Client, encode, timestamp_flag};
 use crate::output::{self, text};
 use anyhow::Result;
@@ -97,7 +97,27 @@ fn print_timeline(events: &Value) {
     output::table(&["SEQ", "OCCURRED", "ACTOR", "KIND", "WHAT"], &rows);
 }
 
-fn done(json: bool, value: &Value, message: impl FnOnce() -> String) {
+/// The body of `POST /api/v1/incidents` (and of declaring from an alert).
+pub(super) fn declare_body(args: DeclareArgs) -> Result<Value> {
+    Ok(json!({
+        "detection_source": args.detection_source,
+        "title": args.title,
+        "severity": args.severity,
+        "severity_rationale": args.rationale.unwrap_or_default(),
+        "systems": args.systems,
+        "summary": args.summary.unwrap_or_default(),
+        "kind": args.kind,
+        "harms": args.harms,
+        "model_versions": args.model_versions,
+        "people_affected": args.people_affected,
+        "tags": args.tags,
+        "impact_started_at": timestamp_flag("impact-started", &args.impact_started)?,
+        "detected_at": timestamp_flag("detected", &args.detected)?,
+        "aware_at": timestamp_flag("aware", &args.aware)?,
+    }))
+}
+
+pub(super) fn done(json: bool, value: &Value, message: impl FnOnce() -> String) {
     if json {
         output::json(value)
     } else {
@@ -108,39 +128,8 @@ fn done(json: bool, value: &Value, message: impl FnOnce() -> String) {
 pub async fn run(command: IncidentCommand) -> Result<()> {
     let client = Client::from_environment()?;
     match command {
-        IncidentCommand::Declare {
-            title,
-            severity,
-            rationale,
-            systems,
-            summary,
-            kind,
-            harms,
-            model_versions,
-            people_affected,
-            tags,
-            impact_started,
-            detected,
-            aware,
-            detection_source,
-            json,
-        } => {
-            let body = json!({
-                "detection_source": detection_source,
-                "title": title,
-                "severity": severity,
-                "severity_rationale": rationale.unwrap_or_default(),
-                "systems": systems,
-                "summary": summary.unwrap_or_default(),
-                "kind": kind,
-                "harms": harms,
-                "model_versions": model_versions,
-                "people_affected": people_affected,
-                "tags": tags,
-                "impact_started_at": timestamp_flag("impact-started", &impact_started)?,
-                "detected_at": timestamp_flag("detected", &detected)?,
-                "aware_at": timestamp_flag("aware", &aware)?,
-            });
+        IncidentCommand::Declare { incident, json } => {
+            let body = declare_body(incident)?;
             let incident = client.post("/api/v1/incidents", body).await?;
             done(json, &incident, || {
                 format!(

@@ -1,10 +1,11 @@
 //! The lists a responder reads at 3 a.m., in a real Chromium: the incident
 //! list's age, last update and overdue clocks; the inventory's control state
 //! after a kill switch and its open incidents; and an alert acknowledged,
-//! refused in place when acknowledged twice, and declared as an incident.
+//! refused in place when acknowledged twice, and declared as an incident;
+//! the CLI acknowledges, resolves and declares from alerts too.
 
 use crate::chromium::{Driver, sign_in};
-use crate::support::{Server, assert_success};
+use crate::support::{Server, assert_success, stderr};
 use serde_json::json;
 
 #[test]
@@ -51,7 +52,11 @@ fn the_lists_show_what_needs_attention_and_an_alert_becomes_an_incident() {
         "--rules-file",
         file.to_str().unwrap(),
     ]);
-    for summary in ["Approval rate for group C fell below 20%", "Scores drift"] {
+    for summary in [
+        "Approval rate for group C fell below 20%",
+        "Scores drift",
+        "Latency above 2 s",
+    ] {
         let answer = reqwest::blocking::Client::new()
             .post(format!("{}/api/v1/ingest/generic", server.url))
             .bearer_auth(integration["key"].as_str().unwrap())
@@ -93,17 +98,13 @@ fn the_lists_show_what_needs_attention_and_an_alert_becomes_an_incident() {
     let assistant = driver.text("tr:has(td.control-mode[data-system=assistant])");
     assert!(assistant.contains("INC-1"), "{assistant}");
 
-    // Alerts: a colleague acknowledges alert 1 through the API while alice
+    // Alerts: a colleague acknowledges alert 1 from the CLI while alice
     // reads the page; her acknowledgement is refused beside the alert, and
     // she resolves it.
     driver.go(&format!("{}/alerts", server.url));
     assert_eq!(driver.text("#alert-1 .alert-status"), "firing");
-    let acknowledged = reqwest::blocking::Client::new()
-        .post(format!("{}/api/v1/alerts/1/acknowledge", server.url))
-        .bearer_auth(&server.token)
-        .send()
-        .unwrap();
-    assert_eq!(acknowledged.status(), 200);
+    let acknowledged = server.json(&["alert", "ack", "1"]);
+    assert_eq!(acknowledged["status"], "acknowledged");
     driver.click("button[aria-label='Acknowledge alert 1']");
     let refused = driver.wait_for_text("#alert-1 .error", "cannot be acknowledged");
     assert!(refused.contains("the alert is acknowledged"), "{refused}");
@@ -149,5 +150,34 @@ fn the_lists_show_what_needs_attention_and_an_alert_becomes_an_incident() {
     assert!(
         listed.contains("INC-2") && listed.contains("Group C approvals fell"),
         "{listed}"
+    );
+
+    // The CLI: a resolved alert is not acknowledged again; alert 3 becomes
+    // an incident, then is resolved.
+    let again = server.cli(&["alert", "acknowledge", "1"]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("cannot be acknowledged"),
+        "{}",
+        stderr(&again)
+    );
+    let declared = server.json(&[
+        "alert",
+        "declare",
+        "3",
+        "--title",
+        "Slow scoring",
+        "--severity",
+        "sev3",
+        "--rationale",
+        "slower decisions, no harm yet",
+        "--system",
+        "scoring",
+    ]);
+    assert_eq!(declared["id"], "INC-3");
+    let resolved = server.json(&["alert", "resolve", "3"]);
+    assert_eq!(
+        (resolved["status"].as_str(), resolved["incident"].as_str()),
+        (Some("resolved"), Some("INC-3"))
     );
 }
