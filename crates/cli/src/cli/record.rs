@@ -467,7 +467,7 @@ pub enum AlertCommand {
     Declare {
         alert: u64,
         #[command(flatten)]
-        incident: DeclareArgs,
+        incident: Box<DeclareArgs>,
         #[arg(long)]
         json: bool,
     },

@@ -159,7 +159,7 @@ pub async fn alert(command: AlertCommand) -> Result<()> {
             let declared = client
                 .post(
                     &format!("/api/v1/alerts/{alert}/incident"),
-                    declare_body(incident)?,
+                    declare_body(*incident)?,
                 )
                 .await?;
             done(json, &declared, || {
