@@ -7,7 +7,7 @@ use crate::client::{Client, encode};
 use crate::output::{self, text};
 use anyhow::Result;
 use firebreak_core::incident::{parse_public_id, public_id};
-use firebreak_core::regulatory::ClockStatus;
+use firebreak_core::regulatory::{ClockStatus, RegimeTable};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -41,7 +41,9 @@ fn clock_rows<'v>(
                 row.push(text(&c["incident"]));
             }
             row.extend([
-                clock.deadline.regime.clone(),
+                RegimeTable::builtin()
+                    .regime_name(&clock.deadline.regime)
+                    .to_string(),
                 clock.deadline.report_name.clone(),
                 clock.due_text(),
                 clock.summary.clone(),

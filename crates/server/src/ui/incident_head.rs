@@ -15,7 +15,7 @@ use axum::response::Response;
 use firebreak_core::Timestamp;
 use firebreak_core::control::{ControlMode, ControlState};
 use firebreak_core::incident::{CommandRole, Incident, IncidentKind, IncidentPatch};
-use firebreak_core::regulatory::{ClockStatus, duration_text};
+use firebreak_core::regulatory::{ClockStatus, RegimeTable, duration_text};
 use firebreak_core::system::AiSystem;
 use maud::{Markup, html};
 
@@ -73,7 +73,7 @@ pub fn header(
                 @if let Some(clock) = next_clock(clocks) {
                     " "
                     a href="#regulatory" id="next-deadline" data-state=(crate::reports::wire_name(&clock.state)) {
-                        "Next deadline: " (firebreak_core::regulatory::RegimeTable::builtin().regime_name(&clock.deadline.regime)) " " (clock.deadline.report_name) ", " (clock.summary)
+                        "Next deadline: " (RegimeTable::builtin().regime_name(&clock.deadline.regime)) " " (clock.deadline.report_name) ", " (clock.summary)
                     }
                 }
             }

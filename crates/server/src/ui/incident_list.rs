@@ -10,7 +10,7 @@ use crate::state::{AppState, now};
 use axum::extract::State;
 use firebreak_core::Timestamp;
 use firebreak_core::incident::{CommandRole, Incident, IncidentKind, Severity, Status};
-use firebreak_core::regulatory::{ClockLevel, ClockStatus, duration_text};
+use firebreak_core::regulatory::{ClockLevel, ClockStatus, RegimeTable, duration_text};
 use firebreak_store::{DocumentKind, StoreError};
 use maud::{Markup, html};
 
@@ -71,7 +71,7 @@ fn overdue_clocks(clocks: &[ClockStatus]) -> Markup {
     html! {
         @match overdue.first() {
             Some(first) => strong.overdue {
-                (overdue.len()) " overdue: " (first.deadline.regime) " " (first.deadline.report_name)
+                (overdue.len()) " overdue: " (RegimeTable::builtin().regime_name(&first.deadline.regime)) " " (first.deadline.report_name)
                 @if overdue.len() > 1 { " and " (overdue.len() - 1) " more" }
             },
             None => "none",
@@ -183,7 +183,7 @@ pub async fn list(
 mod tests {
     use super::*;
     use firebreak_core::incident::{DeclareIncident, declare};
-    use firebreak_core::regulatory::{RegimeTable, RegulatoryConfig, assessment};
+    use firebreak_core::regulatory::{RegulatoryConfig, assessment};
     use firebreak_core::system::{AiSystem, SystemDetails};
     use serde_json::json;
 

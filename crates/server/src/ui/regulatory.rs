@@ -14,7 +14,7 @@ use crate::ui::rejected::Rejected;
 use crate::ui::{PageResult, page};
 use axum::extract::State;
 use firebreak_core::incident::Reportable;
-use firebreak_core::regulatory::{ClockLevel, ClockStatus};
+use firebreak_core::regulatory::{ClockLevel, ClockStatus, RegimeTable};
 use maud::{Markup, html};
 
 fn level_badge(level: ClockLevel) -> Markup {
@@ -42,7 +42,7 @@ fn clock_row(clock: &ClockStatus, incident: Option<Markup>) -> Markup {
             data-provisional=(clock.provisional)
             data-due=(deadline.due_at) {
             @if let Some(incident) = incident { td { (incident) } }
-            td { (deadline.regime) } td { (deadline.report_name) }
+            td { (RegimeTable::builtin().regime_name(&deadline.regime)) } td { (deadline.report_name) }
             td { (clock.due_text()) }
             td { (clock.summary) }
             td { (level_badge(clock.level)) }
@@ -87,7 +87,7 @@ pub fn section(
     view: &RegulatoryView,
     rejected: Option<&Rejected>,
 ) -> Markup {
-    let table = firebreak_core::regulatory::RegimeTable::builtin();
+    let table = RegimeTable::builtin();
     let reportable = match view.assessment.reportable {
         Reportable::Yes => "yes",
         Reportable::No => "no",
