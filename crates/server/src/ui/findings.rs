@@ -27,30 +27,38 @@ pub struct Shown {
 }
 
 /// The analysis findings among `events`, each with its charts read back
-/// (and checked against their hashes) from the blob store.
-pub fn read(state: &AppState, events: &[Event]) -> Result<Vec<Shown>, ApiError> {
-    events
+/// (and checked against their hashes) from the blob store, on the blocking
+/// pool: a bucket read must not hold up the runtime, and live pages ask
+/// for this on every change.
+pub async fn read(state: &AppState, events: &[Event]) -> Result<Vec<Shown>, ApiError> {
+    let findings: Vec<Event> = events
         .iter()
         .filter(|e| e.kind == EventKind::Finding && e.body["result_sha256"].is_string())
-        .map(|event| {
-            let figures = event.body["figures"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|figure| {
-                    let sha256 = figure["sha256"].as_str().unwrap_or_default();
-                    let what = format!("a chart of {} finding {}", event.stream, event.seq);
-                    let svg = state.read_blob(sha256, &what)?;
-                    let caption = figure["caption"].as_str().unwrap_or_default().to_string();
-                    Ok((caption, String::from_utf8_lossy(&svg).into_owned()))
-                })
-                .collect::<Result<_, ApiError>>()?;
-            Ok(Shown {
-                event: event.clone(),
-                figures,
+        .cloned()
+        .collect();
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || {
+        findings
+            .into_iter()
+            .map(|event| {
+                let figures = event.body["figures"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|figure| {
+                        let sha256 = figure["sha256"].as_str().unwrap_or_default();
+                        let what = format!("a chart of {} finding {}", event.stream, event.seq);
+                        let svg = state.read_blob(sha256, &what)?;
+                        let caption = figure["caption"].as_str().unwrap_or_default().to_string();
+                        Ok((caption, String::from_utf8_lossy(&svg).into_owned()))
+                    })
+                    .collect::<Result<_, ApiError>>()?;
+                Ok(Shown { event, figures })
             })
-        })
-        .collect()
+            .collect()
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
 pub fn section(

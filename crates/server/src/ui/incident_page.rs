@@ -78,7 +78,7 @@ pub async fn incident_page(
     let triage =
         crate::triage::context(state, number, firebreak_core::change::DEFAULT_WINDOW).await?;
     let regulatory = crate::api::regulatory::view(state, &incident, regulatory)?;
-    let findings = super::findings::read(state, &events)?;
+    let findings = super::findings::read(state, &events).await?;
     let blame = crate::api::rca::BlameCheck::of(state, &incident.public_id()).await?;
     let drawn = tokio::task::spawn_blocking(move || {
         artifacts
