@@ -227,6 +227,16 @@ impl Driver {
         }
     }
 
+    /// Saves what the page downloads into `dir`.
+    pub fn allow_downloads(&self, dir: &Path) {
+        self.call(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Browser.setDownloadBehavior",
+                "params": {"behavior": "allow", "downloadPath": dir.to_str().unwrap()}})),
+        );
+    }
+
     /// Runs `source` in the page and answers what it returns.
     pub fn script(&self, source: &str) -> Value {
         let script = json!({ "script": source, "args": [] });

@@ -88,12 +88,7 @@ fn a_commander_answers_reports_and_bundles_evidence_in_the_browser() {
     let downloads = dir.path().join("downloads");
     std::fs::create_dir(&downloads).unwrap();
     let driver = Driver::start(&dir.path().join("chromium-profile"));
-    driver.call(
-        reqwest::Method::POST,
-        "/goog/cdp/execute",
-        Some(json!({"cmd": "Browser.setDownloadBehavior",
-            "params": {"behavior": "allow", "downloadPath": downloads.to_str().unwrap()}})),
-    );
+    driver.allow_downloads(&downloads);
     sign_in(&driver, &server.url, "carol", "correct horse battery");
     let page = format!("{}/incidents/INC-1", server.url);
     driver.go(&page);

@@ -65,12 +65,7 @@ fn a_commander_runs_a_sev2_from_declaration_to_closure_in_the_browser() {
     let downloads = dir.path().join("downloads");
     std::fs::create_dir(&downloads).unwrap();
     let driver = Driver::start(&dir.path().join("chromium-profile"));
-    driver.call(
-        reqwest::Method::POST,
-        "/goog/cdp/execute",
-        Some(json!({"cmd": "Browser.setDownloadBehavior",
-            "params": {"behavior": "allow", "downloadPath": downloads.to_str().unwrap()}})),
-    );
+    driver.allow_downloads(&downloads);
     sign_in(&driver, &server.url, "carol", PASSWORD);
 
     // Declare.
