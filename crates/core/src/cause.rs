@@ -21,6 +21,22 @@ pub enum CauseCategory {
     Custom(String),
 }
 
+impl CauseCategory {
+    /// The name as stored; a custom category's own name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CauseCategory::Data => "data",
+            CauseCategory::Model => "model",
+            CauseCategory::Technology => "technology",
+            CauseCategory::Process => "process",
+            CauseCategory::People => "people",
+            CauseCategory::Infrastructure => "infrastructure",
+            CauseCategory::Governance => "governance",
+            CauseCategory::Custom(name) => name,
+        }
+    }
+}
+
 /// One cause as the RCA found it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CauseEntry {

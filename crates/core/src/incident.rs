@@ -470,6 +470,9 @@ pub struct Incident {
     /// The newest severity rubric assessment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity_assessment: Option<crate::severity::SeverityAssessment>,
+    /// The earlier incident this one is a recurrence of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence_of: Option<u64>,
 }
 
 /// The public id, `INC-<n>` (D4).
@@ -650,6 +653,7 @@ pub fn declare(
         detection_source: input.detection_source,
         impact: IncidentImpact::default(),
         severity_assessment: None,
+        recurrence_of: None,
     };
     let body = json!({ "incident": incident, "declared_by": input.declared_by });
     Ok(Change {

@@ -30,6 +30,7 @@ pub mod monitor;
 pub mod oncall;
 pub mod postmortem;
 pub mod rca;
+pub mod recurrence;
 pub mod regulatory;
 pub mod severity;
 pub mod system;

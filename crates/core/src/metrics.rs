@@ -105,6 +105,9 @@ pub struct DurationStats {
 pub struct MetricsGroup {
     pub group: String,
     pub incidents: usize,
+    /// Of `incidents`, those linked as a recurrence of an earlier one: a
+    /// fix that did not hold.
+    pub recurrences: usize,
     /// Keyed by metric name, e.g. `time_to_detect` (MTTD).
     pub metrics: BTreeMap<String, DurationStats>,
     pub impact: ImpactTotals,
@@ -226,6 +229,7 @@ pub fn compute(
             MetricsGroup {
                 group,
                 incidents: members.len(),
+                recurrences: members.iter().filter(|i| i.recurrence_of.is_some()).count(),
                 metrics,
                 impact,
             }
@@ -338,6 +342,7 @@ mod tests {
             detection_source: None,
             impact: crate::incident::IncidentImpact::default(),
             severity_assessment: None,
+            recurrence_of: None,
         }
     }
 

@@ -337,6 +337,24 @@ impl PostMortem {
         missing
     }
 
+    /// The categories of every cause it names (proximate, root and
+    /// contributing), each once, in document order.
+    pub fn cause_categories(&self) -> Vec<crate::cause::CauseCategory> {
+        let mut categories = Vec::new();
+        let found = self
+            .proximate_cause
+            .iter()
+            .map(|c| &c.category)
+            .chain(self.root_causes.iter().map(|c| &c.category))
+            .chain(self.contributing_factors.iter().map(|c| &c.category));
+        for category in found {
+            if !categories.contains(category) {
+                categories.push(category.clone());
+            }
+        }
+        categories
+    }
+
     /// The next unused root-cause id.
     pub fn next_root_cause_id(&self) -> String {
         next_id("rc-", self.root_causes.iter().map(|c| c.id.as_str()))

@@ -279,13 +279,7 @@ impl Event {
             EventKind::StatusChanged => {
                 with_reason(format!("status {} → {}", text(&b["from"]), text(&b["to"])))
             }
-            EventKind::FieldChanged => format!(
-                "{}: {} → {}",
-                text(&b["field"]),
-                text(&b["from"]),
-                text(&b["to"])
-            ),
-            EventKind::TimeChanged => with_reason(format!(
+            EventKind::FieldChanged | EventKind::TimeChanged => with_reason(format!(
                 "{}: {} → {}",
                 text(&b["field"]),
                 text(&b["from"]),

@@ -239,6 +239,23 @@ pub enum IncidentCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Link an incident as a recurrence of an earlier one (`--of INC-3`) or
+    /// remove the link (`--clear`); with neither, show the link, the
+    /// earlier post-mortem's action items and the suggested earlier incidents.
+    Recurrence {
+        id: String,
+        /// The earlier incident.
+        #[arg(long, conflicts_with = "clear")]
+        of: Option<String>,
+        /// Remove the link.
+        #[arg(long)]
+        clear: bool,
+        /// Why, for the timeline.
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Edit a timestamp; VALUE is RFC 3339 with offset, or `none` to clear.
     SetTime {
         id: String,

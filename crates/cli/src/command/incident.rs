@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 /// Accepts `INC-3` or `3` and gives the canonical id, or exits 2.
-fn incident_id(id: &str) -> Result<String> {
+pub(super) fn incident_id(id: &str) -> Result<String> {
     Ok(public_id(parse_public_id(id).map_err(InputError)?))
 }
 
@@ -277,6 +277,21 @@ pub async fn run(command: IncidentCommand) -> Result<()> {
                 (_, true) => format!("{id}: {} is no longer {role}", user.unwrap_or_default()),
                 _ => format!("{id}: {} is {role}", user.unwrap_or_default()),
             });
+        }
+        IncidentCommand::Recurrence {
+            id,
+            of,
+            clear,
+            reason,
+            json,
+        } => {
+            let id = incident_id(&id)?;
+            let change = match (of, clear) {
+                (Some(of), _) => Some(Some(incident_id(&of)?)),
+                (None, true) => Some(None),
+                (None, false) => None,
+            };
+            super::recurrence::run(&client, &id, change, reason, json).await?;
         }
         IncidentCommand::SetTime {
             id,

@@ -16,6 +16,7 @@ mod oncall;
 mod postmortem;
 mod prompt;
 mod rca;
+mod recurrence;
 mod regulatory;
 mod serve;
 mod system;

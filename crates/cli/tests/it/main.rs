@@ -30,6 +30,7 @@ mod postmortem_browser;
 mod prometheus;
 mod rca_artifacts;
 mod readme;
+mod recurrence;
 mod regulatory;
 mod regulatory_browser;
 mod response_browser;

@@ -25,6 +25,8 @@ pub struct RegisterEntry {
     pub detection_source: Option<DetectionSource>,
     /// `monitoring`, `people` or `unknown`.
     pub found_by: String,
+    /// The earlier incident (`INC-<n>`) this one is a recurrence of.
+    pub recurrence_of: Option<String>,
     pub times: Timestamps,
     /// Each metric the incident has both moments for, in seconds; and
     /// `time_to_notify.<regime>` for each regime it reported to.
@@ -90,6 +92,7 @@ fn entry(incident: &Incident, delays: Option<&Vec<(String, f64)>>) -> RegisterEn
         systems: incident.systems.clone(),
         detection_source: incident.detection_source,
         found_by: found_by_key(incident).into(),
+        recurrence_of: incident.recurrence_of.map(crate::incident::public_id),
         times: incident.times.clone(),
         durations_seconds,
         people_affected_estimated: incident.people_affected,
@@ -117,7 +120,7 @@ const MOMENTS: [(&str, Moment); 6] = [
 ];
 
 /// The columns before the moments.
-const LEADING: [&str; 7] = [
+const LEADING: [&str; 8] = [
     "incident",
     "title",
     "severity",
@@ -125,6 +128,7 @@ const LEADING: [&str; 7] = [
     "systems",
     "detection_source",
     "found_by",
+    "recurrence_of",
 ];
 
 /// The columns after the durations.
@@ -205,6 +209,7 @@ impl RegisterEntry {
                 .map(|d| d.as_str().to_string())
                 .unwrap_or_default(),
             self.found_by.clone(),
+            self.recurrence_of.clone().unwrap_or_default(),
         ];
         row.extend(MOMENTS.iter().map(|(_, moment)| {
             moment(&self.times)

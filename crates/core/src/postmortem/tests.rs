@@ -51,6 +51,7 @@ fn incident(kind: IncidentKind, severity: Severity) -> Incident {
         detection_source: None,
         impact: Default::default(),
         severity_assessment: None,
+        recurrence_of: None,
     }
 }
 

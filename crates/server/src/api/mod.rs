@@ -19,6 +19,7 @@ pub mod page;
 pub mod paging;
 pub mod postmortems;
 pub mod rca;
+pub mod recurrence;
 pub mod regulatory;
 pub mod schemas;
 pub mod severity;
@@ -45,6 +46,7 @@ use utoipa::{Modify, OpenApi};
         systems::list, systems::register, systems::show, systems::update, systems::events,
         incidents::list, incidents::declare, incidents::show, incidents::edit, incidents::transition,
         incidents::add_entry, incidents::assign, incidents::set_time, incidents::timeline,
+        recurrence::show_recurrence, recurrence::put_recurrence,
         metrics::metrics, metrics::incident_register, integrity::list_checkpoints, integrity::create_checkpoint, integrity::verify_now,
         control::read, control::stream, control::list, control::set, control::contain,
         control::list_hooks, control::add_hook, control::delete_hook,
@@ -168,6 +170,10 @@ pub fn routes() -> Router<AppState> {
             put(incidents::set_time),
         )
         .route("/api/v1/incidents/{id}/timeline", get(incidents::timeline))
+        .route(
+            "/api/v1/incidents/{id}/recurrence",
+            get(recurrence::show_recurrence).put(recurrence::put_recurrence),
+        )
         .route("/api/v1/severity-rubric", get(severity::severity_rubric))
         .route(
             "/api/v1/incidents/{id}/severity-assessment",

@@ -56,7 +56,7 @@ pub struct SmartEntry {
     pub finding: SmartFinding,
 }
 
-fn postmortem_of(document: Option<&Value>) -> Result<Option<PostMortem>, DomainError> {
+pub(crate) fn postmortem_of(document: Option<&Value>) -> Result<Option<PostMortem>, DomainError> {
     DocumentKind::Postmortem.decode(document)
 }
 

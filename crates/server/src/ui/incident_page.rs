@@ -80,6 +80,7 @@ pub async fn incident_page(
     let regulatory = crate::api::regulatory::view(state, &incident, regulatory)?;
     let findings = super::findings::read(state, &events).await?;
     let blame = crate::api::rca::BlameCheck::of(state, &incident.public_id()).await?;
+    let recurrence = crate::api::recurrence::view(state, id).await?;
     let drawn = tokio::task::spawn_blocking(move || {
         artifacts
             .into_iter()
@@ -162,6 +163,7 @@ pub async fn incident_page(
             (fold("record", "Timestamps and roles", false, super::incident_record::section(caller, &path, incident, &users, rejected)))
             (fold("findings", "Forensic findings", false, super::findings::section(caller, &path, &findings, &evidence, rejected)))
             (fold("rca", "Root-cause analysis", false, super::incidents::rca_section(caller, &path, &drawn)))
+            (fold("recurrence", recurrence_title(&recurrence), responding && recurrence.recurrence_of.is_some(), super::recurrence::section(caller, &path, &recurrence, rejected)))
             (fold("postmortem", "Post-mortem", false, super::postmortem::section(caller, &path, incident, postmortem.as_ref(), rejected)))
             (fold("updates", "Stakeholder updates", false, super::updates::section(caller, &path, &updates, rejected)))
             (fold("regulatory", "Regulatory", false, crate::ui::regulatory::section(caller, &path, &regulatory, rejected)))
@@ -170,6 +172,15 @@ pub async fn incident_page(
           script src="/assets/live.js" defer {}
         },
     ))
+}
+
+/// The recurrence fold's title says what is there without opening it.
+fn recurrence_title(view: &crate::api::recurrence::RecurrenceView) -> &'static str {
+    match (&view.recurrence_of, view.candidates.is_empty()) {
+        (Some(_), _) => "Recurrence of an earlier incident",
+        (None, false) => "Recurrence: earlier incidents like this one",
+        (None, true) => "Recurrence",
+    }
 }
 
 /// The page's parts, each with the keys that go there (`live.js` answers

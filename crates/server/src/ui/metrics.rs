@@ -79,14 +79,14 @@ pub async fn metrics(
             }
             table {
                 thead { tr {
-                    th { "Group" } th { "Incidents" }
+                    th { "Group" } th { "Incidents" } th { "Recurrences" }
                     @for m in METRICS { th { (m.name.replace('_', " ")) } }
                     th { "People affected" } th { "Downtime" } th { "Cost" }
                 } }
                 tbody {
                     @for g in &report.groups {
                         tr {
-                            td { (g.group) } td { (g.incidents) }
+                            td { (g.group) } td { (g.incidents) } td { (g.recurrences) }
                             @for m in METRICS {
                                 @let s = &g.metrics[m.name];
                                 td { (human_duration(s.mean_seconds)) " / " (human_duration(s.median_seconds)) " / " (human_duration(s.p90_seconds)) " (" (s.count) ")" }

@@ -26,6 +26,7 @@ mod pages_log;
 mod policies;
 mod postmortem;
 mod rca_steps;
+mod recurrence;
 mod regulatory;
 mod rejected;
 mod schedules;
@@ -63,6 +64,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/incidents/{id}/summary",
             post(incident_head::update_summary),
+        )
+        .route(
+            "/incidents/{id}/recurrence",
+            post(recurrence::link_recurrence),
         )
         .route("/incidents/{id}/findings", post(findings::attach))
         .route("/incidents/{id}/containment", post(containment::contain))

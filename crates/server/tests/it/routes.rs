@@ -52,6 +52,16 @@ const API: &[(&str, &str, Option<Role>)] = &[
     ),
     (
         "GET",
+        "/api/v1/incidents/INC-1/recurrence",
+        Some(Role::Viewer),
+    ),
+    (
+        "PUT",
+        "/api/v1/incidents/INC-1/recurrence",
+        Some(Role::Responder),
+    ),
+    (
+        "GET",
         "/api/v1/incidents/INC-1/timeline",
         Some(Role::Viewer),
     ),
@@ -439,6 +449,7 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
     ("POST", "/incidents/INC-1/transition", Some(Role::Responder)),
     ("POST", "/incidents/INC-1/entries", Some(Role::Responder)),
     ("POST", "/incidents/INC-1/roles", Some(Role::Responder)),
+    ("POST", "/incidents/INC-1/recurrence", Some(Role::Responder)),
     (
         "POST",
         "/incidents/INC-1/acknowledge",
