@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-mod smart;
+pub mod smart;
 pub use smart::{SmartFinding, SmartRule, is_measurable, smart_check, smart_check_with};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]

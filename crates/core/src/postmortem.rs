@@ -443,14 +443,19 @@ impl PostMortem {
 
     /// SMART findings of pending action items (open or in progress; done and
     /// won't-do items are past planning), with full field paths; a link to a
-    /// root cause that does not exist counts as no link.
-    pub fn smart_findings(&self, config: &LintConfig) -> Vec<(String, SmartFinding)> {
+    /// root cause that does not exist counts as no link. Owners must be
+    /// among `users` when it is not empty.
+    pub fn smart_findings(
+        &self,
+        config: &LintConfig,
+        users: &[String],
+    ) -> Vec<(String, SmartFinding)> {
         let mut findings = Vec::new();
         for (i, item) in self.action_items.iter().enumerate() {
             if !item.status.is_pending() {
                 continue;
             }
-            for finding in smart_check_with(item, config) {
+            for finding in smart_check_with(item, config, users) {
                 findings.push((format!("action_items[{i}].{}", finding.field), finding));
             }
             if let Some(CauseLink::RootCause { id }) = &item.addresses

@@ -4,10 +4,13 @@
 //! names its letter's rule, the field and why.
 
 use super::{ActionItem, filled};
-use crate::blame;
 use crate::lint::{LintConfig, LintRule, lint_text};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+pub mod corpus;
+mod measurable;
+mod title;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -27,58 +30,49 @@ pub struct SmartFinding {
     pub message: String,
 }
 
-/// Words that make a criterion countable besides digits and the symbols
-/// `< > ≤ ≥ = %`.
-const MEASURE_WORDS: &[&str] = &[
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "twelve",
-    "once",
-    "twice",
-    "half",
-    "every",
-    "at least",
-    "at most",
-    "no more than",
-    "fewer than",
-    "less than",
-    "more than",
-    "greater than",
-    "within",
-    "below",
-    "above",
-    "per",
-];
-
-/// The measurability heuristic: a criterion is measurable when it states a
-/// number, a percentage, a comparison or a threshold ("PSI < 0.1", "100% of
-/// releases", "alert fires within 5 minutes", "every release"). It cannot
-/// tell a meaningful metric from a number dropped in, but it reliably refuses
-/// criteria like "improve monitoring" that nobody can check.
+/// Whether a reviewer could tell if `criterion` holds: a metric or
+/// observable with a comparator and a target, or a verifiable deliverable.
 pub fn is_measurable(criterion: &str) -> bool {
-    let words: Vec<String> = MEASURE_WORDS.iter().map(|w| w.to_string()).collect();
-    criterion.chars().any(|c| c.is_ascii_digit())
-        || criterion.contains(['<', '>', '≤', '≥', '=', '%'])
-        || !blame::find_phrases(criterion, &words).is_empty()
+    measurable::check(criterion).is_ok()
 }
 
-/// SMART check with the built-in lexicon.
+/// Why `owner` is not one user of `users`; an empty directory is not
+/// consulted, only the name's shape ("alice and bob", "the data team").
+fn not_one_user(owner: &str, users: &[String]) -> Option<String> {
+    let lower = owner.to_lowercase();
+    let several = [",", ";", "/", "&", "+", " and ", " or "]
+        .iter()
+        .find(|s| lower.contains(*s));
+    if let Some(separator) = several {
+        return Some(format!(
+            "\"{owner}\" names more than one owner (\"{}\"); one person owns an item",
+            separator.trim()
+        ));
+    }
+    if users.is_empty() {
+        return None;
+    }
+    if users.iter().any(|u| u.eq_ignore_ascii_case(owner)) {
+        return None;
+    }
+    Some(format!(
+        "\"{owner}\" is not a user; name one person from the user directory"
+    ))
+}
+
+/// SMART check with the built-in lexicon and no user directory.
 pub fn smart_check(item: &ActionItem) -> Vec<SmartFinding> {
-    smart_check_with(item, &LintConfig::default())
+    smart_check_with(item, &LintConfig::default(), &[])
 }
 
-/// Specific (title not vague), Measurable (criterion), Assignable (owner),
-/// Relevant (linked to a cause) and Time-bound (due date).
-pub fn smart_check_with(item: &ActionItem, config: &LintConfig) -> Vec<SmartFinding> {
+/// Specific (title not vague), Measurable (criterion), Assignable (one
+/// owner among `users`, when given), Relevant (linked to a cause) and
+/// Time-bound (due date). Each message starts with its letter's name.
+pub fn smart_check_with(
+    item: &ActionItem,
+    config: &LintConfig,
+    users: &[String],
+) -> Vec<SmartFinding> {
     let mut findings = Vec::new();
     let mut flag = |rule, field: &str, message: String| {
         findings.push(SmartFinding {
@@ -87,47 +81,67 @@ pub fn smart_check_with(item: &ActionItem, config: &LintConfig) -> Vec<SmartFind
             message,
         })
     };
-    for vague in lint_text("title", &item.title, config, &[])
-        .into_iter()
-        .filter(|f| f.rule == LintRule::VagueAction)
-    {
-        flag(
-            SmartRule::VagueTitle,
-            "title",
-            format!("{}; {}", vague.message, vague.suggestion),
-        );
-    }
-    if filled(&item.owner).is_none() {
-        flag(
-            SmartRule::MissingOwner,
-            "owner",
-            "name exactly one owner".into(),
-        );
-    }
-    if item.due.is_none() {
-        flag(SmartRule::MissingDueDate, "due", "set a due date".into());
+    // The title's own rule first; the lint's vague-action rule, which reads
+    // sentences of a post-mortem, catches what prose phrasing it knows.
+    match title::vague(&item.title) {
+        Some(why) => flag(SmartRule::VagueTitle, "title", format!("Specific: {why}")),
+        None => {
+            for vague in lint_text("title", &item.title, config, &[])
+                .into_iter()
+                .filter(|f| f.rule == LintRule::VagueAction)
+            {
+                flag(
+                    SmartRule::VagueTitle,
+                    "title",
+                    format!("Specific: {}; {}", vague.message, vague.suggestion),
+                );
+            }
+        }
     }
     match filled(&item.success_criterion) {
         None => flag(
             SmartRule::NotMeasurable,
             "success_criterion",
-            "state how success is measured".into(),
+            "Measurable: state how everyone will know it worked".into(),
         ),
-        Some(criterion) if !is_measurable(criterion) => flag(
-            SmartRule::NotMeasurable,
-            "success_criterion",
-            format!(
-                "\"{criterion}\" has no number, percentage, threshold or metric; \
-                 e.g. \"alert fires within 5 minutes\" or \"PSI < 0.1\""
-            ),
+        Some(criterion) => {
+            if let Err(why) = measurable::check(criterion) {
+                flag(
+                    SmartRule::NotMeasurable,
+                    "success_criterion",
+                    format!("Measurable: {}", why.explain(criterion)),
+                );
+            }
+        }
+    }
+    match filled(&item.owner) {
+        None => flag(
+            SmartRule::MissingOwner,
+            "owner",
+            "Assignable: name exactly one owner".into(),
         ),
-        Some(_) => {}
+        Some(owner) => {
+            if let Some(why) = not_one_user(owner, users) {
+                flag(
+                    SmartRule::MissingOwner,
+                    "owner",
+                    format!("Assignable: {why}"),
+                );
+            }
+        }
     }
     if item.addresses.is_none() {
         flag(
             SmartRule::NoLinkedCause,
             "addresses",
-            "link the root cause or FMEA row this item addresses".into(),
+            "Relevant: link the root cause or FMEA row this item addresses".into(),
+        );
+    }
+    if item.due.is_none() {
+        flag(
+            SmartRule::MissingDueDate,
+            "due",
+            "Time-bound: set a due date".into(),
         );
     }
     findings
@@ -158,12 +172,22 @@ mod tests {
             rules(&bare),
             [
                 SmartRule::VagueTitle,
-                SmartRule::MissingOwner,
-                SmartRule::MissingDueDate,
                 SmartRule::NotMeasurable,
-                SmartRule::NoLinkedCause
+                SmartRule::MissingOwner,
+                SmartRule::NoLinkedCause,
+                SmartRule::MissingDueDate,
             ]
         );
+        let messages: Vec<String> = smart_check(&bare).into_iter().map(|f| f.message).collect();
+        for (message, letter) in messages.iter().zip([
+            "Specific",
+            "Measurable",
+            "Assignable",
+            "Relevant",
+            "Time-bound",
+        ]) {
+            assert!(message.starts_with(letter), "{message}");
+        }
         let fmea = ActionItem {
             addresses: Some(CauseLink::FmeaRow {
                 owner: "system:scoring".into(),
@@ -188,5 +212,35 @@ mod tests {
         for fails in ["improve monitoring", "the team is more careful", ""] {
             assert!(!is_measurable(fails), "{fails}");
         }
+    }
+
+    #[test]
+    fn an_owner_is_one_user_of_the_directory() {
+        let users = ["carol".to_string(), "dara".to_string()];
+        let owner = |name: &str| {
+            let item = ActionItem {
+                owner: Some(name.into()),
+                ..item()
+            };
+            smart_check_with(&item, &LintConfig::default(), &users)
+                .into_iter()
+                .filter(|f| f.rule == SmartRule::MissingOwner)
+                .map(|f| f.message)
+                .collect::<Vec<_>>()
+        };
+        assert!(owner("carol").is_empty());
+        assert!(owner("Dara").is_empty());
+        assert_eq!(
+            owner("carol and dara"),
+            [
+                "Assignable: \"carol and dara\" names more than one owner (\"and\"); one person owns an item"
+            ]
+        );
+        assert_eq!(
+            owner("the data team"),
+            [
+                "Assignable: \"the data team\" is not a user; name one person from the user directory"
+            ]
+        );
     }
 }

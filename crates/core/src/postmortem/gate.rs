@@ -109,7 +109,7 @@ impl PostMortem {
                 }),
         );
         blockers.extend(
-            self.smart_findings(context.config)
+            self.smart_findings(context.config, context.people)
                 .into_iter()
                 .map(|(field, f)| Blocker {
                     kind: BlockerKind::Smart,

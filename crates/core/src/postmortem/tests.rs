@@ -242,7 +242,7 @@ fn draft_fills_every_section_the_data_allows() {
     assert_eq!(pm.action_items.len(), 3);
     assert_eq!(pm.appendix.analyses.len(), 1);
     assert!(pm.validate().is_ok());
-    assert!(pm.smart_findings(&LintConfig::default()).is_empty());
+    assert!(pm.smart_findings(&LintConfig::default(), &[]).is_empty());
 }
 
 #[test]

@@ -4,3 +4,4 @@
 
 mod fuzz;
 mod lint_corpus;
+mod smart_corpus;

@@ -92,7 +92,7 @@ fn view(
 ) -> PostMortemView {
     let lint = lint_postmortem(&postmortem, &state.lint, people);
     let smart = postmortem
-        .smart_findings(&state.lint)
+        .smart_findings(&state.lint, people)
         .into_iter()
         .map(|(item, finding)| SmartEntry { item, finding })
         .collect();
