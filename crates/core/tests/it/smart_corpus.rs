@@ -36,9 +36,35 @@ fn smart_check_on_the_design_corpus() {
         "design.tsv",
         &evaluation,
         &[
-            (Field::Title, 0.0, 1.0),
-            (Field::Criterion, 0.0, 1.0),
-            (Field::Owner, 0.0, 1.0),
+            (Field::Title, 0.95, 0.05),
+            (Field::Criterion, 0.95, 0.05),
+            (Field::Owner, 1.0, 0.0),
+        ],
+    );
+}
+
+/// Read at run time and required: a missing held-out part is a failure, not
+/// a skip, so the measure cannot silently disappear.
+///
+/// Measured once, on 2026-12-04, after the rules were frozen (commit
+/// e82a6d3): title recall 64.3 % with 2.4 % of specific titles flagged;
+/// criterion recall 97.6 % with 26.2 % of measurable criteria flagged; owner
+/// 100 % and 0 %. The floors hold that measure; tuning the rules on these
+/// lines would spend them, so the next round needs a fresh held-out part
+/// (`bench/smart/RESULTS.md`).
+#[test]
+fn smart_check_on_the_held_out_corpus_keeps_its_first_measure() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench/smart/held-out.tsv");
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("the held-out corpus {path} must exist: {e}"));
+    let evaluation = measure("held-out.tsv", &text);
+    hold(
+        "held-out.tsv",
+        &evaluation,
+        &[
+            (Field::Title, 0.642, 0.025),
+            (Field::Criterion, 0.975, 0.263),
+            (Field::Owner, 1.0, 0.0),
         ],
     );
 }
