@@ -112,7 +112,11 @@ fn a_commander_runs_a_sev2_from_declaration_to_closure_in_the_browser() {
 
     // A 5 Whys chain three deep: each why answers the one before it by
     // default, without choosing its parent.
-    let whys = || server.json(&["rca", "show", "INC-1", "five_whys", "main"]);
+    // Until the first step's request lands there is no chain to show.
+    let whys = || {
+        let shown = server.cli(&["rca", "show", "INC-1", "five_whys", "main", "--json"]);
+        serde_json::from_slice(&shown.stdout).unwrap_or(Value::Null)
+    };
     driver.submit_step(
         &page,
         "start-five-whys",
