@@ -307,3 +307,97 @@ pub fn compare_flags(
         b: side_b,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::fixture::release_log;
+
+    fn dosage() -> FlagRule {
+        FlagRule {
+            detector: Some("medical_dosage".to_string()),
+            ..FlagRule::default()
+        }
+    }
+
+    #[test]
+    fn v4_against_v3_shows_more_dosage_advice_fewer_refusals_and_what_v4_says() {
+        let log = release_log(15);
+        let (v3, v4) = (
+            Selection::parse("model=v3").unwrap(),
+            Selection::parse("model=v4").unwrap(),
+        );
+        let report = compare(&log, &dosage(), &v3, &v4, &CompareOptions::default()).unwrap();
+        assert_eq!(report.a.label, "model v3");
+        assert_eq!(
+            report.a.flagged.turns + report.b.flagged.turns,
+            log.turns() as u64
+        );
+        let (rate_a, rate_b) = (
+            report.a.flagged.rate.unwrap(),
+            report.b.flagged.rate.unwrap(),
+        );
+        assert!((0.03..0.05).contains(&rate_a) && (0.13..0.17).contains(&rate_b));
+        let interval_b = report.b.flagged.interval.unwrap();
+        assert!(interval_b.low < rate_b && rate_b < interval_b.high);
+        assert!(report.a.flagged.interval.unwrap().high < interval_b.low);
+        let test = report.flagged_rate;
+        assert!(
+            test.z.unwrap() > 10.0 && test.p_value.unwrap() < 1e-20,
+            "{test:?}"
+        );
+        // Cohen's h of 4 % against 15 %: 2·asin√0.15 − 2·asin√0.04 ≈ 0.39.
+        assert!((0.3..0.5).contains(&test.cohens_h.unwrap()), "{test:?}");
+        assert!(
+            report.refusal_rate.difference < -0.04 && report.refusal_rate.p_value.unwrap() < 1e-6
+        );
+        assert!(report.output_length.ks_p_value.unwrap() < 0.05);
+        let top: Vec<&str> = report
+            .over_represented_in_b
+            .iter()
+            .take(8)
+            .map(|found| found.ngram.as_str())
+            .collect();
+        assert!(top.contains(&"dose") && top.contains(&"4 g"), "{top:?}");
+        assert!(
+            !report
+                .over_represented_in_b
+                .iter()
+                .any(|found| found.ngram.contains("consult")),
+            "refusal words are rarer in v4"
+        );
+    }
+
+    #[test]
+    fn periods_compare_by_time_window_and_a_missing_version_column_is_named() {
+        let log = release_log(15);
+        let before = Selection::parse("2026-03-01..2026-03-21").unwrap();
+        let after = Selection::parse("2026-03-21..").unwrap();
+        let by_time =
+            compare(&log, &dosage(), &before, &after, &CompareOptions::default()).unwrap();
+        let by_model = compare(
+            &log,
+            &dosage(),
+            &Selection::ModelVersion("v3".to_string()),
+            &Selection::ModelVersion("v4".to_string()),
+            &CompareOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(by_time.flagged_rate, by_model.flagged_rate);
+        let mut without = log.clone();
+        without.mapping.prompt_version = None;
+        let error = compare(
+            &without,
+            &dosage(),
+            &Selection::PromptVersion("p7".to_string()),
+            &Selection::PromptVersion("p8".to_string()),
+            &CompareOptions::default(),
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("for the prompt version"),
+            "{error}"
+        );
+        assert!(Selection::parse("last week").is_err());
+    }
+}

@@ -14,6 +14,8 @@
 
 pub mod compare;
 mod csv_text;
+#[cfg(test)]
+mod fixture;
 mod flag;
 mod jsonl;
 mod ngrams;

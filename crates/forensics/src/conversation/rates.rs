@@ -280,3 +280,92 @@ pub(super) fn version_text(values: &ColumnValues, row: usize) -> Option<Cow<'_, 
         })),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::fixture::{PROMPT_DAY, RELEASE_DAY, release_log};
+
+    fn dosage() -> FlagRule {
+        FlagRule {
+            detector: Some("medical_dosage".to_string()),
+            ..FlagRule::default()
+        }
+    }
+
+    #[test]
+    fn the_release_that_raised_dosage_advice_shows_as_a_change_point_with_its_versions() {
+        let log = release_log(15);
+        let report = flagged_rates(&log, &dosage(), &RatesOptions::default()).unwrap();
+        assert_eq!(report.buckets.len(), 40);
+        assert_eq!(report.turns, log.turns() as u64);
+        for bucket in &report.buckets {
+            assert!(bucket.interval.low <= bucket.rate && bucket.rate <= bucket.interval.high);
+            assert_eq!(bucket.model_versions.values().sum::<u64>(), bucket.turns);
+        }
+        let before = &report.buckets[RELEASE_DAY - 1];
+        let after = &report.buckets[RELEASE_DAY];
+        assert_eq!(before.model_versions.keys().collect::<Vec<_>>(), ["v3"]);
+        assert_eq!(after.model_versions.keys().collect::<Vec<_>>(), ["v4"]);
+        // Day by day the intervals of about 200 turns are wide, but those of 4 % and 15 % do
+        // not overlap on most days.
+        assert!(
+            before.interval.high < 0.12 && after.interval.low > 0.06,
+            "{before:?} {after:?}"
+        );
+        assert_eq!(report.change_points.len(), 1, "{:?}", report.change_points);
+        let change = &report.change_points[0];
+        assert_eq!(change.bucket_index, RELEASE_DAY);
+        assert_eq!(change.bucket_start, "2026-03-21T00:00:00Z");
+        assert!((0.03..0.05).contains(&change.rate_before), "{change:?}");
+        assert!((0.13..0.17).contains(&change.rate_after), "{change:?}");
+        let near: Vec<(VersionRole, &str)> = change
+            .versions_released_near
+            .iter()
+            .map(|seen| (seen.role, seen.version.as_str()))
+            .collect();
+        // The prompt change ten days later is not offered as a cause.
+        assert_eq!(near, [(VersionRole::Model, "v4")]);
+        let prompt = report
+            .versions
+            .iter()
+            .find(|seen| seen.version == "p8")
+            .unwrap();
+        assert_eq!(prompt.first_bucket, PROMPT_DAY);
+        assert_eq!(prompt.first_seen, "2026-03-31T00:00:00Z");
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(
+            json["change_points"][0]["versions_released_near"][0]["version"],
+            "v4"
+        );
+    }
+
+    #[test]
+    fn a_rule_that_does_not_change_gets_no_change_point() {
+        // The input never changes, so the dosage lexicon flags every input: no shift.
+        let inputs = FlagRule {
+            scan: crate::conversation::TextSide::Input,
+            ..dosage()
+        };
+        let report = flagged_rates(&release_log(16), &inputs, &RatesOptions::default()).unwrap();
+        assert_eq!(report.flagged, report.turns);
+        assert_eq!(report.change_points, []);
+        let pharmacy = FlagRule {
+            detector: None,
+            cohort: Some(crate::Cohort::parse("segment == 'pharmacy'").unwrap()),
+            ..FlagRule::default()
+        };
+        let report = flagged_rates(&release_log(17), &pharmacy, &RatesOptions::default()).unwrap();
+        assert_eq!(report.change_points, [], "{:?}", report.buckets);
+    }
+
+    #[test]
+    fn a_confidence_outside_zero_and_one_is_refused() {
+        let options = RatesOptions {
+            confidence: 95.0,
+            ..RatesOptions::default()
+        };
+        let error = flagged_rates(&release_log(18), &dosage(), &options).unwrap_err();
+        assert!(error.to_string().contains("confidence 95"), "{error}");
+    }
+}
