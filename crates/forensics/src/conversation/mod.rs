@@ -264,7 +264,9 @@ impl ConversationLog {
     pub fn within(&self, cohort: &Cohort) -> Result<Self, ForensicsError> {
         Ok(Self {
             table: cohort.select(&self.table)?,
-            ..self.clone()
+            mapping: self.mapping.clone(),
+            skipped_turns: self.skipped_turns,
+            skipped: self.skipped.clone(),
         })
     }
 

@@ -42,6 +42,14 @@ fn csv_logs_read_with_the_default_mapping() {
 }
 
 #[test]
+fn langfuse_timestamps_with_a_space_read_as_utc() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "conversation_id,timestamp,input,output\nc1,2024-05-29 13:46:19.963000,a,b\n";
+    let log = read(&write(dir.path(), "log.csv", text.as_bytes())).unwrap();
+    assert_eq!(log.timestamps().unwrap()[0], 1_716_990_379_963_000_000);
+}
+
+#[test]
 fn missing_columns_are_named_with_their_role() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "log.csv", CSV.as_bytes());

@@ -14,8 +14,8 @@ pub struct Interval {
 /// Two shares compared: `b` against `a`.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProportionTest {
-    /// `rate_b − rate_a`.
-    pub difference: f64,
+    /// `rate_b − rate_a`; `None` when a side has no trials.
+    pub difference: Option<f64>,
     /// The pooled two-proportion z statistic; `None` when it is undefined (a side without
     /// trials, or both sides all hits or all misses).
     pub z: Option<f64>,
@@ -71,7 +71,7 @@ pub fn two_proportion_test(
 ) -> ProportionTest {
     if trials_a == 0 || trials_b == 0 {
         return ProportionTest {
-            difference: f64::NAN,
+            difference: None,
             z: None,
             p_value: None,
             cohens_h: None,
@@ -86,7 +86,7 @@ pub fn two_proportion_test(
     let z = (variance > 0.0).then(|| (rate_b - rate_a) / variance.sqrt());
     let arcsine = |rate: f64| 2.0 * rate.sqrt().asin();
     ProportionTest {
-        difference: rate_b - rate_a,
+        difference: Some(rate_b - rate_a),
         z,
         p_value: z.map(|z| 2.0 * normal_cdf(-z.abs())),
         cohens_h: Some(arcsine(rate_b) - arcsine(rate_a)),
@@ -145,7 +145,7 @@ mod tests {
         // proportions_ztest gives the same with the sides swapped, z negated);
         // h = 2·asin√0.15 − 2·asin√0.075 = 0.2405877972040722.
         let test = two_proportion_test(30, 400, 60, 400);
-        close(test.difference, 0.075, 1e-15);
+        close(test.difference.unwrap(), 0.075, 1e-15);
         close(test.z.unwrap(), 3.356_725_433_186_756_6, 1e-12);
         close(test.p_value.unwrap(), 0.000_788_713_940_074_181_6, 1e-13);
         close(test.cohens_h.unwrap(), 0.240_587_797_204_072_2, 1e-12);
@@ -156,6 +156,7 @@ mod tests {
         let none = two_proportion_test(0, 10, 0, 10);
         assert_eq!((none.z, none.p_value), (None, None));
         assert_eq!(none.cohens_h, Some(0.0));
-        assert!(two_proportion_test(1, 0, 1, 10).cohens_h.is_none());
+        let empty = two_proportion_test(1, 0, 1, 10);
+        assert_eq!((empty.difference, empty.cohens_h), (None, None));
     }
 }
