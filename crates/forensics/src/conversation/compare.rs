@@ -349,7 +349,8 @@ mod tests {
         // Cohen's h of 4 % against 15 %: 2·asin√0.15 − 2·asin√0.04 ≈ 0.39.
         assert!((0.3..0.5).contains(&test.cohens_h.unwrap()), "{test:?}");
         assert!(
-            report.refusal_rate.difference.unwrap() < -0.04 && report.refusal_rate.p_value.unwrap() < 1e-6
+            report.refusal_rate.difference.unwrap() < -0.04
+                && report.refusal_rate.p_value.unwrap() < 1e-6
         );
         assert!(report.output_length.ks_p_value.unwrap() < 0.05);
         let top: Vec<&str> = report

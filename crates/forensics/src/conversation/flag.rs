@@ -47,6 +47,15 @@ pub fn detector_named(name: &str) -> Result<Detector, ForensicsError> {
 }
 
 impl FlagRule {
+    /// Flags the turns where the detector `name` finds something in the `scan` text.
+    pub fn detector(name: &str, scan: TextSide) -> Self {
+        Self {
+            detector: Some(name.to_string()),
+            scan,
+            cohort: None,
+        }
+    }
+
     /// The rule in words, for a report's heading.
     pub fn describe(&self) -> String {
         let side = match self.scan {

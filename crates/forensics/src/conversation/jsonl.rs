@@ -54,23 +54,29 @@ pub(super) fn detect(path: &Path) -> Result<LogFormat, ForensicsError> {
 }
 
 /// Each non-blank line of `path` as JSON, with its line number (from 1); lines that are not
-/// UTF-8 are skipped and counted in `read`.
+/// UTF-8 are skipped and counted.
 pub(super) fn for_each_line(
     path: &Path,
     skipped_turns: &mut u64,
     skipped: &mut Vec<super::SkippedTurn>,
     mut each: impl FnMut(u64, Value) -> Result<(), ForensicsError>,
 ) -> Result<(), ForensicsError> {
-    let bytes = std::fs::read(path).map_err(|source| ForensicsError::Open {
+    let open_error = |source| ForensicsError::Open {
         path: path.to_path_buf(),
         source,
-    })?;
-    for (index, line) in bytes.split(|&byte| byte == b'\n').enumerate() {
-        let number = index as u64 + 1;
+    };
+    // Line by line, so a large log is never held in memory as text.
+    let mut reader = std::io::BufReader::new(std::fs::File::open(path).map_err(open_error)?);
+    let mut line = Vec::new();
+    for number in 1u64.. {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(open_error)? == 0 {
+            break;
+        }
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let text = match std::str::from_utf8(line) {
+        let text = match std::str::from_utf8(&line) {
             Ok(text) => text,
             Err(error) => {
                 let reason = format!("not UTF-8 at byte {} of the line", error.valid_up_to());

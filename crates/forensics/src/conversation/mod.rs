@@ -22,6 +22,7 @@ mod ngrams;
 mod otel;
 pub mod rates;
 pub mod refusal;
+pub mod request;
 #[cfg(test)]
 mod tests;
 
