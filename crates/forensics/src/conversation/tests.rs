@@ -50,6 +50,18 @@ fn langfuse_timestamps_with_a_space_read_as_utc() {
 }
 
 #[test]
+fn a_timestamp_that_does_not_parse_names_its_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "conversation_id,timestamp,input,output\nc1,2026-03-01,a,b\nc1,yesterday,a,b\n";
+    let error = read(&write(dir.path(), "log.csv", text.as_bytes())).unwrap_err();
+    assert!(
+        matches!(&error, ForensicsError::BadValue { column, row: 1, .. } if column == "timestamp"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("`yesterday`"), "{error}");
+}
+
+#[test]
 fn missing_columns_are_named_with_their_role() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "log.csv", CSV.as_bytes());
