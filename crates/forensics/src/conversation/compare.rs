@@ -200,6 +200,7 @@ pub fn compare_flags(
             options.confidence
         )));
     }
+    log.check_flags(flags)?;
     let refusals = FlagRule {
         detector: Some(refusal::NAME.to_string()),
         scan: TextSide::Output,

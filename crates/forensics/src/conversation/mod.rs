@@ -275,6 +275,19 @@ impl ConversationLog {
         self.table.row_count
     }
 
+    /// Refuses flags decided for another log (one per turn is needed).
+    pub(crate) fn check_flags(&self, flags: &[bool]) -> Result<(), ForensicsError> {
+        if flags.len() == self.turns() {
+            return Ok(());
+        }
+        Err(ForensicsError::InvalidOptions(format!(
+            "{} flags for the {} turns of {}",
+            flags.len(),
+            self.turns(),
+            self.table.source
+        )))
+    }
+
     /// UTC nanoseconds per turn; [`NULL_TIMESTAMP`] where none was logged.
     pub(crate) fn timestamps(&self) -> Result<&[i64], ForensicsError> {
         match &self.table.column(&self.mapping.timestamp)?.values {

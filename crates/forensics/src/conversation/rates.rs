@@ -131,6 +131,7 @@ pub fn rates_of_flags(
             options.confidence
         )));
     }
+    log.check_flags(flags)?;
     let stamps = log.timestamps()?;
     let models = version_column(log, &log.mapping.model_version)?;
     let prompts = version_column(log, &log.mapping.prompt_version)?;
@@ -357,6 +358,18 @@ mod tests {
         };
         let report = flagged_rates(&release_log(17), &pharmacy, &RatesOptions::default()).unwrap();
         assert_eq!(report.change_points, [], "{:?}", report.buckets);
+    }
+
+    #[test]
+    fn flags_of_another_log_are_refused() {
+        let error = rates_of_flags(
+            &release_log(19),
+            &[true],
+            String::new(),
+            &RatesOptions::default(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().starts_with("1 flags for the "), "{error}");
     }
 
     #[test]
