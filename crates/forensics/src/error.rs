@@ -87,6 +87,29 @@ pub enum ForensicsError {
     /// A drift request whose inputs and splits do not describe a reference and a current side.
     #[error("{}", .0.describe(&|field| format!("`{field}`")))]
     BadSplit(SplitProblem),
+    /// A line of a JSON Lines log that is not one JSON value; `line` counts from 1.
+    #[error("{path}: JSON line {line} does not parse: {message}")]
+    BadJsonLine {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+    /// A column a conversation log must have for a role (the user input, the model output).
+    #[error("{source_name} has no column `{column}` for the {role}")]
+    MissingRoleColumn {
+        source_name: String,
+        column: String,
+        role: &'static str,
+    },
+    /// A log whose every turn was skipped (not UTF-8, not a GenAI span).
+    #[error("{path} has no readable turns: {skipped} skipped ({reason})")]
+    NoReadableTurns {
+        path: PathBuf,
+        skipped: u64,
+        reason: String,
+    },
+    #[error("unknown detector `{name}`; known: {known}")]
+    UnknownDetector { name: String, known: String },
     /// A log that would be read differently from its content alone, as the evidence vault keeps
     /// it (no file name, no file beside it).
     #[error("{path} cannot be read the same way from its content alone: {reason}")]

@@ -13,7 +13,9 @@
 //! Entry points: [`read_log`]/[`read_split`] and [`drift_log`] read files (Parquet projected and
 //! pruned, CSV streamed); [`fn@drift`], [`fn@fairness`], [`fn@profile`], [`fn@timeseries`] work on a loaded
 //! [`Table`]; [`find_decision`] looks one decision up; [`Cohort`] selects rows (decisions D20
-//! and D29); [`detect`] finds personal data, secrets and unsafe content in text.
+//! and D29); [`detect`] finds personal data, secrets and unsafe content in text;
+//! [`conversation`] reads conversation logs of generative-AI systems and measures flagged turns
+//! over time and between versions.
 //! Every result is plain serde data whose JSON layout is described in `SCHEMA.md`.
 //!
 //! Left out: rendering (Markdown, HTML and SVG live in the report crate, which draws these plain
@@ -22,6 +24,7 @@
 pub mod analyze;
 pub mod cohort;
 pub mod combine;
+pub mod conversation;
 pub mod decision;
 pub mod detect;
 pub mod drift;
@@ -38,6 +41,7 @@ pub mod timeseries;
 
 pub use analyze::{LogSplit, drift_log, log_columns};
 pub use cohort::Cohort;
+pub use conversation::{ConversationLog, ConversationMapping, FlagRule, read_conversations};
 pub use decision::{DecisionRecord, find_decision};
 pub use drift::{ColumnDrift, Distribution, DriftMethod, DriftOptions, DriftReport, Preset, drift};
 pub use error::{ForensicsError, SplitProblem};

@@ -334,18 +334,39 @@ fn open(path: &Path) -> Result<File, ForensicsError> {
     })
 }
 
+/// Reads a CSV log whose bytes are already in memory (a log cleaned of rows that are not UTF-8,
+/// say); `path` names it in messages and locates its schema file.
+pub(crate) fn read_csv_bytes(path: &Path, bytes: Vec<u8>) -> Result<Table, ForensicsError> {
+    let mut tables = read_windows_from(path, Some(bytes), None, &Rows::All)?;
+    Ok(tables.pop().expect("one table for the whole file"))
+}
+
 fn read_windows(
     path: &Path,
     columns: Option<&[String]>,
     rows: &Rows,
 ) -> Result<Vec<Table>, ForensicsError> {
-    let is_csv = is_csv(path);
-    let file = open(path)?;
+    read_windows_from(path, None, columns, rows)
+}
+
+/// [`read_windows`] of the file at `path`, or of `csv_bytes` when given.
+fn read_windows_from(
+    path: &Path,
+    csv_bytes: Option<Vec<u8>>,
+    columns: Option<&[String]>,
+    rows: &Rows,
+) -> Result<Vec<Table>, ForensicsError> {
+    let is_csv = csv_bytes.is_some() || is_csv(path);
     let display = path.display().to_string();
-    let (schema, batches, parquet_rows) = if is_csv {
-        let (schema, batches) = csv_batches(path, file, columns, rows.timestamp_column())?;
+    let (schema, batches, parquet_rows) = if let Some(bytes) = csv_bytes {
+        let input = std::io::Cursor::new(bytes);
+        let (schema, batches) = csv_batches(path, input, columns, rows.timestamp_column())?;
+        (schema, batches, None)
+    } else if is_csv {
+        let (schema, batches) = csv_batches(path, open(path)?, columns, rows.timestamp_column())?;
         (schema, batches, None)
     } else {
+        let file = open(path)?;
         let read = parquet_batches(path, file, columns, rows)?;
         (read.schema, read.batches, Some(read.rows))
     };
@@ -679,10 +700,10 @@ pub fn schema_file_of(path: &Path) -> std::path::PathBuf {
 /// "score": "float", "approved": "int", "at": "timestamp", "ok": "bool"}}`.
 /// The file exists so that, say, ZIP codes stay text and a column whose
 /// first 100,000 rows are empty still gets its type.
-fn csv_schema(path: &Path, file: &mut File) -> Result<Schema, ForensicsError> {
+fn csv_schema(path: &Path, input: &mut impl std::io::Read) -> Result<Schema, ForensicsError> {
     let (inferred, _) = arrow_csv::reader::Format::default()
         .with_header(true)
-        .infer_schema(&mut *file, Some(CSV_INFERENCE_ROWS))
+        .infer_schema(&mut *input, Some(CSV_INFERENCE_ROWS))
         .map_err(|error| csv_error(path, error))?;
     let schema_path = schema_file_of(path);
     let text = match std::fs::read_to_string(&schema_path) {
@@ -737,11 +758,10 @@ fn csv_schema(path: &Path, file: &mut File) -> Result<Schema, ForensicsError> {
 
 fn csv_batches(
     path: &Path,
-    mut file: File,
+    mut file: impl std::io::Read + std::io::Seek + 'static,
     columns: Option<&[String]>,
     timestamp_column: Option<&str>,
 ) -> Result<(Arc<Schema>, Batches), ForensicsError> {
-    use std::io::Seek;
     let display = path.display().to_string();
     let format = arrow_csv::reader::Format::default().with_header(true);
     let schema = csv_schema(path, &mut file)?;

@@ -412,7 +412,7 @@ fn run_timeseries(
     timeseries(&table, &options)
 }
 
-fn parse_cohort(
+pub(crate) fn parse_cohort(
     text: Option<&str>,
     keyword_files: &KeywordFileReader<'_>,
 ) -> Result<Option<Cohort>, ForensicsError> {
@@ -449,7 +449,7 @@ fn read_cohort(
 
 /// A cohort that selects nothing is almost always a typo in `where`; refuse
 /// it rather than report rates of nobody.
-fn refuse_empty_cohort(
+pub(crate) fn refuse_empty_cohort(
     table: &Table,
     path: &Path,
     cohort: Option<&str>,

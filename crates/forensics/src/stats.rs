@@ -2,6 +2,8 @@
 //! values and NumPy-compatible histograms. Each follows the formula and evaluation order of the
 //! SciPy/NumPy routine it is named after, so results agree to rounding.
 
+pub mod proportion;
+
 /// Standard normal CDF, evaluated like SciPy's `ndtr` (erf near zero, erfc in the tails).
 pub fn normal_cdf(x: f64) -> f64 {
     let scaled = x * std::f64::consts::FRAC_1_SQRT_2;

@@ -30,7 +30,7 @@ pub enum Granularity {
 }
 
 impl Granularity {
-    fn bucket_start(self, nanos: i64) -> i64 {
+    pub(crate) fn bucket_start(self, nanos: i64) -> i64 {
         match self {
             Self::Hour => nanos.div_euclid(NANOS_PER_HOUR) * NANOS_PER_HOUR,
             Self::Day => nanos.div_euclid(NANOS_PER_DAY) * NANOS_PER_DAY,

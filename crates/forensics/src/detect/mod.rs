@@ -142,6 +142,30 @@ impl Detector {
     }
 }
 
+/// The names [`by_name`] knows: `pii`, `secrets` and each shipped lexicon.
+pub fn names() -> Vec<&'static str> {
+    ["pii", "secrets"]
+        .into_iter()
+        .chain(lexicon::Lexicon::ALL.map(lexicon::Lexicon::name))
+        .collect()
+}
+
+/// The built-in detector called `name`, or a refusal listing the known names.
+pub fn by_name(name: &str) -> Result<Detector, ForensicsError> {
+    match name {
+        "pii" => Ok(pii::detector()),
+        "secrets" => Ok(secrets::detector()),
+        _ => lexicon::Lexicon::ALL
+            .into_iter()
+            .find(|lexicon| lexicon.name() == name)
+            .map(lexicon::Lexicon::detector)
+            .ok_or_else(|| ForensicsError::UnknownDetector {
+                name: name.to_string(),
+                known: names().join(", "),
+            }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +181,18 @@ mod tests {
         assert_eq!(&text[found[0].start..found[0].end], "jörg@example.com");
         assert_eq!(found[0].char_span(text), (9, 25));
         assert_eq!((detector.name(), detector.version()), ("pii", pii::VERSION));
+    }
+
+    #[test]
+    fn detectors_are_found_by_name() {
+        for name in names() {
+            assert_eq!(by_name(name).unwrap().name(), name);
+        }
+        let error = by_name("dosage").err().unwrap().to_string();
+        assert!(
+            error.contains("`dosage`") && error.contains("medical_dosage"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -1,0 +1,154 @@
+//! Which turns are flagged: those where a detector finds something in the text it scans, or
+//! where a cohort expression holds, or, given both, where both do.
+
+use super::{ConversationLog, TextColumn, refusal};
+use crate::ForensicsError;
+use crate::cohort::Cohort;
+use crate::detect::{self, Detector};
+
+/// Which text of a turn a detector scans.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextSide {
+    Input,
+    /// The model's output: what the model is answerable for.
+    #[default]
+    Output,
+    /// Either text.
+    Both,
+}
+
+/// What makes a turn flagged. Kept as data (names and a parsed expression) so that a request
+/// can carry it and a finding can say how its turns were flagged.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FlagRule {
+    /// A built-in detector ([`detector_named`]): `pii`, `secrets`, a lexicon such as
+    /// `medical_dosage`, or `refusal`.
+    pub detector: Option<String>,
+    #[serde(default)]
+    pub scan: TextSide,
+    /// A cohort expression over the log's columns, e.g. `output contains 'mg'`.
+    pub cohort: Option<Cohort>,
+}
+
+/// A built-in detector by name: those of [`detect::by_name`], and `refusal`
+/// ([`refusal::detector`]).
+pub fn detector_named(name: &str) -> Result<Detector, ForensicsError> {
+    if name == refusal::NAME {
+        return Ok(refusal::detector());
+    }
+    detect::by_name(name).map_err(|error| match error {
+        ForensicsError::UnknownDetector { name, known } => ForensicsError::UnknownDetector {
+            name,
+            known: format!("{known}, {}", refusal::NAME),
+        },
+        other => other,
+    })
+}
+
+impl FlagRule {
+    /// Flags the turns where the detector `name` finds something in the `scan` text.
+    pub fn detector(name: &str, scan: TextSide) -> Self {
+        Self {
+            detector: Some(name.to_string()),
+            scan,
+            cohort: None,
+        }
+    }
+
+    /// The rule in words, for a report's heading.
+    pub fn describe(&self) -> String {
+        let side = match self.scan {
+            TextSide::Input => "the user input",
+            TextSide::Output => "the model output",
+            TextSide::Both => "the user input or the model output",
+        };
+        let detector = self
+            .detector
+            .as_ref()
+            .map(|name| format!("detector `{name}` finds something in {side}"));
+        let cohort = self.cohort.as_ref().map(|cohort| {
+            format!(
+                "the cohort expression on columns {} holds",
+                cohort.columns().join(", ")
+            )
+        });
+        match (detector, cohort) {
+            (Some(detector), Some(cohort)) => format!("{detector} and {cohort}"),
+            (Some(one), None) | (None, Some(one)) => one,
+            (None, None) => "nothing".to_string(),
+        }
+    }
+
+    /// Whether each turn of `log` is flagged.
+    pub fn flags(&self, log: &ConversationLog) -> Result<Vec<bool>, ForensicsError> {
+        let detector = self.detector.as_deref().map(detector_named).transpose()?;
+        self.flags_with(log, detector.as_ref())
+    }
+
+    /// [`FlagRule::flags`] with a detector built by the caller (a lexicon a deployment
+    /// extended) in place of the named one.
+    pub fn flags_with(
+        &self,
+        log: &ConversationLog,
+        detector: Option<&Detector>,
+    ) -> Result<Vec<bool>, ForensicsError> {
+        if detector.is_none() && self.cohort.is_none() {
+            return Err(ForensicsError::InvalidOptions(
+                "flag turns by a detector, a cohort expression, or both".to_string(),
+            ));
+        }
+        let mut flags = match &self.cohort {
+            Some(cohort) => cohort.matches(&log.table)?,
+            None => vec![true; log.turns()],
+        };
+        if let Some(detector) = detector {
+            let sides = match self.scan {
+                TextSide::Input => vec![&log.mapping.input],
+                TextSide::Output => vec![&log.mapping.output],
+                TextSide::Both => vec![&log.mapping.input, &log.mapping.output],
+            };
+            let mut found = vec![false; log.turns()];
+            for side in sides {
+                let texts = log.texts(side)?;
+                let mut cache = Cache(vec![Seen::Unknown; texts.dictionary.len()]);
+                for (row, found) in found.iter_mut().enumerate() {
+                    *found = *found || cache.hit(detector, &texts, row);
+                }
+            }
+            for (flag, found) in flags.iter_mut().zip(found) {
+                *flag &= found;
+            }
+        }
+        Ok(flags)
+    }
+}
+
+/// Whether the detector found something in each dictionary entry, decided the first time the
+/// entry is met: repeated texts (canned answers) are scanned once, and entries no turn uses
+/// (after a cohort narrowed the log) never.
+struct Cache(Vec<Seen>);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    Unknown,
+    Found,
+    Clean,
+}
+
+impl Cache {
+    fn hit(&mut self, detector: &Detector, texts: &TextColumn, row: usize) -> bool {
+        let Some(text) = texts.get(row) else {
+            return false;
+        };
+        let entry = &mut self.0[texts.codes[row] as usize];
+        if *entry == Seen::Unknown {
+            *entry = if detector.find(text).next().is_some() {
+                Seen::Found
+            } else {
+                Seen::Clean
+            };
+        }
+        *entry == Seen::Found
+    }
+}
