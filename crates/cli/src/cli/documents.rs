@@ -169,6 +169,9 @@ pub enum ReportCommand {
         /// The report type, e.g. initial, notification, adverse_event, inquiry_response.
         #[arg(long = "type", value_name = "TYPE")]
         report: String,
+        /// Why to draft it although its regime does not apply (recorded).
+        #[arg(long)]
+        override_reason: Option<String>,
         #[arg(long)]
         json: bool,
     },

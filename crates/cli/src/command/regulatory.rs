@@ -155,6 +155,9 @@ fn print_report(report: &Value, json: bool) {
         text(&report["title"]),
         text(&report["status"])
     );
+    if let Some(reason) = report["drafted_although_not_applicable"].as_str() {
+        println!("Drafted although its regime does not apply: {reason}");
+    }
     for section in report["sections"].as_array().into_iter().flatten() {
         println!(
             "\n## {}\n\n{}",
@@ -171,10 +174,12 @@ pub async fn report(command: ReportCommand) -> Result<()> {
             incident,
             regime,
             report,
+            override_reason,
             json,
         } => {
             let id = incident_id(&incident)?;
-            let body = json!({ "regime": regime, "report": report });
+            let body =
+                json!({ "regime": regime, "report": report, "override_reason": override_reason });
             let created = client
                 .post(&format!("/api/v1/incidents/{id}/reports"), body)
                 .await?;

@@ -280,6 +280,24 @@ fn a_commander_answers_reports_and_bundles_evidence_in_the_browser() {
         "{custody}"
     );
 
+    // The report refused above, drafted anyway with a reason on the record.
+    driver.go(&format!("{}/incidents/INC-1", server.url));
+    driver.open_all_details();
+    driver.click("#report-draft select[name=report] option[value='eu_ai_act_art73/initial']");
+    driver.type_into(
+        "#report-draft input[name=override_reason]",
+        "the market surveillance authority asked for one",
+    );
+    driver.click("#report-draft button[type=submit]");
+    driver.wait_for_text(
+        "#report-R-2",
+        "Drafted although its regime does not apply to this incident: the market surveillance authority asked for one",
+    );
+    assert_eq!(
+        server.json(&["report", "show", "INC-1", "R-2"])["drafted_although_not_applicable"],
+        "the market surveillance authority asked for one"
+    );
+
     server.stop();
     assert_success(&verify(&data, &[]), &["verify"]);
 }

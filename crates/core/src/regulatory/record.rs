@@ -63,6 +63,10 @@ pub struct RegulatoryReport {
     /// Who received it, and the reference they gave.
     pub recipient: Option<String>,
     pub reference: Option<String>,
+    /// Why it was drafted although the applicability answers say its
+    /// regime does not apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drafted_although_not_applicable: Option<String>,
 }
 
 /// A clock warning already sent, so the notifier sends each once.
@@ -382,14 +386,16 @@ pub fn draft_report(
     regime: &str,
     report: &str,
     sections: Vec<ReportSection>,
+    override_reason: Option<&str>,
     actor: &str,
     now: Timestamp,
 ) -> Result<(RegulatoryRecord, RegulatoryReport, EventDraft), DomainError> {
     let (regime_name, report_name) = report_names(table, regime, report)?;
-    if let Some(decision) = decisions
+    let override_reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
+    let not_applicable = decisions
         .iter()
-        .find(|d| d.regime == regime && d.applies == Answer::No)
-    {
+        .find(|d| d.regime == regime && d.applies == Answer::No);
+    if let (Some(decision), None) = (not_applicable, override_reason) {
         let because: Vec<String> = decision
             .because
             .iter()
@@ -397,7 +403,7 @@ pub fn draft_report(
             .collect();
         return Err(DomainError::Conflict {
             message: format!(
-                "{regime_name} does not apply to this incident ({}); change the applicability answers if that is wrong, or draft a generic report",
+                "{regime_name} does not apply to this incident ({}); change the applicability answers if that is wrong, draft a generic report, or give the reason to draft it anyway (override_reason)",
                 because.join(", ")
             ),
             allowed: Vec::new(),
@@ -416,15 +422,16 @@ pub fn draft_report(
         submitted_by: None,
         recipient: None,
         reference: None,
+        drafted_although_not_applicable: not_applicable.and(override_reason).map(str::to_string),
     };
     let mut record = current.clone();
     record.reports.push(created.clone());
-    let event = EventDraft::by(
-        actor,
-        EventKind::ReportDrafted,
-        now,
-        json!({"report": created.id, "regime": regime, "type": report, "title": created.title}),
-    );
+    let mut body =
+        json!({"report": created.id, "regime": regime, "type": report, "title": created.title});
+    if let Some(reason) = &created.drafted_although_not_applicable {
+        body["drafted_although_not_applicable"] = json!(reason);
+    }
+    let event = EventDraft::by(actor, EventKind::ReportDrafted, now, body);
     Ok((record, created, event))
 }
 

@@ -1002,7 +1002,7 @@ fn a_report_of_a_regime_that_does_not_apply_is_refused() {
     .unwrap();
     let record = RegulatoryRecord::default();
     let now = at("2026-09-01T12:00:00Z");
-    let draft = |regime: &str, report: &str| {
+    let draft_with = |regime: &str, report: &str, reason: Option<&str>| {
         draft_report(
             &record,
             &decisions,
@@ -1010,10 +1010,12 @@ fn a_report_of_a_regime_that_does_not_apply_is_refused() {
             regime,
             report,
             vec![],
+            reason,
             "carol",
             now,
         )
     };
+    let draft = |regime: &str, report: &str| draft_with(regime, report, None);
     let (_, drafted, _) = draft("gdpr_art33", "notification").unwrap();
     assert_eq!(drafted.id, "R-1");
     match draft("eu_ai_act_art73", "initial") {
@@ -1023,6 +1025,26 @@ fn a_report_of_a_regime_that_does_not_apply_is_refused() {
         ),
         other => panic!("expected a conflict, got {other:?}"),
     }
+    // With a reason it is drafted anyway, the reason on the report and the
+    // timeline; a blank reason is no reason.
+    assert!(draft_with("eu_ai_act_art73", "initial", Some("  ")).is_err());
+    let (_, anyway, event) = draft_with(
+        "eu_ai_act_art73",
+        "initial",
+        Some("the market surveillance authority asked for one"),
+    )
+    .unwrap();
+    assert_eq!(
+        anyway.drafted_although_not_applicable.as_deref(),
+        Some("the market surveillance authority asked for one")
+    );
+    assert_eq!(
+        event.body["drafted_although_not_applicable"],
+        "the market surveillance authority asked for one"
+    );
+    // A regime that applies records no override.
+    let (_, applying, _) = draft_with("gdpr_art33", "notification", Some("not needed")).unwrap();
+    assert_eq!(applying.drafted_although_not_applicable, None);
     // Undecided regimes and generic reports may be drafted.
     let unknown = decide_applicability(
         table,
@@ -1038,6 +1060,7 @@ fn a_report_of_a_regime_that_does_not_apply_is_refused() {
         "eu_ai_act_art73",
         "initial",
         vec![],
+        None,
         "carol",
         now,
     )

@@ -213,6 +213,10 @@ pub struct DraftReportRequest {
     pub regime: String,
     /// A report type of the regime, e.g. `initial`.
     pub report: String,
+    /// Why to draft it although the applicability answers say the regime
+    /// does not apply; without it, that draft is refused (409).
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/reports", tag = "regulatory", request_body = DraftReportRequest,
@@ -260,6 +264,7 @@ pub async fn draft_regulatory_report(
                         &request.regime,
                         &request.report,
                         sections.clone(),
+                        request.override_reason.as_deref(),
                         &actor,
                         at,
                     )?;

@@ -101,6 +101,8 @@ fn draft_form(
                     }
                 }
             }
+            label { "Reason, if its regime does not apply "
+                input type="text" name="override_reason" value=[Rejected::kept(rejected, DRAFT, "override_reason")]; }
             button type="submit" { "Draft the report" }
             (Rejected::messages(rejected, DRAFT))
         }
@@ -124,6 +126,9 @@ fn report_card(
     html! {
         article.report id={ "report-" (report.id) } data-status=(crate::reports::wire_name(&report.status)) {
             h4 { (report.id) ": " (report.title) }
+            @if let Some(reason) = &report.drafted_although_not_applicable {
+                p.muted { "Drafted although its regime does not apply to this incident: " (reason) }
+            }
             p {
                 @match report.status {
                     ReportStatus::Draft => { span.badge { "Draft" } " drafted by " (report.created_by) " " (format_time(Some(report.created_at))) }
@@ -212,6 +217,7 @@ pub async fn draft(
         let request = DraftReportRequest {
             regime: regime.to_string(),
             report: report.to_string(),
+            override_reason: form.get("override_reason").map(str::to_string),
         };
         draft_regulatory_report(&state, caller.name(), &id, request).await
     }
