@@ -4,7 +4,6 @@
 
 use std::fmt::Write;
 
-use firebreak_rca::CauseCategory;
 use firebreak_rca::whys::{Why, WhysAnalysis, WhysFinding};
 
 use crate::layout::{Rect, TreeNode, TreeSpacing, tidy_tree};
@@ -172,7 +171,7 @@ fn collect_why(
     let header = format!(
         "WHY {} · {}{evidence}",
         path.len(),
-        category_name(&why.category).to_uppercase()
+        why.category.as_str().to_uppercase()
     );
     let node_findings = findings
         .iter()
@@ -215,19 +214,6 @@ fn finding_on(finding: &WhysFinding, path: &[usize]) -> Option<(FindingKind, Str
             "Circular: restates the symptom".into(),
         )),
         _ => None,
-    }
-}
-
-fn category_name(category: &CauseCategory) -> &str {
-    match category {
-        CauseCategory::Data => "data",
-        CauseCategory::Model => "model",
-        CauseCategory::Technology => "technology",
-        CauseCategory::Process => "process",
-        CauseCategory::People => "people",
-        CauseCategory::Infrastructure => "infrastructure",
-        CauseCategory::Governance => "governance",
-        CauseCategory::Custom(name) => name,
     }
 }
 
@@ -324,6 +310,7 @@ fn draw_box(out: &mut String, node: &WhyNode, rect: &Rect) {
 mod tests {
     use super::*;
     use crate::layout::overlapping_pairs;
+    use firebreak_rca::CauseCategory;
 
     fn why(statement: String, causes: Vec<Why>) -> Why {
         Why {
