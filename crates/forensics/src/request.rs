@@ -5,6 +5,7 @@
 
 use crate::analyze::{LogSplit, drift_log};
 use crate::cohort::{Cohort, KeywordFileReader};
+use crate::conversation::request::{ConversationsReport, ConversationsRequest, run_conversations};
 use crate::decision::{DecisionRecord, find_decision};
 use crate::drift::{DriftOptions, DriftReport, Preset};
 use crate::error::{ForensicsError, SplitProblem};
@@ -25,6 +26,9 @@ pub enum AnalysisRequest {
     Profile(ProfileRequest),
     Timeseries(TimeseriesRequest),
     Decision(DecisionRequest),
+    /// Conversation logs of a generative-AI system: the flagged share over
+    /// time and, optionally, two versions or periods compared.
+    Conversations(ConversationsRequest),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -141,6 +145,7 @@ pub enum AnalysisResult {
     Profile(ProfileReport),
     Timeseries(TimeseriesReport),
     Decision(DecisionRecord),
+    Conversations(Box<ConversationsReport>),
 }
 
 impl AnalysisRequest {
@@ -151,6 +156,7 @@ impl AnalysisRequest {
             AnalysisRequest::Profile(_) => "profile",
             AnalysisRequest::Timeseries(_) => "timeseries",
             AnalysisRequest::Decision(_) => "decision",
+            AnalysisRequest::Conversations(_) => "conversations",
         }
     }
 
@@ -165,6 +171,7 @@ impl AnalysisRequest {
             AnalysisRequest::Fairness(r) => vec![("where", &r.cohort)],
             AnalysisRequest::Profile(r) => vec![("where", &r.cohort)],
             AnalysisRequest::Timeseries(r) => vec![("where", &r.cohort)],
+            AnalysisRequest::Conversations(r) => vec![("where", &r.cohort)],
             AnalysisRequest::Decision(_) => Vec::new(),
         };
         fields
@@ -183,6 +190,7 @@ impl AnalysisRequest {
             AnalysisRequest::Profile(r) => vec![Some(&r.log), r.reference.as_ref()],
             AnalysisRequest::Timeseries(r) => vec![Some(&r.log)],
             AnalysisRequest::Decision(r) => vec![Some(&r.log)],
+            AnalysisRequest::Conversations(r) => vec![Some(&r.log)],
         };
         let mut inputs: Vec<&str> = Vec::new();
         for name in named.into_iter().flatten() {
@@ -208,6 +216,7 @@ impl AnalysisRequest {
                 .collect(),
             AnalysisRequest::Timeseries(r) => vec![&mut r.log],
             AnalysisRequest::Decision(r) => vec![&mut r.log],
+            AnalysisRequest::Conversations(r) => vec![&mut r.log],
         };
         for name in names {
             *name = rename(name);
@@ -258,6 +267,10 @@ pub fn run(
                 Some(record) => AnalysisResult::Decision(record),
                 None => return Ok(None),
             }
+        }
+        AnalysisRequest::Conversations(r) => {
+            let log = resolve(&r.log)?;
+            AnalysisResult::Conversations(Box::new(run_conversations(r, &log, keyword_files)?))
         }
     }))
 }
@@ -564,6 +577,7 @@ impl AnalysisResult {
                 record.row,
                 record.source
             ),
+            AnalysisResult::Conversations(report) => report.summary(),
         }
     }
 }

@@ -14,8 +14,10 @@ use firebreak_forensics::{
 use crate::chart::{Band, PALETTE, ReferenceLine, Series, bars_svg, histogram_svg, lines_svg};
 use crate::{Document, significant};
 
+mod conversations;
 mod timeseries;
 
+pub use conversations::{conversations_document, rates_svg};
 pub use timeseries::{timeseries_document, timeseries_svgs};
 
 /// Four significant digits: enough to compare with a peer tool, short enough for a table.
@@ -816,6 +818,10 @@ pub fn result_figures(result: &firebreak_forensics::AnalysisResult) -> Vec<(Stri
             "Missing, NaN and infinite values per column".to_string(),
             profile_svg(report),
         )],
+        AnalysisResult::Conversations(report) => {
+            let (svg, caption) = rates_svg(&report.rates);
+            vec![(caption, svg)]
+        }
         AnalysisResult::NannyMl(_) | AnalysisResult::Decision(_) => Vec::new(),
     }
 }

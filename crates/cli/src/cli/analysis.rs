@@ -51,6 +51,45 @@ pub enum AnalyzeCommand {
     Timeseries(TimeseriesArgs),
     /// The logged inputs and outputs of one decision.
     Decision(DecisionArgs),
+    /// Conversation logs of a chatbot or LLM: the share of turns a detector or cohort flags
+    /// per bucket with its interval and change points, and two versions or periods compared.
+    Conversations(ConversationsArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScanArg {
+    Input,
+    Output,
+    Both,
+}
+
+#[derive(Debug, Args)]
+pub struct ConversationsArgs {
+    /// Parquet, CSV, JSON Lines, or OpenTelemetry GenAI spans as JSON Lines (docs/conversations.md).
+    pub log: PathBuf,
+    /// A detector that flags turns, e.g. pii, secrets, medical_dosage (docs/detectors.md).
+    #[arg(long, value_name = "NAME")]
+    pub detector: Option<String>,
+    /// The text the detector reads.
+    #[arg(long, value_enum, default_value = "output")]
+    pub scan: ScanArg,
+    /// With --detector, the turns looked at; alone, what flags a turn, e.g.
+    /// "output contains any of @dosage.txt" (grammar: docs/cohorts.md).
+    #[arg(long = "where", value_name = "EXPR")]
+    pub cohort: Option<String>,
+    /// Two sides to compare: time windows A..B, model=V or prompt=V.
+    #[arg(long, num_args = 2, value_names = ["A", "B"], allow_hyphen_values = true)]
+    pub compare: Option<Vec<String>>,
+    #[arg(long, value_enum, default_value = "day")]
+    pub bucket: BucketArg,
+    /// A column for a role, ROLE=COLUMN (conversation_id, timestamp, input, output, turn,
+    /// model_version, prompt_version, segment); repeatable.
+    #[arg(long = "column", value_name = "ROLE=COLUMN")]
+    pub columns: Vec<String>,
+    #[command(flatten)]
+    pub output: ReportOutput,
+    #[command(flatten)]
+    pub attach: AttachTo,
 }
 
 #[derive(Debug, Args)]

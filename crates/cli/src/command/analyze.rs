@@ -7,10 +7,12 @@
 //! the server recomputes the same request from the vault copies as a finding (D24).
 
 use crate::InputError;
-use crate::cli::{AnalyzeCommand, BucketArg, DriftPresetArg, ReportFormat, ReportOutput};
+use crate::cli::{AnalyzeCommand, BucketArg, DriftPresetArg, ReportFormat, ReportOutput, ScanArg};
 use anyhow::{Context, Result};
 use firebreak_core::incident::{parse_public_id, public_id};
 use firebreak_forensics::cohort::read_keyword_file;
+use firebreak_forensics::conversation::request::ConversationsRequest;
+use firebreak_forensics::conversation::{ConversationMapping, TextSide};
 use firebreak_forensics::load::check_self_describing;
 use firebreak_forensics::request::{
     self, AnalysisRequest, AnalysisResult, DecisionRequest, DriftPreset, DriftRequest,
@@ -19,8 +21,8 @@ use firebreak_forensics::request::{
 use firebreak_forensics::timeseries::Granularity;
 use firebreak_forensics::{ForensicsError, LogSplit, TimeWindow, log_columns};
 use firebreak_report::forensics::{
-    abbreviated, decision_document, drift_document, fairness_document, nannyml_document,
-    profile_document, timeseries_document,
+    abbreviated, conversations_document, decision_document, drift_document, fairness_document,
+    nannyml_document, profile_document, timeseries_document,
 };
 pub(super) use firebreak_report::significant;
 
@@ -139,11 +141,7 @@ fn analysis_of(command: AnalyzeCommand) -> Result<Analysis> {
             AnalysisRequest::Timeseries(TimeseriesRequest {
                 log: input_name(&args.log)?,
                 timestamp: args.timestamp,
-                bucket: match args.bucket {
-                    BucketArg::Hour => Granularity::Hour,
-                    BucketArg::Day => Granularity::Day,
-                    BucketArg::Week => Granularity::Week,
-                },
+                bucket: granularity(args.bucket),
                 label: args.label,
                 prediction: args.prediction,
                 score: args.score,
@@ -162,6 +160,28 @@ fn analysis_of(command: AnalyzeCommand) -> Result<Analysis> {
             args.output,
             args.attach,
         ),
+        AnalyzeCommand::Conversations(args) => (
+            AnalysisRequest::Conversations(ConversationsRequest {
+                log: input_name(&args.log)?,
+                mapping: mapping_of(&args.columns)?,
+                format: None,
+                detector: args.detector,
+                scan: match args.scan {
+                    ScanArg::Input => TextSide::Input,
+                    ScanArg::Output => TextSide::Output,
+                    ScanArg::Both => TextSide::Both,
+                },
+                cohort: args.cohort,
+                bucket: granularity(args.bucket),
+                confidence: 0.95,
+                compare: args
+                    .compare
+                    .map(|sides| [sides[0].clone(), sides[1].clone()]),
+                ngrams: Default::default(),
+            }),
+            args.output,
+            args.attach,
+        ),
     };
     Ok(Analysis {
         request,
@@ -169,6 +189,45 @@ fn analysis_of(command: AnalyzeCommand) -> Result<Analysis> {
         incident: attach.incident,
         systems,
     })
+}
+
+fn granularity(bucket: BucketArg) -> Granularity {
+    match bucket {
+        BucketArg::Hour => Granularity::Hour,
+        BucketArg::Day => Granularity::Day,
+        BucketArg::Week => Granularity::Week,
+    }
+}
+
+/// The column of each role of a conversation log: the defaults, with
+/// `ROLE=COLUMN` flags in their place.
+fn mapping_of(columns: &[String]) -> Result<ConversationMapping> {
+    let mut mapping = ConversationMapping::default();
+    for flag in columns {
+        let (role, column) = flag
+            .split_once('=')
+            .filter(|(role, column)| !role.is_empty() && !column.is_empty())
+            .ok_or_else(|| InputError(format!("--column `{flag}` should be ROLE=COLUMN")))?;
+        let column = column.to_string();
+        match role {
+            "conversation_id" => mapping.conversation_id = column,
+            "timestamp" => mapping.timestamp = column,
+            "input" => mapping.input = column,
+            "output" => mapping.output = column,
+            "turn" => mapping.turn = Some(column),
+            "model_version" => mapping.model_version = Some(column),
+            "prompt_version" => mapping.prompt_version = Some(column),
+            "segment" => mapping.segment = Some(column),
+            other => {
+                return Err(InputError(format!(
+                    "--column `{flag}`: no role `{other}` (conversation_id, timestamp, input, \
+                     output, turn, model_version, prompt_version, segment)"
+                ))
+                .into());
+            }
+        }
+    }
+    Ok(mapping)
 }
 
 /// On the command line an input is named by its path.
@@ -212,6 +271,9 @@ fn document_of(request: &AnalysisRequest, result: &AnalysisResult) -> Result<Doc
         (AnalysisRequest::Timeseries(r), AnalysisResult::Timeseries(report)) => {
             let source = format!("{} by `{}`", r.log, r.timestamp);
             timeseries_document(report, &source)
+        }
+        (AnalysisRequest::Conversations(r), AnalysisResult::Conversations(report)) => {
+            conversations_document(report, &r.log)
         }
         (_, AnalysisResult::Profile(report)) => profile_document(report),
         (_, AnalysisResult::Decision(record)) => decision_document(record),

@@ -12,6 +12,7 @@ mod channels;
 mod chromium;
 mod clocks;
 mod containment;
+mod conversations;
 mod durability;
 mod evidence;
 mod findings;

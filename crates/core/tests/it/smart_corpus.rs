@@ -54,7 +54,10 @@ fn smart_check_on_the_design_corpus() {
 /// (`bench/smart/RESULTS.md`).
 #[test]
 fn smart_check_on_the_held_out_corpus_keeps_its_first_measure() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench/smart/held-out.tsv");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../bench/smart/held-out.tsv"
+    );
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("the held-out corpus {path} must exist: {e}"));
     let evaluation = measure("held-out.tsv", &text);

@@ -70,6 +70,58 @@ pub struct ConversationsReport {
     pub skipped: Vec<SkippedTurn>,
 }
 
+impl ConversationsReport {
+    /// One line for the timeline: how many turns were flagged, where the
+    /// share shifted and near which release, and the comparison.
+    pub fn summary(&self) -> String {
+        let rates = &self.rates;
+        let share = |count: u64, of: u64| {
+            if of == 0 {
+                0.0
+            } else {
+                100.0 * count as f64 / of as f64
+            }
+        };
+        let mut line = format!(
+            "conversations: {} of {} turns flagged ({:.1} %) by {}",
+            rates.flagged,
+            rates.turns,
+            share(rates.flagged, rates.turns),
+            rates.flagged_by
+        );
+        for point in &rates.change_points {
+            let near: Vec<String> = point
+                .versions_released_near
+                .iter()
+                .map(|seen| seen.version.clone())
+                .collect();
+            line.push_str(&format!(
+                "; shifted at {} from {:.1} % to {:.1} %",
+                point.bucket_start,
+                100.0 * point.rate_before,
+                100.0 * point.rate_after
+            ));
+            if !near.is_empty() {
+                line.push_str(&format!(" (released near it: {})", near.join(", ")));
+            }
+        }
+        if let Some(compare) = &self.compare
+            && let (Some(difference), Some(p)) = (
+                compare.flagged_rate.difference,
+                compare.flagged_rate.p_value,
+            )
+        {
+            line.push_str(&format!(
+                "; {} against {}: {:+.1} points (p {p:.2e})",
+                compare.b.label,
+                compare.a.label,
+                100.0 * difference
+            ));
+        }
+        line
+    }
+}
+
 /// Runs `request` on the log at `path`; refusals of a field name it as the request does
 /// (`where`, `detector`, `compare`).
 pub fn run_conversations(
