@@ -106,6 +106,11 @@ impl Section {
         self
     }
 
+    pub fn list(&mut self, ordered: bool, items: Vec<Vec<Inline>>) -> &mut Section {
+        self.blocks.push(Block::List { ordered, items });
+        self
+    }
+
     pub fn table(&mut self, header: Vec<String>, rows: Vec<Vec<String>>) -> &mut Section {
         self.blocks.push(Block::Table { header, rows });
         self

@@ -178,6 +178,7 @@ fn analysis_of(command: AnalyzeCommand) -> Result<Analysis> {
                     .compare
                     .map(|sides| [sides[0].clone(), sides[1].clone()]),
                 ngrams: Default::default(),
+                triggers: Default::default(),
             }),
             args.output,
             args.attach,

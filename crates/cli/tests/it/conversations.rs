@@ -131,6 +131,21 @@ fn a_release_that_raises_dosage_advice_shows_as_a_rate_change_at_the_release_and
     );
     assert!(compared["p_value"].as_f64().unwrap() < 1e-10, "{compared}");
 
+    // What set it off: the inputs answered with advice, and the conversation
+    // up to the first advice.
+    let triggers = &report["triggers"];
+    assert_eq!(triggers["frequent_inputs"][0]["input"], "My head hurts");
+    assert_eq!(triggers["frequent_inputs"][0]["flagged"], 760);
+    let excerpt = &triggers["excerpts"][0];
+    let turns = excerpt["turns"].as_array().unwrap();
+    assert_eq!(turns.last().unwrap()["flagged"], true, "{excerpt}");
+    assert!(
+        turns
+            .iter()
+            .all(|t| t["timestamp"].as_str().unwrap().starts_with("2026-03-01")),
+        "{excerpt}"
+    );
+
     // As Markdown, for a reader.
     let mut as_markdown = analysis.to_vec();
     as_markdown.extend(["--format", "md"]);
@@ -143,6 +158,8 @@ fn a_release_that_raises_dosage_advice_shows_as_a_rate_change_at_the_release_and
         "Change points",
         "model v4",
         "A against B",
+        "What set it off",
+        "up to its flagged turn",
     ] {
         assert!(markdown.contains(expected), "{expected}: {markdown}");
     }

@@ -25,6 +25,7 @@ pub mod refusal;
 pub mod request;
 #[cfg(test)]
 mod tests;
+pub mod triggers;
 
 use std::path::Path;
 

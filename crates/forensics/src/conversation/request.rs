@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::compare::{CompareOptions, CompareReport, Selection, compare_flags};
 use super::rates::{RatesOptions, RatesReport, rates_of_flags};
+use super::triggers::{TriggerOptions, TriggerReport, triggers};
 use super::{
     ConversationMapping, FlagRule, LogFormat, NgramOptions, SkippedTurn, TextSide,
     read_conversations,
@@ -47,6 +48,8 @@ pub struct ConversationsRequest {
     pub compare: Option<[String; 2]>,
     #[serde(default)]
     pub ngrams: NgramOptions,
+    #[serde(default)]
+    pub triggers: TriggerOptions,
 }
 
 fn default_bucket() -> Granularity {
@@ -64,6 +67,8 @@ pub struct ConversationsReport {
     pub rates: RatesReport,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compare: Option<CompareReport>,
+    /// What the flagged turns' users wrote, and the conversations up to the first of them.
+    pub triggers: TriggerReport,
     /// The first turns skipped while reading, with their lines (all are counted in
     /// `rates.skipped_turns`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -194,10 +199,12 @@ pub fn run_conversations(
         )?),
         None => None,
     };
+    let triggers = triggers(&log, &flags, &request.triggers)?;
     Ok(ConversationsReport {
         schema_version: CONVERSATIONS_SCHEMA_VERSION,
         rates,
         compare,
+        triggers,
         skipped: log.skipped.clone(),
     })
 }

@@ -7,10 +7,12 @@ use firebreak_forensics::conversation::Interval;
 use firebreak_forensics::conversation::compare::{CompareReport, Side};
 use firebreak_forensics::conversation::rates::{RatesReport, VersionRole};
 use firebreak_forensics::conversation::request::ConversationsReport;
+use firebreak_forensics::conversation::triggers::TriggerReport;
 use firebreak_forensics::timeseries::Granularity;
 
 use super::{number, optional, strings};
 use crate::Document;
+use crate::Inline;
 use crate::chart::{Marker, PALETTE, Series, lines_svg};
 
 fn percent(value: f64) -> String {
@@ -137,6 +139,7 @@ pub fn conversations_document(report: &ConversationsReport, source: &str) -> Doc
     if let Some(compare) = &report.compare {
         compare_sections(&mut document, compare);
     }
+    trigger_sections(&mut document, &report.triggers);
     let section = document.section(1, "Chart");
     let (svg, caption) = rates_svg(rates);
     section.figure(svg, caption);
@@ -220,6 +223,81 @@ fn compare_sections(document: &mut Document, compare: &CompareReport) {
                 strings(["n-gram", "in A", "in B", "log-odds ratio", "z"]),
                 rows,
             );
+    }
+}
+
+fn trigger_sections(document: &mut Document, triggers: &TriggerReport) {
+    document.section(1, "What set it off");
+    if !triggers.input_ngrams.is_empty() {
+        let rows: Vec<Vec<String>> = triggers
+            .input_ngrams
+            .iter()
+            .map(|gram| {
+                vec![
+                    gram.ngram.clone(),
+                    gram.count_b.to_string(),
+                    gram.count_a.to_string(),
+                    number(gram.z),
+                ]
+            })
+            .collect();
+        document
+            .section(
+                2,
+                "Words and phrases of the input over-represented in flagged turns",
+            )
+            .table(
+                strings(["n-gram", "in flagged turns", "in the others", "z"]),
+                rows,
+            );
+    }
+    if !triggers.frequent_inputs.is_empty() {
+        let rows: Vec<Vec<String>> = triggers
+            .frequent_inputs
+            .iter()
+            .map(|input| {
+                vec![
+                    input.input.clone(),
+                    input.flagged.to_string(),
+                    input.turns.to_string(),
+                ]
+            })
+            .collect();
+        document
+            .section(2, "Inputs most often answered with a flagged output")
+            .table(strings(["input", "flagged", "turns"]), rows);
+    }
+    for excerpt in &triggers.excerpts {
+        let items: Vec<Vec<Inline>> = excerpt
+            .turns
+            .iter()
+            .map(|turn| {
+                let said = Inline::Text(format!(
+                    "{} — user: {} — model: {}",
+                    turn.timestamp.as_deref().unwrap_or("-"),
+                    turn.input.as_deref().unwrap_or("-"),
+                    turn.output.as_deref().unwrap_or("-")
+                ));
+                if turn.flagged {
+                    vec![
+                        Inline::Strong("flagged".into()),
+                        Inline::Text(" ".into()),
+                        said,
+                    ]
+                } else {
+                    vec![said]
+                }
+            })
+            .collect();
+        document
+            .section(
+                2,
+                format!(
+                    "Conversation {} up to its flagged turn",
+                    excerpt.conversation_id
+                ),
+            )
+            .list(true, items);
     }
 }
 
