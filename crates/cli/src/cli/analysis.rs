@@ -86,6 +86,13 @@ pub struct ConversationsArgs {
     /// model_version, prompt_version, segment); repeatable.
     #[arg(long = "column", value_name = "ROLE=COLUMN")]
     pub columns: Vec<String>,
+    /// Draw this many flagged turns for review, stratified by model version, with personal
+    /// data and secrets masked; with --incident the server keeps the sample as evidence.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub sample: usize,
+    /// The sample's random seed: the same seed draws the same turns.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
     #[command(flatten)]
     pub output: ReportOutput,
     #[command(flatten)]

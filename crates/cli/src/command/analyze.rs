@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 use firebreak_core::incident::{parse_public_id, public_id};
 use firebreak_forensics::cohort::read_keyword_file;
 use firebreak_forensics::conversation::request::ConversationsRequest;
+use firebreak_forensics::conversation::sample::SampleOptions;
 use firebreak_forensics::conversation::{ConversationMapping, TextSide};
 use firebreak_forensics::load::check_self_describing;
 use firebreak_forensics::request::{
@@ -179,6 +180,10 @@ fn analysis_of(command: AnalyzeCommand) -> Result<Analysis> {
                     .map(|sides| [sides[0].clone(), sides[1].clone()]),
                 ngrams: Default::default(),
                 triggers: Default::default(),
+                sample: SampleOptions {
+                    size: args.sample,
+                    seed: args.seed,
+                },
             }),
             args.output,
             args.attach,

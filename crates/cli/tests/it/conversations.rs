@@ -167,7 +167,7 @@ fn a_release_that_raises_dosage_advice_shows_as_a_rate_change_at_the_release_and
     // Attached: the log in the vault, the finding on the timeline, recomputed
     // by the server to the same numbers, and in the post-mortem draft.
     let mut attach = analysis.to_vec();
-    attach.extend(["--incident", "INC-1"]);
+    attach.extend(["--incident", "INC-1", "--sample", "12", "--seed", "3"]);
     let attached = server.cli(&attach);
     assert_success(&attached, &attach);
     assert!(
@@ -183,12 +183,26 @@ fn a_release_that_raises_dosage_advice_shows_as_a_rate_change_at_the_release_and
         "{}",
         findings[0]
     );
-    let drafted = server.json(&["postmortem", "draft", "INC-1"]);
+    // The masked sample, kept as evidence beside the log: 12 flagged turns
+    // drawn within v3 and v4 in proportion (160 and 600 of 760).
+    let sample_id = findings[0]["body"]["review_sample"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let item = server.json(&["evidence", "show", &sample_id]);
     assert!(
-        drafted["postmortem"]
-            .to_string()
-            .contains("760 of 8000 turns flagged"),
-        "{drafted}"
+        item["description"]
+            .as_str()
+            .unwrap()
+            .contains("masked review sample of EV-1: 12 flagged turns"),
+        "{item}"
+    );
+    let drafted = server.json(&["postmortem", "draft", "INC-1"]);
+    let drafted = drafted["postmortem"].to_string();
+    assert!(drafted.contains("760 of 8000 turns flagged"), "{drafted}");
+    assert!(
+        drafted.contains(&sample_id),
+        "the draft names the sample: {drafted}"
     );
 
     // Bad input: named, exit 2, nothing attached.

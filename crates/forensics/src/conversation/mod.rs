@@ -23,6 +23,7 @@ mod otel;
 pub mod rates;
 pub mod refusal;
 pub mod request;
+pub mod sample;
 #[cfg(test)]
 mod tests;
 pub mod triggers;

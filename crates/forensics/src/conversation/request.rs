@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::compare::{CompareOptions, CompareReport, Selection, compare_flags};
 use super::rates::{RatesOptions, RatesReport, rates_of_flags};
+use super::sample::{ReviewSample, SampleOptions, review_sample};
 use super::triggers::{TriggerOptions, TriggerReport, triggers};
 use super::{
     ConversationMapping, FlagRule, LogFormat, NgramOptions, SkippedTurn, TextSide,
@@ -50,6 +51,9 @@ pub struct ConversationsRequest {
     pub ngrams: NgramOptions,
     #[serde(default)]
     pub triggers: TriggerOptions,
+    /// A masked sample of flagged turns for review; none unless a size is given.
+    #[serde(default)]
+    pub sample: SampleOptions,
 }
 
 fn default_bucket() -> Granularity {
@@ -69,6 +73,8 @@ pub struct ConversationsReport {
     pub compare: Option<CompareReport>,
     /// What the flagged turns' users wrote, and the conversations up to the first of them.
     pub triggers: TriggerReport,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<ReviewSample>,
     /// The first turns skipped while reading, with their lines (all are counted in
     /// `rates.skipped_turns`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -200,11 +206,16 @@ pub fn run_conversations(
         None => None,
     };
     let triggers = triggers(&log, &flags, &request.triggers)?;
+    let sample = match request.sample.size {
+        0 => None,
+        _ => Some(review_sample(&log, &flags, &request.sample)?),
+    };
     Ok(ConversationsReport {
         schema_version: CONVERSATIONS_SCHEMA_VERSION,
         rates,
         compare,
         triggers,
+        sample,
         skipped: log.skipped.clone(),
     })
 }

@@ -13,6 +13,7 @@
 
 pub mod checksum;
 pub mod lexicon;
+pub mod mask;
 pub mod pii;
 pub mod secrets;
 

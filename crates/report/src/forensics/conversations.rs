@@ -7,6 +7,7 @@ use firebreak_forensics::conversation::Interval;
 use firebreak_forensics::conversation::compare::{CompareReport, Side};
 use firebreak_forensics::conversation::rates::{RatesReport, VersionRole};
 use firebreak_forensics::conversation::request::ConversationsReport;
+use firebreak_forensics::conversation::sample::ReviewSample;
 use firebreak_forensics::conversation::triggers::TriggerReport;
 use firebreak_forensics::timeseries::Granularity;
 
@@ -140,6 +141,9 @@ pub fn conversations_document(report: &ConversationsReport, source: &str) -> Doc
         compare_sections(&mut document, compare);
     }
     trigger_sections(&mut document, &report.triggers);
+    if let Some(sample) = &report.sample {
+        sample_section(&mut document, sample);
+    }
     let section = document.section(1, "Chart");
     let (svg, caption) = rates_svg(rates);
     section.figure(svg, caption);
@@ -224,6 +228,41 @@ fn compare_sections(document: &mut Document, compare: &CompareReport) {
                 rows,
             );
     }
+}
+
+fn sample_section(document: &mut Document, sample: &ReviewSample) {
+    let strata: Vec<String> = sample
+        .strata
+        .iter()
+        .map(|s| format!("{}: {} of {}", s.stratum, s.drawn, s.flagged))
+        .collect();
+    let rows: Vec<Vec<String>> = sample
+        .turns
+        .iter()
+        .map(|turn| {
+            vec![
+                turn.stratum.clone(),
+                turn.conversation_id.clone(),
+                turn.timestamp.clone().unwrap_or_else(|| "-".into()),
+                turn.input.clone().unwrap_or_else(|| "-".into()),
+                turn.output.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    document
+        .section(1, "Sample for review (masked)")
+        .paragraph(format!(
+            "{} flagged turns drawn at random within each model version ({}; seed {}), \
+             masked with {}.",
+            sample.turns.len(),
+            strata.join(", "),
+            sample.seed,
+            sample.masked_with.join(", ")
+        ))
+        .table(
+            strings(["version", "conversation", "at", "input", "output"]),
+            rows,
+        );
 }
 
 fn trigger_sections(document: &mut Document, triggers: &TriggerReport) {

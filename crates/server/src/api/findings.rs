@@ -10,7 +10,7 @@ use crate::state::{AppState, now};
 use crate::triage::read_changes_upstream;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use firebreak_core::evidence::Evidence;
+use firebreak_core::evidence::{Evidence, NewEvidence};
 use firebreak_core::incident::public_id as id_of;
 use firebreak_core::timeline::{Event, EventKind};
 use firebreak_forensics::{AnalysisRequest, AnalysisResult, ForensicsError};
@@ -159,6 +159,8 @@ pub async fn attach(
         let stored = state.blobs.put(&mut svg.as_bytes())?;
         figures.push(json!({ "caption": caption, "sha256": stored.sha256 }));
     }
+    let sources: Vec<String> = files.keys().cloned().collect();
+    let review_sample = keep_review_sample(state, number, actor, &result, &sources).await?;
     let result_json = serde_json::to_vec(&result)
         .map_err(|e| ApiError::Internal(format!("the result does not serialise: {e}")))?;
     let stored = state.blobs.put(&mut &result_json[..])?;
@@ -179,6 +181,7 @@ pub async fn attach(
             "evidence": item.id, "filename": item.filename, "sha256": item.sha256, "size": item.size,
         })).collect::<Vec<_>>(),
         "result_sha256": stored.sha256,
+        "review_sample": review_sample.map(|item| item.id),
         "figures": figures,
         "result_size": stored.size,
     });
@@ -250,4 +253,42 @@ pub async fn show(
     let result: Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::Internal(format!("the result does not parse: {e}")))?;
     Ok(ApiJson(FindingView { event, result }))
+}
+
+/// A conversation analysis's masked sample, kept as evidence of the
+/// incident next to the log it was drawn from: it was masked inside the
+/// analysis, so only the masked text is stored.
+async fn keep_review_sample(
+    state: &AppState,
+    number: u64,
+    actor: &str,
+    result: &AnalysisResult,
+    sources: &[String],
+) -> Result<Option<Evidence>, ApiError> {
+    let AnalysisResult::Conversations(report) = result else {
+        return Ok(None);
+    };
+    let Some(sample) = &report.sample else {
+        return Ok(None);
+    };
+    let stored = state.blobs.put(&mut sample.to_jsonl().as_bytes())?;
+    let description = format!(
+        "masked review sample of {}: {} flagged turns drawn within each model version (seed {}), masked with {}",
+        sources.join(", "),
+        sample.turns.len(),
+        sample.seed,
+        sample.masked_with.join(", ")
+    );
+    let new = NewEvidence {
+        sha256: stored.sha256,
+        size: stored.size,
+        filename: format!("review-sample-{}.jsonl", sources.join("-")),
+        media_type: "application/x-ndjson".into(),
+        description,
+    };
+    let actor = actor.to_string();
+    let kept = state
+        .run(move |store| store.add_evidence(number, new, &actor, now()))
+        .await?;
+    Ok(Some(kept))
 }
