@@ -158,6 +158,52 @@ const MEASURES: &[&str] = &[
 /// data team", "an engineer from the platform side".
 const PLACES: &[&str] = &["team", "teams", "side", "squad", "group", "org", "rotation"];
 
+/// Role nouns for a group: "the data team should have known" is hindsight
+/// about what a group knew, not a person blamed, so it stays a warning.
+const GROUPS: &[&str] = &["team", "teams", "staff", "vendor", "vendors", "qa"];
+
+/// Verbs that lay a failure on the agent after them: "the failure is on the
+/// data team", "blame for the leak lies with the on-call".
+const ATTRIBUTIONS: &[&[&str]] = &[
+    &["is", "on"],
+    &["was", "on"],
+    &["lies", "with"],
+    &["lay", "with"],
+    &["rests", "with"],
+    &["rested", "with"],
+    &["falls", "on"],
+    &["fell", "on"],
+    &["sits", "with"],
+    &["comes", "down", "to"],
+    &["came", "down", "to"],
+    &["boils", "down", "to"],
+];
+
+/// Nouns of a failure that, as the subject of an attribution, make its
+/// object the cause; "responsibility for the follow-up lies with Bob" does not.
+const FAILURE_NOUNS: &[&str] = &[
+    "failure",
+    "failures",
+    "blame",
+    "fault",
+    "outage",
+    "incident",
+    "leak",
+    "breach",
+    "mistake",
+    "mistakes",
+    "error",
+    "errors",
+    "miss",
+    "cause",
+    "problem",
+    "regression",
+];
+
+/// Nouns that make a bare "was" an attribution: "the root cause of this
+/// incident was the on-call engineer", where "the commander was Alice" names.
+const CAUSE_NOUNS: &[&str] = &["cause", "culprit", "fault"];
+
 /// `as_cause`: the text answers "why?", so an error term in it is a cause.
 pub fn hits(tokens: &[Token], lexicon: &Lexicon, people: &People, as_cause: bool) -> Vec<Hit> {
     let mut hits = Vec::new();
@@ -222,6 +268,9 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
     if let Some(marker) = ending_before(tokens, start, &lexicon.cause_markers) {
         return Some(blame(Pattern::AgentAsCause, tokens, marker, end));
     }
+    if let Some(verb) = attribution_before(tokens, start, end) {
+        return Some(blame(Pattern::AgentAsCause, tokens, verb, end));
+    }
     if let Some(passive) = passive_agent(tokens, lexicon, start) {
         return Some(blame(Pattern::AgentOfFailure, tokens, passive, end));
     }
@@ -241,10 +290,17 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
             break;
         }
     }
-    if verb >= clause {
+    // An aside opens a clause of its own: "Bob, who was on call, …".
+    let aside = is(tokens, verb, &["who"]) && tokens[verb].clause_break;
+    if verb >= clause && !aside {
         return None;
     }
-    if is(tokens, verb, &["who"]) && tokens[verb].clause_break {
+    if aside {
+        // "The data team, who never validated the schema": the aside is the
+        // failure when it opens with one.
+        if let Some(to) = failure_at(tokens, lexicon, verb + 1) {
+            return hit(Pattern::AgentOfFailure, to);
+        }
         // "Bob, who was on call, ignored the alert": the verb follows the aside.
         let verb = clause_end(tokens, verb);
         let clause = clause_end(tokens, verb);
@@ -254,6 +310,13 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
             .and_then(|len| hit(Pattern::AgentOfFailure, verb + len));
     }
     if is(tokens, verb, &["who", "that"]) {
+        // "It was Bob who broke the retrain": a cleft makes its relative
+        // clause the claim, where "the engineer who missed the page had been
+        // awake for 20 hours" only says which engineer.
+        let cleft = start > 0 && is(tokens, start - 1, &["was", "is", "'s"]);
+        if cleft && let Some(len) = longest_at(tokens, verb + 1, &lexicon.failure_verbs) {
+            return hit(Pattern::AgentOfFailure, verb + 1 + len);
+        }
         // A relative clause: "the developer who wrote the patch never tested it".
         return (verb + 1..clause)
             .find_map(|at| omission_at(tokens, lexicon, at))
@@ -267,7 +330,8 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
         // "Bob should have been paged" is about the paging, not about Bob,
         // and "Bob should have access" is no judgement at all.
         let passive = is(tokens, after, &["been"]) && participle_follows(tokens, after + 1);
-        return (!passive && participle_follows(tokens, after))
+        let group = is(tokens, end - 1, GROUPS);
+        return (!passive && !group && participle_follows(tokens, after))
             .then(|| blame(Pattern::AgentShouldHave, tokens, start, after));
     }
     if let Some(to) = omission_at(tokens, lexicon, verb) {
@@ -278,6 +342,44 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
         longest_at(tokens, at, &lexicon.harm_markers)
             .and_then(|len| hit(Pattern::AgentOfFailure, at + len))
     })
+}
+
+/// The end of a failure verb or an omission opening at `at`, past fillers.
+fn failure_at(tokens: &[Token], lexicon: &Lexicon, mut at: usize) -> Option<usize> {
+    while is(tokens, at, FILLERS) {
+        at += 1;
+    }
+    longest_at(tokens, at, &lexicon.failure_verbs)
+        .map(|len| at + len)
+        .or_else(|| omission_at(tokens, lexicon, at))
+}
+
+/// Where an attribution laying a failure on the agent `[start, end)` starts:
+/// "[the failure is on] the data team", "[the root cause was] the on-call
+/// engineer". The agent must close its phrase, so "the outage is on the
+/// on-call dashboard" places, not blames.
+fn attribution_before(tokens: &[Token], start: usize, end: usize) -> Option<usize> {
+    let closes = end >= tokens.len()
+        || tokens[end].clause_break
+        || is(tokens, end, &["who", "for", "and", "because"]);
+    if !closes {
+        return None;
+    }
+    let (verb, nouns) = match ATTRIBUTIONS
+        .iter()
+        .find(|a| a.len() <= start && starts_with(tokens, start - a.len(), a))
+    {
+        Some(attribution) => (start - attribution.len(), FAILURE_NOUNS),
+        None if start > 0 && is(tokens, start - 1, &["was", "is"]) => (start - 1, CAUSE_NOUNS),
+        None => return None,
+    };
+    let clause_start = (0..=verb)
+        .rev()
+        .find(|&at| tokens[at].clause_break)
+        .unwrap_or(0);
+    (clause_start..verb)
+        .any(|at| is(tokens, at, nouns))
+        .then_some(verb)
 }
 
 /// Where a passive failure naming the agent starts: "was ignored by" before
@@ -320,4 +422,94 @@ fn omission_at(tokens: &[Token], lexicon: &Lexicon, at: usize) -> Option<usize> 
     let end = verb + longest_at(tokens, verb, &lexicon.duty_verbs)?;
     let explained = tokens[end..].iter().any(|t| t.text == "because");
     (!explained).then_some(end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{LintRule::*, assert_table};
+
+    #[test]
+    fn groups_act_and_their_hindsight_stays_a_warning() {
+        assert_table(&[
+            (
+                "The labelling team neglected the new guidelines.",
+                &[(PersonAsCause, "The labelling team neglected")],
+            ),
+            (
+                "Support staff brushed off the complaints.",
+                &[(PersonAsCause, "staff brushed off")],
+            ),
+            (
+                "The data team should have known.",
+                &[(Hindsight, "should have")],
+            ),
+            ("The QA team ran the fairness suite.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn judging_adverbs_and_going_ahead_anyway_are_harm() {
+        assert_table(&[
+            (
+                "Alice lazily copied the old config.",
+                &[(PersonAsCause, "Alice lazily")],
+            ),
+            (
+                "Alice overrode the canary and shipped anyway.",
+                &[(
+                    PersonAsCause,
+                    "Alice overrode the canary and shipped anyway",
+                )],
+            ),
+            ("Alice overrode the canary, as the procedure allows.", &[]),
+            ("The cache loads partitions lazily.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn an_attribution_lays_a_failure_on_a_role() {
+        assert_table(&[
+            (
+                "This failure is on the data team, who never validated the schema.",
+                &[(PersonAsCause, "is on the data team")],
+            ),
+            (
+                "Blame for the leak lies with the on-call.",
+                &[(PersonAsCause, "lies with the on-call")],
+            ),
+            (
+                "The root cause of the outage was the on-call engineer.",
+                &[(PersonAsCause, "was the on-call engineer")],
+            ),
+            ("The incident commander was Alice.", &[]),
+            (
+                "Responsibility for the follow-up lies with the data team.",
+                &[],
+            ),
+            ("The outage is on the on-call dashboard.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn an_aside_or_a_cleft_can_carry_the_failure() {
+        assert_table(&[
+            (
+                "The vendor, who never validated the batch, shipped it.",
+                &[(PersonAsCause, "The vendor, who never validated")],
+            ),
+            (
+                "It was Alice who broke the retrain.",
+                &[(PersonAsCause, "Alice who broke")],
+            ),
+            ("It was Alice who restored the bucket.", &[]),
+            (
+                "The engineer who missed the page had been awake for 20 hours.",
+                &[],
+            ),
+            (
+                "The vendor, who never received the guidelines, used old ones.",
+                &[],
+            ),
+        ]);
+    }
 }

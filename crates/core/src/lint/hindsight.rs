@@ -4,7 +4,9 @@
 
 use super::advice::Pattern;
 use super::lexicon::PLAIN_PRESENTATION;
-use super::sentence::{Token, is, longest_at, negated, participle_follows, starts_with};
+use super::sentence::{
+    Token, clause_end, is, longest_at, negated, participle_follows, starts_with,
+};
 use super::{Hit, Lexicon, LintRule};
 
 /// Modals that, with "have" and a prevention verb, say it was avoidable.
@@ -29,6 +31,38 @@ const MODAL_FILLERS: &[&str] = &[
 /// hindsight, these only unless negated ("the cause was not obvious").
 const MODALS: &[&str] = &["should", "shouldn't", "should've", "ought"];
 
+/// Words that make a step sound trivial: "simply needed to", "nobody even looked".
+const MINIMIZERS: &[&str] = &["just", "simply", "only", "merely", "even"];
+
+/// Past obligations a minimizer turns into hindsight: "they simply needed to".
+const OBLIGATIONS: &[&[&str]] = &[&["had", "to"], &["needed", "to"], &["had", "only", "to"]];
+
+/// Nobody as the subject of a step not taken.
+const NOBODY: &[&[&str]] = &[&["nobody"], &["no", "one"], &["no-one"]];
+
+/// Verbs after "nobody" that say the step was there for the taking: "no one
+/// thought to test"; "nobody thought the spike mattered" reports a belief.
+const NOT_BOTHERING: &[&[&str]] = &[&["thought", "to"], &["bothered", "to"], &["cared", "to"]];
+
+/// Adjectives of obviousness that judge after "was" when followed by
+/// [`SINCE_WHEN`]; "obvious" and "it was clear" are in the word list.
+const OBVIOUS: &[&str] = &["plain", "evident", "apparent", "clear"];
+
+/// Words after an obviousness adjective that point back in time or at
+/// everyone: "plain from the first complaint", "apparent to anyone".
+const SINCE_WHEN: &[&str] = &["from", "that", "to", "early", "all", "right", "at"];
+
+/// People in general, whose judgement "would have" appeals to: "nobody with
+/// any experience would have trusted it".
+const ANYONE: &[&[&str]] = &[
+    &["anyone"],
+    &["anybody"],
+    &["nobody"],
+    &["no", "one"],
+    &["everyone"],
+    &["everybody"],
+];
+
 pub fn hits(tokens: &[Token], lexicon: &Lexicon) -> Vec<Hit> {
     let mut hits = Vec::new();
     let hit = |pattern, from, to| Hit::new(LintRule::Hindsight, pattern, tokens, from, to);
@@ -48,6 +82,15 @@ pub fn hits(tokens: &[Token], lexicon: &Lexicon) -> Vec<Hit> {
         }
         if let Some(to) = counterfactual_condition(tokens, at) {
             hits.push(hit(Pattern::Counterfactual, at, to));
+        }
+        if let Some(to) = reasonable_person(tokens, at) {
+            hits.push(hit(Pattern::Counterfactual, at, to));
+        }
+        if let Some(to) = minimized_step(tokens, at) {
+            hits.push(hit(Pattern::Minimizing, at, to));
+        }
+        if let Some(to) = obvious_since(tokens, at) {
+            hits.push(hit(Pattern::Obviousness, at, to));
         }
     }
     if let Some(signs) = tokens.iter().position(|t| t.text == "signs")
@@ -112,4 +155,109 @@ fn counterfactual_condition(tokens: &[Token], at: usize) -> Option<usize> {
         .take_while(|&i| !tokens[i].clause_break)
         .find(|&i| is(tokens, i, &["had", "hadn't"]))
         .map(|i| i + 1)
+}
+
+/// The length of the first of `list` standing at `at`.
+fn any_at(tokens: &[Token], at: usize, list: &[&[&str]]) -> Option<usize> {
+    list.iter()
+        .find(|words| starts_with(tokens, at, words))
+        .map(|words| words.len())
+}
+
+/// A step told as trivial: "they simply needed to pin it", "nobody even
+/// looked", "no one thought to test". Returns the end of the phrase.
+fn minimized_step(tokens: &[Token], at: usize) -> Option<usize> {
+    if is(tokens, at, MINIMIZERS)
+        && !is(tokens, at, &["even"])
+        && let Some(len) = any_at(tokens, at + 1, OBLIGATIONS)
+    {
+        return Some(at + 1 + len);
+    }
+    let after = at + any_at(tokens, at, NOBODY)?;
+    if is(tokens, after, MINIMIZERS) {
+        return Some(after + 1);
+    }
+    any_at(tokens, after, NOT_BOTHERING).map(|len| after + len)
+}
+
+/// "It was plain from the first complaint", "was apparent to anyone": the
+/// end of the phrase. "It became clear at 10:40" tells when it was seen.
+fn obvious_since(tokens: &[Token], at: usize) -> Option<usize> {
+    (is(tokens, at, &["was", "were", "is", "'s"])
+        && is(tokens, at + 1, OBVIOUS)
+        && is(tokens, at + 2, SINCE_WHEN))
+    .then_some(at + 3)
+}
+
+/// An appeal to what anyone would have done: "nobody with any experience
+/// would have trusted it". "Nobody could have predicted it" defends, and
+/// "nobody would have been paged" tells what the routing did.
+fn reasonable_person(tokens: &[Token], at: usize) -> Option<usize> {
+    any_at(tokens, at, ANYONE)?;
+    let clause = clause_end(tokens, at);
+    let modal = (at + 1..clause).find(|&i| is(tokens, i, &["would", "would've"]))?;
+    let mut have = modal;
+    if is(tokens, modal, &["would"]) {
+        have += 1;
+        while is(tokens, have, &["not", "never"]) {
+            have += 1;
+        }
+        if !is(tokens, have, &["have"]) {
+            return None;
+        }
+    }
+    (!is(tokens, have + 1, &["been"]) && participle_follows(tokens, have + 1)).then_some(have + 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{LintRule::*, assert_table};
+
+    #[test]
+    fn a_step_told_as_trivial_is_hindsight() {
+        assert_table(&[
+            (
+                "They simply needed to pin it.",
+                &[(Hindsight, "simply needed to")],
+            ),
+            (
+                "Why nobody simply looked is a mystery.",
+                &[(Hindsight, "nobody simply")],
+            ),
+            (
+                "No one thought to test it.",
+                &[(Hindsight, "No one thought to")],
+            ),
+            ("Nobody thought the spike mattered.", &[]),
+            ("Nobody was paged.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn obviousness_after_was_points_back_in_time() {
+        assert_table(&[
+            (
+                "It was plain from the first complaint.",
+                &[(Hindsight, "was plain from")],
+            ),
+            ("It was apparent only at 11:47.", &[]),
+            ("The cause was not plain from the logs.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn what_anyone_would_have_done_is_hindsight() {
+        assert_table(&[
+            (
+                "Nobody with any experience would have trusted it.",
+                &[(Hindsight, "Nobody with any experience would have trusted")],
+            ),
+            ("Nobody could have predicted the change.", &[]),
+            ("Nobody would have been paged.", &[]),
+            (
+                "Alice should have double-checked the threshold.",
+                &[(PersonAsCause, "Alice should have")],
+            ),
+        ]);
+    }
 }

@@ -4,7 +4,7 @@
 
 use super::advice::Pattern;
 use super::lexicon::VAGUE_PARTICIPLES;
-use super::sentence::{Token, is, longest_at, starts_with};
+use super::sentence::{Token, clause_end, is, longest_at, starts_with};
 use super::{Hit, Lexicon, LintRule};
 
 /// Labels in front of an action: "Action item: improve monitoring".
@@ -48,6 +48,11 @@ const COMMITMENTS: &[&[&str]] = &[
     &["plans", "to"],
     &["want", "to"],
     &["intend", "to"],
+];
+
+/// Comparatives that leave "make X more robust" open.
+const COMPARATIVES: &[&str] = &[
+    "more", "less", "better", "safer", "faster", "easier", "clearer", "simpler", "stronger",
 ];
 
 /// Words that make an action checkable: an owner, a deadline, a cadence or a
@@ -154,9 +159,17 @@ fn vague_opening(tokens: &[Token], lexicon: &Lexicon) -> Option<(usize, usize)> 
     {
         at = assignee + 1 + commitment.len();
     }
-    let len = longest_at(tokens, at, &lexicon.vague_verbs)?;
+    let len = longest_at(tokens, at, &lexicon.vague_verbs)
+        .or_else(|| comparative_goal(tokens, at).then_some(1))?;
     // "Review of the runbook found…" is a noun, not an imperative.
     (!is(tokens, at + len, &["of", "'s"])).then_some((at, len))
+}
+
+/// "Make the model more robust": a goal by comparison, with no end to check.
+/// "Make the suite fail closed" names its end.
+fn comparative_goal(tokens: &[Token], at: usize) -> bool {
+    is(tokens, at, &["make"])
+        && (at + 1..clause_end(tokens, at)).any(|i| is(tokens, i, COMPARATIVES))
 }
 
 /// "Monitoring should be improved", "the process will be reviewed".
@@ -180,4 +193,19 @@ fn checkable(tokens: &[Token]) -> bool {
     tokens
         .iter()
         .any(|t| t.text.chars().any(|c| c.is_ascii_digit()) || CHECKABLE.contains(&t.text.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{LintRule::*, assert_table};
+
+    #[test]
+    fn a_goal_by_comparison_is_vague_unless_checkable() {
+        assert_table(&[
+            ("Make the model more robust.", &[(VagueAction, "Make")]),
+            ("Harden the feature store.", &[(VagueAction, "Harden")]),
+            ("Make the suite fail closed.", &[]),
+            ("Make alerts faster, within 5 minutes, owner Alice.", &[]),
+        ]);
+    }
 }
