@@ -52,16 +52,10 @@ const OBVIOUS: &[&str] = &["plain", "evident", "apparent", "clear"];
 /// everyone: "plain from the first complaint", "apparent to anyone".
 const SINCE_WHEN: &[&str] = &["from", "that", "to", "early", "all", "right", "at"];
 
-/// People in general, whose judgement "would have" appeals to: "nobody with
-/// any experience would have trusted it".
-const ANYONE: &[&[&str]] = &[
-    &["anyone"],
-    &["anybody"],
-    &["nobody"],
-    &["no", "one"],
-    &["everyone"],
-    &["everybody"],
-];
+/// People in general, whose judgement "would have" appeals to when a
+/// qualification follows: "nobody with any experience would have trusted it".
+/// Bare, "anyone would have made the same call" defends.
+const ANYONE: &[&[&str]] = &[&["anyone"], &["anybody"], &["nobody"], &["no", "one"]];
 
 pub fn hits(tokens: &[Token], lexicon: &Lexicon) -> Vec<Hit> {
     let mut hits = Vec::new();
@@ -94,20 +88,20 @@ pub fn hits(tokens: &[Token], lexicon: &Lexicon) -> Vec<Hit> {
         }
     }
     if let Some(signs) = tokens.iter().position(|t| t.text == "signs")
-        && let Some(there) =
-            (signs + 1..tokens.len()).find(|&at| starts_with(tokens, at, &["were", "there"]))
+        && let Some(there) = (signs + 1..tokens.len()).find_map(|at| signs_there(tokens, at))
     {
-        // "The signs were there a week before."
-        hits.push(hit(Pattern::Obviousness, signs, there + 2));
+        // "The signs were there a week before", "the signs were all there".
+        hits.push(hit(Pattern::Obviousness, signs, there));
     }
     hits
 }
 
-/// "clearly states", or "clearly visible" said of now: how something is
-/// shown, not what anyone should have seen.
+/// "clearly states", "communicate more clearly", or "clearly visible" said
+/// of now: how something is shown, not what anyone should have seen.
 fn shown_plainly(tokens: &[Token], at: usize) -> bool {
     is(tokens, at, &["clearly", "plainly"])
         && (is(tokens, at + 1, PLAIN_PRESENTATION)
+            || (at > 0 && is(tokens, at - 1, &["more", "less", "very"]))
             || (is(tokens, at + 1, &["visible"])
                 && !(at > 0 && is(tokens, at - 1, &["was", "were"]))))
 }
@@ -164,9 +158,25 @@ fn any_at(tokens: &[Token], at: usize, list: &[&[&str]]) -> Option<usize> {
         .map(|words| words.len())
 }
 
-/// A step told as trivial: "they simply needed to pin it", "nobody even
-/// looked", "no one thought to test". Returns the end of the phrase.
+/// The end of "were [all] there" standing at `at`.
+fn signs_there(tokens: &[Token], at: usize) -> Option<usize> {
+    if !is(tokens, at, &["were", "was"]) {
+        return None;
+    }
+    let there = at + 1 + usize::from(is(tokens, at + 1, &["all", "always", "clearly"]));
+    is(tokens, there, &["there"]).then_some(there + 1)
+}
+
+/// A step told as trivial: "they simply needed to pin it", "Bob could have
+/// just rolled back", "nobody even looked", "no one thought to test".
+/// Returns the end of the phrase.
 fn minimized_step(tokens: &[Token], at: usize) -> Option<usize> {
+    if is(tokens, at, &["could", "might"])
+        && is(tokens, at + 1, &["have"])
+        && is(tokens, at + 2, &["simply", "just"])
+    {
+        return Some(at + 3);
+    }
     if is(tokens, at, MINIMIZERS)
         && !is(tokens, at, &["even"])
         && let Some(len) = any_at(tokens, at + 1, OBLIGATIONS)
@@ -193,9 +203,12 @@ fn obvious_since(tokens: &[Token], at: usize) -> Option<usize> {
 /// would have trusted it". "Nobody could have predicted it" defends, and
 /// "nobody would have been paged" tells what the routing did.
 fn reasonable_person(tokens: &[Token], at: usize) -> Option<usize> {
-    any_at(tokens, at, ANYONE)?;
+    let after = at + any_at(tokens, at, ANYONE)?;
+    if !is(tokens, after, &["with"]) {
+        return None;
+    }
     let clause = clause_end(tokens, at);
-    let modal = (at + 1..clause).find(|&i| is(tokens, i, &["would", "would've"]))?;
+    let modal = (after..clause).find(|&i| is(tokens, i, &["would", "would've"]))?;
     let mut have = modal;
     if is(tokens, modal, &["would"]) {
         have += 1;
@@ -229,6 +242,14 @@ mod tests {
                 &[(Hindsight, "No one thought to")],
             ),
             ("Nobody thought the spike mattered.", &[]),
+            (
+                "Alice could have simply rolled back.",
+                &[(Hindsight, "could have simply")],
+            ),
+            (
+                "The signs were all there.",
+                &[(Hindsight, "signs were all there")],
+            ),
             ("Nobody was paged.", &[]),
         ]);
     }
@@ -253,6 +274,10 @@ mod tests {
                 &[(Hindsight, "Nobody with any experience would have trusted")],
             ),
             ("Nobody could have predicted the change.", &[]),
+            (
+                "Anyone in that position would have made the same call.",
+                &[],
+            ),
             ("Nobody would have been paged.", &[]),
             (
                 "Alice should have double-checked the threshold.",

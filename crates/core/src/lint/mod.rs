@@ -18,6 +18,7 @@ pub mod corpus;
 pub mod lexicon;
 
 mod advice;
+mod attribution;
 mod blaming;
 mod hindsight;
 mod sentence;

@@ -48,11 +48,40 @@ const COMMITMENTS: &[&[&str]] = &[
     &["plans", "to"],
     &["want", "to"],
     &["intend", "to"],
+    &["need"],
+    &["needs"],
 ];
 
 /// Comparatives that leave "make X more robust" open.
 const COMPARATIVES: &[&str] = &[
     "more", "less", "better", "safer", "faster", "easier", "clearer", "simpler", "stronger",
+    "tighter", "smarter", "earlier", "sooner",
+];
+
+/// Verbs that, with a comparative just after them, set a goal by comparison:
+/// "put better guardrails in place", "add stronger checks".
+const BUILDING_VERBS: &[&str] = &[
+    "put",
+    "add",
+    "build",
+    "create",
+    "get",
+    "provide",
+    "set",
+    "use",
+    "adopt",
+    "introduce",
+    "establish",
+    "implement",
+    "develop",
+    "write",
+    "have",
+    "catch",
+    "detect",
+    "spend",
+    "invest",
+    "dedicate",
+    "allocate",
 ];
 
 /// Words that make an action checkable: an owner, a deadline, a cadence or a
@@ -165,11 +194,18 @@ fn vague_opening(tokens: &[Token], lexicon: &Lexicon) -> Option<(usize, usize)> 
     (!is(tokens, at + len, &["of", "'s"])).then_some((at, len))
 }
 
-/// "Make the model more robust": a goal by comparison, with no end to check.
-/// "Make the suite fail closed" names its end.
+/// "Make the model more robust", "put stronger guardrails in place": a goal
+/// by comparison, with no end to check. "Make the suite fail closed" names
+/// its end.
 fn comparative_goal(tokens: &[Token], at: usize) -> bool {
-    is(tokens, at, &["make"])
-        && (at + 1..clause_end(tokens, at)).any(|i| is(tokens, i, COMPARATIVES))
+    let reach = if is(tokens, at, &["make"]) {
+        clause_end(tokens, at)
+    } else if is(tokens, at, BUILDING_VERBS) {
+        clause_end(tokens, at).min(at + 3)
+    } else {
+        return false;
+    };
+    (at + 1..reach).any(|i| is(tokens, i, COMPARATIVES))
 }
 
 /// "Monitoring should be improved", "the process will be reviewed".
@@ -205,6 +241,8 @@ mod tests {
             ("Make the model more robust.", &[(VagueAction, "Make")]),
             ("Harden the feature store.", &[(VagueAction, "Harden")]),
             ("Make the suite fail closed.", &[]),
+            ("We need better dashboards.", &[(VagueAction, "better")]),
+            ("Put stronger guardrails in place.", &[(VagueAction, "Put")]),
             ("Make alerts faster, within 5 minutes, owner Alice.", &[]),
         ]);
     }
