@@ -231,6 +231,11 @@ fn phrase_start(tokens: &[Token], head: usize) -> usize {
 /// The one finding, if any, for the agent spanning `[start, end)`.
 fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> Option<Hit> {
     let hit = |pattern, to| Some(blame(pattern, tokens, start, to));
+    // "The vendor missed its date because our export was late": a group's
+    // shortfall told with its reason describes the organisation.
+    if is(tokens, end - 1, GROUPS) && justified(tokens, end) {
+        return None;
+    }
     if let Some(len) = failure_verb_at(tokens, lexicon, end) {
         return hit(Pattern::AgentOfFailure, end + len);
     }
@@ -338,7 +343,14 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
     if justified(tokens, verb) {
         return None;
     }
-    (verb + acts..clause).find_map(|at| {
+    // "approved her own change, bypassing the rule": a harm marker may open
+    // the clause after the action.
+    let reach = if longest_at(tokens, clause, &lexicon.harm_markers).is_some() {
+        clause + 1
+    } else {
+        clause
+    };
+    (verb + acts..reach).find_map(|at| {
         longest_at(tokens, at, &lexicon.harm_markers)
             .and_then(|len| hit(Pattern::AgentOfFailure, at + len))
     })
@@ -380,11 +392,14 @@ fn let_lapse(tokens: &[Token], verb: usize, clause: usize) -> Option<usize> {
 
 /// The length of a failure verb at `at`: one of the list, or a verb of
 /// getting something wrong ("misinterpreted", "misrouted").
+/// "Was slow to get paged" is about the paging, not an act.
 fn failure_verb_at(tokens: &[Token], lexicon: &Lexicon, at: usize) -> Option<usize> {
-    longest_at(tokens, at, &lexicon.failure_verbs).or_else(|| {
+    let len = longest_at(tokens, at, &lexicon.failure_verbs).or_else(|| {
         let word = tokens.get(at)?.text.as_str();
         (word.len() > 6 && word.starts_with("mis") && word.ends_with("ed")).then_some(1)
-    })
+    })?;
+    let passive = is(tokens, at + len - 1, &["to"]) && is(tokens, at + len, &["be", "get"]);
+    (!passive).then_some(len)
 }
 
 /// The end of a failure verb or an omission opening at `at`, past fillers.
@@ -458,6 +473,11 @@ mod tests {
                 &[(Hindsight, "should have")],
             ),
             ("The QA team ran the fairness suite.", &[]),
+            (
+                "The vendor missed its date because our export was late.",
+                &[],
+            ),
+            ("Alice was slow to get paged.", &[]),
         ]);
     }
 
@@ -539,6 +559,14 @@ mod tests {
             ),
             (
                 "Alice deployed the untested fix because prod was down.",
+                &[],
+            ),
+            (
+                "Alice approved her own change, bypassing the two-person rule.",
+                &[(PersonAsCause, "Alice approved her own change, bypassing")],
+            ),
+            (
+                "Alice restarted the pods, skipping the warm-up because prod was down.",
                 &[],
             ),
         ]);

@@ -52,6 +52,9 @@ const OBVIOUS: &[&str] = &["plain", "evident", "apparent", "clear"];
 /// everyone: "plain from the first complaint", "apparent to anyone".
 const SINCE_WHEN: &[&str] = &["from", "that", "to", "early", "all", "right", "at"];
 
+/// Verbs of seeing after "anyone could": "anyone could see it".
+const PERCEPTION_VERBS: &[&str] = &["see", "tell", "spot", "notice", "catch"];
+
 /// People in general, whose judgement "would have" appeals to when a
 /// qualification follows: "nobody with any experience would have trusted it".
 /// Bare, "anyone would have made the same call" defends.
@@ -82,6 +85,9 @@ pub fn hits(tokens: &[Token], lexicon: &Lexicon) -> Vec<Hit> {
         }
         if let Some(to) = minimized_step(tokens, at) {
             hits.push(hit(Pattern::Minimizing, at, to));
+        }
+        if let Some(to) = anyone_could_see(tokens, at) {
+            hits.push(hit(Pattern::Obviousness, at, to));
         }
         if let Some(to) = obvious_since(tokens, at) {
             hits.push(hit(Pattern::Obviousness, at, to));
@@ -184,10 +190,20 @@ fn minimized_step(tokens: &[Token], at: usize) -> Option<usize> {
         return Some(at + 1 + len);
     }
     let after = at + any_at(tokens, at, NOBODY)?;
-    if is(tokens, after, MINIMIZERS) {
+    // "Nobody simply restarts a cluster here" states a rule.
+    if is(tokens, after, MINIMIZERS) && participle_follows(tokens, after + 1) {
         return Some(after + 1);
     }
     any_at(tokens, after, NOT_BOTHERING).map(|len| after + len)
+}
+
+/// "Anyone could see the model was drifting": the end of the phrase.
+/// "Anybody could request access" tells a permission.
+fn anyone_could_see(tokens: &[Token], at: usize) -> Option<usize> {
+    (is(tokens, at, &["anyone", "anybody"])
+        && is(tokens, at + 1, &["could", "can"])
+        && is(tokens, at + 2, PERCEPTION_VERBS))
+    .then_some(at + 3)
 }
 
 /// "It was plain from the first complaint", "was apparent to anyone": the
@@ -251,6 +267,12 @@ mod tests {
                 &[(Hindsight, "signs were all there")],
             ),
             ("Nobody was paged.", &[]),
+            ("Nobody simply restarts a cluster here.", &[]),
+            (
+                "Anybody could see the model was drifting.",
+                &[(Hindsight, "Anybody could see")],
+            ),
+            ("Anybody could request access.", &[]),
         ]);
     }
 

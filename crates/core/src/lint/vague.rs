@@ -55,7 +55,7 @@ const COMMITMENTS: &[&[&str]] = &[
 /// Comparatives that leave "make X more robust" open.
 const COMPARATIVES: &[&str] = &[
     "more", "less", "better", "safer", "faster", "easier", "clearer", "simpler", "stronger",
-    "tighter", "smarter", "earlier", "sooner",
+    "tighter", "smarter", "earlier", "sooner", "closer",
 ];
 
 /// Verbs that, with a comparative just after them, set a goal by comparison:
@@ -82,6 +82,7 @@ const BUILDING_VERBS: &[&str] = &[
     "invest",
     "dedicate",
     "allocate",
+    "take",
 ];
 
 /// Words that make an action checkable: an owner, a deadline, a cadence or a
@@ -208,7 +209,8 @@ fn comparative_goal(tokens: &[Token], at: usize) -> bool {
     (at + 1..reach).any(|i| is(tokens, i, COMPARATIVES))
 }
 
-/// "Monitoring should be improved", "the process will be reviewed".
+/// "Monitoring should be improved", "the process will be reviewed", "the
+/// process should be more robust".
 fn vague_passive(tokens: &[Token]) -> Option<(usize, usize)> {
     let participles: Vec<Vec<String>> = VAGUE_PARTICIPLES
         .iter()
@@ -221,7 +223,9 @@ fn vague_passive(tokens: &[Token]) -> Option<(usize, usize)> {
         if !(is(tokens, at, &["be"]) && committed) {
             return None;
         }
-        longest_at(tokens, at + 1, &participles).map(|len| (at, len + 1))
+        longest_at(tokens, at + 1, &participles)
+            .or_else(|| is(tokens, at + 1, COMPARATIVES).then_some(1))
+            .map(|len| (at, len + 1))
     })
 }
 
@@ -243,6 +247,10 @@ mod tests {
             ("Make the suite fail closed.", &[]),
             ("We need better dashboards.", &[(VagueAction, "better")]),
             ("Put stronger guardrails in place.", &[(VagueAction, "Put")]),
+            (
+                "The on-call process should be more robust.",
+                &[(VagueAction, "be more")],
+            ),
             ("Make alerts faster, within 5 minutes, owner Alice.", &[]),
         ]);
     }

@@ -59,6 +59,10 @@ pub const BLAME_PHRASES: &[&str] = &[
     "amateurish",
     "inexcusable",
     "unforgivable",
+    "blunder",
+    "blundered",
+    "held accountable",
+    "held responsible",
     "asleep at the switch",
 ];
 
@@ -224,6 +228,10 @@ pub const FAILURE_VERBS: &[&str] = &[
     "did a bad job",
     "did a terrible job",
     "did a lousy job",
+    "failed at",
+    "'s inaction",
+    "'s lapse",
+    "'s blunder",
     "bungled",
     "made a mistake",
     "made an error",
@@ -294,6 +302,8 @@ pub const DUTY_VERBS: &[&str] = &[
     "handle",
     "handling",
     "handled",
+    "double-check",
+    "double-checked",
     "followed up",
 ];
 
@@ -392,6 +402,10 @@ pub const HARM_MARKERS: &[&str] = &[
     "without confirming",
     "without validating",
     "ignoring",
+    "bypassing",
+    "skipping",
+    "circumventing",
+    "overriding",
     "against policy",
     "against the policy",
     "against advice",

@@ -28,7 +28,6 @@ pub const HINDSIGHT_PHRASES: &[&str] = &[
     "all it took",
     "no-brainer",
     "any reasonable",
-    "anyone could",
     "should have",
     "should not have",
     "shouldn't have",
@@ -67,7 +66,6 @@ pub const HINDSIGHT_PHRASES: &[&str] = &[
     "hard to understand why",
     "mind-boggling",
     "in their right mind",
-    "anybody could",
     "knew this would happen",
     "knew it would happen",
     "we all knew",
@@ -78,6 +76,16 @@ pub const HINDSIGHT_PHRASES: &[&str] = &[
     "right there in",
     "there all along",
     "had to do was",
+    "every opportunity to",
+    "every chance to",
+    "common sense",
+    "screaming",
+    "glaring",
+    "blatant",
+    "hard to see how",
+    "hard to see why",
+    "right in front of",
+    "bound to happen",
 ];
 
 /// Past participles that, after "could have" or "would have", say the outcome

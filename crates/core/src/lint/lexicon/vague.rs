@@ -60,6 +60,7 @@ pub const VAGUE_VERBS: &[&str] = &[
     "strengthen",
     "harden",
     "invest",
+    "learn",
     "foster",
     "cultivate",
     "emphasize",
