@@ -19,6 +19,8 @@ pub enum Pattern {
     Counterfactual,
     /// "obviously", "in hindsight", "preventable".
     Obviousness,
+    /// A step told as trivial: "simply needed to", "nobody even looked".
+    Minimizing,
     /// A phrase of an action nobody can check off.
     VaguePhrase,
     /// An action opening with a verb that has no checkable end.
@@ -76,6 +78,13 @@ impl Pattern {
                      \"the refusal rate on the dashboard rose from 2 % to 19 % between 09:00 \
                      and 15:00\")"
                 ),
+            ),
+            Pattern::Minimizing => (
+                format!("\"{matched}\" makes the step sound trivial in hindsight"),
+                "Say what the step involved at the time and what made it hard to see or \
+                 to do (e.g. \"pinning the dependency was not in the release checklist, and \
+                 the lockfile check was off\")"
+                    .to_string(),
             ),
             Pattern::VaguePhrase | Pattern::VagueVerb => (
                 format!("\"{matched}\" cannot be checked off"),

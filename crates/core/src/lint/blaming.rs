@@ -2,6 +2,7 @@
 //! the incident's people or a role noun — as the agent of a failure.
 
 use super::advice::Pattern;
+use super::attribution::{attribution_before, responsible_for_failure};
 use super::sentence::{
     Phrase, Token, clause_end, ending_before, is, longest_at, participle_follows, starts_with,
 };
@@ -84,6 +85,9 @@ const FILLERS: &[&str] = &[
 /// Phrases after a role noun that belong to it: "the SRE on duty".
 const POST_MODIFIERS: &[&[&str]] = &[
     &["on", "duty"],
+    &["responsible"],
+    &["involved"],
+    &["in", "question"],
     &["on", "call"],
     &["on", "shift"],
     &["in", "charge"],
@@ -158,6 +162,20 @@ const MEASURES: &[&str] = &[
 /// data team", "an engineer from the platform side".
 const PLACES: &[&str] = &["team", "teams", "side", "squad", "group", "org", "rotation"];
 
+/// The longest aside between an agent and its verb read past: "Bob, as usual,
+/// didn't read it".
+const MAX_ASIDE: usize = 4;
+
+/// What a person lets happen that is itself a failure: "let the certificate
+/// expire"; "let the team know" is not.
+const LAPSES: &[&str] = &[
+    "expire", "expired", "lapse", "lapsed", "slide", "slip", "rot", "fester",
+];
+
+/// Role nouns for a group: "the data team should have known" is hindsight
+/// about what a group knew, not a person blamed, so it stays a warning.
+const GROUPS: &[&str] = &["team", "teams", "staff", "vendor", "vendors", "qa"];
+
 /// `as_cause`: the text answers "why?", so an error term in it is a cause.
 pub fn hits(tokens: &[Token], lexicon: &Lexicon, people: &People, as_cause: bool) -> Vec<Hit> {
     let mut hits = Vec::new();
@@ -213,7 +231,12 @@ fn phrase_start(tokens: &[Token], head: usize) -> usize {
 /// The one finding, if any, for the agent spanning `[start, end)`.
 fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> Option<Hit> {
     let hit = |pattern, to| Some(blame(pattern, tokens, start, to));
-    if let Some(len) = longest_at(tokens, end, &lexicon.failure_verbs) {
+    // "The vendor missed its date because our export was late": a group's
+    // shortfall told with its reason describes the organisation.
+    if is(tokens, end - 1, GROUPS) && justified(tokens, end) {
+        return None;
+    }
+    if let Some(len) = failure_verb_at(tokens, lexicon, end) {
         return hit(Pattern::AgentOfFailure, end + len);
     }
     if is(tokens, end, &["'s"]) {
@@ -221,6 +244,9 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
     }
     if let Some(marker) = ending_before(tokens, start, &lexicon.cause_markers) {
         return Some(blame(Pattern::AgentAsCause, tokens, marker, end));
+    }
+    if let Some(verb) = attribution_before(tokens, start, end) {
+        return Some(blame(Pattern::AgentAsCause, tokens, verb, end));
     }
     if let Some(passive) = passive_agent(tokens, lexicon, start) {
         return Some(blame(Pattern::AgentOfFailure, tokens, passive, end));
@@ -241,25 +267,50 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
             break;
         }
     }
-    if verb >= clause {
+    // An aside opens a clause of its own: "Bob, who was on call, …", or a
+    // short one closed by another comma: "Bob, as usual, …".
+    let aside_end = clause_end(tokens, verb);
+    let aside = verb < tokens.len()
+        && tokens[verb].clause_break
+        && (is(tokens, verb, &["who"])
+            || (aside_end < tokens.len() && aside_end - verb <= MAX_ASIDE));
+    if verb >= clause && !aside {
         return None;
     }
-    if is(tokens, verb, &["who"]) && tokens[verb].clause_break {
+    if aside {
+        // "The data team, who never validated the schema": the aside is the
+        // failure when it opens with one.
+        if let Some(to) = failure_at(tokens, lexicon, verb + 1) {
+            return hit(Pattern::AgentOfFailure, to);
+        }
         // "Bob, who was on call, ignored the alert": the verb follows the aside.
-        let verb = clause_end(tokens, verb);
-        let clause = clause_end(tokens, verb);
-        return (verb < clause)
-            .then(|| longest_at(tokens, verb, &lexicon.failure_verbs))
+        let verb = aside_end;
+        return (verb < clause_end(tokens, verb))
+            .then(|| failure_at(tokens, lexicon, verb))
             .flatten()
-            .and_then(|len| hit(Pattern::AgentOfFailure, verb + len));
+            .and_then(|to| hit(Pattern::AgentOfFailure, to));
+    }
+    if is(tokens, end - 1, &["whoever"]) {
+        // "Whoever merged this did not run the tests": the main verb comes
+        // after the free relative.
+        return (verb..clause)
+            .find_map(|at| failure_at(tokens, lexicon, at))
+            .and_then(|to| hit(Pattern::AgentOfFailure, to));
     }
     if is(tokens, verb, &["who", "that"]) {
+        // "It was Bob who broke the retrain": a cleft makes its relative
+        // clause the claim, where "the engineer who missed the page had been
+        // awake for 20 hours" only says which engineer.
+        let cleft = start > 0 && is(tokens, start - 1, &["was", "is", "'s"]);
+        if cleft && let Some(len) = failure_verb_at(tokens, lexicon, verb + 1) {
+            return hit(Pattern::AgentOfFailure, verb + 1 + len);
+        }
         // A relative clause: "the developer who wrote the patch never tested it".
         return (verb + 1..clause)
             .find_map(|at| omission_at(tokens, lexicon, at))
             .and_then(|to| hit(Pattern::AgentOfFailure, to));
     }
-    if let Some(len) = longest_at(tokens, verb, &lexicon.failure_verbs) {
+    if let Some(len) = failure_verb_at(tokens, lexicon, verb) {
         return hit(Pattern::AgentOfFailure, verb + len);
     }
     if let Some(modal) = SHOULD_HAVE.iter().find(|m| starts_with(tokens, verb, m)) {
@@ -267,17 +318,98 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
         // "Bob should have been paged" is about the paging, not about Bob,
         // and "Bob should have access" is no judgement at all.
         let passive = is(tokens, after, &["been"]) && participle_follows(tokens, after + 1);
-        return (!passive && participle_follows(tokens, after))
+        let group = is(tokens, end - 1, GROUPS);
+        return (!passive && !group && participle_follows(tokens, after))
             .then(|| blame(Pattern::AgentShouldHave, tokens, start, after));
     }
     if let Some(to) = omission_at(tokens, lexicon, verb) {
         return hit(Pattern::AgentOfFailure, to);
     }
+    if let Some(to) = responsible_for_failure(tokens, verb, clause) {
+        return hit(Pattern::AgentAsCause, to);
+    }
+    if let Some(to) = let_lapse(tokens, verb, clause) {
+        return hit(Pattern::AgentOfFailure, to);
+    }
+    // "Bob assumed it was noise and never checked", "introduced the bug by
+    // not handling nulls": a failure in a second verb of the same clause.
+    if let Some(to) = (verb + 1..clause)
+        .filter(|&at| is(tokens, at, &["and", "then", "by"]))
+        .find_map(|at| failure_at(tokens, lexicon, at + 1))
+    {
+        return hit(Pattern::AgentOfFailure, to);
+    }
     let acts = longest_at(tokens, verb, &lexicon.action_verbs)?;
-    (verb + acts..clause).find_map(|at| {
+    if justified(tokens, verb) {
+        return None;
+    }
+    // "approved her own change, bypassing the rule": a harm marker may open
+    // the clause after the action.
+    let reach = if longest_at(tokens, clause, &lexicon.harm_markers).is_some() {
+        clause + 1
+    } else {
+        clause
+    };
+    (verb + acts..reach).find_map(|at| {
         longest_at(tokens, at, &lexicon.harm_markers)
             .and_then(|len| hit(Pattern::AgentOfFailure, at + len))
     })
+}
+
+/// Verbs of a rule after "as" that make an unusual step the procedure: "as
+/// the runbook allows".
+const SANCTIONS: &[&str] = &[
+    "allows",
+    "allowed",
+    "permits",
+    "permitted",
+    "prescribes",
+    "prescribed",
+    "requires",
+    "required",
+    "documented",
+];
+
+/// Whether the sentence after `from` gives the step its reason ("because the
+/// outage was ongoing") or its rule ("as the emergency procedure allows"):
+/// the blameless way to tell a step that went around a safeguard.
+fn justified(tokens: &[Token], from: usize) -> bool {
+    let rest = &tokens[from..];
+    rest.iter().any(|t| t.text == "because")
+        || (rest.iter().any(|t| t.text == "as")
+            && rest.iter().any(|t| SANCTIONS.contains(&t.text.as_str())))
+}
+
+/// "Let the certificate expire", "allowed the key to lapse": the end of it.
+fn let_lapse(tokens: &[Token], verb: usize, clause: usize) -> Option<usize> {
+    if !is(tokens, verb, &["let", "allowed"]) {
+        return None;
+    }
+    (verb + 1..clause.min(verb + 6))
+        .find(|&at| is(tokens, at, LAPSES))
+        .map(|at| at + 1)
+}
+
+/// The length of a failure verb at `at`: one of the list, or a verb of
+/// getting something wrong ("misinterpreted", "misrouted").
+/// "Was slow to get paged" is about the paging, not an act.
+fn failure_verb_at(tokens: &[Token], lexicon: &Lexicon, at: usize) -> Option<usize> {
+    let len = longest_at(tokens, at, &lexicon.failure_verbs).or_else(|| {
+        let word = tokens.get(at)?.text.as_str();
+        (word.len() > 6 && word.starts_with("mis") && word.ends_with("ed")).then_some(1)
+    })?;
+    let passive = is(tokens, at + len - 1, &["to"]) && is(tokens, at + len, &["be", "get"]);
+    (!passive).then_some(len)
+}
+
+/// The end of a failure verb or an omission opening at `at`, past fillers.
+fn failure_at(tokens: &[Token], lexicon: &Lexicon, mut at: usize) -> Option<usize> {
+    while is(tokens, at, FILLERS) {
+        at += 1;
+    }
+    failure_verb_at(tokens, lexicon, at)
+        .map(|len| at + len)
+        .or_else(|| omission_at(tokens, lexicon, at))
 }
 
 /// Where a passive failure naming the agent starts: "was ignored by" before
@@ -318,6 +450,156 @@ fn omission_at(tokens: &[Token], lexicon: &Lexicon, at: usize) -> Option<usize> 
         verb += 1;
     }
     let end = verb + longest_at(tokens, verb, &lexicon.duty_verbs)?;
-    let explained = tokens[end..].iter().any(|t| t.text == "because");
-    (!explained).then_some(end)
+    (!justified(tokens, end)).then_some(end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{LintRule::*, assert_table};
+
+    #[test]
+    fn groups_act_and_their_hindsight_stays_a_warning() {
+        assert_table(&[
+            (
+                "The labelling team neglected the new guidelines.",
+                &[(PersonAsCause, "The labelling team neglected")],
+            ),
+            (
+                "Support staff brushed off the complaints.",
+                &[(PersonAsCause, "staff brushed off")],
+            ),
+            (
+                "The data team should have known.",
+                &[(Hindsight, "should have")],
+            ),
+            ("The QA team ran the fairness suite.", &[]),
+            (
+                "The vendor missed its date because our export was late.",
+                &[],
+            ),
+            ("Alice was slow to get paged.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn judging_adverbs_and_going_ahead_anyway_are_harm() {
+        assert_table(&[
+            (
+                "Alice lazily copied the old config.",
+                &[(PersonAsCause, "Alice lazily")],
+            ),
+            (
+                "Alice overrode the canary and shipped anyway.",
+                &[(
+                    PersonAsCause,
+                    "Alice overrode the canary and shipped anyway",
+                )],
+            ),
+            ("Alice overrode the canary, as the procedure allows.", &[]),
+            ("The cache loads partitions lazily.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn an_aside_or_a_cleft_can_carry_the_failure() {
+        assert_table(&[
+            (
+                "The vendor, who never validated the batch, shipped it.",
+                &[(PersonAsCause, "The vendor, who never validated")],
+            ),
+            (
+                "It was Alice who broke the retrain.",
+                &[(PersonAsCause, "Alice who broke")],
+            ),
+            ("It was Alice who restored the bucket.", &[]),
+            (
+                "The engineer who missed the page had been awake for 20 hours.",
+                &[],
+            ),
+            (
+                "The vendor, who never received the guidelines, used old ones.",
+                &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn a_second_verb_or_a_mis_verb_can_be_the_failure() {
+        assert_table(&[
+            (
+                "Alice assumed it was noise and never checked the canary.",
+                &[(
+                    PersonAsCause,
+                    "Alice assumed it was noise and never checked",
+                )],
+            ),
+            (
+                "Alice misinterpreted the alert.",
+                &[(PersonAsCause, "Alice misinterpreted")],
+            ),
+            ("The router misrouted 3 % of requests.", &[]),
+            ("Alice restarted the pods and the job recovered.", &[]),
+            (
+                "Alice checked the canary and did not escalate because it was green.",
+                &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn a_step_around_a_safeguard_with_its_reason_or_rule_is_no_blame() {
+        assert_table(&[
+            (
+                "Alice dropped the table without a backup.",
+                &[(PersonAsCause, "Alice dropped the table without a backup")],
+            ),
+            (
+                "Alice rolled back without waiting, as the runbook allows.",
+                &[],
+            ),
+            (
+                "Alice deployed the untested fix because prod was down.",
+                &[],
+            ),
+            (
+                "Alice approved her own change, bypassing the two-person rule.",
+                &[(PersonAsCause, "Alice approved her own change, bypassing")],
+            ),
+            (
+                "Alice restarted the pods, skipping the warm-up because prod was down.",
+                &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn a_short_aside_or_a_free_relative_stands_before_the_verb() {
+        assert_table(&[
+            (
+                "Alice, as usual, didn't read the runbook.",
+                &[(PersonAsCause, "Alice, as usual, didn't read")],
+            ),
+            (
+                "Whoever merged this did not run the tests.",
+                &[(PersonAsCause, "Whoever merged this did not run")],
+            ),
+            ("Alice, as the commander, paged the database team.", &[]),
+            ("Whoever is on call receives the page.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn letting_a_deadline_lapse_is_a_failure_letting_someone_know_is_not() {
+        assert_table(&[
+            (
+                "The on-call engineer let the certificate expire.",
+                &[(
+                    PersonAsCause,
+                    "The on-call engineer let the certificate expire",
+                )],
+            ),
+            ("Alice let the team know at 09:15.", &[]),
+            ("Alice let the job run to completion.", &[]),
+        ]);
+    }
 }

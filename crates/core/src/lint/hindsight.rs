@@ -4,7 +4,9 @@
 
 use super::advice::Pattern;
 use super::lexicon::PLAIN_PRESENTATION;
-use super::sentence::{Token, is, longest_at, negated, participle_follows, starts_with};
+use super::sentence::{
+    Token, clause_end, is, longest_at, negated, participle_follows, starts_with,
+};
 use super::{Hit, Lexicon, LintRule};
 
 /// Modals that, with "have" and a prevention verb, say it was avoidable.
@@ -29,6 +31,35 @@ const MODAL_FILLERS: &[&str] = &[
 /// hindsight, these only unless negated ("the cause was not obvious").
 const MODALS: &[&str] = &["should", "shouldn't", "should've", "ought"];
 
+/// Words that make a step sound trivial: "simply needed to", "nobody even looked".
+const MINIMIZERS: &[&str] = &["just", "simply", "only", "merely", "even"];
+
+/// Past obligations a minimizer turns into hindsight: "they simply needed to".
+const OBLIGATIONS: &[&[&str]] = &[&["had", "to"], &["needed", "to"], &["had", "only", "to"]];
+
+/// Nobody as the subject of a step not taken.
+const NOBODY: &[&[&str]] = &[&["nobody"], &["no", "one"], &["no-one"]];
+
+/// Verbs after "nobody" that say the step was there for the taking: "no one
+/// thought to test"; "nobody thought the spike mattered" reports a belief.
+const NOT_BOTHERING: &[&[&str]] = &[&["thought", "to"], &["bothered", "to"], &["cared", "to"]];
+
+/// Adjectives of obviousness that judge after "was" when followed by
+/// [`SINCE_WHEN`]; "obvious" and "it was clear" are in the word list.
+const OBVIOUS: &[&str] = &["plain", "evident", "apparent", "clear"];
+
+/// Words after an obviousness adjective that point back in time or at
+/// everyone: "plain from the first complaint", "apparent to anyone".
+const SINCE_WHEN: &[&str] = &["from", "that", "to", "early", "all", "right", "at"];
+
+/// Verbs of seeing after "anyone could": "anyone could see it".
+const PERCEPTION_VERBS: &[&str] = &["see", "tell", "spot", "notice", "catch"];
+
+/// People in general, whose judgement "would have" appeals to when a
+/// qualification follows: "nobody with any experience would have trusted it".
+/// Bare, "anyone would have made the same call" defends.
+const ANYONE: &[&[&str]] = &[&["anyone"], &["anybody"], &["nobody"], &["no", "one"]];
+
 pub fn hits(tokens: &[Token], lexicon: &Lexicon) -> Vec<Hit> {
     let mut hits = Vec::new();
     let hit = |pattern, from, to| Hit::new(LintRule::Hindsight, pattern, tokens, from, to);
@@ -49,22 +80,34 @@ pub fn hits(tokens: &[Token], lexicon: &Lexicon) -> Vec<Hit> {
         if let Some(to) = counterfactual_condition(tokens, at) {
             hits.push(hit(Pattern::Counterfactual, at, to));
         }
+        if let Some(to) = reasonable_person(tokens, at) {
+            hits.push(hit(Pattern::Counterfactual, at, to));
+        }
+        if let Some(to) = minimized_step(tokens, at) {
+            hits.push(hit(Pattern::Minimizing, at, to));
+        }
+        if let Some(to) = anyone_could_see(tokens, at) {
+            hits.push(hit(Pattern::Obviousness, at, to));
+        }
+        if let Some(to) = obvious_since(tokens, at) {
+            hits.push(hit(Pattern::Obviousness, at, to));
+        }
     }
     if let Some(signs) = tokens.iter().position(|t| t.text == "signs")
-        && let Some(there) =
-            (signs + 1..tokens.len()).find(|&at| starts_with(tokens, at, &["were", "there"]))
+        && let Some(there) = (signs + 1..tokens.len()).find_map(|at| signs_there(tokens, at))
     {
-        // "The signs were there a week before."
-        hits.push(hit(Pattern::Obviousness, signs, there + 2));
+        // "The signs were there a week before", "the signs were all there".
+        hits.push(hit(Pattern::Obviousness, signs, there));
     }
     hits
 }
 
-/// "clearly states", or "clearly visible" said of now: how something is
-/// shown, not what anyone should have seen.
+/// "clearly states", "communicate more clearly", or "clearly visible" said
+/// of now: how something is shown, not what anyone should have seen.
 fn shown_plainly(tokens: &[Token], at: usize) -> bool {
     is(tokens, at, &["clearly", "plainly"])
         && (is(tokens, at + 1, PLAIN_PRESENTATION)
+            || (at > 0 && is(tokens, at - 1, &["more", "less", "very"]))
             || (is(tokens, at + 1, &["visible"])
                 && !(at > 0 && is(tokens, at - 1, &["was", "were"]))))
 }
@@ -112,4 +155,156 @@ fn counterfactual_condition(tokens: &[Token], at: usize) -> Option<usize> {
         .take_while(|&i| !tokens[i].clause_break)
         .find(|&i| is(tokens, i, &["had", "hadn't"]))
         .map(|i| i + 1)
+}
+
+/// The length of the first of `list` standing at `at`.
+fn any_at(tokens: &[Token], at: usize, list: &[&[&str]]) -> Option<usize> {
+    list.iter()
+        .find(|words| starts_with(tokens, at, words))
+        .map(|words| words.len())
+}
+
+/// The end of "were [all] there" standing at `at`.
+fn signs_there(tokens: &[Token], at: usize) -> Option<usize> {
+    if !is(tokens, at, &["were", "was"]) {
+        return None;
+    }
+    let there = at + 1 + usize::from(is(tokens, at + 1, &["all", "always", "clearly"]));
+    is(tokens, there, &["there"]).then_some(there + 1)
+}
+
+/// A step told as trivial: "they simply needed to pin it", "Bob could have
+/// just rolled back", "nobody even looked", "no one thought to test".
+/// Returns the end of the phrase.
+fn minimized_step(tokens: &[Token], at: usize) -> Option<usize> {
+    if is(tokens, at, &["could", "might"])
+        && is(tokens, at + 1, &["have"])
+        && is(tokens, at + 2, &["simply", "just"])
+    {
+        return Some(at + 3);
+    }
+    if is(tokens, at, MINIMIZERS)
+        && !is(tokens, at, &["even"])
+        && let Some(len) = any_at(tokens, at + 1, OBLIGATIONS)
+    {
+        return Some(at + 1 + len);
+    }
+    let after = at + any_at(tokens, at, NOBODY)?;
+    // "Nobody simply restarts a cluster here" states a rule.
+    if is(tokens, after, MINIMIZERS) && participle_follows(tokens, after + 1) {
+        return Some(after + 1);
+    }
+    any_at(tokens, after, NOT_BOTHERING).map(|len| after + len)
+}
+
+/// "Anyone could see the model was drifting": the end of the phrase.
+/// "Anybody could request access" tells a permission.
+fn anyone_could_see(tokens: &[Token], at: usize) -> Option<usize> {
+    (is(tokens, at, &["anyone", "anybody"])
+        && is(tokens, at + 1, &["could", "can"])
+        && is(tokens, at + 2, PERCEPTION_VERBS))
+    .then_some(at + 3)
+}
+
+/// "It was plain from the first complaint", "was apparent to anyone": the
+/// end of the phrase. "It became clear at 10:40" tells when it was seen.
+fn obvious_since(tokens: &[Token], at: usize) -> Option<usize> {
+    (is(tokens, at, &["was", "were", "is", "'s"])
+        && is(tokens, at + 1, OBVIOUS)
+        && is(tokens, at + 2, SINCE_WHEN))
+    .then_some(at + 3)
+}
+
+/// An appeal to what anyone would have done: "nobody with any experience
+/// would have trusted it". "Nobody could have predicted it" defends, and
+/// "nobody would have been paged" tells what the routing did.
+fn reasonable_person(tokens: &[Token], at: usize) -> Option<usize> {
+    let after = at + any_at(tokens, at, ANYONE)?;
+    if !is(tokens, after, &["with"]) {
+        return None;
+    }
+    let clause = clause_end(tokens, at);
+    let modal = (after..clause).find(|&i| is(tokens, i, &["would", "would've"]))?;
+    let mut have = modal;
+    if is(tokens, modal, &["would"]) {
+        have += 1;
+        while is(tokens, have, &["not", "never"]) {
+            have += 1;
+        }
+        if !is(tokens, have, &["have"]) {
+            return None;
+        }
+    }
+    (!is(tokens, have + 1, &["been"]) && participle_follows(tokens, have + 1)).then_some(have + 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{LintRule::*, assert_table};
+
+    #[test]
+    fn a_step_told_as_trivial_is_hindsight() {
+        assert_table(&[
+            (
+                "They simply needed to pin it.",
+                &[(Hindsight, "simply needed to")],
+            ),
+            (
+                "Why nobody simply looked is a mystery.",
+                &[(Hindsight, "nobody simply")],
+            ),
+            (
+                "No one thought to test it.",
+                &[(Hindsight, "No one thought to")],
+            ),
+            ("Nobody thought the spike mattered.", &[]),
+            (
+                "Alice could have simply rolled back.",
+                &[(Hindsight, "could have simply")],
+            ),
+            (
+                "The signs were all there.",
+                &[(Hindsight, "signs were all there")],
+            ),
+            ("Nobody was paged.", &[]),
+            ("Nobody simply restarts a cluster here.", &[]),
+            (
+                "Anybody could see the model was drifting.",
+                &[(Hindsight, "Anybody could see")],
+            ),
+            ("Anybody could request access.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn obviousness_after_was_points_back_in_time() {
+        assert_table(&[
+            (
+                "It was plain from the first complaint.",
+                &[(Hindsight, "was plain from")],
+            ),
+            ("It was apparent only at 11:47.", &[]),
+            ("The cause was not plain from the logs.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn what_anyone_would_have_done_is_hindsight() {
+        assert_table(&[
+            (
+                "Nobody with any experience would have trusted it.",
+                &[(Hindsight, "Nobody with any experience would have trusted")],
+            ),
+            ("Nobody could have predicted the change.", &[]),
+            (
+                "Anyone in that position would have made the same call.",
+                &[],
+            ),
+            ("Nobody would have been paged.", &[]),
+            (
+                "Alice should have double-checked the threshold.",
+                &[(PersonAsCause, "Alice should have")],
+            ),
+        ]);
+    }
 }

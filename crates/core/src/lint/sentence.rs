@@ -194,10 +194,13 @@ const IRREGULAR_PARTICIPLES: &[&str] = &[
 /// and "should have access" are not.
 pub fn participle_follows(tokens: &[Token], at: usize) -> bool {
     let mut verb = at;
+    // "double" and "re" are the first halves of "double-checked", "re-run".
     while is(
         tokens,
         verb,
-        &["never", "not", "also", "just", "at", "least", "all"],
+        &[
+            "never", "not", "also", "just", "at", "least", "all", "double", "re", "cross",
+        ],
     ) || tokens.get(verb).is_some_and(|t| t.text.ends_with("ly"))
     {
         verb += 1;

@@ -4,7 +4,7 @@
 
 use super::advice::Pattern;
 use super::lexicon::VAGUE_PARTICIPLES;
-use super::sentence::{Token, is, longest_at, starts_with};
+use super::sentence::{Token, clause_end, is, longest_at, starts_with};
 use super::{Hit, Lexicon, LintRule};
 
 /// Labels in front of an action: "Action item: improve monitoring".
@@ -48,6 +48,41 @@ const COMMITMENTS: &[&[&str]] = &[
     &["plans", "to"],
     &["want", "to"],
     &["intend", "to"],
+    &["need"],
+    &["needs"],
+];
+
+/// Comparatives that leave "make X more robust" open.
+const COMPARATIVES: &[&str] = &[
+    "more", "less", "better", "safer", "faster", "easier", "clearer", "simpler", "stronger",
+    "tighter", "smarter", "earlier", "sooner", "closer",
+];
+
+/// Verbs that, with a comparative just after them, set a goal by comparison:
+/// "put better guardrails in place", "add stronger checks".
+const BUILDING_VERBS: &[&str] = &[
+    "put",
+    "add",
+    "build",
+    "create",
+    "get",
+    "provide",
+    "set",
+    "use",
+    "adopt",
+    "introduce",
+    "establish",
+    "implement",
+    "develop",
+    "write",
+    "have",
+    "catch",
+    "detect",
+    "spend",
+    "invest",
+    "dedicate",
+    "allocate",
+    "take",
 ];
 
 /// Words that make an action checkable: an owner, a deadline, a cadence or a
@@ -154,12 +189,28 @@ fn vague_opening(tokens: &[Token], lexicon: &Lexicon) -> Option<(usize, usize)> 
     {
         at = assignee + 1 + commitment.len();
     }
-    let len = longest_at(tokens, at, &lexicon.vague_verbs)?;
+    let len = longest_at(tokens, at, &lexicon.vague_verbs)
+        .or_else(|| comparative_goal(tokens, at).then_some(1))?;
     // "Review of the runbook found…" is a noun, not an imperative.
     (!is(tokens, at + len, &["of", "'s"])).then_some((at, len))
 }
 
-/// "Monitoring should be improved", "the process will be reviewed".
+/// "Make the model more robust", "put stronger guardrails in place": a goal
+/// by comparison, with no end to check. "Make the suite fail closed" names
+/// its end.
+fn comparative_goal(tokens: &[Token], at: usize) -> bool {
+    let reach = if is(tokens, at, &["make"]) {
+        clause_end(tokens, at)
+    } else if is(tokens, at, BUILDING_VERBS) {
+        clause_end(tokens, at).min(at + 3)
+    } else {
+        return false;
+    };
+    (at + 1..reach).any(|i| is(tokens, i, COMPARATIVES))
+}
+
+/// "Monitoring should be improved", "the process will be reviewed", "the
+/// process should be more robust".
 fn vague_passive(tokens: &[Token]) -> Option<(usize, usize)> {
     let participles: Vec<Vec<String>> = VAGUE_PARTICIPLES
         .iter()
@@ -172,7 +223,9 @@ fn vague_passive(tokens: &[Token]) -> Option<(usize, usize)> {
         if !(is(tokens, at, &["be"]) && committed) {
             return None;
         }
-        longest_at(tokens, at + 1, &participles).map(|len| (at, len + 1))
+        longest_at(tokens, at + 1, &participles)
+            .or_else(|| is(tokens, at + 1, COMPARATIVES).then_some(1))
+            .map(|len| (at, len + 1))
     })
 }
 
@@ -180,4 +233,25 @@ fn checkable(tokens: &[Token]) -> bool {
     tokens
         .iter()
         .any(|t| t.text.chars().any(|c| c.is_ascii_digit()) || CHECKABLE.contains(&t.text.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{LintRule::*, assert_table};
+
+    #[test]
+    fn a_goal_by_comparison_is_vague_unless_checkable() {
+        assert_table(&[
+            ("Make the model more robust.", &[(VagueAction, "Make")]),
+            ("Harden the feature store.", &[(VagueAction, "Harden")]),
+            ("Make the suite fail closed.", &[]),
+            ("We need better dashboards.", &[(VagueAction, "better")]),
+            ("Put stronger guardrails in place.", &[(VagueAction, "Put")]),
+            (
+                "The on-call process should be more robust.",
+                &[(VagueAction, "be more")],
+            ),
+            ("Make alerts faster, within 5 minutes, owner Alice.", &[]),
+        ]);
+    }
 }
