@@ -49,9 +49,11 @@ fn smart_check_on_the_design_corpus() {
 /// Measured once, on 2026-12-04, after the rules were frozen (commit
 /// e82a6d3): title recall 64.3 % with 2.4 % of specific titles flagged;
 /// criterion recall 97.6 % with 26.2 % of measurable criteria flagged; owner
-/// 100 % and 0 %. The floors hold that measure; tuning the rules on these
-/// lines would spend them, so the next round needs a fresh held-out part
-/// (`bench/smart/RESULTS.md`).
+/// 100 % and 0 %. With the blameless lint's second round merged after it
+/// (its vague-action rule is the title check's fallback; written without
+/// this file) title recall is 69.0 %, which the floor now holds. Tuning the
+/// rules on these lines would spend them, so the next round needs a fresh
+/// held-out part (`bench/smart/RESULTS.md`).
 #[test]
 fn smart_check_on_the_held_out_corpus_keeps_its_first_measure() {
     let path = concat!(
@@ -65,7 +67,7 @@ fn smart_check_on_the_held_out_corpus_keeps_its_first_measure() {
         "held-out.tsv",
         &evaluation,
         &[
-            (Field::Title, 0.642, 0.025),
+            (Field::Title, 0.69, 0.025),
             (Field::Criterion, 0.975, 0.263),
             (Field::Owner, 1.0, 0.0),
         ],
