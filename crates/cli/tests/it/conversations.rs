@@ -4,8 +4,8 @@
 //! release; attached to a chatbot incident, the finding is on its timeline
 //! and in the post-mortem draft; bad input is refused naming the problem.
 
+use crate::findings::findings;
 use crate::support::{Server, assert_success, stderr};
-use serde_json::Value;
 use std::path::Path;
 
 /// 40 days from 2026-03-01, 200 turns a day; v3 answers until 2026-03-21,
@@ -40,17 +40,6 @@ fn chatbot_log(path: &Path) {
         }
     }
     std::fs::write(path, csv).unwrap();
-}
-
-fn timeline_findings(server: &Server) -> Vec<Value> {
-    let shown = server.json(&["incident", "show", "INC-1", "--timeline"]);
-    shown["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|event| event["kind"] == "finding")
-        .cloned()
-        .collect()
 }
 
 #[test]
@@ -175,17 +164,19 @@ fn a_release_that_raises_dosage_advice_shows_as_a_rate_change_at_the_release_and
         "{}",
         stderr(&attached)
     );
-    let findings = timeline_findings(&server);
-    assert_eq!(findings.len(), 1, "{findings:?}");
-    let summary = findings[0]["body"]["text"].as_str().unwrap_or_default();
+    let attached_findings = findings(&server);
+    assert_eq!(attached_findings.len(), 1, "{attached_findings:?}");
+    let summary = attached_findings[0]["body"]["text"]
+        .as_str()
+        .unwrap_or_default();
     assert!(
         summary.contains("760 of 8000 turns flagged") && summary.contains("v4"),
         "{}",
-        findings[0]
+        attached_findings[0]
     );
     // The masked sample, kept as evidence beside the log: 12 flagged turns
     // drawn within v3 and v4 in proportion (160 and 600 of 760).
-    let sample_id = findings[0]["body"]["review_sample"]
+    let sample_id = attached_findings[0]["body"]["review_sample"]
         .as_str()
         .unwrap()
         .to_string();
@@ -239,5 +230,5 @@ fn a_release_that_raises_dosage_advice_shows_as_a_rate_change_at_the_release_and
             stderr(&refused)
         );
     }
-    assert_eq!(timeline_findings(&server).len(), 1);
+    assert_eq!(findings(&server).len(), 1);
 }

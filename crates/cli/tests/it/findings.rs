@@ -141,7 +141,8 @@ fn an_analysis_of_vault_evidence_becomes_a_finding_with_its_input_hash() {
 }
 
 /// The finding events of INC-1's timeline, oldest first.
-fn findings(server: &Server) -> Vec<Value> {
+/// INC-1's finding events.
+pub fn findings(server: &Server) -> Vec<Value> {
     let shown = server.json(&["incident", "show", "INC-1", "--timeline"]);
     shown["timeline"]
         .as_array()

@@ -312,14 +312,7 @@ pub fn compare_flags(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conversation::fixture::release_log;
-
-    fn dosage() -> FlagRule {
-        FlagRule {
-            detector: Some("medical_dosage".to_string()),
-            ..FlagRule::default()
-        }
-    }
+    use crate::conversation::fixture::{dosage, release_log};
 
     #[test]
     fn v4_against_v3_shows_more_dosage_advice_fewer_refusals_and_what_v4_says() {

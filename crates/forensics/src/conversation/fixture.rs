@@ -6,7 +6,7 @@
 use serde_json::{Map, Value, json};
 
 use super::jsonl::RowsBuilder;
-use super::{ConversationLog, ConversationMapping};
+use super::{ConversationLog, ConversationMapping, FlagRule};
 use crate::timeseries::changepoints::simulate::Rng;
 
 pub(super) const RELEASE_DAY: usize = 20;
@@ -23,6 +23,14 @@ const ORDINARY: [&str; 3] = [
     "A cool cloth on the forehead often helps with a fever.",
     "If the pain lasts more than three days, see a pharmacist.",
 ];
+
+/// Turns flagged by the dosage-advice lexicon in the model's output.
+pub(super) fn dosage() -> FlagRule {
+    FlagRule {
+        detector: Some("medical_dosage".to_string()),
+        ..FlagRule::default()
+    }
+}
 
 pub(super) fn release_log(seed: u64) -> ConversationLog {
     let mut rng = Rng::new(seed);

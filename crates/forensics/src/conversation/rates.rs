@@ -285,14 +285,7 @@ pub(super) fn version_text(values: &ColumnValues, row: usize) -> Option<Cow<'_, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conversation::fixture::{PROMPT_DAY, RELEASE_DAY, release_log};
-
-    fn dosage() -> FlagRule {
-        FlagRule {
-            detector: Some("medical_dosage".to_string()),
-            ..FlagRule::default()
-        }
-    }
+    use crate::conversation::fixture::{PROMPT_DAY, RELEASE_DAY, dosage, release_log};
 
     #[test]
     fn the_release_that_raised_dosage_advice_shows_as_a_change_point_with_its_versions() {

@@ -9,8 +9,8 @@ use firebreak_forensics::conversation::rates::{RatesReport, VersionRole};
 use firebreak_forensics::conversation::request::ConversationsReport;
 use firebreak_forensics::conversation::sample::ReviewSample;
 use firebreak_forensics::conversation::triggers::TriggerReport;
-use firebreak_forensics::timeseries::Granularity;
 
+use super::timeseries::{bucket_labels, granularity_name};
 use super::{number, optional, strings};
 use crate::Document;
 use crate::Inline;
@@ -22,14 +22,6 @@ fn percent(value: f64) -> String {
 
 fn interval(interval: &Interval) -> String {
     format!("{} – {}", percent(interval.low), percent(interval.high))
-}
-
-fn granularity_name(granularity: Granularity) -> &'static str {
-    match granularity {
-        Granularity::Hour => "hour",
-        Granularity::Day => "day",
-        Granularity::Week => "week",
-    }
 }
 
 /// The versions first seen near a change point, e.g. "model v4".
@@ -342,20 +334,10 @@ fn trigger_sections(document: &mut Document, triggers: &TriggerReport) {
 
 /// The flagged share per bucket with its interval's bounds, change points numbered.
 pub fn rates_svg(report: &RatesReport) -> (String, String) {
-    let labels: Vec<String> = report
-        .buckets
-        .iter()
-        .map(|bucket| match report.granularity {
-            Granularity::Hour => bucket
-                .start
-                .get(5..16)
-                .unwrap_or(&bucket.start)
-                .replace('T', " "),
-            Granularity::Day | Granularity::Week => {
-                bucket.start.get(..10).unwrap_or(&bucket.start).to_string()
-            }
-        })
-        .collect();
+    let labels = bucket_labels(
+        report.granularity,
+        report.buckets.iter().map(|bucket| bucket.start.as_str()),
+    );
     let series = [
         Series {
             name: "flagged share",

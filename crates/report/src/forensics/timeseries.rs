@@ -11,12 +11,26 @@ use super::{number, optional, strings};
 use crate::Document;
 use crate::chart::{Marker, PALETTE, Series, lines_svg};
 
-fn granularity_name(granularity: Granularity) -> &'static str {
+pub(super) fn granularity_name(granularity: Granularity) -> &'static str {
     match granularity {
         Granularity::Hour => "hour",
         Granularity::Day => "day",
         Granularity::Week => "week",
     }
+}
+
+/// The x labels of a chart over buckets starting at `starts` (RFC 3339):
+/// "03-01 14:00" by the hour, the date otherwise.
+pub(super) fn bucket_labels<'s>(
+    granularity: Granularity,
+    starts: impl Iterator<Item = &'s str>,
+) -> Vec<String> {
+    starts
+        .map(|start| match granularity {
+            Granularity::Hour => start.get(5..16).unwrap_or(start).replace('T', " "),
+            Granularity::Day | Granularity::Week => start.get(..10).unwrap_or(start).to_string(),
+        })
+        .collect()
 }
 
 /// Metrics per time bucket, the change points found, and a chart per metric with its change
@@ -128,20 +142,10 @@ type BucketValue = fn(&firebreak_forensics::timeseries::Bucket) -> Option<f64>;
 /// A chart per metric that has values (rows, accuracy, selection rate with one line per group,
 /// score mean), each with the change points of its series marked; and a caption for each.
 pub fn timeseries_svgs(report: &TimeseriesReport) -> Vec<(String, String)> {
-    let labels: Vec<String> = report
-        .buckets
-        .iter()
-        .map(|bucket| match report.granularity {
-            Granularity::Hour => bucket
-                .start
-                .get(5..16)
-                .unwrap_or(&bucket.start)
-                .replace('T', " "),
-            Granularity::Day | Granularity::Week => {
-                bucket.start.get(..10).unwrap_or(&bucket.start).to_string()
-            }
-        })
-        .collect();
+    let labels = bucket_labels(
+        report.granularity,
+        report.buckets.iter().map(|bucket| bucket.start.as_str()),
+    );
     let groups = timeseries_groups(report);
     let group_names: Vec<String> = groups
         .iter()
