@@ -20,7 +20,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 pub mod smart;
-pub use smart::{SmartFinding, SmartRule, is_measurable, smart_check, smart_check_with};
+pub use smart::{SmartFinding, SmartRule, smart_check, smart_check_with};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -30,12 +30,6 @@ pub struct SmartFinding {
     pub message: String,
 }
 
-/// Whether a reviewer could tell if `criterion` holds: a metric or
-/// observable with a comparator and a target, or a verifiable deliverable.
-pub fn is_measurable(criterion: &str) -> bool {
-    measurable::check(criterion).is_ok()
-}
-
 /// Why `owner` is not one user of `users`; an empty directory is not
 /// consulted, only the name's shape ("alice and bob", "the data team").
 fn not_one_user(owner: &str, users: &[String]) -> Option<String> {
@@ -207,10 +201,10 @@ mod tests {
             "100% of releases",
             "every release runs the contract test",
         ] {
-            assert!(is_measurable(passes), "{passes}");
+            assert!(measurable::check(passes).is_ok(), "{passes}");
         }
         for fails in ["improve monitoring", "the team is more careful", ""] {
-            assert!(!is_measurable(fails), "{fails}");
+            assert!(measurable::check(fails).is_err(), "{fails}");
         }
     }
 
