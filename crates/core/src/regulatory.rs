@@ -2,7 +2,7 @@
 //! each of their reports is due.
 //!
 //! The regimes (EU AI Act Art. 73 and 26(5), GDPR Art. 33 and 34, NIS2 Art. 23,
-//! DORA, FDA 21 CFR 803, EU MDR Art. 87) are data in one versioned file,
+//! DORA, FDA 21 CFR 803, EU MDR Art. 87, OSHA 29 CFR 1904.39) are data in one versioned file,
 //! `regulatory/regimes.json`, so a change in the law is a reviewed change of
 //! data rather than of code. An applicability [`Questionnaire`] decides which of
 //! them apply, each with the answers that decided it, and from those decisions
@@ -17,6 +17,7 @@
 mod clock;
 mod record;
 mod status;
+mod template;
 
 pub use clock::{
     ClockTrigger, ClockTriggers, Deadline, DeadlineChange, RegimeConfig, RegulatoryConfig,
@@ -28,6 +29,9 @@ pub use record::{
     draft_report, due_warnings, edit_report, reassess, submit_report,
 };
 pub use status::{ClockLevel, ClockState, ClockStatus, Crossing, duration_text, moment_text};
+pub use template::{
+    Fill, Organisation, ReportTemplate, TemplateSection, TemplateTable, template_for,
+};
 
 use crate::error::DomainError;
 use jiff::Timestamp;
@@ -158,10 +162,12 @@ pub enum Question {
     MalfunctionCouldCauseDeathOrSeriousHarm,
     RemedialActionNeeded,
     SeriousPublicHealthThreat,
+    WorkRelatedFatality,
+    WorkRelatedSevereInjury,
 }
 
 impl Question {
-    pub const ALL: [Question; 14] = [
+    pub const ALL: [Question; 16] = [
         Question::HighRiskAiSystem,
         Question::Death,
         Question::SeriousHarmToHealth,
@@ -176,6 +182,8 @@ impl Question {
         Question::MalfunctionCouldCauseDeathOrSeriousHarm,
         Question::RemedialActionNeeded,
         Question::SeriousPublicHealthThreat,
+        Question::WorkRelatedFatality,
+        Question::WorkRelatedSevereInjury,
     ];
 
     /// The question as a person is asked it.
@@ -212,6 +220,12 @@ impl Question {
             }
             Question::SeriousPublicHealthThreat => {
                 "Is it a serious public health threat (EU MDR Art. 2(66))?"
+            }
+            Question::WorkRelatedFatality => {
+                "Did an employee die as a result of a work-related incident, within 30 days of it (29 CFR 1904.39)?"
+            }
+            Question::WorkRelatedSevereInjury => {
+                "Did a work-related incident lead, within 24 hours, to an employee's in-patient hospitalisation, an amputation or the loss of an eye (29 CFR 1904.39)?"
             }
         }
     }
@@ -268,6 +282,12 @@ pub struct Questionnaire {
     pub remedial_action_needed: Answer,
     /// EU MDR Art. 2(66).
     pub serious_public_health_threat: Answer,
+    /// An employee's death within 30 days of a work-related incident
+    /// (29 CFR 1904.39(a)(1), (b)(6)).
+    pub work_related_fatality: Answer,
+    /// An employee's in-patient hospitalisation, amputation or loss of an eye
+    /// within 24 hours of a work-related incident (29 CFR 1904.39(a)(2)).
+    pub work_related_severe_injury: Answer,
 }
 
 impl Questionnaire {
@@ -291,6 +311,8 @@ impl Questionnaire {
             }
             Question::RemedialActionNeeded => self.remedial_action_needed,
             Question::SeriousPublicHealthThreat => self.serious_public_health_threat,
+            Question::WorkRelatedFatality => self.work_related_fatality,
+            Question::WorkRelatedSevereInjury => self.work_related_severe_injury,
         }
     }
 
@@ -317,6 +339,8 @@ impl Questionnaire {
             }
             Question::RemedialActionNeeded => &mut self.remedial_action_needed,
             Question::SeriousPublicHealthThreat => &mut self.serious_public_health_threat,
+            Question::WorkRelatedFatality => &mut self.work_related_fatality,
+            Question::WorkRelatedSevereInjury => &mut self.work_related_severe_injury,
         };
         *slot = answer;
     }
@@ -560,7 +584,10 @@ pub struct DeadlineRule {
     /// Binds only once `from` is recorded, not at its D9 default. Used for
     /// "immediately after the causal link, at the latest N days after
     /// awareness": defaulting the causal link to awareness would make every
-    /// such report due at once and void the N days the law grants.
+    /// such report due at once and void the N days the law grants. With a
+    /// report as `from`, binds only once that report is submitted: a stage
+    /// that follows an earlier one (AI Act Art. 73's follow-up) has no clock
+    /// before the earlier one went out.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub once_recorded: bool,
 }

@@ -9,7 +9,8 @@
 //! the last day as Regulation (EEC, Euratom) No 1182/71 would.
 
 use super::{
-    Anchor, Answer, DeadlineRule, Period, Questionnaire, Regime, RegimeDecision, RegimeTable,
+    Anchor, Answer, DeadlineRule, Organisation, Period, Questionnaire, Regime, RegimeDecision,
+    RegimeTable, ReportTemplate,
 };
 use crate::error::DomainError;
 use jiff::civil::{Date, Weekday};
@@ -90,6 +91,10 @@ pub struct RegulatoryConfig {
     pub time_zone: Option<String>,
     /// Keyed by regime id.
     pub regimes: BTreeMap<String, RegimeConfig>,
+    /// Who reports, filled into every report that asks for it.
+    pub organisation: Organisation,
+    /// Replace the shipped report templates of the reports they name.
+    pub templates: Vec<ReportTemplate>,
 }
 
 pub(super) struct ResolvedConfig {
@@ -101,7 +106,8 @@ pub(super) struct ResolvedConfig {
 impl RegulatoryConfig {
     /// Refuses settings for unknown regimes and unknown time zones, naming them.
     pub fn check(&self, table: &RegimeTable) -> Result<(), DomainError> {
-        self.resolve(table).map(|_| ())
+        self.resolve(table)?;
+        super::template::check(&self.templates, table, "templates", false)
     }
 
     /// Every regime of the table with its time zone looked up, refusing
@@ -344,6 +350,9 @@ fn anchor_moment(
         None => Some(triggers.moment(regime.clock_start)),
         Some(Anchor::Trigger(trigger)) if rule.once_recorded => triggers.recorded(*trigger),
         Some(Anchor::Trigger(trigger)) => Some(triggers.moment(*trigger)),
+        Some(Anchor::Report { report }) if rule.once_recorded => {
+            submitted(regime, report, submissions)
+        }
         // A submitted report anchors the next at its submission; until then at
         // its due moment, the latest it may lawfully come.
         Some(Anchor::Report { report }) => submitted(regime, report, submissions)

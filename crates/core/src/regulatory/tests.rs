@@ -54,6 +54,8 @@ impl Case {
             "malfunction_could_cause_death_or_serious_harm",
             "remedial_action_needed",
             "serious_public_health_threat",
+            "work_related_fatality",
+            "work_related_severe_injury",
         ] {
             all[name] = json!("no");
         }
@@ -306,6 +308,62 @@ fn ai_act_combined_report_settles_the_initial_clock() {
         reportable: yes
         eu_ai_act_art73: yes because jurisdictions=DE (EU), roles=provider, high_risk_ai_system=yes, death=yes
           initial: due 2026-09-11T10:00:00Z, 10 calendar days after aware_at, submitted 2026-09-06T10:00:00Z, half_elapsed 0.50
+          follow_up: due 2026-09-06T10:00:00Z, immediately after report initial, submitted 2026-09-06T10:00:00Z, immediate -
+        ",
+    );
+}
+
+/// Art. 73(5): an incomplete initial report is followed by a complete one.
+/// The follow-up has no clock before the initial report goes out, is due
+/// without undue delay from its submission (never overdue by itself), and
+/// the final report settles it.
+#[test]
+fn ai_act_initial_report_starts_the_follow_up_clock_and_the_final_stops_it() {
+    let answers = ai_act_provider(json!({"serious_harm_to_health": "yes"}));
+    let mut before = Case::new(answers.clone(), "2026-09-01T10:00:00Z");
+    before.now = Some(at("2026-09-03T10:00:00Z"));
+    check(
+        before,
+        "
+        reportable: yes
+        eu_ai_act_art73: yes because jurisdictions=DE (EU), roles=provider, high_risk_ai_system=yes, serious_harm_to_health=yes
+          initial: due 2026-09-16T10:00:00Z, 15 calendar days after aware_at, on_track 0.13
+        ",
+    );
+    let initial = Submission {
+        regime: "eu_ai_act_art73".into(),
+        report: "initial".into(),
+        at: at("2026-09-04T16:30:00Z"),
+    };
+    let mut sent = Case::new(answers.clone(), "2026-09-01T10:00:00Z");
+    sent.submissions = vec![initial.clone()];
+    sent.now = Some(at("2026-09-20T10:00:00Z"));
+    check(
+        sent,
+        "
+        reportable: yes
+        eu_ai_act_art73: yes because jurisdictions=DE (EU), roles=provider, high_risk_ai_system=yes, serious_harm_to_health=yes
+          initial: due 2026-09-16T10:00:00Z, 15 calendar days after aware_at, submitted 2026-09-04T16:30:00Z, on_track 0.22
+          follow_up: due 2026-09-04T16:30:00Z, immediately after report initial, immediate -
+        ",
+    );
+    let mut settled = Case::new(answers, "2026-09-01T10:00:00Z");
+    settled.submissions = vec![
+        initial,
+        Submission {
+            regime: "eu_ai_act_art73".into(),
+            report: "final".into(),
+            at: at("2026-10-02T09:00:00Z"),
+        },
+    ];
+    settled.now = Some(at("2026-10-05T10:00:00Z"));
+    check(
+        settled,
+        "
+        reportable: yes
+        eu_ai_act_art73: yes because jurisdictions=DE (EU), roles=provider, high_risk_ai_system=yes, serious_harm_to_health=yes
+          initial: due 2026-09-16T10:00:00Z, 15 calendar days after aware_at, submitted 2026-09-04T16:30:00Z, on_track 0.22
+          follow_up: due 2026-09-04T16:30:00Z, immediately after report initial, submitted 2026-10-02T09:00:00Z, immediate -
         ",
     );
 }
@@ -419,6 +477,70 @@ fn nis2_final_report_is_one_month_after_the_notification() {
           early_warning: due 2026-01-30T12:00:00Z, 24 hours after clock start
           notification: due 2026-02-01T12:00:00Z, 72 hours after clock start, submitted 2026-01-30T09:00:00Z
           final: due 2026-02-28T09:00:00Z, 1 months after report notification
+        ",
+    );
+}
+
+// ---- OSHA ---------------------------------------------------------------------
+
+fn osha(extra: Value) -> Value {
+    let mut answers = json!({"jurisdictions": ["US"]});
+    for (name, answer) in extra.as_object().unwrap() {
+        answers[name] = answer.clone();
+    }
+    answers
+}
+
+/// 29 CFR 1904.39(a): 8 hours for a death, 24 hours for an in-patient
+/// hospitalisation, amputation or loss of an eye, both from learning of it.
+/// Hours are elapsed time: across New York's spring change (2026-03-08,
+/// 02:00 EST becomes 03:00 EDT) 8 hours from 00:00 EST end at 09:00 EDT.
+#[test]
+fn osha_gives_eight_hours_for_a_death_and_a_day_for_a_severe_injury() {
+    let mut death = Case::new(
+        osha(json!({"work_related_fatality": "yes"})),
+        "2026-03-08T05:00:00Z",
+    );
+    death.config = json!({"time_zone": "America/New_York"});
+    check(
+        death,
+        "
+        reportable: yes
+        osha_1904_39: yes because jurisdictions=US, work_related_fatality=yes
+          report: due 2026-03-08T13:00:00Z, 8 hours after clock start
+        ",
+    );
+    check(
+        Case::new(
+            osha(json!({"work_related_severe_injury": "yes"})),
+            "2026-03-08T05:00:00Z",
+        ),
+        "
+        reportable: yes
+        osha_1904_39: yes because jurisdictions=US, work_related_severe_injury=yes
+          report: due 2026-03-09T05:00:00Z, 24 hours after clock start
+        ",
+    );
+    // Before anyone asked about a death, the 8 hours bind.
+    check(
+        Case::new(
+            osha(json!({"work_related_severe_injury": "yes", "work_related_fatality": "unknown"})),
+            "2026-03-08T05:00:00Z",
+        ),
+        "
+        reportable: yes
+        osha_1904_39: yes because jurisdictions=US, work_related_severe_injury=yes
+          report: due 2026-03-08T13:00:00Z, 8 hours after clock start, assuming unanswered work_related_fatality
+        ",
+    );
+    // Outside the US it does not apply.
+    check(
+        Case::new(
+            json!({"work_related_fatality": "yes"}),
+            "2026-03-08T05:00:00Z",
+        ),
+        "
+        reportable: no
         ",
     );
 }
@@ -963,7 +1085,7 @@ fn refusals_name_the_field() {
     check(
         regime,
         "
-        error: regimes.hipaa: unknown regime, expected one of eu_ai_act_art73, eu_ai_act_art26_5, gdpr_art33, gdpr_art34, nis2_art23, dora_art19, fda_21cfr803, eu_mdr_art87
+        error: regimes.hipaa: unknown regime, expected one of eu_ai_act_art73, eu_ai_act_art26_5, gdpr_art33, gdpr_art34, nis2_art23, dora_art19, fda_21cfr803, eu_mdr_art87, osha_1904_39
         ",
     );
     check(
@@ -1090,7 +1212,7 @@ fn questions_answer_and_are_asked_by_the_regimes_that_use_them() {
 #[test]
 fn builtin_table_parses_and_round_trips() {
     let table = RegimeTable::builtin();
-    assert_eq!(table.regimes.len(), 8);
+    assert_eq!(table.regimes.len(), 9);
     let text = serde_json::to_string(table).unwrap();
     assert_eq!(&RegimeTable::from_json(&text).unwrap(), table);
 }

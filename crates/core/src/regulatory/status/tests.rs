@@ -251,7 +251,8 @@ fn an_unassessed_incident_has_provisional_clocks_and_none_overdue_at_declaration
         .collect();
     // Every regime's earliest possible limit, an unanswered condition binding
     // (AI Act and EU MDR 2 days, DORA's 4 hours from awareness as its
-    // classification, FDA's 5 working days: Wed, Thu, Fri, Mon, Tue).
+    // classification, FDA's 5 working days: Wed, Thu, Fri, Mon, Tue; OSHA's
+    // 8 hours for a death).
     let p = "provisional: assessment needed";
     assert_eq!(
         shown,
@@ -270,6 +271,7 @@ fn an_unassessed_incident_has_provisional_clocks_and_none_overdue_at_declaration
             format!("dora_art19/final 2026-10-18 14:00 UTC | due in 33 d 3 h | {p}"),
             format!("fda_21cfr803/mdr_report 2026-09-22 10:00 UTC | due in 6 d 23 h | {p}"),
             format!("eu_mdr_art87/initial 2026-09-17 10:00 UTC | due in 1 d 23 h | {p}"),
+            format!("osha_1904_39/report 2026-09-15 18:00 UTC | due in 7 h 55 min | {p}"),
         ]
     );
     assert!(
