@@ -9,12 +9,16 @@ use crate::state::AppState;
 use firebreak_core::evidence::{Evidence, evidence_stream};
 use firebreak_core::incident::Incident;
 use firebreak_core::rca::ArtifactKind;
-use firebreak_core::regulatory::{RegulatoryRecord, ReportSection};
+use firebreak_core::regulatory::{
+    Answer, Fill, Organisation, Question, RegimeTable, RegulatoryConfig, RegulatoryRecord,
+    ReportSection, ReportStatus, template_for,
+};
 use firebreak_core::system::AiSystem;
 use firebreak_core::timeline::{Event, EventKind};
 use firebreak_rca::cause_statement::CauseStatement;
 use firebreak_store::DocumentKind;
 use std::fmt::Write;
+use std::sync::Arc;
 
 /// Everything a report draws on, read in one go.
 pub struct ReportContext {
@@ -24,9 +28,12 @@ pub struct ReportContext {
     pub evidence: Vec<(Evidence, Vec<Event>)>,
     pub causes: Option<CauseStatement>,
     pub record: RegulatoryRecord,
+    /// The organisation's identity and the deployment's own templates.
+    pub config: Arc<RegulatoryConfig>,
 }
 
 pub async fn gather(state: &AppState, number: u64) -> Result<ReportContext, ApiError> {
+    let config = state.regulatory.clone();
     state
         .run(move |store| {
             let incident = store.get_incident(number)?;
@@ -56,23 +63,13 @@ pub async fn gather(state: &AppState, number: u64) -> Result<ReportContext, ApiE
                 evidence,
                 causes,
                 record,
+                config,
             })
         })
         .await
 }
 
-const TO_DO: &str = "TODO: nothing recorded in Firebreak yet; complete before submitting.";
-
-fn section(heading: &str, text: String) -> ReportSection {
-    ReportSection {
-        heading: heading.to_string(),
-        text: if text.trim().is_empty() {
-            TO_DO.to_string()
-        } else {
-            text
-        },
-    }
-}
+const TO_DO: &str = "Nothing recorded in Firebreak yet; complete before submitting.";
 
 /// A value as the API names it (`provider`, `discrimination_bias`,
 /// `{"custom": "vendor"}` for a custom category).
@@ -238,104 +235,227 @@ fn impact_text(context: &ReportContext) -> String {
     out
 }
 
-/// The sections of a report of `regime`'s `report` type.
-pub fn sections(context: &ReportContext, regime: &str, report: &str) -> Vec<ReportSection> {
-    let incident = &context.incident;
-    let times = &incident.times;
-    let q = &context.record.questionnaire;
-    let when = format!(
-        "- Impact started: {}\n- Detected: {}\n- Organisation aware: {}\n- Causal link established: {}\n- Jurisdictions: {}\n",
+fn organisation_text(organisation: &Organisation) -> String {
+    let mut out = String::new();
+    for (label, value) in [
+        ("Legal name", &organisation.legal_name),
+        ("Address", &organisation.address),
+    ] {
+        if !value.trim().is_empty() {
+            let _ = writeln!(out, "- {label}: {value}");
+        }
+    }
+    for (name, id) in &organisation.identifiers {
+        let _ = writeln!(out, "- {name}: {id}");
+    }
+    out
+}
+
+fn contact_text(organisation: &Organisation) -> String {
+    let parts: Vec<&str> = [
+        &organisation.contact_name,
+        &organisation.contact_email,
+        &organisation.contact_phone,
+    ]
+    .into_iter()
+    .map(|p| p.trim())
+    .filter(|p| !p.is_empty())
+    .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("- Contact: {}\n", parts.join(", "))
+    }
+}
+
+fn role_text(context: &ReportContext) -> String {
+    match &context.record.questionnaire.roles {
+        Some(roles) if !roles.is_empty() => {
+            let roles: Vec<&str> = roles.iter().map(|r| r.label()).collect();
+            format!("- Role for the system: {}\n", roles.join("; "))
+        }
+        _ => String::new(),
+    }
+}
+
+fn system_identifiers_text(context: &ReportContext) -> String {
+    let mut out = String::new();
+    for system in &context.systems {
+        let d = &system.details;
+        let versions: Vec<&str> = d
+            .model_versions
+            .iter()
+            .map(|v| v.version.as_str())
+            .collect();
+        let _ = write!(out, "- **{}** (`{}`)", d.name, system.slug);
+        if !versions.is_empty() {
+            let _ = write!(out, ", versions {}", versions.join(", "));
+        }
+        match &d.eu_database_id {
+            Some(id) => {
+                let _ = writeln!(out, "; EU database registration number {id}");
+            }
+            None => out.push('\n'),
+        }
+    }
+    if !context.incident.model_versions.is_empty() {
+        let _ = writeln!(
+            out,
+            "- Versions involved in the incident: {}",
+            context.incident.model_versions.join(", ")
+        );
+    }
+    out
+}
+
+fn moments_text(context: &ReportContext) -> String {
+    let times = &context.incident.times;
+    format!(
+        "- Impact started: {}\n- Detected: {}\n- Organisation aware: {}\n- Causal link established: {}\n",
         time(times.impact_started_at),
         time(times.detected_at),
         time(times.aware_at),
         time(context.record.triggers.causal_link_at),
-        q.jurisdictions
-            .as_ref()
-            .map_or("not answered".to_string(), |j| j.join(", ")),
-    );
-    let what = format!("{}\n\n{}", incident.title, incident.summary);
-    let containment = events_list(context.timeline.iter().filter(|e| {
-        matches!(
-            e.kind,
-            EventKind::ContainmentAction | EventKind::ControlChanged | EventKind::ActionTaken
-        )
-    }));
-    match (regime, report) {
-        ("gdpr_art33", _) => vec![
-            section(
-                "Nature of the personal data breach (Art. 33(3)(a))",
-                format!("{what}\n\n{}\n{when}", impact_text(context)),
-            ),
-            section(
-                "Contact point: data protection officer (Art. 33(3)(b))",
-                String::new(),
-            ),
-            section("Likely consequences (Art. 33(3)(c))", impact_text(context)),
-            section("Measures taken or proposed (Art. 33(3)(d))", containment),
-            section("Reasons for any delay (Art. 33(1))", String::new()),
-        ],
-        ("generic", "inquiry_response") => vec![
-            section("Model documentation (inventory)", systems_text(context)),
-            section(
-                "Decision audit trail for the disputed cohort",
-                findings_text(context, Some("decision")) + &findings_text(context, Some("drift")),
-            ),
-            section("Fairness audit", findings_text(context, Some("fairness"))),
-            section(
-                "Explanation of the contested decision",
-                findings_text(context, Some("decision"))
-                    + "\nExplanations come only from attributions logged with the decision (columns `shap_<feature>`); none are inferred after the fact (D21).",
-            ),
-            section("Root cause", causes_text(context)),
-            section("Chain of custody", custody_text(context)),
-        ],
-        ("generic", _) => vec![
-            section("Summary", what),
-            section("When and where", when),
-            section("Impact", impact_text(context)),
-            section("Systems involved", systems_text(context)),
-            section(
-                "Timeline",
-                events_list(
-                    context
-                        .timeline
-                        .iter()
-                        .filter(|e| e.kind != EventKind::HookAttempt),
-                ),
-            ),
-            section("Cause", causes_text(context)),
-            section("Actions taken", containment),
-            section("Evidence", custody_text(context)),
-        ],
-        _ => vec![
-            section(
-                "Provider and reporter",
-                systems_text(context)
-                    .lines()
-                    .take(2)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            ),
-            section("AI system identification", systems_text(context)),
-            section("What happened", what),
-            section("When and where", when),
-            section("Harm", impact_text(context)),
-            section(
-                "Causal link between the AI system and the incident",
-                format!("{}{}", causes_text(context), findings_text(context, None)),
-            ),
-            section("Corrective measures", containment),
-            section(
-                "Report type",
-                format!(
-                    "{report} report{}",
-                    if report == "initial" {
-                        "; it may be incomplete and will be followed by a final report (Art. 73(5))"
-                    } else {
-                        ""
-                    }
-                ),
-            ),
-        ],
+    )
+}
+
+fn jurisdictions_text(context: &ReportContext) -> String {
+    let q = &context.record.questionnaire;
+    let mut out = String::new();
+    if let Some(codes) = q.jurisdictions.as_ref().filter(|j| !j.is_empty()) {
+        let _ = writeln!(out, "- Jurisdictions: {}", codes.join(", "));
     }
+    if let Some(sectors) = q.sectors.as_ref().filter(|s| !s.is_empty()) {
+        let sectors: Vec<&str> = sectors.iter().map(|s| s.label()).collect();
+        let _ = writeln!(out, "- Sectors: {}", sectors.join("; "));
+    }
+    out
+}
+
+fn answers_text(context: &ReportContext, questions: &[Question]) -> String {
+    let mut out = String::new();
+    for question in questions {
+        let answer = context.record.questionnaire.answer(*question);
+        if answer != Answer::Unknown {
+            let _ = writeln!(out, "- {} {}", question.label(), answer.label());
+        }
+    }
+    out
+}
+
+/// The report's stage by its name in the regime, e.g. "Follow-up report".
+fn stage_text(regime: &str, report: &str) -> String {
+    RegimeTable::builtin()
+        .regime(regime)
+        .and_then(|r| r.report(report))
+        .map(|kind| format!("- This report: {}\n", kind.name))
+        .unwrap_or_default()
+}
+
+fn earlier_reports_text(context: &ReportContext, regime: &str) -> String {
+    let table = RegimeTable::builtin();
+    let mut out = String::new();
+    for sent in context
+        .record
+        .reports
+        .iter()
+        .filter(|r| r.regime == regime && r.status == ReportStatus::Submitted)
+    {
+        let name = table
+            .regime(regime)
+            .and_then(|r| r.report(&sent.report))
+            .map_or(sent.report.as_str(), |kind| kind.name.as_str());
+        let _ = write!(out, "- {name} ({})", sent.id);
+        if let Some(at) = sent.submitted_at {
+            let _ = write!(out, ", submitted {at}");
+        }
+        if let Some(recipient) = &sent.recipient {
+            let _ = write!(out, " to {recipient}");
+        }
+        if let Some(reference) = &sent.reference {
+            let _ = write!(out, ", reference {reference}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn fill_text(context: &ReportContext, fill: &Fill, regime: &str, report: &str) -> String {
+    let organisation = &context.config.organisation;
+    match fill {
+        Fill::Organisation => organisation_text(organisation),
+        Fill::Contact => contact_text(organisation),
+        Fill::DataProtectionOfficer => organisation.data_protection_officer.clone(),
+        Fill::AuthorisedRepresentative => organisation.authorised_representative.clone(),
+        Fill::Role => role_text(context),
+        Fill::SystemIdentifiers => system_identifiers_text(context),
+        Fill::Systems => systems_text(context),
+        // The title stands in until someone writes the summary.
+        Fill::Summary if context.incident.summary.trim().is_empty() => {
+            context.incident.title.clone()
+        }
+        Fill::Summary => context.incident.summary.clone(),
+        Fill::Moments => moments_text(context),
+        Fill::Jurisdictions => jurisdictions_text(context),
+        Fill::Impact => impact_text(context),
+        Fill::PeopleAffected => context
+            .incident
+            .people_affected
+            .map(|people| format!("People affected (approximate): {people}"))
+            .unwrap_or_default(),
+        Fill::Answers(questions) => answers_text(context, questions),
+        Fill::Causes => causes_text(context),
+        Fill::Findings => findings_text(context, None),
+        Fill::AnalysisFindings(analysis) => findings_text(context, Some(analysis)),
+        Fill::Containment => events_list(context.timeline.iter().filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::ContainmentAction | EventKind::ControlChanged | EventKind::ActionTaken
+            )
+        })),
+        Fill::Timeline => events_list(
+            context
+                .timeline
+                .iter()
+                .filter(|e| e.kind != EventKind::HookAttempt),
+        ),
+        Fill::Custody => custody_text(context),
+        Fill::Stage => stage_text(regime, report),
+        Fill::EarlierReports => earlier_reports_text(context, regime),
+    }
+}
+
+/// The sections of a report of `regime`'s `report` type, as its template
+/// (the deployment's, else the shipped one) lays them out; a section the
+/// record has nothing for says what the regulator asks there.
+pub fn sections(
+    context: &ReportContext,
+    regime: &str,
+    report: &str,
+) -> Result<Vec<ReportSection>, ApiError> {
+    let template = template_for(&context.config, regime, report)?;
+    Ok(template
+        .sections
+        .iter()
+        .map(|section| {
+            let parts: Vec<String> = section
+                .fill
+                .iter()
+                .map(|fill| {
+                    fill_text(context, fill, regime, report)
+                        .trim_end()
+                        .to_string()
+                })
+                .filter(|text| !text.trim().is_empty())
+                .collect();
+            ReportSection {
+                heading: section.heading.clone(),
+                text: if parts.is_empty() {
+                    format!("TODO: {} {TO_DO}", section.asks)
+                } else {
+                    parts.join("\n")
+                },
+            }
+        })
+        .collect())
 }

@@ -34,6 +34,7 @@ mod readme;
 mod recurrence;
 mod regulatory;
 mod regulatory_browser;
+mod regulatory_reports;
 mod response_browser;
 mod roles;
 mod seeded;

@@ -195,7 +195,18 @@ fn questionnaire_clocks_warnings_and_submission() {
         "notification",
     ]);
     assert_eq!(report["id"], "R-1");
-    let nature = &report["sections"][0]["text"];
+    let nature = report["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["heading"]
+                .as_str()
+                .unwrap()
+                .starts_with("Nature of the personal data breach")
+        })
+        .unwrap()["text"]
+        .clone();
     assert!(
         nature
             .as_str()

@@ -336,7 +336,7 @@ pub const GENERIC_REPORTS: [(&str, &str); 2] = [
 ];
 
 /// The display names of a regime's report type, or of a generic report.
-fn report_names(
+pub(super) fn report_names(
     table: &RegimeTable,
     regime: &str,
     report: &str,

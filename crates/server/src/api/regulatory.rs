@@ -245,7 +245,7 @@ pub async fn draft_regulatory_report(
     let number = incident_number(id)?;
     let actor = actor.to_string();
     let context = crate::reports::gather(state, number).await?;
-    let sections = crate::reports::sections(&context, &request.regime, &request.report);
+    let sections = crate::reports::sections(&context, &request.regime, &request.report)?;
     let config = state.regulatory.clone();
     state
         .run(move |store| {

@@ -193,8 +193,10 @@ fn sections_of(form: &CsrfForm) -> Vec<ReportSection> {
                 text: String::new(),
             }),
             "text" => {
+                // Browsers send a textarea's line breaks as CRLF (HTML's
+                // form encoding); the record keeps them as the API does.
                 if let Some(last) = sections.last_mut() {
-                    last.text = value.trim_end().to_string();
+                    last.text = value.replace("\r\n", "\n").trim_end().to_string();
                 }
             }
             _ => {}
