@@ -20,7 +20,9 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 pub mod smart;
+pub mod verification;
 pub use smart::{SmartFinding, SmartRule, smart_check, smart_check_with};
+pub use verification::{Check, Outcome, Verification, VerificationResult, monitor_verdict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -185,6 +187,9 @@ pub struct ActionItem {
     pub status_reason: Option<String>,
     #[serde(default)]
     pub ticket_url: Option<String>,
+    /// How the fix is proven, and what each proof found.
+    #[serde(default)]
+    pub verification: Verification,
 }
 
 pub(crate) fn filled(text: &Option<String>) -> Option<&str> {
@@ -224,6 +229,47 @@ impl ActionItem {
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
             problems.push(format!("{path}ticket_url"), "must be an http(s) URL");
+        }
+        self.verification
+            .check_fields(&format!("{path}verification."), problems);
+    }
+
+    /// Moves the item to `status`; marking it done starts its check.
+    pub fn progress(
+        &mut self,
+        status: ActionStatus,
+        reason: Option<String>,
+        now: jiff::Timestamp,
+    ) -> Result<(), DomainError> {
+        let was_done = self.status == ActionStatus::Done;
+        self.status = status;
+        self.status_reason = reason.filter(|r| !r.trim().is_empty());
+        if status == ActionStatus::Done && !was_done {
+            self.verification.done_at = Some(now);
+        } else if status != ActionStatus::Done {
+            self.verification.done_at = None;
+        }
+        self.validate()
+    }
+
+    /// Records a verification; a failed one reopens the item.
+    pub fn record_verification(&mut self, result: VerificationResult) {
+        if result.outcome == Outcome::Failed {
+            self.status = ActionStatus::Open;
+            self.verification.done_at = None;
+        }
+        self.verification.results.push(result);
+    }
+
+    /// Done, with a monitor check not yet decided for this time it was done.
+    pub fn awaits_monitor(&self) -> Option<(&str, u32, jiff::Timestamp)> {
+        match (&self.verification.check, self.verification.done_at) {
+            (Some(Check::Monitor { monitor, runs }), Some(done_at))
+                if self.status == ActionStatus::Done && self.verification.current().is_none() =>
+            {
+                Some((monitor.as_str(), *runs, done_at))
+            }
+            _ => None,
         }
     }
 
@@ -409,6 +455,7 @@ pub(crate) mod tests {
             status: ActionStatus::Open,
             status_reason: None,
             ticket_url: None,
+            verification: Default::default(),
         }
     }
 
@@ -448,6 +495,7 @@ pub(crate) mod tests {
         let refused = ActionItem {
             status: ActionStatus::WontDo,
             ticket_url: Some("JIRA-1".into()),
+            verification: Default::default(),
             ..item()
         };
         let DomainError::Invalid(errors) = refused.validate().unwrap_err() else {

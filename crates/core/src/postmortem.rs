@@ -39,6 +39,7 @@ use utoipa::ToSchema;
 
 mod draft;
 mod gate;
+mod progress;
 pub use draft::{DraftInput, draft};
 pub use gate::{ApprovalContext, Blocker, BlockerKind, required_sections};
 

@@ -83,6 +83,10 @@ pub enum EventKind {
     /// A new alert on a system this incident's systems depend on, proposed
     /// for linking (with the path from it to the affected system).
     AlertProposed,
+    /// A post-mortem action item moved on (its status) or was given a check.
+    ActionProgressed,
+    /// A done action item's check passed or failed (a failure reopens it).
+    ActionVerified,
 }
 
 impl EventKind {
@@ -132,6 +136,8 @@ impl EventKind {
             EventKind::ChangeSourceChanged => "change_source_changed",
             EventKind::SeverityAssessed => "severity_assessed",
             EventKind::AlertProposed => "alert_proposed",
+            EventKind::ActionProgressed => "action_progressed",
+            EventKind::ActionVerified => "action_verified",
         }
     }
 
@@ -442,6 +448,45 @@ impl Event {
                 text(&b["from"]),
                 text(&b["to"])
             )),
+            EventKind::ActionProgressed => match b["to"].as_str() {
+                Some(to) => with_reason(format!(
+                    "action {} \"{}\" {} → {}",
+                    text(&b["action"]),
+                    text(&b["title"]),
+                    text(&b["from"]).replace('_', " "),
+                    to.replace('_', " ")
+                )),
+                None if b["check"].is_null() => format!(
+                    "action {} \"{}\": no check",
+                    text(&b["action"]),
+                    text(&b["title"])
+                ),
+                None => format!(
+                    "action {} \"{}\" is verified by {}",
+                    text(&b["action"]),
+                    text(&b["title"]),
+                    match b["check"]["kind"].as_str() {
+                        Some("monitor") => format!(
+                            "monitor {} staying within its thresholds for {} runs",
+                            text(&b["check"]["monitor"]),
+                            text(&b["check"]["runs"])
+                        ),
+                        _ => format!("hand: {}", text(&b["check"]["check"])),
+                    }
+                ),
+            },
+            EventKind::ActionVerified => format!(
+                "action {} \"{}\" verification {}: {}{}",
+                text(&b["action"]),
+                text(&b["title"]),
+                text(&b["outcome"]),
+                text(&b["detail"]),
+                if b["reopened"] == true {
+                    "; the action is reopened"
+                } else {
+                    ""
+                }
+            ),
             EventKind::PostmortemUpdated => match b["drafted_from"].as_str() {
                 Some(template) => format!("post-mortem drafted from the {template} template"),
                 None => format!("post-mortem edited: {}", text(&b["sections"])),

@@ -188,6 +188,7 @@ pub fn recommended_action(
         status: ActionStatus::Open,
         status_reason: None,
         ticket_url: None,
+        verification: Default::default(),
     }
 }
 

@@ -16,7 +16,8 @@ use tokio::time::Instant;
 pub struct Schedule {
     /// A checkpoint while anything was recorded since the last one.
     pub checkpoint: Duration,
-    /// The regulatory clocks' 50 %, 80 % and overdue warnings.
+    /// The regulatory clocks' 50 %, 80 % and overdue warnings, and the
+    /// monitor checks of finished actions.
     pub clocks: Duration,
     /// Re-hashing every evidence item's content; None never scrubs.
     pub scrub: Option<Duration>,
@@ -71,6 +72,9 @@ pub async fn run(state: AppState, schedule: Schedule) {
             next_clocks = at + schedule.clocks;
             if let Err(error) = crate::api::deadlines::check_clocks(&state).await {
                 tracing::error!(%error, "checking regulatory clocks failed");
+            }
+            if let Err(error) = crate::api::postmortems::verify_due(&state).await {
+                tracing::error!(%error, "verifying finished actions failed");
             }
         }
         crate::paging::escalate_due(&state).await;

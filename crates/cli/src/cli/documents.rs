@@ -100,6 +100,59 @@ pub struct ActionsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ActionsCommand {
+    /// Move a post-mortem's action item on: open, in_progress, done or
+    /// wont_do (with --reason). Marking it done starts its check.
+    Status {
+        /// INC-<n>
+        incident: String,
+        /// The item's id, e.g. act-1.
+        action: String,
+        #[arg(value_enum)]
+        status: ActionStatusArg,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Name how an action item is proven to work: a monitor staying within
+    /// its thresholds for --runs runs after it is done, or a manual check.
+    Check {
+        /// INC-<n>
+        incident: String,
+        /// The item's id, e.g. act-1.
+        action: String,
+        #[arg(long, conflicts_with_all = ["manual", "clear"], requires = "runs")]
+        monitor: Option<String>,
+        #[arg(long, requires = "monitor")]
+        runs: Option<u32>,
+        /// What a person checks by hand.
+        #[arg(long, conflicts_with = "clear")]
+        manual: Option<String>,
+        /// Remove the check.
+        #[arg(long)]
+        clear: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a manual verification of a done item; a failed one reopens it.
+    Verify {
+        /// INC-<n>
+        incident: String,
+        /// The item's id, e.g. act-1.
+        action: String,
+        #[arg(long, conflicts_with = "failed", required_unless_present = "failed")]
+        passed: bool,
+        #[arg(long)]
+        failed: bool,
+        /// What was checked and found.
+        #[arg(long)]
+        detail: String,
+        /// An evidence id of the incident the check rests on; repeat for each.
+        #[arg(long)]
+        evidence: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Every action item as CSV, CSV for Jira's CSV importer (`jira`), or JSON
     /// Lines for GitHub issue import.
     Export {
@@ -110,6 +163,14 @@ pub enum ActionsCommand {
         #[arg(short, long)]
         output: PathBuf,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ActionStatusArg {
+    Open,
+    InProgress,
+    Done,
+    WontDo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

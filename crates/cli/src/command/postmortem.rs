@@ -2,7 +2,9 @@
 //! and their action items through the API.
 
 use crate::InputError;
-use crate::cli::{ActionsArgs, ActionsCommand, ActionsExportFormat, PostmortemCommand};
+use crate::cli::{
+    ActionStatusArg, ActionsArgs, ActionsCommand, ActionsExportFormat, PostmortemCommand,
+};
 use crate::client::{Client, encode};
 use crate::output::{self, text};
 use anyhow::Result;
@@ -191,8 +193,133 @@ pub async fn run(command: PostmortemCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One action item of a post-mortem as the server answers after a change.
+fn print_item(view: &Value, action: &str, json: bool) {
+    if json {
+        output::json(view);
+        return;
+    }
+    let Some(item) = view["postmortem"]["action_items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["id"] == action)
+    else {
+        return;
+    };
+    println!(
+        "{} {}: {}",
+        text(&item["id"]),
+        text(&item["title"]),
+        text(&item["status"])
+    );
+    let check = &item["verification"]["check"];
+    match check["kind"].as_str() {
+        Some("monitor") => println!(
+            "check: monitor {} within its thresholds for {} runs",
+            text(&check["monitor"]),
+            text(&check["runs"])
+        ),
+        Some(_) => println!("check: {}", text(&check["check"])),
+        None => {}
+    }
+    for result in item["verification"]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        println!(
+            "verified {} {} by {}: {}",
+            text(&result["at"]),
+            text(&result["outcome"]),
+            text(&result["by"]),
+            text(&result["detail"])
+        );
+    }
+}
+
+fn action_path(incident: &str, action: &str, tail: &str) -> Result<String> {
+    Ok(format!(
+        "/api/v1/incidents/{}/postmortem/actions/{}/{tail}",
+        incident_id(incident)?,
+        encode(action)
+    ))
+}
+
 pub async fn actions(args: ActionsArgs) -> Result<()> {
     let client = Client::from_environment()?;
+    match args.command {
+        Some(ActionsCommand::Status {
+            incident,
+            action,
+            status,
+            reason,
+            json,
+        }) => {
+            let status = match status {
+                ActionStatusArg::Open => "open",
+                ActionStatusArg::InProgress => "in_progress",
+                ActionStatusArg::Done => "done",
+                ActionStatusArg::WontDo => "wont_do",
+            };
+            let path = action_path(&incident, &action, "status")?;
+            let view = client
+                .post(&path, json!({"status": status, "reason": reason}))
+                .await?;
+            print_item(&view, &action, json);
+            return Ok(());
+        }
+        Some(ActionsCommand::Check {
+            incident,
+            action,
+            monitor,
+            runs,
+            manual,
+            clear,
+            json,
+        }) => {
+            let check = match (monitor, runs, manual) {
+                (Some(monitor), Some(runs), _) => {
+                    json!({"kind": "monitor", "monitor": monitor, "runs": runs})
+                }
+                (_, _, Some(check)) => json!({"kind": "manual", "check": check}),
+                _ if clear => Value::Null,
+                _ => {
+                    return Err(InputError(
+                        "give --monitor M --runs N, --manual TEXT or --clear".into(),
+                    )
+                    .into());
+                }
+            };
+            let path = action_path(&incident, &action, "check")?;
+            let view = client
+                .send(Method::PUT, &path, Some(json!({"check": check})))
+                .await?;
+            print_item(&view, &action, json);
+            return Ok(());
+        }
+        Some(ActionsCommand::Verify {
+            incident,
+            action,
+            passed,
+            failed: _,
+            detail,
+            evidence,
+            json,
+        }) => {
+            let outcome = if passed { "passed" } else { "failed" };
+            let path = action_path(&incident, &action, "verifications")?;
+            let view = client
+                .post(
+                    &path,
+                    json!({"outcome": outcome, "detail": detail, "evidence": evidence}),
+                )
+                .await?;
+            print_item(&view, &action, json);
+            return Ok(());
+        }
+        Some(ActionsCommand::Export { .. }) | None => {}
+    }
     if let Some(ActionsCommand::Export {
         format,
         overdue,

@@ -136,6 +136,7 @@ fn action(id: &str, root_cause: &str, title: &str) -> ActionItem {
         status: ActionStatus::Open,
         status_reason: None,
         ticket_url: None,
+        verification: Default::default(),
     }
 }
 
@@ -172,6 +173,11 @@ fn drafted() -> PostMortem {
 }
 
 /// [`drafted`] with every section a SEV2 needs written.
+/// A drafted post-mortem with its action items, for tests of their progress.
+pub(super) fn postmortem_with_action() -> PostMortem {
+    written()
+}
+
 fn written() -> PostMortem {
     let mut pm = drafted();
     pm.impact.description = Some("Group C applicants were declined for two days".into());

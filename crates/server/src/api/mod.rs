@@ -60,6 +60,7 @@ use utoipa::{Modify, OpenApi};
         monitors::delete, monitors::run, monitors::backfill,
         postmortems::show, postmortems::create_draft, postmortems::edit, postmortems::transition,
         postmortems::sign_off, postmortems::export, postmortems::actions, postmortems::export_actions,
+        postmortems::set_status, postmortems::set_check, postmortems::verify,
         regulatory::regimes, regulatory::show, regulatory::assess, deadlines::board,
         regulatory::draft, regulatory::show_report, regulatory::edit, regulatory::submit, regulatory::export,
         oncall::list_schedules, oncall::show_schedule, oncall::put_schedule, oncall::delete_schedule,
@@ -287,6 +288,18 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/incidents/{id}/postmortem/export",
             get(postmortems::export),
+        )
+        .route(
+            "/api/v1/incidents/{id}/postmortem/actions/{action_id}/status",
+            post(postmortems::set_status),
+        )
+        .route(
+            "/api/v1/incidents/{id}/postmortem/actions/{action_id}/check",
+            put(postmortems::set_check),
+        )
+        .route(
+            "/api/v1/incidents/{id}/postmortem/actions/{action_id}/verifications",
+            post(postmortems::verify),
         )
         .route("/api/v1/actions", get(postmortems::actions))
         .route("/api/v1/actions/export", get(postmortems::export_actions))

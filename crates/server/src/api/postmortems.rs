@@ -31,8 +31,10 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 mod actions;
+mod progress;
 mod workflow;
 pub use actions::*;
+pub use progress::*;
 pub use workflow::*;
 
 /// A post-mortem with what its checks say now.

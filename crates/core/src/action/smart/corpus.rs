@@ -218,6 +218,7 @@ fn well_formed_item(users: &[String]) -> ActionItem {
         status: ActionStatus::Open,
         status_reason: None,
         ticket_url: None,
+        verification: Default::default(),
     }
 }
 

@@ -97,7 +97,8 @@ pub async fn apply_edit(
                 &mut |incident, current| {
                     let current = existing(incident, current)?;
                     current.ensure_editable()?;
-                    let (next, changed) = merge_edit(&current, &fields(&current)?)?;
+                    let (mut next, changed) = merge_edit(&current, &fields(&current)?)?;
+                    next.keep_progress(&current, at);
                     // A pin names a sealed event by place and hash; it cannot be made up.
                     for (i, pin) in next.timeline.iter().enumerate() {
                         if !events
@@ -137,7 +138,7 @@ pub async fn apply_edit(
 }
 
 /// Runs a workflow step of the post-mortem, sealing its events.
-async fn step(
+pub(super) async fn step(
     state: &AppState,
     number: u64,
     operation: impl Fn(&Incident, &PostMortem, &[String]) -> Result<PostMortemChange, DomainError>

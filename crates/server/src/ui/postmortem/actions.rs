@@ -135,6 +135,7 @@ fn item_of(form: &CsrfForm) -> Result<ActionItem, ApiError> {
         status: ActionStatus::Open,
         status_reason: None,
         ticket_url: None,
+        verification: Default::default(),
     })
 }
 
