@@ -603,8 +603,8 @@ pub struct Regime {
     /// The incident moment the regime's clock starts from (D9); also the
     /// start of its time-to-notify metric (D12).
     pub clock_start: ClockTrigger,
-    /// The holiday calendar its working days skip (`crate::calendar`), which
-    /// configuration may replace; weekends only when absent.
+    /// The holiday calendar its working days skip (`US`, `EU`, `DE` ...),
+    /// which configuration may replace; only weekends when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar: Option<String>,
     pub applies_when: Condition,
