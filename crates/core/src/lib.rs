@@ -14,6 +14,7 @@ pub mod alert;
 pub mod auth;
 pub mod blame;
 pub mod bundle;
+pub mod calendar;
 pub mod canonical;
 pub mod cause;
 pub mod change;

@@ -554,7 +554,8 @@ pub enum Period {
     /// The same wall-clock time so many days later in the regime's time zone.
     CalendarDays(u32),
     /// The same wall-clock time on the so-many-th following day that is
-    /// neither a weekend nor a configured holiday.
+    /// neither a weekend, nor a holiday of the regime's calendar, nor a
+    /// configured closure.
     WorkingDays(u32),
     /// The same day and time so many months later, clamped to the month's end.
     Months(u32),
@@ -629,6 +630,10 @@ pub struct Regime {
     /// The incident moment the regime's clock starts from (D9); also the
     /// start of its time-to-notify metric (D12).
     pub clock_start: ClockTrigger,
+    /// The holiday calendar its working days skip (`US`, `EU`, `DE` ...),
+    /// which configuration may replace; only weekends when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
     pub applies_when: Condition,
     pub reports: Vec<ReportType>,
 }
@@ -682,10 +687,14 @@ impl RegimeTable {
         let table: RegimeTable =
             serde_json::from_str(text).map_err(|e| DomainError::field("regimes", e.to_string()))?;
         let mut problems = crate::error::Problems::default();
+        let calendars = crate::calendar::CalendarTable::builtin();
         let mut regime_ids = BTreeSet::new();
         for (r, regime) in table.regimes.iter().enumerate() {
             if !regime_ids.insert(&regime.id) {
                 problems.push(format!("regimes[{r}].id"), "duplicate regime id");
+            }
+            if let Some(Err(unknown)) = regime.calendar.as_deref().map(|id| calendars.find(id)) {
+                problems.push(format!("regimes[{r}].calendar"), unknown.to_string());
             }
             let mut earlier: BTreeSet<&str> = BTreeSet::new();
             for (p, report) in regime.reports.iter().enumerate() {

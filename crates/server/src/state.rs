@@ -31,7 +31,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Evidence content and uploaded logs, by SHA-256.
     pub blobs: Arc<BlobStore>,
-    /// Time zones, holidays and applicability dates of the regimes.
+    /// Time zones, holiday calendars, closures and applicability dates of the
+    /// regimes.
     pub regulatory: Arc<RegulatoryConfig>,
     /// Where regulatory clock warnings go (`serve --clock-webhook`).
     pub clock_hooks: Arc<Vec<ClockHook>>,

@@ -91,8 +91,8 @@ pub struct ServeArgs {
     /// using the secret in <data-dir>/webhook-secret.
     #[arg(long = "clock-webhook", value_name = "URL")]
     pub clock_webhooks: Vec<String>,
-    /// JSON file with the regimes' time zones, holidays and applicability
-    /// dates (see `GET /api/v1/regimes` for the regime ids).
+    /// JSON file with the regimes' time zones, holiday calendars, closures and
+    /// applicability dates (see `GET /api/v1/regimes` for the regime ids).
     #[arg(long, value_name = "FILE", env = "FIREBREAK_REGULATORY_CONFIG")]
     pub regulatory_config: Option<PathBuf>,
     /// JSON file extending or replacing the blameless-language word lists

@@ -3,7 +3,8 @@
 //!
 //! Days are counted on the wall clock of the regime's configured IANA time
 //! zone, so a calendar day across a daylight-saving change is 23 or 25 hours
-//! and a working day skips weekends and the configured holidays of that place.
+//! and a working day skips weekends, the holidays of the regime's calendar
+//! (`crate::calendar`) and the organisation's configured closures.
 //! Hours are elapsed time. A period in days ends at the same wall-clock time as
 //! it started: the conservative reading, earlier than counting to the end of
 //! the last day as Regulation (EEC, Euratom) No 1182/71 would.
@@ -12,6 +13,7 @@ use super::{
     Anchor, Answer, DeadlineRule, Organisation, Period, Questionnaire, Regime, RegimeDecision,
     RegimeTable, ReportTemplate,
 };
+use crate::calendar::{Calendar, CalendarTable};
 use crate::error::DomainError;
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
@@ -76,7 +78,12 @@ impl ClockTriggers {
 pub struct RegimeConfig {
     /// IANA time zone whose days count; the configuration-wide zone when absent.
     pub time_zone: Option<String>,
-    /// Days that are not working days besides Saturdays and Sundays.
+    /// Holiday calendar whose days are not working days (`US`, `EU`, `DE`,
+    /// `GB` ...), replacing the regime's own, e.g. a member state's for its
+    /// supervisory authority.
+    pub calendar: Option<String>,
+    /// The organisation's own closures: days that are not working days
+    /// besides weekends and the calendar's holidays.
     #[schema(value_type = Vec<String>, format = Date)]
     pub holidays: Vec<Date>,
     /// Replaces the regime's applicability date, for when the law moves it.
@@ -99,19 +106,22 @@ pub struct RegulatoryConfig {
 
 pub(super) struct ResolvedConfig {
     pub(super) time_zone: TimeZone,
+    holiday_calendar: &'static Calendar,
     holidays: BTreeSet<Date>,
     pub(super) applies_from: Option<Date>,
 }
 
 impl RegulatoryConfig {
-    /// Refuses settings for unknown regimes and unknown time zones, naming them.
+    /// Refuses settings for unknown regimes, time zones and calendars, naming
+    /// them.
     pub fn check(&self, table: &RegimeTable) -> Result<(), DomainError> {
         self.resolve(table)?;
         super::template::check(&self.templates, table, "templates", false)
     }
 
-    /// Every regime of the table with its time zone looked up, refusing
-    /// settings for regimes the table does not have and unknown zone names.
+    /// Every regime of the table with its time zone and calendar looked up,
+    /// refusing settings for regimes the table does not have and unknown
+    /// zone or calendar names.
     pub(super) fn resolve<'t>(
         &self,
         table: &'t RegimeTable,
@@ -141,11 +151,27 @@ impl RegulatoryConfig {
                 ),
                 None => default_zone.clone(),
             };
+            let calendar = match own.and_then(|c| c.calendar.as_deref()) {
+                Some(id) => CalendarTable::builtin().find(id).unwrap_or_else(|unknown| {
+                    problems.push(
+                        format!("regimes.{}.calendar", regime.id),
+                        unknown.to_string(),
+                    );
+                    Calendar::none()
+                }),
+                // The table's calendars were checked when it loaded.
+                None => regime
+                    .calendar
+                    .as_deref()
+                    .and_then(Calendar::named)
+                    .unwrap_or(Calendar::none()),
+            };
             if let Some(time_zone) = zone {
                 resolved.insert(
                     regime.id.as_str(),
                     ResolvedConfig {
                         time_zone,
+                        holiday_calendar: calendar,
                         holidays: own
                             .map(|c| c.holidays.iter().copied().collect())
                             .unwrap_or_default(),
@@ -387,7 +413,10 @@ fn due_after(
             while left > 0 {
                 date = date.tomorrow().map_err(out_of_range)?;
                 let weekend = matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday);
-                if !weekend && !calendar.holidays.contains(&date) {
+                if !weekend
+                    && !calendar.holidays.contains(&date)
+                    && !calendar.holiday_calendar.is_holiday(date)
+                {
                     left -= 1;
                 }
             }

@@ -666,6 +666,9 @@ fn fda_working_days_skip_a_configured_holiday_in_the_configured_zone() {
           mdr_report: due 2026-07-10T14:00:00Z, 5 working days after clock start
         ",
     );
+    // Without the configured day the US calendar skips it all the same (Fri 3
+    // July is observed for Independence Day on Saturday), so the due day
+    // stays Friday 10 July, no longer Thursday 9 July as before calendars.
     let mut no_holiday = Case::new(answers, "2026-07-02T14:00:00Z");
     no_holiday.config = json!({"regimes": {"fda_21cfr803": {"time_zone": "America/New_York"}}});
     check(
@@ -673,7 +676,7 @@ fn fda_working_days_skip_a_configured_holiday_in_the_configured_zone() {
         "
         reportable: yes
         fda_21cfr803: yes because jurisdictions=US, sectors=medical_device, roles=provider, serious_harm_to_health=yes
-          mdr_report: due 2026-07-09T14:00:00Z, 5 working days after clock start
+          mdr_report: due 2026-07-10T14:00:00Z, 5 working days after clock start
         ",
     );
 }
@@ -717,6 +720,8 @@ fn working_days_keep_the_wall_clock_across_berlin_autumn_change() {
         ",
     );
 }
+
+mod working_days;
 
 // ---- EU MDR Art. 87 ---------------------------------------------------------------
 
