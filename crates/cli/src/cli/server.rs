@@ -84,7 +84,8 @@ pub struct ServeArgs {
     /// most a year).
     #[arg(long, default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(0..=MAX_INTERVAL_SECONDS))]
     pub scrub_interval: u64,
-    /// Seconds between checks of the regulatory clocks for 50 %, 80 % and overdue.
+    /// Seconds between checks of the regulatory clocks for 50 %, 80 % and
+    /// overdue, and of the monitor checks of finished action items.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_INTERVAL_SECONDS))]
     pub clock_interval: u64,
     /// Send clock warnings to this URL (repeatable), signed with HMAC-SHA256

@@ -4,6 +4,7 @@
 
 mod abuse;
 mod accessibility;
+mod action_checks;
 mod alertmanager;
 mod analyze;
 mod browser;

@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-fn wait_for(what: &str, seconds: u64, mut check: impl FnMut() -> bool) {
+pub(crate) fn wait_for(what: &str, seconds: u64, mut check: impl FnMut() -> bool) {
     let started = Instant::now();
     while !check() {
         assert!(
@@ -24,7 +24,7 @@ fn wait_for(what: &str, seconds: u64, mut check: impl FnMut() -> bool) {
 
 /// One day's decisions: 100 rows per group; `biased` approves nobody of
 /// group B.
-fn partition(logs: &Path, day: &str, biased: bool) {
+pub(crate) fn partition(logs: &Path, day: &str, biased: bool) {
     let dir = logs.join(format!("date={day}"));
     std::fs::create_dir_all(&dir).unwrap();
     let mut csv = String::from("timestamp,group,income,label,approved\n");
@@ -58,7 +58,7 @@ fn start_with_system(data: &Path) -> Server {
     server
 }
 
-fn add_monitor(server: &Server, dir: &Path, name: &str, extra: &str) {
+pub(crate) fn add_monitor(server: &Server, dir: &Path, name: &str, extra: &str) {
     add_monitor_on(server, dir, name, "logs", extra);
 }
 
@@ -77,7 +77,7 @@ fn add_monitor_on(server: &Server, dir: &Path, name: &str, source: &str, extra: 
     assert_success(&output, &["monitor add"]);
 }
 
-fn show(server: &Server, name: &str) -> Value {
+pub(crate) fn show(server: &Server, name: &str) -> Value {
     server.json(&["monitor", "show", name])
 }
 

@@ -311,6 +311,21 @@ const API: &[(&str, &str, Option<Role>)] = &[
         "/api/v1/incidents/INC-1/postmortem/export",
         Some(Role::Viewer),
     ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/postmortem/actions/act-1/status",
+        Some(Role::Responder),
+    ),
+    (
+        "PUT",
+        "/api/v1/incidents/INC-1/postmortem/actions/act-1/check",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/postmortem/actions/act-1/verifications",
+        Some(Role::Responder),
+    ),
     ("GET", "/api/v1/actions", Some(Role::Viewer)),
     ("GET", "/api/v1/actions/export", Some(Role::Viewer)),
     ("GET", "/api/v1/regimes", Some(Role::Viewer)),
@@ -834,6 +849,7 @@ fn the_table_covers_every_documented_api_route() {
             .replace("credit-repo", "{source_slug}")
             .replace("schemas/five_whys", "schemas/{format}")
             .replace("alerts/1/", "alerts/{id}/")
+            .replace("actions/act-1/", "actions/{action_id}/")
     };
     let tested: BTreeSet<String> = API
         .iter()
