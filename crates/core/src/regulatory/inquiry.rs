@@ -39,6 +39,20 @@ pub enum DueRule {
     Within(Period),
 }
 
+impl DueRule {
+    /// How the due moment was set, in words.
+    pub fn words(self) -> String {
+        match self {
+            DueRule::Given => "as the regulator set it".to_string(),
+            DueRule::Within(Period::Hours(hours)) => format!("{hours} hours from receipt"),
+            DueRule::Within(Period::CalendarDays(days)) => {
+                format!("{days} calendar days from receipt")
+            }
+            DueRule::Within(_) => "a period from receipt".to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct InquiryQuestion {
     pub text: String,
