@@ -16,6 +16,7 @@ mod conversations;
 mod durability;
 mod evidence;
 mod findings;
+mod inquiries;
 mod lists_browser;
 mod live;
 mod login;
