@@ -8,6 +8,7 @@
 use crate::api::regulatory::sections_document;
 use crate::error::ApiError;
 use crate::state::{AppState, now};
+use firebreak_core::Timestamp;
 use firebreak_core::regulatory::{GENERIC_REGIME, Inquiry, ReportSection, moment_text};
 use firebreak_core::timeline::{Event, EventKind};
 use firebreak_report::Document;
@@ -75,8 +76,8 @@ fn timeline_section(timeline: &[Event]) -> ReportSection {
     }
 }
 
-fn metadata(inquiry: &Inquiry) -> Vec<String> {
-    let clock = inquiry.deadline().status(now());
+fn metadata(inquiry: &Inquiry, at: Timestamp) -> Vec<String> {
+    let clock = inquiry.deadline().status(at);
     let mut lines = vec![
         format!(
             "Inquiry {} from {}, reference {}",
@@ -103,6 +104,28 @@ fn metadata(inquiry: &Inquiry) -> Vec<String> {
     lines
 }
 
+/// The pack's document at `at`: the inquiry's questions and answers, then
+/// what the record holds (`record`) and the timeline.
+fn document(
+    subtitle: String,
+    inquiry: &Inquiry,
+    record: Vec<ReportSection>,
+    timeline: &[Event],
+    at: Timestamp,
+) -> Result<Document, ApiError> {
+    let mut sections = question_sections(inquiry);
+    sections.extend(record);
+    sections.push(timeline_section(timeline));
+    let title = format!(
+        "Response to inquiry {} from {}",
+        inquiry.reference, inquiry.regulator
+    );
+    let mut document = sections_document(&title, &sections)?;
+    document.subtitle = Some(subtitle);
+    document.metadata = metadata(inquiry, at);
+    Ok(document)
+}
+
 /// The pack of inquiry `inquiry` of incident `number`, from its record now.
 pub async fn assemble(state: &AppState, number: u64, inquiry: &str) -> Result<Pack, ApiError> {
     let context = crate::reports::gather(state, number).await?;
@@ -112,23 +135,64 @@ pub async fn assemble(state: &AppState, number: u64, inquiry: &str) -> Result<Pa
         .inquiry(inquiry)
         .cloned()
         .ok_or_else(|| ApiError::NotFound(format!("{incident} has no inquiry {inquiry}")))?;
-    let mut sections = question_sections(&found);
-    sections.extend(crate::reports::sections(
-        &context,
-        GENERIC_REGIME,
-        INQUIRY_RESPONSE,
-    ));
-    sections.push(timeline_section(&context.timeline));
-    let title = format!(
-        "Response to inquiry {} from {}",
-        found.reference, found.regulator
-    );
-    let mut document = sections_document(&title, &sections)?;
-    document.subtitle = Some(format!("{incident}: {}", context.incident.title));
-    document.metadata = metadata(&found);
+    let document = document(
+        format!("{incident}: {}", context.incident.title),
+        &found,
+        crate::reports::sections(&context, GENERIC_REGIME, INQUIRY_RESPONSE),
+        &context.timeline,
+        now(),
+    )?;
     Ok(Pack {
         name: format!("{incident}-{}-response-pack", found.id),
         inquiry: found,
         document,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use firebreak_core::regulatory::{
+        NewInquiry, RegulatoryConfig, RegulatoryRecord, answer_question, open_inquiry,
+    };
+
+    #[test]
+    fn the_pack_puts_each_question_with_its_answer_before_the_record() {
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        let new = NewInquiry {
+            regulator: "BaFin".into(),
+            reference: "GZ 2026/114".into(),
+            received_at: at("2026-03-02T09:00:00Z"),
+            due_at: None,
+            within: Some("72h".into()),
+            questions: vec![
+                "Which applicants were affected?".into(),
+                "What did the fairness audit find?".into(),
+            ],
+        };
+        let opened_at = at("2026-03-02T10:00:00Z");
+        let (record, _, _) = open_inquiry(
+            &RegulatoryRecord::default(),
+            new,
+            &RegulatoryConfig::default(),
+            "carol",
+            opened_at,
+        )
+        .unwrap();
+        let (record, _) =
+            answer_question(&record, "Q1", 1, "1,204 applicants.", "carol", opened_at).unwrap();
+        let record_sections = vec![ReportSection {
+            heading: "Chain of custody".into(),
+            text: "- **EV-1** `decisions.csv`".into(),
+        }];
+        let document = document(
+            "INC-1: Approval rate for group C fell".into(),
+            &record.inquiries[0],
+            record_sections,
+            &[],
+            at("2026-03-04T00:00:00Z"),
+        )
+        .unwrap();
+        insta::assert_snapshot!(firebreak_report::to_markdown(&document));
+    }
 }
