@@ -50,20 +50,6 @@ fn pdf_text(pdf: &Path) -> String {
     String::from_utf8_lossy(&text.stdout).into_owned()
 }
 
-fn api_get(server: &Server, path: &str) -> String {
-    let response = reqwest::blocking::Client::new()
-        .get(format!("{}{path}", server.url))
-        .bearer_auth(&server.token)
-        .send()
-        .unwrap();
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.text().unwrap()
-}
-
 /// Waits until the clock webhook heard of every warning in `wanted`, then a
 /// little longer, and answers what it heard, each once.
 fn warnings_heard(
@@ -113,37 +99,30 @@ fn a_72_hour_inquiry_runs_on_the_board_warns_once_packs_bundles_and_stops_when_s
         server_with_incident_and(&data, &["--clock-webhook", &url, "--clock-interval", "1"]);
 
     // Bad input is named before anything is stored.
-    let neither = server.cli(&[
-        "inquiry",
-        "open",
-        "INC-1",
-        "--regulator",
-        "BaFin",
-        "--reference",
-        "GZ 1",
-        "--received",
-        "2026-03-02T09:00:00Z",
-        "--question",
-        "Why?",
-    ]);
+    let open_due = |due: &[&str]| {
+        let mut args = vec![
+            "inquiry",
+            "open",
+            "INC-1",
+            "--regulator",
+            "BaFin",
+            "--reference",
+            "GZ 1",
+            "--received",
+            "2026-03-02T09:00:00Z",
+            "--question",
+            "Why?",
+        ];
+        args.extend_from_slice(due);
+        server.cli(&args)
+    };
+    let neither = open_due(&[]);
     assert_eq!(neither.status.code(), Some(2), "{}", stderr(&neither));
-    let weeks = server.cli(&[
-        "inquiry",
-        "open",
-        "INC-1",
-        "--regulator",
-        "BaFin",
-        "--reference",
-        "GZ 1",
-        "--received",
-        "2026-03-02T09:00:00Z",
-        "--within",
-        "3 weeks",
-        "--question",
-        "Why?",
-    ]);
-    assert_eq!(weeks.status.code(), Some(2));
-    assert!(stderr(&weeks).contains("--within"), "{}", stderr(&weeks));
+    for (flag, value) in [("--within", "3 weeks"), ("--due", "tomorrow")] {
+        let refused = open_due(&[flag, value]);
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(stderr(&refused).contains(flag), "{}", stderr(&refused));
+    }
     let refused = reqwest::blocking::Client::new()
         .post(format!("{}/api/v1/incidents/INC-1/inquiries", server.url))
         .bearer_auth(&server.token)
@@ -217,7 +196,7 @@ fn a_72_hour_inquiry_runs_on_the_board_warns_once_packs_bundles_and_stops_when_s
     .collect();
     let cli = server.json(&["deadlines"]);
     assert_eq!(inquiry_clocks(&cli), expected);
-    let api: Value = serde_json::from_str(&api_get(&server, "/api/v1/deadlines")).unwrap();
+    let api: Value = serde_json::from_str(&server.get_text("/api/v1/deadlines")).unwrap();
     assert_eq!(inquiry_clocks(&api), expected);
     let q1_clock = cli
         .as_array()
@@ -235,7 +214,7 @@ fn a_72_hour_inquiry_runs_on_the_board_warns_once_packs_bundles_and_stops_when_s
         table.contains(q1_clock["summary"].as_str().unwrap()),
         "{table}"
     );
-    let page = api_get(&server, "/incidents/INC-1");
+    let page = server.get_text("/incidents/INC-1");
     for (q, _, state, due) in &expected {
         let row = format!(
             "data-clock=\"inquiry/{q}\" data-state=\"{state}\" data-provisional=\"false\" data-due=\"{due}\""

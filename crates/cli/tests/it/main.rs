@@ -17,6 +17,7 @@ mod durability;
 mod evidence;
 mod findings;
 mod inquiries;
+mod inquiries_browser;
 mod lists_browser;
 mod live;
 mod login;

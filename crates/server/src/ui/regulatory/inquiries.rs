@@ -124,7 +124,7 @@ fn inquiry_card(
                             p.muted { "Not answered yet." }
                         }
                         @if open && caller.user.role >= Role::Responder {
-                            form method="post" action={ (path) "/inquiries/" (inquiry.id) "/questions/" (n) } {
+                            form method="post" action={ (path) "/inquiries/" (inquiry.id) "/questions/" (n) } data-inquiry-answer={ (inquiry.id) "/" (n) } {
                                 (csrf_field(caller))
                                 label { @if question.answer.is_some() { "Change the answer to question " } @else { "Answer to question " } (n) " "
                                     textarea name="answer" rows="3" style="width:100%" required {
