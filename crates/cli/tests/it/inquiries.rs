@@ -4,9 +4,8 @@
 //! once each; its response pack exports as PDF and goes into a signed bundle
 //! that verifies offline; and its submission stops the clock.
 
-use crate::support::{
-    BIN, Server, assert_success, server_with_incident_and, start_receiver, stderr,
-};
+use crate::evidence::verify_bundle;
+use crate::support::{Server, assert_success, server_with_incident_and, start_receiver, stderr};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -37,6 +36,22 @@ fn inquiry_clocks(board: &Value) -> BTreeSet<(String, String, String, String)> {
             )
         })
         .collect()
+}
+
+/// Writes `content` to `name` in `dir` and adds it to INC-1 as evidence.
+fn add_evidence(server: &Server, dir: &Path, name: &str, content: &str, description: &str) {
+    let file = dir.join(name);
+    std::fs::write(&file, content).unwrap();
+    let path = file.to_str().unwrap();
+    let args = [
+        "evidence",
+        "add",
+        "INC-1",
+        path,
+        "--description",
+        description,
+    ];
+    assert_success(&server.cli(&args), &args);
 }
 
 fn pdf_text(pdf: &Path) -> String {
@@ -271,18 +286,12 @@ fn a_72_hour_inquiry_runs_on_the_board_warns_once_packs_bundles_and_stops_when_s
         "Selection rates fell to 0.61 of group A's.",
     ]);
     assert_eq!(done["questions"][1]["answered_by"], "admin");
-    let evidence = dir.path().join("decisions.csv");
-    std::fs::write(&evidence, "applicant,decision\n1,refused\n").unwrap();
-    assert_success(
-        &server.cli(&[
-            "evidence",
-            "add",
-            "INC-1",
-            evidence.to_str().unwrap(),
-            "--description",
-            "disputed decisions",
-        ]),
-        &["evidence add"],
+    add_evidence(
+        &server,
+        dir.path(),
+        "decisions.csv",
+        "applicant,decision\n1,refused\n",
+        "disputed decisions",
     );
 
     // The response pack: the inquiry, the answers, then the incident's record.
@@ -328,12 +337,7 @@ fn a_72_hour_inquiry_runs_on_the_board_warns_once_packs_bundles_and_stops_when_s
         ]),
         &["inquiry bundle"],
     );
-    let verified = Command::new(BIN)
-        .args(["evidence", "verify"])
-        .arg(&bundle)
-        .output()
-        .unwrap();
-    assert_success(&verified, &["evidence verify"]);
+    assert_success(&verify_bundle(&bundle, &[]), &["evidence verify"]);
     let mut archive = tar::Archive::new(std::fs::File::open(&bundle).unwrap());
     let (mut manifest, mut pack_in_bundle) = (None, None);
     for entry in archive.entries().unwrap() {
@@ -394,18 +398,12 @@ fn a_72_hour_inquiry_runs_on_the_board_warns_once_packs_bundles_and_stops_when_s
 fn the_inquiry_response_report_drafts_every_section_of_the_pack() {
     let dir = tempfile::tempdir().unwrap();
     let server = server_with_incident_and(&dir.path().join("data"), &[]);
-    let evidence = dir.path().join("model-card.md");
-    std::fs::write(&evidence, "# Credit scoring model card\n").unwrap();
-    assert_success(
-        &server.cli(&[
-            "evidence",
-            "add",
-            "INC-1",
-            evidence.to_str().unwrap(),
-            "--description",
-            "model card",
-        ]),
-        &["evidence add"],
+    add_evidence(
+        &server,
+        dir.path(),
+        "model-card.md",
+        "# Credit scoring model card\n",
+        "model card",
     );
     let report = server.json(&[
         "report",
