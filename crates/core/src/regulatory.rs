@@ -15,6 +15,7 @@
 //! sending the notifications and storing submissions are the server's job.
 
 mod clock;
+mod inquiry;
 mod record;
 mod status;
 mod template;
@@ -22,6 +23,10 @@ mod template;
 pub use clock::{
     ClockTrigger, ClockTriggers, Deadline, DeadlineChange, RegimeConfig, RegulatoryConfig,
     Submission, compute_deadlines, deadline_changes,
+};
+pub use inquiry::{
+    DueRule, INQUIRY_REGIME, INQUIRY_REGIME_NAME, Inquiry, InquiryQuestion, NewInquiry,
+    answer_question, open_inquiry, parse_within, submit_inquiry,
 };
 pub use record::{
     Assessment, ExtraTriggers, GENERIC_REGIME, GENERIC_REPORTS, RecordChange, RegulatoryRecord,
@@ -730,9 +735,13 @@ impl RegimeTable {
         self.regimes.iter().find(|r| r.id == id)
     }
 
-    /// The regime's name as people say it ("GDPR Art. 33"), or its id when
-    /// the table does not know it.
+    /// The regime's name as people say it ("GDPR Art. 33"; "Regulator
+    /// inquiry" for inquiries' clocks), or its id when the table does not
+    /// know it.
     pub fn regime_name<'a>(&'a self, id: &'a str) -> &'a str {
+        if id == INQUIRY_REGIME {
+            return INQUIRY_REGIME_NAME;
+        }
         self.regime(id).map_or(id, |r| r.name.as_str())
     }
 }

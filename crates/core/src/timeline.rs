@@ -45,6 +45,9 @@ pub enum EventKind {
     ReportDrafted,
     RegulatorNotified,
     ClockWarning,
+    /// A regulator's inquiry received, one of its questions answered, or
+    /// its response submitted.
+    RegulatorInquiry,
     /// A user, token, session or integration created, changed or ended.
     AccessChanged,
     /// Stored content found not to match its hash.
@@ -121,6 +124,7 @@ impl EventKind {
             EventKind::ReportDrafted => "report_drafted",
             EventKind::RegulatorNotified => "regulator_notified",
             EventKind::ClockWarning => "clock_warning",
+            EventKind::RegulatorInquiry => "regulator_inquiry",
             EventKind::AccessChanged => "access_changed",
             EventKind::IntegrityAlert => "integrity_alert",
             EventKind::OncallChanged => "oncall_changed",
@@ -437,6 +441,28 @@ impl Event {
                 text(&b["level"]).replace('_', " "),
                 text(&b["due_at"])
             ),
+            EventKind::RegulatorInquiry => {
+                let inquiry = text(&b["inquiry"]);
+                match b["action"].as_str() {
+                    Some("opened") => format!(
+                        "inquiry {inquiry} {} from {} received, due {}",
+                        text(&b["reference"]),
+                        text(&b["regulator"]),
+                        text(&b["due_at"])
+                    ),
+                    Some("answered") => {
+                        format!(
+                            "inquiry {inquiry} question {} answered",
+                            text(&b["question"])
+                        )
+                    }
+                    _ => format!(
+                        "inquiry {inquiry}: response submitted to {} under reference {}",
+                        text(&b["regulator"]),
+                        text(&b["reference"])
+                    ),
+                }
+            }
             EventKind::HookAttempt => format!(
                 "webhook {} attempt {}: {}",
                 text(&b["url"]),

@@ -25,13 +25,12 @@ pub struct ExportQuery {
     pub format: ExportFormat,
 }
 
-/// Renders `document` as `format`, offered for download as `name.<ext>`.
-pub async fn render(
+/// `document` rendered as `format`: its bytes, media type and file extension.
+pub async fn rendered(
     document: Document,
     format: ExportFormat,
-    name: &str,
-) -> Result<Response, ApiError> {
-    let (bytes, content_type, extension) = match format {
+) -> Result<(Vec<u8>, &'static str, &'static str), ApiError> {
+    Ok(match format {
         ExportFormat::Md => (
             firebreak_report::to_markdown(&document).into_bytes(),
             "text/markdown; charset=utf-8",
@@ -50,7 +49,16 @@ pub async fn render(
                 .map_err(|e| ApiError::Internal(format!("PDF rendering failed: {e}")))?;
             (pdf, "application/pdf", "pdf")
         }
-    };
+    })
+}
+
+/// Renders `document` as `format`, offered for download as `name.<ext>`.
+pub async fn render(
+    document: Document,
+    format: ExportFormat,
+    name: &str,
+) -> Result<Response, ApiError> {
+    let (bytes, content_type, extension) = rendered(document, format).await?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -1,5 +1,5 @@
 //! An incident's documents and evidence: post-mortems and their actions,
-//! regulatory assessments and reports, the evidence vault.
+//! regulatory assessments, reports and inquiries, the evidence vault.
 
 use super::SignerPin;
 use clap::{Args, Subcommand};
@@ -279,6 +279,102 @@ pub enum ReportCommand {
         reference: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InquiryCommand {
+    /// Record a regulator's inquiry; its clock runs from --received to --due or for --within.
+    #[command(visible_alias = "add")]
+    #[command(group(clap::ArgGroup::new("due_moment").required(true).args(["due", "within"])))]
+    Open {
+        /// INC-<n>
+        incident: String,
+        #[arg(long)]
+        regulator: String,
+        /// The regulator's reference for the inquiry.
+        #[arg(long)]
+        reference: String,
+        /// When it came, with an offset (2026-03-02T09:00:00Z).
+        #[arg(long, value_name = "AT")]
+        received: String,
+        /// The due moment the regulator set, with an offset.
+        #[arg(long, value_name = "AT")]
+        due: Option<String>,
+        /// A period from receipt: hours (72h) or calendar days (10d).
+        #[arg(long, value_name = "PERIOD")]
+        within: Option<String>,
+        /// One of its questions, in the regulator's order; repeat for each.
+        #[arg(long = "question", value_name = "TEXT", required = true)]
+        questions: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// An incident's inquiries with their clocks.
+    List {
+        /// INC-<n>
+        incident: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One inquiry with its questions and answers.
+    Show {
+        /// INC-<n>
+        incident: String,
+        /// Q<n>
+        inquiry: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Answer (or re-answer) one question of an inquiry.
+    #[command(visible_alias = "respond")]
+    Answer {
+        /// INC-<n>
+        incident: String,
+        /// Q<n>
+        inquiry: String,
+        /// The question's number, from 1.
+        question: usize,
+        /// The answer (Markdown).
+        #[arg(long)]
+        text: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record that the response went to the regulator (commander); its clock stops.
+    Submit {
+        /// INC-<n>
+        incident: String,
+        /// Q<n>
+        inquiry: String,
+        /// The reference it went under; the inquiry's own by default.
+        #[arg(long)]
+        reference: Option<String>,
+        /// Why it goes with questions unanswered, if it does.
+        #[arg(long)]
+        unanswered_reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the response pack as Markdown, HTML or PDF.
+    Pack {
+        /// INC-<n>
+        incident: String,
+        /// Q<n>
+        inquiry: String,
+        #[arg(long, value_enum, default_value = "md")]
+        format: DocumentFormat,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Write the signed evidence bundle of the response, with the pack as PDF in it.
+    Bundle {
+        /// INC-<n>
+        incident: String,
+        /// Q<n>
+        inquiry: String,
+        #[arg(short, long)]
+        output: PathBuf,
     },
 }
 

@@ -101,6 +101,10 @@ pub enum Command {
     /// Reports to regulators: draft from the incident, edit, submit, export.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Regulators' inquiries: each with its own clock, answered per question,
+    /// submitted, its response pack exported or bundled.
+    #[command(subcommand)]
+    Inquiry(InquiryCommand),
     /// Who is on call; schedules, escalation policies, teams, contact
     /// methods; acknowledging a page.
     Oncall(OncallArgs),

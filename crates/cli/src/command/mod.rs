@@ -9,6 +9,7 @@ mod control;
 mod definition;
 mod evidence;
 mod incident;
+mod inquiry;
 mod metrics;
 mod migrate;
 mod monitor;
@@ -71,6 +72,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Report(command) => regulatory::report(command)
                 .await
                 .map(|()| ExitCode::SUCCESS),
+            Command::Inquiry(command) => inquiry::run(command).await.map(|()| ExitCode::SUCCESS),
             Command::Oncall(args) => oncall::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Checkpoint(flag) => metrics::checkpoint(flag.json)
                 .await

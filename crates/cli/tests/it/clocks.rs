@@ -94,20 +94,7 @@ fn an_unassessed_sev1_shows_the_same_provisional_clocks_everywhere_and_none_over
     assert_eq!(incident["id"], "INC-1");
     assert_eq!(incident["reportable"], "unknown");
 
-    let http = reqwest::blocking::Client::new();
-    let get = |path: &str| {
-        let response = http
-            .get(format!("{}{path}", server.url))
-            .bearer_auth(&server.token)
-            .send()
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-        response.text().unwrap()
-    };
+    let get = |path: &str| server.get_text(path);
     let view: Value = serde_json::from_str(&get("/api/v1/incidents/INC-1/regulatory")).unwrap();
     let api = shown_in_json(view["assessment"]["clocks"].as_array().unwrap());
     let board_api: Vec<Value> = serde_json::from_str(&get("/api/v1/deadlines")).unwrap();

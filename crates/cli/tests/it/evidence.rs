@@ -11,7 +11,8 @@ fn write(path: &Path, bytes: &[u8]) -> PathBuf {
     path.to_path_buf()
 }
 
-fn verify_bundle(bundle: &Path, extra: &[&str]) -> Output {
+/// `firebreak evidence verify BUNDLE`, offline, with extra flags.
+pub(crate) fn verify_bundle(bundle: &Path, extra: &[&str]) -> Output {
     Command::new(BIN)
         .args(["evidence", "verify"])
         .arg(bundle)

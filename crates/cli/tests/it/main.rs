@@ -17,6 +17,8 @@ mod conversations;
 mod durability;
 mod evidence;
 mod findings;
+mod inquiries;
+mod inquiries_browser;
 mod lists_browser;
 mod live;
 mod login;

@@ -25,8 +25,9 @@ fn write(dir: &Path, name: &str, content: &str) -> String {
 /// SEV2 incident paged through an escalation policy (its acknowledgement
 /// link caught from a stand-in for Slack), roles, notes, containment, RCA
 /// artifacts with diagrams, a fairness finding with charts, a post-mortem
-/// draft, a regulatory assessment with clocks and a report draft, a
-/// monitor, an FMEA worksheet, an alert and a few tokens.
+/// draft, a regulatory assessment with clocks, a report draft and a
+/// regulator's inquiry, a monitor, an FMEA worksheet, an alert and a few
+/// tokens.
 pub fn seed(dir: &Path) -> Seeded {
     let (slack, received) = start_receiver(false);
     let slack_api = slack.trim_end_matches("/flags");
@@ -269,6 +270,32 @@ pub fn seed(dir: &Path) -> Seeded {
         "gdpr_art33",
         "--type",
         "notification",
+    ]);
+    ok(&[
+        "inquiry",
+        "open",
+        "INC-1",
+        "--regulator",
+        "BaFin",
+        "--reference",
+        "GZ 2026/114",
+        "--received",
+        "2026-03-02T09:00:00Z",
+        "--within",
+        "72h",
+        "--question",
+        "Which applicants were affected?",
+        "--question",
+        "What did the fairness audit find?",
+    ]);
+    ok(&[
+        "inquiry",
+        "answer",
+        "INC-1",
+        "Q1",
+        "1",
+        "--text",
+        "About 1,200 applicants in group C.",
     ]);
 
     let logs = dir.join("logs/date=2026-03-01");

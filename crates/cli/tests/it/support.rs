@@ -123,6 +123,21 @@ impl Server {
             .unwrap_or_else(|e| panic!("{args:?} printed no JSON: {e}"))
     }
 
+    /// GETs `path` as admin, which must succeed, and answers the body.
+    pub fn get_text(&self, path: &str) -> String {
+        let response = reqwest::blocking::Client::new()
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.text().unwrap()
+    }
+
     pub fn stop(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();

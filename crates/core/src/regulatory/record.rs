@@ -5,9 +5,9 @@
 //! edited `aware_at` moves every clock at once (and [`reassess`] says how).
 
 use super::{
-    Answer, ClockLevel, ClockStatus, ClockTriggers, Deadline, DeadlineChange, Questionnaire,
-    RegimeDecision, RegimeTable, RegulatoryConfig, Submission, compute_deadlines, deadline_changes,
-    decide_applicability, reportable,
+    Answer, ClockLevel, ClockStatus, ClockTriggers, Deadline, DeadlineChange, Inquiry,
+    Questionnaire, RegimeDecision, RegimeTable, RegulatoryConfig, Submission, compute_deadlines,
+    deadline_changes, decide_applicability, reportable,
 };
 use crate::error::DomainError;
 use crate::incident::{Incident, IncidentKind, Reportable};
@@ -86,6 +86,8 @@ pub struct RegulatoryRecord {
     pub triggers: ExtraTriggers,
     pub reports: Vec<RegulatoryReport>,
     pub warnings_sent: Vec<SentWarning>,
+    /// Regulators' inquiries, each with a clock of its own.
+    pub inquiries: Vec<Inquiry>,
 }
 
 /// What the record means at a moment: which regimes apply and how far each
@@ -168,7 +170,8 @@ impl RegulatoryRecord {
         })
     }
 
-    /// Decisions and clocks at `now`. Without `aware_at` no clock runs yet.
+    /// Decisions and clocks at `now`: the regimes' clocks, which need
+    /// `aware_at`, then the inquiries', which run from their receipt.
     pub fn assess(
         &self,
         incident: &Incident,
@@ -176,11 +179,12 @@ impl RegulatoryRecord {
         config: &RegulatoryConfig,
         now: Timestamp,
     ) -> Result<Assessment, DomainError> {
+        let inquiries = self.inquiries.iter().map(|i| i.deadline().status(now));
         let Some(triggers) = self.triggers_for(incident) else {
             return Ok(Assessment {
                 reportable: Reportable::Unknown,
                 decisions: Vec::new(),
-                clocks: Vec::new(),
+                clocks: inquiries.collect(),
             });
         };
         let decisions =
@@ -201,7 +205,11 @@ impl RegulatoryRecord {
         Ok(Assessment {
             reportable,
             decisions,
-            clocks: deadlines.iter().map(|d| d.status(now)).collect(),
+            clocks: deadlines
+                .iter()
+                .map(|d| d.status(now))
+                .chain(inquiries)
+                .collect(),
         })
     }
 

@@ -182,6 +182,27 @@ pub async fn store_upload(
         .await
 }
 
+/// Records `bytes` Firebreak made itself (a rendered response pack) as the
+/// incident's evidence, as an upload of them would be.
+pub async fn store_bytes(
+    state: &AppState,
+    actor: &str,
+    number: u64,
+    (filename, media_type): (&str, &str),
+    description: String,
+    bytes: Vec<u8>,
+) -> Result<Evidence, ApiError> {
+    let mut writer = state.blobs.writer()?;
+    writer
+        .write_all(&bytes)
+        .map_err(|e| ApiError::Internal(format!("cannot write {filename}: {e}")))?;
+    let upload = Upload {
+        description: Some(description),
+        content: Some((writer, filename.to_string(), media_type.to_string())),
+    };
+    store_upload(state, actor, number, upload).await
+}
+
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/evidence", tag = "evidence",
     params(("id" = String, Path, description = "INC-<n>")),
     params(PageQuery),

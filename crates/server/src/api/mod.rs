@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod findings;
 pub mod incidents;
 pub mod ingest;
+pub mod inquiries;
 pub mod integrity;
 pub mod metrics;
 pub mod monitors;
@@ -63,6 +64,8 @@ use utoipa::{Modify, OpenApi};
         postmortems::set_status, postmortems::set_check, postmortems::verify,
         regulatory::regimes, regulatory::show, regulatory::assess, deadlines::board,
         regulatory::draft, regulatory::show_report, regulatory::edit, regulatory::submit, regulatory::export,
+        inquiries::open, inquiries::list, inquiries::show, inquiries::answer, inquiries::submit,
+        inquiries::export_pack, inquiries::bundle,
         oncall::list_schedules, oncall::show_schedule, oncall::put_schedule, oncall::delete_schedule,
         oncall::list_policies, oncall::show_policy, oncall::put_policy, oncall::delete_policy,
         oncall::list_teams, oncall::put_team, oncall::delete_team,
@@ -321,6 +324,30 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/incidents/{id}/reports/{report_id}/submission",
             post(regulatory::submit),
+        )
+        .route(
+            "/api/v1/incidents/{id}/inquiries",
+            post(inquiries::open).get(inquiries::list),
+        )
+        .route(
+            "/api/v1/incidents/{id}/inquiries/{inquiry}",
+            get(inquiries::show),
+        )
+        .route(
+            "/api/v1/incidents/{id}/inquiries/{inquiry}/questions/{n}",
+            put(inquiries::answer),
+        )
+        .route(
+            "/api/v1/incidents/{id}/inquiries/{inquiry}/submission",
+            post(inquiries::submit),
+        )
+        .route(
+            "/api/v1/incidents/{id}/inquiries/{inquiry}/pack",
+            get(inquiries::export_pack),
+        )
+        .route(
+            "/api/v1/incidents/{id}/inquiries/{inquiry}/bundle",
+            post(inquiries::bundle),
         )
         .route("/api/v1/incidents/{id}/findings", post(findings::run))
         .route("/api/v1/incidents/{id}/findings/{seq}", get(findings::show))

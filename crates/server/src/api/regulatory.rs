@@ -334,12 +334,7 @@ pub async fn export(
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<axum::response::Response, ApiError> {
     let (incident, report) = load_report(&state, &id, &report).await?;
-    let mut markdown = format!("# {}\n\n", report.title);
-    for section in &report.sections {
-        markdown.push_str(&format!("## {}\n\n{}\n\n", section.heading, section.text));
-    }
-    let mut document = firebreak_report::from_markdown(&markdown, &Default::default())
-        .map_err(|e| ApiError::invalid("sections", e.to_string()))?;
+    let mut document = sections_document(&report.title, &report.sections)?;
     document.subtitle = Some(format!("{}: {}", incident.public_id(), incident.title));
     document.metadata = vec![
         format!(
@@ -365,6 +360,19 @@ pub async fn export(
         &format!("{}-{}", incident.public_id(), report.id),
     )
     .await
+}
+
+/// A document of `sections` (headings and Markdown) under `title`, for export.
+pub(crate) fn sections_document(
+    title: &str,
+    sections: &[ReportSection],
+) -> Result<firebreak_report::Document, ApiError> {
+    let mut markdown = format!("# {title}\n\n");
+    for section in sections {
+        markdown.push_str(&format!("## {}\n\n{}\n\n", section.heading, section.text));
+    }
+    firebreak_report::from_markdown(&markdown, &Default::default())
+        .map_err(|e| ApiError::invalid("sections", e.to_string()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -461,7 +469,7 @@ pub async fn submit_regulatory_report(
 }
 
 /// Applies `operation` to the stored record; its event goes on both chains.
-async fn change_record(
+pub(crate) async fn change_record(
     state: &AppState,
     number: u64,
     operation: impl Fn(

@@ -84,7 +84,7 @@ pub fn section(
 /// A moment as people type it: RFC 3339 with an offset, or `YYYY-MM-DD
 /// HH:MM[:SS]` read as UTC (with or without a trailing `UTC`, as the page
 /// shows times).
-fn parse_moment(text: &str) -> Result<Timestamp, String> {
+pub(super) fn parse_moment(text: &str) -> Result<Timestamp, String> {
     let text = text.trim();
     if let Ok(at) = text.parse::<Timestamp>() {
         return Ok(at);

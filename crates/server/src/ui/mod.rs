@@ -120,6 +120,22 @@ pub fn routes() -> Router<AppState> {
             post(regulatory::reports::submit),
         )
         .route(
+            "/incidents/{id}/inquiries",
+            post(regulatory::inquiries::open),
+        )
+        .route(
+            "/incidents/{id}/inquiries/{inquiry}/questions/{n}",
+            post(regulatory::inquiries::answer),
+        )
+        .route(
+            "/incidents/{id}/inquiries/{inquiry}/submission",
+            post(regulatory::inquiries::submit),
+        )
+        .route(
+            "/incidents/{id}/inquiries/{inquiry}/bundle",
+            post(regulatory::inquiries::bundle),
+        )
+        .route(
             "/incidents/{id}/evidence/{ev}/legal-hold",
             post(evidence::legal_hold),
         )

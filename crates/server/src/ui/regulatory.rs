@@ -1,7 +1,8 @@
 //! Pages across incidents — the clock board and the action items — and an
-//! incident's regulatory section, whose questionnaire and report forms are
-//! in `questionnaire.rs` and `reports.rs`.
+//! incident's regulatory section, whose questionnaire, report and inquiry
+//! forms are in `questionnaire.rs`, `reports.rs` and `inquiries.rs`.
 
+pub(super) mod inquiries;
 pub(super) mod questionnaire;
 pub(super) mod reports;
 
@@ -128,6 +129,7 @@ pub fn section(
             }
             (questionnaire::form(caller, path, view, rejected))
             (reports::list(caller, path, &view.incident, view, rejected))
+            (inquiries::list(caller, path, view, rejected))
         }
     }
 }

@@ -365,6 +365,41 @@ const API: &[(&str, &str, Option<Role>)] = &[
         "/api/v1/incidents/INC-1/reports/R-9/export",
         Some(Role::Viewer),
     ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/inquiries",
+        Some(Role::Responder),
+    ),
+    (
+        "GET",
+        "/api/v1/incidents/INC-1/inquiries",
+        Some(Role::Viewer),
+    ),
+    (
+        "GET",
+        "/api/v1/incidents/INC-1/inquiries/Q9",
+        Some(Role::Viewer),
+    ),
+    (
+        "PUT",
+        "/api/v1/incidents/INC-1/inquiries/Q9/questions/1",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/inquiries/Q9/submission",
+        Some(Role::Commander),
+    ),
+    (
+        "GET",
+        "/api/v1/incidents/INC-1/inquiries/Q9/pack",
+        Some(Role::Viewer),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/inquiries/Q9/bundle",
+        Some(Role::Responder),
+    ),
     ("DELETE", "/api/v1/evidence/EV-9", Some(Role::Commander)),
     ("GET", "/api/v1/evidence/EV-9/content", Some(Role::Viewer)),
     (
@@ -546,6 +581,22 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
         "POST",
         "/incidents/INC-1/reports/R-9/submission",
         Some(Role::Commander),
+    ),
+    ("POST", "/incidents/INC-1/inquiries", Some(Role::Responder)),
+    (
+        "POST",
+        "/incidents/INC-1/inquiries/Q9/questions/1",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/incidents/INC-1/inquiries/Q9/submission",
+        Some(Role::Commander),
+    ),
+    (
+        "POST",
+        "/incidents/INC-1/inquiries/Q9/bundle",
+        Some(Role::Responder),
     ),
     ("POST", "/incidents/INC-1/evidence", Some(Role::Responder)),
     (
@@ -840,6 +891,8 @@ fn the_table_covers_every_documented_api_route() {
             .replace("EV-9", "{ev}")
             .replace("findings/1", "findings/{seq}")
             .replace("R-9", "{report_id}")
+            .replace("questions/1", "questions/{n}")
+            .replace("Q9", "{inquiry}")
             .replace("ml-primary", "{schedule_slug}")
             .replace("ml-policy", "{policy_slug}")
             .replace("ml-team", "{team_slug}")
