@@ -131,7 +131,7 @@ pub fn action_priority(severity: Rating, occurrence: Rating, detection: Rating) 
 #[serde(untagged)]
 #[schema(as = FmeaAction)]
 enum StoredAction {
-    Item(ActionItem),
+    Item(Box<ActionItem>),
     Legacy {
         description: String,
         owner: String,
@@ -150,7 +150,7 @@ fn actions_of_any_age<'de, D: Deserializer<'de>>(
         .into_iter()
         .enumerate()
         .map(|(index, action)| match action {
-            StoredAction::Item(item) => item,
+            StoredAction::Item(item) => *item,
             StoredAction::Legacy {
                 description,
                 owner,
