@@ -16,6 +16,8 @@
 mod easter;
 
 use crate::error::{DomainError, Problems};
+// The days of the week as on-call schedules spell them, in the data too.
+use crate::oncall::Day;
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
 use serde::Deserialize;
@@ -97,33 +99,6 @@ pub enum Rule {
     /// The first such weekday on or after a date (Midsummer Eve: the Friday
     /// from 19 June).
     WeekdayFrom { weekday: Day, date: MonthDay },
-}
-
-/// A day of the week as the data file spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Day {
-    Monday,
-    Tuesday,
-    Wednesday,
-    Thursday,
-    Friday,
-    Saturday,
-    Sunday,
-}
-
-impl From<Day> for Weekday {
-    fn from(day: Day) -> Weekday {
-        match day {
-            Day::Monday => Weekday::Monday,
-            Day::Tuesday => Weekday::Tuesday,
-            Day::Wednesday => Weekday::Wednesday,
-            Day::Thursday => Weekday::Thursday,
-            Day::Friday => Weekday::Friday,
-            Day::Saturday => Weekday::Saturday,
-            Day::Sunday => Weekday::Sunday,
-        }
-    }
 }
 
 /// What replaces a holiday that falls on a weekend.
@@ -297,11 +272,11 @@ impl HolidayRule {
                 nth,
             } => {
                 let first = Date::new(year, month, 1).ok()?;
-                first.nth_weekday_of_month(nth, weekday.into()).ok()?
+                first.nth_weekday_of_month(nth, weekday.weekday()).ok()?
             }
             Rule::WeekdayFrom { weekday, date } => {
                 let start = date.in_year(year)?;
-                let wanted = Weekday::from(weekday);
+                let wanted = weekday.weekday();
                 if start.weekday() == wanted {
                     start
                 } else {
@@ -312,7 +287,7 @@ impl HolidayRule {
         let shift = self
             .moves
             .iter()
-            .find(|(day, _)| Weekday::from(**day) == date.weekday())
+            .find(|(day, _)| day.weekday() == date.weekday())
             .map_or(0, |(_, days)| *days);
         date.checked_add(i64::from(shift).days()).ok()
     }
