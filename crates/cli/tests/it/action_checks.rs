@@ -142,6 +142,13 @@ fn a_monitor_check_passes_after_clean_runs_and_a_breach_reopens_the_action() {
     assert_eq!(result["runs"].as_array().unwrap().len(), 2);
     std::thread::sleep(std::time::Duration::from_millis(2_500));
     assert_eq!(verified_events(&server).len(), 1, "decided once");
+    // The incident page shows the check and its outcome on the item.
+    let page = server.get_text("/incidents/INC-1");
+    assert!(
+        page.contains("data-verification=\"passed\"")
+            && page.contains("monitor approvals within its thresholds for 2 runs; passed"),
+        "{page}"
+    );
 
     // The second item is done; the bias comes back: failed and reopened.
     server.json(&[

@@ -14,7 +14,9 @@ use crate::ui::{CsrfForm, csrf_field};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use firebreak_core::DomainError;
-use firebreak_core::action::{ActionItem, ActionKind, ActionStatus, CauseLink, Level};
+use firebreak_core::action::{
+    ActionItem, ActionKind, ActionStatus, CauseLink, Check, Level, Outcome,
+};
 use firebreak_core::postmortem::PostMortem;
 use firebreak_store::DocumentKind;
 use maud::{Markup, html};
@@ -37,7 +39,7 @@ pub(super) fn list(postmortem: &PostMortem) -> Markup {
             p.muted { "No action items yet." }
         } @else {
             div.scroll { table id="action-items" {
-                thead { tr { th { "Item" } th { "Kind" } th { "Owner" } th { "Due" } th { "Addresses" } th { "Done when" } th { "Status" } } }
+                thead { tr { th { "Item" } th { "Kind" } th { "Owner" } th { "Due" } th { "Addresses" } th { "Done when" } th { "Status" } th { "Verified by" } } }
                 tbody { @for item in &postmortem.action_items {
                     tr data-item=(item.id) {
                         td { (item.id) ": " (item.title) }
@@ -47,10 +49,34 @@ pub(super) fn list(postmortem: &PostMortem) -> Markup {
                         td { (item.addresses.as_ref().map(CauseLink::describe).unwrap_or_else(|| "—".into())) }
                         td { (item.success_criterion.as_deref().unwrap_or("—")) }
                         td { (item.status.as_str().replace('_', " ")) }
+                        td data-verification=(item.verification.current().map_or("", |r| r.outcome.as_str())) { (verification_text(item)) }
                     }
                 } }
             } }
         }
+    }
+}
+
+/// The item's check and where it stands: the newest verification, or
+/// that the check waits for the item to be done.
+fn verification_text(item: &ActionItem) -> String {
+    let check = match &item.verification.check {
+        None => return "—".into(),
+        Some(Check::Monitor { monitor, runs }) => {
+            format!("monitor {monitor} within its thresholds for {runs} runs")
+        }
+        Some(Check::Manual { check }) => format!("by hand: {check}"),
+    };
+    match (
+        item.verification.current(),
+        item.verification.results.last(),
+    ) {
+        (Some(result), _) => format!("{check}; {}: {}", result.outcome.as_str(), result.detail),
+        (None, Some(last)) if last.outcome == Outcome::Failed => {
+            format!("{check}; failed last time: {}", last.detail)
+        }
+        (None, _) if item.status == ActionStatus::Done => format!("{check}; pending"),
+        (None, _) => check,
     }
 }
 
