@@ -14,6 +14,7 @@ use firebreak_core::evidence::{Evidence, NewEvidence};
 use firebreak_core::incident::public_id as id_of;
 use firebreak_core::timeline::{Event, EventKind};
 use firebreak_forensics::{AnalysisRequest, AnalysisResult, ForensicsError};
+use firebreak_store::BlobRef;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -156,14 +157,16 @@ pub async fn attach(
     let summary = name_inputs(result.summary());
     let mut figures = Vec::new();
     for (caption, svg) in firebreak_report::forensics::result_figures(&result) {
-        let stored = state.blobs.put(&mut svg.as_bytes())?;
+        let stored = put_blob(state, svg.into_bytes()).await?;
         figures.push(json!({ "caption": caption, "sha256": stored.sha256 }));
     }
     let sources: Vec<String> = files.keys().cloned().collect();
     let review_sample = keep_review_sample(state, number, actor, &result, &sources).await?;
     let result_json = serde_json::to_vec(&result)
         .map_err(|e| ApiError::Internal(format!("the result does not serialise: {e}")))?;
-    let stored = state.blobs.put(&mut &result_json[..])?;
+    let shown: Value = serde_json::from_slice(&result_json)
+        .map_err(|e| ApiError::Internal(format!("the result does not parse: {e}")))?;
+    let stored = put_blob(state, result_json).await?;
     let text = match finding
         .title
         .as_deref()
@@ -197,9 +200,10 @@ pub async fn attach(
             Ok(events.remove(0))
         })
         .await?;
-    let result: Value = serde_json::from_slice(&result_json)
-        .map_err(|e| ApiError::Internal(format!("the result does not parse: {e}")))?;
-    Ok(FindingView { event, result })
+    Ok(FindingView {
+        event,
+        result: shown,
+    })
 }
 
 /// A time series marked with the changes recorded on the incident's systems
@@ -258,6 +262,16 @@ pub async fn show(
 /// A conversation analysis's masked sample, kept as evidence of the
 /// incident next to the log it was drawn from: it was masked inside the
 /// analysis, so only the masked text is stored.
+/// Writes `bytes` to the evidence store on the blocking pool: the store is a
+/// file system or an object store, and either may be slow.
+async fn put_blob(state: &AppState, bytes: Vec<u8>) -> Result<BlobRef, ApiError> {
+    let blobs = state.blobs.clone();
+    tokio::task::spawn_blocking(move || blobs.put(&mut &bytes[..]))
+        .await
+        .map_err(|e| ApiError::Internal(format!("the evidence write stopped: {e}")))?
+        .map_err(ApiError::from)
+}
+
 async fn keep_review_sample(
     state: &AppState,
     number: u64,
@@ -271,7 +285,7 @@ async fn keep_review_sample(
     let Some(sample) = &report.sample else {
         return Ok(None);
     };
-    let stored = state.blobs.put(&mut sample.to_jsonl().as_bytes())?;
+    let stored = put_blob(state, sample.to_jsonl().into_bytes()).await?;
     let description = format!(
         "masked review sample of {}: {} flagged turns drawn within each model version (seed {}), masked with {}",
         sources.join(", "),
