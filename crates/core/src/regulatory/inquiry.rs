@@ -274,9 +274,11 @@ pub fn open_inquiry(
         problems.push("due_at", "comes before the inquiry was received");
     }
     problems.into_result()?;
+    // Each missing value was named as a problem above; this refusal only
+    // keeps the function total.
     let (Some(regulator), Some(reference), Some((due_at, due_rule))) = (regulator, reference, due)
     else {
-        unreachable!("each missing value was named as a problem above")
+        return Err(DomainError::field("inquiry", "incomplete"));
     };
     let inquiry = Inquiry {
         id: format!("Q{}", current.inquiries.len() + 1),
