@@ -10,7 +10,7 @@ use crate::detect::{Detector, lexicon};
 /// The detector's name, as `--detector refusal` takes it.
 pub const NAME: &str = "refusal";
 /// Raised whenever the shipped list changes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The shipped list's text.
 pub fn shipped() -> &'static str {

@@ -8,6 +8,7 @@ mod fuzz;
 mod lookup;
 mod parity;
 mod quality;
+mod refusal_corpus;
 mod text_cohorts;
 
 use std::path::PathBuf;
