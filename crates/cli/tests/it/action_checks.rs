@@ -5,6 +5,7 @@
 //! timeline, and the item moves on after the post-mortem is approved.
 
 use crate::monitors::{add_monitor, partition, show, wait_for};
+use crate::regulatory::timeline_kinds;
 use crate::support::{Server, assert_success};
 use serde_json::{Value, json};
 
@@ -19,13 +20,7 @@ fn item(server: &Server, id: &str) -> Value {
 }
 
 fn verified_events(server: &Server) -> Vec<Value> {
-    server.json(&["incident", "show", "INC-1", "--timeline"])["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "action_verified")
-        .cloned()
-        .collect()
+    timeline_kinds(server, "action_verified")
 }
 
 #[test]

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use std::time::{Duration, Instant};
 
-fn timeline_kinds(server: &crate::support::Server, kind: &str) -> Vec<Value> {
+/// INC-1's timeline events of one kind.
+pub(crate) fn timeline_kinds(server: &crate::support::Server, kind: &str) -> Vec<Value> {
     let shown = server.json(&["incident", "show", "INC-1", "--timeline"]);
     shown["timeline"]
         .as_array()
