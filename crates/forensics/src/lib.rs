@@ -32,6 +32,7 @@ mod error;
 pub mod fairness;
 pub mod load;
 pub mod nannyml;
+mod parallel;
 pub mod profile;
 pub mod request;
 mod stats;

@@ -1,13 +1,14 @@
 //! The in-memory column model every analysis reads: numbers as `f64` (NaN and ±inf kept as they
 //! were logged), text dictionary-encoded, timestamps as UTC nanoseconds.
 
-use std::collections::HashMap;
-
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 
+mod intern;
+
 use crate::ForensicsError;
+use intern::Interner;
 
 /// Code of a missing value in a [`ColumnValues::Categorical`] column.
 pub const NULL_CODE: u32 = u32::MAX;
@@ -209,7 +210,7 @@ enum BuilderKind {
     Categorical {
         codes: Vec<u32>,
         dictionary: Vec<String>,
-        lookup: HashMap<String, u32>,
+        lookup: Interner,
     },
     Timestamp {
         nanos: Vec<i64>,
@@ -383,7 +384,7 @@ fn categorical_builder() -> BuilderKind {
     BuilderKind::Categorical {
         codes: Vec::new(),
         dictionary: Vec::new(),
-        lookup: HashMap::new(),
+        lookup: Interner::default(),
     }
 }
 
@@ -429,15 +430,7 @@ impl ColumnBuilder {
                 dictionary,
                 lookup,
             } => {
-                let mut intern = |text: &str| -> u32 {
-                    if let Some(&code) = lookup.get(text) {
-                        return code;
-                    }
-                    let code = dictionary.len() as u32;
-                    dictionary.push(text.to_string());
-                    lookup.insert(text.to_string(), code);
-                    code
-                };
+                let mut intern = |text: &str| lookup.intern(dictionary, text);
                 if let DataType::Dictionary(..) = array.data_type() {
                     // Decode each dictionary entry once per batch, then map the keys: far
                     // cheaper than hashing every row's text.

@@ -147,10 +147,13 @@ fn pattern_error(pattern: &str, error: &regex::Error) -> ForensicsError {
 fn text_matches(table: &Table, column: &str, regex: &Regex) -> Result<Vec<Truth>, ForensicsError> {
     match &table.column(column)?.values {
         ColumnValues::Categorical { codes, dictionary } => {
-            let per_code: Vec<Truth> = dictionary
-                .iter()
-                .map(|entry| Truth::of(regex.is_match(entry)))
-                .collect();
+            // Each distinct text once, spread over the cores.
+            let per_code = crate::parallel::per_part(dictionary, |_, part| {
+                part.iter()
+                    .map(|entry| Truth::of(regex.is_match(entry)))
+                    .collect::<Vec<Truth>>()
+            })
+            .concat();
             Ok(by_code(codes, &per_code))
         }
         other => Err(ForensicsError::WrongType {

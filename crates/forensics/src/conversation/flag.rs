@@ -5,6 +5,8 @@ use super::{ConversationLog, TextColumn, refusal};
 use crate::ForensicsError;
 use crate::cohort::Cohort;
 use crate::detect::{self, Detector};
+use crate::parallel;
+use crate::table::NULL_CODE;
 
 /// Which text of a turn a detector scans.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -111,9 +113,9 @@ impl FlagRule {
             let mut found = vec![false; log.turns()];
             for side in sides {
                 let texts = log.texts(side)?;
-                let mut cache = Cache(vec![Seen::Unknown; texts.dictionary.len()]);
-                for (row, found) in found.iter_mut().enumerate() {
-                    *found = *found || cache.hit(detector, &texts, row);
+                let found_in = scan(detector, &texts);
+                for (found, &code) in found.iter_mut().zip(texts.codes) {
+                    *found = *found || (code != NULL_CODE && found_in[code as usize]);
                 }
             }
             for (flag, found) in flags.iter_mut().zip(found) {
@@ -124,31 +126,21 @@ impl FlagRule {
     }
 }
 
-/// Whether the detector found something in each dictionary entry, decided the first time the
-/// entry is met: repeated texts (canned answers) are scanned once, and entries no turn uses
-/// (after a cohort narrowed the log) never.
-struct Cache(Vec<Seen>);
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Seen {
-    Unknown,
-    Found,
-    Clean,
-}
-
-impl Cache {
-    fn hit(&mut self, detector: &Detector, texts: &TextColumn, row: usize) -> bool {
-        let Some(text) = texts.get(row) else {
-            return false;
-        };
-        let entry = &mut self.0[texts.codes[row] as usize];
-        if *entry == Seen::Unknown {
-            *entry = if detector.find(text).next().is_some() {
-                Seen::Found
-            } else {
-                Seen::Clean
-            };
+/// Whether the detector finds something in each dictionary entry a turn uses: repeated texts
+/// (canned answers) are scanned once, entries no turn uses (after a cohort narrowed the log)
+/// never, and the entries are spread over the cores.
+fn scan(detector: &Detector, texts: &TextColumn) -> Vec<bool> {
+    let mut used = vec![false; texts.dictionary.len()];
+    for &code in texts.codes {
+        if code != NULL_CODE {
+            used[code as usize] = true;
         }
-        *entry == Seen::Found
     }
+    parallel::per_part(texts.dictionary, |offset, part| {
+        part.iter()
+            .zip(&used[offset..])
+            .map(|(text, &used)| used && detector.find(text).next().is_some())
+            .collect::<Vec<bool>>()
+    })
+    .concat()
 }

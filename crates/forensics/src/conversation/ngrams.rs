@@ -14,6 +14,14 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
+use crate::parallel;
+
+/// Counts of n-grams of one order. A seeded fast hasher: SipHash over tens of millions of
+/// n-grams was most of the time of counting them.
+type Counts = HashMap<String, u64, RandomState>;
+
 /// How n-grams are counted and ranked.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NgramOptions {
@@ -51,22 +59,60 @@ pub struct OverRepresented {
     pub z: f64,
 }
 
-/// The words of a text: lower-cased runs of letters and digits.
-fn words(text: &str) -> Vec<String> {
-    text.split(|character: char| !character.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+/// N-gram counts per order (index `n − 1`), the texts counted in parts, one per core, and the
+/// parts' counts added up.
+fn count<'t>(texts: impl Iterator<Item = &'t str>, max_n: usize) -> Vec<Counts> {
+    let texts: Vec<&str> = texts.collect();
+    let mut parts = parallel::per_part(&texts, |_, part| count_part(part, max_n)).into_iter();
+    let mut counts = parts
+        .next()
+        .unwrap_or_else(|| vec![Counts::default(); max_n]);
+    for part in parts {
+        for (counts, part) in counts.iter_mut().zip(part) {
+            for (ngram, count) in part {
+                *counts.entry(ngram).or_insert(0) += count;
+            }
+        }
+    }
+    counts
 }
 
-/// N-gram counts per order (index `n − 1`).
-fn count<'t>(texts: impl Iterator<Item = &'t str>, max_n: usize) -> Vec<HashMap<String, u64>> {
-    let mut counts = vec![HashMap::new(); max_n];
+/// N-gram counts of `texts`: n-grams are lower-cased runs of letters and digits joined by
+/// single spaces. A text's words go lower-cased into one reused buffer, and each n-gram is a
+/// slice of it looked up before it is copied: the keys are a vocabulary, the occurrences tens of
+/// millions, so only a new key allocates.
+fn count_part(texts: &[&str], max_n: usize) -> Vec<Counts> {
+    let mut counts: Vec<Counts> = vec![Counts::default(); max_n];
+    let mut lower = String::new();
+    let mut words: Vec<(usize, usize)> = Vec::new();
     for text in texts {
-        let words = words(text);
+        lower.clear();
+        words.clear();
+        for word in text
+            .split(|character: char| !character.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+        {
+            if !lower.is_empty() {
+                lower.push(' ');
+            }
+            let start = lower.len();
+            if word.is_ascii() {
+                lower.push_str(word);
+                lower[start..].make_ascii_lowercase();
+            } else {
+                lower.push_str(&word.to_lowercase());
+            }
+            words.push((start, lower.len()));
+        }
         for (order, counts) in counts.iter_mut().enumerate() {
             for window in words.windows(order + 1) {
-                *counts.entry(window.join(" ")).or_insert(0) += 1;
+                let ngram = &lower[window[0].0..window[order].1];
+                match counts.get_mut(ngram) {
+                    Some(count) => *count += 1,
+                    None => {
+                        counts.insert(ngram.to_string(), 1);
+                    }
+                }
             }
         }
     }

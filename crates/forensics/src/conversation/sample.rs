@@ -45,7 +45,7 @@ pub struct Stratum {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewSample {
     pub seed: u64,
-    /// The detectors that masked it, with their versions, e.g. `pii v1`.
+    /// The detectors that masked it, with their versions, e.g. `pii v2`.
     pub masked_with: Vec<String>,
     pub strata: Vec<Stratum>,
     pub turns: Vec<SampledTurn>,
@@ -242,7 +242,13 @@ mod tests {
                 "{turn:?}"
             );
         }
-        assert_eq!(sample.masked_with, ["pii v1", "secrets v1"]);
+        assert_eq!(
+            sample.masked_with,
+            [
+                format!("pii v{}", crate::detect::pii::VERSION),
+                format!("secrets v{}", crate::detect::secrets::VERSION)
+            ]
+        );
         assert_eq!(review_sample(&log, &flags, &options).unwrap(), sample);
         let other = review_sample(&log, &flags, &SampleOptions { size: 8, seed: 8 }).unwrap();
         assert_ne!(other.turns, sample.turns);

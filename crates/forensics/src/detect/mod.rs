@@ -130,14 +130,36 @@ impl Detector {
         let candidates = self.set.is_match(text).then(|| self.set.matches(text));
         candidates.into_iter().flatten().flat_map(move |index| {
             let pattern = &self.patterns[index];
-            pattern.regex.find_iter(text).filter_map(move |found| {
-                let (start, end) = (pattern.validate)(found.as_str())?;
-                Some(Match {
-                    detector: &self.name,
-                    entity: &pattern.entity,
-                    start: found.start() + start,
-                    end: found.start() + end,
-                })
+            let mut from = 0;
+            std::iter::from_fn(move || {
+                while from <= text.len() {
+                    let found = pattern.regex.find_at(text, from)?;
+                    let next_character = found.start()
+                        + text[found.start()..]
+                            .chars()
+                            .next()
+                            .map_or(1, char::len_utf8);
+                    match (pattern.validate)(found.as_str()) {
+                        Some((start, end)) => {
+                            from = if found.is_empty() {
+                                next_character
+                            } else {
+                                found.end()
+                            };
+                            return Some(Match {
+                                detector: &self.name,
+                                entity: &pattern.entity,
+                                start: found.start() + start,
+                                end: found.start() + end,
+                            });
+                        }
+                        // A candidate that fails its checks may have swallowed the start of a
+                        // real one (`order 55523 4111 1111 1111 1111`): search again from the
+                        // next character rather than after it.
+                        None => from = next_character,
+                    }
+                }
+                None
             })
         })
     }

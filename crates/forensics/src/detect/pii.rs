@@ -9,7 +9,7 @@ use super::checksum;
 use super::{Detector, PatternSpec, whole};
 
 /// Raised whenever a pattern or a validation changes what is found.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// ASCII word boundary: Unicode ones would make the matcher leave its fast automaton on
 /// non-ASCII text.
@@ -24,9 +24,10 @@ pub fn detector() -> Detector {
         validate,
     };
     let specs = vec![
+        // The local part takes RFC 5322's specials (`o'brien@`) after a letter or digit.
         spec(
             "email",
-            r"[\p{L}\p{N}_%+-](?:[\p{L}\p{N}._%+-]*[\p{L}\p{N}_%+-])?@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+\p{L}{2,24}".to_string(),
+            r"[\p{L}\p{N}_%+-](?:[\p{L}\p{N}.!#$%&'*+/=?^_`{|}~-]*[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-])?@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+\p{L}{2,24}".to_string(),
             whole,
         ),
         // E.164 with its `+`, or national shapes with their usual separators (NANP, UK): a bare
@@ -57,13 +58,13 @@ pub fn detector() -> Detector {
         spec(
             "uk_nino",
             format!(
-                r"{B}[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{{2}} ?[0-9]{{2}} ?[0-9]{{2}} ?[A-D]{B}"
+                r"{B}(?i:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{{2}} ?[0-9]{{2}} ?[0-9]{{2}} ?[A-D]){B}"
             ),
             uk_nino,
         ),
         spec(
             "es_dni",
-            format!(r"{B}[XYZ]?-?[0-9]{{7,8}}-?[A-Z]{B}"),
+            format!(r"{B}(?i:[XYZ]?-?[0-9]{{7,8}}-?[A-Z]){B}"),
             spanish_id,
         ),
         spec(
@@ -73,7 +74,7 @@ pub fn detector() -> Detector {
         ),
         spec(
             "ip_address",
-            format!(r"{B}(?:[0-9A-Fa-f]{{0,4}}:){{2,7}}[0-9A-Fa-f]{{0,4}}{B}"),
+            format!(r"{B}(?:[0-9A-Fa-f]{{0,4}}:){{2,7}}[0-9A-Fa-f]{{0,4}}{B}(?:%[0-9A-Za-z]+)?"),
             ipv6,
         ),
     ];
@@ -152,23 +153,30 @@ fn us_ssn(found: &str) -> Option<(usize, usize)> {
     (!never_issued).then_some((0, found.len()))
 }
 
-/// Prefixes that HMRC never allocates.
+/// Prefixes that HMRC never allocates; written in either case, as people type it.
 fn uk_nino(found: &str) -> Option<(usize, usize)> {
-    let prefix = &found[..2];
-    let unallocated = ["BG", "GB", "KN", "NK", "NT", "TN", "ZZ"].contains(&prefix);
+    let prefix = found[..2].to_ascii_uppercase();
+    let unallocated = ["BG", "GB", "KN", "NK", "NT", "TN", "ZZ"].contains(&prefix.as_str());
     (!unallocated).then_some((0, found.len()))
 }
 
+/// The control letter in either case, as people type it.
 fn spanish_id(found: &str) -> Option<(usize, usize)> {
-    let compact: String = found.chars().filter(|c| *c != '-').collect();
+    let compact: String = found
+        .chars()
+        .filter(|c| *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
     checksum::spanish_id(&compact).then_some((0, found.len()))
 }
 
 /// At least two groups written out, so `::`, `d::` of `std::vec` and clock times are not
-/// addresses; the standard library decides the rest.
+/// addresses; the standard library decides the rest. A zone (`%eth0`, RFC 4007) is part of the
+/// address as written.
 fn ipv6(found: &str) -> Option<(usize, usize)> {
-    let groups = found.split(':').filter(|group| !group.is_empty()).count();
-    (groups >= 2 && found.parse::<Ipv6Addr>().is_ok()).then_some((0, found.len()))
+    let address = found.split('%').next().unwrap_or(found);
+    let groups = address.split(':').filter(|group| !group.is_empty()).count();
+    (groups >= 2 && address.parse::<Ipv6Addr>().is_ok()).then_some((0, found.len()))
 }
 
 #[cfg(test)]
@@ -196,6 +204,10 @@ mod tests {
         assert_eq!(
             found("write to jörg@bücher.de"),
             [("email", "jörg@bücher.de")]
+        );
+        assert_eq!(
+            found("ask o'brien@example.ie"),
+            [("email", "o'brien@example.ie")]
         );
         assert!(found("meet @ noon, user@localhost").is_empty());
     }
@@ -237,6 +249,11 @@ mod tests {
             found("card 3782-822463-10005"),
             [("payment_card", "3782-822463-10005")]
         );
+        // A number before it that fails the checks does not hide it.
+        assert_eq!(
+            found("order 55523 4111 1111 1111 1111"),
+            [("payment_card", "4111 1111 1111 1111")]
+        );
         assert!(found("card 4111 1111 1111 1112").is_empty());
         assert!(found("id 41111111111111110000000").is_empty());
         assert!(found("card 4111 1111-1111 1111").is_empty());
@@ -271,10 +288,12 @@ mod tests {
         }
         assert_eq!(found("NI AB 12 34 56 C"), [("uk_nino", "AB 12 34 56 C")]);
         assert_eq!(found("NI JG103759A"), [("uk_nino", "JG103759A")]);
+        assert_eq!(found("ni jg103759a"), [("uk_nino", "jg103759a")]);
         assert!(found("NI GB123456A").is_empty());
         assert!(found("NI DA123456A").is_empty());
         assert_eq!(found("DNI 12345678Z"), [("es_dni", "12345678Z")]);
         assert_eq!(found("NIE X-1234567-L"), [("es_dni", "X-1234567-L")]);
+        assert_eq!(found("dni 12345678z"), [("es_dni", "12345678z")]);
         assert!(found("DNI 12345678A").is_empty());
     }
 
@@ -289,7 +308,7 @@ mod tests {
             found("from 2001:db8::8a2e:370:7334 at"),
             [("ip_address", "2001:db8::8a2e:370:7334")]
         );
-        assert_eq!(found("link fe80::1%eth0"), [("ip_address", "fe80::1")]);
+        assert_eq!(found("link fe80::1%eth0"), [("ip_address", "fe80::1%eth0")]);
         assert!(found("at 10:30:45, use std::vec::Vec").is_empty());
     }
 }

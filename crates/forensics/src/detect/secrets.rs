@@ -4,7 +4,7 @@
 use super::{Detector, PatternSpec, whole};
 
 /// Raised whenever a pattern or a validation changes what is found.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 const B: &str = r"(?-u:\b)";
 

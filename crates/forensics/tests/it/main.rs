@@ -7,6 +7,7 @@ mod errors;
 mod fuzz;
 mod lookup;
 mod parity;
+mod presidio;
 mod quality;
 mod refusal_corpus;
 mod text_cohorts;
