@@ -3,6 +3,8 @@
 //! cause was the on-call engineer") or a responsibility for a failure ("Bob
 //! is responsible for this outage").
 
+use super::Lexicon;
+use super::judgement::harm_at;
 use super::sentence::{Token, is, starts_with};
 
 /// "Bob is responsible for": blame when a failure noun follows.
@@ -17,6 +19,7 @@ const RESPONSIBLE_FOR: &[&[&str]] = &[
 /// data team", "blame for the leak lies with the on-call".
 const ATTRIBUTIONS: &[&[&str]] = &[
     &["is", "on"],
+    &["'s", "on"],
     &["was", "on"],
     &["lies", "with"],
     &["lay", "with"],
@@ -53,7 +56,23 @@ const FAILURE_NOUNS: &[&str] = &[
 
 /// Nouns that make a bare "was" an attribution: "the root cause of this
 /// incident was the on-call engineer", where "the commander was Alice" names.
-const CAUSE_NOUNS: &[&str] = &["cause", "culprit", "fault"];
+const CAUSE_NOUNS: &[&str] = &["cause", "culprit", "fault", "reason", "problem"];
+
+/// Pronouns that stand for the failure as the subject of an attribution:
+/// "this one is on ops", "that's on the vendor".
+const FAILURE_PRONOUNS: &[&str] = &["this", "that", "it", "one"];
+
+/// "The data engineer is the reason the pipeline broke": the end of the
+/// cause noun after the agent's verb at `verb`.
+pub fn is_the_cause(tokens: &[Token], verb: usize) -> Option<usize> {
+    if !is(tokens, verb, &["is", "was", "are", "were"]) || !is(tokens, verb + 1, &["the"]) {
+        return None;
+    }
+    (verb + 2..tokens.len().min(verb + 5))
+        .take_while(|&at| !tokens[at].clause_break)
+        .find(|&at| is(tokens, at, CAUSE_NOUNS))
+        .map(|at| at + 1)
+}
 
 /// "Bob is responsible for this outage": the end of the failure noun; "Kenji
 /// was responsible for the rollback" names a duty.
@@ -82,28 +101,37 @@ fn noun_follows(tokens: &[Token], at: usize) -> bool {
 /// "[the failure is on] the data team", "[the root cause was] the on-call
 /// engineer". The agent must close its phrase, so "the outage is on the
 /// on-call dashboard" places, not blames.
-pub fn attribution_before(tokens: &[Token], start: usize, end: usize) -> Option<usize> {
+pub fn attribution_before(
+    tokens: &[Token],
+    lexicon: &Lexicon,
+    start: usize,
+    end: usize,
+) -> Option<usize> {
+    // "the problem was the platform lead ignoring the forecast": a judging
+    // word may stand where the phrase closes.
     let closes = end >= tokens.len()
         || tokens[end].clause_break
-        || is(tokens, end, &["who", "for", "and", "because"]);
+        || is(tokens, end, &["who", "for", "and", "because"])
+        || harm_at(tokens, lexicon, end).is_some();
     if !closes {
         return None;
     }
-    let (verb, nouns) = match ATTRIBUTIONS
+    let (verb, nouns, attributed) = match ATTRIBUTIONS
         .iter()
         .find_map(|a| attribution_start(tokens, start, a))
     {
-        Some(attribution) => (attribution, FAILURE_NOUNS),
-        None if start > 0 && is(tokens, start - 1, &["was", "is"]) => (start - 1, CAUSE_NOUNS),
+        Some(attribution) => (attribution, FAILURE_NOUNS, true),
+        None if start > 0 && is(tokens, start - 1, &["was", "is"]) => {
+            (start - 1, CAUSE_NOUNS, false)
+        }
         None => return None,
     };
     let clause_start = (0..=verb)
         .rev()
         .find(|&at| tokens[at].clause_break)
         .unwrap_or(0);
-    (clause_start..verb)
-        .any(|at| is(tokens, at, nouns))
-        .then_some(verb)
+    let pronoun = attributed && (clause_start..verb).any(|at| is(tokens, at, FAILURE_PRONOUNS));
+    ((clause_start..verb).any(|at| is(tokens, at, nouns)) || pronoun).then_some(verb)
 }
 
 /// Where `attribution` starts if it ends just before `start`, allowing one
@@ -146,6 +174,15 @@ mod tests {
                 &[],
             ),
             ("The outage is on the on-call dashboard.", &[]),
+            (
+                "This one is on ops: they silenced the pager.",
+                &[(PersonAsCause, "is on ops")],
+            ),
+            ("This one is on the roadmap.", &[]),
+            (
+                "The data engineer is the reason the pipeline broke.",
+                &[(PersonAsCause, "The data engineer is the reason")],
+            ),
             (
                 "Alice is responsible for this outage.",
                 &[(PersonAsCause, "Alice is responsible for this outage")],

@@ -2,7 +2,11 @@
 //! the incident's people or a role noun — as the agent of a failure.
 
 use super::advice::Pattern;
-use super::attribution::{attribution_before, responsible_for_failure};
+use super::attribution::{attribution_before, is_the_cause, responsible_for_failure};
+use super::judgement::{
+    cleft_relative, group_of, harm_at, judged_possession, passive_agent, singled_out_act,
+};
+use super::omission::{BE, omission_at};
 use super::sentence::{
     Phrase, Token, clause_end, ending_before, is, longest_at, participle_follows, starts_with,
 };
@@ -106,20 +110,6 @@ const SHOULD_HAVE: &[&[&str]] = &[
     &["ought", "to", "have"],
 ];
 
-/// Negations of a duty: "did not follow", "never tested".
-const OMISSIONS: &[&[&str]] = &[
-    &["did", "not"],
-    &["didn't"],
-    &["never"],
-    &["not"],
-    &["had", "not"],
-    &["hadn't"],
-    &["does", "not"],
-    &["doesn't"],
-    &["refused", "to"],
-    &["chose", "not", "to"],
-];
-
 /// Words after an error term that make it the cause: "human error by…".
 /// Not "in": "we budget for human error in labelling" measures.
 const ERROR_AS_CAUSE_AFTER: &[&[&str]] = &[
@@ -219,7 +209,8 @@ fn blame(pattern: Pattern, tokens: &[Token], from: usize, to: usize) -> Hit {
 /// determiner up to four words back in the same clause, else at the noun.
 fn phrase_start(tokens: &[Token], head: usize) -> usize {
     let mut at = head;
-    while at > 0 && head - at < 4 && !tokens[at].clause_break {
+    // "this one is on ops": a verb ends the phrase before the determiner.
+    while at > 0 && head - at < 4 && !tokens[at].clause_break && !is(tokens, at - 1, BE) {
         at -= 1;
         if is(tokens, at, DETERMINERS) {
             return at;
@@ -239,13 +230,19 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
     if let Some(len) = failure_verb_at(tokens, lexicon, end) {
         return hit(Pattern::AgentOfFailure, end + len);
     }
+    if let Some(to) = judged_possession(tokens, lexicon, end) {
+        return hit(Pattern::AgentOfFailure, to);
+    }
+    if let Some(group) = group_of(tokens, end) {
+        return agent_hit(tokens, lexicon, start, group);
+    }
     if is(tokens, end, &["'s"]) {
         return None;
     }
     if let Some(marker) = ending_before(tokens, start, &lexicon.cause_markers) {
         return Some(blame(Pattern::AgentAsCause, tokens, marker, end));
     }
-    if let Some(verb) = attribution_before(tokens, start, end) {
+    if let Some(verb) = attribution_before(tokens, lexicon, start, end) {
         return Some(blame(Pattern::AgentAsCause, tokens, verb, end));
     }
     if let Some(passive) = passive_agent(tokens, lexicon, start) {
@@ -259,7 +256,7 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
         } else if let Some(place) = place_after(tokens, verb) {
             verb = place;
         } else if is(tokens, verb, FILLERS) || tokens[verb].text.ends_with("ly") {
-            if longest_at(tokens, verb, &lexicon.harm_markers).is_some() {
+            if harm_at(tokens, lexicon, verb).is_some() {
                 return hit(Pattern::AgentOfFailure, verb + 1);
             }
             verb += 1;
@@ -297,17 +294,24 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
             .find_map(|at| failure_at(tokens, lexicon, at))
             .and_then(|to| hit(Pattern::AgentOfFailure, to));
     }
+    // "It was Bob who pushed the template": a cleft makes its relative
+    // clause the claim, where "the engineer who missed the page had been
+    // awake for 20 hours" only says which engineer.
+    if let Some(relative) = cleft_relative(tokens, start, verb) {
+        let failure = failure_at(tokens, lexicon, relative);
+        return singled_out_act(tokens, lexicon, relative, failure)
+            .and_then(|to| hit(Pattern::AgentOfFailure, to));
+    }
     if is(tokens, verb, &["who", "that"]) {
-        // "It was Bob who broke the retrain": a cleft makes its relative
-        // clause the claim, where "the engineer who missed the page had been
-        // awake for 20 hours" only says which engineer.
-        let cleft = start > 0 && is(tokens, start - 1, &["was", "is", "'s"]);
-        if cleft && let Some(len) = failure_verb_at(tokens, lexicon, verb + 1) {
-            return hit(Pattern::AgentOfFailure, verb + 1 + len);
+        // A relative clause says which person; the failure is the main
+        // verb after it: "the analyst who wrote the join ignored the
+        // warning", "the developer who wrote the patch never tested it".
+        let mut relative = verb + 1;
+        while is(tokens, relative, FILLERS) {
+            relative += 1;
         }
-        // A relative clause: "the developer who wrote the patch never tested it".
-        return (verb + 1..clause)
-            .find_map(|at| omission_at(tokens, lexicon, at))
+        return (relative + 1..clause)
+            .find_map(|at| failure_at(tokens, lexicon, at))
             .and_then(|to| hit(Pattern::AgentOfFailure, to));
     }
     if let Some(len) = failure_verb_at(tokens, lexicon, verb) {
@@ -324,6 +328,9 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
     }
     if let Some(to) = omission_at(tokens, lexicon, verb) {
         return hit(Pattern::AgentOfFailure, to);
+    }
+    if let Some(to) = is_the_cause(tokens, verb) {
+        return hit(Pattern::AgentAsCause, to);
     }
     if let Some(to) = responsible_for_failure(tokens, verb, clause) {
         return hit(Pattern::AgentAsCause, to);
@@ -345,14 +352,13 @@ fn agent_hit(tokens: &[Token], lexicon: &Lexicon, start: usize, end: usize) -> O
     }
     // "approved her own change, bypassing the rule": a harm marker may open
     // the clause after the action.
-    let reach = if longest_at(tokens, clause, &lexicon.harm_markers).is_some() {
+    let reach = if harm_at(tokens, lexicon, clause).is_some() {
         clause + 1
     } else {
         clause
     };
     (verb + acts..reach).find_map(|at| {
-        longest_at(tokens, at, &lexicon.harm_markers)
-            .and_then(|len| hit(Pattern::AgentOfFailure, at + len))
+        harm_at(tokens, lexicon, at).and_then(|len| hit(Pattern::AgentOfFailure, at + len))
     })
 }
 
@@ -373,7 +379,7 @@ const SANCTIONS: &[&str] = &[
 /// Whether the sentence after `from` gives the step its reason ("because the
 /// outage was ongoing") or its rule ("as the emergency procedure allows"):
 /// the blameless way to tell a step that went around a safeguard.
-fn justified(tokens: &[Token], from: usize) -> bool {
+pub fn justified(tokens: &[Token], from: usize) -> bool {
     let rest = &tokens[from..];
     rest.iter().any(|t| t.text == "because")
         || (rest.iter().any(|t| t.text == "as")
@@ -399,7 +405,9 @@ fn failure_verb_at(tokens: &[Token], lexicon: &Lexicon, at: usize) -> Option<usi
         (word.len() > 6 && word.starts_with("mis") && word.ends_with("ed")).then_some(1)
     })?;
     let passive = is(tokens, at + len - 1, &["to"]) && is(tokens, at + len, &["be", "get"]);
-    (!passive).then_some(len)
+    // "The vendor's error rate peaked at 37 %" measures, as "human error rate" does.
+    let measure = is(tokens, at, &["'s"]) && is(tokens, at + len, MEASURES);
+    (!passive && !measure).then_some(len)
 }
 
 /// The end of a failure verb or an omission opening at `at`, past fillers.
@@ -412,23 +420,6 @@ fn failure_at(tokens: &[Token], lexicon: &Lexicon, mut at: usize) -> Option<usiz
         .or_else(|| omission_at(tokens, lexicon, at))
 }
 
-/// Where a passive failure naming the agent starts: "was ignored by" before
-/// "the on-call engineer", or "was pushed by" before a name with a harm
-/// marker after it ("pushed by Bob without review").
-fn passive_agent(tokens: &[Token], lexicon: &Lexicon, start: usize) -> Option<usize> {
-    if start < 2 || !is(tokens, start - 1, &["by"]) {
-        return None;
-    }
-    let participle = start - 2;
-    if longest_at(tokens, participle, &lexicon.failure_verbs) == Some(1) {
-        return Some(participle);
-    }
-    let acted = longest_at(tokens, participle, &lexicon.action_verbs) == Some(1);
-    let harmed = (start..clause_end(tokens, start))
-        .any(|at| longest_at(tokens, at, &lexicon.harm_markers).is_some());
-    (acted && harmed).then_some(participle)
-}
-
 /// The end of a phrase at `at` placing a person in a team: "on the data team".
 fn place_after(tokens: &[Token], at: usize) -> Option<usize> {
     if !is(tokens, at, &["on", "from", "in", "of"]) {
@@ -438,19 +429,6 @@ fn place_after(tokens: &[Token], at: usize) -> Option<usize> {
         .take_while(|&i| !tokens[i].clause_break)
         .find(|&i| is(tokens, i, PLACES))
         .map(|i| i + 1)
-}
-
-/// The end of "did not follow" or "never tested" standing at `at`, unless
-/// the sentence goes on to say why ("did not escalate because the matrix
-/// classed it SEV3"): that is the blameless way to tell an omission.
-fn omission_at(tokens: &[Token], lexicon: &Lexicon, at: usize) -> Option<usize> {
-    let negation = OMISSIONS.iter().find(|n| starts_with(tokens, at, n))?;
-    let mut verb = at + negation.len();
-    if is(tokens, verb, &["even", "always", "once"]) {
-        verb += 1;
-    }
-    let end = verb + longest_at(tokens, verb, &lexicon.duty_verbs)?;
-    (!justified(tokens, end)).then_some(end)
 }
 
 #[cfg(test)]

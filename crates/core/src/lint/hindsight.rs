@@ -15,17 +15,7 @@ const COUNTERFACTUAL_MODALS: &[&str] = &["could", "would", "might"];
 const CONTRACTED_MODALS: &[&str] = &["could've", "would've", "might've"];
 
 /// Words between "would have" and its participle: "would have easily been caught".
-const MODAL_FILLERS: &[&str] = &[
-    "not",
-    "never",
-    "been",
-    "easily",
-    "probably",
-    "likely",
-    "quickly",
-    "all",
-    "immediately",
-];
+const MODAL_FILLERS: &[&str] = &["not", "never", "been", "all", "hardly", "more"];
 
 /// Hindsight phrases that say what nobody saw: a modal of obligation is always
 /// hindsight, these only unless negated ("the cause was not obvious").
@@ -92,6 +82,12 @@ pub fn hits(tokens: &[Token], lexicon: &Lexicon) -> Vec<Hit> {
         if let Some(to) = obvious_since(tokens, at) {
             hits.push(hit(Pattern::Obviousness, at, to));
         }
+        if let Some(to) = obligation_with_adverb(tokens, at) {
+            hits.push(hit(Pattern::ShouldHave, at, to));
+        }
+    }
+    if let Some(to) = rhetorical_question(tokens) {
+        hits.push(hit(Pattern::Obviousness, 0, to));
     }
     if let Some(signs) = tokens.iter().position(|t| t.text == "signs")
         && let Some(there) = (signs + 1..tokens.len()).find_map(|at| signs_there(tokens, at))
@@ -123,7 +119,7 @@ fn avoidable_outcome(tokens: &[Token], lexicon: &Lexicon, at: usize) -> Option<u
         if is(tokens, at, &["could"]) && is(tokens, verb, &["not", "never"]) {
             return None;
         }
-        while is(tokens, verb, &["not", "never", "easily"]) {
+        while is(tokens, verb, &["not", "never", "hardly", "so"]) || adverb(tokens, verb) {
             verb += 1;
         }
         if !is(tokens, verb, &["have"]) {
@@ -131,7 +127,7 @@ fn avoidable_outcome(tokens: &[Token], lexicon: &Lexicon, at: usize) -> Option<u
         }
         verb += 1;
     }
-    while is(tokens, verb, MODAL_FILLERS) {
+    while is(tokens, verb, MODAL_FILLERS) || adverb(tokens, verb) {
         verb += 1;
     }
     longest_at(tokens, verb, &lexicon.prevention_verbs).map(|len| verb + len)
@@ -144,6 +140,13 @@ fn counterfactual_condition(tokens: &[Token], at: usize) -> Option<usize> {
     let opens_clause = at == 0 || tokens[at].clause_break;
     if opens_clause && is(tokens, at, &["had", "hadn't"]) && !is(tokens, at + 1, &["to"]) {
         return Some(at + 1);
+    }
+    // "Were they to have followed the runbook, …": the formal past conditional.
+    if opens_clause && is(tokens, at, &["were"]) {
+        let clause = clause_end(tokens, at).min(at + 6);
+        if let Some(to) = (at + 2..clause).find(|&i| starts_with(tokens, i, &["to", "have"])) {
+            return Some(to + 2);
+        }
     }
     if starts_with(tokens, at, &["if", "only"]) {
         return Some(at + 2);
@@ -189,6 +192,17 @@ fn minimized_step(tokens: &[Token], at: usize) -> Option<usize> {
     {
         return Some(at + 1 + len);
     }
+    // "it only needed someone to flip the flag", "all anyone needed to do".
+    if is(tokens, at, MINIMIZERS) && !is(tokens, at, &["even"]) || is(tokens, at, &["all"]) {
+        let obliged = (at + 1..tokens.len().min(at + 4))
+            .take_while(|&i| !tokens[i].clause_break)
+            .find(|&i| is(tokens, i, &["needed", "had"]))?;
+        let to = (obliged + 1..tokens.len().min(obliged + 4))
+            .take_while(|&i| !tokens[i].clause_break)
+            .find(|&i| is(tokens, i, &["to"]))?;
+        let all_to_do = is(tokens, at, &["all"]) && is(tokens, to + 1, &["do"]);
+        return (!is(tokens, at, &["all"]) || all_to_do).then_some(to + 1);
+    }
     let after = at + any_at(tokens, at, NOBODY)?;
     // "Nobody simply restarts a cluster here" states a rule.
     if is(tokens, after, MINIMIZERS) && participle_follows(tokens, after + 1) {
@@ -214,6 +228,77 @@ fn obvious_since(tokens: &[Token], at: usize) -> Option<usize> {
         && is(tokens, at + 2, SINCE_WHEN))
     .then_some(at + 3)
 }
+
+/// Whether `at` holds an adverb: "-ly" or one of the few without it.
+fn adverb(tokens: &[Token], at: usize) -> bool {
+    is(tokens, at, &["really", "surely", "just"])
+        || tokens
+            .get(at)
+            .is_some_and(|t| t.text.len() > 3 && t.text.ends_with("ly") && t.text != "only")
+}
+
+/// "ought reasonably to have identified", "should really have checked":
+/// a modal of obligation with adverbs before its "have"; the bare phrases
+/// are in the word list.
+fn obligation_with_adverb(tokens: &[Token], at: usize) -> Option<usize> {
+    if !is(tokens, at, &["should", "ought"]) || !adverb(tokens, at + 1) {
+        return None;
+    }
+    let mut have = at + 1;
+    while adverb(tokens, have) {
+        have += 1;
+    }
+    if is(tokens, have, &["to"]) {
+        have += 1;
+    }
+    (is(tokens, have, &["have"]) && participle_follows(tokens, have + 1)).then_some(have + 1)
+}
+
+/// People a question asks about: "why didn't anyone question…"; "why
+/// didn't we see the alert?" is the post-mortem asking itself.
+const ASKED_ABOUT: &[&str] = &[
+    "anyone",
+    "anybody",
+    "someone",
+    "somebody",
+    "they",
+    "you",
+    "he",
+    "she",
+    "team",
+    "engineer",
+    "engineers",
+    "reviewer",
+    "reviewers",
+];
+
+/// Words of effort in "was it really so hard to read the alert?".
+const EFFORT: &[&str] = &["hard", "difficult", "complicated", "much"];
+
+/// A question that judges: "why didn't anyone question the jump?", "why did
+/// nobody think to test…?", "was it really so hard to read the alert?". A
+/// question about a system ("why didn't the alert fire?") asks for a cause.
+/// Returns the end of its opening words.
+fn rhetorical_question(tokens: &[Token]) -> Option<usize> {
+    let first = usize::from(is(tokens, 0, &["so", "but", "and", "honestly"]));
+    let clause = clause_end(tokens, first);
+    let within = |words: &[&str]| (first..clause).find(|&i| is(tokens, i, words));
+    if is(tokens, first, &["why", "how"]) {
+        let nobody = (first..clause).find(|&i| any_at(tokens, i, NOBODY).is_some());
+        let negation = within(NEGATIONS_OF_ACTS);
+        return nobody
+            .or_else(|| negation.and(within(ASKED_ABOUT)))
+            .map(|i| i + 1);
+    }
+    let asks = is(tokens, first, &["was", "is", "would", "wasn't", "isn't"])
+        && is(tokens, first + 1, &["it"]);
+    (asks && (first + 2..clause.min(first + 6)).any(|i| is(tokens, i, EFFORT))).then_some(first + 2)
+}
+
+/// Negations of a step in a question: "why didn't anyone", "why did we not".
+const NEGATIONS_OF_ACTS: &[&str] = &[
+    "didn't", "not", "wasn't", "weren't", "hadn't", "never", "couldn't", "wouldn't",
+];
 
 /// An appeal to what anyone would have done: "nobody with any experience
 /// would have trusted it". "Nobody could have predicted it" defends, and
@@ -250,7 +335,7 @@ mod tests {
                 &[(Hindsight, "simply needed to")],
             ),
             (
-                "Why nobody simply looked is a mystery.",
+                "It is a mystery why nobody simply looked.",
                 &[(Hindsight, "nobody simply")],
             ),
             (
@@ -269,6 +354,15 @@ mod tests {
             ("Nobody was paged.", &[]),
             ("Nobody simply restarts a cluster here.", &[]),
             (
+                "It only needed someone to flip the flag.",
+                &[(Hindsight, "only needed someone to")],
+            ),
+            (
+                "All anyone needed to do was compare the schemas.",
+                &[(Hindsight, "All anyone needed to")],
+            ),
+            ("All teams had to migrate by March.", &[]),
+            (
                 "Anybody could see the model was drifting.",
                 &[(Hindsight, "Anybody could see")],
             ),
@@ -285,6 +379,47 @@ mod tests {
             ),
             ("It was apparent only at 11:47.", &[]),
             ("The cause was not plain from the logs.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn questions_that_judge_are_hindsight_questions_about_systems_are_not() {
+        assert_table(&[
+            (
+                "Why didn't anyone question the jump?",
+                &[(Hindsight, "Why didn't anyone")],
+            ),
+            (
+                "Why did nobody think to test it?",
+                &[(Hindsight, "Why did nobody")],
+            ),
+            (
+                "Was it really so hard to read the alert?",
+                &[(Hindsight, "Was it")],
+            ),
+            ("Why didn't the alert fire?", &[]),
+            ("Why didn't we see the alert?", &[]),
+            ("Why did the retry not run?", &[]),
+            ("Was it the cache that failed?", &[]),
+        ]);
+    }
+
+    #[test]
+    fn modal_perfects_with_adverbs_and_formal_conditionals_are_hindsight() {
+        assert_table(&[
+            (
+                "The function ought reasonably to have identified it.",
+                &[(Hindsight, "ought reasonably to have")],
+            ),
+            (
+                "Were they to have followed the runbook, it would have lasted minutes.",
+                &[(Hindsight, "Were they to have")],
+            ),
+            (
+                "The risk could hardly have been plainer.",
+                &[(Hindsight, "could hardly have been plainer")],
+            ),
+            ("The gauges were to have been replaced in May.", &[]),
         ]);
     }
 

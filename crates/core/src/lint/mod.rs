@@ -3,9 +3,10 @@
 //! or a role noun such as "the on-call engineer") as the agent of a failure
 //! verb, "should have" and counterfactuals, intensifiers of obviousness, and
 //! actions that open with a verb nobody can check off. The words come from
-//! [`lexicon`], configurable per deployment; the rules are in [`blaming`],
-//! [`hindsight`] and [`vague`]; [`corpus`] measures them on labelled
-//! sentences (D34).
+//! [`lexicon`], configurable per deployment; the rules are in [`blaming`]
+//! (with [`attribution`], [`judgement`] and [`omission`] for what makes a
+//! person's act a judged one), [`hindsight`] and [`vague`]; [`corpus`]
+//! measures them on labelled sentences (D34).
 //!
 //! Severities: blaming a person (a blame phrase, or a named person as the
 //! subject of a cause) is an **error**, because it blocks approval: a
@@ -21,6 +22,8 @@ mod advice;
 mod attribution;
 mod blaming;
 mod hindsight;
+mod judgement;
+mod omission;
 mod sentence;
 mod vague;
 

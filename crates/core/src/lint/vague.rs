@@ -29,6 +29,40 @@ const ASSIGNEES: &[&str] = &[
     "you",
     "someone",
     "somebody",
+    "leadership",
+    "management",
+    "org",
+    "organisation",
+    "organization",
+    "company",
+    "engineering",
+    "product",
+    "ops",
+    "business",
+    "department",
+];
+
+/// Assignees contracted with their "will": "we'll tighten things up".
+const CONTRACTED_ASSIGNEES: &[&str] = &["we'll", "they'll", "you'll", "i'll"];
+
+/// Attitudes an action asks for more of, with no end to check: "take data
+/// quality more seriously", "be more mindful", "keep a closer eye".
+const ATTITUDES: &[&str] = &[
+    "careful",
+    "mindful",
+    "aware",
+    "vigilant",
+    "diligent",
+    "cautious",
+    "attentive",
+    "rigorous",
+    "disciplined",
+    "proactive",
+    "seriously",
+    "eye",
+    "attention",
+    "scrutiny",
+    "care",
 ];
 
 /// Words that commit an assignee to an action: "we need to review…".
@@ -159,7 +193,9 @@ pub fn hits(tokens: &[Token], lexicon: &Lexicon) -> Vec<Hit> {
         })
         .collect();
     if hits.is_empty()
-        && let Some((at, len)) = vague_opening(tokens, lexicon).or_else(|| vague_passive(tokens))
+        && let Some((at, len)) = vague_opening(tokens, lexicon)
+            .or_else(|| vague_passive(tokens))
+            .or_else(|| more_attitude(tokens))
         && !checkable(tokens)
     {
         hits.push(Hit::new(
@@ -181,8 +217,11 @@ fn vague_opening(tokens: &[Token], lexicon: &Lexicon) -> Option<(usize, usize)> 
             starts_with(tokens, 0, label) && tokens.get(label.len()).is_some_and(|t| t.clause_break)
         })
         .map_or(0, |label| label.len());
+    let contracted = (at..tokens.len().min(at + 4)).find(|&i| is(tokens, i, CONTRACTED_ASSIGNEES));
     let assignee = (at..tokens.len().min(at + 4)).find(|&i| is(tokens, i, ASSIGNEES));
-    if let Some(assignee) = assignee
+    if let Some(contracted) = contracted {
+        at = contracted + 1;
+    } else if let Some(assignee) = assignee
         && let Some(commitment) = COMMITMENTS
             .iter()
             .find(|c| starts_with(tokens, assignee + 1, c))
@@ -229,6 +268,22 @@ fn vague_passive(tokens: &[Token]) -> Option<(usize, usize)> {
     })
 }
 
+/// "The org will take data quality more seriously": an attitude asked for
+/// by comparison in a sentence that commits to it. "The model became more
+/// cautious" commits nobody.
+fn more_attitude(tokens: &[Token]) -> Option<(usize, usize)> {
+    let committed = (0..tokens.len()).any(|at| {
+        is(tokens, at, CONTRACTED_ASSIGNEES)
+            || COMMITMENTS
+                .iter()
+                .any(|c| c[0] != "to" && starts_with(tokens, at, c))
+    });
+    let at = (0..tokens.len()).find(|&at| {
+        is(tokens, at, &["more", "closer", "greater", "extra"]) && is(tokens, at + 1, ATTITUDES)
+    })?;
+    committed.then_some((at, 2))
+}
+
 fn checkable(tokens: &[Token]) -> bool {
     tokens
         .iter()
@@ -252,6 +307,16 @@ mod tests {
                 &[(VagueAction, "be more")],
             ),
             ("Make alerts faster, within 5 minutes, owner Alice.", &[]),
+            (
+                "Going forward the org will take data quality more seriously.",
+                &[(VagueAction, "more seriously")],
+            ),
+            ("The model became more cautious after the update.", &[]),
+            (
+                "Leadership to revisit the on-call model.",
+                &[(VagueAction, "revisit")],
+            ),
+            ("We'll tighten things up.", &[(VagueAction, "tighten")]),
         ]);
     }
 }

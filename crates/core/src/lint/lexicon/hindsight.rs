@@ -86,6 +86,19 @@ pub const HINDSIGHT_PHRASES: &[&str] = &[
     "hard to see why",
     "right in front of",
     "bound to happen",
+    "goes without saying",
+    "went without saying",
+    "rocket science",
+    "brain surgery",
+    "for all to see",
+    "for everyone to see",
+    "a mile off",
+    "a mile away",
+    "always going to",
+    "right there on",
+    "plain as day",
+    "clear as day",
+    "cold light of day",
 ];
 
 /// Past participles that, after "could have" or "would have", say the outcome
@@ -115,6 +128,8 @@ pub const PREVENTION_VERBS: &[&str] = &[
     "trivial",
     "easy",
     "simple",
+    "plainer",
+    "clearer",
 ];
 
 /// Words after "clearly" or "plainly" that describe how something is shown,
