@@ -20,9 +20,14 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 pub mod smart;
+pub mod ticket;
 pub mod verification;
 pub use smart::{SmartFinding, SmartRule, smart_check, smart_check_with};
-pub use verification::{Check, Outcome, Verification, VerificationResult, monitor_verdict};
+pub use ticket::{Ticket, TicketDraft, TicketReading, TicketState};
+pub use verification::{
+    Check, FindingCheck, Limit, Outcome, Verification, VerificationResult, bounds_text,
+    finding_verdict, monitor_verdict,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -190,6 +195,9 @@ pub struct ActionItem {
     /// How the fix is proven, and what each proof found.
     #[serde(default)]
     pub verification: Verification,
+    /// The tracker's ticket for it, once asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<Ticket>,
 }
 
 pub(crate) fn filled(text: &Option<String>) -> Option<&str> {
@@ -259,18 +267,6 @@ impl ActionItem {
             self.verification.done_at = None;
         }
         self.verification.results.push(result);
-    }
-
-    /// Done, with a monitor check not yet decided for this time it was done.
-    pub fn awaits_monitor(&self) -> Option<(&str, u32, jiff::Timestamp)> {
-        match (&self.verification.check, self.verification.done_at) {
-            (Some(Check::Monitor { monitor, runs }), Some(done_at))
-                if self.status == ActionStatus::Done && self.verification.current().is_none() =>
-            {
-                Some((monitor.as_str(), *runs, done_at))
-            }
-            _ => None,
-        }
     }
 
     pub fn validate(&self) -> Result<(), DomainError> {
@@ -456,6 +452,7 @@ pub(crate) mod tests {
             status_reason: None,
             ticket_url: None,
             verification: Default::default(),
+            ticket: None,
         }
     }
 
@@ -496,6 +493,7 @@ pub(crate) mod tests {
             status: ActionStatus::WontDo,
             ticket_url: Some("JIRA-1".into()),
             verification: Default::default(),
+            ticket: None,
             ..item()
         };
         let DomainError::Invalid(errors) = refused.validate().unwrap_err() else {

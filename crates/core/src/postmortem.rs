@@ -40,8 +40,10 @@ use utoipa::ToSchema;
 mod draft;
 mod gate;
 mod progress;
+mod tickets;
 pub use draft::{DraftInput, draft};
 pub use gate::{ApprovalContext, Blocker, BlockerKind, required_sections};
+pub use tickets::tracker_actor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

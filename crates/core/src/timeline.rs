@@ -92,6 +92,9 @@ pub enum EventKind {
     ActionProgressed,
     /// A done action item's check passed or failed (a failure reopens it).
     ActionVerified,
+    /// An action item's tracker ticket was asked for, made, or could not be
+    /// read (and could again).
+    ActionTicket,
 }
 
 impl EventKind {
@@ -144,6 +147,7 @@ impl EventKind {
             EventKind::AlertProposed => "alert_proposed",
             EventKind::ActionProgressed => "action_progressed",
             EventKind::ActionVerified => "action_verified",
+            EventKind::ActionTicket => "action_ticket",
         }
     }
 

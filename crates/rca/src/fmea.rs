@@ -189,6 +189,7 @@ pub fn recommended_action(
         status_reason: None,
         ticket_url: None,
         verification: Default::default(),
+        ticket: None,
     }
 }
 

@@ -13,6 +13,7 @@ mod change_poll;
 pub mod error;
 pub mod export;
 mod hardening;
+mod hub_signature;
 pub mod limits;
 pub mod listener;
 pub mod monitors;
@@ -33,6 +34,7 @@ mod strict_json;
 #[cfg(test)]
 mod test_support;
 pub mod throttle;
+mod tickets;
 mod triage;
 mod ui;
 pub mod witness;

@@ -2,7 +2,7 @@
 //! own cadence. Each job's progress lives in the store (the log size the
 //! newest checkpoint covers, the clock warnings already sent, the outbox's
 //! next attempts, each escalation's steps sent and next due time, each
-//! monitor's watermark), so a restart neither skips nor repeats work. Of the
+//! monitor's watermark, each ticket's last seen state), so a restart neither skips nor repeats work. Of the
 //! servers sharing one PostgreSQL database only the leader runs them
 //! (`Store::lead`); another takes over within a tick of its death.
 
@@ -19,6 +19,8 @@ pub struct Schedule {
     /// The regulatory clocks' 50 %, 80 % and overdue warnings, and the
     /// monitor checks of finished actions.
     pub clocks: Duration,
+    /// Reading the tickets action items are tracked by.
+    pub tickets: Duration,
     /// Re-hashing every evidence item's content; None never scrubs.
     pub scrub: Option<Duration>,
 }
@@ -28,6 +30,7 @@ impl Default for Schedule {
         Schedule {
             checkpoint: Duration::from_secs(10),
             clocks: Duration::from_secs(30),
+            tickets: Duration::from_secs(300),
             scrub: Some(Duration::from_secs(24 * 3600)),
         }
     }
@@ -40,6 +43,7 @@ pub async fn run(state: AppState, schedule: Schedule) {
     let start = Instant::now();
     let mut next_checkpoint = start + schedule.checkpoint;
     let mut next_clocks = start;
+    let mut next_tickets = start;
     let mut next_scrub = schedule.scrub.map(|every| start + every);
     let mut scrubbing: Option<tokio::task::JoinHandle<()>> = None;
     let mut tick = tokio::time::interval(TICK);
@@ -76,6 +80,10 @@ pub async fn run(state: AppState, schedule: Schedule) {
             if let Err(error) = crate::api::postmortems::verify_due(&state).await {
                 tracing::error!(%error, "verifying finished actions failed");
             }
+        }
+        if at >= next_tickets {
+            next_tickets = at + schedule.tickets;
+            crate::tickets::poll_due(&state).await;
         }
         crate::paging::escalate_due(&state).await;
         crate::outbox::deliver_due(&state).await;

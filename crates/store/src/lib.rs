@@ -823,6 +823,10 @@ pub struct StoredChannel {
     #[serde(flatten)]
     pub channel: firebreak_core::oncall::Channel,
     pub sealed_credential: String,
+    /// A tracker's webhook secret, sealed like the credential: what signs
+    /// the tracker's calls to Firebreak.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_webhook_secret: Option<String>,
 }
 
 /// The kinds of on-call entry, as stored and in chain names
@@ -949,6 +953,10 @@ pub const UPDATE_CHANNEL_PREFIX: &str = "update:";
 /// Outbox channels of notices to outbound channels start with this, e.g.
 /// `notice:pagerduty`; the message's target is the channel's slug.
 pub const NOTICE_CHANNEL_PREFIX: &str = "notice:";
+
+/// The outbox channel of what action items ask of their trackers (make a
+/// ticket, reopen it); the target is the tracker channel's slug.
+pub const TICKET_CHANNEL: &str = "notice:ticket";
 
 /// How many times the outbox tries a page, a notice or a webhook call
 /// before it gives up (witness copies are tried until they arrive).

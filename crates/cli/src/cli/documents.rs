@@ -115,7 +115,8 @@ pub enum ActionsCommand {
         json: bool,
     },
     /// Name how an action item is proven to work: a monitor staying within
-    /// its thresholds for --runs runs after it is done, or a manual check.
+    /// its thresholds for --runs runs after it is done, a forensics
+    /// analysis's metric within a bound, or a manual check.
     Check {
         /// INC-<n>
         incident: String,
@@ -128,6 +129,12 @@ pub enum ActionsCommand {
         /// What a person checks by hand.
         #[arg(long, conflicts_with = "clear")]
         manual: Option<String>,
+        /// A forensics analysis run once the item is done, from a JSON file:
+        /// {"request": {"analysis": "fairness", "log": "EV-4", …}, "metric":
+        /// "/groups/2/selection_rate", "at_least": 0.3}; its inputs are the
+        /// incident's evidence (the log after the fix).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["monitor", "manual", "clear"])]
+        finding: Option<PathBuf>,
         /// Remove the check.
         #[arg(long)]
         clear: bool,
@@ -150,6 +157,20 @@ pub enum ActionsCommand {
         /// An evidence id of the incident the check rests on; repeat for each.
         #[arg(long)]
         evidence: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Track an action item in a ticket system: the tracker channel (kind
+    /// github or jira) makes an issue for it, and the item follows the
+    /// issue's state from then on.
+    Ticket {
+        /// INC-<n>
+        incident: String,
+        /// The item's id, e.g. act-1.
+        action: String,
+        /// The tracker channel's slug.
+        #[arg(long)]
+        tracker: String,
         #[arg(long)]
         json: bool,
     },

@@ -164,11 +164,12 @@ pub struct RangeFlags {
 pub enum ChannelCommand {
     /// Add or replace a channel from a JSON or TOML file (slug, kind,
     /// systems, min_severity, endpoint; account and from for the SMS
-    /// provider, kind twilio). The credential (Teams webhook URL, PagerDuty
-    /// routing key, Opsgenie API key, Slack bot token, the SMS provider's
-    /// auth token) is read
-    /// from standard input, so it stays out of files and shell history; it
-    /// is stored sealed.
+    /// provider, kind twilio; project for a tracker, kind github or jira).
+    /// The credential (Teams webhook URL, PagerDuty routing key, Opsgenie
+    /// API key, Slack bot token, the SMS provider's auth token, a GitHub
+    /// token, Jira's email:api-token) is read from standard input, so it
+    /// stays out of files and shell history; it is stored sealed. A
+    /// tracker's webhook secret, if it has one, is the next line.
     Add {
         file: PathBuf,
     },

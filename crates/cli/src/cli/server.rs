@@ -88,6 +88,10 @@ pub struct ServeArgs {
     /// overdue, and of the monitor checks of finished action items.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_INTERVAL_SECONDS))]
     pub clock_interval: u64,
+    /// Seconds between readings of the tickets action items are tracked by
+    /// in Jira or GitHub (a tracker's webhook tells of changes sooner).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=MAX_INTERVAL_SECONDS))]
+    pub ticket_interval: u64,
     /// Send clock warnings to this URL (repeatable), signed with HMAC-SHA256
     /// using the secret in <data-dir>/webhook-secret.
     #[arg(long = "clock-webhook", value_name = "URL")]

@@ -4,7 +4,7 @@
 
 use crate::InputError;
 use crate::client::{Client, encode};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -54,6 +54,13 @@ pub async fn put(
 /// input, so a credential stays out of files and shell history; a file
 /// that carries it already is refused.
 pub fn secret_from_stdin(definition: &mut Value, file: &Path, field: &str) -> Result<()> {
+    not_in_file(definition, file, field)?;
+    let secret = super::read_secret_line(field)?;
+    definition[field] = json!(secret.trim());
+    Ok(())
+}
+
+fn not_in_file(definition: &Value, file: &Path, field: &str) -> Result<()> {
     if definition.get(field).is_some() {
         return Err(InputError(format!(
             "{}: `{field}` does not belong in a file; give it on standard input",
@@ -61,7 +68,20 @@ pub fn secret_from_stdin(definition: &mut Value, file: &Path, field: &str) -> Re
         ))
         .into());
     }
-    let secret = super::read_secret_line(field)?;
-    definition[field] = json!(secret.trim());
+    Ok(())
+}
+
+/// [`secret_from_stdin`] for a secret that may be left out: the next line
+/// of standard input, if there is one that is not empty.
+pub fn optional_secret_from_stdin(definition: &mut Value, file: &Path, field: &str) -> Result<()> {
+    not_in_file(definition, file, field)?;
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .with_context(|| format!("cannot read the {field} from standard input"))?;
+    let secret = line.trim();
+    if !secret.is_empty() {
+        definition[field] = json!(secret);
+    }
     Ok(())
 }

@@ -163,6 +163,9 @@ async fn channel(client: &Client, command: ChannelCommand) -> Result<()> {
         ChannelCommand::Add { file } => {
             let mut channel = definition::read(&file)?;
             definition::secret_from_stdin(&mut channel, &file, "credential")?;
+            if matches!(channel["kind"].as_str(), Some("github" | "jira")) {
+                definition::optional_secret_from_stdin(&mut channel, &file, "webhook_secret")?;
+            }
             let slug = definition::put(client, CHANNELS, channel, &file).await?;
             println!("saved channel {slug}; its credential is stored sealed");
             Ok(())

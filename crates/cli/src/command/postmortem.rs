@@ -223,6 +223,18 @@ fn print_item(view: &Value, action: &str, json: bool) {
         Some(_) => println!("check: {}", text(&check["check"])),
         None => {}
     }
+    let ticket = &item["ticket"];
+    if ticket.is_object() {
+        let state = match (ticket["key"].as_str(), ticket["remote_status"].as_str()) {
+            (None, _) => "asked for".to_string(),
+            (Some(key), None) => format!("{key} {}", text(&ticket["url"])),
+            (Some(key), Some(status)) => format!("{key} {status} {}", text(&ticket["url"])),
+        };
+        println!("ticket in {}: {state}", text(&ticket["channel"]));
+        if let Some(error) = ticket["error"].as_str() {
+            println!("ticket cannot be read: {error}");
+        }
+    }
     for result in item["verification"]["results"]
         .as_array()
         .into_iter()
@@ -275,18 +287,32 @@ pub async fn actions(args: ActionsArgs) -> Result<()> {
             monitor,
             runs,
             manual,
+            finding,
             clear,
             json,
         }) => {
-            let check = match (monitor, runs, manual) {
-                (Some(monitor), Some(runs), _) => {
+            let check = match (monitor, runs, manual, finding) {
+                (Some(monitor), Some(runs), _, _) => {
                     json!({"kind": "monitor", "monitor": monitor, "runs": runs})
                 }
-                (_, _, Some(check)) => json!({"kind": "manual", "check": check}),
+                (_, _, Some(check), _) => json!({"kind": "manual", "check": check}),
+                (_, _, _, Some(file)) => {
+                    let mut check = super::definition::read(&file)?;
+                    if !check.is_object() {
+                        return Err(InputError(format!(
+                            "{}: a JSON object with request, metric and at_most or at_least",
+                            file.display()
+                        ))
+                        .into());
+                    }
+                    check["kind"] = json!("finding");
+                    check
+                }
                 _ if clear => Value::Null,
                 _ => {
                     return Err(InputError(
-                        "give --monitor M --runs N, --manual TEXT or --clear".into(),
+                        "give --monitor M --runs N, --manual TEXT, --finding FILE or --clear"
+                            .into(),
                     )
                     .into());
                 }
@@ -315,6 +341,17 @@ pub async fn actions(args: ActionsArgs) -> Result<()> {
                     json!({"outcome": outcome, "detail": detail, "evidence": evidence}),
                 )
                 .await?;
+            print_item(&view, &action, json);
+            return Ok(());
+        }
+        Some(ActionsCommand::Ticket {
+            incident,
+            action,
+            tracker,
+            json,
+        }) => {
+            let path = action_path(&incident, &action, "ticket")?;
+            let view = client.post(&path, json!({"channel": tracker})).await?;
             print_item(&view, &action, json);
             return Ok(());
         }

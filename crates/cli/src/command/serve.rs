@@ -150,6 +150,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let schedule = Schedule {
         checkpoint: Duration::from_secs(args.checkpoint_interval),
         clocks: Duration::from_secs(args.clock_interval),
+        tickets: Duration::from_secs(args.ticket_interval),
         scrub: (args.scrub_interval > 0).then(|| Duration::from_secs(args.scrub_interval)),
     };
     firebreak_server::serve(listener, prepared.state, schedule, shutdown)

@@ -8,8 +8,9 @@ use crate::monitors::{add_monitor, partition, show, wait_for};
 use crate::regulatory::timeline_kinds;
 use crate::support::{Server, assert_success};
 use serde_json::{Value, json};
+use std::path::Path;
 
-fn item(server: &Server, id: &str) -> Value {
+pub(crate) fn item_of(server: &Server, id: &str) -> Value {
     server.json(&["postmortem", "show", "INC-1"])["postmortem"]["action_items"]
         .as_array()
         .unwrap()
@@ -17,6 +18,49 @@ fn item(server: &Server, id: &str) -> Value {
         .find(|i| i["id"] == id)
         .unwrap()
         .clone()
+}
+
+/// INC-1, declared by the `approvals` monitor on a biased day of `logs`
+/// (2026-11-02) after a clean first window.
+pub(crate) fn declare_by_monitor(server: &Server, dir: &Path, logs: &Path) {
+    assert_success(
+        &server.cli(&["system", "register", "credit", "--name", "Credit scoring"]),
+        &["system register"],
+    );
+    add_monitor(
+        server,
+        dir,
+        "approvals",
+        "thresholds = [\"dpd > 0.2\"]\nsilent_after = \"1h\"",
+    );
+    wait_for("the first window", 10, || {
+        show(server, "approvals")["status"]["runs"] == 1
+    });
+    partition(logs, "2026-11-02", true);
+    wait_for("the incident", 10, || {
+        show(server, "approvals")["status"]["state"] == "breached"
+    });
+}
+
+/// An open corrective item of the admin's, due 2026-12-15.
+pub(crate) fn open_item(id: &str, title: &str, criterion: &str) -> Value {
+    json!({"id": id, "title": title, "kind": "corrective", "owner": "admin",
+           "due": "2026-12-15", "impact": "high", "effort": "medium", "addresses": null,
+           "success_criterion": criterion, "status": "open"})
+}
+
+/// Drafts INC-1's post-mortem and gives it these action items.
+pub(crate) fn draft_with_items(server: &Server, dir: &Path, items: Value) {
+    server.json(&["postmortem", "draft", "INC-1"]);
+    let edit = dir.join("items.json");
+    std::fs::write(&edit, json!({ "action_items": items }).to_string()).unwrap();
+    server.json(&[
+        "postmortem",
+        "edit",
+        "INC-1",
+        "--file",
+        edit.to_str().unwrap(),
+    ]);
 }
 
 fn verified_events(server: &Server) -> Vec<Value> {
@@ -29,48 +73,24 @@ fn a_monitor_check_passes_after_clean_runs_and_a_breach_reopens_the_action() {
     let logs = dir.path().join("logs");
     partition(&logs, "2026-11-01", false);
     let server = Server::start_with(&dir.path().join("data"), &["--clock-interval", "1"]);
-    assert_success(
-        &server.cli(&["system", "register", "credit", "--name", "Credit scoring"]),
-        &["system register"],
-    );
-    add_monitor(
+    declare_by_monitor(&server, dir.path(), &logs);
+    draft_with_items(
         &server,
         dir.path(),
-        "approvals",
-        "thresholds = [\"dpd > 0.2\"]\nsilent_after = \"1h\"",
+        json!([
+            open_item(
+                "act-1",
+                "Reweight group B in the training data",
+                "demographic parity difference at most 0.2"
+            ),
+            open_item(
+                "act-2",
+                "Gate releases on the parity difference",
+                "no release ships above 0.2"
+            ),
+        ]),
     );
-    wait_for("the first window", 10, || {
-        show(&server, "approvals")["status"]["runs"] == 1
-    });
-    // The biased day declares INC-1.
-    partition(&logs, "2026-11-02", true);
-    wait_for("the incident", 10, || {
-        show(&server, "approvals")["status"]["state"] == "breached"
-    });
-    server.json(&["postmortem", "draft", "INC-1"]);
     let edit = dir.path().join("edit.json");
-    std::fs::write(
-        &edit,
-        json!({"action_items": [
-            {"id": "act-1", "title": "Reweight group B in the training data", "kind": "corrective",
-             "owner": "admin", "due": "2026-12-15", "impact": "high", "effort": "medium",
-             "addresses": null, "success_criterion": "demographic parity difference at most 0.2",
-             "status": "open"},
-            {"id": "act-2", "title": "Gate releases on the parity difference", "kind": "preventive",
-             "owner": "admin", "due": "2026-12-20", "impact": "high", "effort": "low",
-             "addresses": null, "success_criterion": "no release ships above 0.2",
-             "status": "open"}
-        ]})
-        .to_string(),
-    )
-    .unwrap();
-    server.json(&[
-        "postmortem",
-        "edit",
-        "INC-1",
-        "--file",
-        edit.to_str().unwrap(),
-    ]);
 
     // A check naming no monitor is refused by field; a manual result waits
     // for the item to be done.
@@ -117,7 +137,7 @@ fn a_monitor_check_passes_after_clean_runs_and_a_breach_reopens_the_action() {
     let act_1 = checked["postmortem"]["action_items"][0].clone();
     assert_eq!(act_1["verification"]["check"]["monitor"], "approvals");
     server.json(&["actions", "status", "INC-1", "act-1", "done"]);
-    assert!(!item(&server, "act-1")["verification"]["done_at"].is_null());
+    assert!(!item_of(&server, "act-1")["verification"]["done_at"].is_null());
 
     // Two clean days after the fix: passed, once, on the timeline.
     partition(&logs, "2026-11-03", false);
@@ -129,7 +149,7 @@ fn a_monitor_check_passes_after_clean_runs_and_a_breach_reopens_the_action() {
     wait_for("the check to pass", 15, || {
         !verified_events(&server).is_empty()
     });
-    let act_1 = item(&server, "act-1");
+    let act_1 = item_of(&server, "act-1");
     assert_eq!(act_1["status"], "done");
     let result = &act_1["verification"]["results"][0];
     assert_eq!(result["outcome"], "passed", "{act_1:#}");
@@ -166,7 +186,7 @@ fn a_monitor_check_passes_after_clean_runs_and_a_breach_reopens_the_action() {
     wait_for("the check to fail", 15, || {
         verified_events(&server).len() == 2
     });
-    let act_2 = item(&server, "act-2");
+    let act_2 = item_of(&server, "act-2");
     assert_eq!(act_2["status"], "open", "a failed check reopens: {act_2:#}");
     assert_eq!(act_2["verification"]["results"][0]["outcome"], "failed");
     let events = verified_events(&server);
@@ -237,7 +257,153 @@ fn a_monitor_check_passes_after_clean_runs_and_a_breach_reopens_the_action() {
         edit.to_str().unwrap(),
     ]);
     assert_eq!(
-        item(&server, "act-1")["verification"]["results"][0]["outcome"],
+        item_of(&server, "act-1")["verification"]["results"][0]["outcome"],
         "passed"
     );
+}
+
+/// The decision log after the fix: every group approved as its label says.
+fn fixed_log() -> String {
+    crate::findings::decision_log()
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let fields: Vec<&str> = line.split(',').collect();
+            if i == 0 {
+                return format!("{line}\n");
+            }
+            let label = fields[3];
+            let score = if label == "1" { "0.8" } else { "0.2" };
+            format!(
+                "{},{},{},{label},{label},{score}\n",
+                fields[0], fields[1], fields[2]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_finding_check_runs_its_analysis_on_the_log_after_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = crate::support::server_with_incident_and(
+        &dir.path().join("data"),
+        &["--clock-interval", "1"],
+    );
+    let before = dir.path().join("before.csv");
+    let after = dir.path().join("after.csv");
+    std::fs::write(&before, crate::findings::decision_log()).unwrap();
+    std::fs::write(&after, fixed_log()).unwrap();
+    let add = |file: &std::path::Path, description: &str| {
+        server.json(&[
+            "evidence",
+            "add",
+            "INC-1",
+            file.to_str().unwrap(),
+            "--description",
+            description,
+        ])
+    };
+    let biased = add(&before, "decision log before the fix");
+    let fixed = add(&after, "decision log after the fix");
+    let criterion = "demographic parity ratio at least 0.8";
+    draft_with_items(
+        &server,
+        dir.path(),
+        json!([
+            open_item("act-1", "Retrain with group C reweighted", criterion),
+            open_item("act-2", "Roll back to v7", criterion),
+        ]),
+    );
+    let check_file = |name: &str, log: &Value, metric: &str| {
+        let file = dir.path().join(name);
+        std::fs::write(
+            &file,
+            json!({
+                "request": {"analysis": "fairness", "log": log["id"], "group": ["group"],
+                            "label": "label", "prediction": "approved", "score": "score"},
+                "metric": metric, "at_least": 0.8,
+            })
+            .to_string(),
+        )
+        .unwrap();
+        file.to_string_lossy().into_owned()
+    };
+
+    // Evidence the incident lacks and a metric that is no JSON pointer are
+    // refused by field.
+    let unknown = check_file(
+        "unknown.json",
+        &json!({"id": "EV-9"}),
+        "/gaps/demographic_parity_ratio",
+    );
+    let refused = server.cli(&["actions", "check", "INC-1", "act-1", "--finding", &unknown]);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("EV-9"),
+        "{refused:?}"
+    );
+    let pointerless = check_file("pointerless.json", &fixed, "gaps.demographic_parity_ratio");
+    let refused = server.cli(&[
+        "actions",
+        "check",
+        "INC-1",
+        "act-1",
+        "--finding",
+        &pointerless,
+    ]);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("check.metric"),
+        "{refused:?}"
+    );
+
+    let on_fixed = check_file("fixed.json", &fixed, "/gaps/demographic_parity_ratio");
+    let on_biased = check_file("biased.json", &biased, "/gaps/demographic_parity_ratio");
+    server.json(&["actions", "check", "INC-1", "act-1", "--finding", &on_fixed]);
+    server.json(&[
+        "actions",
+        "check",
+        "INC-1",
+        "act-2",
+        "--finding",
+        &on_biased,
+    ]);
+    server.json(&["actions", "status", "INC-1", "act-1", "done"]);
+    server.json(&["actions", "status", "INC-1", "act-2", "done"]);
+    wait_for("both checks decided", 20, || {
+        verified_events(&server).len() == 2
+    });
+    let act_1 = item_of(&server, "act-1");
+    let passed = &act_1["verification"]["results"][0];
+    assert_eq!(passed["outcome"], "passed", "{act_1:#}");
+    assert_eq!(passed["by"], "finding");
+    assert_eq!(passed["evidence"], json!([fixed["id"]]));
+    assert!(
+        passed["detail"]
+            .as_str()
+            .unwrap()
+            .contains("within at least 0.8"),
+        "{passed:#}"
+    );
+    let act_2 = item_of(&server, "act-2");
+    assert_eq!(act_2["status"], "open", "a failed check reopens: {act_2:#}");
+    assert!(
+        act_2["verification"]["results"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("outside at least 0.8"),
+        "{act_2:#}"
+    );
+    // Each analysis is a finding on the timeline, with its input's hash.
+    let findings = timeline_kinds(&server, "finding");
+    assert_eq!(findings.len(), 2, "{findings:#?}");
+    assert!(
+        findings[0]["body"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Verification of action act-"),
+        "{findings:#?}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    assert_eq!(verified_events(&server).len(), 2, "decided once each");
 }

@@ -22,7 +22,7 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
-fn github_signature(secret: &str, body: &str) -> String {
+pub(crate) fn github_signature(secret: &str, body: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body.as_bytes());
     let bytes = mac.finalize().into_bytes();

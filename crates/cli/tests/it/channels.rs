@@ -213,7 +213,7 @@ fn read_call(stream: &std::net::TcpStream) -> Option<Call> {
 
 /// A loopback stand-in for one provider; answers as `answer` says.
 pub(super) fn start_provider(
-    answer: fn(&Call, usize) -> Answer,
+    mut answer: impl FnMut(&Call, usize) -> Answer + Send + 'static,
 ) -> (String, Arc<Mutex<Vec<Call>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());

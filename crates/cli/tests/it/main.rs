@@ -45,6 +45,7 @@ mod severity;
 mod slack_channels;
 mod support;
 mod tamper;
+mod tickets;
 mod tokens_page;
 mod updates;
 mod upstream_alerts;

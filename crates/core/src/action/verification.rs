@@ -1,8 +1,10 @@
 //! Whether a finished action achieved what it was for. An action may name
 //! its check: a monitor that must stay within its thresholds for a number
-//! of runs after the action is done, or a manual check that a person
-//! records with evidence. A failed check reopens the action.
+//! of runs after the action is done, a forensics analysis whose metric must
+//! be within a bound, or a manual check that a person records with
+//! evidence. A failed check reopens the action.
 
+use super::ActionStatus;
 use crate::error::Problems;
 use crate::monitor::{MonitorRun, MonitorState};
 use jiff::Timestamp;
@@ -21,7 +23,40 @@ pub enum Check {
     Monitor { monitor: String, runs: u32 },
     /// A person checks by hand and records the outcome with evidence.
     Manual { check: String },
+    /// A forensics analysis of the incident's evidence (the log after the
+    /// fix), run once the action is done: the metric it reads must be
+    /// within the bound.
+    Finding {
+        /// The analysis as `POST /incidents/{id}/findings` takes it, its
+        /// inputs named by evidence id.
+        #[schema(value_type = Object)]
+        request: serde_json::Value,
+        /// Where the metric is in the result, as a JSON pointer
+        /// (`/groups/2/selection_rate`).
+        metric: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_most: Option<Limit>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_least: Option<Limit>,
+    },
 }
+
+/// A finding check's parts, borrowed from the item that waits on it.
+#[derive(Debug, Clone, Copy)]
+pub struct FindingCheck<'a> {
+    pub request: &'a serde_json::Value,
+    pub metric: &'a str,
+    pub at_most: Option<Limit>,
+    pub at_least: Option<Limit>,
+}
+
+/// A finite bound of a metric; a check with any other is refused, so two
+/// bounds are equal exactly when their numbers are.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(transparent)]
+pub struct Limit(pub f64);
+
+impl Eq for Limit {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -93,7 +128,76 @@ impl Verification {
             Some(Check::Manual { check }) if check.trim().is_empty() => {
                 problems.push(format!("{path}check.check"), "say what is checked");
             }
+            Some(Check::Finding {
+                request,
+                metric,
+                at_most,
+                at_least,
+            }) => {
+                if !request.is_object() {
+                    problems.push(
+                        format!("{path}check.request"),
+                        "an analysis request: {\"analysis\": …, \"log\": \"EV-3\", …}",
+                    );
+                }
+                if !metric.starts_with('/') {
+                    problems.push(
+                        format!("{path}check.metric"),
+                        "a JSON pointer into the analysis result, e.g. /groups/2/selection_rate",
+                    );
+                }
+                let bounds = [at_most, at_least];
+                if bounds.iter().all(|b| b.is_none()) {
+                    problems.push(
+                        format!("{path}check.at_most"),
+                        "give at_most or at_least (or both)",
+                    );
+                }
+                for (name, bound) in [("at_most", at_most), ("at_least", at_least)] {
+                    if bound.is_some_and(|b| !b.0.is_finite()) {
+                        problems.push(format!("{path}check.{name}"), "a finite number");
+                    }
+                }
+            }
             _ => {}
+        }
+    }
+}
+
+/// Which automatic check a done item still waits on.
+impl super::ActionItem {
+    /// Done, with a finding check not yet decided for this time it was done.
+    pub fn awaits_finding(&self) -> Option<FindingCheck<'_>> {
+        match &self.verification.check {
+            Some(Check::Finding {
+                request,
+                metric,
+                at_most,
+                at_least,
+            }) if self.status == ActionStatus::Done
+                && self.verification.done_at.is_some()
+                && self.verification.current().is_none() =>
+            {
+                Some(FindingCheck {
+                    request,
+                    metric,
+                    at_most: *at_most,
+                    at_least: *at_least,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Done, with a monitor check not yet decided for this time it was done.
+    pub fn awaits_monitor(&self) -> Option<(&str, u32, jiff::Timestamp)> {
+        match (&self.verification.check, self.verification.done_at) {
+            (Some(Check::Monitor { monitor, runs }), Some(done_at))
+                if self.status == ActionStatus::Done && self.verification.current().is_none() =>
+            {
+                Some((monitor.as_str(), *runs, done_at))
+            }
+            _ => None,
         }
     }
 }
@@ -147,6 +251,59 @@ pub fn monitor_verdict(
         }
     }
     None
+}
+
+/// "at most 0.1", "at most 1.25 and at least 0.8".
+pub fn bounds_text(at_most: Option<Limit>, at_least: Option<Limit>) -> String {
+    [("at most", at_most), ("at least", at_least)]
+        .into_iter()
+        .filter_map(|(words, bound)| bound.map(|b| format!("{words} {}", b.0)))
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// What an analysis result says of an action: the metric at `pointer`
+/// within its bounds passes it; out of them, or not a number, fails it.
+pub fn finding_verdict(
+    pointer: &str,
+    at_most: Option<Limit>,
+    at_least: Option<Limit>,
+    result: &serde_json::Value,
+    finding: u64,
+    now: Timestamp,
+) -> VerificationResult {
+    let value = result.pointer(pointer).and_then(serde_json::Value::as_f64);
+    let (outcome, detail) = match value {
+        None => (
+            Outcome::Failed,
+            format!("finding {finding} has no number at {pointer}"),
+        ),
+        Some(value) => {
+            let within =
+                at_most.is_none_or(|b| value <= b.0) && at_least.is_none_or(|b| value >= b.0);
+            let outcome = if within {
+                Outcome::Passed
+            } else {
+                Outcome::Failed
+            };
+            (
+                outcome,
+                format!(
+                    "{pointer} = {value} in finding {finding}, {} {}",
+                    if within { "within" } else { "outside" },
+                    bounds_text(at_most, at_least)
+                ),
+            )
+        }
+    };
+    VerificationResult {
+        outcome,
+        at: now,
+        by: "finding".into(),
+        detail,
+        runs: vec![],
+        evidence: vec![],
+    }
 }
 
 #[cfg(test)]
@@ -246,6 +403,71 @@ mod tests {
         assert!(verification.current().is_some());
         verification.done_at = Some(at("2026-05-03T09:00:00Z"));
         assert!(verification.current().is_none());
+    }
+
+    #[test]
+    fn a_finding_passes_within_its_bounds_and_fails_outside_or_without_a_number() {
+        let result =
+            serde_json::json!({"groups": [{"selection_rate": 0.41}, {"selection_rate": 0.18}]});
+        let now = at("2026-05-02T00:00:00Z");
+        let passed = finding_verdict(
+            "/groups/0/selection_rate",
+            None,
+            Some(Limit(0.3)),
+            &result,
+            7,
+            now,
+        );
+        assert_eq!(passed.outcome, Outcome::Passed);
+        assert_eq!(
+            passed.detail,
+            "/groups/0/selection_rate = 0.41 in finding 7, within at least 0.3"
+        );
+        let failed = finding_verdict(
+            "/groups/1/selection_rate",
+            Some(Limit(0.5)),
+            Some(Limit(0.3)),
+            &result,
+            7,
+            now,
+        );
+        assert_eq!(failed.outcome, Outcome::Failed);
+        assert!(
+            failed
+                .detail
+                .contains("outside at most 0.5 and at least 0.3"),
+            "{}",
+            failed.detail
+        );
+        let missing = finding_verdict(
+            "/groups/9/selection_rate",
+            Some(Limit(1.0)),
+            None,
+            &result,
+            7,
+            now,
+        );
+        assert_eq!(missing.outcome, Outcome::Failed);
+        assert!(missing.detail.contains("no number"), "{}", missing.detail);
+    }
+
+    #[test]
+    fn a_finding_check_needs_a_request_a_pointer_and_a_finite_bound() {
+        let verification = Verification {
+            check: Some(Check::Finding {
+                request: serde_json::json!("fairness"),
+                metric: "groups.1".into(),
+                at_most: Some(Limit(f64::NAN)),
+                at_least: None,
+            }),
+            ..Verification::default()
+        };
+        let mut problems = Problems::default();
+        verification.check_fields("", &mut problems);
+        let error = problems.into_result().unwrap_err().to_string();
+        for field in ["check.request", "check.metric", "check.at_most"] {
+            assert!(error.contains(field), "{field}: {error}");
+        }
     }
 
     #[test]

@@ -39,6 +39,14 @@ pub enum ChannelKind {
     /// each incident gets its own Slack channel, its role holders are
     /// invited and its key moments posted there ([`super::slack`]).
     Slack,
+    /// A GitHub repository's issues, as a tracker for action items; the
+    /// credential is a token that may write issues, `project` the
+    /// repository (`owner/name`).
+    Github,
+    /// A Jira project, as a tracker for action items (REST API v3); the
+    /// credential is `email:api-token` (Jira Cloud) or a personal access
+    /// token, `project` the project key, `endpoint` the site.
+    Jira,
 }
 
 impl ChannelKind {
@@ -50,13 +58,16 @@ impl ChannelKind {
             ChannelKind::Opsgenie => "opsgenie",
             ChannelKind::Twilio => "twilio",
             ChannelKind::Slack => "slack",
+            ChannelKind::Github => "github",
+            ChannelKind::Jira => "jira",
         }
     }
 
     /// The service's endpoint when the channel names none.
     pub fn default_endpoint(self) -> Option<&'static str> {
         match self {
-            ChannelKind::Teams | ChannelKind::SlackWebhook => None,
+            ChannelKind::Teams | ChannelKind::SlackWebhook | ChannelKind::Jira => None,
+            ChannelKind::Github => Some("https://api.github.com"),
             ChannelKind::Pagerduty => Some("https://events.pagerduty.com/v2/enqueue"),
             ChannelKind::Opsgenie => Some("https://api.opsgenie.com"),
             ChannelKind::Twilio => Some("https://api.twilio.com"),
@@ -65,9 +76,14 @@ impl ChannelKind {
     }
 
     /// Whether the channel is told of incidents ([`notices`]); an SMS
-    /// provider only carries pages.
+    /// provider only carries pages, a tracker only action items.
     pub fn hears_incidents(self) -> bool {
-        self != ChannelKind::Twilio
+        !matches!(self, ChannelKind::Twilio) && !self.is_tracker()
+    }
+
+    /// A ticket system action items are tracked in.
+    pub fn is_tracker(self) -> bool {
+        matches!(self, ChannelKind::Github | ChannelKind::Jira)
     }
 }
 
@@ -96,6 +112,9 @@ pub struct Channel {
     /// provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    /// A tracker's project: GitHub's `owner/name`, Jira's project key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 /// The longest account id kept (a Twilio Account SID has 34 characters).
@@ -159,7 +178,57 @@ impl Channel {
                 }
             }
         }
+        self.check_project(&mut faults);
         faults.into_result()
+    }
+
+    /// A tracker needs its project, in the tracker's form; no other kind
+    /// takes one.
+    fn check_project(&self, faults: &mut Faults) {
+        let project = self.project.as_deref();
+        match self.kind {
+            ChannelKind::Github => {
+                let repository = project.and_then(|p| p.split_once('/'));
+                let part_ok = |part: &str| {
+                    !part.is_empty()
+                        && part.len() <= 100
+                        && part
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                };
+                if !repository.is_some_and(|(owner, name)| part_ok(owner) && part_ok(name)) {
+                    faults.push(
+                        "project",
+                        "a GitHub tracker needs its repository as owner/name (acme/ml-fixes)",
+                    );
+                }
+            }
+            ChannelKind::Jira => {
+                let key_ok = project.is_some_and(|key| {
+                    (2..=10).contains(&key.len())
+                        && key.starts_with(|c: char| c.is_ascii_uppercase())
+                        && key
+                            .bytes()
+                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                });
+                if !key_ok {
+                    faults.push(
+                        "project",
+                        "a Jira tracker needs its project key: 2–10 capitals, digits or _ (ML)",
+                    );
+                }
+                if self.endpoint.is_none() {
+                    faults.push(
+                        "endpoint",
+                        "a Jira tracker needs its site (https://acme.atlassian.net)",
+                    );
+                }
+            }
+            _ if project.is_some() => {
+                faults.push("project", "only a tracker (kind github or jira) takes it")
+            }
+            _ => {}
+        }
     }
 
     /// Checks the credential for this kind of channel.
@@ -326,6 +395,7 @@ mod tests {
             endpoint: None,
             account: None,
             from: None,
+            project: None,
         }
     }
 

@@ -12,7 +12,7 @@ use serde_json::json;
 
 impl PostMortem {
     /// The item `id`, refused by name when there is none.
-    fn action_mut(&mut self, id: &str) -> Result<&mut ActionItem, DomainError> {
+    pub(super) fn action_mut(&mut self, id: &str) -> Result<&mut ActionItem, DomainError> {
         let incident = self.incident;
         self.action_items
             .iter_mut()
@@ -115,8 +115,8 @@ impl PostMortem {
         })
     }
 
-    /// After an edit of the text: each item keeps the verifications it had,
-    /// and the moment it was done unless the edit changed whether it is
+    /// After an edit of the text: each item keeps the verifications and the
+    /// ticket it had, and the moment it was done unless the edit changed whether it is
     /// done (then now, or none).
     pub fn keep_progress(&mut self, current: &PostMortem, now: Timestamp) {
         for item in &mut self.action_items {
@@ -124,6 +124,7 @@ impl PostMortem {
             item.verification.results = before
                 .map(|b| b.verification.results.clone())
                 .unwrap_or_default();
+            item.ticket = before.and_then(|b| b.ticket.clone());
             let was_done = before.is_some_and(|b| b.status == ActionStatus::Done);
             item.verification.done_at = match (item.status == ActionStatus::Done, was_done) {
                 (true, true) => before.and_then(|b| b.verification.done_at),

@@ -137,6 +137,7 @@ fn action(id: &str, root_cause: &str, title: &str) -> ActionItem {
         status_reason: None,
         ticket_url: None,
         verification: Default::default(),
+        ticket: None,
     }
 }
 

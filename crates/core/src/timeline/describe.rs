@@ -240,6 +240,12 @@ impl Event {
                             text(&b["check"]["monitor"]),
                             text(&b["check"]["runs"])
                         ),
+                        Some("finding") => format!(
+                            "a {} analysis with {} {}",
+                            text(&b["check"]["request"]["analysis"]),
+                            text(&b["check"]["metric"]),
+                            bounds(&b["check"])
+                        ),
                         _ => format!("hand: {}", text(&b["check"]["check"])),
                     }
                 ),
@@ -256,6 +262,32 @@ impl Event {
                     ""
                 }
             ),
+            EventKind::ActionTicket => {
+                let item = format!("action {} \"{}\"", text(&b["action"]), text(&b["title"]));
+                let channel = text(&b["channel"]);
+                match b["step"].as_str() {
+                    Some("linked") => {
+                        format!(
+                            "{item} is tracked as {} ({})",
+                            text(&b["key"]),
+                            text(&b["url"])
+                        )
+                    }
+                    Some("unreachable") => format!(
+                        "{item}: its ticket in {channel} cannot be read: {}",
+                        text(&b["error"])
+                    ),
+                    Some("seen") => format!(
+                        "{item}: ticket {} in {channel} is {}",
+                        text(&b["key"]),
+                        text(&b["remote_status"])
+                    ),
+                    Some("reachable") => {
+                        format!("{item}: its ticket in {channel} can be read again")
+                    }
+                    _ => format!("{item}: a ticket is asked of tracker {channel}"),
+                }
+            }
             EventKind::PostmortemUpdated => match b["drafted_from"].as_str() {
                 Some(template) => format!("post-mortem drafted from the {template} template"),
                 None => format!("post-mortem edited: {}", text(&b["sections"])),
@@ -320,6 +352,19 @@ impl Event {
                 text(&b["result"])
             ),
             EventKind::PageAcknowledged => "page acknowledged".to_string(),
+            EventKind::NoticeAttempt if b["service"] == "ticket" => {
+                let line = format!(
+                    "ticket for action {} in tracker {} attempt {}: {}",
+                    text(&b["action"]),
+                    text(&b["channel"]),
+                    text(&b["attempt"]),
+                    text(&b["result"])
+                );
+                match b["ticket"].as_str() {
+                    Some(key) => format!("{line}; it is {key}"),
+                    None => line,
+                }
+            }
             EventKind::NoticeAttempt => {
                 let line = format!(
                     "{} to channel {} attempt {}: {}",
@@ -419,4 +464,17 @@ impl Event {
             | EventKind::EvidenceRef => text(&b["text"]),
         }
     }
+}
+
+/// A finding check's bounds: "at most 0.1", "at least 0.8 and at most 1.25".
+fn bounds(check: &Value) -> String {
+    [
+        ("at least", &check["at_least"]),
+        ("at most", &check["at_most"]),
+    ]
+    .into_iter()
+    .filter(|(_, bound)| bound.is_number())
+    .map(|(words, bound)| format!("{words} {bound}"))
+    .collect::<Vec<_>>()
+    .join(" and ")
 }

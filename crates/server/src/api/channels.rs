@@ -7,7 +7,7 @@
 use crate::api::page::{PageQuery, Paged};
 use crate::auth::{Admin, Viewer};
 use crate::error::{ApiError, ApiJson, ApiQuery, Problem};
-use crate::notices::credential_place;
+use crate::notices::{credential_place, webhook_secret_place};
 use crate::state::{AppState, now};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
@@ -38,8 +38,15 @@ pub struct ChannelInput {
     /// The number an SMS provider sends from, in E.164 form.
     #[serde(default)]
     pub from: Option<String>,
+    /// A tracker's project: GitHub's `owner/name`, Jira's project key.
+    #[serde(default)]
+    pub project: Option<String>,
     /// Sealed at rest and never returned.
     pub credential: String,
+    /// A tracker's webhook secret (what signs its calls to
+    /// `/api/v1/trackers/{slug}/webhook`); sealed and never returned.
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
 }
 
 /// A channel as shown: never its credential.
@@ -52,6 +59,9 @@ pub struct ChannelView {
     pub effective_endpoint: Option<String>,
     /// Always true: the credential is kept sealed and not shown.
     pub credential_sealed: bool,
+    /// A tracker with a webhook secret hears of its tickets' changes by
+    /// webhook, besides polling.
+    pub webhook_secret_sealed: bool,
 }
 
 fn view(stored: StoredChannel) -> ChannelView {
@@ -61,6 +71,7 @@ fn view(stored: StoredChannel) -> ChannelView {
         _ => stored.channel.endpoint().map(str::to_string),
     };
     ChannelView {
+        webhook_secret_sealed: stored.sealed_webhook_secret.is_some(),
         channel: stored.channel,
         effective_endpoint,
         credential_sealed: true,
@@ -124,6 +135,7 @@ pub async fn put(
         endpoint: input.endpoint,
         account: input.account,
         from: input.from,
+        project: input.project,
     };
     let mut faults = Vec::new();
     for result in [
@@ -133,6 +145,20 @@ pub async fn put(
         if let Err(error) = result {
             faults.extend(error.fields());
         }
+    }
+    let webhook_secret = input.webhook_secret.as_deref().map(str::trim);
+    match webhook_secret {
+        Some(_) if !channel.kind.is_tracker() => faults.push(firebreak_core::FieldError::new(
+            "webhook_secret",
+            "only a tracker (kind github or jira) takes one",
+        )),
+        Some(secret) if secret.len() < 16 || secret.len() > 256 => {
+            faults.push(firebreak_core::FieldError::new(
+                "webhook_secret",
+                "16 to 256 characters: a secret a webhook is signed with",
+            ))
+        }
+        _ => {}
     }
     if !faults.is_empty() {
         return Err(DomainError::Invalid(faults).into());
@@ -155,6 +181,11 @@ pub async fn put(
         sealed_credential: state
             .secrets
             .seal(input.credential.trim(), &credential_place(&channel.slug)),
+        sealed_webhook_secret: webhook_secret.map(|secret| {
+            state
+                .secrets
+                .seal(secret, &webhook_secret_place(&channel.slug))
+        }),
         channel,
     };
     let entry = OncallEntry::Channel(stored.clone());

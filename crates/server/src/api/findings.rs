@@ -58,25 +58,26 @@ pub async fn run(
     Ok((StatusCode::CREATED, ApiJson(view)))
 }
 
-/// Runs the analysis `finding` asks for on incident `number`'s evidence and
-/// puts the finding on its timeline: the one workflow of the API and the
-/// incident page.
-pub async fn attach(
+/// An analysis request as the findings API takes it, refused by field.
+pub fn parse_request(request: Value) -> Result<AnalysisRequest, ApiError> {
+    serde_path_to_error::deserialize(request).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." {
+            "request".to_string()
+        } else {
+            format!("request.{path}")
+        };
+        ApiError::invalid(&field, e.inner().to_string())
+    })
+}
+
+/// The stored file of each evidence item `request` names, which must be
+/// incident `number`'s and not disposed of.
+pub async fn resolve_inputs(
     state: &AppState,
     number: u64,
-    actor: &str,
-    finding: FindingRequest,
-) -> Result<FindingView, ApiError> {
-    let request: AnalysisRequest =
-        serde_path_to_error::deserialize(finding.request).map_err(|e| {
-            let path = e.path().to_string();
-            let field = if path == "." {
-                "request".to_string()
-            } else {
-                format!("request.{path}")
-            };
-            ApiError::invalid(&field, e.inner().to_string())
-        })?;
+    request: &AnalysisRequest,
+) -> Result<BTreeMap<String, (PathBuf, Evidence)>, ApiError> {
     let inputs: Vec<String> = request.inputs().into_iter().map(str::to_string).collect();
     let items = state
         .run(move |store| {
@@ -114,6 +115,20 @@ pub async fn attach(
         }
         files.insert(item.id.clone(), (state.blobs.path(&item.sha256)?, item));
     }
+    Ok(files)
+}
+
+/// Runs the analysis `finding` asks for on incident `number`'s evidence and
+/// puts the finding on its timeline: the one workflow of the API and the
+/// incident page.
+pub async fn attach(
+    state: &AppState,
+    number: u64,
+    actor: &str,
+    finding: FindingRequest,
+) -> Result<FindingView, ApiError> {
+    let request = parse_request(finding.request)?;
+    let files = resolve_inputs(state, number, &request).await?;
     let resolved = files.clone();
     let analysis = tokio::task::spawn_blocking(move || {
         let resolve = |name: &str| -> Result<PathBuf, ForensicsError> {

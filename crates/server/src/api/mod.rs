@@ -62,6 +62,7 @@ use utoipa::{Modify, OpenApi};
         postmortems::show, postmortems::create_draft, postmortems::edit, postmortems::transition,
         postmortems::sign_off, postmortems::export, postmortems::actions, postmortems::export_actions,
         postmortems::set_status, postmortems::set_check, postmortems::verify,
+        postmortems::request_ticket, postmortems::tracker_webhook,
         regulatory::regimes, regulatory::show, regulatory::assess, deadlines::board,
         regulatory::draft, regulatory::show_report, regulatory::edit, regulatory::submit, regulatory::export,
         inquiries::open, inquiries::list, inquiries::show, inquiries::answer, inquiries::submit,
@@ -304,6 +305,10 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/incidents/{id}/postmortem/actions/{action_id}/verifications",
             post(postmortems::verify),
         )
+        .route(
+            "/api/v1/incidents/{id}/postmortem/actions/{action_id}/ticket",
+            post(postmortems::request_ticket),
+        )
         .route("/api/v1/actions", get(postmortems::actions))
         .route("/api/v1/actions/export", get(postmortems::export_actions))
         .route("/api/v1/regimes", get(regulatory::regimes))
@@ -363,6 +368,10 @@ fn change_routes() -> Router<AppState> {
         .route(
             "/api/v1/changes/webhooks/{source_slug}",
             post(changes::webhook),
+        )
+        .route(
+            "/api/v1/trackers/{channel_slug}/webhook",
+            post(postmortems::tracker_webhook),
         )
         .route("/api/v1/change-sources", get(changes::list_sources))
         .route(

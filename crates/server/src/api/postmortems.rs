@@ -32,9 +32,11 @@ use utoipa::ToSchema;
 
 mod actions;
 mod progress;
+mod tickets;
 mod workflow;
 pub use actions::*;
 pub use progress::*;
+pub use tickets::*;
 pub use workflow::*;
 
 /// A post-mortem with what its checks say now.

@@ -57,6 +57,11 @@ pub fn credential_place(slug: &str) -> String {
     format!("channel:{slug}")
 }
 
+/// The place a tracker's webhook secret is sealed for.
+pub fn webhook_secret_place(slug: &str) -> String {
+    format!("channel:{slug}:webhook")
+}
+
 /// What the store put in a notice's payload.
 #[derive(Debug, Deserialize)]
 struct Notice {
@@ -122,6 +127,9 @@ pub async fn deliver(
     if stored.channel.kind == ChannelKind::Slack {
         return slack::deliver(state, &stored, &credential, message, public_url).await;
     }
+    if stored.channel.kind.is_tracker() {
+        return crate::tickets::deliver(state, &stored, &credential, message).await;
+    }
     let notice: Notice = serde_json::from_str(&message.payload)
         .map_err(|e| Failure::final_(format!("the stored notice cannot be read: {e}")))?;
     let request = match stored.channel.kind {
@@ -141,8 +149,8 @@ pub async fn deliver(
             slack_webhook::request(&state.http, &credential, &notice, public_url)
         }
         // An SMS provider carries pages, not notices (`paging/sms.rs`);
-        // Slack was answered above.
-        ChannelKind::Twilio | ChannelKind::Slack => None,
+        // Slack and the trackers were answered above.
+        ChannelKind::Twilio | ChannelKind::Slack | ChannelKind::Github | ChannelKind::Jira => None,
     };
     let Some(request) = request else {
         // Nothing to say for this action on this service.
@@ -163,6 +171,9 @@ fn kind_name(stored: &StoredChannel) -> &'static str {
         ChannelKind::SlackWebhook => "Slack webhook",
         ChannelKind::Twilio => "Twilio",
         ChannelKind::Slack => "Slack",
+        ChannelKind::Github | ChannelKind::Jira => {
+            crate::tickets::tracker_name(stored.channel.kind)
+        }
     }
 }
 

@@ -110,6 +110,7 @@ async fn listening(limits: ConnectionLimits) -> (std::net::SocketAddr, TestServe
     let schedule = firebreak_server::Schedule {
         checkpoint: Duration::from_secs(3600),
         clocks: Duration::from_secs(3600),
+        tickets: Duration::from_secs(3600),
         scrub: None,
     };
     tokio::spawn(firebreak_server::serve(

@@ -326,6 +326,11 @@ const API: &[(&str, &str, Option<Role>)] = &[
         "/api/v1/incidents/INC-1/postmortem/actions/act-1/verifications",
         Some(Role::Responder),
     ),
+    (
+        "POST",
+        "/api/v1/incidents/INC-1/postmortem/actions/act-1/ticket",
+        Some(Role::Responder),
+    ),
     ("GET", "/api/v1/actions", Some(Role::Viewer)),
     ("GET", "/api/v1/actions/export", Some(Role::Viewer)),
     ("GET", "/api/v1/regimes", Some(Role::Viewer)),
@@ -484,7 +489,10 @@ const INGEST: &[(&str, &str)] = &[
 
 /// Webhook routes authenticate by their source's signature, never by a
 /// user's token.
-const WEBHOOKS: &[&str] = &["/api/v1/changes/webhooks/credit-repo"];
+const WEBHOOKS: &[&str] = &[
+    "/api/v1/changes/webhooks/credit-repo",
+    "/api/v1/trackers/ops-teams/webhook",
+];
 
 const PAGES: &[(&str, &str, Option<Role>)] = &[
     ("GET", "/login", None),

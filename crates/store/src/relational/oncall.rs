@@ -215,8 +215,10 @@ fn seal(
     // need not carry even that: the state hash binds it.
     let shown = record.map(|r| {
         let mut shown = r.clone();
-        if let Some(sealed) = shown.get_mut("sealed_credential") {
-            *sealed = json!("sealed");
+        for field in ["sealed_credential", "sealed_webhook_secret"] {
+            if let Some(sealed) = shown.get_mut(field) {
+                *sealed = json!("sealed");
+            }
         }
         shown
     });

@@ -219,6 +219,7 @@ fn well_formed_item(users: &[String]) -> ActionItem {
         status_reason: None,
         ticket_url: None,
         verification: Default::default(),
+        ticket: None,
     }
 }
 

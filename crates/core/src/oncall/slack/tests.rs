@@ -13,6 +13,7 @@ fn slack(slug: &str, min: Severity) -> Channel {
         endpoint: None,
         account: None,
         from: None,
+        project: None,
     }
 }
 

@@ -17,7 +17,7 @@ use firebreak_core::postmortem::{
     SignOffRequest,
 };
 use firebreak_core::timeline::{EventDraft, EventKind};
-use firebreak_store::{DocumentChange, DocumentKind};
+use firebreak_store::{DocumentChange, DocumentKind, OutgoingMessage};
 use serde_json::{Value, json};
 
 /// The fields people write; status, review and sign-offs move only through
@@ -145,6 +145,25 @@ pub(super) async fn step(
     + Send
     + 'static,
 ) -> Result<PostMortemView, ApiError> {
+    step_sending(state, number, move |incident, current, people| {
+        operation(incident, current, people).map(|change| (change, Vec::new()))
+    })
+    .await
+}
+
+/// Runs a workflow step that also sends: its messages are queued in the
+/// step's transaction (D26).
+pub(super) async fn step_sending(
+    state: &AppState,
+    number: u64,
+    operation: impl Fn(
+        &Incident,
+        &PostMortem,
+        &[String],
+    ) -> Result<(PostMortemChange, Vec<OutgoingMessage>), DomainError>
+    + Send
+    + 'static,
+) -> Result<PostMortemView, ApiError> {
     let (incident, document, people) = state
         .run(move |store| {
             let at = now();
@@ -156,7 +175,7 @@ pub(super) async fn step(
                     let current = existing(incident, current)?;
                     let people = people(store, incident)
                         .map_err(|e| DomainError::field("people", e.to_string()))?;
-                    let change = operation(incident, &current, &people)?;
+                    let (change, messages) = operation(incident, &current, &people)?;
                     people_seen = people;
                     let mut events = change.events.into_iter();
                     let own = events.next().expect("every workflow step records an event");
@@ -167,7 +186,7 @@ pub(super) async fn step(
                         own,
                         announced,
                         incident: None,
-                        messages: Vec::new(),
+                        messages,
                     })
                 },
                 at,
@@ -177,6 +196,43 @@ pub(super) async fn step(
         .await?;
     let postmortem = postmortem_of(Some(&document))?.expect("just saved");
     Ok(view(state, &incident, postmortem, &people))
+}
+
+/// What [`step_if_changed`] refuses with when its operation has nothing to
+/// record, so that nothing is written.
+const NOTHING_TO_RECORD: &str = "nothing to record";
+
+/// Runs a step whose operation may find nothing to record (a repeated
+/// delivery, a state already known); answers whether it recorded.
+pub(super) async fn step_if_changed(
+    state: &AppState,
+    number: u64,
+    operation: impl Fn(
+        &Incident,
+        &PostMortem,
+    ) -> Result<Option<(PostMortemChange, Vec<OutgoingMessage>)>, DomainError>
+    + Send
+    + 'static,
+) -> Result<bool, ApiError> {
+    let outcome = step_sending(state, number, move |incident, current, _| {
+        operation(incident, current)?.ok_or_else(|| DomainError::Conflict {
+            message: NOTHING_TO_RECORD.into(),
+            allowed: vec![],
+        })
+    })
+    .await;
+    match outcome {
+        Ok(_) => Ok(true),
+        Err(ApiError::Conflict { message, .. }) if message == NOTHING_TO_RECORD => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// A change that sends nothing.
+pub(super) fn quiet(
+    change: Option<PostMortemChange>,
+) -> Option<(PostMortemChange, Vec<OutgoingMessage>)> {
+    change.map(|change| (change, Vec::new()))
 }
 
 /// Whether an auth role may move a post-mortem to `to` at all: approving

@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use firebreak_core::DomainError;
 use firebreak_core::action::{
-    ActionItem, ActionKind, ActionStatus, CauseLink, Check, Level, Outcome,
+    ActionItem, ActionKind, ActionStatus, CauseLink, Check, Level, Outcome, bounds_text,
 };
 use firebreak_core::postmortem::PostMortem;
 use firebreak_store::DocumentKind;
@@ -39,7 +39,7 @@ pub(super) fn list(postmortem: &PostMortem) -> Markup {
             p.muted { "No action items yet." }
         } @else {
             div.scroll { table id="action-items" {
-                thead { tr { th { "Item" } th { "Kind" } th { "Owner" } th { "Due" } th { "Addresses" } th { "Done when" } th { "Status" } th { "Verified by" } } }
+                thead { tr { th { "Item" } th { "Kind" } th { "Owner" } th { "Due" } th { "Addresses" } th { "Done when" } th { "Status" } th { "Ticket" } th { "Verified by" } } }
                 tbody { @for item in &postmortem.action_items {
                     tr data-item=(item.id) {
                         td { (item.id) ": " (item.title) }
@@ -49,11 +49,31 @@ pub(super) fn list(postmortem: &PostMortem) -> Markup {
                         td { (item.addresses.as_ref().map(CauseLink::describe).unwrap_or_else(|| "—".into())) }
                         td { (item.success_criterion.as_deref().unwrap_or("—")) }
                         td { (item.status.as_str().replace('_', " ")) }
+                        td data-ticket=(item.ticket.as_ref().and_then(|t| t.state).map_or("", |s| s.as_str())) { (ticket_cell(item)) }
                         td data-verification=(item.verification.current().map_or("", |r| r.outcome.as_str())) { (verification_text(item)) }
                     }
                 } }
             } }
         }
+    }
+}
+
+/// The item's ticket: a link with the tracker's words for its state, that
+/// it is asked for, or that the tracker cannot be read.
+fn ticket_cell(item: &ActionItem) -> Markup {
+    let Some(ticket) = &item.ticket else {
+        return match &item.ticket_url {
+            Some(url) => html! { (url) },
+            None => html! { "—" },
+        };
+    };
+    html! {
+        @match (&ticket.key, &ticket.url) {
+            (Some(key), Some(url)) => a href=(url) rel="noreferrer" { (ticket.channel) " " (key) },
+            _ => { "asked of " (ticket.channel) },
+        }
+        @if let Some(status) = &ticket.remote_status { " (" (status) ")" }
+        @if let Some(error) = &ticket.error { br; small.muted { "cannot be read: " (error) } }
     }
 }
 
@@ -66,6 +86,16 @@ fn verification_text(item: &ActionItem) -> String {
             format!("monitor {monitor} within its thresholds for {runs} runs")
         }
         Some(Check::Manual { check }) => format!("by hand: {check}"),
+        Some(Check::Finding {
+            request,
+            metric,
+            at_most,
+            at_least,
+        }) => format!(
+            "{} analysis: {metric} {}",
+            request["analysis"].as_str().unwrap_or("an"),
+            bounds_text(*at_most, *at_least)
+        ),
     };
     match (
         item.verification.current(),
@@ -162,6 +192,7 @@ fn item_of(form: &CsrfForm) -> Result<ActionItem, ApiError> {
         status_reason: None,
         ticket_url: None,
         verification: Default::default(),
+        ticket: None,
     })
 }
 

@@ -65,6 +65,7 @@ pub(super) fn an_update_is_sent_to_the_lists_through_the_outbox_and_on_the_timel
     let slack = OncallEntry::Channel(crate::StoredChannel {
         channel: slack,
         sealed_credential: "sealed".into(),
+        sealed_webhook_secret: None,
     });
     assert!(store.save_oncall(&slack, "admin", now).unwrap());
     let config = store.oncall().unwrap();
