@@ -25,6 +25,8 @@ pub enum Pattern {
     VaguePhrase,
     /// An action opening with a verb that has no checkable end.
     VagueVerb,
+    /// A sentence the learned model reads as judging.
+    Learned,
 }
 
 impl Pattern {
@@ -90,6 +92,15 @@ impl Pattern {
                 format!("\"{matched}\" cannot be checked off"),
                 "Say what changes, who owns it and how success is measured (e.g. \"page the \
                  on-call when PSI > 0.2 within 5 minutes, owner: ML platform, due 2027-01-15\")"
+                    .to_string(),
+            ),
+            Pattern::Learned => (
+                "This sentence reads as judging a person or judging with hindsight (a reading \
+                 learned from labelled post-mortems, not a rule)"
+                    .to_string(),
+                "Say what happened, what the people involved knew at the time, and which \
+                 safeguard or signal was missing (e.g. \"the page went to a rota with no one \
+                 on it for 40 minutes\" rather than who failed)"
                     .to_string(),
             ),
         };

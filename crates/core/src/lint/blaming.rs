@@ -40,7 +40,7 @@ impl People {
     }
 
     /// The length in words of a name at `at`.
-    fn at(&self, tokens: &[Token], at: usize) -> Option<usize> {
+    pub(super) fn at(&self, tokens: &[Token], at: usize) -> Option<usize> {
         longest_at(tokens, at, &self.full_names).or_else(|| {
             let raw = &tokens[at].raw;
             self.parts
@@ -148,6 +148,22 @@ const MEASURES: &[&str] = &[
     "classes",
 ];
 
+/// Nouns after a blame phrase that make it the name of a legal matter:
+/// "the negligence claim".
+const LEGAL_MATTERS: &[&str] = &[
+    "claim",
+    "claims",
+    "lawsuit",
+    "lawsuits",
+    "suit",
+    "allegation",
+    "allegations",
+    "case",
+    "cases",
+    "complaint",
+    "complaints",
+];
+
 /// Nouns ending a phrase that places a person in a group: "someone on the
 /// data team", "an engineer from the platform side".
 const PLACES: &[&str] = &["team", "teams", "side", "squad", "group", "org", "rotation"];
@@ -171,7 +187,13 @@ pub fn hits(tokens: &[Token], lexicon: &Lexicon, people: &People, as_cause: bool
     let mut hits = Vec::new();
     for at in 0..tokens.len() {
         if let Some(len) = longest_at(tokens, at, &lexicon.blame) {
-            hits.push(blame(Pattern::BlamePhrase, tokens, at, at + len));
+            // "the negligence claim" names a legal matter; a blame phrase in
+            // quotation marks is mentioned or reported, not said.
+            let legal_matter = is(tokens, at + len, LEGAL_MATTERS);
+            let mentioned = tokens[at..at + len].iter().all(|t| t.quoted);
+            if !legal_matter && !mentioned {
+                hits.push(blame(Pattern::BlamePhrase, tokens, at, at + len));
+            }
         }
         if let Some(len) = longest_at(tokens, at, &lexicon.error_terms) {
             let marked = ending_before(tokens, at, &lexicon.cause_markers).is_some()
@@ -456,6 +478,26 @@ mod tests {
                 &[],
             ),
             ("Alice was slow to get paged.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn a_blame_phrase_mentioned_in_quotes_or_naming_a_legal_matter_does_not_blame() {
+        assert_table(&[
+            (
+                "The \"who is to blame\" field has been removed from the template.",
+                &[],
+            ),
+            ("The “careless” label was dropped.", &[]),
+            ("The negligence claim is handled by legal.", &[]),
+            (
+                "It was negligence, plain and simple.",
+                &[(Blame, "negligence")],
+            ),
+            (
+                "Bob was careless, and \"fine\" is not a test result.",
+                &[(Blame, "careless")],
+            ),
         ]);
     }
 

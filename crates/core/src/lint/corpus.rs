@@ -9,7 +9,8 @@
 
 use std::fmt;
 
-use super::{LintConfig, LintRule, LintSeverity, lint_text};
+use super::learned::{self, Model};
+use super::{LintConfig, LintRule, LintSeverity, lint_text_with};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Label {
@@ -77,13 +78,18 @@ pub fn parse(text: &str) -> Result<Corpus, CorpusError> {
 struct Flags {
     blame: bool,
     hindsight: bool,
+    learned: bool,
     vague: bool,
     blocking: bool,
 }
 
 impl Flags {
+    fn judging(self) -> bool {
+        self.blame || self.hindsight || self.learned
+    }
+
     fn any(self) -> bool {
-        self.blame || self.hindsight || self.vague
+        self.judging() || self.vague
     }
 }
 
@@ -117,7 +123,8 @@ fn ratio(part: usize, whole: usize) -> f64 {
 /// Precision and recall per category. *Strict* counts a sentence as found
 /// only by its own rule; *lenient* counts blame and hindsight as one family,
 /// so a hindsight sentence about a person flagged as blame is found (both are
-/// judgements the lint must not let through).
+/// judgements the lint must not let through), and so is one the learned
+/// reading flags.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Evaluation {
     pub blame_strict: Score,
@@ -125,6 +132,9 @@ pub struct Evaluation {
     pub hindsight_strict: Score,
     pub hindsight_lenient: Score,
     pub vague: Score,
+    /// What the learned reading added to the rules: judging (blame or
+    /// hindsight) sentences it found, and its precision on them.
+    pub learned: Score,
     pub blameless: usize,
     pub blameless_flagged: usize,
     pub blameless_blocking: usize,
@@ -132,22 +142,29 @@ pub struct Evaluation {
     pub misses: Vec<String>,
 }
 
+/// The lint with its built-in learned model on `corpus`.
 pub fn evaluate(corpus: &Corpus, config: &LintConfig) -> Evaluation {
+    evaluate_with(corpus, config, learned::builtin())
+}
+
+/// The lint with `model` as its learned reading on `corpus`.
+pub fn evaluate_with(corpus: &Corpus, config: &LintConfig, model: &Model) -> Evaluation {
     let mut evaluation = Evaluation::default();
     for (label, sentence) in &corpus.sentences {
-        let findings = lint_text("sentence", sentence, config, &corpus.people);
+        let findings = lint_text_with("sentence", sentence, config, &corpus.people, model);
         let mut flags = Flags::default();
         for finding in &findings {
             match finding.rule {
                 LintRule::Blame | LintRule::PersonAsCause => flags.blame = true,
                 LintRule::Hindsight => flags.hindsight = true,
+                LintRule::LearnedJudgement => flags.learned = true,
                 LintRule::VagueAction => flags.vague = true,
             }
             flags.blocking |= finding.severity == LintSeverity::Error;
         }
         let is = |wanted: Label| *label == wanted;
         let judging = is(Label::Blame) || is(Label::Hindsight);
-        let either = flags.blame || flags.hindsight;
+        let either = flags.judging();
         let e = &mut evaluation;
         tally(
             &mut e.blame_strict,
@@ -184,13 +201,20 @@ pub fn evaluate(corpus: &Corpus, config: &LintConfig) -> Evaluation {
             flags.vague,
             is(Label::Vague),
         );
+        tally(
+            &mut e.learned,
+            judging,
+            flags.learned,
+            flags.learned,
+            judging,
+        );
         if *label == Label::Blameless {
             evaluation.blameless += 1;
             evaluation.blameless_flagged += usize::from(flags.any());
             evaluation.blameless_blocking += usize::from(flags.blocking);
         }
         let wrong = match label {
-            Label::Blame | Label::Hindsight => !(flags.blame || flags.hindsight),
+            Label::Blame | Label::Hindsight => !flags.judging(),
             Label::Vague => !flags.vague,
             Label::Blameless => flags.any(),
         };
@@ -205,6 +229,28 @@ pub fn evaluate(corpus: &Corpus, config: &LintConfig) -> Evaluation {
         }
     }
     evaluation
+}
+
+/// Each design part measured by a model trained on the others: how the
+/// learned reading does on an author it has not read (leave one part out).
+pub fn cross_validate(config: &LintConfig) -> Vec<(&'static str, Evaluation)> {
+    let parts: Vec<(&str, Corpus)> = learned::design_parts()
+        .map(|(name, text)| {
+            let corpus = parse(text).unwrap_or_else(|e| panic!("built-in corpus {name}: {e}"));
+            (name, corpus)
+        })
+        .collect();
+    parts
+        .iter()
+        .map(|(name, corpus)| {
+            let others: Vec<&Corpus> = parts
+                .iter()
+                .filter(|(other, _)| other != name)
+                .map(|(_, c)| c)
+                .collect();
+            (*name, evaluate_with(corpus, config, &Model::train(&others)))
+        })
+        .collect()
 }
 
 /// Counts one sentence into `score`: `labelled` with the category, `found`
@@ -300,6 +346,11 @@ impl fmt::Display for Evaluation {
             percent(self.blameless_flagged_share()),
             self.blameless_blocking,
             percent(ratio(self.blameless_blocking, self.blameless)),
+        )?;
+        writeln!(
+            f,
+            "learned reading: flagged {} sentences the rules let through, {} of them judging",
+            self.learned.flagged, self.learned.correct,
         )
     }
 }

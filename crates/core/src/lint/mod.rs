@@ -5,8 +5,10 @@
 //! actions that open with a verb nobody can check off. The words come from
 //! [`lexicon`], configurable per deployment; the rules are in [`blaming`]
 //! (with [`attribution`], [`judgement`] and [`omission`] for what makes a
-//! person's act a judged one), [`hindsight`] and [`vague`]; [`corpus`]
-//! measures them on labelled sentences (D34).
+//! person's act a judged one), [`hindsight`] and [`vague`]. Where they find
+//! no judgement in a sentence, a model [`learned`] from the labelled corpora
+//! may still read one (a warning). [`corpus`] measures both on labelled
+//! sentences (D34).
 //!
 //! Severities: blaming a person (a blame phrase, or a named person as the
 //! subject of a cause) is an **error**, because it blocks approval: a
@@ -16,6 +18,7 @@
 //! approval, by the SMART check of [`crate::action`].
 
 pub mod corpus;
+pub mod learned;
 pub mod lexicon;
 
 mod advice;
@@ -96,6 +99,18 @@ pub struct LintConfig {
     pub vague_actions: WordList,
     /// Verbs that open an action with no checkable end ("review", "improve").
     pub vague_verbs: WordList,
+    /// How sure the learned reading must be to flag a sentence the rules let
+    /// through: above 0.5, at most 1 (which turns it off); by default
+    /// [`learned::THRESHOLD`].
+    #[schema(value_type = Option<f64>)]
+    pub learned_threshold: Option<learned::Threshold>,
+}
+
+impl LintConfig {
+    fn learned_threshold(&self) -> f64 {
+        self.learned_threshold
+            .map_or(learned::THRESHOLD, learned::Threshold::value)
+    }
 }
 
 /// The configured lists, split into words once per lint.
@@ -148,6 +163,9 @@ pub enum LintRule {
     Hindsight,
     /// An action nobody can tell is done: "improve monitoring".
     VagueAction,
+    /// A sentence the rules let through that the model learned from labelled
+    /// post-mortems reads as blame or hindsight.
+    LearnedJudgement,
 }
 
 #[derive(
@@ -164,7 +182,9 @@ impl LintRule {
     pub fn severity(self) -> LintSeverity {
         match self {
             LintRule::Blame | LintRule::PersonAsCause => LintSeverity::Error,
-            LintRule::Hindsight | LintRule::VagueAction => LintSeverity::Warning,
+            LintRule::Hindsight | LintRule::VagueAction | LintRule::LearnedJudgement => {
+                LintSeverity::Warning
+            }
         }
     }
 
@@ -174,6 +194,7 @@ impl LintRule {
             LintRule::PersonAsCause => "person_as_cause",
             LintRule::Hindsight => "hindsight",
             LintRule::VagueAction => "vague_action",
+            LintRule::LearnedJudgement => "learned_judgement",
         }
     }
 }
@@ -206,7 +227,19 @@ pub fn lint_text(
     config: &LintConfig,
     people: &[String],
 ) -> Vec<LintFinding> {
-    lint(field, text, config, people, false)
+    lint(field, text, config, people, false, learned::builtin())
+}
+
+/// [`lint_text`] with another learned model, for validating one trained
+/// without the corpus it is measured on.
+pub fn lint_text_with(
+    field: &str,
+    text: &str,
+    config: &LintConfig,
+    people: &[String],
+    model: &learned::Model,
+) -> Vec<LintFinding> {
+    lint(field, text, config, people, false, model)
 }
 
 /// Lints a text given as a cause, such as a 5-Whys answer: there a bare
@@ -217,7 +250,7 @@ pub fn lint_cause(
     config: &LintConfig,
     people: &[String],
 ) -> Vec<LintFinding> {
-    lint(field, text, config, people, true)
+    lint(field, text, config, people, true, learned::builtin())
 }
 
 fn lint(
@@ -226,14 +259,36 @@ fn lint(
     config: &LintConfig,
     people: &[String],
     as_cause: bool,
+    model: &learned::Model,
 ) -> Vec<LintFinding> {
     let lexicon = Lexicon::new(config);
     let people = blaming::People::new(people);
+    let threshold = config.learned_threshold();
     let mut hits: Vec<Hit> = Vec::new();
     for tokens in sentence::sentences(text) {
-        hits.extend(blaming::hits(&tokens, &lexicon, &people, as_cause));
-        hits.extend(hindsight::hits(&tokens, &lexicon));
-        hits.extend(vague::hits(&tokens, &lexicon));
+        let mut found = blaming::hits(&tokens, &lexicon, &people, as_cause);
+        found.extend(hindsight::hits(&tokens, &lexicon));
+        let judged = !found.is_empty();
+        found.extend(vague::hits(&tokens, &lexicon));
+        if !judged
+            && threshold < 1.0
+            && learned::speaks_of_someone(&tokens, &people, &lexicon.roles)
+        {
+            let reading = model.read(&learned::features(&tokens, &people, &lexicon.roles));
+            if reading.probability >= threshold {
+                found.push(Hit {
+                    evidence: reading.evidence,
+                    ..Hit::new(
+                        LintRule::LearnedJudgement,
+                        Pattern::Learned,
+                        &tokens,
+                        0,
+                        tokens.len(),
+                    )
+                });
+            }
+        }
+        hits.extend(found);
     }
     // "Bob should have" is one finding, blame, not also a hindsight one.
     let blamed: Vec<(usize, usize)> = hits
@@ -269,6 +324,8 @@ struct Hit {
     /// Char offsets `[start, end)`.
     start: usize,
     end: usize,
+    /// The words that weighed most, for a learned finding.
+    evidence: Vec<String>,
 }
 
 impl Hit {
@@ -284,13 +341,21 @@ impl Hit {
             pattern,
             start: tokens[from].start,
             end: tokens[to - 1].end,
+            evidence: Vec::new(),
         }
     }
 }
 
 fn finding(field: &str, chars: &[char], hit: Hit) -> LintFinding {
     let matched: String = chars[hit.start..hit.end].iter().collect();
-    let (message, suggestion) = hit.pattern.advice(&matched);
+    let (mut message, suggestion) = hit.pattern.advice(&matched);
+    if !hit.evidence.is_empty() {
+        let quoted: Vec<String> = hit.evidence.iter().map(|e| format!("\"{e}\"")).collect();
+        message.push_str(&format!(
+            " (the words that weighed most: {})",
+            quoted.join(", ")
+        ));
+    }
     let line = chars[..hit.start].iter().filter(|&&c| c == '\n').count() + 1;
     let column = hit.start
         - chars[..hit.start]
@@ -312,11 +377,16 @@ fn finding(field: &str, chars: &[char], hit: Hit) -> LintFinding {
     }
 }
 
-/// What the default lint finds in `text` with Alice among the people: each
-/// rule with the words it matched. The rules' tests read through this.
+/// What the default rules find in `text` with Alice among the people: each
+/// rule with the words it matched. The rules' tests read through this; the
+/// learned reading is off, since it has its own measure (`corpus`).
 #[cfg(test)]
 fn rules(text: &str) -> Vec<(LintRule, String)> {
-    lint_text("summary", text, &LintConfig::default(), &["Alice".into()])
+    let rules_only = LintConfig {
+        learned_threshold: Some(learned::Threshold::try_from(1.0).expect("1 is a threshold")),
+        ..LintConfig::default()
+    };
+    lint_text("summary", text, &rules_only, &["Alice".into()])
         .into_iter()
         .map(|f| (f.rule, f.matched))
         .collect()

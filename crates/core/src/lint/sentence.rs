@@ -16,6 +16,9 @@ pub struct Token {
     /// A comma, semicolon, colon, dash or bracket stands between this word and
     /// the one before: a new clause may start here.
     pub clause_break: bool,
+    /// The word stands inside double quotation marks: a mention or what
+    /// someone said, not the writer's own words.
+    pub quoted: bool,
 }
 
 /// The sentences of `text`, each a list of tokens.
@@ -24,10 +27,19 @@ pub fn sentences(text: &str) -> Vec<Vec<Token>> {
     let mut sentences: Vec<Vec<Token>> = Vec::new();
     let mut current: Vec<Token> = Vec::new();
     let mut previous_end = 0;
+    let mut quoted = false;
     for word in blame::words(text) {
         let gap: String = chars[previous_end..word.start].iter().collect();
         if ends_sentence(&gap) && !current.is_empty() {
             sentences.push(std::mem::take(&mut current));
+        }
+        for c in gap.chars() {
+            match c {
+                '“' => quoted = true,
+                '”' | '\n' => quoted = false,
+                '"' => quoted = !quoted,
+                _ => {}
+            }
         }
         let clause_break = gap.contains([',', ';', ':', '(', ')', '—', '–']) || gap.contains(" - ");
         current.push(Token {
@@ -36,6 +48,7 @@ pub fn sentences(text: &str) -> Vec<Vec<Token>> {
             start: word.start,
             end: word.end,
             clause_break,
+            quoted,
         });
         previous_end = word.end;
     }
