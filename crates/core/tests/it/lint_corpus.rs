@@ -1,6 +1,7 @@
 //! The blameless lint held to issue #18's targets on labelled sentences
-//! (D34): the design parts the rules were written against, and the held-out
-//! part written by someone who had not seen them, to what it measured.
+//! (D34): the design parts it was built from, each part read by a model
+//! trained without it, and the held-out part written by someone who had seen
+//! neither the rules nor the corpora, to what it measured.
 
 use firebreak_core::lint::corpus::{cross_validate, evaluate, parse};
 use firebreak_core::lint::{LintConfig, learned};
@@ -70,6 +71,48 @@ fn a_model_trained_without_a_part_keeps_its_measure_on_it() {
         assert!(
             evaluation.blameless_flagged <= flagged,
             "{name} blameless\n{evaluation}"
+        );
+    }
+}
+
+/// Read at run time and required: a missing held-out part is a failure, not
+/// a skip, so the measure cannot silently disappear.
+///
+/// The first and only measurement on this part (2026-12-04; rules and
+/// learned reading frozen in commit e2e7f44 before the file entered the
+/// repository) met issue #18's targets: blame 72 of 78 (92.3 % lenient),
+/// hindsight 59 of 62 (95.2 %), 4 of 146 blameless flagged (2.7 %), none as
+/// a blocking error; vague 35 of 42. This test holds what was measured, as
+/// floors and ceilings. Tuning on these sentences spends them
+/// (`bench/lint/RESULTS.md`).
+#[test]
+fn lint_on_held_out_corpus_keeps_its_first_measure() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../bench/lint/held-out-4.tsv"
+    );
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("the held-out corpus {path} must exist: {e}"));
+    let corpus = parse(&text).unwrap_or_else(|e| panic!("held-out-4.tsv: {e}"));
+    let evaluation = evaluate(&corpus, &LintConfig::default());
+    println!("held-out-4.tsv\n{evaluation}");
+    assert!(
+        evaluation.unmet_targets().is_empty(),
+        "{}\n{evaluation}",
+        evaluation.unmet_targets().join("; ")
+    );
+    assert!(evaluation.blameless_flagged <= 4, "{evaluation}");
+    for (name, score, found) in [
+        ("blame", evaluation.blame_lenient, 72),
+        ("hindsight", evaluation.hindsight_lenient, 59),
+        ("vague", evaluation.vague, 35),
+    ] {
+        assert!(
+            score.found >= found,
+            "{name}: {} of {} found, fewer than the {found} first measured\n{evaluation}\n{}",
+            score.found,
+            score.relevant,
+            evaluation.misses.join("\n")
         );
     }
 }
