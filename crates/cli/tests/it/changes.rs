@@ -31,9 +31,20 @@ pub(crate) fn github_signature(secret: &str, body: &str) -> String {
 }
 
 fn deliver(server: &Server, source: &str, headers: &[(&str, &str)], body: &str) -> (u16, Value) {
-    let client = reqwest::blocking::Client::new();
-    let mut request = client
-        .post(format!("{}/api/v1/changes/webhooks/{source}", server.url))
+    post_webhook(server, &format!("changes/webhooks/{source}"), headers, body)
+}
+
+/// Posts a JSON webhook body to `/api/v1/{path}` with `headers` (no
+/// session: webhooks authenticate by signature), answering the status and
+/// the JSON body.
+pub(crate) fn post_webhook(
+    server: &Server,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Value) {
+    let mut request = reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/{path}", server.url))
         .header("content-type", "application/json")
         .body(body.to_string());
     for (name, value) in headers {

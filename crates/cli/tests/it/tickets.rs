@@ -14,7 +14,7 @@
 //! item follows the issue to Done when Jira answers again.
 
 use crate::action_checks::{declare_by_monitor, draft_with_items, item_of, open_item};
-use crate::changes::github_signature;
+use crate::changes::{github_signature, post_webhook};
 use crate::channels::{Answer, Call, add_channel, start_provider};
 use crate::monitors::{partition, wait_for};
 use crate::regulatory::timeline_kinds;
@@ -134,16 +134,12 @@ fn ticket_steps(server: &Server) -> Vec<String> {
 }
 
 fn deliver(server: &Server, tracker: &str, headers: &[(&str, &str)], body: &str) -> (u16, Value) {
-    let mut request = reqwest::blocking::Client::new()
-        .post(format!("{}/api/v1/trackers/{tracker}/webhook", server.url))
-        .header("content-type", "application/json")
-        .body(body.to_string());
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = request.send().unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().unwrap_or(Value::Null))
+    post_webhook(
+        server,
+        &format!("trackers/{tracker}/webhook"),
+        headers,
+        body,
+    )
 }
 
 /// A declared incident (a breached monitor) with a drafted post-mortem
