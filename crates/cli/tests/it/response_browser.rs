@@ -7,10 +7,12 @@
 //! calls for, download the signed evidence bundle and verify it offline,
 //! and close. The CLI only prepares (a system, a user) and reads back.
 
+use crate::channels::{add_channel, start_provider};
 use crate::chromium::{Driver, sign_in};
 use crate::findings::decision_log;
 use crate::regulatory_browser::{downloaded, until, upload};
 use crate::support::{BIN, Server, assert_success, verify};
+use crate::tickets::{GITHUB_TOKEN, Issues, github};
 use serde_json::{Value, json};
 use std::process::Command;
 
@@ -252,6 +254,35 @@ fn a_commander_runs_a_sev2_from_declaration_to_closure_in_the_browser() {
     assert_eq!(
         action["addresses"],
         json!({"kind": "root_cause", "id": "rc-1"})
+    );
+
+    // The item asks a tracker for its ticket from the page: the request is
+    // recorded and queued for the outbox, as through the API.
+    let (github_api, _) = start_provider(github(Issues::default()));
+    add_channel(
+        &server,
+        dir.path(),
+        json!({"slug": "gh", "kind": "github", "project": "acme/ml-fixes", "endpoint": github_api}),
+        GITHUB_TOKEN,
+    );
+    driver.go(&format!("{}/incidents/INC-1", server.url));
+    driver.open_all_details();
+    driver.click("tr[data-item=act-1] form.ticket select[name=channel] option[value=gh]");
+    driver.click("tr[data-item=act-1] form.ticket button[type=submit]");
+    let asked = until(
+        "asked GitHub for the item's ticket",
+        || postmortem(&server),
+        |p| p["action_items"][0]["ticket"]["channel"] == "gh",
+    );
+    assert_eq!(asked["action_items"][0]["status"], "open");
+    driver.go(&format!("{}/incidents/INC-1", server.url));
+    driver.open_all_details();
+    let forms = driver
+        .script("return document.querySelectorAll('tr[data-item=act-1] form.ticket').length;");
+    assert_eq!(
+        forms,
+        json!(0),
+        "an item with a ticket is offered no second one"
     );
 
     let pm_move = |to: &str| {

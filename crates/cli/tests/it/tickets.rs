@@ -24,11 +24,11 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-const GITHUB_TOKEN: &str = "github_pat_11AAAAAAA0test0token0for0firebreak";
+pub(crate) const GITHUB_TOKEN: &str = "github_pat_11AAAAAAA0test0token0for0firebreak";
 const WEBHOOK_SECRET: &str = "whsec-firebreak-tracker-0123456789";
 const JIRA_CREDENTIAL: &str = "ana@example.org:ATATT3xFfGF0-test-token";
 
-type Issues = Arc<Mutex<Vec<Value>>>;
+pub(crate) type Issues = Arc<Mutex<Vec<Value>>>;
 
 fn error(status: u16, message: &str) -> Answer {
     (status, vec![], json!({"message": message}).to_string())
@@ -45,7 +45,7 @@ fn issue_at<'a>(issues: &'a mut [Value], path: &str) -> Option<&'a mut Value> {
 
 /// GitHub's REST API for issues of `acme/ml-fixes`, as documented: a
 /// bearer token, the JSON media type and the API version on every call.
-fn github(issues: Issues) -> impl FnMut(&Call, usize) -> Answer + Send + 'static {
+pub(crate) fn github(issues: Issues) -> impl FnMut(&Call, usize) -> Answer + Send + 'static {
     let mut creates = 0;
     move |call, _| {
         if call.header("authorization") != format!("Bearer {GITHUB_TOKEN}") {

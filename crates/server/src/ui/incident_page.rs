@@ -74,6 +74,7 @@ pub async fn incident_page(
         .await?;
     let (artifacts, evidence, regulatory) = extra;
     let postmortem = crate::api::postmortems::current_view(state, number).await?;
+    let trackers = crate::api::postmortems::tracker_slugs(state).await?;
     let updates = crate::api::updates::updates_view(state, number).await?;
     let triage =
         crate::triage::context(state, number, firebreak_core::change::DEFAULT_WINDOW).await?;
@@ -164,7 +165,7 @@ pub async fn incident_page(
             (fold("findings", "Forensic findings", false, super::findings::section(caller, &path, &findings, &evidence, rejected)))
             (fold("rca", "Root-cause analysis", false, super::incidents::rca_section(caller, &path, &drawn)))
             (fold("recurrence", recurrence_title(&recurrence), responding && recurrence.recurrence_of.is_some(), super::recurrence::section(caller, &path, &recurrence, rejected)))
-            (fold("postmortem", "Post-mortem", false, super::postmortem::section(caller, &path, incident, postmortem.as_ref(), rejected)))
+            (fold("postmortem", "Post-mortem", false, super::postmortem::section(caller, &path, incident, (postmortem.as_ref(), trackers.as_slice()), rejected)))
             (fold("updates", "Stakeholder updates", false, super::updates::section(caller, &path, &updates, rejected)))
             (fold("regulatory", "Regulatory", false, crate::ui::regulatory::section(caller, &path, &regulatory, rejected)))
             (fold("evidence", "Evidence", false, crate::ui::evidence::section(caller, &path, &evidence, rejected)))

@@ -88,6 +88,10 @@ pub fn routes() -> Router<AppState> {
             post(postmortem::add_action_item),
         )
         .route(
+            "/incidents/{id}/postmortem/actions/{action_id}/ticket",
+            post(postmortem::ask_ticket),
+        )
+        .route(
             "/incidents/{id}/postmortem/sections",
             post(postmortem::save_section),
         )

@@ -8,7 +8,7 @@
 
 mod actions;
 mod sections;
-pub use actions::add as add_action_item;
+pub use actions::{add as add_action_item, ask_ticket};
 pub use sections::save_section;
 
 use super::rejected::{Rejected, or_in_place};
@@ -43,12 +43,13 @@ fn wire<T: DeserializeOwned>(form: &CsrfForm, name: &str) -> Result<T, ApiError>
         .map_err(|_| ApiError::invalid(name, format!("`{value}` is not a choice here")))
 }
 
-/// The section on the incident page.
+/// The section on the incident page; `trackers` are the tracker channels
+/// an action item may ask for a ticket.
 pub fn section(
     caller: &Caller,
     path: &str,
     incident: &Incident,
-    view: Option<&PostMortemView>,
+    (view, trackers): (Option<&PostMortemView>, &[String]),
     rejected: Option<&Rejected>,
 ) -> Markup {
     let id = incident.public_id();
@@ -89,7 +90,7 @@ pub fn section(
                     (workflow(caller, path, postmortem, rejected))
                     (sign_offs(caller, path, incident, postmortem, rejected))
                     h3 { "Action items" }
-                    (actions::list(postmortem))
+                    (actions::list(caller, path, postmortem, trackers, rejected))
                     @if postmortem.status == PostMortemStatus::Draft {
                         (actions::add_form(caller, path, postmortem, rejected))
                         (sections::editor(caller, path, postmortem, rejected))

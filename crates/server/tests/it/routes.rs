@@ -566,6 +566,16 @@ const PAGES: &[(&str, &str, Option<Role>)] = &[
         "/incidents/INC-1/postmortem/sign-offs",
         Some(Role::Responder),
     ),
+    (
+        "POST",
+        "/incidents/INC-1/postmortem/actions",
+        Some(Role::Responder),
+    ),
+    (
+        "POST",
+        "/incidents/INC-1/postmortem/actions/act-1/ticket",
+        Some(Role::Responder),
+    ),
     ("POST", "/incidents/INC-1/updates", Some(Role::Responder)),
     ("POST", "/incidents/INC-1/updates/1", Some(Role::Responder)),
     (

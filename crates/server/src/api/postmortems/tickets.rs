@@ -113,17 +113,29 @@ pub async fn request_ticket(
     ApiJson(request): ApiJson<TicketRequest>,
 ) -> Result<(StatusCode, ApiJson<PostMortemView>), ApiError> {
     let number = incident_number(&id)?;
-    let Some(stored) = tracker(&state, &request.channel).await? else {
+    let view = ask_for_ticket(&state, number, action, &request.channel, caller.name()).await?;
+    Ok((StatusCode::ACCEPTED, ApiJson(view)))
+}
+
+/// Asks tracker `channel` for a ticket for item `action` of INC-`number`'s
+/// post-mortem: the request is recorded and the outbox message that makes
+/// the ticket is queued with it. The API and the incident page both ask
+/// through this.
+pub(crate) async fn ask_for_ticket(
+    state: &AppState,
+    number: u64,
+    action: String,
+    channel: &str,
+    actor: &str,
+) -> Result<PostMortemView, ApiError> {
+    let Some(stored) = tracker(state, channel).await? else {
         return Err(ApiError::invalid(
             "channel",
-            format!(
-                "no tracker channel (kind github or jira) named `{}`",
-                request.channel
-            ),
+            format!("no tracker channel (kind github or jira) named `{channel}`"),
         ));
     };
-    let actor = caller.name().to_string();
-    let view = step_sending(&state, number, move |incident, current, _| {
+    let actor = actor.to_string();
+    step_sending(state, number, move |incident, current, _| {
         let at = now();
         let change = current.request_ticket(&action, &stored.channel.slug, &actor, at)?;
         let item = change
@@ -148,8 +160,20 @@ pub async fn request_ticket(
         };
         Ok((change, vec![message]))
     })
-    .await?;
-    Ok((StatusCode::ACCEPTED, ApiJson(view)))
+    .await
+}
+
+/// The slugs of the tracker channels (kind github or jira), for choosing
+/// one on the incident page.
+pub(crate) async fn tracker_slugs(state: &AppState) -> Result<Vec<String>, ApiError> {
+    Ok(state
+        .run(|store| store.oncall())
+        .await?
+        .channels
+        .into_iter()
+        .filter(|c| c.channel.kind.is_tracker())
+        .map(|c| c.channel.slug)
+        .collect())
 }
 
 /// Every action item of every post-mortem that has a ticket.

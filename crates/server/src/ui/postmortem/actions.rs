@@ -1,11 +1,12 @@
 //! The post-mortem's action items on the incident page: the list with what
-//! each commits to, and a form that adds one while the post-mortem is a
+//! each commits to (and, for an item without a ticket, a form asking a
+//! tracker for one), and a form that adds one while the post-mortem is a
 //! draft. The SMART check runs on what is saved and shows among the
 //! blockers, as it does for items written through the API or the CLI.
 
 use super::{answer, wire};
 use crate::api::incidents::incident_number;
-use crate::api::postmortems::apply_edit;
+use crate::api::postmortems::{apply_edit, ask_for_ticket};
 use crate::auth::{Caller, Responder};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -32,8 +33,20 @@ const KINDS: [ActionKind; 4] = [
 ];
 const LEVELS: [Level; 3] = [Level::High, Level::Medium, Level::Low];
 
-/// The items as a table.
-pub(super) fn list(postmortem: &PostMortem) -> Markup {
+/// The form key of item `action`'s ticket request.
+fn ticket_key(action: &str) -> String {
+    format!("postmortem:ticket:{action}")
+}
+
+/// The items as a table; `trackers` are the tracker channels an item
+/// without a ticket may ask.
+pub(super) fn list(
+    caller: &Caller,
+    path: &str,
+    postmortem: &PostMortem,
+    trackers: &[String],
+    rejected: Option<&Rejected>,
+) -> Markup {
     html! {
         @if postmortem.action_items.is_empty() {
             p.muted { "No action items yet." }
@@ -49,7 +62,7 @@ pub(super) fn list(postmortem: &PostMortem) -> Markup {
                         td { (item.addresses.as_ref().map(CauseLink::describe).unwrap_or_else(|| "—".into())) }
                         td { (item.success_criterion.as_deref().unwrap_or("—")) }
                         td { (item.status.as_str().replace('_', " ")) }
-                        td data-ticket=(item.ticket.as_ref().and_then(|t| t.state).map_or("", |s| s.as_str())) { (ticket_cell(item)) }
+                        td data-ticket=(item.ticket.as_ref().and_then(|t| t.state).map_or("", |s| s.as_str())) { (ticket_cell(item)) (ticket_form(caller, path, item, trackers, rejected)) }
                         td data-verification=(item.verification.current().map_or("", |r| r.outcome.as_str())) { (verification_text(item)) }
                     }
                 } }
@@ -74,6 +87,33 @@ fn ticket_cell(item: &ActionItem) -> Markup {
         }
         @if let Some(status) = &ticket.remote_status { " (" (status) ")" }
         @if let Some(error) = &ticket.error { br; small.muted { "cannot be read: " (error) } }
+    }
+}
+
+/// The form asking a tracker for the item's ticket, for an item that has
+/// none and is not settled.
+fn ticket_form(
+    caller: &Caller,
+    path: &str,
+    item: &ActionItem,
+    trackers: &[String],
+    rejected: Option<&Rejected>,
+) -> Markup {
+    let settled = matches!(item.status, ActionStatus::Done | ActionStatus::WontDo);
+    let key = ticket_key(&item.id);
+    html! {
+        @if item.ticket.is_none() && item.ticket_url.is_none() && !settled && !trackers.is_empty() {
+            form.ticket method="post" action={ (path) "/postmortem/actions/" (item.id) "/ticket" } {
+                (csrf_field(caller))
+                select name="channel" aria-label={ "Tracker for " (item.id) } {
+                    @for slug in trackers {
+                        option value=(slug) selected[Rejected::chose(rejected, &key, "channel", slug)] { (slug) }
+                    }
+                }
+                " " button type="submit" { "Open ticket" }
+            }
+        }
+        (Rejected::messages(rejected, &key))
     }
 }
 
@@ -229,6 +269,24 @@ pub async fn add(
     }
     .await;
     answer(saved, (&state, &caller, &id), NEW.to_string(), &form).await
+}
+
+/// Asks the chosen tracker for item `action`'s ticket, as
+/// `POST /api/v1/incidents/{id}/postmortem/actions/{action_id}/ticket` does.
+pub async fn ask_ticket(
+    Responder(caller): Responder,
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    form: CsrfForm,
+) -> Result<Response, ApiError> {
+    let number = incident_number(&id)?;
+    let key = ticket_key(&action);
+    let asked = async {
+        let channel = form.required("channel")?;
+        ask_for_ticket(&state, number, action, channel, caller.name()).await
+    }
+    .await;
+    answer(asked, (&state, &caller, &id), key, &form).await
 }
 
 #[cfg(test)]
