@@ -13,10 +13,15 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// `hours` ago, a second earlier and to the second: rounding up could
+/// leave a clock whole hours away for the first half second, so the JSON
+/// read first said "1 d 8 h" and the table read after it "1 d 7 h".
 fn hours_ago(hours: i64) -> jiff::Timestamp {
-    (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(hours))
-        .round(jiff::Unit::Second)
-        .unwrap()
+    (jiff::Timestamp::now()
+        - jiff::SignedDuration::from_hours(hours)
+        - jiff::SignedDuration::from_secs(1))
+    .round(jiff::Unit::Second)
+    .unwrap()
 }
 
 /// The inquiry clocks of a board, as `(report, level, state, due_at)`.
