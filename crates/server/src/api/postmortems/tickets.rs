@@ -90,13 +90,18 @@ pub(crate) struct TrackedItem {
     pub item: ActionItem,
 }
 
+/// The tracker channels (kind github or jira).
+async fn trackers(state: &AppState) -> Result<Vec<StoredChannel>, ApiError> {
+    let mut channels = state.run(|store| store.oncall()).await?.channels;
+    channels.retain(|c| c.channel.kind.is_tracker());
+    Ok(channels)
+}
+
 async fn tracker(state: &AppState, slug: &str) -> Result<Option<StoredChannel>, ApiError> {
-    Ok(state
-        .run(|store| store.oncall())
+    Ok(trackers(state)
         .await?
-        .channels
         .into_iter()
-        .find(|c| c.channel.slug == slug && c.channel.kind.is_tracker()))
+        .find(|c| c.channel.slug == slug))
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/postmortem/actions/{action_id}/ticket", tag = "postmortems",
@@ -166,12 +171,9 @@ pub(crate) async fn ask_for_ticket(
 /// The slugs of the tracker channels (kind github or jira), for choosing
 /// one on the incident page.
 pub(crate) async fn tracker_slugs(state: &AppState) -> Result<Vec<String>, ApiError> {
-    Ok(state
-        .run(|store| store.oncall())
+    Ok(trackers(state)
         .await?
-        .channels
         .into_iter()
-        .filter(|c| c.channel.kind.is_tracker())
         .map(|c| c.channel.slug)
         .collect())
 }
